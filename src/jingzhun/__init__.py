@@ -1,0 +1,1 @@
+"""Jingzhun (精准): information platform for targeted poverty alleviation."""

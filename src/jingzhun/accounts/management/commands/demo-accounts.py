@@ -1,0 +1,59 @@
+"""``jingzhun demo-accounts``: demo users at several levels of the demo county, printed with their passwords."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from jingzhun.accounts.choices import Role
+from jingzhun.accounts.services import user_create_or_reset
+from jingzhun.core.context import acting_as
+from jingzhun.regions.models import Region
+
+DEMO_PASSWORD = "Jingzhun-demo-2026"
+
+
+class Command(BaseCommand):
+    help = "Create (or reset) demo accounts for the demo county 雷山县 (522634) and print them."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--county", default="522634000000", help="county code (default 雷山县 522634000000)"
+        )
+        parser.add_argument("--password", default=DEMO_PASSWORD)
+
+    def handle(self, *args, county, password, **opts):
+        if settings.PRODUCTION:
+            raise CommandError("生产环境（JINGZHUN_ENV=production）不允许创建演示账号。")
+        county_region = Region.objects.filter(code=county.ljust(12, "0"), level=3).first()
+        if county_region is None:
+            raise CommandError(f"县级区划 {county} 不存在。请先运行 jingzhun regions load。")
+        townships = list(Region.objects.filter(parent=county_region).order_by("code"))
+        town = next((t for t in townships if t.kind == "town"), townships[0] if townships else None)
+        other_town = next((t for t in townships if t != town and t.kind in ("town", "township")), None)
+        village = (
+            Region.objects.filter(parent=town, kind="village").order_by("code").first() if town else None
+        )
+        plan = [
+            ("admin", Role.ADMIN, None, "全国管理员", True),
+            ("county", Role.OPERATOR, county_region, f"{county_region.name}录入员", False),
+            ("county_viewer", Role.VIEWER, county_region, f"{county_region.name}查看员", False),
+            ("township", Role.OPERATOR, town, f"{town.name if town else ''}录入员", False),
+            ("township2", Role.VIEWER, other_town, f"{other_town.name if other_town else ''}查看员", False),
+            ("village", Role.OPERATOR, village, f"{village.name if village else ''}录入员", False),
+        ]
+        rows = []
+        with acting_as(source="command:demo-accounts"):
+            for username, role, region, full_name, superuser in plan:
+                if region is None and not superuser:
+                    continue
+                user_create_or_reset(
+                    username=username,
+                    password=password,
+                    role=role,
+                    region=region,
+                    full_name=full_name,
+                    superuser=superuser,
+                )
+                rows.append((username, role.label, region.full_name() if region else "全国"))
+        self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {password}）："))
+        for username, role, scope in rows:
+            self.stdout.write(f"  {username:<14} {role:<6} {scope}")

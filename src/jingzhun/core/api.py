@@ -1,0 +1,35 @@
+"""API conventions: one error shape for every failure, Django ValidationError mapped to 400."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def validation_error_detail(error: ValidationError):
+    """Field errors as {"field": ["message", ...]} (nested paths such as "members.1.id_number" kept)."""
+    if hasattr(error, "error_dict"):
+        return {field: [m for e in errs for m in e.messages] for field, errs in error.error_dict.items()}
+    return {"non_field_errors": error.messages}
+
+
+def exception_handler(exc, context):
+    """Answer every error as ``{"error": {"code", "message", "fields"}}`` with the right status."""
+    if isinstance(exc, ValidationError):
+        exc = exceptions.ValidationError(validation_error_detail(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("未找到，或不在您的管辖范围内。"))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or _("您没有执行此操作的权限。"))
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        body = {"code": "invalid", "message": _("提交的数据有误，请按字段提示修改。"), "fields": detail}
+        response.status_code = status.HTTP_400_BAD_REQUEST
+    else:
+        body = {"code": getattr(exc, "default_code", "error"), "message": str(getattr(exc, "detail", exc))}
+    response.data = {"error": body}
+    return response

@@ -1,0 +1,73 @@
+"""Writing the audit trail. Services call these explicitly (signals would miss bulk writes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from .context import current_actor
+from .models import AuditAction, AuditLog
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The audited field values of ``instance`` (concrete, non-generated fields, by attname)."""
+    return {
+        f.attname: _json_value(getattr(instance, f.attname))
+        for f in instance._meta.concrete_fields
+        if not getattr(f, "generated", False) and f.attname not in getattr(instance, "audit_exclude", ())
+    }
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    keys = before.keys() | after.keys()
+    return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
+
+
+def build_entry(
+    action: str, instance: models.Model, *, changes: dict[str, Any] | None = None, root: str, region_code: str
+) -> AuditLog:
+    actor = current_actor()
+    return AuditLog(
+        actor=actor.user if actor.user is not None and actor.user.pk else None,
+        actor_label=actor.label,
+        source=actor.source,
+        ip=actor.ip,
+        action=action,
+        model=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        root=root,
+        region_code=region_code or "",
+        changes=changes or {},
+    )
+
+
+def entry_for(action: str, instance: models.Model, *, before: dict | None = None, after: dict | None = None):
+    """An unsaved entry for a create/update/delete of an auditable model (one that defines ``audit_scope``)."""
+    root, region_code = instance.audit_scope()
+    changes = diff(before or {}, after or {})
+    return build_entry(action, instance, changes=changes, root=root, region_code=region_code)
+
+
+def record(action: str, instance: models.Model, *, before: dict | None = None, after: dict | None = None):
+    entry = entry_for(action, instance, before=before, after=after)
+    if action == AuditAction.UPDATE and not entry.changes:
+        return None  # nothing changed, nothing to record
+    entry.save()
+    return entry
+
+
+def record_many(entries: Iterable[AuditLog]) -> None:
+    AuditLog.objects.bulk_create([e for e in entries if e.action != AuditAction.UPDATE or e.changes])

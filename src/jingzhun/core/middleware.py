@@ -1,0 +1,18 @@
+"""Request middleware that records the acting user for the audit trail."""
+
+from .context import acting_as
+
+
+def client_ip(request) -> str | None:
+    # Behind a reverse proxy REMOTE_ADDR is the proxy; production sets the real address there (see docs).
+    return request.META.get("REMOTE_ADDR")
+
+
+class ActorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
+        with acting_as(user, source="web", ip=client_ip(request)):
+            return self.get_response(request)

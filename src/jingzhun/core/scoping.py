@@ -1,0 +1,28 @@
+"""Region scope, enforced in one place.
+
+Every queryset a user can reach starts from ``Model.objects.for_user(user, action)``. A scoped model names the
+column holding its 12-digit region code in ``scope_lookup``; the user's scope is a contiguous code range (the
+subtree of their region), so the filter is one indexed range condition whatever the depth of the tree.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class ScopedQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = "view") -> ScopedQuerySet:
+        """Rows ``user`` may ``action`` (view, change, export…): none when the role forbids it."""
+        if user is None or not user.is_authenticated or not user.can(action):
+            return self.none()
+        code_range = user.scope_range()
+        if code_range is None:  # national scope
+            return self
+        return self.filter(**{f"{self.model.scope_lookup}__range": code_range})
+
+    def in_region(self, region) -> ScopedQuerySet:
+        """Narrow to a region's subtree (a request filter: it can only narrow, never widen, for_user)."""
+        return self.filter(**{f"{self.model.scope_lookup}__range": region.subtree_range()})
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)

@@ -1,0 +1,62 @@
+"""The five-level administrative tree (省/市/县/乡/村) keyed by the official 12-digit 统计用区划代码."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jingzhun.core.scoping import ScopedManager
+
+from . import rules
+from .choices import RegionKind, RegionLevel, UrbanRural, Zone
+
+
+class Region(models.Model):
+    """One administrative unit. Its subtree is the code range ``subtree_range()``: queries never walk parents."""
+
+    code = models.CharField(_("区划代码"), max_length=12, primary_key=True)
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("级别"), choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级"),
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=RegionKind.choices, blank=True)
+    zone = models.CharField(_("东中西部"), max_length=8, choices=Zone.choices, blank=True)
+    urban_rural = models.CharField(_("城乡分类代码"), max_length=3, choices=UrbanRural.choices, blank=True)
+
+    objects = ScopedManager()
+    scope_lookup = "code"
+    keyset_fields = ("code",)
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["parent", "code"], name="region_parent_code")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="region_level_1_5"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def subtree_range(self) -> tuple[str, str]:
+        return rules.subtree_range(self.code)
+
+    @property
+    def ancestor_codes(self) -> list[str]:
+        return rules.ancestors_of(self.code)
+
+    def ancestors(self) -> list["Region"]:
+        found = Region.objects.in_bulk(self.ancestor_codes)
+        return [found[c] for c in self.ancestor_codes if c in found]
+
+    def full_name(self) -> str:
+        return "".join(r.name for r in [*self.ancestors(), self] if r.name not in {"市辖区", "县"})
+
+    @property
+    def is_village(self) -> bool:
+        return self.level == RegionLevel.VILLAGE

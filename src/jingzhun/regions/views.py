@@ -1,0 +1,35 @@
+"""Region browser: drill down from the user's region to villages with household and person counts."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from jingzhun.registry.selectors import child_counts
+
+from . import selectors
+
+
+@login_required
+def browse(request, code: str | None = None):
+    user = request.user
+    if code is None:
+        if user.region_id:
+            return redirect("regions:browse", code=user.region_id)
+        region = None
+    else:
+        if not code.isdigit() or len(code) > 12:
+            raise Http404
+        region = selectors.region_for_user(user=user, code=code.ljust(12, "0"))
+    rows = child_counts(user=user, region=region)
+    ancestors = region.ancestors() if region else []
+    return render(
+        request,
+        "regions/browse.html",
+        {
+            "region": region,
+            "ancestors": [(a, user.in_scope(a.code)) for a in ancestors],
+            "rows": rows,
+            "total_households": sum(r.households for r in rows),
+            "total_persons": sum(r.persons for r in rows),
+        },
+    )

@@ -1,0 +1,113 @@
+"""REST API for households (nested members and yearly records). Thin: shapes in, services do the work."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from jingzhun.regions.models import Region
+
+from . import selectors, services
+from .forms import HouseholdFilterForm
+from .models import Household, Member
+from .serializers import HouseholdListSerializer, HouseholdSerializer
+
+FILTER_PARAMS = [
+    OpenApiParameter("region", str, description="region code: households in its subtree"),
+    OpenApiParameter("status", str, description="household status"),
+    OpenApiParameter("main_cause", str, description="main cause of poverty"),
+    OpenApiParameter("attribute", str, description="household attribute"),
+    OpenApiParameter("year", int, description="only households with a record for this year"),
+    OpenApiParameter("q", str, description="household number prefix or head's exact name"),
+    OpenApiParameter("after", str, description="cursor: the page after"),
+    OpenApiParameter("before", str, description="cursor: the page before"),
+    OpenApiParameter("page_size", int, description="rows per page (≤ 500, default 50)"),
+    OpenApiParameter(
+        "reveal", bool, description="detail only: show ID numbers in full (logged; not for viewers)"
+    ),
+]
+
+
+def parse_filters(request) -> selectors.HouseholdFilters:
+    form = HouseholdFilterForm(request.query_params)
+    if not form.is_valid():
+        raise ValidationError({field: list(msgs) for field, msgs in form.errors.items()})
+    data = form.cleaned_data
+    region = None
+    if data["region"]:
+        region = Region.objects.for_user(request.user).filter(code=data["region"].ljust(12, "0")).first()
+        if region is None:
+            raise ValidationError({"region": [_("区划代码不存在或不在您的管辖范围内。")]})
+    return selectors.HouseholdFilters(
+        region=region, status=data["status"], main_cause=data["main_cause"], attribute=data["attribute"],
+        year=data["year"], q=data["q"],
+    )  # fmt: skip
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=FILTER_PARAMS), retrieve=extend_schema(parameters=FILTER_PARAMS[-1:])
+)
+class HouseholdViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):  # fmt: skip
+    """Households in the caller's region scope. Out-of-scope ids answer 404."""
+
+    serializer_class = HouseholdSerializer
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.household_list(user=self.request.user, filters=parse_filters(self.request))
+        return (
+            Household.objects.for_user(self.request.user)
+            .select_related("region")
+            .prefetch_related(
+                Prefetch("members", queryset=Member.objects.filter(is_active=True).order_by("id")), "years"
+            )
+        )
+
+    def get_serializer_class(self):
+        return HouseholdListSerializer if self.action == "list" else HouseholdSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["mask"] = not self.request.user.sees_personal_data
+        return context
+
+    def retrieve(self, request, *args, **kwargs):
+        household = self.get_object()
+        context = self.get_serializer_context()
+        if request.query_params.get("reveal") in {"1", "true"} and context["mask"]:
+            services.personal_data_revealed(user=request.user, household=household)
+            context["mask"] = False
+        return Response(HouseholdSerializer(household, context=context).data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payload = serializer.service_input()
+        household = services.household_register(
+            user=request.user, household=payload["data"], members=payload["members"] or [],
+            years=payload["years"] or [],
+        )  # fmt: skip
+        return Response(self._fresh(household), status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        household = self.get_object()
+        if not request.user.can("change"):
+            raise PermissionDenied(_("您的角色没有修改建档立卡数据的权限。"))
+        serializer = self.get_serializer(household, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        payload = serializer.service_input()
+        services.household_update(
+            user=request.user, household=household, data=payload["data"], members=payload["members"],
+            years=payload["years"],
+        )  # fmt: skip
+        return Response(self._fresh(household))
+
+    def _fresh(self, household):
+        return HouseholdSerializer(
+            self.get_queryset().get(pk=household.pk), context=self.get_serializer_context()
+        ).data

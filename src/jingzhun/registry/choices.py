@@ -1,0 +1,229 @@
+"""Code lists of the 2014 national 《贫困户登记表》 (DOMAIN.md §2), with the official Chinese labels."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class HouseholdStatus(models.TextChoices):
+    UNIDENTIFIED = "unidentified", _("未识别")
+    REGISTERED = "registered", _("在册")
+    EXITED = "exited", _("已脱贫")
+    RETURNED = "returned", _("返贫")
+    MONITORED = "monitored", _("监测对象")
+    CANCELLED = "cancelled", _("已注销")
+
+
+# Statuses of a household that counts in the registry (a cancelled record is kept but no longer counted).
+ACTIVE_STATUSES = tuple(s for s in HouseholdStatus.values if s != HouseholdStatus.CANCELLED)
+
+
+class IdentificationStandard(models.TextChoices):
+    """A1 识别标准."""
+
+    NATIONAL = "national", _("国家标准")
+    PROVINCIAL = "provincial", _("省定标准")
+    MUNICIPAL = "municipal", _("市定标准")
+
+
+class Attribute(models.TextChoices):
+    """A2 贫困户属性."""
+
+    GENERAL = "general", _("一般贫困户")
+    DIBAO = "dibao", _("低保贫困户")
+    WUBAO = "wubao", _("特困供养（五保）贫困户")
+
+
+class Cause(models.TextChoices):
+    """A3 致贫原因 (12)."""
+
+    ILLNESS = "illness", _("因病")
+    DISABILITY = "disability", _("因残")
+    EDUCATION = "education", _("因学")
+    DISASTER = "disaster", _("因灾")
+    LACK_LAND = "lack_land", _("缺土地")
+    LACK_WATER = "lack_water", _("缺水")
+    LACK_SKILLS = "lack_skills", _("缺技术")
+    LACK_LABOUR = "lack_labour", _("缺劳力")
+    LACK_CAPITAL = "lack_capital", _("缺资金")
+    POOR_TRANSPORT = "poor_transport", _("交通条件落后")
+    LACK_MOTIVATION = "lack_motivation", _("自身发展动力不足")
+    OTHER = "other", _("其他")
+
+
+class RoadType(models.TextChoices):
+    DIRT = "dirt", _("泥土路")
+    GRAVEL = "gravel", _("砂石路")
+    CEMENT = "cement", _("水泥路")
+    ASPHALT = "asphalt", _("沥青路")
+
+
+class HouseGrade(models.TextChoices):
+    """住房安全等级; C and D are dangerous (危房)."""
+
+    A = "A", _("A 级")
+    B = "B", _("B 级")
+    C = "C", _("C 级（危房）")
+    D = "D", _("D 级（危房）")
+
+
+DANGEROUS_GRADES = frozenset({HouseGrade.C, HouseGrade.D})
+
+
+class Fuel(models.TextChoices):
+    FIREWOOD = "firewood", _("柴草")
+    DUNG = "dung", _("干畜粪")
+    COAL = "coal", _("煤炭")
+    CLEAN = "clean", _("清洁能源")
+    OTHER = "other", _("其他")
+
+
+class Sex(models.TextChoices):
+    MALE = "1", _("男")
+    FEMALE = "2", _("女")
+
+
+class Relationship(models.TextChoices):
+    """与户主关系 (GB/T 4761 groups)."""
+
+    HEAD = "head", _("户主")
+    SPOUSE = "spouse", _("配偶")
+    SON = "son", _("之子")
+    DAUGHTER = "daughter", _("之女")
+    DAUGHTER_IN_LAW = "daughter_in_law", _("之儿媳")
+    SON_IN_LAW = "son_in_law", _("之女婿")
+    GRANDCHILD = "grandchild", _("之孙子女")
+    MATERNAL_GRANDCHILD = "maternal_grandchild", _("之外孙子女")
+    PARENT = "parent", _("之父母")
+    PARENT_IN_LAW = "parent_in_law", _("之岳父母或公婆")
+    GRANDPARENT = "grandparent", _("之祖父母")
+    SIBLING = "sibling", _("之兄弟姐妹")
+    OTHER = "other", _("其他")
+
+
+class Education(models.TextChoices):
+    """文化程度."""
+
+    ILLITERATE = "illiterate", _("文盲或半文盲")
+    PRIMARY = "primary", _("小学")
+    JUNIOR = "junior", _("初中")
+    SENIOR = "senior", _("高中")
+    COLLEGE = "college", _("大专及以上")
+    PRESCHOOL_CHILD = "preschool_child", _("学龄前儿童")
+
+
+class Schooling(models.TextChoices):
+    """在校生状况."""
+
+    NONE = "none", _("非在校生")
+    PRESCHOOL = "preschool", _("学前教育")
+    PRIMARY = "primary", _("小学")
+    GRADE_7 = "grade_7", _("七年级")
+    GRADE_8 = "grade_8", _("八年级")
+    GRADE_9 = "grade_9", _("九年级")
+    SENIOR_1 = "senior_1", _("高中一年级")
+    SENIOR_2 = "senior_2", _("高中二年级")
+    SENIOR_3 = "senior_3", _("高中三年级")
+    SECONDARY_VOC_1 = "sec_voc_1", _("中职一年级")
+    SECONDARY_VOC_2 = "sec_voc_2", _("中职二年级")
+    SECONDARY_VOC_3 = "sec_voc_3", _("中职三年级")
+    HIGHER_VOC_1 = "high_voc_1", _("高职一年级")
+    HIGHER_VOC_2 = "high_voc_2", _("高职二年级")
+    HIGHER_VOC_3 = "high_voc_3", _("高职三年级")
+    COLLEGE = "college", _("大专及以上")
+
+
+class Health(models.TextChoices):
+    """健康状况."""
+
+    HEALTHY = "healthy", _("健康")
+    CHRONIC = "chronic", _("长期慢性病")
+    SERIOUS = "serious", _("患有大病")
+    DISABLED = "disabled", _("残疾")
+
+
+class Labour(models.TextChoices):
+    """劳动技能."""
+
+    ORDINARY = "ordinary", _("普通劳动力")
+    SKILLED = "skilled", _("技能劳动力")
+    WEAK = "weak", _("弱劳动力或半劳动力")
+    LOST = "lost", _("丧失劳动力")
+    NONE = "none", _("无劳动力")
+
+
+class WorkStatus(models.TextChoices):
+    """务工状况."""
+
+    NONE = "none", _("未务工")
+    IN_TOWNSHIP = "in_township", _("乡（镇）内务工")
+    IN_COUNTY = "in_county", _("乡（镇）外县内务工")
+    IN_PROVINCE = "in_province", _("县外省内务工")
+    OUT_OF_PROVINCE = "out_of_province", _("省外务工")
+    OTHER = "other", _("其他")
+
+
+ETHNIC_GROUPS = [
+    "汉族",
+    "蒙古族",
+    "回族",
+    "藏族",
+    "维吾尔族",
+    "苗族",
+    "彝族",
+    "壮族",
+    "布依族",
+    "朝鲜族",
+    "满族",
+    "侗族",
+    "瑶族",
+    "白族",
+    "土家族",
+    "哈尼族",
+    "哈萨克族",
+    "傣族",
+    "黎族",
+    "傈僳族",
+    "佤族",
+    "畲族",
+    "高山族",
+    "拉祜族",
+    "水族",
+    "东乡族",
+    "纳西族",
+    "景颇族",
+    "柯尔克孜族",
+    "土族",
+    "达斡尔族",
+    "仫佬族",
+    "羌族",
+    "布朗族",
+    "撒拉族",
+    "毛南族",
+    "仡佬族",
+    "锡伯族",
+    "阿昌族",
+    "普米族",
+    "塔吉克族",
+    "怒族",
+    "乌孜别克族",
+    "俄罗斯族",
+    "鄂温克族",
+    "德昂族",
+    "保安族",
+    "裕固族",
+    "京族",
+    "塔塔尔族",
+    "独龙族",
+    "鄂伦春族",
+    "赫哲族",
+    "门巴族",
+    "珞巴族",
+    "基诺族",
+]
+
+# 民族 by GB/T 3304 code: 01 汉族 … 56 基诺族, 97 其他, 98 外国血统中国籍人士.
+Ethnicity = models.TextChoices(
+    "Ethnicity",
+    [(f"E{i:02d}", (f"{i:02d}", name)) for i, name in enumerate(ETHNIC_GROUPS, start=1)]
+    + [("E97", ("97", "其他")), ("E98", ("98", "外国血统中国籍人士"))],
+)

@@ -1,0 +1,95 @@
+"""HTML forms for the household card. They only shape input; all rules live in ``services``."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Cause, HouseholdStatus
+from .models import Household, HouseholdYear, Member
+from .services import MEMBER_INPUT, YEAR_INPUT
+
+
+class HouseholdFilterForm(forms.Form):
+    """Filters of the household list; every field optional, bad values reported, never a crash."""
+
+    region = forms.CharField(label=_("区划代码"), required=False, max_length=12)
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部")), *HouseholdStatus.choices]
+    )
+    main_cause = forms.ChoiceField(
+        label=_("主要致贫原因"), required=False, choices=[("", _("全部")), *Cause.choices]
+    )
+    attribute = forms.ChoiceField(
+        label=_("贫困户属性"),
+        required=False,
+        choices=[("", _("全部")), *Household._meta.get_field("attribute").choices],
+    )
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
+    q = forms.CharField(label=_("户编号或户主姓名"), required=False, max_length=50)
+
+
+class PayloadForm(forms.ModelForm):
+    """A ModelForm used for its fields and widgets only: the service validates the model and writes it."""
+
+    def _post_clean(self):
+        pass
+
+
+class HouseholdForm(PayloadForm):
+    region = forms.CharField(
+        label=_("所在村区划代码"),
+        max_length=12,
+        min_length=12,
+        help_text=_("12 位统计用区划代码，如 522634100201"),
+    )
+    other_causes = forms.MultipleChoiceField(
+        label=_("其他致贫原因"), choices=Cause.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("最多 2 项，不能与主要致贫原因重复"),
+    )  # fmt: skip
+
+    class Meta:
+        model = Household
+        fields = ["status", "identification_standard", "attribute", "main_cause", "identified_year", "phone"]
+
+    def payload(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items()}
+
+
+class MemberForm(PayloadForm):
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Member
+        fields = list(MEMBER_INPUT)
+        widgets = {"id_number": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"})}
+
+    def payload(self) -> dict:
+        data = {k: self.cleaned_data.get(k) for k in MEMBER_INPUT}
+        if self.cleaned_data.get("id"):
+            data["id"] = self.cleaned_data["id"]
+        return data
+
+
+class BaseMemberFormSet(forms.BaseFormSet):
+    def payloads(self) -> list[dict]:
+        return [
+            f.payload()
+            for f in self.forms
+            if f.has_changed() or f.cleaned_data.get("id")
+            if not (self.can_delete and f.cleaned_data.get("DELETE"))
+        ]
+
+
+MemberFormSet = forms.formset_factory(MemberForm, formset=BaseMemberFormSet, extra=0, can_delete=True)
+
+
+class HouseholdYearForm(PayloadForm):
+    class Meta:
+        model = HouseholdYear
+        fields = [f for f in YEAR_INPUT if f != "household_size"]
+
+    def payload(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("注销原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,267 @@
+"""建档立卡 records: the household (户), its members (人) and its yearly record (income, land, living conditions).
+
+Sized for 30 million households and 90 million persons on PostgreSQL: households are read by region subtree in
+(region, id) order, so a scoped, filtered page is an index range scan (see ``core.pagination``).
+"""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import NullIf
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jingzhun.core.scoping import ScopedManager
+
+from .choices import (
+    DANGEROUS_GRADES,
+    Attribute,
+    Cause,
+    Education,
+    Ethnicity,
+    Fuel,
+    Health,
+    HouseGrade,
+    HouseholdStatus,
+    IdentificationStandard,
+    Labour,
+    Relationship,
+    RoadType,
+    Schooling,
+    Sex,
+    WorkStatus,
+)
+
+NON_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("金额不能为负数。"))]
+
+
+def money(label):
+    return models.DecimalField(
+        label, max_digits=12, decimal_places=2, default=Decimal("0"), validators=NON_NEGATIVE
+    )
+
+
+def area(label):
+    return models.DecimalField(
+        label, max_digits=10, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"), message=_("面积不能为负数。"))],
+    )  # fmt: skip
+
+
+class Household(models.Model):
+    """A household's card (户有卡): identity in the registry, classification and causes of poverty.
+
+    ``head_name`` and ``member_count`` are kept by the services from the active members so that lists at
+    national scale need no join; ``number`` (户编号) is the village code followed by a 5-digit sequence.
+    """
+
+    number = models.CharField(_("户编号"), max_length=20, unique=True, editable=False)
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="households", verbose_name=_("所在村")
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=HouseholdStatus.choices, default=HouseholdStatus.REGISTERED
+    )
+    identification_standard = models.CharField(
+        _("识别标准"),
+        max_length=16,
+        choices=IdentificationStandard.choices,
+        default=IdentificationStandard.NATIONAL,
+    )
+    attribute = models.CharField(_("贫困户属性"), max_length=16, choices=Attribute.choices)
+    main_cause = models.CharField(_("主要致贫原因"), max_length=20, choices=Cause.choices)
+    other_causes = models.JSONField(_("其他致贫原因"), default=list, blank=True)
+    identified_year = models.PositiveSmallIntegerField(
+        _("识别年度"), null=True, blank=True,
+        validators=[MinValueValidator(2000, _("年度不早于 2000 年。")), MaxValueValidator(2100)],
+    )  # fmt: skip
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    head_name = models.CharField(_("户主姓名"), max_length=50, editable=False, default="")
+    member_count = models.PositiveSmallIntegerField(_("家庭人口数"), editable=False, default=0)
+    created_at = models.DateTimeField(_("建档时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ScopedManager()
+    scope_lookup = "region_id"
+    keyset_fields = ("region_id", "id")
+    audit_exclude = ("updated_at",)
+
+    class Meta:
+        verbose_name = _("贫困户")
+        verbose_name_plural = _("贫困户")
+        indexes = [
+            models.Index(fields=["region", "id"], name="household_region_id"),
+            models.Index(fields=["status", "region", "id"], name="household_status_region_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.head_name}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"registry.household:{self.pk}", self.region_id
+
+
+class Member(models.Model):
+    """A person in a household (家庭成员). Sex and birth date come from the ID number, never typed.
+
+    One ID number may be active in only one household in the whole country (partial unique index).
+    """
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="members", verbose_name=_("户")
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = models.CharField(_("公民身份号码"), max_length=18)
+    disability_certificate = models.CharField(_("残疾证号"), max_length=20, blank=True)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, editable=False)
+    birth_date = models.DateField(_("出生日期"), editable=False)
+    relationship = models.CharField(_("与户主关系"), max_length=20, choices=Relationship.choices)
+    ethnicity = models.CharField(_("民族"), max_length=2, choices=Ethnicity.choices, default="01")
+    education = models.CharField(_("文化程度"), max_length=20, choices=Education.choices)
+    schooling = models.CharField(
+        _("在校生状况"), max_length=12, choices=Schooling.choices, default=Schooling.NONE
+    )
+    health = models.CharField(_("健康状况"), max_length=10, choices=Health.choices, default=Health.HEALTHY)
+    labour = models.CharField(_("劳动技能"), max_length=10, choices=Labour.choices)
+    work_status = models.CharField(
+        _("务工状况"), max_length=16, choices=WorkStatus.choices, default=WorkStatus.NONE
+    )
+    months_worked = models.PositiveSmallIntegerField(
+        _("务工时间（月）"), default=0, validators=[MaxValueValidator(12, _("务工时间不超过 12 个月。"))]
+    )
+    medical_insurance = models.BooleanField(_("参加新农合/基本医疗保险"), default=False)
+    serious_illness_insurance = models.BooleanField(_("参加大病保险"), default=False)
+    pension_insurance = models.BooleanField(_("参加城乡居民基本养老保险"), default=False)
+    dibao = models.BooleanField(_("低保人口"), default=False)
+    is_active = models.BooleanField(_("在户"), default=True)
+
+    objects = ScopedManager()
+    scope_lookup = "household__region_id"
+
+    class Meta:
+        verbose_name = _("家庭成员")
+        verbose_name_plural = _("家庭成员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=Q(is_active=True),
+                name="member_one_active_household",
+                violation_error_message=_("该身份证号已在另一户中登记。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"registry.household:{self.household_id}", self.household.region_id
+
+
+class HouseholdYear(models.Model):
+    """The yearly part of the form: income (收入), land (土地) and living conditions (生产生活条件).
+
+    纯收入 = wage + business + property + transfer − business_expense; 人均纯收入 = 纯收入 ÷ 家庭人口数.
+    Both are generated columns: computed by the database on every write, never typed.
+    """
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="years", verbose_name=_("户")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000, _("年度不早于 2000 年。")), MaxValueValidator(2100)]
+    )
+    household_size = models.PositiveSmallIntegerField(
+        _("家庭人口数"), validators=[MinValueValidator(1, _("家庭人口数至少为 1。"))]
+    )
+    # income (元)
+    wage = money(_("工资性收入"))
+    business = money(_("生产经营性收入"))
+    property_income = money(_("财产性收入"))
+    property_dividend = money(_("其中：资产收益扶贫分红"))
+    transfer_family_planning = money(_("计划生育金"))
+    transfer_dibao = money(_("低保金"))
+    transfer_wubao = money(_("五保金"))
+    transfer_pension = money(_("养老保险金"))
+    transfer_eco = money(_("生态补偿金"))
+    transfer_other = money(_("其他转移性收入"))
+    business_expense = money(_("生产经营性支出"))
+    transfer = models.GeneratedField(
+        expression=F("transfer_family_planning") + F("transfer_dibao") + F("transfer_wubao")
+        + F("transfer_pension") + F("transfer_eco") + F("transfer_other"),
+        output_field=models.DecimalField(max_digits=14, decimal_places=2),
+        db_persist=True,
+        verbose_name=_("转移性收入"),
+    )  # fmt: skip
+    net_income = models.GeneratedField(
+        expression=F("wage") + F("business") + F("property_income") + F("transfer_family_planning") + F("transfer_dibao")
+        + F("transfer_wubao") + F("transfer_pension") + F("transfer_eco") + F("transfer_other")
+        - F("business_expense"),
+        output_field=models.DecimalField(max_digits=14, decimal_places=2),
+        db_persist=True,
+        verbose_name=_("家庭纯收入"),
+    )  # fmt: skip
+    per_capita_net = models.GeneratedField(
+        expression=(
+            F("wage") + F("business") + F("property_income") + F("transfer_family_planning") + F("transfer_dibao")
+            + F("transfer_wubao") + F("transfer_pension") + F("transfer_eco") + F("transfer_other")
+            - F("business_expense")
+        ) / NullIf(F("household_size"), 0),
+        output_field=models.DecimalField(max_digits=14, decimal_places=2),
+        db_persist=True,
+        verbose_name=_("人均纯收入"),
+    )  # fmt: skip
+    # land (亩)
+    land_cultivated = area(_("耕地面积（亩）"))
+    land_forest = area(_("林地面积（亩）"))
+    land_returned = area(_("退耕还林面积（亩）"))
+    land_fruit = area(_("林果面积（亩）"))
+    land_pasture = area(_("牧草地面积（亩）"))
+    land_water = area(_("水面面积（亩）"))
+    # living conditions
+    power_production = models.BooleanField(_("通生产用电"), default=False)
+    power_domestic = models.BooleanField(_("通生活用电"), default=False)
+    broadcast_tv = models.BooleanField(_("通广播电视"), default=False)
+    water_safe = models.BooleanField(_("饮水安全"), default=False)
+    water_difficult = models.BooleanField(_("饮水困难"), default=False)
+    road_distance_km = models.DecimalField(
+        _("与村主干路距离（公里）"), max_digits=6, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"), message=_("距离不能为负数。"))],
+    )  # fmt: skip
+    road_type = models.CharField(_("入户路类型"), max_length=10, choices=RoadType.choices, blank=True)
+    housing_area = models.DecimalField(
+        _("住房面积（平方米）"), max_digits=8, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"), message=_("面积不能为负数。"))],
+    )  # fmt: skip
+    house_grade = models.CharField(_("住房安全等级"), max_length=1, choices=HouseGrade.choices, blank=True)
+    sanitary_toilet = models.BooleanField(_("有卫生厕所"), default=False)
+    main_fuel = models.CharField(_("主要燃料类型"), max_length=10, choices=Fuel.choices, blank=True)
+    cooperative = models.BooleanField(_("加入农民专业合作组织"), default=False)
+    leading_enterprise = models.BooleanField(_("有龙头企业带动"), default=False)
+    entrepreneur_leader = models.BooleanField(_("有创业致富带头人带动"), default=False)
+
+    objects = ScopedManager()
+    scope_lookup = "household__region_id"
+
+    class Meta:
+        verbose_name = _("年度信息")
+        verbose_name_plural = _("年度信息")
+        ordering = ["household", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "year"],
+                name="householdyear_one_per_year",
+                violation_error_message=_("同一户同一年度只能有一条年度信息。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.year}"
+
+    @property
+    def dangerous_house(self) -> bool:
+        return self.house_grade in DANGEROUS_GRADES
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"registry.household:{self.household_id}", self.household.region_id

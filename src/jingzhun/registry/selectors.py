@@ -1,0 +1,86 @@
+"""Reads of the registry. Every function starts from the user's scoped queryset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models.functions import Substr
+
+from jingzhun.regions import rules as region_rules
+from jingzhun.regions.models import Region
+
+from .choices import ACTIVE_STATUSES
+from .models import Household, HouseholdYear
+
+
+@dataclass(frozen=True)
+class HouseholdFilters:
+    region: Region | None = None
+    status: str = ""
+    main_cause: str = ""
+    attribute: str = ""
+    year: int | None = None
+    q: str = ""  # household number (prefix) or head name (exact)
+
+
+def household_list(*, user, filters: HouseholdFilters, action: str = "view"):
+    """Households the user may see, narrowed by ``filters``, ordered by (region, id) for keyset paging.
+
+    When a year is given only households with a record for that year are listed, annotated with that year's
+    per-capita net income.
+    """
+    qs = Household.objects.for_user(user, action)
+    if filters.region is not None:
+        qs = qs.in_region(filters.region)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.main_cause:
+        qs = qs.filter(main_cause=filters.main_cause)
+    if filters.attribute:
+        qs = qs.filter(attribute=filters.attribute)
+    if filters.q:
+        q = filters.q.strip()
+        qs = qs.filter(number__startswith=q) if q.isdigit() else qs.filter(head_name=q)
+    if filters.year:
+        year_rows = HouseholdYear.objects.filter(household=OuterRef("pk"), year=filters.year)
+        qs = qs.filter(years__year=filters.year).annotate(
+            per_capita=Subquery(year_rows.values("per_capita_net")[:1])
+        )
+    return qs
+
+
+def household_detail_queryset(*, user, action: str = "view"):
+    return Household.objects.for_user(user, action).select_related("region")
+
+
+@dataclass(frozen=True)
+class RegionCount:
+    region: Region
+    households: int
+    persons: int
+
+
+def child_counts(*, user, region: Region | None) -> list[RegionCount]:
+    """Children of ``region`` (provinces for None) with counts of registered households and persons.
+
+    One grouped query over the region's code range: households are grouped by the code prefix of the child
+    level, so no walk of the tree is needed at any depth.
+    """
+    if region is None:
+        children = Region.objects.for_user(user).filter(level=1)
+        level, households = 1, Household.objects.for_user(user)
+    else:
+        children = Region.objects.for_user(user).filter(parent=region)
+        level, households = region.level + 1, Household.objects.for_user(user).in_region(region)
+    if level > 5:
+        return []
+    width = region_rules.PREFIX_LENGTH[level]
+    rows = (
+        households.filter(status__in=ACTIVE_STATUSES)
+        .annotate(prefix=Substr("region_id", 1, width))
+        .values("prefix")
+        .annotate(households=Count("id"), persons=Sum("member_count"))
+    )
+    counts = {r["prefix"]: (r["households"], r["persons"] or 0) for r in rows}
+    return [RegionCount(c, *counts.get(c.code[:width], (0, 0))) for c in children.order_by("code")]

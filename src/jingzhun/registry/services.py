@@ -1,0 +1,409 @@
+"""Writes to the registry. Every create, update and cancel goes through here: validated whole, written
+atomically, audited. Views, the API, commands and the demo generator all call these functions.
+
+Payloads are plain dicts of model field names: ``household`` (with ``region`` as a 12-digit code),
+``members`` (each optionally with the ``id`` of an existing member) and ``years`` (flat yearly fields).
+Errors are raised as one ``ValidationError`` keyed by field path, e.g. ``members.1.id_number``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from jingzhun.core import audit
+from jingzhun.core.ids import parse_id_number
+from jingzhun.core.masking import mask_id_number
+from jingzhun.core.models import AuditAction
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.models import Region
+
+from . import rules
+from .choices import HouseholdStatus, Relationship
+from .models import Household, HouseholdYear, Member
+
+HOUSEHOLD_INPUT = (
+    "status", "identification_standard", "attribute", "main_cause", "other_causes", "identified_year", "phone",
+)  # fmt: skip
+MEMBER_INPUT = tuple(
+    f.name
+    for f in Member._meta.concrete_fields
+    if f.editable and f.name not in {"id", "household", "is_active"}
+)
+YEAR_INPUT = tuple(
+    f.name for f in HouseholdYear._meta.concrete_fields
+    if f.editable and not getattr(f, "generated", False) and f.name not in {"id", "household"}
+)  # fmt: skip
+
+
+class Errors(dict):
+    """Field-path → messages, raised as one ValidationError."""
+
+    def add(self, path: str, message: str | Iterable[str]) -> None:
+        self.setdefault(path, []).extend([message] if isinstance(message, str) else message)
+
+    def absorb(self, prefix: str, error: ValidationError) -> None:
+        for name, messages in error.message_dict.items():
+            key = prefix.rstrip(".") if name == "__all__" else f"{prefix}{name}"
+            self.add(key or "non_field_errors", messages)
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise ValidationError({k: v for k, v in self.items()})
+
+
+@dataclass
+class Draft:
+    """A household as it will be after the write, with what it was before (for the audit)."""
+
+    household: Household
+    members: list[Member] = field(default_factory=list)  # active members after the write
+    removed: list[Member] = field(default_factory=list)
+    years: list[HouseholdYear] = field(default_factory=list)
+    before: dict[int, dict] = field(default_factory=dict)  # id(instance) → snapshot before
+    prefix: str = ""
+
+
+def _require(user, action: str) -> None:
+    if user is not None and not user.can(action):
+        raise PermissionDenied(_("您的角色没有修改建档立卡数据的权限。"))
+
+
+def _clean(instance, prefix: str, errors: Errors, exclude: list[str]) -> None:
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        errors.absorb(prefix, exc)
+
+
+def _set_fields(instance, data: dict[str, Any], names: Iterable[str]) -> None:
+    for name in names:
+        if name in data:
+            setattr(instance, name, data[name])
+
+
+def _resolve_region(code: Any, user, regions: dict[str, Region], errors: Errors, path: str) -> Region | None:
+    region = regions.get(str(code or ""))
+    if region is None or (user is not None and not user.in_scope(region.code)):
+        errors.add(path, _("区划代码 %(c)s 不存在或不在您的管辖范围内。") % {"c": code or ""})
+        return None
+    if region.level != RegionLevel.VILLAGE:
+        errors.add(
+            path,
+            _("贫困户应登记到村级区划，%(n)s 是%(l)s。")
+            % {"n": region.name, "l": region.get_level_display()},
+        )
+        return None
+    return region
+
+
+def _apply_household(draft: Draft, data: dict, user, regions: dict[str, Region], errors: Errors) -> None:
+    h = draft.household
+    if "region" in data:
+        region = _resolve_region(data["region"], user, regions, errors, f"{draft.prefix}region")
+        if region is not None:
+            h.region = region
+    elif not h.region_id:
+        errors.add(f"{draft.prefix}region", _("请填写所在村的区划代码。"))
+    _set_fields(h, data, HOUSEHOLD_INPUT)
+    if h.other_causes is None:
+        h.other_causes = []
+    if not isinstance(h.other_causes, list):
+        errors.add(f"{draft.prefix}other_causes", _("其他致贫原因应为列表。"))
+        h.other_causes = []
+    for message in rules.cause_errors(h.main_cause, h.other_causes):
+        errors.add(f"{draft.prefix}other_causes", message)
+    _clean(h, draft.prefix, errors, ["region", "number", "head_name", "member_count", "other_causes"])
+
+
+def _apply_members(draft: Draft, items: list[dict], existing: dict[int, Member], errors: Errors) -> None:
+    seen_ids: dict[str, int] = {}
+    kept: set[int] = set()
+    for i, data in enumerate(items):
+        path = f"{draft.prefix}members.{i}."
+        member_id = data.get("id")
+        if member_id is not None:
+            member = existing.get(member_id)
+            if member is None:
+                errors.add(f"{path}id", _("该成员不属于本户。"))
+                continue
+            kept.add(member_id)
+        else:
+            member = Member(household=draft.household if draft.household.pk else None)
+        _set_fields(member, data, MEMBER_INPUT)
+        try:
+            facts = parse_id_number(member.id_number or "")
+        except ValidationError as exc:
+            errors.add(f"{path}id_number", exc.messages)
+        else:
+            member.id_number, member.sex, member.birth_date = facts.number, facts.sex, facts.birth_date
+            if facts.number in seen_ids:
+                errors.add(
+                    f"{path}id_number",
+                    _("身份证号与本户第 %(n)d 名成员重复。") % {"n": seen_ids[facts.number] + 1},
+                )
+            seen_ids.setdefault(facts.number, i)
+        _clean(member, path, errors, ["household", "sex", "birth_date", "id_number"])
+        draft.members.append(member)
+    draft.removed = [m for pk, m in existing.items() if pk not in kept]
+    for message in rules.head_errors([m.relationship for m in draft.members]):
+        errors.add(f"{draft.prefix}members", message)
+
+
+def _apply_years(draft: Draft, items: list[dict], existing: dict[int, HouseholdYear], errors: Errors) -> None:
+    seen: set[int] = set()
+    for i, data in enumerate(items):
+        path = f"{draft.prefix}years.{i}."
+        year_value = data.get("year")
+        record = existing.get(int(year_value)) if str(year_value).isdigit() else None
+        record = record or HouseholdYear()
+        _set_fields(record, data, YEAR_INPUT)
+        if not data.get("household_size"):
+            record.household_size = len(draft.members) or draft.household.member_count
+        if year_value in seen:
+            errors.add(f"{path}year", _("年度 %(y)s 重复填写。") % {"y": year_value})
+        seen.add(year_value)
+        if Decimal(record.property_dividend or 0) > Decimal(record.property_income or 0):
+            errors.add(
+                f"{path}property_dividend", _("资产收益扶贫分红是财产性收入的一部分，不能大于财产性收入。")
+            )
+        _clean(record, path, errors, ["household"])
+        draft.years.append(record)
+
+
+def _check_duplicate_ids(drafts: list[Draft], errors: Errors) -> None:
+    """One person, one active household in the whole country: across the batch and against the database."""
+    owner: dict[str, tuple[Draft, int]] = {}
+    for draft in drafts:
+        for i, m in enumerate(draft.members):
+            if not m.birth_date:
+                continue  # its ID number already has an error
+            if m.id_number in owner and owner[m.id_number][0] is not draft:
+                errors.add(
+                    f"{draft.prefix}members.{i}.id_number", _("身份证号在本批数据的另一户中重复出现。")
+                )
+            owner.setdefault(m.id_number, (draft, i))
+    numbers = list(owner)
+    for start in range(0, len(numbers), 900):
+        clash = (
+            Member.objects.filter(id_number__in=numbers[start : start + 900], is_active=True)
+            .select_related("household__region")
+            .only(
+                "id", "id_number", "household__number", "household__region__code", "household__region__name"
+            )
+        )
+        for other in clash:
+            draft, i = owner[other.id_number]
+            if draft.household.pk and other.household_id == draft.household.pk:
+                continue
+            errors.add(
+                f"{draft.prefix}members.{i}.id_number",
+                _("身份证号 %(id)s 已登记在 %(region)s 户编号 %(no)s 的家庭中，一人只能属于一个在册家庭。")
+                % {
+                    "id": mask_id_number(other.id_number),
+                    "region": other.household.region.full_name(),
+                    "no": other.household.number,
+                },
+            )
+
+
+def _assign_numbers(households: list[Household]) -> None:
+    """户编号 = village code + 5-digit sequence, continuing the village's highest number."""
+    villages = sorted({h.region_id for h in households})
+    if connection.features.has_select_for_update:  # serialise concurrent registrations in the same village
+        list(Region.objects.select_for_update().filter(code__in=villages).values_list("code", flat=True))
+    top: dict[str, int] = {}
+    for start in range(0, len(villages), 900):
+        chunk = villages[start : start + 900]
+        rows = Household.objects.filter(region_id__in=chunk).values("region_id").annotate(top=Max("number"))
+        top.update({r["region_id"]: int(r["top"][12:]) for r in rows})
+    for h in households:
+        top[h.region_id] = top.get(h.region_id, 0) + 1
+        h.number = f"{h.region_id}{top[h.region_id]:05d}"
+
+
+def _summarise(h: Household, members: list[Member]) -> None:
+    h.member_count = len(members)
+    h.head_name = next((m.name for m in members if m.relationship == Relationship.HEAD), "")
+
+
+def households_register(*, user, items: list[dict], batch: bool = True) -> list[Household]:
+    """Register new households (each ``{"household", "members", "years"}``), all or none.
+
+    With ``batch`` the error paths start with the item's index (``3.members.0.id_number``).
+    """
+    _require(user, "change")
+    codes = {str(item.get("household", {}).get("region") or "") for item in items}
+    regions = Region.objects.in_bulk([c for c in codes if c])
+    errors = Errors()
+    drafts = []
+    for n, item in enumerate(items):
+        draft = Draft(household=Household(), prefix=f"{n}." if batch else "")
+        _apply_household(draft, item.get("household", {}), user, regions, errors)
+        _apply_members(draft, item.get("members", []), {}, errors)
+        _summarise(draft.household, draft.members)
+        _apply_years(draft, item.get("years", []), {}, errors)
+        drafts.append(draft)
+    _check_duplicate_ids(drafts, errors)
+    errors.raise_if_any()
+
+    households = [d.household for d in drafts]
+    with transaction.atomic():
+        _assign_numbers(households)
+        Household.objects.bulk_create(households)
+        for d in drafts:
+            for obj in (*d.members, *d.years):
+                obj.household = d.household
+        members = [m for d in drafts for m in d.members]
+        years = [y for d in drafts for y in d.years]
+        Member.objects.bulk_create(members, batch_size=1000)
+        HouseholdYear.objects.bulk_create(years, batch_size=500)
+        # One entry per household holds its members and years too: the whole card as it was registered.
+        audit.record_many(
+            audit.entry_for(
+                AuditAction.CREATE,
+                d.household,
+                after={
+                    **audit.snapshot(d.household),
+                    "members": [audit.snapshot(m) for m in d.members],
+                    "years": [audit.snapshot(y) for y in d.years],
+                },
+            )
+            for d in drafts
+        )
+    return households
+
+
+def household_register(
+    *, user, household: dict, members: list[dict], years: list[dict] | None = None
+) -> Household:
+    """Register one household with its members and yearly records."""
+    item = {"household": household, "members": members, "years": years or []}
+    return households_register(user=user, items=[item], batch=False)[0]
+
+
+@transaction.atomic
+def household_update(
+    *,
+    user,
+    household: Household,
+    data: dict | None = None,
+    members: list[dict] | None = None,
+    years: list[dict] | None = None,
+) -> Household:
+    """Change a household. ``members`` (when given) is the full list: members left out are removed from the
+    household (kept, inactive); ``years`` adds or replaces those years and leaves the others untouched.
+    """
+    _require(user, "change")
+    h = Household.objects.select_for_update().get(pk=household.pk)
+    if user is not None and not user.in_scope(h.region_id):
+        raise PermissionDenied(_("该户不在您的管辖范围内。"))
+    errors = Errors()
+    draft = Draft(household=h)
+    before_h = audit.snapshot(h)
+    regions = Region.objects.in_bulk([str(data["region"])]) if data and data.get("region") else {}
+    _apply_household(draft, data or {}, user, regions, errors)
+
+    existing_members = {m.pk: m for m in h.members.filter(is_active=True).order_by("id")}
+    member_before = {pk: audit.snapshot(m) for pk, m in existing_members.items()}
+    if members is None:
+        draft.members = list(existing_members.values())
+    else:
+        _apply_members(draft, members, existing_members, errors)
+    _summarise(h, draft.members)
+
+    existing_years = {y.year: y for y in h.years.all()}
+    year_before = {y.pk: audit.snapshot(y) for y in existing_years.values()}
+    _apply_years(draft, years or [], existing_years, errors)
+    if members is not None and not years and existing_years:
+        # The latest year describes the household as it is now: its size follows the members.
+        latest = existing_years[max(existing_years)]
+        latest.household_size = max(len(draft.members), 1)
+        draft.years.append(latest)
+    _check_duplicate_ids([draft], errors)
+    errors.raise_if_any()
+
+    entries = []
+    h.save()
+    entries.append(audit.entry_for(AuditAction.UPDATE, h, before=before_h, after=audit.snapshot(h)))
+    for m in draft.members:
+        m.household = h
+        is_new = m.pk is None
+        m.save()
+        entries.append(
+            audit.entry_for(
+                AuditAction.CREATE if is_new else AuditAction.UPDATE,
+                m,
+                before=None if is_new else member_before[m.pk],
+                after=audit.snapshot(m),
+            )
+        )
+    for m in draft.removed:
+        m.is_active = False
+        m.save(update_fields=["is_active"])
+        entries.append(
+            audit.entry_for(AuditAction.DELETE, m, before=member_before[m.pk], after=audit.snapshot(m))
+        )
+    for y in draft.years:
+        y.household = h
+        is_new = y.pk is None
+        y.save()
+        entries.append(
+            audit.entry_for(
+                AuditAction.CREATE if is_new else AuditAction.UPDATE,
+                y,
+                before=None if is_new else year_before[y.pk],
+                after=audit.snapshot(y),
+            )
+        )
+    audit.record_many(entries)
+    return h
+
+
+@transaction.atomic
+def household_cancel(*, user, household: Household, reason: str) -> Household:
+    """注销: the record is kept with status 已注销 and its members become free to join another household."""
+    _require(user, "change")
+    if user is not None and not user.in_scope(household.region_id):
+        raise PermissionDenied(_("该户不在您的管辖范围内。"))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("请填写注销原因。")]})
+    if household.status == HouseholdStatus.CANCELLED:
+        raise ValidationError({"status": [_("该户已注销。")]})
+    before = audit.snapshot(household)
+    household.status = HouseholdStatus.CANCELLED
+    household.save(update_fields=["status", "updated_at"])
+    entry = audit.entry_for(AuditAction.UPDATE, household, before=before, after=audit.snapshot(household))
+    entry.changes["reason"] = [None, reason.strip()]
+    entries = [entry]
+    for m in household.members.filter(is_active=True):
+        m.household = household
+        entries.append(
+            audit.entry_for(AuditAction.DELETE, m, before={"is_active": True}, after={"is_active": False})
+        )
+    household.members.filter(is_active=True).update(is_active=False)
+    audit.record_many(entries)
+    return household
+
+
+def personal_data_revealed(*, user, household: Household) -> None:
+    """Log that ``user`` — whose role sees ID numbers masked by default — asked to see them in full."""
+    if not user.can("reveal"):
+        raise PermissionDenied(_("您的角色不能查看完整的身份证号码。"))
+    if user.sees_personal_data:
+        return
+    entry = audit.build_entry(
+        AuditAction.REVEAL,
+        household,
+        changes={"fields": ["members.id_number", "phone"]},
+        root=f"registry.household:{household.pk}",
+        region_code=household.region_id,
+    )
+    entry.save()

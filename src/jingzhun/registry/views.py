@@ -1,0 +1,305 @@
+"""Web pages of the registry: list, household card, create/edit, cancel, reveal, export."""
+
+from __future__ import annotations
+
+import csv
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jingzhun.core import audit
+from jingzhun.core.masking import mask_id_number, mask_phone
+from jingzhun.core.models import AuditAction, AuditLog
+from jingzhun.core.pagination import keyset_page
+from jingzhun.regions.models import Region
+
+from . import rules, selectors, services
+from .choices import Cause
+from .forms import CancelForm, HouseholdFilterForm, HouseholdForm, HouseholdYearForm, MemberFormSet
+from .models import Household, Member
+
+REVEAL_SECONDS = 300
+
+
+def _filters(request) -> tuple[HouseholdFilterForm, selectors.HouseholdFilters]:
+    form = HouseholdFilterForm(request.GET or None)
+    if not form.is_valid():
+        return form, selectors.HouseholdFilters(region=request.user.region)
+    data = form.cleaned_data
+    region = request.user.region
+    if data["region"]:
+        code = data["region"].ljust(12, "0")
+        region = Region.objects.for_user(request.user).filter(code=code).first()
+        if region is None:
+            form.add_error("region", _("区划代码不存在或不在您的管辖范围内。"))
+            region = request.user.region
+    return form, selectors.HouseholdFilters(
+        region=region,
+        status=data["status"],
+        main_cause=data["main_cause"],
+        attribute=data["attribute"],
+        year=data["year"],
+        q=data["q"],
+    )
+
+
+@login_required
+def household_list(request):
+    form, filters = _filters(request)
+    qs = selectors.household_list(user=request.user, filters=filters).select_related("region")
+    try:
+        page = keyset_page(qs, after=request.GET.get("after"), before=request.GET.get("before"))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        page = keyset_page(qs)
+    params = request.GET.copy()
+    for key in ("after", "before"):
+        params.pop(key, None)
+    return render(
+        request,
+        "registry/household_list.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "query": params.urlencode(),
+            "mask": not request.user.sees_personal_data,
+        },
+    )
+
+
+def _revealed(request, household: Household) -> bool:
+    if request.user.sees_personal_data:
+        return True
+    shown_at = request.session.get(f"reveal:{household.pk}")
+    return bool(shown_at and time.time() - shown_at < REVEAL_SECONDS)
+
+
+@login_required
+def household_detail(request, pk: int):
+    household = get_object_or_404(selectors.household_detail_queryset(user=request.user), pk=pk)
+    members = list(household.members.order_by("-is_active", "id"))
+    years = list(household.years.order_by("-year"))
+    history = (
+        AuditLog.objects.for_user(request.user).filter(root=f"registry.household:{pk}").order_by("-at")[:200]
+    )
+    for y in years:
+        y.warnings = rules.data_quality_warnings(audit.snapshot(y))
+    show_full = _revealed(request, household)
+    for m in members:
+        m.shown_id = m.id_number if show_full else mask_id_number(m.id_number)
+    return render(
+        request,
+        "registry/household_detail.html",
+        {
+            "household": household,
+            "ancestors": household.region.ancestors(),
+            "members": members,
+            "years": years,
+            "other_causes": "、".join(str(Cause(c).label) for c in household.other_causes),
+            "history": history,
+            "show_full": show_full,
+            "phone": household.phone if show_full else mask_phone(household.phone),
+            "can_change": request.user.can("change"),
+            "can_reveal": request.user.can("reveal") and not request.user.sees_personal_data,
+            "cancel_form": CancelForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def household_reveal(request, pk: int):
+    household = get_object_or_404(Household.objects.for_user(request.user, "reveal"), pk=pk)
+    services.personal_data_revealed(user=request.user, household=household)
+    request.session[f"reveal:{pk}"] = time.time()
+    return redirect("registry:household_detail", pk=pk)
+
+
+def _apply_errors(error: ValidationError, hform, formset, yform) -> None:
+    """Put the service's field-path errors back on the form fields they belong to."""
+    for path, msgs in error.message_dict.items():
+        parts = path.split(".")
+        for message in msgs:
+            if parts[0] == "members" and len(parts) == 3 and int(parts[1]) < len(formset.forms):
+                form = formset.forms[int(parts[1])]
+                form.add_error(parts[2] if parts[2] in form.fields else None, message)
+            elif parts[0] == "members":
+                formset._non_form_errors = [*formset.non_form_errors(), message]
+            elif parts[0] == "years" and len(parts) == 3 and parts[2] in yform.fields:
+                yform.add_error(parts[2], message)
+            elif parts[0] in hform.fields:
+                hform.add_error(parts[0], message)
+            else:
+                hform.add_error(None, message)
+
+
+def _edit(request, household: Household | None):
+    if not request.user.can("change"):
+        raise PermissionDenied(_("您的角色没有修改建档立卡数据的权限。"))
+    latest = household.years.order_by("-year").first() if household else None
+    if request.method == "POST":
+        hform = HouseholdForm(request.POST, prefix="h")
+        formset = MemberFormSet(request.POST, prefix="m")
+        yform = HouseholdYearForm(request.POST, prefix="y")
+        if "add_member" in request.POST:
+            data = request.POST.copy()
+            data["m-TOTAL_FORMS"] = str(int(data.get("m-TOTAL_FORMS", 0)) + 1)
+            formset = MemberFormSet(data, prefix="m")
+            return _render_edit(request, household, HouseholdForm(request.POST, prefix="h"), formset, yform)
+        if hform.is_valid() and formset.is_valid() and yform.is_valid():
+            try:
+                members = formset.payloads()
+                if household is None:
+                    household = services.household_register(
+                        user=request.user, household=hform.payload(), members=members, years=[yform.payload()]
+                    )
+                    messages.success(request, _("已建档：户编号 %(n)s") % {"n": household.number})
+                else:
+                    services.household_update(
+                        user=request.user,
+                        household=household,
+                        data=hform.payload(),
+                        members=members,
+                        years=[yform.payload()],
+                    )
+                    messages.success(request, _("已保存修改。"))
+                return redirect("registry:household_detail", pk=household.pk)
+            except ValidationError as exc:
+                _apply_errors(exc, hform, formset, yform)
+        messages.error(request, _("保存失败：请按红色提示修改后再提交，尚未保存任何内容。"))
+    elif household is None:
+        region = request.GET.get("region") or (request.user.region_id if request.user.region_id else "")
+        hform = HouseholdForm(prefix="h", initial={"region": region})
+        formset = MemberFormSet(prefix="m", initial=[{"relationship": "head"}])
+        yform = HouseholdYearForm(prefix="y", initial={"year": time.localtime().tm_year - 1})
+    else:
+        hform = HouseholdForm(
+            prefix="h",
+            instance=household,
+            initial={"region": household.region_id, "other_causes": household.other_causes},
+        )
+        active = household.members.filter(is_active=True).order_by("id")
+        formset = MemberFormSet(
+            prefix="m",
+            initial=[{"id": m.pk, **{f: getattr(m, f) for f in services.MEMBER_INPUT}} for m in active],
+        )
+        yform = HouseholdYearForm(prefix="y", instance=latest)
+        if not request.user.sees_personal_data:
+            # The edit form shows ID numbers in full: that is a read of personal data, so it is logged.
+            services.personal_data_revealed(user=request.user, household=household)
+    return _render_edit(request, household, hform, formset, yform)
+
+
+def _render_edit(request, household, hform, formset, yform):
+    return render(
+        request,
+        "registry/household_form.html",
+        {"household": household, "hform": hform, "formset": formset, "yform": yform},
+    )
+
+
+@login_required
+def household_create(request):
+    return _edit(request, None)
+
+
+@login_required
+def household_edit(request, pk: int):
+    household = get_object_or_404(Household.objects.for_user(request.user, "change"), pk=pk)
+    return _edit(request, household)
+
+
+@login_required
+@require_POST
+def household_cancel(request, pk: int):
+    household = get_object_or_404(Household.objects.for_user(request.user, "change"), pk=pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.household_cancel(
+                user=request.user, household=household, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("已注销。"))
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+    else:
+        messages.error(request, _("请填写注销原因。"))
+    return redirect("registry:household_detail", pk=pk)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+EXPORT_HEADER = [
+    "户编号", "区划代码", "所在村", "户主姓名", "状态", "贫困户属性", "主要致贫原因", "家庭人口数",
+    "成员姓名", "与户主关系", "公民身份号码", "性别", "出生日期", "健康状况", "劳动技能",
+]  # fmt: skip
+
+
+def _export_rows(qs, mask: bool):
+    """One row per member; households fetched in keyset chunks so memory stays flat on any size."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff"  # BOM so that Excel opens UTF-8 Chinese text correctly
+    yield writer.writerow(EXPORT_HEADER)
+    after = None
+    while True:
+        page = keyset_page(
+            qs.select_related("region").prefetch_related(
+                Prefetch("members", queryset=Member.objects.filter(is_active=True).order_by("id"))
+            ),
+            after=after,
+            size=1000,
+        )
+        for h in page.items:
+            for m in h.members.all():
+                yield writer.writerow(
+                    [
+                        h.number, h.region_id, h.region.name, h.head_name, h.get_status_display(),
+                        h.get_attribute_display(), h.get_main_cause_display(), h.member_count, m.name,
+                        m.get_relationship_display(), mask_id_number(m.id_number) if mask else m.id_number,
+                        m.get_sex_display(), m.birth_date.isoformat(), m.get_health_display(),
+                        m.get_labour_display(),
+                    ]
+                )  # fmt: skip
+        if not page.next_cursor:
+            return
+        after = page.next_cursor
+
+
+@login_required
+def household_export(request):
+    if not request.user.can("export"):
+        raise PermissionDenied(_("您的角色不能导出数据。"))
+    form, filters = _filters(request)
+    if form.errors:
+        raise Http404(_("筛选条件有误。"))
+    qs = selectors.household_list(user=request.user, filters=filters, action="export")
+    mask = not request.user.sees_personal_data
+    region = filters.region
+    audit.build_entry(
+        AuditAction.EXPORT,
+        region or Region(code="", name=_("全国")),
+        changes={"filters": request.GET.dict(), "masked": mask},
+        root="registry.export",
+        region_code=region.code if region else "",
+    ).save()
+    response = StreamingHttpResponse(_export_rows(qs, mask), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="households.csv"'
+    return response
+
+
+@login_required
+def home(request):
+    if request.user.region_id:
+        return redirect("regions:browse", code=request.user.region_id)
+    return redirect("regions:root")

@@ -1,0 +1,22 @@
+"""URL map: the web UI, the REST API under /api/v1/, and the OpenAPI schema and docs."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from jingzhun.core.views import healthz
+from jingzhun.registry.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("jingzhun.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("jingzhun.accounts.urls")),
+    path("regions/", include("jingzhun.regions.urls")),
+    path("", include("jingzhun.registry.urls")),
+    path("healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,113 @@
+"""Shared fixtures: the real 雷山县 extract, users at every level, and valid household payloads."""
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.core.cache import cache
+
+from jingzhun.accounts.choices import Role
+from jingzhun.accounts.models import User
+from jingzhun.core.ids import make_id_number
+from jingzhun.regions import services as region_services
+from jingzhun.regions.models import Region
+
+COUNTY = "522634000000"  # 雷山县
+TOWN_A = "522634100000"  # 丹江镇
+TOWN_B = "522634101000"  # 西江镇
+VILLAGE_A = "522634100201"  # a 村委会 of 丹江镇
+VILLAGE_B = "522634101204"  # 长乌村, a 村委会 of 西江镇
+PASSWORD = "Test-password-2026"
+
+_sequence = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings):
+    # PBKDF2 is deliberately slow; tests create many users. Production keeps Django's default hashers.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()  # login throttling and API rate limits must not leak between tests
+
+
+@pytest.fixture
+def regions(db):
+    region_services.regions_load(
+        rows=region_services.rows_from_csv(region_services.EXTRACT_DIR / "extract-522634.csv"), source="test"
+    )
+    return {code: Region.objects.get(code=code) for code in (COUNTY, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B)}
+
+
+def make_user(username, role, region=None, **extra):
+    user = User(username=username, role=role, region=region, **extra)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def users(regions):
+    return {
+        "national": make_user("national", Role.ADMIN),
+        "county": make_user("county", Role.OPERATOR, regions[COUNTY]),
+        "county_viewer": make_user("county_viewer", Role.VIEWER, regions[COUNTY]),
+        "town_a": make_user("town_a", Role.OPERATOR, regions[TOWN_A]),
+        "town_a_viewer": make_user("town_a_viewer", Role.VIEWER, regions[TOWN_A]),
+        "town_b": make_user("town_b", Role.OPERATOR, regions[TOWN_B]),
+        "village_a": make_user("village_a", Role.OPERATOR, regions[VILLAGE_A]),
+    }
+
+
+def new_id(birth=dt.date(1970, 5, 17), male=True) -> str:
+    """A valid, unique ID number from the 雷山县 address code."""
+    n = next(_sequence)
+    seq = (n * 2 + (1 if male else 0)) % 1000
+    return make_id_number("522634", birth + dt.timedelta(days=n // 500), seq)
+
+
+def member(relationship="head", **overrides) -> dict:
+    data = {
+        "name": "杨文明",
+        "id_number": new_id(),
+        "relationship": relationship,
+        "ethnicity": "06",
+        "education": "junior",
+        "schooling": "none",
+        "health": "healthy",
+        "labour": "ordinary",
+        "work_status": "none",
+        "months_worked": 0,
+        "medical_insurance": True,
+        "serious_illness_insurance": True,
+        "pension_insurance": True,
+        "dibao": False,
+    }
+    data.update(overrides)
+    return data
+
+
+def year(**overrides) -> dict:
+    data = {"year": 2015, "wage": "3000", "business": "2000", "business_expense": "500", "transfer_dibao": "600"}
+    data.update(overrides)
+    return data
+
+
+def household(region=VILLAGE_A, **overrides) -> dict:
+    data = {"region": region, "attribute": "general", "main_cause": "illness", "other_causes": ["lack_capital"]}
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def register(users):
+    """Register a valid household in a village through the service; returns the Household."""
+    from jingzhun.registry.services import household_register
+
+    def _register(region=VILLAGE_A, members=None, years=None, **fields):
+        return household_register(
+            user=None,
+            household=household(region, **fields),
+            members=members or [member(), member("spouse", name="吴秀英", id_number=new_id(male=False))],
+            years=years if years is not None else [year()],
+        )
+
+    return _register

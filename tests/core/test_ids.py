@@ -1,0 +1,60 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from jingzhun.core.ids import make_id_number, parse_id_number, upgrade_15
+
+
+@pytest.mark.parametrize(
+    ("number", "sex", "birth"),
+    [("11010519491231002X", "2", dt.date(1949, 12, 31)), ("513101198201130014", "1", dt.date(1982, 1, 13))],
+)
+def test_valid_numbers_give_sex_and_birth_date(number, sex, birth):
+    facts = parse_id_number(number)
+    assert (facts.number, facts.sex, facts.birth_date) == (number, sex, birth)
+
+
+def test_lowercase_x_is_normalised():
+    assert parse_id_number("11010519491231002x").number == "11010519491231002X"
+
+
+@pytest.mark.parametrize(
+    ("number", "code"),
+    [
+        ("110105194912310021", "id_checksum"),
+        ("11010519490230002X", "id_birth_date"),  # 30 February
+        ("1101051949123100", "id_length"),
+        ("11010519491231A02X", "id_format"),
+    ],
+)
+def test_invalid_numbers_are_refused_with_a_reason(number, code):
+    with pytest.raises(ValidationError) as exc:
+        parse_id_number(number)
+    assert exc.value.code == code
+    assert exc.value.messages[0]  # a Chinese sentence, not empty
+
+
+def test_future_birth_date_is_refused():
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as exc:
+        parse_id_number(make_id_number("522634", tomorrow, 11))
+    assert exc.value.code == "id_future"
+
+
+def test_thirty_february_message_names_the_date():
+    first17 = "52263419800230001"
+    with pytest.raises(ValidationError) as exc:
+        parse_id_number(first17 + "1")
+    assert "19800230" in exc.value.messages[0]
+
+
+def test_legacy_15_digit_number_is_upgraded():
+    assert upgrade_15("110105491231002") == "11010519491231002X"
+    assert parse_id_number("110105491231002").number == "11010519491231002X"
+
+
+def test_make_id_number_round_trips():
+    number = make_id_number("522634", dt.date(2008, 2, 29), 37)
+    facts = parse_id_number(number)
+    assert facts.birth_date == dt.date(2008, 2, 29) and facts.sex == "1" and facts.address_code == "522634"
