@@ -86,13 +86,24 @@ def member(relationship="head", **overrides) -> dict:
 
 
 def year(**overrides) -> dict:
-    data = {"year": 2015, "wage": "3000", "business": "2000", "business_expense": "500", "transfer_dibao": "600"}
+    data = {
+        "year": 2015,
+        "wage": "3000",
+        "business": "2000",
+        "business_expense": "500",
+        "transfer_dibao": "600",
+    }
     data.update(overrides)
     return data
 
 
 def household(region=VILLAGE_A, **overrides) -> dict:
-    data = {"region": region, "attribute": "general", "main_cause": "illness", "other_causes": ["lack_capital"]}
+    data = {
+        "region": region,
+        "attribute": "general",
+        "main_cause": "illness",
+        "other_causes": ["lack_capital"],
+    }
     data.update(overrides)
     return data
 

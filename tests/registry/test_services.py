@@ -14,7 +14,9 @@ from tests.conftest import VILLAGE_A, VILLAGE_B, household, member, new_id, year
 
 
 def nothing_saved():
-    return Household.objects.count() == 0 and Member.objects.count() == 0 and HouseholdYear.objects.count() == 0
+    return (
+        Household.objects.count() == 0 and Member.objects.count() == 0 and HouseholdYear.objects.count() == 0
+    )
 
 
 def test_register_computes_net_and_per_capita_income(register):
@@ -55,7 +57,11 @@ def test_numbers_continue_within_each_village(register):
         ({"years": [year(wage="-5")]}, "years.0.wage", "负数"),
         ({"members": [member("spouse")]}, "members", "户主"),
         ({"members": []}, "members", "至少"),
-        ({"years": [year(property_income="10", property_dividend="20")]}, "years.0.property_dividend", "财产性"),
+        (
+            {"years": [year(property_income="10", property_dividend="20")]},
+            "years.0.property_dividend",
+            "财产性",
+        ),
     ],
 )
 def test_bad_input_is_refused_with_a_field_message_and_nothing_is_saved(users, change, path, fragment):
@@ -117,7 +123,9 @@ def test_viewer_cannot_register(users):
 def test_update_members_keeps_history_and_updates_the_latest_year_size(register, users):
     h = register()
     head, spouse = h.members.order_by("id")
-    child = member("son", name="杨光明", id_number=new_id(dt.date(2005, 1, 1)), labour="none", schooling="grade_7")
+    child = member(
+        "son", name="杨光明", id_number=new_id(dt.date(2005, 1, 1)), labour="none", schooling="grade_7"
+    )
     services.household_update(
         user=users["town_a"],
         household=h,
@@ -131,7 +139,9 @@ def test_update_members_keeps_history_and_updates_the_latest_year_size(register,
     assert h.years.get().household_size == 2
     actions = set(AuditLog.objects.filter(root=f"registry.household:{h.pk}").values_list("action", flat=True))
     assert {"create", "update", "delete"} <= actions
-    update = AuditLog.objects.get(root=f"registry.household:{h.pk}", action="update", model="registry.household")
+    update = AuditLog.objects.get(
+        root=f"registry.household:{h.pk}", action="update", model="registry.household"
+    )
     assert update.changes["main_cause"] == ["illness", "lack_skills"]
 
 
@@ -160,7 +170,9 @@ def test_cancel_frees_members_for_another_household(register, users):
         services.household_cancel(user=users["town_a"], household=h, reason="  ")
     services.household_cancel(user=users["town_a"], household=h, reason="全家迁出")
     assert h.status == "cancelled"
-    other = services.household_register(user=users["county"], household=household(VILLAGE_B), members=[member(id_number=number)])
+    other = services.household_register(
+        user=users["county"], household=household(VILLAGE_B), members=[member(id_number=number)]
+    )
     assert other.members.get().id_number == number
 
 

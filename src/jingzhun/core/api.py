@@ -14,6 +14,26 @@ def validation_error_detail(error: ValidationError):
     return {"non_field_errors": error.messages}
 
 
+def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested errors ({"members": {"0": {"id_number": [...]}}}) as dotted paths, like the services'."""
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            # A nested serializer's own errors belong to the field that holds it.
+            out.update(
+                flatten_errors(value, prefix if key == "non_field_errors" and prefix else f"{prefix}{key}.")
+            )
+        return out
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        out = {}
+        for i, item in enumerate(detail):
+            if item:
+                out.update(flatten_errors(item, f"{prefix}{i}."))
+        return out
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix.rstrip(".") or "non_field_errors": [str(m) for m in messages]}
+
+
 def exception_handler(exc, context):
     """Answer every error as ``{"error": {"code", "message", "fields"}}`` with the right status."""
     if isinstance(exc, ValidationError):
@@ -26,8 +46,11 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        body = {"code": "invalid", "message": _("提交的数据有误，请按字段提示修改。"), "fields": detail}
+        body = {
+            "code": "invalid",
+            "message": _("提交的数据有误，请按字段提示修改。"),
+            "fields": flatten_errors(exc.detail),
+        }
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
         body = {"code": getattr(exc, "default_code", "error"), "message": str(getattr(exc, "detail", exc))}

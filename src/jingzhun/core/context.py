@@ -14,11 +14,23 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Actor:
-    """The user (or system process) on whose behalf a change is made."""
+    """The user (or system process) on whose behalf a change is made.
 
-    user: Any = None
+    For web requests the user is read from the request when needed, not when the request arrives: the API
+    authenticates tokens inside the view (DRF copies the user onto the request), after middleware has run.
+    """
+
+    given_user: Any = None
     source: str = "system"
     ip: str | None = None
+    request: Any = None
+
+    @property
+    def user(self) -> Any:
+        if self.request is not None:
+            user = getattr(self.request, "user", None)
+            return user if user is not None and user.is_authenticated else None
+        return self.given_user
 
     @property
     def label(self) -> str:
@@ -35,9 +47,11 @@ def current_actor() -> Actor:
 
 
 @contextlib.contextmanager
-def acting_as(user: Any = None, *, source: str, ip: str | None = None) -> Iterator[Actor]:
+def acting_as(
+    user: Any = None, *, source: str, ip: str | None = None, request: Any = None
+) -> Iterator[Actor]:
     """Attribute every change made inside the block to ``user`` (or to the named system ``source``)."""
-    token = _current.set(Actor(user=user, source=source, ip=ip))
+    token = _current.set(Actor(given_user=user, source=source, ip=ip, request=request))
     try:
         yield _current.get()
     finally:

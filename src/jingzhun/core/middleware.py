@@ -13,6 +13,6 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
-        with acting_as(user, source="web", ip=client_ip(request)):
+        source = "api" if request.path.startswith("/api/") else "web"
+        with acting_as(source=source, ip=client_ip(request), request=request):
             return self.get_response(request)

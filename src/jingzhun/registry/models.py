@@ -84,7 +84,7 @@ class Household(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedManager()
-    scope_lookup = "region_id"
+    scope_lookup = "region__code"
     keyset_fields = ("region_id", "id")
     audit_exclude = ("updated_at",)
 
@@ -138,7 +138,7 @@ class Member(models.Model):
     is_active = models.BooleanField(_("在户"), default=True)
 
     objects = ScopedManager()
-    scope_lookup = "household__region_id"
+    scope_lookup = "household__region__code"
 
     class Meta:
         verbose_name = _("家庭成员")
@@ -242,7 +242,7 @@ class HouseholdYear(models.Model):
     entrepreneur_leader = models.BooleanField(_("有创业致富带头人带动"), default=False)
 
     objects = ScopedManager()
-    scope_lookup = "household__region_id"
+    scope_lookup = "household__region__code"
 
     class Meta:
         verbose_name = _("年度信息")

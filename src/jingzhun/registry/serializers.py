@@ -22,6 +22,7 @@ class MemberSerializer(serializers.ModelSerializer):
             "serious_illness_insurance", "pension_insurance", "dibao", "is_active",
         ]  # fmt: skip
         read_only_fields = ["sex", "birth_date", "is_active"]
+        validators = []  # uniqueness is the service's rule, with a message naming the other household
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -36,6 +37,8 @@ class IncomeSerializer(serializers.ModelSerializer):
         help_text="财产性收入",
     )  # fmt: skip
     net = serializers.DecimalField(source="net_income", max_digits=14, decimal_places=2, read_only=True)
+    transfer = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    per_capita_net = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
     class Meta:
         model = HouseholdYear
@@ -44,7 +47,6 @@ class IncomeSerializer(serializers.ModelSerializer):
             "transfer_wubao", "transfer_pension", "transfer_eco", "transfer_other", "transfer", "business_expense",
             "net", "per_capita_net",
         ]  # fmt: skip
-        read_only_fields = ["transfer", "per_capita_net"]
 
 
 LAND_KEYS = {"cultivated": "land_cultivated", "forest": "land_forest", "returned_farmland": "land_returned",
@@ -85,6 +87,7 @@ class HouseholdYearSerializer(serializers.ModelSerializer):
     class Meta:
         model = HouseholdYear
         fields = ["year", "household_size", "income", "land", "living"]
+        validators = []
 
 
 class HouseholdSerializer(serializers.ModelSerializer):

@@ -7,24 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from jingzhun.accounts.models import User
-from jingzhun.core.api import validation_error_detail
+from jingzhun.core.api import flatten_errors, validation_error_detail
 from jingzhun.core.context import acting_as
 from jingzhun.registry.serializers import HouseholdSerializer
 from jingzhun.registry.services import households_register
-
-
-def _format(errors: dict, prefix: str = "") -> list[str]:
-    lines = []
-    for key, value in errors.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            lines += _format(value, f"{path}.")
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
-            for i, item in enumerate(value):
-                lines += _format(item, f"{path}.{i}.")
-        else:
-            lines += [f"{path}: {m}" for m in value]
-    return lines
 
 
 class Command(BaseCommand):
@@ -52,7 +38,8 @@ class Command(BaseCommand):
         for n, record in enumerate(records):
             serializer = HouseholdSerializer(data=record)
             if not serializer.is_valid():
-                problems += _format(serializer.errors, f"{n}." if len(records) > 1 else "")
+                errors = flatten_errors(serializer.errors, f"{n}." if len(records) > 1 else "")
+                problems += [f"{path}: {m}" for path, msgs in errors.items() for m in msgs]
                 continue
             payload = serializer.service_input()
             items.append(

@@ -1,0 +1,127 @@
+"""Region scope, for every model and every way in: a township user cannot read, change or export another
+township's household (or its members, years, history) through the models, the UI or the API. 404, not 403."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from jingzhun.core.models import AuditLog
+from jingzhun.regions.models import Region
+from jingzhun.registry.models import Household, HouseholdYear, Member
+from tests.conftest import TOWN_B, VILLAGE_A, VILLAGE_B
+
+SCOPED_MODELS = [Household, Member, HouseholdYear, AuditLog, Region]
+
+
+@pytest.fixture
+def two_households(register):
+    return register(region=VILLAGE_A), register(region=VILLAGE_B)
+
+
+def _codes(model, qs):
+    lookup = model.scope_lookup
+    return set(qs.values_list(lookup, flat=True))
+
+
+@pytest.mark.parametrize("model", SCOPED_MODELS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("action", ["view", "change", "export"])
+def test_for_user_never_reaches_another_township(model, action, users, two_households):
+    visible = _codes(model, model.objects.for_user(users["town_a"], action))
+    assert visible, "the user's own township must be visible"
+    assert all(code.startswith("522634100") for code in visible if code), visible
+    county_wide = _codes(model, model.objects.for_user(users["county"], action))
+    assert any(code.startswith("522634101") for code in county_wide if code)
+
+
+@pytest.mark.parametrize("model", SCOPED_MODELS, ids=lambda m: m.__name__)
+def test_viewer_cannot_change_anything(model, users, two_households):
+    assert not model.objects.for_user(users["town_a_viewer"], "change").exists()
+    assert model.objects.for_user(users["town_a_viewer"], "view").exists()
+
+
+def test_anonymous_sees_nothing(two_households):
+    from django.contrib.auth.models import AnonymousUser
+
+    for model in SCOPED_MODELS:
+        assert not model.objects.for_user(AnonymousUser()).exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/households/{pk}/"),
+        ("get", "/households/{pk}/edit/"),
+        ("post", "/households/{pk}/edit/"),
+        ("post", "/households/{pk}/cancel/"),
+        ("post", "/households/{pk}/reveal/"),
+        ("get", "/regions/{village}/"),
+    ],
+)
+def test_ui_answers_404_outside_scope(client, users, two_households, method, url):
+    _, other = two_households
+    client.force_login(users["town_a"])
+    response = getattr(client, method)(url.format(pk=other.pk, village=VILLAGE_B))
+    assert response.status_code == 404
+    other.refresh_from_db()
+    assert other.status == "registered"
+
+
+def test_ui_list_and_export_show_only_own_township(client, users, two_households):
+    mine, other = two_households
+    client.force_login(users["town_a"])
+    page = client.get("/households/").content.decode()
+    assert mine.number in page and other.number not in page
+    page = client.get(f"/households/?region={TOWN_B}").content.decode()
+    assert other.number not in page and "不在您的管辖范围内" in page
+    export = b"".join(client.get("/households/export.csv").streaming_content).decode("utf-8-sig")
+    assert mine.number in export and other.number not in export
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("get", "/api/v1/households/{pk}/", None),
+        ("patch", "/api/v1/households/{pk}/", {"main_cause": "disaster"}),
+        (
+            "put",
+            "/api/v1/households/{pk}/",
+            {"region": VILLAGE_A, "attribute": "general", "main_cause": "other"},
+        ),
+        ("get", "/api/v1/regions/{village}/", None),
+        ("get", "/api/v1/regions/{village}/counts/", None),
+    ],
+)
+def test_api_answers_404_outside_scope(users, two_households, method, url, body):
+    _, other = two_households
+    client = APIClient()
+    client.force_authenticate(users["town_a"])
+    response = getattr(client, method)(url.format(pk=other.pk, village=VILLAGE_B), body, format="json")
+    assert response.status_code == 404
+    other.refresh_from_db()
+    assert other.main_cause == "illness"
+
+
+def test_api_list_and_filters_cannot_widen_scope(users, two_households):
+    mine, other = two_households
+    client = APIClient()
+    client.force_authenticate(users["town_a"])
+    numbers = [r["number"] for r in client.get("/api/v1/households/").json()["results"]]
+    assert numbers == [mine.number]
+    assert client.get(f"/api/v1/households/?region={TOWN_B}").status_code == 400
+    assert client.get("/api/v1/households/?region=520000000000").status_code == 400
+    codes = {r["code"] for r in client.get("/api/v1/regions/?page_size=500").json()["results"]}
+    assert VILLAGE_A in codes and VILLAGE_B not in codes
+
+
+def test_creating_in_another_township_is_refused(users, two_households):
+    from tests.registry.test_api import api_payload
+
+    client = APIClient()
+    client.force_authenticate(users["town_a"])
+    response = client.post("/api/v1/households/", api_payload(region=VILLAGE_B), format="json")
+    assert response.status_code == 400 and "region" in response.json()["error"]["fields"]
+    assert Household.objects.filter(region_id=VILLAGE_B).count() == 1
+
+
+def test_export_of_another_township_is_404(client, users, two_households):
+    client.force_login(users["town_a"])
+    assert client.get(f"/households/export.csv?region={TOWN_B}").status_code == 404
