@@ -101,7 +101,7 @@ def test_api_answers_404_outside_scope(users, two_households, method, url, body)
 
 
 def test_api_list_and_filters_cannot_widen_scope(users, two_households):
-    mine, other = two_households
+    mine, _other = two_households
     client = APIClient()
     client.force_authenticate(users["town_a"])
     numbers = [r["number"] for r in client.get("/api/v1/households/").json()["results"]]

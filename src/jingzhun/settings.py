@@ -147,7 +147,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(PROJECT_DIR / "staticfiles")))
 # Front-end libraries are installed by npm (package.json, package-lock.json) and served as our own static files.
-STATICFILES_DIRS = [("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist")]
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist")]
 # In development whitenoise serves straight from the app and npm folders; production serves collected files.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG

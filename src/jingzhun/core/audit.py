@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from .context import current_actor
 from .models import AuditAction, AuditLog
@@ -33,6 +34,45 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     keys = before.keys() | after.keys()
     return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
+
+
+# Bookkeeping fields that say nothing to a reader of the history.
+QUIET_FIELDS = frozenset({"id", "created_at", "updated_at", "household_id"})
+
+
+def _label(field: models.Field | None, value: Any, list_choices: dict) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    labels = dict(field.flatchoices) if field is not None and field.choices else list_choices
+    if isinstance(value, list):
+        return "、".join(str(labels.get(v, v)) for v in value)
+    return str(labels.get(value, value))
+
+
+def readable_changes(entry: AuditLog, model: type[models.Model] | None) -> list[tuple[str, str, str]]:
+    """(field label, before, after) rows of an entry, with verbose names and code-list labels.
+
+    A model names the code lists of its list-valued fields in ``list_field_choices`` (e.g. other causes).
+    """
+    fields = {f.attname: f for f in model._meta.concrete_fields} if model else {}
+    list_choices = getattr(model, "list_field_choices", {})
+    rows = []
+    for key, (before, after) in entry.changes.items():
+        if key in QUIET_FIELDS:
+            continue
+        field = fields.get(key)
+        if field is None and isinstance(after, list) and after and isinstance(after[0], dict):
+            # records registered together with their parent (members, years): say how many
+            related = model._meta.fields_map.get(key) if model else None
+            name = str(related.related_model._meta.verbose_name) if related else key
+            rows.append((name, "", _("%(n)d 条") % {"n": len(after)}))
+            continue
+        choices = dict(list_choices.get(key, ()))
+        name = str(field.verbose_name) if field else key
+        rows.append((name, _label(field, before, choices), _label(field, after, choices)))
+    return rows
 
 
 def build_entry(

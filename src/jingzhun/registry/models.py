@@ -87,6 +87,7 @@ class Household(models.Model):
     scope_lookup = "region__code"
     keyset_fields = ("region_id", "id")
     audit_exclude = ("updated_at",)
+    list_field_choices = {"other_causes": Cause.choices}
 
     class Meta:
         verbose_name = _("贫困户")

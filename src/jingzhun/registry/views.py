@@ -23,7 +23,7 @@ from jingzhun.regions.models import Region
 from . import rules, selectors, services
 from .choices import Cause
 from .forms import CancelForm, HouseholdFilterForm, HouseholdForm, HouseholdYearForm, MemberFormSet
-from .models import Household, Member
+from .models import Household, HouseholdYear, Member
 
 REVEAL_SECONDS = 300
 
@@ -87,9 +87,12 @@ def household_detail(request, pk: int):
     household = get_object_or_404(selectors.household_detail_queryset(user=request.user), pk=pk)
     members = list(household.members.order_by("-is_active", "id"))
     years = list(household.years.order_by("-year"))
-    history = (
+    history = list(
         AuditLog.objects.for_user(request.user).filter(root=f"registry.household:{pk}").order_by("-at")[:200]
     )
+    models_by_label = {m._meta.label_lower: m for m in (Household, Member, HouseholdYear)}
+    for entry in history:
+        entry.rows = audit.readable_changes(entry, models_by_label.get(entry.model))
     for y in years:
         y.warnings = rules.data_quality_warnings(audit.snapshot(y))
     show_full = _revealed(request, household)
