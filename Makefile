@@ -12,7 +12,7 @@ DEMO_COUNTY ?= 522634
 DEMO_HOUSEHOLDS ?= 3000
 HOST ?= 127.0.0.1:8000
 
-.PHONY: help tools install assets browser migrate demo demo-setup serve test test-sqlite test-postgres lint format bench
+.PHONY: help tools install assets browser migrate demo demo-setup serve test test-sqlite test-postgres lint format messages bench
 
 help:
 	@echo "make demo   install, migrate, load region codes, seed the demo county, serve at http://$(HOST)"
@@ -70,6 +70,9 @@ test-postgres:
 	else \
 	  echo "PostgreSQL is not reachable at $(PG_URL): PostgreSQL run SKIPPED (start it, or CI will fail)"; \
 	fi
+
+messages:  ## re-extract the English catalogue and compile it (needs gettext)
+	cd src/jingzhun && $(UV) run --frozen jingzhun makemessages -l en --ignore "migrations/*" && $(UV) run --frozen jingzhun compilemessages
 
 bench: install
 	$(RUN) python bench/regions_load.py

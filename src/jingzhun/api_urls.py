@@ -1,10 +1,14 @@
 """REST API, version 1."""
 
 from django.urls import path
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import AnonRateThrottle
 
+from jingzhun.accounts import throttle
+from jingzhun.core.middleware import client_ip
 from jingzhun.regions.api import RegionViewSet
 from jingzhun.registry.api import HouseholdViewSet
 
@@ -14,9 +18,21 @@ router.register("households", HouseholdViewSet, basename="household")
 
 
 class TokenView(ObtainAuthToken):
-    """Exchange username and password for an API token (throttled)."""
+    """Exchange username and password for an API token, with the login page's failure lockout."""
 
     throttle_classes = [AnonRateThrottle]
+
+    def post(self, request, *args, **kwargs):
+        username, ip = str(request.data.get("username", "")), client_ip(request)
+        if throttle.is_locked(username, ip):
+            raise exceptions.Throttled(detail=_("登录失败次数过多，请稍后再试。"))
+        try:
+            response = super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            throttle.record_failure(username, ip)
+            raise
+        throttle.clear(username, ip)
+        return response
 
 
 urlpatterns = [path("auth/token/", TokenView.as_view(), name="api-token"), *router.urls]

@@ -6,6 +6,7 @@ import pytest
 
 CHROMIUM = os.environ.get("JINGZHUN_CHROMIUM", "/usr/bin/chromium")
 
+
 @pytest.fixture(scope="module")
 def browser():
     # Playwright's sync API keeps an event loop running in this thread while the browser is open; the ORM

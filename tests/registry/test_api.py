@@ -171,6 +171,15 @@ def test_token_auth(users):
     assert APIClient().get("/api/v1/households/").status_code in (401, 403)
 
 
+def test_token_endpoint_locks_after_repeated_failures(users, settings):
+    settings.LOGIN_FAILURE_LIMIT = 2
+    client = APIClient()
+    for _ in range(2):
+        assert client.post("/api/v1/auth/token/", {"username": "county", "password": "x"}).status_code == 400
+    response = client.post("/api/v1/auth/token/", {"username": "county", "password": PASSWORD})
+    assert response.status_code == 429 and "登录失败次数过多" in response.json()["error"]["message"]
+
+
 def test_region_counts(users, register):
     register()
     register(members=[member(id_number=new_id())])

@@ -154,4 +154,6 @@ def test_english_is_available(client, users):
     client.force_login(users["county"])
     client.post("/i18n/setlang/", {"language": "en", "next": "/households/"})
     page = client.get("/households/").content.decode()
-    assert 'lang="en"' in page
+    assert 'lang="en"' in page and "Poor households" in page and "Main cause" in page
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/households/"})
+    assert "贫困户名单" in client.get("/households/").content.decode()
