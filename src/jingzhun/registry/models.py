@@ -43,6 +43,22 @@ def money(label):
     )
 
 
+TRANSFER_FIELDS = (
+    "transfer_family_planning", "transfer_dibao", "transfer_wubao", "transfer_pension", "transfer_eco",
+    "transfer_other",
+)  # fmt: skip
+
+
+def transfer_sum():
+    """转移性收入 = the sum of its six kinds."""
+    return sum((F(name) for name in TRANSFER_FIELDS[1:]), F(TRANSFER_FIELDS[0]))
+
+
+def net_income_sum():
+    """纯收入 = wage + business + property + transfer − business expense (DOMAIN.md §2)."""
+    return F("wage") + F("business") + F("property_income") + transfer_sum() - F("business_expense")
+
+
 def area(label):
     return models.DecimalField(
         label, max_digits=10, decimal_places=2, default=Decimal("0"),
@@ -104,7 +120,20 @@ class Household(models.Model):
         return f"registry.household:{self.pk}", self.region_id
 
 
-class Member(models.Model):
+class HouseholdPart(models.Model):
+    """A record that belongs to a household: scoped and audited under it."""
+
+    objects = ScopedManager()
+    scope_lookup = "household__region__code"
+
+    class Meta:
+        abstract = True
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"registry.household:{self.household_id}", self.household.region_id
+
+
+class Member(HouseholdPart):
     """A person in a household (家庭成员). Sex and birth date come from the ID number, never typed.
 
     One ID number may be active in only one household in the whole country (partial unique index).
@@ -138,9 +167,6 @@ class Member(models.Model):
     dibao = models.BooleanField(_("低保人口"), default=False)
     is_active = models.BooleanField(_("在户"), default=True)
 
-    objects = ScopedManager()
-    scope_lookup = "household__region__code"
-
     class Meta:
         verbose_name = _("家庭成员")
         verbose_name_plural = _("家庭成员")
@@ -156,11 +182,8 @@ class Member(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def audit_scope(self) -> tuple[str, str]:
-        return f"registry.household:{self.household_id}", self.household.region_id
 
-
-class HouseholdYear(models.Model):
+class HouseholdYear(HouseholdPart):
     """The yearly part of the form: income (收入), land (土地) and living conditions (生产生活条件).
 
     纯收入 = wage + business + property + transfer − business_expense; 人均纯收入 = 纯收入 ÷ 家庭人口数.
@@ -189,30 +212,23 @@ class HouseholdYear(models.Model):
     transfer_other = money(_("其他转移性收入"))
     business_expense = money(_("生产经营性支出"))
     transfer = models.GeneratedField(
-        expression=F("transfer_family_planning") + F("transfer_dibao") + F("transfer_wubao")
-        + F("transfer_pension") + F("transfer_eco") + F("transfer_other"),
+        expression=transfer_sum(),
         output_field=models.DecimalField(max_digits=14, decimal_places=2),
         db_persist=True,
         verbose_name=_("转移性收入"),
-    )  # fmt: skip
+    )
     net_income = models.GeneratedField(
-        expression=F("wage") + F("business") + F("property_income") + F("transfer_family_planning") + F("transfer_dibao")
-        + F("transfer_wubao") + F("transfer_pension") + F("transfer_eco") + F("transfer_other")
-        - F("business_expense"),
+        expression=net_income_sum(),
         output_field=models.DecimalField(max_digits=14, decimal_places=2),
         db_persist=True,
         verbose_name=_("家庭纯收入"),
-    )  # fmt: skip
+    )
     per_capita_net = models.GeneratedField(
-        expression=(
-            F("wage") + F("business") + F("property_income") + F("transfer_family_planning") + F("transfer_dibao")
-            + F("transfer_wubao") + F("transfer_pension") + F("transfer_eco") + F("transfer_other")
-            - F("business_expense")
-        ) / NullIf(F("household_size"), 0),
+        expression=net_income_sum() / NullIf(F("household_size"), 0),
         output_field=models.DecimalField(max_digits=14, decimal_places=2),
         db_persist=True,
         verbose_name=_("人均纯收入"),
-    )  # fmt: skip
+    )
     # land (亩)
     land_cultivated = area(_("耕地面积（亩）"))
     land_forest = area(_("林地面积（亩）"))
@@ -242,9 +258,6 @@ class HouseholdYear(models.Model):
     leading_enterprise = models.BooleanField(_("有龙头企业带动"), default=False)
     entrepreneur_leader = models.BooleanField(_("有创业致富带头人带动"), default=False)
 
-    objects = ScopedManager()
-    scope_lookup = "household__region__code"
-
     class Meta:
         verbose_name = _("年度信息")
         verbose_name_plural = _("年度信息")
@@ -263,6 +276,3 @@ class HouseholdYear(models.Model):
     @property
     def dangerous_house(self) -> bool:
         return self.house_grade in DANGEROUS_GRADES
-
-    def audit_scope(self) -> tuple[str, str]:
-        return f"registry.household:{self.household_id}", self.household.region_id

@@ -289,6 +289,19 @@ def household_register(
     return households_register(user=user, items=[item], batch=False)[0]
 
 
+def _save_part(obj: Member | HouseholdYear, household: Household, before: dict[int, dict]):
+    """Save a member or yearly record of ``household``; its audit entry (create, or update with the diff)."""
+    obj.household = household
+    is_new = obj.pk is None
+    obj.save()
+    return audit.entry_for(
+        AuditAction.CREATE if is_new else AuditAction.UPDATE,
+        obj,
+        before=None if is_new else before[obj.pk],
+        after=audit.snapshot(obj),
+    )
+
+
 @transaction.atomic
 def household_update(
     *,
@@ -334,17 +347,7 @@ def household_update(
     h.save()
     entries.append(audit.entry_for(AuditAction.UPDATE, h, before=before_h, after=audit.snapshot(h)))
     for m in draft.members:
-        m.household = h
-        is_new = m.pk is None
-        m.save()
-        entries.append(
-            audit.entry_for(
-                AuditAction.CREATE if is_new else AuditAction.UPDATE,
-                m,
-                before=None if is_new else member_before[m.pk],
-                after=audit.snapshot(m),
-            )
-        )
+        entries.append(_save_part(m, h, member_before))
     for m in draft.removed:
         m.is_active = False
         m.save(update_fields=["is_active"])
@@ -352,17 +355,7 @@ def household_update(
             audit.entry_for(AuditAction.DELETE, m, before=member_before[m.pk], after=audit.snapshot(m))
         )
     for y in draft.years:
-        y.household = h
-        is_new = y.pk is None
-        y.save()
-        entries.append(
-            audit.entry_for(
-                AuditAction.CREATE if is_new else AuditAction.UPDATE,
-                y,
-                before=None if is_new else year_before[y.pk],
-                after=audit.snapshot(y),
-            )
-        )
+        entries.append(_save_part(y, h, year_before))
     audit.record_many(entries)
     return h
 
