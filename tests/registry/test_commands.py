@@ -29,6 +29,13 @@ def test_demo_data_is_realistic_and_audited_as_a_command(regions):
     assert entry.source == "command:demo-data" and entry.actor is None
 
 
+def test_demo_data_can_skip_a_region_that_has_households(regions):
+    call_command("demo-data", region="522634", households=5, seed=1, verbosity=0)
+    out = io.StringIO()
+    call_command("demo-data", region="522634", households=5, seed=1, skip_if_present=True, stdout=out)
+    assert Household.objects.count() == 5 and "跳过" in out.getvalue()
+
+
 def test_demo_children_of_compulsory_age_are_mostly_at_school(regions):
     call_command("demo-data", region="522634", households=400, seed=3, verbosity=0)
     reference = dt.date(2016, 12, 31)

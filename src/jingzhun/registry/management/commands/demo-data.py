@@ -29,6 +29,9 @@ class Command(BaseCommand):
             "--years", default="2015,2016", help="data years, comma-separated (default 2015,2016)"
         )
         parser.add_argument(
+            "--skip-if-present", action="store_true", help="do nothing when the region already has households"
+        )
+        parser.add_argument(
             "--batch", type=int, default=1000, help="households per transaction (default 1000)"
         )
 
