@@ -152,6 +152,8 @@ def test_export_masks_for_operators_and_is_audited(client, users, register):
 
 def test_english_is_available(client, users):
     client.force_login(users["county"])
+    page = client.get("/households/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "贫困户名单" in page  # Chinese first, whatever the browser asks for
     client.post("/i18n/setlang/", {"language": "en", "next": "/households/"})
     page = client.get("/households/").content.decode()
     assert 'lang="en"' in page and "Poor households" in page and "Main cause" in page
