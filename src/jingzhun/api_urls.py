@@ -23,7 +23,8 @@ class TokenView(ObtainAuthToken):
     throttle_classes = [AnonRateThrottle]
 
     def post(self, request, *args, **kwargs):
-        username, ip = str(request.data.get("username", "")), client_ip(request)
+        data = request.data if hasattr(request.data, "get") else {}  # a JSON array or string is just invalid
+        username, ip = str(data.get("username", "")), client_ip(request)
         if throttle.is_locked(username, ip):
             raise exceptions.Throttled(detail=_("登录失败次数过多，请稍后再试。"))
         try:

@@ -180,6 +180,12 @@ def test_token_endpoint_locks_after_repeated_failures(users, settings):
     assert response.status_code == 429 and "登录失败次数过多" in response.json()["error"]["message"]
 
 
+def test_token_endpoint_answers_400_to_any_body(users):
+    client = APIClient()
+    for body in ['["county"]', '"text"', "42", "{}"]:
+        assert client.post("/api/v1/auth/token/", body, content_type="application/json").status_code == 400
+
+
 def test_region_counts(users, register):
     register()
     register(members=[member(id_number=new_id())])
