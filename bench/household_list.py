@@ -75,6 +75,8 @@ def build(n: int, rebuild: bool) -> None:
         conn.execute("DROP TABLE bench_villages")
         conn.execute("VACUUM ANALYZE registry_household")
     print(f"built {n:,} households over {nv:,} villages in {time.perf_counter() - started:.0f} s")
+    seconds, out = jingzhun(url, "recount")
+    print(f"jingzhun recount (village tallies from {n:,} households): {seconds:.0f} s — {out.strip()}")
 
 
 def timed(fn, runs=15) -> tuple[float, float]:

@@ -169,6 +169,7 @@ def test_cancel_frees_members_for_another_household(register, users):
     with pytest.raises(ValidationError):
         services.household_cancel(user=users["town_a"], household=h, reason="  ")
     services.household_cancel(user=users["town_a"], household=h, reason="全家迁出")
+    h.refresh_from_db()
     assert h.status == "cancelled"
     other = services.household_register(
         user=users["county"], household=household(VILLAGE_B), members=[member(id_number=number)]
@@ -180,3 +181,37 @@ def test_update_out_of_scope_is_refused(register, users):
     h = register(region=VILLAGE_B)
     with pytest.raises(PermissionDenied):
         services.household_update(user=users["town_a"], household=h, data={"main_cause": "disaster"})
+
+
+def _tally(code):
+    from jingzhun.registry.models import VillageTally
+
+    t = VillageTally.objects.filter(region_id=code).first()
+    return (t.households, t.persons) if t else (0, 0)
+
+
+def test_village_tallies_follow_every_write(register, users):
+    h = register()  # 2 persons
+    register(members=[member(id_number=new_id())])
+    assert _tally(VILLAGE_A) == (2, 3)
+    head = h.members.order_by("id").first()
+    services.household_update(
+        user=users["county"], household=h, data={"region": VILLAGE_B},
+        members=[{"id": head.pk, **member(id_number=head.id_number)}],
+    )  # fmt: skip
+    assert _tally(VILLAGE_A) == (1, 1) and _tally(VILLAGE_B) == (1, 1)
+    services.household_cancel(user=users["county"], household=h, reason="迁出")
+    assert _tally(VILLAGE_B) == (0, 0)
+
+
+def test_recount_rebuilds_tallies_after_writes_outside_the_services(register):
+    from django.core.management import call_command
+
+    from jingzhun.registry.models import VillageTally
+
+    register()
+    VillageTally.objects.all().delete()  # e.g. rows loaded by raw SQL or a restore
+    call_command("recount", verbosity=0)
+    assert _tally(VILLAGE_A) == (1, 2)
+    call_command("recount", region="522634101", verbosity=0)
+    assert _tally(VILLAGE_A) == (1, 2)

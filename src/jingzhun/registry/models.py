@@ -276,3 +276,32 @@ class HouseholdYear(HouseholdPart):
     @property
     def dangerous_house(self) -> bool:
         return self.house_grade in DANGEROUS_GRADES
+
+
+class VillageTally(models.Model):
+    """Counts of a village's registered households and persons (in every status but 已注销).
+
+    Recomputed exactly from the household table by ``services.refresh_tallies`` for the villages a write
+    touches, inside the same transaction; higher levels sum villages, so the region browser never counts the
+    household table itself (30 million rows nationally).
+    """
+
+    region = models.OneToOneField(
+        "regions.Region",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="tally",
+        verbose_name=_("村"),
+    )
+    households = models.PositiveIntegerField(_("户数"), default=0)
+    persons = models.PositiveIntegerField(_("人数"), default=0)
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("村级户数人数")
+        verbose_name_plural = _("村级户数人数")
+
+    def __str__(self) -> str:
+        return f"{self.region_id}: {self.households}/{self.persons}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext as _
 
 from jingzhun.core import audit
@@ -26,8 +26,8 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
 from . import rules
-from .choices import HouseholdStatus, Relationship
-from .models import Household, HouseholdYear, Member
+from .choices import ACTIVE_STATUSES, HouseholdStatus, Relationship
+from .models import Household, HouseholdYear, Member, VillageTally
 
 HOUSEHOLD_INPUT = (
     "status", "identification_standard", "attribute", "main_cause", "other_causes", "identified_year", "phone",
@@ -229,6 +229,37 @@ def _assign_numbers(households: list[Household]) -> None:
         h.number = f"{h.region_id}{top[h.region_id]:05d}"
 
 
+def refresh_tallies(villages: Iterable[str] | None = None, *, chunk: int = 900) -> int:
+    """Recompute the household/person tallies of ``villages`` (all villages when None) from the households.
+
+    Exact rather than incremental: a recount cannot drift, and a village holds a few hundred households at most.
+    Returns the number of villages that have households.
+    """
+    if villages is None:
+        VillageTally.objects.all().delete()
+        scopes = [Household.objects.all()]
+    else:
+        codes = sorted(set(villages))
+        VillageTally.objects.filter(region_id__in=codes).delete()
+        scopes = [
+            Household.objects.filter(region_id__in=codes[i : i + chunk]) for i in range(0, len(codes), chunk)
+        ]
+    written = 0
+    for households in scopes:
+        rows = (
+            households.filter(status__in=ACTIVE_STATUSES)
+            .values("region_id")
+            .annotate(n=Count("id"), persons=Sum("member_count"))
+            .order_by()
+        )
+        tallies = [
+            VillageTally(region_id=r["region_id"], households=r["n"], persons=r["persons"] or 0) for r in rows
+        ]
+        VillageTally.objects.bulk_create(tallies, batch_size=5000)
+        written += len(tallies)
+    return written
+
+
 def _summarise(h: Household, members: list[Member]) -> None:
     h.member_count = len(members)
     h.head_name = next((m.name for m in members if m.relationship == Relationship.HEAD), "")
@@ -278,6 +309,7 @@ def households_register(*, user, items: list[dict], batch: bool = True) -> list[
             )
             for d in drafts
         )
+        refresh_tallies(h.region_id for h in households)
     return households
 
 
@@ -318,6 +350,7 @@ def household_update(
     h = Household.objects.select_for_update().get(pk=household.pk)
     if user is not None and not user.in_scope(h.region_id):
         raise PermissionDenied(_("该户不在您的管辖范围内。"))
+    old_region = h.region_id
     errors = Errors()
     draft = Draft(household=h)
     before_h = audit.snapshot(h)
@@ -357,6 +390,7 @@ def household_update(
     for y in draft.years:
         entries.append(_save_part(y, h, year_before))
     audit.record_many(entries)
+    refresh_tallies({old_region, h.region_id})
     return h
 
 
@@ -364,6 +398,7 @@ def household_update(
 def household_cancel(*, user, household: Household, reason: str) -> Household:
     """注销: the record is kept with status 已注销 and its members become free to join another household."""
     _require(user, "change")
+    household = Household.objects.select_for_update().get(pk=household.pk)  # the row as it is now, locked
     if user is not None and not user.in_scope(household.region_id):
         raise PermissionDenied(_("该户不在您的管辖范围内。"))
     if not (reason or "").strip():
@@ -383,6 +418,7 @@ def household_cancel(*, user, household: Household, reason: str) -> Household:
         )
     household.members.filter(is_active=True).update(is_active=False)
     audit.record_many(entries)
+    refresh_tallies([household.region_id])
     return household
 
 
