@@ -55,10 +55,12 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks_db",
     "jingzhun.core",
     "jingzhun.accounts",
     "jingzhun.regions",
     "jingzhun.registry",
+    "jingzhun.imports",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +112,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # A file, not memory, so that tests can run real commands and workers in other processes against it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-jingzhun.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -127,6 +131,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failed-login throttling: after LIMIT failures for one username from one address, refuse for LOCK seconds.
 LOGIN_FAILURE_LIMIT = int(env("JINGZHUN_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCK_SECONDS = int(env("JINGZHUN_LOGIN_LOCK_SECONDS", "900"))
+
+# Background work (imports): django.tasks with the database backend; `jingzhun db_worker` runs it.
+TASKS = {"default": {"BACKEND": env("JINGZHUN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+MEDIA_ROOT = Path(env("JINGZHUN_MEDIA_ROOT", str(DATA_DIR / "media")))  # uploads: served only through views
+
+# Spreadsheet imports larger than this are refused before parsing.
+IMPORT_MAX_BYTES = int(float(env("JINGZHUN_IMPORT_MAX_MB", "100")) * 2**20)
 
 REDIS_URL = env("REDIS_URL")
 CACHES = {
@@ -154,7 +165,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},  # files under MEDIA_ROOT
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from jingzhun.core.views import healthz
+from jingzhun.imports.views import household_export
 from jingzhun.registry.views import home
 
 urlpatterns = [
@@ -17,6 +18,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("jingzhun.accounts.urls")),
     path("regions/", include("jingzhun.regions.urls")),
+    path("imports/", include("jingzhun.imports.urls")),
+    path("households/export.<str:fmt>", household_export, name="household_export"),
     path("", include("jingzhun.registry.urls")),
     path("healthz", healthz, name="healthz"),
 ]

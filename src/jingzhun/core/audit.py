@@ -14,7 +14,7 @@ from .context import current_actor
 from .models import AuditAction, AuditLog
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, dt.datetime | dt.date):
@@ -25,7 +25,7 @@ def _json_value(value: Any) -> Any:
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The audited field values of ``instance`` (concrete, non-generated fields, by attname)."""
     return {
-        f.attname: _json_value(getattr(instance, f.attname))
+        f.attname: json_value(getattr(instance, f.attname))
         for f in instance._meta.concrete_fields
         if not getattr(f, "generated", False) and f.attname not in getattr(instance, "audit_exclude", ())
     }

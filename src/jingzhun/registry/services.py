@@ -113,6 +113,13 @@ def _apply_household(draft: Draft, data: dict, user, regions: dict[str, Region],
     elif not h.region_id:
         errors.add(f"{draft.prefix}region", _("请填写所在村的区划代码。"))
     _set_fields(h, data, HOUSEHOLD_INPUT)
+    if data.get("number") and not h.pk:
+        # A household moving in from another system keeps its 户编号, if it fits its village and is free.
+        number = str(data["number"]).strip()
+        if not (len(number) == 17 and number.isdigit() and h.region_id and number.startswith(h.region_id)):
+            errors.add(f"{draft.prefix}number", _("户编号应为 17 位数字，以所在村的 12 位区划代码开头。"))
+        else:
+            h.number = number
     if h.other_causes is None:
         h.other_causes = []
     if not isinstance(h.other_causes, list):
@@ -214,6 +221,22 @@ def _check_duplicate_ids(drafts: list[Draft], errors: Errors) -> None:
             )
 
 
+def _check_preset_numbers(drafts: list[Draft], errors: Errors) -> None:
+    preset: dict[str, Draft] = {}
+    for d in drafts:
+        if d.household.number:
+            if d.household.number in preset:
+                errors.add(
+                    f"{d.prefix}number", _("户编号 %(n)s 在本批数据中重复。") % {"n": d.household.number}
+                )
+            preset[d.household.number] = d
+    taken = (
+        Household.objects.filter(number__in=list(preset)).values_list("number", flat=True) if preset else []
+    )
+    for number in taken:
+        errors.add(f"{preset[number].prefix}number", _("户编号 %(n)s 已被使用。") % {"n": number})
+
+
 def _assign_numbers(households: list[Household]) -> None:
     """户编号 = village code + 5-digit sequence, continuing the village's highest number."""
     villages = sorted({h.region_id for h in households})
@@ -224,9 +247,13 @@ def _assign_numbers(households: list[Household]) -> None:
         chunk = villages[start : start + 900]
         rows = Household.objects.filter(region_id__in=chunk).values("region_id").annotate(top=Max("number"))
         top.update({r["region_id"]: int(r["top"][12:]) for r in rows})
+    for h in households:  # numbers carried in from elsewhere: new ones continue above them
+        if h.number:
+            top[h.region_id] = max(top.get(h.region_id, 0), int(h.number[12:]))
     for h in households:
-        top[h.region_id] = top.get(h.region_id, 0) + 1
-        h.number = f"{h.region_id}{top[h.region_id]:05d}"
+        if not h.number:
+            top[h.region_id] = top.get(h.region_id, 0) + 1
+            h.number = f"{h.region_id}{top[h.region_id]:05d}"
 
 
 def refresh_tallies(villages: Iterable[str] | None = None, *, chunk: int = 900) -> int:
@@ -283,6 +310,7 @@ def households_register(*, user, items: list[dict], batch: bool = True) -> list[
         _apply_years(draft, item.get("years", []), {}, errors)
         drafts.append(draft)
     _check_duplicate_ids(drafts, errors)
+    _check_preset_numbers(drafts, errors)
     errors.raise_if_any()
 
     households = [d.household for d in drafts]

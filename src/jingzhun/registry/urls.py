@@ -6,7 +6,6 @@ app_name = "registry"
 urlpatterns = [
     path("households/", views.household_list, name="household_list"),
     path("households/new/", views.household_create, name="household_create"),
-    path("households/export.csv", views.household_export, name="household_export"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<int:pk>/cancel/", views.household_cancel, name="household_cancel"),

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
-from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.core import audit
 from jingzhun.core.masking import mask_id_number, mask_phone
-from jingzhun.core.models import AuditAction, AuditLog
+from jingzhun.core.models import AuditLog
 from jingzhun.core.pagination import keyset_page
 from jingzhun.regions.models import Region
 
@@ -28,7 +25,7 @@ from .models import Household, HouseholdYear, Member
 REVEAL_SECONDS = 300
 
 
-def _filters(request) -> tuple[HouseholdFilterForm, selectors.HouseholdFilters]:
+def parse_filters(request) -> tuple[HouseholdFilterForm, selectors.HouseholdFilters]:
     form = HouseholdFilterForm(request.GET or None)
     if not form.is_valid():
         return form, selectors.HouseholdFilters(region=request.user.region)
@@ -52,7 +49,7 @@ def _filters(request) -> tuple[HouseholdFilterForm, selectors.HouseholdFilters]:
 
 @login_required
 def household_list(request):
-    form, filters = _filters(request)
+    form, filters = parse_filters(request)
     qs = selectors.household_list(user=request.user, filters=filters).select_related("region")
     try:
         page = keyset_page(qs, after=request.GET.get("after"), before=request.GET.get("before"))
@@ -236,69 +233,6 @@ def household_cancel(request, pk: int):
     else:
         messages.error(request, _("请填写注销原因。"))
     return redirect("registry:household_detail", pk=pk)
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-EXPORT_HEADER = [
-    "户编号", "区划代码", "所在村", "户主姓名", "状态", "贫困户属性", "主要致贫原因", "家庭人口数",
-    "成员姓名", "与户主关系", "公民身份号码", "性别", "出生日期", "健康状况", "劳动技能",
-]  # fmt: skip
-
-
-def _export_rows(qs, mask: bool):
-    """One row per member; households fetched in keyset chunks so memory stays flat on any size."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # BOM so that Excel opens UTF-8 Chinese text correctly
-    yield writer.writerow(EXPORT_HEADER)
-    after = None
-    while True:
-        page = keyset_page(
-            qs.select_related("region").prefetch_related(
-                Prefetch("members", queryset=Member.objects.filter(is_active=True).order_by("id"))
-            ),
-            after=after,
-            size=1000,
-        )
-        for h in page.items:
-            for m in h.members.all():
-                yield writer.writerow(
-                    [
-                        h.number, h.region_id, h.region.name, h.head_name, h.get_status_display(),
-                        h.get_attribute_display(), h.get_main_cause_display(), h.member_count, m.name,
-                        m.get_relationship_display(), mask_id_number(m.id_number) if mask else m.id_number,
-                        m.get_sex_display(), m.birth_date.isoformat(), m.get_health_display(),
-                        m.get_labour_display(),
-                    ]
-                )  # fmt: skip
-        if not page.next_cursor:
-            return
-        after = page.next_cursor
-
-
-@login_required
-def household_export(request):
-    if not request.user.can("export"):
-        raise PermissionDenied(_("您的角色不能导出数据。"))
-    form, filters = _filters(request)
-    if form.errors:
-        raise Http404(_("筛选条件有误。"))
-    qs = selectors.household_list(user=request.user, filters=filters, action="export")
-    mask = not request.user.sees_personal_data
-    region = filters.region
-    audit.build_entry(
-        AuditAction.EXPORT,
-        region or Region(code="", name=_("全国")),
-        changes={"filters": request.GET.dict(), "masked": mask},
-        root="registry.export",
-        region_code=region.code if region else "",
-    ).save()
-    response = StreamingHttpResponse(_export_rows(qs, mask), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="households.csv"'
-    return response
 
 
 @login_required

@@ -1,0 +1,126 @@
+"""Registration import speed on PostgreSQL and SQLite, with two baselines measured in the same run.
+
+- ``jingzhun import FILE`` (full validation, audit, all-or-nothing): persons/s and the process's peak RSS;
+- naive ORM baseline: one ``save()`` per household and per member, no validation, no audit;
+- raw baseline: the same person rows bulk-inserted into a bare table with no validation (PostgreSQL COPY,
+  SQLite executemany) — the practical limit.
+Then exports what was imported to .xlsx and .parquet (seconds, peak RSS).
+Usage: python bench/import_bench.py [--persons 100000] [--engines postgres,sqlite]
+"""
+
+import argparse
+import csv
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _common import ROOT, fresh_database_url, jingzhun, machine
+
+RSS = (
+    "import resource,subprocess,sys;d=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+    "sys.stdout.write(d.stdout);sys.stderr.write(d.stderr);"
+    "print('PEAK', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
+def timed_with_rss(url: str, *args: str) -> tuple[float, float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", RSS, sys.executable, "-m", "jingzhun.cli", *args],
+        env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    peak = int(re.search(r"PEAK (\d+)", done.stdout).group(1)) / 1024
+    if "新增" not in done.stdout and "已导出" not in done.stdout:
+        raise SystemExit(f"command failed: {args}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return seconds, peak, done.stdout
+
+
+def naive_orm(url: str, path: Path, limit: int) -> float:
+    """One save() per household and member for the first ``limit`` persons; persons/s."""
+    code = f"""
+import csv, datetime as dt, time, django
+django.setup()
+from jingzhun.registry.models import Household, Member
+rows = list(csv.DictReader(open({str(path)!r}, encoding='utf-8')))[:{limit}]
+t = time.perf_counter(); households = {{}}
+for i, r in enumerate(rows):
+    key = r['户主公民身份号码']
+    if key not in households:
+        h = Household(number=r['所在村区划代码'] + f'{{i:05d}}', region_id=r['所在村区划代码'], attribute='general', main_cause='illness')
+        h.save(); households[key] = h
+    n = r['公民身份号码']
+    Member(household=households[key], name=r['姓名'], id_number=n, sex='1', birth_date=dt.date(int(n[6:10]), int(n[10:12]), int(n[12:14])),
+           relationship='head', education='primary', labour='ordinary').save()
+print(len(rows) / (time.perf_counter() - t))
+"""
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "DATABASE_URL": url},
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def raw_insert(engine: str, url: str, path: Path) -> float:
+    with path.open(encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = list(reader)
+    columns = ", ".join(f"c{i} text" for i in range(len(header)))
+    started = time.perf_counter()
+    if engine == "sqlite":
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        conn.execute(f"CREATE TABLE raw ({columns})")
+        conn.executemany(f"INSERT INTO raw VALUES ({', '.join('?' * len(header))})", rows)
+        conn.commit()
+    else:
+        import psycopg
+
+        with psycopg.connect(url) as conn:
+            conn.execute(f"CREATE TABLE raw ({columns})")
+            with conn.cursor().copy("COPY raw FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    return len(rows) / (time.perf_counter() - started)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--engines", default="postgres,sqlite")
+    parser.add_argument("--naive", type=int, default=5000, help="persons for the naive ORM baseline")
+    args = parser.parse_args()
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    path = out / f"registration-{args.persons}.csv"
+    if not path.exists():
+        subprocess.run([sys.executable, str(ROOT / "bench" / "make_registration_file.py"), str(path),
+                        "--persons", str(args.persons)], check=True)  # fmt: skip
+    print(f"machine: {machine()}")
+    print(f"file: {path.name}, {path.stat().st_size / 2**20:.1f} MiB, {args.persons:,} persons")
+    for engine in args.engines.split(","):
+        url = fresh_database_url(engine, "jingzhun_bench_import")
+        jingzhun(url, "migrate", "-v0")
+        jingzhun(url, "regions", "load", "--extract")
+        seconds, peak, _ = timed_with_rss(url, "import", str(path), "-v0")
+        rate = args.persons / seconds
+        naive_url = fresh_database_url(engine, "jingzhun_bench_naive")
+        jingzhun(naive_url, "migrate", "-v0")
+        jingzhun(naive_url, "regions", "load", "--extract")
+        naive = naive_orm(naive_url, path, args.naive)
+        raw = raw_insert(engine, fresh_database_url(engine, "jingzhun_bench_raw"), path)
+        print(
+            f"{engine:<9} import {rate:9,.0f} persons/s ({seconds:.1f} s), peak RSS {peak:,.0f} MiB | "
+            f"naive ORM {naive:8,.0f}/s (import is {rate / naive:.1f}×) | raw insert {raw:9,.0f}/s "
+            f"(import is {rate / raw:.2f} of it)"
+        )
+        for suffix in ("xlsx", "parquet"):
+            target = out / f"export.{suffix}"
+            seconds, peak, text = timed_with_rss(url, "export", str(target))
+            print(f"{engine:<9} export .{suffix:<8} {seconds:6.1f} s, peak RSS {peak:,.0f} MiB — {text.strip()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""``jingzhun export FILE``: export households (scoped to --user) in the template's layout."""
+
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from jingzhun.accounts.models import User
+from jingzhun.imports import export
+from jingzhun.regions.models import Region
+from jingzhun.registry.models import Household
+from jingzhun.registry.selectors import HouseholdFilters, household_list
+
+
+class Command(BaseCommand):
+    help = "Export households to .xlsx, .csv or .parquet (by the file's extension) in the import layout."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--region", help="region code: households in its subtree")
+        parser.add_argument(
+            "--year", type=int, help="the yearly record to export (default: each household's latest)"
+        )
+        parser.add_argument("--status", default="", help="household status code (e.g. registered)")
+        parser.add_argument("--user", help="export as this user: their region scope and masking apply")
+
+    def handle(self, *args, file, region=None, year=None, status="", user=None, **opts):
+        suffix = file.suffix.lower()
+        if suffix not in {".xlsx", ".csv", ".parquet"}:
+            raise CommandError("文件扩展名应为 .xlsx、.csv 或 .parquet。")
+        target = None
+        if region:
+            target = Region.objects.filter(code=region.ljust(12, "0")).first()
+            if target is None:
+                raise CommandError(f"区划代码 {region} 不存在。")
+        if user:
+            actor = User.objects.filter(username=user, is_active=True).first()
+            if actor is None:
+                raise CommandError(f"用户 {user} 不存在或已停用。")
+            if target is not None and not actor.in_scope(target.code):
+                raise CommandError(f"区划 {target.name} 不在 {user} 的管辖范围内。")
+            qs = household_list(
+                user=actor, filters=HouseholdFilters(region=target, status=status), action="export"
+            )
+            mask = not actor.sees_personal_data
+        else:
+            qs = Household.objects.all()
+            qs = qs.in_region(target) if target else qs
+            qs = qs.filter(status=status) if status else qs
+            mask = False
+        started = time.perf_counter()
+        if suffix == ".xlsx":
+            households, persons = export.write_xlsx(file, qs, mask=mask, year=year)
+            what = f"{households:,} 户 {persons:,} 人"
+        elif suffix == ".csv":
+            what = f"{export.write_csv(file, qs, mask=mask, year=year):,} 人"
+        else:
+            what = f"{export.write_parquet(file, qs, mask=mask, year=year):,} 人"
+        self.stdout.write(
+            self.style.SUCCESS(f"已导出 {what} 到 {file}，用时 {time.perf_counter() - started:.1f} 秒")
+        )

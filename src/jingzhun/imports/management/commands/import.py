@@ -1,0 +1,63 @@
+"""``jingzhun import FILE``: import registration data (.xlsx or .csv) in the official layout."""
+
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from jingzhun.accounts.models import User
+from jingzhun.core.context import acting_as
+from jingzhun.imports.reader import FileRejected
+from jingzhun.imports.services import import_file, write_error_report
+
+
+class Command(BaseCommand):
+    help = "Import households and members from a spreadsheet; all-or-nothing unless --mode valid."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--mode", choices=["all", "valid"], default="all",
+                            help="all: save only if every row is valid (default); valid: save the valid households")  # fmt: skip
+        parser.add_argument("--user", help="import as this user (their region and role apply)")
+        parser.add_argument("--report", type=Path, help="where to write the error report (.xlsx)")
+        parser.add_argument("--batch", type=int, default=500, help="households per transaction (default 500)")
+
+    def handle(self, *args, file, mode, user=None, report=None, batch=500, **opts):
+        actor = None
+        if user:
+            actor = User.objects.filter(username=user, is_active=True).first()
+            if actor is None:
+                raise CommandError(f"用户 {user} 不存在或已停用。")
+        if not file.exists():
+            raise CommandError(f"文件不存在：{file}")
+        bar = tqdm(desc="导入", unit=" 户", disable=opts["verbosity"] < 1, mininterval=1)
+
+        def progress(done, total):
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        try:
+            with acting_as(actor, source="command:import"):
+                result = import_file(user=actor, path=file, mode=mode, batch=batch, progress=progress)
+        except FileRejected as exc:
+            raise CommandError(f"未导入任何数据：{exc}") from exc
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            bar.close()
+        summary = (
+            f"共 {result.households:,} 户 {result.persons:,} 人：新增 {result.created:,} 户，更新 {result.updated:,} 户，"
+            f"无变化 {result.unchanged:,} 户，有错误 {result.failed:,} 户"
+        )
+        if result.ok:
+            self.stdout.write(self.style.SUCCESS(summary))
+            return
+        report = report or file.with_name(f"{file.stem}-错误报告.xlsx")
+        rows = write_error_report(result, report)
+        lines = [e for g in result.failed_groups for e in g.errors][:20]
+        lines += [e for r in result.parsed.loose_rows for e in r.errors][: max(0, 20 - len(lines))]
+        detail = "\n  ".join(lines)
+        saved = "已保存有效的户。" if mode == "valid" else "未保存任何数据（全部成功才保存）。"
+        raise CommandError(f"{summary}。{saved}\n错误报告（{rows} 行）：{report}\n  {detail}")

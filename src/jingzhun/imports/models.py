@@ -1,0 +1,88 @@
+"""Import jobs: an uploaded file, who imports it into which region, how far along it is, and what happened."""
+
+import json
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jingzhun.core.scoping import ScopedManager
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("未导入")
+
+
+class ImportMode(models.TextChoices):
+    ALL = "all", _("全部正确才保存")
+    VALID = "valid", _("保存正确的户，其余生成错误报告")
+
+
+def upload_to(job, filename: str) -> str:
+    return f"imports/{timezone.now():%Y/%m}/{job.user_id}-{timezone.now():%H%M%S%f}{Path(filename).suffix.lower()}"
+
+
+class ImportJob(models.Model):
+    """One spreadsheet import, run by the task worker. Scoped by the uploader's region.
+
+    Progress is written to a small file beside the upload rather than to this row: an all-or-nothing import
+    holds its transaction open until the end, and SQLite allows one writer at a time.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("导入人"))
+    region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
+    file = models.FileField(_("文件"), upload_to=upload_to)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    mode = models.CharField(_("方式"), max_length=8, choices=ImportMode.choices, default=ImportMode.ALL)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    message = models.TextField(_("说明"), blank=True)
+    households = models.PositiveIntegerField(_("户数"), default=0)
+    persons = models.PositiveIntegerField(_("人数"), default=0)
+    created = models.PositiveIntegerField(_("新增户"), default=0)
+    updated = models.PositiveIntegerField(_("更新户"), default=0)
+    unchanged = models.PositiveIntegerField(_("无变化户"), default=0)
+    failed = models.PositiveIntegerField(_("有错误户"), default=0)
+    report = models.FileField(_("错误报告"), upload_to="imports/reports/%Y/%m/", blank=True)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = ScopedManager()
+    scope_lookup = "region_code"
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["region_code", "created_at"], name="importjob_region_created")]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def progress_path(self) -> Path:
+        return Path(self.file.path).with_suffix(".progress.json")
+
+    def write_progress(self, done: int, total: int) -> None:
+        tmp = self.progress_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"done": done, "total": total}))
+        os.replace(tmp, self.progress_path)  # atomic: a reader never sees half a file
+
+    def read_progress(self) -> tuple[int, int]:
+        try:
+            data = json.loads(self.progress_path.read_text())
+            return int(data["done"]), int(data["total"])
+        except (OSError, ValueError, KeyError):
+            return (self.households, self.households) if self.status == ImportStatus.DONE else (0, 0)
+
+    @property
+    def percent(self) -> int:
+        done, total = self.read_progress()
+        return int(done * 100 / total) if total else (100 if self.status == ImportStatus.DONE else 0)

@@ -1,0 +1,257 @@
+"""Reading registration spreadsheets (.xlsx two-sheet or one-sheet layout, .csv one row per person) into
+household payloads for the registry services, with row-and-column error messages in Chinese."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from .layout import (
+    CAUSE_SEPARATOR,
+    FLAT_COLUMNS,
+    HOUSEHOLD_COLUMNS,
+    HOUSEHOLD_SHEET,
+    MEMBER_COLUMNS,
+    MEMBER_SHEET,
+    NO,
+    YES,
+    Column,
+)
+
+ERROR_COLUMN = "错误原因"  # added by the error report; ignored so that a corrected report imports as it is
+TRUE_WORDS = {YES, "1", "true", "True", "TRUE", "Y", "y", "有"}
+FALSE_WORDS = {NO, "0", "false", "False", "FALSE", "N", "n", "无", ""}
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be read (not a spreadsheet, wrong headers…): nothing is imported."""
+
+
+@dataclass
+class SourceRow:
+    sheet: str
+    number: int  # 1-based row number as the user sees it (header is row 1)
+    values: list  # the row as read, for the error report
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class HouseholdGroup:
+    """One household's rows and the payload built from them."""
+
+    key: str
+    rows: list[SourceRow] = field(default_factory=list)
+    number: str = ""
+    household: dict = field(default_factory=dict)
+    members: list[dict] = field(default_factory=list)
+    years: list[dict] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        return [e for r in self.rows for e in r.errors]
+
+
+@dataclass
+class ParsedFile:
+    layout: str  # "two-sheet" or "flat"
+    headers: dict[str, list[str]]  # sheet → header row
+    groups: list[HouseholdGroup]
+    loose_rows: list[SourceRow]  # rows that belong to no household (e.g. a member with an unknown key)
+
+
+def _text(raw) -> str:
+    """A cell as text; integral floats (Excel's numbers) lose their '.0'."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float):
+        return str(int(raw)) if raw.is_integer() else repr(raw)
+    return str(raw).strip()
+
+
+def _cell(column: Column, raw, row: SourceRow):
+    """Convert one cell; on a bad value note the error on the row and return None."""
+    where = f"第 {row.number} 行「{column.header}」"
+    if column.key in {"member.id_number", "household.head_id_number"} and isinstance(raw, float):
+        row.errors.append(
+            f"{where}：身份证号被表格软件存成了数字（{raw:.6g}），末尾数字已丢失；请将该列设为文本格式后重新填写"
+        )
+        return None
+    text = _text(raw)
+    if column.kind == "computed":
+        return None
+    if text == "":
+        if column.required:
+            row.errors.append(f"{where}：必填")
+        return [] if column.kind == "causes" else (False if column.kind == "bool" else None)
+    if column.kind == "text":
+        return text
+    if column.kind == "int":
+        try:
+            return int(Decimal(text))
+        except (InvalidOperation, ValueError):
+            row.errors.append(f"{where}：应为整数，收到“{text}”")
+            return None
+    if column.kind == "decimal":
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            row.errors.append(f"{where}：应为数字，收到“{text}”")
+            return None
+    if column.kind == "bool":
+        if text in TRUE_WORDS:
+            return True
+        if text in FALSE_WORDS:
+            return False
+        row.errors.append(f"{where}：应填写“是”或“否”，收到“{text}”")
+        return None
+    lookup = {label: code for code, label in column.choices} | {code: code for code, _ in column.choices}
+    if column.kind == "causes":
+        parts = [
+            p.strip()
+            for p in text.replace(",", CAUSE_SEPARATOR).replace("，", CAUSE_SEPARATOR).split(CAUSE_SEPARATOR)
+            if p.strip()
+        ]
+        unknown = [p for p in parts if p not in lookup]
+        if unknown:
+            row.errors.append(f"{where}：无法识别“{'、'.join(unknown)}”")
+        return [lookup[p] for p in parts if p in lookup]
+    if text not in lookup:
+        options = "、".join(label for _, label in column.choices[:12])
+        row.errors.append(f"{where}：无法识别“{text}”，可选：{options}")
+        return None
+    return lookup[text]
+
+
+def _index_headers(sheet: str, header: list, columns: tuple[Column, ...]) -> dict[int, Column]:
+    by_header = {c.header: c for c in columns}
+    seen = [_text(h) for h in header]
+    unknown = [h for h in seen if h and h not in by_header and h != ERROR_COLUMN]
+    missing = [c.header for c in columns if c.required and c.header not in seen]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"缺少必填列：{'、'.join(missing)}")
+        if unknown:
+            parts.append(f"无法识别的列：{'、'.join(unknown[:10])}")
+        raise FileRejected(
+            f"「{sheet}」表头与模板不符（{'；'.join(parts)}）。请使用系统下载的模板，不要修改表头。"
+        )
+    return {i: by_header[h] for i, h in enumerate(seen) if h in by_header}
+
+
+def _rows(sheet: str, table: list[list], columns: tuple[Column, ...]):
+    if not table:
+        raise FileRejected(f"「{sheet}」是空表。")
+    index = _index_headers(sheet, table[0], columns)
+    for n, raw in enumerate(table[1:], start=2):
+        if not any(_text(v) for v in raw):
+            continue  # empty rows are allowed anywhere
+        row = SourceRow(sheet=sheet, number=n, values=list(raw))
+        values = {}
+        for i, column in index.items():
+            values[column.key] = _cell(column, raw[i] if i < len(raw) else None, row)
+        yield row, values
+
+
+def _key(values: dict, row: SourceRow) -> str:
+    number = values.get("household.number") or ""
+    head = (values.get("household.head_id_number") or "").upper()
+    if not number and not head:
+        row.errors.append(f"第 {row.number} 行：「户编号」和「户主公民身份号码」至少填一项，用于确定所属家庭")
+        return f"row:{row.sheet}:{row.number}"
+    return f"no:{number}" if number else f"head:{head}"
+
+
+def _split(values: dict) -> tuple[dict, dict, dict]:
+    parts: dict[str, dict] = {"household": {}, "member": {}, "year": {}}
+    for key, value in values.items():
+        part, name = key.split(".", 1)
+        if value is not None:
+            parts[part][name] = value
+    return parts["household"], parts["member"], parts["year"]
+
+
+def _group(groups: dict[str, HouseholdGroup], key: str) -> HouseholdGroup:
+    return groups.setdefault(key, HouseholdGroup(key=key))
+
+
+def parse_tables(tables: dict[str, list[list]]) -> ParsedFile:
+    """Household groups from sheets already read into lists of rows."""
+    groups: dict[str, HouseholdGroup] = {}
+    loose: list[SourceRow] = []
+    if HOUSEHOLD_SHEET in tables and MEMBER_SHEET in tables:
+        layout = "two-sheet"
+        for row, values in _rows(HOUSEHOLD_SHEET, tables[HOUSEHOLD_SHEET], HOUSEHOLD_COLUMNS):
+            group = _group(groups, _key(values, row))
+            if group.household:
+                row.errors.append(f"第 {row.number} 行：同一户在「{HOUSEHOLD_SHEET}」表中出现了多次")
+            household, _member, year = _split(values)
+            group.rows.append(row)
+            group.number = household.pop("number", "")
+            household.pop("head_id_number", None)
+            group.household = household
+            group.years = [year] if year.get("year") else []
+        for row, values in _rows(MEMBER_SHEET, tables[MEMBER_SHEET], MEMBER_COLUMNS):
+            key = _key(values, row)
+            if key not in groups:
+                row.errors.append(f"第 {row.number} 行：在「{HOUSEHOLD_SHEET}」表中找不到这名成员所属的户")
+                loose.append(row)
+                continue
+            _household, member, _year = _split(values)
+            groups[key].rows.append(row)
+            groups[key].members.append(member)
+    else:
+        layout = "flat"
+        sheet, table = next(iter(tables.items()))
+        for row, values in _rows(sheet, table, FLAT_COLUMNS):
+            group = _group(groups, _key(values, row))
+            household, member, year = _split(values)
+            group.rows.append(row)
+            group.number = household.pop("number", "")
+            household.pop("head_id_number", None)
+            if not group.household:
+                group.household = household
+                group.years = [year] if year.get("year") else []
+            group.members.append(member)
+    headers = {name: [_text(h) for h in (table[0] if table else [])] for name, table in tables.items()}
+    return ParsedFile(layout=layout, headers=headers, groups=list(groups.values()), loose_rows=loose)
+
+
+def read_tables(path: Path) -> dict[str, list[list]]:
+    """Sheets of an .xlsx/.xls/.ods file, or the one table of a .csv file."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        raw = path.read_bytes()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise FileRejected("CSV 文件编码无法识别，请另存为 UTF-8 编码。")
+        if "\x00" in text:
+            raise FileRejected("文件不是文本格式的 CSV。")
+        return {"CSV": [row for row in csv.reader(io.StringIO(text))]}
+    if suffix not in {".xlsx", ".xlsm", ".xls", ".ods"}:
+        raise FileRejected(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .xlsx 或 .csv 文件。")
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise FileRejected(f"无法读取该文件，它不是有效的电子表格（{type(exc).__name__}）。") from exc
+    wanted = [n for n in book.sheet_names if n in {HOUSEHOLD_SHEET, MEMBER_SHEET}]
+    names = wanted or [n for n in book.sheet_names if n not in {"填表说明", "代码表"}][:1]
+    if not names:
+        raise FileRejected("文件中没有数据表。")
+    tables = {}
+    for name in names:
+        sheet = book.get_sheet_by_name(name)
+        if sheet.merged_cell_ranges:
+            raise FileRejected(f"「{name}」含有合并单元格，请取消合并后再导入。")
+        tables[name] = sheet.to_python(skip_empty_area=False)
+    return tables

@@ -1,0 +1,277 @@
+"""Importing registration spreadsheets through the registry services, and the error report.
+
+- all-or-nothing (default): every household is validated and written in one transaction; any error and the
+  database is exactly as before;
+- ``valid``: households that pass are written batch by batch (each batch commits whole), the rest are held in
+  the error report.
+Re-importing a file changes nothing: households are matched by 户编号 or by the head's ID number, members by ID
+number; a household whose values differ is updated (and audited), an identical one is skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from contextlib import nullcontext
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from jingzhun.core import audit
+from jingzhun.core.context import acting_as, current_actor
+from jingzhun.registry import services as registry
+from jingzhun.registry.choices import Relationship
+from jingzhun.registry.models import Household, Member
+
+from .layout import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, MEMBER_SHEET
+from .reader import FileRejected, HouseholdGroup, ParsedFile, SourceRow, parse_tables, read_tables
+
+HEADERS = {c.key.split(".", 1)[1]: c.header for c in (*HOUSEHOLD_COLUMNS, *MEMBER_COLUMNS)}
+HEADERS |= {"members": "家庭成员", "years": "年度", "non_field_errors": "数据", "number": "户编号"}
+
+
+@dataclasses.dataclass
+class ImportResult:
+    mode: str
+    households: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    persons: int = 0
+    parsed: ParsedFile | None = None
+
+    @property
+    def failed_groups(self) -> list[HouseholdGroup]:
+        return [g for g in (self.parsed.groups if self.parsed else []) if g.errors]
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and not (self.parsed and self.parsed.loose_rows)
+
+
+class ImportAborted(Exception):
+    """All-or-nothing import with errors: raised inside the transaction so that it rolls back."""
+
+
+def check_size(path: Path) -> None:
+    limit = settings.IMPORT_MAX_BYTES
+    size = path.stat().st_size
+    if size > limit:
+        raise FileRejected(
+            f"文件大小 {size / 2**20:.1f} MB 超过上限 {limit / 2**20:.0f} MB，请拆分后分批导入。"
+        )
+    if size == 0:
+        raise FileRejected("文件是空的。")
+
+
+def _row_for(group: HouseholdGroup, path: list[str]) -> SourceRow:
+    """The source row an error path points at: a member's own row, else the household's row."""
+    if path[:1] == ["members"] and len(path) > 1 and path[1].isdigit():
+        member_rows = [r for r in group.rows if r.sheet == MEMBER_SHEET] or group.rows
+        index = int(path[1])
+        if index < len(member_rows):
+            return member_rows[index]
+    return group.rows[0]
+
+
+def _attach(group: HouseholdGroup, error: ValidationError, prefix: str = "") -> None:
+    for key, messages in error.message_dict.items():
+        if prefix and not key.startswith(prefix):
+            continue
+        path = key[len(prefix) :].split(".")
+        row = _row_for(group, path)
+        header = HEADERS.get(path[-1], path[-1])
+        for message in messages:
+            row.errors.append(f"第 {row.number} 行「{header}」：{message}")
+
+
+def _existing(user, group: HouseholdGroup) -> Household | None:
+    """The household this group describes, if it is already registered (by number, else by its head)."""
+    scoped = Household.objects.for_user(user, "change") if user is not None else Household.objects.all()
+    if group.number:  # unknown here: a household arriving from another system, registered under its number
+        return scoped.filter(number=group.number).first()
+    head = next((m for m in group.members if m.get("relationship") == Relationship.HEAD), None)
+    if head and head.get("id_number"):
+        member = (
+            Member.objects.filter(id_number=head["id_number"].upper(), is_active=True, household__in=scoped)
+            .select_related("household")
+            .first()
+        )
+        return member.household if member else None
+    return None
+
+
+def _equal(stored, given) -> bool:
+    """A snapshot value against a value read from the file (numbers compared as numbers: 2.50 == 2.5)."""
+    if isinstance(given, Decimal):
+        return stored is not None and Decimal(str(stored)) == given
+    return stored == audit.json_value(given)
+
+
+def _same(household: Household, group: HouseholdGroup) -> bool:
+    """True when writing the group would change nothing."""
+    current = audit.snapshot(household)
+    for name, value in group.household.items():
+        if name == "region":
+            if value != household.region_id:
+                return False
+        elif value is not None and not _equal(current.get(name), value):
+            return False
+    members = {m.id_number: audit.snapshot(m) for m in household.members.filter(is_active=True)}
+    if {m.get("id_number", "").upper() for m in group.members} != set(members):
+        return False
+    for m in group.members:
+        mine = members[m["id_number"].upper()]
+        if any(not _equal(mine.get(k), v) for k, v in m.items() if k != "id_number"):
+            return False
+    for y in group.years:
+        record = household.years.filter(year=y.get("year")).first()
+        if record is None:
+            return False
+        snap = audit.snapshot(record)
+        if any(not _equal(snap.get(k), v) for k, v in y.items() if k in snap and k != "household_size"):
+            return False
+    return True
+
+
+def _update(user, household: Household, group: HouseholdGroup) -> None:
+    ids = dict(household.members.filter(is_active=True).values_list("id_number", "id"))
+    members = []
+    for m in group.members:
+        member = dict(m)
+        if member.get("id_number", "").upper() in ids:
+            member["id"] = ids[member["id_number"].upper()]
+        members.append(member)
+    registry.household_update(
+        user=user, household=household, data=group.household, members=members, years=group.years
+    )
+
+
+def _payload(group: HouseholdGroup) -> dict:
+    household = {**group.household, "number": group.number} if group.number else group.household
+    return {"household": household, "members": group.members, "years": group.years}
+
+
+def _register_batch(user, groups: list[HouseholdGroup], *, keep_going: bool) -> int:
+    """Register new households; with ``keep_going`` drop the failing ones and write the rest. Returns created."""
+    while groups:
+        try:
+            with transaction.atomic():
+                registry.households_register(user=user, items=[_payload(g) for g in groups])
+            return len(groups)
+        except ValidationError as exc:
+            failing = {int(k.split(".", 1)[0]) for k in exc.message_dict if k.split(".", 1)[0].isdigit()}
+            for i in failing:
+                _attach(groups[i], exc, prefix=f"{i}.")
+            if not keep_going or not failing:
+                if not failing:
+                    for g in groups:
+                        _attach(g, exc)
+                return 0
+            groups = [g for i, g in enumerate(groups) if i not in failing]
+    return 0
+
+
+def _import_chunk(user, chunk: list[HouseholdGroup], result: ImportResult, *, keep_going: bool) -> None:
+    new: list[HouseholdGroup] = []
+    for group in chunk:
+        if group.errors:
+            continue
+        existing = _existing(user, group)
+        if existing is None:
+            new.append(group)
+        elif _same(existing, group):
+            result.unchanged += 1
+        else:
+            try:
+                with transaction.atomic():
+                    _update(user, existing, group)
+                result.updated += 1
+            except ValidationError as exc:
+                _attach(group, exc)
+    result.created += _register_batch(user, new, keep_going=keep_going)
+
+
+def import_file(
+    *,
+    user,
+    path: Path,
+    mode: str = "all",
+    batch: int = 500,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Import ``path``; see the module docstring for the two modes. Raises FileRejected for unreadable files."""
+    if mode not in {"all", "valid"}:
+        raise ValueError(mode)
+    if user is not None and not user.can("change"):
+        raise PermissionDenied("您的角色没有导入数据的权限。")
+    check_size(path)
+    parsed = parse_tables(read_tables(path))
+    result = ImportResult(mode=mode, parsed=parsed, households=len(parsed.groups))
+    result.persons = sum(len(g.members) for g in parsed.groups)
+    if not parsed.groups and not parsed.loose_rows:
+        raise FileRejected("文件中没有数据行。")
+    keep_going = mode == "valid"
+    # Attribute the writes to ``user`` unless a request or command has already said who is acting.
+    actor = (
+        acting_as(user, source="import")
+        if user is not None and current_actor().user is None
+        else nullcontext()
+    )
+    # all-or-nothing: one transaction for the file. valid: one transaction per batch, so that a killed import
+    # leaves whole batches only, and running it again resumes (finished households are found unchanged).
+    whole_file = transaction.atomic() if not keep_going else nullcontext()
+    try:
+        with actor, whole_file:
+            done = 0
+            for start in range(0, len(parsed.groups), batch):
+                chunk = parsed.groups[start : start + batch]
+                with transaction.atomic():
+                    _import_chunk(user, chunk, result, keep_going=keep_going)
+                done += len(chunk)
+                if progress:
+                    progress(done, len(parsed.groups))
+            result.failed = sum(1 for g in parsed.groups if g.errors)
+            if not keep_going and not result.ok:
+                raise ImportAborted
+    except ImportAborted:
+        result.created = result.updated = 0
+    return result
+
+
+def write_error_report(result: ImportResult, path: Path) -> int:
+    """The failing rows as they were, plus 错误原因, in the file's own layout; returns the number of rows.
+
+    Every row of a failing household is included, so that the report can be corrected and imported again.
+    """
+    import xlsxwriter
+
+    parsed = result.parsed
+    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    bold = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+    red = book.add_format({"font_color": "#B3261E", "text_wrap": True})
+    rows_by_sheet: dict[str, list[SourceRow]] = {}
+    for group in result.failed_groups:
+        for row in group.rows:
+            rows_by_sheet.setdefault(row.sheet, []).append(row)
+    for row in parsed.loose_rows:
+        rows_by_sheet.setdefault(row.sheet, []).append(row)
+    count = 0
+    for sheet_name, header in parsed.headers.items():
+        sheet = book.add_worksheet(sheet_name if parsed.layout == "two-sheet" else "登记表")
+        sheet.write_row(0, 0, [*header, "错误原因"], bold)
+        sheet.set_column(len(header), len(header), 60)
+        for r, row in enumerate(sorted(rows_by_sheet.get(sheet_name, []), key=lambda x: x.number), start=1):
+            for c, value in enumerate(row.values[: len(header)]):
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    sheet.write_number(r, c, value)
+                elif value not in (None, ""):
+                    sheet.write_string(r, c, str(value))
+            sheet.write_string(r, len(header), "；".join(row.errors) or "同户其他行有错误", red)
+            count += 1
+    book.close()
+    return count

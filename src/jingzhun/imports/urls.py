@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "imports"
+urlpatterns = [
+    path("", views.import_start, name="start"),
+    path("template.xlsx", views.import_template, name="template"),
+    path("<int:pk>/", views.import_job, name="job"),
+    path("<int:pk>/report.xlsx", views.import_report, name="report"),
+    path("export.<str:fmt>", views.household_export, name="export"),
+]

@@ -1,0 +1,123 @@
+"""Pages for importing and exporting registration spreadsheets."""
+
+import tempfile
+from pathlib import Path
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from jingzhun.core import audit
+from jingzhun.core.models import AuditAction
+from jingzhun.regions.models import Region
+from jingzhun.registry import selectors
+from jingzhun.registry.views import parse_filters
+
+from . import export
+from .forms import ImportForm
+from .models import ImportJob, ImportStatus
+from .tasks import run_import
+from .template import write_template
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def import_start(request):
+    if not request.user.can("change"):
+        raise PermissionDenied(_("您的角色没有导入数据的权限。"))
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = ImportJob.objects.create(
+            user=request.user,
+            region_code=request.user.region_id or "",
+            file=upload,
+            original_name=upload.name[:200],
+            mode=form.cleaned_data["mode"],
+        )
+        run_import.enqueue(job.pk)
+        return redirect("imports:job", pk=job.pk)
+    jobs = ImportJob.objects.for_user(request.user).select_related("user")[:20]
+    return render(request, "imports/import.html", {"form": form, "jobs": jobs})
+
+
+@login_required
+def import_job(request, pk: int):
+    job = get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
+    done, total = job.read_progress()
+    context = {
+        "job": job,
+        "done": done,
+        "total": total,
+        "running": job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
+    }
+    template = "imports/_progress.html" if request.headers.get("HX-Request") else "imports/job.html"
+    return render(request, template, context)
+
+
+@login_required
+def import_report(request, pk: int):
+    job = get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
+    if not job.report:
+        raise Http404
+    return FileResponse(
+        job.report.open("rb"), as_attachment=True, filename=Path(job.report.name).name, content_type=XLSX
+    )
+
+
+@login_required
+def import_template(request):
+    flat = request.GET.get("flat") == "1"
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by FileResponse
+    write_template(Path(handle.name), flat=flat)
+    name = "贫困户登记表-导入模板（单表）.xlsx" if flat else "贫困户登记表-导入模板.xlsx"
+    return FileResponse(open(handle.name, "rb"), as_attachment=True, filename=name, content_type=XLSX)
+
+
+@login_required
+def household_export(request, fmt: str):
+    """The filtered, scoped household list in the import layout (.xlsx, .csv or .parquet)."""
+    if fmt not in {"xlsx", "csv", "parquet"}:
+        raise Http404
+    if not request.user.can("export"):
+        raise PermissionDenied(_("您的角色不能导出数据。"))
+    form, filters = parse_filters(request)
+    if form.errors:
+        raise Http404(_("筛选条件有误。"))
+    qs = selectors.household_list(user=request.user, filters=filters, action="export")
+    mask = not request.user.sees_personal_data
+    region = filters.region
+    audit.build_entry(
+        AuditAction.EXPORT,
+        region or Region(code="", name=_("全国")),
+        changes={"filters": request.GET.dict(), "masked": mask, "format": fmt},
+        root="registry.export",
+        region_code=region.code if region else "",
+    ).save()
+    name = f"贫困户-{region.name if region else '全国'}"
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            export.csv_chunks(qs, mask=mask, year=filters.year), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}.csv"
+        return response
+    # xlsx and parquet are written to a temporary file (constant memory) and streamed from disk.
+    handle = tempfile.NamedTemporaryFile(suffix=f".{fmt}")  # noqa: SIM115 - closed by FileResponse
+    if fmt == "xlsx":
+        export.write_xlsx(Path(handle.name), qs, mask=mask, year=filters.year)
+        content_type = XLSX
+    else:
+        export.write_parquet(Path(handle.name), qs, mask=mask, year=filters.year)
+        content_type = "application/vnd.apache.parquet"
+    return FileResponse(
+        open(handle.name, "rb"), as_attachment=True, filename=f"{name}.{fmt}", content_type=content_type
+    )
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text)

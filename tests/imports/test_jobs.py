@@ -1,0 +1,142 @@
+"""Imports as users run them: upload, the task worker, progress, the report; exports in three formats;
+and an import process killed halfway leaves whole households only and can be resumed."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
+from python_calamine import CalamineWorkbook
+
+from jingzhun.imports import export
+from jingzhun.imports.models import ImportJob
+from jingzhun.registry.models import Household, Member
+from tests.imports.test_import_export import _new_household_tables, wipe_registry, write_book
+
+
+def live_database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def run_worker(media_root):
+    """The real task worker, in its own process, until the queue is empty."""
+    env = {**os.environ, "DATABASE_URL": live_database_url(), "JINGZHUN_MEDIA_ROOT": str(media_root)}
+    done = subprocess.run(
+        [sys.executable, "-m", "jingzhun.cli", "db_worker", "--batch", "--no-startup-delay"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def upload(client, path, mode="all"):
+    with open(path, "rb") as fh:
+        data = {"file": SimpleUploadedFile(path.name, fh.read()), "mode": mode}
+    return client.post("/imports/", data)
+
+
+def test_upload_is_imported_by_the_worker_with_progress(client, users, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(users["county"])
+    response = upload(client, write_book(tmp_path / "new.xlsx", _new_household_tables()))
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/imports/{job.pk}/"
+    assert "排队中" in client.get(response["Location"]).content.decode()
+    run_worker(settings.MEDIA_ROOT)
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert "已完成" in page and 'class="created">1<' in page
+    assert Household.objects.get().members.get().name == "杨文明"
+    job.refresh_from_db()
+    assert job.read_progress() == (1, 1) and job.created == 1
+
+
+def test_a_failed_import_offers_its_error_report(client, users, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(users["county"])
+    upload(client, write_book(tmp_path / "bad.xlsx", _new_household_tables(id_number="522634198001010031")))
+    run_worker(settings.MEDIA_ROOT)
+    job = ImportJob.objects.get()
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert "下载错误报告" in page and "未保存任何数据" in page
+    report = client.get(f"/imports/{job.pk}/report.xlsx")
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(b"".join(report.streaming_content))
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("家庭成员").to_python()
+    assert sheet[0][-1] == "错误原因" and "校验位" in sheet[1][-1]
+    assert Household.objects.count() == 0
+
+
+def test_import_pages_respect_roles_and_scope(client, users, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(users["county_viewer"])
+    assert client.get("/imports/").status_code == 403
+    client.force_login(users["town_a"])
+    upload(client, write_book(tmp_path / "a.xlsx", _new_household_tables()))
+    job = ImportJob.objects.get()
+    client.force_login(users["town_b"])
+    assert client.get(f"/imports/{job.pk}/").status_code == 404
+    page = client.post(
+        "/imports/", {"file": SimpleUploadedFile("x.txt", b"hello"), "mode": "all"}
+    ).content.decode()
+    assert "请上传 .xlsx 或 .csv 文件" in page
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "parquet"])
+def test_list_exports_in_every_format(client, users, register, fmt):
+    register()
+    client.force_login(users["county"])
+    response = client.get(f"/households/export.{fmt}?status=registered")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    assert len(body) > 100
+    assert client.get("/households/export.exe").status_code == 404
+
+
+def test_killing_an_import_leaves_whole_households_and_it_resumes(tmp_path, regions):
+    call_command("demo-data", region="522634", households=1200, seed=4, years="2016", verbosity=0)
+    path = tmp_path / "big.csv"
+    export.write_csv(path, Household.objects.all(), mask=False)
+    persons = Member.objects.filter(is_active=True).count()
+    wipe_registry()
+    url = live_database_url()
+    cmd = [
+        sys.executable,
+        "-m",
+        "jingzhun.cli",
+        "import",
+        str(path),
+        "--mode",
+        "valid",
+        "--batch",
+        "200",
+        "-v0",
+    ]
+    proc = subprocess.Popen(
+        cmd, env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 120
+    while Household.objects.count() == 0 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    committed = Household.objects.count()
+    assert 0 < committed < 1200, "the kill should land mid-import"
+    assert committed % 200 == 0  # whole batches only
+    assert not Household.objects.filter(members__isnull=True).exists()  # no household without its members
+    done = subprocess.run(cmd, env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert Household.objects.count() == 1200 and Member.objects.filter(is_active=True).count() == persons
+    assert (
+        f"无变化 {committed:,} 户" in done.stdout.replace("\u00a0", " ")
+        or f"无变化 {committed} 户" in done.stdout
+    )
