@@ -42,9 +42,11 @@ demo-setup: migrate
 
 demo: demo-setup serve
 
-serve:
+serve:  ## the web server and the task worker (imports run there); Ctrl-C stops both
 	@echo "打开 http://$(HOST)/ 用上面的演示账号登录（Ctrl-C 停止）"
-	$(RUN) jingzhun runserver $(HOST)
+	@$(RUN) jingzhun db_worker --no-startup-delay & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(RUN) jingzhun runserver $(HOST)
 
 lint: install
 	$(RUN) ruff check .
