@@ -119,7 +119,9 @@ def main():
         for suffix in ("xlsx", "parquet"):
             target = out / f"export.{suffix}"
             seconds, peak, text = timed_with_rss(url, "export", str(target))
-            print(f"{engine:<9} export .{suffix:<8} {seconds:6.1f} s, peak RSS {peak:,.0f} MiB — {text.strip()}")
+            print(
+                f"{engine:<9} export .{suffix:<8} {seconds:6.1f} s, peak RSS {peak:,.0f} MiB — {text.strip()}"
+            )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@ def package_rows():
     from jingzhun.regions import rules, services
 
     path = services.fetch_package()
-    unique = dict(services.rows_from_package(path))  # the loader collapses codes listed twice (东莞, 中山, 儋州)
+    unique = dict(
+        services.rows_from_package(path)
+    )  # the loader collapses codes listed twice (东莞, 中山, 儋州)
     return path, [(code, name, rules.level_of(code), rules.parent_of(code)) for code, name in unique.items()]
 
 

@@ -13,8 +13,10 @@ from django.core.management import call_command
 from django.db import connection
 from python_calamine import CalamineWorkbook
 
+from jingzhun.core.models import AuditLog
 from jingzhun.imports import export
 from jingzhun.imports.models import ImportJob
+from jingzhun.imports.services import import_file
 from jingzhun.registry.models import Household, Member
 from tests.imports.test_import_export import _new_household_tables, wipe_registry, write_book
 
@@ -140,3 +142,19 @@ def test_killing_an_import_leaves_whole_households_and_it_resumes(tmp_path, regi
         f"无变化 {committed:,} 户" in done.stdout.replace("\u00a0", " ")
         or f"无变化 {committed} 户" in done.stdout
     )
+
+
+def test_operators_can_export_full_ids_to_correct_and_reimport(client, users, register, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    register()
+    client.force_login(users["county"])
+    masked = tmp_path / "masked.xlsx"
+    masked.write_bytes(b"".join(client.get("/households/export.xlsx").streaming_content))
+    result = import_file(user=users["county"], path=masked)
+    assert any("脱敏" in e for g in result.failed_groups for e in g.errors)
+    full = tmp_path / "full.xlsx"
+    full.write_bytes(b"".join(client.get("/households/export.xlsx?full=1").streaming_content))
+    assert import_file(user=users["county"], path=full).unchanged == 1
+    assert AuditLog.objects.filter(action="export", actor=users["county"], changes__masked=False).exists()
+    client.force_login(users["county_viewer"])
+    assert client.get("/households/export.xlsx?full=1").status_code == 403

@@ -80,6 +80,11 @@ def _cell(column: Column, raw, row: SourceRow):
         )
         return None
     text = _text(raw)
+    if column.key in {"member.id_number", "household.head_id_number"} and "*" in text:
+        row.errors.append(
+            f"{where}：这是脱敏导出的文件（身份证号含 *），请导出“含完整身份证号”的文件后再修改导入"
+        )
+        return None
     if column.kind == "computed":
         return None
     if text == "":

@@ -88,7 +88,12 @@ def household_export(request, fmt: str):
     if form.errors:
         raise Http404(_("筛选条件有误。"))
     qs = selectors.household_list(user=request.user, filters=filters, action="export")
-    mask = not request.user.sees_personal_data
+    # Masked by default; roles that may reveal ID numbers can ask for them in full (e.g. to correct and
+    # re-import the file). The export's audit entry records which it was.
+    full = request.GET.get("full") == "1"
+    if full and not request.user.can("reveal"):
+        raise PermissionDenied(_("您的角色不能导出完整的身份证号码。"))
+    mask = not (request.user.sees_personal_data or full)
     region = filters.region
     audit.build_entry(
         AuditAction.EXPORT,
