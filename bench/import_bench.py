@@ -58,7 +58,7 @@ for i, r in enumerate(rows):
            relationship='head', education='primary', labour='ordinary').save()
 print(len(rows) / (time.perf_counter() - t))
 """
-    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "DATABASE_URL": url},
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "jingzhun.settings"},
                           capture_output=True, text=True, check=True)  # fmt: skip
     return float(done.stdout.strip().splitlines()[-1])
 

@@ -138,7 +138,7 @@ def _write_cells(sheet, r: int, values: list) -> None:
             sheet.write_number(r, c, value)
 
 
-def write_parquet(path: Path, queryset, *, mask: bool, year: int | None = None, batch: int = 50_000) -> int:
+def write_parquet(path: Path, queryset, *, mask: bool, year: int | None = None, batch: int = 10_000) -> int:
     """One row per person, every column as text (the file round-trips exactly), row groups of ``batch``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -146,20 +146,23 @@ def write_parquet(path: Path, queryset, *, mask: bool, year: int | None = None, 
     schema = pa.schema([(c.header, pa.string()) for c in FLAT_COLUMNS])
     count = 0
     with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
-        buffer: list[list] = []
-        for values in flat_rows(queryset, mask=mask, year=year):
-            buffer.append(["" if v is None else str(v) for v in values])
-            if len(buffer) >= batch:
-                writer.write_table(
-                    pa.Table.from_pylist([dict(zip(schema.names, r, strict=True)) for r in buffer], schema)
-                )
-                count += len(buffer)
-                buffer = []
-        if buffer or count == 0:
+        columns: list[list[str]] = [[] for _ in FLAT_COLUMNS]
+
+        def flush() -> None:
             writer.write_table(
-                pa.Table.from_pylist([dict(zip(schema.names, r, strict=True)) for r in buffer], schema)
+                pa.Table.from_arrays([pa.array(c, pa.string()) for c in columns], schema=schema)
             )
-            count += len(buffer)
+            for c in columns:
+                c.clear()
+
+        for values in flat_rows(queryset, mask=mask, year=year):
+            for column, value in zip(columns, values, strict=True):
+                column.append("" if value is None else str(value))
+            count += 1
+            if count % batch == 0:
+                flush()
+        if columns[0] or count == 0:
+            flush()
     return count
 
 
