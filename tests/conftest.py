@@ -2,9 +2,13 @@
 
 import datetime as dt
 import itertools
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from jingzhun.accounts.choices import Role
 from jingzhun.accounts.models import User
@@ -122,3 +126,20 @@ def register(users):
         )
 
     return _register
+
+
+def live_database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def run_worker(media_root):
+    """The real task worker, in its own process, until the queue is empty."""
+    env = {**os.environ, "DATABASE_URL": live_database_url(), "JINGZHUN_MEDIA_ROOT": str(media_root)}
+    done = subprocess.run(
+        [sys.executable, "-m", "jingzhun.cli", "db_worker", "--batch", "--no-startup-delay"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]

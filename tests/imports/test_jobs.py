@@ -10,7 +10,6 @@ import time
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
 from python_calamine import CalamineWorkbook
 
 from jingzhun.core.models import AuditLog
@@ -18,25 +17,8 @@ from jingzhun.imports import export
 from jingzhun.imports.models import ImportJob
 from jingzhun.imports.services import import_file
 from jingzhun.registry.models import Household, Member
+from tests.conftest import live_database_url, run_worker
 from tests.imports.test_import_export import _new_household_tables, wipe_registry, write_book
-
-
-def live_database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def run_worker(media_root):
-    """The real task worker, in its own process, until the queue is empty."""
-    env = {**os.environ, "DATABASE_URL": live_database_url(), "JINGZHUN_MEDIA_ROOT": str(media_root)}
-    done = subprocess.run(
-        [sys.executable, "-m", "jingzhun.cli", "db_worker", "--batch", "--no-startup-delay"],
-        env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
