@@ -19,6 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 
 from jingzhun.core import audit
 from jingzhun.core.context import acting_as, current_actor
@@ -89,20 +90,31 @@ def _attach(group: HouseholdGroup, error: ValidationError, prefix: str = "") -> 
             row.errors.append(f"第 {row.number} 行「{header}」：{message}")
 
 
-def _existing(user, group: HouseholdGroup) -> Household | None:
-    """The household this group describes, if it is already registered (by number, else by its head)."""
-    scoped = Household.objects.for_user(user, "change") if user is not None else Household.objects.all()
-    if group.number:  # unknown here: a household arriving from another system, registered under its number
-        return scoped.filter(number=group.number).first()
+def _head_id(group: HouseholdGroup) -> str:
     head = next((m for m in group.members if m.get("relationship") == Relationship.HEAD), None)
-    if head and head.get("id_number"):
-        member = (
-            Member.objects.filter(id_number=head["id_number"].upper(), is_active=True, household__in=scoped)
-            .select_related("household")
-            .first()
-        )
-        return member.household if member else None
-    return None
+    return (head.get("id_number") or "").upper() if head else ""
+
+
+def _existing(user, groups: list[HouseholdGroup]) -> dict[str, Household]:
+    """The already registered households among ``groups`` (by number, else by the head's ID number), in two
+    queries for the whole chunk; keyed by group key."""
+    scoped = Household.objects.for_user(user, "change") if user is not None else Household.objects.all()
+    with_parts = [
+        Prefetch("members", queryset=Member.objects.filter(is_active=True), to_attr="active_members"),
+        "years",
+    ]
+    numbers = {g.number: g.key for g in groups if g.number}
+    heads = {_head_id(g): g.key for g in groups if not g.number and _head_id(g)}
+    found: dict[str, Household] = {}
+    if numbers:
+        for h in scoped.filter(number__in=list(numbers)).prefetch_related(*with_parts):
+            found[numbers[h.number]] = h
+    if heads:
+        members = Member.objects.filter(id_number__in=list(heads), is_active=True, household__in=scoped)
+        by_id = {m.household_id: m.id_number for m in members.only("id_number", "household_id")}
+        for h in Household.objects.filter(pk__in=list(by_id)).prefetch_related(*with_parts):
+            found[heads[by_id[h.pk]]] = h
+    return found
 
 
 def _equal(stored, given) -> bool:
@@ -121,15 +133,16 @@ def _same(household: Household, group: HouseholdGroup) -> bool:
                 return False
         elif value is not None and not _equal(current.get(name), value):
             return False
-    members = {m.id_number: audit.snapshot(m) for m in household.members.filter(is_active=True)}
+    members = {m.id_number: audit.snapshot(m) for m in household.active_members}
     if {m.get("id_number", "").upper() for m in group.members} != set(members):
         return False
     for m in group.members:
         mine = members[m["id_number"].upper()]
         if any(not _equal(mine.get(k), v) for k, v in m.items() if k != "id_number"):
             return False
+    years = {record.year: record for record in household.years.all()}
     for y in group.years:
-        record = household.years.filter(year=y.get("year")).first()
+        record = years.get(y.get("year"))
         if record is None:
             return False
         snap = audit.snapshot(record)
@@ -178,10 +191,11 @@ def _register_batch(user, groups: list[HouseholdGroup], *, keep_going: bool) -> 
 
 def _import_chunk(user, chunk: list[HouseholdGroup], result: ImportResult, *, keep_going: bool) -> None:
     new: list[HouseholdGroup] = []
+    known = _existing(user, [g for g in chunk if not g.errors])
     for group in chunk:
         if group.errors:
             continue
-        existing = _existing(user, group)
+        existing = known.get(group.key)
         if existing is None:
             new.append(group)
         elif _same(existing, group):
