@@ -7,8 +7,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from jingzhun.regions.models import Region
-
 from . import selectors, services
 from .forms import HouseholdFilterForm
 from .models import Household, Member
@@ -31,19 +29,10 @@ FILTER_PARAMS = [
 
 
 def parse_filters(request) -> selectors.HouseholdFilters:
-    form = HouseholdFilterForm(request.query_params)
+    form = HouseholdFilterForm(request.query_params, user=request.user)
     if not form.is_valid():
         raise ValidationError({field: list(msgs) for field, msgs in form.errors.items()})
-    data = form.cleaned_data
-    region = None
-    if data["region"]:
-        region = Region.objects.for_user(request.user).filter(code=data["region"].ljust(12, "0")).first()
-        if region is None:
-            raise ValidationError({"region": [_("区划代码不存在或不在您的管辖范围内。")]})
-    return selectors.HouseholdFilters(
-        region=region, status=data["status"], main_cause=data["main_cause"], attribute=data["attribute"],
-        year=data["year"], q=data["q"],
-    )  # fmt: skip
+    return form.filters()
 
 
 @extend_schema_view(

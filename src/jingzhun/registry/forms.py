@@ -3,8 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.regions.models import Region
+
 from .choices import Cause, HouseholdStatus
 from .models import Household, HouseholdYear, Member
+from .selectors import HouseholdFilters
 from .services import MEMBER_INPUT, YEAR_INPUT
 
 
@@ -25,6 +28,32 @@ class HouseholdFilterForm(forms.Form):
     )
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
     q = forms.CharField(label=_("户编号或户主姓名"), required=False, max_length=50)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_region(self) -> Region | None:
+        """A code of any level, resolved within the user's scope: a filter narrows, it never widens."""
+        code = self.cleaned_data["region"]
+        if not code:
+            return None
+        region = Region.objects.for_user(self.user).filter(code=code.ljust(12, "0")).first()
+        if region is None:
+            raise forms.ValidationError(_("区划代码不存在或不在您的管辖范围内。"))
+        return region
+
+    def filters(self) -> HouseholdFilters:
+        """The valid filters; the user's own region when none is asked for."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return HouseholdFilters(
+            region=data.get("region") or self.user.region,
+            status=data.get("status", ""),
+            main_cause=data.get("main_cause", ""),
+            attribute=data.get("attribute", ""),
+            year=data.get("year"),
+            q=data.get("q", ""),
+        )
 
 
 class PayloadForm(forms.ModelForm):

@@ -15,7 +15,6 @@ from jingzhun.core import audit
 from jingzhun.core.masking import mask_id_number, mask_phone
 from jingzhun.core.models import AuditLog
 from jingzhun.core.pagination import keyset_page
-from jingzhun.regions.models import Region
 
 from . import rules, selectors, services
 from .choices import Cause
@@ -26,25 +25,9 @@ REVEAL_SECONDS = 300
 
 
 def parse_filters(request) -> tuple[HouseholdFilterForm, selectors.HouseholdFilters]:
-    form = HouseholdFilterForm(request.GET or None)
-    if not form.is_valid():
-        return form, selectors.HouseholdFilters(region=request.user.region)
-    data = form.cleaned_data
-    region = request.user.region
-    if data["region"]:
-        code = data["region"].ljust(12, "0")
-        region = Region.objects.for_user(request.user).filter(code=code).first()
-        if region is None:
-            form.add_error("region", _("区划代码不存在或不在您的管辖范围内。"))
-            region = request.user.region
-    return form, selectors.HouseholdFilters(
-        region=region,
-        status=data["status"],
-        main_cause=data["main_cause"],
-        attribute=data["attribute"],
-        year=data["year"],
-        q=data["q"],
-    )
+    """The list's filters from the query string; bad values are shown on the form, never widen the scope."""
+    form = HouseholdFilterForm(request.GET or None, user=request.user)
+    return form, form.filters()
 
 
 @login_required
