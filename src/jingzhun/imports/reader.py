@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -34,8 +35,9 @@ class FileRejected(Exception):
 class SourceRow:
     sheet: str
     number: int  # 1-based row number as the user sees it (header is row 1)
-    values: list  # the row as read, for the error report
     errors: list[str] = field(default_factory=list)
+    # The row's cells are not kept (they would hold the whole file in memory); the error report reads the
+    # few failing rows again from the file.
 
 
 @dataclass
@@ -147,14 +149,17 @@ def _index_headers(sheet: str, header: list, columns: tuple[Column, ...]) -> dic
     return {i: by_header[h] for i, h in enumerate(seen) if h in by_header}
 
 
-def _rows(sheet: str, table: list[list], columns: tuple[Column, ...]):
-    if not table:
+def _rows(sheet: str, rows: Iterator[list], columns: tuple[Column, ...], headers: dict[str, list[str]]):
+    """(SourceRow, values by column key) for each non-empty data row; rows are consumed as they stream in."""
+    header = next(rows, None)
+    if header is None:
         raise FileRejected(f"「{sheet}」是空表。")
-    index = _index_headers(sheet, table[0], columns)
-    for n, raw in enumerate(table[1:], start=2):
+    headers[sheet] = [_text(h) for h in header]
+    index = _index_headers(sheet, header, columns)
+    for n, raw in enumerate(rows, start=2):
         if not any(_text(v) for v in raw):
             continue  # empty rows are allowed anywhere
-        row = SourceRow(sheet=sheet, number=n, values=list(raw))
+        row = SourceRow(sheet=sheet, number=n)
         values = {}
         for i, column in index.items():
             values[column.key] = _cell(column, raw[i] if i < len(raw) else None, row)
@@ -183,13 +188,14 @@ def _group(groups: dict[str, HouseholdGroup], key: str) -> HouseholdGroup:
     return groups.setdefault(key, HouseholdGroup(key=key))
 
 
-def parse_tables(tables: dict[str, list[list]]) -> ParsedFile:
-    """Household groups from sheets already read into lists of rows."""
+def parse_tables(tables: dict[str, Iterator[list]]) -> ParsedFile:
+    """Household groups from the sheets' rows (iterables: the file's cells are never all in memory at once)."""
     groups: dict[str, HouseholdGroup] = {}
     loose: list[SourceRow] = []
+    headers: dict[str, list[str]] = {}
     if HOUSEHOLD_SHEET in tables and MEMBER_SHEET in tables:
         layout = "two-sheet"
-        for row, values in _rows(HOUSEHOLD_SHEET, tables[HOUSEHOLD_SHEET], HOUSEHOLD_COLUMNS):
+        for row, values in _rows(HOUSEHOLD_SHEET, iter(tables[HOUSEHOLD_SHEET]), HOUSEHOLD_COLUMNS, headers):
             group = _group(groups, _key(values, row))
             if group.household:
                 row.errors.append(f"第 {row.number} 行：同一户在「{HOUSEHOLD_SHEET}」表中出现了多次")
@@ -199,7 +205,7 @@ def parse_tables(tables: dict[str, list[list]]) -> ParsedFile:
             household.pop("head_id_number", None)
             group.household = household
             group.years = [year] if year.get("year") else []
-        for row, values in _rows(MEMBER_SHEET, tables[MEMBER_SHEET], MEMBER_COLUMNS):
+        for row, values in _rows(MEMBER_SHEET, iter(tables[MEMBER_SHEET]), MEMBER_COLUMNS, headers):
             key = _key(values, row)
             if key not in groups:
                 row.errors.append(f"第 {row.number} 行：在「{HOUSEHOLD_SHEET}」表中找不到这名成员所属的户")
@@ -211,7 +217,7 @@ def parse_tables(tables: dict[str, list[list]]) -> ParsedFile:
     else:
         layout = "flat"
         sheet, table = next(iter(tables.items()))
-        for row, values in _rows(sheet, table, FLAT_COLUMNS):
+        for row, values in _rows(sheet, iter(table), FLAT_COLUMNS, headers):
             group = _group(groups, _key(values, row))
             household, member, year = _split(values)
             group.rows.append(row)
@@ -221,12 +227,11 @@ def parse_tables(tables: dict[str, list[list]]) -> ParsedFile:
                 group.household = household
                 group.years = [year] if year.get("year") else []
             group.members.append(member)
-    headers = {name: [_text(h) for h in (table[0] if table else [])] for name, table in tables.items()}
     return ParsedFile(layout=layout, headers=headers, groups=list(groups.values()), loose_rows=loose)
 
 
-def read_tables(path: Path) -> dict[str, list[list]]:
-    """Sheets of an .xlsx/.xls/.ods file, or the one table of a .csv file."""
+def read_tables(path: Path) -> dict[str, Iterator[list]]:
+    """Row iterators of the sheets of an .xlsx/.xls/.ods file, or of the one table of a .csv file."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         raw = path.read_bytes()
@@ -240,7 +245,7 @@ def read_tables(path: Path) -> dict[str, list[list]]:
             raise FileRejected("CSV 文件编码无法识别，请另存为 UTF-8 编码。")
         if "\x00" in text:
             raise FileRejected("文件不是文本格式的 CSV。")
-        return {"CSV": [row for row in csv.reader(io.StringIO(text))]}
+        return {"CSV": csv.reader(io.StringIO(text))}
     if suffix not in {".xlsx", ".xlsm", ".xls", ".ods"}:
         raise FileRejected(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .xlsx 或 .csv 文件。")
     from python_calamine import CalamineWorkbook
@@ -258,5 +263,5 @@ def read_tables(path: Path) -> dict[str, list[list]]:
         sheet = book.get_sheet_by_name(name)
         if sheet.merged_cell_ranges:
             raise FileRejected(f"「{name}」含有合并单元格，请取消合并后再导入。")
-        tables[name] = sheet.to_python(skip_empty_area=False)
+        tables[name] = sheet.iter_rows()
     return tables

@@ -44,6 +44,7 @@ class ImportResult:
     failed: int = 0
     persons: int = 0
     parsed: ParsedFile | None = None
+    source: Path | None = None
 
     @property
     def failed_groups(self) -> list[HouseholdGroup]:
@@ -224,8 +225,10 @@ def import_file(
     if user is not None and not user.can("change"):
         raise PermissionDenied("您的角色没有导入数据的权限。")
     check_size(path)
-    parsed = parse_tables(read_tables(path))
-    result = ImportResult(mode=mode, parsed=parsed, households=len(parsed.groups))
+    parsed = parse_tables(
+        read_tables(path)
+    )  # the raw cells are dropped here; only payloads and row numbers stay
+    result = ImportResult(mode=mode, parsed=parsed, households=len(parsed.groups), source=path)
     result.persons = sum(len(g.members) for g in parsed.groups)
     if not parsed.groups and not parsed.loose_rows:
         raise FileRejected("文件中没有数据行。")
@@ -274,13 +277,16 @@ def write_error_report(result: ImportResult, path: Path) -> int:
             rows_by_sheet.setdefault(row.sheet, []).append(row)
     for row in parsed.loose_rows:
         rows_by_sheet.setdefault(row.sheet, []).append(row)
+    tables = read_tables(result.source)  # a second pass over the file picks the failing rows' cells
     count = 0
     for sheet_name, header in parsed.headers.items():
+        wanted = {row.number for row in rows_by_sheet.get(sheet_name, [])}
+        cells = {n: raw for n, raw in enumerate(tables[sheet_name], start=1) if n in wanted}
         sheet = book.add_worksheet(sheet_name if parsed.layout == "two-sheet" else "登记表")
         sheet.write_row(0, 0, [*header, "错误原因"], bold)
         sheet.set_column(len(header), len(header), 60)
         for r, row in enumerate(sorted(rows_by_sheet.get(sheet_name, []), key=lambda x: x.number), start=1):
-            for c, value in enumerate(row.values[: len(header)]):
+            for c, value in enumerate(cells[row.number][: len(header)]):
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     sheet.write_number(r, c, value)
                 elif value not in (None, ""):
