@@ -71,3 +71,15 @@ def test_production_refuses_to_start_without_a_secret(tmp_path):
         [sys.executable, "-m", "jingzhun.cli", "check"], env=env, capture_output=True, text=True
     )
     assert done.returncode != 0 and "DJANGO_SECRET_KEY" in done.stderr
+
+
+def test_a_superuser_sees_the_create_and_import_links_whatever_its_role_field(client, regions):
+    from jingzhun.accounts.models import User
+
+    admin = User.objects.create_superuser("root", password="Strong-pass-2026")
+    assert admin.role == "admin"
+    User.objects.filter(pk=admin.pk).update(role="viewer")  # even if someone changes the field by hand
+    admin.refresh_from_db()
+    client.force_login(admin)
+    page = client.get("/households/").content.decode()
+    assert "/imports/" in page and "新建贫困户" in page

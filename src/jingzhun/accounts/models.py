@@ -1,11 +1,17 @@
 """Accounts: each user works within one region (any level, or the whole country) with one role."""
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Role
 from .permissions import UNMASKED_ROLES, role_allows
+
+
+class JingzhunUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMIN)  # a superuser is a national administrator
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -21,6 +27,8 @@ class User(AbstractUser):
         help_text=_("留空表示全国。"),
     )
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+
+    objects = JingzhunUserManager()
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
@@ -38,6 +46,11 @@ class User(AbstractUser):
     def in_scope(self, code: str) -> bool:
         code_range = self.scope_range()
         return code_range is None or code_range[0] <= code <= code_range[1]
+
+    @property
+    def can_change(self) -> bool:
+        """For templates: may this user create and edit records (and import)?"""
+        return self.can("change")
 
     @property
     def sees_personal_data(self) -> bool:
