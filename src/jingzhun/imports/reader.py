@@ -4,7 +4,7 @@ household payloads for the registry services, with row-and-column error messages
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -57,11 +57,20 @@ class HouseholdGroup:
 
 
 @dataclass
+class Sheets:
+    """A file's sheets as row iterators, with the number of data rows in each (for progress)."""
+
+    rows: dict[str, Iterator[list]]
+    sizes: dict[str, int]
+
+
+@dataclass
 class ParsedFile:
     layout: str  # "two-sheet" or "flat"
     headers: dict[str, list[str]]  # sheet → header row
-    groups: list[HouseholdGroup]
+    groups: Iterator[HouseholdGroup]  # streamed for the flat layout: memory does not grow with the file
     loose_rows: list[SourceRow]  # rows that belong to no household (e.g. a member with an unknown key)
+    persons: int  # data rows holding persons, counted before parsing (for progress)
 
 
 def _text(raw) -> str:
@@ -188,13 +197,39 @@ def _group(groups: dict[str, HouseholdGroup], key: str) -> HouseholdGroup:
     return groups.setdefault(key, HouseholdGroup(key=key))
 
 
-def parse_tables(tables: dict[str, Iterator[list]]) -> ParsedFile:
-    """Household groups from the sheets' rows (iterables: the file's cells are never all in memory at once)."""
-    groups: dict[str, HouseholdGroup] = {}
-    loose: list[SourceRow] = []
+def _flat_groups(rows: Iterator[tuple[SourceRow, dict]]) -> Iterator[HouseholdGroup]:
+    """Consecutive rows with the same household key form one household, yielded as soon as it is complete."""
+    finished: set[str] = set()
+    current: HouseholdGroup | None = None
+    for row, values in rows:
+        key = _key(values, row)
+        if current is None or key != current.key:
+            if current is not None:
+                finished.add(current.key)
+                yield current
+            current = HouseholdGroup(key=key)
+            if key in finished:
+                row.errors.append(f"第 {row.number} 行：同一户的成员行应连续排列（这一户在前面已经出现过）")
+        household, member, year = _split(values)
+        current.rows.append(row)
+        current.number = household.pop("number", "")
+        household.pop("head_id_number", None)
+        if not current.household:
+            current.household = household
+            current.years = [year] if year.get("year") else []
+        current.members.append(member)
+    if current is not None:
+        yield current
+
+
+def parse_tables(sheets: Sheets) -> ParsedFile:
+    """Household groups from the sheets' rows. Headers are checked before anything is returned."""
+    tables = sheets.rows
     headers: dict[str, list[str]] = {}
+    loose: list[SourceRow] = []
     if HOUSEHOLD_SHEET in tables and MEMBER_SHEET in tables:
-        layout = "two-sheet"
+        # Members may stand anywhere in their sheet, so the households are gathered first.
+        groups: dict[str, HouseholdGroup] = {}
         for row, values in _rows(HOUSEHOLD_SHEET, iter(tables[HOUSEHOLD_SHEET]), HOUSEHOLD_COLUMNS, headers):
             group = _group(groups, _key(values, row))
             if group.household:
@@ -214,38 +249,48 @@ def parse_tables(tables: dict[str, Iterator[list]]) -> ParsedFile:
             _household, member, _year = _split(values)
             groups[key].rows.append(row)
             groups[key].members.append(member)
-    else:
-        layout = "flat"
-        sheet, table = next(iter(tables.items()))
-        for row, values in _rows(sheet, iter(table), FLAT_COLUMNS, headers):
-            group = _group(groups, _key(values, row))
-            household, member, year = _split(values)
-            group.rows.append(row)
-            group.number = household.pop("number", "")
-            household.pop("head_id_number", None)
-            if not group.household:
-                group.household = household
-                group.years = [year] if year.get("year") else []
-            group.members.append(member)
-    return ParsedFile(layout=layout, headers=headers, groups=list(groups.values()), loose_rows=loose)
+        return ParsedFile(
+            "two-sheet", headers, iter(groups.values()), loose, sheets.sizes.get(MEMBER_SHEET, 0)
+        )
+    sheet, table = next(iter(tables.items()))
+    rows = _rows(sheet, iter(table), FLAT_COLUMNS, headers)
+    first = next(rows, None)  # reads and checks the header row now, before any household is imported
+    stream = _flat_groups(itertools.chain([first], rows) if first else iter(()))
+    return ParsedFile("flat", headers, stream, loose, sheets.sizes.get(sheet, 0))
 
 
-def read_tables(path: Path) -> dict[str, Iterator[list]]:
+def _csv_encoding(path: Path) -> tuple[str, int]:
+    """UTF-8 (with or without BOM) or GB18030, checked over the whole file in 1 MiB pieces; and its line count."""
+    import codecs
+
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder, lines = codecs.getincrementaldecoder(encoding)(), 0
+        try:
+            with path.open("rb") as fh:
+                for piece in iter(lambda: fh.read(1 << 20), b""):
+                    text = decoder.decode(piece)
+                    if "\x00" in text:
+                        raise FileRejected("文件不是文本格式的 CSV。")
+                    lines += text.count("\n")
+                decoder.decode(b"", final=True)
+            return encoding, lines
+        except UnicodeDecodeError:
+            continue
+    raise FileRejected("CSV 文件编码无法识别，请另存为 UTF-8 编码。")
+
+
+def _csv_rows(path: Path, encoding: str) -> Iterator[list]:
+    """The CSV's rows read from disk as they are needed (the file is never held in memory)."""
+    with path.open(encoding=encoding, newline="") as fh:
+        yield from csv.reader(fh)
+
+
+def read_tables(path: Path) -> Sheets:
     """Row iterators of the sheets of an .xlsx/.xls/.ods file, or of the one table of a .csv file."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        raw = path.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise FileRejected("CSV 文件编码无法识别，请另存为 UTF-8 编码。")
-        if "\x00" in text:
-            raise FileRejected("文件不是文本格式的 CSV。")
-        return {"CSV": csv.reader(io.StringIO(text))}
+        encoding, lines = _csv_encoding(path)
+        return Sheets({"CSV": _csv_rows(path, encoding)}, {"CSV": max(lines - 1, 0)})
     if suffix not in {".xlsx", ".xlsm", ".xls", ".ods"}:
         raise FileRejected(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .xlsx 或 .csv 文件。")
     from python_calamine import CalamineWorkbook
@@ -258,10 +303,11 @@ def read_tables(path: Path) -> dict[str, Iterator[list]]:
     names = wanted or [n for n in book.sheet_names if n not in {"填表说明", "代码表"}][:1]
     if not names:
         raise FileRejected("文件中没有数据表。")
-    tables = {}
+    tables, sizes = {}, {}
     for name in names:
         sheet = book.get_sheet_by_name(name)
         if sheet.merged_cell_ranges:
             raise FileRejected(f"「{name}」含有合并单元格，请取消合并后再导入。")
         tables[name] = sheet.iter_rows()
-    return tables
+        sizes[name] = max(sheet.height - 1, 0)
+    return Sheets(tables, sizes)

@@ -11,6 +11,7 @@ number; a household whose values differ is updated (and audited), an identical o
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable
 from contextlib import nullcontext
 from decimal import Decimal
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.db.models import Prefetch
 
 from jingzhun.core import audit
@@ -45,10 +46,7 @@ class ImportResult:
     persons: int = 0
     parsed: ParsedFile | None = None
     source: Path | None = None
-
-    @property
-    def failed_groups(self) -> list[HouseholdGroup]:
-        return [g for g in (self.parsed.groups if self.parsed else []) if g.errors]
+    failed_groups: list[HouseholdGroup] = dataclasses.field(default_factory=list)  # kept for the report
 
     @property
     def ok(self) -> bool:
@@ -191,6 +189,7 @@ def _register_batch(user, groups: list[HouseholdGroup], *, keep_going: bool) -> 
 
 
 def _import_chunk(user, chunk: list[HouseholdGroup], result: ImportResult, *, keep_going: bool) -> None:
+    result.persons += sum(len(g.members) for g in chunk)
     new: list[HouseholdGroup] = []
     known = _existing(user, [g for g in chunk if not g.errors])
     for group in chunk:
@@ -225,13 +224,8 @@ def import_file(
     if user is not None and not user.can("change"):
         raise PermissionDenied("您的角色没有导入数据的权限。")
     check_size(path)
-    parsed = parse_tables(
-        read_tables(path)
-    )  # the raw cells are dropped here; only payloads and row numbers stay
-    result = ImportResult(mode=mode, parsed=parsed, households=len(parsed.groups), source=path)
-    result.persons = sum(len(g.members) for g in parsed.groups)
-    if not parsed.groups and not parsed.loose_rows:
-        raise FileRejected("文件中没有数据行。")
+    parsed = parse_tables(read_tables(path))  # headers checked here; households then stream in
+    result = ImportResult(mode=mode, parsed=parsed, source=path)
     keep_going = mode == "valid"
     # Attribute the writes to ``user`` unless a request or command has already said who is acting.
     actor = (
@@ -245,14 +239,18 @@ def import_file(
     try:
         with actor, whole_file:
             done = 0
-            for start in range(0, len(parsed.groups), batch):
-                chunk = parsed.groups[start : start + batch]
+            for chunk in itertools.batched(parsed.groups, batch):
                 with transaction.atomic():
-                    _import_chunk(user, chunk, result, keep_going=keep_going)
-                done += len(chunk)
+                    _import_chunk(user, list(chunk), result, keep_going=keep_going)
+                result.households += len(chunk)
+                result.failed_groups += [g for g in chunk if g.errors]  # the rest is let go
+                reset_queries()  # with DEBUG on, Django would keep the last 9,000 (huge bulk) statements
+                done += sum(len(g.members) for g in chunk)  # progress in persons: known before parsing
                 if progress:
-                    progress(done, len(parsed.groups))
-            result.failed = sum(1 for g in parsed.groups if g.errors)
+                    progress(min(done, parsed.persons) if parsed.persons else done, parsed.persons or done)
+            if result.households == 0 and not parsed.loose_rows:
+                raise FileRejected("文件中没有数据行。")
+            result.failed = len(result.failed_groups)
             if not keep_going and not result.ok:
                 raise ImportAborted
     except ImportAborted:
@@ -277,7 +275,7 @@ def write_error_report(result: ImportResult, path: Path) -> int:
             rows_by_sheet.setdefault(row.sheet, []).append(row)
     for row in parsed.loose_rows:
         rows_by_sheet.setdefault(row.sheet, []).append(row)
-    tables = read_tables(result.source)  # a second pass over the file picks the failing rows' cells
+    tables = read_tables(result.source).rows  # a second pass over the file picks the failing rows' cells
     count = 0
     for sheet_name, header in parsed.headers.items():
         wanted = {row.number for row in rows_by_sheet.get(sheet_name, [])}

@@ -5,6 +5,7 @@ import time
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import reset_queries
 from tqdm import tqdm
 
 from jingzhun.core.context import acting_as
@@ -65,6 +66,7 @@ class Command(BaseCommand):
                     raise CommandError(f"生成的数据未通过校验：{exc.message_dict}") from exc
                 done += len(chunk)
                 bar.update(len(chunk))
+                reset_queries()  # keep memory flat when DEBUG logs queries
         bar.close()
         if done == 0:
             raise CommandError(f"{target.name} 下没有村级区划，无法生成贫困户。")
