@@ -78,7 +78,3 @@ def make_id_number(address_code: str, birth: dt.date, sequence: int) -> str:
     """Build a valid 18-digit number; ``sequence`` 0–999 (odd = male)."""
     first17 = f"{address_code[:6]}{birth:%Y%m%d}{sequence:03d}"
     return first17 + check_char(first17)
-
-
-def age_on(birth: dt.date, day: dt.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

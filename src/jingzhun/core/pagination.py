@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -43,7 +43,6 @@ class KeysetPage:
     items: list[Any]
     next_cursor: str | None = None
     prev_cursor: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def keyset_page(

@@ -4,7 +4,6 @@ person). Households are read in keyset chunks, so memory stays flat whatever the
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,11 +163,3 @@ def write_parquet(path: Path, queryset, *, mask: bool, year: int | None = None, 
         if columns[0] or count == 0:
             flush()
     return count
-
-
-def csv_text(queryset, *, mask: bool, year: int | None = None) -> str:
-    """The whole CSV as one string (tests and small downloads)."""
-    out = io.StringIO()
-    for piece in csv_chunks(queryset, mask=mask, year=year):
-        out.write(piece)
-    return out.getvalue()

@@ -154,7 +154,6 @@ MEMBER_COLUMNS = (
 # One row per person: household columns, then the member's own (without repeating the two key columns).
 FLAT_COLUMNS = (*HOUSEHOLD_COLUMNS, *MEMBER_COLUMNS[len(KEY_COLUMNS) :])
 
-TEXT_KINDS = frozenset({"text"})  # written as text so that IDs and codes keep every digit
 YES, NO = "是", "否"
 
 

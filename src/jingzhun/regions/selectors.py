@@ -11,7 +11,3 @@ def region_for_user(*, user, code: str) -> Region:
         return Region.objects.for_user(user).get(code=code)
     except Region.DoesNotExist:
         raise Http404 from None
-
-
-def root_region(user) -> Region | None:
-    return user.region if user.region_id else None
