@@ -2,6 +2,7 @@
 
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -107,7 +108,7 @@ def household_export(request, fmt: str):
         response = StreamingHttpResponse(
             export.csv_chunks(qs, mask=mask, year=filters.year), content_type="text/csv; charset=utf-8"
         )
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}.csv"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.csv"
         return response
     # xlsx and parquet are written to a temporary file (constant memory) and streamed from disk.
     handle = tempfile.NamedTemporaryFile(suffix=f".{fmt}")  # noqa: SIM115 - closed by FileResponse
@@ -120,9 +121,3 @@ def household_export(request, fmt: str):
     return FileResponse(
         open(handle.name, "rb"), as_attachment=True, filename=f"{name}.{fmt}", content_type=content_type
     )
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text)
