@@ -2,6 +2,7 @@
 
 from django.http import Http404
 
+from . import rules
 from .models import Region
 
 
@@ -11,3 +12,11 @@ def region_for_user(*, user, code: str) -> Region:
         return Region.objects.for_user(user).get(code=code)
     except Region.DoesNotExist:
         raise Http404 from None
+
+
+def region_by_code(code: str) -> Region | None:
+    """The region a typed code names: '522634' and '522634000000' are the same county. None when unknown."""
+    code = (code or "").strip()
+    if not code.isdigit() or len(code) > 12:
+        return None
+    return Region.objects.filter(code=rules.pad(code)).first()

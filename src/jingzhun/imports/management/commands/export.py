@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jingzhun.accounts.models import User
 from jingzhun.imports import export
-from jingzhun.regions.models import Region
+from jingzhun.regions.selectors import region_by_code
 from jingzhun.registry.models import Household
 from jingzhun.registry.selectors import HouseholdFilters, household_list
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError("文件扩展名应为 .xlsx、.csv 或 .parquet。")
         target = None
         if region:
-            target = Region.objects.filter(code=region.ljust(12, "0")).first()
+            target = region_by_code(region)
             if target is None:
                 raise CommandError(f"区划代码 {region} 不存在。")
         if user:

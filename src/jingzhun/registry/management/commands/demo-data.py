@@ -9,7 +9,7 @@ from django.db import reset_queries
 from tqdm import tqdm
 
 from jingzhun.core.context import acting_as
-from jingzhun.regions.models import Region
+from jingzhun.regions.selectors import region_by_code
 from jingzhun.registry.demo import demo_households
 from jingzhun.registry.models import Household
 from jingzhun.registry.services import households_register
@@ -37,8 +37,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, region, households, seed, years, batch, **opts):
-        code = region.ljust(12, "0") if region.isdigit() and len(region) <= 12 else region
-        target = Region.objects.filter(code=code).first()
+        target = region_by_code(region)
         if target is None:
             raise CommandError(f"区划代码 {region} 不存在。请先运行 jingzhun regions load。")
         if opts.get("skip_if_present") and Household.objects.in_region(target).exists():

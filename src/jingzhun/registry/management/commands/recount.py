@@ -8,6 +8,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from jingzhun.regions.models import Region
+from jingzhun.regions.selectors import region_by_code
 from jingzhun.registry.services import refresh_tallies
 
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         villages = None
         if region:
-            target = Region.objects.filter(code=region.ljust(12, "0")).first()
+            target = region_by_code(region)
             if target is None:
                 raise CommandError(f"区划代码 {region} 不存在。")
             villages = list(Region.objects.in_region(target).filter(level=5).values_list("code", flat=True))
