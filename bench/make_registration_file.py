@@ -16,22 +16,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingzhun.settings")
 
 
 def payload_rows(persons: int, seed: int, year: int, villages: list[str]):
-    from jingzhun.imports.layout import FLAT_COLUMNS, cell_value
+    from jingzhun.imports.layout import flat_rows
     from jingzhun.registry.demo import DemoGenerator
 
     gen = DemoGenerator(seed=seed, years=[year], address_code=villages[0][:6])
     written = households = 0
     while written < persons:
-        item = gen.household(gen.rng.choice(villages))
-        head = item["members"][0]["id_number"]
+        rows = flat_rows(gen.household(gen.rng.choice(villages)))
         households += 1
-        for member in item["members"]:
-            values = {"household.number": "", "household.head_id_number": head}
-            values |= {f"household.{k}": v for k, v in item["household"].items()}
-            values |= {f"year.{k}": v for k, v in item["years"][0].items()}
-            values |= {f"member.{k}": v for k, v in member.items()}
-            yield [cell_value(c, values.get(c.key)) if c.kind != "computed" else "" for c in FLAT_COLUMNS]
-            written += 1
+        written += len(rows)
+        yield from rows
     print(f"{households:,} households, {written:,} persons", file=sys.stderr)
 
 

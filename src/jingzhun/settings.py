@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "jingzhun.accounts",
     "jingzhun.regions",
     "jingzhun.registry",
+    "jingzhun.identification",
     "jingzhun.imports",
 ]
 

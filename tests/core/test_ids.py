@@ -58,3 +58,45 @@ def test_make_id_number_round_trips():
     number = make_id_number("522634", dt.date(2008, 2, 29), 37)
     facts = parse_id_number(number)
     assert facts.birth_date == dt.date(2008, 2, 29) and facts.sex == "1" and facts.address_code == "522634"
+
+
+def test_column_check_agrees_with_the_single_number_check():
+    """``parse_id_many`` (bulk imports) accepts exactly what ``parse_id_number`` accepts, with the same facts."""
+    import random
+
+    import pyarrow as pa
+
+    from jingzhun.core.ids import parse_id_many
+
+    rng = random.Random(7)
+    numbers = []
+    for _ in range(5000):
+        birth = dt.date(1885, 1, 1) + dt.timedelta(days=rng.randrange(0, 52000))
+        number = make_id_number("522634", birth, rng.randrange(1000))
+        position = rng.randrange(18)
+        mutation = rng.random()
+        if mutation < 0.3:
+            number = number[:position] + rng.choice("0123456789Xx*") + number[position + 1 :]
+        elif mutation < 0.4:
+            number = (
+                number[:6]
+                + rng.choice(["19800230", "20000229", "19000229", "19991301", "19990100"])
+                + number[14:]
+            )
+        elif mutation < 0.45:
+            number = number.lower()
+        numbers.append(number)
+    numbers += ["", "123", "5226341980010100", None]
+    column = parse_id_many(pa.array(numbers))
+    accepted = 0
+    for i, number in enumerate(numbers):
+        try:
+            facts = parse_id_number(number or "")
+        except ValidationError:
+            assert not column.ok[i], number
+            continue
+        assert column.ok[i], number
+        assert (str(column.birth_date[i]), column.sex[i]) == (facts.birth_date.isoformat(), facts.sex)
+        assert column.number[i].as_py() == facts.number
+        accepted += 1
+    assert 2000 < accepted < 4500  # both answers were well represented

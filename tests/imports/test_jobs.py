@@ -102,7 +102,7 @@ def test_killing_an_import_leaves_whole_households_and_it_resumes(tmp_path, regi
         "--mode",
         "valid",
         "--batch",
-        "200",
+        "50",  # small batches: many commits, so that the kill lands between two of them
         "-v0",
     ]
     proc = subprocess.Popen(
@@ -115,7 +115,7 @@ def test_killing_an_import_leaves_whole_households_and_it_resumes(tmp_path, regi
     proc.wait()
     committed = Household.objects.count()
     assert 0 < committed < 1200, "the kill should land mid-import"
-    assert committed % 200 == 0  # whole batches only
+    assert committed % 50 == 0  # whole batches only
     assert not Household.objects.filter(members__isnull=True).exists()  # no household without its members
     done = subprocess.run(cmd, env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -24,11 +24,7 @@ def json_value(value: Any) -> Any:
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The audited field values of ``instance`` (concrete, non-generated fields, by attname)."""
-    return {
-        f.attname: json_value(getattr(instance, f.attname))
-        for f in instance._meta.concrete_fields
-        if not getattr(f, "generated", False) and f.attname not in getattr(instance, "audit_exclude", ())
-    }
+    return {f.attname: json_value(getattr(instance, f.attname)) for f in audited_fields(type(instance))}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -75,15 +71,22 @@ def readable_changes(entry: AuditLog, model: type[models.Model] | None) -> list[
     return rows
 
 
+def actor_fields() -> dict[str, Any]:
+    """Who is acting, as AuditLog field values."""
+    actor = current_actor()
+    return {
+        "actor": actor.user if actor.user is not None and actor.user.pk else None,
+        "actor_label": actor.label,
+        "source": actor.source,
+        "ip": actor.ip,
+    }
+
+
 def build_entry(
     action: str, instance: models.Model, *, changes: dict[str, Any] | None = None, root: str, region_code: str
 ) -> AuditLog:
-    actor = current_actor()
     return AuditLog(
-        actor=actor.user if actor.user is not None and actor.user.pk else None,
-        actor_label=actor.label,
-        source=actor.source,
-        ip=actor.ip,
+        **actor_fields(),
         action=action,
         model=instance._meta.label_lower,
         object_id=str(instance.pk),
@@ -111,3 +114,13 @@ def record(action: str, instance: models.Model, *, before: dict | None = None, a
 
 def record_many(entries: Iterable[AuditLog]) -> None:
     AuditLog.objects.bulk_create([e for e in entries if e.action != AuditAction.UPDATE or e.changes])
+
+
+def audited_fields(model: type[models.Model]) -> list[models.Field]:
+    """The fields ``snapshot`` records (bulk writes build the same snapshot column-wise)."""
+    excluded = getattr(model, "audit_exclude", ())
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not getattr(f, "generated", False) and f.attname not in excluded
+    ]

@@ -171,3 +171,17 @@ def cell_value(column: Column, value) -> object:
     if column.kind in {"decimal", "computed"}:
         return float(value) if isinstance(value, Decimal) else value
     return value
+
+
+def flat_rows(item: dict, number: str = "") -> list[list]:
+    """A registration payload (``{"household", "members", "years"}``, as the registry services take it) as
+    rows of the one-row-per-person layout, keyed by ``number`` or else the head's ID number."""
+    head = next(m["id_number"] for m in item["members"] if m["relationship"] == Relationship.HEAD)
+    shared = {"household.number": number, "household.head_id_number": "" if number else head}
+    shared |= {f"household.{k}": v for k, v in item["household"].items()}
+    shared |= {f"year.{k}": v for k, v in (item["years"][0] if item["years"] else {}).items()}
+    rows = []
+    for member in item["members"]:
+        values = shared | {f"member.{k}": v for k, v in member.items()}
+        rows.append([cell_value(c, values.get(c.key)) if c.kind != "computed" else "" for c in FLAT_COLUMNS])
+    return rows

@@ -141,7 +141,7 @@ def _cell(column: Column, raw, row: SourceRow):
     return lookup[text]
 
 
-def _index_headers(sheet: str, header: list, columns: tuple[Column, ...]) -> dict[int, Column]:
+def index_headers(sheet: str, header: list, columns: tuple[Column, ...]) -> dict[int, Column]:
     by_header = {c.header: c for c in columns}
     seen = [_text(h) for h in header]
     unknown = [h for h in seen if h and h not in by_header and h != ERROR_COLUMN]
@@ -158,24 +158,31 @@ def _index_headers(sheet: str, header: list, columns: tuple[Column, ...]) -> dic
     return {i: by_header[h] for i, h in enumerate(seen) if h in by_header}
 
 
+def parse_row(sheet: str, number: int, raw: list, index: dict[int, Column]) -> tuple[SourceRow, dict] | None:
+    """(SourceRow, values by column key) of one data row; None for an empty row (allowed anywhere)."""
+    if not any(_text(v) for v in raw):
+        return None
+    row = SourceRow(sheet=sheet, number=number)
+    values = {}
+    for i, column in index.items():
+        values[column.key] = _cell(column, raw[i] if i < len(raw) else None, row)
+    return row, values
+
+
 def _rows(sheet: str, rows: Iterator[list], columns: tuple[Column, ...], headers: dict[str, list[str]]):
-    """(SourceRow, values by column key) for each non-empty data row; rows are consumed as they stream in."""
+    """Parsed non-empty data rows; rows are consumed as they stream in."""
     header = next(rows, None)
     if header is None:
         raise FileRejected(f"「{sheet}」是空表。")
     headers[sheet] = [_text(h) for h in header]
-    index = _index_headers(sheet, header, columns)
+    index = index_headers(sheet, header, columns)
     for n, raw in enumerate(rows, start=2):
-        if not any(_text(v) for v in raw):
-            continue  # empty rows are allowed anywhere
-        row = SourceRow(sheet=sheet, number=n)
-        values = {}
-        for i, column in index.items():
-            values[column.key] = _cell(column, raw[i] if i < len(raw) else None, row)
-        yield row, values
+        parsed = parse_row(sheet, n, raw, index)
+        if parsed is not None:
+            yield parsed
 
 
-def _key(values: dict, row: SourceRow) -> str:
+def household_key(values: dict, row: SourceRow) -> str:
     number = values.get("household.number") or ""
     head = (values.get("household.head_id_number") or "").upper()
     if not number and not head:
@@ -197,27 +204,35 @@ def _group(groups: dict[str, HouseholdGroup], key: str) -> HouseholdGroup:
     return groups.setdefault(key, HouseholdGroup(key=key))
 
 
+NOT_CONTIGUOUS = "第 {n} 行：同一户的成员行应连续排列（这一户在前面已经出现过）"
+
+
+def add_flat_row(group: HouseholdGroup, row: SourceRow, values: dict) -> None:
+    """Add one row of the one-row-per-person layout to its household (whose columns come from its first row)."""
+    household, member, year = _split(values)
+    group.rows.append(row)
+    group.number = household.pop("number", "")
+    household.pop("head_id_number", None)
+    if not group.household:
+        group.household = household
+        group.years = [year] if year.get("year") else []
+    group.members.append(member)
+
+
 def _flat_groups(rows: Iterator[tuple[SourceRow, dict]]) -> Iterator[HouseholdGroup]:
     """Consecutive rows with the same household key form one household, yielded as soon as it is complete."""
     finished: set[str] = set()
     current: HouseholdGroup | None = None
     for row, values in rows:
-        key = _key(values, row)
+        key = household_key(values, row)
         if current is None or key != current.key:
             if current is not None:
                 finished.add(current.key)
                 yield current
             current = HouseholdGroup(key=key)
             if key in finished:
-                row.errors.append(f"第 {row.number} 行：同一户的成员行应连续排列（这一户在前面已经出现过）")
-        household, member, year = _split(values)
-        current.rows.append(row)
-        current.number = household.pop("number", "")
-        household.pop("head_id_number", None)
-        if not current.household:
-            current.household = household
-            current.years = [year] if year.get("year") else []
-        current.members.append(member)
+                row.errors.append(NOT_CONTIGUOUS.format(n=row.number))
+        add_flat_row(current, row, values)
     if current is not None:
         yield current
 
@@ -231,7 +246,7 @@ def parse_tables(sheets: Sheets) -> ParsedFile:
         # Members may stand anywhere in their sheet, so the households are gathered first.
         groups: dict[str, HouseholdGroup] = {}
         for row, values in _rows(HOUSEHOLD_SHEET, iter(tables[HOUSEHOLD_SHEET]), HOUSEHOLD_COLUMNS, headers):
-            group = _group(groups, _key(values, row))
+            group = _group(groups, household_key(values, row))
             if group.household:
                 row.errors.append(f"第 {row.number} 行：同一户在「{HOUSEHOLD_SHEET}」表中出现了多次")
             household, _member, year = _split(values)
@@ -241,7 +256,7 @@ def parse_tables(sheets: Sheets) -> ParsedFile:
             group.household = household
             group.years = [year] if year.get("year") else []
         for row, values in _rows(MEMBER_SHEET, iter(tables[MEMBER_SHEET]), MEMBER_COLUMNS, headers):
-            key = _key(values, row)
+            key = household_key(values, row)
             if key not in groups:
                 row.errors.append(f"第 {row.number} 行：在「{HOUSEHOLD_SHEET}」表中找不到这名成员所属的户")
                 loose.append(row)
@@ -259,12 +274,21 @@ def parse_tables(sheets: Sheets) -> ParsedFile:
     return ParsedFile("flat", headers, stream, loose, sheets.sizes.get(sheet, 0))
 
 
-def _csv_encoding(path: Path) -> tuple[str, int]:
-    """UTF-8 (with or without BOM) or GB18030, checked over the whole file in 1 MiB pieces; and its line count."""
+@dataclass
+class CsvInfo:
+    encoding: str
+    lines: int
+    # No quotes, no blank lines, the same number of commas on every line: then line n is row n, and the
+    # columnar reader (which counts lines) numbers rows exactly as the row reader does.
+    simple: bool
+
+
+def csv_info(path: Path) -> CsvInfo:
+    """UTF-8 (with or without BOM) or GB18030, checked over the whole file in 1 MiB pieces; its shape."""
     import codecs
 
     for encoding in ("utf-8-sig", "gb18030"):
-        decoder, lines = codecs.getincrementaldecoder(encoding)(), 0
+        decoder, lines, commas, simple, tail = codecs.getincrementaldecoder(encoding)(), 0, set(), True, ""
         try:
             with path.open("rb") as fh:
                 for piece in iter(lambda: fh.read(1 << 20), b""):
@@ -272,8 +296,17 @@ def _csv_encoding(path: Path) -> tuple[str, int]:
                     if "\x00" in text:
                         raise FileRejected("文件不是文本格式的 CSV。")
                     lines += text.count("\n")
+                    if simple:
+                        *complete, tail = (tail + text).split("\n")
+                        # CRLF line ends are fine; a blank line or a lone CR is not
+                        simple = '"' not in text and all(
+                            ln.rstrip("\r") and "\r" not in ln[:-1] for ln in complete
+                        )
+                        commas.update(line.count(",") for line in complete)
+                        simple = simple and len(commas) <= 1
                 decoder.decode(b"", final=True)
-            return encoding, lines
+            simple = simple and (not tail or {tail.count(",")} >= commas)
+            return CsvInfo(encoding, lines, simple)
         except UnicodeDecodeError:
             continue
     raise FileRejected("CSV 文件编码无法识别，请另存为 UTF-8 编码。")
@@ -289,8 +322,8 @@ def read_tables(path: Path) -> Sheets:
     """Row iterators of the sheets of an .xlsx/.xls/.ods file, or of the one table of a .csv file."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        encoding, lines = _csv_encoding(path)
-        return Sheets({"CSV": _csv_rows(path, encoding)}, {"CSV": max(lines - 1, 0)})
+        info = csv_info(path)
+        return Sheets({"CSV": _csv_rows(path, info.encoding)}, {"CSV": max(info.lines - 1, 0)})
     if suffix not in {".xlsx", ".xlsm", ".xls", ".ods"}:
         raise FileRejected(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .xlsx 或 .csv 文件。")
     from python_calamine import CalamineWorkbook

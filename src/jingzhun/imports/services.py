@@ -6,10 +6,15 @@
   the error report.
 Re-importing a file changes nothing: households are matched by 户编号 or by the head's ID number, members by ID
 number; a household whose values differ is updated (and audited), an identical one is skipped.
+
+One-row-per-person files take the column path (``columnar`` checks, ``registry.bulk`` writes new households
+set-based) and hand every household it cannot vouch for to the row path below (``_import_chunk``), which
+stays the one authority on what is valid (docs/decisions.md #12).
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import itertools
 from collections.abc import Callable
@@ -17,19 +22,32 @@ from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import reset_queries, transaction
+from django.db import IntegrityError, reset_queries, transaction
 from django.db.models import Prefetch
 
 from jingzhun.core import audit
 from jingzhun.core.context import acting_as, current_actor
+from jingzhun.registry import bulk
 from jingzhun.registry import services as registry
 from jingzhun.registry.choices import Relationship
 from jingzhun.registry.models import Household, Member
 
-from .layout import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, MEMBER_SHEET
-from .reader import FileRejected, HouseholdGroup, ParsedFile, SourceRow, parse_tables, read_tables
+from . import columnar
+from .layout import FLAT_COLUMNS, HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET, MEMBER_COLUMNS, MEMBER_SHEET
+from .reader import (
+    FileRejected,
+    HouseholdGroup,
+    ParsedFile,
+    SourceRow,
+    _text,
+    csv_info,
+    index_headers,
+    parse_tables,
+    read_tables,
+)
 
 HEADERS = {c.key.split(".", 1)[1]: c.header for c in (*HOUSEHOLD_COLUMNS, *MEMBER_COLUMNS)}
 HEADERS |= {"members": "家庭成员", "years": "年度", "non_field_errors": "数据", "number": "户编号"}
@@ -210,21 +228,117 @@ def _import_chunk(user, chunk: list[HouseholdGroup], result: ImportResult, *, ke
     result.created += _register_batch(user, new, keep_going=keep_going)
 
 
+def _open_flat(path: Path):
+    """(sheet, header, column index, row batches, data rows) of a one-row-per-person file; None for the
+    two-sheet layout (read by the row path). Headers are checked here, before anything is imported."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        info = csv_info(path)
+        if info.simple:
+            with path.open(encoding=info.encoding, newline="") as fh:
+                header = next(csv.reader(fh), None)
+        else:
+            rows = read_tables(path).rows["CSV"]
+            header = next(rows, None)
+        if header is None:
+            raise FileRejected("「CSV」是空表。")
+        index = index_headers("CSV", header, FLAT_COLUMNS)
+        batches = (
+            columnar.arrow_csv_batches(path, info, index, len(header))
+            if info.simple
+            else columnar.row_batches(rows, index)
+        )
+        return "CSV", header, index, batches, max(info.lines - 1, 0)
+    sheets = read_tables(path)
+    if HOUSEHOLD_SHEET in sheets.rows and MEMBER_SHEET in sheets.rows:
+        return None
+    sheet, rows = next(iter(sheets.rows.items()))
+    header = next(rows, None)
+    if header is None:
+        raise FileRejected(f"「{sheet}」是空表。")
+    index = index_headers(sheet, header, FLAT_COLUMNS)
+    return sheet, header, index, columnar.row_batches(rows, index), sheets.sizes.get(sheet, 0)
+
+
+def _insert_new(user, checked: columnar.Checked, runs: np.ndarray) -> np.ndarray:
+    """Write the households of ``runs`` set-based; returns the runs written. The others are left to the row
+    path: those already registered (updates), or — when another import raced this one — all of them."""
+    runs = np.setdiff1d(runs, columnar.registered_elsewhere(checked, runs))
+    if len(runs):
+        households, members, years = columnar.new_households(checked, runs)
+        try:
+            with transaction.atomic():
+                bulk.households_insert(user=user, households=households, members=members, years=years)
+        except IntegrityError:
+            return np.array([], dtype=np.int64)
+    return runs
+
+
+def _import_columns(user, opened, result: ImportResult, *, batch: int, keep_going: bool, progress) -> None:
+    """The fast path over a one-row-per-person file (see ``columnar``), ``batch`` households per transaction."""
+    sheet, _header, index, batches, total = opened
+    checker = columnar.ColumnChecker(user, index)
+    done = 0
+    for rows in columnar.household_batches(batches):
+        checked = checker.check(rows)
+        sizes = np.diff(np.r_[checked.starts, len(rows)])
+        for lo in range(0, len(checked.starts), batch):
+            runs = np.arange(lo, min(lo + batch, len(checked.starts)))
+            good = runs[checked.ok[runs]]
+            with transaction.atomic():
+                written = _insert_new(user, checked, good) if len(good) else good
+                slow = sorted(set(runs.tolist()) - set(written.tolist()))
+                groups = columnar.slow_groups(checked, slow, index, sheet)
+                _import_chunk(user, groups, result, keep_going=keep_going)
+            result.created += len(written)
+            result.persons += int(sizes[written].sum())
+            result.households += len(runs)
+            result.failed_groups += [g for g in groups if g.errors]
+            reset_queries()
+            done += int(sizes[runs].sum())
+            if progress:
+                progress(min(done, total) if total else done, total or done)
+
+
+def _import_rows(user, parsed: ParsedFile, result: ImportResult, *, batch: int, keep_going: bool, progress):
+    """The row path over a parsed file (the two-sheet layout)."""
+    done = 0
+    for chunk in itertools.batched(parsed.groups, batch):
+        with transaction.atomic():
+            _import_chunk(user, list(chunk), result, keep_going=keep_going)
+        result.households += len(chunk)
+        result.failed_groups += [g for g in chunk if g.errors]  # the rest is let go
+        reset_queries()  # with DEBUG on, Django would keep the last 9,000 (huge bulk) statements
+        done += sum(len(g.members) for g in chunk)  # progress in persons: known before parsing
+        if progress:
+            progress(min(done, parsed.persons) if parsed.persons else done, parsed.persons or done)
+
+
 def import_file(
     *,
     user,
     path: Path,
     mode: str = "all",
-    batch: int = 500,
+    batch: int = 5000,
     progress: Callable[[int, int], None] | None = None,
+    columns: bool = True,
 ) -> ImportResult:
-    """Import ``path``; see the module docstring for the two modes. Raises FileRejected for unreadable files."""
+    """Import ``path``; see the module docstring for the two modes. Raises FileRejected for unreadable files.
+
+    One-row-per-person files take the column path (``columnar``) unless ``columns`` is False; both give the
+    same result — a test holds them to it.
+    """
     if mode not in {"all", "valid"}:
         raise ValueError(mode)
     if user is not None and not user.can("change"):
         raise PermissionDenied("您的角色没有导入数据的权限。")
     check_size(path)
-    parsed = parse_tables(read_tables(path))  # headers checked here; households then stream in
+    opened = _open_flat(path) if columns else None
+    if opened is None:
+        parsed = parse_tables(read_tables(path))  # headers checked here; households then stream in
+    else:
+        sheet, header, *_rest, total = opened
+        parsed = ParsedFile("flat", {sheet: [_text(h) for h in header]}, iter(()), [], total)
     result = ImportResult(mode=mode, parsed=parsed, source=path)
     keep_going = mode == "valid"
     # Attribute the writes to ``user`` unless a request or command has already said who is acting.
@@ -238,16 +352,10 @@ def import_file(
     whole_file = transaction.atomic() if not keep_going else nullcontext()
     try:
         with actor, whole_file:
-            done = 0
-            for chunk in itertools.batched(parsed.groups, batch):
-                with transaction.atomic():
-                    _import_chunk(user, list(chunk), result, keep_going=keep_going)
-                result.households += len(chunk)
-                result.failed_groups += [g for g in chunk if g.errors]  # the rest is let go
-                reset_queries()  # with DEBUG on, Django would keep the last 9,000 (huge bulk) statements
-                done += sum(len(g.members) for g in chunk)  # progress in persons: known before parsing
-                if progress:
-                    progress(min(done, parsed.persons) if parsed.persons else done, parsed.persons or done)
+            if opened is None:
+                _import_rows(user, parsed, result, batch=batch, keep_going=keep_going, progress=progress)
+            else:
+                _import_columns(user, opened, result, batch=batch, keep_going=keep_going, progress=progress)
             if result.households == 0 and not parsed.loose_rows:
                 raise FileRejected("文件中没有数据行。")
             result.failed = len(result.failed_groups)

@@ -21,9 +21,11 @@ class Command(BaseCommand):
                             help="all: save only if every row is valid (default); valid: save the valid households")  # fmt: skip
         parser.add_argument("--user", help="import as this user (their region and role apply)")
         parser.add_argument("--report", type=Path, help="where to write the error report (.xlsx)")
-        parser.add_argument("--batch", type=int, default=500, help="households per transaction (default 500)")
+        parser.add_argument(
+            "--batch", type=int, default=5000, help="households per transaction (default 5000)"
+        )
 
-    def handle(self, *args, file, mode, user=None, report=None, batch=500, **opts):
+    def handle(self, *args, file, mode, user=None, report=None, batch=5000, **opts):
         actor = None
         if user:
             actor = User.objects.filter(username=user, is_active=True).first()

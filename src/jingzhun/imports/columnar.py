@@ -1,0 +1,458 @@
+"""The fast path of the one-row-per-person layout: rows read in batches into columns, checked column by column.
+
+Each column is converted and checked at once, with the same code the row path uses:
+- low-cardinality columns (code lists, 是/否, whole numbers, causes, villages) once per distinct value, through
+  ``reader._cell`` and the model field's own ``clean`` (what ``full_clean`` runs) and ``rules.cause_errors``;
+- ID numbers with ``core.ids.parse_id_many`` (tested equal to ``parse_id_number``), names and other free text
+  against the model field's length, amounts against a pattern that is at least as strict as the model field.
+A household whose rows all pass, that is new, and whose people are not registered elsewhere is written by
+``registry.bulk.households_insert``; every other household — a bad cell, an unusual but valid form the column
+checks do not know (a 15-digit ID, "3.0" for 3), one already registered — goes through the row path, which
+imports it or says exactly why not. So the row path stays the one authority on what is valid and on messages.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator, MinValueValidator
+
+from jingzhun.core.ids import parse_id_many
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.models import Region
+from jingzhun.registry import bulk, rules
+from jingzhun.registry.choices import Relationship
+from jingzhun.registry.models import Household, HouseholdYear, Member
+
+from .layout import FLAT_COLUMNS, Column
+from .reader import (
+    NOT_CONTIGUOUS,
+    CsvInfo,
+    HouseholdGroup,
+    SourceRow,
+    _cell,
+    _text,
+    add_flat_row,
+    household_key,
+    parse_row,
+)
+
+ROWS_PER_BATCH = 20_000
+MODELS = {"household": Household, "member": Member, "year": HouseholdYear}
+ID_KEYS = ("member.id_number", "household.head_id_number")
+PER_VALUE_KINDS = {"choice", "causes", "bool", "int"}
+
+
+def model_field(column: Column):
+    return MODELS[column.part]._meta.get_field(column.name)
+
+
+@dataclass
+class Batch:
+    """Consecutive data rows of the file: their row numbers and their cells as columns of text."""
+
+    numbers: np.ndarray  # row numbers as the user sees them (the header is row 1)
+    cells: dict[str, pa.Array]  # column key → trimmed text, null where the cell is empty
+    raw: list[list] | None = None  # the rows as read (spreadsheet cells keep their types), if read row by row
+    suspect: np.ndarray | None = None  # rows only the row path can judge (an ID stored as a number)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def take(self, rows: np.ndarray) -> Batch:
+        index = pa.array(rows, pa.int64())
+        return Batch(
+            self.numbers[rows],
+            {k: v.take(index) for k, v in self.cells.items()},
+            [self.raw[i] for i in rows] if self.raw is not None else None,
+            self.suspect[rows] if self.suspect is not None else None,
+        )
+
+    def concat(self, other: Batch) -> Batch:
+        both = self.raw is not None and other.raw is not None
+        return Batch(
+            np.concatenate([self.numbers, other.numbers]),
+            {k: pa.concat_arrays([v, other.cells[k]]) for k, v in self.cells.items()},
+            self.raw + other.raw if both else None,
+            np.concatenate([self._suspect(), other._suspect()]),
+        )
+
+    def _suspect(self) -> np.ndarray:
+        return self.suspect if self.suspect is not None else np.zeros(len(self), bool)
+
+    def raw_row(self, i: int, index: dict[int, Column]) -> list:
+        if self.raw is not None:
+            return self.raw[i]
+        width = max(index) + 1
+        row = [""] * width
+        for position, column in index.items():
+            value = self.cells[column.key][i].as_py()
+            row[position] = "" if value is None else value
+        return row
+
+
+def _normalise(column: pa.Array) -> pa.Array:
+    text = pc.utf8_trim_whitespace(column.cast(pa.string()))
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+def arrow_csv_batches(path: Path, info: CsvInfo, index: dict[int, Column], width: int) -> Iterator[Batch]:
+    """Batches of a simple CSV file (see ``CsvInfo.simple``) parsed by Arrow's multi-threaded reader."""
+    names = [f"c{i}" for i in range(width)]
+    reader = pa_csv.open_csv(
+        path,
+        read_options=pa_csv.ReadOptions(
+            encoding="utf8" if info.encoding == "utf-8-sig" else info.encoding,
+            column_names=names,
+            skip_rows=1,
+            block_size=8 << 20,
+        ),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=False),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+        ),
+    )
+    first = 2
+    for record_batch in reader:
+        n = record_batch.num_rows
+        cells = {c.key: _normalise(record_batch.column(i)) for i, c in index.items()}
+        yield Batch(np.arange(first, first + n), cells)
+        first += n
+
+
+def row_batches(rows: Iterator[list], index: dict[int, Column]) -> Iterator[Batch]:
+    """Batches of rows read one by one (spreadsheets, CSV files with quotes or blank lines)."""
+    chunk: list[list] = []
+    numbers: list[int] = []
+    for n, raw in enumerate(rows, start=2):
+        chunk.append(raw)
+        numbers.append(n)
+        if len(chunk) == ROWS_PER_BATCH:
+            yield _batch_of_rows(chunk, numbers, index)
+            chunk, numbers = [], []
+    if chunk:
+        yield _batch_of_rows(chunk, numbers, index)
+
+
+def _batch_of_rows(rows: list[list], numbers: list[int], index: dict[int, Column]) -> Batch:
+    cells, suspect = {}, np.zeros(len(rows), bool)
+    for i, column in index.items():
+        values = [r[i] if i < len(r) else None for r in rows]
+        if column.key in ID_KEYS:
+            suspect |= np.fromiter((isinstance(v, float) for v in values), bool, len(values))
+        cells[column.key] = _normalise(pa.array([_text(v) for v in values], pa.string()))
+    return Batch(np.array(numbers, dtype=np.int64), cells, rows, suspect)
+
+
+def _keys(batch: Batch) -> pa.Array:
+    """The household key of each row as the row path forms it (``no:`` 户编号, else ``head:`` head's ID)."""
+    number = batch.cells["household.number"]
+    head = pc.utf8_upper(batch.cells["household.head_id_number"])
+    return pc.coalesce(
+        pc.binary_join_element_wise("no:", number, ""), pc.binary_join_element_wise("head:", head, "")
+    )
+
+
+def _runs(keys: pa.Array) -> np.ndarray:
+    """Run number of each row: consecutive rows with the same key form one household; a row without a key is
+    a household of its own (the row path explains it)."""
+    codes = pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False)
+    codes = np.where(np.isnan(codes.astype(float)), -1 - np.arange(len(codes)), codes)
+    starts = np.ones(len(codes), bool)
+    starts[1:] = codes[1:] != codes[:-1]
+    return np.cumsum(starts) - 1
+
+
+def household_batches(batches: Iterator[Batch]) -> Iterator[Batch]:
+    """The batches without their empty rows, cut at household boundaries (a household's rows that continue in
+    the next batch are carried over to it)."""
+    carry: Batch | None = None
+    for batch in batches:
+        filled = np.zeros(len(batch), bool)
+        for column in batch.cells.values():
+            filled |= column.is_valid().to_numpy(zero_copy_only=False)
+        if not filled.all():
+            batch = batch.take(np.flatnonzero(filled))
+        if carry is not None:
+            batch = carry.concat(batch)
+        if len(batch) == 0:
+            carry = None
+            continue
+        runs = _runs(_keys(batch))
+        last = int(np.searchsorted(runs, runs[-1]))
+        carry = batch.take(np.arange(last, len(batch)))
+        if last:
+            yield batch.take(np.arange(last))
+    if carry is not None and len(carry):
+        yield carry
+
+
+@dataclass
+class Checked:
+    """A batch after the column checks: its households (runs of rows), which passed, and the typed values."""
+
+    batch: Batch
+    runs: np.ndarray  # run number of each row
+    starts: np.ndarray  # first row of each run
+    keys: list[str]  # key of each run
+    ok: np.ndarray  # per run: every cell and household rule passed
+    values: dict[str, pa.Array]  # column key → value typed for the database (defaults filled in)
+    id_numbers: pa.Array  # upper-cased
+    birth: np.ndarray
+    sex: np.ndarray
+    not_contiguous: set[int] = field(default_factory=set)  # runs whose key appeared in an earlier run
+
+
+class ColumnChecker:
+    """Checks batches for one import: the region answers are cached, and the keys seen so far kept (a
+    household's rows must be contiguous in the file)."""
+
+    def __init__(self, user, index: dict[int, Column]):
+        self.user = user
+        self.columns = [c for c in index.values() if c.kind != "computed"]
+        self.keys_seen: set[str] = set()
+        self.villages: dict[str, bool] = {}
+
+    def check(self, batch: Batch) -> Checked:
+        n = len(batch)
+        row_ok = np.ones(n, bool) if batch.suspect is None else ~batch.suspect
+        values: dict[str, pa.Array] = {}
+        for column in FLAT_COLUMNS:
+            if column.kind == "computed" or column.key in ID_KEYS or column.key == "household.number":
+                continue
+            text = batch.cells.get(column.key, pa.nulls(n, pa.string()))
+            if column.key == "household.region":
+                ok, value = self._regions(text)
+            elif column.kind in PER_VALUE_KINDS:
+                ok, value = _per_value(column, text)
+            elif column.kind == "decimal":
+                ok, value = _decimals(column, text)
+            else:
+                ok, value = _text_column(column, text)
+            row_ok &= ok
+            values[column.key] = value
+        ids = parse_id_many(batch.cells.get("member.id_number", pa.nulls(n, pa.string())))
+        row_ok &= ids.ok
+        counts = pc.value_counts(ids.number)  # one person twice in the batch: the row path explains it
+        repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+        row_ok &= ~pc.is_in(ids.number, repeated).to_numpy(zero_copy_only=False)
+        head_id = batch.cells.get("household.head_id_number", pa.nulls(n, pa.string()))
+        row_ok &= ~pc.fill_null(pc.match_substring(head_id, "*"), False).to_numpy(zero_copy_only=False)
+        number = batch.cells.get("household.number", pa.nulls(n, pa.string()))
+        number_ok = pc.and_(
+            pc.match_substring_regex(number, r"^[0-9]{17}$"),
+            pc.equal(pc.utf8_slice_codeunits(number, 0, 12), values["household.region"]),
+        )
+        row_ok &= pc.fill_null(number_ok, False).to_numpy(zero_copy_only=False) | number.is_null().to_numpy(
+            zero_copy_only=False
+        )
+        values["household.number"] = number
+        row_ok &= _causes_ok(batch, values)
+        row_ok &= _dividend_ok(values)
+        keys = _keys(batch)
+        row_ok &= keys.is_valid().to_numpy(zero_copy_only=False)
+
+        runs = _runs(keys)
+        starts = np.flatnonzero(np.r_[True, runs[1:] != runs[:-1]])
+        ok = np.ones(len(starts), bool)
+        np.logical_and.at(ok, runs, row_ok)
+        is_head = pc.equal(values["member.relationship"], Relationship.HEAD.value)
+        heads = np.bincount(runs, weights=pc.fill_null(is_head, False).to_numpy(zero_copy_only=False))
+        ok &= heads == 1
+        run_keys = keys.take(pa.array(starts)).to_pylist()
+        not_contiguous = set()
+        for r, key in enumerate(run_keys):
+            if key is None:
+                continue
+            if key in self.keys_seen:
+                not_contiguous.add(r)
+                ok[r] = False
+            self.keys_seen.add(key)
+        return Checked(batch, runs, starts, run_keys, ok, values, ids.number, ids.birth_date, ids.sex,
+                       not_contiguous)  # fmt: skip
+
+    def _regions(self, text: pa.Array) -> tuple[np.ndarray, pa.Array]:
+        codes = [c for c in pc.unique(text).to_pylist() if c is not None and c not in self.villages]
+        if codes:
+            levels = dict(Region.objects.filter(code__in=codes).values_list("code", "level"))
+            for code in codes:
+                in_scope = self.user is None or self.user.in_scope(code)
+                self.villages[code] = levels.get(code) == RegionLevel.VILLAGE and in_scope
+        good = [code for code, ok in self.villages.items() if ok]
+        ok = pc.fill_null(pc.is_in(text, pa.array(good, pa.string())), False)
+        return ok.to_numpy(zero_copy_only=False), text
+
+
+def _default(column: Column):
+    value = model_field(column).get_default()
+    if column.kind == "causes":
+        return json.dumps(value or [])
+    return str(value) if column.kind == "decimal" else value
+
+
+ARROW_TYPES = {"bool": pa.bool_(), "int": pa.int64()}
+
+
+def _per_value(column: Column, text: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Convert and check each distinct value once, exactly as the row path and ``full_clean`` would."""
+    encoded = pc.dictionary_encode(text)
+    distinct = encoded.dictionary.to_pylist()
+    model = model_field(column)
+    ok_of, value_of = [], []
+    for raw in [*distinct, None]:  # the last one stands for an empty cell
+        row = SourceRow(sheet="", number=0)
+        value = _cell(column, raw, row)
+        good = not row.errors
+        if good and value is not None and column.kind != "causes":
+            try:
+                model.clean(value, None)
+            except ValidationError:
+                good = False
+        if value is None or (column.kind == "bool" and raw is None):
+            value = _default(column)
+        elif column.kind == "causes":
+            value = json.dumps(value)
+        ok_of.append(good)
+        value_of.append(value)
+    codes = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
+    typed = pa.array(value_of, ARROW_TYPES.get(column.kind, pa.string()))
+    return np.array(ok_of, bool)[codes], typed.take(pa.array(codes))
+
+
+def _decimals(column: Column, text: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    model = model_field(column)
+    known = all(
+        isinstance(v, DecimalValidator) or (isinstance(v, MinValueValidator) and v.limit_value == 0)
+        for v in model.validators
+    )
+    if not known:  # a rule the pattern below does not express: judge each value like the row path
+        return _per_value(column, text)
+    whole = model.max_digits - model.decimal_places
+    pattern = rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{model.decimal_places}}})?$"
+    ok = pc.fill_null(pc.match_substring_regex(text, pattern), True)
+    if column.required:
+        ok = pc.and_(ok, text.is_valid())
+    default = model.get_default()
+    value = text if default is None else pc.fill_null(text, str(default))
+    return ok.to_numpy(zero_copy_only=False), value
+
+
+def _text_column(column: Column, text: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    model = model_field(column)
+    ok = pc.less_equal(pc.utf8_length(text), model.max_length)
+    ok = pc.and_kleene(ok, pc.invert(pc.match_substring(text, "\x00")))
+    ok = pc.fill_null(ok, not column.required and model.blank)
+    return ok.to_numpy(zero_copy_only=False), pc.fill_null(text, model.get_default() or "")
+
+
+def _causes_ok(batch: Batch, values: dict[str, pa.Array]) -> np.ndarray:
+    """``rules.cause_errors`` once per distinct (main cause, other causes) pair."""
+    main, other = values["household.main_cause"], values["household.other_causes"]
+    pairs = pc.binary_join_element_wise(pc.fill_null(main, ""), other, "\x1f")
+    encoded = pc.dictionary_encode(pairs)
+    verdicts = []
+    for pair in encoded.dictionary.to_pylist():
+        main_cause, others = pair.split("\x1f")
+        verdicts.append(not rules.cause_errors(main_cause, json.loads(others)))
+    return np.array(verdicts, bool)[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def _dividend_ok(values: dict[str, pa.Array]) -> np.ndarray:
+    """资产收益扶贫分红 is part of 财产性收入 (cf. ``registry.services._apply_years``)."""
+    as_number = lambda key: pc.cast(  # noqa: E731
+        pc.if_else(pc.match_substring_regex(values[key], r"^[0-9.]+$"), values[key], "0"), pa.float64()
+    )
+    ok = pc.less_equal(as_number("year.property_dividend"), as_number("year.property_income"))
+    return pc.fill_null(ok, True).to_numpy(zero_copy_only=False)
+
+
+def new_households(checked: Checked, runs: np.ndarray) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """The insert tables (see ``bulk.households_insert``) of ``runs``, which passed every check."""
+    values = checked.values
+    rows = np.flatnonzero(np.isin(checked.runs, runs))
+    owner = np.searchsorted(runs, checked.runs[rows])  # the household's row in the households table
+    first = pa.array(checked.starts[runs])
+    sizes = np.bincount(owner, minlength=len(runs))
+    heads = rows[pc.equal(values["member.relationship"].take(pa.array(rows)), Relationship.HEAD.value)
+                 .to_numpy(zero_copy_only=False)]  # fmt: skip
+    head_name = values["member.name"].take(pa.array(heads))  # one head per household, in run order
+
+    def part(name: str, take: pa.Array) -> dict[str, pa.Array]:
+        return {c.name: values[c.key].take(take) for c in FLAT_COLUMNS if c.part == name and c.key in values}
+
+    household = part("household", first) | {
+        "region_id": values["household.region"].take(first),
+        "head_name": head_name,
+        "member_count": pa.array(sizes, pa.int64()),
+    }
+    del household["region"]
+    household.pop("head_id_number", None)
+    member_rows = pa.array(rows)
+    member = part("member", member_rows) | {
+        "household": pa.array(owner, pa.int64()),
+        "id_number": checked.id_numbers.take(member_rows),
+        "sex": pa.array(checked.sex[rows], pa.string()),
+        "birth_date": pa.array(checked.birth[rows], pa.date32()),
+        "is_active": pa.array(np.ones(len(rows), bool)),
+    }
+    has_year = values["year.year"].take(first).is_valid().to_numpy(zero_copy_only=False)
+    with_year = np.flatnonzero(has_year)
+    year = part("year", pa.array(checked.starts[runs][with_year])) | {
+        "household": pa.array(with_year, pa.int64()),
+        "household_size": pa.array(sizes[with_year], pa.int64()),
+    }
+    return pa.table(household), pa.table(member), pa.table(year)
+
+
+def slow_groups(
+    checked: Checked, runs: list[int], index: dict[int, Column], sheet: str
+) -> list[HouseholdGroup]:
+    """``runs`` parsed by the row path, as ``HouseholdGroup`` objects for ``services._import_chunk``."""
+    groups = []
+    batch = checked.batch
+    ends = np.r_[checked.starts[1:], len(batch)]
+    for r in runs:
+        group = None
+        for i in range(checked.starts[r], ends[r]):
+            parsed = parse_row(sheet, int(batch.numbers[i]), batch.raw_row(i, index), index)
+            if parsed is None:
+                continue
+            row, cells = parsed
+            if group is None:
+                group = HouseholdGroup(key=household_key(cells, row))
+                if r in checked.not_contiguous:
+                    row.errors.append(NOT_CONTIGUOUS.format(n=row.number))
+            add_flat_row(group, row, cells)
+        if group is not None:
+            groups.append(group)
+    return groups
+
+
+def registered_elsewhere(checked: Checked, runs: np.ndarray) -> np.ndarray:
+    """Of ``runs`` (all passed), those whose 户编号 is taken or one of whose people is active in a household:
+    they may be updates of registered households, which the row path handles."""
+    rows = np.flatnonzero(np.isin(checked.runs, runs))
+    ids = checked.id_numbers.take(pa.array(rows)).to_pylist()
+    active = bulk.active_id_numbers(ids)
+    hit = set()
+    if active:
+        mask = pc.is_in(checked.id_numbers.take(pa.array(rows)), pa.array(list(active))).to_numpy(
+            zero_copy_only=False
+        )
+        hit.update(checked.runs[rows[mask]].tolist())
+    numbers = checked.values["household.number"].take(pa.array(checked.starts[runs]))
+    given = [n for n in numbers.to_pylist() if n]
+    if given:
+        used = bulk.used_numbers(given)
+        if used:
+            mask = pc.fill_null(pc.is_in(numbers, pa.array(list(used))), False).to_numpy(zero_copy_only=False)
+            hit.update(runs[mask].tolist())
+    return np.array(sorted(hit), dtype=np.int64)
