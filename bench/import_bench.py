@@ -120,7 +120,8 @@ def main():
             target = out / f"export.{suffix}"
             seconds, peak, text = timed_with_rss(url, "export", str(target))
             print(
-                f"{engine:<9} export .{suffix:<8} {seconds:6.1f} s, peak RSS {peak:,.0f} MiB — {text.strip()}"
+                f"{engine:<9} export .{suffix:<8} {seconds:6.1f} s, peak RSS {peak:,.0f} MiB — "
+                f"{text.split('PEAK')[0].strip()}"
             )
 
 
