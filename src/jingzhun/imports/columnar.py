@@ -14,7 +14,7 @@ imports it or says exactly why not. So the row path stays the one authority on w
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -215,9 +215,8 @@ class ColumnChecker:
     """Checks batches for one import: the region answers are cached, and the keys seen so far kept (a
     household's rows must be contiguous in the file)."""
 
-    def __init__(self, user, index: dict[int, Column]):
+    def __init__(self, user):
         self.user = user
-        self.columns = [c for c in index.values() if c.kind != "computed"]
         self.keys_seen: set[str] = set()
         self.villages: dict[str, bool] = {}
 
@@ -413,7 +412,7 @@ def new_households(checked: Checked, runs: np.ndarray) -> tuple[pa.Table, pa.Tab
 
 
 def slow_groups(
-    checked: Checked, runs: list[int], index: dict[int, Column], sheet: str
+    checked: Checked, runs: Iterable[int], index: dict[int, Column], sheet: str
 ) -> list[HouseholdGroup]:
     """``runs`` parsed by the row path, as ``HouseholdGroup`` objects for ``services._import_chunk``."""
     groups = []

@@ -277,7 +277,7 @@ def _insert_new(user, checked: columnar.Checked, runs: np.ndarray) -> np.ndarray
 def _import_columns(user, opened, result: ImportResult, *, batch: int, keep_going: bool, progress) -> None:
     """The fast path over a one-row-per-person file (see ``columnar``), ``batch`` households per transaction."""
     sheet, _header, index, batches, total = opened
-    checker = columnar.ColumnChecker(user, index)
+    checker = columnar.ColumnChecker(user)
     done = 0
     for rows in columnar.household_batches(batches):
         checked = checker.check(rows)
@@ -287,8 +287,7 @@ def _import_columns(user, opened, result: ImportResult, *, batch: int, keep_goin
             good = runs[checked.ok[runs]]
             with transaction.atomic():
                 written = _insert_new(user, checked, good) if len(good) else good
-                slow = sorted(set(runs.tolist()) - set(written.tolist()))
-                groups = columnar.slow_groups(checked, slow, index, sheet)
+                groups = columnar.slow_groups(checked, np.setdiff1d(runs, written), index, sheet)
                 _import_chunk(user, groups, result, keep_going=keep_going)
             result.created += len(written)
             result.persons += int(sizes[written].sum())

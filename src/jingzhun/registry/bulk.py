@@ -17,14 +17,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from django.db import connection
-from django.db.models import Max
 
 from jingzhun.core import audit, jsontext
 from jingzhun.core.models import AuditAction, AuditLog
-from jingzhun.regions.models import Region
 
 from .models import Household, HouseholdYear, Member
-from .services import _require, refresh_tallies
+from .services import _require, household_numbers, refresh_tallies
 
 TEXT = pa.string()
 SQLITE_CHUNK = 5000  # values per IN (...) list; SQLite allows 32,766 parameters
@@ -54,31 +52,6 @@ def used_numbers(numbers: list[str]) -> set[str]:
         part = numbers[start : start + SQLITE_CHUNK]
         found.update(Household.objects.filter(number__in=part).values_list("number", flat=True))
     return found
-
-
-def _numbers(regions: list[str], preset: list[str | None]) -> list[str]:
-    """户编号 for each household: its preset number, else the next one of its village (cf. ``_assign_numbers``)."""
-    villages = sorted(set(regions))
-    if connection.features.has_select_for_update:  # serialise with other registrations in these villages
-        list(Region.objects.select_for_update().filter(code__in=villages).values_list("code", flat=True))
-    top: dict[str, int] = {}
-    for start in range(0, len(villages), SQLITE_CHUNK):
-        rows = (
-            Household.objects.filter(region_id__in=villages[start : start + SQLITE_CHUNK])
-            .values("region_id")
-            .annotate(top=Max("number"))
-        )
-        top.update({r["region_id"]: int(r["top"][12:]) for r in rows})
-    for region, number in zip(regions, preset, strict=True):
-        if number:
-            top[region] = max(top.get(region, 0), int(number[12:]))
-    numbers = []
-    for region, number in zip(regions, preset, strict=True):
-        if not number:
-            top[region] = top.get(region, 0) + 1
-            number = f"{region}{top[region]:05d}"
-        numbers.append(number)
-    return numbers
 
 
 def _new_ids(model, count: int) -> list[int]:
@@ -205,7 +178,7 @@ def households_insert(*, user, households: pa.Table, members: pa.Table, years: p
     """
     _require(user, "change")
     regions = households.column("region_id").to_pylist()
-    numbers = _numbers(regions, households.column("number").to_pylist())
+    numbers = household_numbers(regions, households.column("number").to_pylist())
     now = dt.datetime.now(dt.UTC)
     stamp = now.isoformat() if connection.vendor == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
     households = households.set_column(

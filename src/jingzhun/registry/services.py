@@ -237,9 +237,10 @@ def _check_preset_numbers(drafts: list[Draft], errors: Errors) -> None:
         errors.add(f"{preset[number].prefix}number", _("户编号 %(n)s 已被使用。") % {"n": number})
 
 
-def _assign_numbers(households: list[Household]) -> None:
-    """户编号 = village code + 5-digit sequence, continuing the village's highest number."""
-    villages = sorted({h.region_id for h in households})
+def household_numbers(regions: list[str], preset: list[str | None]) -> list[str]:
+    """户编号 for households in ``regions`` (village codes, one per household): the ``preset`` number where given
+    (carried in from elsewhere), else the village code + a 5-digit sequence continuing the village's highest."""
+    villages = sorted(set(regions))
     if connection.features.has_select_for_update:  # serialise concurrent registrations in the same village
         list(Region.objects.select_for_update().filter(code__in=villages).values_list("code", flat=True))
     top: dict[str, int] = {}
@@ -247,13 +248,22 @@ def _assign_numbers(households: list[Household]) -> None:
         chunk = villages[start : start + 900]
         rows = Household.objects.filter(region_id__in=chunk).values("region_id").annotate(top=Max("number"))
         top.update({r["region_id"]: int(r["top"][12:]) for r in rows})
-    for h in households:  # numbers carried in from elsewhere: new ones continue above them
-        if h.number:
-            top[h.region_id] = max(top.get(h.region_id, 0), int(h.number[12:]))
-    for h in households:
-        if not h.number:
-            top[h.region_id] = top.get(h.region_id, 0) + 1
-            h.number = f"{h.region_id}{top[h.region_id]:05d}"
+    for region, number in zip(regions, preset, strict=True):  # new numbers continue above carried-in ones
+        if number:
+            top[region] = max(top.get(region, 0), int(number[12:]))
+    numbers = []
+    for region, number in zip(regions, preset, strict=True):
+        if not number:
+            top[region] = top.get(region, 0) + 1
+            number = f"{region}{top[region]:05d}"
+        numbers.append(number)
+    return numbers
+
+
+def _assign_numbers(households: list[Household]) -> None:
+    numbers = household_numbers([h.region_id for h in households], [h.number for h in households])
+    for h, number in zip(households, numbers, strict=True):
+        h.number = number
 
 
 def refresh_tallies(villages: Iterable[str] | None = None, *, chunk: int = 900) -> int:
