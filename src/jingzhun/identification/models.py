@@ -1,11 +1,18 @@
-"""Policy data of identification (精准识别): the poverty lines by year, national and provincial."""
+"""Identification (精准识别): its policy data (poverty lines, procedure parameters) and the procedure as records:
+applications, their immutable steps, the public lists (公示/公告) and objections."""
 
-from django.core.validators import MinValueValidator
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.scoping import ScopedManager
+from jingzhun.registry.choices import Attribute, Cause
+
+from .choices import ObjectionSource, ObjectionStatus, Round, Stage, StepKind, UpheldAction
 
 
 class PovertyLine(models.Model):
@@ -49,3 +56,240 @@ class PovertyLine(models.Model):
 
     def audit_scope(self) -> tuple[str, str]:
         return f"identification.povertyline:{self.pk}", self.province_id or ""
+
+
+class ProcedurePolicy(models.Model):
+    """Parameters of the procedure for ``year``: national defaults when ``province`` is empty, else a province's
+    own. 公示 lasts 7 days in some sources and 5 in others (DOMAIN.md §5): it is data, never a constant."""
+
+    DEFAULT_PUBLICITY_DAYS = 7
+    DEFAULT_STEP_DAYS = 15
+
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
+    province = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("省份"), limit_choices_to={"level": 1},
+    )  # fmt: skip
+    publicity_days = models.PositiveSmallIntegerField(
+        _("公示天数"), default=DEFAULT_PUBLICITY_DAYS,
+        validators=[MinValueValidator(1, _("公示至少 1 天。")), MaxValueValidator(60, _("公示不超过 60 天。"))],
+    )  # fmt: skip
+    step_days = models.PositiveSmallIntegerField(
+        _("每步办理时限（天）"), default=DEFAULT_STEP_DAYS,
+        validators=[MinValueValidator(1, _("时限至少 1 天。")), MaxValueValidator(180, _("时限不超过 180 天。"))],
+    )  # fmt: skip
+
+    objects = ScopedManager()
+    scope_lookup = "province__code"
+
+    class Meta:
+        verbose_name = _("识别程序参数")
+        verbose_name_plural = _("识别程序参数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "province"], name="procedurepolicy_one_per_year_province"
+            ),
+            models.UniqueConstraint(
+                fields=["year"],
+                condition=Q(province__isnull=True),
+                name="procedurepolicy_one_national_per_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.province_id or 'national'} {self.publicity_days}d"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"identification.procedurepolicy:{self.pk}", self.province_id or ""
+
+
+class Application(models.Model):
+    """申请: one household's way through identification for one year. ``stage`` is kept by the services from
+    the step records (the only writer), so lists filter on it without replaying the steps."""
+
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="applications", verbose_name=_("申请户")
+    )
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在村")
+    )
+    year = models.PositiveSmallIntegerField(_("识别年度"))
+    stage = models.CharField(_("办理环节"), max_length=20, choices=Stage.choices, default=Stage.APPLIED)
+    stage_since = models.DateField(_("进入本环节日期"), default=timezone.localdate)
+    reason = models.TextField(_("申请理由"), blank=True)
+    created_at = models.DateTimeField(_("申请时间"), default=timezone.now, editable=False)
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+
+    class Meta:
+        verbose_name = _("识别申请")
+        verbose_name_plural = _("识别申请")
+        indexes = [models.Index(fields=["stage", "region", "id"], name="application_stage_region_id")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"], condition=~Q(stage__in=["announced", "rejected"]),
+                name="application_one_open_per_household",
+                violation_error_message=_("该户已有正在办理的识别申请。"),
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.household}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"registry.household:{self.household_id}", self.region_id
+
+
+class Step(models.Model):
+    """One step of an application, by one user at one level: immutable once written (a correction is a new
+    step). ``details`` holds the step's own facts (meeting date, attendance and votes, the rules' reasons at the
+    time of verification); ``note`` the findings or the reason of a rejection."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="steps")
+    kind = models.CharField(_("环节"), max_length=20, choices=StepKind.choices)
+    passed = models.BooleanField(_("通过"), default=True)
+    stage_before = models.CharField(_("办理前环节"), max_length=20, choices=Stage.choices, blank=True)
+    stage_after = models.CharField(_("办理后环节"), max_length=20, choices=Stage.choices)
+    on = models.DateField(_("办理日期"), default=timezone.localdate)
+    note = models.TextField(_("情况说明"), blank=True)
+    details = models.JSONField(_("详细信息"), default=dict, blank=True)
+    attachment = models.FileField(_("附件"), upload_to="identification/%Y/%m/", blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("办理人"),
+    )
+    actor_label = models.CharField(_("办理人"), max_length=150)
+    actor_region = models.CharField(_("办理单位区划"), max_length=12, blank=True)
+    at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.actor_label} {self.on}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("办理记录一经写入不可修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("办理记录一经写入不可删除。"))
+
+
+class Publicity(models.Model):
+    """A public list of one village (公示 or 公告) covering many households; ``last_day`` is fixed when it opens
+    from the policy of the year and province. Entries keep what was shown, so past lists read as published."""
+
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
+    )
+    round = models.CharField(_("类别"), max_length=16, choices=Round.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    starts_on = models.DateField(_("公示开始"))
+    last_day = models.DateField(_("公示截止"))
+    closed_on = models.DateField(_("结束日期"), null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("发布人"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("公示公告")
+        verbose_name_plural = _("公示公告")
+        indexes = [models.Index(fields=["region", "starts_on"], name="publicity_region_start")]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.year} {self.get_round_display()} {self.starts_on}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"identification.publicity:{self.pk}", self.region_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+    def accepts_objections(self, today) -> bool:
+        return self.round != Round.ANNOUNCEMENT and self.is_open and today <= self.last_day
+
+
+class PublicityEntry(models.Model):
+    """One household on a list, with the public facts shown (never ID numbers, phones or health details)."""
+
+    publicity = models.ForeignKey(Publicity, on_delete=models.PROTECT, related_name="entries")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="entries")
+    head_name = models.CharField(_("户主姓名"), max_length=50)
+    member_count = models.PositiveSmallIntegerField(_("家庭人口数"))
+    attribute = models.CharField(_("贫困户属性"), max_length=16, choices=Attribute.choices)
+    main_cause = models.CharField(_("主要致贫原因"), max_length=20, choices=Cause.choices)
+    withdrawn = models.BooleanField(_("已撤出"), default=False)
+
+    class Meta:
+        verbose_name = _("公示名单")
+        verbose_name_plural = _("公示名单")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["publicity", "application"], name="publicityentry_once_per_list")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publicity_id} {self.head_name}"
+
+
+class Objection(models.Model):
+    """异议 against one household on a 公示, from staff or the public. While open it holds that household; the
+    township decides it with a reason (upheld: back to verification or rejected; dismissed: it goes on)."""
+
+    entry = models.ForeignKey(PublicityEntry, on_delete=models.PROTECT, related_name="objections")
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
+    )
+    reference = models.CharField(_("受理编号"), max_length=20, unique=True)
+    source = models.CharField(_("来源"), max_length=8, choices=ObjectionSource.choices)
+    name = models.CharField(_("反映人"), max_length=50, blank=True)
+    contact = models.CharField(_("联系方式"), max_length=50, blank=True)
+    text = models.TextField(_("异议内容"), max_length=2000)
+    status = models.CharField(
+        _("处理状态"), max_length=12, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN
+    )
+    action = models.CharField(_("处理结果"), max_length=12, choices=UpheldAction.choices, blank=True)
+    resolution = models.TextField(_("处理意见"), blank=True)
+    created_at = models.DateTimeField(_("反映时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("录入人"),
+    )  # fmt: skip
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("处理人"),
+    )  # fmt: skip
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("异议")
+        verbose_name_plural = _("异议")
+        indexes = [models.Index(fields=["status", "region"], name="objection_status_region")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"registry.household:{self.entry.application.household_id}", self.region_id

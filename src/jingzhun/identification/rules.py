@@ -10,7 +10,10 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from jingzhun.regions.choices import RegionLevel
 from jingzhun.registry.choices import DANGEROUS_GRADES, Health, Schooling
+
+from .choices import Round, Stage, StepKind
 
 COMPULSORY_SCHOOL_AGES = range(6, 16)  # 义务教育: ages 6 to 15 inclusive
 PHYSICAL_REASONS = {Health.DISABLED, Health.SERIOUS}
@@ -100,3 +103,95 @@ def identification_verdict(*, per_capita_net, line: Decimal, members, year, on: 
     return Verdict(
         income_below_line=bool(income), reasons=income + assurance_reasons(members=members, year=year, on=on)
     )
+
+
+# --- the procedure (两公示一公告): who acts, at which stage, and where each step leads ---------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    """A step allowed from ``source`` for a user at region ``level``; a pass leads to ``target``."""
+
+    level: int
+    source: str
+    target: str
+
+
+DECISIONS: dict[str, Move] = {
+    StepKind.VERIFY: Move(RegionLevel.VILLAGE, Stage.APPLIED, Stage.VERIFIED),
+    StepKind.DELIBERATE: Move(RegionLevel.VILLAGE, Stage.VERIFIED, Stage.DELIBERATED),
+    StepKind.TOWNSHIP_REVIEW: Move(RegionLevel.TOWNSHIP, Stage.TOWNSHIP_REVIEW, Stage.TOWNSHIP_APPROVED),
+    StepKind.COUNTY_APPROVAL: Move(RegionLevel.COUNTY, Stage.COUNTY_APPROVAL, Stage.COUNTY_APPROVED),
+}
+
+
+@dataclass(frozen=True)
+class RoundRule:
+    """A public list: opened by ``level`` over applications at ``source``; ``during`` while it runs, ``after``
+    once its period has ended (the 公告 has no period: it is final when published)."""
+
+    level: int
+    source: str
+    during: str
+    after: str
+    has_period: bool = True
+
+
+ROUNDS: dict[str, RoundRule] = {
+    Round.FIRST: RoundRule(
+        RegionLevel.VILLAGE, Stage.DELIBERATED, Stage.FIRST_PUBLICITY, Stage.TOWNSHIP_REVIEW
+    ),
+    Round.SECOND: RoundRule(
+        RegionLevel.TOWNSHIP, Stage.TOWNSHIP_APPROVED, Stage.SECOND_PUBLICITY, Stage.COUNTY_APPROVAL
+    ),
+    Round.ANNOUNCEMENT: RoundRule(
+        RegionLevel.COUNTY, Stage.COUNTY_APPROVED, Stage.ANNOUNCED, Stage.ANNOUNCED, has_period=False
+    ),
+}
+
+# The level answerable for an application at each open stage: it may reject there, and it is the one whose
+# overdue list shows the application. Objections raised during a 公示 are decided by the township.
+STAGE_LEVEL: dict[str, int] = {
+    **{move.source: move.level for move in DECISIONS.values()},
+    **{rule.source: rule.level for rule in ROUNDS.values()},
+    Stage.FIRST_PUBLICITY: RegionLevel.VILLAGE,
+    Stage.SECOND_PUBLICITY: RegionLevel.TOWNSHIP,
+}
+OBJECTION_LEVEL = RegionLevel.TOWNSHIP
+
+
+def level_name(level: int) -> str:
+    return {
+        RegionLevel.VILLAGE: _("村级"),
+        RegionLevel.TOWNSHIP: _("乡镇级"),
+        RegionLevel.COUNTY: _("县级"),
+    }.get(level, str(RegionLevel(level).label) if level in RegionLevel.values else _("全国"))
+
+
+def last_day(start: dt.date, days: int) -> dt.date:
+    """The last day of a 公示 of ``days`` days starting on ``start`` (the start day counts)."""
+    return start + dt.timedelta(days=days - 1)
+
+
+def period_over(last: dt.date, today: dt.date) -> bool:
+    """A list may move on only the day after its last day."""
+    return today > last
+
+
+def deliberation_problems(*, attendance: int, votes_for: int, votes_against: int) -> list[str]:
+    """民主评议: the problems with the recorded votes (empty when they are consistent and carry the household).
+
+    Votes cast cannot exceed attendance; the household is carried when more than half of those present vote for
+    it."""
+    if votes_for + votes_against > attendance:
+        return [_("赞成票与反对票之和不能超过到会人数。")]
+    if votes_for * 2 <= attendance:
+        return [
+            _("赞成 %(f)d 票，未超过到会 %(a)d 人的半数，评议未通过。") % {"f": votes_for, "a": attendance}
+        ]
+    return []
+
+
+def overdue_since(*, stage_since: dt.date, days: int, today: dt.date) -> int:
+    """Days past the deadline (0 when not overdue): each stage is due ``days`` days after it began."""
+    return max(0, (today - stage_since).days - days)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 from jingzhun.regions.rules import PREFIX_LENGTH, pad
 
-from .models import PovertyLine
+from . import rules
+from .models import PovertyLine, ProcedurePolicy
 
 
 def poverty_line(*, year: int, region_code: str) -> PovertyLine | None:
@@ -18,3 +21,27 @@ def poverty_line(*, year: int, region_code: str) -> PovertyLine | None:
     if provincial is not None and (national is None or Decimal(provincial.amount) > Decimal(national.amount)):
         return provincial
     return national
+
+
+def procedure_policy(*, year: int, region_code: str) -> ProcedurePolicy:
+    """The province's own parameters for ``year``, else the national ones, else the defaults (unsaved)."""
+    province = pad(region_code[: PREFIX_LENGTH[1]])
+    found = {p.province_id: p for p in ProcedurePolicy.objects.filter(year=year)}
+    return found.get(province) or found.get(None) or ProcedurePolicy(year=year)
+
+
+def household_verdict(application, *, on=None) -> rules.Verdict | None:
+    """The rules' verdict on the household's record for the application's year (None without a line)."""
+    on = on or timezone.localdate()
+    line = poverty_line(year=application.year, region_code=application.region_id)
+    household = application.household
+    year = household.years.filter(year=application.year).first() or household.years.order_by("-year").first()
+    if line is None:
+        return None
+    return rules.identification_verdict(
+        per_capita_net=year.per_capita_net if year else None,
+        line=line.amount,
+        members=list(household.members.filter(is_active=True)),
+        year=year,
+        on=on,
+    )

@@ -1,19 +1,29 @@
-"""Writes of identification policy data: validated, audited, national or provincial administrators only."""
+"""Writes of identification: policy data (national or provincial administrators only) and every step of the
+procedure. Each write checks role, region and level in ``_require_acting``, checks the stage against the allowed
+transitions in ``rules``, appends an immutable ``Step`` and is audited under the household's history."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingzhun.core import audit
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
+from jingzhun.registry.choices import HouseholdStatus
+from jingzhun.registry.models import Household
+from jingzhun.registry.services import refresh_tallies
 
-from .models import PovertyLine
+from . import rules, selectors
+from .choices import TERMINAL_STAGES, ObjectionSource, ObjectionStatus, Round, Stage, StepKind, UpheldAction
+from .models import Application, Objection, PovertyLine, ProcedurePolicy, Publicity, PublicityEntry, Step
 
 
 @transaction.atomic
@@ -46,3 +56,433 @@ def poverty_line_set(
         AuditAction.UPDATE if before else AuditAction.CREATE, line, before=before, after=audit.snapshot(line)
     )
     return line
+
+
+# --- procedure parameters --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def procedure_policy_set(
+    *, user, year: int, province: str | None = None, publicity_days: int, step_days: int
+) -> ProcedurePolicy:
+    """Set the 公示 length and the time allowed per step for ``year``, nationally or for one province."""
+    if user is not None and not (user.role == "admin" and user.in_scope(province or "000000000000")):
+        raise PermissionDenied(_("只有国家或本省的管理员可以修改识别程序参数。"))
+    region = None
+    if province:
+        region = Region.objects.filter(code=province, level=RegionLevel.PROVINCE).first()
+        if region is None:
+            raise ValidationError({"province": [_("%(c)s 不是省级区划代码。") % {"c": province}]})
+    policy = ProcedurePolicy.objects.select_for_update().filter(year=year, province=region).first()
+    before = audit.snapshot(policy) if policy else None
+    policy = policy or ProcedurePolicy(year=year, province=region)
+    policy.publicity_days, policy.step_days = publicity_days, step_days
+    policy.full_clean(validate_unique=False, validate_constraints=False)
+    policy.save()
+    audit.record(
+        AuditAction.UPDATE if before else AuditAction.CREATE,
+        policy,
+        before=before,
+        after=audit.snapshot(policy),
+    )
+    return policy
+
+
+# --- the procedure: who may act ----------------------------------------------------------------------------
+
+
+def _user_level(user) -> int:
+    return user.region.level if user.region_id else 0
+
+
+def _require_acting(user, *, level: int, region_code: str, what: str) -> None:
+    """The one check of every procedure write: a role that may change records, the region in scope, and the
+    user's own level the one the step belongs to (a county user does not verify, a village one does not
+    approve). ``user`` None is the system (commands, data migrations)."""
+    if user is None:
+        return
+    if not user.can("change"):
+        raise PermissionDenied(_("您的角色不能办理识别业务。"))
+    if not user.in_scope(region_code):
+        raise PermissionDenied(_("该户不在您的管辖范围内。"))
+    if _user_level(user) != level:
+        raise PermissionDenied(
+            _("「%(what)s」须由%(level)s用户办理，您是%(mine)s用户。")
+            % {"what": what, "level": rules.level_name(level), "mine": rules.level_name(_user_level(user))}
+        )
+
+
+def _wrong_stage(application: Application, what: str) -> ValidationError:
+    return ValidationError(
+        _("该户当前处于「%(stage)s」环节，不能办理「%(what)s」。")
+        % {"stage": application.get_stage_display(), "what": what}
+    )
+
+
+def _locked(application: Application) -> Application:
+    """The application as it is now, locked for the rest of the transaction (two clerks, one household)."""
+    return Application.objects.select_for_update().select_related("household").get(pk=application.pk)
+
+
+def _step(
+    application: Application, *, user, kind: str, target: str, passed: bool = True, note: str = "",
+    details: dict | None = None, attachment=None, on=None,
+) -> Step:  # fmt: skip
+    """Append the step record, move the application to ``target`` and audit the move (one household history)."""
+    before = audit.snapshot(application)
+    step = Step(
+        application=application, kind=kind, passed=passed, stage_before=application.stage, stage_after=target,
+        note=note, details=details or {}, on=on or timezone.localdate(), actor=user,
+        actor_label=user.get_username() if user is not None else audit.actor_fields()["actor_label"],
+        actor_region=(user.region_id or "") if user is not None else "",
+    )  # fmt: skip
+    if attachment is not None:
+        step.attachment = attachment
+    step.full_clean(exclude=["application", "actor"])
+    step.save()
+    if target != application.stage:
+        application.stage, application.stage_since = target, step.on
+        application.save(update_fields=["stage", "stage_since"])
+    entry = audit.entry_for(AuditAction.UPDATE, application, before=before, after=audit.snapshot(application))
+    entry.changes["step"] = [None, f"{step.get_kind_display()}：{note}" if note else step.get_kind_display()]
+    entry.save()
+    return step
+
+
+def _reason_required(reason: str, field: str = "note") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({field: [_("不予通过或作出处理时必须填写理由。")]})
+    return reason
+
+
+# --- applications and single-household steps ----------------------------------------------------------------
+
+
+@transaction.atomic
+def application_create(*, user, household: Household, year: int, reason: str = "") -> Application:
+    """农户申请: a village operator records a household's application (the household's card must exist, not yet
+    in the registry, in the village)."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    _require_acting(
+        user, level=RegionLevel.VILLAGE, region_code=household.region_id, what=str(StepKind.APPLY.label)
+    )
+    if household.status != HouseholdStatus.UNIDENTIFIED:
+        raise ValidationError(
+            _("只有「未识别」的农户可以申请，该户状态为「%(s)s」。") % {"s": household.get_status_display()}
+        )
+    if Application.objects.filter(household=household).exclude(stage__in=TERMINAL_STAGES).exists():
+        raise ValidationError(_("该户已有正在办理的识别申请。"))
+    if not 2000 <= int(year) <= timezone.localdate().year + 1:
+        raise ValidationError({"year": [_("识别年度无效。")]})
+    application = Application(household=household, region_id=household.region_id, year=year, reason=reason)
+    application.full_clean(exclude=["household", "region"], validate_constraints=False)
+    application.save()
+    audit.record(AuditAction.CREATE, application, after=audit.snapshot(application))
+    Step.objects.create(
+        application=application, kind=StepKind.APPLY, stage_after=Stage.APPLIED, note=reason, actor=user,
+        actor_label=user.get_username() if user is not None else "system",
+        actor_region=(user.region_id or "") if user is not None else "",
+    )  # fmt: skip
+    return application
+
+
+def _decide(application, *, user, kind: str, passed: bool, note: str, details=None, attachment=None, on=None):
+    move = rules.DECISIONS[kind]
+    what = str(StepKind(kind).label)
+    application = _locked(application)
+    _require_acting(user, level=move.level, region_code=application.region_id, what=what)
+    if application.stage != move.source:
+        raise _wrong_stage(application, what)
+    if not passed:
+        note = _reason_required(note)
+    target = move.target if passed else Stage.REJECTED
+    return _step(
+        application, user=user, kind=kind, target=target, passed=passed, note=(note or "").strip(),
+        details=details, attachment=attachment, on=on,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def application_verify(
+    *, user, application: Application, passed: bool, findings: str, on=None, attachment=None
+) -> Step:
+    """入户核实 by the village committee and work team: the findings, the rules' reasons at that moment, and
+    the result (not confirmed → rejected with the findings as the reason)."""
+    if not (findings or "").strip():
+        raise ValidationError({"findings": [_("请填写入户核实情况。")]})
+    verdict = selectors.household_verdict(application, on=on)
+    details = {
+        "reasons": [r.message for r in verdict.reasons] if verdict else [],
+        "qualifies": bool(verdict and verdict.qualifies),
+    }
+    return _decide(
+        application, user=user, kind=StepKind.VERIFY, passed=passed, note=findings, details=details,
+        attachment=attachment, on=on,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def application_deliberate(
+    *, user, application: Application, meeting_on, attendance: int, votes_for: int, votes_against: int,
+    minutes=None, note: str = "",
+) -> Step:  # fmt: skip
+    """民主评议 by the village representatives' meeting: the result follows from the votes, never typed."""
+    if meeting_on is None or meeting_on > timezone.localdate():
+        raise ValidationError({"meeting_on": [_("请填写已召开的评议会日期。")]})
+    if min(attendance, votes_for, votes_against) < 0 or attendance < 1:
+        raise ValidationError({"attendance": [_("到会人数和票数必须是非负整数，且至少 1 人到会。")]})
+    problems = rules.deliberation_problems(
+        attendance=attendance, votes_for=votes_for, votes_against=votes_against
+    )
+    if problems and votes_for + votes_against > attendance:
+        raise ValidationError({"votes_for": problems})
+    details = {
+        "meeting_on": meeting_on.isoformat(), "attendance": attendance, "votes_for": votes_for,
+        "votes_against": votes_against,
+    }  # fmt: skip
+    return _decide(
+        application, user=user, kind=StepKind.DELIBERATE, passed=not problems,
+        note="；".join([*problems, note.strip()]).strip("；") if problems else note, details=details,
+        attachment=minutes, on=meeting_on,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def application_review(*, user, application: Application, passed: bool, note: str = "") -> Step:
+    """乡镇审核 after the first 公示."""
+    return _decide(application, user=user, kind=StepKind.TOWNSHIP_REVIEW, passed=passed, note=note)
+
+
+@transaction.atomic
+def application_approve(*, user, application: Application, passed: bool, note: str = "") -> Step:
+    """县级审批 after the second 公示."""
+    return _decide(application, user=user, kind=StepKind.COUNTY_APPROVAL, passed=passed, note=note)
+
+
+# --- public lists: 公示 and 公告 ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def publicity_open(
+    *, user, region: Region, round: str, applications: Iterable[Application], starts_on=None
+) -> Publicity:
+    """Put a village's applications on a list. A 公示 runs for the year's period of the province; a 公告 is final
+    at once and brings the households into the registry (在册)."""
+    rule = rules.ROUNDS[round]
+    what = str(Round(round).label)
+    _require_acting(user, level=rule.level, region_code=region.code, what=what)
+    if region.level != RegionLevel.VILLAGE:
+        raise ValidationError({"region": [_("公示按村发布，请选择一个村。")]})
+    ids = sorted({a.pk for a in applications})
+    if not ids:
+        raise ValidationError({"applications": [_("请至少选择一户。")]})
+    locked = list(
+        Application.objects.select_for_update().select_related("household").filter(pk__in=ids).order_by("id")
+    )
+    if len(locked) != len(ids) or any(a.region_id != region.code for a in locked):
+        raise ValidationError({"applications": [_("所选农户不属于 %(v)s。") % {"v": region.name}]})
+    wrong = [a for a in locked if a.stage != rule.source]
+    if wrong:
+        raise ValidationError(
+            {
+                "applications": [
+                    str(_wrong_stage(a, what).messages[0]) + f"（{a.household.head_name}）" for a in wrong
+                ]
+            }
+        )
+    years = {a.year for a in locked}
+    if len(years) > 1:
+        raise ValidationError({"applications": [_("一次公示只能包含同一识别年度的申请。")]})
+    today = timezone.localdate()
+    starts_on = starts_on or today
+    if starts_on < today:
+        raise ValidationError({"starts_on": [_("公示开始日期不能早于今天。")]})
+    days = selectors.procedure_policy(year=years.pop(), region_code=region.code).publicity_days
+    publicity = Publicity(
+        region=region, round=round, year=locked[0].year, starts_on=starts_on, opened_by=user,
+        last_day=rules.last_day(starts_on, days) if rule.has_period else starts_on,
+        closed_on=None if rule.has_period else starts_on,
+    )  # fmt: skip
+    publicity.save()
+    PublicityEntry.objects.bulk_create(
+        PublicityEntry(
+            publicity=publicity, application=a, head_name=a.household.head_name,
+            member_count=a.household.member_count, attribute=a.household.attribute,
+            main_cause=a.household.main_cause,
+        )
+        for a in locked
+    )  # fmt: skip
+    audit.record(AuditAction.CREATE, publicity, after=audit.snapshot(publicity))
+    kind = StepKind.PUBLICITY_OPEN if rule.has_period else StepKind.ANNOUNCE
+    for a in locked:
+        _step(a, user=user, kind=kind, target=rule.during, note=str(publicity), on=starts_on)
+    if not rule.has_period:
+        _register(locked)
+    return publicity
+
+
+def _register(applications: list[Application]) -> None:
+    """公告: the households enter the registry as 在册 with the application's year as 识别年度."""
+    for a in applications:
+        household = Household.objects.select_for_update().get(pk=a.household_id)
+        before = audit.snapshot(household)
+        household.status, household.identified_year = HouseholdStatus.REGISTERED, a.year
+        household.save(update_fields=["status", "identified_year", "updated_at"])
+        audit.record(AuditAction.UPDATE, household, before=before, after=audit.snapshot(household))
+    refresh_tallies({a.region_id for a in applications})
+
+
+def _publicity_locked(publicity: Publicity) -> Publicity:
+    return Publicity.objects.select_for_update().select_related("region").get(pk=publicity.pk)
+
+
+@transaction.atomic
+def publicity_withdraw(*, user, entry: PublicityEntry, reason: str) -> PublicityEntry:
+    """撤出: take one household off a running list (it goes back to wait for a later list)."""
+    publicity = _publicity_locked(entry.publicity)
+    rule = rules.ROUNDS[publicity.round]
+    _require_acting(
+        user, level=rule.level, region_code=publicity.region_id, what=str(StepKind.PUBLICITY_WITHDRAW.label)
+    )
+    reason = _reason_required(reason, "reason")
+    entry = PublicityEntry.objects.select_for_update().get(pk=entry.pk)
+    if not publicity.is_open or entry.withdrawn:
+        raise ValidationError(_("该户已不在进行中的公示名单上。"))
+    if entry.objections.filter(status=ObjectionStatus.OPEN).exists():
+        raise ValidationError(_("该户有待处理的异议，请先处理异议。"))
+    application = _locked(entry.application)
+    entry.withdrawn = True
+    entry.save(update_fields=["withdrawn"])
+    _step(application, user=user, kind=StepKind.PUBLICITY_WITHDRAW, target=rule.source, note=reason)
+    return entry
+
+
+@transaction.atomic
+def publicity_close(*, user, publicity: Publicity) -> list[Application]:
+    """公示期满: the list moves on, but only after its last day; a household with an open objection stays held
+    until the objection is decided. Returns the applications that moved on."""
+    publicity = _publicity_locked(publicity)
+    rule = rules.ROUNDS[publicity.round]
+    _require_acting(
+        user, level=rule.level, region_code=publicity.region_id, what=str(StepKind.PUBLICITY_CLOSE.label)
+    )
+    if not publicity.is_open:
+        raise ValidationError(_("该公示已经结束。"))
+    today = timezone.localdate()
+    if not rules.period_over(publicity.last_day, today):
+        raise ValidationError(
+            _("公示期至 %(last)s 止（共 %(days)d 天），期满后才能进入下一环节。")
+            % {
+                "last": publicity.last_day.isoformat(),
+                "days": (publicity.last_day - publicity.starts_on).days + 1,
+            }
+        )
+    publicity.closed_on = today
+    publicity.save(update_fields=["closed_on"])
+    moved = []
+    for entry in publicity.entries.filter(withdrawn=False).select_related("application"):
+        if not entry.objections.filter(status=ObjectionStatus.OPEN).exists():
+            application = _locked(entry.application)
+            if application.stage == rule.during:
+                _step(
+                    application,
+                    user=user,
+                    kind=StepKind.PUBLICITY_CLOSE,
+                    target=rule.after,
+                    note=str(publicity),
+                )
+                moved.append(application)
+    return moved
+
+
+# --- objections (异议) ---------------------------------------------------------------------------------------
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone
+
+
+def new_reference() -> str:
+    return (
+        "YY"
+        + timezone.localdate().strftime("%y%m")
+        + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    )
+
+
+@transaction.atomic
+def objection_file(
+    *, user, entry: PublicityEntry, text: str, name: str = "", contact: str = "", ip: str | None = None
+) -> Objection:
+    """Record an objection against a household on a running 公示: by staff (``user``) or from the public portal
+    (``user`` None). It lands in the township's queue and holds the household until decided."""
+    publicity = _publicity_locked(entry.publicity)
+    if user is not None:
+        if not user.can("change"):
+            raise PermissionDenied(_("您的角色不能录入异议。"))
+        if not user.in_scope(publicity.region_id):
+            raise PermissionDenied(_("该户不在您的管辖范围内。"))
+    errors = {}
+    text = (text or "").strip()
+    if len(text) < 5:
+        errors["text"] = [_("请写明异议的具体内容（至少 5 个字）。")]
+    elif len(text) > 2000:
+        errors["text"] = [_("异议内容不超过 2000 字。")]
+    if len(name or "") > 50:
+        errors["name"] = [_("姓名不超过 50 个字。")]
+    if len(contact or "") > 50:
+        errors["contact"] = [_("联系方式不超过 50 个字。")]
+    if errors:
+        raise ValidationError(errors)
+    entry = PublicityEntry.objects.select_related("application").get(pk=entry.pk)
+    if entry.withdrawn or not publicity.accepts_objections(timezone.localdate()):
+        raise ValidationError(_("该公示已结束或该户已撤出公示，不再受理异议。"))
+    objection = Objection(
+        entry=entry, region_id=publicity.region_id, reference=new_reference(),
+        source=ObjectionSource.PUBLIC if user is None else ObjectionSource.STAFF,
+        name=(name or "").strip(), contact=(contact or "").strip(), text=text, created_by=user, ip=ip,
+    )  # fmt: skip
+    objection.save()
+    audit.record(
+        AuditAction.CREATE, objection, after={"reference": objection.reference, "source": objection.source}
+    )
+    return objection
+
+
+@transaction.atomic
+def objection_resolve(
+    *, user, objection: Objection, upheld: bool, reason: str, action: str = UpheldAction.REVERIFY
+) -> Objection:
+    """The township decides an objection with a reason. Upheld: the household leaves the list and goes back to
+    入户核实 or is rejected; dismissed: it goes on (at once when the list has already ended)."""
+    objection = Objection.objects.select_for_update().select_related("entry__publicity").get(pk=objection.pk)
+    _require_acting(
+        user, level=rules.OBJECTION_LEVEL, region_code=objection.region_id, what=str(StepKind.OBJECTION.label)
+    )
+    if objection.status != ObjectionStatus.OPEN:
+        raise ValidationError(_("该异议已经处理。"))
+    reason = _reason_required(reason, "reason")
+    if upheld and action not in UpheldAction.values:
+        raise ValidationError({"action": [_("请选择异议成立后的处理方式。")]})
+    before = audit.snapshot(objection)
+    objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
+    objection.action = action if upheld else ""
+    objection.resolution, objection.resolved_by, objection.resolved_at = reason, user, timezone.now()
+    objection.save()
+    audit.record(AuditAction.UPDATE, objection, before=before, after=audit.snapshot(objection))
+
+    entry, publicity = objection.entry, objection.entry.publicity
+    rule = rules.ROUNDS[publicity.round]
+    application = _locked(entry.application)
+    if application.stage != rule.during:
+        return objection  # already settled by another objection on the same household
+    note = f"{objection.reference} {objection.get_status_display()}：{reason}"
+    if upheld:
+        entry.withdrawn = True
+        entry.save(update_fields=["withdrawn"])
+        target = Stage.APPLIED if action == UpheldAction.REVERIFY else Stage.REJECTED
+        _step(application, user=user, kind=StepKind.OBJECTION, target=target, passed=False, note=note)
+    elif not publicity.is_open and not entry.objections.filter(status=ObjectionStatus.OPEN).exists():
+        _step(application, user=user, kind=StepKind.OBJECTION, target=rule.after, note=note)
+    else:
+        _step(application, user=user, kind=StepKind.OBJECTION, target=application.stage, note=note)
+    return objection

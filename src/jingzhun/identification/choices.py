@@ -1,0 +1,64 @@
+"""Code lists of the identification procedure (两公示一公告, DOMAIN.md §5)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Stage(models.TextChoices):
+    """Where an application stands; each stage names what it waits for."""
+
+    APPLIED = "applied", _("待入户核实")
+    VERIFIED = "verified", _("待民主评议")
+    DELIBERATED = "deliberated", _("待第一次公示")
+    FIRST_PUBLICITY = "first_publicity", _("第一次公示中")
+    TOWNSHIP_REVIEW = "township_review", _("待乡镇审核")
+    TOWNSHIP_APPROVED = "township_approved", _("待第二次公示")
+    SECOND_PUBLICITY = "second_publicity", _("第二次公示中")
+    COUNTY_APPROVAL = "county_approval", _("待县级审批")
+    COUNTY_APPROVED = "county_approved", _("待公告")
+    ANNOUNCED = "announced", _("已公告纳入")
+    REJECTED = "rejected", _("未通过")
+
+
+TERMINAL_STAGES = frozenset({Stage.ANNOUNCED, Stage.REJECTED})
+PUBLICITY_STAGES = frozenset({Stage.FIRST_PUBLICITY, Stage.SECOND_PUBLICITY})
+
+
+class StepKind(models.TextChoices):
+    APPLY = "apply", _("农户申请")
+    VERIFY = "verify", _("入户核实")
+    DELIBERATE = "deliberate", _("民主评议")
+    PUBLICITY_OPEN = "publicity_open", _("列入公示")
+    PUBLICITY_WITHDRAW = "publicity_withdraw", _("撤出公示")
+    PUBLICITY_CLOSE = "publicity_close", _("公示期满")
+    TOWNSHIP_REVIEW = "township_review", _("乡镇审核")
+    COUNTY_APPROVAL = "county_approval", _("县级审批")
+    ANNOUNCE = "announce", _("公告")
+    OBJECTION = "objection", _("异议处理")
+    REJECT = "reject", _("不予通过")
+
+
+class Round(models.TextChoices):
+    """The three public lists: two 公示 (with a period for objections) and the final 公告."""
+
+    FIRST = "first", _("第一次公示")
+    SECOND = "second", _("第二次公示")
+    ANNOUNCEMENT = "announcement", _("公告")
+
+
+class ObjectionSource(models.TextChoices):
+    STAFF = "staff", _("工作人员录入")
+    PUBLIC = "public", _("群众网上反映")
+
+
+class ObjectionStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    UPHELD = "upheld", _("异议成立")
+    DISMISSED = "dismissed", _("异议不成立")
+
+
+class UpheldAction(models.TextChoices):
+    """What an upheld objection does to the household's application."""
+
+    REVERIFY = "reverify", _("退回重新入户核实")
+    REJECT = "reject", _("不予纳入")
