@@ -5,6 +5,7 @@ import itertools
 import os
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -13,6 +14,7 @@ from django.db import connection
 from jingzhun.accounts.choices import Role
 from jingzhun.accounts.models import User
 from jingzhun.core.ids import make_id_number
+from jingzhun.identification.services import poverty_line_set
 from jingzhun.regions import services as region_services
 from jingzhun.regions.models import Region
 
@@ -143,3 +145,28 @@ def run_worker(media_root):
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.fixture
+def line_2026(db):
+    """The year's national line, as a national administrator would enter it (policy data, not a constant)."""
+    return poverty_line_set(user=None, year=2026, amount=Decimal("4000"), source="测试用")
+
+
+@pytest.fixture
+def applicant(register, line_2026):
+    """A household of 村 A whose card is entered but which is not yet in the registry (未识别)."""
+
+    def _applicant(region=VILLAGE_A, **fields):
+        return register(
+            region=region,
+            status=fields.pop("status", "unidentified"),
+            members=[
+                member(name=fields.pop("head", "王老实")),
+                member("spouse", name="李桂花", id_number=new_id(male=False)),
+            ],
+            years=[year(year=2026, wage="1000", business="0", business_expense="0", transfer_dibao="0")],
+            **fields,
+        )
+
+    return _applicant

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "jingzhun.regions",
     "jingzhun.registry",
     "jingzhun.identification",
+    "jingzhun.portal",
     "jingzhun.imports",
 ]
 
@@ -132,6 +133,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failed-login throttling: after LIMIT failures for one username from one address, refuse for LOCK seconds.
 LOGIN_FAILURE_LIMIT = int(env("JINGZHUN_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCK_SECONDS = int(env("JINGZHUN_LOGIN_LOCK_SECONDS", "900"))
+# Public objections (portal): at most this many submissions per client address per window.
+PORTAL_OBJECTION_LIMIT = int(env("JINGZHUN_PORTAL_OBJECTION_LIMIT", "5"))
+PORTAL_OBJECTION_WINDOW_SECONDS = int(env("JINGZHUN_PORTAL_OBJECTION_WINDOW_SECONDS", "3600"))
 
 # Background work (imports): django.tasks with the database backend; `jingzhun db_worker` runs it.
 TASKS = {"default": {"BACKEND": env("JINGZHUN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

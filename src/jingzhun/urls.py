@@ -19,6 +19,8 @@ urlpatterns = [
     path("accounts/", include("jingzhun.accounts.urls")),
     path("regions/", include("jingzhun.regions.urls")),
     path("imports/", include("jingzhun.imports.urls")),
+    path("identification/", include("jingzhun.identification.urls")),
+    path("public/", include("jingzhun.portal.urls")),
     path("households/export.<str:fmt>", household_export, name="household_export"),
     path("", include("jingzhun.registry.urls")),
     path("healthz", healthz, name="healthz"),

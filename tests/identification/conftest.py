@@ -1,39 +1,12 @@
 """Fixtures of the identification procedure: an unidentified household with its application, and a clock."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from jingzhun.identification import services
 from jingzhun.identification.models import Publicity
-from tests.conftest import VILLAGE_A, member, new_id, year
-
-
-@pytest.fixture
-def line_2026(db):
-    """The year's national line, as a national administrator would enter it (policy data, not a constant)."""
-    return services.poverty_line_set(user=None, year=2026, amount=Decimal("4000"), source="测试用")
-
-
-@pytest.fixture
-def applicant(register, line_2026):
-    """A household of 村 A whose card is entered but which is not yet in the registry (未识别)."""
-
-    def _applicant(region=VILLAGE_A, **fields):
-        return register(
-            region=region,
-            status=fields.pop("status", "unidentified"),
-            members=[
-                member(name=fields.pop("head", "王老实")),
-                member("spouse", name="李桂花", id_number=new_id(male=False)),
-            ],
-            years=[year(year=2026, wage="1000", business="0", business_expense="0", transfer_dibao="0")],
-            **fields,
-        )
-
-    return _applicant
 
 
 @pytest.fixture

@@ -207,6 +207,7 @@ class Publicity(models.Model):
 
     objects = ScopedManager()
     scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
 
     class Meta:
         verbose_name = _("公示公告")

@@ -1,15 +1,23 @@
-"""Reads of identification policy data."""
+"""Reads of identification: policy data, the rules' verdict on a household, lists and queues (all scoped)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Count, Min, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.models import Region
 from jingzhun.regions.rules import PREFIX_LENGTH, pad
+from jingzhun.registry.choices import HouseholdStatus
 
 from . import rules
-from .models import PovertyLine, ProcedurePolicy
+from .choices import PUBLICITY_STAGES, TERMINAL_STAGES, Stage
+from .models import Application, PovertyLine, ProcedurePolicy
 
 
 def poverty_line(*, year: int, region_code: str) -> PovertyLine | None:
@@ -44,4 +52,99 @@ def household_verdict(application, *, on=None) -> rules.Verdict | None:
         members=list(household.members.filter(is_active=True)),
         year=year,
         on=on,
+    )
+
+
+def application_list(*, user, stage: str = "", q: str = "", region=None):
+    """Applications ``user`` may see, newest stage first within region order (keyset-paginated by views)."""
+    qs = Application.objects.for_user(user).select_related("household", "region")
+    if region is not None:
+        qs = qs.in_region(region)
+    if stage:
+        qs = qs.filter(stage=stage)
+    if q:
+        qs = qs.filter(household__head_name__contains=q)
+    return qs
+
+
+def stage_counts(*, user) -> dict[str, int]:
+    rows = Application.objects.for_user(user).values("stage").annotate(n=Count("id")).order_by()
+    return {row["stage"]: row["n"] for row in rows}
+
+
+def list_candidates(*, user, village, round: str):
+    """Applications of ``village`` waiting to be put on a list of ``round``."""
+    return (
+        Application.objects.for_user(user, "change")
+        .filter(region=village, stage=rules.ROUNDS[round].source)
+        .select_related("household")
+        .order_by("id")
+    )
+
+
+def round_for(user) -> str | None:
+    """The list a user opens: the village the first 公示, the township the second, the county the 公告."""
+    level = user.region.level if user.region_id else 0
+    return next((r for r, rule in rules.ROUNDS.items() if rule.level == level), None)
+
+
+@dataclass(frozen=True)
+class Overdue:
+    township: str
+    name: str
+    count: int
+    oldest_days: int
+
+
+def overdue_applications(*, user, today=None):
+    """Applications past their step deadline (each stage is due ``step_days`` after it began, a 公示 stage
+    ``publicity_days`` later still), per the policy of their province and year. One set-based query per policy
+    in force, so the cost is an index range scan on (stage, region) whatever the size of the registry."""
+    today = today or timezone.localdate()
+    open_stages = [s for s in Stage.values if s not in TERMINAL_STAGES]
+    base = Application.objects.for_user(user).filter(stage__in=open_stages)
+    condition = Q()
+    for year, province in base.values_list("year", Substr("region_id", 1, 2)).distinct().order_by():
+        policy = procedure_policy(year=year, region_code=province.ljust(12, "0"))
+        plain = today - dt.timedelta(days=policy.step_days)
+        listed = plain - dt.timedelta(days=policy.publicity_days)
+        scope = Q(year=year, region_id__startswith=province)
+        condition |= scope & (
+            Q(stage__in=PUBLICITY_STAGES, stage_since__lt=listed)
+            | (~Q(stage__in=PUBLICITY_STAGES) & Q(stage_since__lt=plain))
+        )
+    if not condition:
+        return base.none()
+    return base.filter(condition).select_related("household", "region").order_by("stage_since", "id")
+
+
+def overdue_by_township(*, user, today=None) -> list[Overdue]:
+    today = today or timezone.localdate()
+    rows = (
+        overdue_applications(user=user, today=today)
+        .annotate(township=Substr("region_id", 1, 9))
+        .values("township")
+        .annotate(n=Count("id"), oldest=Min("stage_since"))
+        .order_by("township")
+    )
+    names = Region.objects.in_bulk([r["township"] + "000" for r in rows])
+    return [
+        Overdue(
+            r["township"] + "000",
+            getattr(names.get(r["township"] + "000"), "name", ""),
+            r["n"],
+            (today - r["oldest"]).days,
+        )
+        for r in rows
+    ]
+
+
+def household_can_apply(household, user) -> bool:
+    """For the household card: offer 「发起识别申请」 to a village operator on an unidentified household."""
+    return (
+        household.status == HouseholdStatus.UNIDENTIFIED
+        and user.can("change")
+        and user.region_id is not None
+        and user.region.level == RegionLevel.VILLAGE
+        and not household.applications.exclude(stage__in=[Stage.ANNOUNCED, Stage.REJECTED]).exists()
     )

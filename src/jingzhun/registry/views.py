@@ -15,6 +15,7 @@ from jingzhun.core import audit
 from jingzhun.core.masking import mask_id_number, mask_phone
 from jingzhun.core.models import AuditLog
 from jingzhun.core.pagination import keyset_page
+from jingzhun.identification.selectors import household_can_apply
 
 from . import rules, selectors, services
 from .choices import Cause
@@ -93,6 +94,8 @@ def household_detail(request, pk: int):
             "can_change": request.user.can("change"),
             "can_reveal": request.user.can("reveal") and not request.user.sees_personal_data,
             "cancel_form": CancelForm(),
+            "can_apply": household_can_apply(household, request.user),
+            "applications": household.applications.order_by("-id")[:5],
         },
     )
 

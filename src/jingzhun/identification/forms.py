@@ -1,0 +1,100 @@
+"""Forms of the identification pages. They only shape input; the services decide and explain."""
+
+from django import forms
+from django.core.validators import FileExtensionValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Stage, UpheldAction
+
+ATTACHMENT_MAX_BYTES = 10 * 2**20
+DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})  # what <input type=date> reads
+PASSED_CHOICES = [("1", _("通过")), ("0", _("不予通过"))]
+
+
+def attachment_field(label):
+    return forms.FileField(
+        label=label, required=False, help_text=_("PDF 或照片，不超过 10 MB"),
+        validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png"], _("附件只能是 PDF、JPG 或 PNG 文件。"))],
+    )  # fmt: skip
+
+
+class AttachmentMixin:
+    attachment_fields: tuple[str, ...] = ()
+
+    def clean(self):
+        data = super().clean()
+        for name in self.attachment_fields:
+            f = data.get(name)
+            if f is not None and f.size > ATTACHMENT_MAX_BYTES:
+                self.add_error(name, _("附件不能超过 10 MB。"))
+        return data
+
+
+class ApplyForm(forms.Form):
+    year = forms.IntegerField(label=_("识别年度"), min_value=2000, max_value=2100)
+    reason = forms.CharField(
+        label=_("申请理由"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year
+
+
+class VerifyForm(AttachmentMixin, forms.Form):
+    attachment_fields = ("attachment",)
+    on = forms.DateField(label=_("核实日期"), widget=DATE_WIDGET)
+    findings = forms.CharField(label=_("核实情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    passed = forms.TypedChoiceField(label=_("核实结论"), choices=PASSED_CHOICES, coerce=lambda v: v == "1")
+    attachment = attachment_field(_("入户核实表（附件）"))
+
+
+class DeliberateForm(AttachmentMixin, forms.Form):
+    attachment_fields = ("minutes",)
+    meeting_on = forms.DateField(label=_("评议会日期"), widget=DATE_WIDGET)
+    attendance = forms.IntegerField(label=_("到会代表人数"), min_value=1, max_value=1000)
+    votes_for = forms.IntegerField(label=_("赞成票"), min_value=0, max_value=1000)
+    votes_against = forms.IntegerField(label=_("反对票"), min_value=0, max_value=1000)
+    note = forms.CharField(label=_("备注"), required=False, max_length=1000)
+    minutes = attachment_field(_("会议记录（附件）"))
+
+
+class DecisionForm(forms.Form):
+    passed = forms.TypedChoiceField(label=_("审核意见"), choices=PASSED_CHOICES, coerce=lambda v: v == "1")
+    note = forms.CharField(
+        label=_("意见说明"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("不予通过时必须填写理由"),
+    )  # fmt: skip
+
+
+class ApplicationFilterForm(forms.Form):
+    stage = forms.ChoiceField(label=_("办理环节"), required=False, choices=[("", _("全部")), *Stage.choices])
+    q = forms.CharField(label=_("户主姓名"), required=False, max_length=50)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class StaffObjectionForm(forms.Form):
+    entry = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(label=_("反映人"), required=False, max_length=50)
+    contact = forms.CharField(label=_("联系方式"), required=False, max_length=50)
+    text = forms.CharField(label=_("异议内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ResolveForm(forms.Form):
+    upheld = forms.TypedChoiceField(
+        label=_("处理结论"),
+        choices=[("0", _("异议不成立，继续办理")), ("1", _("异议成立"))],
+        coerce=lambda v: v == "1",
+    )
+    action = forms.ChoiceField(label=_("异议成立时"), choices=UpheldAction.choices, required=False)
+    reason = forms.CharField(label=_("处理意见"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PolicyForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    publicity_days = forms.IntegerField(label=_("公示天数"), min_value=1, max_value=60)
+    step_days = forms.IntegerField(label=_("每步办理时限（天）"), min_value=1, max_value=180)

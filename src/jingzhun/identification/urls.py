@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "identification"
+urlpatterns = [
+    path("", views.application_list, name="list"),
+    path("apply/<int:household_pk>/", views.application_create, name="apply"),
+    path("<int:pk>/", views.application_detail, name="detail"),
+    path("<int:pk>/<str:kind>/", views.application_step, name="step"),
+    path("steps/<int:pk>/attachment/", views.step_attachment, name="attachment"),
+    path("publicity/", views.publicity_list, name="publicity_list"),
+    path("publicity/new/", views.publicity_new, name="publicity_new"),
+    path("publicity/<int:pk>/", views.publicity_detail, name="publicity_detail"),
+    path("publicity/<int:pk>/close/", views.publicity_close, name="publicity_close"),
+    path("publicity/<int:pk>/withdraw/<int:entry_pk>/", views.publicity_withdraw, name="publicity_withdraw"),
+    path("publicity/<int:pk>/objection/", views.objection_create, name="objection_create"),
+    path("objections/", views.objection_list, name="objections"),
+    path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("policy/", views.policy, name="policy"),
+]

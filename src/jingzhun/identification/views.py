@@ -1,0 +1,449 @@
+"""Staff pages of identification: applications and their steps, the 公示/公告 lists, the objection queue,
+overdue steps and the procedure parameters. Every write goes through ``services``; refusals come back as
+messages, and nothing is changed."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jingzhun.core.masking import mask_phone
+from jingzhun.core.pagination import keyset_page
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.models import Region
+from jingzhun.registry.models import Household
+
+from . import rules, selectors, services
+from .choices import ObjectionStatus, Round, Stage, StepKind
+from .forms import (
+    ApplicationFilterForm,
+    ApplyForm,
+    DecisionForm,
+    DeliberateForm,
+    PolicyForm,
+    ReasonForm,
+    ResolveForm,
+    StaffObjectionForm,
+    VerifyForm,
+)
+from .models import Application, Objection, Publicity, PublicityEntry, Step
+
+
+class Refused(Exception):
+    """A service refused the write; its messages have been shown."""
+
+
+def _attempt(request, write: Callable[[], object], done: str, form=None):
+    """Run a service write and return what it returns; on refusal show its message (on the form's fields where
+    it names them) and raise ``Refused``."""
+    try:
+        result = write()
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("您没有办理该事项的权限。"))
+        raise Refused from exc
+    except ValidationError as exc:
+        if form is not None and hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        for message in exc.messages:
+            messages.error(request, message)
+        raise Refused from exc
+    messages.success(request, done)
+    return result
+
+
+def _act(request, write: Callable[[], object], done: str) -> None:
+    """A write whose page is shown again either way."""
+    with contextlib.suppress(Refused):
+        _attempt(request, write, done)
+
+
+def _user_level(user) -> int:
+    return user.region.level if user.region_id else 0
+
+
+@login_required
+def application_list(request):
+    form = ApplicationFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    qs = selectors.application_list(user=request.user, stage=data.get("stage", ""), q=data.get("q", ""))
+    try:
+        page = keyset_page(qs, after=request.GET.get("after"), before=request.GET.get("before"))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        page = keyset_page(qs)
+    params = request.GET.copy()
+    for key in ("after", "before"):
+        params.pop(key, None)
+    counts = selectors.stage_counts(user=request.user)
+    return render(
+        request,
+        "identification/application_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": params.urlencode(),
+            "counts": [(s, label, counts.get(s, 0)) for s, label in Stage.choices],
+            "round": selectors.round_for(request.user),
+        },
+    )
+
+
+@login_required
+def application_create(request, household_pk: int):
+    household = get_object_or_404(Household.objects.for_user(request.user, "change"), pk=household_pk)
+    form = ApplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        with contextlib.suppress(Refused):
+            created = _attempt(
+                request,
+                lambda: services.application_create(
+                    user=request.user, household=household, year=d["year"], reason=d["reason"]
+                ),
+                _("已登记识别申请。"),
+                form,
+            )
+            return redirect("identification:detail", pk=created.pk)
+    return render(request, "identification/apply.html", {"household": household, "form": form})
+
+
+STEP_FORMS = {
+    StepKind.VERIFY: VerifyForm,
+    StepKind.DELIBERATE: DeliberateForm,
+    StepKind.TOWNSHIP_REVIEW: DecisionForm,
+    StepKind.COUNTY_APPROVAL: DecisionForm,
+}
+
+
+def _next_step(application: Application, user) -> str | None:
+    """The single-household step this user could take now (None when it is not theirs to act)."""
+    kind = next((k for k, move in rules.DECISIONS.items() if move.source == application.stage), None)
+    if kind and user.can("change") and _user_level(user) == rules.DECISIONS[kind].level:
+        return kind
+    return None
+
+
+@login_required
+def application_detail(request, pk: int):
+    application = get_object_or_404(
+        Application.objects.for_user(request.user).select_related("household", "region"), pk=pk
+    )
+    household = application.household
+    kind = _next_step(application, request.user)
+    today = timezone.localdate()
+    initial = {"on": today, "meeting_on": today}
+    return render(
+        request,
+        "identification/application_detail.html",
+        {
+            "application": application,
+            "household": household,
+            "phone": household.phone if request.user.sees_personal_data else mask_phone(household.phone),
+            "members": household.members.filter(is_active=True).order_by("id"),
+            "verdict": selectors.household_verdict(application),
+            "steps": application.steps.select_related("actor").order_by("at", "id"),
+            "entries": application.entries.select_related("publicity").order_by("id"),
+            "kind": kind,
+            "kind_label": StepKind(kind).label if kind else "",
+            "form": STEP_FORMS[kind](initial=initial) if kind else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def application_step(request, pk: int, kind: str):
+    application = get_object_or_404(Application.objects.for_user(request.user), pk=pk)
+    if kind not in STEP_FORMS:
+        raise Http404
+    form = STEP_FORMS[kind](request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return redirect("identification:detail", pk=pk)
+    d = form.cleaned_data
+    user = request.user
+    writes = {
+        StepKind.VERIFY: lambda: services.application_verify(
+            user=user, application=application, passed=d["passed"], findings=d["findings"], on=d["on"],
+            attachment=d.get("attachment"),
+        ),
+        StepKind.DELIBERATE: lambda: services.application_deliberate(
+            user=user, application=application, meeting_on=d["meeting_on"], attendance=d["attendance"],
+            votes_for=d["votes_for"], votes_against=d["votes_against"], minutes=d.get("minutes"), note=d["note"],
+        ),
+        StepKind.TOWNSHIP_REVIEW: lambda: services.application_review(
+            user=user, application=application, passed=d["passed"], note=d["note"]
+        ),
+        StepKind.COUNTY_APPROVAL: lambda: services.application_approve(
+            user=user, application=application, passed=d["passed"], note=d["note"]
+        ),
+    }  # fmt: skip
+    _act(request, writes[kind], _("「%(k)s」已办理。") % {"k": StepKind(kind).label})
+    return redirect("identification:detail", pk=pk)
+
+
+@login_required
+def step_attachment(request, pk: int):
+    step = get_object_or_404(
+        Step.objects.filter(application__in=Application.objects.for_user(request.user)), pk=pk
+    )
+    if not step.attachment:
+        raise Http404
+    return FileResponse(
+        step.attachment.open("rb"), as_attachment=True, filename=step.attachment.name.rsplit("/", 1)[-1]
+    )
+
+
+# --- lists ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+def publicity_list(request):
+    lists = Publicity.objects.for_user(request.user).select_related("region")
+    try:
+        page = keyset_page(lists, after=request.GET.get("after"))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        page = keyset_page(lists)
+    return render(
+        request,
+        "identification/publicity_list.html",
+        {"page": page, "round": selectors.round_for(request.user), "today": timezone.localdate()},
+    )
+
+
+@login_required
+def publicity_new(request):
+    round = selectors.round_for(request.user)
+    if round is None or not request.user.can("change"):
+        messages.error(
+            request, _("公示由村级发起第一次公示、乡镇发起第二次公示、县级发布公告；您的账号不能发起。")
+        )
+        return redirect("identification:publicity_list")
+    villages = Region.objects.for_user(request.user).filter(level=RegionLevel.VILLAGE)
+    if _user_level(request.user) == RegionLevel.VILLAGE:
+        village = request.user.region
+    else:
+        code = request.POST.get("village") or request.GET.get("village") or ""
+        village = villages.filter(code=code).first() if code else None
+    candidates = (
+        list(selectors.list_candidates(user=request.user, village=village, round=round)) if village else []
+    )
+    if request.method == "POST" and village is not None:
+        chosen = [a for a in candidates if str(a.pk) in request.POST.getlist("applications")]
+        with contextlib.suppress(Refused):
+            created = _attempt(
+                request,
+                lambda: services.publicity_open(
+                    user=request.user, region=village, round=round, applications=chosen
+                ),
+                _("已发布%(r)s。") % {"r": Round(round).label},
+            )
+            return redirect("identification:publicity_detail", pk=created.pk)
+    waiting = (
+        Application.objects.for_user(request.user, "change")
+        .filter(stage=rules.ROUNDS[round].source)
+        .values_list("region_id", flat=True)
+        .distinct()
+    )
+    return render(
+        request,
+        "identification/publicity_new.html",
+        {
+            "round": Round(round),
+            "village": village,
+            "candidates": candidates,
+            "villages": Region.objects.filter(code__in=list(waiting[:500])).order_by("code"),
+        },
+    )
+
+
+@login_required
+def publicity_detail(request, pk: int):
+    publicity = get_object_or_404(Publicity.objects.for_user(request.user).select_related("region"), pk=pk)
+    today = timezone.localdate()
+    rule = rules.ROUNDS[publicity.round]
+    entries = list(publicity.entries.select_related("application").order_by("id"))
+    open_objections = set(
+        Objection.objects.filter(entry__publicity=publicity, status=ObjectionStatus.OPEN).values_list(
+            "entry_id", flat=True
+        )
+    )
+    for e in entries:
+        e.held = e.id in open_objections
+    acts = request.user.can("change") and _user_level(request.user) == rule.level
+    return render(
+        request,
+        "identification/publicity_detail.html",
+        {
+            "publicity": publicity,
+            "entries": entries,
+            "objections": Objection.objects.filter(entry__publicity=publicity)
+            .select_related("entry")
+            .order_by("-created_at"),
+            "acts": acts,
+            "can_close": acts and publicity.is_open and rules.period_over(publicity.last_day, today),
+            "accepts": publicity.accepts_objections(today) and request.user.can("change"),
+            "objection_form": StaffObjectionForm(),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def publicity_close(request, pk: int):
+    publicity = get_object_or_404(Publicity.objects.for_user(request.user), pk=pk)
+    _act(
+        request,
+        lambda: services.publicity_close(user=request.user, publicity=publicity),
+        _("公示已结束，名单进入下一环节。"),
+    )
+    return redirect("identification:publicity_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def publicity_withdraw(request, pk: int, entry_pk: int):
+    publicity = get_object_or_404(Publicity.objects.for_user(request.user), pk=pk)
+    entry = get_object_or_404(PublicityEntry, pk=entry_pk, publicity=publicity)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    _act(
+        request,
+        lambda: services.publicity_withdraw(user=request.user, entry=entry, reason=reason),
+        _("已撤出公示。"),
+    )
+    return redirect("identification:publicity_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def objection_create(request, pk: int):
+    publicity = get_object_or_404(Publicity.objects.for_user(request.user), pk=pk)
+    form = StaffObjectionForm(request.POST)
+    if form.is_valid():
+        entry = get_object_or_404(PublicityEntry, pk=form.cleaned_data["entry"], publicity=publicity)
+        d = form.cleaned_data
+        _act(
+            request,
+            lambda: services.objection_file(
+                user=request.user, entry=entry, text=d["text"], name=d["name"], contact=d["contact"]
+            ),
+            _("异议已登记，转乡镇处理。"),
+        )
+    else:
+        messages.error(request, _("请填写异议内容。"))
+    return redirect("identification:publicity_detail", pk=pk)
+
+
+# --- objections, overdue, policy -----------------------------------------------------------------------------
+
+
+@login_required
+def objection_list(request):
+    status = request.GET.get("status", ObjectionStatus.OPEN)
+    qs = Objection.objects.for_user(request.user).select_related("entry__publicity", "region", "entry")
+    if status in ObjectionStatus.values:
+        qs = qs.filter(status=status)
+    objections = list(qs.order_by("created_at", "id")[:200])
+    return render(
+        request,
+        "identification/objection_list.html",
+        {
+            "objections": objections,
+            "status": status,
+            "statuses": ObjectionStatus.choices,
+            "form": ResolveForm(),
+            "resolves": request.user.can("change") and _user_level(request.user) == rules.OBJECTION_LEVEL,
+        },
+    )
+
+
+@login_required
+@require_POST
+def objection_resolve(request, pk: int):
+    objection = get_object_or_404(Objection.objects.for_user(request.user), pk=pk)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择处理结论并填写处理意见。"))
+        return redirect("identification:objections")
+    d = form.cleaned_data
+    _act(
+        request,
+        lambda: services.objection_resolve(
+            user=request.user,
+            objection=objection,
+            upheld=d["upheld"],
+            reason=d["reason"],
+            action=d["action"] or "reverify",
+        ),
+        _("异议 %(r)s 已处理。") % {"r": objection.reference},
+    )
+    return redirect("identification:objections")
+
+
+@login_required
+def overdue(request):
+    today = timezone.localdate()
+    return render(
+        request,
+        "identification/overdue.html",
+        {
+            "townships": selectors.overdue_by_township(user=request.user, today=today),
+            "applications": selectors.overdue_applications(user=request.user, today=today)[:200],
+            "today": today,
+        },
+    )
+
+
+@login_required
+def policy(request):
+    """公示天数 and step time limits: national admins set the national values, provincial admins their own."""
+    user = request.user
+    is_admin = user.role == "admin" and _user_level(user) in (0, RegionLevel.PROVINCE)
+    province = user.region_id if user.region_id else None
+    current = selectors.procedure_policy(
+        year=timezone.localdate().year, region_code=province or "000000000000"
+    )
+    form = PolicyForm(
+        request.POST or None,
+        initial={
+            "year": current.year,
+            "publicity_days": current.publicity_days,
+            "step_days": current.step_days,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        with contextlib.suppress(Refused):
+            _attempt(
+                request,
+                lambda: services.procedure_policy_set(
+                    user=user,
+                    year=d["year"],
+                    province=province,
+                    publicity_days=d["publicity_days"],
+                    step_days=d["step_days"],
+                ),
+                _("识别程序参数已保存。"),
+                form,
+            )
+            return redirect("identification:policy")
+    return render(
+        request,
+        "identification/policy.html",
+        {"form": form, "is_admin": is_admin, "current": current, "scope": user.display_scope},
+    )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("r/<str:code>/", views.region, name="region"),
+    path("p/<int:pk>/", views.publicity, name="publicity"),
+    path("objection/", views.lookup, name="lookup"),
+    path("objection/<str:ref>/", views.objection_status, name="objection"),
+]

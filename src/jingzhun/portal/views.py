@@ -1,0 +1,131 @@
+"""The public pages (no login): per village the current and past 公示/公告 lists, an objection form and the
+status of an objection by its reference number. Only what the policy allows is shown: household head's name,
+village, household size, attribute and main cause — never ID numbers, phones, bank accounts, health details or
+the names of other members. Plain HTML: readable on a phone without JavaScript."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from jingzhun.core.context import acting_as
+from jingzhun.core.middleware import client_ip
+from jingzhun.identification import services
+from jingzhun.identification.models import Objection, Publicity
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.models import Region
+
+from . import guard
+from .forms import LookupForm, PublicObjectionForm
+
+PAGE = 30
+
+
+def home(request):
+    return render(
+        request,
+        "portal/region.html",
+        {"region": None, "children": Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code")},
+    )
+
+
+def region(request, code: str):
+    region = get_object_or_404(Region, code=code)
+    q = (request.GET.get("q") or "").strip()[:20]
+    context = {"region": region, "ancestors": region.ancestors(), "q": q}
+    if region.level == RegionLevel.VILLAGE:
+        lists = Publicity.objects.filter(region=region).order_by("-starts_on", "-id")
+        context["lists"] = lists[:PAGE]
+        context["today"] = timezone.localdate()
+    elif q:
+        lo, hi = region.subtree_range()
+        context["children"] = Region.objects.filter(
+            code__range=(lo, hi), level=RegionLevel.VILLAGE, name__contains=q
+        ).order_by("code")[:50]
+    else:
+        context["children"] = region.children.order_by("code")
+    return render(request, "portal/region.html", context)
+
+
+def _objection_form(entries, data=None):
+    form = PublicObjectionForm(data, entries=entries)
+    question, token = guard.new_challenge()
+    form.question = question
+    if data is None:
+        form.initial["token"] = token
+    else:
+        form.data = form.data.copy()
+        form.data["token"] = token  # a fresh question if the page is shown again
+        form.data["answer"] = ""
+    return form
+
+
+@never_cache
+def publicity(request, pk: int):
+    publicity = get_object_or_404(Publicity.objects.select_related("region"), pk=pk)
+    entries = list(publicity.entries.filter(withdrawn=False).order_by("id"))
+    accepts = publicity.accepts_objections(timezone.localdate())
+    form = _objection_form(entries) if accepts else None
+    if request.method == "POST":
+        if not accepts:
+            raise Http404
+        posted = PublicObjectionForm(request.POST, entries=entries)
+        ip = client_ip(request)
+        if guard.over_limit(ip):
+            form = _objection_form(entries, request.POST)
+            form.add_error(None, _("提交过于频繁，请一小时后再试。"))
+        elif not posted.is_valid():
+            form = _objection_form(entries, request.POST)
+            form._errors = posted.errors
+        elif not guard.challenge_passed(posted.cleaned_data["token"], posted.cleaned_data["answer"]):
+            form = _objection_form(entries, request.POST)
+            form.is_valid()
+            form.add_error("answer", _("验证题答案不正确或已过期，请重新计算。"))
+        else:
+            d = posted.cleaned_data
+            entry = next(e for e in entries if e.pk == d["entry"])
+            try:
+                with acting_as(None, source="portal", ip=ip):
+                    objection = services.objection_file(
+                        user=None, entry=entry, text=d["text"], name=d["name"], contact=d["contact"], ip=ip
+                    )
+            except ValidationError as exc:
+                form = _objection_form(entries, request.POST)
+                form.add_error(None, exc.messages)
+            else:
+                return redirect("portal:objection", ref=objection.reference)
+    return render(
+        request,
+        "portal/publicity.html",
+        {
+            "publicity": publicity,
+            "ancestors": publicity.region.ancestors(),
+            "entries": entries,
+            "form": form,
+            "accepts": accepts,
+        },
+    )
+
+
+def lookup(request):
+    form = LookupForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return redirect("portal:objection", ref=form.cleaned_data["ref"].strip().upper())
+    return render(request, "portal/lookup.html", {"form": form})
+
+
+def objection_status(request, ref: str):
+    """Status only: the reference is the key, so the page shows nothing that the submitter did not know."""
+    objection = (
+        Objection.objects.filter(reference=ref.upper()[:20]).select_related("entry__publicity").first()
+    )
+    return render(
+        request,
+        "portal/objection.html",
+        {"objection": objection, "ref": ref, "form": LookupForm(initial={"ref": ref})},
+        status=200 if objection else 404,
+    )

@@ -1,0 +1,146 @@
+"""The identification pages and the public portal, through the real URL map and templates."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+
+from jingzhun.identification import services
+from jingzhun.identification.choices import Round, Stage
+from jingzhun.identification.models import Application, Objection
+from jingzhun.regions.models import Region
+from tests.conftest import TOWN_B, VILLAGE_A, make_user
+
+from .conftest import period_passes
+
+
+@pytest.fixture
+def on_second_list(application, users):
+    """An application on a running second 公示 (the one where the public can object)."""
+    village = Region.objects.get(code=VILLAGE_A)
+    services.application_verify(
+        user=users["village_a"], application=application, passed=True, findings="属实"
+    )
+    services.application_deliberate(
+        user=users["village_a"], application=application, meeting_on=application.stage_since, attendance=9,
+        votes_for=8, votes_against=1,
+    )  # fmt: skip
+    first = services.publicity_open(
+        user=users["village_a"], region=village, round=Round.FIRST, applications=[application]
+    )
+    period_passes(first)
+    services.publicity_close(user=users["village_a"], publicity=first)
+    services.application_review(user=users["town_a"], application=application, passed=True)
+    return services.publicity_open(
+        user=users["town_a"], region=village, round=Round.SECOND, applications=[application]
+    )
+
+
+def test_village_operator_verifies_from_the_application_page(client, application, users):
+    client.force_login(users["village_a"])
+    page = client.get(f"/identification/{application.pk}/").content.decode()
+    assert "入户核实" in page and "低于扶贫标准" in page  # the rules' reasons are shown at verification
+    response = client.post(
+        f"/identification/{application.pk}/verify/",
+        {"on": "2026-11-20", "findings": "经入户核实，收入属实", "passed": "1"},
+        follow=True,
+    )
+    assert "「入户核实」已办理" in response.content.decode()
+    assert Application.objects.get(pk=application.pk).stage == Stage.VERIFIED
+
+
+def test_wrong_level_on_the_page_is_refused_with_a_message(client, application, users):
+    client.force_login(users["county"])
+    page = client.get(f"/identification/{application.pk}/").content.decode()
+    assert 'id="step-form"' not in page  # not offered
+    response = client.post(
+        f"/identification/{application.pk}/verify/",
+        {"on": "2026-11-20", "findings": "x", "passed": "1"},
+        follow=True,
+    )
+    assert "须由村级用户办理" in response.content.decode()
+    assert Application.objects.get(pk=application.pk).stage == Stage.APPLIED
+
+
+def test_pages_answer_404_outside_scope(client, application, users, on_second_list):
+    client.force_login(users["town_b"])
+    for url in (
+        f"/identification/{application.pk}/",
+        f"/identification/publicity/{on_second_list.pk}/",
+    ):
+        assert client.get(url).status_code == 404
+    response = client.post(f"/identification/publicity/{on_second_list.pk}/close/")
+    assert response.status_code == 404
+    assert "522634100201" not in client.get("/identification/").content.decode()
+
+
+def _challenge_answer(page: str) -> str:
+    a, b = re.search(r"(\d) \+ (\d) = \?", page).groups()
+    return str(int(a) + int(b))
+
+
+def test_public_objection_with_challenge_reference_and_status(client, on_second_list, users):
+    page = client.get(f"/public/p/{on_second_list.pk}/").content.decode()
+    assert "王老实" in page and "李桂花" not in page  # the head's name only, never other members
+    assert not re.search(r"\d{17}[\dX]", page)  # no ID numbers
+    entry = on_second_list.entries.get()
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    wrong = client.post(
+        f"/public/p/{on_second_list.pk}/",
+        {"entry": entry.pk, "text": "该户有商品房两套", "answer": "99", "token": token},
+    )
+    assert "验证题答案不正确" in wrong.content.decode() and not Objection.objects.exists()
+    ok = client.post(
+        f"/public/p/{on_second_list.pk}/",
+        {"entry": entry.pk, "text": "该户有商品房两套", "answer": _challenge_answer(page), "token": token},
+        follow=True,
+    )
+    objection = Objection.objects.get()
+    assert objection.reference in ok.content.decode() and "乡镇正在核实" in ok.content.decode()
+    replay = client.post(
+        f"/public/p/{on_second_list.pk}/",
+        {"entry": entry.pk, "text": "该户有商品房两套", "answer": _challenge_answer(page), "token": token},
+    )
+    assert "验证题答案不正确或已过期" in replay.content.decode() and Objection.objects.count() == 1
+    # it lands in the township's queue, not in the other township's
+    client.force_login(users["town_a"])
+    assert objection.reference in client.get("/identification/objections/").content.decode()
+    client.force_login(users["town_b"])
+    assert objection.reference not in client.get("/identification/objections/").content.decode()
+
+
+def test_public_objections_are_rate_limited_per_address(client, on_second_list, settings):
+    settings.PORTAL_OBJECTION_LIMIT = 2
+    cache.clear()
+    entry = on_second_list.entries.get()
+    for n in range(3):
+        page = client.get(f"/public/p/{on_second_list.pk}/").content.decode()
+        token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+        response = client.post(
+            f"/public/p/{on_second_list.pk}/",
+            {
+                "entry": entry.pk,
+                "text": f"第 {n} 条异议内容",
+                "answer": _challenge_answer(page),
+                "token": token,
+            },
+        )
+    assert "提交过于频繁" in response.content.decode()
+    assert Objection.objects.count() == 2
+
+
+def test_portal_browses_to_the_village_and_looks_up_unknown_reference(client, on_second_list):
+    assert "贵州省" in client.get("/public/").content.decode()
+    page = client.get(f"/public/r/{TOWN_B[:6]}000000/?q=长乌").content.decode()
+    assert "长乌村" in page
+    village = client.get(f"/public/r/{VILLAGE_A}/").content.decode()
+    assert "第二次公示" in village and "公示中" in village
+    assert client.get("/public/objection/YY0000ABCDEFGH/").status_code == 404
+
+
+def test_viewer_sees_lists_but_cannot_open_one(client, users, application):
+    viewer = make_user("v_viewer", "viewer", Region.objects.get(code=VILLAGE_A))
+    client.force_login(viewer)
+    assert client.get("/identification/").status_code == 200
+    response = client.get("/identification/publicity/new/", follow=True)
+    assert "您的账号不能发起" in response.content.decode()
