@@ -39,6 +39,7 @@ demo-setup: migrate
 	$(RUN) jingzhun regions load --skip-if-loaded || { echo "全国区划加载失败，改用随附的雷山县区划摘录"; $(RUN) jingzhun regions load --extract; }
 	$(RUN) jingzhun demo-data --region $(DEMO_COUNTY) --households $(DEMO_HOUSEHOLDS) --seed 2026 --skip-if-present
 	$(RUN) jingzhun demo-accounts
+	$(RUN) jingzhun demo-identification
 
 demo: demo-setup serve
 

@@ -5,15 +5,34 @@ import pytest
 from rest_framework.test import APIClient
 
 from jingzhun.core.models import AuditLog
+from jingzhun.identification import services
+from jingzhun.identification.choices import Round
+from jingzhun.identification.models import Application, Objection, Publicity
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household, HouseholdYear, Member
 from tests.conftest import TOWN_B, VILLAGE_A, VILLAGE_B
 
-SCOPED_MODELS = [Household, Member, HouseholdYear, AuditLog, Region]
+SCOPED_MODELS = [Household, Member, HouseholdYear, AuditLog, Region, Application, Publicity, Objection]
+
+
+def _on_a_list_with_an_objection(applicant, village):
+    """An application of ``village`` on its first 公示, with an objection (the system acting: no user)."""
+    app = services.application_create(user=None, household=applicant(region=village), year=2026)
+    services.application_verify(user=None, application=app, passed=True, findings="属实")
+    services.application_deliberate(
+        user=None, application=app, meeting_on=app.stage_since, attendance=5, votes_for=5, votes_against=0
+    )
+    publicity = services.publicity_open(
+        user=None, region=Region.objects.get(code=village), round=Round.FIRST, applications=[app]
+    )
+    services.objection_file(user=None, entry=publicity.entries.get(), text="对该户有异议，请核实")
+    return app, publicity
 
 
 @pytest.fixture
-def two_households(register):
+def two_households(register, applicant):
+    for village in (VILLAGE_A, VILLAGE_B):
+        _on_a_list_with_an_objection(applicant, village)
     return register(region=VILLAGE_A), register(region=VILLAGE_B)
 
 
@@ -101,11 +120,12 @@ def test_api_answers_404_outside_scope(users, two_households, method, url, body)
 
 
 def test_api_list_and_filters_cannot_widen_scope(users, two_households):
-    mine, _other = two_households
+    mine, other = two_households
     client = APIClient()
     client.force_authenticate(users["town_a"])
     numbers = [r["number"] for r in client.get("/api/v1/households/").json()["results"]]
-    assert numbers == [mine.number]
+    assert mine.number in numbers and other.number not in numbers
+    assert all(n.startswith(VILLAGE_A) for n in numbers)
     assert client.get(f"/api/v1/households/?region={TOWN_B}").status_code == 400
     assert client.get("/api/v1/households/?region=520000000000").status_code == 400
     codes = {r["code"] for r in client.get("/api/v1/regions/?page_size=500").json()["results"]}
@@ -117,9 +137,10 @@ def test_creating_in_another_township_is_refused(users, two_households):
 
     client = APIClient()
     client.force_authenticate(users["town_a"])
+    before = Household.objects.filter(region_id=VILLAGE_B).count()
     response = client.post("/api/v1/households/", api_payload(region=VILLAGE_B), format="json")
     assert response.status_code == 400 and "region" in response.json()["error"]["fields"]
-    assert Household.objects.filter(region_id=VILLAGE_B).count() == 1
+    assert Household.objects.filter(region_id=VILLAGE_B).count() == before
 
 
 def test_export_of_another_township_is_404(client, users, two_households):

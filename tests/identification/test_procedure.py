@@ -240,3 +240,22 @@ def test_one_open_application_per_household(applicant, users):
     registered = applicant(status="registered")
     with pytest.raises(ValidationError, match="只有「未识别」的农户可以申请"):
         services.application_create(user=users["village_a"], household=registered, year=2026)
+
+
+def test_overdue_steps_are_listed_per_township(client, applicant, users):
+    late = services.application_create(user=users["village_a"], household=applicant(head="迟办户"), year=2026)
+    services.application_create(user=users["village_a"], household=applicant(head="新申请"), year=2026)
+    Application.objects.filter(pk=late.pk).update(
+        stage_since=TODAY() - dt.timedelta(days=16)
+    )  # 15 days allowed
+    from jingzhun.identification import selectors
+
+    rows = selectors.overdue_by_township(user=users["county"])
+    assert [(r.township, r.count, r.oldest_days) for r in rows] == [("522634100000", 1, 16)]
+    assert selectors.overdue_by_township(user=users["town_b"]) == []
+    services.procedure_policy_set(
+        user=None, year=2026, province="520000000000", publicity_days=7, step_days=20
+    )
+    assert selectors.overdue_by_township(user=users["county"]) == []  # the province allows 20 days
+    client.force_login(users["town_a"])
+    assert "没有逾期事项" in client.get("/identification/overdue/").content.decode()

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
-from jingzhun.regions.rules import PREFIX_LENGTH, pad
+from jingzhun.regions.rules import PREFIX_LENGTH, pad, subtree_range
 from jingzhun.registry.choices import HouseholdStatus
 
 from . import rules
@@ -108,7 +108,7 @@ def overdue_applications(*, user, today=None):
         policy = procedure_policy(year=year, region_code=province.ljust(12, "0"))
         plain = today - dt.timedelta(days=policy.step_days)
         listed = plain - dt.timedelta(days=policy.publicity_days)
-        scope = Q(year=year, region_id__startswith=province)
+        scope = Q(year=year, region__code__range=subtree_range(province.ljust(12, "0")))
         condition |= scope & (
             Q(stage__in=PUBLICITY_STAGES, stage_since__lt=listed)
             | (~Q(stage__in=PUBLICITY_STAGES) & Q(stage_since__lt=plain))

@@ -20,3 +20,12 @@ def region_by_code(code: str) -> Region | None:
     if not code.isdigit() or len(code) > 12:
         return None
     return Region.objects.filter(code=rules.pad(code)).first()
+
+
+def demo_places(county: Region) -> tuple[Region | None, Region | None, Region | None]:
+    """The demo's township (the first 镇), a second township and the township's first 村委会."""
+    townships = list(Region.objects.filter(parent=county).order_by("code"))
+    town = next((t for t in townships if t.kind == "town"), townships[0] if townships else None)
+    other_town = next((t for t in townships if t != town and t.kind in ("town", "township")), None)
+    village = Region.objects.filter(parent=town, kind="village").order_by("code").first() if town else None
+    return town, other_town, village

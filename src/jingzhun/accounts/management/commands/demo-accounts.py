@@ -7,6 +7,7 @@ from jingzhun.accounts.choices import Role
 from jingzhun.accounts.services import user_create_or_reset
 from jingzhun.core.context import acting_as
 from jingzhun.regions.models import Region
+from jingzhun.regions.selectors import demo_places
 
 DEMO_PASSWORD = "Jingzhun-demo-2026"
 
@@ -26,14 +27,11 @@ class Command(BaseCommand):
         county_region = Region.objects.filter(code=county.ljust(12, "0"), level=3).first()
         if county_region is None:
             raise CommandError(f"县级区划 {county} 不存在。请先运行 jingzhun regions load。")
-        townships = list(Region.objects.filter(parent=county_region).order_by("code"))
-        town = next((t for t in townships if t.kind == "town"), townships[0] if townships else None)
-        other_town = next((t for t in townships if t != town and t.kind in ("town", "township")), None)
-        village = (
-            Region.objects.filter(parent=town, kind="village").order_by("code").first() if town else None
-        )
+        town, other_town, village = demo_places(county_region)
+        province = Region.objects.filter(code=county_region.code[:2].ljust(12, "0")).first()
         plan = [
             ("admin", Role.ADMIN, None, "全国管理员", True),
+            ("province", Role.ADMIN, province, f"{province.name if province else ''}管理员", False),
             ("county", Role.OPERATOR, county_region, f"{county_region.name}录入员", False),
             ("county_viewer", Role.VIEWER, county_region, f"{county_region.name}查看员", False),
             ("township", Role.OPERATOR, town, f"{town.name if town else ''}录入员", False),
