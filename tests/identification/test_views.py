@@ -144,3 +144,26 @@ def test_viewer_sees_lists_but_cannot_open_one(client, users, application):
     assert client.get("/identification/").status_code == 200
     response = client.get("/identification/publicity/new/", follow=True)
     assert "您的账号不能发起" in response.content.decode()
+
+
+def test_county_uploads_a_list_and_the_village_explains_the_flag(client, application, users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    head = application.household.members.get(relationship="head")
+    client.force_login(users["county"])
+    body = f"公民身份号码,房屋坐落\n{head.id_number},县城某小区 3 栋\n".encode()
+    response = client.post(
+        "/identification/crosscheck/",
+        {"kind": "property", "source": "县住建局", "file": SimpleUploadedFile("house.csv", body)},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "比对发现 1 条新疑点" in page and "县城某小区 3 栋" in page
+    client.force_login(users["town_a"])
+    assert client.post("/identification/crosscheck/", {}).status_code == 403  # only the county uploads
+    client.force_login(users["village_a"])
+    flag_page = client.get(f"/identification/{application.pk}/").content.decode()
+    assert "待说明" in flag_page
+    flag = application.flags.get()
+    client.post(f"/identification/crosscheck/{flag.pk}/explain/", {"explanation": "房屋为已分户子女所有"})
+    assert "已说明" in client.get(f"/identification/{application.pk}/").content.decode()

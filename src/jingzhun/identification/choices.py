@@ -62,3 +62,13 @@ class UpheldAction(models.TextChoices):
 
     REVERIFY = "reverify", _("退回重新入户核实")
     REJECT = "reject", _("不予纳入")
+
+
+class DeptListKind(models.TextChoices):
+    """四不列: the other departments' lists a county compares members' ID numbers with (部门数据比对)."""
+
+    VEHICLE = "vehicle", _("车辆登记（非生产性车辆）")
+    PROPERTY = "property", _("商品房登记")
+    PAYROLL = "payroll", _("财政供养人员")
+    BUSINESS = "business", _("工商注册（经营店铺、运输）")
+    CADRE = "cadre", _("村委会干部")

@@ -5,7 +5,7 @@ from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Stage, UpheldAction
+from .choices import DeptListKind, Stage, UpheldAction
 
 ATTACHMENT_MAX_BYTES = 10 * 2**20
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})  # what <input type=date> reads
@@ -98,3 +98,18 @@ class PolicyForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     publicity_days = forms.IntegerField(label=_("公示天数"), min_value=1, max_value=60)
     step_days = forms.IntegerField(label=_("每步办理时限（天）"), min_value=1, max_value=180)
+
+
+class DeptListForm(forms.Form):
+    kind = forms.ChoiceField(label=_("名单类别"), choices=DeptListKind.choices)
+    source = forms.CharField(label=_("提供部门"), required=False, max_length=100)
+    file = forms.FileField(
+        label=_("名单文件"), help_text=_("Excel 或 CSV，第一行为表头，须有「公民身份号码」列，其余列作为登记信息"),
+        validators=[FileExtensionValidator(["xlsx", "csv"], _("请上传 .xlsx 或 .csv 文件。"))],
+    )  # fmt: skip
+
+
+class ExplainForm(forms.Form):
+    explanation = forms.CharField(
+        label=_("核实情况"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )

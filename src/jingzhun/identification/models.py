@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from jingzhun.core.scoping import ScopedManager
 from jingzhun.registry.choices import Attribute, Cause
 
-from .choices import ObjectionSource, ObjectionStatus, Round, Stage, StepKind, UpheldAction
+from .choices import DeptListKind, ObjectionSource, ObjectionStatus, Round, Stage, StepKind, UpheldAction
 
 
 class PovertyLine(models.Model):
@@ -294,3 +294,98 @@ class Objection(models.Model):
 
     def audit_scope(self) -> tuple[str, str]:
         return f"registry.household:{self.entry.application.household_id}", self.region_id
+
+
+class DeptList(models.Model):
+    """A department's list uploaded by a county (车辆、房产、财政供养、工商、村干部). The latest list of each kind
+    is the one compared; uploading a new one replaces the old one's rows (the upload itself stays on record)."""
+
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"),
+        limit_choices_to={"level": 3},
+    )  # fmt: skip
+    kind = models.CharField(_("名单类别"), max_length=16, choices=DeptListKind.choices)
+    source = models.CharField(_("提供部门"), max_length=100, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    active = models.BooleanField(_("当前使用"), default=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    objects = ScopedManager()
+    scope_lookup = "county__code"
+
+    class Meta:
+        verbose_name = _("部门比对名单")
+        verbose_name_plural = _("部门比对名单")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "kind"], condition=Q(active=True), name="deptlist_one_active_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.get_kind_display()} {self.rows}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"identification.deptlist:{self.pk}", self.county_id
+
+
+class DeptListEntry(models.Model):
+    """One ID number on a department's list, with what the department says about it (plate, address, unit)."""
+
+    dept_list = models.ForeignKey(DeptList, on_delete=models.CASCADE, related_name="entries")
+    id_number = models.CharField(_("公民身份号码"), max_length=18)
+    detail = models.CharField(_("登记信息"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("比对名单条目")
+        verbose_name_plural = _("比对名单条目")
+        indexes = [models.Index(fields=["id_number"], name="deptlistentry_id_number")]
+
+    def __str__(self) -> str:
+        return f"{self.dept_list_id} {self.id_number[:6]}…"
+
+
+class CrossCheckFlag(models.Model):
+    """比对疑点: a member of an applying household appears on a department's list. It must be explained before
+    the county approves the household."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="flags")
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
+    )
+    member = models.ForeignKey(
+        "registry.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("成员")
+    )
+    kind = models.CharField(_("名单类别"), max_length=16, choices=DeptListKind.choices)
+    detail = models.CharField(_("登记信息"), max_length=200, blank=True)
+    found_at = models.DateTimeField(_("发现时间"), default=timezone.now)
+    explanation = models.TextField(_("情况说明"), blank=True)
+    explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("说明人"),
+    )  # fmt: skip
+    explained_at = models.DateTimeField(_("说明时间"), null=True, blank=True)
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("比对疑点")
+        verbose_name_plural = _("比对疑点")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "member", "kind"], name="crosscheckflag_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.get_kind_display()}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"registry.household:{self.application.household_id}", self.region_id

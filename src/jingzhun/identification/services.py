@@ -21,7 +21,7 @@ from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household
 from jingzhun.registry.services import refresh_tallies
 
-from . import rules, selectors
+from . import crosscheck, rules, selectors
 from .choices import TERMINAL_STAGES, ObjectionSource, ObjectionStatus, Round, Stage, StepKind, UpheldAction
 from .models import Application, Objection, PovertyLine, ProcedurePolicy, Publicity, PublicityEntry, Step
 
@@ -184,6 +184,7 @@ def application_create(*, user, household: Household, year: int, reason: str = "
         actor_label=user.get_username() if user is not None else "system",
         actor_region=(user.region_id or "") if user is not None else "",
     )  # fmt: skip
+    crosscheck.cross_check(county_code=application.region_id, applications=[application])
     return application
 
 
@@ -196,6 +197,10 @@ def _decide(application, *, user, kind: str, passed: bool, note: str, details=No
         raise _wrong_stage(application, what)
     if not passed:
         note = _reason_required(note)
+    elif kind == StepKind.COUNTY_APPROVAL and (open_flags := crosscheck.unexplained(application)):
+        raise ValidationError(
+            _("该户有 %(n)d 条部门比对疑点（四不列）尚未说明，不能审批通过。") % {"n": open_flags}
+        )
     target = move.target if passed else Stage.REJECTED
     return _step(
         application, user=user, kind=kind, target=target, passed=passed, note=(note or "").strip(),

@@ -19,4 +19,6 @@ urlpatterns = [
     path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
     path("overdue/", views.overdue, name="overdue"),
     path("policy/", views.policy, name="policy"),
+    path("crosscheck/", views.crosscheck_page, name="crosscheck"),
+    path("crosscheck/<int:pk>/explain/", views.flag_explain, name="flag_explain"),
 ]

@@ -5,7 +5,9 @@ messages, and nothing is changed."""
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,20 +24,22 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
 
-from . import rules, selectors, services
+from . import crosscheck, rules, selectors, services
 from .choices import ObjectionStatus, Round, Stage, StepKind
 from .forms import (
     ApplicationFilterForm,
     ApplyForm,
     DecisionForm,
     DeliberateForm,
+    DeptListForm,
+    ExplainForm,
     PolicyForm,
     ReasonForm,
     ResolveForm,
     StaffObjectionForm,
     VerifyForm,
 )
-from .models import Application, Objection, Publicity, PublicityEntry, Step
+from .models import Application, CrossCheckFlag, DeptList, Objection, Publicity, PublicityEntry, Step
 
 
 class Refused(Exception):
@@ -153,6 +157,8 @@ def application_detail(request, pk: int):
             "verdict": selectors.household_verdict(application),
             "steps": application.steps.select_related("actor").order_by("at", "id"),
             "entries": application.entries.select_related("publicity").order_by("id"),
+            "flags": application.flags.select_related("member").order_by("id"),
+            "explain_form": ExplainForm(),
             "kind": kind,
             "kind_label": StepKind(kind).label if kind else "",
             "form": STEP_FORMS[kind](initial=initial) if kind else None,
@@ -447,3 +453,67 @@ def policy(request):
         "identification/policy.html",
         {"form": form, "is_admin": is_admin, "current": current, "scope": user.display_scope},
     )
+
+
+@login_required
+def crosscheck_page(request):
+    """四不列: the county's department lists (upload for county users) and the flags waiting for explanation."""
+    user = request.user
+    is_county = user.can("change") and _user_level(user) == RegionLevel.COUNTY
+    form = DeptListForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not is_county:
+            raise PermissionDenied
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower()) as tmp:
+                for chunk in upload.chunks():
+                    tmp.write(chunk)
+                tmp.flush()
+                with contextlib.suppress(Refused):
+                    dept_list, flagged = _attempt(
+                        request,
+                        lambda: crosscheck.dept_list_upload(
+                            user=user, county=user.region, kind=form.cleaned_data["kind"], path=Path(tmp.name),
+                            file_name=upload.name, source=form.cleaned_data["source"],
+                        ),
+                        _("名单已导入。"),
+                        form,
+                    )  # fmt: skip
+                    messages.info(
+                        request,
+                        _("%(n)s 行已导入，比对发现 %(f)d 条新疑点。")
+                        % {"n": f"{dept_list.rows:,}", "f": flagged},
+                    )
+                    return redirect("identification:crosscheck")
+    flags = (
+        CrossCheckFlag.objects.for_user(user)
+        .select_related("application__household", "member", "region")
+        .order_by("explained_at", "id")[:200]
+    )
+    return render(
+        request,
+        "identification/crosscheck.html",
+        {
+            "lists": DeptList.objects.for_user(user).filter(active=True).order_by("county_id", "kind"),
+            "flags": flags,
+            "form": form if is_county else None,
+            "explain_form": ExplainForm(),
+            "can_explain": user.can("change"),
+            "mask": not user.sees_personal_data,
+        },
+    )
+
+
+@login_required
+@require_POST
+def flag_explain(request, pk: int):
+    flag = get_object_or_404(CrossCheckFlag.objects.for_user(request.user), pk=pk)
+    form = ExplainForm(request.POST)
+    text = form.cleaned_data["explanation"] if form.is_valid() else ""
+    _act(
+        request,
+        lambda: crosscheck.flag_explain(user=request.user, flag=flag, explanation=text),
+        _("疑点已说明。"),
+    )
+    return redirect(request.POST.get("next") or "identification:crosscheck")

@@ -11,14 +11,13 @@ holding its whole card, village tallies recomputed — but with PostgreSQL ``COP
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 from django.db import connection
 
 from jingzhun.core import audit, jsontext
+from jingzhun.core.bulkwrite import append_rows
 from jingzhun.core.models import AuditAction, AuditLog
 
 from .models import Household, HouseholdYear, Member
@@ -73,25 +72,6 @@ def _new_ids(model, count: int) -> list[int]:
         )
         first = cursor.fetchone()[0] + 1
         return list(range(first, first + count))
-
-
-def _write(model, table: pa.Table) -> None:
-    """Append ``table``'s rows (columns named after the model's columns) to the model's table."""
-    if table.num_rows == 0:
-        return
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(name) for name in table.column_names)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = io.BytesIO()
-            pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False))
-            sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
-            with cursor.cursor.copy(sql) as copy:
-                copy.write(buffer.getbuffer())
-            return
-        values = list(zip(*(column.to_pylist() for column in table.columns), strict=True))
-        marks = ", ".join(["%s"] * table.num_columns)
-        cursor.executemany(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})", values)
 
 
 def _typed(model, table: pa.Table) -> pa.Table:
@@ -197,9 +177,9 @@ def households_insert(*, user, households: pa.Table, members: pa.Table, years: p
     audited = households.append_column("created_at", pa.array([now.isoformat()] * len(ids)))
     entries = _audit_entries(audited, written[Member], written[HouseholdYear], stamp)
     stamps = pa.array([stamp] * len(ids), pa.string())
-    _write(Household, households.append_column("created_at", stamps).append_column("updated_at", stamps))
+    append_rows(Household, households.append_column("created_at", stamps).append_column("updated_at", stamps))
     for model, table in written.items():
-        _write(model, _as_text(table.drop_columns(["household"])))
-    _write(AuditLog, entries)
+        append_rows(model, _as_text(table.drop_columns(["household"])))
+    append_rows(AuditLog, entries)
     refresh_tallies(set(regions))
     return ids.to_pylist()
