@@ -68,6 +68,18 @@ class DecisionForm(forms.Form):
     )  # fmt: skip
 
 
+class ApprovalForm(DecisionForm):
+    override = forms.CharField(
+        label=_("超规模审批理由"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("仅在超出本县识别规模时填写"),
+    )  # fmt: skip
+
+
+class QuotaForm(forms.Form):
+    region = forms.CharField(widget=forms.HiddenInput, required=False)
+    persons = forms.IntegerField(label=_("规模（人）"), min_value=0, max_value=200_000_000)
+
+
 class ApplicationFilterForm(forms.Form):
     stage = forms.ChoiceField(label=_("办理环节"), required=False, choices=[("", _("全部")), *Stage.choices])
     q = forms.CharField(label=_("户主姓名"), required=False, max_length=50)
@@ -98,6 +110,10 @@ class PolicyForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     publicity_days = forms.IntegerField(label=_("公示天数"), min_value=1, max_value=60)
     step_days = forms.IntegerField(label=_("每步办理时限（天）"), min_value=1, max_value=180)
+    quota_margin_percent = forms.IntegerField(
+        label=_("规模分解上浮比例（%）"), min_value=0, max_value=100,
+        help_text=_("全国参数：各省合计可超出全国规模的比例；省级参数：省以下逐级分解可超出的比例"),
+    )  # fmt: skip
 
 
 class DeptListForm(forms.Form):

@@ -74,6 +74,10 @@ class ProcedurePolicy(models.Model):
         _("公示天数"), default=DEFAULT_PUBLICITY_DAYS,
         validators=[MinValueValidator(1, _("公示至少 1 天。")), MaxValueValidator(60, _("公示不超过 60 天。"))],
     )  # fmt: skip
+    quota_margin_percent = models.PositiveSmallIntegerField(
+        _("规模分解上浮比例（%）"), default=10, validators=[MaxValueValidator(100, _("上浮比例不超过 100%。"))],
+        help_text=_("国家参数：各省规模之和可超出国家规模的比例；省级参数：省以下逐级分解可超出的比例（未设定为 0）。"),
+    )  # fmt: skip
     step_days = models.PositiveSmallIntegerField(
         _("每步办理时限（天）"), default=DEFAULT_STEP_DAYS,
         validators=[MinValueValidator(1, _("时限至少 1 天。")), MaxValueValidator(180, _("时限不超过 180 天。"))],
@@ -389,3 +393,39 @@ class CrossCheckFlag(models.Model):
 
     def audit_scope(self) -> tuple[str, str]:
         return f"registry.household:{self.application.household_id}", self.region_id
+
+
+class Quota(models.Model):
+    """规模控制: how many persons a region may identify in ``year``. The national figure is entered at the top
+    (``region`` empty) and split level by level; the sum of a region's children may exceed it only by the margin
+    of ``ProcedurePolicy.quota_margin_percent``."""
+
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("区划"),
+    )
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
+    persons = models.PositiveIntegerField(_("规模（人）"))
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("识别规模")
+        verbose_name_plural = _("识别规模")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "region"], name="quota_one_per_year_region"),
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(region__isnull=True), name="quota_one_national"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.region_id or 'national'} {self.persons}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"identification.quota:{self.pk}", self.region_id or ""

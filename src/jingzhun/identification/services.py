@@ -21,7 +21,7 @@ from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household
 from jingzhun.registry.services import refresh_tallies
 
-from . import crosscheck, rules, selectors
+from . import crosscheck, quotas, rules, selectors
 from .choices import TERMINAL_STAGES, ObjectionSource, ObjectionStatus, Round, Stage, StepKind, UpheldAction
 from .models import Application, Objection, PovertyLine, ProcedurePolicy, Publicity, PublicityEntry, Step
 
@@ -63,7 +63,13 @@ def poverty_line_set(
 
 @transaction.atomic
 def procedure_policy_set(
-    *, user, year: int, province: str | None = None, publicity_days: int, step_days: int
+    *,
+    user,
+    year: int,
+    province: str | None = None,
+    publicity_days: int,
+    step_days: int,
+    quota_margin_percent: int | None = None,
 ) -> ProcedurePolicy:
     """Set the 公示 length and the time allowed per step for ``year``, nationally or for one province."""
     if user is not None and not (user.role == "admin" and user.in_scope(province or "000000000000")):
@@ -77,6 +83,12 @@ def procedure_policy_set(
     before = audit.snapshot(policy) if policy else None
     policy = policy or ProcedurePolicy(year=year, province=region)
     policy.publicity_days, policy.step_days = publicity_days, step_days
+    if quota_margin_percent is not None:
+        policy.quota_margin_percent = quota_margin_percent
+    elif before is None and province:
+        policy.quota_margin_percent = (
+            0  # below a province nothing may be exceeded unless the province says so
+        )
     policy.full_clean(validate_unique=False, validate_constraints=False)
     policy.save()
     audit.record(
@@ -260,9 +272,21 @@ def application_review(*, user, application: Application, passed: bool, note: st
 
 
 @transaction.atomic
-def application_approve(*, user, application: Application, passed: bool, note: str = "") -> Step:
-    """县级审批 after the second 公示."""
-    return _decide(application, user=user, kind=StepKind.COUNTY_APPROVAL, passed=passed, note=note)
+def application_approve(
+    *, user, application: Application, passed: bool, note: str = "", override: str = ""
+) -> Step:
+    """县级审批 after the second 公示. Beyond the county's quota it needs an explicit override with a reason."""
+    details = {}
+    if passed:
+        application = _locked(application)
+        beyond = quotas.over_quota(application)
+        if beyond and not (override or "").strip():
+            raise ValidationError({"override": [beyond + _("如确需纳入，请填写超规模审批理由。")]})
+        if beyond:
+            details = {"quota_override": override.strip(), "quota": beyond}
+    return _decide(
+        application, user=user, kind=StepKind.COUNTY_APPROVAL, passed=passed, note=note, details=details
+    )
 
 
 # --- public lists: 公示 and 公告 ------------------------------------------------------------------------------

@@ -20,5 +20,6 @@ urlpatterns = [
     path("overdue/", views.overdue, name="overdue"),
     path("policy/", views.policy, name="policy"),
     path("crosscheck/", views.crosscheck_page, name="crosscheck"),
+    path("quotas/", views.quota_page, name="quotas"),
     path("crosscheck/<int:pk>/explain/", views.flag_explain, name="flag_explain"),
 ]

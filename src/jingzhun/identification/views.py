@@ -24,16 +24,18 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
 
-from . import crosscheck, rules, selectors, services
+from . import crosscheck, quotas, rules, selectors, services
 from .choices import ObjectionStatus, Round, Stage, StepKind
 from .forms import (
     ApplicationFilterForm,
     ApplyForm,
+    ApprovalForm,
     DecisionForm,
     DeliberateForm,
     DeptListForm,
     ExplainForm,
     PolicyForm,
+    QuotaForm,
     ReasonForm,
     ResolveForm,
     StaffObjectionForm,
@@ -125,7 +127,7 @@ STEP_FORMS = {
     StepKind.VERIFY: VerifyForm,
     StepKind.DELIBERATE: DeliberateForm,
     StepKind.TOWNSHIP_REVIEW: DecisionForm,
-    StepKind.COUNTY_APPROVAL: DecisionForm,
+    StepKind.COUNTY_APPROVAL: ApprovalForm,
 }
 
 
@@ -193,7 +195,7 @@ def application_step(request, pk: int, kind: str):
             user=user, application=application, passed=d["passed"], note=d["note"]
         ),
         StepKind.COUNTY_APPROVAL: lambda: services.application_approve(
-            user=user, application=application, passed=d["passed"], note=d["note"]
+            user=user, application=application, passed=d["passed"], note=d["note"], override=d["override"]
         ),
     }  # fmt: skip
     _act(request, writes[kind], _("「%(k)s」已办理。") % {"k": StepKind(kind).label})
@@ -430,6 +432,7 @@ def policy(request):
             "year": current.year,
             "publicity_days": current.publicity_days,
             "step_days": current.step_days,
+            "quota_margin_percent": current.quota_margin_percent,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -443,6 +446,7 @@ def policy(request):
                     province=province,
                     publicity_days=d["publicity_days"],
                     step_days=d["step_days"],
+                    quota_margin_percent=d["quota_margin_percent"],
                 ),
                 _("识别程序参数已保存。"),
                 form,
@@ -517,3 +521,41 @@ def flag_explain(request, pk: int):
         _("疑点已说明。"),
     )
     return redirect(request.POST.get("next") or "identification:crosscheck")
+
+
+@login_required
+def quota_page(request):
+    """规模控制: the user's region and its children, quota against persons approved, and the split form."""
+    user = request.user
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    if request.method == "POST":
+        form = QuotaForm(request.POST)
+        if form.is_valid():
+            code = form.cleaned_data["region"]
+            region = get_object_or_404(Region.objects.for_user(user), code=code) if code else None
+            _act(
+                request,
+                lambda: quotas.quota_set(
+                    user=user, year=year, persons=form.cleaned_data["persons"], region=region
+                ),
+                _("规模已保存。"),
+            )
+        else:
+            messages.error(request, _("规模应为非负整数。"))
+        return redirect(f"{request.path}?year={year}")
+    top, rows = quotas.quota_rows(user=user, year=year)
+    level = _user_level(user)
+    return render(
+        request,
+        "identification/quotas.html",
+        {
+            "year": year,
+            "top": top,
+            "rows": rows,
+            "splits": user.can("change") and level < RegionLevel.COUNTY,
+            "sets_national": user.can("change") and level == 0 and user.role == "admin",
+        },
+    )
