@@ -5,12 +5,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from jingzhun.identification import crosscheck, services
-from jingzhun.identification.choices import Round
 from jingzhun.identification.models import CrossCheckFlag, DeptList, DeptListEntry
 from jingzhun.regions.models import Region
-from tests.conftest import COUNTY, VILLAGE_A, new_id
+from tests.conftest import COUNTY, new_id
 
-from .conftest import period_passes
+from .conftest import to_county_approval
 
 
 def _csv(tmp_path, rows, name="vehicles.csv", header="公民身份号码,车牌号"):
@@ -39,22 +38,7 @@ def test_a_listed_member_is_flagged_and_blocks_approval_until_explained(tmp_path
     flag = CrossCheckFlag.objects.get()
     assert flag.member == head and flag.kind == "vehicle" and flag.detail == "贵H12345"
 
-    village = Region.objects.get(code=VILLAGE_A)
-    services.application_verify(
-        user=users["village_a"], application=application, passed=True, findings="属实"
-    )
-    services.application_deliberate(
-        user=users["village_a"], application=application, meeting_on=application.stage_since, attendance=9,
-        votes_for=9, votes_against=0,
-    )  # fmt: skip
-    for round, user in ((Round.FIRST, "village_a"), (Round.SECOND, "town_a")):
-        if round == Round.SECOND:
-            services.application_review(user=users["town_a"], application=application, passed=True)
-        listed = services.publicity_open(
-            user=users[user], region=village, round=round, applications=[application]
-        )
-        period_passes(listed)
-        services.publicity_close(user=users[user], publicity=listed)
+    to_county_approval(application, users)
     with pytest.raises(ValidationError, match="1 条部门比对疑点（四不列）尚未说明"):
         services.application_approve(user=users["county"], application=application, passed=True)
     with pytest.raises(ValidationError, match="至少 5 个字"):
@@ -93,7 +77,7 @@ def test_a_new_upload_replaces_the_old_list(tmp_path, application, users):
 
 def test_only_county_users_upload(tmp_path, users):
     path = _csv(tmp_path, [new_id()])
-    with pytest.raises(PermissionDenied, match="县级用户上传"):
+    with pytest.raises(PermissionDenied, match="「上传部门比对名单」须由县级用户办理"):
         crosscheck.dept_list_upload(
             user=users["town_a"],
             county=Region.objects.get(code=COUNTY),

@@ -14,27 +14,14 @@ from jingzhun.identification.models import Application, Step
 from jingzhun.regions.models import Region
 from tests.conftest import VILLAGE_A, VILLAGE_B, make_user
 
-from .conftest import period_passes
+from .conftest import deliberated, listed, period_passes
 
 TODAY = timezone.localdate
 
 
 def _to_first_publicity(app, users):
-    services.application_verify(user=users["village_a"], application=app, passed=True, findings="收入属实")
-    services.application_deliberate(
-        user=users["village_a"],
-        application=app,
-        meeting_on=TODAY(),
-        attendance=30,
-        votes_for=25,
-        votes_against=3,
-    )
-    return services.publicity_open(
-        user=users["village_a"],
-        region=Region.objects.get(code=VILLAGE_A),
-        round=Round.FIRST,
-        applications=[app],
-    )
+    deliberated(app, users)
+    return listed(app, users)
 
 
 def _stage(app) -> str:
@@ -205,15 +192,7 @@ def test_withdrawn_household_waits_for_a_later_list(applicant, users):
     one = services.application_create(user=users["village_a"], household=applicant(head="甲"), year=2026)
     two = services.application_create(user=users["village_a"], household=applicant(head="乙"), year=2026)
     for app in (one, two):
-        services.application_verify(user=users["village_a"], application=app, passed=True, findings="属实")
-        services.application_deliberate(
-            user=users["village_a"],
-            application=app,
-            meeting_on=TODAY(),
-            attendance=9,
-            votes_for=9,
-            votes_against=0,
-        )
+        deliberated(app, users)
     first = services.publicity_open(
         user=users["village_a"],
         region=Region.objects.get(code=VILLAGE_A),

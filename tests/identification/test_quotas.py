@@ -5,12 +5,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from jingzhun.identification import quotas, services
-from jingzhun.identification.choices import Round
 from jingzhun.identification.models import Quota, Step
 from jingzhun.regions.models import Region
-from tests.conftest import COUNTY, VILLAGE_A, make_user
+from tests.conftest import COUNTY, make_user
 
-from .conftest import period_passes
+from .conftest import to_county_approval
 
 PROVINCE, PREFECTURE = "520000000000", "522600000000"
 
@@ -43,26 +42,11 @@ def test_split_stays_within_the_margins(users, split):
     assert Quota.objects.get(region_id=PROVINCE).persons == 1100
 
 
-def _approved_by_township(app, users):
-    village = Region.objects.get(code=VILLAGE_A)
-    services.application_verify(user=users["village_a"], application=app, passed=True, findings="属实")
-    services.application_deliberate(
-        user=users["village_a"], application=app, meeting_on=app.stage_since, attendance=5, votes_for=5,
-        votes_against=0,
-    )  # fmt: skip
-    for round, who in ((Round.FIRST, "village_a"), (Round.SECOND, "town_a")):
-        if round == Round.SECOND:
-            services.application_review(user=users["town_a"], application=app, passed=True)
-        listed = services.publicity_open(user=users[who], region=village, round=round, applications=[app])
-        period_passes(listed)
-        services.publicity_close(user=users[who], publicity=listed)
-
-
 def test_approving_beyond_the_quota_needs_an_override(applicant, users, split, client):
     first = services.application_create(user=users["village_a"], household=applicant(head="甲"), year=2026)
     second = services.application_create(user=users["village_a"], household=applicant(head="乙"), year=2026)
     for app in (first, second):
-        _approved_by_township(app, users)
+        to_county_approval(app, users)
     services.application_approve(user=users["county"], application=first, passed=True)  # 2 of 2 persons
     with pytest.raises(ValidationError, match="已审批 2 人，再纳入该户 2 人将超出规模"):
         services.application_approve(user=users["county"], application=second, passed=True)

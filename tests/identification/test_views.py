@@ -4,49 +4,38 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from jingzhun.identification import services
-from jingzhun.identification.choices import Round, Stage
+from jingzhun.identification.choices import Stage
 from jingzhun.identification.models import Application, Objection
 from jingzhun.regions.models import Region
 from tests.conftest import TOWN_B, VILLAGE_A, make_user
 
-from .conftest import period_passes
+from .conftest import on_second_list
 
 
 @pytest.fixture
-def on_second_list(application, users):
+def second_list(application, users):
     """An application on a running second 公示 (the one where the public can object)."""
-    village = Region.objects.get(code=VILLAGE_A)
-    services.application_verify(
-        user=users["village_a"], application=application, passed=True, findings="属实"
-    )
-    services.application_deliberate(
-        user=users["village_a"], application=application, meeting_on=application.stage_since, attendance=9,
-        votes_for=8, votes_against=1,
-    )  # fmt: skip
-    first = services.publicity_open(
-        user=users["village_a"], region=village, round=Round.FIRST, applications=[application]
-    )
-    period_passes(first)
-    services.publicity_close(user=users["village_a"], publicity=first)
-    services.application_review(user=users["town_a"], application=application, passed=True)
-    return services.publicity_open(
-        user=users["town_a"], region=village, round=Round.SECOND, applications=[application]
-    )
+    return on_second_list(application, users)
 
 
-def test_village_operator_verifies_from_the_application_page(client, application, users):
+def test_village_operator_verifies_from_the_application_page(client, application, users, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     client.force_login(users["village_a"])
     page = client.get(f"/identification/{application.pk}/").content.decode()
     assert "入户核实" in page and "低于扶贫标准" in page  # the rules' reasons are shown at verification
+    form = SimpleUploadedFile("核实表.pdf", b"%PDF-1.4 verification form", content_type="application/pdf")
     response = client.post(
         f"/identification/{application.pk}/verify/",
-        {"on": "2026-11-20", "findings": "经入户核实，收入属实", "passed": "1"},
+        {"on": "2026-11-20", "findings": "经入户核实，收入属实", "passed": "1", "attachment": form},
         follow=True,
     )
     assert "「入户核实」已办理" in response.content.decode()
     assert Application.objects.get(pk=application.pk).stage == Stage.VERIFIED
+    step = application.steps.get(kind="verify")
+    download = client.get(f"/identification/steps/{step.pk}/attachment/")
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 verification form"
 
 
 def test_wrong_level_on_the_page_is_refused_with_a_message(client, application, users):
@@ -62,14 +51,14 @@ def test_wrong_level_on_the_page_is_refused_with_a_message(client, application, 
     assert Application.objects.get(pk=application.pk).stage == Stage.APPLIED
 
 
-def test_pages_answer_404_outside_scope(client, application, users, on_second_list):
+def test_pages_answer_404_outside_scope(client, application, users, second_list):
     client.force_login(users["town_b"])
     for url in (
         f"/identification/{application.pk}/",
-        f"/identification/publicity/{on_second_list.pk}/",
+        f"/identification/publicity/{second_list.pk}/",
     ):
         assert client.get(url).status_code == 404
-    response = client.post(f"/identification/publicity/{on_second_list.pk}/close/")
+    response = client.post(f"/identification/publicity/{second_list.pk}/close/")
     assert response.status_code == 404
     assert "522634100201" not in client.get("/identification/").content.decode()
 
@@ -79,26 +68,26 @@ def _challenge_answer(page: str) -> str:
     return str(int(a) + int(b))
 
 
-def test_public_objection_with_challenge_reference_and_status(client, on_second_list, users):
-    page = client.get(f"/public/p/{on_second_list.pk}/").content.decode()
+def test_public_objection_with_challenge_reference_and_status(client, second_list, users):
+    page = client.get(f"/public/p/{second_list.pk}/").content.decode()
     assert "王老实" in page and "李桂花" not in page  # the head's name only, never other members
     assert not re.search(r"\d{17}[\dX]", page)  # no ID numbers
-    entry = on_second_list.entries.get()
+    entry = second_list.entries.get()
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
     wrong = client.post(
-        f"/public/p/{on_second_list.pk}/",
+        f"/public/p/{second_list.pk}/",
         {"entry": entry.pk, "text": "该户有商品房两套", "answer": "99", "token": token},
     )
     assert "验证题答案不正确" in wrong.content.decode() and not Objection.objects.exists()
     ok = client.post(
-        f"/public/p/{on_second_list.pk}/",
+        f"/public/p/{second_list.pk}/",
         {"entry": entry.pk, "text": "该户有商品房两套", "answer": _challenge_answer(page), "token": token},
         follow=True,
     )
     objection = Objection.objects.get()
     assert objection.reference in ok.content.decode() and "乡镇正在核实" in ok.content.decode()
     replay = client.post(
-        f"/public/p/{on_second_list.pk}/",
+        f"/public/p/{second_list.pk}/",
         {"entry": entry.pk, "text": "该户有商品房两套", "answer": _challenge_answer(page), "token": token},
     )
     assert "验证题答案不正确或已过期" in replay.content.decode() and Objection.objects.count() == 1
@@ -109,15 +98,15 @@ def test_public_objection_with_challenge_reference_and_status(client, on_second_
     assert objection.reference not in client.get("/identification/objections/").content.decode()
 
 
-def test_public_objections_are_rate_limited_per_address(client, on_second_list, settings):
+def test_public_objections_are_rate_limited_per_address(client, second_list, settings):
     settings.PORTAL_OBJECTION_LIMIT = 2
     cache.clear()
-    entry = on_second_list.entries.get()
+    entry = second_list.entries.get()
     for n in range(3):
-        page = client.get(f"/public/p/{on_second_list.pk}/").content.decode()
+        page = client.get(f"/public/p/{second_list.pk}/").content.decode()
         token = re.search(r'name="token" value="([^"]+)"', page).group(1)
         response = client.post(
-            f"/public/p/{on_second_list.pk}/",
+            f"/public/p/{second_list.pk}/",
             {
                 "entry": entry.pk,
                 "text": f"第 {n} 条异议内容",
@@ -129,7 +118,7 @@ def test_public_objections_are_rate_limited_per_address(client, on_second_list, 
     assert Objection.objects.count() == 2
 
 
-def test_portal_browses_to_the_village_and_looks_up_unknown_reference(client, on_second_list):
+def test_portal_browses_to_the_village_and_looks_up_unknown_reference(client, second_list):
     assert "贵州省" in client.get("/public/").content.decode()
     page = client.get(f"/public/r/{TOWN_B[:6]}000000/?q=长乌").content.decode()
     assert "长乌村" in page
@@ -147,8 +136,6 @@ def test_viewer_sees_lists_but_cannot_open_one(client, users, application):
 
 
 def test_county_uploads_a_list_and_the_village_explains_the_flag(client, application, users):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     head = application.household.members.get(relationship="head")
     client.force_login(users["county"])
     body = f"公民身份号码,房屋坐落\n{head.id_number},县城某小区 3 栋\n".encode()
@@ -165,5 +152,9 @@ def test_county_uploads_a_list_and_the_village_explains_the_flag(client, applica
     flag_page = client.get(f"/identification/{application.pk}/").content.decode()
     assert "待说明" in flag_page
     flag = application.flags.get()
-    client.post(f"/identification/crosscheck/{flag.pk}/explain/", {"explanation": "房屋为已分户子女所有"})
+    response = client.post(
+        f"/identification/crosscheck/{flag.pk}/explain/",
+        {"explanation": "房屋为已分户子女所有", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == "/identification/crosscheck/"  # never sent off the site
     assert "已说明" in client.get(f"/identification/{application.pk}/").content.decode()

@@ -43,6 +43,15 @@ class User(AbstractUser):
             return None
         return self.region.subtree_range()
 
+    @property
+    def level(self) -> int:
+        """The level of the user's region (1 province … 5 village), 0 for national users."""
+        return self.region.level if self.region_id else 0
+
+    def acts_at(self, level: int) -> bool:
+        """May this user take a workflow step that belongs to ``level`` (given the region is in scope)?"""
+        return self.can("change") and self.level == level
+
     def in_scope(self, code: str) -> bool:
         code_range = self.scope_range()
         return code_range is None or code_range[0] <= code <= code_range[1]

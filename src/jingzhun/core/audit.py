@@ -112,6 +112,25 @@ def record(action: str, instance: models.Model, *, before: dict | None = None, a
     return entry
 
 
+def upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]) -> models.Model:
+    """Create or update the one row of ``model`` matching ``lookup`` (locked for the transaction) with
+    ``values``, validated field by field, and audit the create or the change. For small policy tables."""
+    instance = model.objects.select_for_update().filter(**lookup).first()
+    before = snapshot(instance) if instance else None
+    instance = instance or model(**lookup)
+    for name, value in values.items():
+        setattr(instance, name, value)
+    instance.full_clean(validate_unique=False, validate_constraints=False)
+    instance.save()
+    record(
+        AuditAction.UPDATE if before else AuditAction.CREATE,
+        instance,
+        before=before,
+        after=snapshot(instance),
+    )
+    return instance
+
+
 def record_many(entries: Iterable[AuditLog]) -> None:
     AuditLog.objects.bulk_create([e for e in entries if e.action != AuditAction.UPDATE or e.changes])
 

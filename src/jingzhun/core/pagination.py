@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.db.models.fields.tuple_lookups import TupleGreaterThan, TupleLessThan
@@ -73,6 +74,20 @@ def keyset_page(
         page.next_cursor = cursor_of(rows[-1]) if has_next else None
         page.prev_cursor = cursor_of(rows[0]) if has_prev else None
     return page
+
+
+def request_page(request, queryset) -> tuple[KeysetPage, str]:
+    """The page a web list asks for (``?after=``/``?before=``) and its other query parameters, for the pager's
+    links. A tampered cursor shows a message and the first page, never an error page."""
+    try:
+        page = keyset_page(queryset, after=request.GET.get("after"), before=request.GET.get("before"))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        page = keyset_page(queryset)
+    params = request.GET.copy()
+    for key in ("after", "before"):
+        params.pop(key, None)
+    return page, params.urlencode()
 
 
 class KeysetCursorPagination(BasePagination):

@@ -23,10 +23,11 @@ from jingzhun.core.models import AuditAction
 from jingzhun.imports.reader import FileRejected, read_tables
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
-from jingzhun.regions.rules import subtree_range
+from jingzhun.regions.rules import ancestor_at, subtree_range
 from jingzhun.registry.models import Member
 
-from .choices import TERMINAL_STAGES, DeptListKind
+from .acting import require_acting
+from .choices import DeptListKind
 from .models import Application, CrossCheckFlag, DeptList, DeptListEntry
 
 ID_HEADERS = ("公民身份号码", "身份证号码", "身份证号", "证件号码")
@@ -70,24 +71,13 @@ def read_dept_list(path: Path) -> pa.Table:
     return pa.table({"id_number": pa.array(valid, pa.string()), "detail": pa.array(details, pa.string())})
 
 
-def _require_county(user, county: Region) -> None:
-    if user is None:
-        return
-    if not user.can("change"):
-        raise PermissionDenied(_("您的角色不能上传比对名单。"))
-    if not user.region_id or user.region.level != RegionLevel.COUNTY:
-        raise PermissionDenied(_("部门比对名单由县级用户上传。"))
-    if not user.in_scope(county.code):
-        raise PermissionDenied(_("该县不在您的管辖范围内。"))
-
-
 @transaction.atomic
 def dept_list_upload(
     *, user, county: Region, kind: str, path: Path, file_name: str, source: str = ""
 ) -> tuple[DeptList, int]:
     """Replace the county's list of ``kind`` with the file's rows (all or nothing), then compare every open
     application of the county with the county's lists. Returns the list and the number of new flags."""
-    _require_county(user, county)
+    require_acting(user, level=RegionLevel.COUNTY, region_code=county.code, what=_("上传部门比对名单"))
     if kind not in DeptListKind.values:
         raise ValidationError({"kind": [_("请选择名单类别。")]})
     table = read_dept_list(path)
@@ -107,10 +97,8 @@ def dept_list_upload(
 def cross_check(*, county_code: str, applications=None) -> int:
     """Flag every member of an open application in the county who is on one of the county's active lists (once
     per member and kind). Returns the number of new flags."""
-    county_code = county_code[:6].ljust(12, "0")
-    open_apps = Application.objects.exclude(stage__in=TERMINAL_STAGES).filter(
-        region__code__range=subtree_range(county_code)
-    )
+    county_code = ancestor_at(county_code, RegionLevel.COUNTY)
+    open_apps = Application.objects.open().filter(region__code__range=subtree_range(county_code))
     if applications is not None:
         open_apps = open_apps.filter(pk__in=[a.pk for a in applications])
     entries = DeptListEntry.objects.filter(dept_list__county_id=county_code, dept_list__active=True)

@@ -9,10 +9,19 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core.scoping import ScopedManager
+from jingzhun.core.scoping import ScopedManager, ScopedQuerySet
 from jingzhun.registry.choices import Attribute, Cause
 
-from .choices import DeptListKind, ObjectionSource, ObjectionStatus, Round, Stage, StepKind, UpheldAction
+from .choices import (
+    TERMINAL_STAGES,
+    DeptListKind,
+    ObjectionSource,
+    ObjectionStatus,
+    Round,
+    Stage,
+    StepKind,
+    UpheldAction,
+)
 
 
 class PovertyLine(models.Model):
@@ -107,6 +116,12 @@ class ProcedurePolicy(models.Model):
         return f"identification.procedurepolicy:{self.pk}", self.province_id or ""
 
 
+class ApplicationQuerySet(ScopedQuerySet):
+    def open(self) -> "ApplicationQuerySet":
+        """Applications still in the procedure (neither announced nor rejected)."""
+        return self.exclude(stage__in=TERMINAL_STAGES)
+
+
 class Application(models.Model):
     """申请: one household's way through identification for one year. ``stage`` is kept by the services from
     the step records (the only writer), so lists filter on it without replaying the steps."""
@@ -123,7 +138,7 @@ class Application(models.Model):
     reason = models.TextField(_("申请理由"), blank=True)
     created_at = models.DateTimeField(_("申请时间"), default=timezone.now, editable=False)
 
-    objects = ScopedManager()
+    objects = ApplicationQuerySet.as_manager()
     scope_lookup = "region__code"
     keyset_fields = ("region_id", "id")
 

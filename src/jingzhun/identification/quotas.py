@@ -14,10 +14,9 @@ from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from jingzhun.core import audit
-from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
-from jingzhun.regions.rules import PREFIX_LENGTH, pad, subtree_range
+from jingzhun.regions.rules import PREFIX_LENGTH, ancestor_at, pad, subtree_range
 
 from .choices import Stage
 from .models import Application, ProcedurePolicy, Quota
@@ -30,13 +29,9 @@ def margin_percent(*, year: int, parent: Region | None) -> int:
     if parent is None:
         policy = ProcedurePolicy.objects.filter(year=year, province__isnull=True).first()
         return policy.quota_margin_percent if policy else 10
-    province = pad(parent.code[: PREFIX_LENGTH[1]])
+    province = ancestor_at(parent.code, RegionLevel.PROVINCE)
     policy = ProcedurePolicy.objects.filter(year=year, province_id=province).first()
     return policy.quota_margin_percent if policy else 0
-
-
-def _user_level(user) -> int:
-    return user.region.level if user.region_id else 0
 
 
 @transaction.atomic
@@ -49,7 +44,7 @@ def quota_set(*, user, year: int, persons: int, region: Region | None = None) ->
         raise ValidationError({"region": [_("规模分解到县为止（县为单位）。")]})
     if user is not None:
         level = 0 if region is None else region.level - 1
-        if not user.can("change") or _user_level(user) != level or (region is None and user.role != "admin"):
+        if not user.acts_at(level) or (region is None and user.role != "admin"):
             raise PermissionDenied(
                 _("规模由上一级分解下达：%(r)s 的规模应由其上级设定。") % {"r": region or _("全国")}
             )
@@ -86,19 +81,7 @@ def quota_set(*, user, year: int, persons: int, region: Region | None = None) ->
                     ]
                 }
             )
-    quota = Quota.objects.select_for_update().filter(year=year, region=region).first()
-    before = audit.snapshot(quota) if quota else None
-    quota = quota or Quota(year=year, region=region)
-    quota.persons = persons
-    quota.full_clean(validate_unique=False, validate_constraints=False)
-    quota.save()
-    audit.record(
-        AuditAction.UPDATE if before else AuditAction.CREATE,
-        quota,
-        before=before,
-        after=audit.snapshot(quota),
-    )
-    return quota
+    return audit.upsert(Quota, {"year": year, "region": region}, {"persons": persons})
 
 
 def counted_persons(*, year: int, code: str) -> int:
@@ -113,7 +96,7 @@ def counted_persons(*, year: int, code: str) -> int:
 
 def over_quota(application: Application) -> str | None:
     """Why approving ``application`` would exceed its county's quota, or None (no quota set: no limit)."""
-    county = pad(application.region_id[: PREFIX_LENGTH[RegionLevel.COUNTY]])
+    county = ancestor_at(application.region_id, RegionLevel.COUNTY)
     quota = Quota.objects.filter(year=application.year, region_id=county).first()
     if quota is None:
         return None

@@ -12,18 +12,18 @@ from django.utils import timezone
 
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
-from jingzhun.regions.rules import PREFIX_LENGTH, pad, subtree_range
+from jingzhun.regions.rules import ancestor_at, subtree_range
 from jingzhun.registry.choices import HouseholdStatus
 
 from . import rules
-from .choices import PUBLICITY_STAGES, TERMINAL_STAGES, Stage
+from .choices import PUBLICITY_STAGES
 from .models import Application, PovertyLine, ProcedurePolicy
 
 
 def poverty_line(*, year: int, region_code: str) -> PovertyLine | None:
     """The line that applies to a household of ``region_code`` in ``year``: its province's own line where the
     province has set one above the national line, else the national line; None when neither is recorded."""
-    province = pad(region_code[: PREFIX_LENGTH[1]])
+    province = ancestor_at(region_code, RegionLevel.PROVINCE)
     lines = {line.province_id: line for line in PovertyLine.objects.filter(year=year)}
     national, provincial = lines.get(None), lines.get(province)
     if provincial is not None and (national is None or Decimal(provincial.amount) > Decimal(national.amount)):
@@ -33,7 +33,7 @@ def poverty_line(*, year: int, region_code: str) -> PovertyLine | None:
 
 def procedure_policy(*, year: int, region_code: str) -> ProcedurePolicy:
     """The province's own parameters for ``year``, else the national ones, else the defaults (unsaved)."""
-    province = pad(region_code[: PREFIX_LENGTH[1]])
+    province = ancestor_at(region_code, RegionLevel.PROVINCE)
     found = {p.province_id: p for p in ProcedurePolicy.objects.filter(year=year)}
     return found.get(province) or found.get(None) or ProcedurePolicy(year=year)
 
@@ -84,8 +84,7 @@ def list_candidates(*, user, village, round: str):
 
 def round_for(user) -> str | None:
     """The list a user opens: the village the first 公示, the township the second, the county the 公告."""
-    level = user.region.level if user.region_id else 0
-    return next((r for r, rule in rules.ROUNDS.items() if rule.level == level), None)
+    return next((r for r, rule in rules.ROUNDS.items() if rule.level == user.level), None)
 
 
 @dataclass(frozen=True)
@@ -101,8 +100,7 @@ def overdue_applications(*, user, today=None):
     ``publicity_days`` later still), per the policy of their province and year. One set-based query per policy
     in force, so the cost is an index range scan on (stage, region) whatever the size of the registry."""
     today = today or timezone.localdate()
-    open_stages = [s for s in Stage.values if s not in TERMINAL_STAGES]
-    base = Application.objects.for_user(user).filter(stage__in=open_stages)
+    base = Application.objects.for_user(user).open()
     condition = Q()
     for year, province in base.values_list("year", Substr("region_id", 1, 2)).distinct().order_by():
         policy = procedure_policy(year=year, region_code=province.ljust(12, "0"))
@@ -143,8 +141,6 @@ def household_can_apply(household, user) -> bool:
     """For the household card: offer 「发起识别申请」 to a village operator on an unidentified household."""
     return (
         household.status == HouseholdStatus.UNIDENTIFIED
-        and user.can("change")
-        and user.region_id is not None
-        and user.region.level == RegionLevel.VILLAGE
-        and not household.applications.exclude(stage__in=[Stage.ANNOUNCED, Stage.REJECTED]).exists()
+        and user.acts_at(RegionLevel.VILLAGE)
+        and not household.applications.open().exists()
     )

@@ -1,5 +1,5 @@
 """Writes of identification: policy data (national or provincial administrators only) and every step of the
-procedure. Each write checks role, region and level in ``_require_acting``, checks the stage against the allowed
+procedure. Each write checks role, region and level in ``acting.require_acting``, checks the stage against the allowed
 transitions in ``rules``, appends an immutable ``Step`` and is audited under the household's history."""
 
 from __future__ import annotations
@@ -22,8 +22,22 @@ from jingzhun.registry.models import Household
 from jingzhun.registry.services import refresh_tallies
 
 from . import crosscheck, quotas, rules, selectors
-from .choices import TERMINAL_STAGES, ObjectionSource, ObjectionStatus, Round, Stage, StepKind, UpheldAction
+from .acting import require_acting
+from .choices import ObjectionSource, ObjectionStatus, Round, Stage, StepKind, UpheldAction
 from .models import Application, Objection, PovertyLine, ProcedurePolicy, Publicity, PublicityEntry, Step
+
+
+def _policy_province(user, province: str | None, refusal: str) -> Region | None:
+    """Policy data are set by national administrators, or by a province's administrators for their province:
+    the province's region (None for national values), or a refusal."""
+    if user is not None and not (user.role == "admin" and user.in_scope(province or "000000000000")):
+        raise PermissionDenied(refusal)
+    if not province:
+        return None
+    region = Region.objects.filter(code=province, level=RegionLevel.PROVINCE).first()
+    if region is None:
+        raise ValidationError({"province": [_("%(c)s 不是省级区划代码。") % {"c": province}]})
+    return region
 
 
 @transaction.atomic
@@ -34,28 +48,14 @@ def poverty_line_set(
 
     A province's line may not be below the national line of the same year: the national line is the floor.
     """
-    if user is not None and not (user.role == "admin" and user.in_scope(province or "000000000000")):
-        raise PermissionDenied(_("只有国家或本省的管理员可以修改扶贫标准。"))
-    region = None
-    if province:
-        region = Region.objects.filter(code=province, level=RegionLevel.PROVINCE).first()
-        if region is None:
-            raise ValidationError({"province": [_("%(c)s 不是省级区划代码。") % {"c": province}]})
+    region = _policy_province(user, province, _("只有国家或本省的管理员可以修改扶贫标准。"))
+    if region is not None:
         national = PovertyLine.objects.filter(year=year, province__isnull=True).first()
         if national is not None and Decimal(amount) < national.amount:
             raise ValidationError(
                 {"amount": [_("省定标准不能低于当年国家标准 %(n)s 元。") % {"n": national.amount}]}
             )
-    line = PovertyLine.objects.select_for_update().filter(year=year, province=region).first()
-    before = audit.snapshot(line) if line else None
-    line = line or PovertyLine(year=year, province=region)
-    line.amount, line.source = amount, source
-    line.full_clean(validate_unique=False, validate_constraints=False)
-    line.save()
-    audit.record(
-        AuditAction.UPDATE if before else AuditAction.CREATE, line, before=before, after=audit.snapshot(line)
-    )
-    return line
+    return audit.upsert(PovertyLine, {"year": year, "province": region}, {"amount": amount, "source": source})
 
 
 # --- procedure parameters --------------------------------------------------------------------------------
@@ -71,57 +71,19 @@ def procedure_policy_set(
     step_days: int,
     quota_margin_percent: int | None = None,
 ) -> ProcedurePolicy:
-    """Set the 公示 length and the time allowed per step for ``year``, nationally or for one province."""
-    if user is not None and not (user.role == "admin" and user.in_scope(province or "000000000000")):
-        raise PermissionDenied(_("只有国家或本省的管理员可以修改识别程序参数。"))
-    region = None
-    if province:
-        region = Region.objects.filter(code=province, level=RegionLevel.PROVINCE).first()
-        if region is None:
-            raise ValidationError({"province": [_("%(c)s 不是省级区划代码。") % {"c": province}]})
-    policy = ProcedurePolicy.objects.select_for_update().filter(year=year, province=region).first()
-    before = audit.snapshot(policy) if policy else None
-    policy = policy or ProcedurePolicy(year=year, province=region)
-    policy.publicity_days, policy.step_days = publicity_days, step_days
+    """Set the 公示 length, the time allowed per step and the quota margin for ``year``, nationally or for one
+    province. A province's margin applies below it and is 0 unless the province gives one."""
+    region = _policy_province(user, province, _("只有国家或本省的管理员可以修改识别程序参数。"))
+    lookup = {"year": year, "province": region}
+    values = {"publicity_days": publicity_days, "step_days": step_days}
     if quota_margin_percent is not None:
-        policy.quota_margin_percent = quota_margin_percent
-    elif before is None and province:
-        policy.quota_margin_percent = (
-            0  # below a province nothing may be exceeded unless the province says so
-        )
-    policy.full_clean(validate_unique=False, validate_constraints=False)
-    policy.save()
-    audit.record(
-        AuditAction.UPDATE if before else AuditAction.CREATE,
-        policy,
-        before=before,
-        after=audit.snapshot(policy),
-    )
-    return policy
+        values["quota_margin_percent"] = quota_margin_percent
+    elif region is not None and not ProcedurePolicy.objects.filter(**lookup).exists():
+        values["quota_margin_percent"] = 0
+    return audit.upsert(ProcedurePolicy, lookup, values)
 
 
 # --- the procedure: who may act ----------------------------------------------------------------------------
-
-
-def _user_level(user) -> int:
-    return user.region.level if user.region_id else 0
-
-
-def _require_acting(user, *, level: int, region_code: str, what: str) -> None:
-    """The one check of every procedure write: a role that may change records, the region in scope, and the
-    user's own level the one the step belongs to (a county user does not verify, a village one does not
-    approve). ``user`` None is the system (commands, data migrations)."""
-    if user is None:
-        return
-    if not user.can("change"):
-        raise PermissionDenied(_("您的角色不能办理识别业务。"))
-    if not user.in_scope(region_code):
-        raise PermissionDenied(_("该户不在您的管辖范围内。"))
-    if _user_level(user) != level:
-        raise PermissionDenied(
-            _("「%(what)s」须由%(level)s用户办理，您是%(mine)s用户。")
-            % {"what": what, "level": rules.level_name(level), "mine": rules.level_name(_user_level(user))}
-        )
 
 
 def _wrong_stage(application: Application, what: str) -> ValidationError:
@@ -136,14 +98,14 @@ def _locked(application: Application) -> Application:
     return Application.objects.select_for_update().select_related("household").get(pk=application.pk)
 
 
-def _step(
+def _new_step(
     application: Application, *, user, kind: str, target: str, passed: bool = True, note: str = "",
     details: dict | None = None, attachment=None, on=None,
 ) -> Step:  # fmt: skip
-    """Append the step record, move the application to ``target`` and audit the move (one household history)."""
-    before = audit.snapshot(application)
+    """The immutable step record (who, at which level, when, what it found), validated, not yet written."""
     step = Step(
-        application=application, kind=kind, passed=passed, stage_before=application.stage, stage_after=target,
+        application=application, kind=kind, passed=passed, stage_after=target,
+        stage_before="" if kind == StepKind.APPLY else application.stage,
         note=note, details=details or {}, on=on or timezone.localdate(), actor=user,
         actor_label=user.get_username() if user is not None else audit.actor_fields()["actor_label"],
         actor_region=(user.region_id or "") if user is not None else "",
@@ -151,14 +113,31 @@ def _step(
     if attachment is not None:
         step.attachment = attachment
     step.full_clean(exclude=["application", "actor"])
-    step.save()
-    if target != application.stage:
-        application.stage, application.stage_since = target, step.on
-        application.save(update_fields=["stage", "stage_since"])
-    entry = audit.entry_for(AuditAction.UPDATE, application, before=before, after=audit.snapshot(application))
-    entry.changes["step"] = [None, f"{step.get_kind_display()}：{note}" if note else step.get_kind_display()]
-    entry.save()
     return step
+
+
+def _move(applications: list[Application], *, target: str, **step) -> list[Step]:
+    """Append one step per application, move them to ``target`` and audit each move under its household's
+    history: three statements for a whole list, whatever its length."""
+    befores = [audit.snapshot(a) for a in applications]
+    steps = Step.objects.bulk_create([_new_step(a, target=target, **step) for a in applications])
+    moving = [a for a in applications if a.stage != target]
+    on = steps[0].on if steps else None
+    Application.objects.filter(pk__in=[a.pk for a in moving]).update(stage=target, stage_since=on)
+    for a in moving:
+        a.stage, a.stage_since = target, on
+    entries = []
+    for a, before, s in zip(applications, befores, steps, strict=True):
+        entry = audit.entry_for(AuditAction.UPDATE, a, before=before, after=audit.snapshot(a))
+        label = s.get_kind_display()
+        entry.changes["step"] = [None, f"{label}：{s.note}" if s.note else label]
+        entries.append(entry)
+    audit.record_many(entries)
+    return steps
+
+
+def _step(application: Application, **step) -> Step:
+    return _move([application], **step)[0]
 
 
 def _reason_required(reason: str, field: str = "note") -> str:
@@ -176,14 +155,14 @@ def application_create(*, user, household: Household, year: int, reason: str = "
     """农户申请: a village operator records a household's application (the household's card must exist, not yet
     in the registry, in the village)."""
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _require_acting(
+    require_acting(
         user, level=RegionLevel.VILLAGE, region_code=household.region_id, what=str(StepKind.APPLY.label)
     )
     if household.status != HouseholdStatus.UNIDENTIFIED:
         raise ValidationError(
             _("只有「未识别」的农户可以申请，该户状态为「%(s)s」。") % {"s": household.get_status_display()}
         )
-    if Application.objects.filter(household=household).exclude(stage__in=TERMINAL_STAGES).exists():
+    if household.applications.open().exists():
         raise ValidationError(_("该户已有正在办理的识别申请。"))
     if not 2000 <= int(year) <= timezone.localdate().year + 1:
         raise ValidationError({"year": [_("识别年度无效。")]})
@@ -191,11 +170,7 @@ def application_create(*, user, household: Household, year: int, reason: str = "
     application.full_clean(exclude=["household", "region"], validate_constraints=False)
     application.save()
     audit.record(AuditAction.CREATE, application, after=audit.snapshot(application))
-    Step.objects.create(
-        application=application, kind=StepKind.APPLY, stage_after=Stage.APPLIED, note=reason, actor=user,
-        actor_label=user.get_username() if user is not None else "system",
-        actor_region=(user.region_id or "") if user is not None else "",
-    )  # fmt: skip
+    _new_step(application, user=user, kind=StepKind.APPLY, target=Stage.APPLIED, note=reason).save()
     crosscheck.cross_check(county_code=application.region_id, applications=[application])
     return application
 
@@ -204,7 +179,7 @@ def _decide(application, *, user, kind: str, passed: bool, note: str, details=No
     move = rules.DECISIONS[kind]
     what = str(StepKind(kind).label)
     application = _locked(application)
-    _require_acting(user, level=move.level, region_code=application.region_id, what=what)
+    require_acting(user, level=move.level, region_code=application.region_id, what=what)
     if application.stage != move.source:
         raise _wrong_stage(application, what)
     if not passed:
@@ -300,7 +275,7 @@ def publicity_open(
     at once and brings the households into the registry (在册)."""
     rule = rules.ROUNDS[round]
     what = str(Round(round).label)
-    _require_acting(user, level=rule.level, region_code=region.code, what=what)
+    require_acting(user, level=rule.level, region_code=region.code, what=what)
     if region.level != RegionLevel.VILLAGE:
         raise ValidationError({"region": [_("公示按村发布，请选择一个村。")]})
     ids = sorted({a.pk for a in applications})
@@ -344,21 +319,30 @@ def publicity_open(
     )  # fmt: skip
     audit.record(AuditAction.CREATE, publicity, after=audit.snapshot(publicity))
     kind = StepKind.PUBLICITY_OPEN if rule.has_period else StepKind.ANNOUNCE
-    for a in locked:
-        _step(a, user=user, kind=kind, target=rule.during, note=str(publicity), on=starts_on)
+    _move(locked, user=user, kind=kind, target=rule.during, note=str(publicity), on=starts_on)
     if not rule.has_period:
         _register(locked)
     return publicity
 
 
 def _register(applications: list[Application]) -> None:
-    """公告: the households enter the registry as 在册 with the application's year as 识别年度."""
-    for a in applications:
-        household = Household.objects.select_for_update().get(pk=a.household_id)
+    """公告: the households enter the registry as 在册 with the application's year as 识别年度 (one year per
+    list), set-based, each change audited."""
+    households = list(
+        Household.objects.select_for_update().filter(pk__in=[a.household_id for a in applications])
+    )
+    year = applications[0].year
+    entries = []
+    for household in households:
         before = audit.snapshot(household)
-        household.status, household.identified_year = HouseholdStatus.REGISTERED, a.year
-        household.save(update_fields=["status", "identified_year", "updated_at"])
-        audit.record(AuditAction.UPDATE, household, before=before, after=audit.snapshot(household))
+        household.status, household.identified_year = HouseholdStatus.REGISTERED, year
+        entries.append(
+            audit.entry_for(AuditAction.UPDATE, household, before=before, after=audit.snapshot(household))
+        )
+    Household.objects.filter(pk__in=[h.pk for h in households]).update(
+        status=HouseholdStatus.REGISTERED, identified_year=year, updated_at=timezone.now()
+    )
+    audit.record_many(entries)
     refresh_tallies({a.region_id for a in applications})
 
 
@@ -371,7 +355,7 @@ def publicity_withdraw(*, user, entry: PublicityEntry, reason: str) -> Publicity
     """撤出: take one household off a running list (it goes back to wait for a later list)."""
     publicity = _publicity_locked(entry.publicity)
     rule = rules.ROUNDS[publicity.round]
-    _require_acting(
+    require_acting(
         user, level=rule.level, region_code=publicity.region_id, what=str(StepKind.PUBLICITY_WITHDRAW.label)
     )
     reason = _reason_required(reason, "reason")
@@ -393,7 +377,7 @@ def publicity_close(*, user, publicity: Publicity) -> list[Application]:
     until the objection is decided. Returns the applications that moved on."""
     publicity = _publicity_locked(publicity)
     rule = rules.ROUNDS[publicity.round]
-    _require_acting(
+    require_acting(
         user, level=rule.level, region_code=publicity.region_id, what=str(StepKind.PUBLICITY_CLOSE.label)
     )
     if not publicity.is_open:
@@ -409,19 +393,14 @@ def publicity_close(*, user, publicity: Publicity) -> list[Application]:
         )
     publicity.closed_on = today
     publicity.save(update_fields=["closed_on"])
-    moved = []
-    for entry in publicity.entries.filter(withdrawn=False).select_related("application"):
-        if not entry.objections.filter(status=ObjectionStatus.OPEN).exists():
-            application = _locked(entry.application)
-            if application.stage == rule.during:
-                _step(
-                    application,
-                    user=user,
-                    kind=StepKind.PUBLICITY_CLOSE,
-                    target=rule.after,
-                    note=str(publicity),
-                )
-                moved.append(application)
+    held = Objection.objects.filter(entry__publicity=publicity, status=ObjectionStatus.OPEN)
+    moved = list(
+        Application.objects.select_for_update()
+        .filter(entries__publicity=publicity, entries__withdrawn=False, stage=rule.during)
+        .exclude(pk__in=held.values("entry__application_id"))
+        .order_by("id")
+    )
+    _move(moved, user=user, kind=StepKind.PUBLICITY_CLOSE, target=rule.after, note=str(publicity))
     return moved
 
 
@@ -484,7 +463,7 @@ def objection_resolve(
     """The township decides an objection with a reason. Upheld: the household leaves the list and goes back to
     入户核实 or is rejected; dismissed: it goes on (at once when the list has already ended)."""
     objection = Objection.objects.select_for_update().select_related("entry__publicity").get(pk=objection.pk)
-    _require_acting(
+    require_acting(
         user, level=rules.OBJECTION_LEVEL, region_code=objection.region_id, what=str(StepKind.OBJECTION.label)
     )
     if objection.status != ObjectionStatus.OPEN:

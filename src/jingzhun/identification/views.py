@@ -15,11 +15,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.core.masking import mask_phone
-from jingzhun.core.pagination import keyset_page
+from jingzhun.core.pagination import request_page
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
@@ -73,23 +74,12 @@ def _act(request, write: Callable[[], object], done: str) -> None:
         _attempt(request, write, done)
 
 
-def _user_level(user) -> int:
-    return user.region.level if user.region_id else 0
-
-
 @login_required
 def application_list(request):
     form = ApplicationFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     qs = selectors.application_list(user=request.user, stage=data.get("stage", ""), q=data.get("q", ""))
-    try:
-        page = keyset_page(qs, after=request.GET.get("after"), before=request.GET.get("before"))
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-        page = keyset_page(qs)
-    params = request.GET.copy()
-    for key in ("after", "before"):
-        params.pop(key, None)
+    page, query = request_page(request, qs)
     counts = selectors.stage_counts(user=request.user)
     return render(
         request,
@@ -97,7 +87,7 @@ def application_list(request):
         {
             "form": form,
             "page": page,
-            "query": params.urlencode(),
+            "query": query,
             "counts": [(s, label, counts.get(s, 0)) for s, label in Stage.choices],
             "round": selectors.round_for(request.user),
         },
@@ -134,7 +124,7 @@ STEP_FORMS = {
 def _next_step(application: Application, user) -> str | None:
     """The single-household step this user could take now (None when it is not theirs to act)."""
     kind = next((k for k, move in rules.DECISIONS.items() if move.source == application.stage), None)
-    if kind and user.can("change") and _user_level(user) == rules.DECISIONS[kind].level:
+    if kind and user.acts_at(rules.DECISIONS[kind].level):
         return kind
     return None
 
@@ -220,11 +210,7 @@ def step_attachment(request, pk: int):
 @login_required
 def publicity_list(request):
     lists = Publicity.objects.for_user(request.user).select_related("region")
-    try:
-        page = keyset_page(lists, after=request.GET.get("after"))
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-        page = keyset_page(lists)
+    page, _query = request_page(request, lists)
     return render(
         request,
         "identification/publicity_list.html",
@@ -241,7 +227,7 @@ def publicity_new(request):
         )
         return redirect("identification:publicity_list")
     villages = Region.objects.for_user(request.user).filter(level=RegionLevel.VILLAGE)
-    if _user_level(request.user) == RegionLevel.VILLAGE:
+    if request.user.level == RegionLevel.VILLAGE:
         village = request.user.region
     else:
         code = request.POST.get("village") or request.GET.get("village") or ""
@@ -291,7 +277,7 @@ def publicity_detail(request, pk: int):
     )
     for e in entries:
         e.held = e.id in open_objections
-    acts = request.user.can("change") and _user_level(request.user) == rule.level
+    acts = request.user.acts_at(rule.level)
     return render(
         request,
         "identification/publicity_detail.html",
@@ -375,7 +361,7 @@ def objection_list(request):
             "status": status,
             "statuses": ObjectionStatus.choices,
             "form": ResolveForm(),
-            "resolves": request.user.can("change") and _user_level(request.user) == rules.OBJECTION_LEVEL,
+            "resolves": request.user.acts_at(rules.OBJECTION_LEVEL),
         },
     )
 
@@ -421,7 +407,7 @@ def overdue(request):
 def policy(request):
     """公示天数 and step time limits: national admins set the national values, provincial admins their own."""
     user = request.user
-    is_admin = user.role == "admin" and _user_level(user) in (0, RegionLevel.PROVINCE)
+    is_admin = user.role == "admin" and user.level in (0, RegionLevel.PROVINCE)
     province = user.region_id if user.region_id else None
     current = selectors.procedure_policy(
         year=timezone.localdate().year, region_code=province or "000000000000"
@@ -463,7 +449,7 @@ def policy(request):
 def crosscheck_page(request):
     """四不列: the county's department lists (upload for county users) and the flags waiting for explanation."""
     user = request.user
-    is_county = user.can("change") and _user_level(user) == RegionLevel.COUNTY
+    is_county = user.acts_at(RegionLevel.COUNTY)
     form = DeptListForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not is_county:
@@ -520,7 +506,10 @@ def flag_explain(request, pk: int):
         lambda: crosscheck.flag_explain(user=request.user, flag=flag, explanation=text),
         _("疑点已说明。"),
     )
-    return redirect(request.POST.get("next") or "identification:crosscheck")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "identification:crosscheck"  # only back to a page of this site
+    return redirect(back)
 
 
 @login_required
@@ -547,7 +536,7 @@ def quota_page(request):
             messages.error(request, _("规模应为非负整数。"))
         return redirect(f"{request.path}?year={year}")
     top, rows = quotas.quota_rows(user=user, year=year)
-    level = _user_level(user)
+    level = user.level
     return render(
         request,
         "identification/quotas.html",

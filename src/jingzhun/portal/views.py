@@ -51,16 +51,14 @@ def region(request, code: str):
     return render(request, "portal/region.html", context)
 
 
-def _objection_form(entries, data=None):
-    form = PublicObjectionForm(data, entries=entries)
-    question, token = guard.new_challenge()
-    form.question = question
-    if data is None:
-        form.initial["token"] = token
-    else:
+def _ask(form: PublicObjectionForm) -> PublicObjectionForm:
+    """Put a fresh challenge on the form: each question is answered once, also when the page comes back."""
+    form.question, token = guard.new_challenge()
+    if form.is_bound:
         form.data = form.data.copy()
-        form.data["token"] = token  # a fresh question if the page is shown again
-        form.data["answer"] = ""
+        form.data.update({"token": token, "answer": ""})
+    else:
+        form.initial["token"] = token
     return form
 
 
@@ -69,35 +67,37 @@ def publicity(request, pk: int):
     publicity = get_object_or_404(Publicity.objects.select_related("region"), pk=pk)
     entries = list(publicity.entries.filter(withdrawn=False).order_by("id"))
     accepts = publicity.accepts_objections(timezone.localdate())
-    form = _objection_form(entries) if accepts else None
+    form = None
     if request.method == "POST":
         if not accepts:
             raise Http404
-        posted = PublicObjectionForm(request.POST, entries=entries)
+        form = PublicObjectionForm(request.POST, entries=entries)
         ip = client_ip(request)
         if guard.over_limit(ip):
-            form = _objection_form(entries, request.POST)
-            form.add_error(None, _("提交过于频繁，请一小时后再试。"))
-        elif not posted.is_valid():
-            form = _objection_form(entries, request.POST)
-            form._errors = posted.errors
-        elif not guard.challenge_passed(posted.cleaned_data["token"], posted.cleaned_data["answer"]):
-            form = _objection_form(entries, request.POST)
             form.is_valid()
-            form.add_error("answer", _("验证题答案不正确或已过期，请重新计算。"))
-        else:
-            d = posted.cleaned_data
-            entry = next(e for e in entries if e.pk == d["entry"])
-            try:
-                with acting_as(None, source="portal", ip=ip):
-                    objection = services.objection_file(
-                        user=None, entry=entry, text=d["text"], name=d["name"], contact=d["contact"], ip=ip
-                    )
-            except ValidationError as exc:
-                form = _objection_form(entries, request.POST)
-                form.add_error(None, exc.messages)
+            form.add_error(None, _("提交过于频繁，请一小时后再试。"))
+        elif form.is_valid():
+            d = form.cleaned_data
+            if not guard.challenge_passed(d["token"], d["answer"]):
+                form.add_error("answer", _("验证题答案不正确或已过期，请重新计算。"))
             else:
-                return redirect("portal:objection", ref=objection.reference)
+                entry = next(e for e in entries if e.pk == d["entry"])
+                try:
+                    with acting_as(None, source="portal", ip=ip):
+                        objection = services.objection_file(
+                            user=None,
+                            entry=entry,
+                            text=d["text"],
+                            name=d["name"],
+                            contact=d["contact"],
+                            ip=ip,
+                        )
+                except ValidationError as exc:
+                    form.add_error(None, exc.messages)
+                else:
+                    return redirect("portal:objection", ref=objection.reference)
+    if accepts:
+        form = _ask(form or PublicObjectionForm(entries=entries))
     return render(
         request,
         "portal/publicity.html",

@@ -27,6 +27,11 @@ def pad(prefix: str) -> str:
     return prefix.ljust(12, "0")
 
 
+def ancestor_at(code: str, level: int) -> str:
+    """The code of the region of ``level`` containing ``code`` (its province, its county…)."""
+    return pad(code[: PREFIX_LENGTH[level]])
+
+
 def parent_of(code: str) -> str | None:
     level = level_of(code)
     return None if level == 1 else pad(code[: PREFIX_LENGTH[level - 1]])

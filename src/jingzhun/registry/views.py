@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from jingzhun.core import audit
 from jingzhun.core.masking import mask_id_number, mask_phone
 from jingzhun.core.models import AuditLog
-from jingzhun.core.pagination import keyset_page
+from jingzhun.core.pagination import request_page
 from jingzhun.identification.selectors import household_can_apply
 
 from . import rules, selectors, services
@@ -35,14 +35,7 @@ def parse_filters(request) -> tuple[HouseholdFilterForm, selectors.HouseholdFilt
 def household_list(request):
     form, filters = parse_filters(request)
     qs = selectors.household_list(user=request.user, filters=filters).select_related("region")
-    try:
-        page = keyset_page(qs, after=request.GET.get("after"), before=request.GET.get("before"))
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-        page = keyset_page(qs)
-    params = request.GET.copy()
-    for key in ("after", "before"):
-        params.pop(key, None)
+    page, query = request_page(request, qs)
     return render(
         request,
         "registry/household_list.html",
@@ -50,7 +43,7 @@ def household_list(request):
             "form": form,
             "filters": filters,
             "page": page,
-            "query": params.urlencode(),
+            "query": query,
             "mask": not request.user.sees_personal_data,
         },
     )

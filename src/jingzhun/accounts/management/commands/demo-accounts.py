@@ -6,7 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from jingzhun.accounts.choices import Role
 from jingzhun.accounts.services import user_create_or_reset
 from jingzhun.core.context import acting_as
+from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
+from jingzhun.regions.rules import ancestor_at
 from jingzhun.regions.selectors import demo_places
 
 DEMO_PASSWORD = "Jingzhun-demo-2026"
@@ -28,7 +30,7 @@ class Command(BaseCommand):
         if county_region is None:
             raise CommandError(f"县级区划 {county} 不存在。请先运行 jingzhun regions load。")
         town, other_town, village = demo_places(county_region)
-        province = Region.objects.filter(code=county_region.code[:2].ljust(12, "0")).first()
+        province = Region.objects.filter(code=ancestor_at(county_region.code, RegionLevel.PROVINCE)).first()
         plan = [
             ("admin", Role.ADMIN, None, "全国管理员", True),
             ("province", Role.ADMIN, province, f"{province.name if province else ''}管理员", False),
