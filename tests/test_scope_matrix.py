@@ -5,14 +5,16 @@ import pytest
 from rest_framework.test import APIClient
 
 from jingzhun.core.models import AuditLog
-from jingzhun.identification import services
+from jingzhun.identification import campaigns, services
 from jingzhun.identification.choices import Round
-from jingzhun.identification.models import Application, Objection, Publicity
+from jingzhun.identification.models import Application, CampaignCheck, Objection, Publicity
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household, HouseholdYear, Member
-from tests.conftest import TOWN_B, VILLAGE_A, VILLAGE_B
+from tests.conftest import COUNTY, TOWN_B, VILLAGE_A, VILLAGE_B
 
-SCOPED_MODELS = [Household, Member, HouseholdYear, AuditLog, Region, Application, Publicity, Objection]
+SCOPED_MODELS = [
+    Household, Member, HouseholdYear, AuditLog, Region, Application, Publicity, Objection, CampaignCheck
+]  # fmt: skip
 
 
 def _on_a_list_with_an_objection(applicant, village):
@@ -33,7 +35,11 @@ def _on_a_list_with_an_objection(applicant, village):
 def two_households(register, applicant):
     for village in (VILLAGE_A, VILLAGE_B):
         _on_a_list_with_an_objection(applicant, village)
-    return register(region=VILLAGE_A), register(region=VILLAGE_B)
+    pair = register(region=VILLAGE_A), register(region=VILLAGE_B)
+    campaigns.campaign_open(
+        user=None, county=Region.objects.get(code=COUNTY), title="回头看", year=2026, mode="all"
+    )  # a 回头看 over the whole county draws households of both townships
+    return pair
 
 
 def _codes(model, qs):

@@ -10,7 +10,7 @@ from jingzhun.identification import services
 from jingzhun.identification.choices import Round
 from jingzhun.identification.models import Publicity
 from jingzhun.regions.models import Region
-from tests.conftest import VILLAGE_A
+from tests.conftest import VILLAGE_A, VILLAGE_B
 
 LIST_OPENER = {Round.FIRST: "village_a", Round.SECOND: "town_a"}
 
@@ -67,3 +67,14 @@ def on_second_list(app, users) -> Publicity:
 def to_county_approval(app, users) -> None:
     """Through both 公示 without objections: waiting for 县级审批."""
     ran_its_period(on_second_list(app, users), users)
+
+
+@pytest.fixture
+def county_households(applicant):
+    """Four households in the registry, three not identified, and one already exited (not re-checked)."""
+    return {
+        "registered": [applicant(status="registered", identified_year=2014) for _ in range(3)]
+        + [applicant(region=VILLAGE_B, status="registered", identified_year=2014)],
+        "unidentified": [applicant(head=f"漏评{i}") for i in range(3)],
+        "exited": [applicant(status="exited", identified_year=2014)],
+    }

@@ -16,12 +16,36 @@ class Stage(models.TextChoices):
     SECOND_PUBLICITY = "second_publicity", _("第二次公示中")
     COUNTY_APPROVAL = "county_approval", _("待县级审批")
     COUNTY_APPROVED = "county_approved", _("待公告")
-    ANNOUNCED = "announced", _("已公告纳入")
+    ANNOUNCED = "announced", _("已公告")
     REJECTED = "rejected", _("未通过")
 
 
 TERMINAL_STAGES = frozenset({Stage.ANNOUNCED, Stage.REJECTED})
 PUBLICITY_STAGES = frozenset({Stage.FIRST_PUBLICITY, Stage.SECOND_PUBLICITY})
+
+
+class ApplicationKind(models.TextChoices):
+    """What an application proposes: to bring a household into the registry, or (回头看) to take a wrongly
+    identified one out of it. Both go through the same 两公示一公告."""
+
+    INCLUDE = "include", _("纳入")
+    REMOVE = "remove", _("清退")
+
+
+class CampaignMode(models.TextChoices):
+    """回头看: check every household of the county, or a random sample of them."""
+
+    ALL = "all", _("全面核查")
+    SAMPLE = "sample", _("随机抽查")
+
+
+class Finding(models.TextChoices):
+    """What a 回头看 visit found about one household."""
+
+    PENDING = "pending", _("待核查")
+    CORRECT = "correct", _("识别准确")
+    WRONGLY_INCLUDED = "wrongly_included", _("错评（应清退）")
+    MISSED = "missed", _("漏评（应纳入）")
 
 
 class StepKind(models.TextChoices):

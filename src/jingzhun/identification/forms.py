@@ -5,7 +5,7 @@ from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import DeptListKind, Stage, UpheldAction
+from .choices import CampaignMode, DeptListKind, Finding, Stage, UpheldAction
 
 ATTACHMENT_MAX_BYTES = 10 * 2**20
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})  # what <input type=date> reads
@@ -128,4 +128,37 @@ class DeptListForm(forms.Form):
 class ExplainForm(forms.Form):
     explanation = forms.CharField(
         label=_("核实情况"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CampaignForm(forms.Form):
+    """回头看: what a county fills in to open one."""
+
+    title = forms.CharField(label=_("名称"), max_length=100)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    mode = forms.ChoiceField(label=_("核查方式"), choices=CampaignMode.choices)
+    sample_percent = forms.IntegerField(
+        label=_("抽查比例（%）"), required=False, min_value=1, max_value=100, help_text=_("随机抽查时填写")
+    )
+    seed = forms.IntegerField(
+        label=_("抽样种子"), required=False, min_value=0, max_value=2**31 - 1,
+        help_text=_("留空则随机生成；同一种子对同一批农户总是抽出同样的户，供复核。"),
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        year = timezone.localdate().year
+        self.fields["year"].initial = year
+        self.fields["title"].initial = _("%(y)d 年扶贫对象动态管理回头看") % {"y": year}
+
+
+class CheckForm(forms.Form):
+    """A village's finding on one household of a 回头看."""
+
+    on = forms.DateField(label=_("核查日期"), widget=DATE_WIDGET)
+    finding = forms.ChoiceField(
+        label=_("核查结论"), choices=[c for c in Finding.choices if c[0] != Finding.PENDING]
+    )
+    note = forms.CharField(
+        label=_("核查情况"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -10,11 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.scoping import ScopedManager, ScopedQuerySet
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.rules import ancestor_at
 from jingzhun.registry.choices import Attribute, Cause
 
 from .choices import (
     TERMINAL_STAGES,
+    ApplicationKind,
+    CampaignMode,
     DeptListKind,
+    Finding,
     ObjectionSource,
     ObjectionStatus,
     Round,
@@ -133,6 +138,13 @@ class Application(models.Model):
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在村")
     )
     year = models.PositiveSmallIntegerField(_("识别年度"))
+    kind = models.CharField(
+        _("申请类别"), max_length=8, choices=ApplicationKind.choices, default=ApplicationKind.INCLUDE
+    )
+    campaign = models.ForeignKey(
+        "Campaign", on_delete=models.PROTECT, null=True, blank=True, related_name="applications",
+        verbose_name=_("回头看"),
+    )  # fmt: skip
     stage = models.CharField(_("办理环节"), max_length=20, choices=Stage.choices, default=Stage.APPLIED)
     stage_since = models.DateField(_("进入本环节日期"), default=timezone.localdate)
     reason = models.TextField(_("申请理由"), blank=True)
@@ -444,3 +456,106 @@ class Quota(models.Model):
 
     def audit_scope(self) -> tuple[str, str]:
         return f"identification.quota:{self.pk}", self.region_id or ""
+
+
+class CampaignQuerySet(ScopedQuerySet):
+    def for_user(self, user, action: str = "view") -> "CampaignQuerySet":
+        """A county's campaigns are seen above it and also by its townships and villages, who do the checking
+        (each of them sees only its own households' checks)."""
+        qs = super().for_user(user, action)
+        if user is None or not user.is_authenticated or not user.can(action) or user.level <= RegionLevel.COUNTY:
+            return qs
+        return self.filter(county_id=ancestor_at(user.region_id, RegionLevel.COUNTY))
+
+
+class Campaign(models.Model):
+    """回头看: a county re-checks its identification over all households or a random sample (``seed`` makes the
+    draw reproducible). Each household checked is a ``CampaignCheck``; what it finds wrong becomes an application
+    (清退 or 纳入) through the same procedure, linked back to the campaign for its counts."""
+
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"),
+        limit_choices_to={"level": 3},
+    )  # fmt: skip
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
+    title = models.CharField(_("名称"), max_length=100)
+    mode = models.CharField(_("核查方式"), max_length=8, choices=CampaignMode.choices)
+    sample_percent = models.PositiveSmallIntegerField(
+        _("抽查比例（%）"), null=True, blank=True,
+        validators=[MinValueValidator(1, _("抽查比例在 1–100 之间。")), MaxValueValidator(100, _("抽查比例在 1–100 之间。"))],
+    )  # fmt: skip
+    seed = models.PositiveIntegerField(_("抽样种子"), default=0)
+    households = models.PositiveIntegerField(_("核查户数"), default=0)
+    population = models.PositiveIntegerField(_("全县户数"), default=0)
+    opened_on = models.DateField(_("开始日期"), default=timezone.localdate)
+    closed_on = models.DateField(_("结束日期"), null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("发起人"),
+    )  # fmt: skip
+
+    objects = CampaignQuerySet.as_manager()
+    scope_lookup = "county__code"
+
+    class Meta:
+        verbose_name = _("回头看")
+        verbose_name_plural = _("回头看")
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county"], condition=Q(closed_on__isnull=True), name="campaign_one_open_per_county",
+                violation_error_message=_("本县已有进行中的回头看，请先结束它。"),
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.title
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"identification.campaign:{self.pk}", self.county_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+
+class CampaignCheck(models.Model):
+    """One household drawn into a 回头看, with what the village found (``status_then`` is the household's status
+    when drawn: in the registry a wrong finding means 错评, outside it 漏评)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="checks")
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("农户")
+    )
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
+    )
+    status_then = models.CharField(_("抽取时状态"), max_length=16)
+    finding = models.CharField(_("核查结论"), max_length=20, choices=Finding.choices, default=Finding.PENDING)
+    note = models.TextField(_("核查情况"), blank=True)
+    checked_on = models.DateField(_("核查日期"), null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("核查人"),
+    )  # fmt: skip
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, null=True, blank=True, related_name="campaign_check",
+        verbose_name=_("由此发起的申请"),
+    )  # fmt: skip
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+
+    class Meta:
+        verbose_name = _("回头看核查户")
+        verbose_name_plural = _("回头看核查户")
+        indexes = [models.Index(fields=["campaign", "finding", "region"], name="campaigncheck_finding")]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "household"], name="campaigncheck_once_per_campaign")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.household_id}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"registry.household:{self.household_id}", self.region_id

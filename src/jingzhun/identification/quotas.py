@@ -18,7 +18,7 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import PREFIX_LENGTH, ancestor_at, pad, subtree_range
 
-from .choices import Stage
+from .choices import ApplicationKind, Stage
 from .models import Application, ProcedurePolicy, Quota
 
 COUNTED_STAGES = (Stage.COUNTY_APPROVED, Stage.ANNOUNCED)  # approved by the county: they use up the quota
@@ -88,7 +88,10 @@ def counted_persons(*, year: int, code: str) -> int:
     """Persons of households approved by the county (or announced) for ``year`` in the region's subtree."""
     return (
         Application.objects.filter(
-            year=year, stage__in=COUNTED_STAGES, region__code__range=subtree_range(code)
+            year=year,
+            kind=ApplicationKind.INCLUDE,
+            stage__in=COUNTED_STAGES,
+            region__code__range=subtree_range(code),
         ).aggregate(n=Sum("household__member_count"))["n"]
         or 0
     )
@@ -140,7 +143,7 @@ def quota_rows(*, user, year: int) -> tuple[QuotaRow | None, list[QuotaRow]]:
     counted = {}
     if children:
         width = PREFIX_LENGTH[children[0].level]
-        base = Application.objects.filter(year=year, stage__in=COUNTED_STAGES)
+        base = Application.objects.filter(year=year, kind=ApplicationKind.INCLUDE, stage__in=COUNTED_STAGES)
         if own is not None:
             base = base.filter(region__code__range=own.subtree_range())
         for row in (

@@ -40,17 +40,22 @@ def procedure_policy(*, year: int, region_code: str) -> ProcedurePolicy:
 
 def household_verdict(application, *, on=None) -> rules.Verdict | None:
     """The rules' verdict on the household's record for the application's year (None without a line)."""
+    return verdict_for(application.household, year=application.year, on=on)
+
+
+def verdict_for(household, *, year: int, on=None) -> rules.Verdict | None:
+    """The rules' verdict on ``household`` against ``year``'s line, judged on its record of that year (or its
+    latest); None when no line is recorded for the year."""
     on = on or timezone.localdate()
-    line = poverty_line(year=application.year, region_code=application.region_id)
-    household = application.household
-    year = household.years.filter(year=application.year).first() or household.years.order_by("-year").first()
+    line = poverty_line(year=year, region_code=household.region_id)
     if line is None:
         return None
+    record = household.years.filter(year=year).first() or household.years.order_by("-year").first()
     return rules.identification_verdict(
-        per_capita_net=year.per_capita_net if year else None,
+        per_capita_net=record.per_capita_net if record else None,
         line=line.amount,
         members=list(household.members.filter(is_active=True)),
-        year=year,
+        year=record,
         on=on,
     )
 

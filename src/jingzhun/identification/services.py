@@ -23,7 +23,7 @@ from jingzhun.registry.services import refresh_tallies
 
 from . import crosscheck, quotas, rules, selectors
 from .acting import require_acting
-from .choices import ObjectionSource, ObjectionStatus, Round, Stage, StepKind, UpheldAction
+from .choices import ApplicationKind, ObjectionSource, ObjectionStatus, Round, Stage, StepKind, UpheldAction
 from .models import Application, Objection, PovertyLine, ProcedurePolicy, Publicity, PublicityEntry, Step
 
 
@@ -150,15 +150,28 @@ def _reason_required(reason: str, field: str = "note") -> str:
 # --- applications and single-household steps ----------------------------------------------------------------
 
 
+IN_REGISTRY = (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED)  # what a 清退 may take out
+
+
 @transaction.atomic
-def application_create(*, user, household: Household, year: int, reason: str = "") -> Application:
-    """农户申请: a village operator records a household's application (the household's card must exist, not yet
-    in the registry, in the village)."""
+def application_create(
+    *, user, household: Household, year: int, reason: str = "", kind: str = ApplicationKind.INCLUDE,
+    campaign=None,
+) -> Application:  # fmt: skip
+    """农户申请: a village operator records a household's application to enter the registry (its card exists,
+    it is not yet in the registry). A 回头看 (``campaign``) may also propose to take a wrongly identified
+    household out (``kind`` 清退); both then go through the same procedure."""
     household = Household.objects.select_for_update().get(pk=household.pk)
-    require_acting(
-        user, level=RegionLevel.VILLAGE, region_code=household.region_id, what=str(StepKind.APPLY.label)
-    )
-    if household.status != HouseholdStatus.UNIDENTIFIED:
+    what = str(StepKind.APPLY.label)
+    require_acting(user, level=RegionLevel.VILLAGE, region_code=household.region_id, what=what)
+    if kind == ApplicationKind.REMOVE:
+        if campaign is None:
+            raise ValidationError(_("清退须经回头看核查提出。"))
+        if household.status not in IN_REGISTRY:
+            raise ValidationError(
+                _("只有在册的贫困户可以清退，该户状态为「%(s)s」。") % {"s": household.get_status_display()}
+            )
+    elif household.status != HouseholdStatus.UNIDENTIFIED:
         raise ValidationError(
             _("只有「未识别」的农户可以申请，该户状态为「%(s)s」。") % {"s": household.get_status_display()}
         )
@@ -166,12 +179,16 @@ def application_create(*, user, household: Household, year: int, reason: str = "
         raise ValidationError(_("该户已有正在办理的识别申请。"))
     if not 2000 <= int(year) <= timezone.localdate().year + 1:
         raise ValidationError({"year": [_("识别年度无效。")]})
-    application = Application(household=household, region_id=household.region_id, year=year, reason=reason)
-    application.full_clean(exclude=["household", "region"], validate_constraints=False)
+    application = Application(
+        household=household, region_id=household.region_id, year=year, reason=reason, kind=kind,
+        campaign=campaign,
+    )  # fmt: skip
+    application.full_clean(exclude=["household", "region", "campaign"], validate_constraints=False)
     application.save()
     audit.record(AuditAction.CREATE, application, after=audit.snapshot(application))
     _new_step(application, user=user, kind=StepKind.APPLY, target=Stage.APPLIED, note=reason).save()
-    crosscheck.cross_check(county_code=application.region_id, applications=[application])
+    if kind == ApplicationKind.INCLUDE:
+        crosscheck.cross_check(county_code=application.region_id, applications=[application])
     return application
 
 
@@ -184,7 +201,11 @@ def _decide(application, *, user, kind: str, passed: bool, note: str, details=No
         raise _wrong_stage(application, what)
     if not passed:
         note = _reason_required(note)
-    elif kind == StepKind.COUNTY_APPROVAL and (open_flags := crosscheck.unexplained(application)):
+    elif (
+        kind == StepKind.COUNTY_APPROVAL
+        and application.kind == ApplicationKind.INCLUDE
+        and (open_flags := crosscheck.unexplained(application))
+    ):
         raise ValidationError(
             _("该户有 %(n)d 条部门比对疑点（四不列）尚未说明，不能审批通过。") % {"n": open_flags}
         )
@@ -250,9 +271,10 @@ def application_review(*, user, application: Application, passed: bool, note: st
 def application_approve(
     *, user, application: Application, passed: bool, note: str = "", override: str = ""
 ) -> Step:
-    """县级审批 after the second 公示. Beyond the county's quota it needs an explicit override with a reason."""
+    """县级审批 after the second 公示. Bringing a household in beyond the county's quota needs an explicit override
+    with a reason (a 清退 frees quota and never needs one)."""
     details = {}
-    if passed:
+    if passed and application.kind == ApplicationKind.INCLUDE:
         application = _locked(application)
         beyond = quotas.over_quota(application)
         if beyond and not (override or "").strip():
@@ -326,22 +348,27 @@ def publicity_open(
 
 
 def _register(applications: list[Application]) -> None:
-    """公告: the households enter the registry as 在册 with the application's year as 识别年度 (one year per
-    list), set-based, each change audited."""
-    households = list(
-        Household.objects.select_for_update().filter(pk__in=[a.household_id for a in applications])
-    )
+    """公告: households proposed for inclusion enter the registry as 在册 with the application's year as 识别年度
+    (one year per list); households proposed for 清退 leave it (未识别, no 识别年度). Set-based, each change
+    audited."""
     year = applications[0].year
+    outcome = {
+        ApplicationKind.INCLUDE: {"status": HouseholdStatus.REGISTERED, "identified_year": year},
+        ApplicationKind.REMOVE: {"status": HouseholdStatus.UNIDENTIFIED, "identified_year": None},
+    }
     entries = []
-    for household in households:
-        before = audit.snapshot(household)
-        household.status, household.identified_year = HouseholdStatus.REGISTERED, year
-        entries.append(
-            audit.entry_for(AuditAction.UPDATE, household, before=before, after=audit.snapshot(household))
-        )
-    Household.objects.filter(pk__in=[h.pk for h in households]).update(
-        status=HouseholdStatus.REGISTERED, identified_year=year, updated_at=timezone.now()
-    )
+    for kind, values in outcome.items():
+        ids = [a.household_id for a in applications if a.kind == kind]
+        if not ids:
+            continue
+        for household in Household.objects.select_for_update().filter(pk__in=ids):
+            before = audit.snapshot(household)
+            for field, value in values.items():
+                setattr(household, field, value)
+            entries.append(
+                audit.entry_for(AuditAction.UPDATE, household, before=before, after=audit.snapshot(household))
+            )
+        Household.objects.filter(pk__in=ids).update(**values, updated_at=timezone.now())
     audit.record_many(entries)
     refresh_tallies({a.region_id for a in applications})
 

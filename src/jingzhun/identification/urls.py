@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import campaign_views, views
 
 app_name = "identification"
 urlpatterns = [
@@ -22,4 +22,9 @@ urlpatterns = [
     path("crosscheck/", views.crosscheck_page, name="crosscheck"),
     path("quotas/", views.quota_page, name="quotas"),
     path("crosscheck/<int:pk>/explain/", views.flag_explain, name="flag_explain"),
+    path("campaigns/", campaign_views.campaign_list, name="campaigns"),
+    path("campaigns/<int:pk>/", campaign_views.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/close/", campaign_views.campaign_close, name="campaign_close"),
+    path("campaigns/<int:pk>/export/", campaign_views.campaign_export, name="campaign_export"),
+    path("campaigns/checks/<int:pk>/", campaign_views.check_record, name="check"),
 ]

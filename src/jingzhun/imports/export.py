@@ -3,12 +3,12 @@ person). Households are read in keyset chunks, so memory stays flat whatever the
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.db.models import Prefetch
 
+from jingzhun.core.csvexport import csv_lines
 from jingzhun.core.masking import mask_id_number, mask_phone
 from jingzhun.core.pagination import keyset_page
 from jingzhun.registry.choices import Relationship
@@ -77,17 +77,9 @@ def flat_rows(queryset, *, mask: bool, year: int | None = None) -> Iterator[list
                 yield row(FLAT_COLUMNS, h, m, mask=mask)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_chunks(queryset, *, mask: bool, year: int | None = None) -> Iterator[str]:
     """CSV text pieces (UTF-8 with BOM so that Excel reads the Chinese headers)."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([c.header for c in FLAT_COLUMNS])
-    for values in flat_rows(queryset, mask=mask, year=year):
-        yield writer.writerow(values)
+    return csv_lines([c.header for c in FLAT_COLUMNS], flat_rows(queryset, mask=mask, year=year))
 
 
 def write_csv(path: Path, queryset, *, mask: bool, year: int | None = None) -> int:

@@ -65,7 +65,7 @@ def _ask(form: PublicObjectionForm) -> PublicObjectionForm:
 @never_cache
 def publicity(request, pk: int):
     publicity = get_object_or_404(Publicity.objects.select_related("region"), pk=pk)
-    entries = list(publicity.entries.filter(withdrawn=False).order_by("id"))
+    entries = list(publicity.entries.filter(withdrawn=False).select_related("application").order_by("id"))
     accepts = publicity.accepts_objections(timezone.localdate())
     form = None
     if request.method == "POST":
