@@ -463,7 +463,12 @@ class CampaignQuerySet(ScopedQuerySet):
         """A county's campaigns are seen above it and also by its townships and villages, who do the checking
         (each of them sees only its own households' checks)."""
         qs = super().for_user(user, action)
-        if user is None or not user.is_authenticated or not user.can(action) or user.level <= RegionLevel.COUNTY:
+        if (
+            user is None
+            or not user.is_authenticated
+            or not user.can(action)
+            or user.level <= RegionLevel.COUNTY
+        ):
             return qs
         return self.filter(county_id=ancestor_at(user.region_id, RegionLevel.COUNTY))
 
