@@ -9,12 +9,20 @@ from rest_framework.throttling import AnonRateThrottle
 
 from jingzhun.accounts import throttle
 from jingzhun.core.middleware import client_ip
+from jingzhun.identification import api as identification
 from jingzhun.regions.api import RegionViewSet
 from jingzhun.registry.api import HouseholdViewSet
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("households", HouseholdViewSet, basename="household")
+router.register("identification/applications", identification.ApplicationViewSet, basename="application")
+router.register("identification/publicities", identification.PublicityViewSet, basename="publicity")
+router.register("identification/objections", identification.ObjectionViewSet, basename="objection")
+router.register("identification/campaigns", identification.CampaignViewSet, basename="campaign")
+router.register(
+    "identification/campaign-checks", identification.CampaignCheckViewSet, basename="campaign-check"
+)
 
 
 class TokenView(ObtainAuthToken):

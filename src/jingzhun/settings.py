@@ -199,14 +199,21 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jingzhun API",
-    "DESCRIPTION": "精准扶贫信息平台 — 建档立卡 registry API. All reads and writes are limited to the caller's region.",
+    "DESCRIPTION": "精准扶贫信息平台 — 建档立卡 registry and identification (精准识别) API. All reads and writes are limited to the caller's region.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CauseEnum": "jingzhun.registry.choices.Cause"},
+    "ENUM_NAME_OVERRIDES": {
+        "CauseEnum": "jingzhun.registry.choices.Cause",
+        "HouseholdStatusEnum": "jingzhun.registry.choices.HouseholdStatus",
+        "StageEnum": "jingzhun.identification.choices.Stage",
+        "StepKindEnum": "jingzhun.identification.choices.StepKind",
+        "ApplicationKindEnum": "jingzhun.identification.choices.ApplicationKind",
+        "ObjectionStatusEnum": "jingzhun.identification.choices.ObjectionStatus",
+    },
 }
 
 # Cookie and transport hardening. Production turns everything on; development keeps plain HTTP usable.

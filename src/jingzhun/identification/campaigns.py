@@ -55,7 +55,10 @@ def campaign_open(
     seed: int | None = None,
 ) -> Campaign:  # fmt: skip
     """Open a 回头看 for ``county`` and draw its households (all, or a random ``sample_percent``)."""
-    require_acting(user, level=RegionLevel.COUNTY, region_code=county.code, what=_("发起回头看"))
+    # A user without a region (national) has no county to re-check: refused on level before the region is read.
+    require_acting(
+        user, level=RegionLevel.COUNTY, region_code=getattr(county, "code", ""), what=_("发起回头看")
+    )
     errors = {}
     title = (title or "").strip()
     if not title:

@@ -314,6 +314,7 @@ class Objection(models.Model):
 
     objects = ScopedManager()
     scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
 
     class Meta:
         verbose_name = _("异议")
@@ -500,6 +501,7 @@ class Campaign(models.Model):
 
     objects = CampaignQuerySet.as_manager()
     scope_lookup = "county__code"
+    keyset_fields = ("county_id", "id")
 
     class Meta:
         verbose_name = _("回头看")

@@ -1,0 +1,307 @@
+"""REST API of identification: the same services as the pages (one rule set), for apps and other systems.
+
+Reads are scoped (outside the caller's region: 404); every write is a POST to an action named after the step,
+validated by a serializer, decided by ``services``/``campaigns``, and answered with the record as it now is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from jingzhun.core.pagination import KeysetCursorPagination
+from jingzhun.regions.models import Region
+from jingzhun.registry.models import Household
+
+from . import campaigns, services
+from .choices import ApplicationKind, Finding, ObjectionStatus, Stage
+from .models import Application, Campaign, CampaignCheck, Objection, Publicity, PublicityEntry
+from .serializers import (
+    ApplicationCreateSerializer,
+    ApplicationDetailSerializer,
+    ApplicationSerializer,
+    ApprovalSerializer,
+    CampaignCreateSerializer,
+    CampaignSerializer,
+    CheckRecordSerializer,
+    CheckSerializer,
+    DecisionSerializer,
+    DeliberateSerializer,
+    ObjectionCreateSerializer,
+    ObjectionSerializer,
+    PublicityCreateSerializer,
+    PublicitySerializer,
+    ResolveSerializer,
+    VerifySerializer,
+    WithdrawSerializer,
+)
+
+
+def _input(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class _Scoped(viewsets.GenericViewSet):
+    """Rows of ``model`` in the caller's scope; ``filters`` maps query parameters to lookups (exact values)."""
+
+    model = None
+    filters: dict[str, str] = {}
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        qs = self.model.objects.for_user(self.request.user)
+        for param, lookup in self.filters.items():
+            value = self.request.query_params.get(param)
+            if value:
+                qs = qs.filter(**{lookup: value})
+        return qs
+
+    def _answer(self, write: Callable[[], object], obj=None, code=status.HTTP_200_OK) -> Response:
+        """Run a service write, then answer with the record as it now is (re-read through the scope)."""
+        result = write()
+        pk = (obj or result).pk
+        fresh = self.get_queryset().get(pk=pk)
+        return Response(self.get_serializer(fresh).data, status=code)
+
+
+APPLICATION_FILTERS = [
+    OpenApiParameter("stage", str, enum=Stage.values),
+    OpenApiParameter("kind", str, enum=ApplicationKind.values),
+    OpenApiParameter("year", int),
+    OpenApiParameter("region", str, description="exact village code"),
+    OpenApiParameter("campaign", int),
+    OpenApiParameter("after", str), OpenApiParameter("before", str), OpenApiParameter("page_size", int),
+]  # fmt: skip
+
+
+@extend_schema_view(list=extend_schema(parameters=APPLICATION_FILTERS))
+class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped):
+    """识别申请 and their steps: create, then 入户核实 → 民主评议 (village), 乡镇审核, 县级审批."""
+
+    model = Application
+    filters = {
+        "stage": "stage",
+        "kind": "kind",
+        "year": "year",
+        "region": "region_id",
+        "campaign": "campaign_id",
+    }
+    pagination_class = KeysetCursorPagination
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("household", "region")
+
+    def get_serializer_class(self):
+        return ApplicationSerializer if self.action == "list" else ApplicationDetailSerializer
+
+    @extend_schema(request=ApplicationCreateSerializer, responses=ApplicationDetailSerializer)
+    def create(self, request):
+        d = _input(ApplicationCreateSerializer, request)
+        household = get_object_or_404(Household.objects.for_user(request.user), pk=d["household"])
+        return self._answer(
+            lambda: services.application_create(
+                user=request.user, household=household, year=d["year"], reason=d["reason"]
+            ),
+            code=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=VerifySerializer, responses=ApplicationDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        application, d = self.get_object(), _input(VerifySerializer, request)
+        return self._answer(
+            lambda: services.application_verify(
+                user=request.user, application=application, passed=d["passed"], findings=d["findings"],
+                on=d["on"], attachment=d.get("attachment"),
+            ),
+            application,
+        )  # fmt: skip
+
+    @extend_schema(request=DeliberateSerializer, responses=ApplicationDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def deliberate(self, request, pk=None):
+        application, d = self.get_object(), _input(DeliberateSerializer, request)
+        return self._answer(
+            lambda: services.application_deliberate(
+                user=request.user, application=application, meeting_on=d["meeting_on"],
+                attendance=d["attendance"], votes_for=d["votes_for"], votes_against=d["votes_against"],
+                note=d["note"], minutes=d.get("minutes"),
+            ),
+            application,
+        )  # fmt: skip
+
+    @extend_schema(request=DecisionSerializer, responses=ApplicationDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        application, d = self.get_object(), _input(DecisionSerializer, request)
+        return self._answer(
+            lambda: services.application_review(
+                user=request.user, application=application, passed=d["passed"], note=d["note"]
+            ),
+            application,
+        )
+
+    @extend_schema(request=ApprovalSerializer, responses=ApplicationDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        application, d = self.get_object(), _input(ApprovalSerializer, request)
+        return self._answer(
+            lambda: services.application_approve(
+                user=request.user, application=application, passed=d["passed"], note=d["note"],
+                override=d["override"],
+            ),
+            application,
+        )  # fmt: skip
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("round", str), OpenApiParameter("region", str)])
+)
+class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped):
+    """公示/公告 lists of a village: open (with the applications), withdraw one household, close after the period."""
+
+    model = Publicity
+    filters = {"round": "round", "region": "region_id", "year": "year"}
+    serializer_class = PublicitySerializer
+    pagination_class = KeysetCursorPagination
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("region").prefetch_related("entries__application")
+
+    @extend_schema(request=PublicityCreateSerializer, responses=PublicitySerializer)
+    def create(self, request):
+        d = _input(PublicityCreateSerializer, request)
+        region = get_object_or_404(Region.objects.for_user(request.user), code=d["region"])
+        applications = list(Application.objects.for_user(request.user).filter(pk__in=d["applications"]))
+        if len(applications) != len(set(d["applications"])):
+            raise Http404
+        return self._answer(
+            lambda: services.publicity_open(
+                user=request.user, region=region, round=d["round"], applications=applications,
+                starts_on=d["starts_on"],
+            ),
+            code=status.HTTP_201_CREATED,
+        )  # fmt: skip
+
+    @extend_schema(request=None, responses=PublicitySerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        publicity = self.get_object()
+        return self._answer(
+            lambda: services.publicity_close(user=request.user, publicity=publicity), publicity
+        )
+
+    @extend_schema(request=WithdrawSerializer, responses=PublicitySerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        publicity, d = self.get_object(), _input(WithdrawSerializer, request)
+        entry = get_object_or_404(PublicityEntry, pk=d["entry"], publicity=publicity)
+        return self._answer(
+            lambda: services.publicity_withdraw(user=request.user, entry=entry, reason=d["reason"]), publicity
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("status", str, enum=ObjectionStatus.values)])
+)
+class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped):
+    """异议: staff record them against a household on a running 公示; the township resolves them."""
+
+    model = Objection
+    filters = {"status": "status"}
+    serializer_class = ObjectionSerializer
+    pagination_class = KeysetCursorPagination
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("entry")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "mask": not self.request.user.sees_personal_data}
+
+    @extend_schema(request=ObjectionCreateSerializer, responses=ObjectionSerializer)
+    def create(self, request):
+        d = _input(ObjectionCreateSerializer, request)
+        entry = get_object_or_404(
+            PublicityEntry.objects.filter(publicity__in=Publicity.objects.for_user(request.user)),
+            pk=d["entry"],
+        )
+        return self._answer(
+            lambda: services.objection_file(
+                user=request.user, entry=entry, text=d["text"], name=d["name"], contact=d["contact"]
+            ),
+            code=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=ResolveSerializer, responses=ObjectionSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        objection, d = self.get_object(), _input(ResolveSerializer, request)
+        return self._answer(
+            lambda: services.objection_resolve(
+                user=request.user,
+                objection=objection,
+                upheld=d["upheld"],
+                reason=d["reason"],
+                action=d["action"],
+            ),
+            objection,
+        )
+
+
+class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped):
+    """回头看: a county opens one (all households or a sample) and closes it; counts come with each campaign."""
+
+    model = Campaign
+    filters = {"year": "year"}
+    serializer_class = CampaignSerializer
+    pagination_class = KeysetCursorPagination
+
+    @extend_schema(request=CampaignCreateSerializer, responses=CampaignSerializer)
+    def create(self, request):
+        d = _input(CampaignCreateSerializer, request)
+        return self._answer(
+            lambda: campaigns.campaign_open(user=request.user, county=request.user.region, **d),
+            code=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=None, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        campaign = self.get_object()
+        return self._answer(lambda: campaigns.campaign_close(user=request.user, campaign=campaign), campaign)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("campaign", int), OpenApiParameter("finding", str, enum=Finding.values)]
+    )
+)
+class CampaignCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped):
+    """The households drawn into 回头看 (each caller sees those of its own villages) and the village's finding."""
+
+    model = CampaignCheck
+    filters = {"campaign": "campaign_id", "finding": "finding"}
+    serializer_class = CheckSerializer
+    pagination_class = KeysetCursorPagination
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("household")
+
+    @extend_schema(request=CheckRecordSerializer, responses=CheckSerializer)
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        check, d = self.get_object(), _input(CheckRecordSerializer, request)
+        return self._answer(
+            lambda: campaigns.check_record(
+                user=request.user, check=check, finding=d["finding"], note=d["note"], on=d["on"]
+            ),
+            check,
+        )
