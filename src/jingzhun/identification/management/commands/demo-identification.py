@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from jingzhun.core.context import acting_as
-from jingzhun.identification import services
-from jingzhun.identification.choices import Round
+from jingzhun.identification import campaigns, services
+from jingzhun.identification.choices import CampaignMode, Finding, Round
 from jingzhun.identification.models import Application, Publicity
 from jingzhun.regions.models import Region
 from jingzhun.regions.selectors import demo_places
@@ -74,8 +74,27 @@ class Command(BaseCommand):
             earlier.refresh_from_db()
             services.publicity_close(user=None, publicity=earlier)
             services.publicity_open(user=None, region=village, round=Round.FIRST, applications=apps[7:])
+            # Every household, so that the demo village has its share of visits to record.
+            campaign = campaigns.campaign_open(
+                user=None,
+                county=county_region,
+                title=f"{YEAR} 年回头看（演示）",
+                year=YEAR,
+                mode=CampaignMode.ALL,
+            )
+            # The first households drawn in the demo village are checked: one wrongly included, the rest correct.
+            drawn = list(campaign.checks.filter(region=village, status_then="registered").order_by("id")[:3])
+            for i, check in enumerate(drawn):
+                wrong = i == 0
+                campaigns.check_record(
+                    user=None,
+                    check=check,
+                    finding=Finding.WRONGLY_INCLUDED if wrong else Finding.CORRECT,
+                    note="入户核查：家有商品房，经营运输" if wrong else "",
+                )
         self.stdout.write(
             self.style.SUCCESS(
-                f"已在 {village.full_name()} 生成 {len(apps)} 户识别申请（待核实、待评议、公示中、待乡镇审核）"
+                f"已在 {village.full_name()} 生成 {len(apps)} 户识别申请（待核实、待评议、公示中、待乡镇审核），"
+                f"并发起全县回头看（{campaign.households} 户）"
             )
         )
