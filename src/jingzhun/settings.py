@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "jingzhun.regions",
     "jingzhun.registry",
     "jingzhun.identification",
+    "jingzhun.assistance",
     "jingzhun.portal",
     "jingzhun.imports",
 ]

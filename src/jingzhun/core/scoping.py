@@ -25,4 +25,22 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(**{f"{self.model.scope_lookup}__range": region.subtree_range()})
 
 
+class SharedDownQuerySet(ScopedQuerySet):
+    """Records that belong to a region but are also read by the regions below it (a county's 回头看 by its
+    villages, a provincial helping unit by the counties it helps): the scope range, plus the user's ancestors'
+    rows, plus national rows (region empty) — still one indexed condition, the ancestors computed from the code."""
+
+    def for_user(self, user, action: str = "view") -> SharedDownQuerySet:
+        from jingzhun.regions.rules import ancestors_of
+
+        own = super().for_user(user, action)
+        if user is None or not user.is_authenticated or not user.can(action) or not user.region_id:
+            return own
+        field = self.model.scope_lookup.removesuffix("__code")
+        return own | self.filter(
+            models.Q(**{f"{field}__in": ancestors_of(user.region_id)})
+            | models.Q(**{f"{field}__isnull": True})
+        )
+
+
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)

@@ -9,9 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core.scoping import ScopedManager, ScopedQuerySet
-from jingzhun.regions.choices import RegionLevel
-from jingzhun.regions.rules import ancestor_at
+from jingzhun.core.scoping import ScopedManager, ScopedQuerySet, SharedDownQuerySet
 from jingzhun.registry.choices import Attribute, Cause
 
 from .choices import (
@@ -459,21 +457,6 @@ class Quota(models.Model):
         return f"identification.quota:{self.pk}", self.region_id or ""
 
 
-class CampaignQuerySet(ScopedQuerySet):
-    def for_user(self, user, action: str = "view") -> "CampaignQuerySet":
-        """A county's campaigns are seen above it and also by its townships and villages, who do the checking
-        (each of them sees only its own households' checks)."""
-        qs = super().for_user(user, action)
-        if (
-            user is None
-            or not user.is_authenticated
-            or not user.can(action)
-            or user.level <= RegionLevel.COUNTY
-        ):
-            return qs
-        return self.filter(county_id=ancestor_at(user.region_id, RegionLevel.COUNTY))
-
-
 class Campaign(models.Model):
     """回头看: a county re-checks its identification over all households or a random sample (``seed`` makes the
     draw reproducible). Each household checked is a ``CampaignCheck``; what it finds wrong becomes an application
@@ -499,7 +482,7 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("发起人"),
     )  # fmt: skip
 
-    objects = CampaignQuerySet.as_manager()
+    objects = SharedDownQuerySet.as_manager()  # its townships and villages do the checking
     scope_lookup = "county__code"
     keyset_fields = ("county_id", "id")
 

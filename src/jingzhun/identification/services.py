@@ -17,6 +17,7 @@ from jingzhun.core import audit
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
+from jingzhun.regions.selectors import policy_province
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household
 from jingzhun.registry.services import refresh_tallies
@@ -27,19 +28,6 @@ from .choices import ApplicationKind, ObjectionSource, ObjectionStatus, Round, S
 from .models import Application, Objection, PovertyLine, ProcedurePolicy, Publicity, PublicityEntry, Step
 
 
-def _policy_province(user, province: str | None, refusal: str) -> Region | None:
-    """Policy data are set by national administrators, or by a province's administrators for their province:
-    the province's region (None for national values), or a refusal."""
-    if user is not None and not (user.role == "admin" and user.in_scope(province or "000000000000")):
-        raise PermissionDenied(refusal)
-    if not province:
-        return None
-    region = Region.objects.filter(code=province, level=RegionLevel.PROVINCE).first()
-    if region is None:
-        raise ValidationError({"province": [_("%(c)s 不是省级区划代码。") % {"c": province}]})
-    return region
-
-
 @transaction.atomic
 def poverty_line_set(
     *, user, year: int, amount: Decimal, province: str | None = None, source: str = ""
@@ -48,7 +36,7 @@ def poverty_line_set(
 
     A province's line may not be below the national line of the same year: the national line is the floor.
     """
-    region = _policy_province(user, province, _("只有国家或本省的管理员可以修改扶贫标准。"))
+    region = policy_province(user, province, _("只有国家或本省的管理员可以修改扶贫标准。"))
     if region is not None:
         national = PovertyLine.objects.filter(year=year, province__isnull=True).first()
         if national is not None and Decimal(amount) < national.amount:
@@ -73,7 +61,7 @@ def procedure_policy_set(
 ) -> ProcedurePolicy:
     """Set the 公示 length, the time allowed per step and the quota margin for ``year``, nationally or for one
     province. A province's margin applies below it and is 0 unless the province gives one."""
-    region = _policy_province(user, province, _("只有国家或本省的管理员可以修改识别程序参数。"))
+    region = policy_province(user, province, _("只有国家或本省的管理员可以修改识别程序参数。"))
     lookup = {"year": year, "province": region}
     values = {"publicity_days": publicity_days, "step_days": step_days}
     if quota_margin_percent is not None:

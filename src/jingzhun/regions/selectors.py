@@ -1,8 +1,11 @@
 """Reads of the region tree, always through the user's scope."""
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from . import rules
+from .choices import RegionLevel
 from .models import Region
 
 
@@ -29,3 +32,16 @@ def demo_places(county: Region) -> tuple[Region | None, Region | None, Region | 
     other_town = next((t for t in townships if t != town and t.kind in ("town", "township")), None)
     village = Region.objects.filter(parent=town, kind="village").order_by("code").first() if town else None
     return town, other_town, village
+
+
+def policy_province(user, province: str | None, refusal: str) -> Region | None:
+    """Policy data are set by national administrators, or by a province's administrators for their province:
+    the province's region (None for national values), or a refusal."""
+    if user is not None and not (user.role == "admin" and user.in_scope(province or "000000000000")):
+        raise PermissionDenied(refusal)
+    if not province:
+        return None
+    region = Region.objects.filter(code=province, level=RegionLevel.PROVINCE).first()
+    if region is None:
+        raise ValidationError({"province": [_("%(c)s 不是省级区划代码。") % {"c": province}]})
+    return region

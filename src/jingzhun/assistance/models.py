@@ -1,0 +1,339 @@
+"""Assistance (精准帮扶): the forces (helping units, cadres, work teams, social helpers), who helps which village and
+which household (pairings, kept with their history), the policy data of capacities, and matching proposals."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jingzhun.core.scoping import ScopedManager, SharedDownQuerySet
+
+from .choices import HelperKind, PairingForm, Skill, TeamRole, UnitLevel, UnitType
+
+
+class AssistancePolicy(models.Model):
+    """Policy data of assistance for a province (or national when ``province`` is empty): how many households
+    one cadre may be responsible for (default 5) and how often each household must be visited."""
+
+    DEFAULT_CAPACITY = 5
+    DEFAULT_VISIT_DAYS = 30
+
+    province = models.OneToOneField(
+        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("省份"), limit_choices_to={"level": 1},
+    )  # fmt: skip
+    cadre_capacity = models.PositiveSmallIntegerField(
+        _("每名帮扶责任人最多帮扶户数"), default=DEFAULT_CAPACITY,
+        validators=[MinValueValidator(1, _("至少 1 户。")), MaxValueValidator(50, _("不超过 50 户。"))],
+    )  # fmt: skip
+    visit_days = models.PositiveSmallIntegerField(
+        _("走访间隔（天）"), default=DEFAULT_VISIT_DAYS,
+        validators=[MinValueValidator(1, _("至少 1 天。")), MaxValueValidator(366, _("不超过 366 天。"))],
+    )  # fmt: skip
+
+    objects = ScopedManager()
+    scope_lookup = "province__code"
+
+    class Meta:
+        verbose_name = _("帮扶政策参数")
+        verbose_name_plural = _("帮扶政策参数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province"], condition=Q(province__isnull=True), name="assistancepolicy_one_national"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province_id or 'national'} {self.cadre_capacity}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"assistance.assistancepolicy:{self.pk}", self.province_id or ""
+
+
+class HelpingUnit(models.Model):
+    """帮扶单位: an agency, institution, enterprise or organisation that helps villages and sends cadres. It is
+    registered by the region that manages it (empty: a central unit) and read by the regions below."""
+
+    name = models.CharField(_("单位名称"), max_length=100)
+    unit_type = models.CharField(_("单位类型"), max_length=16, choices=UnitType.choices)
+    level = models.PositiveSmallIntegerField(_("单位层级"), choices=UnitLevel.choices)
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("所属区划"),
+    )  # fmt: skip
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    active = models.BooleanField(_("在帮"), default=True)
+
+    objects = SharedDownQuerySet.as_manager()
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("帮扶单位")
+        verbose_name_plural = _("帮扶单位")
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="helpingunit_name_per_region")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"assistance.helpingunit:{self.pk}", self.region_id or ""
+
+
+class Cadre(models.Model):
+    """帮扶责任人: a person of a helping unit responsible for households, based in a township or village of the
+    county where they help. ``capacity`` overrides the policy's maximum for this person."""
+
+    name = models.CharField(_("姓名"), max_length=50)
+    unit = models.ForeignKey(
+        HelpingUnit, on_delete=models.PROTECT, related_name="cadres", verbose_name=_("单位")
+    )
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("驻地（乡镇或村）")
+    )
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    skills = models.JSONField(_("专长"), default=list, blank=True)
+    capacity = models.PositiveSmallIntegerField(
+        _("最多帮扶户数"), null=True, blank=True, help_text=_("留空按政策参数"),
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )  # fmt: skip
+    active = models.BooleanField(_("在岗"), default=True)
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+
+    class Meta:
+        verbose_name = _("帮扶责任人")
+        verbose_name_plural = _("帮扶责任人")
+        indexes = [models.Index(fields=["region", "active"], name="cadre_region_active")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.unit}）"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"assistance.cadre:{self.pk}", self.region_id
+
+    def skill_labels(self) -> str:
+        return "、".join(str(Skill(s).label) for s in self.skills if s in Skill.values)
+
+
+class SocialHelper(models.Model):
+    """社会力量: an enterprise, organisation or person who joins household pairings as a second or third helper."""
+
+    kind = models.CharField(_("类别"), max_length=16, choices=HelperKind.choices)
+    name = models.CharField(_("名称或姓名"), max_length=100)
+    contact = models.CharField(_("联系方式"), max_length=50, blank=True)
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("登记区划")
+    )
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("社会帮扶力量")
+        verbose_name_plural = _("社会帮扶力量")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"assistance.socialhelper:{self.pk}", self.region_id
+
+
+class VillagePairing(models.Model):
+    """A helping unit paired with a poor village (定点/对口/结对帮扶) for a period."""
+
+    village = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
+    )
+    unit = models.ForeignKey(
+        HelpingUnit, on_delete=models.PROTECT, related_name="villages", verbose_name=_("帮扶单位")
+    )
+    form = models.CharField(
+        _("帮扶形式"), max_length=16, choices=PairingForm.choices, default=PairingForm.FIXED
+    )
+    started_on = models.DateField(_("开始日期"), default=timezone.localdate)
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+
+    objects = ScopedManager()
+    scope_lookup = "village__code"
+
+    class Meta:
+        verbose_name = _("单位帮村")
+        verbose_name_plural = _("单位帮村")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "unit"],
+                condition=Q(ended_on__isnull=True),
+                name="villagepairing_once_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} → {self.village}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"regions.region:{self.village_id}", self.village_id
+
+
+class WorkTeam(models.Model):
+    """驻村工作队 of a village, sent by a unit; members with their roles and tenures are ``TeamMember`` rows."""
+
+    village = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
+    )
+    unit = models.ForeignKey(
+        HelpingUnit, on_delete=models.PROTECT, related_name="teams", verbose_name=_("派出单位")
+    )
+    started_on = models.DateField(_("进驻日期"), default=timezone.localdate)
+    ended_on = models.DateField(_("撤离日期"), null=True, blank=True)
+
+    objects = ScopedManager()
+    scope_lookup = "village__code"
+
+    class Meta:
+        verbose_name = _("驻村工作队")
+        verbose_name_plural = _("驻村工作队")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village"], condition=Q(ended_on__isnull=True), name="workteam_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.unit}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"regions.region:{self.village_id}", self.village_id
+
+
+class TeamMember(models.Model):
+    """One cadre on a work team, with role (第一书记, 队长, 队员) and tenure."""
+
+    team = models.ForeignKey(WorkTeam, on_delete=models.PROTECT, related_name="members")
+    cadre = models.ForeignKey(Cadre, on_delete=models.PROTECT, related_name="+", verbose_name=_("队员"))
+    role = models.CharField(_("职务"), max_length=16, choices=TeamRole.choices, default=TeamRole.MEMBER)
+    started_on = models.DateField(_("任职开始"), default=timezone.localdate)
+    ended_on = models.DateField(_("任职结束"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("工作队队员")
+        verbose_name_plural = _("工作队队员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team"], condition=Q(ended_on__isnull=True, role="first_secretary"),
+                name="teammember_one_first_secretary",
+                violation_error_message=_("该工作队已有在任第一书记。"),
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.cadre_id} {self.role}"
+
+
+class HouseholdPairing(models.Model):
+    """帮扶责任人 ↔ household for a period. At most one open pairing per household (the partial constraint);
+    a reassignment ends the old one with a reason and opens a new one, so the history stays."""
+
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="pairings", verbose_name=_("帮扶户")
+    )
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
+    )
+    cadre = models.ForeignKey(
+        Cadre, on_delete=models.PROTECT, related_name="pairings", verbose_name=_("帮扶责任人")
+    )
+    helpers = models.ManyToManyField(
+        SocialHelper, blank=True, related_name="pairings", verbose_name=_("社会帮扶力量")
+    )
+    started_on = models.DateField(_("开始日期"), default=timezone.localdate)
+    reason = models.CharField(_("结对原因"), max_length=200, blank=True)
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+    end_reason = models.CharField(_("调整原因"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+    )  # fmt: skip
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+
+    class Meta:
+        verbose_name = _("结对帮扶")
+        verbose_name_plural = _("结对帮扶")
+        indexes = [models.Index(fields=["cadre", "ended_on"], name="pairing_cadre_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"], condition=Q(ended_on__isnull=True), name="pairing_one_open_per_household",
+                violation_error_message=_("该户已有帮扶责任人。"),
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.cadre_id} → {self.household_id}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"registry.household:{self.household_id}", self.region_id
+
+
+class MatchingProposal(models.Model):
+    """A needs-first matching proposal for a county: the changes it suggests (``ProposalRow``) and the quality of
+    the pairings before and after (``summary``). The county accepts all or part of it."""
+
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县")
+    )
+    keep_existing = models.BooleanField(_("保留现有结对"), default=True)
+    summary = models.JSONField(_("匹配概况"), default=dict)
+    created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("生成人"),
+    )
+    accepted_at = models.DateTimeField(_("采纳时间"), null=True, blank=True)
+
+    objects = ScopedManager()
+    scope_lookup = "county__code"
+
+    class Meta:
+        verbose_name = _("需求匹配方案")
+        verbose_name_plural = _("需求匹配方案")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"assistance.matchingproposal:{self.pk}", self.county_id
+
+
+class ProposalRow(models.Model):
+    """One suggested change: ``household`` to ``cadre`` (from ``previous``, empty for a household without one)."""
+
+    proposal = models.ForeignKey(MatchingProposal, on_delete=models.CASCADE, related_name="rows")
+    household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    previous = models.ForeignKey(Cadre, on_delete=models.CASCADE, null=True, related_name="+")
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="+")
+    fits = models.BooleanField(_("对症"), default=False)
+    local = models.BooleanField(_("同乡镇"), default=False)
+    accepted = models.BooleanField(_("已采纳"), default=False)
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+
+    class Meta:
+        verbose_name = _("匹配调整")
+        verbose_name_plural = _("匹配调整")
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}: {self.household_id} → {self.cadre_id}"

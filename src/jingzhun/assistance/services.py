@@ -1,0 +1,265 @@
+"""Writes of assistance: the forces (units, cadres, social helpers, work teams), unit ↔ village and cadre ↔
+household pairings. Each checks role and region, validates with Chinese messages, and is audited; a reassignment
+ends the old pairing with a reason so the history stays."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jingzhun.core import audit
+from jingzhun.core.models import AuditAction
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.models import Region
+from jingzhun.regions.rules import ancestor_at
+from jingzhun.regions.selectors import policy_province
+from jingzhun.registry.choices import HouseholdStatus
+from jingzhun.registry.models import Household
+
+from .choices import Skill, TeamRole
+from .models import (
+    AssistancePolicy,
+    Cadre,
+    HelpingUnit,
+    HouseholdPairing,
+    SocialHelper,
+    TeamMember,
+    VillagePairing,
+    WorkTeam,
+)
+
+# Households that must have a responsible cadre: those in the registry, and those monitored for risk.
+HELPED_STATUSES = (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED, HouseholdStatus.MONITORED)
+
+
+def _require(user, region_code: str | None, what: str, *, up_to: int = RegionLevel.VILLAGE) -> None:
+    """Role may change, the region is in scope, and the user's level is at most ``up_to`` (a village does not
+    register provincial units). ``user`` None is the system."""
+    if user is None:
+        return
+    if not user.can("change"):
+        raise PermissionDenied(_("您的角色不能办理「%(w)s」。") % {"w": what})
+    if user.level > up_to:
+        raise PermissionDenied(_("「%(w)s」须由县级及以上用户办理。") % {"w": what})
+    if region_code and not user.in_scope(region_code):
+        raise PermissionDenied(_("「%(w)s」的对象不在您的管辖范围内。") % {"w": what})
+
+
+def _created(instance):
+    instance.full_clean()
+    instance.save()
+    audit.record(AuditAction.CREATE, instance, after=audit.snapshot(instance))
+    return instance
+
+
+# --- policy ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def policy_set(
+    *, user, province: str | None = None, cadre_capacity: int, visit_days: int
+) -> AssistancePolicy:
+    """Set the cadre capacity and the visit interval nationally or for one province (administrators only)."""
+    region = policy_province(user, province, _("只有国家或本省的管理员可以修改帮扶政策参数。"))
+    return audit.upsert(
+        AssistancePolicy, {"province": region}, {"cadre_capacity": cadre_capacity, "visit_days": visit_days}
+    )
+
+
+def policy_for(region_code: str) -> AssistancePolicy:
+    """The province's own parameters, else the national ones, else the defaults (unsaved)."""
+    province = ancestor_at(region_code, RegionLevel.PROVINCE)
+    rows = AssistancePolicy.objects.filter(Q(province_id=province) | Q(province__isnull=True))
+    found = {p.province_id: p for p in rows}
+    return found.get(province) or found.get(None) or AssistancePolicy()
+
+
+def capacity_of(cadre: Cadre, policy: AssistancePolicy | None = None) -> int:
+    return cadre.capacity or (policy or policy_for(cadre.region_id)).cadre_capacity
+
+
+# --- forces ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def unit_create(
+    *, user, name: str, unit_type: str, level: int, region: Region | None, **contact
+) -> HelpingUnit:
+    """Register a helping unit under the region that manages it (national users may register central units)."""
+    if region is None and user is not None and user.region_id:
+        raise ValidationError({"region": [_("请选择单位所属区划。")]})
+    _require(user, region.code if region else None, _("登记帮扶单位"), up_to=RegionLevel.COUNTY)
+    return _created(
+        HelpingUnit(name=(name or "").strip(), unit_type=unit_type, level=level, region=region, **contact)
+    )
+
+
+def _valid_skills(skills: Iterable[str]) -> list[str]:
+    skills = list(dict.fromkeys(skills or []))
+    unknown = [s for s in skills if s not in Skill.values]
+    if unknown:
+        raise ValidationError({"skills": [_("未知的专长：%(s)s。") % {"s": "、".join(unknown)}]})
+    return skills
+
+
+@transaction.atomic
+def cadre_create(
+    *, user, name: str, unit: HelpingUnit, region: Region, skills: Iterable[str] = (), phone: str = "",
+    capacity: int | None = None,
+) -> Cadre:  # fmt: skip
+    """Register a 帮扶责任人 of ``unit`` based in a township or village of the user's scope."""
+    _require(user, region.code, _("登记帮扶责任人"), up_to=RegionLevel.TOWNSHIP)
+    if region.level < RegionLevel.TOWNSHIP:
+        raise ValidationError({"region": [_("驻地应为乡镇或村。")]})
+    return _created(
+        Cadre(
+            name=(name or "").strip(), unit=unit, region=region, skills=_valid_skills(skills), phone=phone,
+            capacity=capacity,
+        )
+    )  # fmt: skip
+
+
+@transaction.atomic
+def helper_create(*, user, kind: str, name: str, region: Region, contact: str = "") -> SocialHelper:
+    """Register a social force (enterprise, organisation, person) who may join pairings as second/third helper."""
+    _require(user, region.code, _("登记社会帮扶力量"), up_to=RegionLevel.TOWNSHIP)
+    return _created(SocialHelper(kind=kind, name=(name or "").strip(), region=region, contact=contact))
+
+
+@transaction.atomic
+def village_pair(*, user, village: Region, unit: HelpingUnit, form: str, started_on=None) -> VillagePairing:
+    """A unit takes on a village (定点/对口/结对帮扶), decided at county level or above."""
+    _require(user, village.code, _("单位帮村"), up_to=RegionLevel.COUNTY)
+    if village.level != RegionLevel.VILLAGE:
+        raise ValidationError({"village": [_("请选择一个村。")]})
+    if VillagePairing.objects.filter(village=village, unit=unit, ended_on__isnull=True).exists():
+        raise ValidationError(_("%(u)s 已在帮扶 %(v)s。") % {"u": unit, "v": village.name})
+    return _created(
+        VillagePairing(village=village, unit=unit, form=form, started_on=started_on or timezone.localdate())
+    )
+
+
+@transaction.atomic
+def team_send(
+    *, user, village: Region, unit: HelpingUnit, first_secretary: Cadre, started_on=None
+) -> WorkTeam:
+    """驻村工作队: a unit sends a team to a village, led by its 第一书记 (one active team per village)."""
+    _require(user, village.code, _("派驻工作队"), up_to=RegionLevel.COUNTY)
+    if village.level != RegionLevel.VILLAGE:
+        raise ValidationError({"village": [_("请选择一个村。")]})
+    if WorkTeam.objects.filter(village=village, ended_on__isnull=True).exists():
+        raise ValidationError(_("%(v)s 已有在驻工作队，请先办理撤离或轮换。") % {"v": village.name})
+    team = _created(WorkTeam(village=village, unit=unit, started_on=started_on or timezone.localdate()))
+    team_member_add(user=user, team=team, cadre=first_secretary, role=TeamRole.FIRST_SECRETARY)
+    return team
+
+
+@transaction.atomic
+def team_member_add(*, user, team: WorkTeam, cadre: Cadre, role: str, started_on=None) -> TeamMember:
+    _require(user, team.village_id, _("工作队队员任职"), up_to=RegionLevel.COUNTY)
+    if role == TeamRole.FIRST_SECRETARY and team.members.filter(role=role, ended_on__isnull=True).exists():
+        raise ValidationError({"role": [_("该工作队已有在任第一书记。")]})
+    return _created(
+        TeamMember(team=team, cadre=cadre, role=role, started_on=started_on or timezone.localdate())
+    )
+
+
+# --- cadre ↔ household --------------------------------------------------------------------------------------
+
+
+def open_loads(cadre_ids: Iterable[int]) -> dict[int, int]:
+    """Households currently paired with each cadre (one grouped query)."""
+    rows = (
+        HouseholdPairing.objects.filter(cadre_id__in=list(cadre_ids), ended_on__isnull=True)
+        .values("cadre_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {r["cadre_id"]: r["n"] for r in rows}
+
+
+@transaction.atomic
+def household_pair(
+    *, user, household: Household, cadre: Cadre, reason: str = "", helpers: Iterable[SocialHelper] = (),
+) -> HouseholdPairing:  # fmt: skip
+    """Make ``cadre`` the household's 帮扶责任人. A household that already has one is reassigned: that needs a
+    reason, and the old pairing is ended with it. The cadre's capacity (policy or own) is never exceeded."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    _require(user, household.region_id, _("结对帮扶"), up_to=RegionLevel.TOWNSHIP)
+    helpers = list(helpers)
+    if len(helpers) > 2:
+        raise ValidationError({"helpers": [_("社会帮扶力量最多两方（第二、第三帮扶人）。")]})
+    cadre = Cadre.objects.select_for_update().select_related("unit").get(pk=cadre.pk)
+    if household.status not in HELPED_STATUSES:
+        raise ValidationError(
+            _("只有在册、返贫或监测户需要帮扶责任人，该户状态为「%(s)s」。")
+            % {"s": household.get_status_display()}
+        )
+    if not cadre.active:
+        raise ValidationError({"cadre": [_("%(c)s 已不在岗。") % {"c": cadre.name}]})
+    if ancestor_at(cadre.region_id, RegionLevel.COUNTY) != ancestor_at(
+        household.region_id, RegionLevel.COUNTY
+    ):
+        raise ValidationError({"cadre": [_("帮扶责任人须在本县驻地。")]})
+    current = (
+        HouseholdPairing.objects.select_for_update()
+        .filter(household=household, ended_on__isnull=True)
+        .first()
+    )
+    if current is not None and current.cadre_id == cadre.pk:
+        raise ValidationError({"cadre": [_("%(c)s 已是该户的帮扶责任人。") % {"c": cadre.name}]})
+    reason = (reason or "").strip()
+    if current is not None and not reason:
+        raise ValidationError(
+            {"reason": [_("该户已有帮扶责任人 %(c)s，调整时须填写原因。") % {"c": current.cadre.name}]}
+        )
+    capacity = capacity_of(cadre)
+    load = open_loads([cadre.pk]).get(cadre.pk, 0)
+    if load >= capacity:
+        raise ValidationError(
+            {
+                "cadre": [
+                    _("%(c)s 已帮扶 %(n)d 户，达到上限 %(m)d 户。")
+                    % {"c": cadre.name, "n": load, "m": capacity}
+                ]
+            }
+        )
+    today = timezone.localdate()
+    if current is not None:
+        _end(current, reason, today)
+    pairing = _created(
+        HouseholdPairing(
+            household=household, region_id=household.region_id, cadre=cadre, reason=reason, started_on=today,
+            created_by=user,
+        )
+    )  # fmt: skip
+    pairing.helpers.set(helpers)
+    return pairing
+
+
+def _end(pairing: HouseholdPairing, reason: str, on) -> None:
+    before = audit.snapshot(pairing)
+    pairing.ended_on, pairing.end_reason = on, reason[:200]
+    pairing.save(update_fields=["ended_on", "end_reason"])
+    audit.record(AuditAction.UPDATE, pairing, before=before, after=audit.snapshot(pairing))
+
+
+@transaction.atomic
+def pairing_end(*, user, pairing: HouseholdPairing, reason: str) -> HouseholdPairing:
+    """End a pairing without a successor: only for a household that no longer needs one (exited, cancelled);
+    a household in the registry is reassigned instead, so that it is never left without a cadre."""
+    pairing = HouseholdPairing.objects.select_for_update().select_related("household").get(pk=pairing.pk)
+    _require(user, pairing.region_id, _("结束结对"), up_to=RegionLevel.TOWNSHIP)
+    if pairing.ended_on is not None:
+        raise ValidationError(_("该结对已经结束。"))
+    if pairing.household.status in HELPED_STATUSES:
+        raise ValidationError(_("在册户必须有帮扶责任人：请改为调整帮扶责任人。"))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("请填写结束原因。")]})
+    _end(pairing, reason.strip(), timezone.localdate())
+    return pairing

@@ -1,0 +1,101 @@
+"""Needs-first matching on a real (small) county: the proposal fits causes to skills, never exceeds capacity,
+is accepted all or in part with an audit trail, and is refused when the county changed since it was made."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from jingzhun.assistance import matching, services
+from jingzhun.assistance.matching import CadreOffer, HouseholdNeed, solve
+from jingzhun.assistance.models import HouseholdPairing
+from jingzhun.core.models import AuditLog
+from jingzhun.regions.models import Region
+from tests.conftest import COUNTY, TOWN_B
+
+
+def _county():
+    return Region.objects.get(code=COUNTY)
+
+
+def _cadre_of(household):
+    return HouseholdPairing.objects.get(household=household, ended_on__isnull=True).cadre.name
+
+
+def test_the_proposal_fits_causes_to_skills_and_is_accepted_with_an_audit(poor, cadre, users):
+    sick = [poor("illness") for _ in range(2)]
+    pupil = poor("education")
+    cadre("医生", unit="health", capacity=2)
+    cadre("教师", unit="education", town=TOWN_B)  # another township: worth the travel for the right skill
+    cadre("干部", unit="government")
+    proposal = matching.proposal_make(user=users["county"], county=_county())
+    assert proposal.summary["after"]["fit_share"] == 1.0 and proposal.summary["changes"] == 3
+    assert proposal.summary["without_cadre_before"] == 3 and proposal.summary["unmatched"] == 0
+    assert matching.proposal_accept(user=users["county"], proposal=proposal) == 3
+    assert [_cadre_of(h) for h in sick] == ["医生", "医生"] and _cadre_of(pupil) == "教师"
+    assert AuditLog.objects.filter(model="assistance.householdpairing").count() == 3
+    with pytest.raises(ValidationError, match="没有可采纳的调整"):
+        matching.proposal_accept(user=users["county"], proposal=proposal)
+
+
+def test_capacities_hold_and_the_rest_is_reported_unmatched(poor, cadre, users):
+    for _ in range(4):
+        poor("illness")
+    cadre("医生", unit="health", capacity=3)
+    proposal = matching.proposal_make(user=users["county"], county=_county())
+    assert (proposal.summary["changes"], proposal.summary["unmatched"]) == (3, 1)
+    matching.proposal_accept(user=users["county"], proposal=proposal)
+    assert HouseholdPairing.objects.filter(ended_on__isnull=True).count() == 3
+
+
+def test_rebalancing_moves_misfits_and_part_of_a_proposal_can_be_accepted(poor, cadre, users):
+    sick, pupil = poor("illness"), poor("education")
+    official, doctor = cadre("干部", unit="government"), cadre("医生", unit="health")
+    teacher = cadre("教师", unit="education")
+    services.household_pair(user=None, household=sick, cadre=official)
+    services.household_pair(user=None, household=pupil, cadre=official)
+    kept = matching.proposal_make(user=users["county"], county=_county())
+    assert kept.summary["changes"] == 0  # keeping existing pairings: nothing to do
+    moved = matching.proposal_make(user=users["county"], county=_county(), keep_existing=False)
+    rows = {r.household_id: r for r in moved.rows.all()}
+    assert rows[sick.pk].previous == official and rows[sick.pk].cadre == doctor
+    assert moved.summary["before"]["fit_share"] == 0.0 and moved.summary["after"]["fit_share"] == 1.0
+    matching.proposal_accept(user=users["county"], proposal=moved, row_ids=[rows[sick.pk].pk])
+    assert _cadre_of(sick) == "医生" and _cadre_of(pupil) == "干部"
+    ended = HouseholdPairing.objects.get(household=sick, cadre=official)
+    assert ended.end_reason == "需求匹配调整"
+    assert teacher.pk == rows[pupil.pk].cadre_id
+
+
+def test_a_stale_proposal_or_a_wrong_user_is_refused_and_changes_nothing(poor, cadre, users):
+    household = poor("illness")
+    doctor = cadre("医生", unit="health")
+    proposal = matching.proposal_make(user=users["county"], county=_county())
+    with pytest.raises(PermissionDenied, match="须由县级及以上用户办理"):
+        matching.proposal_make(user=users["town_a"], county=_county())
+    with pytest.raises(PermissionDenied):
+        matching.proposal_accept(user=users["county_viewer"], proposal=proposal)
+    services.household_pair(user=None, household=household, cadre=cadre("另一位", unit="government"))
+    with pytest.raises(ValidationError, match="请重新生成方案"):
+        matching.proposal_accept(user=users["county"], proposal=proposal)
+    assert not HouseholdPairing.objects.filter(cadre=doctor).exists()
+
+
+def test_the_class_graph_reaches_the_optimum_of_the_full_graph():
+    towns = ["t1", "t2", "t3"]
+    households = [
+        HouseholdNeed(i, towns[i % 3], main, frozenset(others))
+        for i, (main, others) in enumerate(
+            [("health", ()), ("education", ("health",)), (None, ()), ("finance", ("agriculture",))] * 6
+        )
+    ]
+    cadres = [
+        CadreOffer(100 + j, towns[j % 3], frozenset(skills), 3)
+        for j, skills in enumerate(
+            [("health",), ("education",), ("agriculture",), (), ("health", "finance")] * 2
+        )
+    ]
+    hubs, full = solve(households, cadres), solve(households, cadres, full=True)
+    assert hubs.cost == full.cost and not hubs.unmatched
+    loads = {}
+    for cadre_id in hubs.assignment.values():
+        loads[cadre_id] = loads.get(cadre_id, 0) + 1
+    assert max(loads.values()) <= 3 and len(hubs.assignment) == len(households)
