@@ -40,6 +40,7 @@ demo-setup: migrate
 	$(RUN) jingzhun demo-data --region $(DEMO_COUNTY) --households $(DEMO_HOUSEHOLDS) --seed 2026 --skip-if-present
 	$(RUN) jingzhun demo-accounts
 	$(RUN) jingzhun demo-identification
+	$(RUN) jingzhun demo-assistance
 
 demo: demo-setup serve
 

@@ -4,6 +4,8 @@ township's household (or its members, years, history) through the models, the UI
 import pytest
 from rest_framework.test import APIClient
 
+from jingzhun.assistance import services as assistance
+from jingzhun.assistance.models import Cadre, HouseholdPairing
 from jingzhun.core.models import AuditLog
 from jingzhun.identification import campaigns, services
 from jingzhun.identification.choices import Round
@@ -13,7 +15,8 @@ from jingzhun.registry.models import Household, HouseholdYear, Member
 from tests.conftest import COUNTY, TOWN_B, VILLAGE_A, VILLAGE_B
 
 SCOPED_MODELS = [
-    Household, Member, HouseholdYear, AuditLog, Region, Application, Publicity, Objection, CampaignCheck
+    Household, Member, HouseholdYear, AuditLog, Region, Application, Publicity, Objection, CampaignCheck,
+    Cadre, HouseholdPairing,
 ]  # fmt: skip
 
 
@@ -39,6 +42,12 @@ def two_households(register, applicant):
     campaigns.campaign_open(
         user=None, county=Region.objects.get(code=COUNTY), title="回头看", year=2026, mode="all"
     )  # a 回头看 over the whole county draws households of both townships
+    unit = assistance.unit_create(user=None, name="县卫健局", unit_type="health", level=3, region=None)
+    for household, town in zip(pair, ("522634100000", TOWN_B), strict=True):
+        cadre = assistance.cadre_create(
+            user=None, name="帮扶人", unit=unit, region=Region.objects.get(code=town)
+        )
+        assistance.household_pair(user=None, household=household, cadre=cadre)
     return pair
 
 

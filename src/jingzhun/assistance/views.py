@@ -1,0 +1,163 @@
+"""Pages of assistance: the forces and their caseloads, a household's cadre and its history, and the county's
+needs-first matching proposals. Writes go through ``services``/``matching``; refusals come back as messages."""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jingzhun.core.pagination import request_page
+from jingzhun.identification.views import Refused, _act, _attempt
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.models import Region
+from jingzhun.registry.models import Household
+
+from . import matching, selectors, services
+from .forms import CadreForm, PairForm, UnitForm
+from .models import Cadre, HelpingUnit, MatchingProposal, ProposalRow
+
+
+@login_required
+def forces(request):
+    """帮扶力量: units (read from below), cadres with their caseloads, and the households still without a cadre."""
+    user = request.user
+    units = HelpingUnit.objects.for_user(user).order_by("level", "name")
+    registers_units = user.can("change") and user.level <= RegionLevel.COUNTY
+    registers_cadres = user.can("change") and user.level <= RegionLevel.TOWNSHIP
+    unit_form = UnitForm(request.POST if "unit" in request.POST else None)
+    cadre_form = CadreForm(request.POST if "cadre" in request.POST else None, units=units)
+    if request.method == "POST":
+        if not registers_cadres:
+            raise PermissionDenied
+        with contextlib.suppress(Refused):
+            if "unit" in request.POST and registers_units and unit_form.is_valid():
+                _attempt(request, lambda: services.unit_create(user=user, region=user.region, **unit_form.cleaned_data),
+                         _("帮扶单位已登记。"), unit_form)  # fmt: skip
+                return redirect("assistance:forces")
+            if "cadre" in request.POST and cadre_form.is_valid():
+                d = dict(cadre_form.cleaned_data)
+                region = Region.objects.for_user(user).filter(code=d.pop("region")).first()
+                if region is None:
+                    cadre_form.add_error("region", _("驻地不在您的管辖范围内或代码有误。"))
+                else:
+                    _attempt(request, lambda: services.cadre_create(user=user, region=region, **d),
+                             _("帮扶责任人已登记。"), cadre_form)  # fmt: skip
+                    return redirect("assistance:forces")
+    cadres = Cadre.objects.for_user(user).select_related("unit", "region")
+    page, query = request_page(request, cadres)
+    selectors.with_loads(page.items)
+    return render(
+        request,
+        "assistance/forces.html",
+        {
+            "units": units[:200], "page": page, "query": query,
+            "unit_form": unit_form if registers_units else None,
+            "cadre_form": cadre_form if registers_cadres else None,
+            "without": selectors.without_cadre(user=user).count(),
+            "matches": user.acts_at(RegionLevel.COUNTY),
+        },
+    )  # fmt: skip
+
+
+@login_required
+def household(request, pk: int):
+    """一户一个帮扶责任人: the household's cadre, its history and the assignment form."""
+    user = request.user
+    target = get_object_or_404(Household.objects.for_user(user).select_related("region"), pk=pk)
+    cadres = selectors.cadres_for(target)
+    form = PairForm(request.POST or None, cadres=cadres)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        with contextlib.suppress(Refused):
+            _attempt(
+                request,
+                lambda: services.household_pair(
+                    user=user, household=target, cadre=d["cadre"], reason=d["reason"]
+                ),
+                _("帮扶责任人已确定。"),
+                form,
+            )
+            return redirect("assistance:household", pk=pk)
+    pairings = list(target.pairings.select_related("cadre__unit").order_by("-started_on", "-id"))
+    return render(
+        request,
+        "assistance/household.html",
+        {
+            "household": target, "pairings": pairings,
+            "current": next((p for p in pairings if p.ended_on is None), None),
+            "form": form if user.can("change") and user.level <= RegionLevel.TOWNSHIP else None,
+            "cadres": selectors.with_loads(list(cadres[:300])),
+        },
+    )  # fmt: skip
+
+
+@login_required
+def proposals(request):
+    """The county's matching proposals, and the button that makes a new one."""
+    user = request.user
+    if request.method == "POST":
+        if not user.acts_at(RegionLevel.COUNTY):
+            raise PermissionDenied
+        keep = request.POST.get("keep_existing", "1") == "1"
+        with contextlib.suppress(Refused):
+            made = _attempt(
+                request,
+                lambda: matching.proposal_make(user=user, county=user.region, keep_existing=keep),
+                _("匹配方案已生成，请审阅后采纳。"),
+            )
+            return redirect("assistance:proposal", pk=made.pk)
+    return render(
+        request,
+        "assistance/proposals.html",
+        {
+            "proposals": MatchingProposal.objects.for_user(user).select_related("county")[:50],
+            "makes": user.acts_at(RegionLevel.COUNTY),
+        },
+    )
+
+
+@login_required
+def proposal(request, pk: int):
+    user = request.user
+    found = get_object_or_404(MatchingProposal.objects.for_user(user).select_related("county"), pk=pk)
+    rows = (
+        ProposalRow.objects.for_user(user)
+        .filter(proposal=found)
+        .select_related("household", "region", "previous__unit", "cadre__unit")
+    )
+    page, query = request_page(request, rows)
+    return render(
+        request,
+        "assistance/proposal.html",
+        {
+            "proposal": found, "s": found.summary, "page": page, "query": query,
+            "accepts": user.acts_at(RegionLevel.COUNTY),
+            "open_rows": found.rows.filter(accepted=False).count(),
+        },
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def proposal_accept(request, pk: int):
+    found = get_object_or_404(MatchingProposal.objects.for_user(request.user), pk=pk)
+    chosen = (
+        None
+        if request.POST.get("all") == "1"
+        else [int(v) for v in request.POST.getlist("row") if v.isdigit()]
+    )
+    if chosen == []:
+        messages.error(request, _("请勾选要采纳的调整，或选择「全部采纳」。"))
+        return redirect("assistance:proposal", pk=pk)
+    _act(
+        request,
+        lambda: matching.proposal_accept(user=request.user, proposal=found, row_ids=chosen),
+        _("已采纳所选调整。"),
+    )
+    return redirect("assistance:proposal", pk=pk)
