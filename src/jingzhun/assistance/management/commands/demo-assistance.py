@@ -3,13 +3,11 @@ household by the needs-first matching (once), so that the demo shows caseloads a
 
 import random
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-
 from jingzhun.assistance import matching, services
 from jingzhun.assistance.choices import Skill, UnitType
 from jingzhun.assistance.models import HelpingUnit
 from jingzhun.core.context import acting_as
+from jingzhun.core.democommand import DemoCountyCommand
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
 
@@ -22,21 +20,12 @@ NAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "明华建国伟芳军勇静丽强磊洋艳杰娟涛超秀英"
 
 
-class Command(BaseCommand):
+class Command(DemoCountyCommand):
     help = (
         "Create demo helping units and cadres in the demo county and pair every registered household (once)."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("--county", default="522634000000")
-        parser.add_argument("--seed", type=int, default=2026)
-
-    def handle(self, *args, county, seed, **opts):
-        if settings.PRODUCTION:
-            raise CommandError("生产环境（JINGZHUN_ENV=production）不允许生成演示数据。")
-        region = Region.objects.filter(code=county.ljust(12, "0"), level=3).first()
-        if region is None:
-            raise CommandError(f"县级区划 {county} 不存在。请先运行 jingzhun regions load。")
+    def seed_county(self, region, seed):
         if HelpingUnit.objects.filter(region=region).exists():
             self.stdout.write(f"{region.name} 已有帮扶单位，跳过。")
             return

@@ -3,15 +3,14 @@ login has work waiting and the public portal shows a running 公示."""
 
 import datetime as dt
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from jingzhun.core.context import acting_as
+from jingzhun.core.democommand import DemoCountyCommand
 from jingzhun.identification import campaigns, services
 from jingzhun.identification.choices import CampaignMode, Finding, Round
 from jingzhun.identification.models import Application, Publicity
-from jingzhun.regions.models import Region
 from jingzhun.regions.selectors import demo_places
 from jingzhun.registry.demo import DemoGenerator
 from jingzhun.registry.models import Household
@@ -20,19 +19,10 @@ from jingzhun.registry.services import households_register
 YEAR = 2016  # the demo's income data are for 2015–2016, and 2016 has a national line (DOMAIN.md §4)
 
 
-class Command(BaseCommand):
+class Command(DemoCountyCommand):
     help = "Create demo identification applications in the demo county's first village (once)."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--county", default="522634000000")
-        parser.add_argument("--seed", type=int, default=2026)
-
-    def handle(self, *args, county, seed, **opts):
-        if settings.PRODUCTION:
-            raise CommandError("生产环境（JINGZHUN_ENV=production）不允许生成演示数据。")
-        county_region = Region.objects.filter(code=county.ljust(12, "0"), level=3).first()
-        if county_region is None:
-            raise CommandError(f"县级区划 {county} 不存在。请先运行 jingzhun regions load。")
+    def seed_county(self, county_region, seed):
         _town, _other, village = demo_places(county_region)
         if village is None:
             raise CommandError(f"{county_region.name} 下没有村委会。")
