@@ -135,6 +135,8 @@ def test_a_campaign_over_the_api(county_households, users):
     )
     assert recorded.status_code == 200 and recorded.json()["application"]
     assert Application.objects.get(pk=recorded.json()["application"]).kind == "remove"
+    listed = county.get(f"{API}/campaigns/").json()["results"][0]["counts"]
+    assert (listed["wrongly_included"], listed["in_procedure"], listed["pending"]) == (1, 1, 6)
     refused = county.post(f"{API}/campaigns/{campaign}/close/")
     assert refused.status_code == 400 and "还有 6 户未录入核查结论" in str(refused.json())
     assert (
@@ -158,3 +160,19 @@ def test_the_api_schema_describes_identification_without_warnings(tmp_path):
     schema = target.read_text()
     assert "/api/v1/identification/applications/{id}/approve/" in schema
     assert "/api/v1/identification/campaign-checks/{id}/record/" in schema
+
+
+def test_an_attachment_of_the_wrong_type_is_refused_through_the_api_too(
+    application, users, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    bad = SimpleUploadedFile("核实表.exe", b"MZ not a form", content_type="application/octet-stream")
+    answer = as_(users["village_a"]).post(
+        f"{API}/applications/{application.pk}/verify/",
+        {"passed": "true", "findings": "收入属实", "attachment": bad},
+        format="multipart",
+    )
+    assert answer.status_code == 400 and "附件只能是 PDF、JPG 或 PNG 文件" in str(answer.json())
+    assert Application.objects.get(pk=application.pk).stage == "applied" and not list(tmp_path.rglob("*.exe"))

@@ -40,6 +40,8 @@ def test_county_opens_a_campaign_and_a_village_records_a_finding(client, county_
     assert Application.objects.get().kind == "remove"
 
     client.force_login(users["county"])
+    listing = client.get("/identification/campaigns/").content.decode()
+    assert "2026 年回头看" in listing and ">1</td>" in listing  # one 错评, one in the procedure
     detail = client.get(f"/identification/campaigns/{campaign.pk}/").content.decode()
     assert "错评（应清退）" in detail and "结束回头看" in detail
     closing = client.post(f"/identification/campaigns/{campaign.pk}/close/", follow=True).content.decode()

@@ -46,6 +46,7 @@ class HouseholdNeed:
     main: str | None
     others: frozenset[str]
     current: int | None = None  # the cadre now responsible, if any
+    village: str = ""  # where the proposal's row is scoped
 
 
 @dataclass(frozen=True)
@@ -121,9 +122,8 @@ def solve(
             key = ("k", h.township, h.main, h.others)
             if key not in classes:
                 for skill in {h.main, *h.others, ANY} - {None}:
-                    fit = 0 if skill == h.main else (w.main_miss if skill in h.others else w.all_miss)
-                    if h.main is None:
-                        fit = 0
+                    # a hub's cadres all have ``skill``: the rule's cost for a cadre with just that skill
+                    fit = rules.fit_cost(h.main, h.others, frozenset({skill} - {ANY}), w)
                     for place, travel in ((h.township, 0), (COUNTY_WIDE, w.travel)):
                         if (skill, place) in hubs_present:
                             arc(key, ("hub", skill, place), len(households), fit + travel)
@@ -238,7 +238,9 @@ def county_problem(county: Region) -> tuple[list[HouseholdNeed], list[CadreOffer
         .iterator(chunk_size=10_000)
     ):
         m, o = rules.needs(main, others or [])
-        needs.append(HouseholdNeed(hid, ancestor_at(region, RegionLevel.TOWNSHIP), m, o, current.get(hid)))
+        needs.append(
+            HouseholdNeed(hid, ancestor_at(region, RegionLevel.TOWNSHIP), m, o, current.get(hid), region)
+        )
     policy = policy_for(county.code)
     offers = [
         CadreOffer(
@@ -271,9 +273,6 @@ def proposal_make(*, user, county: Region, keep_existing: bool = True) -> Matchi
     solution = solve(todo, offers, loads=loads)
     after = {**(before if keep_existing else {}), **solution.assignment}
     changes = [(h, after[h.id]) for h in needs if h.id in after and after[h.id] != h.current]
-    region_of = dict(
-        Household.objects.filter(pk__in=[h.id for h, _c in changes]).values_list("id", "region_id")
-    )
     by_c = {c.id: c for c in offers}
     summary = {
         "households": len(needs), "cadres": len(offers), "to_match": len(todo), "changes": len(changes),
@@ -287,7 +286,7 @@ def proposal_make(*, user, county: Region, keep_existing: bool = True) -> Matchi
     ProposalRow.objects.bulk_create(
         (
             ProposalRow(
-                proposal=proposal, household_id=h.id, region_id=region_of[h.id], previous_id=h.current if h.current in active else None,
+                proposal=proposal, household_id=h.id, region_id=h.village, previous_id=h.current if h.current in active else None,
                 cadre_id=c, fits=rules.fits(h.main, by_c[c].skills), local=h.township == by_c[c].township,
             )
             for h, c in changes

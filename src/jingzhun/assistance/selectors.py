@@ -16,9 +16,12 @@ from .services import HELPED_STATUSES, capacity_of, open_loads, policy_for
 def with_loads(cadres: list[Cadre]) -> list[Cadre]:
     """Set ``load`` and ``room`` on each cadre (one grouped query for the page)."""
     loads = open_loads([c.pk for c in cadres])
+    policies = {}  # one lookup per province on the page, not one per cadre
     for c in cadres:
+        province = ancestor_at(c.region_id, RegionLevel.PROVINCE)
+        policy = policies.get(province) or policies.setdefault(province, policy_for(c.region_id))
         c.load = loads.get(c.pk, 0)
-        c.limit = capacity_of(c, policy_for(c.region_id))
+        c.limit = capacity_of(c, policy)
         c.room = c.limit - c.load
     return cadres
 

@@ -45,7 +45,9 @@ def _require(user, region_code: str | None, what: str, *, up_to: int = RegionLev
     if not user.can("change"):
         raise PermissionDenied(_("您的角色不能办理「%(w)s」。") % {"w": what})
     if user.level > up_to:
-        raise PermissionDenied(_("「%(w)s」须由县级及以上用户办理。") % {"w": what})
+        raise PermissionDenied(
+            _("「%(w)s」须由%(l)s及以上用户办理。") % {"w": what, "l": RegionLevel(up_to).label}
+        )
     if region_code and not user.in_scope(region_code):
         raise PermissionDenied(_("「%(w)s」的对象不在您的管辖范围内。") % {"w": what})
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.core.pagination import request_page
-from jingzhun.identification.views import Refused, _act, _attempt
+from jingzhun.core.webwrites import Refused, act, attempt
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
@@ -37,7 +37,7 @@ def forces(request):
             raise PermissionDenied
         with contextlib.suppress(Refused):
             if "unit" in request.POST and registers_units and unit_form.is_valid():
-                _attempt(request, lambda: services.unit_create(user=user, region=user.region, **unit_form.cleaned_data),
+                attempt(request, lambda: services.unit_create(user=user, region=user.region, **unit_form.cleaned_data),
                          _("帮扶单位已登记。"), unit_form)  # fmt: skip
                 return redirect("assistance:forces")
             if "cadre" in request.POST and cadre_form.is_valid():
@@ -46,7 +46,7 @@ def forces(request):
                 if region is None:
                     cadre_form.add_error("region", _("驻地不在您的管辖范围内或代码有误。"))
                 else:
-                    _attempt(request, lambda: services.cadre_create(user=user, region=region, **d),
+                    attempt(request, lambda: services.cadre_create(user=user, region=region, **d),
                              _("帮扶责任人已登记。"), cadre_form)  # fmt: skip
                     return redirect("assistance:forces")
     cadres = Cadre.objects.for_user(user).select_related("unit", "region")
@@ -75,7 +75,7 @@ def household(request, pk: int):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         with contextlib.suppress(Refused):
-            _attempt(
+            attempt(
                 request,
                 lambda: services.household_pair(
                     user=user, household=target, cadre=d["cadre"], reason=d["reason"]
@@ -106,7 +106,7 @@ def proposals(request):
             raise PermissionDenied
         keep = request.POST.get("keep_existing", "1") == "1"
         with contextlib.suppress(Refused):
-            made = _attempt(
+            made = attempt(
                 request,
                 lambda: matching.proposal_make(user=user, county=user.region, keep_existing=keep),
                 _("匹配方案已生成，请审阅后采纳。"),
@@ -155,7 +155,7 @@ def proposal_accept(request, pk: int):
     if chosen == []:
         messages.error(request, _("请勾选要采纳的调整，或选择「全部采纳」。"))
         return redirect("assistance:proposal", pk=pk)
-    _act(
+    act(
         request,
         lambda: matching.proposal_accept(user=request.user, proposal=found, row_ids=chosen),
         _("已采纳所选调整。"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from jingzhun.regions.rules import ancestors_of  # pure code arithmetic: no model import, no cycle
+
 
 class ScopedQuerySet(models.QuerySet):
     def for_user(self, user, action: str = "view") -> ScopedQuerySet:
@@ -31,8 +33,6 @@ class SharedDownQuerySet(ScopedQuerySet):
     rows, plus national rows (region empty) — still one indexed condition, the ancestors computed from the code."""
 
     def for_user(self, user, action: str = "view") -> SharedDownQuerySet:
-        from jingzhun.regions.rules import ancestors_of
-
         own = super().for_user(user, action)
         if user is None or not user.is_authenticated or not user.can(action) or not user.region_id:
             return own

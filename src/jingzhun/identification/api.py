@@ -264,6 +264,11 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped)
     serializer_class = CampaignSerializer
     pagination_class = KeysetCursorPagination
 
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        context = {**self.get_serializer_context(), "totals": campaigns.campaign_totals(page)}
+        return self.get_paginated_response(CampaignSerializer(page, many=True, context=context).data)
+
     @extend_schema(request=CampaignCreateSerializer, responses=CampaignSerializer)
     def create(self, request):
         d = _input(CampaignCreateSerializer, request)

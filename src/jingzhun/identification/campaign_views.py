@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jingzhun.core.csvexport import csv_download
 from jingzhun.core.pagination import request_page
+from jingzhun.core.webwrites import Refused, act, attempt
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.registry.choices import HouseholdStatus
 
@@ -20,7 +21,7 @@ from . import campaigns, selectors
 from .choices import Finding
 from .forms import CampaignForm, CheckForm
 from .models import Campaign, CampaignCheck
-from .views import Refused, _act, _attempt
+from .services import IN_REGISTRY
 
 
 @login_required
@@ -34,7 +35,7 @@ def campaign_list(request):
         if form.is_valid():
             d = form.cleaned_data
             with contextlib.suppress(Refused):
-                campaign = _attempt(
+                campaign = attempt(
                     request,
                     lambda: campaigns.campaign_open(
                         user=user, county=user.region, title=d["title"], year=d["year"], mode=d["mode"],
@@ -44,10 +45,9 @@ def campaign_list(request):
                     form,
                 )  # fmt: skip
                 return redirect("identification:campaign", pk=campaign.pk)
-    rows = [
-        (c, campaigns.campaign_counts(c)[0])
-        for c in Campaign.objects.for_user(user).select_related("county")[:100]
-    ]
+    listed = list(Campaign.objects.for_user(user).select_related("county")[:100])
+    totals = campaigns.campaign_totals(listed)
+    rows = [(c, totals[c.pk]) for c in listed]
     return render(
         request, "identification/campaign_list.html", {"rows": rows, "form": form if opens else None}
     )
@@ -85,7 +85,7 @@ def campaign_detail(request, pk: int):
 @require_POST
 def campaign_close(request, pk: int):
     campaign = get_object_or_404(Campaign.objects.for_user(request.user), pk=pk)
-    _act(request, lambda: campaigns.campaign_close(user=request.user, campaign=campaign), _("回头看已结束。"))
+    act(request, lambda: campaigns.campaign_close(user=request.user, campaign=campaign), _("回头看已结束。"))
     return redirect("identification:campaign", pk=pk)
 
 
@@ -103,8 +103,8 @@ def campaign_export(request, pk: int):
         _("核查结论"),
         _("核查情况"),
         _("核查日期"),
+        _("由此发起的申请环节"),
     ]
-    header.append(_("由此发起的申请环节"))
     rows = (
         [
             c.household.number, c.region.name, c.household.head_name, statuses.get(c.status_then, c.status_then),
@@ -126,7 +126,7 @@ def check_record(request, pk: int):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         with contextlib.suppress(Refused):
-            _attempt(
+            attempt(
                 request,
                 lambda: campaigns.check_record(
                     user=request.user, check=check, finding=d["finding"], note=d["note"], on=d["on"]
@@ -142,7 +142,7 @@ def check_record(request, pk: int):
             "check": check,
             "form": form,
             "verdict": selectors.verdict_for(check.household, year=check.campaign.year),
-            "in_registry": check.status_then in campaigns.services.IN_REGISTRY,
+            "in_registry": check.status_then in IN_REGISTRY,
             "records": request.user.acts_at(RegionLevel.VILLAGE) and check.finding == Finding.PENDING,
         },
     )

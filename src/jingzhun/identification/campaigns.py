@@ -7,11 +7,11 @@ from __future__ import annotations
 import math
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from jingzhun.registry.models import Household
 from . import services
 from .acting import require_acting
 from .choices import ApplicationKind, CampaignMode, Finding, Stage
-from .models import Campaign, CampaignCheck
+from .models import Application, Campaign, CampaignCheck
 
 # Households a campaign looks at: those in the registry (is each rightly there?) and those outside it that have a
 # card (was one missed?). Exited and cancelled records are a matter for exit checks, not for 回头看.
@@ -186,21 +186,37 @@ class Tally:
         setattr(self, field, getattr(self, field) + n)
 
 
+def _grouped(checks, applications, key) -> dict:
+    """Tallies per ``key`` (an expression over the rows): findings from ``checks``, outcomes from
+    ``applications``; two grouped queries whatever the number of households."""
+    out: dict = {}
+    for row in checks.annotate(k=key).values("k", "finding").annotate(n=Count("id")).order_by():
+        out.setdefault(row["k"], Tally()).add_finding(row["finding"], row["n"])
+    for row in applications.annotate(k=key).values("k", "kind", "stage").annotate(n=Count("id")).order_by():
+        out.setdefault(row["k"], Tally()).add_outcome(row["kind"], row["stage"], row["n"])
+    return out
+
+
 def campaign_counts(campaign: Campaign) -> tuple[Tally, list[tuple[Region, Tally]]]:
     """The campaign's totals and one row per township: findings from the checks, outcomes from the procedure."""
-    total: Tally = Tally()
-    by_township: dict[str, Tally] = {}
-    township = Substr("region_id", 1, 9)
-    for row in campaign.checks.annotate(t=township).values("t", "finding").annotate(n=Count("id")).order_by():
-        total.add_finding(row["finding"], row["n"])
-        by_township.setdefault(row["t"], Tally()).add_finding(row["finding"], row["n"])
-    outcomes = campaign.applications.annotate(t=township).values("t", "kind", "stage").annotate(n=Count("id"))
-    for row in outcomes.order_by():
-        total.add_outcome(row["kind"], row["stage"], row["n"])
-        by_township.setdefault(row["t"], Tally()).add_outcome(row["kind"], row["stage"], row["n"])
+    by_township = _grouped(campaign.checks.all(), campaign.applications.all(), Substr("region_id", 1, 9))
+    total = Tally()
+    for tally in by_township.values():
+        for name, value in asdict(tally).items():
+            setattr(total, name, getattr(total, name) + value)
     names = Region.objects.in_bulk([t + "000" for t in by_township])
     rows = [
         (names.get(t + "000") or Region(code=t + "000", name=t), tally)
         for t, tally in sorted(by_township.items())
     ]
     return total, rows
+
+
+def campaign_totals(campaigns: list[Campaign]) -> dict[int, Tally]:
+    """Totals of many campaigns at once (a list page), keyed by campaign id."""
+    ids = [c.pk for c in campaigns]
+    found = _grouped(
+        CampaignCheck.objects.filter(campaign_id__in=ids), Application.objects.filter(campaign_id__in=ids),
+        F("campaign_id"),
+    )  # fmt: skip
+    return {pk: found.get(pk, Tally()) for pk in ids}

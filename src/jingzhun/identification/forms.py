@@ -7,28 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import CampaignMode, DeptListKind, Finding, Stage, UpheldAction
 
-ATTACHMENT_MAX_BYTES = 10 * 2**20
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})  # what <input type=date> reads
 PASSED_CHOICES = [("1", _("通过")), ("0", _("不予通过"))]
 
 
 def attachment_field(label):
-    return forms.FileField(
-        label=label, required=False, help_text=_("PDF 或照片，不超过 10 MB"),
-        validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png"], _("附件只能是 PDF、JPG 或 PNG 文件。"))],
-    )  # fmt: skip
-
-
-class AttachmentMixin:
-    attachment_fields: tuple[str, ...] = ()
-
-    def clean(self):
-        data = super().clean()
-        for name in self.attachment_fields:
-            f = data.get(name)
-            if f is not None and f.size > ATTACHMENT_MAX_BYTES:
-                self.add_error(name, _("附件不能超过 10 MB。"))
-        return data
+    """Optional upload; its type and size are the step's own rules (``Step.attachment``), checked by the service."""
+    return forms.FileField(label=label, required=False, help_text=_("PDF 或照片，不超过 10 MB"))
 
 
 class ApplyForm(forms.Form):
@@ -42,16 +27,14 @@ class ApplyForm(forms.Form):
         self.fields["year"].initial = timezone.localdate().year
 
 
-class VerifyForm(AttachmentMixin, forms.Form):
-    attachment_fields = ("attachment",)
+class VerifyForm(forms.Form):
     on = forms.DateField(label=_("核实日期"), widget=DATE_WIDGET)
     findings = forms.CharField(label=_("核实情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     passed = forms.TypedChoiceField(label=_("核实结论"), choices=PASSED_CHOICES, coerce=lambda v: v == "1")
     attachment = attachment_field(_("入户核实表（附件）"))
 
 
-class DeliberateForm(AttachmentMixin, forms.Form):
-    attachment_fields = ("minutes",)
+class DeliberateForm(forms.Form):
     meeting_on = forms.DateField(label=_("评议会日期"), widget=DATE_WIDGET)
     attendance = forms.IntegerField(label=_("到会代表人数"), min_value=1, max_value=1000)
     votes_for = forms.IntegerField(label=_("赞成票"), min_value=0, max_value=1000)

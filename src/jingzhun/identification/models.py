@@ -3,7 +3,7 @@ applications, their immutable steps, the public lists (公示/公告) and object
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -171,6 +171,14 @@ class Application(models.Model):
         return f"registry.household:{self.household_id}", self.region_id
 
 
+ATTACHMENT_MAX_BYTES = 10 * 2**20
+
+
+def attachment_size(f) -> None:
+    if f and getattr(f, "size", 0) > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(_("附件不能超过 10 MB。"))
+
+
 class Step(models.Model):
     """One step of an application, by one user at one level: immutable once written (a correction is a new
     step). ``details`` holds the step's own facts (meeting date, attendance and votes, the rules' reasons at the
@@ -184,7 +192,13 @@ class Step(models.Model):
     on = models.DateField(_("办理日期"), default=timezone.localdate)
     note = models.TextField(_("情况说明"), blank=True)
     details = models.JSONField(_("详细信息"), default=dict, blank=True)
-    attachment = models.FileField(_("附件"), upload_to="identification/%Y/%m/", blank=True)
+    attachment = models.FileField(
+        _("附件"), upload_to="identification/%Y/%m/", blank=True,
+        validators=[
+            FileExtensionValidator(["pdf", "jpg", "jpeg", "png"], _("附件只能是 PDF、JPG 或 PNG 文件。")),
+            attachment_size,
+        ],
+    )  # fmt: skip
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -84,15 +84,17 @@ def quota_set(*, user, year: int, persons: int, region: Region | None = None) ->
     return audit.upsert(Quota, {"year": year, "region": region}, {"persons": persons})
 
 
+def _counted(year: int):
+    """Inclusions (纳入) of ``year`` approved by the county or announced: what uses up a quota."""
+    return Application.objects.filter(year=year, kind=ApplicationKind.INCLUDE, stage__in=COUNTED_STAGES)
+
+
 def counted_persons(*, year: int, code: str) -> int:
     """Persons of households approved by the county (or announced) for ``year`` in the region's subtree."""
     return (
-        Application.objects.filter(
-            year=year,
-            kind=ApplicationKind.INCLUDE,
-            stage__in=COUNTED_STAGES,
-            region__code__range=subtree_range(code),
-        ).aggregate(n=Sum("household__member_count"))["n"]
+        _counted(year)
+        .filter(region__code__range=subtree_range(code))
+        .aggregate(n=Sum("household__member_count"))["n"]
         or 0
     )
 
@@ -143,7 +145,7 @@ def quota_rows(*, user, year: int) -> tuple[QuotaRow | None, list[QuotaRow]]:
     counted = {}
     if children:
         width = PREFIX_LENGTH[children[0].level]
-        base = Application.objects.filter(year=year, kind=ApplicationKind.INCLUDE, stage__in=COUNTED_STAGES)
+        base = _counted(year)
         if own is not None:
             base = base.filter(region__code__range=own.subtree_range())
         for row in (

@@ -10,7 +10,7 @@ from jingzhun.core.masking import mask_phone
 
 from .campaigns import campaign_counts
 from .choices import CampaignMode, Finding, Round, UpheldAction
-from .forms import ATTACHMENT_MAX_BYTES
+from .crosscheck import unexplained
 from .models import Application, Campaign, CampaignCheck, Objection, Publicity, PublicityEntry, Step
 from .selectors import household_verdict
 
@@ -69,7 +69,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
         }
 
     def get_unexplained_flags(self, application) -> int:
-        return application.flags.filter(explained_at__isnull=True).count()
+        return unexplained(application)
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
@@ -82,22 +82,14 @@ def _attachment(help_text: str) -> serializers.FileField:
     return serializers.FileField(required=False, allow_null=True, help_text=help_text)
 
 
-class _AttachmentChecked(serializers.Serializer):
-    def validate(self, attrs):
-        for value in attrs.values():
-            if hasattr(value, "size") and value.size > ATTACHMENT_MAX_BYTES:
-                raise serializers.ValidationError("附件不能超过 10 MB。")
-        return attrs
-
-
-class VerifySerializer(_AttachmentChecked):
+class VerifySerializer(serializers.Serializer):
     passed = serializers.BooleanField()
     findings = serializers.CharField(max_length=2000)
     on = serializers.DateField(required=False, allow_null=True, default=None)
     attachment = _attachment("入户核实表 (PDF/JPG/PNG, multipart)")
 
 
-class DeliberateSerializer(_AttachmentChecked):
+class DeliberateSerializer(serializers.Serializer):
     meeting_on = serializers.DateField()
     attendance = serializers.IntegerField(min_value=1, max_value=1000)
     votes_for = serializers.IntegerField(min_value=0, max_value=1000)
@@ -203,7 +195,8 @@ class CampaignSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_counts(self, campaign) -> dict:
-        return asdict(campaign_counts(campaign)[0])
+        totals = self.context.get("totals")  # a list page computes all its campaigns' totals at once
+        return asdict(totals[campaign.pk] if totals else campaign_counts(campaign)[0])
 
 
 class CampaignCreateSerializer(serializers.Serializer):

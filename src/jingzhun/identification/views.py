@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from jingzhun.core.masking import mask_phone
 from jingzhun.core.pagination import request_page
+from jingzhun.core.webwrites import Refused, act, attempt
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
@@ -43,35 +43,6 @@ from .forms import (
     VerifyForm,
 )
 from .models import Application, CrossCheckFlag, DeptList, Objection, Publicity, PublicityEntry, Step
-
-
-class Refused(Exception):
-    """A service refused the write; its messages have been shown."""
-
-
-def _attempt(request, write: Callable[[], object], done: str, form=None):
-    """Run a service write and return what it returns; on refusal show its message (on the form's fields where
-    it names them) and raise ``Refused``."""
-    try:
-        result = write()
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("您没有办理该事项的权限。"))
-        raise Refused from exc
-    except ValidationError as exc:
-        if form is not None and hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        for message in exc.messages:
-            messages.error(request, message)
-        raise Refused from exc
-    messages.success(request, done)
-    return result
-
-
-def _act(request, write: Callable[[], object], done: str) -> None:
-    """A write whose page is shown again either way."""
-    with contextlib.suppress(Refused):
-        _attempt(request, write, done)
 
 
 @login_required
@@ -101,7 +72,7 @@ def application_create(request, household_pk: int):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         with contextlib.suppress(Refused):
-            created = _attempt(
+            created = attempt(
                 request,
                 lambda: services.application_create(
                     user=request.user, household=household, year=d["year"], reason=d["reason"]
@@ -188,7 +159,7 @@ def application_step(request, pk: int, kind: str):
             user=user, application=application, passed=d["passed"], note=d["note"], override=d["override"]
         ),
     }  # fmt: skip
-    _act(request, writes[kind], _("「%(k)s」已办理。") % {"k": StepKind(kind).label})
+    act(request, writes[kind], _("「%(k)s」已办理。") % {"k": StepKind(kind).label})
     return redirect("identification:detail", pk=pk)
 
 
@@ -238,7 +209,7 @@ def publicity_new(request):
     if request.method == "POST" and village is not None:
         chosen = [a for a in candidates if str(a.pk) in request.POST.getlist("applications")]
         with contextlib.suppress(Refused):
-            created = _attempt(
+            created = attempt(
                 request,
                 lambda: services.publicity_open(
                     user=request.user, region=village, round=round, applications=chosen
@@ -300,7 +271,7 @@ def publicity_detail(request, pk: int):
 @require_POST
 def publicity_close(request, pk: int):
     publicity = get_object_or_404(Publicity.objects.for_user(request.user), pk=pk)
-    _act(
+    act(
         request,
         lambda: services.publicity_close(user=request.user, publicity=publicity),
         _("公示已结束，名单进入下一环节。"),
@@ -315,7 +286,7 @@ def publicity_withdraw(request, pk: int, entry_pk: int):
     entry = get_object_or_404(PublicityEntry, pk=entry_pk, publicity=publicity)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    _act(
+    act(
         request,
         lambda: services.publicity_withdraw(user=request.user, entry=entry, reason=reason),
         _("已撤出公示。"),
@@ -331,7 +302,7 @@ def objection_create(request, pk: int):
     if form.is_valid():
         entry = get_object_or_404(PublicityEntry, pk=form.cleaned_data["entry"], publicity=publicity)
         d = form.cleaned_data
-        _act(
+        act(
             request,
             lambda: services.objection_file(
                 user=request.user, entry=entry, text=d["text"], name=d["name"], contact=d["contact"]
@@ -375,7 +346,7 @@ def objection_resolve(request, pk: int):
         messages.error(request, _("请选择处理结论并填写处理意见。"))
         return redirect("identification:objections")
     d = form.cleaned_data
-    _act(
+    act(
         request,
         lambda: services.objection_resolve(
             user=request.user,
@@ -424,7 +395,7 @@ def policy(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         with contextlib.suppress(Refused):
-            _attempt(
+            attempt(
                 request,
                 lambda: services.procedure_policy_set(
                     user=user,
@@ -461,7 +432,7 @@ def crosscheck_page(request):
                     tmp.write(chunk)
                 tmp.flush()
                 with contextlib.suppress(Refused):
-                    dept_list, flagged = _attempt(
+                    dept_list, flagged = attempt(
                         request,
                         lambda: crosscheck.dept_list_upload(
                             user=user, county=user.region, kind=form.cleaned_data["kind"], path=Path(tmp.name),
@@ -501,7 +472,7 @@ def flag_explain(request, pk: int):
     flag = get_object_or_404(CrossCheckFlag.objects.for_user(request.user), pk=pk)
     form = ExplainForm(request.POST)
     text = form.cleaned_data["explanation"] if form.is_valid() else ""
-    _act(
+    act(
         request,
         lambda: crosscheck.flag_explain(user=request.user, flag=flag, explanation=text),
         _("疑点已说明。"),
@@ -525,7 +496,7 @@ def quota_page(request):
         if form.is_valid():
             code = form.cleaned_data["region"]
             region = get_object_or_404(Region.objects.for_user(user), code=code) if code else None
-            _act(
+            act(
                 request,
                 lambda: quotas.quota_set(
                     user=user, year=year, persons=form.cleaned_data["persons"], region=region
