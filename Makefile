@@ -12,7 +12,7 @@ DEMO_COUNTY ?= 522634
 DEMO_HOUSEHOLDS ?= 3000
 HOST ?= 127.0.0.1:8000
 
-.PHONY: help tools install assets browser migrate demo demo-setup serve test test-sqlite test-postgres lint format messages bench
+.PHONY: help tools install assets pdf-deps browser migrate demo demo-setup serve test test-sqlite test-postgres lint format messages bench
 
 help:
 	@echo "make demo   install, migrate, load region codes, seed the demo county, serve at http://$(HOST)"
@@ -27,15 +27,19 @@ install: tools assets
 assets:  ## front-end libraries from npm, served as our own static files
 	npm ci --no-audit --no-fund --loglevel=error
 
-browser:  ## Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright)
-	@test -x /usr/bin/chromium || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+APT_INSTALL = SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq
+
+pdf-deps:  ## Pango and the Noto CJK font: WeasyPrint renders the PDFs (handbooks, forms) with them
+	@{ ldconfig -p | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; } || { \
+	  $(APT_INSTALL) fontconfig fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+
+browser: pdf-deps  ## Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright)
+	@test -x /usr/bin/chromium || { $(APT_INSTALL) chromium >/dev/null; }
 
 migrate: install
 	$(RUN) jingzhun migrate --no-input -v0
 
-demo-setup: migrate
+demo-setup: migrate pdf-deps
 	$(RUN) jingzhun regions load --skip-if-loaded || { echo "全国区划加载失败，改用随附的雷山县区划摘录"; $(RUN) jingzhun regions load --extract; }
 	$(RUN) jingzhun demo-data --region $(DEMO_COUNTY) --households $(DEMO_HOUSEHOLDS) --seed 2026 --skip-if-present
 	$(RUN) jingzhun demo-accounts

@@ -4,8 +4,9 @@ township's household (or its members, years, history) through the models, the UI
 import pytest
 from rest_framework.test import APIClient
 
+from jingzhun.assistance import plans
 from jingzhun.assistance import services as assistance
-from jingzhun.assistance.models import Cadre, HouseholdPairing
+from jingzhun.assistance.models import Cadre, HouseholdPairing, Measure, Plan, VillageSupport, Visit
 from jingzhun.core.models import AuditLog
 from jingzhun.identification import campaigns, services
 from jingzhun.identification.choices import Round
@@ -16,7 +17,7 @@ from tests.conftest import COUNTY, TOWN_B, VILLAGE_A, VILLAGE_B
 
 SCOPED_MODELS = [
     Household, Member, HouseholdYear, AuditLog, Region, Application, Publicity, Objection, CampaignCheck,
-    Cadre, HouseholdPairing,
+    Cadre, HouseholdPairing, Plan, Measure, Visit, VillageSupport,
 ]  # fmt: skip
 
 
@@ -48,6 +49,12 @@ def two_households(register, applicant):
             user=None, name="帮扶人", unit=unit, region=Region.objects.get(code=town)
         )
         assistance.household_pair(user=None, household=household, cadre=cadre)
+        plan = plans.plan_create(user=None, household=household, year=2026)
+        plans.measure_add(user=None, plan=plan, category="health", item="insurance", responsible="县医保局")
+        plans.visit_record(user=None, household=household, cadre=cadre, visited_on=plan.created_at.date(),
+                           content="入户走访")  # fmt: skip
+        plans.support_add(user=None, village=household.region, year=2026, amount=100, description="修路",
+                          kind="funds", unit=unit)  # fmt: skip
     return pair
 
 
@@ -88,6 +95,13 @@ def test_anonymous_sees_nothing(two_households):
         ("post", "/households/{pk}/cancel/"),
         ("post", "/households/{pk}/reveal/"),
         ("get", "/regions/{village}/"),
+        ("get", "/assistance/households/{pk}/"),
+        ("get", "/assistance/households/{pk}/handbook.pdf"),
+        ("post", "/assistance/households/{pk}/plan/"),
+        ("post", "/assistance/households/{pk}/visits/"),
+        ("get", "/assistance/villages/{village}/"),
+        ("get", "/assistance/villages/{village}/form.pdf"),
+        ("post", "/assistance/villages/{village}/supports/"),
     ],
 )
 def test_ui_answers_404_outside_scope(client, users, two_households, method, url):

@@ -61,3 +61,50 @@ class HelperKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("企业")
     ORGANISATION = "organisation", _("社会组织")
     INDIVIDUAL = "individual", _("个人")
+
+
+class MeasureCategory(models.TextChoices):
+    """帮扶措施类别: the 五个一批 and the other categories of DOMAIN.md §6."""
+
+    PRODUCTION = "production", _("发展生产脱贫一批")
+    RELOCATION = "relocation", _("易地搬迁脱贫一批")
+    ECOLOGY = "ecology", _("生态补偿脱贫一批")
+    EDUCATION = "education", _("发展教育脱贫一批")
+    SOCIAL_SECURITY = "social_security", _("社会保障兜底一批")
+    EMPLOYMENT = "employment", _("就业扶贫")
+    HEALTH = "health", _("健康扶贫")
+    HOUSING = "housing", _("危房改造")
+    FINANCE = "finance", _("金融扶贫（小额信贷）")
+    PUBLIC_POST = "public_post", _("公益岗位")
+    CONSUMPTION = "consumption", _("消费扶贫")
+    ASSET_INCOME = "asset_income", _("资产收益扶贫")
+
+
+# The first five are the 五个一批; the page groups the catalogue that way.
+FIVE_BATCHES = frozenset(list(MeasureCategory)[:5])
+
+
+class MeasureStatus(models.TextChoices):
+    PLANNED = "planned", _("计划")
+    ONGOING = "ongoing", _("实施中")
+    DONE = "done", _("已完成")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class HouseholdClass(models.TextChoices):
+    """The six household classes that decide the measure (分类施策, DOMAIN.md §6)."""
+
+    NO_LABOUR = "no_labour", _("无劳动能力")
+    LITTLE_LABOUR = "little_labour", _("弱劳动能力")
+    DISABLED = "disabled", _("有残疾人")
+    MUCH_LABOUR = "much_labour", _("劳动力充足")
+    NO_CAPITAL = "no_capital", _("有发展潜力缺资金")
+    HARSH_ENVIRONMENT = "harsh_environment", _("生存条件恶劣")
+
+
+class SupportKind(models.TextChoices):
+    """What a unit or fund brings to a village as a whole (beside the measures of its households)."""
+
+    FUNDS = "funds", _("资金")
+    GOODS = "goods", _("物资")
+    PROJECT = "project", _("项目")

@@ -1,16 +1,36 @@
 """Assistance (精准帮扶): the forces (helping units, cadres, work teams, social helpers), who helps which village and
 which household (pairings, kept with their history), the policy data of capacities, and matching proposals."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.scoping import ScopedManager, SharedDownQuerySet
+from jingzhun.core.uploads import photo_type, upload_size
 
-from .choices import HelperKind, PairingForm, Skill, TeamRole, UnitLevel, UnitType
+from .choices import (
+    HelperKind,
+    MeasureCategory,
+    MeasureStatus,
+    PairingForm,
+    Skill,
+    SupportKind,
+    TeamRole,
+    UnitLevel,
+    UnitType,
+)
+
+
+def _created_by():
+    """Who made the record (empty: the system, e.g. a command)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
 
 class AssistancePolicy(models.Model):
@@ -31,6 +51,16 @@ class AssistancePolicy(models.Model):
     visit_days = models.PositiveSmallIntegerField(
         _("走访间隔（天）"), default=DEFAULT_VISIT_DAYS,
         validators=[MinValueValidator(1, _("至少 1 天。")), MaxValueValidator(366, _("不超过 366 天。"))],
+    )  # fmt: skip
+    # Equity of resources: a village above ``concentration_multiple`` × the county median per person is
+    # over-concentrated; one below ``floor_ratio`` × the median is under-supplied.
+    concentration_multiple = models.DecimalField(
+        _("过度集中倍数（县中位数的倍数）"), max_digits=4, decimal_places=1, default=Decimal("3.0"),
+        validators=[MinValueValidator(Decimal("1.0"), _("倍数至少为 1。"))],
+    )  # fmt: skip
+    floor_ratio = models.DecimalField(
+        _("投入不足下限（县中位数的比例）"), max_digits=3, decimal_places=2, default=Decimal("0.30"),
+        validators=[MinValueValidator(0), MaxValueValidator(1, _("比例不超过 1。"))],
     )  # fmt: skip
 
     objects = ScopedManager()
@@ -234,6 +264,9 @@ class TeamMember(models.Model):
     def __str__(self) -> str:
         return f"{self.team_id} {self.cadre_id} {self.role}"
 
+    def audit_scope(self) -> tuple[str, str]:
+        return f"regions.region:{self.team.village_id}", self.team.village_id
+
 
 class HouseholdPairing(models.Model):
     """帮扶责任人 ↔ household for a period. At most one open pairing per household (the partial constraint);
@@ -255,9 +288,7 @@ class HouseholdPairing(models.Model):
     reason = models.CharField(_("结对原因"), max_length=200, blank=True)
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
     end_reason = models.CharField(_("调整原因"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-    )  # fmt: skip
+    created_by = _created_by()
 
     objects = ScopedManager()
     scope_lookup = "region__code"
@@ -337,3 +368,181 @@ class ProposalRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id}: {self.household_id} → {self.cadre_id}"
+
+
+def _money(label, **kwargs):
+    return models.DecimalField(
+        label, max_digits=12, decimal_places=2,
+        validators=[MinValueValidator(0, _("金额不能为负数。"))], **kwargs,
+    )  # fmt: skip
+
+
+def _year():
+    return models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2013, _("年度不早于 2013 年。")), MaxValueValidator(2100)]
+    )
+
+
+class Plan(models.Model):
+    """一户一策: the household's assistance plan for one year, made by (or with) its responsible cadre after its
+    needs are known. Its measures are ``Measure`` rows."""
+
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="plans", verbose_name=_("帮扶户")
+    )
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
+    )
+    year = _year()
+    cadre = models.ForeignKey(
+        Cadre, on_delete=models.PROTECT, related_name="plans", verbose_name=_("帮扶责任人")
+    )
+    goal = models.CharField(_("脱贫目标"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("制定时间"), default=timezone.now)
+    created_by = _created_by()
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+
+    class Meta:
+        verbose_name = _("帮扶计划")
+        verbose_name_plural = _("帮扶计划")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "year"], name="plan_one_per_household_year",
+                violation_error_message=_("该户本年度已有帮扶计划。"),
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.year}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"registry.household:{self.household_id}", self.region_id
+
+
+class Measure(models.Model):
+    """One measure of a plan (帮扶措施): a catalogue item with planned and actual amount (元), the party responsible,
+    dates and status. Village and year are copied from the plan so the equity of resources per village is one
+    grouped query."""
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="measures", verbose_name=_("帮扶计划")
+    )
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    year = _year()
+    category = models.CharField(_("措施类别"), max_length=20, choices=MeasureCategory.choices)
+    item = models.CharField(_("措施"), max_length=30, blank=True)
+    content = models.CharField(_("措施内容"), max_length=200)
+    planned_amount = _money(_("计划金额（元）"), default=0)
+    actual_amount = _money(_("实际金额（元）"), null=True, blank=True)
+    responsible = models.CharField(_("责任单位或责任人"), max_length=100)
+    unit = models.ForeignKey(
+        HelpingUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="measures",
+        verbose_name=_("出资或实施单位"),
+    )  # fmt: skip
+    starts_on = models.DateField(_("开始日期"), null=True, blank=True)
+    ends_on = models.DateField(_("完成日期"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
+    )
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("帮扶措施")
+        verbose_name_plural = _("帮扶措施")
+        indexes = [models.Index(fields=["region", "year"], name="measure_village_year")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_amount__gte=0) & (Q(actual_amount__isnull=True) | Q(actual_amount__gte=0)),
+                name="measure_amounts_not_negative", violation_error_message=_("金额不能为负数。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="measure_dates_in_order", violation_error_message=_("完成日期不能早于开始日期。"),
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.category} {self.content}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"registry.household:{self.plan.household_id}", self.region_id
+
+
+class Visit(models.Model):
+    """走访: a cadre's visit to a household, with what was done and optionally a photo (served only through a
+    scoped view). The compliance list compares each household's last visit with the policy interval."""
+
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="visits", verbose_name=_("帮扶户")
+    )
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    cadre = models.ForeignKey(
+        Cadre, on_delete=models.PROTECT, related_name="visits", verbose_name=_("走访人")
+    )
+    visited_on = models.DateField(_("走访日期"))
+    content = models.TextField(_("走访内容"), max_length=1000)
+    photo = models.FileField(
+        _("照片"), upload_to="visits/%Y/%m/", blank=True, validators=[photo_type, upload_size]
+    )
+    created_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+    created_by = _created_by()
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+
+    class Meta:
+        verbose_name = _("走访记录")
+        verbose_name_plural = _("走访记录")
+        indexes = [models.Index(fields=["household", "-visited_on"], name="visit_household_last")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.visited_on}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"registry.household:{self.household_id}", self.region_id
+
+
+class VillageSupport(models.Model):
+    """Resources a village receives as a whole (funds, goods, projects) from a helping unit or another source,
+    beside its households' measures: both count in the equity of resources per registered person."""
+
+    village = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
+    )
+    year = _year()
+    unit = models.ForeignKey(
+        HelpingUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="supports",
+        verbose_name=_("帮扶单位"), help_text=_("留空为财政或其他来源"),
+    )  # fmt: skip
+    source = models.CharField(_("来源说明"), max_length=100, blank=True)
+    kind = models.CharField(_("类别"), max_length=16, choices=SupportKind.choices, default=SupportKind.FUNDS)
+    amount = _money(_("金额或折价（元）"))
+    description = models.CharField(_("用途"), max_length=200)
+    received_on = models.DateField(_("到位日期"), default=timezone.localdate)
+    created_by = _created_by()
+
+    objects = ScopedManager()
+    scope_lookup = "village__code"
+
+    class Meta:
+        verbose_name = _("帮扶投入")
+        verbose_name_plural = _("帮扶投入")
+        indexes = [models.Index(fields=["village", "year"], name="support_village_year")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="support_amount_not_negative",
+                violation_error_message=_("金额不能为负数。"),
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.year} {self.amount}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"regions.region:{self.village_id}", self.village_id

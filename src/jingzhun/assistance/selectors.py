@@ -3,13 +3,19 @@ cadre (compliance), all through the user's scope."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
+import datetime as dt
+
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.rules import ancestor_at, subtree_range
 from jingzhun.registry.models import Household
 
-from .models import Cadre, HouseholdPairing
+from . import catalogue
+from .choices import HouseholdClass
+from .models import AssistancePolicy, Cadre, HouseholdPairing, Visit
 from .services import HELPED_STATUSES, capacity_of, open_loads, policy_for
 
 
@@ -41,3 +47,100 @@ def cadres_for(household):
         .select_related("unit", "region")
         .order_by("region_id", "name")
     )
+
+
+def profile_of(household: Household) -> catalogue.Profile:
+    """What the catalogue's suggestions look at: causes, active members' labour/health/schooling, latest house."""
+    members = list(household.members.filter(is_active=True).values_list("labour", "health", "schooling"))
+    latest = household.years.order_by("-year").values_list("house_grade", flat=True).first()
+    return catalogue.Profile(
+        main_cause=household.main_cause,
+        other_causes=tuple(household.other_causes or ()),
+        labour=tuple(m[0] for m in members),
+        health=tuple(m[1] for m in members),
+        schooling=tuple(m[2] for m in members),
+        house_grade=latest or "",
+    )
+
+
+def _due_dates(today: dt.date):
+    """The date before which a household's last visit is overdue, per province (policy data): one CASE over the
+    few provinces with their own interval, the national interval for the rest."""
+    policies = list(AssistancePolicy.objects.all())
+    national = next((p for p in policies if p.province_id is None), AssistancePolicy())
+    whens = [
+        When(
+            region__code__range=subtree_range(p.province_id),
+            then=Value(today - dt.timedelta(days=p.visit_days)),
+        )
+        for p in policies
+        if p.province_id
+    ]
+    default = Value(today - dt.timedelta(days=national.visit_days))
+    return Case(*whens, default=default, output_field=DateField()) if whens else default
+
+
+def overdue_visits(*, user, today: dt.date | None = None):
+    """Open pairings whose household has not been visited within the policy interval (counted from the pairing's
+    start when it was never visited): the compliance list, with ``last_visit`` and ``due`` on each row. The last
+    visit is an index lookup per household (visit_household_last), not a GROUP BY over all visits."""
+    today = today or timezone.localdate()
+    last = (
+        Visit.objects.filter(household=OuterRef("household_id"))
+        .order_by("-visited_on")
+        .values("visited_on")[:1]
+    )
+    return (
+        HouseholdPairing.objects.for_user(user)
+        .filter(ended_on__isnull=True, household__status__in=HELPED_STATUSES)
+        .annotate(
+            last_visit=Subquery(last, output_field=DateField()),
+            since=Coalesce(Subquery(last, output_field=DateField()), F("started_on")),
+            due=_due_dates(today),
+        )
+        .filter(since__lt=F("due"))
+    )
+
+
+def overdue_counts(pairings):
+    """The compliance list summed per village and per cadre (two grouped queries)."""
+    per_village = (
+        pairings.values("region_id", "region__name").annotate(n=Count("id")).order_by("-n", "region_id")
+    )
+    per_cadre = (
+        pairings.values("cadre_id", "cadre__name", "cadre__unit__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "cadre__name")
+    )
+    return per_village, per_cadre
+
+
+def chosen_year(request) -> int:
+    """The plan year asked for (?year=), else the current year."""
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() else timezone.localdate().year
+    return year if 2013 <= year <= 2100 else timezone.localdate().year
+
+
+def household_file(household: Household, year: int) -> dict:
+    """一户一档 of assistance for one year: the cadre and helpers, the plan and its measures with totals, the
+    suggestions from the catalogue, the household's classes, and the visits (newest first)."""
+    pairings = list(
+        household.pairings.select_related("cadre__unit")
+        .prefetch_related("helpers")
+        .order_by("-started_on", "-id")
+    )
+    plan = household.plans.filter(year=year).select_related("cadre__unit").first()
+    measures = list(plan.measures.select_related("unit").order_by("category", "id")) if plan else []
+    profile = profile_of(household)
+    return {
+        "pairings": pairings,
+        "current": next((p for p in pairings if p.ended_on is None), None),
+        "plan": plan,
+        "measures": measures,
+        "planned_total": sum(m.planned_amount for m in measures),
+        "actual_total": sum(m.actual_amount or 0 for m in measures),
+        "classes": [str(HouseholdClass(c).label) for c in catalogue.household_classes(profile)],
+        "suggestions": catalogue.suggest(profile, already=[m.item for m in measures if m.item]),
+        "visits": list(household.visits.select_related("cadre").order_by("-visited_on", "-id")[:100]),
+    }

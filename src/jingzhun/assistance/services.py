@@ -64,13 +64,16 @@ def _created(instance):
 
 @transaction.atomic
 def policy_set(
-    *, user, province: str | None = None, cadre_capacity: int, visit_days: int
+    *, user, province: str | None = None, cadre_capacity: int, visit_days: int, **equity
 ) -> AssistancePolicy:
-    """Set the cadre capacity and the visit interval nationally or for one province (administrators only)."""
+    """Set the cadre capacity, the visit interval and (optionally) the equity thresholds
+    (``concentration_multiple``, ``floor_ratio``) nationally or for one province (administrators only)."""
     region = policy_province(user, province, _("只有国家或本省的管理员可以修改帮扶政策参数。"))
-    return audit.upsert(
-        AssistancePolicy, {"province": region}, {"cadre_capacity": cadre_capacity, "visit_days": visit_days}
-    )
+    unknown = set(equity) - {"concentration_multiple", "floor_ratio"}
+    if unknown:
+        raise TypeError(f"unknown policy fields: {sorted(unknown)}")
+    values = {"cadre_capacity": cadre_capacity, "visit_days": visit_days, **equity}
+    return audit.upsert(AssistancePolicy, {"province": region}, values)
 
 
 def policy_for(region_code: str) -> AssistancePolicy:
@@ -241,6 +244,30 @@ def household_pair(
         )
     )  # fmt: skip
     pairing.helpers.set(helpers)
+    return pairing
+
+
+@transaction.atomic
+def pairing_helpers_set(
+    *, user, pairing: HouseholdPairing, helpers: Iterable[SocialHelper]
+) -> HouseholdPairing:
+    """Second and third helpers (社会帮扶力量) of an open pairing: at most two, registered in the household's
+    county."""
+    pairing = HouseholdPairing.objects.select_for_update().get(pk=pairing.pk)
+    _require(user, pairing.region_id, _("社会帮扶力量结对"), up_to=RegionLevel.TOWNSHIP)
+    helpers = list(helpers)
+    if pairing.ended_on is not None:
+        raise ValidationError(_("该结对已经结束。"))
+    if len(helpers) > 2:
+        raise ValidationError({"helpers": [_("社会帮扶力量最多两方（第二、第三帮扶人）。")]})
+    county = ancestor_at(pairing.region_id, RegionLevel.COUNTY)
+    if any(ancestor_at(h.region_id, RegionLevel.COUNTY) != county for h in helpers):
+        raise ValidationError({"helpers": [_("社会帮扶力量须在本县登记。")]})
+    before = sorted(pairing.helpers.values_list("name", flat=True))
+    pairing.helpers.set(helpers)
+    after = sorted(h.name for h in helpers)
+    if before != after:
+        audit.record(AuditAction.UPDATE, pairing, before={"helpers": before}, after={"helpers": after})
     return pairing
 
 

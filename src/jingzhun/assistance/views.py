@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,8 +20,18 @@ from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
 
 from . import matching, selectors, services
-from .forms import CadreForm, PairForm, UnitForm
-from .models import Cadre, HelpingUnit, MatchingProposal, ProposalRow
+from .forms import (
+    CadreForm,
+    HelperForm,
+    HelpersForm,
+    MeasureForm,
+    PairForm,
+    PlanForm,
+    ProgressForm,
+    UnitForm,
+    VisitForm,
+)
+from .models import Cadre, HelpingUnit, MatchingProposal, ProposalRow, SocialHelper
 
 
 @login_required
@@ -32,6 +43,7 @@ def forces(request):
     registers_cadres = user.can("change") and user.level <= RegionLevel.TOWNSHIP
     unit_form = UnitForm(request.POST if "unit" in request.POST else None)
     cadre_form = CadreForm(request.POST if "cadre" in request.POST else None, units=units)
+    helper_form = HelperForm(request.POST if "helper" in request.POST else None)
     if request.method == "POST":
         if not registers_cadres:
             raise PermissionDenied
@@ -39,6 +51,10 @@ def forces(request):
             if "unit" in request.POST and registers_units and unit_form.is_valid():
                 attempt(request, lambda: services.unit_create(user=user, region=user.region, **unit_form.cleaned_data),
                          _("帮扶单位已登记。"), unit_form)  # fmt: skip
+                return redirect("assistance:forces")
+            if "helper" in request.POST and helper_form.is_valid():
+                attempt(request, lambda: services.helper_create(user=user, region=user.region, **helper_form.cleaned_data),
+                         _("社会帮扶力量已登记。"), helper_form)  # fmt: skip
                 return redirect("assistance:forces")
             if "cadre" in request.POST and cadre_form.is_valid():
                 d = dict(cadre_form.cleaned_data)
@@ -59,6 +75,8 @@ def forces(request):
             "units": units[:200], "page": page, "query": query,
             "unit_form": unit_form if registers_units else None,
             "cadre_form": cadre_form if registers_cadres else None,
+            "helper_form": helper_form if registers_cadres and user.region_id else None,
+            "helpers": SocialHelper.objects.for_user(user).order_by("kind", "name")[:200],
             "without": selectors.without_cadre(user=user).count(),
             "matches": user.acts_at(RegionLevel.COUNTY),
         },
@@ -67,7 +85,8 @@ def forces(request):
 
 @login_required
 def household(request, pk: int):
-    """一户一个帮扶责任人: the household's cadre, its history and the assignment form."""
+    """The household's assistance file (一户一档): its cadre and history, helpers, the year's plan and measures
+    with the catalogue's suggestions, and the visits. Writes post to ``plan_views``; the cadre form posts here."""
     user = request.user
     target = get_object_or_404(Household.objects.for_user(user).select_related("region"), pk=pk)
     cadres = selectors.cadres_for(target)
@@ -84,15 +103,26 @@ def household(request, pk: int):
                 form,
             )
             return redirect("assistance:household", pk=pk)
-    pairings = list(target.pairings.select_related("cadre__unit").order_by("-started_on", "-id"))
+    year = selectors.chosen_year(request)
+    file = selectors.household_file(target, year)
+    writes = user.can("change")
+    current = file["current"]
     return render(
         request,
         "assistance/household.html",
         {
-            "household": target, "pairings": pairings,
-            "current": next((p for p in pairings if p.ended_on is None), None),
-            "form": form if user.can("change") and user.level <= RegionLevel.TOWNSHIP else None,
+            **file, "household": target, "year": year, "years": (year - 1, year + 1),
+            "form": form if writes and user.level <= RegionLevel.TOWNSHIP else None,
             "cadres": selectors.with_loads(list(cadres[:300])),
+            "writes": writes,
+            "plan_form": PlanForm(initial={"year": year}),
+            "measure_form": MeasureForm(units=HelpingUnit.objects.for_user(user)),
+            "progress_form": ProgressForm(),
+            "visit_form": VisitForm(cadres=cadres, initial={
+                "cadre": current.cadre_id if current else None, "visited_on": timezone.localdate()}),
+            "helpers_form": HelpersForm(
+                helpers=SocialHelper.objects.for_user(user), initial={"helpers": current.helpers.all() if current else []}
+            ) if writes and user.level <= RegionLevel.TOWNSHIP and current else None,
         },
     )  # fmt: skip
 

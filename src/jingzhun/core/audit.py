@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 from .context import current_actor
@@ -19,6 +20,8 @@ def json_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
+    if isinstance(value, FieldFile):  # an upload is recorded by its stored name
+        return value.name or ""
     return value
 
 

@@ -38,3 +38,11 @@ def act(request, write: Callable[[], object], done: str) -> None:
     """A write whose page is shown again either way."""
     with contextlib.suppress(Refused):
         attempt(request, write, done)
+
+
+def form_refused(request, form) -> None:
+    """Show a bound form's errors as messages (for a POST that redirects back to the page that holds the form)."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}：{error}" if label else error)

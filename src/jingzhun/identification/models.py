@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.scoping import ScopedManager, ScopedQuerySet, SharedDownQuerySet
+from jingzhun.core.uploads import upload_size
 from jingzhun.registry.choices import Attribute, Cause
 
 from .choices import (
@@ -171,12 +172,8 @@ class Application(models.Model):
         return f"registry.household:{self.household_id}", self.region_id
 
 
-ATTACHMENT_MAX_BYTES = 10 * 2**20
-
-
-def attachment_size(f) -> None:
-    if f and getattr(f, "size", 0) > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(_("附件不能超过 10 MB。"))
+# Kept under this name: migration 0007 refers to it.
+attachment_size = upload_size
 
 
 class Step(models.Model):

@@ -3,7 +3,7 @@ household by the needs-first matching (once), so that the demo shows caseloads a
 
 import random
 
-from jingzhun.assistance import matching, services
+from jingzhun.assistance import demo, matching, services
 from jingzhun.assistance.choices import Skill, UnitType
 from jingzhun.assistance.models import HelpingUnit
 from jingzhun.core.context import acting_as
@@ -22,7 +22,8 @@ GIVEN = "明华建国伟芳军勇静丽强磊洋艳杰娟涛超秀英"
 
 class Command(DemoCountyCommand):
     help = (
-        "Create demo helping units and cadres in the demo county and pair every registered household (once)."
+        "Create demo helping units and cadres in the demo county, pair every registered household (once), and "
+        "give the households plans, measures and visits and the villages units, teams and resources."
     )
 
     def seed_county(self, region, seed):
@@ -48,10 +49,14 @@ class Command(DemoCountyCommand):
                 )  # fmt: skip
             proposal = matching.proposal_make(user=None, county=region)
             made = matching.proposal_accept(user=None, proposal=proposal)
+            favoured = demo.seed_villages(region, units, rng)
+            plans, measures, visits = demo.seed_plans(region, units, favoured, rng)
+            supports = demo.seed_supports(region, units, favoured, rng)
         after = proposal.summary["after"]
         self.stdout.write(
             self.style.SUCCESS(
                 f"已为 {region.name} 登记 {len(units)} 个帮扶单位、{needing // 4} 名帮扶责任人，"
-                f"需求匹配结对 {made} 户（对症率 {after['fit_share']:.0%}，同乡镇 {after['local_share']:.0%}）"
+                f"需求匹配结对 {made} 户（对症率 {after['fit_share']:.0%}，同乡镇 {after['local_share']:.0%}）；"
+                f"帮扶计划 {plans} 份、措施 {measures} 项、走访 {visits} 次、村级投入 {supports} 笔"
             )
         )

@@ -1,0 +1,137 @@
+"""Pages of 一户一策: the household's plan and measures, visits with photos, social helpers, and the household
+handbook (扶贫手册) as PDF. Each write is a POST that goes through ``plans``/``services`` and comes back to the
+household's page with the result or the refusal."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jingzhun.core.masking import mask_id_number, mask_phone
+from jingzhun.core.webwrites import act, form_refused
+from jingzhun.registry.models import Household
+from jingzhun.reports.pdf import pdf_response
+
+from . import plans, selectors, services
+from .forms import HelpersForm, MeasureForm, PlanForm, ProgressForm, VisitForm
+from .models import HelpingUnit, Measure, Plan, SocialHelper, Visit
+
+
+def _household(request, pk: int) -> Household:
+    return get_object_or_404(Household.objects.for_user(request.user).select_related("region"), pk=pk)
+
+
+def _back(household: Household, year: int | None = None):
+    response = redirect("assistance:household", pk=household.pk)
+    if year:
+        response["Location"] += f"?year={year}"
+    return response
+
+
+@login_required
+@require_POST
+def plan_create(request, pk: int):
+    household = _household(request, pk)
+    form = PlanForm(request.POST)
+    if not form.is_valid():
+        form_refused(request, form)
+        return _back(household)
+    d = form.cleaned_data
+    act(
+        request, lambda: plans.plan_create(user=request.user, household=household, **d), _("帮扶计划已建立。")
+    )
+    return _back(household, d["year"])
+
+
+@login_required
+@require_POST
+def measure_add(request, pk: int):
+    plan = get_object_or_404(Plan.objects.for_user(request.user).select_related("household"), pk=pk)
+    form = MeasureForm(request.POST, units=HelpingUnit.objects.for_user(request.user))
+    if form.is_valid():
+        act(request, lambda: plans.measure_add(user=request.user, plan=plan, **form.cleaned_data),
+            _("帮扶措施已加入计划。"))  # fmt: skip
+    else:
+        form_refused(request, form)
+    return _back(plan.household, plan.year)
+
+
+@login_required
+@require_POST
+def measure_progress(request, pk: int):
+    measure = get_object_or_404(
+        Measure.objects.for_user(request.user).select_related("plan__household"), pk=pk
+    )
+    form = ProgressForm(request.POST)
+    if form.is_valid():
+        act(request, lambda: plans.measure_update(user=request.user, measure=measure, **form.cleaned_data),
+            _("措施进展已更新。"))  # fmt: skip
+    else:
+        form_refused(request, form)
+    return _back(measure.plan.household, measure.year)
+
+
+@login_required
+@require_POST
+def visit_add(request, pk: int):
+    household = _household(request, pk)
+    form = VisitForm(request.POST, request.FILES, cadres=selectors.cadres_for(household))
+    if form.is_valid():
+        act(request, lambda: plans.visit_record(user=request.user, household=household, **form.cleaned_data),
+            _("走访记录已保存。"))  # fmt: skip
+    else:
+        form_refused(request, form)
+    return _back(household)
+
+
+@login_required
+@require_POST
+def helpers_set(request, pk: int):
+    household = _household(request, pk)
+    pairing = household.pairings.filter(ended_on__isnull=True).first()
+    if pairing is None:
+        raise Http404
+    form = HelpersForm(request.POST, helpers=SocialHelper.objects.for_user(request.user))
+    if form.is_valid():
+        act(request, lambda: services.pairing_helpers_set(user=request.user, pairing=pairing,
+                                                           helpers=form.cleaned_data["helpers"]),
+            _("社会帮扶力量已更新。"))  # fmt: skip
+    else:
+        form_refused(request, form)
+    return _back(household)
+
+
+@login_required
+def visit_photo(request, pk: int):
+    """A visit's photo, only to users who may see the household."""
+    visit = get_object_or_404(Visit.objects.for_user(request.user), pk=pk)
+    if not visit.photo:
+        raise Http404
+    return FileResponse(visit.photo.open("rb"), filename=visit.photo.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def handbook(request, pk: int):
+    """扶贫手册: the household's card, its cadre and helpers, the year's plan with measures, and the visits, as a
+    printable PDF. ID numbers and phones are masked unless the user's role sees personal data."""
+    household = _household(request, pk)
+    year = selectors.chosen_year(request)
+    file = selectors.household_file(household, year)
+    full = request.user.sees_personal_data
+    members = list(household.members.filter(is_active=True).order_by("id"))
+    for m in members:
+        m.shown_id = m.id_number if full else mask_id_number(m.id_number)
+    return pdf_response(
+        "assistance/handbook.html",
+        {
+            **file, "household": household, "members": members, "year": year,
+            "phone": household.phone if full else mask_phone(household.phone),
+            "latest": household.years.order_by("-year").first(), "printed": timezone.localdate(),
+        },
+        request,
+        f"扶贫手册-{household.number}-{year}",
+    )  # fmt: skip

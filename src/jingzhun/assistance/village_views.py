@@ -1,0 +1,230 @@
+"""Pages of assistance at village and county level: a village's helping units, work team and resources (with the
+poor-village form as PDF), the compliance list of visits, and the equity of resources across a county's villages
+(page and CSV export)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jingzhun.core.csvexport import csv_download
+from jingzhun.core.pagination import request_page
+from jingzhun.core.webwrites import act, form_refused
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.models import Region
+from jingzhun.regions.rules import ancestor_at, subtree_range
+from jingzhun.registry.choices import Cause
+from jingzhun.registry.models import Household
+from jingzhun.reports.pdf import pdf_response
+
+from . import equity, plans, selectors, services
+from .choices import MeasureStatus
+from .forms import MemberForm, SupportForm, TeamForm, VillagePairForm
+from .models import Cadre, HelpingUnit, Measure, VillagePairing, VillageSupport, WorkTeam
+
+
+def _village(request, code: str) -> Region:
+    return get_object_or_404(
+        Region.objects.for_user(request.user).select_related("parent__parent"),
+        code=code,
+        level=RegionLevel.VILLAGE,
+    )
+
+
+def _county_cadres(village: Region):
+    county = ancestor_at(village.code, RegionLevel.COUNTY)
+    return Cadre.objects.filter(region__code__range=subtree_range(county), active=True).select_related("unit")
+
+
+def village_file(village: Region, year: int) -> dict:
+    """What the village page and the poor-village form show: paired units, the work team and its members,
+    registered households by status and cause, and the year's resources (measures and supports)."""
+    households = Household.objects.filter(region=village)
+    by_status = dict(households.values_list("status").annotate(n=Count("id")).order_by())
+    helped = households.filter(status__in=services.HELPED_STATUSES)
+    causes = [
+        (Cause(c).label, n)
+        for c, n in helped.values_list("main_cause").annotate(n=Count("id")).order_by("-n", "main_cause")
+    ]
+    team = WorkTeam.objects.filter(village=village, ended_on__isnull=True).select_related("unit").first()
+    measures = Measure.objects.filter(region=village, year=year).exclude(status=MeasureStatus.CANCELLED)
+    return {
+        "village": village,
+        "year": year,
+        "pairings": VillagePairing.objects.filter(village=village).select_related("unit").order_by("ended_on", "-started_on"),
+        "team": team,
+        "members": team.members.select_related("cadre__unit").order_by("ended_on", "role") if team else [],
+        "by_status": by_status,
+        "helped": helped.aggregate(h=Count("id"), p=Sum("member_count")),
+        "causes": causes,
+        "measure_sums": measures.aggregate(planned=Sum("planned_amount"), actual=Sum("actual_amount"), n=Count("id")),
+        "supports": VillageSupport.objects.filter(village=village, year=year).select_related("unit").order_by("-received_on"),
+        "cadres_here": Cadre.objects.filter(region=village, active=True).count(),
+    }  # fmt: skip
+
+
+@login_required
+def village(request, code: str):
+    """A village's assistance: helping units, the work team, resources received this year; forms for the levels
+    that decide them (units and teams: county; resources: township and above)."""
+    found = _village(request, code)
+    user = request.user
+    year = selectors.chosen_year(request)
+    units = HelpingUnit.objects.for_user(user).filter(active=True).order_by("level", "name")
+    cadres = _county_cadres(found)
+    county_writes = user.can("change") and user.level <= RegionLevel.COUNTY
+    township_writes = user.can("change") and user.level <= RegionLevel.TOWNSHIP
+    file = village_file(found, year)
+    return render(
+        request,
+        "assistance/village.html",
+        {
+            **file, "years": (year - 1, year + 1),
+            "pair_form": VillagePairForm(units=units) if county_writes else None,
+            "team_form": TeamForm(units=units, cadres=cadres) if county_writes and not file["team"] else None,
+            "member_form": MemberForm(cadres=cadres) if county_writes and file["team"] else None,
+            "support_form": SupportForm(units=units, initial={"year": year}) if township_writes else None,
+        },
+    )  # fmt: skip
+
+
+def _village_post(request, code: str, form_class, write, done: str, **form_kwargs):
+    found = _village(request, code)
+    form = form_class(request.POST, **form_kwargs)
+    if form.is_valid():
+        act(request, lambda: write(found, form.cleaned_data), done)
+    else:
+        form_refused(request, form)
+    return redirect("assistance:village", code=code)
+
+
+@login_required
+@require_POST
+def village_pair(request, code: str):
+    return _village_post(
+        request, code, VillagePairForm,
+        lambda v, d: services.village_pair(user=request.user, village=v, **d), _("帮扶单位已结对。"),
+        units=HelpingUnit.objects.for_user(request.user),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def team_send(request, code: str):
+    village = _village(request, code)
+    return _village_post(
+        request, code, TeamForm,
+        lambda v, d: services.team_send(user=request.user, village=v, **d), _("驻村工作队已派驻。"),
+        units=HelpingUnit.objects.for_user(request.user), cadres=_county_cadres(village),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def team_member(request, code: str):
+    village = _village(request, code)
+    team = WorkTeam.objects.filter(village=village, ended_on__isnull=True).first()
+    if team is None:
+        raise Http404
+    return _village_post(
+        request, code, MemberForm,
+        lambda v, d: services.team_member_add(user=request.user, team=team, **d), _("队员已任职。"),
+        cadres=_county_cadres(village),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def support_add(request, code: str):
+    return _village_post(
+        request, code, SupportForm,
+        lambda v, d: plans.support_add(user=request.user, village=v, **d), _("帮扶投入已登记。"),
+        units=HelpingUnit.objects.for_user(request.user),
+    )  # fmt: skip
+
+
+@login_required
+def village_form(request, code: str):
+    """贫困村登记表 (poor-village form) of the year as a printable PDF."""
+    found = _village(request, code)
+    year = selectors.chosen_year(request)
+    context = {**village_file(found, year), "printed": timezone.localdate()}
+    return pdf_response("assistance/village_form.html", context, request, f"贫困村登记表-{found.name}-{year}")
+
+
+@login_required
+def visits(request):
+    """走访合规: households not visited within the policy interval, per village and per cadre, with the list
+    (paginated) and a CSV export of the whole list."""
+    overdue = selectors.overdue_visits(user=request.user)
+    if request.GET.get("export") == "csv":
+        rows = overdue.select_related("household", "region", "cadre__unit").order_by("region_id", "id")
+        return csv_download(
+            "走访逾期名单",
+            ["村", "村代码", "户编号", "户主", "帮扶责任人", "单位", "最近走访", "结对日期"],
+            (
+                [p.region.name, p.region_id, p.household.number, p.household.head_name, p.cadre.name,
+                 p.cadre.unit.name, p.last_visit or "", p.started_on]
+                for p in rows.iterator(chunk_size=2000)
+            ),
+        )  # fmt: skip
+    per_village, per_cadre = selectors.overdue_counts(overdue)
+    page, query = request_page(request, overdue.select_related("household", "region", "cadre__unit"))
+    return render(
+        request,
+        "assistance/visits.html",
+        {"page": page, "query": query, "per_village": per_village[:100], "per_cadre": per_cadre[:100]},
+    )
+
+
+def _chosen_county(request) -> Region | None:
+    """The county of the equity page: the user's own (or the one above a township/village user), else the one
+    asked for (?county=) within scope."""
+    user = request.user
+    if user.region_id and user.level >= RegionLevel.COUNTY:
+        return Region.objects.get(code=ancestor_at(user.region_id, RegionLevel.COUNTY))
+    code = request.GET.get("county", "")
+    if not code:
+        return None
+    return get_object_or_404(Region.objects.for_user(user), code=code, level=RegionLevel.COUNTY)
+
+
+@login_required
+def equity_page(request):
+    """资源均衡: resources per registered person in each village of a county, the Gini across villages, the top
+    10 % share, over-concentrated and under-supplied villages with the units behind them; CSV export."""
+    user = request.user
+    county = _chosen_county(request)
+    year = selectors.chosen_year(request)
+    result = equity.county_equity(county, year, services.policy_for(county.code)) if county else None
+    if result and user.level > RegionLevel.COUNTY:
+        # a township or village sees the county's figures and median, and the rows of its own villages only
+        lo, hi = user.scope_range()
+        result.villages = [v for v in result.villages if lo <= v.code <= hi]
+    if result and request.GET.get("export") == "csv":
+        return csv_download(
+            f"资源均衡-{county.name}-{year}",
+            ["村代码", "村", "乡镇", "建档立卡户数", "建档立卡人数", "措施实际金额", "措施计划金额", "村级投入",
+             "合计", "人均", "判断", "帮扶单位及投入"],
+            (
+                [v.code, v.name, v.township, v.households, v.persons, v.measures, v.planned, v.supports, v.total,
+                 v.per_person if v.per_person is not None else "", v.flag_label,
+                 "；".join(f"{n} {a}" for n, a in v.units)]
+                for v in result.villages
+            ),
+        )  # fmt: skip
+    counties = (
+        Region.objects.for_user(user).filter(level=RegionLevel.COUNTY).order_by("code")[:500]
+        if user.level < RegionLevel.COUNTY
+        else []
+    )
+    return render(
+        request,
+        "assistance/equity.html",
+        {"e": result, "county": county, "year": year, "years": (year - 1, year + 1), "counties": counties},
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""Reports (cards, registers, books, archives): printable documents rendered from HTML templates."""
