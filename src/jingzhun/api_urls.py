@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import AnonRateThrottle
 
 from jingzhun.accounts import throttle
+from jingzhun.assistance import api as assistance
 from jingzhun.core.middleware import client_ip
 from jingzhun.identification import api as identification
 from jingzhun.regions.api import RegionViewSet
@@ -16,6 +17,9 @@ from jingzhun.registry.api import HouseholdViewSet
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("households", HouseholdViewSet, basename="household")
+router.register("assistance/plans", assistance.PlanViewSet, basename="plan")
+router.register("assistance/measures", assistance.MeasureViewSet, basename="measure")
+router.register("assistance/visits", assistance.VisitViewSet, basename="visit")
 router.register("identification/applications", identification.ApplicationViewSet, basename="application")
 router.register("identification/publicities", identification.PublicityViewSet, basename="publicity")
 router.register("identification/objections", identification.ObjectionViewSet, basename="objection")

@@ -214,6 +214,8 @@ SPECTACULAR_SETTINGS = {
         "StepKindEnum": "jingzhun.identification.choices.StepKind",
         "ApplicationKindEnum": "jingzhun.identification.choices.ApplicationKind",
         "ObjectionStatusEnum": "jingzhun.identification.choices.ObjectionStatus",
+        "MeasureStatusEnum": "jingzhun.assistance.choices.MeasureStatus",
+        "MeasureCategoryEnum": "jingzhun.assistance.choices.MeasureCategory",
     },
 }
 

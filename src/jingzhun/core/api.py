@@ -1,9 +1,16 @@
-"""API conventions: one error shape for every failure, Django ValidationError mapped to 400."""
+"""API conventions: one error shape for every failure, Django ValidationError mapped to 400; the scoped viewset
+that every app's API builds on (writes through services, answered with the record as it now is)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -56,3 +63,32 @@ def exception_handler(exc, context):
         body = {"code": getattr(exc, "default_code", "error"), "message": str(getattr(exc, "detail", exc))}
     response.data = {"error": body}
     return response
+
+
+def validated(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """A viewset over rows of ``model`` in the caller's scope (outside it: 404); ``filters`` maps query parameters to lookups (exact values)."""
+
+    model = None
+    filters: dict[str, str] = {}
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        qs = self.model.objects.for_user(self.request.user)
+        for param, lookup in self.filters.items():
+            value = self.request.query_params.get(param)
+            if value:
+                qs = qs.filter(**{lookup: value})
+        return qs
+
+    def _answer(self, write: Callable[[], object], obj=None, code=status.HTTP_200_OK) -> Response:
+        """Run a service write, then answer with the record as it now is (re-read through the scope)."""
+        result = write()
+        pk = (obj or result).pk
+        fresh = self.get_queryset().get(pk=pk)
+        return Response(self.get_serializer(fresh).data, status=code)

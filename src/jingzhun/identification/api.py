@@ -5,16 +5,13 @@ validated by a serializer, decided by ``services``/``campaigns``, and answered w
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.response import Response
 
+from jingzhun.core.api import ScopedViewSet, validated
 from jingzhun.core.pagination import KeysetCursorPagination
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
@@ -42,36 +39,6 @@ from .serializers import (
     WithdrawSerializer,
 )
 
-
-def _input(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-class _Scoped(viewsets.GenericViewSet):
-    """Rows of ``model`` in the caller's scope; ``filters`` maps query parameters to lookups (exact values)."""
-
-    model = None
-    filters: dict[str, str] = {}
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-
-    def get_queryset(self):
-        qs = self.model.objects.for_user(self.request.user)
-        for param, lookup in self.filters.items():
-            value = self.request.query_params.get(param)
-            if value:
-                qs = qs.filter(**{lookup: value})
-        return qs
-
-    def _answer(self, write: Callable[[], object], obj=None, code=status.HTTP_200_OK) -> Response:
-        """Run a service write, then answer with the record as it now is (re-read through the scope)."""
-        result = write()
-        pk = (obj or result).pk
-        fresh = self.get_queryset().get(pk=pk)
-        return Response(self.get_serializer(fresh).data, status=code)
-
-
 APPLICATION_FILTERS = [
     OpenApiParameter("stage", str, enum=Stage.values),
     OpenApiParameter("kind", str, enum=ApplicationKind.values),
@@ -83,7 +50,7 @@ APPLICATION_FILTERS = [
 
 
 @extend_schema_view(list=extend_schema(parameters=APPLICATION_FILTERS))
-class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped):
+class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """识别申请 and their steps: create, then 入户核实 → 民主评议 (village), 乡镇审核, 县级审批."""
 
     model = Application
@@ -104,7 +71,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scop
 
     @extend_schema(request=ApplicationCreateSerializer, responses=ApplicationDetailSerializer)
     def create(self, request):
-        d = _input(ApplicationCreateSerializer, request)
+        d = validated(ApplicationCreateSerializer, request)
         household = get_object_or_404(Household.objects.for_user(request.user), pk=d["household"])
         return self._answer(
             lambda: services.application_create(
@@ -116,7 +83,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scop
     @extend_schema(request=VerifySerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
-        application, d = self.get_object(), _input(VerifySerializer, request)
+        application, d = self.get_object(), validated(VerifySerializer, request)
         return self._answer(
             lambda: services.application_verify(
                 user=request.user, application=application, passed=d["passed"], findings=d["findings"],
@@ -128,7 +95,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scop
     @extend_schema(request=DeliberateSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"])
     def deliberate(self, request, pk=None):
-        application, d = self.get_object(), _input(DeliberateSerializer, request)
+        application, d = self.get_object(), validated(DeliberateSerializer, request)
         return self._answer(
             lambda: services.application_deliberate(
                 user=request.user, application=application, meeting_on=d["meeting_on"],
@@ -141,7 +108,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scop
     @extend_schema(request=DecisionSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
-        application, d = self.get_object(), _input(DecisionSerializer, request)
+        application, d = self.get_object(), validated(DecisionSerializer, request)
         return self._answer(
             lambda: services.application_review(
                 user=request.user, application=application, passed=d["passed"], note=d["note"]
@@ -152,7 +119,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scop
     @extend_schema(request=ApprovalSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        application, d = self.get_object(), _input(ApprovalSerializer, request)
+        application, d = self.get_object(), validated(ApprovalSerializer, request)
         return self._answer(
             lambda: services.application_approve(
                 user=request.user, application=application, passed=d["passed"], note=d["note"],
@@ -165,7 +132,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scop
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("round", str), OpenApiParameter("region", str)])
 )
-class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped):
+class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """公示/公告 lists of a village: open (with the applications), withdraw one household, close after the period."""
 
     model = Publicity
@@ -178,7 +145,7 @@ class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped
 
     @extend_schema(request=PublicityCreateSerializer, responses=PublicitySerializer)
     def create(self, request):
-        d = _input(PublicityCreateSerializer, request)
+        d = validated(PublicityCreateSerializer, request)
         region = get_object_or_404(Region.objects.for_user(request.user), code=d["region"])
         applications = list(Application.objects.for_user(request.user).filter(pk__in=d["applications"]))
         if len(applications) != len(set(d["applications"])):
@@ -202,7 +169,7 @@ class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped
     @extend_schema(request=WithdrawSerializer, responses=PublicitySerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        publicity, d = self.get_object(), _input(WithdrawSerializer, request)
+        publicity, d = self.get_object(), validated(WithdrawSerializer, request)
         entry = get_object_or_404(PublicityEntry, pk=d["entry"], publicity=publicity)
         return self._answer(
             lambda: services.publicity_withdraw(user=request.user, entry=entry, reason=d["reason"]), publicity
@@ -212,7 +179,7 @@ class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("status", str, enum=ObjectionStatus.values)])
 )
-class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped):
+class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """异议: staff record them against a household on a running 公示; the township resolves them."""
 
     model = Objection
@@ -228,7 +195,7 @@ class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped
 
     @extend_schema(request=ObjectionCreateSerializer, responses=ObjectionSerializer)
     def create(self, request):
-        d = _input(ObjectionCreateSerializer, request)
+        d = validated(ObjectionCreateSerializer, request)
         entry = get_object_or_404(
             PublicityEntry.objects.filter(publicity__in=Publicity.objects.for_user(request.user)),
             pk=d["entry"],
@@ -243,7 +210,7 @@ class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped
     @extend_schema(request=ResolveSerializer, responses=ObjectionSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        objection, d = self.get_object(), _input(ResolveSerializer, request)
+        objection, d = self.get_object(), validated(ResolveSerializer, request)
         return self._answer(
             lambda: services.objection_resolve(
                 user=request.user,
@@ -256,7 +223,7 @@ class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped
         )
 
 
-class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped):
+class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """回头看: a county opens one (all households or a sample) and closes it; counts come with each campaign."""
 
     model = Campaign
@@ -271,7 +238,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped)
 
     @extend_schema(request=CampaignCreateSerializer, responses=CampaignSerializer)
     def create(self, request):
-        d = _input(CampaignCreateSerializer, request)
+        d = validated(CampaignCreateSerializer, request)
         return self._answer(
             lambda: campaigns.campaign_open(user=request.user, county=request.user.region, **d),
             code=status.HTTP_201_CREATED,
@@ -289,7 +256,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped)
         parameters=[OpenApiParameter("campaign", int), OpenApiParameter("finding", str, enum=Finding.values)]
     )
 )
-class CampaignCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Scoped):
+class CampaignCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """The households drawn into 回头看 (each caller sees those of its own villages) and the village's finding."""
 
     model = CampaignCheck
@@ -303,7 +270,7 @@ class CampaignCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Sc
     @extend_schema(request=CheckRecordSerializer, responses=CheckSerializer)
     @action(detail=True, methods=["post"])
     def record(self, request, pk=None):
-        check, d = self.get_object(), _input(CheckRecordSerializer, request)
+        check, d = self.get_object(), validated(CheckRecordSerializer, request)
         return self._answer(
             lambda: campaigns.check_record(
                 user=request.user, check=check, finding=d["finding"], note=d["note"], on=d["on"]
