@@ -52,12 +52,3 @@ def gini(values: Numbers, weights: Numbers | None = None) -> float:
     before = np.cumsum(w) - w  # weight of the values sorted before each one
     # Σ_{i,j} wᵢwⱼ|xᵢ − xⱼ| = 2 Σₖ wₖxₖ (2Cₖ + wₖ − W), with Cₖ the weight before k
     return float((w * x * (2 * before + w - total)).sum() / (total**2 * mean))
-
-
-def top_share(values: Numbers, share: float = 0.1) -> float:
-    """Share of the total held by the top ``share`` of units (at least one unit), e.g. the top 10 % villages."""
-    x = np.sort(np.asarray(values, dtype=float))[::-1]
-    if x.size == 0 or x.sum() == 0:
-        return float("nan")
-    k = max(1, int(np.ceil(x.size * share)))
-    return float(x[:k].sum() / x.sum())

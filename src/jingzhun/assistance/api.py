@@ -24,18 +24,18 @@ from .serializers import (
     VisitSerializer,
 )
 
-PAGE = [OpenApiParameter("after", str), OpenApiParameter("before", str), OpenApiParameter("page_size", int)]
-FILTERS = [
-    OpenApiParameter("year", int), OpenApiParameter("household", int),
-    OpenApiParameter("region", str, description="exact village code"), *PAGE,
+VISIT_FILTERS = [
+    OpenApiParameter("household", int), OpenApiParameter("region", str, description="exact village code"),
+    OpenApiParameter("after", str), OpenApiParameter("before", str), OpenApiParameter("page_size", int),
 ]  # fmt: skip
+PLAN_FILTERS = [OpenApiParameter("year", int), *VISIT_FILTERS]
 
 
 def _household(request, pk) -> Household:
     return get_object_or_404(Household.objects.for_user(request.user), pk=pk)
 
 
-@extend_schema_view(list=extend_schema(parameters=FILTERS))
+@extend_schema_view(list=extend_schema(parameters=PLAN_FILTERS))
 class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """帮扶计划 (one per household and year) with their measures; add a measure with ``measures``."""
 
@@ -80,7 +80,7 @@ class MeasureViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
         return self._answer(lambda: plans.measure_update(user=request.user, measure=measure, **d), measure)
 
 
-@extend_schema_view(list=extend_schema(parameters=FILTERS[1:]))
+@extend_schema_view(list=extend_schema(parameters=VISIT_FILTERS))
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """走访 records (newest first within the keyset order); create with an optional photo (multipart)."""
 
@@ -96,7 +96,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
     def create(self, request):
         d = validated(VisitCreateSerializer, request)
         household = _household(request, d.pop("household"))
-        cadre = get_object_or_404(selectors.cadres_for(household), pk=d.pop("cadre"))
+        cadre = get_object_or_404(selectors.cadres_for(household.region_id), pk=d.pop("cadre"))
         return self._answer(
             lambda: plans.visit_record(user=request.user, household=household, cadre=cadre, **d),
             code=status.HTTP_201_CREATED,

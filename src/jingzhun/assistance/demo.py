@@ -46,8 +46,9 @@ def _audited(model, rows):
 
 
 def seed_villages(county: Region, units: list[HelpingUnit], rng: random.Random) -> list[Region]:
-    """Every village gets a paired unit; the enterprise and the provincial unit concentrate on two villages each;
-    the first twelve villages get a work team led by a cadre based there or in its township."""
+    """Every village gets a paired county unit; the three units from above the county (provincial, prefectural,
+    enterprise) all concentrate on the same two villages; the first twelve villages get a work team led by a
+    randomly chosen cadre of the county as 第一书记."""
     villages = list(Region.objects.filter(code__range=county.subtree_range(), level=5).order_by("code"))
     start = timezone.localdate().replace(month=1, day=1)
     pairs = [VillagePairing(village=v, unit=units[i % 5], form=PairingForm.PAIRED, started_on=start)

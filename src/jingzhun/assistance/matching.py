@@ -33,7 +33,7 @@ from jingzhun.registry.models import Household
 
 from . import rules
 from .models import Cadre, HouseholdPairing, MatchingProposal, ProposalRow
-from .services import HELPED_STATUSES, _require, capacity_of, open_loads, policy_for
+from .services import HELPED_STATUSES, capacity_of, open_loads, policy_for, require_actor
 
 ANY = ""  # the hub of cadres whatever their skills (a household with no fitting cadre still gets one)
 COUNTY_WIDE = "*"
@@ -255,7 +255,7 @@ def county_problem(county: Region) -> tuple[list[HouseholdNeed], list[CadreOffer
 @transaction.atomic
 def proposal_make(*, user, county: Region, keep_existing: bool = True) -> MatchingProposal:
     """Solve the county's matching and store the changes it suggests with a summary of fit before and after."""
-    _require(user, county.code, _("生成需求匹配方案"), up_to=RegionLevel.COUNTY)
+    require_actor(user, county.code, _("生成需求匹配方案"), up_to=RegionLevel.COUNTY)
     if county.level != RegionLevel.COUNTY:
         raise ValidationError({"county": [_("需求匹配以县为单位。")]})
     needs, offers = county_problem(county)
@@ -306,7 +306,7 @@ def proposal_accept(*, user, proposal: MatchingProposal, row_ids: list[int] | No
     the new ones start, set-based; refused as a whole when a cadre would go over capacity or a household has
     changed since. Returns the number of pairings made."""
     proposal = MatchingProposal.objects.select_for_update().get(pk=proposal.pk)
-    _require(user, proposal.county_id, _("采纳需求匹配方案"), up_to=RegionLevel.COUNTY)
+    require_actor(user, proposal.county_id, _("采纳需求匹配方案"), up_to=RegionLevel.COUNTY)
     rows = proposal.rows.filter(accepted=False)
     if row_ids is not None:
         rows = rows.filter(pk__in=row_ids)

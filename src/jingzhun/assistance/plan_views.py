@@ -79,7 +79,7 @@ def measure_progress(request, pk: int):
 @require_POST
 def visit_add(request, pk: int):
     household = _household(request, pk)
-    form = VisitForm(request.POST, request.FILES, cadres=selectors.cadres_for(household))
+    form = VisitForm(request.POST, request.FILES, cadres=selectors.cadres_for(household.region_id))
     if form.is_valid():
         act(request, lambda: plans.visit_record(user=request.user, household=household, **form.cleaned_data),
             _("走访记录已保存。"))  # fmt: skip

@@ -16,13 +16,13 @@ from jingzhun.core import audit
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
-from jingzhun.regions.rules import ancestor_at
+from jingzhun.regions.rules import same_ancestor
 from jingzhun.registry.models import Household
 
 from . import catalogue
 from .choices import MeasureStatus
 from .models import Cadre, HelpingUnit, HouseholdPairing, Measure, Plan, VillageSupport, Visit
-from .services import HELPED_STATUSES, _created, _require
+from .services import create_audited, require_actor, require_helped
 
 
 def _current_cadre(household: Household) -> Cadre:
@@ -36,26 +36,18 @@ def _current_cadre(household: Household) -> Cadre:
     return pairing.cadre
 
 
-def _helped(household: Household, what: str) -> None:
-    if household.status not in HELPED_STATUSES:
-        raise ValidationError(
-            _("只有在册、返贫或监测户需要%(w)s，该户状态为「%(s)s」。")
-            % {"w": what, "s": household.get_status_display()}
-        )
-
-
 @transaction.atomic
 def plan_create(*, user, household: Household, year: int, goal: str = "") -> Plan:
     """一户一策: open the household's plan for ``year``, under its current responsible cadre. Refused for a
     household outside the user's region, one that needs no assistance, one without a cadre, and a second plan
     for the same year."""
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _require(user, household.region_id, _("制定帮扶计划"))
-    _helped(household, _("帮扶计划"))
+    require_actor(user, household.region_id, _("制定帮扶计划"))
+    require_helped(household, _("帮扶计划"))
     cadre = _current_cadre(household)
     if Plan.objects.filter(household=household, year=year).exists():
         raise ValidationError({"year": [_("该户 %(y)s 年度已有帮扶计划。") % {"y": year}]})
-    return _created(
+    return create_audited(
         Plan(household=household, region_id=household.region_id, year=year, cadre=cadre,
              goal=(goal or "").strip(), created_by=user)
     )  # fmt: skip
@@ -91,7 +83,7 @@ def measure_add(
     """Add a measure to a plan. Amounts are never negative; dates in order; a catalogue item must belong to the
     category; a completed measure states what it actually cost."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
-    _require(user, plan.region_id, _("填写帮扶措施"))
+    require_actor(user, plan.region_id, _("填写帮扶措施"))
     if not (content or "").strip() and item in catalogue.BY_KEY:
         content = str(catalogue.BY_KEY[item].label)
     measure = Measure(
@@ -114,7 +106,7 @@ def measure_update(*, user, measure: Measure, **changes) -> Measure:
     """Record progress on a measure: actual amount, status, dates, responsible party (the content and the plan
     stay; a different measure is a new row)."""
     measure = Measure.objects.select_for_update().select_related("plan").get(pk=measure.pk)
-    _require(user, measure.region_id, _("更新帮扶措施"))
+    require_actor(user, measure.region_id, _("更新帮扶措施"))
     unknown = set(changes) - set(MEASURE_PROGRESS_FIELDS)
     if unknown:
         raise TypeError(f"not a progress field: {sorted(unknown)}")
@@ -133,14 +125,12 @@ def visit_record(
     *, user, household: Household, cadre: Cadre, visited_on: dt.date, content: str, photo=None
 ) -> Visit:
     """走访: a visit by a cadre of the household's county, on a day that has passed, saying what was done."""
-    _require(user, household.region_id, _("登记走访"))
-    _helped(household, _("走访"))
+    require_actor(user, household.region_id, _("登记走访"))
+    require_helped(household, _("走访"))
     errors: dict[str, list[str]] = {}
     if visited_on > timezone.localdate():
         errors["visited_on"] = [_("走访日期不能晚于今天。")]
-    if ancestor_at(cadre.region_id, RegionLevel.COUNTY) != ancestor_at(
-        household.region_id, RegionLevel.COUNTY
-    ):
+    if not same_ancestor(cadre.region_id, household.region_id, RegionLevel.COUNTY):
         errors["cadre"] = [_("走访人须是本县的帮扶责任人。")]
     if len((content or "").strip()) < 4:
         errors["content"] = [_("请写明走访内容（至少 4 个字）。")]
@@ -152,7 +142,7 @@ def visit_record(
     )  # fmt: skip
     if photo:
         visit.photo = photo
-    return _created(visit)
+    return create_audited(visit)
 
 
 @transaction.atomic
@@ -161,14 +151,14 @@ def support_add(
     unit: HelpingUnit | None = None, source: str = "", received_on: dt.date | None = None,
 ) -> VillageSupport:  # fmt: skip
     """Record resources a village received as a whole (funds, goods, a project) from a unit or another source."""
-    _require(user, village.code, _("登记帮扶投入"), up_to=RegionLevel.TOWNSHIP)
+    require_actor(user, village.code, _("登记帮扶投入"), up_to=RegionLevel.TOWNSHIP)
     if village.level != RegionLevel.VILLAGE:
         raise ValidationError({"village": [_("请选择一个村。")]})
     if unit is None and not (source or "").strip():
         raise ValidationError({"source": [_("请选择帮扶单位或写明来源。")]})
     if unit is not None and not _units_visible_to(user)(unit.pk):
         raise ValidationError({"unit": [_("该帮扶单位不在您的管辖范围内。")]})
-    return _created(
+    return create_audited(
         VillageSupport(
             village=village, year=year, unit=unit, source=(source or "").strip(), kind=kind, amount=amount,
             description=(description or "").strip(), received_on=received_on or timezone.localdate(),

@@ -5,17 +5,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Subquery, Value, When
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.rules import ancestor_at, subtree_range
+from jingzhun.registry.choices import Cause
 from jingzhun.registry.models import Household
 
 from . import catalogue
-from .choices import HouseholdClass
-from .models import AssistancePolicy, Cadre, HouseholdPairing, Visit
+from .choices import HouseholdClass, MeasureStatus
+from .models import (
+    AssistancePolicy,
+    Cadre,
+    HouseholdPairing,
+    Measure,
+    VillagePairing,
+    VillageSupport,
+    Visit,
+    WorkTeam,
+)
 from .services import HELPED_STATUSES, capacity_of, open_loads, policy_for
 
 
@@ -38,10 +48,11 @@ def without_cadre(*, user):
     return Household.objects.for_user(user).filter(status__in=HELPED_STATUSES).filter(~Exists(open_pairing))
 
 
-def cadres_for(household):
-    """Active cadres of the household's county, for the assignment form (a township may pair a household with a
-    cadre based in another township of the county; only names and units are shown)."""
-    county = ancestor_at(household.region_id, RegionLevel.COUNTY)
+def cadres_for(region_code: str):
+    """Active cadres of the county of ``region_code`` (a household's village, a village), for the assignment,
+    visit and work-team forms: a township may choose a cadre based in another township of the county; only names
+    and units are shown."""
+    county = ancestor_at(region_code, RegionLevel.COUNTY)
     return (
         Cadre.objects.filter(region__code__range=subtree_range(county), active=True)
         .select_related("unit", "region")
@@ -95,7 +106,7 @@ def overdue_visits(*, user, today: dt.date | None = None):
         .filter(ended_on__isnull=True, household__status__in=HELPED_STATUSES)
         .annotate(
             last_visit=Subquery(last, output_field=DateField()),
-            since=Coalesce(Subquery(last, output_field=DateField()), F("started_on")),
+            since=Coalesce("last_visit", "started_on"),
             due=_due_dates(today),
         )
         .filter(since__lt=F("due"))
@@ -144,3 +155,30 @@ def household_file(household: Household, year: int) -> dict:
         "suggestions": catalogue.suggest(profile, already=[m.item for m in measures if m.item]),
         "visits": list(household.visits.select_related("cadre").order_by("-visited_on", "-id")[:100]),
     }
+
+
+def village_file(village, year: int) -> dict:
+    """What the village page and the poor-village form show: paired units, the work team and its members,
+    registered households by status and cause, and the year's resources (measures and supports)."""
+    households = Household.objects.filter(region=village)
+    by_status = dict(households.values_list("status").annotate(n=Count("id")).order_by())
+    helped = households.filter(status__in=HELPED_STATUSES)
+    causes = [
+        (Cause(c).label, n)
+        for c, n in helped.values_list("main_cause").annotate(n=Count("id")).order_by("-n", "main_cause")
+    ]
+    team = WorkTeam.objects.filter(village=village, ended_on__isnull=True).select_related("unit").first()
+    measures = Measure.objects.filter(region=village, year=year).exclude(status=MeasureStatus.CANCELLED)
+    return {
+        "village": village,
+        "year": year,
+        "pairings": VillagePairing.objects.filter(village=village).select_related("unit").order_by("ended_on", "-started_on"),
+        "team": team,
+        "members": team.members.select_related("cadre__unit").order_by("ended_on", "role") if team else [],
+        "by_status": by_status,
+        "helped": helped.aggregate(h=Count("id"), p=Sum("member_count")),
+        "causes": causes,
+        "measure_sums": measures.aggregate(planned=Sum("planned_amount"), actual=Sum("actual_amount"), n=Count("id")),
+        "supports": VillageSupport.objects.filter(village=village, year=year).select_related("unit").order_by("-received_on"),
+        "cadres_here": Cadre.objects.filter(region=village, active=True).count(),
+    }  # fmt: skip

@@ -16,7 +16,7 @@ from jingzhun.core import audit
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
-from jingzhun.regions.rules import ancestor_at
+from jingzhun.regions.rules import ancestor_at, same_ancestor
 from jingzhun.regions.selectors import policy_province
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household
@@ -37,7 +37,7 @@ from .models import (
 HELPED_STATUSES = (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED, HouseholdStatus.MONITORED)
 
 
-def _require(user, region_code: str | None, what: str, *, up_to: int = RegionLevel.VILLAGE) -> None:
+def require_actor(user, region_code: str | None, what: str, *, up_to: int = RegionLevel.VILLAGE) -> None:
     """Role may change, the region is in scope, and the user's level is at most ``up_to`` (a village does not
     register provincial units). ``user`` None is the system."""
     if user is None:
@@ -52,7 +52,16 @@ def _require(user, region_code: str | None, what: str, *, up_to: int = RegionLev
         raise PermissionDenied(_("「%(w)s」的对象不在您的管辖范围内。") % {"w": what})
 
 
-def _created(instance):
+def require_helped(household: Household, what: str) -> None:
+    """Only households in 在册/返贫/监测 get a cadre, a plan, visits."""
+    if household.status not in HELPED_STATUSES:
+        raise ValidationError(
+            _("只有在册、返贫或监测户需要%(w)s，该户状态为「%(s)s」。")
+            % {"w": what, "s": household.get_status_display()}
+        )
+
+
+def create_audited(instance):
     instance.full_clean()
     instance.save()
     audit.record(AuditAction.CREATE, instance, after=audit.snapshot(instance))
@@ -98,8 +107,8 @@ def unit_create(
     """Register a helping unit under the region that manages it (national users may register central units)."""
     if region is None and user is not None and user.region_id:
         raise ValidationError({"region": [_("请选择单位所属区划。")]})
-    _require(user, region.code if region else None, _("登记帮扶单位"), up_to=RegionLevel.COUNTY)
-    return _created(
+    require_actor(user, region.code if region else None, _("登记帮扶单位"), up_to=RegionLevel.COUNTY)
+    return create_audited(
         HelpingUnit(name=(name or "").strip(), unit_type=unit_type, level=level, region=region, **contact)
     )
 
@@ -118,10 +127,10 @@ def cadre_create(
     capacity: int | None = None,
 ) -> Cadre:  # fmt: skip
     """Register a 帮扶责任人 of ``unit`` based in a township or village of the user's scope."""
-    _require(user, region.code, _("登记帮扶责任人"), up_to=RegionLevel.TOWNSHIP)
+    require_actor(user, region.code, _("登记帮扶责任人"), up_to=RegionLevel.TOWNSHIP)
     if region.level < RegionLevel.TOWNSHIP:
         raise ValidationError({"region": [_("驻地应为乡镇或村。")]})
-    return _created(
+    return create_audited(
         Cadre(
             name=(name or "").strip(), unit=unit, region=region, skills=_valid_skills(skills), phone=phone,
             capacity=capacity,
@@ -132,19 +141,19 @@ def cadre_create(
 @transaction.atomic
 def helper_create(*, user, kind: str, name: str, region: Region, contact: str = "") -> SocialHelper:
     """Register a social force (enterprise, organisation, person) who may join pairings as second/third helper."""
-    _require(user, region.code, _("登记社会帮扶力量"), up_to=RegionLevel.TOWNSHIP)
-    return _created(SocialHelper(kind=kind, name=(name or "").strip(), region=region, contact=contact))
+    require_actor(user, region.code, _("登记社会帮扶力量"), up_to=RegionLevel.TOWNSHIP)
+    return create_audited(SocialHelper(kind=kind, name=(name or "").strip(), region=region, contact=contact))
 
 
 @transaction.atomic
 def village_pair(*, user, village: Region, unit: HelpingUnit, form: str, started_on=None) -> VillagePairing:
     """A unit takes on a village (定点/对口/结对帮扶), decided at county level or above."""
-    _require(user, village.code, _("单位帮村"), up_to=RegionLevel.COUNTY)
+    require_actor(user, village.code, _("单位帮村"), up_to=RegionLevel.COUNTY)
     if village.level != RegionLevel.VILLAGE:
         raise ValidationError({"village": [_("请选择一个村。")]})
     if VillagePairing.objects.filter(village=village, unit=unit, ended_on__isnull=True).exists():
         raise ValidationError(_("%(u)s 已在帮扶 %(v)s。") % {"u": unit, "v": village.name})
-    return _created(
+    return create_audited(
         VillagePairing(village=village, unit=unit, form=form, started_on=started_on or timezone.localdate())
     )
 
@@ -154,22 +163,22 @@ def team_send(
     *, user, village: Region, unit: HelpingUnit, first_secretary: Cadre, started_on=None
 ) -> WorkTeam:
     """驻村工作队: a unit sends a team to a village, led by its 第一书记 (one active team per village)."""
-    _require(user, village.code, _("派驻工作队"), up_to=RegionLevel.COUNTY)
+    require_actor(user, village.code, _("派驻工作队"), up_to=RegionLevel.COUNTY)
     if village.level != RegionLevel.VILLAGE:
         raise ValidationError({"village": [_("请选择一个村。")]})
     if WorkTeam.objects.filter(village=village, ended_on__isnull=True).exists():
         raise ValidationError(_("%(v)s 已有在驻工作队，请先办理撤离或轮换。") % {"v": village.name})
-    team = _created(WorkTeam(village=village, unit=unit, started_on=started_on or timezone.localdate()))
+    team = create_audited(WorkTeam(village=village, unit=unit, started_on=started_on or timezone.localdate()))
     team_member_add(user=user, team=team, cadre=first_secretary, role=TeamRole.FIRST_SECRETARY)
     return team
 
 
 @transaction.atomic
 def team_member_add(*, user, team: WorkTeam, cadre: Cadre, role: str, started_on=None) -> TeamMember:
-    _require(user, team.village_id, _("工作队队员任职"), up_to=RegionLevel.COUNTY)
+    require_actor(user, team.village_id, _("工作队队员任职"), up_to=RegionLevel.COUNTY)
     if role == TeamRole.FIRST_SECRETARY and team.members.filter(role=role, ended_on__isnull=True).exists():
         raise ValidationError({"role": [_("该工作队已有在任第一书记。")]})
-    return _created(
+    return create_audited(
         TeamMember(team=team, cadre=cadre, role=role, started_on=started_on or timezone.localdate())
     )
 
@@ -195,21 +204,15 @@ def household_pair(
     """Make ``cadre`` the household's 帮扶责任人. A household that already has one is reassigned: that needs a
     reason, and the old pairing is ended with it. The cadre's capacity (policy or own) is never exceeded."""
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _require(user, household.region_id, _("结对帮扶"), up_to=RegionLevel.TOWNSHIP)
+    require_actor(user, household.region_id, _("结对帮扶"), up_to=RegionLevel.TOWNSHIP)
     helpers = list(helpers)
     if len(helpers) > 2:
         raise ValidationError({"helpers": [_("社会帮扶力量最多两方（第二、第三帮扶人）。")]})
     cadre = Cadre.objects.select_for_update().select_related("unit").get(pk=cadre.pk)
-    if household.status not in HELPED_STATUSES:
-        raise ValidationError(
-            _("只有在册、返贫或监测户需要帮扶责任人，该户状态为「%(s)s」。")
-            % {"s": household.get_status_display()}
-        )
+    require_helped(household, _("帮扶责任人"))
     if not cadre.active:
         raise ValidationError({"cadre": [_("%(c)s 已不在岗。") % {"c": cadre.name}]})
-    if ancestor_at(cadre.region_id, RegionLevel.COUNTY) != ancestor_at(
-        household.region_id, RegionLevel.COUNTY
-    ):
+    if not same_ancestor(cadre.region_id, household.region_id, RegionLevel.COUNTY):
         raise ValidationError({"cadre": [_("帮扶责任人须在本县驻地。")]})
     current = (
         HouseholdPairing.objects.select_for_update()
@@ -237,7 +240,7 @@ def household_pair(
     today = timezone.localdate()
     if current is not None:
         _end(current, reason, today)
-    pairing = _created(
+    pairing = create_audited(
         HouseholdPairing(
             household=household, region_id=household.region_id, cadre=cadre, reason=reason, started_on=today,
             created_by=user,
@@ -254,14 +257,13 @@ def pairing_helpers_set(
     """Second and third helpers (社会帮扶力量) of an open pairing: at most two, registered in the household's
     county."""
     pairing = HouseholdPairing.objects.select_for_update().get(pk=pairing.pk)
-    _require(user, pairing.region_id, _("社会帮扶力量结对"), up_to=RegionLevel.TOWNSHIP)
+    require_actor(user, pairing.region_id, _("社会帮扶力量结对"), up_to=RegionLevel.TOWNSHIP)
     helpers = list(helpers)
     if pairing.ended_on is not None:
         raise ValidationError(_("该结对已经结束。"))
     if len(helpers) > 2:
         raise ValidationError({"helpers": [_("社会帮扶力量最多两方（第二、第三帮扶人）。")]})
-    county = ancestor_at(pairing.region_id, RegionLevel.COUNTY)
-    if any(ancestor_at(h.region_id, RegionLevel.COUNTY) != county for h in helpers):
+    if any(not same_ancestor(h.region_id, pairing.region_id, RegionLevel.COUNTY) for h in helpers):
         raise ValidationError({"helpers": [_("社会帮扶力量须在本县登记。")]})
     before = sorted(pairing.helpers.values_list("name", flat=True))
     pairing.helpers.set(helpers)
@@ -283,7 +285,7 @@ def pairing_end(*, user, pairing: HouseholdPairing, reason: str) -> HouseholdPai
     """End a pairing without a successor: only for a household that no longer needs one (exited, cancelled);
     a household in the registry is reassigned instead, so that it is never left without a cadre."""
     pairing = HouseholdPairing.objects.select_for_update().select_related("household").get(pk=pairing.pk)
-    _require(user, pairing.region_id, _("结束结对"), up_to=RegionLevel.TOWNSHIP)
+    require_actor(user, pairing.region_id, _("结束结对"), up_to=RegionLevel.TOWNSHIP)
     if pairing.ended_on is not None:
         raise ValidationError(_("该结对已经结束。"))
     if pairing.household.status in HELPED_STATUSES:

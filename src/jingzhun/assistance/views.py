@@ -89,7 +89,7 @@ def household(request, pk: int):
     with the catalogue's suggestions, and the visits. Writes post to ``plan_views``; the cadre form posts here."""
     user = request.user
     target = get_object_or_404(Household.objects.for_user(user).select_related("region"), pk=pk)
-    cadres = selectors.cadres_for(target)
+    cadres = selectors.cadres_for(target.region_id)
     form = PairForm(request.POST or None, cadres=cadres)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -5,7 +5,6 @@ poor-village form as PDF), the compliance list of visits, and the equity of reso
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,15 +16,12 @@ from jingzhun.core.pagination import request_page
 from jingzhun.core.webwrites import act, form_refused
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
-from jingzhun.regions.rules import ancestor_at, subtree_range
-from jingzhun.registry.choices import Cause
-from jingzhun.registry.models import Household
+from jingzhun.regions.rules import ancestor_at
 from jingzhun.reports.pdf import pdf_response
 
 from . import equity, plans, selectors, services
-from .choices import MeasureStatus
 from .forms import MemberForm, SupportForm, TeamForm, VillagePairForm
-from .models import Cadre, HelpingUnit, Measure, VillagePairing, VillageSupport, WorkTeam
+from .models import HelpingUnit, WorkTeam
 
 
 def _village(request, code: str) -> Region:
@@ -36,38 +32,6 @@ def _village(request, code: str) -> Region:
     )
 
 
-def _county_cadres(village: Region):
-    county = ancestor_at(village.code, RegionLevel.COUNTY)
-    return Cadre.objects.filter(region__code__range=subtree_range(county), active=True).select_related("unit")
-
-
-def village_file(village: Region, year: int) -> dict:
-    """What the village page and the poor-village form show: paired units, the work team and its members,
-    registered households by status and cause, and the year's resources (measures and supports)."""
-    households = Household.objects.filter(region=village)
-    by_status = dict(households.values_list("status").annotate(n=Count("id")).order_by())
-    helped = households.filter(status__in=services.HELPED_STATUSES)
-    causes = [
-        (Cause(c).label, n)
-        for c, n in helped.values_list("main_cause").annotate(n=Count("id")).order_by("-n", "main_cause")
-    ]
-    team = WorkTeam.objects.filter(village=village, ended_on__isnull=True).select_related("unit").first()
-    measures = Measure.objects.filter(region=village, year=year).exclude(status=MeasureStatus.CANCELLED)
-    return {
-        "village": village,
-        "year": year,
-        "pairings": VillagePairing.objects.filter(village=village).select_related("unit").order_by("ended_on", "-started_on"),
-        "team": team,
-        "members": team.members.select_related("cadre__unit").order_by("ended_on", "role") if team else [],
-        "by_status": by_status,
-        "helped": helped.aggregate(h=Count("id"), p=Sum("member_count")),
-        "causes": causes,
-        "measure_sums": measures.aggregate(planned=Sum("planned_amount"), actual=Sum("actual_amount"), n=Count("id")),
-        "supports": VillageSupport.objects.filter(village=village, year=year).select_related("unit").order_by("-received_on"),
-        "cadres_here": Cadre.objects.filter(region=village, active=True).count(),
-    }  # fmt: skip
-
-
 @login_required
 def village(request, code: str):
     """A village's assistance: helping units, the work team, resources received this year; forms for the levels
@@ -76,10 +40,10 @@ def village(request, code: str):
     user = request.user
     year = selectors.chosen_year(request)
     units = HelpingUnit.objects.for_user(user).filter(active=True).order_by("level", "name")
-    cadres = _county_cadres(found)
+    cadres = selectors.cadres_for(found.code)
     county_writes = user.can("change") and user.level <= RegionLevel.COUNTY
     township_writes = user.can("change") and user.level <= RegionLevel.TOWNSHIP
-    file = village_file(found, year)
+    file = selectors.village_file(found, year)
     return render(
         request,
         "assistance/village.html",
@@ -120,7 +84,7 @@ def team_send(request, code: str):
     return _village_post(
         request, code, TeamForm,
         lambda v, d: services.team_send(user=request.user, village=v, **d), _("驻村工作队已派驻。"),
-        units=HelpingUnit.objects.for_user(request.user), cadres=_county_cadres(village),
+        units=HelpingUnit.objects.for_user(request.user), cadres=selectors.cadres_for(village.code),
     )  # fmt: skip
 
 
@@ -134,7 +98,7 @@ def team_member(request, code: str):
     return _village_post(
         request, code, MemberForm,
         lambda v, d: services.team_member_add(user=request.user, team=team, **d), _("队员已任职。"),
-        cadres=_county_cadres(village),
+        cadres=selectors.cadres_for(village.code),
     )  # fmt: skip
 
 
@@ -153,7 +117,7 @@ def village_form(request, code: str):
     """贫困村登记表 (poor-village form) of the year as a printable PDF."""
     found = _village(request, code)
     year = selectors.chosen_year(request)
-    context = {**village_file(found, year), "printed": timezone.localdate()}
+    context = {**selectors.village_file(found, year), "printed": timezone.localdate()}
     return pdf_response("assistance/village_form.html", context, request, f"贫困村登记表-{found.name}-{year}")
 
 
@@ -204,8 +168,10 @@ def equity_page(request):
     result = equity.county_equity(county, year, services.policy_for(county.code)) if county else None
     if result and user.level > RegionLevel.COUNTY:
         # a township or village sees the county's figures and median, and the rows of its own villages only
-        lo, hi = user.scope_range()
-        result.villages = [v for v in result.villages if lo <= v.code <= hi]
+        mine = set(
+            Region.objects.for_user(user).filter(level=RegionLevel.VILLAGE).values_list("code", flat=True)
+        )
+        result.villages = [v for v in result.villages if v.code in mine]
     if result and request.GET.get("export") == "csv":
         return csv_download(
             f"资源均衡-{county.name}-{year}",

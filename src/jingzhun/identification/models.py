@@ -172,10 +172,6 @@ class Application(models.Model):
         return f"registry.household:{self.household_id}", self.region_id
 
 
-# Kept under this name: migration 0007 refers to it.
-attachment_size = upload_size
-
-
 class Step(models.Model):
     """One step of an application, by one user at one level: immutable once written (a correction is a new
     step). ``details`` holds the step's own facts (meeting date, attendance and votes, the rules' reasons at the
@@ -193,7 +189,7 @@ class Step(models.Model):
         _("附件"), upload_to="identification/%Y/%m/", blank=True,
         validators=[
             FileExtensionValidator(["pdf", "jpg", "jpeg", "png"], _("附件只能是 PDF、JPG 或 PNG 文件。")),
-            attachment_size,
+            upload_size,
         ],
     )  # fmt: skip
     actor = models.ForeignKey(

@@ -32,6 +32,11 @@ def ancestor_at(code: str, level: int) -> str:
     return pad(code[: PREFIX_LENGTH[level]])
 
 
+def same_ancestor(a: str, b: str, level: int) -> bool:
+    """Do the regions ``a`` and ``b`` lie in the same region of ``level`` (the same county…)?"""
+    return ancestor_at(a, level) == ancestor_at(b, level)
+
+
 def parent_of(code: str) -> str | None:
     level = level_of(code)
     return None if level == 1 else pad(code[: PREFIX_LENGTH[level - 1]])
