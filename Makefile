@@ -45,6 +45,7 @@ demo-setup: migrate pdf-deps
 	$(RUN) jingzhun demo-accounts
 	$(RUN) jingzhun demo-identification
 	$(RUN) jingzhun demo-assistance
+	$(RUN) jingzhun demo-analytics
 
 demo: demo-setup serve
 

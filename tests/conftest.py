@@ -139,7 +139,14 @@ def live_database_url() -> str:
 
 def run_worker(media_root):
     """The real task worker, in its own process, until the queue is empty."""
-    env = {**os.environ, "DATABASE_URL": live_database_url(), "JINGZHUN_MEDIA_ROOT": str(media_root)}
+    env = {
+        "JINGZHUN_SNAPSHOT_DIR": str(
+            media_root.parent / "snapshots"
+        ),  # a test's rollups stay in its tmp_path
+        **os.environ,
+        "DATABASE_URL": live_database_url(),
+        "JINGZHUN_MEDIA_ROOT": str(media_root),
+    }
     done = subprocess.run(
         [sys.executable, "-m", "jingzhun.cli", "db_worker", "--batch", "--no-startup-delay"],
         env=env, capture_output=True, text=True, timeout=120,

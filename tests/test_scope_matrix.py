@@ -2,8 +2,10 @@
 township's household (or its members, years, history) through the models, the UI or the API. 404, not 403."""
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from jingzhun.analytics.models import RegionFigures, RuralPopulation
 from jingzhun.assistance import plans
 from jingzhun.assistance import services as assistance
 from jingzhun.assistance.models import Cadre, HouseholdPairing, Measure, Plan, VillageSupport, Visit
@@ -17,7 +19,7 @@ from tests.conftest import COUNTY, TOWN_B, VILLAGE_A, VILLAGE_B
 
 SCOPED_MODELS = [
     Household, Member, HouseholdYear, AuditLog, Region, Application, Publicity, Objection, CampaignCheck,
-    Cadre, HouseholdPairing, Plan, Measure, Visit, VillageSupport,
+    Cadre, HouseholdPairing, Plan, Measure, Visit, VillageSupport, RegionFigures, RuralPopulation,
 ]  # fmt: skip
 
 
@@ -55,6 +57,11 @@ def two_households(register, applicant):
                            content="入户走访")  # fmt: skip
         plans.support_add(user=None, village=household.region, year=2026, amount=100, description="修路",
                           kind="funds", unit=unit)  # fmt: skip
+        RuralPopulation.objects.create(region=household.region, year=2026, persons=500)
+        RegionFigures.objects.create(
+            year=2026, code=household.region_id, level=5, parent=household.region_id[:9] + "000",
+            figures={"poor_persons": 2}, engine="duckdb", computed_at=timezone.now(),
+        )  # fmt: skip
     return pair
 
 
@@ -102,6 +109,8 @@ def test_anonymous_sees_nothing(two_households):
         ("get", "/assistance/villages/{village}/"),
         ("get", "/assistance/villages/{village}/form.pdf"),
         ("post", "/assistance/villages/{village}/supports/"),
+        ("get", "/analytics/?region={village}"),
+        ("get", "/analytics/?region={village}&download=all"),
     ],
 )
 def test_ui_answers_404_outside_scope(client, users, two_households, method, url):
@@ -136,6 +145,7 @@ def test_ui_list_and_export_show_only_own_township(client, users, two_households
         ),
         ("get", "/api/v1/regions/{village}/", None),
         ("get", "/api/v1/regions/{village}/counts/", None),
+        ("get", "/api/v1/analytics/figures/?region={village}", None),
     ],
 )
 def test_api_answers_404_outside_scope(users, two_households, method, url, body):

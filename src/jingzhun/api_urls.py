@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import AnonRateThrottle
 
 from jingzhun.accounts import throttle
+from jingzhun.analytics.api import FiguresView
 from jingzhun.assistance import api as assistance
 from jingzhun.core.middleware import client_ip
 from jingzhun.identification import api as identification
@@ -48,4 +49,8 @@ class TokenView(ObtainAuthToken):
         return response
 
 
-urlpatterns = [path("auth/token/", TokenView.as_view(), name="api-token"), *router.urls]
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("analytics/figures/", FiguresView.as_view(), name="analytics-figures"),
+    *router.urls,
+]

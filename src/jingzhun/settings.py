@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "jingzhun.assistance",
     "jingzhun.portal",
     "jingzhun.imports",
+    "jingzhun.analytics",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +142,8 @@ PORTAL_OBJECTION_WINDOW_SECONDS = int(env("JINGZHUN_PORTAL_OBJECTION_WINDOW_SECO
 # Background work (imports): django.tasks with the database backend; `jingzhun db_worker` runs it.
 TASKS = {"default": {"BACKEND": env("JINGZHUN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 MEDIA_ROOT = Path(env("JINGZHUN_MEDIA_ROOT", str(DATA_DIR / "media")))  # uploads: served only through views
+# Parquet snapshots of the registry per year (analytics): rebuilt by `jingzhun snapshot`, never edited.
+SNAPSHOT_DIR = Path(env("JINGZHUN_SNAPSHOT_DIR", str(DATA_DIR / "snapshots")))
 
 # Spreadsheet imports larger than this are refused before parsing.
 IMPORT_MAX_BYTES = int(float(env("JINGZHUN_IMPORT_MAX_MB", "100")) * 2**20)
@@ -164,7 +167,11 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(PROJECT_DIR / "staticfiles")))
 # Front-end libraries are installed by npm (package.json, package-lock.json) and served as our own static files.
-STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist")]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/echarts", PROJECT_DIR / "node_modules" / "echarts" / "dist"),
+]
 # In development whitenoise serves straight from the app and npm folders; production serves collected files.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -21,6 +21,7 @@ urlpatterns = [
     path("imports/", include("jingzhun.imports.urls")),
     path("identification/", include("jingzhun.identification.urls")),
     path("assistance/", include("jingzhun.assistance.urls")),
+    path("analytics/", include("jingzhun.analytics.urls")),
     path("public/", include("jingzhun.portal.urls")),
     path("households/export.<str:fmt>", household_export, name="household_export"),
     path("", include("jingzhun.registry.urls")),

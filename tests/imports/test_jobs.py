@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from python_calamine import CalamineWorkbook
 
+from jingzhun.analytics.models import RegionFigures
 from jingzhun.core.models import AuditLog
 from jingzhun.imports import export
 from jingzhun.imports.models import ImportJob
@@ -42,6 +43,8 @@ def test_upload_is_imported_by_the_worker_with_progress(client, users, tmp_path,
     assert Household.objects.get().members.get().name == "杨文明"
     job.refresh_from_db()
     assert job.read_progress() == (1, 1) and job.created == 1
+    # the import queued a rollup, which the same worker ran: the county's dashboard counts the new household
+    assert RegionFigures.objects.get(code="522634000000").figures["households"] == 1
 
 
 def test_a_failed_import_offers_its_error_report(client, users, tmp_path, settings):

@@ -6,6 +6,7 @@ from django.core.files.base import ContentFile
 from django.tasks import task
 from django.utils import timezone
 
+from jingzhun.analytics.tasks import refresh_rollups
 from jingzhun.core.context import acting_as
 
 from .models import ImportJob, ImportStatus
@@ -51,4 +52,6 @@ def run_import(job_id: int) -> str:
             )
     job.finished_at = timezone.now()
     job.save()
+    if job.status == ImportStatus.DONE and (job.created or job.updated):
+        refresh_rollups.enqueue()  # the dashboards follow the registry without waiting for the night
     return job.status

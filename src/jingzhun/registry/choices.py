@@ -15,6 +15,11 @@ class HouseholdStatus(models.TextChoices):
 
 # Statuses of a household that counts in the registry (a cancelled record is kept but no longer counted).
 ACTIVE_STATUSES = tuple(s for s in HouseholdStatus.values if s != HouseholdStatus.CANCELLED)
+# 现有贫困: households still poor (在册 and 返贫); the household list's "poor" filter and the analytics count them.
+POOR_STATUSES = (HouseholdStatus.REGISTERED.value, HouseholdStatus.RETURNED.value)
+POOR_FILTER = "poor"
+# 建档立卡 in the statistics: every identified household not cancelled (未识别 applicants are not counted).
+COUNTED_STATUSES = (*POOR_STATUSES, HouseholdStatus.EXITED.value, HouseholdStatus.MONITORED.value)
 
 
 class IdentificationStandard(models.TextChoices):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jingzhun.regions.models import Region
 
-from .choices import Cause, HouseholdStatus
+from .choices import POOR_FILTER, Cause, HouseholdStatus
 from .models import Household, HouseholdYear, Member
 from .selectors import HouseholdFilters
 from .services import MEMBER_INPUT, YEAR_INPUT
@@ -16,7 +16,9 @@ class HouseholdFilterForm(forms.Form):
 
     region = forms.CharField(label=_("区划代码"), required=False, max_length=12)
     status = forms.ChoiceField(
-        label=_("状态"), required=False, choices=[("", _("全部")), *HouseholdStatus.choices]
+        label=_("状态"),
+        required=False,
+        choices=[("", _("全部")), (POOR_FILTER, _("现有贫困（在册、返贫）")), *HouseholdStatus.choices],
     )
     main_cause = forms.ChoiceField(
         label=_("主要致贫原因"), required=False, choices=[("", _("全部")), *Cause.choices]

@@ -10,6 +10,7 @@ from django.db.models.functions import Substr
 from jingzhun.regions import rules as region_rules
 from jingzhun.regions.models import Region
 
+from .choices import POOR_FILTER, POOR_STATUSES
 from .models import Household, HouseholdYear, VillageTally
 
 
@@ -32,7 +33,9 @@ def household_list(*, user, filters: HouseholdFilters, action: str = "view"):
     qs = Household.objects.for_user(user, action)
     if filters.region is not None:
         qs = qs.in_region(filters.region)
-    if filters.status:
+    if filters.status == POOR_FILTER:
+        qs = qs.filter(status__in=POOR_STATUSES)
+    elif filters.status:
         qs = qs.filter(status=filters.status)
     if filters.main_cause:
         qs = qs.filter(main_cause=filters.main_cause)

@@ -1,0 +1,69 @@
+"""Analytics API: a region's rolled-up figures with its children's, for dashboards built elsewhere and for
+load tests. Served from the stored rollups; scope as on the pages (404 outside it)."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import definitions, selectors
+
+
+class PlaceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.IntegerField()
+    values = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    causes = serializers.DictField(child=serializers.IntegerField(), required=False)
+    attributes = serializers.DictField(child=serializers.IntegerField(), required=False)
+
+
+class FiguresSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    years = serializers.ListField(child=serializers.IntegerField())
+    region = PlaceSerializer()
+    children = PlaceSerializer(many=True)
+    computed_at = serializers.DateTimeField()
+
+
+def _place(place, *, detail=False) -> dict:
+    data = {"code": place.code, "name": place.name, "level": place.level, "values": place.values}
+    if detail:
+        data["causes"] = {v: n for v, _label, n in definitions.causes(place.parts)}
+        data["attributes"] = {v: n for v, _label, n in definitions.attributes(place.parts)}
+    return data
+
+
+class FiguresView(APIView):
+    """Indicators of a region (default: the user's own) and of its children for a year (default: latest)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("region", str), OpenApiParameter("year", int)],
+        responses=FiguresSerializer,
+    )
+    def get(self, request):
+        code = request.query_params.get("region") or None
+        year = request.query_params.get("year") or None
+        errors = {}
+        if code is not None and not (code.isdigit() and len(code) <= 12):
+            errors["region"] = [_("区划代码应为不超过 12 位的数字。")]
+        if year is not None and not year.isdigit():
+            errors["year"] = [_("年度应为整数。")]
+        if errors:
+            raise ValidationError(errors)
+        d = selectors.dashboard(user=request.user, code=code and code.ljust(12, "0"), year=year and int(year))
+        if d is None:
+            return Response({"detail": _("还没有汇总数据。")}, status=404)
+        return Response(
+            FiguresSerializer(
+                {
+                    "year": d.year,
+                    "years": d.years,
+                    "region": _place(d.place, detail=True),
+                    "children": [_place(c) for c in d.children],
+                    "computed_at": d.computed_at,
+                }
+            ).data
+        )

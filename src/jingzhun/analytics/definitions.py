@@ -1,0 +1,130 @@
+"""What the dashboards show, derived from a region's additive parts (``indicators.village_parts`` summed):
+one list of definitions for the pages, the API, the Excel downloads and the engine comparisons.
+
+Ratios whose denominator is 0 have no value (None), never a made-up 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from jingzhun.registry.choices import COUNTED_STATUSES, Attribute, Cause, HouseholdStatus
+
+from .indicators import AF_INDICATORS
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A figure on the dashboards: a part itself (``numerator`` only) or a ratio of two parts, scaled."""
+
+    key: str
+    label: str
+    numerator: str
+    denominator: str | None = None
+    scale: float = 1.0
+    unit: str = ""
+    digits: int = 0
+
+    def value(self, parts: dict) -> float | None:
+        if self.numerator == "gini":
+            return parts.get("gini")
+        top = float(parts.get(self.numerator) or 0)
+        if self.denominator is None:
+            return top
+        bottom = float(parts.get(self.denominator) or 0)
+        return top / bottom * self.scale if bottom else None
+
+    def display(self, parts: dict) -> str:
+        value = self.value(parts)
+        if value is None:
+            return "—"
+        return f"{value:,.{self.digits}f}{self.unit}"
+
+
+INDICATORS = [
+    Indicator("poor_households", _("现有贫困户"), "poor_households", unit=" 户"),
+    Indicator("poor_persons", _("现有贫困人口"), "poor_persons", unit=" 人"),
+    Indicator("incidence", _("贫困发生率"), "poor_persons", "rural_population", 100, "%", 2),
+    Indicator("households", _("建档立卡户"), "households", unit=" 户"),
+    Indicator("persons", _("建档立卡人口"), "persons", unit=" 人"),
+    Indicator("exited_persons", _("已脱贫人口"), "status_exited_persons", unit=" 人"),
+    Indicator("returned_persons", _("返贫人口"), "status_returned_persons", unit=" 人"),
+    Indicator("monitored_persons", _("监测对象人口"), "status_monitored_persons", unit=" 人"),
+    Indicator("mean_income", _("人均纯收入（元）"), "income_sum", "income_persons", digits=0),
+    Indicator("fgt0", _("收入贫困发生率 FGT(0)"), "income_poor_persons", "income_persons", 100, "%", 2),
+    Indicator("fgt1", _("贫困距指数 FGT(1)"), "gap1_sum", "income_persons", digits=4),
+    Indicator("fgt2", _("平方贫困距 FGT(2)"), "gap2_sum", "income_persons", digits=4),
+    Indicator("gini", _("基尼系数"), "gini", digits=4),
+    Indicator("af_h", _("多维贫困发生率 H"), "af_poor_persons", "income_persons", 100, "%", 2),
+    Indicator("af_a", _("多维贫困强度 A"), "af_score_sum", "af_poor_persons", digits=4),
+    Indicator("af_m0", _("多维贫困指数 M0"), "af_score_sum", "income_persons", digits=4),
+    Indicator("af_m1", _("调整贫困距 M1"), "af_gap1_sum", "income_persons", digits=4),
+    Indicator("af_m2", _("调整平方贫困距 M2"), "af_gap2_sum", "income_persons", digits=4),
+    Indicator("cadre_coverage", _("帮扶责任人覆盖率"), "cadre_households", "poor_households", 100, "%", 1),
+    Indicator("plan_coverage", _("帮扶计划覆盖率"), "plan_households", "poor_households", 100, "%", 1),
+    Indicator("plan_actual", _("帮扶措施实际投入（元）"), "plan_actual", digits=0),
+]
+BY_KEY = {i.key: i for i in INDICATORS}
+KEY_FIGURES = (
+    "poor_households",
+    "poor_persons",
+    "incidence",
+    "mean_income",
+    "gini",
+    "af_m0",
+    "cadre_coverage",
+)
+CHILD_COLUMNS = (
+    "poor_households",
+    "poor_persons",
+    "incidence",
+    "fgt0",
+    "mean_income",
+    "af_h",
+    "cadre_coverage",
+)
+
+# The list behind a number: which household-list filter shows the households a part counts.
+STATUS_OF_PART = {
+    "poor_households": "poor",
+    "households": "",
+    **{f"status_{s}_households": s for s in COUNTED_STATUSES},
+}
+
+
+def breakdown(parts: dict, prefix: str, choices) -> list[tuple[str, str, int]]:
+    """(value, label, households) for a code list, from the parts named ``prefix`` + value."""
+    return [(value, str(label), int(parts.get(f"{prefix}{value}") or 0)) for value, label in choices]
+
+
+def causes(parts: dict) -> list[tuple[str, str, int]]:
+    return breakdown(parts, "cause_", Cause.choices)
+
+
+def attributes(parts: dict) -> list[tuple[str, str, int]]:
+    return breakdown(parts, "attribute_", Attribute.choices)
+
+
+def statuses(parts: dict) -> list[tuple[str, str, int]]:
+    counted = [(s, HouseholdStatus(s).label) for s in COUNTED_STATUSES]
+    return [(v, str(label), int(parts.get(f"status_{v}_persons") or 0)) for v, label in counted]
+
+
+def deprivations(parts: dict) -> list[tuple[str, str, int, int]]:
+    """(indicator, label, persons deprived, persons deprived and multidimensionally poor)."""
+    return [
+        (
+            name,
+            label,
+            int(parts.get(f"deprived_{name}_persons") or 0),
+            int(parts.get(f"af_{name}_persons") or 0),
+        )
+        for name, label in AF_INDICATORS.items()
+    ]
+
+
+def derive(parts: dict) -> dict[str, float | None]:
+    """Every indicator's value for one region."""
+    return {i.key: i.value(parts) for i in INDICATORS}

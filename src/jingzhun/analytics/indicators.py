@@ -1,0 +1,266 @@
+"""The indicators, written once as Ibis expressions over the canonical tables (``sources.SCHEMAS``).
+
+The same expressions run on DuckDB over a Parquet snapshot, on PostgreSQL over the live registry and on
+PySpark. Everything a village contributes is an additive part (a count or a sum), so the figures of a township,
+county, prefecture, province and the whole country are sums of their villages' parts: one pass over the
+households, then sums over 620,000 village rows. Ratios (incidence, FGT, Alkire–Foster H/A/M0/M1/M2, coverage)
+are derived from the parts at read time by ``definitions``. The Gini is not additive and is computed per region
+for the levels in ``GINI_LEVELS``.
+
+The deprivation rules are those of identification (``identification.rules``): the same ages, school states and
+dangerous grades, so the dashboards count what the procedure checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import ibis
+from ibis import _
+
+from jingzhun.identification.rules import COMPULSORY_SCHOOL_AGES
+from jingzhun.regions.rules import PREFIX_LENGTH
+from jingzhun.registry.choices import (
+    COUNTED_STATUSES,
+    DANGEROUS_GRADES,
+    POOR_STATUSES,
+    Attribute,
+    Cause,
+    Schooling,
+)
+
+from .models import NATIONAL_CODE
+
+OUT_OF_SCHOOL = (Schooling.NONE.value, Schooling.PRESCHOOL.value)
+GINI_LEVELS = (0, 1, 2, 3)  # national, province, prefecture, county
+LEVELS = (0, 1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The canonical tables bound to one engine."""
+
+    households: ibis.Table
+    members: ibis.Table
+    plans: ibis.Table
+    lines: ibis.Table
+    population: ibis.Table
+
+
+# Alkire–Foster: the indicators a household can be deprived in, from the registry (两不愁三保障 + 一超过).
+AF_INDICATORS = {
+    "income": "收入（人均纯收入低于扶贫标准）",
+    "food_clothing": "吃穿（人均纯收入低于扶贫标准的一半）",
+    "education": "义务教育（有 6–15 岁成员未在校）",
+    "health": "基本医疗（有成员未参加基本医疗保险或大病保险）",
+    "housing": "住房安全（C/D 级危房）",
+    "water": "饮水安全",
+}
+
+
+@dataclass(frozen=True)
+class AFConfig:
+    """The Alkire–Foster counting rule: which indicators, their weights (normalised to sum to 1), the poverty
+    cutoff ``k`` on the weighted count, and the share of the line below which 吃穿 counts as not assured (the
+    2014 form has no item of its own for it)."""
+
+    indicators: tuple[str, ...] = tuple(AF_INDICATORS)
+    weights: tuple[float, ...] = field(default=(1, 1, 1, 1, 1, 1))
+    k: float = 1 / 3
+    food_share: float = 0.5
+
+    def __post_init__(self):
+        if len(self.indicators) != len(self.weights) or not set(self.indicators) <= set(AF_INDICATORS):
+            raise ValueError("one weight per known indicator")
+        if not 0 < self.k <= 1 or sum(self.weights) <= 0:
+            raise ValueError("k in (0, 1] and positive weights")
+
+    @property
+    def normalised(self) -> dict[str, float]:
+        total = float(sum(self.weights))
+        return {name: w / total for name, w in zip(self.indicators, self.weights, strict=True)}
+
+
+def real(x: float) -> ibis.FloatingValue:
+    """A fractional constant every engine computes with in floating point. A bare literal such as 0.1666… is a
+    DECIMAL to Spark SQL (sums of DECIMAL products keep six places) and a ratio of integer literals may reach
+    PostgreSQL as integer division; a cast from text is a DOUBLE everywhere."""
+    return ibis.literal(repr(float(x))).cast("float64")
+
+
+def flag(condition: ibis.BooleanValue) -> ibis.IntegerValue:
+    """1 where ``condition`` holds, else 0 (PostgreSQL casts no boolean to BIGINT)."""
+    return ibis.ifelse(condition, 1, 0)
+
+
+def code_at(village: ibis.StringValue, level: int) -> ibis.StringValue:
+    """The code of the level-``level`` region containing ``village`` (0: the whole country)."""
+    if level == 0:
+        return ibis.literal(NATIONAL_CODE)
+    if level == 5:
+        return village
+    n = PREFIX_LENGTH[level]
+    return village.substr(0, n) + ibis.literal("0" * (12 - n))
+
+
+def household_facts(t: Tables, *, year: int, af: AFConfig) -> ibis.Table:
+    """One row per household counted in the registry, with its status flags, income gap and deprivations."""
+    m = t.members
+    age = ibis.literal(year) - m.birth_date.year()
+    m = m.mutate(
+        out_of_school=flag(age.between(min(COMPULSORY_SCHOOL_AGES), max(COMPULSORY_SCHOOL_AGES))
+                           & m.schooling.isin(OUT_OF_SCHOOL)),
+        uninsured=flag(~(m.medical_insurance & m.serious_illness_insurance)),
+    )  # fmt: skip
+    per_household = m.group_by(m_household=m.household_id).agg(
+        education=m.out_of_school.max(), health=m.uninsured.max()
+    )
+    plans = t.plans.select(
+        p_household=t.plans.household_id, measures=t.plans.measures, planned=t.plans.planned,
+        actual=t.plans.actual,
+    )  # fmt: skip
+    lines = t.lines.select(l_province=t.lines.province, line=t.lines.line)
+    h = t.households.filter(t.households.status.isin(COUNTED_STATUSES))
+    h = (
+        h.left_join(per_household, h.id == per_household.m_household)
+        .left_join(lines, h.village.substr(0, 2) == lines.l_province)
+        .left_join(plans, h.id == plans.p_household)
+    )
+    income_known = h.has_year & h.line.notnull()
+    h = h.mutate(
+        poor=h.status.isin(POOR_STATUSES),
+        income_known=income_known,
+        gap=ibis.ifelse(
+            income_known & (h.per_capita_net < h.line), (h.line - h.per_capita_net) / h.line, 0.0
+        ),
+        has_plan=h.p_household.notnull(),
+        measures=h.measures.coalesce(0),
+        planned=h.planned.coalesce(0.0),
+        actual=h.actual.coalesce(0.0),
+        d_income=flag(income_known & (h.per_capita_net < h.line)),
+        d_food_clothing=flag(income_known & (h.per_capita_net < h.line * real(af.food_share))),
+        d_education=h.education.coalesce(0),
+        d_health=h.health.coalesce(0),
+        d_housing=flag(h.has_year & h.house_grade.isin(sorted(DANGEROUS_GRADES))),
+        d_water=flag(h.has_year & ~h.water_safe),
+    )
+    weights = {name: real(w) for name, w in af.normalised.items()}
+    score = sum((h[f"d_{name}"] * w for name, w in weights.items()), ibis.literal(0.0))
+    # Censored gaps: income's is its normalised gap (cardinal), the others are 1 when deprived (binary).
+    gap1 = sum(
+        ((h.gap if name == "income" else h[f"d_{name}"].cast("float64")) * w for name, w in weights.items()),
+        ibis.literal(0.0),
+    )
+    gap2 = sum(
+        (
+            (h.gap * h.gap if name == "income" else h[f"d_{name}"].cast("float64")) * w
+            for name, w in weights.items()
+        ),
+        ibis.literal(0.0),
+    )
+    return h.mutate(
+        score=score,
+        af_poor=income_known & (score >= real(af.k) - real(1e-9)),
+        af_gap1=gap1,
+        af_gap2=gap2,
+    )
+
+
+def _sum(value, where=None):
+    return value.sum(where=where).coalesce(0)
+
+
+def _count(table: ibis.Table, where=None):
+    return table.id.count(where=where)
+
+
+def village_parts(facts: ibis.Table, population: ibis.Table, af: AFConfig) -> ibis.Table:
+    """The additive parts of every village (one row per village with households or a rural population)."""
+    f = facts
+    p = f.persons
+    parts = {
+        "households": _count(f),
+        "persons": _sum(p),
+        "poor_households": _count(f, f.poor),
+        "poor_persons": _sum(p, f.poor),
+        "income_persons": _sum(p, f.income_known),
+        "income_sum": _sum(p * f.per_capita_net, f.income_known),
+        "income_poor_persons": _sum(p, f.d_income == 1),
+        "gap1_sum": _sum(p * f.gap),
+        "gap2_sum": _sum(p * f.gap * f.gap),
+        "af_poor_persons": _sum(p, f.af_poor),
+        "af_score_sum": _sum(p * f.score, f.af_poor),
+        "af_gap1_sum": _sum(p * f.af_gap1, f.af_poor),
+        "af_gap2_sum": _sum(p * f.af_gap2, f.af_poor),
+        "cadre_households": _count(f, f.poor & f.has_cadre),
+        "plan_households": _count(f, f.poor & f.has_plan),
+        "plan_measures": _sum(f.measures),
+        "plan_planned": _sum(f.planned),
+        "plan_actual": _sum(f.actual),
+    }
+    for status in COUNTED_STATUSES:
+        parts[f"status_{status}_households"] = _count(f, f.status == status)
+        parts[f"status_{status}_persons"] = _sum(p, f.status == status)
+    for name in af.indicators:
+        parts[f"deprived_{name}_persons"] = _sum(p, f[f"d_{name}"] == 1)
+        parts[f"af_{name}_persons"] = _sum(p, f.af_poor & (f[f"d_{name}"] == 1))
+    for cause in Cause.values:
+        parts[f"cause_{cause}"] = _count(f, f.poor & (f.main_cause == cause))
+    for attribute in Attribute.values:
+        parts[f"attribute_{attribute}"] = _count(f, f.poor & (f.attribute == attribute))
+    villages = f.group_by(v=f.village).agg(**parts)
+    rural = population.group_by(r_village=population.village).agg(rural_population=population.persons.sum())
+    joined = villages.outer_join(rural, villages.v == rural.r_village)
+    return joined.select(
+        village=joined.v.coalesce(joined.r_village),
+        rural_population=joined.rural_population.coalesce(0),
+        **{name: joined[name].coalesce(0) for name in parts},
+    )
+
+
+PART_NAMES_EXCLUDED = ("village",)
+
+
+def rollup(parts: ibis.Table) -> ibis.Table:
+    """The parts summed for every region of every level (0 = the whole country, 5 = villages), with each
+    region's parent code."""
+    names = [c for c in parts.columns if c not in PART_NAMES_EXCLUDED]
+    frames = []
+    for level in LEVELS:
+        grouped = parts.group_by(code=code_at(parts.village, level)).agg(**{n: parts[n].sum() for n in names})
+        parent = ibis.literal("") if level == 0 else code_at(grouped.code, level - 1)
+        frames.append(grouped.mutate(level=ibis.literal(level, "int64"), parent=parent))
+    return ibis.union(*frames).select("code", "level", "parent", *names)
+
+
+def gini(facts: ibis.Table) -> ibis.Table:
+    """The population-weighted Gini of per-capita net income for every region of ``GINI_LEVELS``:
+    Σ wₖxₖ(2Cₖ + wₖ − W) / (W·S), values first summed per distinct income so that ties need no care."""
+    f = facts.filter(facts.income_known)
+    frames = []
+    for level in GINI_LEVELS:
+        g = f.group_by(code=code_at(f.village, level), x=f.per_capita_net).agg(
+            w=f.persons.sum().cast("float64")
+        )
+        running = g.w.sum().over(ibis.window(group_by=g.code, order_by=g.x, rows=(None, 0)))
+        g = g.mutate(before=running - g.w)
+        totals = g.group_by("code").agg(
+            W=_.w.sum(), S=(_.w * _.x).sum(), T=(_.w * _.x * (2 * _.before + _.w)).sum()
+        )
+        frames.append(
+            totals.select(
+                g_code=totals.code,
+                gini=ibis.ifelse(totals.S > 0, (totals.T - totals.W * totals.S) / (totals.W * totals.S), 0.0),
+            )
+        )
+    return ibis.union(*frames)
+
+
+def figures(t: Tables, *, year: int, af: AFConfig | None = None) -> ibis.Table:
+    """Every region's parts and Gini for ``year``: the one expression a rollup runs."""
+    af = af or AFConfig()
+    facts = household_facts(t, year=year, af=af)
+    rolled = rollup(village_parts(facts, t.population, af))
+    g = gini(facts)
+    joined = rolled.left_join(g, rolled.code == g.g_code)
+    return joined.drop("g_code")

@@ -1,0 +1,118 @@
+"""Reads of the analytics app: the stored rollups for a region, always through the user's scope.
+
+A dashboard is three indexed reads of ``RegionFigures`` — the region's row, its children's rows (index on
+(year, parent)) and the region's rows across years — plus the names of those regions: its cost does not grow
+with the number of households below the region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from jingzhun.assistance.models import Plan
+from jingzhun.regions.models import Region
+from jingzhun.regions.rules import ancestors_of
+from jingzhun.registry.models import HouseholdYear
+
+from . import definitions
+from .models import NATIONAL_CODE, RegionFigures
+
+
+def years_with_data() -> list[int]:
+    """Years for which the registry holds yearly records or plans (what a nightly rollup recomputes)."""
+    years = set(HouseholdYear.objects.values_list("year", flat=True).distinct())
+    years |= set(Plan.objects.values_list("year", flat=True).distinct())
+    return sorted(years)
+
+
+@dataclass
+class Place:
+    """One region on a dashboard with its parts and derived values."""
+
+    code: str
+    name: str
+    level: int
+    parts: dict
+    values: dict = field(init=False)
+
+    def __post_init__(self):
+        self.values = definitions.derive(self.parts)
+
+    def display(self, key: str) -> str:
+        return definitions.BY_KEY[key].display(self.parts)
+
+
+@dataclass
+class Dashboard:
+    """What the dashboard of one region and year shows."""
+
+    year: int
+    years: list[int]
+    place: Place
+    children: list[Place]
+    trend: list[tuple[int, dict]]
+    breadcrumbs: list[tuple[str, str]]
+    computed_at: object
+
+
+def home_code(user) -> str:
+    """The region a user's dashboard opens on: their own region, the whole country for national users."""
+    return user.region_id or NATIONAL_CODE
+
+
+def _check_scope(user, code: str) -> None:
+    """404 unless ``code`` lies in the user's scope (the whole country only for national users)."""
+    if not user.can("view"):
+        raise Http404
+    if code == NATIONAL_CODE:
+        if user.scope_range() is not None:
+            raise Http404
+        return
+    if not Region.objects.for_user(user).filter(code=code).exists():
+        raise Http404
+
+
+def _names(codes) -> dict[str, str]:
+    names = dict(Region.objects.filter(code__in=list(codes)).values_list("code", "name"))
+    names[NATIONAL_CODE] = _("全国")
+    return names
+
+
+def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dashboard | None:
+    """The dashboard of ``code`` (default: the user's home region) for ``year`` (default: the latest year
+    rolled up). None when nothing has been rolled up for the region yet; 404 outside the user's scope."""
+    code = code or home_code(user)
+    _check_scope(user, code)
+    rows = RegionFigures.objects.filter(code=code)
+    years = sorted(rows.values_list("year", flat=True))
+    if not years:
+        return None
+    year = year if year in years else years[-1]
+    own = rows.get(year=year)
+    child_rows = list(
+        RegionFigures.objects.for_user(user)
+        .filter(year=year, parent=code)
+        .order_by("code")
+        .values("code", "level", "figures")
+    )
+    trail = [] if code == NATIONAL_CODE else ancestors_of(code)
+    if user.scope_range() is None and code != NATIONAL_CODE:
+        trail = [NATIONAL_CODE, *trail]
+    visible = set(Region.objects.for_user(user).filter(code__in=trail).values_list("code", flat=True))
+    trail = [c for c in trail if c in visible or (c == NATIONAL_CODE and user.scope_range() is None)]
+    names = _names([code, *trail, *(r["code"] for r in child_rows)])
+    return Dashboard(
+        year=year,
+        years=years,
+        place=Place(code, names.get(code, code), own.level, own.figures),
+        children=[
+            Place(r["code"], names.get(r["code"], r["code"]), r["level"], r["figures"]) for r in child_rows
+        ],
+        trend=[(r.year, definitions.derive(r.figures)) for r in rows.order_by("year")],
+        breadcrumbs=[(c, names.get(c, c)) for c in trail],
+        computed_at=own.computed_at,
+    )
+

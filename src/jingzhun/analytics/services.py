@@ -1,0 +1,100 @@
+"""Writes of the analytics app: the rollups (snapshot → indicators on an engine → ``RegionFigures``) and the
+rural population."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+from django.db import transaction
+from django.utils import timezone
+
+from . import engines, indicators
+from .models import RegionFigures
+from .snapshot import snapshot_root, write_snapshot
+
+Progress = Callable[[str], None]
+SNAPSHOT_ENGINES = ("duckdb", "pyspark")
+STORE_BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class RollupResult:
+    """What one rollup did: rows stored and seconds per stage."""
+
+    year: int
+    engine: str
+    regions: int
+    snapshot_seconds: float
+    compute_seconds: float
+    store_seconds: float
+
+
+def compute_figures(
+    *, year: int, engine: str = "duckdb", root: Path | None = None, af: indicators.AFConfig | None = None
+) -> pa.Table:
+    """Every region's parts and Gini for ``year`` on ``engine`` as an Arrow table (snapshot engines read
+    ``root``, default the year's snapshot)."""
+    con, tables = engines.open_engine(engine, year=year, root=root or snapshot_root(year))
+    try:
+        return con.to_pyarrow(indicators.figures(tables, year=year, af=af))
+    finally:
+        if engine != "pyspark":  # the Spark session is shared by the process; stopping it costs the next run
+            con.disconnect()
+
+
+def _compact(row: dict) -> dict:
+    """Non-zero parts only (most villages have 0 in most cause counts); integers stay integers."""
+    out = {}
+    for key, value in row.items():
+        if key in ("code", "level", "parent") or value is None or value == 0:
+            continue
+        out[key] = (
+            int(value) if isinstance(value, int) or (float(value).is_integer() and key != "gini") else value
+        )
+    return out
+
+
+def store_figures(*, year: int, table: pa.Table, engine: str) -> int:
+    """Replace the year's stored figures with ``table``'s, in one transaction (readers see old or new)."""
+    now = timezone.now()
+    with transaction.atomic():
+        RegionFigures.objects.filter(year=year).delete()
+        batch = []
+        for row in table.to_pylist():
+            batch.append(
+                RegionFigures(
+                    year=year, code=row["code"], level=row["level"], parent=row["parent"],
+                    figures=_compact(row), engine=engine, computed_at=now,
+                )
+            )  # fmt: skip
+            if len(batch) >= STORE_BATCH:
+                RegionFigures.objects.bulk_create(batch)
+                batch = []
+        RegionFigures.objects.bulk_create(batch)
+    return table.num_rows
+
+
+def rollup_refresh(
+    *, year: int, engine: str = "duckdb", root: Path | None = None, progress: Progress | None = None
+) -> RollupResult:
+    """Recompute and store every indicator at every level for ``year``. Snapshot engines write a fresh
+    snapshot first (unless ``root`` names one already written); PostgreSQL reads the live tables."""
+    say = progress or (lambda _message: None)
+    started = time.perf_counter()
+    if engine in SNAPSHOT_ENGINES and root is None:
+        snap = write_snapshot(year, progress=lambda name, rows: say(f"snapshot {name}: {rows:,} rows"))
+        root = snap.root
+    snapshot_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    table = compute_figures(year=year, engine=engine, root=root)
+    compute_seconds = time.perf_counter() - started
+    say(f"computed {table.num_rows:,} regions on {engine} in {compute_seconds:.1f} s")
+    started = time.perf_counter()
+    stored = store_figures(year=year, table=table, engine=engine)
+    return RollupResult(
+        year, engine, stored, snapshot_seconds, compute_seconds, time.perf_counter() - started
+    )

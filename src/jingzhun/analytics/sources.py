@@ -1,0 +1,185 @@
+"""The canonical analytics tables, written once as Ibis expressions over the registry's own tables.
+
+The same expressions serve two purposes: compiled to the database's SQL dialect they are what ``snapshot``
+reads into Parquet (through ADBC, as Arrow), and bound to a live PostgreSQL connection they are the tables the
+indicators run on directly. Every column is cast to the type in ``SCHEMAS`` so that a snapshot written from
+SQLite, one written from PostgreSQL and the live PostgreSQL tables look the same to the indicators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ibis
+import ibis.expr.datatypes as dt
+import pyarrow as pa
+from django.apps import apps
+
+TableGetter = Callable[[str], ibis.Table]
+
+# The canonical tables. Households carry the year's record (0 and has_year false where there is none), members
+# their person-level items, plans one row per household plan of the year with its measures summed.
+# fmt: off
+SCHEMAS: dict[str, pa.Schema] = {
+    "households": pa.schema(
+        [
+            ("id", pa.int64()), ("village", pa.string()), ("province", pa.string()),
+            ("status", pa.string()), ("attribute", pa.string()), ("main_cause", pa.string()),
+            ("identification_standard", pa.string()), ("persons", pa.int64()), ("has_year", pa.bool_()),
+            ("per_capita_net", pa.float64()), ("net_income", pa.float64()), ("house_grade", pa.string()),
+            ("water_safe", pa.bool_()), ("has_cadre", pa.bool_()),
+        ]
+    ),
+    "members": pa.schema(
+        [
+            ("id", pa.int64()), ("household_id", pa.int64()), ("village", pa.string()),
+            ("province", pa.string()), ("sex", pa.string()), ("birth_date", pa.date32()),
+            ("schooling", pa.string()), ("health", pa.string()), ("labour", pa.string()),
+            ("medical_insurance", pa.bool_()), ("serious_illness_insurance", pa.bool_()), ("dibao", pa.bool_()),
+        ]
+    ),
+    "plans": pa.schema(
+        [
+            ("id", pa.int64()), ("household_id", pa.int64()), ("village", pa.string()),
+            ("province", pa.string()), ("year", pa.int64()), ("measures", pa.int64()),
+            ("planned", pa.float64()), ("actual", pa.float64()),
+        ]
+    ),
+    "regions": pa.schema(
+        [("code", pa.string()), ("name", pa.string()), ("level", pa.int64()), ("parent", pa.string())]
+    ),
+    # Small tables made by the selectors, not by SQL: the poverty line per province and the rural population.
+    "lines": pa.schema([("province", pa.string()), ("line", pa.float64())]),
+    "population": pa.schema([("village", pa.string()), ("persons", pa.int64())]),
+}
+# fmt: on
+PARTITIONED = ("households", "members", "plans")  # by province (hive layout province=52/)
+FROM_DATABASE = ("households", "members", "plans", "regions")
+
+_TYPES = {
+    "AutoField": dt.int64, "BigAutoField": dt.int64, "IntegerField": dt.int64, "BigIntegerField": dt.int64,
+    "PositiveIntegerField": dt.int64, "PositiveSmallIntegerField": dt.int64, "SmallIntegerField": dt.int64,
+    "ForeignKey": None, "OneToOneField": None, "CharField": dt.string, "TextField": dt.string,
+    "BooleanField": dt.boolean, "DateField": dt.date, "DateTimeField": dt.timestamp, "JSONField": dt.string,
+    "DecimalField": dt.float64, "FileField": dt.string,
+}  # fmt: skip
+
+
+def _column_type(field):
+    internal = (getattr(field, "output_field", None) or field).get_internal_type()
+    if internal in ("ForeignKey", "OneToOneField"):
+        return _column_type(field.target_field)
+    return _TYPES[internal]
+
+
+def unbound_table(label: str) -> ibis.Table:
+    """An Ibis table standing for a Django model's table (``"registry.Household"``), for compiling SQL."""
+    model = apps.get_model(label)
+    schema = {f.column: _column_type(f) for f in model._meta.concrete_fields}
+    return ibis.table(schema, name=model._meta.db_table)
+
+
+def model_table(getter: TableGetter, label: str) -> ibis.Table:
+    return getter(apps.get_model(label)._meta.db_table)
+
+
+def _unbound_getter(name: str) -> ibis.Table:
+    for model in apps.get_models():
+        if model._meta.db_table == name:
+            return unbound_table(model._meta.label)
+    raise LookupError(name)
+
+
+def _typed(expr: ibis.Table, name: str) -> ibis.Table:
+    schema = SCHEMAS[name]
+    return expr.select(
+        **{f.name: expr[f.name].cast(ibis.dtype(f.type)) for f in schema if f.type != pa.date32()},
+        **{f.name: expr[f.name] for f in schema if f.type == pa.date32()},
+    ).select(*schema.names)
+
+
+def households(getter: TableGetter, year: int) -> ibis.Table:
+    """Every household of the registry with its record for ``year`` and whether it has a responsible cadre."""
+    h = model_table(getter, "registry.Household")
+    y = model_table(getter, "registry.HouseholdYear")
+    y = y.filter(y.year == year).select(
+        y_household=y.household_id,
+        per_capita_net=y.per_capita_net,
+        net_income=y.net_income,
+        house_grade=y.house_grade,
+        water_safe=y.water_safe,
+    )
+    pairings = model_table(getter, "assistance.HouseholdPairing")
+    open_pairings = pairings.filter(pairings.ended_on.isnull()).select(p_household=pairings.household_id)
+    joined = h.left_join(y, h.id == y.y_household)
+    expr = joined.mutate(
+        village=joined.region_id,
+        province=joined.region_id.substr(0, 2),
+        persons=joined.member_count,
+        has_year=joined.y_household.notnull(),
+        per_capita_net=joined.per_capita_net.cast("float64").coalesce(0.0),
+        net_income=joined.net_income.cast("float64").coalesce(0.0),
+        house_grade=joined.house_grade.coalesce(""),
+        water_safe=joined.water_safe.coalesce(False),
+        has_cadre=joined.id.isin(open_pairings.p_household),
+    )
+    return _typed(expr, "households")
+
+
+def members(getter: TableGetter) -> ibis.Table:
+    """The active members (在户) with the items the indicators use; birth dates as ISO text (cast on reading)."""
+    m = model_table(getter, "registry.Member")
+    h = model_table(getter, "registry.Household").select(h_id="id", village="region_id")
+    joined = m.filter(m.is_active).join(h, m.household_id == h.h_id)
+    expr = joined.mutate(province=joined.village.substr(0, 2))
+    schema = SCHEMAS["members"]
+    return expr.select(
+        **{
+            n: expr[n].cast(ibis.dtype(t))
+            for n, t in zip(schema.names, schema.types, strict=True)
+            if n != "birth_date"
+        },
+        birth_date=expr.birth_date.cast("string"),
+    ).select(*schema.names)
+
+
+def plans(getter: TableGetter, year: int) -> ibis.Table:
+    """The plans (一户一策) of ``year`` with their measures counted and their amounts summed (cancelled
+    measures left out)."""
+    p = model_table(getter, "assistance.Plan")
+    m = model_table(getter, "assistance.Measure")
+    m = m.filter((m.year == year) & (m.status != "cancelled"))
+    sums = m.group_by(plan=m.plan_id).agg(
+        measures=m.count(),
+        planned=m.planned_amount.cast("float64").sum(),
+        actual=m.actual_amount.cast("float64").coalesce(0.0).sum(),
+    )
+    joined = p.filter(p.year == year).left_join(sums, p.id == sums.plan)
+    expr = joined.mutate(
+        village=joined.region_id,
+        province=joined.region_id.substr(0, 2),
+        measures=joined.measures.coalesce(0),
+        planned=joined.planned.coalesce(0.0),
+        actual=joined.actual.coalesce(0.0),
+    )
+    return _typed(expr, "plans")
+
+
+def regions(getter: TableGetter) -> ibis.Table:
+    r = model_table(getter, "regions.Region")
+    return _typed(r.mutate(parent=r.parent_id.coalesce("")), "regions")
+
+
+def source(name: str, getter: TableGetter, year: int) -> ibis.Table:
+    builders = {
+        "households": lambda: households(getter, year),
+        "members": lambda: members(getter),
+        "plans": lambda: plans(getter, year),
+        "regions": lambda: regions(getter),
+    }
+    return builders[name]()
+
+
+def compiled(name: str, year: int, dialect: str) -> str:
+    """The SQL that reads canonical table ``name`` for ``year`` from the registry in ``dialect``."""
+    return str(ibis.to_sql(source(name, _unbound_getter, year), dialect=dialect))

@@ -1,0 +1,17 @@
+"""Background work of the analytics app, run by the task worker (``jingzhun db_worker``): the rollups, after
+an import and nightly (``jingzhun rollup --all-years`` from cron, see docs/operations.md)."""
+
+from django.tasks import task
+
+from .selectors import years_with_data
+from .services import rollup_refresh
+
+
+@task()
+def refresh_rollups(years: list[int] | None = None) -> dict:
+    """Recompute the stored figures for ``years`` (default: every year the registry holds)."""
+    done = {}
+    for year in years or years_with_data():
+        result = rollup_refresh(year=year)
+        done[str(year)] = result.regions
+    return done

@@ -1,0 +1,158 @@
+"""The dashboards (省市有平台): a region's figures from the stored rollups, its children, causes, attributes,
+deprivations and the trend by year; every table downloadable as Excel; a refresh of the rollups for users
+who may change data."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jingzhun.core.xlsxexport import xlsx_download
+from jingzhun.registry.choices import POOR_FILTER
+
+from . import definitions, selectors
+from .models import NATIONAL_CODE
+from .tasks import refresh_rollups
+
+
+def _year(request) -> int | None:
+    value = request.GET.get("year", "")
+    return int(value) if value.isdigit() else None
+
+
+def household_link(code: str, **filters) -> str:
+    """The household list behind a number (the registry's own list, scoped as always)."""
+    query = {"region": "" if code == NATIONAL_CODE else code, **filters}
+    return reverse("registry:household_list") + "?" + urlencode({k: v for k, v in query.items() if v})
+
+
+def tables(d: selectors.Dashboard) -> dict[str, tuple[str, list[str], list[list]]]:
+    """Every table of the dashboard as (title, header, rows): the page shows them under their charts and the
+    Excel download writes the same rows."""
+    p = d.place
+    child_header = [
+        _("区划代码"),
+        _("名称"),
+        *(str(definitions.BY_KEY[k].label) for k in definitions.CHILD_COLUMNS),
+    ]
+    return {
+        "figures": (
+            _("关键指标"),
+            [_("指标"), _("数值")],
+            [[str(i.label), p.display(i.key)] for i in definitions.INDICATORS],
+        ),
+        "children": (
+            _("下级区域"),
+            child_header,
+            [[c.code, c.name, *(_number(c.values[k]) for k in definitions.CHILD_COLUMNS)] for c in d.children],
+        ),
+        "causes": (
+            _("主要致贫原因"),
+            [_("致贫原因"), _("现有贫困户")],
+            [[label, n] for _v, label, n in definitions.causes(p.parts)],
+        ),
+        "attributes": (
+            _("贫困户属性"),
+            [_("属性"), _("现有贫困户")],
+            [[label, n] for _v, label, n in definitions.attributes(p.parts)],
+        ),
+        "statuses": (_("户状态"), [_("状态"), _("人数")], [[label, n] for _v, label, n in definitions.statuses(p.parts)]),
+        "deprivations": (
+            _("多维贫困：各指标缺失"),
+            [_("指标"), _("缺失人数"), _("其中多维贫困人数")],
+            [[label, n, af] for _k, label, n, af in definitions.deprivations(p.parts)],
+        ),
+        "trend": (
+            _("年度趋势"),
+            [_("年度"), *(str(definitions.BY_KEY[k].label) for k in ("poor_persons", "incidence", "fgt0", "mean_income", "af_m0"))],
+            [[y, *(_number(v[k]) for k in ("poor_persons", "incidence", "fgt0", "mean_income", "af_m0"))] for y, v in d.trend],
+        ),
+    }  # fmt: skip
+
+
+def _number(value):
+    return "" if value is None else round(value, 4)
+
+
+def _chart_data(d: selectors.Dashboard) -> dict:
+    """What the charts draw (the page's script reads it from a JSON block; no request of its own)."""
+    return {
+        "children": {
+            "names": [c.name for c in d.children],
+            "poor": [c.values["poor_persons"] for c in d.children],
+            "incidence": [c.values["incidence"] for c in d.children],
+        },
+        "causes": [{"name": label, "value": n} for _v, label, n in definitions.causes(d.place.parts) if n],
+        "attributes": [
+            {"name": label, "value": n} for _v, label, n in definitions.attributes(d.place.parts) if n
+        ],
+        "deprivations": {
+            "names": [label.split("（")[0] for _k, label, _n, _a in definitions.deprivations(d.place.parts)],
+            "deprived": [n for _k, _l, n, _a in definitions.deprivations(d.place.parts)],
+            "poor": [a for _k, _l, _n, a in definitions.deprivations(d.place.parts)],
+        },
+        "trend": {
+            "years": [y for y, _v in d.trend],
+            "poor": [v["poor_persons"] for _y, v in d.trend],
+            "fgt0": [v["fgt0"] for _y, v in d.trend],
+        },
+    }
+
+
+@login_required
+def dashboard_page(request):
+    """The dashboard of a region in the user's scope (404 outside it); ?download=<table> gives that table as
+    Excel."""
+    code = request.GET.get("region") or None
+    if code is not None and (not code.isdigit() or len(code) > 12):
+        raise Http404
+    d = selectors.dashboard(user=request.user, code=code and code.ljust(12, "0"), year=_year(request))
+    if d is not None and (name := request.GET.get("download")):
+        all_tables = tables(d)
+        chosen = all_tables if name == "all" else {name: all_tables[name]} if name in all_tables else None
+        if chosen is None:
+            raise Http404
+        return xlsx_download(f"{d.place.name}-{d.year}-统计", chosen.values())
+    context = {"d": d, "can_refresh": request.user.can("change") and request.user.scope_range() is None}
+    if d is not None:
+        p = d.place
+        context.update(
+            tables=tables(d),
+            charts=_chart_data(d),
+            key_figures=[(definitions.BY_KEY[k], p.display(k)) for k in definitions.KEY_FIGURES],
+            poor_link=household_link(p.code, status=POOR_FILTER),
+            child_rows=[
+                (c, [c.display(k) for k in definitions.CHILD_COLUMNS], household_link(c.code, status=POOR_FILTER))
+                for c in d.children
+            ],
+            child_columns=[definitions.BY_KEY[k] for k in definitions.CHILD_COLUMNS],
+            cause_rows=[
+                (label, n, household_link(p.code, status=POOR_FILTER, main_cause=v))
+                for v, label, n in definitions.causes(p.parts) if n
+            ],
+            attribute_rows=[
+                (label, n, household_link(p.code, status=POOR_FILTER, attribute=v))
+                for v, label, n in definitions.attributes(p.parts) if n
+            ],
+            status_rows=[(label, n, household_link(p.code, status=v)) for v, label, n in definitions.statuses(p.parts)],
+        )  # fmt: skip
+    return render(request, "analytics/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def refresh(request):
+    """Queue a recomputation of the rollups (national administrators: it recomputes the whole country)."""
+    if not (request.user.can("change") and request.user.scope_range() is None):
+        raise PermissionDenied
+    refresh_rollups.enqueue()
+    messages.success(request, _("已提交重新汇总，完成后刷新本页即可看到新数据。"))
+    return redirect("analytics:dashboard")
