@@ -36,8 +36,11 @@ def snapshot_tables(read_dir, read_file, root: Path) -> Tables:
 
 def duckdb_tables(root: Path, *, threads: int | None = None, memory_limit: str | None = None):
     """DuckDB (in process) over the snapshot under ``root``."""
+    # rows come back in no particular order (the rollup sorts nothing): lets DuckDB stream and spill less
     con = ibis.duckdb.connect(
-        threads=threads or os.cpu_count(), **({"memory_limit": memory_limit} if memory_limit else {})
+        threads=threads or os.cpu_count(),
+        preserve_insertion_order=False,
+        **({"memory_limit": memory_limit} if memory_limit else {}),
     )
     return con, snapshot_tables(
         lambda p: con.read_parquet(f"{p}/**/*.parquet", hive_partitioning=True),

@@ -103,6 +103,12 @@ def code_at(village: ibis.StringValue, level: int) -> ibis.StringValue:
     return village.substr(0, n) + ibis.literal("0" * (12 - n))
 
 
+FACT_COLUMNS = (
+    "id", "village", "status", "attribute", "main_cause", "persons", "per_capita_net", "poor", "income_known",
+    "gap", "has_cadre", "has_plan", "score", "af_poor", "af_gap1", "af_gap2",
+)  # fmt: skip
+
+
 def household_facts(t: Tables, *, year: int, af: AFConfig) -> ibis.Table:
     """One row per household counted in the registry, with its status flags, income gap and deprivations."""
     m = t.members
@@ -112,19 +118,16 @@ def household_facts(t: Tables, *, year: int, af: AFConfig) -> ibis.Table:
                            & m.schooling.isin(OUT_OF_SCHOOL)),
         uninsured=flag(~(m.medical_insurance & m.serious_illness_insurance)),
     )  # fmt: skip
+    # Only members with a gap matter (a household is deprived when any member is): grouping those few
+    # millions instead of all 90 million persons is what keeps the national rollup within a minute.
+    m = m.filter((m.out_of_school == 1) | (m.uninsured == 1))
     per_household = m.group_by(m_household=m.household_id).agg(
         education=m.out_of_school.max(), health=m.uninsured.max()
     )
-    plans = t.plans.select(
-        p_household=t.plans.household_id, measures=t.plans.measures, planned=t.plans.planned,
-        actual=t.plans.actual,
-    )  # fmt: skip
     lines = t.lines.select(l_province=t.lines.province, line=t.lines.line)
     h = t.households.filter(t.households.status.isin(COUNTED_STATUSES))
-    h = (
-        h.left_join(per_household, h.id == per_household.m_household)
-        .left_join(lines, h.village.substr(0, 2) == lines.l_province)
-        .left_join(plans, h.id == plans.p_household)
+    h = h.left_join(per_household, h.id == per_household.m_household).left_join(
+        lines, h.village.substr(0, 2) == lines.l_province
     )
     income_known = h.has_year & h.line.notnull()
     h = h.mutate(
@@ -133,10 +136,7 @@ def household_facts(t: Tables, *, year: int, af: AFConfig) -> ibis.Table:
         gap=ibis.ifelse(
             income_known & (h.per_capita_net < h.line), (h.line - h.per_capita_net) / h.line, 0.0
         ),
-        has_plan=h.p_household.notnull(),
-        measures=h.measures.coalesce(0),
-        planned=h.planned.coalesce(0.0),
-        actual=h.actual.coalesce(0.0),
+        has_plan=h.id.isin(t.plans.household_id),
         d_income=flag(income_known & (h.per_capita_net < h.line)),
         d_food_clothing=flag(income_known & (h.per_capita_net < h.line * real(af.food_share))),
         d_education=h.education.coalesce(0),
@@ -158,12 +158,13 @@ def household_facts(t: Tables, *, year: int, af: AFConfig) -> ibis.Table:
         ),
         ibis.literal(0.0),
     )
-    return h.mutate(
+    h = h.mutate(
         score=score,
         af_poor=income_known & (score >= real(af.k) - real(1e-9)),
         af_gap1=gap1,
         af_gap2=gap2,
     )
+    return h.select(*FACT_COLUMNS, *(f"d_{name}" for name in AF_INDICATORS))
 
 
 def _sum(value, where=None):
@@ -174,8 +175,9 @@ def _count(table: ibis.Table, where=None):
     return table.id.count(where=where)
 
 
-def village_parts(facts: ibis.Table, population: ibis.Table, af: AFConfig) -> ibis.Table:
-    """The additive parts of every village (one row per village with households or a rural population)."""
+def village_parts(facts: ibis.Table, population: ibis.Table, plans: ibis.Table, af: AFConfig) -> ibis.Table:
+    """The additive parts of every village (one row per village with households, plans or a rural
+    population); the plans' measures and money are summed per village straight from the plans."""
     f = facts
     p = f.persons
     parts = {
@@ -194,9 +196,6 @@ def village_parts(facts: ibis.Table, population: ibis.Table, af: AFConfig) -> ib
         "af_gap2_sum": _sum(p * f.af_gap2, f.af_poor),
         "cadre_households": _count(f, f.poor & f.has_cadre),
         "plan_households": _count(f, f.poor & f.has_plan),
-        "plan_measures": _sum(f.measures),
-        "plan_planned": _sum(f.planned),
-        "plan_actual": _sum(f.actual),
     }
     for status in COUNTED_STATUSES:
         parts[f"status_{status}_households"] = _count(f, f.status == status)
@@ -209,13 +208,23 @@ def village_parts(facts: ibis.Table, population: ibis.Table, af: AFConfig) -> ib
     for attribute in Attribute.values:
         parts[f"attribute_{attribute}"] = _count(f, f.poor & (f.attribute == attribute))
     villages = f.group_by(v=f.village).agg(**parts)
-    rural = population.group_by(r_village=population.village).agg(rural_population=population.persons.sum())
-    joined = villages.outer_join(rural, villages.v == rural.r_village)
-    return joined.select(
-        village=joined.v.coalesce(joined.r_village),
-        rural_population=joined.rural_population.coalesce(0),
-        **{name: joined[name].coalesce(0) for name in parts},
+    rural = population.group_by(v=population.village).agg(rural_population=population.persons.sum())
+    money = plans.group_by(v=plans.village).agg(
+        plan_measures=plans.measures.sum(), plan_planned=plans.planned.sum(), plan_actual=plans.actual.sum()
     )
+    # three per-village tables with the same columns (0 where a table has no such part), summed per village
+    frames = (villages, rural, money)
+    names = [n for frame in frames for n in frame.columns if n != "v"]
+    types = {n: frame.schema()[n] for frame in frames for n in frame.columns if n != "v"}
+    aligned = [
+        frame.select(
+            village=frame.v,
+            **{n: (frame[n] if n in frame.columns else ibis.literal(0)).cast(types[n]) for n in names},
+        )
+        for frame in frames
+    ]
+    stacked = ibis.union(*aligned)
+    return stacked.group_by("village").agg(**{n: stacked[n].sum() for n in names})
 
 
 PART_NAMES_EXCLUDED = ("village",)
@@ -235,7 +244,8 @@ def rollup(parts: ibis.Table) -> ibis.Table:
 
 def gini(facts: ibis.Table) -> ibis.Table:
     """The population-weighted Gini of per-capita net income for every region of ``GINI_LEVELS``:
-    Σ wₖxₖ(2Cₖ + wₖ − W) / (W·S), values first summed per distinct income so that ties need no care."""
+    Σ wₖxₖ(2Cₖ + wₖ − W) / (W·S) over the distinct incomes of the region in order, wₖ the persons at income
+    xₖ and Cₖ the persons below it (summing per distinct income first also makes ties need no care)."""
     f = facts.filter(facts.income_known)
     frames = []
     for level in GINI_LEVELS:
@@ -256,11 +266,15 @@ def gini(facts: ibis.Table) -> ibis.Table:
     return ibis.union(*frames)
 
 
-def figures(t: Tables, *, year: int, af: AFConfig | None = None) -> ibis.Table:
-    """Every region's parts and Gini for ``year``: the one expression a rollup runs."""
+def figures(t: Tables, *, year: int, af: AFConfig | None = None, materialise: bool = False) -> ibis.Table:
+    """Every region's parts and Gini for ``year``: the one expression a rollup runs. ``materialise`` computes
+    the household facts once into a temporary table (they feed both the parts and the Gini; without it an
+    engine may compute them twice)."""
     af = af or AFConfig()
     facts = household_facts(t, year=year, af=af)
-    rolled = rollup(village_parts(facts, t.population, af))
+    if materialise:
+        facts = facts.cache()
+    rolled = rollup(village_parts(facts, t.population, t.plans, af))
     g = gini(facts)
     joined = rolled.left_join(g, rolled.code == g.g_code)
     return joined.drop("g_code")

@@ -115,4 +115,3 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
         breadcrumbs=[(c, names.get(c, c)) for c in trail],
         computed_at=own.computed_at,
     )
-
