@@ -152,7 +152,7 @@ def main():
     first_id = first_member = 1
     for province in sorted(set(provinces)):
         mask = provinces == province
-        n = int(round(args.households * village_weight[mask].sum()))
+        n = round(float(args.households * village_weight[mask].sum()))
         if n == 0:
             continue
         share = village_weight[mask] / village_weight[mask].sum()
