@@ -15,11 +15,13 @@ from jingzhun.identification.choices import Round
 from jingzhun.identification.models import Application, CampaignCheck, Objection, Publicity
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household, HouseholdYear, Member
+from jingzhun.reports.models import ReportJob
 from tests.conftest import COUNTY, TOWN_B, VILLAGE_A, VILLAGE_B
 
 SCOPED_MODELS = [
     Household, Member, HouseholdYear, AuditLog, Region, Application, Publicity, Objection, CampaignCheck,
     Cadre, HouseholdPairing, Plan, Measure, Visit, VillageSupport, RegionFigures, RuralPopulation,
+    ReportJob,
 ]  # fmt: skip
 
 
@@ -38,7 +40,7 @@ def _on_a_list_with_an_objection(applicant, village):
 
 
 @pytest.fixture
-def two_households(register, applicant):
+def two_households(register, applicant, users):
     for village in (VILLAGE_A, VILLAGE_B):
         _on_a_list_with_an_objection(applicant, village)
     pair = register(region=VILLAGE_A), register(region=VILLAGE_B)
@@ -62,6 +64,9 @@ def two_households(register, applicant):
             year=2026, code=household.region_id, level=5, parent=household.region_id[:9] + "000",
             figures={"poor_persons": 2}, engine="duckdb", computed_at=timezone.now(),
         )  # fmt: skip
+        ReportJob.objects.create(
+            user=users["county"], region=Region.objects.get(code=town), kind="township_book", year=2026
+        )
     return pair
 
 
@@ -110,6 +115,9 @@ def test_anonymous_sees_nothing(two_households):
         ("get", "/assistance/villages/{village}/form.pdf"),
         ("post", "/assistance/villages/{village}/supports/"),
         ("get", "/analytics/?region={village}"),
+        ("get", "/reports/households/{pk}/card.pdf"),
+        ("get", "/reports/villages/{village}/register.xlsx"),
+        ("get", "/reports/villages/{village}/register.pdf"),
         ("get", "/analytics/?region={village}&download=all"),
     ],
 )

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "jingzhun.portal",
     "jingzhun.imports",
     "jingzhun.analytics",
+    "jingzhun.reports",
 ]
 
 MIDDLEWARE = [

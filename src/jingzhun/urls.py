@@ -22,6 +22,7 @@ urlpatterns = [
     path("identification/", include("jingzhun.identification.urls")),
     path("assistance/", include("jingzhun.assistance.urls")),
     path("analytics/", include("jingzhun.analytics.urls")),
+    path("reports/", include("jingzhun.reports.urls")),
     path("public/", include("jingzhun.portal.urls")),
     path("households/export.<str:fmt>", household_export, name="household_export"),
     path("", include("jingzhun.registry.urls")),

@@ -12,13 +12,14 @@ import pyarrow as pa
 from django.db import transaction
 from django.utils import timezone
 
+from jingzhun.core.bulkwrite import append_rows
+
 from . import engines, indicators
 from .models import RegionFigures
 from .snapshot import snapshot_root, write_snapshot
 
 Progress = Callable[[str], None]
 SNAPSHOT_ENGINES = ("duckdb", "pyspark")
-STORE_BATCH = 5_000
 
 
 @dataclass(frozen=True)
@@ -59,22 +60,26 @@ def _compact(row: dict) -> dict:
 
 
 def store_figures(*, year: int, table: pa.Table, engine: str) -> int:
-    """Replace the year's stored figures with ``table``'s, in one transaction (readers see old or new)."""
+    """Replace the year's stored figures with ``table``'s in one transaction (readers see old or new), set-based:
+    COPY on PostgreSQL, executemany on SQLite — 665,000 national rows in seconds."""
+    import json
+
     now = timezone.now()
+    rows = table.to_pylist()
+    stored = pa.table(
+        {
+            "year": pa.array([year] * len(rows), pa.int64()),
+            "code": [r["code"] for r in rows],
+            "level": pa.array([r["level"] for r in rows], pa.int64()),
+            "parent": [r["parent"] for r in rows],
+            "figures": [json.dumps(_compact(r), ensure_ascii=False, separators=(",", ":")) for r in rows],
+            "engine": [engine] * len(rows),
+            "computed_at": pa.array([now] * len(rows), pa.timestamp("us", tz="UTC")),
+        }
+    )
     with transaction.atomic():
         RegionFigures.objects.filter(year=year).delete()
-        batch = []
-        for row in table.to_pylist():
-            batch.append(
-                RegionFigures(
-                    year=year, code=row["code"], level=row["level"], parent=row["parent"],
-                    figures=_compact(row), engine=engine, computed_at=now,
-                )
-            )  # fmt: skip
-            if len(batch) >= STORE_BATCH:
-                RegionFigures.objects.bulk_create(batch)
-                batch = []
-        RegionFigures.objects.bulk_create(batch)
+        append_rows(RegionFigures, stored)
     return table.num_rows
 
 

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
+PDF_CONTENT_TYPE = "application/pdf"
 # Font families tried in order; fontconfig finds the installed one (see `make browser` for the package).
 CJK_FONTS = '"Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "Source Han Sans SC", sans-serif'
 
@@ -22,6 +23,6 @@ def render_pdf(template: str, context: dict, request=None) -> bytes:
 
 def pdf_response(template: str, context: dict, request, name: str) -> HttpResponse:
     """The document as ``name``.pdf (``name`` may be Chinese), shown in the browser's viewer to print."""
-    response = HttpResponse(render_pdf(template, context, request), content_type="application/pdf")
+    response = HttpResponse(render_pdf(template, context, request), content_type=PDF_CONTENT_TYPE)
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(name)}.pdf"
     return response

@@ -1,0 +1,134 @@
+"""Dashboards under load at national scale: requests/s and p95 for county, province and national views.
+
+Uses the PostgreSQL database of `bench/national_snapshot.py` (region codes loaded): stores the national
+rollup there (computed on DuckDB from the 30 M-household snapshot, timed), creates a national, a provincial and
+a county user, serves the app with gunicorn (production settings, 2 workers) on loopback, and drives it with
+wrk from a second process: the figures API and the HTML dashboard, for each user's home region.
+
+Usage: python bench/dashboard_load.py --snapshot DIR/2016 [--database postgres://…/jingzhun_bench_analytics]
+       [--seconds 15] [--connections 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import PG_SERVER, ROOT, machine
+
+P95_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("p95_us %d\\n", latency:percentile(95)))
+end
+"""
+USERS = {"national": None, "province": "520000000000", "county": "522634000000"}
+
+
+def setup(database: str, snapshot: Path) -> dict:
+    """Store the rollup (unless already there) and return users' API tokens and session cookies."""
+    os.environ["DATABASE_URL"] = database
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingzhun.settings")
+    import django
+
+    django.setup()
+    from django.contrib.sessions.backends.db import SessionStore
+    from rest_framework.authtoken.models import Token
+
+    from jingzhun.accounts.choices import Role
+    from jingzhun.accounts.models import User
+    from jingzhun.analytics.models import RegionFigures
+    from jingzhun.analytics.services import compute_figures, store_figures
+
+    year = json.loads((snapshot / "manifest.json").read_text())["year"]
+    if RegionFigures.objects.filter(year=year).count() < 600_000:
+        started = time.perf_counter()
+        table = compute_figures(year=year, engine="duckdb", root=snapshot)
+        computed = time.perf_counter() - started
+        started = time.perf_counter()
+        store_figures(year=year, table=table, engine="duckdb")
+        print(
+            f"rollup computed in {computed:.1f} s, {table.num_rows:,} rows stored in {time.perf_counter() - started:.1f} s"
+        )
+    auth = {}
+    for name, region in USERS.items():
+        user, _ = User.objects.get_or_create(
+            username=f"bench_{name}",
+            defaults={"role": Role.ADMIN if region is None else Role.VIEWER, "region_id": region},
+        )
+        session = SessionStore()
+        session["_auth_user_id"], session["_auth_user_backend"] = (
+            str(user.pk),
+            "django.contrib.auth.backends.ModelBackend",
+        )
+        session["_auth_user_hash"] = user.get_session_auth_hash()
+        session.create()
+        auth[name] = {"token": Token.objects.get_or_create(user=user)[0].key, "session": session.session_key}
+    return auth
+
+
+def wrk(url: str, header: str, seconds: int, connections: int, script: str) -> tuple[float, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-H", header, "-s", script, url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p95 = int(re.search(r"p95_us (\d+)", out).group(1)) / 1000
+    if "Non-2xx" in out:
+        raise SystemExit(f"errors under load at {url}:\n{out}")
+    return rps, p95
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--snapshot", type=Path, required=True)
+    parser.add_argument("--database", default=f"{PG_SERVER}/jingzhun_bench_analytics")
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--port", type=int, default=8031)
+    args = parser.parse_args()
+    auth = setup(args.database, args.snapshot)
+    env = {
+        **os.environ, "DATABASE_URL": args.database, "JINGZHUN_ENV": "production",
+        "DJANGO_SECRET_KEY": "bench-only-" + "x" * 50, "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_CONN_MAX_AGE": "60", "DJANGO_SECURE_SSL_REDIRECT": "false",
+    }  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "jingzhun.wsgi", "-w", "2", "-b", f"127.0.0.1:{args.port}", "--log-level", "warning"],
+        env=env, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        time.sleep(4)
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+            fh.write(P95_SCRIPT)
+        print(
+            f"machine: {machine()}; gunicorn 2 workers, wrk 2 threads × {args.connections} connections, {args.seconds} s each"
+        )
+        print("| view | API requests/s | API p95 | page requests/s | page p95 |")
+        print("|---|---|---|---|---|")
+        for name in USERS:
+            base = f"http://127.0.0.1:{args.port}"
+            api = wrk(f"{base}/api/v1/analytics/figures/", f"Authorization: Token {auth[name]['token']}",
+                      args.seconds, args.connections, fh.name)  # fmt: skip
+            page = wrk(f"{base}/analytics/", f"Cookie: sessionid={auth[name]['session']}",
+                       args.seconds, args.connections, fh.name)  # fmt: skip
+            print(
+                f"| {name} | {api[0]:,.0f} | {api[1]:.1f} ms | {page[0]:,.0f} | {page[1]:.1f} ms |",
+                flush=True,
+            )
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,223 @@
+"""The registers' contents and files: 户有卡 (household card), 村有册 (village register), 乡有簿 (township book,
+village summaries and registers) and 县有档 (county archive: township books, statistics, the household list).
+
+Reads go village by village (one query for the households with their year's record and cadre, one for their
+members), so memory and time grow with a village, not with the county; ``progress(done, total)`` is called
+after each village. ID numbers are masked unless ``full`` (the requesting role sees personal data).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils import timezone
+
+from jingzhun.assistance.models import HouseholdPairing
+from jingzhun.core.masking import mask_id_number, mask_phone
+from jingzhun.core.xlsxexport import xlsx_bytes
+from jingzhun.regions.models import Region
+from jingzhun.registry.choices import COUNTED_STATUSES, POOR_STATUSES, HouseholdStatus
+from jingzhun.registry.models import Household, HouseholdYear, Member
+
+from .pdf import render_pdf
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class VillageRegister:
+    """A village's counted households (建档立卡: 在册、返贫、已脱贫、监测) with members, and its totals."""
+
+    village: Region
+    year: int
+    households: list[Household]
+    totals: dict = field(default_factory=dict)
+
+
+def household_rows(village: Region, year: int, *, full: bool) -> list[Household]:
+    """The village's counted households in number order, each with ``members_list`` (active, masked as
+    needed), ``record`` (the year's record or None) and ``cadre_name``."""
+    cadre = HouseholdPairing.objects.filter(household=OuterRef("pk"), ended_on__isnull=True).values(
+        "cadre__name"
+    )
+    households = list(
+        Household.objects.filter(region=village, status__in=COUNTED_STATUSES)
+        .annotate(cadre_name=Subquery(cadre[:1]))
+        .prefetch_related(
+            Prefetch("members", Member.objects.filter(is_active=True).order_by("id"), to_attr="members_list"),
+            Prefetch("years", HouseholdYear.objects.filter(year=year), to_attr="records"),
+        )
+        .order_by("number")
+    )
+    for h in households:
+        h.record = h.records[0] if h.records else None
+        h.shown_phone = h.phone if full else mask_phone(h.phone)
+        for m in h.members_list:
+            m.shown_id = m.id_number if full else mask_id_number(m.id_number)
+    return households
+
+
+def village_register(village: Region, year: int, *, full: bool) -> VillageRegister:
+    households = household_rows(village, year, full=full)
+    by_status = Counter(h.status for h in households)
+    persons = Counter()
+    for h in households:
+        persons[h.status] += len(h.members_list)
+    totals = {
+        "households": len(households),
+        "persons": sum(persons.values()),
+        "poor_households": sum(by_status[s] for s in POOR_STATUSES),
+        "poor_persons": sum(persons[s] for s in POOR_STATUSES),
+        "statuses": [(HouseholdStatus(s).label, by_status[s], persons[s]) for s in COUNTED_STATUSES],
+    }
+    return VillageRegister(village, year, households, totals)
+
+
+HOUSEHOLD_HEADER = [
+    "户编号",
+    "户主",
+    "家庭人口数",
+    "贫困户属性",
+    "主要致贫原因",
+    "状态",
+    "人均纯收入（元）",
+    "帮扶责任人",
+    "联系电话",
+]
+MEMBER_HEADER = ["户编号", "姓名", "与户主关系", "公民身份号码", "性别", "出生日期", "文化程度", "在校生状况", "健康状况", "劳动技能", "务工状况"]  # fmt: skip
+
+
+def _household_cells(h: Household) -> list:
+    income = float(h.record.per_capita_net) if h.record and h.record.per_capita_net is not None else ""
+    return [
+        h.number, h.head_name, len(h.members_list), h.get_attribute_display(), h.get_main_cause_display(),
+        h.get_status_display(), income, h.cadre_name or "", h.shown_phone,
+    ]  # fmt: skip
+
+
+def _member_cells(h: Household, m: Member) -> list:
+    return [
+        h.number, m.name, m.get_relationship_display(), m.shown_id, m.get_sex_display(), m.birth_date.isoformat(),
+        m.get_education_display(), m.get_schooling_display(), m.get_health_display(), m.get_labour_display(),
+        m.get_work_status_display(),
+    ]  # fmt: skip
+
+
+def village_register_xlsx(register: VillageRegister) -> bytes:
+    """村有册 as Excel: households, members, totals (ID and code columns stay text)."""
+    totals = register.totals
+    return xlsx_bytes(
+        [
+            ("贫困户", HOUSEHOLD_HEADER, [_household_cells(h) for h in register.households]),
+            (
+                "家庭成员",
+                MEMBER_HEADER,
+                [_member_cells(h, m) for h in register.households for m in h.members_list],
+            ),
+            (
+                "合计",
+                ["项目", "户数", "人数"],
+                [
+                    ["建档立卡（在册、返贫、已脱贫、监测）", totals["households"], totals["persons"]],
+                    ["现有贫困（在册、返贫）", totals["poor_households"], totals["poor_persons"]],
+                    *([str(label), h, p] for label, h, p in totals["statuses"]),
+                ],
+            ),
+        ]
+    )
+
+
+def _context(**extra) -> dict:
+    return {"printed": timezone.localdate(), **extra}
+
+
+def village_register_pdf(register: VillageRegister) -> bytes:
+    return render_pdf(
+        "reports/village_register.html", _context(registers=[register], title_region=register.village)
+    )
+
+
+def household_card_pdf(household: Household, year: int, *, full: bool) -> bytes:
+    """户有卡: one household's card for ``year`` (its members, the year's record, its cadre)."""
+    (row,) = [h for h in household_rows(household.region, year, full=full) if h.pk == household.pk] or [None]
+    if row is None:  # a household outside the counted statuses (未识别, 已注销) still has a card
+        row = household
+        row.members_list = list(household.members.filter(is_active=True).order_by("id"))
+        row.record = household.years.filter(year=year).first()
+        row.cadre_name = None
+        row.shown_phone = household.phone if full else mask_phone(household.phone)
+        for m in row.members_list:
+            m.shown_id = m.id_number if full else mask_id_number(m.id_number)
+    return render_pdf("reports/household_card.html", _context(h=row, year=year))
+
+
+def villages_of(region: Region) -> list[Region]:
+    return list(Region.objects.in_region(region).filter(level=5).order_by("code"))
+
+
+def township_book_pdf(township: Region, year: int, *, full: bool, progress: Progress | None = None) -> bytes:
+    """乡有簿: a summary of every village, then each village's register; pages rendered village by village and
+    joined (so progress can be shown and no page holds more than a village)."""
+    registers = []
+    villages = villages_of(township)
+    for i, village in enumerate(villages, start=1):
+        registers.append(village_register(village, year, full=full))
+        if progress:
+            progress(i, len(villages))
+    return render_pdf(
+        "reports/township_book.html", _context(township=township, registers=registers, year=year)
+    )
+
+
+def county_archive_zip(county: Region, year: int, *, full: bool, progress: Progress | None = None) -> bytes:
+    """县有档: one township book per township, a statistics workbook (per township and village) and the
+    county's household list, in one zip."""
+    townships = list(Region.objects.filter(parent=county).order_by("code"))
+    total = sum(len(villages_of(t)) for t in townships) or 1
+    done = 0
+    buffer = io.BytesIO()
+    stats = []
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for township in townships:
+            offset = done
+
+            def step(i, _n, offset=offset):
+                if progress:
+                    progress(offset + i, total)
+
+            book = township_book_pdf(township, year, full=full, progress=step)
+            done += len(villages_of(township))
+            archive.writestr(f"乡有簿/{township.code[:9]}-{township.name}.pdf", book)
+            for village in villages_of(township):
+                t = village_register(village, year, full=False).totals
+                stats.append([township.name, village.code, village.name, t["households"], t["persons"],
+                              t["poor_households"], t["poor_persons"]])  # fmt: skip
+        header = ["乡镇", "村代码", "村", "建档立卡户数", "建档立卡人数", "现有贫困户数", "现有贫困人数"]
+        archive.writestr(f"统计表-{county.name}-{year}.xlsx", xlsx_bytes([("各村统计", header, stats)]))
+        archive.writestr(f"贫困户名单-{county.name}-{year}.xlsx", _household_list(county, year, full=full))
+    if progress:
+        progress(total, total)
+    return buffer.getvalue()
+
+
+def _household_list(county: Region, year: int, *, full: bool) -> bytes:
+    """The county's households in the official import/export layout (the same file counties load)."""
+    import tempfile
+    from pathlib import Path
+
+    from jingzhun.imports.export import write_xlsx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "list.xlsx"
+        write_xlsx(
+            path,
+            Household.objects.in_region(county).filter(status__in=COUNTED_STATUSES),
+            mask=not full,
+            year=year,
+        )
+        return path.read_bytes()

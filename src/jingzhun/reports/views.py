@@ -1,0 +1,142 @@
+"""Registers: the household card and the village register on demand; township books and county archives
+(and village registers in bulk) queued for the task worker, with progress and download. Scope as everywhere:
+404 outside the user's region."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from jingzhun.core.xlsxexport import XLSX
+from jingzhun.regions.models import Region
+from jingzhun.regions.selectors import region_for_user
+from jingzhun.registry.models import Household
+
+from . import registers
+from .models import KIND_LEVEL, ReportJob, ReportKind, ReportStatus
+from .pdf import PDF_CONTENT_TYPE
+from .tasks import build_report
+
+
+def _year(request) -> int:
+    value = request.GET.get("year", "")
+    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else timezone.localdate().year
+
+
+def _attachment(data: bytes, content_type: str, name: str, *, inline: bool = False) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+def household_card(request, pk: int):
+    """户有卡 as PDF (ID numbers masked unless the role sees personal data)."""
+    household = get_object_or_404(Household.objects.for_user(request.user).select_related("region"), pk=pk)
+    year = _year(request)
+    data = registers.household_card_pdf(household, year, full=request.user.sees_personal_data)
+    return _attachment(data, PDF_CONTENT_TYPE, f"户有卡-{household.number}-{year}.pdf", inline=True)
+
+
+@login_required
+def village_register(request, code: str, fmt: str):
+    """村有册 of one village as .xlsx or .pdf."""
+    village = region_for_user(user=request.user, code=code)
+    if village.level != 5 or fmt not in ("xlsx", "pdf"):
+        raise Http404
+    year = _year(request)
+    register = registers.village_register(village, year, full=request.user.sees_personal_data)
+    if fmt == "xlsx":
+        return _attachment(
+            registers.village_register_xlsx(register), XLSX, f"村有册-{village.name}-{year}.xlsx"
+        )
+    return _attachment(
+        registers.village_register_pdf(register),
+        PDF_CONTENT_TYPE,
+        f"村有册-{village.name}-{year}.pdf",
+        inline=True,
+    )
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("簿册"), choices=ReportKind.choices)
+    region = forms.CharField(label=gettext_lazy("区划代码"), max_length=12)
+    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2100)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        code, kind = data.get("region", ""), data.get("kind")
+        region = (
+            Region.objects.for_user(self.user).filter(code=code.ljust(12, "0")).first()
+            if code.isdigit()
+            else None
+        )
+        if region is None:
+            raise forms.ValidationError(_("区划代码不存在或不在您的管辖范围内。"))
+        if kind and region.level != KIND_LEVEL[kind]:
+            wanted = {5: _("村"), 4: _("乡镇"), 3: _("县")}[KIND_LEVEL[kind]]
+            raise forms.ValidationError(
+                _("%(kind)s需要选择一个%(level)s（%(name)s不是）。")
+                % {"kind": ReportKind(kind).label.split("（")[0], "level": wanted, "name": region.name}
+            )
+        data["region_obj"] = region
+        return data
+
+
+@login_required
+def jobs(request):
+    """The user's register jobs (newest first) and the form to request one."""
+    if request.method == "POST":
+        form = ReportForm(request.POST, user=request.user)
+        if form.is_valid():
+            job = ReportJob.objects.create(
+                user=request.user, region=form.cleaned_data["region_obj"], kind=form.cleaned_data["kind"],
+                year=form.cleaned_data["year"], full_personal_data=request.user.sees_personal_data,
+            )  # fmt: skip
+            build_report.enqueue(job.pk)
+            messages.success(request, _("已提交，生成过程中可以离开本页；完成后在下面下载。"))
+            return redirect("reports:jobs")
+    else:
+        form = ReportForm(
+            user=request.user,
+            initial={
+                "region": request.user.region_id or "",
+                "year": timezone.localdate().year,
+                "kind": "township_book",
+            },
+        )
+    mine = ReportJob.objects.for_user(request.user).filter(user=request.user).select_related("region")[:50]
+    running = any(j.status in (ReportStatus.QUEUED, ReportStatus.RUNNING) for j in mine)
+    template = "reports/_jobs.html" if request.headers.get("HX-Request") else "reports/jobs.html"
+    return render(request, template, {"form": form, "jobs": mine, "running": running})
+
+
+@login_required
+def download(request, pk: int):
+    job = get_object_or_404(ReportJob.objects.for_user(request.user), pk=pk)
+    if job.status != ReportStatus.DONE or not job.file:
+        raise Http404
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
+
+
+@login_required
+@require_POST
+def retry(request, pk: int):
+    job = get_object_or_404(ReportJob.objects.for_user(request.user), pk=pk, status=ReportStatus.FAILED)
+    ReportJob.objects.filter(pk=job.pk).update(status=ReportStatus.QUEUED, message="", done=0)
+    build_report.enqueue(job.pk)
+    return redirect("reports:jobs")
