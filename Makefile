@@ -12,7 +12,7 @@ DEMO_COUNTY ?= 522634
 DEMO_HOUSEHOLDS ?= 3000
 HOST ?= 127.0.0.1:8000
 
-.PHONY: help tools install assets pdf-deps browser migrate demo demo-setup serve test test-sqlite test-postgres lint format messages bench
+.PHONY: help tools install assets pdf-deps browser migrate demo demo-setup serve test test-sqlite test-postgres lint format messages bench bench-analytics
 
 help:
 	@echo "make demo   install, migrate, load region codes, seed the demo county, serve at http://$(HOST)"
@@ -86,3 +86,16 @@ messages:  ## re-extract the English catalogue and compile it (needs gettext)
 bench: install
 	$(RUN) python bench/regions_load.py
 	$(RUN) python bench/demo_data.py
+
+BENCH_DATA ?= var/bench
+BENCH_DB ?= $(PG_URL)_bench_analytics
+
+bench-analytics: install  ## national synthetic snapshot (30 M households), rollups on DuckDB and PostgreSQL, dashboards under load
+	psql "$(PG_URL:%/jingzhun=%/postgres)" -c 'DROP DATABASE IF EXISTS jingzhun_bench_analytics WITH (FORCE)' -c 'CREATE DATABASE jingzhun_bench_analytics'
+	DATABASE_URL=$(BENCH_DB) $(RUN) jingzhun migrate -v0
+	DATABASE_URL=$(BENCH_DB) $(RUN) jingzhun regions load
+	$(RUN) python bench/national_snapshot.py --out $(BENCH_DATA) --households 30000000 --database $(BENCH_DB)
+	$(RUN) python bench/rollup_bench.py --snapshot $(BENCH_DATA)/2016
+	$(RUN) python bench/pg_registry_from_snapshot.py --snapshot $(BENCH_DATA)/2016 --households 1000000 --database $(BENCH_DB)
+	$(RUN) python bench/rollup_bench.py --engine postgres --database $(BENCH_DB) --year 2016
+	$(RUN) python bench/dashboard_load.py --snapshot $(BENCH_DATA)/2016 --database $(BENCH_DB)

@@ -31,9 +31,13 @@ end
 USERS = {"national": None, "province": "520000000000", "county": "522634000000"}
 
 
+SECRET = "bench-only-" + "x" * 50  # the server and this process sign the same sessions
+
+
 def setup(database: str, snapshot: Path) -> dict:
     """Store the rollup (unless already there) and return users' API tokens and session cookies."""
     os.environ["DATABASE_URL"] = database
+    os.environ["DJANGO_SECRET_KEY"] = SECRET
     sys.path.insert(0, str(ROOT / "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingzhun.settings")
     import django
@@ -75,6 +79,17 @@ def setup(database: str, snapshot: Path) -> dict:
 
 
 def wrk(url: str, header: str, seconds: int, connections: int, script: str) -> tuple[float, float]:
+    import urllib.request
+
+    name, value = header.split(": ", 1)
+    with urllib.request.urlopen(urllib.request.Request(url, headers={name: value})) as response:
+        body = response.read().decode()
+        if (
+            response.status != 200
+            or response.url != url
+            or ("key-figures" not in body and '"region"' not in body)
+        ):
+            raise SystemExit(f"{url} does not answer with a dashboard ({response.status} {response.url})")
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-H", header, "-s", script, url],
         capture_output=True, text=True, check=True,
@@ -97,11 +112,16 @@ def main():
     parser.add_argument("--port", type=int, default=8031)
     args = parser.parse_args()
     auth = setup(args.database, args.snapshot)
+    static_root = tempfile.mkdtemp(prefix="jz-static-")
     env = {
         **os.environ, "DATABASE_URL": args.database, "JINGZHUN_ENV": "production",
-        "DJANGO_SECRET_KEY": "bench-only-" + "x" * 50, "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_CONN_MAX_AGE": "60", "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SECRET_KEY": SECRET, "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_CONN_MAX_AGE": "60", "DJANGO_SECURE_SSL_REDIRECT": "false", "DJANGO_STATIC_ROOT": static_root,
+        "JINGZHUN_API_USER_RATE": "1000000/min",
     }  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "jingzhun.cli", "collectstatic", "--no-input", "-v0"], env=env, check=True
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "jingzhun.wsgi", "-w", "2", "-b", f"127.0.0.1:{args.port}", "--log-level", "warning"],
         env=env, cwd=ROOT,

@@ -84,3 +84,21 @@ def test_a_second_rollup_replaces_the_first(rolled, register):
     rollup_refresh(year=YEAR)
     assert RegionFigures.objects.filter(year=YEAR).count() == before
     assert RegionFigures.objects.get(year=YEAR, code=COUNTY).figures["households"] == 5
+
+
+def test_a_prefecture_without_counties_is_rolled_up_once():
+    """东莞市 (4419) has townships right under it: its villages must not make a second "county" 441900000000."""
+    import ibis
+
+    from jingzhun.analytics import indicators
+
+    parts = ibis.memtable(
+        {"village": ["441900101001", "441900101002", "522634100201"], "households": [1, 2, 3]}
+    )
+    rows = ibis.duckdb.connect().to_pyarrow(indicators.rollup(parts)).to_pylist()
+    codes = [r["code"] for r in rows]
+    assert len(codes) == len(set(codes))
+    by_code = {r["code"]: r for r in rows}
+    assert by_code["441900000000"]["level"] == 2 and by_code["441900000000"]["households"] == 3
+    assert by_code["441900101000"]["parent"] == "441900000000"
+    assert by_code[NATIONAL_CODE]["households"] == 6

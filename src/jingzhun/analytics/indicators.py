@@ -109,6 +109,16 @@ FACT_COLUMNS = (
 )  # fmt: skip
 
 
+def exists_at(code: ibis.StringValue, level: int) -> ibis.BooleanValue:
+    """Whether ``code`` (padded to ``level``) names a region of that level: a few prefectures have no counties
+    (东莞市 4419, 中山市 4420, 儋州市 4604, 嘉峪关市 6202: townships sit right under them), so their "county"
+    digits are 00 and the county code would repeat the prefecture's."""
+    if level in (0, 1, 5):
+        return ibis.literal(True)
+    start, end = PREFIX_LENGTH[level - 1], PREFIX_LENGTH[level]
+    return code.substr(start, end - start) != "0" * (end - start)
+
+
 def household_facts(t: Tables, *, year: int, af: AFConfig) -> ibis.Table:
     """One row per household counted in the registry, with its status flags, income gap and deprivations."""
     m = t.members
@@ -237,6 +247,7 @@ def rollup(parts: ibis.Table) -> ibis.Table:
     frames = []
     for level in LEVELS:
         grouped = parts.group_by(code=code_at(parts.village, level)).agg(**{n: parts[n].sum() for n in names})
+        grouped = grouped.filter(exists_at(grouped.code, level))  # on the few grouped rows, not the villages
         parent = ibis.literal("") if level == 0 else code_at(grouped.code, level - 1)
         frames.append(grouped.mutate(level=ibis.literal(level, "int64"), parent=parent))
     return ibis.union(*frames).select("code", "level", "parent", *names)
@@ -257,6 +268,7 @@ def gini(facts: ibis.Table) -> ibis.Table:
         totals = g.group_by("code").agg(
             W=_.w.sum(), S=(_.w * _.x).sum(), T=(_.w * _.x * (2 * _.before + _.w)).sum()
         )
+        totals = totals.filter(exists_at(totals.code, level))  # see exists_at: no "county" 441900000000
         frames.append(
             totals.select(
                 g_code=totals.code,

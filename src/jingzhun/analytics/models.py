@@ -33,7 +33,8 @@ class RegionFigures(models.Model):
     class Meta:
         verbose_name = _("区域汇总指标")
         verbose_name_plural = _("区域汇总指标")
-        constraints = [models.UniqueConstraint(fields=["year", "code"], name="regionfigures_one_per_year")]
+        # code first: a region's row of a year and its rows across years (the trend) are one index range
+        constraints = [models.UniqueConstraint(fields=["code", "year"], name="regionfigures_one_per_year")]
         indexes = [models.Index(fields=["year", "parent"], name="regionfigures_children")]
 
     def __str__(self) -> str:
