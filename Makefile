@@ -12,7 +12,7 @@ DEMO_COUNTY ?= 522634
 DEMO_HOUSEHOLDS ?= 3000
 HOST ?= 127.0.0.1:8000
 
-.PHONY: help tools install assets pdf-deps browser migrate demo demo-setup serve test test-sqlite test-postgres lint format messages bench bench-analytics
+.PHONY: help tools install assets pdf-deps browser migrate demo demo-setup serve test test-sqlite test-postgres lint format messages bench bench-analytics java
 
 help:
 	@echo "make demo   install, migrate, load region codes, seed the demo county, serve at http://$(HOST)"
@@ -33,7 +33,10 @@ pdf-deps:  ## Pango and the Noto CJK font: WeasyPrint renders the PDFs (handbook
 	@{ ldconfig -p | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; } || { \
 	  $(APT_INSTALL) fontconfig fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 
-browser: pdf-deps  ## Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright)
+java:  ## a Java runtime for PySpark (the analytics engine test runs Spark local[2])
+	@command -v java >/dev/null 2>&1 || { $(APT_INSTALL) openjdk-17-jre-headless >/dev/null; }
+
+browser: pdf-deps java  ## Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright)
 	@test -x /usr/bin/chromium || { $(APT_INSTALL) chromium >/dev/null; }
 
 migrate: install
