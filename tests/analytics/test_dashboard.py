@@ -114,3 +114,10 @@ def test_refresh_is_for_national_administrators_and_runs_in_the_worker(
     stored = RegionFigures.objects.get(year=YEAR, code=COUNTY)
     assert stored.figures["poor_persons"] == 5 and stored.engine == "duckdb"
     assert json.dumps(stored.figures)  # plain JSON, readable by any client
+
+
+def test_the_dashboard_is_available_in_english(client, users, rolled):
+    client.force_login(users["county"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/analytics/"})
+    page = client.get("/analytics/").content.decode()
+    assert "Regions below" in page and "Poor persons" in page and "Download Excel" in page
