@@ -39,15 +39,14 @@ class VillageRegister:
     totals: dict = field(default_factory=dict)
 
 
-def household_rows(village: Region, year: int, *, full: bool) -> list[Household]:
-    """The village's counted households in number order, each with ``members_list`` (active, masked as
-    needed), ``record`` (the year's record or None) and ``cadre_name``."""
+def household_rows(households, year: int, *, full: bool) -> list[Household]:
+    """``households`` (a queryset) in number order, each with ``members_list`` (active, masked as needed),
+    ``record`` (the year's record or None), ``cadre_name`` and ``shown_phone``."""
     cadre = HouseholdPairing.objects.filter(household=OuterRef("pk"), ended_on__isnull=True).values(
         "cadre__name"
     )
     households = list(
-        Household.objects.filter(region=village, status__in=COUNTED_STATUSES)
-        .annotate(cadre_name=Subquery(cadre[:1]))
+        households.annotate(cadre_name=Subquery(cadre[:1]))
         .prefetch_related(
             Prefetch("members", Member.objects.filter(is_active=True).order_by("id"), to_attr="members_list"),
             Prefetch("years", HouseholdYear.objects.filter(year=year), to_attr="records"),
@@ -63,7 +62,9 @@ def household_rows(village: Region, year: int, *, full: bool) -> list[Household]
 
 
 def village_register(village: Region, year: int, *, full: bool) -> VillageRegister:
-    households = household_rows(village, year, full=full)
+    households = household_rows(
+        Household.objects.filter(region=village, status__in=COUNTED_STATUSES), year, full=full
+    )
     by_status = Counter(h.status for h in households)
     persons = Counter()
     for h in households:
@@ -143,16 +144,11 @@ def village_register_pdf(register: VillageRegister) -> bytes:
 
 
 def household_card_pdf(household: Household, year: int, *, full: bool) -> bytes:
-    """户有卡: one household's card for ``year`` (its members, the year's record, its cadre)."""
-    (row,) = [h for h in household_rows(household.region, year, full=full) if h.pk == household.pk] or [None]
-    if row is None:  # a household outside the counted statuses (未识别, 已注销) still has a card
-        row = household
-        row.members_list = list(household.members.filter(is_active=True).order_by("id"))
-        row.record = household.years.filter(year=year).first()
-        row.cadre_name = None
-        row.shown_phone = household.phone if full else mask_phone(household.phone)
-        for m in row.members_list:
-            m.shown_id = m.id_number if full else mask_id_number(m.id_number)
+    """户有卡: one household's card for ``year`` (its members, the year's record, its cadre), whatever its
+    status (an applicant not yet identified, or a cancelled record, still has its card)."""
+    (row,) = household_rows(
+        Household.objects.filter(pk=household.pk).select_related("region"), year, full=full
+    )
     return render_pdf("reports/household_card.html", _context(h=row, year=year))
 
 
