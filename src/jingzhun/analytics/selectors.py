@@ -98,7 +98,8 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
         .order_by("code")
         .values("code", "level", "figures")
     )
-    trail = [] if code == NATIONAL_CODE else ancestors_of(code)
+    # dict.fromkeys: a township of a county-less prefecture (东莞) gets the prefecture twice from the code
+    trail = [] if code == NATIONAL_CODE else list(dict.fromkeys(ancestors_of(code)))
     if user.scope_range() is None and code != NATIONAL_CODE:
         trail = [NATIONAL_CODE, *trail]
     visible = set(Region.objects.for_user(user).filter(code__in=trail).values_list("code", flat=True))
