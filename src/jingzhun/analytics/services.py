@@ -103,3 +103,60 @@ def rollup_refresh(
     return RollupResult(
         year, engine, stored, snapshot_seconds, compute_seconds, time.perf_counter() - started
     )
+
+
+def rural_population_load(*, year: int, rows: list[tuple[int, str, str]]) -> int:
+    """Load the statistics bureau's 农村户籍人口 for ``year``: ``rows`` are (line, village code, persons) as read.
+    Every row is checked (a known village code, a whole number ≥ 0, no village twice); any error refuses the
+    whole file with every message (行号 and reason) and nothing is saved. Existing figures of the same villages
+    and year are replaced; each created or changed row is audited."""
+    from django.core.exceptions import ValidationError
+
+    from jingzhun.core import audit
+    from jingzhun.core.models import AuditAction
+    from jingzhun.regions.models import Region
+
+    from .models import RuralPopulation
+
+    if not 2000 <= year <= 2100:
+        raise ValidationError("年度应在 2000 至 2100 之间。")
+    codes = {code.strip().ljust(12, "0") for _line, code, _n in rows if code.strip().isdigit()}
+    villages = set(Region.objects.filter(code__in=codes, level=5).values_list("code", flat=True))
+    errors, seen, clean = [], {}, {}
+    for line, code, persons in rows:
+        code, persons = code.strip(), persons.strip()
+        padded = code.ljust(12, "0") if code.isdigit() else code
+        if padded not in villages:
+            errors.append(f"第 {line} 行：村代码「{code}」不存在或不是村级区划。")
+        elif padded in seen:
+            errors.append(f"第 {line} 行：村代码 {padded} 与第 {seen[padded]} 行重复。")
+        if not persons.isdigit():
+            errors.append(f"第 {line} 行：农村户籍人口「{persons}」应为不小于 0 的整数。")
+        seen.setdefault(padded, line)
+        if not errors:
+            clean[padded] = int(persons)
+    if not rows:
+        errors.append("文件中没有数据行。")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        existing = {
+            p.region_id: p
+            for p in RuralPopulation.objects.select_for_update().filter(year=year, region_id__in=clean)
+        }
+        entries, created = [], []
+        for code, persons in clean.items():
+            row = existing.get(code)
+            if row is None:
+                created.append(RuralPopulation(region_id=code, year=year, persons=persons))
+            elif row.persons != persons:
+                before = audit.snapshot(row)
+                row.persons = persons
+                row.save(update_fields=["persons"])
+                entries.append(
+                    audit.entry_for(AuditAction.UPDATE, row, before=before, after=audit.snapshot(row))
+                )
+        RuralPopulation.objects.bulk_create(created, batch_size=5000)
+        entries += [audit.entry_for(AuditAction.CREATE, row, after=audit.snapshot(row)) for row in created]
+        audit.record_many(entries)
+    return len(clean)
