@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from jingzhun.assistance.models import Plan
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import ancestors_of
+from jingzhun.regions.selectors import region_for_user
 from jingzhun.registry.models import HouseholdYear
 
 from . import definitions
@@ -63,18 +64,6 @@ def home_code(user) -> str:
     return user.region_id or NATIONAL_CODE
 
 
-def _check_scope(user, code: str) -> None:
-    """404 unless ``code`` lies in the user's scope (the whole country only for national users)."""
-    if not user.can("view"):
-        raise Http404
-    if code == NATIONAL_CODE:
-        if user.scope_range() is not None:
-            raise Http404
-        return
-    if not Region.objects.for_user(user).filter(code=code).exists():
-        raise Http404
-
-
 def _names(codes) -> dict[str, str]:
     names = dict(Region.objects.filter(code__in=list(codes)).values_list("code", "name"))
     names[NATIONAL_CODE] = _("全国")
@@ -83,12 +72,20 @@ def _names(codes) -> dict[str, str]:
 
 def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dashboard | None:
     """The dashboard of ``code`` (default: the user's home region) for ``year`` (default: the latest year
-    rolled up). None when nothing has been rolled up for the region yet; 404 outside the user's scope."""
+    rolled up). None when nothing has been rolled up for the region yet; 404 outside the user's scope.
+
+    Scope is the scoped queryset's: ``RegionFigures.objects.for_user`` holds only rows in the user's code range
+    (the national row only for national users); when it holds none, the region's own scoped lookup tells an
+    empty region (None) from one outside the scope (404)."""
     code = code or home_code(user)
-    _check_scope(user, code)
-    rows = RegionFigures.objects.filter(code=code)
+    national = user.scope_range() is None
+    rows = RegionFigures.objects.for_user(user).filter(code=code)
     years = sorted(rows.values_list("year", flat=True))
     if not years:
+        if code != NATIONAL_CODE:
+            region_for_user(user=user, code=code)
+        elif not (national and user.can("view")):
+            raise Http404
         return None
     year = year if year in years else years[-1]
     own = rows.get(year=year)
@@ -99,12 +96,12 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
         .values("code", "level", "figures")
     )
     # dict.fromkeys: a township of a county-less prefecture (东莞) gets the prefecture twice from the code
-    trail = [] if code == NATIONAL_CODE else list(dict.fromkeys(ancestors_of(code)))
-    if user.scope_range() is None and code != NATIONAL_CODE:
-        trail = [NATIONAL_CODE, *trail]
-    visible = set(Region.objects.for_user(user).filter(code__in=trail).values_list("code", flat=True))
-    trail = [c for c in trail if c in visible or (c == NATIONAL_CODE and user.scope_range() is None)]
-    names = _names([code, *trail, *(r["code"] for r in child_rows)])
+    above = [] if code == NATIONAL_CODE else list(dict.fromkeys(ancestors_of(code)))
+    visible = dict(Region.objects.for_user(user).filter(code__in=above).values_list("code", "name"))
+    trail = ([NATIONAL_CODE] if national and code != NATIONAL_CODE else []) + [
+        c for c in above if c in visible
+    ]
+    names = {**_names([code, *(r["code"] for r in child_rows)]), **visible}
     return Dashboard(
         year=year,
         years=years,

@@ -84,6 +84,7 @@ def _number(value):
 
 def _chart_data(d: selectors.Dashboard) -> dict:
     """What the charts draw (the page's script reads it from a JSON block; no request of its own)."""
+    deprived = definitions.deprivations(d.place.parts)
     return {
         "children": {
             "names": [c.name for c in d.children],
@@ -95,9 +96,9 @@ def _chart_data(d: selectors.Dashboard) -> dict:
             {"name": label, "value": n} for _v, label, n in definitions.attributes(d.place.parts) if n
         ],
         "deprivations": {
-            "names": [label.split("（")[0] for _k, label, _n, _a in definitions.deprivations(d.place.parts)],
-            "deprived": [n for _k, _l, n, _a in definitions.deprivations(d.place.parts)],
-            "poor": [a for _k, _l, _n, a in definitions.deprivations(d.place.parts)],
+            "names": [label.split("（")[0] for _k, label, _n, _a in deprived],
+            "deprived": [n for _k, _l, n, _a in deprived],
+            "poor": [a for _k, _l, _n, a in deprived],
         },
         "trend": {
             "years": [y for y, _v in d.trend],

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.core.masking import mask_id_number, mask_phone
+from jingzhun.core.params import chosen_year
 from jingzhun.core.webwrites import act, form_refused
 from jingzhun.registry.models import Household
 from jingzhun.reports.pdf import pdf_response
@@ -119,7 +120,7 @@ def handbook(request, pk: int):
     """扶贫手册: the household's card, its cadre and helpers, the year's plan with measures, and the visits, as a
     printable PDF. ID numbers and phones are masked unless the user's role sees personal data."""
     household = _household(request, pk)
-    year = selectors.chosen_year(request)
+    year = chosen_year(request)
     file = selectors.household_file(household, year)
     full = request.user.sees_personal_data
     members = list(household.members.filter(is_active=True).order_by("id"))

@@ -126,13 +126,6 @@ def overdue_counts(pairings):
     return per_village, per_cadre
 
 
-def chosen_year(request) -> int:
-    """The plan year asked for (?year=), else the current year."""
-    raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() else timezone.localdate().year
-    return year if 2013 <= year <= 2100 else timezone.localdate().year
-
-
 def household_file(household: Household, year: int) -> dict:
     """一户一档 of assistance for one year: the cadre and helpers, the plan and its measures with totals, the
     suggestions from the catalogue, the household's classes, and the visits (newest first)."""

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.core.pagination import request_page
+from jingzhun.core.params import chosen_year
 from jingzhun.core.webwrites import Refused, act, attempt
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
@@ -103,7 +104,7 @@ def household(request, pk: int):
                 form,
             )
             return redirect("assistance:household", pk=pk)
-    year = selectors.chosen_year(request)
+    year = chosen_year(request)
     file = selectors.household_file(target, year)
     writes = user.can("change")
     current = file["current"]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jingzhun.core.csvexport import csv_download
 from jingzhun.core.pagination import request_page
+from jingzhun.core.params import chosen_year
 from jingzhun.core.webwrites import act, form_refused
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
@@ -38,7 +39,7 @@ def village(request, code: str):
     that decide them (units and teams: county; resources: township and above)."""
     found = _village(request, code)
     user = request.user
-    year = selectors.chosen_year(request)
+    year = chosen_year(request)
     units = HelpingUnit.objects.for_user(user).filter(active=True).order_by("level", "name")
     cadres = selectors.cadres_for(found.code)
     county_writes = user.can("change") and user.level <= RegionLevel.COUNTY
@@ -116,7 +117,7 @@ def support_add(request, code: str):
 def village_form(request, code: str):
     """贫困村登记表 (poor-village form) of the year as a printable PDF."""
     found = _village(request, code)
-    year = selectors.chosen_year(request)
+    year = chosen_year(request)
     context = {**selectors.village_file(found, year), "printed": timezone.localdate()}
     return pdf_response("assistance/village_form.html", context, request, f"贫困村登记表-{found.name}-{year}")
 
@@ -164,7 +165,7 @@ def equity_page(request):
     10 % share, over-concentrated and under-supplied villages with the units behind them; CSV export."""
     user = request.user
     county = _chosen_county(request)
-    year = selectors.chosen_year(request)
+    year = chosen_year(request)
     result = equity.county_equity(county, year, services.policy_for(county.code)) if county else None
     if result and user.level > RegionLevel.COUNTY:
         # a township or village sees the county's figures and median, and the rows of its own villages only

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from jingzhun.core import audit
 from jingzhun.core.models import AuditAction
+from jingzhun.core.xlsxexport import XLSX
 from jingzhun.regions.models import Region
 from jingzhun.registry import selectors
 from jingzhun.registry.views import parse_filters
@@ -21,8 +22,6 @@ from .forms import ImportForm
 from .models import ImportJob, ImportStatus
 from .tasks import run_import
 from .template import write_template
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required

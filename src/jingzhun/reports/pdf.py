@@ -21,8 +21,13 @@ def render_pdf(template: str, context: dict, request=None) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def pdf_response(template: str, context: dict, request, name: str) -> HttpResponse:
-    """The document as ``name``.pdf (``name`` may be Chinese), shown in the browser's viewer to print."""
-    response = HttpResponse(render_pdf(template, context, request), content_type=PDF_CONTENT_TYPE)
+def pdf_file_response(data: bytes, name: str) -> HttpResponse:
+    """``data`` as ``name``.pdf (``name`` may be Chinese), shown in the browser's viewer to print."""
+    response = HttpResponse(data, content_type=PDF_CONTENT_TYPE)
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(name)}.pdf"
     return response
+
+
+def pdf_response(template: str, context: dict, request, name: str) -> HttpResponse:
+    """The template rendered as ``name``.pdf."""
+    return pdf_file_response(render_pdf(template, context, request), name)

@@ -9,10 +9,12 @@ after each village. ID numbers are masked unless ``full`` (the requesting role s
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
@@ -20,6 +22,7 @@ from django.utils import timezone
 from jingzhun.assistance.models import HouseholdPairing
 from jingzhun.core.masking import mask_id_number, mask_phone
 from jingzhun.core.xlsxexport import xlsx_bytes
+from jingzhun.imports.export import write_xlsx
 from jingzhun.regions.models import Region
 from jingzhun.registry.choices import COUNTED_STATUSES, POOR_STATUSES, HouseholdStatus
 from jingzhun.registry.models import Household, HouseholdYear, Member
@@ -109,28 +112,26 @@ def _member_cells(h: Household, m: Member) -> list:
     ]  # fmt: skip
 
 
-def village_register_xlsx(register: VillageRegister) -> bytes:
-    """村有册 as Excel: households, members, totals (ID and code columns stay text)."""
+def village_register_sheets(register: VillageRegister) -> list[tuple[str, list[str], list[list]]]:
+    """村有册 as Excel sheets: households, members, totals (ID and code columns stay text)."""
     totals = register.totals
-    return xlsx_bytes(
-        [
-            ("贫困户", HOUSEHOLD_HEADER, [_household_cells(h) for h in register.households]),
-            (
-                "家庭成员",
-                MEMBER_HEADER,
-                [_member_cells(h, m) for h in register.households for m in h.members_list],
-            ),
-            (
-                "合计",
-                ["项目", "户数", "人数"],
-                [
-                    ["建档立卡（在册、返贫、已脱贫、监测）", totals["households"], totals["persons"]],
-                    ["现有贫困（在册、返贫）", totals["poor_households"], totals["poor_persons"]],
-                    *([str(label), h, p] for label, h, p in totals["statuses"]),
-                ],
-            ),
-        ]
-    )
+    return [
+        ("贫困户", HOUSEHOLD_HEADER, [_household_cells(h) for h in register.households]),
+        (
+            "家庭成员",
+            MEMBER_HEADER,
+            [_member_cells(h, m) for h in register.households for m in h.members_list],
+        ),
+        (
+            "合计",
+            ["项目", "户数", "人数"],
+            [
+                ["建档立卡（在册、返贫、已脱贫、监测）", totals["households"], totals["persons"]],
+                ["现有贫困（在册、返贫）", totals["poor_households"], totals["poor_persons"]],
+                *([str(label), h, p] for label, h, p in totals["statuses"]),
+            ],
+        ),
+    ]
 
 
 def _context(**extra) -> dict:
@@ -156,58 +157,61 @@ def villages_of(region: Region) -> list[Region]:
     return list(Region.objects.in_region(region).filter(level=5).order_by("code"))
 
 
-def township_book_pdf(township: Region, year: int, *, full: bool, progress: Progress | None = None) -> bytes:
-    """乡有簿: a summary of every village, then each village's register; pages rendered village by village and
-    joined (so progress can be shown and no page holds more than a village)."""
+def registers_of(villages: list[Region], year: int, *, full: bool, step: Callable[[], None] | None = None):
+    """The registers of ``villages`` in order, read one village at a time; ``step()`` after each."""
     registers = []
-    villages = villages_of(township)
-    for i, village in enumerate(villages, start=1):
+    for village in villages:
         registers.append(village_register(village, year, full=full))
+        if step:
+            step()
+    return registers
+
+
+def counter(total: int, progress: Progress | None) -> Callable[[], None]:
+    """A step function reporting (done, total) to ``progress`` after each village."""
+    done = 0
+
+    def step():
+        nonlocal done
+        done += 1
         if progress:
-            progress(i, len(villages))
+            progress(done, total)
+
+    return step
+
+
+def township_book_pdf(township: Region, registers: list[VillageRegister], year: int) -> bytes:
+    """乡有簿: a summary of every village, then the register of each village with households."""
     return render_pdf(
         "reports/township_book.html", _context(township=township, registers=registers, year=year)
     )
 
 
 def county_archive_zip(county: Region, year: int, *, full: bool, progress: Progress | None = None) -> bytes:
-    """县有档: one township book per township, a statistics workbook (per township and village) and the
-    county's household list, in one zip."""
-    townships = list(Region.objects.filter(parent=county).order_by("code"))
-    total = sum(len(villages_of(t)) for t in townships) or 1
-    done = 0
+    """县有档: one township book per township, a statistics workbook (per village, from the same registers)
+    and the county's household list, in one zip. Each village is read once."""
+    plan = [(t, villages_of(t)) for t in Region.objects.filter(parent=county).order_by("code")]
+    step = counter(sum(len(villages) for _t, villages in plan), progress)
     buffer = io.BytesIO()
     stats = []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for township in townships:
-            offset = done
-
-            def step(i, _n, offset=offset):
-                if progress:
-                    progress(offset + i, total)
-
-            book = township_book_pdf(township, year, full=full, progress=step)
-            done += len(villages_of(township))
+        for township, villages in plan:
+            registers = registers_of(villages, year, full=full, step=step)
+            book = township_book_pdf(township, registers, year)
             archive.writestr(f"乡有簿/{township.code[:9]}-{township.name}.pdf", book)
-            for village in villages_of(township):
-                t = village_register(village, year, full=False).totals
-                stats.append([township.name, village.code, village.name, t["households"], t["persons"],
+            for r in registers:
+                t = r.totals
+                stats.append([township.name, r.village.code, r.village.name, t["households"], t["persons"],
                               t["poor_households"], t["poor_persons"]])  # fmt: skip
         header = ["乡镇", "村代码", "村", "建档立卡户数", "建档立卡人数", "现有贫困户数", "现有贫困人数"]
         archive.writestr(f"统计表-{county.name}-{year}.xlsx", xlsx_bytes([("各村统计", header, stats)]))
         archive.writestr(f"贫困户名单-{county.name}-{year}.xlsx", _household_list(county, year, full=full))
-    if progress:
-        progress(total, total)
     return buffer.getvalue()
 
 
 def _household_list(county: Region, year: int, *, full: bool) -> bytes:
-    """The county's households in the official import/export layout (the same file counties load)."""
-    import tempfile
-    from pathlib import Path
-
-    from jingzhun.imports.export import write_xlsx
-
+    """The county's households in the official import/export layout (the same file counties load); the
+    constant-memory writer needs a file, so it goes through a temporary one."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "list.xlsx"
         write_xlsx(

@@ -5,7 +5,15 @@ from django.tasks import task
 from django.utils import timezone
 
 from .models import ReportJob, ReportKind, ReportStatus
-from .registers import county_archive_zip, township_book_pdf, village_register, village_register_pdf
+from .registers import (
+    counter,
+    county_archive_zip,
+    registers_of,
+    township_book_pdf,
+    village_register,
+    village_register_pdf,
+    villages_of,
+)
 
 
 def build(job: ReportJob) -> tuple[bytes, str]:
@@ -20,9 +28,9 @@ def build(job: ReportJob) -> tuple[bytes, str]:
         data = village_register_pdf(village_register(region, year, full=full))
         return data, f"村有册-{region.name}-{year}.pdf"
     if job.kind == ReportKind.TOWNSHIP_BOOK:
-        return township_book_pdf(
-            region, year, full=full, progress=progress
-        ), f"乡有簿-{region.name}-{year}.pdf"
+        villages = villages_of(region)
+        registers = registers_of(villages, year, full=full, step=counter(len(villages), progress))
+        return township_book_pdf(region, registers, year), f"乡有簿-{region.name}-{year}.pdf"
     return county_archive_zip(region, year, full=full, progress=progress), f"县有档-{region.name}-{year}.zip"
 
 

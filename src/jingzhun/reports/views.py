@@ -4,48 +4,35 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jingzhun.core.xlsxexport import XLSX
+from jingzhun.core.params import chosen_year
+from jingzhun.core.xlsxexport import xlsx_download
 from jingzhun.regions.models import Region
 from jingzhun.regions.selectors import region_for_user
 from jingzhun.registry.models import Household
 
 from . import registers
 from .models import KIND_LEVEL, ReportJob, ReportKind, ReportStatus
-from .pdf import PDF_CONTENT_TYPE
+from .pdf import pdf_file_response
 from .tasks import build_report
-
-
-def _year(request) -> int:
-    value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else timezone.localdate().year
-
-
-def _attachment(data: bytes, content_type: str, name: str, *, inline: bool = False) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(name)}"
-    return response
 
 
 @login_required
 def household_card(request, pk: int):
     """户有卡 as PDF (ID numbers masked unless the role sees personal data)."""
     household = get_object_or_404(Household.objects.for_user(request.user).select_related("region"), pk=pk)
-    year = _year(request)
+    year = chosen_year(request)
     data = registers.household_card_pdf(household, year, full=request.user.sees_personal_data)
-    return _attachment(data, PDF_CONTENT_TYPE, f"户有卡-{household.number}-{year}.pdf", inline=True)
+    return pdf_file_response(data, f"户有卡-{household.number}-{year}")
 
 
 @login_required
@@ -54,18 +41,12 @@ def village_register(request, code: str, fmt: str):
     village = region_for_user(user=request.user, code=code)
     if village.level != 5 or fmt not in ("xlsx", "pdf"):
         raise Http404
-    year = _year(request)
+    year = chosen_year(request)
     register = registers.village_register(village, year, full=request.user.sees_personal_data)
+    name = f"村有册-{village.name}-{year}"
     if fmt == "xlsx":
-        return _attachment(
-            registers.village_register_xlsx(register), XLSX, f"村有册-{village.name}-{year}.xlsx"
-        )
-    return _attachment(
-        registers.village_register_pdf(register),
-        PDF_CONTENT_TYPE,
-        f"村有册-{village.name}-{year}.pdf",
-        inline=True,
-    )
+        return xlsx_download(name, registers.village_register_sheets(register))
+    return pdf_file_response(registers.village_register_pdf(register), name)
 
 
 class ReportForm(forms.Form):
