@@ -1,10 +1,11 @@
 """The column path of the import (one row per person) against the row path: same households, members, years,
-audit and messages, on a file full of the mistakes counties make."""
+audit and messages, on a file full of the mistakes counties make. The column path's create entries refer to
+the stored file's rows instead of copying the card: the rows they name must hold that household."""
 
 import csv
-import datetime as dt
 import json
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import pytest
 import xlsxwriter
@@ -12,6 +13,8 @@ import xlsxwriter
 from jingzhun.core.models import AuditLog
 from jingzhun.imports import export
 from jingzhun.imports.layout import FLAT_COLUMNS, flat_rows
+from jingzhun.imports.models import ImportJob
+from jingzhun.imports.reader import read_tables
 from jingzhun.imports.services import import_file
 from jingzhun.registry import services as registry
 from jingzhun.registry.demo import DemoGenerator
@@ -109,6 +112,28 @@ def _normal(value):
     return value
 
 
+def _file_rows(job: ImportJob, first: int, last: int) -> list[list]:
+    """Rows ``first``..``last`` (as the user numbers them: the header is row 1) of the job's stored file."""
+    rows = next(iter(read_tables(Path(job.file.path)).rows.values()))
+    return [row for n, row in enumerate(rows, start=1) if first <= n <= last]
+
+
+def _card(entry: AuditLog) -> dict:
+    """What a household create entry says was registered: its village and its people's ID numbers and names —
+    read from the import file's rows when the entry refers to them, else from the card it holds."""
+    if "import" in entry.changes:
+        ref = entry.changes["import"][1]
+        job = ImportJob.objects.get(pk=ref["job"])
+        assert ref["file"] == job.original_name
+        rows = _file_rows(job, *ref["rows"])
+        people = [(str(r[COL["公民身份号码"]]).upper(), r[COL["姓名"]]) for r in rows]
+        villages = {str(r[COL["所在村区划代码"]]) for r in rows}
+        assert villages == {entry.region_code}
+    else:
+        people = [(m["id_number"], m["name"]) for m in entry.changes["members"][1]]
+    return {"region": entry.region_code, "people": sorted(people)}
+
+
 def _outcome(tmp_path, user, path, *, columns, mode):
     """What an import did: counts, messages, the registry as exported, and the audit entries."""
     result = import_file(user=user, path=path, mode=mode, columns=columns)
@@ -117,6 +142,8 @@ def _outcome(tmp_path, user, path, *, columns, mode):
     export.write_csv(out, Household.objects.all(), mask=False)
     with out.open(encoding="utf-8-sig") as fh:
         exported = sorted(row[1:] for row in csv.reader(fh))  # without 户编号: numbering order may differ
+    creates = AuditLog.objects.filter(model="registry.household", action="create")
+    cards = sorted(json.dumps(_card(e), sort_keys=True) for e in creates)
     entries = sorted(
         (
             json.dumps(_normal(e.changes), sort_keys=True, default=str),
@@ -125,7 +152,7 @@ def _outcome(tmp_path, user, path, *, columns, mode):
             e.actor_id,
             e.region_code,
         )
-        for e in AuditLog.objects.all()
+        for e in AuditLog.objects.exclude(pk__in=creates)
     )
     counts = (
         result.households,
@@ -135,7 +162,8 @@ def _outcome(tmp_path, user, path, *, columns, mode):
         result.unchanged,
         result.failed,
     )
-    return counts, messages, exported, entries
+    referring = creates.filter(changes__has_key="import").count()
+    return counts, messages, exported, entries, cards, referring
 
 
 def _someone_elsewhere(items):
@@ -164,6 +192,10 @@ def test_column_path_gives_what_the_row_path_gives(tmp_path, users, suffix, quot
     assert fast[1] == rows[1]  # the same messages, naming the same rows
     assert fast[2] == rows[2]
     assert fast[3] == rows[3]
+    assert fast[4] == rows[4]  # every household's creation is traceable to what it registered
+    # Written set-based, entries by reference — except the households with unusual forms (the row path's).
+    assert rows[5] == 0
+    assert (0 < fast[5] < fast[0][2]) if mode == "valid" else fast[5] == 0
     households, _persons, created, _updated, _unchanged, failed = fast[0]
     assert (households, failed) == (25, 16)  # 24 + the stray member row, which forms a household of its own
     assert created == (9 if mode == "valid" else 0)
@@ -185,8 +217,12 @@ def test_unusual_but_valid_values_and_preset_numbers_are_kept(tmp_path, users):
         ).phone
         == "13800000000"
     )
-    entry = AuditLog.objects.filter(model="registry.household", action="create").first()
-    assert entry.actor == users["county"] and len(entry.changes["members"][1]) >= 2
+    entry = AuditLog.objects.filter(
+        model="registry.household", action="create", changes__has_key="import"
+    ).first()
+    assert entry.actor == users["county"] and len(_card(entry)["people"]) >= 2
     assert Household.objects.filter(region_id__in=[VILLAGE_A, VILLAGE_B]).count() == 10
-    born = dt.date.fromisoformat(entry.changes["members"][1][0]["birth_date"])
-    assert born.year > 1900
+    household = Household.objects.get(pk=entry.object_id)
+    assert sorted(household.members.values_list("id_number", flat=True)) == [
+        p for p, _ in _card(entry)["people"]
+    ]

@@ -35,6 +35,10 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
 
 
+# The key of a create entry that refers to the import file and rows a record was read from (instead of copying
+# the record): {"import": [null, {"job": id, "file": name, "rows": [first, last]}]}.
+IMPORT_KEY = "import"
+
 # Bookkeeping fields that say nothing to a reader of the history.
 QUIET_FIELDS = frozenset({"id", "created_at", "updated_at", "household_id"})
 
@@ -60,6 +64,12 @@ def readable_changes(entry: AuditLog, model: type[models.Model] | None) -> list[
     rows = []
     for key, (before, after) in entry.changes.items():
         if key in QUIET_FIELDS:
+            continue
+        if key == IMPORT_KEY and isinstance(after, dict):  # registered by an import: the file's rows say what
+            first, last = after.get("rows") or ("?", "?")
+            text = _("导入任务 #%(job)s《%(file)s》第 %(first)s–%(last)s 行")
+            rows.append((str(_("来源")), "", text % {"job": after.get("job"), "file": after.get("file"),
+                                                   "first": first, "last": last}))  # fmt: skip
             continue
         field = fields.get(key)
         if field is None and isinstance(after, list) and after and isinstance(after[0], dict):

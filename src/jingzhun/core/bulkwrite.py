@@ -20,7 +20,8 @@ def append_rows(model, table: pa.Table) -> None:
             buffer = io.BytesIO()
             pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False))
             sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
-            with cursor.cursor.copy(sql) as copy:
+            # psycopg's own cursor: its errors are turned into Django's (IntegrityError…) as the ORM's are
+            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                 copy.write(buffer.getbuffer())
             return
         values = list(zip(*(column.to_pylist() for column in table.columns), strict=True))

@@ -25,6 +25,7 @@ import pyarrow.csv as pa_csv
 from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator, MinValueValidator
 
+from jingzhun.core import audit
 from jingzhun.core.ids import parse_id_many
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
@@ -213,7 +214,8 @@ class Checked:
 
 class ColumnChecker:
     """Checks batches for one import: the region answers are cached, and the keys seen so far kept (a
-    household's rows must be contiguous in the file)."""
+    household's rows must be contiguous in the file). ``check`` reads no database; ``judge_regions`` must
+    follow it, in the thread that owns the connection."""
 
     def __init__(self, user):
         self.user = user
@@ -229,7 +231,7 @@ class ColumnChecker:
                 continue
             text = batch.cells.get(column.key, pa.nulls(n, pa.string()))
             if column.key == "household.region":
-                ok, value = self._regions(text)
+                ok, value = True, text  # judged by ``judge_regions``, which asks the database
             elif column.kind in PER_VALUE_KINDS:
                 ok, value = _per_value(column, text)
             elif column.kind == "decimal":
@@ -277,6 +279,12 @@ class ColumnChecker:
             self.keys_seen.add(key)
         return Checked(batch, runs, starts, run_keys, ok, values, ids.number, ids.birth_date, ids.sex,
                        not_contiguous)  # fmt: skip
+
+    def judge_regions(self, checked: Checked) -> None:
+        """Fail the households whose village is unknown, not a village or outside the user's scope. Kept out
+        of ``check`` so that ``check`` never touches the database and can run ahead in another thread."""
+        ok, _text = self._regions(checked.batch.cells.get("household.region", pa.nulls(len(checked.batch))))
+        np.logical_and.at(checked.ok, checked.runs, ok)
 
     def _regions(self, text: pa.Array) -> tuple[np.ndarray, pa.Array]:
         codes = [c for c in pc.unique(text).to_pylist() if c is not None and c not in self.villages]
@@ -409,6 +417,20 @@ def new_households(checked: Checked, runs: np.ndarray) -> tuple[pa.Table, pa.Tab
         "household_size": pa.array(sizes[with_year], pa.int64()),
     }
     return pa.table(household), pa.table(member), pa.table(year)
+
+
+def origins(checked: Checked, runs: np.ndarray, job) -> pa.Array:
+    """Per household of ``runs``: its audit entry's changes, which refer to ``job``'s stored file and the rows
+    the household was read from (they are contiguous: a split household goes to the row path)."""
+    ends = np.r_[checked.starts[1:], len(checked.batch)]
+    first = checked.batch.numbers[checked.starts[runs]]
+    last = checked.batch.numbers[ends[runs] - 1]
+    head = json.dumps(
+        {audit.IMPORT_KEY: [None, {"job": job.pk, "file": job.original_name}]}, ensure_ascii=False
+    )
+    prefix = head[: -len("}]}")] + ', "rows": ['
+    as_text = lambda numbers: pa.array(numbers).cast(pa.string())  # noqa: E731
+    return pc.binary_join_element_wise(prefix, as_text(first), ", ", as_text(last), "]}]}", "")
 
 
 def slow_groups(

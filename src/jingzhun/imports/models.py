@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,17 +26,23 @@ class ImportMode(models.TextChoices):
 
 
 def upload_to(job, filename: str) -> str:
-    return f"imports/{timezone.now():%Y/%m}/{job.user_id}-{timezone.now():%H%M%S%f}{Path(filename).suffix.lower()}"
+    now = timezone.now()
+    return f"imports/{now:%Y/%m}/{job.user_id or 0}-{now:%H%M%S%f}{Path(filename).suffix.lower()}"
 
 
 class ImportJob(models.Model):
-    """One spreadsheet import, run by the task worker. Scoped by the uploader's region.
+    """One spreadsheet import — uploaded and run by the task worker, or run by ``jingzhun import`` — with its
+    file kept: the audit entries of the households it registered refer to the file's rows (docs/decisions.md
+    #12), so the file is part of the audit trail. Scoped by the importer's region (national when run by the
+    system, without a user).
 
     Progress is written to a small file beside the upload rather than to this row: an all-or-nothing import
     holds its transaction open until the end, and SQLite allows one writer at a time.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("导入人"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("导入人")
+    )  # empty: run by the system (a command without --user)
     region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
     file = models.FileField(_("文件"), upload_to=upload_to)
     original_name = models.CharField(_("文件名"), max_length=200)
@@ -65,6 +72,17 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_status_display()})"
+
+    @classmethod
+    def for_file(cls, *, user, path: Path, mode: str = ImportMode.ALL) -> "ImportJob":
+        """A job for a file imported outside the upload page (a command, a script): the file is copied into
+        storage, as an upload would be, so that the audit can refer to it."""
+        job = cls(user=user, region_code=(user.region_id or "") if user else "", original_name=path.name[:200],
+                  mode=mode, status=ImportStatus.RUNNING)  # fmt: skip
+        with path.open("rb") as fh:
+            job.file.save(path.name, File(fh), save=False)
+        job.save()
+        return job
 
     @property
     def progress_path(self) -> Path:

@@ -27,9 +27,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, reset_queries, transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from jingzhun.core import audit
 from jingzhun.core.context import acting_as, current_actor
+from jingzhun.core.readahead import read_ahead
 from jingzhun.registry import bulk
 from jingzhun.registry import services as registry
 from jingzhun.registry.choices import Relationship
@@ -37,6 +39,7 @@ from jingzhun.registry.models import Household, Member
 
 from . import columnar
 from .layout import FLAT_COLUMNS, HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET, MEMBER_COLUMNS, MEMBER_SHEET
+from .models import ImportJob, ImportStatus
 from .reader import (
     FileRejected,
     HouseholdGroup,
@@ -260,35 +263,70 @@ def _open_flat(path: Path):
     return sheet, header, index, columnar.row_batches(rows, index), sheets.sizes.get(sheet, 0)
 
 
-def _insert_new(user, checked: columnar.Checked, runs: np.ndarray) -> np.ndarray:
-    """Write the households of ``runs`` set-based; returns the runs written. The others are left to the row
-    path: those already registered (updates), or — when another import raced this one — all of them."""
-    runs = np.setdiff1d(runs, columnar.registered_elsewhere(checked, runs))
-    if len(runs):
-        households, members, years = columnar.new_households(checked, runs)
-        try:
-            with transaction.atomic():
-                bulk.households_insert(user=user, households=households, members=members, years=years)
-        except IntegrityError:
-            return np.array([], dtype=np.int64)
-    return runs
+@dataclasses.dataclass
+class _Writer:
+    """Writes checked households set-based for one import (``_import_columns``).
+
+    Optimistic: a household already registered (an update, or a person active elsewhere) breaks a unique
+    index — ``member_one_active_household`` or the 户编号's — so a batch is first written without looking
+    for them; only when the database refuses it are they looked up and left to the row path, and from then
+    on every batch is looked up first (a file that holds updates likely holds more). A new file, the bulk
+    of a year's load, is never looked up: the index probes the write makes anyway are the check.
+    """
+
+    user: object
+    job: ImportJob
+    look_first: bool = False
+    villages: set[str] = dataclasses.field(default_factory=set)  # tallies to recount at the end
+
+    def insert(self, checked: columnar.Checked, runs: np.ndarray) -> np.ndarray:
+        """Write the households of ``runs``; returns the runs written. The others are left to the row path:
+        those already registered, or — when another import raced this one — all of them."""
+        for attempt in range(2):
+            if self.look_first or attempt:
+                runs = np.setdiff1d(runs, columnar.registered_elsewhere(checked, runs))
+            if not len(runs):
+                return runs
+            try:
+                with transaction.atomic():
+                    households, members, years = columnar.new_households(checked, runs)
+                    bulk.households_insert(user=self.user, households=households, members=members, years=years,
+                                           origin=columnar.origins(checked, runs, self.job), tallies=False)  # fmt: skip
+                self.villages.update(households.column("region_id").to_pylist())
+                return runs
+            except IntegrityError:
+                self.look_first = True
+        return np.array([], dtype=np.int64)
+
+    def finish(self) -> None:
+        """Recount the tallies of the villages written to (once, not per batch: a recount reads the village)."""
+        registry.refresh_tallies(self.villages)
+        self.villages = set()
 
 
-def _import_columns(user, opened, result: ImportResult, *, batch: int, keep_going: bool, progress) -> None:
+def _import_columns(
+    user, opened, result: ImportResult, *, job, batch: int, keep_going: bool, progress
+) -> None:
     """The fast path over a one-row-per-person file (see ``columnar``), ``batch`` households per transaction."""
     sheet, _header, index, batches, total = opened
     checker = columnar.ColumnChecker(user)
+    writer = _Writer(user, job)
     done = 0
-    for rows in columnar.household_batches(batches):
-        checked = checker.check(rows)
+    # The next batch is read, cut and checked while this one is written (none of it touches the database).
+    checked_batches = map(checker.check, columnar.household_batches(batches))
+    for checked in read_ahead(checked_batches):
+        checker.judge_regions(checked)
+        rows = checked.batch
         sizes = np.diff(np.r_[checked.starts, len(rows)])
         for lo in range(0, len(checked.starts), batch):
             runs = np.arange(lo, min(lo + batch, len(checked.starts)))
             good = runs[checked.ok[runs]]
             with transaction.atomic():
-                written = _insert_new(user, checked, good) if len(good) else good
+                written = writer.insert(checked, good) if len(good) else good
                 groups = columnar.slow_groups(checked, np.setdiff1d(runs, written), index, sheet)
                 _import_chunk(user, groups, result, keep_going=keep_going)
+                if keep_going:  # each batch commits whole, tallies included
+                    writer.finish()
             result.created += len(written)
             result.persons += int(sizes[written].sum())
             result.households += len(runs)
@@ -297,6 +335,7 @@ def _import_columns(user, opened, result: ImportResult, *, batch: int, keep_goin
             done += int(sizes[runs].sum())
             if progress:
                 progress(min(done, total) if total else done, total or done)
+    writer.finish()  # all-or-nothing: inside the file's transaction
 
 
 def _import_rows(user, parsed: ParsedFile, result: ImportResult, *, batch: int, keep_going: bool, progress):
@@ -318,12 +357,15 @@ def import_file(
     user,
     path: Path,
     mode: str = "all",
+    job: ImportJob | None = None,
     batch: int = 5000,
     progress: Callable[[int, int], None] | None = None,
     columns: bool = True,
 ) -> ImportResult:
     """Import ``path``; see the module docstring for the two modes. Raises FileRejected for unreadable files.
 
+    ``job`` is the upload's record; without one (a command, a script) the file is stored as a new job, since
+    the audit entries of the households it registers refer to its rows. The outcome is recorded on the job.
     One-row-per-person files take the column path (``columnar``) unless ``columns`` is False; both give the
     same result — a test holds them to it.
     """
@@ -332,6 +374,17 @@ def import_file(
     if user is not None and not user.can("change"):
         raise PermissionDenied("您的角色没有导入数据的权限。")
     check_size(path)
+    job = job or ImportJob.for_file(user=user, path=path, mode=mode)
+    try:
+        result = _import(user, path, job, mode=mode, batch=batch, progress=progress, columns=columns)
+    except FileRejected as exc:
+        _record(job, status=ImportStatus.FAILED, message=str(exc))
+        raise
+    _record(job, result=result)
+    return result
+
+
+def _import(user, path: Path, job: ImportJob, *, mode, batch, progress, columns) -> ImportResult:
     opened = _open_flat(path) if columns else None
     if opened is None:
         parsed = parse_tables(read_tables(path))  # headers checked here; households then stream in
@@ -349,12 +402,13 @@ def import_file(
     # all-or-nothing: one transaction for the file. valid: one transaction per batch, so that a killed import
     # leaves whole batches only, and running it again resumes (finished households are found unchanged).
     whole_file = transaction.atomic() if not keep_going else nullcontext()
+    options = {"batch": batch, "keep_going": keep_going, "progress": progress}
     try:
         with actor, whole_file:
             if opened is None:
-                _import_rows(user, parsed, result, batch=batch, keep_going=keep_going, progress=progress)
+                _import_rows(user, parsed, result, **options)
             else:
-                _import_columns(user, opened, result, batch=batch, keep_going=keep_going, progress=progress)
+                _import_columns(user, opened, result, job=job, **options)
             if result.households == 0 and not parsed.loose_rows:
                 raise FileRejected("文件中没有数据行。")
             result.failed = len(result.failed_groups)
@@ -363,6 +417,22 @@ def import_file(
     except ImportAborted:
         result.created = result.updated = 0
     return result
+
+
+def _record(job: ImportJob, *, result: ImportResult | None = None, status: str = ImportStatus.DONE,
+            message: str = "") -> None:  # fmt: skip
+    """The outcome on the job: counts, status and what the user should do next."""
+    job.status, job.message, job.finished_at = status, message, timezone.now()
+    if result is not None:
+        for name in ("households", "persons", "created", "updated", "unchanged", "failed"):
+            setattr(job, name, getattr(result, name))
+        if not result.ok:
+            job.message = (
+                "有错误，未保存任何数据：请下载错误报告，改正后重新导入。"
+                if result.mode == "all"
+                else "已保存正确的户；有错误的户见错误报告。"
+            )
+    job.save()
 
 
 def write_error_report(result: ImportResult, path: Path) -> int:

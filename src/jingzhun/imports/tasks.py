@@ -16,16 +16,16 @@ from .services import import_file, write_error_report
 
 @task()
 def run_import(job_id: int) -> str:
-    """Import one uploaded file; record counts, the error report and the outcome on the job."""
+    """Import one uploaded file; the outcome is recorded on the job, and the error report attached to it."""
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
     try:
         with acting_as(job.user, source=f"import:{job.pk}"):
             result = import_file(
-                user=job.user, path=Path(job.file.path), mode=job.mode, progress=job.write_progress
+                user=job.user, path=Path(job.file.path), job=job, mode=job.mode, progress=job.write_progress
             )
-    except FileRejected as exc:
-        job.status, job.message = ImportStatus.FAILED, str(exc)
+    except FileRejected:
+        return ImportStatus.FAILED  # the reason is on the job
     except Exception as exc:  # recorded for the user; the worker logs the traceback
         job.status, job.message = (
             ImportStatus.FAILED,
@@ -34,24 +34,13 @@ def run_import(job_id: int) -> str:
         job.finished_at = timezone.now()
         job.save()
         raise
-    else:
-        job.status = ImportStatus.DONE
-        for name in ("households", "persons", "created", "updated", "unchanged", "failed"):
-            setattr(job, name, getattr(result, name))
-        if not result.ok:
-            report = Path(job.file.path).with_name(f"{Path(job.file.path).stem}-report.xlsx")
-            write_error_report(result, report)
-            job.report.save(
-                f"{Path(job.original_name).stem}-错误报告.xlsx", ContentFile(report.read_bytes()), save=False
-            )
-            report.unlink()
-            job.message = (
-                "有错误，未保存任何数据：请下载错误报告，改正后重新导入。"
-                if job.mode == "all"
-                else "已保存正确的户；有错误的户见错误报告。"
-            )
-    job.finished_at = timezone.now()
-    job.save()
-    if job.status == ImportStatus.DONE and (job.created or job.updated):
+    if not result.ok:
+        report = Path(job.file.path).with_name(f"{Path(job.file.path).stem}-report.xlsx")
+        write_error_report(result, report)
+        job.report.save(
+            f"{Path(job.original_name).stem}-错误报告.xlsx", ContentFile(report.read_bytes()), save=True
+        )
+        report.unlink()
+    if job.created or job.updated:
         refresh_rollups.enqueue()  # the dashboards follow the registry without waiting for the night
     return job.status

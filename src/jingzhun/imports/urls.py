@@ -8,5 +8,6 @@ urlpatterns = [
     path("template.xlsx", views.import_template, name="template"),
     path("<int:pk>/", views.import_job, name="job"),
     path("<int:pk>/report.xlsx", views.import_report, name="report"),
+    path("<int:pk>/file", views.import_source_file, name="file"),
     path("export.<str:fmt>", views.household_export, name="export"),
 ]

@@ -53,6 +53,7 @@ def import_job(request, pk: int):
         "done": done,
         "total": total,
         "running": job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
+        "can_download_file": _may_read_file(request.user, job),
     }
     template = "imports/_progress.html" if request.headers.get("HX-Request") else "imports/job.html"
     return render(request, template, context)
@@ -66,6 +67,24 @@ def import_report(request, pk: int):
     return FileResponse(
         job.report.open("rb"), as_attachment=True, filename=Path(job.report.name).name, content_type=XLSX
     )
+
+
+def _may_read_file(user, job: ImportJob) -> bool:
+    """The file holds full ID numbers: its importer and roles that may see them unmasked may read it."""
+    return bool(job.file) and (job.user_id == user.pk or user.sees_personal_data or user.can("reveal"))
+
+
+@login_required
+def import_source_file(request, pk: int):
+    """The imported file as it was stored (the audit of the households it created refers to its rows)."""
+    job = get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
+    if not _may_read_file(request.user, job):
+        raise PermissionDenied(_("您的角色不能查看含完整身份证号码的原文件。"))
+    audit.build_entry(
+        AuditAction.EXPORT, job, changes={"file": job.original_name, "masked": False}, root=f"imports.job:{job.pk}",
+        region_code=job.region_code,
+    ).save()  # fmt: skip
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.original_name)
 
 
 @login_required

@@ -3,9 +3,10 @@
 ``households_insert`` takes households, members and yearly records as pyarrow tables whose values the caller
 has already validated with the registry's own rules (``imports.columnar`` does it per distinct value with the
 model fields and ``rules``, and vectorised for ID numbers), and writes them the way
-``services.households_register`` does — 户编号 continuing each village's sequence, one audit entry per household
-holding its whole card, village tallies recomputed — but with PostgreSQL ``COPY`` (or one SQLite
-``executemany`` per table) and the audit entries' JSON built column by column (``core.jsontext``).
+``services.households_register`` does — 户编号 continuing each village's sequence, one audit entry per
+household, village tallies recomputed — but with PostgreSQL ``COPY`` (or one SQLite ``executemany`` per table).
+The audit entry of a household written here refers to the stored import file and rows it came from instead of
+copying the card (docs/decisions.md #12): a copy was half the cost of an import.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection
 
-from jingzhun.core import audit, jsontext
+from jingzhun.core import audit
 from jingzhun.core.bulkwrite import append_rows
 from jingzhun.core.models import AuditAction, AuditLog
 
@@ -75,7 +76,7 @@ def _new_ids(model, count: int) -> list[int]:
 
 
 def _typed(model, table: pa.Table) -> pa.Table:
-    """Amounts as decimals of their field's precision (so "3000" is stored and audited as "3000.00")."""
+    """Amounts as decimals of their field's precision (so "3000" is stored as "3000.00")."""
     columns = {}
     for name in table.column_names:
         column = table.column(name)
@@ -102,27 +103,9 @@ def _as_text(table: pa.Table) -> pa.Table:
     )
 
 
-def _snapshots(model, table: pa.Table, *, created: bool = False) -> pa.Array:
-    """``audit.snapshot`` (or, with ``created``, the create diff) of each row, as JSON text."""
-    fields = {}
-    for field in audit.audited_fields(model):
-        column = table.column(field.attname)
-        fields[field.attname] = jsontext.Raw(column) if field.get_internal_type() == "JSONField" else column
-    return jsontext.json_objects(fields, created=created)
-
-
-def _audit_entries(households: pa.Table, members: pa.Table, years: pa.Table, stamp: str) -> pa.Table:
-    """One create entry per household holding its whole card, as ``households_register`` writes them."""
+def _audit_entries(households: pa.Table, origin: pa.Array, stamp: str) -> pa.Table:
+    """One create entry per household whose changes say where its card came from (``origin``)."""
     n = households.num_rows
-    member_lists = jsontext.json_lists(_snapshots(Member, members), members.column("household").to_numpy(), n)
-    year_lists = jsontext.json_lists(
-        _snapshots(HouseholdYear, years), years.column("household").to_numpy(), n
-    )
-    card = _snapshots(Household, households, created=True)
-    changes = pc.binary_join_element_wise(
-        pc.utf8_slice_codeunits(card, 0, -1), ',"members":[null,', member_lists, '],"years":[null,', year_lists,
-        "]}", "",
-    )  # fmt: skip
     who = audit.actor_fields()
     ids = households.column("id").cast(pa.string())
     constant = lambda value, kind=TEXT: pa.array([value] * n, kind)  # noqa: E731
@@ -143,18 +126,23 @@ def _audit_entries(households: pa.Table, members: pa.Table, years: pa.Table, sta
             ),
             "root": pc.binary_join_element_wise("registry.household:", ids, ""),
             "region_code": households.column("region_id"),
-            "changes": changes,
+            "changes": origin,
         }
     )
 
 
-def households_insert(*, user, households: pa.Table, members: pa.Table, years: pa.Table) -> list[int]:
+def households_insert(
+    *, user, households: pa.Table, members: pa.Table, years: pa.Table, origin: pa.Array, tallies: bool = True
+) -> list[int]:
     """Write validated new households with their members and years; returns the new households' ids.
 
     ``households`` holds Household columns (``region_id``, ``number`` — null for a new number —, the choices,
     ``other_causes`` as JSON text, ``head_name``, ``member_count``…); ``members`` and ``years`` hold their
-    model's columns plus ``household``, the row index of their household in ``households``.
-    Call inside a transaction: the writes, the audit and the tallies land together or not at all.
+    model's columns plus ``household``, the row index of their household in ``households``. ``origin`` holds,
+    per household, the JSON its audit entry records instead of a copy of the card: the stored file and the
+    rows it was read from (docs/decisions.md #12) — the file is the "after" of the create.
+    Call inside a transaction: the writes, the audit and the tallies land together or not at all (a caller
+    writing many batches in one transaction may pass ``tallies=False`` and call ``refresh_tallies`` once).
     """
     _require(user, "change")
     regions = households.column("region_id").to_pylist()
@@ -168,18 +156,14 @@ def households_insert(*, user, households: pa.Table, members: pa.Table, years: p
         "id", pa.array(_new_ids(Household, households.num_rows), pa.int64())
     )
     ids = households.column("id")
-    written = {}
+    stamps = pa.array([stamp] * len(ids), pa.string())
+    append_rows(Household, households.append_column("created_at", stamps).append_column("updated_at", stamps))
+    # Members and years take their ids from the database: nothing refers to them yet.
     for model, table in ((Member, members), (HouseholdYear, years)):
         table = _typed(model, table)
         table = table.append_column("household_id", pc.take(ids, table.column("household")))
-        written[model] = table.append_column("id", pa.array(_new_ids(model, table.num_rows), pa.int64()))
-    # The audit shows created_at as audit.json_value writes a datetime; the database gets its own format.
-    audited = households.append_column("created_at", pa.array([now.isoformat()] * len(ids)))
-    entries = _audit_entries(audited, written[Member], written[HouseholdYear], stamp)
-    stamps = pa.array([stamp] * len(ids), pa.string())
-    append_rows(Household, households.append_column("created_at", stamps).append_column("updated_at", stamps))
-    for model, table in written.items():
         append_rows(model, _as_text(table.drop_columns(["household"])))
-    append_rows(AuditLog, entries)
-    refresh_tallies(set(regions))
+    append_rows(AuditLog, _audit_entries(households, origin, stamp))
+    if tallies:
+        refresh_tallies(set(regions))
     return ids.to_pylist()

@@ -1,0 +1,68 @@
+"""Every import keeps its file, and the history of a household it registered points at the file's rows: an
+auditor can go from the household to the job, and (with a role that sees full ID numbers) to the file."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from jingzhun.core.models import AuditLog
+from jingzhun.imports.models import ImportJob, ImportStatus
+from jingzhun.registry.models import Household
+from tests.imports.test_columnar import _households, _write, flat_rows
+
+
+@pytest.fixture
+def imported(tmp_path, users, settings):
+    """Three households imported by the county operator from the command line (one row per person)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    items = _households(3)
+    rows = [row for item in items for row in flat_rows(item)]
+    path = _write(tmp_path / "雷山县-2016.csv", rows)
+    call_command("import", str(path), user="county", verbosity=0)
+    return path, items
+
+
+def test_a_command_import_is_kept_as_a_job_with_its_file(imported):
+    path, items = imported
+    job = ImportJob.objects.get()
+    assert (job.status, job.created, job.user.username) == (ImportStatus.DONE, 3, "county")
+    assert job.region_code == "522634000000" and job.original_name == path.name
+    assert job.file.open("rb").read() == path.read_bytes()  # the file as it was imported, kept in storage
+    assert job.persons == sum(len(i["members"]) for i in items)
+
+
+def test_the_household_history_names_the_job_and_rows(client, users, imported):
+    job = ImportJob.objects.get()
+    first = Household.objects.get(members__id_number=imported[1][0]["members"][0]["id_number"])
+    entry = AuditLog.objects.get(root=f"registry.household:{first.pk}", action="create")
+    assert entry.actor == users["county"]
+    size = len(imported[1][0]["members"])
+    assert entry.changes["import"][1] == {"job": job.pk, "file": job.original_name, "rows": [2, 1 + size]}
+    client.force_login(users["county_viewer"])
+    page = client.get(f"/households/{first.pk}/").content.decode()
+    assert f"导入任务 #{job.pk}《{job.original_name}》第 2–{1 + size} 行" in page
+
+
+def test_the_file_is_for_roles_that_see_full_id_numbers(client, users, imported):
+    job = ImportJob.objects.get()
+    client.force_login(users["county_viewer"])  # sees masked ID numbers only
+    assert "下载导入的原文件" not in client.get(f"/imports/{job.pk}/").content.decode()
+    assert client.get(f"/imports/{job.pk}/file").status_code == 403
+    client.force_login(users["town_b"])  # another township: the county's job is outside their scope
+    assert client.get(f"/imports/{job.pk}/file").status_code == 404
+    client.force_login(users["county"])
+    assert "下载导入的原文件" in client.get(f"/imports/{job.pk}/").content.decode()
+    response = client.get(f"/imports/{job.pk}/file")
+    assert b"".join(response.streaming_content) == imported[0].read_bytes()
+    assert AuditLog.objects.filter(
+        action="export", root=f"imports.job:{job.pk}", actor=users["county"]
+    ).exists()
+
+
+def test_a_refused_file_is_recorded_on_its_job(tmp_path, users, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    path = tmp_path / "wrong.csv"
+    path.write_text("甲,乙\n1,2\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="未导入任何数据"):
+        call_command("import", str(path), user="county", verbosity=0)
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.FAILED and job.message and Household.objects.count() == 0
