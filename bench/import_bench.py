@@ -99,12 +99,15 @@ def tables_copy(engine: str, source: str, target: str) -> tuple[float, int]:
     loaded) in one transaction; (seconds, rows). Nothing is validated and nothing is audited."""
     if engine == "sqlite":
         src = sqlite3.connect(source.removeprefix("sqlite:///"))
-        data = {t: src.execute(f"SELECT * FROM {t}").fetchall() for t in TABLES}
+        names = {  # stored columns only: generated ones are computed on insert
+            t: ", ".join(r[1] for r in src.execute(f"PRAGMA table_xinfo({t})") if r[6] == 0) for t in TABLES
+        }
+        data = {t: src.execute(f"SELECT {names[t]} FROM {t}").fetchall() for t in TABLES}
         dst = sqlite3.connect(target.removeprefix("sqlite:///"))
         started = time.perf_counter()
         for table, rows in data.items():
             marks = ", ".join("?" * len(rows[0]))
-            dst.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+            dst.executemany(f"INSERT INTO {table} ({names[table]}) VALUES ({marks})", rows)
         dst.commit()
         return time.perf_counter() - started, sum(len(r) for r in data.values())
     import psycopg

@@ -278,6 +278,7 @@ class _Writer:
     job: ImportJob
     look_first: bool = False
     villages: set[str] = dataclasses.field(default_factory=set)  # tallies to recount at the end
+    tops: dict[str, int] = dataclasses.field(default_factory=dict)  # each village's highest 户编号 so far
 
     def insert(self, checked: columnar.Checked, runs: np.ndarray) -> np.ndarray:
         """Write the households of ``runs``; returns the runs written. The others are left to the row path:
@@ -291,11 +292,13 @@ class _Writer:
                 with transaction.atomic():
                     households, members, years = columnar.new_households(checked, runs)
                     bulk.households_insert(user=self.user, households=households, members=members, years=years,
-                                           origin=columnar.origins(checked, runs, self.job), tallies=False)  # fmt: skip
+                                           origin=columnar.origins(checked, runs, self.job), tallies=False,
+                                           tops=self.tops)  # fmt: skip
                 self.villages.update(households.column("region_id").to_pylist())
                 return runs
             except IntegrityError:
                 self.look_first = True
+                self.tops.clear()  # the numbering may be what broke: read it again
         return np.array([], dtype=np.int64)
 
     def finish(self) -> None:
@@ -324,7 +327,10 @@ def _import_columns(
             with transaction.atomic():
                 written = writer.insert(checked, good) if len(good) else good
                 groups = columnar.slow_groups(checked, np.setdiff1d(runs, written), index, sheet)
+                created = result.created
                 _import_chunk(user, groups, result, keep_going=keep_going)
+                if result.created > created:
+                    writer.tops.clear()  # the row path numbered households too
                 if keep_going:  # each batch commits whole, tallies included
                     writer.finish()
             result.created += len(written)

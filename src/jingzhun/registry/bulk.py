@@ -132,7 +132,14 @@ def _audit_entries(households: pa.Table, origin: pa.Array, stamp: str) -> pa.Tab
 
 
 def households_insert(
-    *, user, households: pa.Table, members: pa.Table, years: pa.Table, origin: pa.Array, tallies: bool = True
+    *,
+    user,
+    households: pa.Table,
+    members: pa.Table,
+    years: pa.Table,
+    origin: pa.Array,
+    tallies: bool = True,
+    tops: dict[str, int] | None = None,
 ) -> list[int]:
     """Write validated new households with their members and years; returns the new households' ids.
 
@@ -142,11 +149,12 @@ def households_insert(
     per household, the JSON its audit entry records instead of a copy of the card: the stored file and the
     rows it was read from (docs/decisions.md #12) — the file is the "after" of the create.
     Call inside a transaction: the writes, the audit and the tallies land together or not at all (a caller
-    writing many batches in one transaction may pass ``tallies=False`` and call ``refresh_tallies`` once).
+    writing many batches in one transaction may pass ``tallies=False`` and call ``refresh_tallies`` once, and
+    ``tops`` to remember each village's highest 户编号 between batches, see ``household_numbers``).
     """
     _require(user, "change")
     regions = households.column("region_id").to_pylist()
-    numbers = household_numbers(regions, households.column("number").to_pylist())
+    numbers = household_numbers(regions, households.column("number").to_pylist(), tops)
     now = dt.datetime.now(dt.UTC)
     stamp = now.isoformat() if connection.vendor == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
     households = households.set_column(
