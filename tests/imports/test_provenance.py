@@ -7,7 +7,8 @@ from django.core.management import CommandError, call_command
 from jingzhun.core.models import AuditLog
 from jingzhun.imports.models import ImportJob, ImportStatus
 from jingzhun.registry.models import Household
-from tests.imports.test_columnar import _households, _write, flat_rows
+from tests.conftest import TOWN_A
+from tests.imports.test_columnar import COL, _households, _write, flat_rows
 
 
 @pytest.fixture
@@ -66,3 +67,16 @@ def test_a_refused_file_is_recorded_on_its_job(tmp_path, users, settings):
         call_command("import", str(path), user="county", verbosity=0)
     job = ImportJob.objects.get()
     assert job.status == ImportStatus.FAILED and job.message and Household.objects.count() == 0
+
+
+def test_a_command_import_with_errors_keeps_its_report_on_the_job(tmp_path, users, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    rows = [row for item in _households(2) for row in flat_rows(item)]
+    rows[0][COL["所在村区划代码"]] = TOWN_A  # a township, not a village
+    path = _write(tmp_path / "有错.csv", rows)
+    with pytest.raises(CommandError, match="错误报告"):
+        call_command("import", str(path), user="county", verbosity=0)
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.DONE and job.failed == 1 and "错误报告" in job.message
+    assert job.report and job.report.open("rb").read() == (tmp_path / "有错-错误报告.xlsx").read_bytes()
+    assert Household.objects.count() == 0  # all-or-nothing

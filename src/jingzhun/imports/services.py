@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, reset_queries, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -68,6 +69,7 @@ class ImportResult:
     parsed: ParsedFile | None = None
     source: Path | None = None
     failed_groups: list[HouseholdGroup] = dataclasses.field(default_factory=list)  # kept for the report
+    job: ImportJob | None = None  # the record of this import, with its stored file
 
     @property
     def ok(self) -> bool:
@@ -301,6 +303,10 @@ class _Writer:
                 self.tops.clear()  # the numbering may be what broke: read it again
         return np.array([], dtype=np.int64)
 
+    def numbered_elsewhere(self) -> None:
+        """Households were numbered by another path (the row path): read the villages' numbers again."""
+        self.tops.clear()
+
     def finish(self) -> None:
         """Recount the tallies of the villages written to (once, not per batch: a recount reads the village)."""
         registry.refresh_tallies(self.villages)
@@ -330,7 +336,7 @@ def _import_columns(
                 created = result.created
                 _import_chunk(user, groups, result, keep_going=keep_going)
                 if result.created > created:
-                    writer.tops.clear()  # the row path numbered households too
+                    writer.numbered_elsewhere()
                 if keep_going:  # each batch commits whole, tallies included
                     writer.finish()
             result.created += len(written)
@@ -386,8 +392,24 @@ def import_file(
     except FileRejected as exc:
         _record(job, status=ImportStatus.FAILED, message=str(exc))
         raise
+    except Exception as exc:  # recorded for the user; the caller (worker, command) reports the traceback
+        kept = "未保存任何数据" if mode == "all" else "已完成的批次已保存，重新导入同一文件可继续"
+        _record(
+            job, status=ImportStatus.FAILED, message=f"导入时发生意外错误（{type(exc).__name__}），{kept}。"
+        )
+        raise
     _record(job, result=result)
+    result.job = job
     return result
+
+
+def attach_error_report(result: ImportResult, path: Path) -> int:
+    """Write the error report to ``path`` and keep a copy on the import's job (its page offers it); returns
+    the number of rows."""
+    rows = write_error_report(result, path)
+    name = f"{Path(result.job.original_name).stem}-错误报告.xlsx"
+    result.job.report.save(name, ContentFile(path.read_bytes()), save=True)
+    return rows
 
 
 def _import(user, path: Path, job: ImportJob, *, mode, batch, progress, columns) -> ImportResult:

@@ -70,8 +70,8 @@ def import_report(request, pk: int):
 
 
 def _may_read_file(user, job: ImportJob) -> bool:
-    """The file holds full ID numbers: its importer and roles that may see them unmasked may read it."""
-    return bool(job.file) and (job.user_id == user.pk or user.sees_personal_data or user.can("reveal"))
+    """The file holds full ID numbers: its importer and roles that may reveal them may read it."""
+    return bool(job.file) and (job.user_id == user.pk or user.can("reveal"))
 
 
 @login_required

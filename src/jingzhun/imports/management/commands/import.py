@@ -10,7 +10,7 @@ from tqdm import tqdm
 from jingzhun.accounts.models import User
 from jingzhun.core.context import acting_as
 from jingzhun.imports.reader import FileRejected
-from jingzhun.imports.services import import_file, write_error_report
+from jingzhun.imports.services import attach_error_report, import_file
 
 
 class Command(BaseCommand):
@@ -61,7 +61,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(summary))
             return
         report = report or file.with_name(f"{file.stem}-错误报告.xlsx")
-        rows = write_error_report(result, report)
+        rows = attach_error_report(result, report)  # also kept on the job, as for an upload
         lines = [e for g in result.failed_groups for e in g.errors][:20]
         lines += [e for r in result.parsed.loose_rows for e in r.errors][: max(0, 20 - len(lines))]
         detail = "\n  ".join(lines)
