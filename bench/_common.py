@@ -21,15 +21,21 @@ def peak_rss_mib() -> float:
     return max(own, kids) / 1024
 
 
-def fresh_database_url(engine: str, name: str) -> str:
-    """An empty database for one bench run: a temp SQLite file, or a recreated PostgreSQL database."""
+def fresh_database_url(engine: str, name: str, role: str | None = None) -> str:
+    """An empty database for one bench run: a temp SQLite file, or a recreated PostgreSQL database — owned by
+    ``role`` (created as an ordinary login role if missing, as an application's would be) when given."""
     if engine == "sqlite":
         return f"sqlite:///{tempfile.mkdtemp(prefix='jz-bench-')}/{name}.sqlite3"
     import psycopg
 
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if role and not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+            conn.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' OWNER "{role}"' if role else ""))
+    if role:
+        scheme, rest = PG_SERVER.split("://", 1)
+        return f"{scheme}://{role}@{rest.rsplit('@', 1)[-1]}/{name}"
     return f"{PG_SERVER}/{name}"
 
 

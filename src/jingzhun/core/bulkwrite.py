@@ -1,29 +1,91 @@
-"""Set-based appends: an Arrow table into a model's table, by COPY on PostgreSQL and executemany on SQLite."""
+"""Set-based appends: an Arrow table into a model's table, by COPY on PostgreSQL and executemany on SQLite; and
+appends whose foreign keys the caller vouches for."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.db import connection
 
 
-def append_rows(model, table: pa.Table) -> None:
-    """Append ``table``'s rows (columns named after the model's columns) to the model's table."""
-    if table.num_rows == 0:
+@dataclass(frozen=True)
+class Rows:
+    """Rows made ready for one append: COPY text for PostgreSQL, parameter tuples for SQLite. Making them
+    touches no database, so it may run in another thread while the connection is busy (``registry.bulk``)."""
+
+    columns: list[str]
+    data: object  # bytes of CSV (PostgreSQL) or a list of tuples (SQLite)
+    count: int
+
+
+def prepare_rows(table: pa.Table, vendor: str) -> Rows:
+    """``table``'s rows (columns named after the model's columns) ready for ``append_prepared``."""
+    if vendor == "postgresql":
+        buffer = io.BytesIO()
+        if table.num_rows:
+            pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False))
+        # bytes, not a memoryview of the buffer: psycopg crashed the process collecting a view made in another
+        # thread after a failed COPY (a few MB copied per batch)
+        return Rows(table.column_names, buffer.getvalue(), table.num_rows)
+    values = list(zip(*(column.to_pylist() for column in table.columns), strict=True))
+    return Rows(table.column_names, values, table.num_rows)
+
+
+def append_prepared(model, rows: Rows) -> None:
+    """Append prepared rows to the model's table."""
+    if rows.count == 0:
         return
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(name) for name in table.column_names)
+    columns = ", ".join(quote(name) for name in rows.columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            buffer = io.BytesIO()
-            pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False))
             sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
             # psycopg's own cursor: its errors are turned into Django's (IntegrityError…) as the ORM's are
             with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-                copy.write(buffer.getbuffer())
+                copy.write(rows.data)
             return
-        values = list(zip(*(column.to_pylist() for column in table.columns), strict=True))
-        marks = ", ".join(["%s"] * table.num_columns)
-        cursor.executemany(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})", values)
+        marks = ", ".join(["%s"] * len(rows.columns))
+        cursor.executemany(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})", rows.data
+        )
+
+
+def append_rows(model, table: pa.Table) -> None:
+    """Append ``table``'s rows (columns named after the model's columns) to the model's table."""
+    append_prepared(model, prepare_rows(table, connection.vendor))
+
+
+@contextmanager
+def references_vouched_for(models) -> Iterator[bool]:
+    """Foreign keys of rows appended to ``models``' tables inside the block are not checked again at commit;
+    yields whether that is so. The caller vouches for every reference those rows hold — and must lock what
+    they point to (``FOR KEY SHARE`` or stronger) so that it stays until the commit.
+
+    PostgreSQL checks a foreign key by a trigger per inserted row, queued until the commit (Django's keys are
+    DEFERRABLE INITIALLY DEFERRED): a third of a 1,000,000-person import. With ``session_replication_role =
+    replica`` for the transaction those triggers do not fire. Used only where the role may set it (a superuser,
+    or ``GRANT SET ON PARAMETER session_replication_role``, docs/operations.md) and the tables have no
+    triggers of their own (which it would silence too); elsewhere, and on SQLite, nothing changes.
+    """
+    if connection.vendor != "postgresql" or connection.pg_version < 150000:
+        yield False
+        return
+    tables = [m._meta.db_table for m in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('session_replication_role', 'replica', true) "
+            "WHERE has_parameter_privilege('session_replication_role', 'SET') AND NOT EXISTS ("
+            " SELECT 1 FROM pg_trigger WHERE tgrelid = ANY(%s::regclass[]) AND NOT tgisinternal)",
+            [tables],
+        )
+        vouched = cursor.fetchone() is not None
+    yield vouched
+    # Not on error: the transaction (or the caller's savepoint) rolls back, and SET LOCAL with it.
+    if vouched:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role TO DEFAULT")
