@@ -140,12 +140,12 @@ def fresh_registry(engine: str, name: str, role: str | None = None) -> str:
 
 
 def imports(
-    engine: str, path: Path, runs: int, role: str | None
+    engine: str, path: Path, runs: int, role: str | None, name: str = "jingzhun_bench_import"
 ) -> tuple[list[tuple[float, float, float]], str]:
     """``runs`` imports of ``path``, each into a fresh database: [(whole s, in-import s, peak MiB)], last url."""
     done = []
     for _ in range(runs):
-        url = fresh_registry(engine, "jingzhun_bench_import", role)
+        url = fresh_registry(engine, name, role)
         seconds, peak, text = timed_with_rss(url, "import", str(path), "-v0")
         done.append((seconds, float(re.search(r"用时 ([0-9.]+) 秒", text).group(1)), peak))
     return done, url
@@ -205,7 +205,7 @@ def main():
             f"{rate_inside * copy_s / args.persons:.2f} of it)"
         )
         if postgres:
-            plain, _url = imports(engine, path, 1, PLAIN_ROLE)
+            plain, _url = imports(engine, path, 1, PLAIN_ROLE, "jingzhun_bench_plain")
             print(
                 f"{engine:<9} import as a role without the grant (foreign keys checked at the commit): "
                 f"{args.persons / plain[0][0]:9,.0f} persons/s whole command ({plain[0][0]:.1f} s), "

@@ -115,7 +115,6 @@ def arrow_csv_batches(path: Path, info: CsvInfo, index: dict[int, Column], width
             column_names=names,
             skip_rows=1,
             block_size=8 << 20,
-            use_threads=False,
         ),
         parse_options=pa_csv.ParseOptions(newlines_in_values=False),
         convert_options=pa_csv.ConvertOptions(
