@@ -23,15 +23,13 @@ def peak_rss_mib() -> float:
 
 def fresh_database_url(engine: str, name: str, role: str | None = None) -> str:
     """An empty database for one bench run: a temp SQLite file, or a recreated PostgreSQL database — owned by
-    ``role`` (created as an ordinary login role if missing, as an application's would be) when given."""
+    ``role`` (an existing login role, as an application's would be) and connected to as it, when given."""
     if engine == "sqlite":
         return f"sqlite:///{tempfile.mkdtemp(prefix='jz-bench-')}/{name}.sqlite3"
     import psycopg
 
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if role and not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
-            conn.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER')
         conn.execute(f'CREATE DATABASE "{name}"' + (f' OWNER "{role}"' if role else ""))
     if role:
         scheme, rest = PG_SERVER.split("://", 1)

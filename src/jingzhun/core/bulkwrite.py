@@ -67,7 +67,7 @@ def references_vouched_for(models) -> Iterator[bool]:
     they point to (``FOR KEY SHARE`` or stronger) so that it stays until the commit.
 
     PostgreSQL checks a foreign key by a trigger per inserted row, queued until the commit (Django's keys are
-    DEFERRABLE INITIALLY DEFERRED): a third of a 1,000,000-person import. With ``session_replication_role =
+    DEFERRABLE INITIALLY DEFERRED): a quarter of a 1,000,000-person import. With ``session_replication_role =
     replica`` for the transaction those triggers do not fire. Used only where the role may set it (a superuser,
     or ``GRANT SET ON PARAMETER session_replication_role``, docs/operations.md) and the tables have no
     triggers of their own (which it would silence too); elsewhere, and on SQLite, nothing changes.
