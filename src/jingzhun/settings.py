@@ -136,6 +136,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failed-login throttling: after LIMIT failures for one username from one address, refuse for LOCK seconds.
 LOGIN_FAILURE_LIMIT = int(env("JINGZHUN_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCK_SECONDS = int(env("JINGZHUN_LOGIN_LOCK_SECONDS", "900"))
+# Duplicate ID numbers found outside the user's region name the other county this many times an hour per user.
+ID_LOOKUP_LIMIT = int(env("JINGZHUN_ID_LOOKUP_LIMIT", "30"))
 # Public objections (portal): at most this many submissions per client address per window.
 PORTAL_OBJECTION_LIMIT = int(env("JINGZHUN_PORTAL_OBJECTION_LIMIT", "5"))
 PORTAL_OBJECTION_WINDOW_SECONDS = int(env("JINGZHUN_PORTAL_OBJECTION_WINDOW_SECONDS", "3600"))

@@ -100,3 +100,36 @@ def test_column_check_agrees_with_the_single_number_check():
         assert column.number[i].as_py() == facts.number
         accepted += 1
     assert 2000 < accepted < 4500  # both answers were well represented
+
+
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+def test_full_width_digits_and_spaces_give_the_ascii_number():
+    number = "11010519491231002X"
+    assert parse_id_number(number.translate(FULL_WIDTH)).number == number
+    assert parse_id_number(" 110105 19491231 002x ").number == number
+    assert parse_id_number("１１０１０５　１９４９１２３１００２ｘ").number == number  # ideographic space too
+
+
+def test_a_wrong_full_width_number_is_told_by_its_checksum_not_its_width():
+    with pytest.raises(ValidationError) as exc:
+        parse_id_number("110105194912310021".translate(FULL_WIDTH))
+    assert exc.value.code == "id_checksum"
+
+
+def test_digits_of_other_scripts_are_not_digits():
+    with pytest.raises(ValidationError) as exc:
+        parse_id_number("١١٠١٠٥١٩٤٩١٢٣١٠٠٢X")  # Arabic-Indic: str.isdigit() says yes, NFKC leaves them
+    assert exc.value.code == "id_format"
+
+
+def test_the_column_check_normalises_like_the_row_check():
+    import pyarrow as pa
+
+    from jingzhun.core.ids import parse_id_many
+
+    number = "11010519491231002X"
+    column = parse_id_many(pa.array([number.translate(FULL_WIDTH), f" {number[:6]} {number[6:].lower()}"]))
+    assert column.ok.tolist() == [True, True]
+    assert column.number.to_pylist() == [number, number]

@@ -200,3 +200,17 @@ def test_openapi_schema_and_docs_are_served(users, client):
     assert schema.status_code == 200 and b"/api/v1/households/" in schema.content
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content and b"cdn" not in docs.content.lower()
+
+
+def test_patch_of_a_cancelled_household_is_refused_and_changes_nothing(users, register):
+    from jingzhun.registry import services
+
+    h = register()
+    services.household_cancel(user=users["county"], household=h, reason="整户迁出")
+    response = client_for(users["county"]).patch(
+        f"/api/v1/households/{h.pk}/", {"household": {"phone": "13800000000"}}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "已注销" in response.json()["error"]["fields"]["status"][0]
+    h.refresh_from_db()
+    assert (h.head_name, h.member_count, h.phone) == ("杨文明", 2, "")

@@ -215,3 +215,78 @@ def test_recount_rebuilds_tallies_after_writes_outside_the_services(register):
     assert _tally(VILLAGE_A) == (1, 2)
     call_command("recount", region="522634101", verbosity=0)
     assert _tally(VILLAGE_A) == (1, 2)
+
+
+def test_a_full_width_id_number_is_the_same_person(register, users):
+    taken = register().members.first().id_number
+    full_width = taken.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    with pytest.raises(ValidationError) as exc:
+        services.household_register(
+            user=users["county"], household=household(VILLAGE_B), members=[member(id_number=full_width)]
+        )
+    assert "一人只能属于一个在册家庭" in exc.value.message_dict["members.0.id_number"][0]
+    h = register(
+        members=[member(id_number=new_id().translate(str.maketrans("0123456789", "０１２３４５６７８９")))]
+    )
+    assert h.members.get().id_number.isascii()
+
+
+def test_a_clash_outside_the_scope_names_the_county_only_and_is_audited(register, users, settings):
+    from jingzhun.regions.models import Region, RegionOffice
+
+    first = register()  # 丹江镇东门村
+    taken = first.members.first().id_number
+    RegionOffice.objects.create(
+        region=Region.objects.get(code="522634000000"), name="雷山县乡村振兴局", phone="0855-3331234"
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.household_register(
+            user=users["town_b"], household=household(VILLAGE_B), members=[member(id_number=taken)]
+        )
+    message = exc.value.message_dict["members.0.id_number"][0]
+    assert "雷山县" in message and "雷山县乡村振兴局" in message and "0855-3331234" in message
+    assert first.number not in message and "东门村" not in message and "丹江镇" not in message
+    assert "杨文明" not in message
+    entry = AuditLog.objects.get(action="lookup")
+    assert entry.actor == users["town_b"] and entry.root == f"registry.household:{first.pk}"
+    assert taken not in str(entry.changes)
+
+    settings.ID_LOOKUP_LIMIT = 1  # the allowance is spent: the answer names no region at all
+    with pytest.raises(ValidationError) as exc:
+        services.household_register(
+            user=users["town_b"], household=household(VILLAGE_B), members=[member(id_number=taken)]
+        )
+    message = exc.value.message_dict["members.0.id_number"][0]
+    assert "雷山县" not in message and "用完" in message
+    assert AuditLog.objects.filter(action="lookup").count() == 2
+
+
+def test_a_cancelled_household_cannot_be_changed(register, users):
+    h = register()
+    services.household_cancel(user=users["county"], household=h, reason="死亡")
+    with pytest.raises(ValidationError) as exc:
+        services.household_update(user=users["county"], household=h, data={"phone": "13800000000"})
+    assert "已注销" in exc.value.message_dict["status"][0]
+    h.refresh_from_db()
+    assert h.head_name == "杨文明" and h.phone == ""
+
+
+def test_the_migration_normalises_stored_numbers_and_leaves_a_clash(register):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("jingzhun.registry.migrations.0003_normalize_identifiers")
+    width = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+    a, b = register(), register()
+    typed = a.members.first()
+    Member.objects.filter(pk=typed.pk).update(
+        id_number=typed.id_number.translate(width), disability_certificate=" 1２3 "
+    )
+    twin = b.members.first()  # the same person typed full-width in a second household
+    Member.objects.filter(pk=twin.pk).update(id_number=a.members.last().id_number.translate(width))
+    migration.normalize(apps, None)
+    typed.refresh_from_db()
+    twin.refresh_from_db()
+    assert typed.id_number.isascii() and typed.disability_certificate == "123"
+    assert not twin.id_number.isascii()  # left for the county: the unique index would refuse it

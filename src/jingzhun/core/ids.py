@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +17,7 @@ from django.utils.translation import gettext as _
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 
+SHAPE_18 = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only: str.isdigit() also takes ٣ and other scripts' digits
 MALE = "1"
 FEMALE = "2"
 
@@ -27,13 +30,36 @@ class IdFacts:
     sex: str  # "1" male, "2" female (GB/T 2261.1)
 
 
+def normalize_identifier(raw: Any) -> str:
+    """The one form an identifier (ID number, 残疾证号, phone, 户编号) is checked, stored and compared in.
+
+    NFKC turns full-width digits and letters (５２２６…, ｘ) into ASCII, whitespace anywhere is dropped (numbers
+    are often typed in groups), and letters are upper-cased (a check character x is X). Without it the same
+    person typed with an input method's full-width digits is a second person, and a search finds neither.
+    """
+    if raw is None:
+        return ""
+    return "".join(unicodedata.normalize("NFKC", str(raw)).split()).upper()
+
+
+def normalize_identifiers(column):
+    """``normalize_identifier`` over a pyarrow string column (nulls stay null); ASCII columns skip the NFKC pass."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = column.cast(pa.string())
+    if not pc.all(pc.fill_null(pc.string_is_ascii(text), True)).as_py():
+        text = pc.utf8_normalize(text, form="NFKC")
+    return pc.utf8_upper(pc.replace_substring_regex(text, r"\s+", ""))
+
+
 def check_char(first17: str) -> str:
     return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
 def upgrade_15(number: str) -> str:
     """Upgrade a legacy 15-digit number (born 19xx, no check char) to 18 digits."""
-    if len(number) != 15 or not number.isdigit():
+    if len(number) != 15 or not (number.isascii() and number.isdigit()):
         raise ValidationError(_("15 位旧身份证号码应全部为数字。"), code="id_format")
     first17 = number[:6] + "19" + number[6:]
     return first17 + check_char(first17)
@@ -41,14 +67,14 @@ def upgrade_15(number: str) -> str:
 
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdFacts:
     """Validate ``raw`` and return the normalised number with its derived facts, or raise ValidationError."""
-    number = (raw or "").strip().upper()
+    number = normalize_identifier(raw)
     if len(number) == 15:
         number = upgrade_15(number)
     if len(number) != 18:
         raise ValidationError(
             _("身份证号码应为 18 位（当前 %(n)d 位）。") % {"n": len(number)}, code="id_length"
         )
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not SHAPE_18.fullmatch(number):
         raise ValidationError(_("身份证号码前 17 位应为数字，最后一位为数字或 X。"), code="id_format")
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
@@ -86,7 +112,7 @@ class IdColumn:
     """``parse_id_many``'s answer: which numbers are valid 18-character ones, and their facts where they are."""
 
     ok: Any  # numpy bool array
-    number: Any  # pyarrow string array, upper-cased
+    number: Any  # pyarrow string array, normalised (``normalize_identifiers``)
     birth_date: Any  # numpy datetime64[D] array (meaningless where not ok)
     sex: Any  # numpy array of "1"/"2"
 
@@ -95,15 +121,16 @@ def parse_id_many(numbers, *, today: dt.date | None = None) -> IdColumn:
     """``parse_id_number`` over a whole pyarrow string column at once, for bulk imports.
 
     It accepts exactly the 18-character numbers that ``parse_id_number`` accepts (a test compares the two on
-    mutated numbers); the rarer forms it does not handle (15-digit legacy numbers, surrounding spaces) come out
-    not ok, and callers send those rows through ``parse_id_number`` itself, which upgrades or explains them.
+    mutated numbers), normalised the same way (``normalize_identifiers``); the rarer form it does not handle
+    (15-digit legacy numbers) comes out not ok, and callers send those rows through ``parse_id_number`` itself,
+    which upgrades or explains them.
     """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     today = today or dt.date.today()
-    upper = pc.utf8_upper(numbers.cast(pa.string()))
+    upper = normalize_identifiers(numbers)
     shaped = pc.fill_null(pc.match_substring_regex(upper, r"^[0-9]{17}[0-9X]$"), False)
     filler = "000000000000000000"
     fixed = pc.if_else(shaped, upper, filler)  # every value exactly 18 bytes: a fixed-width byte matrix

@@ -14,6 +14,8 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", _("删除")
     REVEAL = "reveal", _("查看完整个人信息")
     EXPORT = "export", _("导出")
+    LOOKUP = "lookup", _("跨辖区身份证查重")
+    DOWNLOAD = "download", _("下载文件")
 
 
 class AuditLog(models.Model):

@@ -26,14 +26,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator, MinValueValidator
 
 from jingzhun.core import audit
-from jingzhun.core.ids import parse_id_many
+from jingzhun.core.ids import normalize_identifiers, parse_id_many
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.registry import bulk, rules
 from jingzhun.registry.choices import Relationship
 from jingzhun.registry.models import Household, HouseholdYear, Member
 
-from .layout import FLAT_COLUMNS, Column
+from .layout import FLAT_COLUMNS, IDENTIFIER_KEYS, Column
 from .reader import (
     NOT_CONTIGUOUS,
     CsvInfo,
@@ -100,8 +100,11 @@ class Batch:
         return row
 
 
-def _normalise(column: pa.Array) -> pa.Array:
+def _normalise(column: pa.Array, key: str) -> pa.Array:
+    """A column's cells as the row path reads them: trimmed, empty as null, identifiers normalised."""
     text = pc.utf8_trim_whitespace(column.cast(pa.string()))
+    if key in IDENTIFIER_KEYS:
+        text = normalize_identifiers(text)
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
@@ -124,7 +127,7 @@ def arrow_csv_batches(path: Path, info: CsvInfo, index: dict[int, Column], width
     first = 2
     for record_batch in reader:
         n = record_batch.num_rows
-        cells = {c.key: _normalise(record_batch.column(i)) for i, c in index.items()}
+        cells = {c.key: _normalise(record_batch.column(i), c.key) for i, c in index.items()}
         yield Batch(np.arange(first, first + n), cells)
         first += n
 
@@ -149,14 +152,14 @@ def _batch_of_rows(rows: list[list], numbers: list[int], index: dict[int, Column
         values = [r[i] if i < len(r) else None for r in rows]
         if column.key in ID_KEYS:
             suspect |= np.fromiter((isinstance(v, float) for v in values), bool, len(values))
-        cells[column.key] = _normalise(pa.array([_text(v) for v in values], pa.string()))
+        cells[column.key] = _normalise(pa.array([_text(v) for v in values], pa.string()), column.key)
     return Batch(np.array(numbers, dtype=np.int64), cells, rows, suspect)
 
 
 def _keys(batch: Batch) -> pa.Array:
     """The household key of each row as the row path forms it (``no:`` 户编号, else ``head:`` head's ID)."""
     number = batch.cells["household.number"]
-    head = pc.utf8_upper(batch.cells["household.head_id_number"])
+    head = batch.cells["household.head_id_number"]  # normalised by ``_normalise``
     return pc.coalesce(
         pc.binary_join_element_wise("no:", number, ""), pc.binary_join_element_wise("head:", head, "")
     )
@@ -206,7 +209,7 @@ class Checked:
     keys: list[str]  # key of each run
     ok: np.ndarray  # per run: every cell and household rule passed
     values: dict[str, pa.Array]  # column key → value typed for the database (defaults filled in)
-    id_numbers: pa.Array  # upper-cased
+    id_numbers: pa.Array  # normalised
     birth: np.ndarray
     sex: np.ndarray
     not_contiguous: set[int] = field(default_factory=set)  # runs whose key appeared in an earlier run

@@ -35,6 +35,12 @@ INSTRUCTIONS_SHEET = "填表说明"
 CODES_SHEET = "代码表"
 CAUSE_SEPARATOR = "、"
 
+# Columns holding identifiers: read in the one normalised form (``core.ids.normalize_identifier``).
+IDENTIFIER_KEYS = frozenset(
+    {"member.id_number", "household.head_id_number", "member.disability_certificate", "household.phone",
+     "household.number"}
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Column:

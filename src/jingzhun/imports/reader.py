@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from jingzhun.core.ids import normalize_identifier
+
 from .layout import (
+    IDENTIFIER_KEYS,
     CAUSE_SEPARATOR,
     FLAT_COLUMNS,
     HOUSEHOLD_COLUMNS,
@@ -90,7 +93,7 @@ def _cell(column: Column, raw, row: SourceRow):
             f"{where}：身份证号被表格软件存成了数字（{raw:.6g}），末尾数字已丢失；请将该列设为文本格式后重新填写"
         )
         return None
-    text = _text(raw)
+    text = normalize_identifier(_text(raw)) if column.key in IDENTIFIER_KEYS else _text(raw)
     if column.key in {"member.id_number", "household.head_id_number"} and "*" in text:
         row.errors.append(
             f"{where}：这是脱敏导出的文件（身份证号含 *），请导出“含完整身份证号”的文件后再修改导入"
@@ -184,7 +187,7 @@ def _rows(sheet: str, rows: Iterator[list], columns: tuple[Column, ...], headers
 
 def household_key(values: dict, row: SourceRow) -> str:
     number = values.get("household.number") or ""
-    head = (values.get("household.head_id_number") or "").upper()
+    head = values.get("household.head_id_number") or ""  # normalised by ``_cell``
     if not number and not head:
         row.errors.append(f"第 {row.number} 行：「户编号」和「户主公民身份号码」至少填一项，用于确定所属家庭")
         return f"row:{row.sheet}:{row.number}"

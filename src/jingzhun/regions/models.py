@@ -60,3 +60,25 @@ class Region(models.Model):
     @property
     def is_village(self) -> bool:
         return self.level == RegionLevel.VILLAGE
+
+
+class RegionOffice(models.Model):
+    """The office that answers for a region's registry (县乡村振兴局 / 扶贫办): named to officials of other regions
+    when a person they register is already registered here, so they know whom to call — instead of the village
+    and household, which they may not see."""
+
+    region = models.OneToOneField(
+        Region, on_delete=models.CASCADE, primary_key=True, related_name="office", verbose_name=_("区划")
+    )
+    name = models.CharField(_("机构名称"), max_length=100)
+    phone = models.CharField(_("联系电话"), max_length=30)
+
+    objects = ScopedManager()
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("区划主管机构")
+        verbose_name_plural = _("区划主管机构")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.phone}"

@@ -19,13 +19,14 @@ from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext as _
 
 from jingzhun.core import audit
-from jingzhun.core.ids import parse_id_number
+from jingzhun.core.ids import normalize_identifier, parse_id_number
 from jingzhun.core.masking import mask_id_number
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions import rules as region_rules
 from jingzhun.regions.models import Region
 
-from . import rules
+from . import id_lookups, rules
 from .choices import ACTIVE_STATUSES, HouseholdStatus, Relationship
 from .models import Household, HouseholdYear, Member, VillageTally
 
@@ -83,10 +84,17 @@ def _clean(instance, prefix: str, errors: Errors, exclude: list[str]) -> None:
         errors.absorb(prefix, exc)
 
 
+# Identifiers are normalised where input enters (forms, API and imports all come through here).
+IDENTIFIER_FIELDS = frozenset({"id_number", "disability_certificate", "phone", "number"})
+
+
 def _set_fields(instance, data: dict[str, Any], names: Iterable[str]) -> None:
     for name in names:
         if name in data:
-            setattr(instance, name, data[name])
+            value = data[name]
+            if name in IDENTIFIER_FIELDS and isinstance(value, str):
+                value = normalize_identifier(value)
+            setattr(instance, name, value)
 
 
 def _resolve_region(code: Any, user, regions: dict[str, Region], errors: Errors, path: str) -> Region | None:
@@ -115,7 +123,7 @@ def _apply_household(draft: Draft, data: dict, user, regions: dict[str, Region],
     _set_fields(h, data, HOUSEHOLD_INPUT)
     if data.get("number") and not h.pk:
         # A household moving in from another system keeps its 户编号, if it fits its village and is free.
-        number = str(data["number"]).strip()
+        number = normalize_identifier(data["number"])
         if not (len(number) == 17 and number.isdigit() and h.region_id and number.startswith(h.region_id)):
             errors.add(f"{draft.prefix}number", _("户编号应为 17 位数字，以所在村的 12 位区划代码开头。"))
         else:
@@ -185,8 +193,13 @@ def _apply_years(draft: Draft, items: list[dict], existing: dict[int, HouseholdY
         draft.years.append(record)
 
 
-def _check_duplicate_ids(drafts: list[Draft], errors: Errors) -> None:
-    """One person, one active household in the whole country: across the batch and against the database."""
+def _check_duplicate_ids(drafts: list[Draft], errors: Errors, user) -> None:
+    """One person, one active household in the whole country: across the batch and against the database.
+
+    A clash inside the user's scope names the other household (village, 户编号); outside it, only the other
+    county and its office — never village, number or name — and the lookup is audited where the other
+    household can see it and counted against the user's hourly allowance (``id_lookups``).
+    """
     owner: dict[str, tuple[Draft, int]] = {}
     for draft in drafts:
         for i, m in enumerate(draft.members):
@@ -210,15 +223,47 @@ def _check_duplicate_ids(drafts: list[Draft], errors: Errors) -> None:
             draft, i = owner[other.id_number]
             if draft.household.pk and other.household_id == draft.household.pk:
                 continue
-            errors.add(
-                f"{draft.prefix}members.{i}.id_number",
-                _("身份证号 %(id)s 已登记在 %(region)s 户编号 %(no)s 的家庭中，一人只能属于一个在册家庭。")
-                % {
-                    "id": mask_id_number(other.id_number),
-                    "region": other.household.region.full_name(),
-                    "no": other.household.number,
-                },
-            )
+            errors.add(f"{draft.prefix}members.{i}.id_number", _registered_elsewhere(other, user))
+
+
+def _registered_elsewhere(other: Member, user) -> str:
+    """The message for an ID number already active in ``other``'s household, as much as ``user`` may know."""
+    region = other.household.region
+    if user is None or user.in_scope(region.code):
+        return _("身份证号 %(id)s 已登记在 %(region)s 户编号 %(no)s 的家庭中，一人只能属于一个在册家庭。") % {
+            "id": mask_id_number(other.id_number),
+            "region": region.full_name(),
+            "no": other.household.number,
+        }
+    allowed = id_lookups.count(user)
+    entry = audit.build_entry(
+        AuditAction.LOOKUP,
+        other,
+        changes={"id_number": [None, mask_id_number(other.id_number)], "refused": [None, not allowed]},
+        root=f"registry.household:{other.household_id}",
+        region_code=region.code,
+    )
+    entry.actor, entry.actor_label = user, user.get_username()  # the one who looked, whatever the context
+    entry.save()
+    if not allowed:
+        return _(
+            "该身份证号已在您辖区以外的家庭中登记。您本小时的跨辖区查重次数已用完，请稍后再试或联系上级部门。"
+        )
+    county = (
+        Region.objects.filter(code=region_rules.ancestor_at(region.code, RegionLevel.COUNTY))
+        .select_related("office")
+        .first()
+    )
+    office = getattr(county, "office", None) if county else None
+    contact = (
+        _("请联系%(office)s（%(phone)s）核实。") % {"office": office.name, "phone": office.phone}
+        if office
+        else _("请联系该县扶贫（乡村振兴）部门核实。")
+    )
+    return _("该身份证号已在%(county)s的在册家庭中登记，一人只能属于一个在册家庭；%(contact)s") % {
+        "county": county.full_name() if county else region.code[:6],
+        "contact": contact,
+    }
 
 
 def _check_preset_numbers(drafts: list[Draft], errors: Errors) -> None:
@@ -329,7 +374,7 @@ def households_register(*, user, items: list[dict], batch: bool = True) -> list[
         _summarise(draft.household, draft.members)
         _apply_years(draft, item.get("years", []), {}, errors)
         drafts.append(draft)
-    _check_duplicate_ids(drafts, errors)
+    _check_duplicate_ids(drafts, errors, user)
     _check_preset_numbers(drafts, errors)
     errors.raise_if_any()
 
@@ -398,6 +443,8 @@ def household_update(
     h = Household.objects.select_for_update().get(pk=household.pk)
     if user is not None and not user.in_scope(h.region_id):
         raise PermissionDenied(_("该户不在您的管辖范围内。"))
+    if h.status == HouseholdStatus.CANCELLED:
+        raise ValidationError({"status": [_("该户已注销，不能再修改。如需恢复，请重新识别建档。")]})
     old_region = h.region_id
     errors = Errors()
     draft = Draft(household=h)
@@ -421,7 +468,7 @@ def household_update(
         latest = existing_years[max(existing_years)]
         latest.household_size = max(len(draft.members), 1)
         draft.years.append(latest)
-    _check_duplicate_ids([draft], errors)
+    _check_duplicate_ids([draft], errors, user)
     errors.raise_if_any()
 
     entries = []

@@ -1,0 +1,23 @@
+"""How many cross-region duplicate checks a user may trigger per hour.
+
+A duplicate ID number outside the user's scope names the other county: useful for the routine case (a bride
+registered in her home county), but a lookup of anyone's county by ID number if unlimited. Each such answer is
+counted here (Redis in production) and audited by the caller; past the allowance the answer names no region.
+"""
+
+from django.conf import settings
+from django.core.cache import cache
+
+WINDOW_SECONDS = 3600
+
+
+def count(user) -> bool:
+    """Count one lookup for ``user``; True while the user is within ``ID_LOOKUP_LIMIT`` this hour."""
+    key = f"id-lookup:{user.pk}"
+    cache.add(key, 0, WINDOW_SECONDS)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, WINDOW_SECONDS)
+        used = 1
+    return used <= settings.ID_LOOKUP_LIMIT
