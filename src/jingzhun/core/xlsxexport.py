@@ -10,6 +10,8 @@ from urllib.parse import quote
 import xlsxwriter
 from django.http import HttpResponse
 
+from .cells import write_text
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -18,6 +20,7 @@ def xlsx_bytes(sheets: Iterable[tuple[str, list[str], Iterable[list]]]) -> bytes
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
     bold = book.add_format({"bold": True, "bg_color": "#EEF2F6", "border": 1})
+    quoted = book.add_format({"quote_prefix": True})
     for title, header, rows in sheets:
         sheet = book.add_worksheet(title[:31])
         sheet.write_row(0, 0, header, bold)
@@ -28,7 +31,7 @@ def xlsx_bytes(sheets: Iterable[tuple[str, list[str], Iterable[list]]]) -> bytes
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     sheet.write_number(r, c, value)
                 else:
-                    sheet.write_string(r, c, "" if value is None else str(value))
+                    write_text(sheet, r, c, "" if value is None else str(value), quoted)
                     widths[c] = min(60, max(widths[c], len(str(value or "")) + 4))
         for c, width in enumerate(widths):
             sheet.set_column(c, c, width)

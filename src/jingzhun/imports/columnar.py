@@ -49,6 +49,7 @@ from .reader import (
 ROWS_PER_BATCH = 20_000
 MODELS = {"household": Household, "member": Member, "year": HouseholdYear}
 ID_KEYS = ("member.id_number", "household.head_id_number")
+FREE_TEXT_KEYS = frozenset(c.key for c in FLAT_COLUMNS if c.kind == "text") - IDENTIFIER_KEYS
 PER_VALUE_KINDS = {"choice", "causes", "bool", "int"}
 
 
@@ -105,6 +106,8 @@ def _normalise(column: pa.Array, key: str) -> pa.Array:
     text = pc.utf8_trim_whitespace(column.cast(pa.string()))
     if key in IDENTIFIER_KEYS:
         text = normalize_identifiers(text)
+    elif key in FREE_TEXT_KEYS:  # ``core.cells.unguard``: our exports guard formula-like text
+        text = pc.replace_substring_regex(text, r"^'([=+\-@\t\r])", r"\1")
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 

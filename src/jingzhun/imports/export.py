@@ -9,6 +9,7 @@ from pathlib import Path
 from django.db.models import Prefetch
 
 from jingzhun.core.csvexport import csv_lines
+from jingzhun.core.cells import write_text
 from jingzhun.core.masking import mask_id_number, mask_phone
 from jingzhun.core.pagination import keyset_page
 from jingzhun.registry.choices import Relationship
@@ -97,6 +98,7 @@ def write_xlsx(path: Path, queryset, *, mask: bool, year: int | None = None) -> 
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
     header = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True})
+    quoted = book.add_format({"quote_prefix": True})
     sheets = {}
     for name, columns in ((HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS), (MEMBER_SHEET, MEMBER_COLUMNS)):
         sheet = book.add_worksheet(name)
@@ -109,22 +111,22 @@ def write_xlsx(path: Path, queryset, *, mask: bool, year: int | None = None) -> 
     for chunk in households_in_chunks(queryset, year=year):
         for h in chunk:
             sheet, r = sheets[HOUSEHOLD_SHEET]
-            _write_cells(sheet, r, row(HOUSEHOLD_COLUMNS, h, None, mask=mask))
+            _write_cells(sheet, r, row(HOUSEHOLD_COLUMNS, h, None, mask=mask), quoted)
             sheets[HOUSEHOLD_SHEET][1] += 1
             households += 1
             for m in h.members.all():
                 sheet, r = sheets[MEMBER_SHEET]
-                _write_cells(sheet, r, row(MEMBER_COLUMNS, h, m, mask=mask))
+                _write_cells(sheet, r, row(MEMBER_COLUMNS, h, m, mask=mask), quoted)
                 sheets[MEMBER_SHEET][1] += 1
                 persons += 1
     book.close()
     return households, persons
 
 
-def _write_cells(sheet, r: int, values: list) -> None:
+def _write_cells(sheet, r: int, values: list, quoted) -> None:
     for c, value in enumerate(values):
         if isinstance(value, str):
-            sheet.write_string(r, c, value)  # IDs and codes stay text, never 5.22634e17
+            write_text(sheet, r, c, value, quoted)  # IDs and codes stay text, never 5.22634e17
         elif value is not None:
             sheet.write_number(r, c, value)
 

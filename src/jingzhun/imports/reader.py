@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from jingzhun.core.cells import unguard
 from jingzhun.core.ids import normalize_identifier
 
 from .layout import (
@@ -82,7 +83,7 @@ def _text(raw) -> str:
         return ""
     if isinstance(raw, float):
         return str(int(raw)) if raw.is_integer() else repr(raw)
-    return str(raw).strip()
+    return unguard(str(raw).strip())  # our own exports guard formula-like text with an apostrophe
 
 
 def _cell(column: Column, raw, row: SourceRow):

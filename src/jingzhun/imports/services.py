@@ -31,6 +31,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from jingzhun.core import audit
+from jingzhun.core.cells import write_text
 from jingzhun.core.context import acting_as, current_actor
 from jingzhun.core.readahead import read_ahead
 from jingzhun.registry import bulk
@@ -474,6 +475,7 @@ def write_error_report(result: ImportResult, path: Path) -> int:
     book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
     bold = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     red = book.add_format({"font_color": "#B3261E", "text_wrap": True})
+    quoted = book.add_format({"quote_prefix": True})
     rows_by_sheet: dict[str, list[SourceRow]] = {}
     for group in result.failed_groups:
         for row in group.rows:
@@ -493,7 +495,7 @@ def write_error_report(result: ImportResult, path: Path) -> int:
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     sheet.write_number(r, c, value)
                 elif value not in (None, ""):
-                    sheet.write_string(r, c, str(value))
+                    write_text(sheet, r, c, str(value), quoted)
             sheet.write_string(r, len(header), "；".join(row.errors) or "同户其他行有错误", red)
             count += 1
     book.close()
