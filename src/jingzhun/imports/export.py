@@ -8,8 +8,8 @@ from pathlib import Path
 
 from django.db.models import Prefetch
 
-from jingzhun.core.csvexport import csv_lines
 from jingzhun.core.cells import write_text
+from jingzhun.core.csvexport import csv_lines
 from jingzhun.core.masking import mask_id_number, mask_phone
 from jingzhun.core.pagination import keyset_page
 from jingzhun.registry.choices import Relationship

@@ -14,11 +14,11 @@ from jingzhun.core.cells import unguard
 from jingzhun.core.ids import normalize_identifier
 
 from .layout import (
-    IDENTIFIER_KEYS,
     CAUSE_SEPARATOR,
     FLAT_COLUMNS,
     HOUSEHOLD_COLUMNS,
     HOUSEHOLD_SHEET,
+    IDENTIFIER_KEYS,
     MEMBER_COLUMNS,
     MEMBER_SHEET,
     NO,

@@ -22,8 +22,8 @@ from jingzhun.core import audit
 from jingzhun.core.ids import normalize_identifier, parse_id_number
 from jingzhun.core.masking import mask_id_number
 from jingzhun.core.models import AuditAction
-from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions import rules as region_rules
+from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
 from . import id_lookups, rules
