@@ -7,7 +7,8 @@ from django.core.management import CommandError, call_command
 from jingzhun.core.models import AuditLog
 from jingzhun.imports.models import ImportJob, ImportStatus
 from jingzhun.registry.models import Household
-from tests.conftest import TOWN_A
+from jingzhun.accounts.choices import Role
+from tests.conftest import COUNTY, TOWN_A, make_user
 from tests.imports.test_columnar import COL, _households, _write, flat_rows
 
 
@@ -43,20 +44,23 @@ def test_the_household_history_names_the_job_and_rows(client, users, imported):
     assert f"导入任务 #{job.pk}《{job.original_name}》第 2–{1 + size} 行" in page
 
 
-def test_the_file_is_for_roles_that_see_full_id_numbers(client, users, imported):
-    job = ImportJob.objects.get()
-    client.force_login(users["county_viewer"])  # sees masked ID numbers only
-    assert "下载导入的原文件" not in client.get(f"/imports/{job.pk}/").content.decode()
-    assert client.get(f"/imports/{job.pk}/file").status_code == 403
+def test_the_file_is_for_its_importer_and_roles_that_see_full_id_numbers(client, users, imported, regions):
+    job = ImportJob.objects.get()  # imported by the county operator
+    colleague = make_user("county2", Role.OPERATOR, regions[COUNTY])  # may reveal one household at most
+    for user in (users["county_viewer"], colleague):
+        client.force_login(user)
+        assert "下载导入的原文件" not in client.get(f"/imports/{job.pk}/").content.decode()
+        assert client.get(f"/imports/{job.pk}/file").status_code == 403
     client.force_login(users["town_b"])  # another township: the county's job is outside their scope
     assert client.get(f"/imports/{job.pk}/file").status_code == 404
-    client.force_login(users["county"])
-    assert "下载导入的原文件" in client.get(f"/imports/{job.pk}/").content.decode()
-    response = client.get(f"/imports/{job.pk}/file")
-    assert b"".join(response.streaming_content) == imported[0].read_bytes()
-    assert AuditLog.objects.filter(
-        action="export", root=f"imports.job:{job.pk}", actor=users["county"]
-    ).exists()
+    for user in (users["county"], users["national"]):
+        client.force_login(user)
+        assert "下载导入的原文件" in client.get(f"/imports/{job.pk}/").content.decode()
+        response = client.get(f"/imports/{job.pk}/file")
+        assert b"".join(response.streaming_content) == imported[0].read_bytes()
+        assert AuditLog.objects.filter(
+            action="download", root=f"imports.importjob:{job.pk}", actor=user
+        ).exists()
 
 
 def test_a_refused_file_is_recorded_on_its_job(tmp_path, users, settings):

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jingzhun.core.masking import mask_id_number, mask_phone
+from jingzhun.core import masking
+from jingzhun.core.masking import Shown
 from jingzhun.core.params import chosen_year
 from jingzhun.core.webwrites import act, form_refused
 from jingzhun.registry.models import Household
@@ -122,15 +123,13 @@ def handbook(request, pk: int):
     household = _household(request, pk)
     year = chosen_year(request)
     file = selectors.household_file(household, year)
-    full = request.user.sees_personal_data
-    members = list(household.members.filter(is_active=True).order_by("id"))
-    for m in members:
-        m.shown_id = m.id_number if full else mask_id_number(m.id_number)
+    shown = Shown.for_reader(request.user)
+    members = [shown.member(m) for m in household.members.filter(is_active=True).order_by("id")]
     return pdf_response(
         "assistance/handbook.html",
         {
             **file, "household": household, "members": members, "year": year,
-            "phone": household.phone if full else mask_phone(household.phone),
+            "phone": shown.value(masking.PHONE, household.phone),
             "latest": household.years.order_by("-year").first(), "printed": timezone.localdate(),
         },
         request,

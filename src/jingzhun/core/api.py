@@ -13,6 +13,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .masking import FIELD_KINDS, HEALTH, Shown, mask
+
 
 def validation_error_detail(error: ValidationError):
     """Field errors as {"field": ["message", ...]} (nested paths such as "members.1.id_number" kept)."""
@@ -63,6 +65,23 @@ def exception_handler(exc, context):
         body = {"code": getattr(exc, "default_code", "error"), "message": str(getattr(exc, "detail", exc))}
     response.data = {"error": body}
     return response
+
+
+class MasksPersonalData:
+    """Serializer mixin: the personal keys of its output (``core.masking.FIELD_KINDS``) masked unless the reader
+    sees them in full — ``context["shown"]`` after a logged reveal, else the requesting user's permission. A
+    masked health status is null (its enum has no masked value); declare such fields ``allow_null``."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        shown = self.context.get("shown")
+        if not isinstance(shown, Shown):
+            shown = Shown.for_reader(getattr(self.context.get("request"), "user", None))
+        if not shown.full:
+            for key in data.keys() & FIELD_KINDS.keys():
+                kind = FIELD_KINDS[key]
+                data[key] = None if kind == HEALTH else mask(kind, data[key])
+        return data
 
 
 def validated(serializer_class, request) -> dict:

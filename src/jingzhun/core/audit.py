@@ -12,6 +12,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 from .context import current_actor
+from .masking import mask_changes
 from .models import AuditAction, AuditLog
 
 
@@ -54,15 +55,18 @@ def _label(field: models.Field | None, value: Any, list_choices: dict) -> str:
     return str(labels.get(value, value))
 
 
-def readable_changes(entry: AuditLog, model: type[models.Model] | None) -> list[tuple[str, str, str]]:
-    """(field label, before, after) rows of an entry, with verbose names and code-list labels.
+def readable_changes(
+    entry: AuditLog, model: type[models.Model] | None, *, full: bool
+) -> list[tuple[str, str, str]]:
+    """(field label, before, after) rows of an entry, with verbose names and code-list labels; personal data
+    masked unless the reader sees it in full (``core.masking``: decided at reading, not when written).
 
     A model names the code lists of its list-valued fields in ``list_field_choices`` (e.g. other causes).
     """
     fields = {f.attname: f for f in model._meta.concrete_fields} if model else {}
     list_choices = getattr(model, "list_field_choices", {})
     rows = []
-    for key, (before, after) in entry.changes.items():
+    for key, (before, after) in mask_changes(entry.changes, full=full).items():
         if key in QUIET_FIELDS:
             continue
         if key == IMPORT_KEY and isinstance(after, dict):  # registered by an import: the file's rows say what

@@ -190,9 +190,6 @@ class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     def get_queryset(self):
         return super().get_queryset().select_related("entry")
 
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "mask": not self.request.user.sees_personal_data}
-
     @extend_schema(request=ObjectionCreateSerializer, responses=ObjectionSerializer)
     def create(self, request):
         d = validated(ObjectionCreateSerializer, request)

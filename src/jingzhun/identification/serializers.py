@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from rest_framework import serializers
 
-from jingzhun.core.masking import mask_phone
+from jingzhun.core.api import MasksPersonalData
 
 from .campaigns import campaign_counts
 from .choices import CampaignMode, Finding, Round, UpheldAction
@@ -147,7 +147,7 @@ class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
 
 
-class ObjectionSerializer(serializers.ModelSerializer):
+class ObjectionSerializer(MasksPersonalData, serializers.ModelSerializer):
     source_label = _label("source")
     status_label = _label("status")
     head_name = serializers.CharField(source="entry.head_name", read_only=True)
@@ -160,12 +160,6 @@ class ObjectionSerializer(serializers.ModelSerializer):
             "id", "reference", "region", "publicity", "application", "head_name", "source", "source_label", "name",
             "contact", "text", "status", "status_label", "action", "resolution", "created_at", "resolved_at",
         ]  # fmt: skip
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if self.context.get("mask", True):
-            data["contact"] = mask_phone(data["contact"])
-        return data
 
 
 class ObjectionCreateSerializer(serializers.Serializer):

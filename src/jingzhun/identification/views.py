@@ -18,7 +18,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jingzhun.core.masking import mask_phone
+from jingzhun.core import masking
+from jingzhun.core.masking import Shown
 from jingzhun.core.pagination import request_page
 from jingzhun.core.webwrites import Refused, act, attempt
 from jingzhun.regions.choices import RegionLevel
@@ -115,7 +116,7 @@ def application_detail(request, pk: int):
         {
             "application": application,
             "household": household,
-            "phone": household.phone if request.user.sees_personal_data else mask_phone(household.phone),
+            "phone": Shown.for_reader(request.user).value(masking.PHONE, household.phone),
             "members": household.members.filter(is_active=True).order_by("id"),
             "verdict": selectors.household_verdict(application),
             "steps": application.steps.select_related("actor").order_by("at", "id"),
@@ -461,7 +462,6 @@ def crosscheck_page(request):
             "form": form if is_county else None,
             "explain_form": ExplainForm(),
             "can_explain": user.can("change"),
-            "mask": not user.sees_personal_data,
         },
     )
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from django.db.models import Prefetch
 
+from jingzhun.core import masking
 from jingzhun.core.cells import write_text
 from jingzhun.core.csvexport import csv_lines
-from jingzhun.core.masking import mask_id_number, mask_phone
+from jingzhun.core.masking import FIELD_KINDS
 from jingzhun.core.pagination import keyset_page
 from jingzhun.registry.choices import Relationship
 from jingzhun.registry.models import Household, Member
@@ -26,9 +27,6 @@ from .layout import (
 )
 
 CHUNK = 500
-PERSONAL = frozenset(
-    {"member.id_number", "household.head_id_number", "household.phone", "member.disability_certificate"}
-)
 
 
 def households_in_chunks(queryset, *, year: int | None = None) -> Iterator[list[Household]]:
@@ -65,9 +63,10 @@ def row(columns: tuple[Column, ...], h: Household, member: Member | None, *, mas
     values = []
     for column in columns:
         value = _source(column, h, member)
-        if mask and column.key in PERSONAL and value:
-            value = mask_phone(value) if column.key == "household.phone" else mask_id_number(value)
-        values.append(cell_value(column, value))
+        kind = FIELD_KINDS.get(column.name)
+        values.append(
+            masking.mask(kind, cell_value(column, value)) if mask and kind else cell_value(column, value)
+        )
     return values
 
 

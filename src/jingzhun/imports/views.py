@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from jingzhun.core import audit
+from jingzhun.core.downloads import job_file_response, may_download
 from jingzhun.core.models import AuditAction
 from jingzhun.core.xlsxexport import XLSX
 from jingzhun.regions.models import Region
@@ -61,30 +62,33 @@ def import_job(request, pk: int):
 
 @login_required
 def import_report(request, pk: int):
+    """The error report: the failing rows as they were in the file, so with personal data in full."""
     job = get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
     if not job.report:
         raise Http404
-    return FileResponse(
-        job.report.open("rb"), as_attachment=True, filename=Path(job.report.name).name, content_type=XLSX
-    )
+    return _job_file(request, job, job.report, Path(job.report.name).name, XLSX)
+
+
+def _job_file(request, job: ImportJob, field_file, filename: str, content_type: str | None = None):
+    # An import's file and its error report hold the rows as uploaded, personal data in full: its importer
+    # (whose own upload it is) and readers who see personal data in full may have them.
+    return job_file_response(
+        request.user, job, field_file, filename=filename, requester_id=job.user_id, full_data=True,
+        requester_may=True, region_code=job.region_code, content_type=content_type,
+    )  # fmt: skip
 
 
 def _may_read_file(user, job: ImportJob) -> bool:
-    """The file holds full ID numbers: its importer and roles that may reveal them may read it."""
-    return bool(job.file) and (job.user_id == user.pk or user.can("reveal"))
+    return bool(job.file) and may_download(user, requester_id=job.user_id, requester_may=True)
 
 
 @login_required
 def import_source_file(request, pk: int):
     """The imported file as it was stored (the audit of the households it created refers to its rows)."""
     job = get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
-    if not _may_read_file(request.user, job):
-        raise PermissionDenied(_("您的角色不能查看含完整身份证号码的原文件。"))
-    audit.build_entry(
-        AuditAction.EXPORT, job, changes={"file": job.original_name, "masked": False}, root=f"imports.job:{job.pk}",
-        region_code=job.region_code,
-    ).save()  # fmt: skip
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.original_name)
+    if not job.file:
+        raise Http404
+    return _job_file(request, job, job.file, job.original_name)
 
 
 @login_required

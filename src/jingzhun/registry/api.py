@@ -7,6 +7,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from jingzhun.core.masking import Shown, sees_in_full
+
 from . import selectors, services
 from .forms import HouseholdFilterForm
 from .models import Household, Member
@@ -60,17 +62,12 @@ class HouseholdViewSet(
     def get_serializer_class(self):
         return HouseholdListSerializer if self.action == "list" else HouseholdSerializer
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["mask"] = not self.request.user.sees_personal_data
-        return context
-
     def retrieve(self, request, *args, **kwargs):
         household = self.get_object()
         context = self.get_serializer_context()
-        if request.query_params.get("reveal") in {"1", "true"} and context["mask"]:
+        if request.query_params.get("reveal") in {"1", "true"} and not sees_in_full(request.user):
             services.personal_data_revealed(user=request.user, household=household)
-            context["mask"] = False
+            context["shown"] = Shown(full=True)  # a logged reveal of this household
         return Response(HouseholdSerializer(household, context=context).data)
 
     def create(self, request, *args, **kwargs):

@@ -2,17 +2,29 @@
 
 from rest_framework import serializers
 
-from jingzhun.core.masking import mask_id_number, mask_phone
+from jingzhun.core.api import MasksPersonalData
 
-from .choices import Cause
+from .choices import Cause, Health
 from .models import Household, HouseholdYear, Member
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(MasksPersonalData, serializers.ModelSerializer):
     id = serializers.IntegerField(
         required=False, help_text="Existing member's id (on update); omit for a new one"
     )
     id_number = serializers.CharField(max_length=18, help_text="公民身份号码 (18 digits; masked on read)")
+    disability_certificate = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="残疾证号 (masked on read)"
+    )
+    birth_date = serializers.CharField(
+        read_only=True, help_text="YYYY-MM-DD from the ID number; YYYY-**-** when masked"
+    )
+    health = serializers.ChoiceField(
+        choices=Health.choices,
+        required=False,
+        allow_null=True,
+        help_text="健康状况 (null on read when masked)",
+    )
 
     class Meta:
         model = Member
@@ -24,11 +36,10 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = ["sex", "birth_date", "is_active"]
         validators = []  # uniqueness is the service's rule, with a message naming the other household
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if self.context.get("mask", True):
-            data["id_number"] = mask_id_number(data["id_number"])
-        return data
+    def validate_health(self, value):
+        if value is None:
+            raise serializers.ValidationError("请选择健康状况（null 只出现在脱敏的读取结果中）。")
+        return value
 
 
 class IncomeSerializer(serializers.ModelSerializer):
@@ -90,7 +101,7 @@ class HouseholdYearSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class HouseholdSerializer(serializers.ModelSerializer):
+class HouseholdSerializer(MasksPersonalData, serializers.ModelSerializer):
     region = serializers.CharField(source="region_id", max_length=12, help_text="12-digit village code")
     region_name = serializers.CharField(source="region.name", read_only=True)
     other_causes = serializers.ListField(child=serializers.ChoiceField(choices=Cause.choices), required=False)
@@ -105,12 +116,6 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "years", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["number", "head_name", "member_count", "created_at", "updated_at"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if self.context.get("mask", True):
-            data["phone"] = mask_phone(data["phone"])
-        return data
 
     def service_input(self) -> dict:
         """The validated data in the shape ``services`` take."""

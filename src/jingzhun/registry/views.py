@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jingzhun.core import audit
-from jingzhun.core.masking import mask_id_number, mask_phone
+from jingzhun.core import audit, masking
+from jingzhun.core.masking import Shown
 from jingzhun.core.models import AuditLog
 from jingzhun.core.pagination import request_page
 from jingzhun.identification.selectors import household_can_apply
@@ -44,13 +44,12 @@ def household_list(request):
             "filters": filters,
             "page": page,
             "query": query,
-            "mask": not request.user.sees_personal_data,
         },
     )
 
 
 def _revealed(request, household: Household) -> bool:
-    if request.user.sees_personal_data:
+    if masking.sees_in_full(request.user):
         return True
     shown_at = request.session.get(f"reveal:{household.pk}")
     return bool(shown_at and time.time() - shown_at < REVEAL_SECONDS)
@@ -65,13 +64,14 @@ def household_detail(request, pk: int):
         AuditLog.objects.for_user(request.user).filter(root=f"registry.household:{pk}").order_by("-at")[:200]
     )
     models_by_label = {m._meta.label_lower: m for m in (Household, Member, HouseholdYear)}
+    show_full = _revealed(request, household)
+    shown = Shown(full=show_full)
     for entry in history:
-        entry.rows = audit.readable_changes(entry, models_by_label.get(entry.model))
+        entry.rows = audit.readable_changes(entry, models_by_label.get(entry.model), full=show_full)
     for y in years:
         y.warnings = rules.data_quality_warnings(audit.snapshot(y))
-    show_full = _revealed(request, household)
     for m in members:
-        m.shown_id = m.id_number if show_full else mask_id_number(m.id_number)
+        shown.member(m)
     return render(
         request,
         "registry/household_detail.html",
@@ -83,9 +83,10 @@ def household_detail(request, pk: int):
             "other_causes": "、".join(str(Cause(c).label) for c in household.other_causes),
             "history": history,
             "show_full": show_full,
-            "phone": household.phone if show_full else mask_phone(household.phone),
+            "phone": shown.value(masking.PHONE, household.phone),
+            "shown": shown,
             "can_change": request.user.can("change"),
-            "can_reveal": request.user.can("reveal") and not request.user.sees_personal_data,
+            "can_reveal": request.user.can("reveal") and not masking.sees_in_full(request.user),
             "cancel_form": CancelForm(),
             "can_apply": household_can_apply(household, request.user),
             "applications": household.applications.order_by("-id")[:5],
@@ -171,7 +172,7 @@ def _edit(request, household: Household | None):
             initial=[{"id": m.pk, **{f: getattr(m, f) for f in services.MEMBER_INPUT}} for m in active],
         )
         yform = HouseholdYearForm(prefix="y", instance=latest)
-        if not request.user.sees_personal_data:
+        if not masking.sees_in_full(request.user):
             # The edit form shows ID numbers in full: that is a read of personal data, so it is logged.
             services.personal_data_revealed(user=request.user, household=household)
     return _render_edit(request, household, hform, formset, yform)

@@ -20,7 +20,8 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
 from jingzhun.assistance.models import HouseholdPairing
-from jingzhun.core.masking import mask_id_number, mask_phone
+from jingzhun.core import masking
+from jingzhun.core.masking import Shown
 from jingzhun.core.xlsxexport import xlsx_bytes
 from jingzhun.imports.export import write_xlsx
 from jingzhun.regions.models import Region
@@ -45,6 +46,7 @@ class VillageRegister:
 def household_rows(households, year: int, *, full: bool) -> list[Household]:
     """``households`` (a queryset) in number order, each with ``members_list`` (active, masked as needed),
     ``record`` (the year's record or None), ``cadre_name`` and ``shown_phone``."""
+    shown = Shown(full=full)
     cadre = HouseholdPairing.objects.filter(household=OuterRef("pk"), ended_on__isnull=True).values(
         "cadre__name"
     )
@@ -58,9 +60,9 @@ def household_rows(households, year: int, *, full: bool) -> list[Household]:
     )
     for h in households:
         h.record = h.records[0] if h.records else None
-        h.shown_phone = h.phone if full else mask_phone(h.phone)
+        h.shown_phone = shown.value(masking.PHONE, h.phone)
         for m in h.members_list:
-            m.shown_id = m.id_number if full else mask_id_number(m.id_number)
+            shown.member(m)
     return households
 
 
@@ -106,8 +108,8 @@ def _household_cells(h: Household) -> list:
 
 def _member_cells(h: Household, m: Member) -> list:
     return [
-        h.number, m.name, m.get_relationship_display(), m.shown_id, m.get_sex_display(), m.birth_date.isoformat(),
-        m.get_education_display(), m.get_schooling_display(), m.get_health_display(), m.get_labour_display(),
+        h.number, m.name, m.get_relationship_display(), m.shown_id, m.get_sex_display(), m.shown_birth_date,
+        m.get_education_display(), m.get_schooling_display(), m.shown_health, m.get_labour_display(),
         m.get_work_status_display(),
     ]  # fmt: skip
 

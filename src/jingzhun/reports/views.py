@@ -7,13 +7,15 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from jingzhun.core.downloads import job_file_response
+from jingzhun.core.masking import sees_in_full
 from jingzhun.core.params import chosen_year
 from jingzhun.core.xlsxexport import xlsx_download
 from jingzhun.regions.models import Region
@@ -86,7 +88,7 @@ def jobs(request):
         if form.is_valid():
             job = ReportJob.objects.create(
                 user=request.user, region=form.cleaned_data["region_obj"], kind=form.cleaned_data["kind"],
-                year=form.cleaned_data["year"], full_personal_data=request.user.sees_personal_data,
+                year=form.cleaned_data["year"], full_personal_data=sees_in_full(request.user),
             )  # fmt: skip
             build_report.enqueue(job.pk)
             messages.success(request, _("已提交，生成过程中可以离开本页；完成后在下面下载。"))
@@ -108,16 +110,22 @@ def jobs(request):
 
 @login_required
 def download(request, pk: int):
+    """The register's file: to its requester, or to readers who see personal data in full; audited."""
     job = get_object_or_404(ReportJob.objects.for_user(request.user), pk=pk)
     if job.status != ReportStatus.DONE or not job.file:
         raise Http404
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
+    return job_file_response(
+        request.user, job, job.file, filename=job.file.name.rsplit("/", 1)[-1], requester_id=job.user_id,
+        full_data=job.full_personal_data, region_code=job.region_id,
+    )  # fmt: skip
 
 
 @login_required
 @require_POST
 def retry(request, pk: int):
-    job = get_object_or_404(ReportJob.objects.for_user(request.user), pk=pk, status=ReportStatus.FAILED)
+    job = get_object_or_404(
+        ReportJob.objects.for_user(request.user).filter(user=request.user), pk=pk, status=ReportStatus.FAILED
+    )
     ReportJob.objects.filter(pk=job.pk).update(status=ReportStatus.QUEUED, message="", done=0)
     build_report.enqueue(job.pk)
     return redirect("reports:jobs")

@@ -1,0 +1,52 @@
+"""Files kept by jobs (import files, error reports, registers) handed out: one rule for who may have them, and
+every download audited.
+
+A job's file was made once, for whoever asked; it may hold personal data in full. It goes to its requester and
+to readers who see personal data in full, decided when it is downloaded — a requester whose role has since
+lost that right no longer gets a file made with full data (``core.masking``)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+
+from . import audit
+from .masking import sees_in_full
+from .models import AuditAction
+
+
+def may_download(user, *, requester_id: int | None, requester_may: bool) -> bool:
+    """May ``user`` download a job's file made for ``requester_id``? Readers who see personal data in full may;
+    the requester may when ``requester_may`` (its own upload; a file made masked, or for a right it still has)."""
+    if sees_in_full(user):
+        return True
+    return requester_may and requester_id is not None and requester_id == user.pk
+
+
+def job_file_response(
+    user, job, field_file, *, filename: str, requester_id: int | None, full_data: bool, region_code: str,
+    requester_may: bool | None = None, content_type: str | None = None,
+) -> FileResponse:  # fmt: skip
+    """The job's file as an attachment, if ``user`` may have it (else PermissionDenied), with an audit entry.
+    ``full_data``: the file holds personal data in full; by default its requester may then have it only while
+    seeing personal data in full (``requester_may`` overrides, e.g. for the requester's own upload)."""
+    requester_may = (not full_data) if requester_may is None else requester_may
+    if not may_download(user, requester_id=requester_id, requester_may=requester_may):
+        raise PermissionDenied(
+            _("该文件含完整的个人信息，只提供给提交人和有权查看完整个人信息的角色。")
+            if full_data
+            else _("该文件只提供给提交人和有权查看完整个人信息的角色。")
+        )
+    entry = audit.build_entry(
+        AuditAction.DOWNLOAD,
+        job,
+        changes={"file": [None, filename], "full_personal_data": [None, full_data]},
+        root=f"{job._meta.label_lower}:{job.pk}",
+        region_code=region_code,
+    )
+    entry.actor, entry.actor_label = user, user.get_username()
+    entry.save()
+    return FileResponse(
+        field_file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+    )

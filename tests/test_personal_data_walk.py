@@ -1,0 +1,318 @@
+"""No side door for personal data: every page, download and API operation, read by a viewer and by an operator
+who has revealed nothing, holds no ID number, 残疾证号, bank card or mobile phone in full.
+
+The routes come from the URL resolver and the operations from the OpenAPI schema, so a route added tomorrow
+fails here until the walk knows how to fill its parameters. Bodies are decoded (HTML, JSON, CSV, PDF, XLSX, ZIP,
+Parquet) and searched for checksum-valid ID numbers, 20-digit 残疾证号 whose first 18 digits are one, 16/19-digit
+Luhn-valid card numbers and 11-digit mobile numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from drf_spectacular.generators import SchemaGenerator
+from python_calamine import CalamineWorkbook
+from rest_framework.test import APIClient
+
+from jingzhun.assistance import matching, plans
+from jingzhun.assistance import services as assistance
+from jingzhun.core.ids import check_char
+from jingzhun.core.models import AuditLog
+from jingzhun.identification import campaigns, crosscheck
+from jingzhun.identification import services as identification
+from jingzhun.identification.choices import Round
+from jingzhun.identification.models import CampaignCheck, CrossCheckFlag, Step
+from jingzhun.imports.models import ImportJob
+from jingzhun.regions.models import Region
+from jingzhun.registry import services as registry
+from jingzhun.reports.models import ReportJob
+from jingzhun.reports.tasks import build
+from tests.conftest import COUNTY, TOWN_A, VILLAGE_A, member, new_id
+from tests.imports.test_columnar import COL, _households, _write, flat_rows
+
+ID_18 = re.compile(r"(?<![0-9])([0-9]{17}[0-9X])(?![0-9])")
+CERTIFICATE_20 = re.compile(r"(?<![0-9])([0-9]{17}[0-9X])[0-9]{2}(?![0-9])")
+CARD = re.compile(r"(?<![0-9])([0-9]{16}|[0-9]{19})(?![0-9])")
+MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9]{9})(?![0-9])")
+
+
+def _valid_id(number: str) -> bool:
+    try:
+        dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    return check_char(number[:17]) == number[17]
+
+
+def _luhn(number: str) -> bool:
+    digits = [int(d) for d in reversed(number)]
+    return sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(digits)) % 10 == 0
+
+
+def leaks(text: str) -> list[str]:
+    """Personal data in full found in ``text``."""
+    found = [f"ID {m}" for m in ID_18.findall(text) if _valid_id(m)]
+    found += [f"残疾证号 {m}" for m in CERTIFICATE_20.findall(text) if _valid_id(m)]
+    found += [f"card {m}" for m in CARD.findall(text) if _luhn(m)]
+    found += [f"phone {m}" for m in MOBILE.findall(text)]
+    return found
+
+
+def body_text(data: bytes) -> str:
+    """What a reader gets out of a body: text of PDFs, cells of spreadsheets, members of ZIPs, rows of Parquet."""
+    if data[:4] == b"%PDF":
+        from pypdf import PdfReader
+
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+        return re.sub(r"(?<=[0-9])\s+(?=[0-9X])", "", text)  # a number wrapped in a narrow column
+    if data[:2] == b"PK":
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        if "xl/workbook.xml" in archive.namelist():
+            book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            return repr([book.get_sheet_by_name(n).to_python() for n in book.sheet_names])
+        return "\n".join(body_text(archive.read(n)) for n in archive.namelist())
+    if data[:4] == b"PAR1":
+        import pyarrow.parquet as pq
+
+        return repr(pq.read_table(io.BytesIO(data)).to_pylist())
+    return data.decode("utf-8-sig", "replace")
+
+
+def named_routes(resolver=None, namespace="", prefix=""):
+    """(name, parameter names, path prefix) of every named URL, namespaced as ``reverse`` takes it."""
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from named_routes(pattern, inner, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            params = set(pattern.pattern.regex.groupindex) - {"format"}
+            yield f"{namespace}{pattern.name}", params, prefix + str(pattern.pattern)
+
+
+@pytest.fixture
+def world(tmp_path, settings, users, register, applicant, regions):
+    """One of everything, with personal data in full everywhere it can be stored and a history of changes."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    head = new_id()
+    h = register(
+        phone="13812345678", status="registered", identified_year=2014,
+        members=[member(id_number=head, disability_certificate=head + "11", health="disabled"),
+                 member("spouse", name="吴秀英", id_number=new_id(male=False))],
+    )  # fmt: skip
+    spouse = h.members.get(relationship="spouse")
+    registry.household_update(  # a history with old and new phones, numbers and a member added
+        user=None, household=h, data={"phone": "13987654321"},
+        members=[
+            {**member(id_number=head, disability_certificate=head + "12"), "id": h.members.get(id_number=head).pk},
+            {**member("spouse", name="吴秀英", id_number=spouse.id_number), "id": spouse.pk},
+            member("son", name="杨小", id_number=new_id()),
+        ],
+    )  # fmt: skip
+    application = identification.application_create(
+        user=None, household=applicant(phone="13500003333"), year=2026
+    )
+    identification.application_verify(user=None, application=application, passed=True, findings="属实")
+    identification.application_deliberate(
+        user=None, application=application, meeting_on=application.stage_since, attendance=5, votes_for=5,
+        votes_against=0,
+    )  # fmt: skip
+    village = Region.objects.get(code=VILLAGE_A)
+    publicity = identification.publicity_open(
+        user=None, region=village, round=Round.FIRST, applications=[application]
+    )
+    objection = identification.objection_file(
+        user=None, entry=publicity.entries.get(), text="对该户有异议", name="张三", contact="13600002222"
+    )
+    dept = tmp_path / "vehicles.csv"
+    dept.write_text(
+        f"公民身份号码,车牌号\n{application.household.members.first().id_number},黔A12345\n", "utf-8"
+    )
+    crosscheck.dept_list_upload(
+        user=users["county"], county=regions[COUNTY], kind="vehicle", path=dept, file_name="vehicles.csv"
+    )
+    campaign = campaigns.campaign_open(
+        user=None, county=regions[COUNTY], title="回头看", year=2026, mode="all"
+    )
+    unit = assistance.unit_create(
+        user=None, name="县卫健局", unit_type="health", level=3, region=regions[COUNTY]
+    )
+    cadre = assistance.cadre_create(user=None, name="帮扶人", unit=unit, region=regions[TOWN_A])
+    assistance.helper_create(
+        user=None, kind="individual", name="王善人", region=regions[TOWN_A], contact="13400004444"
+    )
+    assistance.household_pair(user=None, household=h, cadre=cadre)
+    plan = plans.plan_create(user=None, household=h, year=2026)
+    measure = plans.measure_add(
+        user=None, plan=plan, category="health", item="insurance", responsible="县医保局"
+    )
+    visit = plans.visit_record(
+        user=None, household=h, cadre=cadre, visited_on=dt.date.today(), content="入户走访了解情况"
+    )
+    proposal = matching.proposal_make(user=None, county=regions[COUNTY])
+    report = ReportJob.objects.create(  # an administrator's township book, with ID numbers in full
+        user=users["national"],
+        region=regions[TOWN_A],
+        kind="township_book",
+        year=2015,
+        full_personal_data=True,
+    )
+    data, name = build(report)
+    report.file.save(name, ContentFile(data), save=False)
+    report.status = "done"
+    report.save()
+    rows = [row for item in _households(2) for row in flat_rows(item)]
+    rows[0][COL["所在村区划代码"]] = TOWN_A  # a bad row: the import keeps an error report
+    with pytest.raises(CommandError):
+        call_command("import", str(_write(tmp_path / "bad.csv", rows)), user="county", verbosity=0)
+    step = Step.objects.filter(application=application).first()
+    return {
+        "household": h, "application": application, "publicity": publicity, "objection": objection,
+        "campaign": campaign, "check": CampaignCheck.objects.first(), "flag": CrossCheckFlag.objects.first(),
+        "plan": plan, "measure": measure, "visit": visit, "proposal": proposal, "report": report,
+        "import": ImportJob.objects.get(), "step": step, "village": village,
+    }  # fmt: skip
+
+
+def page_kwargs(w) -> dict[str, list[dict]]:
+    """How to fill each page route's parameters (several fillings: each is walked)."""
+    h, code = w["household"].pk, VILLAGE_A
+    return {
+        "regions:browse": [{"code": code}], "portal:region": [{"code": code}],
+        "registry:household_detail": [{"pk": h}], "registry:household_edit": [{"pk": h}],
+        "registry:household_cancel": [{"pk": h}], "registry:household_reveal": [{"pk": h}],
+        "household_export": [{"fmt": f} for f in ("csv", "xlsx", "parquet")],
+        "imports:export": [{"fmt": f} for f in ("csv", "xlsx", "parquet")],
+        "imports:job": [{"pk": w["import"].pk}], "imports:report": [{"pk": w["import"].pk}],
+        "imports:file": [{"pk": w["import"].pk}],
+        "identification:apply": [{"household_pk": h}], "identification:detail": [{"pk": w["application"].pk}],
+        "identification:step": [{"pk": w["application"].pk, "kind": "verify"}],
+        "identification:attachment": [{"pk": w["step"].pk}],
+        "identification:publicity_detail": [{"pk": w["publicity"].pk}],
+        "identification:publicity_close": [{"pk": w["publicity"].pk}],
+        "identification:objection_create": [{"pk": w["publicity"].pk}],
+        "identification:publicity_withdraw": [{"pk": w["publicity"].pk, "entry_pk": w["publicity"].entries.get().pk}],
+        "identification:objection_resolve": [{"pk": w["objection"].pk}],
+        "identification:flag_explain": [{"pk": w["flag"].pk}],
+        "identification:campaign": [{"pk": w["campaign"].pk}], "identification:campaign_export": [{"pk": w["campaign"].pk}],
+        "identification:campaign_close": [{"pk": w["campaign"].pk}], "identification:check": [{"pk": w["check"].pk}],
+        "assistance:household": [{"pk": h}], "assistance:handbook": [{"pk": h}],
+        "assistance:plan_create": [{"pk": h}], "assistance:visit_add": [{"pk": h}], "assistance:helpers": [{"pk": h}],
+        "assistance:measure_add": [{"pk": w["plan"].pk}], "assistance:measure_progress": [{"pk": w["measure"].pk}],
+        "assistance:visit_photo": [{"pk": w["visit"].pk}],
+        "assistance:village": [{"code": code}], "assistance:village_form": [{"code": code}],
+        "assistance:village_pair": [{"code": code}], "assistance:team_send": [{"code": code}],
+        "assistance:team_member": [{"code": code}], "assistance:support_add": [{"code": code}],
+        "assistance:proposal": [{"pk": w["proposal"].pk}], "assistance:proposal_accept": [{"pk": w["proposal"].pk}],
+        "reports:download": [{"pk": w["report"].pk}], "reports:retry": [{"pk": w["report"].pk}],
+        "reports:household_card": [{"pk": h}],
+        "reports:village_register": [{"code": code, "fmt": f} for f in ("xlsx", "pdf")],
+        "portal:publicity": [{"pk": w["publicity"].pk}], "portal:objection": [{"ref": w["objection"].reference}],
+    }  # fmt: skip
+
+
+# Query strings that make a page show its data (the year the world has records for; a CSV variant).
+QUERY = {
+    "reports:household_card": "?year=2015", "reports:village_register": "?year=2015",
+    "assistance:handbook": "?year=2026", "assistance:visits": "?export=csv", "assistance:equity": "?export=csv",
+    "analytics:dashboard": "?download=all",
+}  # fmt: skip
+
+
+def api_paths(w) -> list[str]:
+    """Every GET operation of the OpenAPI schema, its path parameters filled."""
+    ids = {
+        "/api/v1/households/": w["household"].pk, "/api/v1/assistance/plans/": w["plan"].pk,
+        "/api/v1/assistance/measures/": w["measure"].pk, "/api/v1/assistance/visits/": w["visit"].pk,
+        "/api/v1/identification/applications/": w["application"].pk,
+        "/api/v1/identification/publicities/": w["publicity"].pk,
+        "/api/v1/identification/objections/": w["objection"].pk,
+        "/api/v1/identification/campaigns/": w["campaign"].pk,
+        "/api/v1/identification/campaign-checks/": w["check"].pk, "/api/v1/regions/": VILLAGE_A,
+    }  # fmt: skip
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    paths = []
+    for path, operations in schema["paths"].items():
+        if "get" not in operations:
+            continue
+        if "{" in path:
+            prefix = path[: path.index("{")]
+            assert prefix in ids, f"new API operation {path}: tell the walk which record fills it"
+            path = re.sub(r"\{[^}]+\}", str(ids[prefix]), path)
+        paths.append(path)
+    return paths
+
+
+def walk(client: Client, w) -> dict[str, list[str]]:
+    """Every page route read by ``client``: {route name: leaks} for the bodies that leak."""
+    filled = page_kwargs(w)
+    found, unknown = {}, []
+    for name, params, path in named_routes():
+        if path.lstrip("^").startswith("api/"):
+            continue  # the API is walked operation by operation from its schema
+        if name.startswith("admin:"):
+            continue  # Django's admin site: staff (superusers) only, behind its own login
+        if params and name not in filled:
+            unknown.append(name)
+            continue
+        for kwargs in filled.get(name, [{}]):
+            url = reverse(name, kwargs=kwargs) + QUERY.get(name, "")
+            response = client.get(url)
+            if response.status_code == 200:
+                data = b"".join(response.streaming_content) if response.streaming else response.content
+                if found_here := leaks(body_text(data)):
+                    found[name] = found_here
+    assert not unknown, f"new routes: tell the walk how to fill {unknown}"
+    return found
+
+
+# Where a reader gets personal data in full by rule: the operator's own import (file and error report: its own
+# upload) and the edit form (a reveal, logged). Nothing else, and nothing at all for a viewer.
+IN_FULL_BY_RULE = {
+    "county_viewer": set(),
+    "county": {"imports:file", "imports:report", "registry:household_edit"},
+}
+
+
+@pytest.mark.parametrize("reader", ["county_viewer", "county"])
+def test_no_page_download_or_api_operation_shows_personal_data_in_full(world, users, reader):
+    client = Client()
+    client.force_login(users[reader])
+    assert set(walk(client, world)) == IN_FULL_BY_RULE[reader]
+    if reader == "county":  # the edit form is a reveal: logged
+        assert AuditLog.objects.filter(action="reveal", actor=users["county"]).exists()
+    api = APIClient()
+    api.force_authenticate(users[reader])
+    found = {}
+    for path in api_paths(world):
+        response = api.get(path)
+        if response.status_code == 200 and (found_here := leaks(response.content.decode())):
+            found[path] = found_here
+    assert found == {}
+
+
+def test_the_walk_finds_what_an_administrator_may_see(world, users):
+    """The detectors and the walk are live: an administrator sees the same routes in full."""
+    client = Client()
+    client.force_login(users["national"])
+    found = walk(client, world)
+    assert any(w.startswith("ID ") for leaks_ in found.values() for w in leaks_)
+    assert any(w.startswith("残疾证号 ") for leaks_ in found.values() for w in leaks_)
+    assert any(w.startswith("phone ") for leaks_ in found.values() for w in leaks_)
+    assert "reports:download" in found
+    assert AuditLog.objects.filter(
+        action="download", actor=users["national"], root=f"reports.reportjob:{world['report'].pk}"
+    ).exists()  # every download of a job's file is audited
+
+
+def test_the_card_detector_knows_a_bank_card():
+    assert leaks("卡号 6222021234567890128") == ["card 6222021234567890128"]
+    assert leaks("卡号 6222 0212 3456 7890 128") == []  # grouped digits are not one number
+    assert leaks("6222**********0128") == []
