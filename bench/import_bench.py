@@ -190,6 +190,12 @@ def main():
         inside = statistics.median(r[1] for r in runs)
         peak = max(r[2] for r in runs)
         rate, rate_inside = args.persons / seconds, args.persons / inside
+        again, again_peak, text = timed_with_rss(url, "import", str(path), "-v0")  # the same file once more
+        again_inside = float(re.search(r"用时 ([0-9.]+) 秒", text).group(1))
+        print(
+            f"{engine:<9} re-import of the unchanged file: {again:.1f} s whole command, {again_inside:.1f} s in the "
+            f"import ({again_inside / inside:.2f}× the fresh import's), peak RSS {again_peak:,.0f} MiB"
+        )
         naive = naive_orm(fresh_registry(engine, "jingzhun_bench_naive"), path, args.naive)
         raw = raw_insert(engine, fresh_database_url(engine, "jingzhun_bench_raw"), path)
         copy_s, copy_rows = tables_copy(engine, url, fresh_registry(engine, "jingzhun_bench_tables"))

@@ -177,7 +177,7 @@ def world(tmp_path, settings, users, register, applicant, regions):
         "household": h, "application": application, "publicity": publicity, "objection": objection,
         "campaign": campaign, "check": CampaignCheck.objects.first(), "flag": CrossCheckFlag.objects.first(),
         "plan": plan, "measure": measure, "visit": visit, "proposal": proposal, "report": report,
-        "import": ImportJob.objects.get(), "step": step, "village": village,
+        "import": ImportJob.objects.get(), "step": step, "village": village, "user": users["town_a"],
     }  # fmt: skip
 
 
@@ -215,6 +215,8 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "reports:household_card": [{"pk": h}],
         "reports:village_register": [{"code": code, "fmt": f} for f in ("xlsx", "pdf")],
         "portal:publicity": [{"pk": w["publicity"].pk}], "portal:objection": [{"ref": w["objection"].reference}],
+        "accounts:user_edit": [{"pk": w["user"].pk}], "accounts:user_active": [{"pk": w["user"].pk}],
+        "accounts:user_reset": [{"pk": w["user"].pk}],
     }  # fmt: skip
 
 

@@ -3,11 +3,13 @@
 from django.urls import path
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import AnonRateThrottle
 
 from jingzhun.accounts import throttle
+from jingzhun.accounts.models import User
 from jingzhun.analytics.api import FiguresView
 from jingzhun.assistance import api as assistance
 from jingzhun.core.middleware import client_ip
@@ -40,11 +42,17 @@ class TokenView(ObtainAuthToken):
         username, ip = str(data.get("username", "")), client_ip(request)
         if throttle.is_locked(username, ip):
             raise exceptions.Throttled(detail=_("登录失败次数过多，请稍后再试。"))
+        if wait := throttle.address_wait(ip):
+            raise exceptions.Throttled(wait=wait, detail=_("该网络地址登录失败次数较多，请稍后再试。"))
         try:
             response = super().post(request, *args, **kwargs)
         except exceptions.ValidationError:
             throttle.record_failure(username, ip)
             raise
+        user = User.objects.get(auth_token__key=response.data["token"])
+        if user.has_second_factor:  # tokens last; an account with a second factor gets them on the web only
+            Token.objects.filter(user=user).delete()
+            raise exceptions.PermissionDenied(_("该账号开启了两步验证，不能用用户名和密码换取 API 令牌。"))
         throttle.clear(username, ip)
         return response
 

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "jingzhun.accounts.middleware.IdleTimeoutMiddleware",
+    "jingzhun.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jingzhun.core.middleware.ActorMiddleware",
 ]
@@ -136,6 +138,14 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failed-login throttling: after LIMIT failures for one username from one address, refuse for LOCK seconds.
 LOGIN_FAILURE_LIMIT = int(env("JINGZHUN_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCK_SECONDS = int(env("JINGZHUN_LOGIN_LOCK_SECONDS", "900"))
+# Failures from one address across usernames: free up to this many, then each attempt waits 1, 2, 4 … seconds.
+LOGIN_ADDRESS_FREE_FAILURES = int(env("JINGZHUN_LOGIN_ADDRESS_FREE_FAILURES", "20"))
+LOGIN_ADDRESS_MAX_DELAY = int(env("JINGZHUN_LOGIN_ADDRESS_MAX_DELAY", "60"))
+# A session left idle this long is logged out (等保: session timeout); 0 turns it off.
+SESSION_IDLE_SECONDS = int(env("JINGZHUN_SESSION_IDLE_SECONDS", str(30 * 60)))
+# The audit trail is kept at least this long (等保 level 3: 6 months); older entries may be archived and purged.
+AUDIT_RETENTION_DAYS = int(env("JINGZHUN_AUDIT_RETENTION_DAYS", "183"))
+AUTHENTICATION_BACKENDS = ["jingzhun.accounts.backends.JingzhunBackend"]
 # Duplicate ID numbers found outside the user's region name the other county this many times an hour per user.
 ID_LOOKUP_LIMIT = int(env("JINGZHUN_ID_LOOKUP_LIMIT", "30"))
 # Public objections (portal): at most this many submissions per client address per window.

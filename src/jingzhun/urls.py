@@ -1,20 +1,43 @@
 """URL map: the web UI, the REST API under /api/v1/, and the OpenAPI schema and docs."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from jingzhun.core.views import healthz
 from jingzhun.imports.views import household_export
 from jingzhun.registry.views import home
 
+
+class LoginInProduction:
+    """The API's schema and docs: open while developing, for logged-in users only in production (the schema
+    maps every operation and parameter: reconnaissance for anyone else)."""
+
+    def get_permissions(self):
+        return [IsAuthenticated()] if settings.PRODUCTION else [AllowAny()]
+
+
+class SchemaView(LoginInProduction, SpectacularAPIView):
+    pass
+
+
+class SwaggerView(LoginInProduction, SpectacularSwaggerView):
+    pass
+
+
+class RedocView(LoginInProduction, SpectacularRedocView):
+    pass
+
+
 urlpatterns = [
     path("", home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("jingzhun.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", RedocView.as_view(url_name="schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
     path("accounts/", include("jingzhun.accounts.urls")),
     path("regions/", include("jingzhun.regions.urls")),

@@ -4,10 +4,10 @@ auditor can go from the household to the job, and (with a role that sees full ID
 import pytest
 from django.core.management import CommandError, call_command
 
+from jingzhun.accounts.choices import Role
 from jingzhun.core.models import AuditLog
 from jingzhun.imports.models import ImportJob, ImportStatus
 from jingzhun.registry.models import Household
-from jingzhun.accounts.choices import Role
 from tests.conftest import COUNTY, TOWN_A, make_user
 from tests.imports.test_columnar import COL, _households, _write, flat_rows
 

@@ -6,3 +6,6 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("管理员")
     OPERATOR = "operator", _("录入员")
     VIEWER = "viewer", _("查看员")
+    # 三员分立 (等保 level 3): accounts and the audit trail are kept by two roles that touch no registry data
+    SECURITY = "security", _("安全管理员")
+    AUDITOR = "auditor", _("安全审计员")

@@ -27,6 +27,9 @@ class User(AbstractUser):
         help_text=_("留空表示全国。"),
     )
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+    # Optional second factor (TOTP, RFC 6238): the shared secret, base32; empty = password only.
+    totp_secret = models.CharField(_("动态验证码密钥"), max_length=64, blank=True, editable=False)
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
 
     objects = JingzhunUserManager()
 
@@ -62,8 +65,24 @@ class User(AbstractUser):
         return self.can("change")
 
     @property
+    def can_view(self) -> bool:
+        return self.can("view")
+
+    @property
+    def can_manage_users(self) -> bool:
+        return self.can("manage_users")
+
+    @property
+    def can_audit(self) -> bool:
+        return self.can("audit")
+
+    @property
     def sees_personal_data(self) -> bool:
         return self.is_superuser or self.role in UNMASKED_ROLES
+
+    @property
+    def has_second_factor(self) -> bool:
+        return bool(self.totp_secret)
 
     @property
     def display_scope(self) -> str:

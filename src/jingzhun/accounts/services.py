@@ -1,9 +1,10 @@
 """Account writes: creating users with a region and role, validated and audited."""
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from jingzhun.core import audit
 from jingzhun.core.models import AuditAction
@@ -36,9 +37,9 @@ def user_create_or_reset(
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    after = {k: v for k, v in audit.snapshot(user).items() if k != "password"}
+    after = {k: v for k, v in audit.snapshot(user).items() if k not in SECRET_FIELDS}
     if before is not None:
-        before.pop("password", None)
+        before = {k: v for k, v in before.items() if k not in SECRET_FIELDS}
     entry = audit.build_entry(
         AuditAction.UPDATE if before else AuditAction.CREATE,
         user,
@@ -48,3 +49,127 @@ def user_create_or_reset(
     )
     entry.save()
     return user
+
+
+# --- accounts kept by a security administrator (安全管理员), within the administrator's region -------------
+
+
+def _audit_user(user: User, before: dict | None, *, extra: dict | None = None) -> None:
+    after = {k: v for k, v in audit.snapshot(user).items() if k not in SECRET_FIELDS}
+    changes = audit.diff({k: v for k, v in (before or {}).items() if k not in SECRET_FIELDS}, after)
+    changes.update(extra or {})
+    audit.build_entry(
+        AuditAction.UPDATE if before else AuditAction.CREATE, user, changes=changes,
+        root=f"accounts.user:{user.pk}", region_code=user.region_id or "",
+    ).save()  # fmt: skip
+
+
+SECRET_FIELDS = frozenset({"password", "totp_secret"})
+
+
+def managed_users(manager: User):
+    """The accounts ``manager`` may keep: those whose region lies within the manager's (superusers excluded)."""
+    if not manager.can("manage_users"):
+        raise PermissionDenied(_("只有安全管理员可以管理用户。"))
+    qs = User.objects.filter(is_superuser=False).select_related("region")
+    code_range = manager.scope_range()
+    if code_range is not None:
+        qs = qs.filter(region__code__range=code_range)
+    return qs.order_by("region_id", "username")
+
+
+def _managed_region(manager: User, code: str) -> Region | None:
+    code = (code or "").strip()
+    if not code:
+        if manager.region_id:
+            raise ValidationError({"region_code": [_("请填写区划代码：您只能管理本辖区内的用户。")]})
+        return None
+    region = Region.objects.filter(code=code.ljust(12, "0")).first() if code.isdigit() else None
+    if region is None or not manager.in_scope(region.code):
+        raise ValidationError({"region_code": [_("区划代码不存在或不在您的管辖范围内。")]})
+    return region
+
+
+@transaction.atomic
+def user_save(*, manager: User, user: User | None, data: dict, password: str = "") -> User:
+    """Create an account (with an initial password the user must change) or change one's name, role and region."""
+    if user is not None and not managed_users(manager).filter(pk=user.pk).exists():
+        raise PermissionDenied(_("该用户不在您的管辖范围内。"))
+    managed_users(manager)  # the permission check, also for a new account
+    if data.get("role") not in Role.values:
+        raise ValidationError({"role": [_("角色无效。")]})
+    region = _managed_region(manager, data.get("region_code", ""))
+    before = audit.snapshot(user) if user else None
+    user = user or User(username=(data.get("username") or "").strip())
+    if user.pk == manager.pk and data.get("role") != manager.role:
+        raise ValidationError({"role": [_("不能修改自己的角色。")]})
+    user.first_name = (data.get("first_name") or "").strip()[:150]
+    user.role, user.region = data["role"], region
+    if before is None:
+        if User.objects.filter(username__iexact=user.username).exists():
+            raise ValidationError({"username": [_("用户名 %(u)s 已被使用。") % {"u": user.username}]})
+        validate_password(password, user)
+        user.set_password(password)
+        user.must_change_password = True
+    user.full_clean(exclude=["password"])
+    user.save()
+    _audit_user(user, before)
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, manager: User, user: User, active: bool) -> User:
+    """停用 / 启用: a deactivated account cannot log in; its records and audit trail stay."""
+    if not managed_users(manager).filter(pk=user.pk).exists():
+        raise PermissionDenied(_("该用户不在您的管辖范围内。"))
+    if user.pk == manager.pk:
+        raise ValidationError({"is_active": [_("不能停用自己的账号。")]})
+    before = audit.snapshot(user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        Token.objects.filter(user=user).delete()  # its API tokens stop working too
+    _audit_user(user, before)
+    return user
+
+
+@transaction.atomic
+def user_reset_password(*, manager: User, user: User, password: str) -> User:
+    """A new password set by the security administrator; the user must change it at the next login."""
+    if not managed_users(manager).filter(pk=user.pk).exists():
+        raise PermissionDenied(_("该用户不在您的管辖范围内。"))
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    before = audit.snapshot(user)
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    Token.objects.filter(user=user).delete()
+    _audit_user(user, before, extra={"password": [None, _("已重置")]})
+    return user
+
+
+def password_changed(user: User) -> None:
+    """Record that ``user`` changed their own password (the form has set it)."""
+    if user.must_change_password:
+        User.objects.filter(pk=user.pk).update(must_change_password=False)
+        user.must_change_password = False
+    audit.build_entry(
+        AuditAction.UPDATE, user, changes={"password": [None, _("本人修改")]}, root=f"accounts.user:{user.pk}",
+        region_code=user.region_id or "",
+    ).save()  # fmt: skip
+
+
+@transaction.atomic
+def second_factor_set(*, user: User, secret: str) -> None:
+    """Turn the second factor on (``secret``) or off (empty), audited; API tokens are revoked when it goes on."""
+    User.objects.filter(pk=user.pk).update(totp_secret=secret)
+    user.totp_secret = secret
+    if secret:
+        Token.objects.filter(user=user).delete()
+    audit.build_entry(
+        AuditAction.UPDATE, user, changes={"second_factor": [not secret, bool(secret)]},
+        root=f"accounts.user:{user.pk}", region_code=user.region_id or "",
+    ).save()  # fmt: skip

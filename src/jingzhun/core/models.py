@@ -1,11 +1,32 @@
 """The audit trail shared by every app."""
 
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .scoping import ScopedManager
+from .scoping import ScopedQuerySet
+
+# Set (by ``core.auditpurge.purging``) while entries past their retention are purged: the only deletion allowed.
+PURGING: ContextVar[bool] = ContextVar("jingzhun_audit_purging", default=False)
+
+
+class AuditTrailImmutable(Exception):
+    """The audit trail is append-only (等保 level 3: entries are not editable by those they record)."""
+
+
+class AuditLogQuerySet(ScopedQuerySet):
+    def update(self, **kwargs):
+        raise AuditTrailImmutable(_("操作日志不能修改。"))
+
+    def delete(self):
+        if not PURGING.get():
+            raise AuditTrailImmutable(
+                _("操作日志不能删除；保存期以外的记录由 jingzhun audit-purge 归档清理。")
+            )
+        return super().delete()
 
 
 class AuditAction(models.TextChoices):
@@ -41,7 +62,7 @@ class AuditLog(models.Model):
     region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
 
-    objects = ScopedManager()
+    objects = models.Manager.from_queryset(AuditLogQuerySet)()
     scope_lookup = "region_code"
 
     class Meta:
@@ -54,3 +75,26 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AuditTrailImmutable(_("操作日志不能修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailImmutable(_("操作日志不能删除。"))
+
+
+class AuditPurge(models.Model):
+    """A purge of entries past their retention in progress: while a row exists in the same transaction, the
+    database trigger on the audit table lets deletions through (PostgreSQL; see migration 0003)."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    before = models.DateField()
+
+    class Meta:
+        verbose_name = _("操作日志清理")
+        verbose_name_plural = _("操作日志清理")
+
+    def __str__(self) -> str:
+        return f"purge before {self.before}"

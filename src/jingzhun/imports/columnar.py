@@ -483,3 +483,113 @@ def registered_elsewhere(checked: Checked, runs: np.ndarray) -> np.ndarray:
             mask = pc.fill_null(pc.is_in(numbers, pa.array(list(used))), False).to_numpy(zero_copy_only=False)
             hit.update(runs[mask].tolist())
     return np.array(sorted(hit), dtype=np.int64)
+
+
+# --- prototype: set-based "unchanged" check (what services._same decides, per batch) ---------------------------
+
+_COMPARED = {  # per part: the file's columns that _same compares (number/head ID are keys; computed are derived)
+    part: [c for c in FLAT_COLUMNS if c.part == part and c.kind != "computed"
+           and c.key not in ("household.number", "household.head_id_number", "member.id_number", "year.year",
+                             "year.household_size")]
+    for part in ("household", "member", "year")
+}  # fmt: skip
+
+
+def _incoming(checked: Checked, column: Column, rows: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """The file's values of ``column`` at ``rows`` as ``_cell`` gives them, and where ``_same`` compares them
+    (an empty cell is None there, not compared — except 是/否 (False) and 其他致贫原因 ([]))."""
+    take = pa.array(rows, pa.int64())
+    given = checked.batch.cells[column.key].take(take).is_valid().to_numpy(zero_copy_only=False)
+    value = checked.values[column.key].take(take)
+    if column.kind == "bool":
+        value = pc.if_else(pa.array(given), value, False)
+        given = np.ones(len(rows), bool)
+    elif column.kind == "causes":
+        given = np.ones(len(rows), bool)
+    field = model_field(column)
+    if field.get_internal_type() == "DecimalField":
+        value = value.cast(pa.decimal128(field.max_digits, field.decimal_places))
+    return value, given
+
+
+def _stored(column: Column, values: list, kind: pa.DataType) -> pa.Array:
+    if column.kind == "causes":
+        return pa.array([json.dumps(v) for v in values], pa.string())
+    return pa.array(values, kind)
+
+
+def _compare(checked: Checked, part: str, rows: np.ndarray, stored: list[tuple], offset: int) -> np.ndarray:
+    """Per row of ``rows``: every compared cell equals ``stored`` (tuples aligned with rows, columns from
+    ``offset``)."""
+    ok = np.ones(len(rows), bool)
+    columns = list(zip(*stored, strict=True)) if stored else []
+    for j, column in enumerate(_COMPARED[part]):
+        value, given = _incoming(checked, column, rows)
+        same = pc.fill_null(pc.equal(value, _stored(column, list(columns[offset + j]), value.type)), False)
+        ok &= same.to_numpy(zero_copy_only=False) | ~given
+    return ok
+
+
+def unchanged(checked: Checked, runs: np.ndarray, user) -> np.ndarray:
+    """Of ``runs`` (all passed), those that match a registered household in ``user``'s scope (by 户编号, else
+    by the head's ID number, as ``services._existing``) that writing them would not change (as
+    ``services._same``): found in a few queries per batch and compared column by column."""
+    if not len(runs):
+        return runs
+    scoped = Household.objects.for_user(user, "change") if user is not None else Household.objects.all()
+    first = checked.starts[runs]
+    numbers = checked.values["household.number"].take(pa.array(first)).to_pylist()
+    heads = pc.utf8_upper(checked.batch.cells["household.head_id_number"]).take(pa.array(first)).to_pylist()
+    by_number = dict(scoped.filter(number__in=[n for n in numbers if n]).values_list("number", "id"))
+    wanted = [h for n, h in zip(numbers, heads, strict=True) if not n and h]
+    by_head = dict(
+        Member.objects.filter(is_active=True, id_number__in=wanted, household__in=scoped)
+        .values_list("id_number", "household_id")
+    ) if wanted else {}  # fmt: skip
+    hid = np.array([by_number.get(n, -1) if n else by_head.get(h, -1) for n, h in zip(numbers, heads, strict=True)],
+                   np.int64)  # fmt: skip
+    found = hid >= 0
+    runs, first, hid = runs[found], first[found], hid[found]
+    if not len(runs):
+        return runs
+    same = np.ones(len(runs), bool)
+    # the household's own columns, on its first row
+    names = ["region_id" if c.name == "region" else c.name for c in _COMPARED["household"]]
+    stored = {r[0]: r for r in Household.objects.filter(pk__in=hid.tolist()).values_list("id", *names)}
+    same &= _compare(checked, "household", first, [stored[h] for h in hid], 1)
+    # members: the same set of active ID numbers, each with the same values
+    rows = np.flatnonzero(np.isin(checked.runs, runs))
+    position = np.searchsorted(runs, checked.runs[rows])  # the run (in ``runs``) of each row
+    names = [c.name for c in _COMPARED["member"]]
+    kept = list(Member.objects.filter(is_active=True, household_id__in=hid.tolist())
+                .values_list("household_id", "id_number", *names))  # fmt: skip
+    stored_ids = pa.array([m[1] for m in kept], pa.string())
+    at = pc.index_in(checked.id_numbers.take(pa.array(rows)), value_set=stored_ids)
+    known = at.is_valid().to_numpy(zero_copy_only=False)
+    at = at.fill_null(0).to_numpy(zero_copy_only=False)
+    owner = np.array([m[0] for m in kept], np.int64)
+    row_ok = known & (owner[at] == hid[position]) if len(kept) else np.zeros(len(rows), bool)
+    if len(kept):
+        row_ok &= _compare(checked, "member", rows, [kept[i] for i in at], 2)
+    np.logical_and.at(same, position, row_ok)
+    stored_count: dict[int, int] = {}
+    for h in owner.tolist():
+        stored_count[h] = stored_count.get(h, 0) + 1
+    same &= np.array([stored_count.get(h, 0) for h in hid.tolist()]) == np.bincount(position, minlength=len(runs))
+    # the year on the household's first row, if any: stored, with the same values
+    year = checked.values["year.year"].take(pa.array(first))
+    has_year = year.is_valid().to_numpy(zero_copy_only=False)
+    if has_year.any():
+        names = [c.name for c in _COMPARED["year"]]
+        wanted_years = sorted(set(year.drop_null().to_pylist()))
+        records = {(r[0], r[1]): r for r in HouseholdYear.objects.filter(
+            household_id__in=hid[has_year].tolist(), year__in=wanted_years).values_list("household_id", "year", *names)}  # fmt: skip
+        with_year = np.flatnonzero(has_year)
+        years = year.to_pylist()
+        found = np.array([(hid[i], years[i]) in records for i in with_year], bool)
+        same[with_year[~found]] = False
+        ok_rows = with_year[found]
+        if len(ok_rows):
+            same[ok_rows] &= _compare(checked, "year", first[ok_rows],
+                                      [records[(hid[i], years[i])] for i in ok_rows], 2)  # fmt: skip
+    return runs[same]

@@ -283,14 +283,17 @@ class _Writer:
     villages: set[str] = dataclasses.field(default_factory=set)  # tallies to recount at the end
     tops: dict[str, int] = dataclasses.field(default_factory=dict)  # each village's highest 户编号 so far
 
-    def insert(self, checked: columnar.Checked, runs: np.ndarray) -> np.ndarray:
+    def insert(self, checked: columnar.Checked, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Write the households of ``runs``; returns the runs written. The others are left to the row path:
         those already registered, or — when another import raced this one — all of them."""
+        same = np.array([], dtype=np.int64)
         for attempt in range(2):
             if self.look_first or attempt:
-                runs = np.setdiff1d(runs, columnar.registered_elsewhere(checked, runs))
+                hit = columnar.registered_elsewhere(checked, runs)
+                same = columnar.unchanged(checked, hit, self.user)
+                runs = np.setdiff1d(runs, hit)
             if not len(runs):
-                return runs
+                return runs, same
             try:
                 with transaction.atomic():
                     households, members, years = columnar.new_households(checked, runs)
@@ -298,11 +301,11 @@ class _Writer:
                                            origin=columnar.origins(checked, runs, self.job), tallies=False,
                                            tops=self.tops)  # fmt: skip
                 self.villages.update(households.column("region_id").to_pylist())
-                return runs
+                return runs, same
             except IntegrityError:
                 self.look_first = True
                 self.tops.clear()  # the numbering may be what broke: read it again
-        return np.array([], dtype=np.int64)
+        return np.array([], dtype=np.int64), same
 
     def numbered_elsewhere(self) -> None:
         """Households were numbered by another path (the row path): read the villages' numbers again."""
@@ -332,8 +335,8 @@ def _import_columns(
             runs = np.arange(lo, min(lo + batch, len(checked.starts)))
             good = runs[checked.ok[runs]]
             with transaction.atomic():
-                written = writer.insert(checked, good) if len(good) else good
-                groups = columnar.slow_groups(checked, np.setdiff1d(runs, written), index, sheet)
+                written, same = writer.insert(checked, good) if len(good) else (good, good)
+                groups = columnar.slow_groups(checked, np.setdiff1d(runs, np.union1d(written, same)), index, sheet)
                 created = result.created
                 _import_chunk(user, groups, result, keep_going=keep_going)
                 if result.created > created:
@@ -341,7 +344,8 @@ def _import_columns(
                 if keep_going:  # each batch commits whole, tallies included
                     writer.finish()
             result.created += len(written)
-            result.persons += int(sizes[written].sum())
+            result.persons += int(sizes[written].sum()) + int(sizes[same].sum())
+            result.unchanged += len(same)
             result.households += len(runs)
             result.failed_groups += [g for g in groups if g.errors]
             reset_queries()

@@ -217,6 +217,11 @@ def household_cancel(request, pk: int):
 
 @login_required
 def home(request):
+    if not request.user.can("view"):  # the security administrator and the auditor read no registry
+        if request.user.can("manage_users"):
+            return redirect("accounts:users")
+        if request.user.can("audit"):
+            return redirect("accounts:audit")
     if request.user.region_id:
         return redirect("regions:browse", code=request.user.region_id)
     return redirect("regions:root")

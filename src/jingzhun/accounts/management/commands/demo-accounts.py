@@ -4,14 +4,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from jingzhun.accounts.choices import Role
+from jingzhun.accounts.demo import DEMO_PASSWORD
 from jingzhun.accounts.services import user_create_or_reset
 from jingzhun.core.context import acting_as
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import ancestor_at
 from jingzhun.regions.selectors import demo_places
-
-DEMO_PASSWORD = "Jingzhun-demo-2026"
 
 
 class Command(BaseCommand):
@@ -39,6 +38,8 @@ class Command(BaseCommand):
             ("township", Role.OPERATOR, town, f"{town.name if town else ''}录入员", False),
             ("township2", Role.VIEWER, other_town, f"{other_town.name if other_town else ''}查看员", False),
             ("village", Role.OPERATOR, village, f"{village.name if village else ''}录入员", False),
+            ("security", Role.SECURITY, county_region, f"{county_region.name}安全管理员", False),
+            ("auditor", Role.AUDITOR, county_region, f"{county_region.name}安全审计员", False),
         ]
         rows = []
         with acting_as(source="command:demo-accounts"):
