@@ -575,7 +575,9 @@ def unchanged(checked: Checked, runs: np.ndarray, user) -> np.ndarray:
     stored_count: dict[int, int] = {}
     for h in owner.tolist():
         stored_count[h] = stored_count.get(h, 0) + 1
-    same &= np.array([stored_count.get(h, 0) for h in hid.tolist()]) == np.bincount(position, minlength=len(runs))
+    same &= np.array([stored_count.get(h, 0) for h in hid.tolist()]) == np.bincount(
+        position, minlength=len(runs)
+    )
     # the year on the household's first row, if any: stored, with the same values
     year = checked.values["year.year"].take(pa.array(first))
     has_year = year.is_valid().to_numpy(zero_copy_only=False)

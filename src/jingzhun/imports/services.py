@@ -336,7 +336,9 @@ def _import_columns(
             good = runs[checked.ok[runs]]
             with transaction.atomic():
                 written, same = writer.insert(checked, good) if len(good) else (good, good)
-                groups = columnar.slow_groups(checked, np.setdiff1d(runs, np.union1d(written, same)), index, sheet)
+                groups = columnar.slow_groups(
+                    checked, np.setdiff1d(runs, np.union1d(written, same)), index, sheet
+                )
                 created = result.created
                 _import_chunk(user, groups, result, keep_going=keep_going)
                 if result.created > created:
