@@ -158,8 +158,17 @@ MEDIA_ROOT = Path(env("JINGZHUN_MEDIA_ROOT", str(DATA_DIR / "media")))  # upload
 # Parquet snapshots of the registry per year (analytics): rebuilt by `jingzhun snapshot`, never edited.
 SNAPSHOT_DIR = Path(env("JINGZHUN_SNAPSHOT_DIR", str(DATA_DIR / "snapshots")))
 
+# Background jobs beat every HEARTBEAT seconds; one not seen for STALE seconds (on another host) is failed.
+JOB_HEARTBEAT_SECONDS = int(env("JINGZHUN_JOB_HEARTBEAT_SECONDS", "20"))
+JOB_STALE_SECONDS = int(env("JINGZHUN_JOB_STALE_SECONDS", "180"))
+# An uploaded file is imported in a child process limited to this much address space (0: no limit).
+JOB_MEMORY_LIMIT_MB = int(env("JINGZHUN_JOB_MEMORY_LIMIT_MB", "4096"))
+
 # Spreadsheet imports larger than this are refused before parsing.
 IMPORT_MAX_BYTES = int(float(env("JINGZHUN_IMPORT_MAX_MB", "100")) * 2**20)
+# A spreadsheet package may unpack to at most this much, and a sheet declare at most this many cells.
+IMPORT_MAX_UNPACKED_BYTES = int(float(env("JINGZHUN_IMPORT_MAX_UNPACKED_MB", "1024")) * 2**20)
+IMPORT_MAX_CELLS = int(env("JINGZHUN_IMPORT_MAX_CELLS", "40000000"))
 
 REDIS_URL = env("REDIS_URL")
 CACHES = {

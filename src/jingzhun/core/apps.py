@@ -8,4 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础")
 
     def ready(self):
+        from django.tasks.signals import task_started
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .jobs import reap_all
+
+        task_started.connect(reap_all, dispatch_uid="jingzhun-reap-dead-jobs")

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.jobs import JobLiveness, this_worker
 from jingzhun.core.scoping import ScopedManager
 
 
@@ -30,7 +31,7 @@ def upload_to(job, filename: str) -> str:
     return f"imports/{now:%Y/%m}/{job.user_id or 0}-{now:%H%M%S%f}{Path(filename).suffix.lower()}"
 
 
-class ImportJob(models.Model):
+class ImportJob(JobLiveness):
     """One spreadsheet import — uploaded and run by the task worker, or run by ``jingzhun import`` — with its
     file kept: the audit entries of the households it registered refer to the file's rows (docs/decisions.md
     #12), so the file is part of the audit trail. Scoped by the importer's region (national when run by the
@@ -78,7 +79,7 @@ class ImportJob(models.Model):
         """A job for a file imported outside the upload page (a command, a script): the file is copied into
         storage, as an upload would be, so that the audit can refer to it."""
         job = cls(user=user, region_code=(user.region_id or "") if user else "", original_name=path.name[:200],
-                  mode=mode, status=ImportStatus.RUNNING)  # fmt: skip
+                  mode=mode, status=ImportStatus.RUNNING, worker=this_worker(), heartbeat_at=timezone.now())  # fmt: skip
         with path.open("rb") as fh:
             job.file.save(path.name, File(fh), save=False)
         job.save()

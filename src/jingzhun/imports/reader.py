@@ -13,6 +13,8 @@ from pathlib import Path
 from jingzhun.core.cells import unguard
 from jingzhun.core.ids import normalize_identifier
 
+from . import workbook_guard
+from .errors import FileRejected
 from .layout import (
     CAUSE_SEPARATOR,
     FLAT_COLUMNS,
@@ -29,10 +31,6 @@ from .layout import (
 ERROR_COLUMN = "错误原因"  # added by the error report; ignored so that a corrected report imports as it is
 TRUE_WORDS = {YES, "1", "true", "True", "TRUE", "Y", "y", "有"}
 FALSE_WORDS = {NO, "0", "false", "False", "FALSE", "N", "n", "无", ""}
-
-
-class FileRejected(Exception):
-    """The file as a whole cannot be read (not a spreadsheet, wrong headers…): nothing is imported."""
 
 
 @dataclass
@@ -332,6 +330,8 @@ def read_tables(path: Path) -> Sheets:
         raise FileRejected(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .xlsx 或 .csv 文件。")
     from python_calamine import CalamineWorkbook
 
+    if suffix != ".xls":  # .xlsx, .xlsm and .ods are zip packages: judged before any parser sees them
+        workbook_guard.check_package(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:

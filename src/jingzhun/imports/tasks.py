@@ -1,33 +1,28 @@
 """Background work of the imports app, run by the task worker (``jingzhun db_worker``)."""
 
-from pathlib import Path
-
 from django.tasks import task
+from django.utils import timezone
 
 from jingzhun.analytics.tasks import refresh_rollups
-from jingzhun.core.context import acting_as
+from jingzhun.core import isolation, jobs
 
 from .models import ImportJob, ImportStatus
-from .reader import FileRejected
-from .services import attach_error_report, import_file
 
 
 @task()
 def run_import(job_id: int) -> str:
-    """Import one uploaded file; ``import_file`` records the outcome on the job, the error report is attached."""
-    job = ImportJob.objects.select_related("user").get(pk=job_id)
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
-    try:
-        with acting_as(job.user, source=f"import:{job.pk}"):
-            result = import_file(
-                user=job.user, path=Path(job.file.path), job=job, mode=job.mode, progress=job.write_progress
-            )
-    except FileRejected:
-        return ImportStatus.FAILED  # the reason is on the job
-    if not result.ok:
-        report = Path(job.file.path).with_name(f"{Path(job.file.path).stem}-report.xlsx")
-        attach_error_report(result, report)
-        report.unlink()
+    """Import one uploaded file in a child process with a memory limit (``jingzhun import-job``): a hostile
+    file can end that process, never the worker. If the child dies, the job says so and can be retried."""
+    jobs.claim(ImportJob, job_id, status=ImportStatus.RUNNING)
+    done = isolation.run_command("import-job", str(job_id))
+    job = ImportJob.objects.get(pk=job_id)
+    if done.returncode != 0 and job.status in (ImportStatus.RUNNING, ImportStatus.QUEUED):
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now(),
+            message=f"{isolation.describe_death(done.returncode)}；未导入任何数据（按“可导入的先导入”方式时，"
+            "已完成的批次已保存）。可以重试；文件确实如此之大时请拆分后导入。",
+        )  # fmt: skip
+        job.refresh_from_db()
     if job.created or job.updated:
         refresh_rollups.enqueue()  # the dashboards follow the registry without waiting for the night
     return job.status

@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.import_job, name="job"),
     path("<int:pk>/report.xlsx", views.import_report, name="report"),
     path("<int:pk>/file", views.import_source_file, name="file"),
+    path("<int:pk>/retry/", views.import_retry, name="retry"),
     path("export.<str:fmt>", views.household_export, name="export"),
 ]

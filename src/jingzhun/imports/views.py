@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from jingzhun.core import audit
+from jingzhun.core import audit, jobs
 from jingzhun.core.downloads import job_file_response, may_download
 from jingzhun.core.models import AuditAction
 from jingzhun.core.xlsxexport import XLSX
@@ -41,12 +42,14 @@ def import_start(request):
         )
         run_import.enqueue(job.pk)
         return redirect("imports:job", pk=job.pk)
-    jobs = ImportJob.objects.for_user(request.user).select_related("user")[:20]
-    return render(request, "imports/import.html", {"form": form, "jobs": jobs})
+    jobs.reap(ImportJob)
+    recent = ImportJob.objects.for_user(request.user).select_related("user")[:20]
+    return render(request, "imports/import.html", {"form": form, "jobs": recent})
 
 
 @login_required
 def import_job(request, pk: int):
+    jobs.reap(ImportJob)  # a job whose process died is failed here, when someone looks
     job = get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
     done, total = job.read_progress()
     context = {
@@ -55,6 +58,7 @@ def import_job(request, pk: int):
         "total": total,
         "running": job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
         "can_download_file": _may_read_file(request.user, job),
+        "can_retry": _may_retry(request.user, job),
     }
     template = "imports/_progress.html" if request.headers.get("HX-Request") else "imports/job.html"
     return render(request, template, context)
@@ -76,6 +80,28 @@ def _job_file(request, job: ImportJob, field_file, filename: str, content_type: 
         request.user, job, field_file, filename=filename, requester_id=job.user_id, full_data=True,
         requester_may=True, region_code=job.region_code, content_type=content_type,
     )  # fmt: skip
+
+
+def _may_retry(user, job: ImportJob) -> bool:
+    """A failed upload may be run again (the same stored file) by its importer."""
+    return (
+        job.status == ImportStatus.FAILED and bool(job.file) and job.user_id == user.pk and user.can("change")
+    )
+
+
+@login_required
+@require_POST
+def import_retry(request, pk: int):
+    job = get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
+    if not _may_retry(request.user, job):
+        raise PermissionDenied(_("只有导入人可以重试未完成的导入。"))
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.FAILED).update(
+        status=ImportStatus.QUEUED, message="", worker="", heartbeat_at=None, finished_at=None
+    )
+    if job.progress_path.exists():
+        job.progress_path.unlink()
+    run_import.enqueue(job.pk)
+    return redirect("imports:job", pk=job.pk)
 
 
 def _may_read_file(user, job: ImportJob) -> bool:

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.jobs import JobLiveness
 from jingzhun.core.scoping import ScopedManager
 
 
@@ -25,7 +26,7 @@ class ReportStatus(models.TextChoices):
     FAILED = "failed", _("未完成")
 
 
-class ReportJob(models.Model):
+class ReportJob(JobLiveness):
     """One register generated in the background for a region and year; ``done``/``total`` count villages.
     Personal data in the file is masked unless the requesting user's role sees it (decided when queued)."""
 

@@ -4,6 +4,8 @@ from django.core.files.base import ContentFile
 from django.tasks import task
 from django.utils import timezone
 
+from jingzhun.core import jobs
+
 from .models import ReportJob, ReportKind, ReportStatus
 from .registers import (
     counter,
@@ -38,9 +40,10 @@ def build(job: ReportJob) -> tuple[bytes, str]:
 def build_report(job_id: int) -> str:
     """Generate one register and attach it to its job; a failure is recorded for the user."""
     job = ReportJob.objects.select_related("region").get(pk=job_id)
-    ReportJob.objects.filter(pk=job.pk).update(status=ReportStatus.RUNNING)
+    jobs.claim(ReportJob, job.pk, status=ReportStatus.RUNNING)
     try:
-        data, name = build(job)
+        with jobs.heartbeat(ReportJob, job.pk):
+            data, name = build(job)
     except Exception as exc:  # recorded for the user; the worker logs the traceback
         ReportJob.objects.filter(pk=job.pk).update(
             status=ReportStatus.FAILED,

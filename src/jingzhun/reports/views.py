@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jingzhun.core.downloads import job_file_response
+from jingzhun.core.jobs import reap
 from jingzhun.core.masking import sees_in_full
 from jingzhun.core.params import chosen_year
 from jingzhun.core.xlsxexport import xlsx_download
@@ -102,6 +103,7 @@ def jobs(request):
                 "kind": "township_book",
             },
         )
+    reap(ReportJob)  # a register whose process died is failed here, when someone looks
     mine = ReportJob.objects.for_user(request.user).filter(user=request.user).select_related("region")[:50]
     running = any(j.status in (ReportStatus.QUEUED, ReportStatus.RUNNING) for j in mine)
     template = "reports/_jobs.html" if request.headers.get("HX-Request") else "reports/jobs.html"
