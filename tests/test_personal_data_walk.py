@@ -191,7 +191,7 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "household_export": [{"fmt": f} for f in ("csv", "xlsx", "parquet")],
         "imports:export": [{"fmt": f} for f in ("csv", "xlsx", "parquet")],
         "imports:job": [{"pk": w["import"].pk}], "imports:report": [{"pk": w["import"].pk}],
-        "imports:file": [{"pk": w["import"].pk}],
+        "imports:file": [{"pk": w["import"].pk}], "imports:retry": [{"pk": w["import"].pk}],
         "identification:apply": [{"household_pk": h}], "identification:detail": [{"pk": w["application"].pk}],
         "identification:step": [{"pk": w["application"].pk, "kind": "verify"}],
         "identification:attachment": [{"pk": w["step"].pk}],

@@ -218,7 +218,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "jingzhun.core.pagination.KeysetCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "jingzhun.core.api.AutoSchema",
     "EXCEPTION_HANDLER": "jingzhun.core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("JINGZHUN_API_ANON_RATE", "60/min"),

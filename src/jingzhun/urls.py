@@ -3,9 +3,12 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
+from jingzhun.core.api import api_handler
 from jingzhun.core.views import healthz
 from jingzhun.imports.views import household_export
 from jingzhun.registry.views import home
@@ -51,3 +54,8 @@ urlpatterns = [
     path("", include("jingzhun.registry.urls")),
     path("healthz", healthz, name="healthz"),
 ]
+
+# /api/ paths get the API's error shape even where Django answers before DRF (no route, body too large, a crash).
+handler400 = api_handler(400, "bad_request", _("请求无效（例如请求内容过大）。"), defaults.bad_request)
+handler404 = api_handler(404, "not_found", _("未找到，或不在您的管辖范围内。"), defaults.page_not_found)
+handler500 = api_handler(500, "server_error", _("服务器内部错误。"), defaults.server_error)

@@ -47,9 +47,9 @@ class FiguresView(APIView):
         code = request.query_params.get("region") or None
         year = request.query_params.get("year") or None
         errors = {}
-        if code is not None and not (code.isdigit() and len(code) <= 12):
+        if code is not None and not (code.isascii() and code.isdigit() and len(code) <= 12):
             errors["region"] = [_("区划代码应为不超过 12 位的数字。")]
-        if year is not None and not year.isdigit():
+        if year is not None and not (year.isascii() and year.isdigit() and len(year) == 4):
             errors["year"] = [_("年度应为整数。")]
         if errors:
             raise ValidationError(errors)

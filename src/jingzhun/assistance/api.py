@@ -4,11 +4,11 @@ measure, visits. The same services as the pages; outside the caller's region: 40
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 
-from jingzhun.core.api import ScopedViewSet, validated
+from jingzhun.core.api import CodeParam, IdParam, ScopedViewSet, YearParam, validated
 from jingzhun.core.pagination import KeysetCursorPagination
 from jingzhun.registry.models import Household
 
@@ -24,24 +24,27 @@ from .serializers import (
     VisitSerializer,
 )
 
-VISIT_FILTERS = [
-    OpenApiParameter("household", int), OpenApiParameter("region", str, description="exact village code"),
-    OpenApiParameter("after", str), OpenApiParameter("before", str), OpenApiParameter("page_size", int),
-]  # fmt: skip
-PLAN_FILTERS = [OpenApiParameter("year", int), *VISIT_FILTERS]
+
+class VisitFilters(serializers.Serializer):
+    household = IdParam()
+    region = CodeParam("exact village code")
+
+
+class PlanFilters(VisitFilters):
+    year = YearParam()
 
 
 def _household(request, pk) -> Household:
     return get_object_or_404(Household.objects.for_user(request.user), pk=pk)
 
 
-@extend_schema_view(list=extend_schema(parameters=PLAN_FILTERS))
 class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """帮扶计划 (one per household and year) with their measures; add a measure with ``measures``."""
 
     model = Plan
     serializer_class = PlanSerializer
     filters = {"year": "year", "household": "household_id", "region": "region_id"}
+    filter_serializer = PlanFilters
     pagination_class = KeysetCursorPagination
 
     def get_queryset(self):
@@ -80,13 +83,13 @@ class MeasureViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
         return self._answer(lambda: plans.measure_update(user=request.user, measure=measure, **d), measure)
 
 
-@extend_schema_view(list=extend_schema(parameters=VISIT_FILTERS))
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """走访 records (newest first within the keyset order); create with an optional photo (multipart)."""
 
     model = Visit
     serializer_class = VisitSerializer
     filters = {"household": "household_id", "region": "region_id"}
+    filter_serializer = VisitFilters
     pagination_class = KeysetCursorPagination
 
     def get_queryset(self):

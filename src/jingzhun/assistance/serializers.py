@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from jingzhun.core.api import IdField
+
 from .choices import MeasureCategory, MeasureStatus
 from .models import Measure, Plan, Visit
 
@@ -40,7 +42,7 @@ class PlanSerializer(serializers.ModelSerializer):
 
 
 class PlanCreateSerializer(serializers.Serializer):
-    household = serializers.IntegerField()
+    household = IdField()
     year = serializers.IntegerField(min_value=2013, max_value=2100)
     goal = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
 
@@ -52,7 +54,7 @@ class MeasureCreateSerializer(serializers.Serializer):
     planned_amount = serializers.DecimalField(max_digits=12, decimal_places=2, default=0)
     actual_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
     responsible = serializers.CharField(max_length=100)
-    unit = serializers.IntegerField(required=False, allow_null=True)
+    unit = IdField(required=False, allow_null=True)
     starts_on = serializers.DateField(required=False, allow_null=True)
     ends_on = serializers.DateField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=MeasureStatus.choices, default=MeasureStatus.PLANNED)
@@ -80,8 +82,8 @@ class VisitSerializer(serializers.ModelSerializer):
 
 
 class VisitCreateSerializer(serializers.Serializer):
-    household = serializers.IntegerField()
-    cadre = serializers.IntegerField()
+    household = IdField()
+    cadre = IdField()
     visited_on = serializers.DateField()
     content = serializers.CharField(max_length=1000)
     photo = serializers.FileField(required=False, help_text="JPG 或 PNG，不超过 10 MB")

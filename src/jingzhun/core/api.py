@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status, viewsets
+from drf_spectacular import openapi
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -51,6 +52,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(_("未找到，或不在您的管辖范围内。"))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or _("您没有执行此操作的权限。"))
+    elif isinstance(exc, RequestDataTooBig):
+        exc = TooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -84,6 +87,91 @@ class MasksPersonalData:
         return data
 
 
+class TooLarge(exceptions.APIException):
+    status_code, default_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "too_large"
+    default_detail = "请求内容过大。"
+
+
+# --- query parameters: one way to read them --------------------------------------------------------------------
+MAX_ID = 2**63 - 1
+
+
+class IdField(serializers.IntegerField):
+    """A record id in a body or a query: a positive 64-bit integer (a 27-digit one is a 400, not an overflow)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+def IdParam():
+    return IdField(required=False)
+
+
+def YearParam():
+    return serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+
+
+def CodeParam(help_text="12-digit region code"):
+    return serializers.RegexField(r"^[0-9]{12}$", required=False, allow_blank=True, help_text=help_text)
+
+
+def ChoiceParam(choices):
+    return serializers.ChoiceField(choices=choices, required=False, allow_blank=True)
+
+
+def query_params(serializer_class, request) -> dict:
+    """The view's query parameters, validated (bad → 400 in the error shape); absent/blank ones left out."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return {k: v for k, v in serializer.validated_data.items() if v not in (None, "")}
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Every operation documents the error shape for 400/403/404 (and 413/429), and a list documents its
+    ``filter_serializer`` as query parameters."""
+
+    def get_override_parameters(self):
+        extra = getattr(self.view, "filter_serializer", None)
+        return [*super().get_override_parameters(), *([extra] if extra and self._is_list_view() else [])]
+
+    def _get_response_bodies(self, direction="response"):
+        bodies = super()._get_response_bodies(direction)
+        write = self.method in {"POST", "PUT", "PATCH"}
+        codes = [
+            "400",
+            "403",
+            "429",
+            *(["404"] if write or "{" in self.path else []),
+            *(["413"] if write else []),
+        ]
+        for code in codes:
+            bodies.setdefault(code, self._get_response_for_code(ErrorSerializer, code, direction=direction))
+        return bodies
+
+
+def api_handler(status_code: int, code: str, message: str, fallback):
+    """A Django handler400/404/500 that answers /api/ paths in the error shape and the web UI as before."""
+
+    def handler(request, *args, **kwargs):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": {"code": code, "message": str(message)}}, status=status_code)
+        return fallback(request, *args, **kwargs)
+
+    return handler
+
+
 def validated(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -95,14 +183,14 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     model = None
     filters: dict[str, str] = {}
+    filter_serializer: type[serializers.Serializer] | None = None  # validates ``filters``' parameters
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         qs = self.model.objects.for_user(self.request.user)
-        for param, lookup in self.filters.items():
-            value = self.request.query_params.get(param)
-            if value:
-                qs = qs.filter(**{lookup: value})
+        if self.filter_serializer is not None:
+            values = query_params(self.filter_serializer, self.request)
+            qs = qs.filter(**{self.filters[k]: v for k, v in values.items() if k in self.filters})
         return qs
 
     def _answer(self, write: Callable[[], object], obj=None, code=status.HTTP_200_OK) -> Response:

@@ -15,6 +15,9 @@ from django.conf import settings
 
 def _limit_memory() -> None:  # runs in the child, before it executes
     limit = settings.JOB_MEMORY_LIMIT_MB * 2**20
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:  # never above a limit the worker itself runs under
+        limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 

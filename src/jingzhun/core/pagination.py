@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import F, IntegerField
 from django.db.models.fields.tuple_lookups import TupleGreaterThan, TupleLessThan
 from django.utils.translation import gettext as _
 from rest_framework.pagination import BasePagination
@@ -25,18 +25,24 @@ def encode_cursor(values: tuple) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, width: int) -> tuple:
+def decode_cursor(cursor: str, fields) -> tuple:
+    """The cursor's values, each of its key field's type (an int key: a 64-bit int), else a 400."""
+    bad = ValidationError(_("分页参数无效，请从第一页重新浏览。"), code="bad_cursor")
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except ValueError:
-        values = None
-    if (
-        not isinstance(values, list)
-        or len(values) != width
-        or not all(isinstance(v, str | int) for v in values)
-    ):
-        raise ValidationError(_("分页参数无效，请从第一页重新浏览。"), code="bad_cursor")
-    return tuple(values)
+        raise bad from None
+    if not isinstance(values, list) or len(values) != len(fields):
+        raise bad
+    out = []
+    for field, value in zip(fields, values, strict=True):
+        if isinstance(field, IntegerField):
+            if type(value) is not int or not -(2**63) <= value < 2**63:
+                raise bad
+        elif not isinstance(value, str):
+            raise bad
+        out.append(value)
+    return tuple(out)
 
 
 @dataclass
@@ -51,12 +57,14 @@ def keyset_page(
 ) -> KeysetPage:
     """One page of ``queryset`` ordered by its model's ``keyset_fields``."""
     keys = queryset.model.keyset_fields
+    fields = [queryset.model._meta.get_field(k.removesuffix("_id")).target_field if k.endswith("_id")
+              else queryset.model._meta.get_field(k) for k in keys]  # fmt: skip
     cols = tuple(F(k) for k in keys)
     backwards = bool(before) and not after
     if after:
-        queryset = queryset.filter(TupleGreaterThan(cols, decode_cursor(after, len(keys))))
+        queryset = queryset.filter(TupleGreaterThan(cols, decode_cursor(after, fields)))
     elif before:
-        queryset = queryset.filter(TupleLessThan(cols, decode_cursor(before, len(keys))))
+        queryset = queryset.filter(TupleLessThan(cols, decode_cursor(before, fields)))
     order = [f"-{k}" for k in keys] if backwards else list(keys)
     rows = list(queryset.order_by(*order)[: size + 1])
     more = len(rows) > size
@@ -127,6 +135,15 @@ class KeysetCursorPagination(BasePagination):
                 "results": data,
             }
         )
+
+    def get_schema_operation_parameters(self, view):
+        cursor = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"}
+        return [
+            {"name": "after", "in": "query", "required": False, "schema": cursor, "description": "cursor: the page after"},
+            {"name": "before", "in": "query", "required": False, "schema": cursor, "description": "cursor: the page before"},
+            {"name": "page_size", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1}, "description": f"rows per page (larger than {self.max_page_size}: {self.max_page_size})"},
+        ]  # fmt: skip
 
     def get_paginated_response_schema(self, schema):
         return {

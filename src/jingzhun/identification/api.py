@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 
-from jingzhun.core.api import ScopedViewSet, validated
+from jingzhun.core.api import ChoiceParam, CodeParam, IdParam, ScopedViewSet, YearParam, validated
 from jingzhun.core.pagination import KeysetCursorPagination
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
 
 from . import campaigns, services
-from .choices import ApplicationKind, Finding, ObjectionStatus, Stage
+from .choices import ApplicationKind, Finding, ObjectionStatus, Round, Stage
 from .models import Application, Campaign, CampaignCheck, Objection, Publicity, PublicityEntry
 from .serializers import (
     ApplicationCreateSerializer,
@@ -39,17 +39,34 @@ from .serializers import (
     WithdrawSerializer,
 )
 
-APPLICATION_FILTERS = [
-    OpenApiParameter("stage", str, enum=Stage.values),
-    OpenApiParameter("kind", str, enum=ApplicationKind.values),
-    OpenApiParameter("year", int),
-    OpenApiParameter("region", str, description="exact village code"),
-    OpenApiParameter("campaign", int),
-    OpenApiParameter("after", str), OpenApiParameter("before", str), OpenApiParameter("page_size", int),
-]  # fmt: skip
+
+class ApplicationFilters(serializers.Serializer):
+    stage = ChoiceParam(Stage.choices)
+    kind = ChoiceParam(ApplicationKind.choices)
+    year = YearParam()
+    region = CodeParam("exact village code")
+    campaign = IdParam()
 
 
-@extend_schema_view(list=extend_schema(parameters=APPLICATION_FILTERS))
+class PublicityFilters(serializers.Serializer):
+    round = ChoiceParam(Round.choices)
+    region = CodeParam("exact village code")
+    year = YearParam()
+
+
+class ObjectionFilters(serializers.Serializer):
+    status = ChoiceParam(ObjectionStatus.choices)
+
+
+class CampaignFilters(serializers.Serializer):
+    year = YearParam()
+
+
+class CheckFilters(serializers.Serializer):
+    campaign = IdParam()
+    finding = ChoiceParam(Finding.choices)
+
+
 class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """识别申请 and their steps: create, then 入户核实 → 民主评议 (village), 乡镇审核, 县级审批."""
 
@@ -61,6 +78,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         "region": "region_id",
         "campaign": "campaign_id",
     }
+    filter_serializer = ApplicationFilters
     pagination_class = KeysetCursorPagination
 
     def get_queryset(self):
@@ -129,14 +147,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         )  # fmt: skip
 
 
-@extend_schema_view(
-    list=extend_schema(parameters=[OpenApiParameter("round", str), OpenApiParameter("region", str)])
-)
 class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """公示/公告 lists of a village: open (with the applications), withdraw one household, close after the period."""
 
     model = Publicity
     filters = {"round": "round", "region": "region_id", "year": "year"}
+    filter_serializer = PublicityFilters
     serializer_class = PublicitySerializer
     pagination_class = KeysetCursorPagination
 
@@ -176,14 +192,12 @@ class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         )
 
 
-@extend_schema_view(
-    list=extend_schema(parameters=[OpenApiParameter("status", str, enum=ObjectionStatus.values)])
-)
 class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """异议: staff record them against a household on a running 公示; the township resolves them."""
 
     model = Objection
     filters = {"status": "status"}
+    filter_serializer = ObjectionFilters
     serializer_class = ObjectionSerializer
     pagination_class = KeysetCursorPagination
 
@@ -225,6 +239,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 
     model = Campaign
     filters = {"year": "year"}
+    filter_serializer = CampaignFilters
     serializer_class = CampaignSerializer
     pagination_class = KeysetCursorPagination
 
@@ -248,16 +263,12 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         return self._answer(lambda: campaigns.campaign_close(user=request.user, campaign=campaign), campaign)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[OpenApiParameter("campaign", int), OpenApiParameter("finding", str, enum=Finding.values)]
-    )
-)
 class CampaignCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """The households drawn into 回头看 (each caller sees those of its own villages) and the village's finding."""
 
     model = CampaignCheck
     filters = {"campaign": "campaign_id", "finding": "finding"}
+    filter_serializer = CheckFilters
     serializer_class = CheckSerializer
     pagination_class = KeysetCursorPagination
 

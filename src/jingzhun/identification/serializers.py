@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from rest_framework import serializers
 
-from jingzhun.core.api import MasksPersonalData
+from jingzhun.core.api import IdField, MasksPersonalData
 
 from .campaigns import campaign_counts
 from .choices import CampaignMode, Finding, Round, UpheldAction
@@ -73,7 +73,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
-    household = serializers.IntegerField(help_text="id of an unidentified household in the caller's village")
+    household = IdField(help_text="id of an unidentified household in the caller's village")
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
@@ -138,12 +138,12 @@ class PublicitySerializer(serializers.ModelSerializer):
 class PublicityCreateSerializer(serializers.Serializer):
     region = serializers.CharField(max_length=12, help_text="the village's 12-digit code")
     round = serializers.ChoiceField(choices=Round.choices)
-    applications = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=5000)
+    applications = serializers.ListField(child=IdField(), allow_empty=False, max_length=5000)
     starts_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class WithdrawSerializer(serializers.Serializer):
-    entry = serializers.IntegerField()
+    entry = IdField()
     reason = serializers.CharField(max_length=1000)
 
 
@@ -163,7 +163,7 @@ class ObjectionSerializer(MasksPersonalData, serializers.ModelSerializer):
 
 
 class ObjectionCreateSerializer(serializers.Serializer):
-    entry = serializers.IntegerField(help_text="the household's entry on a running 公示")
+    entry = IdField(help_text="the household's entry on a running 公示")
     text = serializers.CharField(max_length=2000)
     name = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
     contact = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")

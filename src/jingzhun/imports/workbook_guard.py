@@ -46,7 +46,7 @@ def check_package(path: Path) -> None:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
         raise FileRejected(
-            "无法读取该文件，它不是有效的 .xlsx 电子表格（文件已损坏或只是改了扩展名）。"
+            "无法读取该文件，它不是有效的电子表格（.xlsx 文件已损坏，或只是改了扩展名）。"
         ) from None
     with archive:
         members = archive.infolist()

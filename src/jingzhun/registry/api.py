@@ -4,9 +4,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from jingzhun.core.api import query_params
 from jingzhun.core.masking import Shown, sees_in_full
 
 from . import selectors, services
@@ -21,13 +22,14 @@ FILTER_PARAMS = [
     OpenApiParameter("attribute", str, description="household attribute"),
     OpenApiParameter("year", int, description="only households with a record for this year"),
     OpenApiParameter("q", str, description="household number prefix or head's exact name"),
-    OpenApiParameter("after", str, description="cursor: the page after"),
-    OpenApiParameter("before", str, description="cursor: the page before"),
-    OpenApiParameter("page_size", int, description="rows per page (≤ 500, default 50)"),
     OpenApiParameter(
         "reveal", bool, description="detail only: show ID numbers in full (logged; not for viewers)"
     ),
 ]
+
+
+class RevealParam(serializers.Serializer):
+    reveal = serializers.BooleanField(required=False, default=False)
 
 
 def parse_filters(request) -> selectors.HouseholdFilters:
@@ -38,7 +40,7 @@ def parse_filters(request) -> selectors.HouseholdFilters:
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=FILTER_PARAMS), retrieve=extend_schema(parameters=FILTER_PARAMS[-1:])
+    list=extend_schema(parameters=FILTER_PARAMS[:-1]), retrieve=extend_schema(parameters=FILTER_PARAMS[-1:])
 )
 class HouseholdViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
@@ -65,7 +67,8 @@ class HouseholdViewSet(
     def retrieve(self, request, *args, **kwargs):
         household = self.get_object()
         context = self.get_serializer_context()
-        if request.query_params.get("reveal") in {"1", "true"} and not sees_in_full(request.user):
+        reveal = query_params(RevealParam, request).get("reveal", False)
+        if reveal and not sees_in_full(request.user):
             services.personal_data_revealed(user=request.user, household=household)
             context["shown"] = Shown(full=True)  # a logged reveal of this household
         return Response(HouseholdSerializer(household, context=context).data)
