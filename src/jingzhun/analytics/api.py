@@ -4,7 +4,7 @@ load tests. Served from the stored rollups; scope as on the pages (404 outside i
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -55,7 +55,7 @@ class FiguresView(APIView):
             raise ValidationError(errors)
         d = selectors.dashboard(user=request.user, code=code and code.ljust(12, "0"), year=year and int(year))
         if d is None:
-            return Response({"detail": _("还没有汇总数据。")}, status=404)
+            raise NotFound(_("还没有汇总数据。"))
         return Response(
             FiguresSerializer(
                 {
