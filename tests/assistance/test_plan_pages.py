@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from jingzhun.assistance import plans, services
 from jingzhun.assistance.models import Measure, Plan, SocialHelper, Visit
+from jingzhun.core.models import AuditLog
 from tests.conftest import member, new_id
 
 # The smallest valid PNG (1×1 pixel).
@@ -100,6 +101,7 @@ def test_visits_with_a_photo_are_kept_and_served_only_in_scope(client, household
     visit = Visit.objects.get()
     served = client.get(f"/assistance/visits/{visit.pk}/photo/")
     assert served.status_code == 200 and b"".join(served.streaming_content) == PNG
+    assert AuditLog.objects.filter(action="download", root=f"registry.household:{household.pk}").exists()
     client.force_login(users["town_b"])
     assert client.get(f"/assistance/visits/{visit.pk}/photo/").status_code == 404
     assert client.get(f"/assistance/households/{household.pk}/").status_code == 404

@@ -1,3 +1,5 @@
+from jingzhun.core.models import AuditLog
+
 """The identification pages and the public portal, through the real URL map and templates."""
 
 import re
@@ -36,6 +38,9 @@ def test_village_operator_verifies_from_the_application_page(client, application
     step = application.steps.get(kind="verify")
     download = client.get(f"/identification/steps/{step.pk}/attachment/")
     assert b"".join(download.streaming_content) == b"%PDF-1.4 verification form"
+    assert AuditLog.objects.filter(
+        action="download", root=f"registry.household:{application.household_id}"
+    ).exists()
 
 
 def test_wrong_level_on_the_page_is_refused_with_a_message(client, application, users):

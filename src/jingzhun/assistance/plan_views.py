@@ -5,13 +5,14 @@ household's page with the result or the refusal."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.core import masking
+from jingzhun.core.downloads import audited_file_response
 from jingzhun.core.masking import Shown
 from jingzhun.core.params import chosen_year
 from jingzhun.core.webwrites import act, form_refused
@@ -110,10 +111,14 @@ def helpers_set(request, pk: int):
 @login_required
 def visit_photo(request, pk: int):
     """A visit's photo, only to users who may see the household."""
-    visit = get_object_or_404(Visit.objects.for_user(request.user), pk=pk)
+    visit = get_object_or_404(Visit.objects.for_user(request.user).select_related("household"), pk=pk)
     if not visit.photo:
         raise Http404
-    return FileResponse(visit.photo.open("rb"), filename=visit.photo.name.rsplit("/", 1)[-1])
+    return audited_file_response(
+        request.user, visit, visit.photo, filename=visit.photo.name.rsplit("/", 1)[-1],
+        root=f"registry.household:{visit.household_id}", region_code=visit.household.region_id,
+        as_attachment=False,
+    )  # fmt: skip
 
 
 @login_required

@@ -38,15 +38,24 @@ def job_file_response(
             if full_data
             else _("该文件只提供给提交人和有权查看完整个人信息的角色。")
         )
+    return audited_file_response(
+        user, job, field_file, filename=filename, root=f"{job._meta.label_lower}:{job.pk}",
+        region_code=region_code, changes={"full_personal_data": [None, full_data]}, content_type=content_type,
+    )  # fmt: skip
+
+
+def audited_file_response(
+    user, obj, field_file, *, filename: str, root: str, region_code: str, changes: dict | None = None,
+    content_type: str | None = None, as_attachment: bool = True,
+) -> FileResponse:  # fmt: skip
+    """A stored file (an upload, a job's output) handed to ``user``, with an audit entry under ``root``: scans
+    and photos of households are personal data whatever a mask could do to them."""
     entry = audit.build_entry(
-        AuditAction.DOWNLOAD,
-        job,
-        changes={"file": [None, filename], "full_personal_data": [None, full_data]},
-        root=f"{job._meta.label_lower}:{job.pk}",
+        AuditAction.DOWNLOAD, obj, changes={"file": [None, filename], **(changes or {})}, root=root,
         region_code=region_code,
-    )
+    )  # fmt: skip
     entry.actor, entry.actor_label = user, user.get_username()
     entry.save()
     return FileResponse(
-        field_file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+        field_file.open("rb"), as_attachment=as_attachment, filename=filename, content_type=content_type
     )

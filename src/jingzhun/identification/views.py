@@ -11,7 +11,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.core import masking
+from jingzhun.core.downloads import audited_file_response
 from jingzhun.core.masking import Shown
 from jingzhun.core.pagination import request_page
 from jingzhun.core.webwrites import Refused, act, attempt
@@ -167,13 +168,18 @@ def application_step(request, pk: int, kind: str):
 @login_required
 def step_attachment(request, pk: int):
     step = get_object_or_404(
-        Step.objects.filter(application__in=Application.objects.for_user(request.user)), pk=pk
+        Step.objects.filter(application__in=Application.objects.for_user(request.user)).select_related(
+            "application__household"
+        ),
+        pk=pk,
     )
     if not step.attachment:
         raise Http404
-    return FileResponse(
-        step.attachment.open("rb"), as_attachment=True, filename=step.attachment.name.rsplit("/", 1)[-1]
-    )
+    household = step.application.household
+    return audited_file_response(
+        request.user, step, step.attachment, filename=step.attachment.name.rsplit("/", 1)[-1],
+        root=f"registry.household:{household.pk}", region_code=household.region_id,
+    )  # fmt: skip
 
 
 # --- lists ---------------------------------------------------------------------------------------------------
