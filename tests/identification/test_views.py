@@ -1,5 +1,3 @@
-from jingzhun.core.models import AuditLog
-
 """The identification pages and the public portal, through the real URL map and templates."""
 
 import re
@@ -8,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from jingzhun.core.models import AuditLog
 from jingzhun.identification.choices import Stage
 from jingzhun.identification.models import Application, Objection
 from jingzhun.regions.models import Region
