@@ -78,6 +78,11 @@ def managed_users(manager: User):
     return qs.order_by("region_id", "username")
 
 
+def _require_managed(manager: User, user: User) -> None:
+    if not managed_users(manager).filter(pk=user.pk).exists():
+        raise PermissionDenied(_("该用户不在您的管辖范围内。"))
+
+
 def _managed_region(manager: User, code: str) -> Region | None:
     code = (code or "").strip()
     if not code:
@@ -93,8 +98,8 @@ def _managed_region(manager: User, code: str) -> Region | None:
 @transaction.atomic
 def user_save(*, manager: User, user: User | None, data: dict, password: str = "") -> User:
     """Create an account (with an initial password the user must change) or change one's name, role and region."""
-    if user is not None and not managed_users(manager).filter(pk=user.pk).exists():
-        raise PermissionDenied(_("该用户不在您的管辖范围内。"))
+    if user is not None:
+        _require_managed(manager, user)
     managed_users(manager)  # the permission check, also for a new account
     if data.get("role") not in Role.values:
         raise ValidationError({"role": [_("角色无效。")]})
@@ -120,8 +125,7 @@ def user_save(*, manager: User, user: User | None, data: dict, password: str = "
 @transaction.atomic
 def user_set_active(*, manager: User, user: User, active: bool) -> User:
     """停用 / 启用: a deactivated account cannot log in; its records and audit trail stay."""
-    if not managed_users(manager).filter(pk=user.pk).exists():
-        raise PermissionDenied(_("该用户不在您的管辖范围内。"))
+    _require_managed(manager, user)
     if user.pk == manager.pk:
         raise ValidationError({"is_active": [_("不能停用自己的账号。")]})
     before = audit.snapshot(user)
@@ -136,8 +140,7 @@ def user_set_active(*, manager: User, user: User, active: bool) -> User:
 @transaction.atomic
 def user_reset_password(*, manager: User, user: User, password: str) -> User:
     """A new password set by the security administrator; the user must change it at the next login."""
-    if not managed_users(manager).filter(pk=user.pk).exists():
-        raise PermissionDenied(_("该用户不在您的管辖范围内。"))
+    _require_managed(manager, user)
     try:
         validate_password(password, user)
     except ValidationError as exc:
