@@ -132,9 +132,10 @@ def world(tmp_path, settings, users, register, applicant, regions):
         user=None, entry=publicity.entries.get(), text="对该户有异议", name="张三", contact="13600002222"
     )
     dept = tmp_path / "vehicles.csv"
+    number = application.household.members.first().id_number
     dept.write_text(
-        f"公民身份号码,车牌号\n{application.household.members.first().id_number},黔A12345\n", "utf-8"
-    )
+        f"公民身份号码,车牌号,联系电话\n{number},黔A12345,13700009999\n", "utf-8"
+    )  # remarks: a phone
     crosscheck.dept_list_upload(
         user=users["county"], county=regions[COUNTY], kind="vehicle", path=dept, file_name="vehicles.csv"
     )

@@ -50,9 +50,13 @@ class TokenView(ObtainAuthToken):
             throttle.record_failure(username, ip)
             raise
         user = User.objects.get(auth_token__key=response.data["token"])
-        if user.has_second_factor:  # tokens last; an account with a second factor gets them on the web only
+        if user.has_second_factor or user.must_change_password:  # tokens last: not past these checks
             Token.objects.filter(user=user).delete()
-            raise exceptions.PermissionDenied(_("该账号开启了两步验证，不能用用户名和密码换取 API 令牌。"))
+            raise exceptions.PermissionDenied(
+                _("该账号开启了两步验证，不能用用户名和密码换取 API 令牌。")
+                if user.has_second_factor
+                else _("请先在网页上修改密码，再申请 API 令牌。")
+            )
         throttle.clear(username, ip)
         return response
 

@@ -133,6 +133,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "jingzhun.accounts.backends.NotTheDemoPassword"},
 ]
 
 # Failed-login throttling: after LIMIT failures for one username from one address, refuse for LOCK seconds.
@@ -163,6 +164,7 @@ JOB_HEARTBEAT_SECONDS = int(env("JINGZHUN_JOB_HEARTBEAT_SECONDS", "20"))
 JOB_STALE_SECONDS = int(env("JINGZHUN_JOB_STALE_SECONDS", "180"))
 # An uploaded file is imported in a child process limited to this much address space (0: no limit).
 JOB_MEMORY_LIMIT_MB = int(env("JINGZHUN_JOB_MEMORY_LIMIT_MB", "4096"))
+JOB_TIMEOUT_SECONDS = int(env("JINGZHUN_JOB_TIMEOUT_SECONDS", str(6 * 3600)))
 
 # Spreadsheet imports larger than this are refused before parsing.
 IMPORT_MAX_BYTES = int(float(env("JINGZHUN_IMPORT_MAX_MB", "100")) * 2**20)

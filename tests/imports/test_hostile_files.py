@@ -103,7 +103,8 @@ def test_a_job_whose_process_died_is_failed_when_noticed_and_can_be_retried(
     settings.MEDIA_ROOT = tmp_path / "media"
     job = ImportJob(user=users["county"], region_code="522634000000", original_name="a.csv", mode="all")
     job.file.save("a.csv", ContentFile(b"x"), save=False)
-    job.status, job.worker = ImportStatus.RUNNING, f"{jobs.socket.gethostname()}:{_dead_pid()}"
+    job.status = ImportStatus.RUNNING
+    job.worker = f"{jobs.this_worker().rpartition(':')[0]}:{_dead_pid()}"  # this host, a gone pid
     job.save()
     alive = ImportJob.objects.create(  # this very process: alive, left alone
         user=users["county"], region_code="522634000000", original_name="b.csv", status=ImportStatus.RUNNING,
@@ -157,3 +158,19 @@ def test_a_file_that_overwhelms_its_process_never_stops_the_queue(tmp_path, user
     report.refresh_from_db()
     assert job.status == ImportStatus.FAILED and "处理进程" in job.message and "重试" in job.message
     assert report.status == ReportStatus.DONE  # the worker lived on and ran the next job
+
+
+def test_a_prefixed_sheet_outside_the_usual_folder_is_judged_too(tmp_path, users):
+    template = tmp_path / "template.xlsx"
+    write_template(template, flat=True)
+    path = tmp_path / "moved.xlsx"
+    body = b'<x:row r="1"><x:c r="KA1" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c></x:row>'
+    with zipfile.ZipFile(template) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            out.writestr(item, src.read(item.filename))
+        out.writestr(
+            "xl/elsewhere/sheet9.xml",
+            b'<x:worksheet xmlns:x="urn:x"><x:sheetData>' + body + b"</x:sheetData></x:worksheet>",
+        )
+    with pytest.raises(FileRejected, match="第 287 列"):
+        import_file(user=users["county"], path=path)

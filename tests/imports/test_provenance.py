@@ -58,9 +58,7 @@ def test_the_file_is_for_its_importer_and_roles_that_see_full_id_numbers(client,
         assert "下载导入的原文件" in client.get(f"/imports/{job.pk}/").content.decode()
         response = client.get(f"/imports/{job.pk}/file")
         assert b"".join(response.streaming_content) == imported[0].read_bytes()
-        assert AuditLog.objects.filter(
-            action="download", root=f"imports.importjob:{job.pk}", actor=user
-        ).exists()
+        assert AuditLog.objects.filter(action="download", root=f"imports.job:{job.pk}", actor=user).exists()
 
 
 def test_a_refused_file_is_recorded_on_its_job(tmp_path, users, settings):

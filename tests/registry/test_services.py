@@ -290,3 +290,17 @@ def test_the_migration_normalises_stored_numbers_and_leaves_a_clash(register):
     twin.refresh_from_db()
     assert typed.id_number.isascii() and typed.disability_certificate == "123"
     assert not twin.id_number.isascii()  # left for the county: the unique index would refuse it
+
+
+def test_a_lookup_outside_the_scope_stays_audited_when_the_write_is_refused(register, users):
+    from jingzhun.core.context import acting_as
+
+    taken = register().members.first().id_number  # 丹江镇
+    mine = register(region=VILLAGE_B)  # 西江镇: town_b's own household
+    with pytest.raises(ValidationError), acting_as(users["town_b"], source="web"):
+        services.household_update(  # refused, rolled back: the lookup it made is still on record
+            user=users["town_b"], household=mine,
+            members=[{**member(id_number=m.id_number, relationship=m.relationship), "id": m.pk}
+                     for m in mine.members.all()] + [member("son", id_number=taken)],
+        )  # fmt: skip
+    assert AuditLog.objects.filter(action="lookup", actor=users["town_b"]).count() == 1

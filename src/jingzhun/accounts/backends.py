@@ -5,12 +5,25 @@ with the README's password cannot be used where ``JINGZHUN_ENV=production``, wha
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from .demo import DEMO_PASSWORD
 
 
 def refused_in_production(password: str | None) -> bool:
     return settings.PRODUCTION and password == DEMO_PASSWORD
+
+
+class NotTheDemoPassword:
+    """A password validator: in production the published demo password cannot be set (it could not be used)."""
+
+    def validate(self, password, user=None):
+        if refused_in_production(password):
+            raise ValidationError(_("不能使用演示密码。"), code="demo_password")
+
+    def get_help_text(self):
+        return _("不能使用演示密码。")
 
 
 class JingzhunBackend(ModelBackend):

@@ -7,7 +7,6 @@ from jingzhun.core.middleware import client_ip
 
 from . import throttle, twofactor
 from .backends import refused_in_production
-from .choices import Role
 from .models import User
 
 
@@ -51,8 +50,12 @@ class ThrottledLoginForm(AuthenticationForm):
             throttle.record_failure(username, ip)
             raise
         user = self.get_user()
-        if user.has_second_factor and not twofactor.verify(
-            user.totp_secret, self.cleaned_data.get("otp", ""), user_key=str(user.pk)
+        if (
+            user is not None
+            and user.has_second_factor
+            and not twofactor.verify(
+                user.totp_secret, self.cleaned_data.get("otp", ""), user_key=str(user.pk)
+            )
         ):
             throttle.record_failure(username, ip)
             raise forms.ValidationError(self.error_messages["otp"], code="otp")
@@ -81,7 +84,6 @@ class UserForm(forms.ModelForm):
             self.initial.setdefault("region_code", self.instance.region_id or "")
         elif manager.region_id:
             self.initial.setdefault("region_code", manager.region_id)
-        self.fields["role"].choices = Role.choices
 
 
 class PasswordResetByManagerForm(forms.Form):
@@ -92,4 +94,16 @@ class PasswordResetByManagerForm(forms.Form):
 
 
 class OtpConfirmForm(forms.Form):
+    """Turning the second factor on or off: the current password and a code (a borrowed session is not enough)."""
+
+    password = forms.CharField(label=_("当前密码"), widget=forms.PasswordInput, strip=False)
     otp = forms.CharField(label=_("动态验证码"), max_length=8)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        if not self.user.check_password(self.cleaned_data["password"]):
+            raise forms.ValidationError(_("密码不正确。"))
+        return self.cleaned_data["password"]

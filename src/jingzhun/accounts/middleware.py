@@ -11,6 +11,11 @@ from django.utils.translation import gettext as _
 TOUCH_EVERY = 60  # seconds: the session is written at most once a minute, not on every request
 
 
+def polling(request) -> bool:
+    """A page refreshing itself (htmx: a job's progress) is not the user at work."""
+    return request.headers.get("HX-Request") == "true" and request.method == "GET"
+
+
 class IdleTimeoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -25,7 +30,7 @@ class IdleTimeoutMiddleware:
                 messages.info(
                     request, _("超过 %(m)d 分钟未操作，已自动退出，请重新登录。") % {"m": idle // 60}
                 )
-            elif now - last >= TOUCH_EVERY or "last_seen" not in request.session:
+            elif (now - last >= TOUCH_EVERY or "last_seen" not in request.session) and not polling(request):
                 request.session["last_seen"] = now
         return self.get_response(request)
 
@@ -34,7 +39,7 @@ class PasswordChangeRequiredMiddleware:
     """An account whose password was set by someone else (created or reset by the security administrator) is
     sent to change it before anything else."""
 
-    ALLOWED = ("/accounts/password/", "/accounts/logout/", "/static/", "/i18n/", "/api/")
+    ALLOWED = ("/accounts/password/", "/accounts/logout/", "/static/", "/i18n/")
 
     def __init__(self, get_response):
         self.get_response = get_response

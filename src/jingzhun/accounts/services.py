@@ -78,9 +78,29 @@ def managed_users(manager: User):
     return qs.order_by("region_id", "username")
 
 
+# Roles a security administrator may give within its own region; the duties that keep the system in check
+# (security, audit) are given from the level above (or by a superuser), so no one appoints their own peers.
+BUSINESS_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.VIEWER})
+
+
+def _below(manager: User, region: Region | None) -> bool:
+    return region is not None and region.code != manager.region_id and manager.in_scope(region.code)
+
+
 def _require_managed(manager: User, user: User) -> None:
+    if user.pk == manager.pk:
+        raise PermissionDenied(_("不能管理自己的账号（请由上级安全管理员办理）。"))
     if not managed_users(manager).filter(pk=user.pk).exists():
         raise PermissionDenied(_("该用户不在您的管辖范围内。"))
+    if user.role not in BUSINESS_ROLES and not _below(manager, user.region):
+        raise PermissionDenied(_("同级的安全管理员和安全审计员账号由上级安全管理员管理。"))
+
+
+def _require_assignable(manager: User, role: str, region: Region | None) -> None:
+    if role not in BUSINESS_ROLES and not (_below(manager, region) or manager.is_superuser):
+        raise ValidationError(
+            {"role": [_("安全管理员和安全审计员只能为下级区划设立（同级由上级安全管理员设立）。")]}
+        )
 
 
 def _managed_region(manager: User, code: str) -> Region | None:
@@ -100,20 +120,24 @@ def user_save(*, manager: User, user: User | None, data: dict, password: str = "
     """Create an account (with an initial password the user must change) or change one's name, role and region."""
     if user is not None:
         _require_managed(manager, user)
-    managed_users(manager)  # the permission check, also for a new account
+        user = User.objects.get(pk=user.pk)  # as stored: a form may already have set the new values on it
+    else:
+        managed_users(manager)  # the permission check, also for a new account
     if data.get("role") not in Role.values:
         raise ValidationError({"role": [_("角色无效。")]})
     region = _managed_region(manager, data.get("region_code", ""))
+    _require_assignable(manager, data["role"], region)
     before = audit.snapshot(user) if user else None
     user = user or User(username=(data.get("username") or "").strip())
-    if user.pk == manager.pk and data.get("role") != manager.role:
-        raise ValidationError({"role": [_("不能修改自己的角色。")]})
     user.first_name = (data.get("first_name") or "").strip()[:150]
     user.role, user.region = data["role"], region
     if before is None:
         if User.objects.filter(username__iexact=user.username).exists():
             raise ValidationError({"username": [_("用户名 %(u)s 已被使用。") % {"u": user.username}]})
-        validate_password(password, user)
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
         user.set_password(password)
         user.must_change_password = True
     user.full_clean(exclude=["password"])
@@ -155,7 +179,9 @@ def user_reset_password(*, manager: User, user: User, password: str) -> User:
 
 
 def password_changed(user: User) -> None:
-    """Record that ``user`` changed their own password (the form has set it)."""
+    """Record that ``user`` changed their own password (the form has set it); its API tokens end with the old
+    password."""
+    Token.objects.filter(user=user).delete()
     if user.must_change_password:
         User.objects.filter(pk=user.pk).update(must_change_password=False)
         user.must_change_password = False

@@ -41,9 +41,8 @@ def verify(secret: str, code: str, *, user_key: str) -> bool:
         at = now + drift * totp.interval
         if totp.at(at) == code:
             step = int(at // totp.interval)
-            key = f"totp-used:{user_key}"
-            if cache.get(key, -1) >= step:
-                return False  # replayed
-            cache.set(key, step, 3 * totp.interval)
-            return True
+            # add() is atomic: of two logins racing with the same code, one wins; later steps only
+            return cache.add(f"totp-used:{user_key}:{step}", True, 4 * totp.interval) and not any(
+                cache.get(f"totp-used:{user_key}:{later}") for later in (step + 1, step + 2)
+            )
     return False

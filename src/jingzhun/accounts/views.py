@@ -45,7 +45,7 @@ def password_change(request):
 def second_factor(request):
     """Turn the one-time code on (scan, confirm a code) or off (confirm a code)."""
     user = request.user
-    form = OtpConfirmForm(request.POST or None)
+    form = OtpConfirmForm(request.POST or None, user=user)
     pending = request.session.get("totp_pending") or twofactor.new_secret()
     request.session["totp_pending"] = pending
     secret = user.totp_secret or pending
@@ -115,11 +115,12 @@ def user_active(request, pk: int):
     user = get_object_or_404(services.managed_users(manager), pk=pk)
     try:
         services.user_set_active(manager=manager, user=user, active=request.POST.get("active") == "1")
-        messages.success(
-            request, _("已启用 %(u)s。") if user.is_active else _("已停用 %(u)s。"), extra_tags=""
-        )
+        text = _("已启用 %(u)s。") if user.is_active else _("已停用 %(u)s。")
+        messages.success(request, text % {"u": user.username})
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
     return redirect("accounts:users")
 
 

@@ -25,7 +25,7 @@ from .tasks import refresh_rollups
 
 def _year(request) -> int | None:
     value = request.GET.get("year", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) == 4 else None
 
 
 def household_link(code: str, **filters) -> str:

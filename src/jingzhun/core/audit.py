@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
-from .context import current_actor
+from .context import current_actor, pending_reads
 from .masking import mask_changes
 from .models import AuditAction, AuditLog
 
@@ -146,6 +146,19 @@ def upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, 
         after=snapshot(instance),
     )
     return instance
+
+
+def record_read(entry: AuditLog) -> None:
+    """Save the audit entry of a *read* (e.g. a lookup across regions) so that it outlives the transaction it
+    happened in: a write that then fails rolls its own entries back, but the read did happen. Inside an acting
+    block (a request, a task, a command) the entry is saved when the block ends; elsewhere at once."""
+    from django.db import connection
+
+    pending = pending_reads()
+    if pending is not None and connection.in_atomic_block:
+        pending.append(entry)
+    else:
+        entry.save()
 
 
 def record_many(entries: Iterable[AuditLog]) -> None:

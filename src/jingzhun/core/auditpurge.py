@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import PURGING, AuditLog, AuditPurge
@@ -26,14 +26,19 @@ def earliest_allowed_cutoff() -> dt.date:
 
 
 @contextlib.contextmanager
-def purging(before: dt.date):
-    """Allow deleting audit entries inside the block (one transaction)."""
+def purging(before: dt.date, archive: str = ""):
+    """Allow deleting audit entries inside the block (one transaction), recorded as an ``AuditPurge``."""
     token = PURGING.set(True)
     try:
         with transaction.atomic():
-            marker = AuditPurge.objects.create(before=before)
-            yield
-            AuditPurge.objects.filter(pk=marker.pk).delete()
+            if connection.vendor == "postgresql":  # transaction-local: ends with this transaction
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('jingzhun.audit_purge', 'on', true)")
+            record = AuditPurge.objects.create(before=before, archive=archive)
+            yield record
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('jingzhun.audit_purge', 'off', true)")
     finally:
         PURGING.reset(token)
 
@@ -50,7 +55,8 @@ def purge(before: dt.date, archive: Path) -> int:
         for entry in old.values().iterator(chunk_size=BATCH):
             out.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
             count += 1
-    with purging(before):
+    with purging(before, str(archive)) as record:
         while ids := list(old.values_list("id", flat=True)[:BATCH]):
             AuditLog.objects.filter(id__in=ids).delete()
+        AuditPurge.objects.filter(pk=record.pk).update(entries=count)
     return count

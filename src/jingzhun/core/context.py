@@ -40,6 +40,9 @@ class Actor:
 
 
 _current: ContextVar[Actor] = ContextVar("jingzhun_actor", default=Actor())  # noqa: B039 (frozen)
+# Audit entries of reads made inside a write that may yet be rolled back (``core.audit.record_read``), saved
+# when the acting block ends — after the transaction, whatever became of it.
+_pending: ContextVar[list | None] = ContextVar("jingzhun_pending_reads", default=None)
 
 
 def current_actor() -> Actor:
@@ -52,7 +55,17 @@ def acting_as(
 ) -> Iterator[Actor]:
     """Attribute every change made inside the block to ``user`` (or to the named system ``source``)."""
     token = _current.set(Actor(given_user=user, source=source, ip=ip, request=request))
+    pending = _pending.set([])
     try:
         yield _current.get()
     finally:
+        entries = _pending.get()
+        _pending.reset(pending)
         _current.reset(token)
+        for entry in entries or []:
+            entry.save()
+
+
+def pending_reads() -> list | None:
+    """Where ``core.audit.record_read`` keeps entries until the acting block ends (None outside one)."""
+    return _pending.get()

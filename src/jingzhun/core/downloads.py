@@ -26,7 +26,7 @@ def may_download(user, *, requester_id: int | None, requester_may: bool) -> bool
 
 def job_file_response(
     user, job, field_file, *, filename: str, requester_id: int | None, full_data: bool, region_code: str,
-    requester_may: bool | None = None, content_type: str | None = None,
+    requester_may: bool | None = None, content_type: str | None = None, root: str | None = None,
 ) -> FileResponse:  # fmt: skip
     """The job's file as an attachment, if ``user`` may have it (else PermissionDenied), with an audit entry.
     ``full_data``: the file holds personal data in full; by default its requester may then have it only while
@@ -39,7 +39,7 @@ def job_file_response(
             else _("该文件只提供给提交人和有权查看完整个人信息的角色。")
         )
     return audited_file_response(
-        user, job, field_file, filename=filename, root=f"{job._meta.label_lower}:{job.pk}",
+        user, job, field_file, filename=filename, root=root or f"{job._meta.label_lower}:{job.pk}",
         region_code=region_code, changes={"full_personal_data": [None, full_data]}, content_type=content_type,
     )  # fmt: skip
 

@@ -38,8 +38,16 @@ class JobLiveness(models.Model):
         abstract = True
 
 
+def _pid_namespace() -> str:
+    """Containers may share a host name but not their pids: the pid namespace tells them apart."""
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return "-"
+
+
 def this_worker() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return f"{socket.gethostname()}:{_pid_namespace()}:{os.getpid()}"
 
 
 def claim(model: type[models.Model], pk: int, **fields) -> None:
@@ -88,7 +96,7 @@ def _pid_alive(pid: int) -> bool:
 def is_dead(worker: str, heartbeat_at: dt.datetime | None, started: dt.datetime | None) -> bool:
     """Has the process of a running job gone?"""
     host, _sep, pid = worker.rpartition(":")
-    if host == socket.gethostname() and pid.isdigit():
+    if host == f"{socket.gethostname()}:{_pid_namespace()}" and pid.isdigit():
         return not _pid_alive(int(pid))
     seen = heartbeat_at or started
     return seen is None or timezone.now() - seen > dt.timedelta(seconds=settings.JOB_STALE_SECONDS)
@@ -105,7 +113,9 @@ def reap(model: type[JobLiveness]) -> int:
         if is_dead(worker, beat, started)
     ]
     if dead:
-        running.filter(pk__in=dead).update(status=model.FAILED_STATUS, message=str(DIED), heartbeat_at=None)
+        running.filter(pk__in=dead).update(
+            status=model.FAILED_STATUS, message=str(DIED), heartbeat_at=None, finished_at=timezone.now()
+        )
     return len(dead)
 
 

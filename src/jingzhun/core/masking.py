@@ -14,6 +14,7 @@ last 4 characters of an ID number — with the birth date cut to its year, since
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ PHONE = "phone"
 CARD = "card"
 HEALTH = "health"
 BIRTH_DATE = "birth_date"
+TEXT = "text"  # free text that may hold personal numbers
 
 # Field names (model fields, serializer keys, audit snapshot keys) that hold personal data, with their kind.
 FIELD_KINDS: dict[str, str] = {
@@ -79,7 +81,25 @@ def mask(kind: str, value: Any) -> Any:
         return mask_card(str(value))
     if kind == BIRTH_DATE:
         return mask_birth_date(value)
+    if kind == TEXT:
+        return mask_text(str(value))
     return "***"  # health: no part of it is harmless
+
+
+# Personal numbers inside free text (a department list's remarks, a note): mobile and landline phones, ID and
+# 残疾证号 numbers, card-length digit runs.
+IN_TEXT = re.compile(
+    r"(?<![0-9])(?:[0-9]{17}[0-9Xx](?:[0-9]{2})?|[0-9]{15,19}|1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])"
+)
+
+
+def mask_text(text: str | None) -> str:
+    """Free text with every personal number in it masked (the words stay)."""
+    if not text:
+        return text or ""
+    return IN_TEXT.sub(
+        lambda m: mask_id_number(m.group()) if len(m.group()) > 13 else mask_phone(m.group()), text
+    )
 
 
 def sees_in_full(user) -> bool:
@@ -100,10 +120,6 @@ class Shown:
     def value(self, kind: str, value: Any) -> Any:
         return value if self.full else mask(kind, value)
 
-    def field(self, name: str, value: Any) -> Any:
-        kind = FIELD_KINDS.get(name)
-        return value if kind is None else self.value(kind, value)
-
     def member(self, m) -> Any:
         """Set ``shown_id``, ``shown_certificate``, ``shown_birth_date`` and ``shown_health`` on a member for
         templates (which then never read the raw fields)."""
@@ -114,9 +130,6 @@ class Shown:
         )
         m.shown_health = m.get_health_display() if self.full else mask(HEALTH, m.health)
         return m
-
-    def fields(self, data: dict[str, Any]) -> dict[str, Any]:
-        return data if self.full else mask_fields(data)
 
 
 def mask_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -148,10 +161,4 @@ def mask_changes(changes: dict[str, list], *, full: bool) -> dict[str, list]:
 
 
 def _mask_any(key: str, value: Any) -> Any:
-    if key in FIELD_KINDS:
-        return mask(FIELD_KINDS[key], value)
-    if isinstance(value, dict):
-        return mask_fields(value)
-    if isinstance(value, list):
-        return [mask_fields(v) if isinstance(v, dict) else v for v in value]
-    return value
+    return mask_fields({key: value})[key]

@@ -21,6 +21,9 @@ class AuditLogQuerySet(ScopedQuerySet):
     def update(self, **kwargs):
         raise AuditTrailImmutable(_("操作日志不能修改。"))
 
+    def _update(self, values):  # Model.save() of an existing row goes through here
+        raise AuditTrailImmutable(_("操作日志不能修改。"))
+
     def delete(self):
         if not PURGING.get():
             raise AuditTrailImmutable(
@@ -48,8 +51,8 @@ class AuditLog(models.Model):
     """
 
     at = models.DateTimeField(_("时间"), default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("操作人")
+    actor = models.ForeignKey(  # PROTECT: deleting a user would rewrite its entries; deactivate it instead
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("操作人")
     )
     actor_label = models.CharField(_("操作人"), max_length=150)
     source = models.CharField(_("来源"), max_length=64)
@@ -77,8 +80,9 @@ class AuditLog(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.get_action_display()} {self.object_repr}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
+        if self.pk is not None:
             raise AuditTrailImmutable(_("操作日志不能修改。"))
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -86,11 +90,13 @@ class AuditLog(models.Model):
 
 
 class AuditPurge(models.Model):
-    """A purge of entries past their retention in progress: while a row exists in the same transaction, the
-    database trigger on the audit table lets deletions through (PostgreSQL; see migration 0003)."""
+    """One purge of entries past their retention: when, up to which day, how many, archived where. The purge
+    itself is allowed by a transaction-local setting the trigger reads (``core.auditpurge.purging``)."""
 
-    started_at = models.DateTimeField(default=timezone.now)
-    before = models.DateField()
+    started_at = models.DateTimeField(_("时间"), default=timezone.now)
+    before = models.DateField(_("清理此日期之前的记录"))
+    entries = models.PositiveIntegerField(_("条数"), default=0)
+    archive = models.CharField(_("归档文件"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("操作日志清理")

@@ -118,7 +118,6 @@ def application_detail(request, pk: int):
             "application": application,
             "household": household,
             "phone": Shown.for_reader(request.user).value(masking.PHONE, household.phone),
-            "members": household.members.filter(is_active=True).order_by("id"),
             "verdict": selectors.household_verdict(application),
             "steps": application.steps.select_related("actor").order_by("at", "id"),
             "entries": application.entries.select_related("publicity").order_by("id"),

@@ -30,7 +30,7 @@ from django.db import IntegrityError, reset_queries, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from jingzhun.core import audit
+from jingzhun.core import audit, jobs
 from jingzhun.core.cells import write_text
 from jingzhun.core.context import acting_as, current_actor
 from jingzhun.core.readahead import read_ahead
@@ -395,7 +395,8 @@ def import_file(
     check_size(path)
     job = job or ImportJob.for_file(user=user, path=path, mode=mode)
     try:
-        result = _import(user, path, job, mode=mode, batch=batch, progress=progress, columns=columns)
+        with jobs.heartbeat(ImportJob, job.pk):  # a command's import beats too: hosts elsewhere see it alive
+            result = _import(user, path, job, mode=mode, batch=batch, progress=progress, columns=columns)
     except FileRejected as exc:
         _record(job, status=ImportStatus.FAILED, message=str(exc))
         raise

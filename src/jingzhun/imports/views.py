@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jingzhun.core import audit, jobs
 from jingzhun.core.downloads import job_file_response, may_download
+from jingzhun.core.masking import sees_in_full
 from jingzhun.core.models import AuditAction
 from jingzhun.core.xlsxexport import XLSX
 from jingzhun.regions.models import Region
@@ -78,7 +79,7 @@ def _job_file(request, job: ImportJob, field_file, filename: str, content_type: 
     # (whose own upload it is) and readers who see personal data in full may have them.
     return job_file_response(
         request.user, job, field_file, filename=filename, requester_id=job.user_id, full_data=True,
-        requester_may=True, region_code=job.region_code, content_type=content_type,
+        requester_may=True, region_code=job.region_code, content_type=content_type, root=f"imports.job:{job.pk}",
     )  # fmt: skip
 
 
@@ -95,12 +96,12 @@ def import_retry(request, pk: int):
     job = get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
     if not _may_retry(request.user, job):
         raise PermissionDenied(_("只有导入人可以重试未完成的导入。"))
-    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.FAILED).update(
+    requeued = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.FAILED).update(
         status=ImportStatus.QUEUED, message="", worker="", heartbeat_at=None, finished_at=None
     )
-    if job.progress_path.exists():
-        job.progress_path.unlink()
-    run_import.enqueue(job.pk)
+    if requeued:  # a second click finds it queued already
+        job.progress_path.unlink(missing_ok=True)
+        run_import.enqueue(job.pk)
     return redirect("imports:job", pk=job.pk)
 
 
@@ -142,7 +143,7 @@ def household_export(request, fmt: str):
     full = request.GET.get("full") == "1"
     if full and not request.user.can("reveal"):
         raise PermissionDenied(_("您的角色不能导出完整的身份证号码。"))
-    mask = not (request.user.sees_personal_data or full)
+    mask = not (sees_in_full(request.user) or full)
     region = filters.region
     audit.build_entry(
         AuditAction.EXPORT,

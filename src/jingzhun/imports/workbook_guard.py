@@ -25,8 +25,10 @@ MAX_RATIO = 200  # unpacked ÷ packed of one part; spreadsheet XML packs 10–30
 RATIO_FLOOR = 8 * 2**20  # small parts may pack better than that: only parts above 8 MiB are judged
 MAX_COLUMNS = 256  # our layouts have about 60 columns
 SCAN_CHUNK = 4 * 2**20
-CELL_REF = re.compile(rb'<(?:c|row)\b[^>]*?\br="([A-Z]{0,3})([0-9]+)"')
-DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?"')
+CELL_REF = re.compile(rb'<(?:\w+:)?(?:c|row)\b[^>]*?\br="\$?([A-Z]{0,3})\$?([0-9]+)"')
+DIMENSION = re.compile(
+    rb'<(?:\w+:)?dimension\b[^>]*?\bref="\$?([A-Z]+)\$?([0-9]+)(?::\$?([A-Z]+)\$?([0-9]+))?"'
+)
 
 
 def column_number(letters: str) -> int:
@@ -64,8 +66,8 @@ def check_package(path: Path) -> None:
                 raise FileRejected(
                     f"文件中的 {m.filename} 压缩比异常（{_mb(m.compress_size)} 解压为 {_mb(m.file_size)}），拒绝导入。"
                 )
-        for m in members:
-            if m.filename.startswith(("xl/worksheets/", "content.xml")) and m.filename.endswith(".xml"):
+        for m in members:  # every XML part: a sheet need not live where the convention puts it
+            if m.filename.endswith(".xml") and m.file_size:
                 _check_sheet(archive, m)
 
 

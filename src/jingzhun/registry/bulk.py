@@ -49,6 +49,17 @@ def active_id_numbers(numbers: list[str]) -> set[str]:
     return found
 
 
+def among(queryset, field: str, values: list):
+    """``queryset`` narrowed to rows whose ``field`` is one of ``values``. On PostgreSQL one array parameter
+    (``= ANY``): a 5,000-value ``IN (…)`` costs Django and psycopg more than the query itself (measured: 1.2 s of
+    a 100,000-person re-import). Elsewhere ``IN``; callers keep lists under ``SQLITE_CHUNK``."""
+    if connection.vendor != "postgresql":
+        return queryset.filter(**{f"{field}__in": values})
+    model = queryset.model
+    column = model._meta.get_field(field).column
+    return queryset.extra(where=[f'"{model._meta.db_table}"."{column}" = ANY(%s)'], params=[list(values)])
+
+
 def used_numbers(numbers: list[str]) -> set[str]:
     """The 户编号 among ``numbers`` that some household already has."""
     found: set[str] = set()

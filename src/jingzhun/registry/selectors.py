@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Substr
 
+from jingzhun.core.ids import normalize_identifier
 from jingzhun.regions import rules as region_rules
 from jingzhun.regions.models import Region
 
@@ -42,7 +43,11 @@ def household_list(*, user, filters: HouseholdFilters, action: str = "view"):
     if filters.attribute:
         qs = qs.filter(attribute=filters.attribute)
     if filters.q:
-        q = filters.q.strip()
+        q = (
+            normalize_identifier(filters.q)
+            if normalize_identifier(filters.q).isdigit()
+            else filters.q.strip()
+        )
         qs = qs.filter(number__startswith=q) if q.isdigit() else qs.filter(head_name=q)
     if filters.year:
         year_rows = HouseholdYear.objects.filter(household=OuterRef("pk"), year=filters.year)

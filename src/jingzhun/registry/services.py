@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from jingzhun.core import audit
 from jingzhun.core.ids import normalize_identifier, parse_id_number
-from jingzhun.core.masking import mask_id_number
+from jingzhun.core.masking import mask_id_number, sees_in_full
 from jingzhun.core.models import AuditAction
 from jingzhun.regions import rules as region_rules
 from jingzhun.regions.choices import RegionLevel
@@ -244,7 +244,7 @@ def _registered_elsewhere(other: Member, user) -> str:
         region_code=region.code,
     )
     entry.actor, entry.actor_label = user, user.get_username()  # the one who looked, whatever the context
-    entry.save()
+    audit.record_read(entry)  # kept even when the write that looked is refused and rolled back
     if not allowed:
         return _(
             "该身份证号已在您辖区以外的家庭中登记。您本小时的跨辖区查重次数已用完，请稍后再试或联系上级部门。"
@@ -521,7 +521,7 @@ def personal_data_revealed(*, user, household: Household) -> None:
     """Log that ``user`` — whose role sees ID numbers masked by default — asked to see them in full."""
     if not user.can("reveal"):
         raise PermissionDenied(_("您的角色不能查看完整的身份证号码。"))
-    if user.sees_personal_data:
+    if sees_in_full(user):
         return
     entry = audit.build_entry(
         AuditAction.REVEAL,

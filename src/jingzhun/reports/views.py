@@ -34,7 +34,7 @@ def household_card(request, pk: int):
     """户有卡 as PDF (ID numbers masked unless the role sees personal data)."""
     household = get_object_or_404(Household.objects.for_user(request.user).select_related("region"), pk=pk)
     year = chosen_year(request)
-    data = registers.household_card_pdf(household, year, full=request.user.sees_personal_data)
+    data = registers.household_card_pdf(household, year, full=sees_in_full(request.user))
     return pdf_file_response(data, f"户有卡-{household.number}-{year}")
 
 
@@ -45,7 +45,7 @@ def village_register(request, code: str, fmt: str):
     if village.level != 5 or fmt not in ("xlsx", "pdf"):
         raise Http404
     year = chosen_year(request)
-    register = registers.village_register(village, year, full=request.user.sees_personal_data)
+    register = registers.village_register(village, year, full=sees_in_full(request.user))
     name = f"村有册-{village.name}-{year}"
     if fmt == "xlsx":
         return xlsx_download(name, registers.village_register_sheets(register))
@@ -128,6 +128,8 @@ def retry(request, pk: int):
     job = get_object_or_404(
         ReportJob.objects.for_user(request.user).filter(user=request.user), pk=pk, status=ReportStatus.FAILED
     )
-    ReportJob.objects.filter(pk=job.pk).update(status=ReportStatus.QUEUED, message="", done=0)
-    build_report.enqueue(job.pk)
+    if ReportJob.objects.filter(pk=job.pk, status=ReportStatus.FAILED).update(
+        status=ReportStatus.QUEUED, message="", done=0
+    ):
+        build_report.enqueue(job.pk)
     return redirect("reports:jobs")

@@ -4,7 +4,7 @@ import django.utils.timezone
 from django.db import migrations, models
 
 # PostgreSQL (the production engine) refuses changes to the audit trail whatever the client: updates always,
-# deletions unless a purge (core.auditpurge) has registered itself in the same transaction. SQLite relies on
+# deletions unless the transaction is a purge (core.auditpurge sets jingzhun.audit_purge locally). SQLite relies on
 # the model guard (core.models.AuditLogQuerySet): its test runner empties tables with DELETE between tests.
 GUARD = """
 CREATE OR REPLACE FUNCTION core_auditlog_guard() RETURNS trigger AS $$
@@ -12,7 +12,7 @@ BEGIN
   IF TG_OP = 'UPDATE' THEN
     RAISE EXCEPTION '操作日志不能修改' USING ERRCODE = 'insufficient_privilege';
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM core_auditpurge) THEN
+  IF current_setting('jingzhun.audit_purge', true) IS DISTINCT FROM 'on' THEN
     RAISE EXCEPTION '操作日志不能删除（保存期以外的记录由 jingzhun audit-purge 归档清理）'
       USING ERRCODE = 'insufficient_privilege';
   END IF;
@@ -49,8 +49,10 @@ class Migration(migrations.Migration):
             name='AuditPurge',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('before', models.DateField()),
+                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='时间')),
+                ('before', models.DateField(verbose_name='清理此日期之前的记录')),
+                ('entries', models.PositiveIntegerField(default=0, verbose_name='条数')),
+                ('archive', models.CharField(blank=True, max_length=500, verbose_name='归档文件')),
             ],
             options={
                 'verbose_name': '操作日志清理',

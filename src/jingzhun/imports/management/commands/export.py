@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from jingzhun.accounts.models import User
+from jingzhun.core.masking import sees_in_full
 from jingzhun.imports import export
 from jingzhun.regions.selectors import region_by_code
 from jingzhun.registry.models import Household
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             qs = household_list(
                 user=actor, filters=HouseholdFilters(region=target, status=status), action="export"
             )
-            mask = not actor.sees_personal_data
+            mask = not sees_in_full(actor)
         else:
             qs = Household.objects.all()
             qs = qs.in_region(target) if target else qs
