@@ -13,6 +13,8 @@ from jingzhun.regions.models import Region
 from .choices import Role
 from .models import User
 
+SECRET_FIELDS = frozenset({"password", "totp_secret"})  # never copied into the audit trail
+
 
 @transaction.atomic
 def user_create_or_reset(
@@ -37,17 +39,7 @@ def user_create_or_reset(
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    after = {k: v for k, v in audit.snapshot(user).items() if k not in SECRET_FIELDS}
-    if before is not None:
-        before = {k: v for k, v in before.items() if k not in SECRET_FIELDS}
-    entry = audit.build_entry(
-        AuditAction.UPDATE if before else AuditAction.CREATE,
-        user,
-        changes=audit.diff(before or {}, after),
-        root=f"accounts.user:{user.pk}",
-        region_code=user.region_id or "",
-    )
-    entry.save()
+    _audit_user(user, before)
     return user
 
 
@@ -62,9 +54,6 @@ def _audit_user(user: User, before: dict | None, *, extra: dict | None = None) -
         AuditAction.UPDATE if before else AuditAction.CREATE, user, changes=changes,
         root=f"accounts.user:{user.pk}", region_code=user.region_id or "",
     ).save()  # fmt: skip
-
-
-SECRET_FIELDS = frozenset({"password", "totp_secret"})
 
 
 def managed_users(manager: User):

@@ -13,6 +13,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from jingzhun.core.counters import bump
+
 
 def _key(username: str, ip: str | None) -> str:
     return f"login-fail:{(username or '').lower()}:{ip or '-'}"
@@ -37,12 +39,7 @@ def address_wait(ip: str | None) -> int:
 
 
 def record_failure(username: str, ip: str | None) -> None:
-    key = _key(username, ip)
-    cache.add(key, 0, settings.LOGIN_LOCK_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, settings.LOGIN_LOCK_SECONDS)
+    bump(_key(username, ip), settings.LOGIN_LOCK_SECONDS)
     failures, _last = cache.get(_address_key(ip), (0, 0.0))
     cache.set(_address_key(ip), (failures + 1, time.time()), settings.LOGIN_LOCK_SECONDS)
 

@@ -6,18 +6,12 @@ counted here (Redis in production) and audited by the caller; past the allowance
 """
 
 from django.conf import settings
-from django.core.cache import cache
+
+from jingzhun.core.counters import bump
 
 WINDOW_SECONDS = 3600
 
 
 def count(user) -> bool:
     """Count one lookup for ``user``; True while the user is within ``ID_LOOKUP_LIMIT`` this hour."""
-    key = f"id-lookup:{user.pk}"
-    cache.add(key, 0, WINDOW_SECONDS)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, WINDOW_SECONDS)
-        used = 1
-    return used <= settings.ID_LOOKUP_LIMIT
+    return bump(f"id-lookup:{user.pk}", WINDOW_SECONDS) <= settings.ID_LOOKUP_LIMIT
