@@ -59,7 +59,7 @@ def test_a_user_changes_their_own_password_audited(client, users):
     assert response.status_code == 302
     users["town_a"].refresh_from_db()
     assert users["town_a"].check_password(NEW_PASSWORD)
-    entry = AuditLog.objects.get(model="accounts.user", object_id=str(users["town_a"].pk))
+    entry = AuditLog.objects.get(model="accounts.user", object_id=str(users["town_a"].pk), action="update")
     assert entry.changes == {"password": [None, "本人修改"]} and NEW_PASSWORD not in str(entry.changes)
 
 
@@ -222,7 +222,7 @@ def test_an_administrator_turns_on_a_second_factor(client, users):
         AuditLog.objects.filter(object_id=str(admin.pk), model="accounts.user").exists()
     )
     other = type(client)()
-    assert "动态验证码不正确" in login(other, "national").content.decode()
+    assert "请输入验证器上的 6 位动态验证码" in login(other, "national").content.decode()
     code = pyotp.TOTP(secret).now()
     cache.clear()  # the code used to turn it on, a moment ago
     assert login(other, "national", otp=code).status_code == 302
@@ -306,3 +306,13 @@ def test_an_account_that_must_change_its_password_gets_no_token(users):
         "/api/v1/auth/token/", {"username": "town_a", "password": PASSWORD}, format="json"
     )
     assert response.status_code == 403
+
+
+def test_logins_and_exports_are_on_the_auditors_page(client, users, auditor):
+    login(client, "town_a", "wrong")
+    login(client, "town_a")
+    client.get("/households/export.csv?full=1")  # an entry of facts, not of changes
+    client.force_login(auditor)
+    page = client.get("/accounts/audit/").content.decode()
+    assert "登录失败" in page and "登录" in page and "导出" in page
+    assert AuditLog.objects.filter(action="login_failed", actor=users["town_a"], ip="127.0.0.1").exists()

@@ -226,3 +226,40 @@ def test_unusual_but_valid_values_and_preset_numbers_are_kept(tmp_path, users):
     assert sorted(household.members.values_list("id_number", flat=True)) == [
         p for p, _ in _card(entry)["people"]
     ]
+
+
+@pytest.mark.parametrize("columns", [True, False])
+def test_a_reimport_finds_exactly_the_changed_households(tmp_path, users, columns):
+    """The set-based check of the column path (``columnar.unchanged``) and the row path agree: what a re-import
+    changes is updated and audited, everything else is counted unchanged and left alone."""
+    items = _households(12)
+    first = _write(tmp_path / "first.csv", [r for item in items for r in flat_rows(item)])
+    assert import_file(user=users["county"], path=first).created == 12
+    households = [flat_rows(item) for item in items]
+
+    def cell(h, m, header, value):
+        households[h][m][COL[header]] = value
+
+    number = Household.objects.order_by("id").values_list("number", flat=True)
+    for h, rows in enumerate(households):  # the second file names the households by their 户编号
+        for row in rows:
+            row[COL["户编号"]], row[COL["户主公民身份号码"]] = number[h], ""
+    wage = Decimal(str(households[0][0][COL["工资性收入"]] or 0))
+    cell(0, 0, "工资性收入", str(wage + 100))  # a year's income
+    cell(1, 1, "姓名", "改了名")  # a member's name
+    households[2] = households[2][:-1]  # a member left the household
+    cell(3, 0, "联系电话", "13900000000")  # the household's phone
+    cell(4, 0, "文化程度", households[4][0][COL["文化程度"]])  # the same value again: no change
+    cell(
+        5, 0, "工资性收入", f"{Decimal(str(households[5][0][COL['工资性收入']] or 0)):.3f}"
+    )  # 3000 as 3000.000
+    for m in range(len(households[6])):
+        cell(6, m, "耕地面积（亩）", "")  # an empty cell keeps the stored value
+    second = _write(tmp_path / "second.csv", [r for rows in households for r in rows])
+    before = AuditLog.objects.count()
+    result = import_file(user=users["county"], path=second, columns=columns)
+    assert (result.created, result.updated, result.unchanged) == (0, 4, 8), [
+        g.errors for g in result.failed_groups
+    ]
+    assert AuditLog.objects.count() > before
+    assert Member.objects.filter(name="改了名", is_active=True).count() == 1

@@ -28,6 +28,7 @@ class ThrottledLoginForm(AuthenticationForm):
         "slow": _("该网络地址登录失败次数较多，请 %(seconds)d 秒后再试。"),
         "demo": _("演示账号和演示密码在生产环境中不能使用，请联系安全管理员重置密码。"),
         "otp": _("动态验证码不正确或已使用，请输入验证器上当前的 6 位数字。"),
+        "otp_missing": _("该账号开启了两步验证，请输入验证器上的 6 位动态验证码。"),
     }
 
     def clean(self):
@@ -50,15 +51,13 @@ class ThrottledLoginForm(AuthenticationForm):
             throttle.record_failure(username, ip)
             raise
         user = self.get_user()
-        if (
-            user is not None
-            and user.has_second_factor
-            and not twofactor.verify(
-                user.totp_secret, self.cleaned_data.get("otp", ""), user_key=str(user.pk)
-            )
-        ):
-            throttle.record_failure(username, ip)
-            raise forms.ValidationError(self.error_messages["otp"], code="otp")
+        if user is not None and user.has_second_factor:
+            code = self.cleaned_data.get("otp", "")
+            if not code.strip():
+                raise forms.ValidationError(self.error_messages["otp_missing"], code="otp_missing")
+            if not twofactor.verify(user.totp_secret, code, user_key=str(user.pk)):
+                throttle.record_failure(username, ip)
+                raise forms.ValidationError(self.error_messages["otp"], code="otp")
         throttle.clear(username, ip)
         return cleaned
 

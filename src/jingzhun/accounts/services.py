@@ -67,9 +67,10 @@ def managed_users(manager: User):
     return qs.order_by("region_id", "username")
 
 
-# Roles a security administrator may give within its own region; the duties that keep the system in check
-# (security, audit) are given from the level above (or by a superuser), so no one appoints their own peers.
-BUSINESS_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.VIEWER})
+# Roles a security administrator may give within its own region. The administrator (who sees personal data in
+# full) and the duties that keep the system in check (security, audit) are given from the level above (or by a
+# superuser): no one appoints their own peers, nor grants full data access where they work.
+BUSINESS_ROLES = frozenset({Role.OPERATOR, Role.VIEWER})
 
 
 def _below(manager: User, region: Region | None) -> bool:
@@ -82,13 +83,13 @@ def _require_managed(manager: User, user: User) -> None:
     if not managed_users(manager).filter(pk=user.pk).exists():
         raise PermissionDenied(_("该用户不在您的管辖范围内。"))
     if user.role not in BUSINESS_ROLES and not _below(manager, user.region):
-        raise PermissionDenied(_("同级的安全管理员和安全审计员账号由上级安全管理员管理。"))
+        raise PermissionDenied(_("同级的管理员、安全管理员和安全审计员账号由上级安全管理员管理。"))
 
 
 def _require_assignable(manager: User, role: str, region: Region | None) -> None:
     if role not in BUSINESS_ROLES and not (_below(manager, region) or manager.is_superuser):
         raise ValidationError(
-            {"role": [_("安全管理员和安全审计员只能为下级区划设立（同级由上级安全管理员设立）。")]}
+            {"role": [_("管理员、安全管理员和安全审计员只能为下级区划设立（同级由上级安全管理员设立）。")]}
         )
 
 

@@ -66,9 +66,13 @@ def readable_changes(
     fields = {f.attname: f for f in model._meta.concrete_fields} if model else {}
     list_choices = getattr(model, "list_field_choices", {})
     rows = []
-    for key, (before, after) in mask_changes(entry.changes, full=full).items():
+    for key, pair in mask_changes(entry.changes, full=full).items():
         if key in QUIET_FIELDS:
             continue
+        if not (isinstance(pair, list) and len(pair) == 2):  # a fact, not a change (an export's filters…)
+            rows.append((key, "", _label(None, pair if not isinstance(pair, dict) else _facts(pair), {})))
+            continue
+        before, after = pair
         if key == IMPORT_KEY and isinstance(after, dict):  # registered by an import: the file's rows say what
             first, last = after.get("rows") or ("?", "?")
             text = _("导入任务 #%(job)s《%(file)s》第 %(first)s–%(last)s 行")
@@ -86,6 +90,10 @@ def readable_changes(
         name = str(field.verbose_name) if field else key
         rows.append((name, _label(field, before, choices), _label(field, after, choices)))
     return rows
+
+
+def _facts(values: dict) -> str:
+    return "，".join(f"{k}={v}" for k, v in values.items())
 
 
 def actor_fields() -> dict[str, Any]:

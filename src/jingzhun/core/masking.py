@@ -154,7 +154,7 @@ def mask_changes(changes: dict[str, list], *, full: bool) -> dict[str, list]:
     out = {}
     for key, pair in changes.items():
         if not isinstance(pair, list | tuple) or len(pair) != 2:
-            out[key] = pair
+            out[key] = _mask_any(key, pair)
             continue
         out[key] = [_mask_any(key, v) for v in pair]
     return out

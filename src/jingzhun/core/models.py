@@ -40,6 +40,8 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("导出")
     LOOKUP = "lookup", _("跨辖区身份证查重")
     DOWNLOAD = "download", _("下载文件")
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
 
 
 class AuditLog(models.Model):

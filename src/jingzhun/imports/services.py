@@ -289,9 +289,9 @@ class _Writer:
         same = np.array([], dtype=np.int64)
         for attempt in range(2):
             if self.look_first or attempt:
-                hit = columnar.registered_elsewhere(checked, runs)
-                same = columnar.unchanged(checked, hit, self.user)
-                runs = np.setdiff1d(runs, hit)
+                registered = columnar.registered_elsewhere(checked, runs)
+                same = columnar.unchanged(checked, registered, self.user)
+                runs = np.setdiff1d(runs, registered.runs)
             if not len(runs):
                 return runs, same
             try:

@@ -95,13 +95,14 @@ def _check_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
 
 def _judge(name: str, columns: int, rows: int, *, declared: bool) -> None:
     how = "声明的范围" if declared else "使用的单元格"
+    name = f"（文件内部的 {name}）"
     if columns > MAX_COLUMNS:
         raise FileRejected(
-            f"工作表 {name} {how}达到第 {columns:,} 列（导入模板只有几十列），"
+            f"工作表{name}{how}达到第 {columns:,} 列（导入模板只有几十列），"
             "请删除模板以外的列或新建文件后粘贴数据再导入。"
         )
     if rows * max(columns, 1) > settings.IMPORT_MAX_CELLS:
         raise FileRejected(
-            f"工作表 {name} {how}为 {rows:,} 行 × {columns:,} 列，超过上限 {settings.IMPORT_MAX_CELLS:,} 个单元格，"
+            f"工作表{name}{how}为 {rows:,} 行 × {columns:,} 列，超过上限 {settings.IMPORT_MAX_CELLS:,} 个单元格，"
             "请拆分后分批导入，或另存为 CSV。"
         )

@@ -32,20 +32,24 @@ User = get_user_model()
 SQLITE_CHUNK = 5000  # values per IN (...) list; SQLite allows 32,766 parameters
 
 
-def active_id_numbers(numbers: list[str]) -> set[str]:
-    """The ID numbers among ``numbers`` that are active in some household (anywhere in the country)."""
-    table, found = Member._meta.db_table, set()
+def active_households(numbers: list[str]) -> dict[str, int]:
+    """The ID numbers among ``numbers`` that are active in some household (anywhere in the country), with it."""
+    table, found = Member._meta.db_table, {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"SELECT id_number FROM {table} WHERE is_active AND id_number = ANY(%s)", [numbers]
+                f"SELECT id_number, household_id FROM {table} WHERE is_active AND id_number = ANY(%s)",
+                [numbers],
             )
-            return {row[0] for row in cursor.fetchall()}
+            return dict(cursor.fetchall())
         for start in range(0, len(numbers), SQLITE_CHUNK):
             part = numbers[start : start + SQLITE_CHUNK]
             marks = ", ".join(["%s"] * len(part))
-            cursor.execute(f"SELECT id_number FROM {table} WHERE is_active AND id_number IN ({marks})", part)
-            found.update(row[0] for row in cursor.fetchall())
+            cursor.execute(
+                f"SELECT id_number, household_id FROM {table} WHERE is_active AND id_number IN ({marks})",
+                part,
+            )
+            found.update(cursor.fetchall())
     return found
 
 
@@ -60,12 +64,12 @@ def among(queryset, field: str, values: list):
     return queryset.extra(where=[f'"{model._meta.db_table}"."{column}" = ANY(%s)'], params=[list(values)])
 
 
-def used_numbers(numbers: list[str]) -> set[str]:
-    """The 户编号 among ``numbers`` that some household already has."""
-    found: set[str] = set()
+def used_numbers(numbers: list[str]) -> dict[str, int]:
+    """The 户编号 among ``numbers`` that some household already has, with its id."""
+    found: dict[str, int] = {}
     for start in range(0, len(numbers), SQLITE_CHUNK):
         part = numbers[start : start + SQLITE_CHUNK]
-        found.update(Household.objects.filter(number__in=part).values_list("number", flat=True))
+        found.update(among(Household.objects.all(), "number", part).values_list("number", "id"))
     return found
 
 
