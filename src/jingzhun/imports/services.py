@@ -174,7 +174,7 @@ def _same(household: Household, group: HouseholdGroup) -> bool:
     return True
 
 
-def _update(user, household: Household, group: HouseholdGroup) -> None:
+def _update(user, household: Household, group: HouseholdGroup) -> Household:
     ids = dict(household.members.filter(is_active=True).values_list("id_number", "id"))
     members = []
     for m in group.members:
@@ -182,8 +182,13 @@ def _update(user, household: Household, group: HouseholdGroup) -> None:
         if member.get("id_number", "").upper() in ids:
             member["id"] = ids[member["id_number"].upper()]
         members.append(member)
-    registry.household_update(
-        user=user, household=household, data=group.household, members=members, years=group.years
+    return registry.household_update(
+        user=user,
+        household=household,
+        data=group.household,
+        members=members,
+        years=group.years,
+        tallies=False,
     )
 
 
@@ -216,6 +221,7 @@ def _import_chunk(user, chunk: list[HouseholdGroup], result: ImportResult, *, ke
     result.persons += sum(len(g.members) for g in chunk)
     new: list[HouseholdGroup] = []
     known = _existing(user, [g for g in chunk if not g.errors])
+    villages: set[str] = set()  # of updated households: recounted once for the chunk, not once per household
     for group in chunk:
         if group.errors:
             continue
@@ -227,10 +233,12 @@ def _import_chunk(user, chunk: list[HouseholdGroup], result: ImportResult, *, ke
         else:
             try:
                 with transaction.atomic():
-                    _update(user, existing, group)
+                    villages |= {existing.region_id, _update(user, existing, group).region_id}
                 result.updated += 1
             except ValidationError as exc:
                 _attach(group, exc)
+    if villages:
+        registry.refresh_tallies(villages)
     result.created += _register_batch(user, new, keep_going=keep_going)
 
 

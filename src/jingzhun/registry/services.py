@@ -435,9 +435,12 @@ def household_update(
     data: dict | None = None,
     members: list[dict] | None = None,
     years: list[dict] | None = None,
+    tallies: bool = True,
 ) -> Household:
     """Change a household. ``members`` (when given) is the full list: members left out are removed from the
     household (kept, inactive); ``years`` adds or replaces those years and leaves the others untouched.
+    ``tallies=False``: the caller recounts the villages once for many updates (an import), in the same
+    transaction.
     """
     _require(user, "change")
     h = Household.objects.select_for_update().get(pk=household.pk)
@@ -485,7 +488,8 @@ def household_update(
     for y in draft.years:
         entries.append(_save_part(y, h, year_before))
     audit.record_many(entries)
-    refresh_tallies({old_region, h.region_id})
+    if tallies:
+        refresh_tallies({old_region, h.region_id})
     return h
 
 
