@@ -13,7 +13,7 @@ from jingzhun.core.models import AuditLog
 from jingzhun.identification import campaigns, services
 from jingzhun.identification.choices import Round
 from jingzhun.identification.models import Application, CampaignCheck, Objection, Publicity
-from jingzhun.regions.models import Region
+from jingzhun.regions.models import Region, RegionOffice
 from jingzhun.registry.models import Household, HouseholdYear, Member
 from jingzhun.reports.models import ReportJob
 from tests.conftest import COUNTY, TOWN_B, VILLAGE_A, VILLAGE_B
@@ -21,7 +21,7 @@ from tests.conftest import COUNTY, TOWN_B, VILLAGE_A, VILLAGE_B
 SCOPED_MODELS = [
     Household, Member, HouseholdYear, AuditLog, Region, Application, Publicity, Objection, CampaignCheck,
     Cadre, HouseholdPairing, Plan, Measure, Visit, VillageSupport, RegionFigures, RuralPopulation,
-    ReportJob,
+    ReportJob, RegionOffice,
 ]  # fmt: skip
 
 
@@ -66,6 +66,9 @@ def two_households(register, applicant, users):
         )  # fmt: skip
         ReportJob.objects.create(
             user=users["county"], region=Region.objects.get(code=town), kind="township_book", year=2026
+        )
+        RegionOffice.objects.create(
+            region=Region.objects.get(code=town), name="乡镇扶贫工作站", phone="0855-1"
         )
     return pair
 

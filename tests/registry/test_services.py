@@ -285,11 +285,21 @@ def test_the_migration_normalises_stored_numbers_and_leaves_a_clash(register):
     )
     twin = b.members.first()  # the same person typed full-width in a second household
     Member.objects.filter(pk=twin.pk).update(id_number=a.members.last().id_number.translate(width))
+    c, d = register(), register()  # one person typed two odd ways in two households, never plainly
+    person = new_id()
+    typed_twice = [person.translate(width), f"{person[:6]} {person[6:]}"]
+    for h, form in zip((c, d), typed_twice, strict=True):
+        Member.objects.filter(pk=h.members.last().pk).update(id_number=form)
     migration.normalize(apps, None)
     typed.refresh_from_db()
     twin.refresh_from_db()
     assert typed.id_number.isascii() and typed.disability_certificate == "123"
     assert not twin.id_number.isascii()  # left for the county: the unique index would refuse it
+    stored = Member.objects.filter(household__in=[c, d], id_number__in=[person, *typed_twice])
+    assert sorted(stored.values_list("id_number", flat=True)) in (  # one normalised, its twin left
+        sorted([person, typed_twice[1]]),
+        sorted([person, typed_twice[0]]),
+    )
 
 
 def test_a_lookup_outside_the_scope_stays_audited_when_the_write_is_refused(register, users):

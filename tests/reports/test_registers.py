@@ -7,6 +7,7 @@ import pytest
 from pypdf import PdfReader
 from python_calamine import CalamineWorkbook
 
+from jingzhun.core.models import AuditLog
 from jingzhun.regions.models import Region
 from jingzhun.reports.models import ReportJob
 from jingzhun.reports.tasks import build
@@ -42,6 +43,8 @@ def test_household_card_pdf_masks_ids_for_a_viewer(client, users, village_househ
     text = pdf_text(response.content)
     assert "贫困户档案卡" in text and a.number in text and "杨文明" in text and "吴秀英" in text
     assert village_households["head_id"] not in text and village_households["head_id"][-4:] in text
+    assert AuditLog.objects.filter(action="download", actor=users["county_viewer"],
+                                   root=f"registry.household:{a.pk}").exists()  # fmt: skip
     client.force_login(users["town_b"])
     assert client.get(f"/reports/households/{a.pk}/card.pdf").status_code == 404
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.core import masking
-from jingzhun.core.downloads import audited_file_response
+from jingzhun.core.downloads import audited_file_response, record_download
 from jingzhun.core.masking import Shown
 from jingzhun.core.params import chosen_year
 from jingzhun.core.webwrites import act, form_refused
@@ -130,6 +130,9 @@ def handbook(request, pk: int):
     file = selectors.household_file(household, year)
     shown = Shown.for_reader(request.user)
     members = [shown.member(m) for m in household.members.filter(is_active=True).order_by("id")]
+    record_download(request.user, household, filename=f"扶贫手册-{household.number}-{year}.pdf",
+                    root=f"registry.household:{household.pk}", region_code=household.region_id,
+                    changes={"full_personal_data": [None, shown.full]})  # fmt: skip
     return pdf_response(
         "assistance/handbook.html",
         {

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.core.csvexport import csv_download
+from jingzhun.core.downloads import record_download
 from jingzhun.core.pagination import request_page
 from jingzhun.core.params import chosen_year
 from jingzhun.core.webwrites import act, form_refused
@@ -129,6 +130,9 @@ def visits(request):
     overdue = selectors.overdue_visits(user=request.user)
     if request.GET.get("export") == "csv":
         rows = overdue.select_related("household", "region", "cadre__unit").order_by("region_id", "id")
+        scope = request.user.region or Region(code="", name=_("全国"))
+        record_download(request.user, scope, filename="走访逾期名单.csv", root="assistance.visits",
+                        region_code=scope.code)  # fmt: skip
         return csv_download(
             "走访逾期名单",
             ["村", "村代码", "户编号", "户主", "帮扶责任人", "单位", "最近走访", "结对日期"],

@@ -186,6 +186,14 @@ class ScopedViewSet(viewsets.GenericViewSet):
     filter_serializer: type[serializers.Serializer] | None = None  # validates ``filters``' parameters
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        declared = set(cls.filter_serializer().fields) if cls.filter_serializer else set()
+        if declared != set(cls.filters):  # a filter without its parameter type would be ignored silently
+            raise TypeError(
+                f"{cls.__name__}: filters {sorted(cls.filters)} ≠ filter_serializer {sorted(declared)}"
+            )
+
     def get_queryset(self):
         qs = self.model.objects.for_user(self.request.user)
         if self.filter_serializer is not None:

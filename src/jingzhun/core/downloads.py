@@ -44,18 +44,26 @@ def job_file_response(
     )  # fmt: skip
 
 
-def audited_file_response(
-    user, obj, field_file, *, filename: str, root: str, region_code: str, changes: dict | None = None,
-    content_type: str | None = None, as_attachment: bool = True,
-) -> FileResponse:  # fmt: skip
-    """A stored file (an upload, a job's output) handed to ``user``, with an audit entry under ``root``: scans
-    and photos of households are personal data whatever a mask could do to them."""
+def record_download(
+    user, obj, *, filename: str, root: str, region_code: str, changes: dict | None = None
+) -> None:
+    """Audit that ``user`` downloaded ``filename`` (a stored file, or a register, handbook or list made for the
+    request) about ``obj``: every download of personal data, masked or not, is on record."""
     entry = audit.build_entry(
         AuditAction.DOWNLOAD, obj, changes={"file": [None, filename], **(changes or {})}, root=root,
         region_code=region_code,
     )  # fmt: skip
     entry.actor, entry.actor_label = user, user.get_username()
     entry.save()
+
+
+def audited_file_response(
+    user, obj, field_file, *, filename: str, root: str, region_code: str, changes: dict | None = None,
+    content_type: str | None = None, as_attachment: bool = True,
+) -> FileResponse:  # fmt: skip
+    """A stored file (an upload, a job's output) handed to ``user``, with an audit entry under ``root``: scans
+    and photos of households are personal data whatever a mask could do to them."""
+    record_download(user, obj, filename=filename, root=root, region_code=region_code, changes=changes)
     return FileResponse(
         field_file.open("rb"), as_attachment=as_attachment, filename=filename, content_type=content_type
     )

@@ -102,9 +102,10 @@ def is_dead(worker: str, heartbeat_at: dt.datetime | None, started: dt.datetime 
     return seen is None or timezone.now() - seen > dt.timedelta(seconds=settings.JOB_STALE_SECONDS)
 
 
-def reap(model: type[JobLiveness]) -> int:
-    """Fail the running jobs of ``model`` whose process has gone; returns how many."""
-    running = model.objects.filter(status__in=model.RUNNING_STATUSES)
+def reap(model: type[JobLiveness], **among) -> int:
+    """Fail the running jobs of ``model`` (those matching ``among``: a polled page reaps only its own) whose
+    process has gone; returns how many."""
+    running = model.objects.filter(status__in=model.RUNNING_STATUSES, **among)
     dead = [
         pk
         for pk, worker, beat, started in running.values_list(

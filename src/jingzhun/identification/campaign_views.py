@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.core.csvexport import csv_download
+from jingzhun.core.downloads import record_download
 from jingzhun.core.pagination import request_page
 from jingzhun.core.webwrites import Refused, act, attempt
 from jingzhun.regions.choices import RegionLevel
@@ -113,6 +114,8 @@ def campaign_export(request, pk: int):
         ]
         for c in checks.order_by("region_id", "id").iterator(chunk_size=2000)
     )  # fmt: skip
+    record_download(request.user, campaign, filename=f"回头看-{campaign.title}.csv",
+                    root=f"identification.campaign:{campaign.pk}", region_code=campaign.county_id)  # fmt: skip
     return csv_download(f"回头看-{campaign.title}", header, rows)
 
 

@@ -50,7 +50,9 @@ def import_start(request):
 
 @login_required
 def import_job(request, pk: int):
-    jobs.reap(ImportJob)  # a job whose process died is failed here, when someone looks
+    jobs.reap(
+        ImportJob, pk=pk
+    )  # a job whose process died is failed here, when someone looks (polled: this one)
     job = get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
     done, total = job.read_progress()
     context = {

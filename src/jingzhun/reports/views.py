@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jingzhun.core.downloads import job_file_response
+from jingzhun.core.downloads import job_file_response, record_download
 from jingzhun.core.jobs import reap
 from jingzhun.core.masking import sees_in_full
 from jingzhun.core.params import chosen_year
@@ -34,8 +34,12 @@ def household_card(request, pk: int):
     """户有卡 as PDF (ID numbers masked unless the role sees personal data)."""
     household = get_object_or_404(Household.objects.for_user(request.user).select_related("region"), pk=pk)
     year = chosen_year(request)
-    data = registers.household_card_pdf(household, year, full=sees_in_full(request.user))
-    return pdf_file_response(data, f"户有卡-{household.number}-{year}")
+    full = sees_in_full(request.user)
+    data = registers.household_card_pdf(household, year, full=full)
+    name = f"户有卡-{household.number}-{year}"
+    record_download(request.user, household, filename=f"{name}.pdf", root=f"registry.household:{household.pk}",
+                    region_code=household.region_id, changes={"full_personal_data": [None, full]})  # fmt: skip
+    return pdf_file_response(data, name)
 
 
 @login_required
@@ -45,8 +49,11 @@ def village_register(request, code: str, fmt: str):
     if village.level != 5 or fmt not in ("xlsx", "pdf"):
         raise Http404
     year = chosen_year(request)
-    register = registers.village_register(village, year, full=sees_in_full(request.user))
+    full = sees_in_full(request.user)
+    register = registers.village_register(village, year, full=full)
     name = f"村有册-{village.name}-{year}"
+    record_download(request.user, village, filename=f"{name}.{fmt}", root=f"regions.region:{village.code}",
+                    region_code=village.code, changes={"full_personal_data": [None, full]})  # fmt: skip
     if fmt == "xlsx":
         return xlsx_download(name, registers.village_register_sheets(register))
     return pdf_file_response(registers.village_register_pdf(register), name)
@@ -103,7 +110,7 @@ def jobs(request):
                 "kind": "township_book",
             },
         )
-    reap(ReportJob)  # a register whose process died is failed here, when someone looks
+    reap(ReportJob, user=request.user)  # one whose process died is failed here (polled: the user's own)
     mine = ReportJob.objects.for_user(request.user).filter(user=request.user).select_related("region")[:50]
     running = any(j.status in (ReportStatus.QUEUED, ReportStatus.RUNNING) for j in mine)
     template = "reports/_jobs.html" if request.headers.get("HX-Request") else "reports/jobs.html"
