@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "jingzhun.accounts.permissions.context",
                 "django.template.context_processors.i18n",
             ],
         },

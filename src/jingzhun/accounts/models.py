@@ -38,6 +38,8 @@ class User(AbstractUser):
         verbose_name_plural = _("用户")
 
     def can(self, action: str) -> bool:
+        """The role half of ``accounts.permissions``: may the role take ``action`` at all (scope and level aside)?
+        Scoped reads ask it; everything else asks ``permissions.decide``."""
         return self.is_active and (self.is_superuser or role_allows(self.role, action))
 
     def scope_range(self) -> tuple[str, str] | None:
@@ -50,10 +52,6 @@ class User(AbstractUser):
     def level(self) -> int:
         """The level of the user's region (1 province … 5 village), 0 for national users."""
         return self.region.level if self.region_id else 0
-
-    def acts_at(self, level: int) -> bool:
-        """May this user take a workflow step that belongs to ``level`` (given the region is in scope)?"""
-        return self.can("change") and self.level == level
 
     def in_scope(self, code: str) -> bool:
         code_range = self.scope_range()

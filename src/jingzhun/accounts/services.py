@@ -12,6 +12,7 @@ from jingzhun.regions.models import Region
 
 from .choices import Role
 from .models import User
+from .permissions import BUSINESS_ROLES
 
 SECRET_FIELDS = frozenset({"password", "totp_secret"})  # never copied into the audit trail
 
@@ -70,7 +71,6 @@ def managed_users(manager: User):
 # Roles a security administrator may give within its own region. The administrator (who sees personal data in
 # full) and the duties that keep the system in check (security, audit) are given from the level above (or by a
 # superuser): no one appoints their own peers, nor grants full data access where they work.
-BUSINESS_ROLES = frozenset({Role.OPERATOR, Role.VIEWER})
 
 
 def _below(manager: User, region: Region | None) -> bool:

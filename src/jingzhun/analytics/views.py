@@ -8,13 +8,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jingzhun.accounts import permissions
 from jingzhun.core.xlsxexport import xlsx_download
 from jingzhun.registry.choices import POOR_FILTER
 
@@ -122,7 +122,7 @@ def dashboard_page(request):
         if chosen is None:
             raise Http404
         return xlsx_download(f"{d.place.name}-{d.year}-统计", chosen.values())
-    context = {"d": d, "can_refresh": request.user.can("change") and request.user.scope_range() is None}
+    context = {"d": d, "can_refresh": permissions.may(request.user, "refresh_rollups")}
     if d is not None:
         p = d.place
         context.update(
@@ -152,8 +152,7 @@ def dashboard_page(request):
 @require_POST
 def refresh(request):
     """Queue a recomputation of the rollups (national administrators: it recomputes the whole country)."""
-    if not (request.user.can("change") and request.user.scope_range() is None):
-        raise PermissionDenied
+    permissions.require(request.user, "refresh_rollups")
     refresh_rollups.enqueue()
     messages.success(request, _("已提交重新汇总，完成后刷新本页即可看到新数据。"))
     return redirect("analytics:dashboard")

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ortools.graph.python import min_cost_flow
 
+from jingzhun.accounts import permissions
 from jingzhun.core import audit
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
@@ -33,7 +34,7 @@ from jingzhun.registry.models import Household
 
 from . import rules
 from .models import Cadre, HouseholdPairing, MatchingProposal, ProposalRow
-from .services import HELPED_STATUSES, capacity_of, open_loads, policy_for, require_actor
+from .services import HELPED_STATUSES, capacity_of, open_loads, policy_for
 
 ANY = ""  # the hub of cadres whatever their skills (a household with no fitting cadre still gets one)
 COUNTY_WIDE = "*"
@@ -255,7 +256,7 @@ def county_problem(county: Region) -> tuple[list[HouseholdNeed], list[CadreOffer
 @transaction.atomic
 def proposal_make(*, user, county: Region, keep_existing: bool = True) -> MatchingProposal:
     """Solve the county's matching and store the changes it suggests with a summary of fit before and after."""
-    require_actor(user, county.code, _("生成需求匹配方案"), up_to=RegionLevel.COUNTY)
+    permissions.require(user, "match", region=county.code, what=_("生成需求匹配方案"))
     if county.level != RegionLevel.COUNTY:
         raise ValidationError({"county": [_("需求匹配以县为单位。")]})
     needs, offers = county_problem(county)
@@ -306,7 +307,7 @@ def proposal_accept(*, user, proposal: MatchingProposal, row_ids: list[int] | No
     the new ones start, set-based; refused as a whole when a cadre would go over capacity or a household has
     changed since. Returns the number of pairings made."""
     proposal = MatchingProposal.objects.select_for_update().get(pk=proposal.pk)
-    require_actor(user, proposal.county_id, _("采纳需求匹配方案"), up_to=RegionLevel.COUNTY)
+    permissions.require(user, "match", region=proposal.county_id, what=_("采纳需求匹配方案"))
     rows = proposal.rows.filter(accepted=False)
     if row_ids is not None:
         rows = rows.filter(pk__in=row_ids)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jingzhun.accounts import permissions
 from jingzhun.core import audit
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
@@ -22,7 +23,7 @@ from jingzhun.registry.models import Household
 from . import catalogue
 from .choices import MeasureStatus
 from .models import Cadre, HelpingUnit, HouseholdPairing, Measure, Plan, VillageSupport, Visit
-from .services import create_audited, require_actor, require_helped
+from .services import create_audited, require_helped
 
 
 def _current_cadre(household: Household) -> Cadre:
@@ -42,7 +43,7 @@ def plan_create(*, user, household: Household, year: int, goal: str = "") -> Pla
     household outside the user's region, one that needs no assistance, one without a cadre, and a second plan
     for the same year."""
     household = Household.objects.select_for_update().get(pk=household.pk)
-    require_actor(user, household.region_id, _("制定帮扶计划"))
+    permissions.require(user, "plan", region=household.region_id, what=_("制定帮扶计划"))
     require_helped(household, _("帮扶计划"))
     cadre = _current_cadre(household)
     if Plan.objects.filter(household=household, year=year).exists():
@@ -83,7 +84,7 @@ def measure_add(
     """Add a measure to a plan. Amounts are never negative; dates in order; a catalogue item must belong to the
     category; a completed measure states what it actually cost."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
-    require_actor(user, plan.region_id, _("填写帮扶措施"))
+    permissions.require(user, "plan", region=plan.region_id, what=_("填写帮扶措施"))
     if not (content or "").strip() and item in catalogue.BY_KEY:
         content = str(catalogue.BY_KEY[item].label)
     measure = Measure(
@@ -106,7 +107,7 @@ def measure_update(*, user, measure: Measure, **changes) -> Measure:
     """Record progress on a measure: actual amount, status, dates, responsible party (the content and the plan
     stay; a different measure is a new row)."""
     measure = Measure.objects.select_for_update().select_related("plan").get(pk=measure.pk)
-    require_actor(user, measure.region_id, _("更新帮扶措施"))
+    permissions.require(user, "plan", region=measure.region_id, what=_("更新帮扶措施"))
     unknown = set(changes) - set(MEASURE_PROGRESS_FIELDS)
     if unknown:
         raise TypeError(f"not a progress field: {sorted(unknown)}")
@@ -125,7 +126,7 @@ def visit_record(
     *, user, household: Household, cadre: Cadre, visited_on: dt.date, content: str, photo=None
 ) -> Visit:
     """走访: a visit by a cadre of the household's county, on a day that has passed, saying what was done."""
-    require_actor(user, household.region_id, _("登记走访"))
+    permissions.require(user, "log_visit", region=household.region_id, what=_("登记走访"))
     require_helped(household, _("走访"))
     errors: dict[str, list[str]] = {}
     if visited_on > timezone.localdate():
@@ -151,7 +152,7 @@ def support_add(
     unit: HelpingUnit | None = None, source: str = "", received_on: dt.date | None = None,
 ) -> VillageSupport:  # fmt: skip
     """Record resources a village received as a whole (funds, goods, a project) from a unit or another source."""
-    require_actor(user, village.code, _("登记帮扶投入"), up_to=RegionLevel.TOWNSHIP)
+    permissions.require(user, "register_cadre", region=village.code, what=_("登记帮扶投入"))
     if village.level != RegionLevel.VILLAGE:
         raise ValidationError({"village": [_("请选择一个村。")]})
     if unit is None and not (source or "").strip():

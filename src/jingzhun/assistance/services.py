@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jingzhun.accounts import permissions
 from jingzhun.core import audit
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
@@ -35,21 +36,6 @@ from .models import (
 
 # Households that must have a responsible cadre: those in the registry, and those monitored for risk.
 HELPED_STATUSES = (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED, HouseholdStatus.MONITORED)
-
-
-def require_actor(user, region_code: str | None, what: str, *, up_to: int = RegionLevel.VILLAGE) -> None:
-    """Role may change, the region is in scope, and the user's level is at most ``up_to`` (a village does not
-    register provincial units). ``user`` None is the system."""
-    if user is None:
-        return
-    if not user.can("change"):
-        raise PermissionDenied(_("您的角色不能办理「%(w)s」。") % {"w": what})
-    if user.level > up_to:
-        raise PermissionDenied(
-            _("「%(w)s」须由%(l)s及以上用户办理。") % {"w": what, "l": RegionLevel(up_to).label}
-        )
-    if region_code and not user.in_scope(region_code):
-        raise PermissionDenied(_("「%(w)s」的对象不在您的管辖范围内。") % {"w": what})
 
 
 def require_helped(household: Household, what: str) -> None:
@@ -77,7 +63,10 @@ def policy_set(
 ) -> AssistancePolicy:
     """Set the cadre capacity, the visit interval and (optionally) the equity thresholds
     (``concentration_multiple``, ``floor_ratio``) nationally or for one province (administrators only)."""
-    region = policy_province(user, province, _("只有国家或本省的管理员可以修改帮扶政策参数。"))
+    permissions.require(
+        user, "set_policy", region=province or permissions.NATIONAL_CODE, what=_("修改帮扶政策参数")
+    )
+    region = policy_province(province)
     unknown = set(equity) - {"concentration_multiple", "floor_ratio"}
     if unknown:
         raise TypeError(f"unknown policy fields: {sorted(unknown)}")
@@ -107,7 +96,7 @@ def unit_create(
     """Register a helping unit under the region that manages it (national users may register central units)."""
     if region is None and user is not None and user.region_id:
         raise ValidationError({"region": [_("请选择单位所属区划。")]})
-    require_actor(user, region.code if region else None, _("登记帮扶单位"), up_to=RegionLevel.COUNTY)
+    permissions.require(user, "register_unit", region=region.code if region else None, what=_("登记帮扶单位"))
     return create_audited(
         HelpingUnit(name=(name or "").strip(), unit_type=unit_type, level=level, region=region, **contact)
     )
@@ -127,7 +116,7 @@ def cadre_create(
     capacity: int | None = None,
 ) -> Cadre:  # fmt: skip
     """Register a 帮扶责任人 of ``unit`` based in a township or village of the user's scope."""
-    require_actor(user, region.code, _("登记帮扶责任人"), up_to=RegionLevel.TOWNSHIP)
+    permissions.require(user, "register_cadre", region=region.code, what=_("登记帮扶责任人"))
     if region.level < RegionLevel.TOWNSHIP:
         raise ValidationError({"region": [_("驻地应为乡镇或村。")]})
     return create_audited(
@@ -141,14 +130,14 @@ def cadre_create(
 @transaction.atomic
 def helper_create(*, user, kind: str, name: str, region: Region, contact: str = "") -> SocialHelper:
     """Register a social force (enterprise, organisation, person) who may join pairings as second/third helper."""
-    require_actor(user, region.code, _("登记社会帮扶力量"), up_to=RegionLevel.TOWNSHIP)
+    permissions.require(user, "register_cadre", region=region.code, what=_("登记社会帮扶力量"))
     return create_audited(SocialHelper(kind=kind, name=(name or "").strip(), region=region, contact=contact))
 
 
 @transaction.atomic
 def village_pair(*, user, village: Region, unit: HelpingUnit, form: str, started_on=None) -> VillagePairing:
     """A unit takes on a village (定点/对口/结对帮扶), decided at county level or above."""
-    require_actor(user, village.code, _("单位帮村"), up_to=RegionLevel.COUNTY)
+    permissions.require(user, "register_unit", region=village.code, what=_("单位帮村"))
     if village.level != RegionLevel.VILLAGE:
         raise ValidationError({"village": [_("请选择一个村。")]})
     if VillagePairing.objects.filter(village=village, unit=unit, ended_on__isnull=True).exists():
@@ -163,7 +152,7 @@ def team_send(
     *, user, village: Region, unit: HelpingUnit, first_secretary: Cadre, started_on=None
 ) -> WorkTeam:
     """驻村工作队: a unit sends a team to a village, led by its 第一书记 (one active team per village)."""
-    require_actor(user, village.code, _("派驻工作队"), up_to=RegionLevel.COUNTY)
+    permissions.require(user, "register_unit", region=village.code, what=_("派驻工作队"))
     if village.level != RegionLevel.VILLAGE:
         raise ValidationError({"village": [_("请选择一个村。")]})
     if WorkTeam.objects.filter(village=village, ended_on__isnull=True).exists():
@@ -175,7 +164,7 @@ def team_send(
 
 @transaction.atomic
 def team_member_add(*, user, team: WorkTeam, cadre: Cadre, role: str, started_on=None) -> TeamMember:
-    require_actor(user, team.village_id, _("工作队队员任职"), up_to=RegionLevel.COUNTY)
+    permissions.require(user, "register_unit", region=team.village_id, what=_("工作队队员任职"))
     if role == TeamRole.FIRST_SECRETARY and team.members.filter(role=role, ended_on__isnull=True).exists():
         raise ValidationError({"role": [_("该工作队已有在任第一书记。")]})
     return create_audited(
@@ -204,7 +193,7 @@ def household_pair(
     """Make ``cadre`` the household's 帮扶责任人. A household that already has one is reassigned: that needs a
     reason, and the old pairing is ended with it. The cadre's capacity (policy or own) is never exceeded."""
     household = Household.objects.select_for_update().get(pk=household.pk)
-    require_actor(user, household.region_id, _("结对帮扶"), up_to=RegionLevel.TOWNSHIP)
+    permissions.require(user, "register_cadre", region=household.region_id, what=_("结对帮扶"))
     helpers = list(helpers)
     if len(helpers) > 2:
         raise ValidationError({"helpers": [_("社会帮扶力量最多两方（第二、第三帮扶人）。")]})
@@ -257,7 +246,7 @@ def pairing_helpers_set(
     """Second and third helpers (社会帮扶力量) of an open pairing: at most two, registered in the household's
     county."""
     pairing = HouseholdPairing.objects.select_for_update().get(pk=pairing.pk)
-    require_actor(user, pairing.region_id, _("社会帮扶力量结对"), up_to=RegionLevel.TOWNSHIP)
+    permissions.require(user, "register_cadre", region=pairing.region_id, what=_("社会帮扶力量结对"))
     helpers = list(helpers)
     if pairing.ended_on is not None:
         raise ValidationError(_("该结对已经结束。"))
@@ -285,7 +274,7 @@ def pairing_end(*, user, pairing: HouseholdPairing, reason: str) -> HouseholdPai
     """End a pairing without a successor: only for a household that no longer needs one (exited, cancelled);
     a household in the registry is reassigned instead, so that it is never left without a cadre."""
     pairing = HouseholdPairing.objects.select_for_update().select_related("household").get(pk=pairing.pk)
-    require_actor(user, pairing.region_id, _("结束结对"), up_to=RegionLevel.TOWNSHIP)
+    permissions.require(user, "register_cadre", region=pairing.region_id, what=_("结束结对"))
     if pairing.ended_on is not None:
         raise ValidationError(_("该结对已经结束。"))
     if pairing.household.status in HELPED_STATUSES:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jingzhun.accounts import permissions
 from jingzhun.core.pagination import request_page
 from jingzhun.core.params import chosen_year
 from jingzhun.core.webwrites import Refused, act, attempt
@@ -40,8 +41,8 @@ def forces(request):
     """帮扶力量: units (read from below), cadres with their caseloads, and the households still without a cadre."""
     user = request.user
     units = HelpingUnit.objects.for_user(user).order_by("level", "name")
-    registers_units = user.can("change") and user.level <= RegionLevel.COUNTY
-    registers_cadres = user.can("change") and user.level <= RegionLevel.TOWNSHIP
+    registers_units = permissions.may(user, "register_unit")
+    registers_cadres = permissions.may(user, "register_cadre")
     unit_form = UnitForm(request.POST if "unit" in request.POST else None)
     cadre_form = CadreForm(request.POST if "cadre" in request.POST else None, units=units)
     helper_form = HelperForm(request.POST if "helper" in request.POST else None)
@@ -79,7 +80,7 @@ def forces(request):
             "helper_form": helper_form if registers_cadres and user.region_id else None,
             "helpers": SocialHelper.objects.for_user(user).order_by("kind", "name")[:200],
             "without": selectors.without_cadre(user=user).count(),
-            "matches": user.acts_at(RegionLevel.COUNTY),
+            "matches": _makes_proposals(user),
         },
     )  # fmt: skip
 
@@ -106,14 +107,15 @@ def household(request, pk: int):
             return redirect("assistance:household", pk=pk)
     year = chosen_year(request)
     file = selectors.household_file(target, year)
-    writes = user.can("change")
+    writes = permissions.may(user, "plan", region=target.region_id)
+    pairs = permissions.may(user, "register_cadre", region=target.region_id)
     current = file["current"]
     return render(
         request,
         "assistance/household.html",
         {
             **file, "household": target, "year": year, "years": (year - 1, year + 1),
-            "form": form if writes and user.level <= RegionLevel.TOWNSHIP else None,
+            "form": form if pairs else None,
             "cadres": selectors.with_loads(list(cadres[:300])),
             "writes": writes,
             "plan_form": PlanForm(initial={"year": year}),
@@ -123,9 +125,15 @@ def household(request, pk: int):
                 "cadre": current.cadre_id if current else None, "visited_on": timezone.localdate()}),
             "helpers_form": HelpersForm(
                 helpers=SocialHelper.objects.for_user(user), initial={"helpers": current.helpers.all() if current else []}
-            ) if writes and user.level <= RegionLevel.TOWNSHIP and current else None,
+            ) if pairs and current else None,
         },
     )  # fmt: skip
+
+
+def _makes_proposals(user) -> bool:
+    """A county's user with the right to match (a proposal is made for the user's own county)."""
+    own = user.region
+    return permissions.may(user, "match") and own is not None and own.level == RegionLevel.COUNTY
 
 
 @login_required
@@ -133,8 +141,8 @@ def proposals(request):
     """The county's matching proposals, and the button that makes a new one."""
     user = request.user
     if request.method == "POST":
-        if not user.acts_at(RegionLevel.COUNTY):
-            raise PermissionDenied
+        if not _makes_proposals(user):
+            raise PermissionDenied(_("需求匹配方案由县级用户生成。"))
         keep = request.POST.get("keep_existing", "1") == "1"
         with contextlib.suppress(Refused):
             made = attempt(
@@ -148,7 +156,7 @@ def proposals(request):
         "assistance/proposals.html",
         {
             "proposals": MatchingProposal.objects.for_user(user).select_related("county")[:50],
-            "makes": user.acts_at(RegionLevel.COUNTY),
+            "makes": _makes_proposals(user),
         },
     )
 
@@ -168,7 +176,7 @@ def proposal(request, pk: int):
         "assistance/proposal.html",
         {
             "proposal": found, "s": found.summary, "page": page, "query": query,
-            "accepts": user.acts_at(RegionLevel.COUNTY),
+            "accepts": permissions.may(user, "match", region=found.county_id),
             "open_rows": found.rows.filter(accepted=False).count(),
         },
     )  # fmt: skip

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jingzhun.accounts import permissions
 from jingzhun.core.csvexport import csv_download
 from jingzhun.core.downloads import record_download
 from jingzhun.core.pagination import request_page
@@ -43,8 +44,8 @@ def village(request, code: str):
     year = chosen_year(request)
     units = HelpingUnit.objects.for_user(user).filter(active=True).order_by("level", "name")
     cadres = selectors.cadres_for(found.code)
-    county_writes = user.can("change") and user.level <= RegionLevel.COUNTY
-    township_writes = user.can("change") and user.level <= RegionLevel.TOWNSHIP
+    county_writes = permissions.may(user, "register_unit", region=found.code)
+    township_writes = permissions.may(user, "register_cadre", region=found.code)
     file = selectors.village_file(found, year)
     return render(
         request,
@@ -155,7 +156,8 @@ def _chosen_county(request) -> Region | None:
     """The county of the equity page: the user's own (or the one above a township/village user), else the one
     asked for (?county=) within scope."""
     user = request.user
-    if user.region_id and user.level >= RegionLevel.COUNTY:
+    own = user.region
+    if own is not None and own.level >= RegionLevel.COUNTY:
         return Region.objects.get(code=ancestor_at(user.region_id, RegionLevel.COUNTY))
     code = request.GET.get("county", "")
     if not code:
@@ -171,7 +173,8 @@ def equity_page(request):
     county = _chosen_county(request)
     year = chosen_year(request)
     result = equity.county_equity(county, year, services.policy_for(county.code)) if county else None
-    if result and user.level > RegionLevel.COUNTY:
+    below_county = user.region is not None and user.region.level > RegionLevel.COUNTY
+    if result and below_county:
         # a township or village sees the county's figures and median, and the rows of its own villages only
         mine = set(
             Region.objects.for_user(user).filter(level=RegionLevel.VILLAGE).values_list("code", flat=True)
@@ -191,7 +194,7 @@ def equity_page(request):
         )  # fmt: skip
     counties = (
         Region.objects.for_user(user).filter(level=RegionLevel.COUNTY).order_by("code")[:500]
-        if user.level < RegionLevel.COUNTY
+        if user.region is None or user.region.level < RegionLevel.COUNTY
         else []
     )
     return render(

@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jingzhun.accounts import permissions
 from jingzhun.core.csvexport import csv_download
 from jingzhun.core.downloads import record_download
 from jingzhun.core.pagination import request_page
 from jingzhun.core.webwrites import Refused, act, attempt
-from jingzhun.regions.choices import RegionLevel
 from jingzhun.registry.choices import HouseholdStatus
 
 from . import campaigns, selectors
@@ -28,7 +28,7 @@ from .services import IN_REGISTRY
 @login_required
 def campaign_list(request):
     user = request.user
-    opens = user.acts_at(RegionLevel.COUNTY)
+    opens = permissions.may(user, "run_campaign")
     form = CampaignForm(request.POST or None)
     if request.method == "POST":
         if not opens:
@@ -76,8 +76,8 @@ def campaign_detail(request, pk: int):
         "identification/campaign_detail.html",
         {
             "campaign": campaign, "total": total, "townships": townships, "page": page, "query": query,
-            "finding": finding, "findings": Finding.choices, "records": user.acts_at(RegionLevel.VILLAGE),
-            "closes": user.acts_at(RegionLevel.COUNTY) and campaign.is_open,
+            "finding": finding, "findings": Finding.choices, "records": permissions.may(user, "record_check"),
+            "closes": permissions.may(user, "run_campaign", region=campaign.county_id) and campaign.is_open,
         },
     )  # fmt: skip
 
@@ -146,6 +146,7 @@ def check_record(request, pk: int):
             "form": form,
             "verdict": selectors.verdict_for(check.household, year=check.campaign.year),
             "in_registry": check.status_then in IN_REGISTRY,
-            "records": request.user.acts_at(RegionLevel.VILLAGE) and check.finding == Finding.PENDING,
+            "records": permissions.may(request.user, "record_check", region=check.region_id)
+            and check.finding == Finding.PENDING,
         },
     )

@@ -16,15 +16,14 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jingzhun.accounts import permissions
 from jingzhun.core import audit
 from jingzhun.core.models import AuditAction
-from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household
 
 from . import services
-from .acting import require_acting
 from .choices import ApplicationKind, CampaignMode, Finding, Stage
 from .models import Application, Campaign, CampaignCheck
 
@@ -56,9 +55,7 @@ def campaign_open(
 ) -> Campaign:  # fmt: skip
     """Open a 回头看 for ``county`` and draw its households (all, or a random ``sample_percent``)."""
     # A user without a region (national) has no county to re-check: refused on level before the region is read.
-    require_acting(
-        user, level=RegionLevel.COUNTY, region_code=getattr(county, "code", ""), what=_("发起回头看")
-    )
+    permissions.require(user, "run_campaign", region=getattr(county, "code", ""), what=_("发起回头看"))
     errors = {}
     title = (title or "").strip()
     if not title:
@@ -104,7 +101,7 @@ def check_record(*, user, check: CampaignCheck, finding: str, note: str = "", on
     """A village records what the visit found. 错评 or 漏评 opens an application (清退 or 纳入) for the household,
     which then goes through 入户核实, 民主评议, the two 公示 and the 公告 like any other."""
     check = CampaignCheck.objects.select_for_update().select_related("campaign", "household").get(pk=check.pk)
-    require_acting(user, level=RegionLevel.VILLAGE, region_code=check.region_id, what=_("回头看核查"))
+    permissions.require(user, "record_check", region=check.region_id, what=_("回头看核查"))
     if not check.campaign.is_open:
         raise ValidationError(_("该回头看已经结束，不再录入核查结论。"))
     if check.finding != Finding.PENDING:
@@ -142,7 +139,7 @@ def check_record(*, user, check: CampaignCheck, finding: str, note: str = "", on
 def campaign_close(*, user, campaign: Campaign) -> Campaign:
     """End a campaign once every household drawn has a finding; the applications it opened go on."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    require_acting(user, level=RegionLevel.COUNTY, region_code=campaign.county_id, what=_("结束回头看"))
+    permissions.require(user, "run_campaign", region=campaign.county_id, what=_("结束回头看"))
     if not campaign.is_open:
         raise ValidationError(_("该回头看已经结束。"))
     pending = campaign.checks.filter(finding=Finding.PENDING).count()

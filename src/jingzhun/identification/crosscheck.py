@@ -11,11 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jingzhun.accounts import permissions
 from jingzhun.core import audit
 from jingzhun.core.bulkwrite import append_rows
 from jingzhun.core.ids import parse_id_many, parse_id_number
@@ -26,7 +27,6 @@ from jingzhun.regions.models import Region
 from jingzhun.regions.rules import ancestor_at, subtree_range
 from jingzhun.registry.models import Member
 
-from .acting import require_acting
 from .choices import DeptListKind
 from .models import Application, CrossCheckFlag, DeptList, DeptListEntry
 
@@ -77,7 +77,7 @@ def dept_list_upload(
 ) -> tuple[DeptList, int]:
     """Replace the county's list of ``kind`` with the file's rows (all or nothing), then compare every open
     application of the county with the county's lists. Returns the list and the number of new flags."""
-    require_acting(user, level=RegionLevel.COUNTY, region_code=county.code, what=_("上传部门比对名单"))
+    permissions.require(user, "upload_list", region=county.code)
     if kind not in DeptListKind.values:
         raise ValidationError({"kind": [_("请选择名单类别。")]})
     table = read_dept_list(path)
@@ -132,8 +132,7 @@ def cross_check(*, county_code: str, applications=None) -> int:
 def flag_explain(*, user, flag: CrossCheckFlag, explanation: str) -> CrossCheckFlag:
     """情况说明 of a flag (e.g. the vehicle is a tractor, the namesake lives elsewhere), by staff in scope."""
     flag = CrossCheckFlag.objects.select_for_update().select_related("application").get(pk=flag.pk)
-    if user is not None and (not user.can("change") or not user.in_scope(flag.region_id)):
-        raise PermissionDenied(_("您不能说明该疑点。"))
+    permissions.require(user, "explain_flag", region=flag.region_id)
     explanation = (explanation or "").strip()
     if len(explanation) < 5:
         raise ValidationError({"explanation": [_("请写明核实情况（至少 5 个字）。")]})

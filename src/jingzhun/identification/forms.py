@@ -16,7 +16,21 @@ def attachment_field(label):
     return forms.FileField(label=label, required=False, help_text=_("PDF 或照片，不超过 10 MB"))
 
 
-class ApplyForm(forms.Form):
+class StepForm(forms.Form):
+    """A procedure step's form. Under 代录 (a township entering a village's step from the paper record) it asks
+    for the signed paper, scanned."""
+
+    def __init__(self, *args, on_behalf: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if on_behalf:
+            self.fields["proxy_scan"] = forms.FileField(
+                label=_("代录凭证（签字的纸质记录扫描件）"),
+                help_text=_("代下级录入时必须上传；PDF 或照片，不超过 10 MB"),
+                error_messages={"required": _("代录须上传签字的纸质记录扫描件。")},
+            )
+
+
+class ApplyForm(StepForm):
     year = forms.IntegerField(label=_("识别年度"), min_value=2000, max_value=2100)
     reason = forms.CharField(
         label=_("申请理由"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
@@ -27,14 +41,14 @@ class ApplyForm(forms.Form):
         self.fields["year"].initial = timezone.localdate().year
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(StepForm):
     on = forms.DateField(label=_("核实日期"), widget=DATE_WIDGET)
     findings = forms.CharField(label=_("核实情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     passed = forms.TypedChoiceField(label=_("核实结论"), choices=PASSED_CHOICES, coerce=lambda v: v == "1")
     attachment = attachment_field(_("入户核实表（附件）"))
 
 
-class DeliberateForm(forms.Form):
+class DeliberateForm(StepForm):
     meeting_on = forms.DateField(label=_("评议会日期"), widget=DATE_WIDGET)
     attendance = forms.IntegerField(label=_("到会代表人数"), min_value=1, max_value=1000)
     votes_for = forms.IntegerField(label=_("赞成票"), min_value=0, max_value=1000)
@@ -43,7 +57,7 @@ class DeliberateForm(forms.Form):
     minutes = attachment_field(_("会议记录（附件）"))
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(StepForm):
     passed = forms.TypedChoiceField(label=_("审核意见"), choices=PASSED_CHOICES, coerce=lambda v: v == "1")
     note = forms.CharField(
         label=_("意见说明"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),

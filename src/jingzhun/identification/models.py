@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.scoping import ScopedManager, ScopedQuerySet, SharedDownQuerySet
 from jingzhun.core.uploads import upload_size
+from jingzhun.regions.choices import RegionLevel
 from jingzhun.registry.choices import Attribute, Cause
 
 from .choices import (
@@ -201,6 +202,18 @@ class Step(models.Model):
     )
     actor_label = models.CharField(_("办理人"), max_length=150)
     actor_region = models.CharField(_("办理单位区划"), max_length=12, blank=True)
+    # 代录: the level the step belongs to, when a user of another level entered it from the signed paper
+    # record (``proxy_scan``, required then); empty when the step's own level took it
+    on_behalf_of = models.PositiveSmallIntegerField(
+        _("代录：原办理层级"), null=True, blank=True, choices=RegionLevel.choices
+    )
+    proxy_scan = models.FileField(
+        _("代录凭证（签字的纸质记录扫描件）"), upload_to="identification/proxy/%Y/%m/", blank=True,
+        validators=[
+            FileExtensionValidator(["pdf", "jpg", "jpeg", "png"], _("附件只能是 PDF、JPG 或 PNG 文件。")),
+            upload_size,
+        ],
+    )  # fmt: skip
     at = models.DateTimeField(_("记录时间"), default=timezone.now)
 
     class Meta:

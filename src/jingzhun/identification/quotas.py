@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
+from jingzhun.accounts import permissions
 from jingzhun.core import audit
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
@@ -42,14 +43,12 @@ def quota_set(*, user, year: int, persons: int, region: Region | None = None) ->
         raise ValidationError({"persons": [_("规模应为非负整数。")]})
     if region is not None and region.level > RegionLevel.COUNTY:
         raise ValidationError({"region": [_("规模分解到县为止（县为单位）。")]})
-    if user is not None:
-        level = 0 if region is None else region.level - 1
-        if not user.acts_at(level) or (region is None and user.role != "admin"):
-            raise PermissionDenied(
-                _("规模由上一级分解下达：%(r)s 的规模应由其上级设定。") % {"r": region or _("全国")}
-            )
-        if region is not None and not user.in_scope(region.code):
-            raise PermissionDenied(_("该地区不在您的管辖范围内。"))
+    if region is None:
+        permissions.require(user, "set_national_quota")
+    elif not permissions.may(user, "split_quota", level=region.level - 1):
+        raise PermissionDenied(_("规模由上一级分解下达：%(r)s 的规模应由其上级设定。") % {"r": region})
+    else:
+        permissions.require(user, "split_quota", level=region.level - 1, region=region)
     if region is not None:
         parent = region.parent if region.level > RegionLevel.PROVINCE else None
         top = Quota.objects.select_for_update().filter(year=year, region=parent).first()

@@ -160,14 +160,6 @@ STAGE_LEVEL: dict[str, int] = {
 OBJECTION_LEVEL = RegionLevel.TOWNSHIP
 
 
-def level_name(level: int) -> str:
-    return {
-        RegionLevel.VILLAGE: _("村级"),
-        RegionLevel.TOWNSHIP: _("乡镇级"),
-        RegionLevel.COUNTY: _("县级"),
-    }.get(level, str(RegionLevel(level).label) if level in RegionLevel.values else _("全国"))
-
-
 def last_day(start: dt.date, days: int) -> dt.date:
     """The last day of a 公示 of ``days`` days starting on ``start`` (the start day counts)."""
     return start + dt.timedelta(days=days - 1)

@@ -10,6 +10,7 @@ from django.db.models import Count, Min, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from jingzhun.accounts import permissions
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import ancestor_at, subtree_range
@@ -89,7 +90,9 @@ def list_candidates(*, user, village, round: str):
 
 def round_for(user) -> str | None:
     """The list a user opens: the village the first 公示, the township the second, the county the 公告."""
-    return next((r for r, rule in rules.ROUNDS.items() if rule.level == user.level), None)
+    return next(
+        (r for r, rule in rules.ROUNDS.items() if permissions.may(user, "take_step", level=rule.level)), None
+    )
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,11 @@ def household_can_apply(household, user) -> bool:
     """For the household card: offer 「发起识别申请」 to a village operator on an unidentified household."""
     return (
         household.status == HouseholdStatus.UNIDENTIFIED
-        and user.acts_at(RegionLevel.VILLAGE)
+        and any(
+            permissions.may(
+                user, "take_step", level=RegionLevel.VILLAGE, region=household.region_id, on_behalf=b
+            )
+            for b in (False, True)  # the village's own operator, or the township by 代录
+        )
         and not household.applications.open().exists()
     )

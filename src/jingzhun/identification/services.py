@@ -8,11 +8,12 @@ import secrets
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jingzhun.accounts import permissions
 from jingzhun.core import audit
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
@@ -23,7 +24,6 @@ from jingzhun.registry.models import Household
 from jingzhun.registry.services import refresh_tallies
 
 from . import crosscheck, quotas, rules, selectors
-from .acting import require_acting
 from .choices import ApplicationKind, ObjectionSource, ObjectionStatus, Round, Stage, StepKind, UpheldAction
 from .models import Application, Objection, PovertyLine, ProcedurePolicy, Publicity, PublicityEntry, Step
 
@@ -36,7 +36,10 @@ def poverty_line_set(
 
     A province's line may not be below the national line of the same year: the national line is the floor.
     """
-    region = policy_province(user, province, _("只有国家或本省的管理员可以修改扶贫标准。"))
+    permissions.require(
+        user, "set_policy", region=province or permissions.NATIONAL_CODE, what=_("修改扶贫标准")
+    )
+    region = policy_province(province)
     if region is not None:
         national = PovertyLine.objects.filter(year=year, province__isnull=True).first()
         if national is not None and Decimal(amount) < national.amount:
@@ -61,7 +64,10 @@ def procedure_policy_set(
 ) -> ProcedurePolicy:
     """Set the 公示 length, the time allowed per step and the quota margin for ``year``, nationally or for one
     province. A province's margin applies below it and is 0 unless the province gives one."""
-    region = policy_province(user, province, _("只有国家或本省的管理员可以修改识别程序参数。"))
+    permissions.require(
+        user, "set_policy", region=province or permissions.NATIONAL_CODE, what=_("修改识别程序参数")
+    )
+    region = policy_province(province)
     lookup = {"year": year, "province": region}
     values = {"publicity_days": publicity_days, "step_days": step_days}
     if quota_margin_percent is not None:
@@ -88,9 +94,11 @@ def _locked(application: Application) -> Application:
 
 def _new_step(
     application: Application, *, user, kind: str, target: str, passed: bool = True, note: str = "",
-    details: dict | None = None, attachment=None, on=None,
+    details: dict | None = None, attachment=None, on=None, acting: permissions.Decision | None = None,
+    proxy_scan=None,
 ) -> Step:  # fmt: skip
-    """The immutable step record (who, at which level, when, what it found), validated, not yet written."""
+    """The immutable step record (who, at which level, when, what it found), validated, not yet written. Under
+    代录 (``acting.on_behalf_of``) it keeps the level entered for and the scanned paper record."""
     step = Step(
         application=application, kind=kind, passed=passed, stage_after=target,
         stage_before="" if kind == StepKind.APPLY else application.stage,
@@ -100,6 +108,8 @@ def _new_step(
     )  # fmt: skip
     if attachment is not None:
         step.attachment = attachment
+    if acting is not None and acting.on_behalf_of is not None:
+        step.on_behalf_of, step.proxy_scan = acting.on_behalf_of, proxy_scan
     step.full_clean(exclude=["application", "actor"])
     return step
 
@@ -119,6 +129,10 @@ def _move(applications: list[Application], *, target: str, **step) -> list[Step]
         entry = audit.entry_for(AuditAction.UPDATE, a, before=before, after=audit.snapshot(a))
         label = s.get_kind_display()
         entry.changes["step"] = [None, f"{label}：{s.note}" if s.note else label]
+        if s.on_behalf_of:  # 代录: who entered it, for which level, from which paper
+            entry.changes["on_behalf"] = [
+                None, {"level": s.get_on_behalf_of_display(), "actor": s.actor_label, "scan": s.proxy_scan.name},
+            ]  # fmt: skip
         entries.append(entry)
     audit.record_many(entries)
     return steps
@@ -144,14 +158,17 @@ IN_REGISTRY = (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED)  # what a �
 @transaction.atomic
 def application_create(
     *, user, household: Household, year: int, reason: str = "", kind: str = ApplicationKind.INCLUDE,
-    campaign=None,
+    campaign=None, proxy_scan=None,
 ) -> Application:  # fmt: skip
     """农户申请: a village operator records a household's application to enter the registry (its card exists,
     it is not yet in the registry). A 回头看 (``campaign``) may also propose to take a wrongly identified
     household out (``kind`` 清退); both then go through the same procedure."""
     household = Household.objects.select_for_update().get(pk=household.pk)
     what = str(StepKind.APPLY.label)
-    require_acting(user, level=RegionLevel.VILLAGE, region_code=household.region_id, what=what)
+    acting = permissions.require(
+        user, "take_step", level=RegionLevel.VILLAGE, region=household.region_id, what=what,
+        on_behalf=proxy_scan is not None,
+    )  # fmt: skip
     if kind == ApplicationKind.REMOVE:
         if campaign is None:
             raise ValidationError(_("清退须经回头看核查提出。"))
@@ -174,17 +191,26 @@ def application_create(
     application.full_clean(exclude=["household", "region", "campaign"], validate_constraints=False)
     application.save()
     audit.record(AuditAction.CREATE, application, after=audit.snapshot(application))
-    _new_step(application, user=user, kind=StepKind.APPLY, target=Stage.APPLIED, note=reason).save()
+    _new_step(
+        application, user=user, kind=StepKind.APPLY, target=Stage.APPLIED, note=reason, acting=acting,
+        proxy_scan=proxy_scan,
+    ).save()  # fmt: skip
     if kind == ApplicationKind.INCLUDE:
         crosscheck.cross_check(county_code=application.region_id, applications=[application])
     return application
 
 
-def _decide(application, *, user, kind: str, passed: bool, note: str, details=None, attachment=None, on=None):
+def _decide(
+    application, *, user, kind: str, passed: bool, note: str, details=None, attachment=None, on=None,
+    proxy_scan=None,
+):  # fmt: skip
     move = rules.DECISIONS[kind]
     what = str(StepKind(kind).label)
     application = _locked(application)
-    require_acting(user, level=move.level, region_code=application.region_id, what=what)
+    acting = permissions.require(
+        user, "take_step", level=move.level, region=application.region_id, what=what,
+        on_behalf=proxy_scan is not None,
+    )  # fmt: skip
     if application.stage != move.source:
         raise _wrong_stage(application, what)
     if not passed:
@@ -200,13 +226,13 @@ def _decide(application, *, user, kind: str, passed: bool, note: str, details=No
     target = move.target if passed else Stage.REJECTED
     return _step(
         application, user=user, kind=kind, target=target, passed=passed, note=(note or "").strip(),
-        details=details, attachment=attachment, on=on,
+        details=details, attachment=attachment, on=on, acting=acting, proxy_scan=proxy_scan,
     )  # fmt: skip
 
 
 @transaction.atomic
 def application_verify(
-    *, user, application: Application, passed: bool, findings: str, on=None, attachment=None
+    *, user, application: Application, passed: bool, findings: str, on=None, attachment=None, proxy_scan=None
 ) -> Step:
     """入户核实 by the village committee and work team: the findings, the rules' reasons at that moment, and
     the result (not confirmed → rejected with the findings as the reason)."""
@@ -219,14 +245,14 @@ def application_verify(
     }
     return _decide(
         application, user=user, kind=StepKind.VERIFY, passed=passed, note=findings, details=details,
-        attachment=attachment, on=on,
+        attachment=attachment, on=on, proxy_scan=proxy_scan,
     )  # fmt: skip
 
 
 @transaction.atomic
 def application_deliberate(
     *, user, application: Application, meeting_on, attendance: int, votes_for: int, votes_against: int,
-    minutes=None, note: str = "",
+    minutes=None, note: str = "", proxy_scan=None,
 ) -> Step:  # fmt: skip
     """民主评议 by the village representatives' meeting: the result follows from the votes, never typed."""
     if meeting_on is None or meeting_on > timezone.localdate():
@@ -245,7 +271,7 @@ def application_deliberate(
     return _decide(
         application, user=user, kind=StepKind.DELIBERATE, passed=not problems,
         note="；".join([*problems, note.strip()]).strip("；") if problems else note, details=details,
-        attachment=minutes, on=meeting_on,
+        attachment=minutes, on=meeting_on, proxy_scan=proxy_scan,
     )  # fmt: skip
 
 
@@ -285,7 +311,7 @@ def publicity_open(
     at once and brings the households into the registry (在册)."""
     rule = rules.ROUNDS[round]
     what = str(Round(round).label)
-    require_acting(user, level=rule.level, region_code=region.code, what=what)
+    permissions.require(user, "take_step", level=rule.level, region=region.code, what=what)
     if region.level != RegionLevel.VILLAGE:
         raise ValidationError({"region": [_("公示按村发布，请选择一个村。")]})
     ids = sorted({a.pk for a in applications})
@@ -370,8 +396,12 @@ def publicity_withdraw(*, user, entry: PublicityEntry, reason: str) -> Publicity
     """撤出: take one household off a running list (it goes back to wait for a later list)."""
     publicity = _publicity_locked(entry.publicity)
     rule = rules.ROUNDS[publicity.round]
-    require_acting(
-        user, level=rule.level, region_code=publicity.region_id, what=str(StepKind.PUBLICITY_WITHDRAW.label)
+    permissions.require(
+        user,
+        "take_step",
+        level=rule.level,
+        region=publicity.region_id,
+        what=str(StepKind.PUBLICITY_WITHDRAW.label),
     )
     reason = _reason_required(reason, "reason")
     entry = PublicityEntry.objects.select_for_update().get(pk=entry.pk)
@@ -392,8 +422,12 @@ def publicity_close(*, user, publicity: Publicity) -> list[Application]:
     until the objection is decided. Returns the applications that moved on."""
     publicity = _publicity_locked(publicity)
     rule = rules.ROUNDS[publicity.round]
-    require_acting(
-        user, level=rule.level, region_code=publicity.region_id, what=str(StepKind.PUBLICITY_CLOSE.label)
+    permissions.require(
+        user,
+        "take_step",
+        level=rule.level,
+        region=publicity.region_id,
+        what=str(StepKind.PUBLICITY_CLOSE.label),
     )
     if not publicity.is_open:
         raise ValidationError(_("该公示已经结束。"))
@@ -439,11 +473,7 @@ def objection_file(
     """Record an objection against a household on a running 公示: by staff (``user``) or from the public portal
     (``user`` None). It lands in the township's queue and holds the household until decided."""
     publicity = _publicity_locked(entry.publicity)
-    if user is not None:
-        if not user.can("change"):
-            raise PermissionDenied(_("您的角色不能录入异议。"))
-        if not user.in_scope(publicity.region_id):
-            raise PermissionDenied(_("该户不在您的管辖范围内。"))
+    permissions.require(user, "record_objection", region=publicity.region_id)
     errors = {}
     text = (text or "").strip()
     if len(text) < 5:
@@ -478,8 +508,12 @@ def objection_resolve(
     """The township decides an objection with a reason. Upheld: the household leaves the list and goes back to
     入户核实 or is rejected; dismissed: it goes on (at once when the list has already ended)."""
     objection = Objection.objects.select_for_update().select_related("entry__publicity").get(pk=objection.pk)
-    require_acting(
-        user, level=rules.OBJECTION_LEVEL, region_code=objection.region_id, what=str(StepKind.OBJECTION.label)
+    permissions.require(
+        user,
+        "take_step",
+        level=rules.OBJECTION_LEVEL,
+        region=objection.region_id,
+        what=str(StepKind.OBJECTION.label),
     )
     if objection.status != ObjectionStatus.OPEN:
         raise ValidationError(_("该异议已经处理。"))

@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jingzhun.accounts import permissions
 from jingzhun.core import masking
 from jingzhun.core.downloads import audited_file_response
 from jingzhun.core.masking import Shown
@@ -70,14 +71,19 @@ def application_list(request):
 @login_required
 def application_create(request, household_pk: int):
     household = get_object_or_404(Household.objects.for_user(request.user, "change"), pk=household_pk)
-    form = ApplyForm(request.POST or None)
+    on_behalf = _on_behalf(request.user, level=RegionLevel.VILLAGE, region=household.region_id)
+    form = ApplyForm(request.POST or None, request.FILES or None, on_behalf=on_behalf)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         with contextlib.suppress(Refused):
             created = attempt(
                 request,
                 lambda: services.application_create(
-                    user=request.user, household=household, year=d["year"], reason=d["reason"]
+                    user=request.user,
+                    household=household,
+                    year=d["year"],
+                    reason=d["reason"],
+                    proxy_scan=d.get("proxy_scan"),
                 ),
                 _("已登记识别申请。"),
                 form,
@@ -94,12 +100,25 @@ STEP_FORMS = {
 }
 
 
-def _next_step(application: Application, user) -> str | None:
-    """The single-household step this user could take now (None when it is not theirs to act)."""
+def _on_behalf(user, **where) -> bool:
+    """Would ``user`` take this step by 代录 (for a lower level, from the paper record), not as its own?"""
+    return not permissions.may(user, "take_step", **where) and permissions.may(
+        user, "take_step", on_behalf=True, **where
+    )
+
+
+def _next_step(application: Application, user) -> tuple[str | None, bool]:
+    """The single-household step this user could take now (None when it is not theirs to act), and whether the
+    user would take it by 代录."""
     kind = next((k for k, move in rules.DECISIONS.items() if move.source == application.stage), None)
-    if kind and user.acts_at(rules.DECISIONS[kind].level):
-        return kind
-    return None
+    if kind is None:
+        return None, False
+    where = {"level": rules.DECISIONS[kind].level, "region": application.region_id}
+    if permissions.may(user, "take_step", **where):
+        return kind, False
+    if _on_behalf(user, **where):
+        return kind, True
+    return None, False
 
 
 @login_required
@@ -108,7 +127,7 @@ def application_detail(request, pk: int):
         Application.objects.for_user(request.user).select_related("household", "region"), pk=pk
     )
     household = application.household
-    kind = _next_step(application, request.user)
+    kind, on_behalf = _next_step(application, request.user)
     today = timezone.localdate()
     initial = {"on": today, "meeting_on": today}
     return render(
@@ -125,7 +144,8 @@ def application_detail(request, pk: int):
             "explain_form": ExplainForm(),
             "kind": kind,
             "kind_label": StepKind(kind).label if kind else "",
-            "form": STEP_FORMS[kind](initial=initial) if kind else None,
+            "form": STEP_FORMS[kind](initial=initial, on_behalf=on_behalf) if kind else None,
+            "on_behalf": on_behalf,
         },
     )
 
@@ -136,7 +156,8 @@ def application_step(request, pk: int, kind: str):
     application = get_object_or_404(Application.objects.for_user(request.user), pk=pk)
     if kind not in STEP_FORMS:
         raise Http404
-    form = STEP_FORMS[kind](request.POST, request.FILES)
+    _next, on_behalf = _next_step(application, request.user)
+    form = STEP_FORMS[kind](request.POST, request.FILES, on_behalf=on_behalf and _next == kind)
     if not form.is_valid():
         for errors in form.errors.values():
             for e in errors:
@@ -144,14 +165,16 @@ def application_step(request, pk: int, kind: str):
         return redirect("identification:detail", pk=pk)
     d = form.cleaned_data
     user = request.user
+    proxy = d.get("proxy_scan")
     writes = {
         StepKind.VERIFY: lambda: services.application_verify(
             user=user, application=application, passed=d["passed"], findings=d["findings"], on=d["on"],
-            attachment=d.get("attachment"),
+            attachment=d.get("attachment"), proxy_scan=proxy,
         ),
         StepKind.DELIBERATE: lambda: services.application_deliberate(
             user=user, application=application, meeting_on=d["meeting_on"], attendance=d["attendance"],
             votes_for=d["votes_for"], votes_against=d["votes_against"], minutes=d.get("minutes"), note=d["note"],
+            proxy_scan=proxy,
         ),
         StepKind.TOWNSHIP_REVIEW: lambda: services.application_review(
             user=user, application=application, passed=d["passed"], note=d["note"]
@@ -172,11 +195,14 @@ def step_attachment(request, pk: int):
         ),
         pk=pk,
     )
-    if not step.attachment:
+    stored = (
+        step.proxy_scan if request.GET.get("proxy") == "1" else step.attachment
+    )  # the 代录 paper, or the step's
+    if not stored:
         raise Http404
     household = step.application.household
     return audited_file_response(
-        request.user, step, step.attachment, filename=step.attachment.name.rsplit("/", 1)[-1],
+        request.user, step, stored, filename=stored.name.rsplit("/", 1)[-1],
         root=f"registry.household:{household.pk}", region_code=household.region_id,
     )  # fmt: skip
 
@@ -198,14 +224,15 @@ def publicity_list(request):
 @login_required
 def publicity_new(request):
     round = selectors.round_for(request.user)
-    if round is None or not request.user.can("change"):
+    if round is None:
         messages.error(
             request, _("公示由村级发起第一次公示、乡镇发起第二次公示、县级发布公告；您的账号不能发起。")
         )
         return redirect("identification:publicity_list")
     villages = Region.objects.for_user(request.user).filter(level=RegionLevel.VILLAGE)
-    if request.user.level == RegionLevel.VILLAGE:
-        village = request.user.region
+    own = request.user.region
+    if own is not None and own.level == RegionLevel.VILLAGE:
+        village = own
     else:
         code = request.POST.get("village") or request.GET.get("village") or ""
         village = villages.filter(code=code).first() if code else None
@@ -254,7 +281,7 @@ def publicity_detail(request, pk: int):
     )
     for e in entries:
         e.held = e.id in open_objections
-    acts = request.user.acts_at(rule.level)
+    acts = permissions.may(request.user, "take_step", level=rule.level, region=publicity.region_id)
     return render(
         request,
         "identification/publicity_detail.html",
@@ -266,7 +293,8 @@ def publicity_detail(request, pk: int):
             .order_by("-created_at"),
             "acts": acts,
             "can_close": acts and publicity.is_open and rules.period_over(publicity.last_day, today),
-            "accepts": publicity.accepts_objections(today) and request.user.can("change"),
+            "accepts": publicity.accepts_objections(today)
+            and permissions.may(request.user, "record_objection", region=publicity.region_id),
             "objection_form": StaffObjectionForm(),
             "reason_form": ReasonForm(),
         },
@@ -338,7 +366,7 @@ def objection_list(request):
             "status": status,
             "statuses": ObjectionStatus.choices,
             "form": ResolveForm(),
-            "resolves": request.user.acts_at(rules.OBJECTION_LEVEL),
+            "resolves": permissions.may(request.user, "take_step", level=rules.OBJECTION_LEVEL),
         },
     )
 
@@ -384,8 +412,8 @@ def overdue(request):
 def policy(request):
     """公示天数 and step time limits: national admins set the national values, provincial admins their own."""
     user = request.user
-    is_admin = user.role == "admin" and user.level in (0, RegionLevel.PROVINCE)
     province = user.region_id if user.region_id else None
+    is_admin = permissions.may(user, "set_policy", region=province or permissions.NATIONAL_CODE)
     current = selectors.procedure_policy(
         year=timezone.localdate().year, region_code=province or "000000000000"
     )
@@ -426,7 +454,7 @@ def policy(request):
 def crosscheck_page(request):
     """四不列: the county's department lists (upload for county users) and the flags waiting for explanation."""
     user = request.user
-    is_county = user.acts_at(RegionLevel.COUNTY)
+    is_county = permissions.may(user, "upload_list")
     form = DeptListForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not is_county:
@@ -466,7 +494,7 @@ def crosscheck_page(request):
             "flags": flags,
             "form": form if is_county else None,
             "explain_form": ExplainForm(),
-            "can_explain": user.can("change"),
+            "can_explain": permissions.may(user, "explain_flag"),
         },
     )
 
@@ -512,7 +540,6 @@ def quota_page(request):
             messages.error(request, _("规模应为非负整数。"))
         return redirect(f"{request.path}?year={year}")
     top, rows = quotas.quota_rows(user=user, year=year)
-    level = user.level
     return render(
         request,
         "identification/quotas.html",
@@ -520,7 +547,7 @@ def quota_page(request):
             "year": year,
             "top": top,
             "rows": rows,
-            "splits": user.can("change") and level < RegionLevel.COUNTY,
-            "sets_national": user.can("change") and level == 0 and user.role == "admin",
+            "splits": permissions.may(user, "split_quota", level=user.level),
+            "sets_national": permissions.may(user, "set_national_quota"),
         },
     )

@@ -1,6 +1,6 @@
 """Reads of the region tree, always through the user's scope."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -34,11 +34,9 @@ def demo_places(county: Region) -> tuple[Region | None, Region | None, Region | 
     return town, other_town, village
 
 
-def policy_province(user, province: str | None, refusal: str) -> Region | None:
-    """Policy data are set by national administrators, or by a province's administrators for their province:
-    the province's region (None for national values), or a refusal."""
-    if user is not None and not (user.role == "admin" and user.in_scope(province or "000000000000")):
-        raise PermissionDenied(refusal)
+def policy_province(province: str | None) -> Region | None:
+    """The province whose policy data are set (None for national values); the caller has checked the user may
+    (``accounts.permissions``: ``set_policy`` on the province, or on ``NATIONAL_CODE``)."""
     if not province:
         return None
     region = Region.objects.filter(code=province, level=RegionLevel.PROVINCE).first()

@@ -19,13 +19,14 @@ import pyarrow.compute as pc
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection
 
+from jingzhun.accounts import permissions
 from jingzhun.core import audit
 from jingzhun.core.bulkwrite import Rows, append_prepared, append_rows, prepare_rows, references_vouched_for
 from jingzhun.core.models import AuditAction, AuditLog
 from jingzhun.regions.models import Region
 
 from .models import Household, HouseholdYear, Member
-from .services import _require, household_numbers, refresh_tallies
+from .services import household_numbers, refresh_tallies
 
 TEXT = pa.string()
 User = get_user_model()
@@ -214,7 +215,7 @@ def households_insert(
     writing many batches in one transaction may pass ``tallies=False`` and call ``refresh_tallies`` once, and
     ``tops`` to remember each village's highest 户编号 between batches, see ``household_numbers``).
     """
-    _require(user, "change")
+    permissions.require(user, "change")
     regions = households.column("region_id").to_pylist()
     numbers = household_numbers(regions, households.column("number").to_pylist(), tops)
     now = dt.datetime.now(dt.UTC)

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext as _
 
+from jingzhun.accounts import permissions
 from jingzhun.core import audit
 from jingzhun.core.ids import normalize_identifier, parse_id_number
 from jingzhun.core.masking import mask_id_number, sees_in_full
@@ -70,11 +71,6 @@ class Draft:
     years: list[HouseholdYear] = field(default_factory=list)
     before: dict[int, dict] = field(default_factory=dict)  # id(instance) → snapshot before
     prefix: str = ""
-
-
-def _require(user, action: str) -> None:
-    if user is not None and not user.can(action):
-        raise PermissionDenied(_("您的角色没有修改建档立卡数据的权限。"))
 
 
 def _clean(instance, prefix: str, errors: Errors, exclude: list[str]) -> None:
@@ -362,7 +358,7 @@ def households_register(*, user, items: list[dict], batch: bool = True) -> list[
 
     With ``batch`` the error paths start with the item's index (``3.members.0.id_number``).
     """
-    _require(user, "change")
+    permissions.require(user, "change")
     codes = {str(item.get("household", {}).get("region") or "") for item in items}
     regions = Region.objects.in_bulk([c for c in codes if c])
     errors = Errors()
@@ -442,10 +438,9 @@ def household_update(
     ``tallies=False``: the caller recounts the villages once for many updates (an import), in the same
     transaction.
     """
-    _require(user, "change")
+    permissions.require(user, "change")
     h = Household.objects.select_for_update().get(pk=household.pk)
-    if user is not None and not user.in_scope(h.region_id):
-        raise PermissionDenied(_("该户不在您的管辖范围内。"))
+    permissions.require(user, "change", region=h.region_id)
     if h.status == HouseholdStatus.CANCELLED:
         raise ValidationError({"status": [_("该户已注销，不能再修改。如需恢复，请重新识别建档。")]})
     old_region = h.region_id
@@ -496,10 +491,9 @@ def household_update(
 @transaction.atomic
 def household_cancel(*, user, household: Household, reason: str) -> Household:
     """注销: the record is kept with status 已注销 and its members become free to join another household."""
-    _require(user, "change")
+    permissions.require(user, "change")
     household = Household.objects.select_for_update().get(pk=household.pk)  # the row as it is now, locked
-    if user is not None and not user.in_scope(household.region_id):
-        raise PermissionDenied(_("该户不在您的管辖范围内。"))
+    permissions.require(user, "change", region=household.region_id)
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("请填写注销原因。")]})
     if household.status == HouseholdStatus.CANCELLED:
@@ -523,8 +517,7 @@ def household_cancel(*, user, household: Household, reason: str) -> Household:
 
 def personal_data_revealed(*, user, household: Household) -> None:
     """Log that ``user`` — whose role sees ID numbers masked by default — asked to see them in full."""
-    if not user.can("reveal"):
-        raise PermissionDenied(_("您的角色不能查看完整的身份证号码。"))
+    permissions.require(user, "reveal")
     if sees_in_full(user):
         return
     entry = audit.build_entry(
