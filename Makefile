@@ -61,6 +61,7 @@ serve:  ## the web server and the task worker (imports run there); Ctrl-C stops 
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
 	$(RUN) jingzhun makemigrations --check --dry-run -v0
 
 format:

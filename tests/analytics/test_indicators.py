@@ -5,10 +5,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from jingzhun.analytics import definitions
-from jingzhun.analytics.measures import alkire_foster, fgt, gini
 from jingzhun.analytics.models import NATIONAL_CODE, RegionFigures
 from jingzhun.analytics.services import rollup_refresh
 from jingzhun.analytics.snapshot import write_snapshot
+from jingzhun.core.measures import alkire_foster, fgt, gini
 from jingzhun.registry.choices import COUNTED_STATUSES
 from jingzhun.registry.models import Household, Member
 from tests.analytics.conftest import LINE, YEAR

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from jingzhun.analytics.measures import alkire_foster, fgt, gini
+from jingzhun.core.measures import alkire_foster, fgt, gini
 
 INCOMES = [8, 5, 1, 3, 5, 6, 7, 6, 3]  # DOMAIN.md §10's example, line 4
 

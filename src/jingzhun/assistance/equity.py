@@ -1,6 +1,6 @@
 """Equity of resources (资源均衡): what each village of a county received in a year per registered person, how
 unequal that is across villages, and which villages are over-concentrated or under-supplied, with the units
-behind them. Three grouped queries per county whatever its size; the arithmetic is in ``analytics.measures``.
+behind them. Three grouped queries per county whatever its size; the arithmetic is in ``core.measures``.
 
 Resources of a village = actual amounts of its households' measures (not cancelled) + what the village received
 as a whole (``VillageSupport``). Registered persons = members of its households in 在册/返贫/监测.
@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.analytics.measures import gini
+from jingzhun.core.measures import gini
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import subtree_range

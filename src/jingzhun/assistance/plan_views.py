@@ -15,9 +15,9 @@ from jingzhun.core import masking
 from jingzhun.core.downloads import audited_file_response, record_download
 from jingzhun.core.masking import Shown
 from jingzhun.core.params import chosen_year
+from jingzhun.core.pdf import pdf_response
 from jingzhun.core.webwrites import act, form_refused
 from jingzhun.registry.models import Household
-from jingzhun.reports.pdf import pdf_response
 
 from . import plans, selectors, services
 from .forms import HelpersForm, MeasureForm, PlanForm, ProgressForm, VisitForm

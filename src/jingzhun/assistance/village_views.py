@@ -16,11 +16,11 @@ from jingzhun.core.csvexport import csv_download
 from jingzhun.core.downloads import record_download
 from jingzhun.core.pagination import request_page
 from jingzhun.core.params import chosen_year
+from jingzhun.core.pdf import pdf_response
 from jingzhun.core.webwrites import act, form_refused
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import ancestor_at
-from jingzhun.reports.pdf import pdf_response
 
 from . import equity, plans, selectors, services
 from .forms import MemberForm, SupportForm, TeamForm, VillagePairForm

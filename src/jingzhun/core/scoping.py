@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from jingzhun.regions.rules import ancestors_of  # pure code arithmetic: no model import, no cycle
+from .codes import ancestors_of
 
 
 class ScopedQuerySet(models.QuerySet):

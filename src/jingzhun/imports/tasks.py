@@ -3,8 +3,8 @@
 from django.tasks import task
 from django.utils import timezone
 
-from jingzhun.analytics.tasks import refresh_rollups
 from jingzhun.core import isolation, jobs
+from jingzhun.registry.signals import households_changed
 
 from .models import ImportJob, ImportStatus
 
@@ -24,5 +24,7 @@ def run_import(job_id: int) -> str:
         )  # fmt: skip
         job.refresh_from_db()
     if job.created or job.updated:
-        refresh_rollups.enqueue()  # the dashboards follow the registry without waiting for the night
+        households_changed.send(
+            sender=__name__, regions=None
+        )  # analytics queues its rollups (no wait for the night)
     return job.status

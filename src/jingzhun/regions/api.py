@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from jingzhun.core.api import CodeParam, query_params
-from jingzhun.registry.selectors import child_counts
+from jingzhun.core.panels import provided
 
 from .models import Region
 from .serializers import RegionCountSerializer, RegionSerializer
@@ -44,4 +44,8 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     def counts(self, request, code=None):
         """Children of this region with registered household and person counts."""
         region = self.get_object()
-        return Response(RegionCountSerializer(child_counts(user=request.user, region=region), many=True).data)
+        return Response(
+            RegionCountSerializer(
+                provided("region.children")(user=request.user, region=region), many=True
+            ).data
+        )

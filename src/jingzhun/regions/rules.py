@@ -1,55 +1,25 @@
-"""Pure functions on 12-digit region codes: level, kind, parent, ancestors, subtree range, zone."""
+"""Pure functions on 12-digit region codes: kind and zone here; level, parent, ancestors and subtree range in
+``core.codes`` (re-exported: scoping in core needs them without importing regions)."""
 
 from __future__ import annotations
 
-from .choices import RegionKind, RegionLevel, Zone
+from jingzhun.core.codes import (  # noqa: F401 - the code arithmetic lives in core; regions re-exports it
+    PREFIX_LENGTH,
+    ancestor_at,
+    ancestors_of,
+    is_valid_code,
+    level_of,
+    pad,
+    parent_of,
+    same_ancestor,
+    subtree_range,
+)
 
-# Significant digits per level: province 2, prefecture 4, county 6, township 9, village 12.
-PREFIX_LENGTH = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
+from .choices import RegionKind, RegionLevel, Zone
 
 # Provinces by the 2016 poverty-exit assessment (DOMAIN.md §1): 12 western, 10 more central, the rest east.
 WEST_PROVINCES = frozenset({"15", "45", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65"})
 CENTRAL_PROVINCES = frozenset({"13", "14", "22", "23", "34", "36", "41", "42", "43", "46"})
-
-
-def is_valid_code(code: str) -> bool:
-    return len(code) == 12 and code.isdigit() and code[:2] != "00"
-
-
-def level_of(code: str) -> int:
-    for level in (1, 2, 3, 4):
-        if set(code[PREFIX_LENGTH[level] :]) == {"0"}:
-            return level
-    return RegionLevel.VILLAGE
-
-
-def pad(prefix: str) -> str:
-    return prefix.ljust(12, "0")
-
-
-def ancestor_at(code: str, level: int) -> str:
-    """The code of the region of ``level`` containing ``code`` (its province, its county…)."""
-    return pad(code[: PREFIX_LENGTH[level]])
-
-
-def same_ancestor(a: str, b: str, level: int) -> bool:
-    """Do the regions ``a`` and ``b`` lie in the same region of ``level`` (the same county…)?"""
-    return ancestor_at(a, level) == ancestor_at(b, level)
-
-
-def parent_of(code: str) -> str | None:
-    level = level_of(code)
-    return None if level == 1 else pad(code[: PREFIX_LENGTH[level - 1]])
-
-
-def ancestors_of(code: str) -> list[str]:
-    """Codes from the province down to the parent, computed from the code alone (no joins)."""
-    return [pad(code[: PREFIX_LENGTH[lv]]) for lv in range(1, level_of(code))]
-
-
-def subtree_range(code: str) -> tuple[str, str]:
-    prefix = code[: PREFIX_LENGTH[level_of(code)]]
-    return prefix.ljust(12, "0"), prefix.ljust(12, "9")
 
 
 def kind_of(code: str) -> str:

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from jingzhun.registry.selectors import child_counts
+from jingzhun.core.panels import provided
 
 from . import selectors
 
@@ -20,7 +20,7 @@ def browse(request, code: str | None = None):
         if not code.isdigit() or len(code) > 12:
             raise Http404
         region = selectors.region_for_user(user=user, code=code.ljust(12, "0"))
-    rows = child_counts(user=user, region=region)
+    rows = provided("region.children")(user=user, region=region)
     ancestors = region.ancestors() if region else []
     return render(
         request,

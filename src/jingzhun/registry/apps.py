@@ -6,3 +6,6 @@ class RegistryConfig(AppConfig):
     name = "jingzhun.registry"
     label = "registry"
     verbose_name = _("建档立卡")
+
+    def ready(self):
+        from . import selectors  # noqa: F401 - provides the children's counts of the region page (core.panels)

@@ -8,6 +8,7 @@ from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Substr
 
 from jingzhun.core.ids import normalize_identifier
+from jingzhun.core.panels import provide
 from jingzhun.regions import rules as region_rules
 from jingzhun.regions.models import Region
 
@@ -68,6 +69,7 @@ class RegionCount:
     persons: int
 
 
+@provide("region.children")
 def child_counts(*, user, region: Region | None) -> list[RegionCount]:
     """Children of ``region`` (provinces for None) with counts of registered households and persons.
 

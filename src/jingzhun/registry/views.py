@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jingzhun.accounts import permissions
 from jingzhun.core import audit, masking
 from jingzhun.core.masking import Shown
 from jingzhun.core.models import AuditLog
 from jingzhun.core.pagination import request_page
-from jingzhun.identification.selectors import household_can_apply
 
 from . import rules, selectors, services
 from .choices import Cause
@@ -85,11 +85,9 @@ def household_detail(request, pk: int):
             "show_full": show_full,
             "phone": shown.value(masking.PHONE, household.phone),
             "shown": shown,
-            "can_change": request.user.can("change"),
-            "can_reveal": request.user.can("reveal") and not masking.sees_in_full(request.user),
+            "can_change": permissions.may(request.user, "change", region=household.region_id),
+            "can_reveal": permissions.may(request.user, "reveal") and not masking.sees_in_full(request.user),
             "cancel_form": CancelForm(),
-            "can_apply": household_can_apply(household, request.user),
-            "applications": household.applications.order_by("-id")[:5],
         },
     )
 

@@ -22,13 +22,12 @@ from django.utils import timezone
 from jingzhun.assistance.models import HouseholdPairing
 from jingzhun.core import masking
 from jingzhun.core.masking import Shown
+from jingzhun.core.pdf import render_pdf
 from jingzhun.core.xlsxexport import xlsx_bytes
 from jingzhun.imports.export import write_xlsx
 from jingzhun.regions.models import Region
 from jingzhun.registry.choices import COUNTED_STATUSES, POOR_STATUSES, HouseholdStatus
 from jingzhun.registry.models import Household, HouseholdYear, Member
-
-from .pdf import render_pdf
 
 Progress = Callable[[int, int], None]
 

@@ -18,6 +18,7 @@ from jingzhun.core.downloads import job_file_response, record_download
 from jingzhun.core.jobs import reap
 from jingzhun.core.masking import sees_in_full
 from jingzhun.core.params import chosen_year
+from jingzhun.core.pdf import pdf_file_response
 from jingzhun.core.xlsxexport import xlsx_download
 from jingzhun.regions.models import Region
 from jingzhun.regions.selectors import region_for_user
@@ -25,7 +26,6 @@ from jingzhun.registry.models import Household
 
 from . import registers
 from .models import KIND_LEVEL, ReportJob, ReportKind, ReportStatus
-from .pdf import pdf_file_response
 from .tasks import build_report
 
 

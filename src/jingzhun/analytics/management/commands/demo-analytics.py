@@ -5,7 +5,7 @@ from jingzhun.analytics.demo import seed_population
 from jingzhun.analytics.models import RuralPopulation
 from jingzhun.analytics.selectors import years_with_data
 from jingzhun.analytics.services import rollup_refresh
-from jingzhun.core.democommand import DemoCountyCommand
+from jingzhun.regions.democommand import DemoCountyCommand
 
 
 class Command(DemoCountyCommand):

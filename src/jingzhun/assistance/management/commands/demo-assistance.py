@@ -7,7 +7,7 @@ from jingzhun.assistance import demo, matching, services
 from jingzhun.assistance.choices import Skill, UnitType
 from jingzhun.assistance.models import HelpingUnit
 from jingzhun.core.context import acting_as
-from jingzhun.core.democommand import DemoCountyCommand
+from jingzhun.regions.democommand import DemoCountyCommand
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
 

@@ -7,10 +7,10 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from jingzhun.core.context import acting_as
-from jingzhun.core.democommand import DemoCountyCommand
 from jingzhun.identification import campaigns, services
 from jingzhun.identification.choices import CampaignMode, Finding, Round
 from jingzhun.identification.models import Application, Publicity
+from jingzhun.regions.democommand import DemoCountyCommand
 from jingzhun.regions.selectors import demo_places
 from jingzhun.registry.demo import DemoGenerator
 from jingzhun.registry.models import Household
