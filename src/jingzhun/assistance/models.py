@@ -34,13 +34,18 @@ def _created_by():
 
 
 class AssistancePolicy(models.Model):
-    """Policy data of assistance for a province (or national when ``province`` is empty): how many households
-    one cadre may be responsible for (default 5) and how often each household must be visited."""
+    """Policy data of assistance for a province (or national when ``province`` is empty), in force from
+    ``year`` until a later row: how many households one cadre may be responsible for (default 5), how often each
+    household must be visited, and the equity thresholds. Found by ``core.policy.in_force``."""
 
     DEFAULT_CAPACITY = 5
     DEFAULT_VISIT_DAYS = 30
+    FIRST_YEAR = 2014  # rows from before policy was dated apply from the first year of 建档立卡
 
-    province = models.OneToOneField(
+    year = models.PositiveSmallIntegerField(
+        _("起始年度"), default=FIRST_YEAR, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    province = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("省份"), limit_choices_to={"level": 1},
     )  # fmt: skip
@@ -70,13 +75,16 @@ class AssistancePolicy(models.Model):
         verbose_name = _("帮扶政策参数")
         verbose_name_plural = _("帮扶政策参数")
         constraints = [
+            models.UniqueConstraint(fields=["year", "province"], name="assistancepolicy_one_per_year"),
             models.UniqueConstraint(
-                fields=["province"], condition=Q(province__isnull=True), name="assistancepolicy_one_national"
-            )
+                fields=["year"],
+                condition=Q(province__isnull=True),
+                name="assistancepolicy_one_national_per_year",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.province_id or 'national'} {self.cadre_capacity}"
+        return f"{self.year} {self.province_id or 'national'} {self.cadre_capacity}"
 
     def audit_scope(self) -> tuple[str, str]:
         return f"assistance.assistancepolicy:{self.pk}", self.province_id or ""

@@ -9,6 +9,7 @@ from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Subque
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from jingzhun.core import policy
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.rules import ancestor_at, subtree_range
 from jingzhun.registry.choices import Cause
@@ -77,8 +78,9 @@ def profile_of(household: Household) -> catalogue.Profile:
 def _due_dates(today: dt.date):
     """The date before which a household's last visit is overdue, per province (policy data): one CASE over the
     few provinces with their own interval, the national interval for the rest."""
-    policies = list(AssistancePolicy.objects.all())
-    national = next((p for p in policies if p.province_id is None), AssistancePolicy())
+    in_force = policy.every_in_force(AssistancePolicy, year=today.year)
+    policies = list(in_force.values())
+    national = in_force.get(None) or AssistancePolicy()
     whens = [
         When(
             region__code__range=subtree_range(p.province_id),

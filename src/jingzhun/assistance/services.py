@@ -8,16 +8,16 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
-from jingzhun.core import audit
+from jingzhun.core import audit, policy
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
-from jingzhun.regions.rules import ancestor_at, same_ancestor
+from jingzhun.regions.rules import same_ancestor
 from jingzhun.regions.selectors import policy_province
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household
@@ -59,10 +59,17 @@ def create_audited(instance):
 
 @transaction.atomic
 def policy_set(
-    *, user, province: str | None = None, cadre_capacity: int, visit_days: int, **equity
+    *,
+    user,
+    province: str | None = None,
+    year: int | None = None,
+    cadre_capacity: int,
+    visit_days: int,
+    **equity,
 ) -> AssistancePolicy:
     """Set the cadre capacity, the visit interval and (optionally) the equity thresholds
-    (``concentration_multiple``, ``floor_ratio``) nationally or for one province (administrators only)."""
+    (``concentration_multiple``, ``floor_ratio``) nationally or for one province (administrators only), in force
+    from ``year`` (default: this year) until a later row."""
     permissions.require(
         user, "set_policy", region=province or permissions.NATIONAL_CODE, what=_("修改帮扶政策参数")
     )
@@ -70,16 +77,17 @@ def policy_set(
     unknown = set(equity) - {"concentration_multiple", "floor_ratio"}
     if unknown:
         raise TypeError(f"unknown policy fields: {sorted(unknown)}")
+    year = timezone.localdate().year if year is None else year
+    if not 2000 <= int(year) <= 2100:
+        raise ValidationError({"year": [_("年度无效。")]})
     values = {"cadre_capacity": cadre_capacity, "visit_days": visit_days, **equity}
-    return audit.upsert(AssistancePolicy, {"province": region}, values)
+    return audit.upsert(AssistancePolicy, {"year": year, "province": region}, values)
 
 
-def policy_for(region_code: str) -> AssistancePolicy:
-    """The province's own parameters, else the national ones, else the defaults (unsaved)."""
-    province = ancestor_at(region_code, RegionLevel.PROVINCE)
-    rows = AssistancePolicy.objects.filter(Q(province_id=province) | Q(province__isnull=True))
-    found = {p.province_id: p for p in rows}
-    return found.get(province) or found.get(None) or AssistancePolicy()
+def policy_for(region_code: str, year: int | None = None) -> AssistancePolicy:
+    """The parameters in force for ``region_code`` in ``year`` (None: now): the province's own, else the
+    national ones, else the defaults (unsaved)."""
+    return policy.in_force(AssistancePolicy, region_code=region_code, year=year, defaults=True)
 
 
 def capacity_of(cadre: Cadre, policy: AssistancePolicy | None = None) -> int:

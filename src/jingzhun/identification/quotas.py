@@ -14,7 +14,7 @@ from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
-from jingzhun.core import audit
+from jingzhun.core import audit, policy
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import PREFIX_LENGTH, ancestor_at, pad, subtree_range
@@ -26,13 +26,16 @@ COUNTED_STAGES = (Stage.COUNTY_APPROVED, Stage.ANNOUNCED)  # approved by the cou
 
 
 def margin_percent(*, year: int, parent: Region | None) -> int:
-    """How far the children of ``parent`` (None: the nation) may together exceed its quota."""
+    """How far the children of ``parent`` (None: the nation) may together exceed its quota: the national margin
+    (default 10 %) above the provinces, the province's own margin (0 unless set) below one."""
     if parent is None:
-        policy = ProcedurePolicy.objects.filter(year=year, province__isnull=True).first()
-        return policy.quota_margin_percent if policy else 10
-    province = ancestor_at(parent.code, RegionLevel.PROVINCE)
-    policy = ProcedurePolicy.objects.filter(year=year, province_id=province).first()
-    return policy.quota_margin_percent if policy else 0
+        return policy.in_force(
+            ProcedurePolicy, region_code=None, year=year, carry_forward=False, defaults=True
+        ).quota_margin_percent
+    own = policy.in_force(
+        ProcedurePolicy, region_code=parent.code, year=year, carry_forward=False, national=False
+    )
+    return own.quota_margin_percent if own is not None else 0
 
 
 @transaction.atomic

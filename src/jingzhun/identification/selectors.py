@@ -11,9 +11,10 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from jingzhun.accounts import permissions
+from jingzhun.core import policy
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
-from jingzhun.regions.rules import ancestor_at, subtree_range
+from jingzhun.regions.rules import subtree_range
 from jingzhun.registry.choices import HouseholdStatus
 
 from . import rules
@@ -23,20 +24,19 @@ from .models import Application, PovertyLine, ProcedurePolicy
 
 def poverty_line(*, year: int, region_code: str) -> PovertyLine | None:
     """The line that applies to a household of ``region_code`` in ``year``: its province's own line where the
-    province has set one above the national line, else the national line; None when neither is recorded."""
-    province = ancestor_at(region_code, RegionLevel.PROVINCE)
-    lines = {line.province_id: line for line in PovertyLine.objects.filter(year=year)}
-    national, provincial = lines.get(None), lines.get(province)
-    if provincial is not None and (national is None or Decimal(provincial.amount) > Decimal(national.amount)):
-        return provincial
-    return national
+    province has set one above the national line, else the national line; None when neither is recorded (a
+    line is the line of its year: never carried forward)."""
+    return policy.in_force(
+        PovertyLine, region_code=region_code, year=year, carry_forward=False,
+        prefer=lambda own, nation: own if Decimal(own.amount) > Decimal(nation.amount) else nation,
+    )  # fmt: skip
 
 
 def procedure_policy(*, year: int, region_code: str) -> ProcedurePolicy:
     """The province's own parameters for ``year``, else the national ones, else the defaults (unsaved)."""
-    province = ancestor_at(region_code, RegionLevel.PROVINCE)
-    found = {p.province_id: p for p in ProcedurePolicy.objects.filter(year=year)}
-    return found.get(province) or found.get(None) or ProcedurePolicy(year=year)
+    return policy.in_force(
+        ProcedurePolicy, region_code=region_code, year=year, carry_forward=False, defaults=True
+    )
 
 
 def household_verdict(application, *, on=None) -> rules.Verdict | None:

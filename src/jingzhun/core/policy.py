@@ -1,0 +1,73 @@
+"""Policy in force: the one way to find the rule for (year, province) (issue 17).
+
+Policy data — poverty lines, procedure parameters, assistance parameters, and the tables the next apps add
+(monitoring lines, fund rules, indicator weights) — are rows keyed by year and province, the province empty for
+the national row. ``in_force`` finds the row for a place and year the same way for all of them:
+
+1. the province's own row, else the national row (a province sets its policy within the national frame);
+2. of the year asked for (``carry_forward=False``: a poverty line is the line *of* a year, never last year's),
+   or the latest year up to it (``carry_forward=True``: parameters stay in force until changed);
+3. else ``None``, or the model's defaults as an unsaved row when ``defaults=True`` (the page then says so).
+
+``prefer`` decides between a province's row and the national one where policy says the higher one applies
+(a province's poverty line counts only above the national line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import models
+
+from .codes import ancestor_at
+
+PROVINCE = 1
+NATIONAL_CODE = "000000000000"
+
+
+def province_of(region_code: str | None) -> str | None:
+    """The province code of a region code; None for the nation (or no code)."""
+    if not region_code or region_code == NATIONAL_CODE:
+        return None
+    return ancestor_at(region_code, PROVINCE)
+
+
+def in_force(
+    model: type[models.Model],
+    *,
+    region_code: str | None,
+    year: int | None = None,
+    carry_forward: bool = True,
+    national: bool = True,
+    defaults: bool = False,
+    prefer: Callable[[models.Model, models.Model], models.Model] | None = None,
+) -> models.Model | None:
+    """The row of ``model`` in force for ``region_code`` in ``year`` (None: the latest). ``national=False``
+    reads the province's own row only (a province's margin is its own, not the nation's)."""
+    province = province_of(region_code)
+    rows = model.objects.filter(
+        models.Q(province_id=province) | models.Q(province__isnull=True)
+        if national
+        else models.Q(province_id=province)
+    )
+    if year is not None:
+        rows = rows.filter(year__lte=year) if carry_forward else rows.filter(year=year)
+    found: dict[str | None, models.Model] = {}
+    for row in rows.order_by("-year"):
+        found.setdefault(row.province_id, row)  # the latest of each
+    own, nation = (found.get(province) if province else None), found.get(None)
+    if own is not None and nation is not None and prefer is not None:
+        return prefer(own, nation)
+    chosen = own or nation
+    if chosen is None and defaults:
+        return model(year=year) if year is not None else model()
+    return chosen
+
+
+def every_in_force(model: type[models.Model], *, year: int) -> dict[str | None, models.Model]:
+    """Each province's own row in force in ``year`` (the latest up to it), and the national one under None:
+    for set-based reads that apply policy to many provinces in one query (a CASE per province)."""
+    found: dict[str | None, models.Model] = {}
+    for row in model.objects.filter(year__lte=year).order_by("-year"):
+        found.setdefault(row.province_id, row)
+    return found
