@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from jingzhun.assistance import equity, plans, services
+from jingzhun.assistance import equity, plans, selectors, services
 from jingzhun.assistance.models import AssistancePolicy, VillagePairing, WorkTeam
 from jingzhun.regions.models import Region
 from tests.conftest import COUNTY, VILLAGE_A, VILLAGE_B
@@ -86,7 +86,7 @@ def test_the_county_distribution_matches_hand_computed_figures(spread):
 def test_thresholds_are_policy_data(spread, users):
     services.policy_set(user=users["national"], cadre_capacity=5, visit_days=30, concentration_multiple=Decimal("20"),
                         floor_ratio=Decimal("0.1"))  # fmt: skip
-    result = equity.county_equity(Region.objects.get(code=COUNTY), 2026, services.policy_for(COUNTY))
+    result = equity.county_equity(Region.objects.get(code=COUNTY), 2026, selectors.policy_for(COUNTY))
     assert result.over == [] and [r.code for r in result.under] == [spread["D"]]
 
 

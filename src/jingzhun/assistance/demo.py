@@ -16,7 +16,7 @@ from jingzhun.core.models import AuditAction
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household, HouseholdYear, Member
 
-from . import catalogue, services
+from . import catalogue
 from .choices import MeasureStatus, PairingForm, SupportKind, TeamRole
 from .models import (
     Cadre,
@@ -30,6 +30,7 @@ from .models import (
     Visit,
     WorkTeam,
 )
+from .rules import HELPED_STATUSES
 
 # Typical yuan per measure (a household's share), by category.
 AMOUNTS = {
@@ -73,9 +74,9 @@ def seed_plans(
     year = today.year
     subtree = county.subtree_range()
     households = list(
-        Household.objects.filter(
-            region__code__range=subtree, status__in=services.HELPED_STATUSES
-        ).values_list("id", "region_id", "main_cause", "other_causes")
+        Household.objects.filter(region__code__range=subtree, status__in=HELPED_STATUSES).values_list(
+            "id", "region_id", "main_cause", "other_causes"
+        )
     )
     cadre_of = dict(HouseholdPairing.objects.filter(region__code__range=subtree, ended_on__isnull=True)
                     .values_list("household_id", "cadre_id"))  # fmt: skip

@@ -23,7 +23,7 @@ from jingzhun.registry.models import Household
 
 from .choices import MeasureStatus
 from .models import AssistancePolicy, Measure, VillagePairing, VillageSupport
-from .services import HELPED_STATUSES
+from .rules import HELPED_STATUSES
 
 ZERO = Decimal(0)
 FLAG_LABELS = {"over": _("过度集中"), "under": _("投入不足"), "no_persons": _("有投入但无建档立卡人口")}

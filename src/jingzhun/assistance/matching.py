@@ -34,7 +34,8 @@ from jingzhun.registry.models import Household
 
 from . import rules
 from .models import Cadre, HouseholdPairing, MatchingProposal, ProposalRow
-from .services import HELPED_STATUSES, capacity_of, open_loads, policy_for
+from .rules import HELPED_STATUSES
+from .selectors import capacity_of, open_loads, policy_for
 
 ANY = ""  # the hub of cadres whatever their skills (a household with no fitting cadre still gets one)
 COUNTY_WIDE = "*"

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from jingzhun.registry.choices import Cause
+from jingzhun.registry.choices import Cause, HouseholdStatus
 
 from .choices import Skill, UnitType
+
+# Households that must have a responsible cadre: those in the registry, and those monitored for risk.
+HELPED_STATUSES = (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED, HouseholdStatus.MONITORED)
 
 # The skill that answers each cause of poverty (因病 ↔ 医疗, 因学 ↔ 教育, 缺技术 ↔ 农业技术 …). "其他" has none.
 CAUSE_SKILL: dict[str, str | None] = {

@@ -4,6 +4,7 @@ cadre (compliance), all through the user's scope."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -27,7 +28,28 @@ from .models import (
     Visit,
     WorkTeam,
 )
-from .services import HELPED_STATUSES, capacity_of, open_loads, policy_for
+from .rules import HELPED_STATUSES
+
+
+def policy_for(region_code: str, year: int | None = None) -> AssistancePolicy:
+    """The parameters in force for ``region_code`` in ``year`` (None: now): the province's own, else the
+    national ones, else the defaults (unsaved)."""
+    return policy.in_force(AssistancePolicy, region_code=region_code, year=year, defaults=True)
+
+
+def capacity_of(cadre: Cadre, policy: AssistancePolicy | None = None) -> int:
+    return cadre.capacity or (policy or policy_for(cadre.region_id)).cadre_capacity
+
+
+def open_loads(cadre_ids: Iterable[int]) -> dict[int, int]:
+    """Households currently paired with each cadre (one grouped query)."""
+    rows = (
+        HouseholdPairing.objects.filter(cadre_id__in=list(cadre_ids), ended_on__isnull=True)
+        .values("cadre_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {r["cadre_id"]: r["n"] for r in rows}
 
 
 def with_loads(cadres: list[Cadre]) -> list[Cadre]:

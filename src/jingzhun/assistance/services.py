@@ -8,18 +8,16 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
-from jingzhun.core import audit, policy
+from jingzhun.core import audit
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import same_ancestor
 from jingzhun.regions.selectors import policy_province
-from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household
 
 from .choices import Skill, TeamRole
@@ -33,9 +31,8 @@ from .models import (
     VillagePairing,
     WorkTeam,
 )
-
-# Households that must have a responsible cadre: those in the registry, and those monitored for risk.
-HELPED_STATUSES = (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED, HouseholdStatus.MONITORED)
+from .rules import HELPED_STATUSES
+from .selectors import capacity_of, open_loads, policy_for  # noqa: F401 - policy_for: callers of services
 
 
 def require_helped(household: Household, what: str) -> None:
@@ -82,16 +79,6 @@ def policy_set(
         raise ValidationError({"year": [_("年度无效。")]})
     values = {"cadre_capacity": cadre_capacity, "visit_days": visit_days, **equity}
     return audit.upsert(AssistancePolicy, {"year": year, "province": region}, values)
-
-
-def policy_for(region_code: str, year: int | None = None) -> AssistancePolicy:
-    """The parameters in force for ``region_code`` in ``year`` (None: now): the province's own, else the
-    national ones, else the defaults (unsaved)."""
-    return policy.in_force(AssistancePolicy, region_code=region_code, year=year, defaults=True)
-
-
-def capacity_of(cadre: Cadre, policy: AssistancePolicy | None = None) -> int:
-    return cadre.capacity or (policy or policy_for(cadre.region_id)).cadre_capacity
 
 
 # --- forces ---------------------------------------------------------------------------------------------------
@@ -183,17 +170,6 @@ def team_member_add(*, user, team: WorkTeam, cadre: Cadre, role: str, started_on
 # --- cadre ↔ household --------------------------------------------------------------------------------------
 
 
-def open_loads(cadre_ids: Iterable[int]) -> dict[int, int]:
-    """Households currently paired with each cadre (one grouped query)."""
-    rows = (
-        HouseholdPairing.objects.filter(cadre_id__in=list(cadre_ids), ended_on__isnull=True)
-        .values("cadre_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {r["cadre_id"]: r["n"] for r in rows}
-
-
 @transaction.atomic
 def household_pair(
     *, user, household: Household, cadre: Cadre, reason: str = "", helpers: Iterable[SocialHelper] = (),
@@ -271,8 +247,11 @@ def pairing_helpers_set(
 
 
 def _end(pairing: HouseholdPairing, reason: str, on) -> None:
+    reason = (reason or "").strip()
+    if len(reason) > HouseholdPairing._meta.get_field("end_reason").max_length:
+        raise ValidationError({"reason": [_("调整原因不超过 200 字。")]})  # never cut short silently
     before = audit.snapshot(pairing)
-    pairing.ended_on, pairing.end_reason = on, reason[:200]
+    pairing.ended_on, pairing.end_reason = on, reason
     pairing.save(update_fields=["ended_on", "end_reason"])
     audit.record(AuditAction.UPDATE, pairing, before=before, after=audit.snapshot(pairing))
 

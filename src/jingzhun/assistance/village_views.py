@@ -172,7 +172,7 @@ def equity_page(request):
     user = request.user
     county = _chosen_county(request)
     year = chosen_year(request)
-    result = equity.county_equity(county, year, services.policy_for(county.code, year)) if county else None
+    result = equity.county_equity(county, year, selectors.policy_for(county.code, year)) if county else None
     below_county = user.region is not None and user.region.level > RegionLevel.COUNTY
     if result and below_county:
         # a township or village sees the county's figures and median, and the rows of its own villages only

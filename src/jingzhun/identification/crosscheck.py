@@ -80,12 +80,15 @@ def dept_list_upload(
     permissions.require(user, "upload_list", region=county.code)
     if kind not in DeptListKind.values:
         raise ValidationError({"kind": [_("请选择名单类别。")]})
+    source = (source or "").strip()
+    if len(source) > DeptList._meta.get_field("source").max_length:
+        raise ValidationError({"source": [_("提供部门不超过 100 个字。")]})
     table = read_dept_list(path)
     old = list(DeptList.objects.select_for_update().filter(county=county, kind=kind, active=True))
     DeptListEntry.objects.filter(dept_list__in=old).delete()
     DeptList.objects.filter(pk__in=[d.pk for d in old]).update(active=False)
     dept_list = DeptList.objects.create(
-        county=county, kind=kind, source=source[:100], file_name=file_name[:200], rows=table.num_rows,
+        county=county, kind=kind, source=source, file_name=file_name[:200], rows=table.num_rows,
         uploaded_by=user,
     )  # fmt: skip
     ids = pa.array(np.full(table.num_rows, dept_list.pk, dtype=np.int64))

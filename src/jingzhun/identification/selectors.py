@@ -18,8 +18,8 @@ from jingzhun.regions.rules import subtree_range
 from jingzhun.registry.choices import HouseholdStatus
 
 from . import rules
-from .choices import PUBLICITY_STAGES
-from .models import Application, PovertyLine, ProcedurePolicy
+from .choices import PUBLICITY_STAGES, ObjectionStatus
+from .models import Application, CrossCheckFlag, DeptList, Objection, PovertyLine, ProcedurePolicy
 
 
 def poverty_line(*, year: int, region_code: str) -> PovertyLine | None:
@@ -156,4 +156,55 @@ def household_can_apply(household, user) -> bool:
             for b in (False, True)  # the village's own operator, or the township by 代录
         )
         and not household.applications.open().exists()
+    )
+
+
+SHOWN = 200  # rows of a working list on one page (the oldest first: the ones to act on)
+
+
+def villages_waiting(*, user, round: str):
+    """Villages whose applications wait for a list of ``round`` and that ``user`` may put on it."""
+    waiting = (
+        Application.objects.for_user(user, "change")
+        .filter(stage=rules.ROUNDS[round].source)
+        .values_list("region_id", flat=True)
+        .distinct()
+    )
+    return Region.objects.filter(code__in=list(waiting[:500])).order_by("code")
+
+
+def publicity_file(publicity) -> tuple[list, list]:
+    """A list's entries (each with ``held``: an open objection keeps it) and its objections, newest first."""
+    entries = list(publicity.entries.select_related("application").order_by("id"))
+    held = set(
+        Objection.objects.filter(entry__publicity=publicity, status=ObjectionStatus.OPEN).values_list(
+            "entry_id", flat=True
+        )
+    )
+    for e in entries:
+        e.held = e.id in held
+    objections = list(
+        Objection.objects.filter(entry__publicity=publicity).select_related("entry").order_by("-created_at")
+    )
+    return entries, objections
+
+
+def objection_list(*, user, status: str):
+    """Objections ``user`` may see, of ``status`` when it is one (else all), oldest first."""
+    qs = Objection.objects.for_user(user).select_related("entry__publicity", "region", "entry")
+    if status in ObjectionStatus.values:
+        qs = qs.filter(status=status)
+    return list(qs.order_by("created_at", "id")[:SHOWN])
+
+
+def dept_lists(*, user):
+    return DeptList.objects.for_user(user).filter(active=True).order_by("county_id", "kind")
+
+
+def crosscheck_flags(*, user):
+    """Flags of the 四不列 cross-check, those waiting for an explanation first."""
+    return (
+        CrossCheckFlag.objects.for_user(user)
+        .select_related("application__household", "member", "region")
+        .order_by("explained_at", "id")[:SHOWN]
     )

@@ -45,7 +45,7 @@ from .forms import (
     StaffObjectionForm,
     VerifyForm,
 )
-from .models import Application, CrossCheckFlag, DeptList, Objection, Publicity, PublicityEntry, Step
+from .models import Application, CrossCheckFlag, Objection, Publicity, PublicityEntry, Step
 
 
 @login_required
@@ -250,12 +250,6 @@ def publicity_new(request):
                 _("已发布%(r)s。") % {"r": Round(round).label},
             )
             return redirect("identification:publicity_detail", pk=created.pk)
-    waiting = (
-        Application.objects.for_user(request.user, "change")
-        .filter(stage=rules.ROUNDS[round].source)
-        .values_list("region_id", flat=True)
-        .distinct()
-    )
     return render(
         request,
         "identification/publicity_new.html",
@@ -263,7 +257,7 @@ def publicity_new(request):
             "round": Round(round),
             "village": village,
             "candidates": candidates,
-            "villages": Region.objects.filter(code__in=list(waiting[:500])).order_by("code"),
+            "villages": selectors.villages_waiting(user=request.user, round=round),
         },
     )
 
@@ -273,14 +267,7 @@ def publicity_detail(request, pk: int):
     publicity = get_object_or_404(Publicity.objects.for_user(request.user).select_related("region"), pk=pk)
     today = timezone.localdate()
     rule = rules.ROUNDS[publicity.round]
-    entries = list(publicity.entries.select_related("application").order_by("id"))
-    open_objections = set(
-        Objection.objects.filter(entry__publicity=publicity, status=ObjectionStatus.OPEN).values_list(
-            "entry_id", flat=True
-        )
-    )
-    for e in entries:
-        e.held = e.id in open_objections
+    entries, objections = selectors.publicity_file(publicity)
     acts = permissions.may(request.user, "take_step", level=rule.level, region=publicity.region_id)
     return render(
         request,
@@ -288,9 +275,7 @@ def publicity_detail(request, pk: int):
         {
             "publicity": publicity,
             "entries": entries,
-            "objections": Objection.objects.filter(entry__publicity=publicity)
-            .select_related("entry")
-            .order_by("-created_at"),
+            "objections": objections,
             "acts": acts,
             "can_close": acts and publicity.is_open and rules.period_over(publicity.last_day, today),
             "accepts": publicity.accepts_objections(today)
@@ -354,10 +339,7 @@ def objection_create(request, pk: int):
 @login_required
 def objection_list(request):
     status = request.GET.get("status", ObjectionStatus.OPEN)
-    qs = Objection.objects.for_user(request.user).select_related("entry__publicity", "region", "entry")
-    if status in ObjectionStatus.values:
-        qs = qs.filter(status=status)
-    objections = list(qs.order_by("created_at", "id")[:200])
+    objections = selectors.objection_list(user=request.user, status=status)
     return render(
         request,
         "identification/objection_list.html",
@@ -481,17 +463,12 @@ def crosscheck_page(request):
                         % {"n": f"{dept_list.rows:,}", "f": flagged},
                     )
                     return redirect("identification:crosscheck")
-    flags = (
-        CrossCheckFlag.objects.for_user(user)
-        .select_related("application__household", "member", "region")
-        .order_by("explained_at", "id")[:200]
-    )
     return render(
         request,
         "identification/crosscheck.html",
         {
-            "lists": DeptList.objects.for_user(user).filter(active=True).order_by("county_id", "kind"),
-            "flags": flags,
+            "lists": selectors.dept_lists(user=user),
+            "flags": selectors.crosscheck_flags(user=user),
             "form": form if is_county else None,
             "explain_form": ExplainForm(),
             "can_explain": permissions.may(user, "explain_flag"),

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Substr
 
+from jingzhun.core import audit
 from jingzhun.core.ids import normalize_identifier
+from jingzhun.core.models import AuditLog
 from jingzhun.core.panels import provide
 from jingzhun.regions import rules as region_rules
 from jingzhun.regions.models import Region
 
 from .choices import POOR_FILTER, POOR_STATUSES
-from .models import Household, HouseholdYear, VillageTally
+from .models import Household, HouseholdYear, Member, VillageTally
 
 
 @dataclass(frozen=True)
@@ -93,3 +95,21 @@ def child_counts(*, user, region: Region | None) -> list[RegionCount]:
     )
     counts = {r["prefix"]: (r["households"] or 0, r["persons"] or 0) for r in rows}
     return [RegionCount(c, *counts.get(c.code[:width], (0, 0))) for c in children.order_by("code")]
+
+
+HISTORY_SHOWN = 200  # the latest entries on the card; the auditor's page reads them all
+
+
+def household_history(*, user, household: Household, full: bool) -> list[AuditLog]:
+    """The household's history (its record, members and years, and what other apps recorded under it), newest
+    first, each entry with ``rows`` of (field, before, after) in words, personal data masked unless ``full``."""
+    models_by_label = {m._meta.label_lower: m for m in (Household, Member, HouseholdYear)}
+    entries = list(
+        AuditLog.objects.for_user(user)
+        .filter(root=f"registry.household:{household.pk}")
+        .select_related("actor")
+        .order_by("-at")[:HISTORY_SHOWN]
+    )
+    for entry in entries:
+        entry.rows = audit.readable_changes(entry, models_by_label.get(entry.model), full=full)
+    return entries

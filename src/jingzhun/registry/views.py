@@ -14,13 +14,12 @@ from django.views.decorators.http import require_POST
 from jingzhun.accounts import permissions
 from jingzhun.core import audit, masking
 from jingzhun.core.masking import Shown
-from jingzhun.core.models import AuditLog
 from jingzhun.core.pagination import request_page
 
 from . import rules, selectors, services
 from .choices import Cause
 from .forms import CancelForm, HouseholdFilterForm, HouseholdForm, HouseholdYearForm, MemberFormSet
-from .models import Household, HouseholdYear, Member
+from .models import Household
 
 REVEAL_SECONDS = 300
 
@@ -60,14 +59,9 @@ def household_detail(request, pk: int):
     household = get_object_or_404(selectors.household_detail_queryset(user=request.user), pk=pk)
     members = list(household.members.order_by("-is_active", "id"))
     years = list(household.years.order_by("-year"))
-    history = list(
-        AuditLog.objects.for_user(request.user).filter(root=f"registry.household:{pk}").order_by("-at")[:200]
-    )
-    models_by_label = {m._meta.label_lower: m for m in (Household, Member, HouseholdYear)}
     show_full = _revealed(request, household)
     shown = Shown(full=show_full)
-    for entry in history:
-        entry.rows = audit.readable_changes(entry, models_by_label.get(entry.model), full=show_full)
+    history = selectors.household_history(user=request.user, household=household, full=show_full)
     for y in years:
         y.warnings = rules.data_quality_warnings(audit.snapshot(y))
     for m in members:

@@ -6,6 +6,7 @@ import random
 from jingzhun.assistance import demo, matching, services
 from jingzhun.assistance.choices import Skill, UnitType
 from jingzhun.assistance.models import HelpingUnit
+from jingzhun.assistance.rules import HELPED_STATUSES
 from jingzhun.core.context import acting_as
 from jingzhun.regions.democommand import DemoCountyCommand
 from jingzhun.regions.models import Region
@@ -33,7 +34,7 @@ class Command(DemoCountyCommand):
         rng = random.Random(seed)
         towns = list(Region.objects.filter(parent=region).order_by("code"))
         needing = Household.objects.filter(
-            region__code__range=region.subtree_range(), status__in=services.HELPED_STATUSES
+            region__code__range=region.subtree_range(), status__in=HELPED_STATUSES
         ).count()
         with acting_as(source="command:demo-assistance"):
             units = [
