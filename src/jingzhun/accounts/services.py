@@ -10,6 +10,7 @@ from jingzhun.core import audit
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.models import Region
 
+from . import permissions
 from .choices import Role
 from .models import User
 from .permissions import BUSINESS_ROLES
@@ -59,7 +60,7 @@ def _audit_user(user: User, before: dict | None, *, extra: dict | None = None) -
 
 def managed_users(manager: User):
     """The accounts ``manager`` may keep: those whose region lies within the manager's (superusers excluded)."""
-    if not manager.can("manage_users"):
+    if not permissions.may(manager, "manage_users"):
         raise PermissionDenied(_("只有安全管理员可以管理用户。"))
     qs = User.objects.filter(is_superuser=False).select_related("region")
     code_range = manager.scope_range()

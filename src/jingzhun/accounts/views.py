@@ -19,7 +19,7 @@ from jingzhun.core.audit import readable_changes
 from jingzhun.core.masking import sees_in_full
 from jingzhun.core.models import AuditAction, AuditLog
 
-from . import services, twofactor
+from . import permissions, services, twofactor
 from .forms import OtpConfirmForm, PasswordResetByManagerForm, UserForm
 
 
@@ -67,7 +67,7 @@ def second_factor(request):
 
 
 def _manager(request):
-    if not request.user.can("manage_users"):
+    if not permissions.may(request.user, "manage_users"):
         raise PermissionDenied(_("只有安全管理员可以管理用户。"))
     return request.user
 
@@ -156,7 +156,7 @@ class AuditFilterForm(forms.Form):
 @login_required
 def audit_trail(request):
     """操作日志 for the security auditor (安全审计员): every entry of the region, personal data masked."""
-    if not request.user.can("audit"):
+    if not permissions.may(request.user, "audit"):
         raise PermissionDenied(_("只有安全审计员可以查看操作日志。"))
     form = AuditFilterForm(request.GET or None)
     qs = AuditLog.objects.for_user(request.user, "audit")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from jingzhun.accounts import permissions
 from jingzhun.assistance.models import Plan
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import ancestors_of
@@ -84,7 +85,7 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
     if not years:
         if code != NATIONAL_CODE:
             region_for_user(user=user, code=code)
-        elif not (national and user.can("view")):
+        elif not (national and permissions.may(user, "view")):
             raise Http404
         return None
     year = year if year in years else years[-1]

@@ -24,12 +24,14 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, reset_queries, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from jingzhun.accounts import permissions
 from jingzhun.core import audit, jobs
 from jingzhun.core.cells import write_text
 from jingzhun.core.context import acting_as, current_actor
@@ -398,8 +400,7 @@ def import_file(
     """
     if mode not in {"all", "valid"}:
         raise ValueError(mode)
-    if user is not None and not user.can("change"):
-        raise PermissionDenied("您的角色没有导入数据的权限。")
+    permissions.require(user, "change", what=_("导入数据"))
     check_size(path)
     job = job or ImportJob.for_file(user=user, path=path, mode=mode)
     try:

@@ -1,12 +1,12 @@
 """REST API for households (nested members and yearly records). Thin: shapes in, services do the work."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from jingzhun.accounts import permissions
 from jingzhun.core.api import query_params
 from jingzhun.core.masking import Shown, sees_in_full
 
@@ -85,8 +85,7 @@ class HouseholdViewSet(
 
     def update(self, request, *args, **kwargs):
         household = self.get_object()
-        if not request.user.can("change"):
-            raise PermissionDenied(_("您的角色没有修改建档立卡数据的权限。"))
+        permissions.require(request.user, "change", region=household.region_id)
         serializer = self.get_serializer(household, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
         payload = serializer.service_input()

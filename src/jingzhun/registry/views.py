@@ -6,7 +6,7 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -114,8 +114,7 @@ def _apply_errors(error: ValidationError, hform, formset, yform) -> None:
 
 
 def _edit(request, household: Household | None):
-    if not request.user.can("change"):
-        raise PermissionDenied(_("您的角色没有修改建档立卡数据的权限。"))
+    permissions.require(request.user, "change", region=household.region_id if household else None)
     latest = household.years.order_by("-year").first() if household else None
     if request.method == "POST":
         hform = HouseholdForm(request.POST, prefix="h")
@@ -209,11 +208,16 @@ def household_cancel(request, pk: int):
 
 @login_required
 def home(request):
-    if not request.user.can("view"):  # the security administrator and the auditor read no registry
-        if request.user.can("manage_users"):
-            return redirect("accounts:users")
-        if request.user.can("audit"):
-            return redirect("accounts:audit")
+    user = request.user
+    if not permissions.may(user, "view"):  # roles that read no registry start on their own work
+        for action, page in (
+            ("manage_users", "accounts:users"),
+            ("audit", "accounts:audit"),
+            ("upload_list", "identification:crosscheck"),
+        ):
+            if permissions.may(user, action):
+                return redirect(page)
+        return render(request, "registry/no_pages.html")
     if request.user.region_id:
         return redirect("regions:browse", code=request.user.region_id)
     return redirect("regions:root")
