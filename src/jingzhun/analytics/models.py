@@ -4,12 +4,12 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core.scoping import ScopedManager
+from jingzhun.core.scoping import ScopedModel
 
 NATIONAL_CODE = "000000000000"  # the whole country in the rollups (no row of the region table stands for it)
 
 
-class RegionFigures(models.Model):
+class RegionFigures(ScopedModel):
     """The rolled-up figures of one region (or the whole country, code ``000000000000``, level 0) for a year.
 
     ``figures`` holds the additive components computed by ``indicators`` (counts and sums; keys that are 0 are
@@ -27,7 +27,6 @@ class RegionFigures(models.Model):
     engine = models.CharField(_("计算引擎"), max_length=16)
     computed_at = models.DateTimeField(_("计算时间"))
 
-    objects = ScopedManager()
     scope_lookup = "code"
 
     class Meta:
@@ -41,7 +40,7 @@ class RegionFigures(models.Model):
         return f"{self.year} {self.code}"
 
 
-class RuralPopulation(models.Model):
+class RuralPopulation(ScopedModel):
     """农村户籍人口 of a village in a year: the denominator of 贫困发生率 (poor persons ÷ rural population).
     Loaded from the statistics bureau's figures; where a region lacks it the dashboards show no incidence
     rather than a made-up one."""
@@ -52,7 +51,6 @@ class RuralPopulation(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
     persons = models.PositiveIntegerField(_("农村户籍人口"))
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
 
     class Meta:
@@ -67,6 +65,3 @@ class RuralPopulation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.year} {self.persons}"
-
-    def audit_scope(self) -> tuple[str, str]:
-        return f"analytics.ruralpopulation:{self.pk}", self.region_id

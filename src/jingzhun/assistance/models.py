@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core.scoping import ScopedManager, SharedDownQuerySet
+from jingzhun.core.scoping import ScopedModel, SharedDownQuerySet
 from jingzhun.core.uploads import photo_type, upload_size
 
 from .choices import (
@@ -33,7 +33,7 @@ def _created_by():
     )
 
 
-class AssistancePolicy(models.Model):
+class AssistancePolicy(ScopedModel):
     """Policy data of assistance for a province (or national when ``province`` is empty), in force from
     ``year`` until a later row: how many households one cadre may be responsible for (default 5), how often each
     household must be visited, and the equity thresholds. Found by ``core.policy.in_force``."""
@@ -68,7 +68,6 @@ class AssistancePolicy(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(1, _("比例不超过 1。"))],
     )  # fmt: skip
 
-    objects = ScopedManager()
     scope_lookup = "province__code"
 
     class Meta:
@@ -86,11 +85,8 @@ class AssistancePolicy(models.Model):
     def __str__(self) -> str:
         return f"{self.year} {self.province_id or 'national'} {self.cadre_capacity}"
 
-    def audit_scope(self) -> tuple[str, str]:
-        return f"assistance.assistancepolicy:{self.pk}", self.province_id or ""
 
-
-class HelpingUnit(models.Model):
+class HelpingUnit(ScopedModel):
     """帮扶单位: an agency, institution, enterprise or organisation that helps villages and sends cadres. It is
     registered by the region that manages it (empty: a central unit) and read by the regions below."""
 
@@ -116,11 +112,8 @@ class HelpingUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def audit_scope(self) -> tuple[str, str]:
-        return f"assistance.helpingunit:{self.pk}", self.region_id or ""
 
-
-class Cadre(models.Model):
+class Cadre(ScopedModel):
     """帮扶责任人: a person of a helping unit responsible for households, based in a township or village of the
     county where they help. ``capacity`` overrides the policy's maximum for this person."""
 
@@ -139,7 +132,6 @@ class Cadre(models.Model):
     )  # fmt: skip
     active = models.BooleanField(_("在岗"), default=True)
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
     keyset_fields = ("region_id", "id")
 
@@ -151,14 +143,11 @@ class Cadre(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.unit}）"
 
-    def audit_scope(self) -> tuple[str, str]:
-        return f"assistance.cadre:{self.pk}", self.region_id
-
     def skill_labels(self) -> str:
         return "、".join(str(Skill(s).label) for s in self.skills if s in Skill.values)
 
 
-class SocialHelper(models.Model):
+class SocialHelper(ScopedModel):
     """社会力量: an enterprise, organisation or person who joins household pairings as a second or third helper."""
 
     kind = models.CharField(_("类别"), max_length=16, choices=HelperKind.choices)
@@ -168,7 +157,6 @@ class SocialHelper(models.Model):
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("登记区划")
     )
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
 
     class Meta:
@@ -178,11 +166,8 @@ class SocialHelper(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def audit_scope(self) -> tuple[str, str]:
-        return f"assistance.socialhelper:{self.pk}", self.region_id
 
-
-class VillagePairing(models.Model):
+class VillagePairing(ScopedModel):
     """A helping unit paired with a poor village (定点/对口/结对帮扶) for a period."""
 
     village = models.ForeignKey(
@@ -197,7 +182,6 @@ class VillagePairing(models.Model):
     started_on = models.DateField(_("开始日期"), default=timezone.localdate)
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
 
-    objects = ScopedManager()
     scope_lookup = "village__code"
 
     class Meta:
@@ -218,7 +202,7 @@ class VillagePairing(models.Model):
         return f"regions.region:{self.village_id}", self.village_id
 
 
-class WorkTeam(models.Model):
+class WorkTeam(ScopedModel):
     """驻村工作队 of a village, sent by a unit; members with their roles and tenures are ``TeamMember`` rows."""
 
     village = models.ForeignKey(
@@ -230,7 +214,6 @@ class WorkTeam(models.Model):
     started_on = models.DateField(_("进驻日期"), default=timezone.localdate)
     ended_on = models.DateField(_("撤离日期"), null=True, blank=True)
 
-    objects = ScopedManager()
     scope_lookup = "village__code"
 
     class Meta:
@@ -249,7 +232,7 @@ class WorkTeam(models.Model):
         return f"regions.region:{self.village_id}", self.village_id
 
 
-class TeamMember(models.Model):
+class TeamMember(ScopedModel):
     """One cadre on a work team, with role (第一书记, 队长, 队员) and tenure."""
 
     team = models.ForeignKey(WorkTeam, on_delete=models.PROTECT, related_name="members")
@@ -257,6 +240,8 @@ class TeamMember(models.Model):
     role = models.CharField(_("职务"), max_length=16, choices=TeamRole.choices, default=TeamRole.MEMBER)
     started_on = models.DateField(_("任职开始"), default=timezone.localdate)
     ended_on = models.DateField(_("任职结束"), null=True, blank=True)
+
+    scope_lookup = "team__village__code"
 
     class Meta:
         verbose_name = _("工作队队员")
@@ -276,7 +261,7 @@ class TeamMember(models.Model):
         return f"regions.region:{self.team.village_id}", self.team.village_id
 
 
-class HouseholdPairing(models.Model):
+class HouseholdPairing(ScopedModel):
     """帮扶责任人 ↔ household for a period. At most one open pairing per household (the partial constraint);
     a reassignment ends the old one with a reason and opens a new one, so the history stays."""
 
@@ -298,7 +283,6 @@ class HouseholdPairing(models.Model):
     end_reason = models.CharField(_("调整原因"), max_length=200, blank=True)
     created_by = _created_by()
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
     keyset_fields = ("region_id", "id")
 
@@ -320,7 +304,7 @@ class HouseholdPairing(models.Model):
         return f"registry.household:{self.household_id}", self.region_id
 
 
-class MatchingProposal(models.Model):
+class MatchingProposal(ScopedModel):
     """A needs-first matching proposal for a county: the changes it suggests (``ProposalRow``) and the quality of
     the pairings before and after (``summary``). The county accepts all or part of it."""
 
@@ -339,7 +323,6 @@ class MatchingProposal(models.Model):
     )
     accepted_at = models.DateTimeField(_("采纳时间"), null=True, blank=True)
 
-    objects = ScopedManager()
     scope_lookup = "county__code"
 
     class Meta:
@@ -350,11 +333,8 @@ class MatchingProposal(models.Model):
     def __str__(self) -> str:
         return f"{self.county_id} {self.created_at:%Y-%m-%d %H:%M}"
 
-    def audit_scope(self) -> tuple[str, str]:
-        return f"assistance.matchingproposal:{self.pk}", self.county_id
 
-
-class ProposalRow(models.Model):
+class ProposalRow(ScopedModel):
     """One suggested change: ``household`` to ``cadre`` (from ``previous``, empty for a household without one)."""
 
     proposal = models.ForeignKey(MatchingProposal, on_delete=models.CASCADE, related_name="rows")
@@ -366,7 +346,6 @@ class ProposalRow(models.Model):
     local = models.BooleanField(_("同乡镇"), default=False)
     accepted = models.BooleanField(_("已采纳"), default=False)
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
     keyset_fields = ("region_id", "id")
 
@@ -391,7 +370,7 @@ def _year():
     )
 
 
-class Plan(models.Model):
+class Plan(ScopedModel):
     """一户一策: the household's assistance plan for one year, made by (or with) its responsible cadre after its
     needs are known. Its measures are ``Measure`` rows."""
 
@@ -409,7 +388,6 @@ class Plan(models.Model):
     created_at = models.DateTimeField(_("制定时间"), default=timezone.now)
     created_by = _created_by()
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
     keyset_fields = ("region_id", "id")
 
@@ -430,7 +408,7 @@ class Plan(models.Model):
         return f"registry.household:{self.household_id}", self.region_id
 
 
-class Measure(models.Model):
+class Measure(ScopedModel):
     """One measure of a plan (帮扶措施): a catalogue item with planned and actual amount (元), the party responsible,
     dates and status. Village and year are copied from the plan so the equity of resources per village is one
     grouped query."""
@@ -456,7 +434,6 @@ class Measure(models.Model):
         _("状态"), max_length=16, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
     )
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
 
     class Meta:
@@ -481,7 +458,7 @@ class Measure(models.Model):
         return f"registry.household:{self.plan.household_id}", self.region_id
 
 
-class Visit(models.Model):
+class Visit(ScopedModel):
     """走访: a cadre's visit to a household, with what was done and optionally a photo (served only through a
     scoped view). The compliance list compares each household's last visit with the policy interval."""
 
@@ -500,7 +477,6 @@ class Visit(models.Model):
     created_at = models.DateTimeField(_("录入时间"), default=timezone.now)
     created_by = _created_by()
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
     keyset_fields = ("region_id", "id")
 
@@ -516,7 +492,7 @@ class Visit(models.Model):
         return f"registry.household:{self.household_id}", self.region_id
 
 
-class VillageSupport(models.Model):
+class VillageSupport(ScopedModel):
     """Resources a village receives as a whole (funds, goods, projects) from a helping unit or another source,
     beside its households' measures: both count in the equity of resources per registered person."""
 
@@ -535,7 +511,6 @@ class VillageSupport(models.Model):
     received_on = models.DateField(_("到位日期"), default=timezone.localdate)
     created_by = _created_by()
 
-    objects = ScopedManager()
     scope_lookup = "village__code"
 
     class Meta:

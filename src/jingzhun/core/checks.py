@@ -27,3 +27,29 @@ def idle_timeout(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register()
+def scope_lookups(app_configs, **kwargs):
+    """Each scoped model's ``scope_lookup`` must end at a 12-digit region code column (a child record's through
+    its parent): a wrong one would scope by something else, or fail only when a user first reads the model."""
+    from django.core.exceptions import FieldDoesNotExist
+    from django.db import models
+
+    from .scoping import lookup_target, scoped_models
+
+    errors = []
+    for model in scoped_models():
+        try:
+            field = lookup_target(model, model.scope_lookup) if model.scope_lookup else None
+        except FieldDoesNotExist:
+            field = None
+        if not (isinstance(field, models.CharField) and field.max_length == 12):
+            errors.append(
+                checks.Error(
+                    f"{model._meta.label}.scope_lookup = {model.scope_lookup!r}: 应指向 12 位区划代码字段。",
+                    obj=model,
+                    id="jingzhun.E002",
+                )
+            )
+    return errors

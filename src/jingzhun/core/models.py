@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .scoping import ScopedQuerySet
+from .scoping import ScopedModel, ScopedQuerySet
 
 # Set (by ``core.auditpurge.purging``) while entries past their retention are purged: the only deletion allowed.
 PURGING: ContextVar[bool] = ContextVar("jingzhun_audit_purging", default=False)
@@ -44,7 +44,7 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("登录失败")
 
 
-class AuditLog(models.Model):
+class AuditLog(ScopedModel):
     """One change (or sensitive read) of one record: who, when, from where, and the values before/after.
 
     ``root`` names the aggregate the entry belongs to (e.g. ``registry.household:42``) so a household page can

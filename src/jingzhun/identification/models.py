@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core.scoping import ScopedManager, ScopedQuerySet, SharedDownQuerySet
+from jingzhun.core.scoping import ScopedModel, ScopedQuerySet, SharedDownQuerySet
 from jingzhun.core.uploads import upload_size
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.registry.choices import Attribute, Cause
@@ -29,7 +29,7 @@ from .choices import (
 )
 
 
-class PovertyLine(models.Model):
+class PovertyLine(ScopedModel):
     """扶贫标准: yuan per person per year at current prices for ``year``; national when ``province`` is empty,
     else a province's own higher line (省定标准). Editable policy data: every change is audited by the services."""
 
@@ -48,7 +48,6 @@ class PovertyLine(models.Model):
     )
     source = models.CharField(_("依据"), max_length=200, blank=True)
 
-    objects = ScopedManager()
     scope_lookup = "province__code"
 
     class Meta:
@@ -68,11 +67,8 @@ class PovertyLine(models.Model):
     def __str__(self) -> str:
         return f"{self.year} {self.province_id or 'national'} {self.amount}"
 
-    def audit_scope(self) -> tuple[str, str]:
-        return f"identification.povertyline:{self.pk}", self.province_id or ""
 
-
-class ProcedurePolicy(models.Model):
+class ProcedurePolicy(ScopedModel):
     """Parameters of the procedure for ``year``: national defaults when ``province`` is empty, else a province's
     own. 公示 lasts 7 days in some sources and 5 in others (DOMAIN.md §5): it is data, never a constant."""
 
@@ -97,7 +93,6 @@ class ProcedurePolicy(models.Model):
         validators=[MinValueValidator(1, _("时限至少 1 天。")), MaxValueValidator(180, _("时限不超过 180 天。"))],
     )  # fmt: skip
 
-    objects = ScopedManager()
     scope_lookup = "province__code"
 
     class Meta:
@@ -117,9 +112,6 @@ class ProcedurePolicy(models.Model):
     def __str__(self) -> str:
         return f"{self.year} {self.province_id or 'national'} {self.publicity_days}d"
 
-    def audit_scope(self) -> tuple[str, str]:
-        return f"identification.procedurepolicy:{self.pk}", self.province_id or ""
-
 
 class ApplicationQuerySet(ScopedQuerySet):
     def open(self) -> "ApplicationQuerySet":
@@ -127,7 +119,7 @@ class ApplicationQuerySet(ScopedQuerySet):
         return self.exclude(stage__in=TERMINAL_STAGES)
 
 
-class Application(models.Model):
+class Application(ScopedModel):
     """申请: one household's way through identification for one year. ``stage`` is kept by the services from
     the step records (the only writer), so lists filter on it without replaying the steps."""
 
@@ -173,7 +165,7 @@ class Application(models.Model):
         return f"registry.household:{self.household_id}", self.region_id
 
 
-class Step(models.Model):
+class Step(ScopedModel):
     """One step of an application, by one user at one level: immutable once written (a correction is a new
     step). ``details`` holds the step's own facts (meeting date, attendance and votes, the rules' reasons at the
     time of verification); ``note`` the findings or the reason of a rejection."""
@@ -216,6 +208,8 @@ class Step(models.Model):
     )  # fmt: skip
     at = models.DateTimeField(_("记录时间"), default=timezone.now)
 
+    scope_lookup = "application__region__code"
+
     class Meta:
         verbose_name = _("办理记录")
         verbose_name_plural = _("办理记录")
@@ -233,7 +227,7 @@ class Step(models.Model):
         raise ValidationError(_("办理记录一经写入不可删除。"))
 
 
-class Publicity(models.Model):
+class Publicity(ScopedModel):
     """A public list of one village (公示 or 公告) covering many households; ``last_day`` is fixed when it opens
     from the policy of the year and province. Entries keep what was shown, so past lists read as published."""
 
@@ -254,7 +248,6 @@ class Publicity(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
     keyset_fields = ("region_id", "id")
 
@@ -266,9 +259,6 @@ class Publicity(models.Model):
     def __str__(self) -> str:
         return f"{self.region} {self.year} {self.get_round_display()} {self.starts_on}"
 
-    def audit_scope(self) -> tuple[str, str]:
-        return f"identification.publicity:{self.pk}", self.region_id
-
     @property
     def is_open(self) -> bool:
         return self.closed_on is None
@@ -277,7 +267,7 @@ class Publicity(models.Model):
         return self.round != Round.ANNOUNCEMENT and self.is_open and today <= self.last_day
 
 
-class PublicityEntry(models.Model):
+class PublicityEntry(ScopedModel):
     """One household on a list, with the public facts shown (never ID numbers, phones or health details)."""
 
     publicity = models.ForeignKey(Publicity, on_delete=models.PROTECT, related_name="entries")
@@ -287,6 +277,8 @@ class PublicityEntry(models.Model):
     attribute = models.CharField(_("贫困户属性"), max_length=16, choices=Attribute.choices)
     main_cause = models.CharField(_("主要致贫原因"), max_length=20, choices=Cause.choices)
     withdrawn = models.BooleanField(_("已撤出"), default=False)
+
+    scope_lookup = "publicity__region__code"
 
     class Meta:
         verbose_name = _("公示名单")
@@ -300,7 +292,7 @@ class PublicityEntry(models.Model):
         return f"{self.publicity_id} {self.head_name}"
 
 
-class Objection(models.Model):
+class Objection(ScopedModel):
     """异议 against one household on a 公示, from staff or the public. While open it holds that household; the
     township decides it with a reason (upheld: back to verification or rejected; dismissed: it goes on)."""
 
@@ -330,7 +322,6 @@ class Objection(models.Model):
         verbose_name=_("处理人"),
     )  # fmt: skip
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
     keyset_fields = ("region_id", "id")
 
@@ -346,7 +337,7 @@ class Objection(models.Model):
         return f"registry.household:{self.entry.application.household_id}", self.region_id
 
 
-class DeptList(models.Model):
+class DeptList(ScopedModel):
     """A department's list uploaded by a county (车辆、房产、财政供养、工商、村干部). The latest list of each kind
     is the one compared; uploading a new one replaces the old one's rows (the upload itself stays on record)."""
 
@@ -368,7 +359,6 @@ class DeptList(models.Model):
     )
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
-    objects = ScopedManager()
     scope_lookup = "county__code"
 
     class Meta:
@@ -383,16 +373,15 @@ class DeptList(models.Model):
     def __str__(self) -> str:
         return f"{self.county_id} {self.get_kind_display()} {self.rows}"
 
-    def audit_scope(self) -> tuple[str, str]:
-        return f"identification.deptlist:{self.pk}", self.county_id
 
-
-class DeptListEntry(models.Model):
+class DeptListEntry(ScopedModel):
     """One ID number on a department's list, with what the department says about it (plate, address, unit)."""
 
     dept_list = models.ForeignKey(DeptList, on_delete=models.CASCADE, related_name="entries")
     id_number = models.CharField(_("公民身份号码"), max_length=18)
     detail = models.CharField(_("登记信息"), max_length=200, blank=True)
+
+    scope_lookup = "dept_list__county__code"
 
     class Meta:
         verbose_name = _("比对名单条目")
@@ -403,7 +392,7 @@ class DeptListEntry(models.Model):
         return f"{self.dept_list_id} {self.id_number[:6]}…"
 
 
-class CrossCheckFlag(models.Model):
+class CrossCheckFlag(ScopedModel):
     """比对疑点: a member of an applying household appears on a department's list. It must be explained before
     the county approves the household."""
 
@@ -424,7 +413,6 @@ class CrossCheckFlag(models.Model):
     )  # fmt: skip
     explained_at = models.DateTimeField(_("说明时间"), null=True, blank=True)
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
 
     class Meta:
@@ -441,7 +429,7 @@ class CrossCheckFlag(models.Model):
         return f"registry.household:{self.application.household_id}", self.region_id
 
 
-class Quota(models.Model):
+class Quota(ScopedModel):
     """规模控制: how many persons a region may identify in ``year``. The national figure is entered at the top
     (``region`` empty) and split level by level; the sum of a region's children may exceed it only by the margin
     of ``ProcedurePolicy.quota_margin_percent``."""
@@ -457,7 +445,6 @@ class Quota(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
     persons = models.PositiveIntegerField(_("规模（人）"))
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
 
     class Meta:
@@ -473,11 +460,8 @@ class Quota(models.Model):
     def __str__(self) -> str:
         return f"{self.year} {self.region_id or 'national'} {self.persons}"
 
-    def audit_scope(self) -> tuple[str, str]:
-        return f"identification.quota:{self.pk}", self.region_id or ""
 
-
-class Campaign(models.Model):
+class Campaign(ScopedModel):
     """回头看: a county re-checks its identification over all households or a random sample (``seed`` makes the
     draw reproducible). Each household checked is a ``CampaignCheck``; what it finds wrong becomes an application
     (清退 or 纳入) through the same procedure, linked back to the campaign for its counts."""
@@ -520,15 +504,12 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def audit_scope(self) -> tuple[str, str]:
-        return f"identification.campaign:{self.pk}", self.county_id
-
     @property
     def is_open(self) -> bool:
         return self.closed_on is None
 
 
-class CampaignCheck(models.Model):
+class CampaignCheck(ScopedModel):
     """One household drawn into a 回头看, with what the village found (``status_then`` is the household's status
     when drawn: in the registry a wrong finding means 错评, outside it 漏评)."""
 
@@ -552,7 +533,6 @@ class CampaignCheck(models.Model):
         verbose_name=_("由此发起的申请"),
     )  # fmt: skip
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
     keyset_fields = ("region_id", "id")
 

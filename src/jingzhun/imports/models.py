@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.jobs import JobLiveness, this_worker
-from jingzhun.core.scoping import ScopedManager
+from jingzhun.core.scoping import ScopedModel
 
 
 class ImportStatus(models.TextChoices):
@@ -31,7 +31,7 @@ def upload_to(job, filename: str) -> str:
     return f"imports/{now:%Y/%m}/{job.user_id or 0}-{now:%H%M%S%f}{Path(filename).suffix.lower()}"
 
 
-class ImportJob(JobLiveness):
+class ImportJob(JobLiveness, ScopedModel):
     """One spreadsheet import — uploaded and run by the task worker, or run by ``jingzhun import`` — with its
     file kept: the audit entries of the households it registered refer to the file's rows (docs/decisions.md
     #12), so the file is part of the audit trail. Scoped by the importer's region (national when run by the
@@ -62,7 +62,6 @@ class ImportJob(JobLiveness):
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
-    objects = ScopedManager()
     scope_lookup = "region_code"
 
     class Meta:

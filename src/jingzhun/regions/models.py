@@ -3,13 +3,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core.scoping import ScopedManager
+from jingzhun.core.scoping import ScopedModel
 
 from . import rules
 from .choices import RegionKind, RegionLevel, UrbanRural, Zone
 
 
-class Region(models.Model):
+class Region(ScopedModel):
     """One administrative unit. Its subtree is the code range ``subtree_range()``: queries never walk parents."""
 
     code = models.CharField(_("区划代码"), max_length=12, primary_key=True)
@@ -27,7 +27,6 @@ class Region(models.Model):
     zone = models.CharField(_("东中西部"), max_length=8, choices=Zone.choices, blank=True)
     urban_rural = models.CharField(_("城乡分类代码"), max_length=3, choices=UrbanRural.choices, blank=True)
 
-    objects = ScopedManager()
     scope_lookup = "code"
     keyset_fields = ("code",)
 
@@ -62,7 +61,7 @@ class Region(models.Model):
         return self.level == RegionLevel.VILLAGE
 
 
-class RegionOffice(models.Model):
+class RegionOffice(ScopedModel):
     """The office that answers for a region's registry (县乡村振兴局 / 扶贫办): named to officials of other regions
     when a person they register is already registered here, so they know whom to call — instead of the village
     and household, which they may not see."""
@@ -73,7 +72,6 @@ class RegionOffice(models.Model):
     name = models.CharField(_("机构名称"), max_length=100)
     phone = models.CharField(_("联系电话"), max_length=30)
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
 
     class Meta:

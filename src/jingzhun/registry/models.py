@@ -13,7 +13,7 @@ from django.db.models.functions import NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core.scoping import ScopedManager
+from jingzhun.core.scoping import ScopedModel
 
 from .choices import (
     DANGEROUS_GRADES,
@@ -66,7 +66,7 @@ def area(label):
     )  # fmt: skip
 
 
-class Household(models.Model):
+class Household(ScopedModel):
     """A household's card (户有卡): identity in the registry, classification and causes of poverty.
 
     ``head_name`` and ``member_count`` are kept by the services from the active members so that lists at
@@ -102,7 +102,6 @@ class Household(models.Model):
     created_at = models.DateTimeField(_("建档时间"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
     keyset_fields = ("region_id", "id")
     audit_exclude = ("updated_at",)
@@ -123,10 +122,9 @@ class Household(models.Model):
         return f"registry.household:{self.pk}", self.region_id
 
 
-class HouseholdPart(models.Model):
+class HouseholdPart(ScopedModel):
     """A record that belongs to a household: scoped and audited under it."""
 
-    objects = ScopedManager()
     scope_lookup = "household__region__code"
 
     class Meta:
@@ -281,7 +279,7 @@ class HouseholdYear(HouseholdPart):
         return self.house_grade in DANGEROUS_GRADES
 
 
-class VillageTally(models.Model):
+class VillageTally(ScopedModel):
     """Counts of a village's registered households and persons (in every status but 已注销).
 
     Recomputed exactly from the household table by ``services.refresh_tallies`` for the villages a write
@@ -299,7 +297,6 @@ class VillageTally(models.Model):
     households = models.PositiveIntegerField(_("户数"), default=0)
     persons = models.PositiveIntegerField(_("人数"), default=0)
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
 
     class Meta:

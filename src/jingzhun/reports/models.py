@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.jobs import JobLiveness
-from jingzhun.core.scoping import ScopedManager
+from jingzhun.core.scoping import ScopedModel
 
 
 class ReportKind(models.TextChoices):
@@ -26,7 +26,7 @@ class ReportStatus(models.TextChoices):
     FAILED = "failed", _("未完成")
 
 
-class ReportJob(JobLiveness):
+class ReportJob(JobLiveness, ScopedModel):
     """One register generated in the background for a region and year; ``done``/``total`` count villages.
     Personal data in the file is masked unless the requesting user's role sees it (decided when queued)."""
 
@@ -47,7 +47,6 @@ class ReportJob(JobLiveness):
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
-    objects = ScopedManager()
     scope_lookup = "region__code"
 
     class Meta:
