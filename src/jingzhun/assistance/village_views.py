@@ -95,7 +95,7 @@ def team_send(request, code: str):
 @require_POST
 def team_member(request, code: str):
     village = _village(request, code)
-    team = WorkTeam.objects.filter(village=village, ended_on__isnull=True).first()
+    team = WorkTeam.objects.for_user(request.user).filter(village=village, ended_on__isnull=True).first()
     if team is None:
         raise Http404
     return _village_post(
@@ -158,7 +158,8 @@ def _chosen_county(request) -> Region | None:
     user = request.user
     own = user.region
     if own is not None and own.level >= RegionLevel.COUNTY:
-        return Region.objects.get(code=ancestor_at(user.region_id, RegionLevel.COUNTY))
+        # the county above a township or village user, outside its scope: the region tree is public
+        return Region.objects.public().get(code=ancestor_at(user.region_id, RegionLevel.COUNTY))
     code = request.GET.get("county", "")
     if not code:
         return None

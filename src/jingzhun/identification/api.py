@@ -186,7 +186,9 @@ class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         publicity, d = self.get_object(), validated(WithdrawSerializer, request)
-        entry = get_object_or_404(PublicityEntry, pk=d["entry"], publicity=publicity)
+        entry = get_object_or_404(
+            PublicityEntry.objects.for_user(request.user), pk=d["entry"], publicity=publicity
+        )
         return self._answer(
             lambda: services.publicity_withdraw(user=request.user, entry=entry, reason=d["reason"]), publicity
         )
@@ -207,10 +209,7 @@ class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     @extend_schema(request=ObjectionCreateSerializer, responses=ObjectionSerializer)
     def create(self, request):
         d = validated(ObjectionCreateSerializer, request)
-        entry = get_object_or_404(
-            PublicityEntry.objects.filter(publicity__in=Publicity.objects.for_user(request.user)),
-            pk=d["entry"],
-        )
+        entry = get_object_or_404(PublicityEntry.objects.for_user(request.user), pk=d["entry"])
         return self._answer(
             lambda: services.objection_file(
                 user=request.user, entry=entry, text=d["text"], name=d["name"], contact=d["contact"]

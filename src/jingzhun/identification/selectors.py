@@ -19,7 +19,15 @@ from jingzhun.registry.choices import HouseholdStatus
 
 from . import rules
 from .choices import PUBLICITY_STAGES, ObjectionStatus
-from .models import Application, CrossCheckFlag, DeptList, Objection, PovertyLine, ProcedurePolicy
+from .models import (
+    Application,
+    CrossCheckFlag,
+    DeptList,
+    Objection,
+    PovertyLine,
+    ProcedurePolicy,
+    PublicityEntry,
+)
 
 
 def poverty_line(*, year: int, region_code: str) -> PovertyLine | None:
@@ -170,22 +178,22 @@ def villages_waiting(*, user, round: str):
         .values_list("region_id", flat=True)
         .distinct()
     )
-    return Region.objects.filter(code__in=list(waiting[:500])).order_by("code")
+    return Region.objects.for_user(user).filter(code__in=list(waiting[:500])).order_by("code")
 
 
-def publicity_file(publicity) -> tuple[list, list]:
+def publicity_file(publicity, *, user) -> tuple[list, list]:
     """A list's entries (each with ``held``: an open objection keeps it) and its objections, newest first."""
-    entries = list(publicity.entries.select_related("application").order_by("id"))
-    held = set(
-        Objection.objects.filter(entry__publicity=publicity, status=ObjectionStatus.OPEN).values_list(
-            "entry_id", flat=True
-        )
+    entries = list(
+        PublicityEntry.objects.for_user(user)
+        .filter(publicity=publicity)
+        .select_related("application")
+        .order_by("id")
     )
+    objections_of = Objection.objects.for_user(user).filter(entry__publicity=publicity)
+    held = set(objections_of.filter(status=ObjectionStatus.OPEN).values_list("entry_id", flat=True))
     for e in entries:
         e.held = e.id in held
-    objections = list(
-        Objection.objects.filter(entry__publicity=publicity).select_related("entry").order_by("-created_at")
-    )
+    objections = list(objections_of.select_related("entry").order_by("-created_at"))
     return entries, objections
 
 

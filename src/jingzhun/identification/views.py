@@ -190,10 +190,7 @@ def application_step(request, pk: int, kind: str):
 @login_required
 def step_attachment(request, pk: int):
     step = get_object_or_404(
-        Step.objects.filter(application__in=Application.objects.for_user(request.user)).select_related(
-            "application__household"
-        ),
-        pk=pk,
+        Step.objects.for_user(request.user).select_related("application__household"), pk=pk
     )
     stored = (
         step.proxy_scan if request.GET.get("proxy") == "1" else step.attachment
@@ -267,7 +264,7 @@ def publicity_detail(request, pk: int):
     publicity = get_object_or_404(Publicity.objects.for_user(request.user).select_related("region"), pk=pk)
     today = timezone.localdate()
     rule = rules.ROUNDS[publicity.round]
-    entries, objections = selectors.publicity_file(publicity)
+    entries, objections = selectors.publicity_file(publicity, user=request.user)
     acts = permissions.may(request.user, "take_step", level=rule.level, region=publicity.region_id)
     return render(
         request,
@@ -302,7 +299,7 @@ def publicity_close(request, pk: int):
 @require_POST
 def publicity_withdraw(request, pk: int, entry_pk: int):
     publicity = get_object_or_404(Publicity.objects.for_user(request.user), pk=pk)
-    entry = get_object_or_404(PublicityEntry, pk=entry_pk, publicity=publicity)
+    entry = get_object_or_404(PublicityEntry.objects.for_user(request.user), pk=entry_pk, publicity=publicity)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     act(
@@ -319,7 +316,9 @@ def objection_create(request, pk: int):
     publicity = get_object_or_404(Publicity.objects.for_user(request.user), pk=pk)
     form = StaffObjectionForm(request.POST)
     if form.is_valid():
-        entry = get_object_or_404(PublicityEntry, pk=form.cleaned_data["entry"], publicity=publicity)
+        entry = get_object_or_404(
+            PublicityEntry.objects.for_user(request.user), pk=form.cleaned_data["entry"], publicity=publicity
+        )
         d = form.cleaned_data
         act(
             request,

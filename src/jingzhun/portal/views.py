@@ -29,23 +29,28 @@ def home(request):
     return render(
         request,
         "portal/region.html",
-        {"region": None, "children": Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code")},
+        {
+            "region": None,
+            "children": Region.objects.public().filter(level=RegionLevel.PROVINCE).order_by("code"),
+        },
     )
 
 
 def region(request, code: str):
-    region = get_object_or_404(Region, code=code)
+    region = get_object_or_404(Region.objects.public(), code=code)
     q = (request.GET.get("q") or "").strip()[:20]
     context = {"region": region, "ancestors": region.ancestors(), "q": q}
     if region.level == RegionLevel.VILLAGE:
-        lists = Publicity.objects.filter(region=region).order_by("-starts_on", "-id")
+        lists = Publicity.objects.public().filter(region=region).order_by("-starts_on", "-id")
         context["lists"] = lists[:PAGE]
         context["today"] = timezone.localdate()
     elif q:
         lo, hi = region.subtree_range()
-        context["children"] = Region.objects.filter(
-            code__range=(lo, hi), level=RegionLevel.VILLAGE, name__contains=q
-        ).order_by("code")[:50]
+        context["children"] = (
+            Region.objects.public()
+            .filter(code__range=(lo, hi), level=RegionLevel.VILLAGE, name__contains=q)
+            .order_by("code")[:50]
+        )
     else:
         context["children"] = region.children.order_by("code")
     return render(request, "portal/region.html", context)
@@ -64,7 +69,7 @@ def _ask(form: PublicObjectionForm) -> PublicObjectionForm:
 
 @never_cache
 def publicity(request, pk: int):
-    publicity = get_object_or_404(Publicity.objects.select_related("region"), pk=pk)
+    publicity = get_object_or_404(Publicity.objects.public().select_related("region"), pk=pk)
     entries = list(publicity.entries.filter(withdrawn=False).select_related("application").order_by("id"))
     accepts = publicity.accepts_objections(timezone.localdate())
     form = None
@@ -121,7 +126,10 @@ def lookup(request):
 def objection_status(request, ref: str):
     """Status only: the reference is the key, so the page shows nothing that the submitter did not know."""
     objection = (
-        Objection.objects.filter(reference=ref.upper()[:20]).select_related("entry__publicity").first()
+        Objection.objects.public()
+        .filter(reference=ref.upper()[:20])
+        .select_related("entry__publicity")
+        .first()
     )
     return render(
         request,
