@@ -95,3 +95,19 @@ def test_portal_reads_are_declared_public():
     portal = request_modules()["portal/views.py"]
     assert portal.count(".objects.public()") == 6
     assert all(issubclass(m, ScopedModel) and not m._meta.abstract for m in scoped_models())
+
+
+def test_the_scope_stays_one_range_condition_with_at_most_the_parents_join():
+    from jingzhun.accounts.models import User
+    from jingzhun.core.scoping import SharedDownQuerySet
+    from jingzhun.regions.models import Region
+
+    user = User(username="t", role="operator", region=Region(code="522634100000", level=4))
+    for model in scoped_models():
+        if isinstance(model.objects.all(), SharedDownQuerySet):
+            continue  # its own range, or its ancestors' codes: still one index, tested in tests/assistance
+        sql = str(model.objects.for_user(user).query)
+        where = sql.split(" WHERE ", 1)[1]
+        assert where.count("BETWEEN") == 1 and " OR " not in where, model
+        parents = max(model.scope_lookup.count("__") - 1, 0)  # region__code reads the region_id column
+        assert sql.count(" JOIN ") == parents <= 1, model
