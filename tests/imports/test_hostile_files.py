@@ -11,12 +11,13 @@ import pytest
 from django.core.files.base import ContentFile
 
 from jingzhun.core import jobs
-from jingzhun.imports.models import ImportJob, ImportStatus
+from jingzhun.core.jobs import JobStatus
+from jingzhun.imports.models import ImportJob
 from jingzhun.imports.reader import FileRejected
 from jingzhun.imports.services import import_file
 from jingzhun.imports.template import write_template
 from jingzhun.registry.models import Household
-from jingzhun.reports.models import ReportJob, ReportStatus
+from jingzhun.reports.models import ReportJob
 from jingzhun.reports.tasks import build_report
 from tests.conftest import TOWN_A, run_worker
 
@@ -61,7 +62,7 @@ def test_a_declared_range_to_xfd1048576_is_refused_before_parsing(tmp_path, user
         import_file(user=users["county"], path=path)
     assert time.perf_counter() - started < 5 and Household.objects.count() == 0
     job = ImportJob.objects.get()
-    assert job.status == ImportStatus.FAILED and "16,384 列" in job.message
+    assert job.status == JobStatus.FAILED and "16,384 列" in job.message
 
 
 def test_one_cell_at_the_far_corner_is_refused_without_a_dimension(tmp_path, users):
@@ -103,32 +104,32 @@ def test_a_job_whose_process_died_is_failed_when_noticed_and_can_be_retried(
     settings.MEDIA_ROOT = tmp_path / "media"
     job = ImportJob(user=users["county"], region_code="522634000000", original_name="a.csv", mode="all")
     job.file.save("a.csv", ContentFile(b"x"), save=False)
-    job.status = ImportStatus.RUNNING
+    job.status = JobStatus.RUNNING
     job.worker = f"{jobs.this_worker().rpartition(':')[0]}:{_dead_pid()}"  # this host, a gone pid
     job.save()
     alive = ImportJob.objects.create(  # this very process: alive, left alone
-        user=users["county"], region_code="522634000000", original_name="b.csv", status=ImportStatus.RUNNING,
+        user=users["county"], region_code="522634000000", original_name="b.csv", status=JobStatus.RUNNING,
         worker=jobs.this_worker(),
     )  # fmt: skip
     client.force_login(users["county"])
     page = client.get(f"/imports/{job.pk}/").content.decode()
     job.refresh_from_db()
-    assert job.status == ImportStatus.FAILED and "意外中止" in page and "重试" in page
+    assert job.status == JobStatus.FAILED and "意外中止" in page and "重试" in page
     alive.refresh_from_db()
-    assert alive.status == ImportStatus.RUNNING
+    assert alive.status == JobStatus.RUNNING
     client.force_login(users["county_viewer"])  # not the importer
     assert client.post(f"/imports/{job.pk}/retry/").status_code == 403
     client.force_login(users["county"])
     assert client.post(f"/imports/{job.pk}/retry/").status_code == 302
     job.refresh_from_db()
-    assert job.status == ImportStatus.QUEUED and job.message == ""
+    assert job.status == JobStatus.QUEUED and job.message == ""
 
 
 def test_another_hosts_job_is_failed_when_its_heartbeat_stops(users, settings):
     from django.utils import timezone
 
     report = ReportJob.objects.create(
-        user=users["county"], region_id=TOWN_A, kind="township_book", year=2015, status=ReportStatus.RUNNING,
+        user=users["county"], region_id=TOWN_A, kind="township_book", year=2015, status=JobStatus.RUNNING,
         worker="elsewhere:123", heartbeat_at=timezone.now(),
     )  # fmt: skip
     assert jobs.reap(ReportJob) == 0
@@ -137,7 +138,7 @@ def test_another_hosts_job_is_failed_when_its_heartbeat_stops(users, settings):
     )
     assert jobs.reap(ReportJob) == 1
     report.refresh_from_db()
-    assert report.status == ReportStatus.FAILED and "意外中止" in report.message
+    assert report.status == JobStatus.FAILED and "意外中止" in report.message
 
 
 @pytest.mark.django_db(transaction=True)
@@ -156,8 +157,8 @@ def test_a_file_that_overwhelms_its_process_never_stops_the_queue(tmp_path, user
     run_worker(settings.MEDIA_ROOT)
     job.refresh_from_db()
     report.refresh_from_db()
-    assert job.status == ImportStatus.FAILED and "处理进程" in job.message and "重试" in job.message
-    assert report.status == ReportStatus.DONE  # the worker lived on and ran the next job
+    assert job.status == JobStatus.FAILED and "处理进程" in job.message and "重试" in job.message
+    assert report.status == JobStatus.DONE  # the worker lived on and ran the next job
 
 
 def test_a_prefixed_sheet_outside_the_usual_folder_is_judged_too(tmp_path, users):

@@ -5,8 +5,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from jingzhun.accounts.choices import Role
+from jingzhun.core.jobs import JobStatus
 from jingzhun.core.models import AuditLog
-from jingzhun.imports.models import ImportJob, ImportStatus
+from jingzhun.imports.models import ImportJob
 from jingzhun.registry.models import Household
 from tests.conftest import COUNTY, TOWN_A, make_user
 from tests.imports.test_columnar import COL, _households, _write, flat_rows
@@ -26,7 +27,7 @@ def imported(tmp_path, users, settings):
 def test_a_command_import_is_kept_as_a_job_with_its_file(imported):
     path, items = imported
     job = ImportJob.objects.get()
-    assert (job.status, job.created, job.user.username) == (ImportStatus.DONE, 3, "county")
+    assert (job.status, job.created, job.user.username) == (JobStatus.DONE, 3, "county")
     assert job.region_code == "522634000000" and job.original_name == path.name
     assert job.file.open("rb").read() == path.read_bytes()  # the file as it was imported, kept in storage
     assert job.persons == sum(len(i["members"]) for i in items)
@@ -68,7 +69,7 @@ def test_a_refused_file_is_recorded_on_its_job(tmp_path, users, settings):
     with pytest.raises(CommandError, match="未导入任何数据"):
         call_command("import", str(path), user="county", verbosity=0)
     job = ImportJob.objects.get()
-    assert job.status == ImportStatus.FAILED and job.message and Household.objects.count() == 0
+    assert job.status == JobStatus.FAILED and job.message and Household.objects.count() == 0
 
 
 def test_a_command_import_with_errors_keeps_its_report_on_the_job(tmp_path, users, settings):
@@ -79,6 +80,6 @@ def test_a_command_import_with_errors_keeps_its_report_on_the_job(tmp_path, user
     with pytest.raises(CommandError, match="错误报告"):
         call_command("import", str(path), user="county", verbosity=0)
     job = ImportJob.objects.get()
-    assert job.status == ImportStatus.DONE and job.failed == 1 and "错误报告" in job.message
+    assert job.status == JobStatus.DONE and job.failed == 1 and "错误报告" in job.message
     assert job.report and job.report.open("rb").read() == (tmp_path / "有错-错误报告.xlsx").read_bytes()
     assert Household.objects.count() == 0  # all-or-nothing

@@ -4,21 +4,13 @@ import json
 import os
 from pathlib import Path
 
-from django.conf import settings
 from django.core.files import File
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core.jobs import JobLiveness, this_worker
+from jingzhun.core.jobs import Job, JobStatus, this_worker
 from jingzhun.core.scoping import ScopedModel
-
-
-class ImportStatus(models.TextChoices):
-    QUEUED = "queued", _("排队中")
-    RUNNING = "running", _("导入中")
-    DONE = "done", _("已完成")
-    FAILED = "failed", _("未导入")
 
 
 class ImportMode(models.TextChoices):
@@ -31,7 +23,7 @@ def upload_to(job, filename: str) -> str:
     return f"imports/{now:%Y/%m}/{job.user_id or 0}-{now:%H%M%S%f}{Path(filename).suffix.lower()}"
 
 
-class ImportJob(JobLiveness, ScopedModel):
+class ImportJob(Job, ScopedModel):
     """One spreadsheet import — uploaded and run by the task worker, or run by ``jingzhun import`` — with its
     file kept: the audit entries of the households it registered refer to the file's rows (docs/decisions.md
     #12), so the file is part of the audit trail. Scoped by the importer's region (national when run by the
@@ -41,17 +33,13 @@ class ImportJob(JobLiveness, ScopedModel):
     holds its transaction open until the end, and SQLite allows one writer at a time.
     """
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("导入人")
-    )  # empty: run by the system (a command without --user)
+    TASK = "jingzhun.imports.tasks.run_import"
+    RETRY_REFUSED = _("只有导入人可以重试未完成的导入。")
+
     region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
     file = models.FileField(_("文件"), upload_to=upload_to)
     original_name = models.CharField(_("文件名"), max_length=200)
     mode = models.CharField(_("方式"), max_length=8, choices=ImportMode.choices, default=ImportMode.ALL)
-    status = models.CharField(
-        _("状态"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.QUEUED
-    )
-    message = models.TextField(_("说明"), blank=True)
     households = models.PositiveIntegerField(_("户数"), default=0)
     persons = models.PositiveIntegerField(_("人数"), default=0)
     created = models.PositiveIntegerField(_("新增户"), default=0)
@@ -59,8 +47,6 @@ class ImportJob(JobLiveness, ScopedModel):
     unchanged = models.PositiveIntegerField(_("无变化户"), default=0)
     failed = models.PositiveIntegerField(_("有错误户"), default=0)
     report = models.FileField(_("错误报告"), upload_to="imports/reports/%Y/%m/", blank=True)
-    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     scope_lookup = "region_code"
 
@@ -78,7 +64,8 @@ class ImportJob(JobLiveness, ScopedModel):
         """A job for a file imported outside the upload page (a command, a script): the file is copied into
         storage, as an upload would be, so that the audit can refer to it."""
         job = cls(user=user, region_code=(user.region_id or "") if user else "", original_name=path.name[:200],
-                  mode=mode, status=ImportStatus.RUNNING, worker=this_worker(), heartbeat_at=timezone.now())  # fmt: skip
+                  mode=mode, status=JobStatus.RUNNING, worker=this_worker(), heartbeat_at=timezone.now(),
+                  attempts=1)  # fmt: skip
         with path.open("rb") as fh:
             job.file.save(path.name, File(fh), save=False)
         job.save()
@@ -98,9 +85,11 @@ class ImportJob(JobLiveness, ScopedModel):
             data = json.loads(self.progress_path.read_text())
             return int(data["done"]), int(data["total"])
         except (OSError, ValueError, KeyError):
-            return (self.households, self.households) if self.status == ImportStatus.DONE else (0, 0)
+            return (self.households, self.households) if self.status == JobStatus.DONE else (0, 0)
 
-    @property
-    def percent(self) -> int:
-        done, total = self.read_progress()
-        return int(done * 100 / total) if total else (100 if self.status == ImportStatus.DONE else 0)
+    def may_retry(self, user) -> bool:
+        """A failed upload may be run again (the same stored file) by its importer."""
+        return super().may_retry(user) and bool(self.file) and user.can("change")
+
+    def before_retry(self) -> None:
+        self.progress_path.unlink(missing_ok=True)

@@ -43,7 +43,7 @@ from jingzhun.registry.models import Household, Member
 
 from . import columnar
 from .layout import FLAT_COLUMNS, HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET, MEMBER_COLUMNS, MEMBER_SHEET
-from .models import ImportJob, ImportStatus
+from .models import ImportJob
 from .reader import (
     FileRejected,
     HouseholdGroup,
@@ -407,12 +407,12 @@ def import_file(
         with jobs.heartbeat(ImportJob, job.pk):  # a command's import beats too: hosts elsewhere see it alive
             result = _import(user, path, job, mode=mode, batch=batch, progress=progress, columns=columns)
     except FileRejected as exc:
-        _record(job, status=ImportStatus.FAILED, message=str(exc))
+        _record(job, status=jobs.JobStatus.FAILED, message=str(exc))
         raise
     except Exception as exc:  # recorded for the user; the caller (worker, command) reports the traceback
         kept = "未保存任何数据" if mode == "all" else "已完成的批次已保存，重新导入同一文件可继续"
         _record(
-            job, status=ImportStatus.FAILED, message=f"导入时发生意外错误（{type(exc).__name__}），{kept}。"
+            job, status=jobs.JobStatus.FAILED, message=f"导入时发生意外错误（{type(exc).__name__}），{kept}。"
         )
         raise
     _record(job, result=result)
@@ -464,7 +464,7 @@ def _import(user, path: Path, job: ImportJob, *, mode, batch, progress, columns)
     return result
 
 
-def _record(job: ImportJob, *, result: ImportResult | None = None, status: str = ImportStatus.DONE,
+def _record(job: ImportJob, *, result: ImportResult | None = None, status: str = jobs.JobStatus.DONE,
             message: str = "") -> None:  # fmt: skip
     """The outcome on the job: counts, status and what the user should do next."""
     job.status, job.message, job.finished_at = status, message, timezone.now()

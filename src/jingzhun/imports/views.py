@@ -22,8 +22,7 @@ from jingzhun.registry.views import parse_filters
 
 from . import export
 from .forms import ImportForm
-from .models import ImportJob, ImportStatus
-from .tasks import run_import
+from .models import ImportJob
 from .template import write_template
 
 
@@ -34,14 +33,14 @@ def import_start(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        job = ImportJob.objects.create(
+        job = jobs.enqueue(
+            ImportJob,
             user=request.user,
             region_code=request.user.region_id or "",
             file=upload,
             original_name=upload.name[:200],
             mode=form.cleaned_data["mode"],
         )
-        run_import.enqueue(job.pk)
         return redirect("imports:job", pk=job.pk)
     jobs.reap(ImportJob)
     recent = ImportJob.objects.for_user(request.user).select_related("user")[:20]
@@ -59,9 +58,9 @@ def import_job(request, pk: int):
         "job": job,
         "done": done,
         "total": total,
-        "running": job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
+        "running": job.is_active,
         "can_download_file": _may_read_file(request.user, job),
-        "can_retry": _may_retry(request.user, job),
+        "can_retry": job.may_retry(request.user),
     }
     template = "imports/_progress.html" if request.headers.get("HX-Request") else "imports/job.html"
     return render(request, template, context)
@@ -85,25 +84,11 @@ def _job_file(request, job: ImportJob, field_file, filename: str, content_type: 
     )  # fmt: skip
 
 
-def _may_retry(user, job: ImportJob) -> bool:
-    """A failed upload may be run again (the same stored file) by its importer."""
-    return (
-        job.status == ImportStatus.FAILED and bool(job.file) and job.user_id == user.pk and user.can("change")
-    )
-
-
 @login_required
 @require_POST
 def import_retry(request, pk: int):
     job = get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
-    if not _may_retry(request.user, job):
-        raise PermissionDenied(_("只有导入人可以重试未完成的导入。"))
-    requeued = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.FAILED).update(
-        status=ImportStatus.QUEUED, message="", worker="", heartbeat_at=None, finished_at=None
-    )
-    if requeued:  # a second click finds it queued already
-        job.progress_path.unlink(missing_ok=True)
-        run_import.enqueue(job.pk)
+    jobs.retry(job, user=request.user)  # only its importer, only a failed one (ImportJob.may_retry)
     return redirect("imports:job", pk=job.pk)
 
 

@@ -1,11 +1,9 @@
 """Report jobs: a township book or a county archive built by the task worker, with its progress and file."""
 
-from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core.jobs import JobLiveness
+from jingzhun.core.jobs import Job
 from jingzhun.core.scoping import ScopedModel
 
 
@@ -19,33 +17,21 @@ class ReportKind(models.TextChoices):
 KIND_LEVEL = {ReportKind.VILLAGE_REGISTER: 5, ReportKind.TOWNSHIP_BOOK: 4, ReportKind.COUNTY_ARCHIVE: 3}
 
 
-class ReportStatus(models.TextChoices):
-    QUEUED = "queued", _("排队中")
-    RUNNING = "running", _("生成中")
-    DONE = "done", _("已完成")
-    FAILED = "failed", _("未完成")
-
-
-class ReportJob(JobLiveness, ScopedModel):
+class ReportJob(Job, ScopedModel):
     """One register generated in the background for a region and year; ``done``/``total`` count villages.
-    Personal data in the file is masked unless the requesting user's role sees it (decided when queued)."""
+    Personal data in the file is masked unless the requesting user's role sees it (decided when queued); only
+    its requester may retry it."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("申请人"))
+    TASK = "jingzhun.reports.tasks.build_report"
+    FAILURE_MESSAGE = _("生成失败（%(error)s），请稍后重试。")
+
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划")
     )
     kind = models.CharField(_("类别"), max_length=20, choices=ReportKind.choices)
     year = models.PositiveSmallIntegerField(_("年度"))
     full_personal_data = models.BooleanField(_("含完整身份证号"), default=False)
-    status = models.CharField(
-        _("状态"), max_length=8, choices=ReportStatus.choices, default=ReportStatus.QUEUED
-    )
-    done = models.PositiveIntegerField(_("已完成村数"), default=0)
-    total = models.PositiveIntegerField(_("村数"), default=0)
     file = models.FileField(_("文件"), upload_to="reports/%Y/%m/", blank=True)
-    message = models.TextField(_("说明"), blank=True)
-    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     scope_lookup = "region__code"
 
@@ -56,9 +42,3 @@ class ReportJob(JobLiveness, ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.region_id} {self.year}"
-
-    @property
-    def percent(self) -> int:
-        if self.status == ReportStatus.DONE:
-            return 100
-        return int(self.done * 100 / self.total) if self.total else 0

@@ -2,11 +2,10 @@
 
 from django.core.files.base import ContentFile
 from django.tasks import task
-from django.utils import timezone
 
 from jingzhun.core import jobs
 
-from .models import ReportJob, ReportKind, ReportStatus
+from .models import ReportJob, ReportKind
 from .registers import (
     counter,
     county_archive_zip,
@@ -18,12 +17,9 @@ from .registers import (
 )
 
 
-def build(job: ReportJob) -> tuple[bytes, str]:
+def build(job: ReportJob, progress: jobs.Progress | None = None) -> tuple[bytes, str]:
     """The file's content and name for ``job``, progress written to the job after each village."""
-
-    def progress(done: int, total: int) -> None:
-        ReportJob.objects.filter(pk=job.pk).update(done=done, total=total)
-
+    progress = progress or job.write_progress
     region, year, full = job.region, job.year, job.full_personal_data
     if job.kind == ReportKind.VILLAGE_REGISTER:
         progress(0, 1)
@@ -36,23 +32,13 @@ def build(job: ReportJob) -> tuple[bytes, str]:
     return county_archive_zip(region, year, full=full, progress=progress), f"县有档-{region.name}-{year}.zip"
 
 
+def _build_and_attach(job: ReportJob, progress: jobs.Progress) -> None:
+    data, name = build(job, progress)
+    job.file.save(name, ContentFile(data), save=False)
+    ReportJob.objects.filter(pk=job.pk).update(file=job.file.name)
+
+
 @task()
 def build_report(job_id: int) -> str:
     """Generate one register and attach it to its job; a failure is recorded for the user."""
-    job = ReportJob.objects.select_related("region").get(pk=job_id)
-    jobs.claim(ReportJob, job.pk, status=ReportStatus.RUNNING)
-    try:
-        with jobs.heartbeat(ReportJob, job.pk):
-            data, name = build(job)
-    except Exception as exc:  # recorded for the user; the worker logs the traceback
-        ReportJob.objects.filter(pk=job.pk).update(
-            status=ReportStatus.FAILED,
-            message=f"生成失败（{type(exc).__name__}），请稍后重试。",
-            finished_at=timezone.now(),
-        )
-        raise
-    job.refresh_from_db()
-    job.file.save(name, ContentFile(data), save=False)
-    job.status, job.done, job.finished_at = ReportStatus.DONE, job.total, timezone.now()
-    job.save()
-    return job.status
+    return jobs.run(ReportJob, job_id, _build_and_attach).status

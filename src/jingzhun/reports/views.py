@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from jingzhun.core import jobs as job_runner
 from jingzhun.core.downloads import job_file_response, record_download
-from jingzhun.core.jobs import reap
+from jingzhun.core.jobs import JobStatus
 from jingzhun.core.masking import sees_in_full
 from jingzhun.core.params import chosen_year
 from jingzhun.core.pdf import pdf_file_response
@@ -25,8 +26,7 @@ from jingzhun.regions.selectors import region_for_user
 from jingzhun.registry.models import Household
 
 from . import registers
-from .models import KIND_LEVEL, ReportJob, ReportKind, ReportStatus
-from .tasks import build_report
+from .models import KIND_LEVEL, ReportJob, ReportKind
 
 
 @login_required
@@ -94,11 +94,11 @@ def jobs(request):
     if request.method == "POST":
         form = ReportForm(request.POST, user=request.user)
         if form.is_valid():
-            job = ReportJob.objects.create(
-                user=request.user, region=form.cleaned_data["region_obj"], kind=form.cleaned_data["kind"],
-                year=form.cleaned_data["year"], full_personal_data=sees_in_full(request.user),
+            job_runner.enqueue(
+                ReportJob, user=request.user, region=form.cleaned_data["region_obj"],
+                kind=form.cleaned_data["kind"], year=form.cleaned_data["year"],
+                full_personal_data=sees_in_full(request.user),
             )  # fmt: skip
-            build_report.enqueue(job.pk)
             messages.success(request, _("已提交，生成过程中可以离开本页；完成后在下面下载。"))
             return redirect("reports:jobs")
     else:
@@ -110,9 +110,10 @@ def jobs(request):
                 "kind": "township_book",
             },
         )
-    reap(ReportJob, user=request.user)  # one whose process died is failed here (polled: the user's own)
+    # one whose process died is failed here (polled: the user's own)
+    job_runner.reap(ReportJob, user=request.user)
     mine = ReportJob.objects.for_user(request.user).filter(user=request.user).select_related("region")[:50]
-    running = any(j.status in (ReportStatus.QUEUED, ReportStatus.RUNNING) for j in mine)
+    running = any(j.is_active for j in mine)
     template = "reports/_jobs.html" if request.headers.get("HX-Request") else "reports/jobs.html"
     return render(request, template, {"form": form, "jobs": mine, "running": running})
 
@@ -121,7 +122,7 @@ def jobs(request):
 def download(request, pk: int):
     """The register's file: to its requester, or to readers who see personal data in full; audited."""
     job = get_object_or_404(ReportJob.objects.for_user(request.user), pk=pk)
-    if job.status != ReportStatus.DONE or not job.file:
+    if job.status != JobStatus.DONE or not job.file:
         raise Http404
     return job_file_response(
         request.user, job, job.file, filename=job.file.name.rsplit("/", 1)[-1], requester_id=job.user_id,
@@ -133,10 +134,7 @@ def download(request, pk: int):
 @require_POST
 def retry(request, pk: int):
     job = get_object_or_404(
-        ReportJob.objects.for_user(request.user).filter(user=request.user), pk=pk, status=ReportStatus.FAILED
+        ReportJob.objects.for_user(request.user).filter(user=request.user), pk=pk, status=JobStatus.FAILED
     )
-    if ReportJob.objects.filter(pk=job.pk, status=ReportStatus.FAILED).update(
-        status=ReportStatus.QUEUED, message="", done=0
-    ):
-        build_report.enqueue(job.pk)
+    job_runner.retry(job, user=request.user)
     return redirect("reports:jobs")
