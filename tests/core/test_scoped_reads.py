@@ -15,8 +15,6 @@ SCOPED_WAYS = {"for_user", "public", "create"}  # create: a write, checked by it
 
 # (module, model, manager method): why the read needs no scope of its own
 EXCEPTIONS = {
-    ("imports/views.py", "ImportJob", "filter"): "re-queues by pk a job just read through for_user",
-    ("reports/views.py", "ReportJob", "filter"): "re-queues by pk a job just read through for_user",
     ("registry/api.py", "Member", "filter"): "prefetch of the members of households read through for_user",
 }
 

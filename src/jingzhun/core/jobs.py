@@ -18,11 +18,10 @@ Adding a kind of job (say the year close of ``monitoring``) takes three pieces, 
 1. the model, with only its own fields — every ``Job`` subclass is a kind (``kinds()`` lists them; ``reap_all``
    reaps them all)::
 
-       class YearCloseJob(Job):
+       class YearCloseJob(Job, ScopedModel):
            TASK = "jingzhun.monitoring.tasks.close_year"  # the task that runs it (see 2.)
            region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
            year = models.PositiveSmallIntegerField(_("年度"))
-           objects = ScopedManager()
            scope_lookup = "region__code"
 
            def may_retry(self, user) -> bool:  # optional: by default its requester may retry it

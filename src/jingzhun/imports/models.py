@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.accounts import permissions
 from jingzhun.core.jobs import Job, JobStatus, this_worker
 from jingzhun.core.scoping import ScopedModel
 
@@ -89,7 +90,7 @@ class ImportJob(Job, ScopedModel):
 
     def may_retry(self, user) -> bool:
         """A failed upload may be run again (the same stored file) by its importer."""
-        return super().may_retry(user) and bool(self.file) and user.can("change")
+        return super().may_retry(user) and bool(self.file) and permissions.may(user, "change")
 
     def before_retry(self) -> None:
         self.progress_path.unlink(missing_ok=True)

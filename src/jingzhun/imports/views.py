@@ -5,12 +5,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jingzhun.accounts import permissions
 from jingzhun.core import audit, jobs
 from jingzhun.core.downloads import job_file_response, may_download
 from jingzhun.core.masking import sees_in_full
@@ -28,8 +28,7 @@ from .template import write_template
 
 @login_required
 def import_start(request):
-    if not request.user.can("change"):
-        raise PermissionDenied(_("您的角色没有导入数据的权限。"))
+    permissions.require(request.user, "change", what=_("导入数据"))
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -119,8 +118,7 @@ def household_export(request, fmt: str):
     """The filtered, scoped household list in the import layout (.xlsx, .csv or .parquet)."""
     if fmt not in {"xlsx", "csv", "parquet"}:
         raise Http404
-    if not request.user.can("export"):
-        raise PermissionDenied(_("您的角色不能导出数据。"))
+    permissions.require(request.user, "export")
     form, filters = parse_filters(request)
     if form.errors:
         raise Http404(_("筛选条件有误。"))
@@ -128,8 +126,8 @@ def household_export(request, fmt: str):
     # Masked by default; roles that may reveal ID numbers can ask for them in full (e.g. to correct and
     # re-import the file). The export's audit entry records which it was.
     full = request.GET.get("full") == "1"
-    if full and not request.user.can("reveal"):
-        raise PermissionDenied(_("您的角色不能导出完整的身份证号码。"))
+    if full:
+        permissions.require(request.user, "reveal", what=_("导出完整的身份证号码"))
     mask = not (sees_in_full(request.user) or full)
     region = filters.region
     audit.build_entry(
