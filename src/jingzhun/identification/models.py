@@ -165,6 +165,13 @@ class Application(ScopedModel):
         return f"registry.household:{self.household_id}", self.region_id
 
 
+# A step's attachments: a scan or a photo of a paper record, of bounded size.
+SCAN_VALIDATORS = [
+    FileExtensionValidator(["pdf", "jpg", "jpeg", "png"], _("附件只能是 PDF、JPG 或 PNG 文件。")),
+    upload_size,
+]
+
+
 class Step(ScopedModel):
     """One step of an application, by one user at one level: immutable once written (a correction is a new
     step). ``details`` holds the step's own facts (meeting date, attendance and votes, the rules' reasons at the
@@ -179,12 +186,8 @@ class Step(ScopedModel):
     note = models.TextField(_("情况说明"), blank=True)
     details = models.JSONField(_("详细信息"), default=dict, blank=True)
     attachment = models.FileField(
-        _("附件"), upload_to="identification/%Y/%m/", blank=True,
-        validators=[
-            FileExtensionValidator(["pdf", "jpg", "jpeg", "png"], _("附件只能是 PDF、JPG 或 PNG 文件。")),
-            upload_size,
-        ],
-    )  # fmt: skip
+        _("附件"), upload_to="identification/%Y/%m/", blank=True, validators=SCAN_VALIDATORS
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -201,10 +204,7 @@ class Step(ScopedModel):
     )
     proxy_scan = models.FileField(
         _("代录凭证（签字的纸质记录扫描件）"), upload_to="identification/proxy/%Y/%m/", blank=True,
-        validators=[
-            FileExtensionValidator(["pdf", "jpg", "jpeg", "png"], _("附件只能是 PDF、JPG 或 PNG 文件。")),
-            upload_size,
-        ],
+        validators=SCAN_VALIDATORS,
     )  # fmt: skip
     at = models.DateTimeField(_("记录时间"), default=timezone.now)
 

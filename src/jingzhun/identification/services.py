@@ -387,6 +387,15 @@ def _register(applications: list[Application]) -> None:
     refresh_tallies({a.region_id for a in applications})
 
 
+def _require_list_step(user, publicity: Publicity, kind: str) -> rules.RoundRule:
+    """The list's rule, once ``user`` may take step ``kind`` on it (the level that opened it)."""
+    rule = rules.ROUNDS[publicity.round]
+    permissions.require(
+        user, "take_step", level=rule.level, region=publicity.region_id, what=str(StepKind(kind).label)
+    )
+    return rule
+
+
 def _publicity_locked(publicity: Publicity) -> Publicity:
     return Publicity.objects.select_for_update().select_related("region").get(pk=publicity.pk)
 
@@ -395,14 +404,7 @@ def _publicity_locked(publicity: Publicity) -> Publicity:
 def publicity_withdraw(*, user, entry: PublicityEntry, reason: str) -> PublicityEntry:
     """撤出: take one household off a running list (it goes back to wait for a later list)."""
     publicity = _publicity_locked(entry.publicity)
-    rule = rules.ROUNDS[publicity.round]
-    permissions.require(
-        user,
-        "take_step",
-        level=rule.level,
-        region=publicity.region_id,
-        what=str(StepKind.PUBLICITY_WITHDRAW.label),
-    )
+    rule = _require_list_step(user, publicity, StepKind.PUBLICITY_WITHDRAW)
     reason = _reason_required(reason, "reason")
     entry = PublicityEntry.objects.select_for_update().get(pk=entry.pk)
     if not publicity.is_open or entry.withdrawn:
@@ -421,14 +423,7 @@ def publicity_close(*, user, publicity: Publicity) -> list[Application]:
     """公示期满: the list moves on, but only after its last day; a household with an open objection stays held
     until the objection is decided. Returns the applications that moved on."""
     publicity = _publicity_locked(publicity)
-    rule = rules.ROUNDS[publicity.round]
-    permissions.require(
-        user,
-        "take_step",
-        level=rule.level,
-        region=publicity.region_id,
-        what=str(StepKind.PUBLICITY_CLOSE.label),
-    )
+    rule = _require_list_step(user, publicity, StepKind.PUBLICITY_CLOSE)
     if not publicity.is_open:
         raise ValidationError(_("该公示已经结束。"))
     today = timezone.localdate()
