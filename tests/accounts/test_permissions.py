@@ -134,3 +134,24 @@ def test_the_guard_sees_a_comparison_written_the_usual_ways():
     for source in ('user.role == "admin"', "request.user.level <= 3", "x in (1, 2) and user.level > 4"):
         tree = ast.parse(source)
         assert any(isinstance(n, ast.Compare) and _compares_role_or_level(n) for n in ast.walk(tree)), source
+
+
+@pytest.mark.parametrize(
+    ("user", "url"),
+    [
+        ("village_a", "/identification/quotas/"),
+        ("town_a", "/identification/crosscheck/"),
+    ],
+)
+def test_pages_behind_hidden_links_refuse_with_the_reason_in_chinese(client, users, user, url):
+    client.force_login(users[user])
+    page = client.get(url)
+    assert page.status_code == 403 and 'id="refusal"' in page.content.decode()
+    assert "须由县级及以上用户办理" in page.content.decode()
+
+
+def test_roles_that_read_no_registry_get_no_figures_of_it(client, users, regions):
+    auditor = make_user("auditor2", Role.AUDITOR, regions[COUNTY])
+    client.force_login(auditor)
+    assert client.get("/assistance/equity/").status_code == 403
+    assert client.get("/regions/").status_code == 403

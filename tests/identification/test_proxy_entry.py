@@ -44,3 +44,39 @@ def test_the_village_itself_takes_its_step_without_a_scan(application, users):
         user=users["village_a"], application=application, passed=True, findings="核实属实"
     )
     assert step.on_behalf_of is None and not step.proxy_scan
+
+
+def test_the_card_and_the_audit_page_show_a_proxy_step_in_words(client, application, users):
+    client.force_login(users["town_a"])
+    scan = SimpleUploadedFile("核实表签字.pdf", PDF, content_type="application/pdf")
+    client.post(
+        f"/identification/{application.pk}/verify/",
+        {"on": "2026-11-20", "findings": "核实属实", "passed": "1", "proxy_scan": scan},
+    )
+    client.force_login(users["village_a"])
+    card = client.get(f"/households/{application.household_id}/")
+    assert card.status_code == 200 and "村级" in card.content.decode()
+
+
+def test_applying_by_proxy_is_audited_and_a_scan_from_the_village_itself_is_refused(client, applicant, users):
+    household = applicant()
+    client.force_login(users["village_a"])
+    scan = SimpleUploadedFile("申请书.pdf", PDF, content_type="application/pdf")
+    refused = client.post(
+        f"/identification/apply/{household.pk}/",
+        {"year": 2026, "reason": "x", "proxy_scan": scan},
+        follow=True,
+    ).content.decode()
+    assert "不是代录" in refused and not Application.objects.filter(household=household).exists()
+    client.force_login(users["town_a"])
+    scan = SimpleUploadedFile("申请书.pdf", PDF, content_type="application/pdf")
+    client.post(f"/identification/apply/{household.pk}/", {"year": 2026, "reason": "x", "proxy_scan": scan})
+    created = AuditLog.objects.get(model="identification.application", action="create")
+    assert created.changes["on_behalf"][1]["level"] == "村级" and created.actor == users["town_a"]
+
+
+def test_a_county_user_is_not_offered_the_application_form(client, applicant, users):
+    household = applicant()
+    client.force_login(users["county"])
+    page = client.get(f"/identification/apply/{household.pk}/")
+    assert page.status_code == 403 and "须由村级用户办理" in page.content.decode()

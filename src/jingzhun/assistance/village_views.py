@@ -171,6 +171,7 @@ def equity_page(request):
     """资源均衡: resources per registered person in each village of a county, the Gini across villages, the top
     10 % share, over-concentrated and under-supplied villages with the units behind them; CSV export."""
     user = request.user
+    permissions.require(user, "view")  # figures of the registry: not for roles that read none
     county = _chosen_county(request)
     year = chosen_year(request)
     result = equity.county_equity(county, year, selectors.policy_for(county.code, year)) if county else None

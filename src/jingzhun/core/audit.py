@@ -49,6 +49,8 @@ def _label(field: models.Field | None, value: Any, list_choices: dict) -> str:
         return "—"
     if isinstance(value, bool):
         return str(_("是") if value else _("否"))
+    if isinstance(value, dict):  # a fact with parts (who, which level, which file)
+        return _facts(value)
     labels = dict(field.flatchoices) if field is not None and field.choices else list_choices
     if isinstance(value, list):
         return "、".join(str(labels.get(v, v)) for v in value)

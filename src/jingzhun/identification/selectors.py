@@ -205,8 +205,9 @@ def objection_list(*, user, status: str):
     return list(qs.order_by("created_at", "id")[:SHOWN])
 
 
-def dept_lists(*, user):
-    return DeptList.objects.for_user(user).filter(active=True).order_by("county_id", "kind")
+def dept_lists(*, user, action: str = "view"):
+    """The active department lists in scope (``upload_list``: what a department user has uploaded)."""
+    return DeptList.objects.for_user(user, action).filter(active=True).order_by("county_id", "kind")
 
 
 def crosscheck_flags(*, user):

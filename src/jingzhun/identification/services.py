@@ -114,6 +114,11 @@ def _new_step(
     return step
 
 
+def _on_behalf_fact(step: Step) -> dict:
+    """What the audit keeps of a 代录: the level entered for, who entered it, the scanned paper."""
+    return {"level": step.get_on_behalf_of_display(), "actor": step.actor_label, "scan": step.proxy_scan.name}
+
+
 def _move(applications: list[Application], *, target: str, **step) -> list[Step]:
     """Append one step per application, move them to ``target`` and audit each move under its household's
     history: three statements for a whole list, whatever its length."""
@@ -130,9 +135,7 @@ def _move(applications: list[Application], *, target: str, **step) -> list[Step]
         label = s.get_kind_display()
         entry.changes["step"] = [None, f"{label}：{s.note}" if s.note else label]
         if s.on_behalf_of:  # 代录: who entered it, for which level, from which paper
-            entry.changes["on_behalf"] = [
-                None, {"level": s.get_on_behalf_of_display(), "actor": s.actor_label, "scan": s.proxy_scan.name},
-            ]  # fmt: skip
+            entry.changes["on_behalf"] = [None, _on_behalf_fact(s)]
         entries.append(entry)
     audit.record_many(entries)
     return steps
@@ -190,11 +193,15 @@ def application_create(
     )  # fmt: skip
     application.full_clean(exclude=["household", "region", "campaign"], validate_constraints=False)
     application.save()
-    audit.record(AuditAction.CREATE, application, after=audit.snapshot(application))
-    _new_step(
+    step = _new_step(
         application, user=user, kind=StepKind.APPLY, target=Stage.APPLIED, note=reason, acting=acting,
         proxy_scan=proxy_scan,
-    ).save()  # fmt: skip
+    )  # fmt: skip
+    step.save()
+    created = audit.snapshot(application)
+    if step.on_behalf_of:  # 代录 of the application itself
+        created["on_behalf"] = _on_behalf_fact(step)
+    audit.record(AuditAction.CREATE, application, after=created)
     if kind == ApplicationKind.INCLUDE:
         crosscheck.cross_check(county_code=application.region_id, applications=[application])
     return application

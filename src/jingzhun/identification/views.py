@@ -71,8 +71,14 @@ def application_list(request):
 @login_required
 def application_create(request, household_pk: int):
     household = get_object_or_404(Household.objects.for_user(request.user, "change"), pk=household_pk)
-    on_behalf = _on_behalf(request.user, level=RegionLevel.VILLAGE, region=household.region_id)
-    form = ApplyForm(request.POST or None, request.FILES or None, on_behalf=on_behalf)
+    where = {"level": RegionLevel.VILLAGE, "region": household.region_id, "what": str(StepKind.APPLY.label)}
+    on_behalf = _on_behalf(request.user, **where)
+    if not on_behalf:
+        permissions.require(request.user, "take_step", **where)  # the form only for those who may apply
+    # a scan sent without 代录 is kept for the service to refuse, never dropped silently
+    form = ApplyForm(
+        request.POST or None, request.FILES or None, on_behalf=on_behalf or "proxy_scan" in request.FILES
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         with contextlib.suppress(Refused):
@@ -157,7 +163,9 @@ def application_step(request, pk: int, kind: str):
     if kind not in STEP_FORMS:
         raise Http404
     _next, on_behalf = _next_step(application, request.user)
-    form = STEP_FORMS[kind](request.POST, request.FILES, on_behalf=on_behalf and _next == kind)
+    # the scan is asked for under 代录; sent otherwise it reaches the service, which refuses it (never dropped)
+    asks_scan = (on_behalf and _next == kind) or "proxy_scan" in request.FILES
+    form = STEP_FORMS[kind](request.POST, request.FILES, on_behalf=asks_scan)
     if not form.is_valid():
         for errors in form.errors.values():
             for e in errors:
@@ -436,6 +444,10 @@ def crosscheck_page(request):
     """四不列: the county's department lists (upload for county users) and the flags waiting for explanation."""
     user = request.user
     is_county = permissions.may(user, "upload_list")
+    if not (is_county or permissions.may(user, "view_crosscheck")):
+        permissions.require(
+            user, "view_crosscheck"
+        )  # refused with the reason (village flags: on their cards)
     form = DeptListForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not is_county:
@@ -466,7 +478,7 @@ def crosscheck_page(request):
         request,
         "identification/crosscheck.html",
         {
-            "lists": selectors.dept_lists(user=user),
+            "lists": selectors.dept_lists(user=user, action="upload_list" if is_county else "view"),
             "flags": selectors.crosscheck_flags(user=user),
             "form": form if is_county else None,
             "explain_form": ExplainForm(),
@@ -496,6 +508,7 @@ def flag_explain(request, pk: int):
 def quota_page(request):
     """规模控制: the user's region and its children, quota against persons approved, and the split form."""
     user = request.user
+    permissions.require(user, "view_quotas")
     try:
         year = int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
     except ValueError:

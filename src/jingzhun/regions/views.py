@@ -1,8 +1,10 @@
 """Region browser: drill down from the user's region to villages with household and person counts."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from jingzhun.core.panels import provided
 
@@ -12,6 +14,8 @@ from . import selectors
 @login_required
 def browse(request, code: str | None = None):
     user = request.user
+    if not user.can("view"):  # roles that read no registry (accounts, audit, department lists) have no tree
+        raise PermissionDenied(_("您的角色不查看区划和档案。"))
     if code is None:
         if user.region_id:
             return redirect("regions:browse", code=user.region_id)
