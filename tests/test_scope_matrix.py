@@ -30,7 +30,7 @@ from jingzhun.identification.choices import Round
 from jingzhun.imports.models import ImportJob
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region, RegionOffice
-from jingzhun.registry.models import Household, HouseholdYear, Member, VillageTally
+from jingzhun.registry.models import Household, HouseholdYear, Member, StatusChange, VillageTally
 from jingzhun.reports.models import ReportJob
 from tests.conftest import COUNTY, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B, make_user
 
@@ -128,6 +128,9 @@ FACTORIES = {
     Household: (V, _household),
     Member: (V, lambda w, s: w.row(Household, s).members.first()),
     HouseholdYear: (V, lambda w, s: w.row(Household, s).years.first()),
+    StatusChange: (V, lambda w, s: StatusChange.objects.create(
+        household=w.row(Household, s), to_status="registered", effective_on="2020-01-01", business_year=2020,
+        source="procedure")),
     VillageTally: (V, lambda w, s: w.row(Household, s) and VillageTally.objects.get(region=s.village)),
     im.PovertyLine: (P, lambda w, s: im.PovertyLine.objects.create(year=2030, province=s.province, amount=5000)),
     im.ProcedurePolicy: (P, lambda w, s: im.ProcedurePolicy.objects.create(year=2030, province=s.province)),

@@ -20,7 +20,7 @@ from jingzhun.imports.layout import (
 )
 from jingzhun.imports.reader import FileRejected
 from jingzhun.imports.services import import_file, write_error_report
-from jingzhun.registry.models import Household, HouseholdYear, Member, VillageTally
+from jingzhun.registry.models import Household, HouseholdYear, Member, StatusChange, VillageTally
 from tests.conftest import VILLAGE_A, VILLAGE_B
 
 
@@ -53,6 +53,7 @@ def wipe_registry():
     VillageTally.objects.all().delete()
     HouseholdYear.objects.all().delete()
     Member.objects.all().delete()
+    StatusChange.objects.all().delete()
     Household.objects.all().delete()
 
 

@@ -20,8 +20,9 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.selectors import policy_province
 from jingzhun.registry.choices import HouseholdStatus
-from jingzhun.registry.models import Household
+from jingzhun.registry.models import Household, StatusSource
 from jingzhun.registry.services import refresh_tallies
+from jingzhun.registry.status import status_change
 
 from . import crosscheck, quotas, rules, selectors
 from .choices import ApplicationKind, ObjectionSource, ObjectionStatus, Round, Stage, StepKind, UpheldAction
@@ -364,33 +365,27 @@ def publicity_open(
     kind = StepKind.PUBLICITY_OPEN if rule.has_period else StepKind.ANNOUNCE
     _move(locked, user=user, kind=kind, target=rule.during, note=str(publicity), on=starts_on)
     if not rule.has_period:
-        _register(locked)
+        _register(locked, user=user, publicity=publicity)
     return publicity
 
 
-def _register(applications: list[Application]) -> None:
+def _register(applications: list[Application], *, user, publicity: Publicity) -> None:
     """公告: households proposed for inclusion enter the registry as 在册 with the application's year as 识别年度
-    (one year per list); households proposed for 清退 leave it (未识别, no 识别年度). Set-based, each change
-    audited."""
+    (one year per list); households proposed for 清退 leave it (未识别, no 识别年度). Each change is a status
+    history row counted in the application's year (``registry.status``), set-based."""
     year = applications[0].year
     outcome = {
-        ApplicationKind.INCLUDE: {"status": HouseholdStatus.REGISTERED, "identified_year": year},
-        ApplicationKind.REMOVE: {"status": HouseholdStatus.UNIDENTIFIED, "identified_year": None},
+        ApplicationKind.INCLUDE: (HouseholdStatus.REGISTERED, {"identified_year": year}),
+        ApplicationKind.REMOVE: (HouseholdStatus.UNIDENTIFIED, {"identified_year": None}),
     }
-    entries = []
-    for kind, values in outcome.items():
+    for kind, (to, also) in outcome.items():
         ids = [a.household_id for a in applications if a.kind == kind]
-        if not ids:
-            continue
-        for household in Household.objects.select_for_update().filter(pk__in=ids):
-            before = audit.snapshot(household)
-            for field, value in values.items():
-                setattr(household, field, value)
-            entries.append(
-                audit.entry_for(AuditAction.UPDATE, household, before=before, after=audit.snapshot(household))
-            )
-        Household.objects.filter(pk__in=ids).update(**values, updated_at=timezone.now())
-    audit.record_many(entries)
+        if ids:
+            status_change(
+                Household.objects.select_for_update().filter(pk__in=ids).order_by("id"), to=to,
+                source=StatusSource.PROCEDURE, business_year=year, effective_on=publicity.starts_on,
+                reason=str(publicity), reference=f"identification.publicity:{publicity.pk}", user=user, also=also,
+            )  # fmt: skip
     refresh_tallies({a.region_id for a in applications})
 
 

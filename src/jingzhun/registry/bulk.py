@@ -25,7 +25,8 @@ from jingzhun.core.bulkwrite import Rows, append_prepared, append_rows, prepare_
 from jingzhun.core.models import AuditAction, AuditLog
 from jingzhun.regions.models import Region
 
-from .models import Household, HouseholdYear, Member
+from .choices import HouseholdStatus
+from .models import Household, HouseholdYear, Member, StatusChange, StatusSource
 from .services import household_numbers, refresh_tallies
 
 TEXT = pa.string()
@@ -77,7 +78,10 @@ def used_numbers(numbers: list[str]) -> dict[str, int]:
 # The foreign keys of the rows ``households_insert`` writes, all of which it vouches for (``_hold``): a household's
 # village, a member's and a year's household (written in the same call) and the audit entry's actor. A test
 # holds this list to the models, so a new foreign key cannot go unchecked.
-VOUCHED = {Household: ["region"], Member: ["household"], HouseholdYear: ["household"], AuditLog: ["actor"]}
+VOUCHED = {
+    Household: ["region"], Member: ["household"], HouseholdYear: ["household"], StatusChange: ["household", "actor"],
+    AuditLog: ["actor"],
+}  # fmt: skip
 
 
 def _hold(villages: set[str], actor_id: int | None) -> None:
@@ -182,14 +186,44 @@ def _audit_entries(households: pa.Table, origin: pa.Array, stamp: str, who: dict
     )
 
 
+def _status_rows(households: pa.Table, stamp: str, who: dict) -> pa.Table:
+    """The status history of new households that arrive with a status other than 未识别: one row each, as
+    recorded (``StatusSource.RECORDED``), counted in their 识别年度 (else this year)."""
+    arrived = households.filter(pc.not_equal(households.column("status"), HouseholdStatus.UNIDENTIFIED.value))
+    n = arrived.num_rows
+    today = dt.date.today()
+    constant = lambda value, kind=TEXT: pa.array([value] * n, kind)  # noqa: E731
+    year = (
+        arrived.column("identified_year")
+        if "identified_year" in arrived.column_names
+        else constant(None, pa.int64())
+    )
+    return pa.table(
+        {
+            "household_id": arrived.column("id"),
+            "from_status": constant(""),
+            "to_status": arrived.column("status"),
+            "effective_on": constant(today.isoformat()),
+            "business_year": pc.coalesce(year.cast(pa.int64()), pa.scalar(today.year, pa.int64())),
+            "reason": constant(""),
+            "source": constant(StatusSource.RECORDED.value),
+            "reference": constant(""),
+            "actor_id": constant(who["actor"].pk if who["actor"] else None, pa.int64()),
+            "at": constant(stamp),
+        }
+    )
+
+
 def _dependants(ids, households, members, years, origin, stamp, who, vendor) -> list[tuple[type, Rows]]:
-    """The rows of members, years and audit entries of households ``ids``, ready to append; no database."""
+    """The rows of members, years, status history and audit entries of households ``ids``, ready to append;
+    no database."""
     ready = []
     # Members and years take their ids from the database: nothing refers to them yet.
     for model, table in ((Member, members), (HouseholdYear, years)):
         table = _typed(model, table)
         table = table.append_column("household_id", pc.take(ids, table.column("household")))
         ready.append((model, prepare_rows(_as_text(table.drop_columns(["household"])), vendor)))
+    ready.append((StatusChange, prepare_rows(_status_rows(households, stamp, who), vendor)))
     ready.append((AuditLog, prepare_rows(_audit_entries(households, origin, stamp, who), vendor)))
     return ready
 

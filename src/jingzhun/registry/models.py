@@ -6,6 +6,7 @@ Sized for 30 million households and 90 million persons on PostgreSQL: households
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -305,3 +306,55 @@ class VillageTally(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.region_id}: {self.households}/{self.persons}"
+
+
+class StatusSource(models.TextChoices):
+    """What made a status change: only procedures (and the explicit historical load) write status."""
+
+    PROCEDURE = "procedure", _("识别程序")
+    EXIT = "exit", _("退出程序")
+    RETURN = "return", _("返贫程序")
+    CANCELLATION = "cancellation", _("注销")
+    HISTORICAL = "historical", _("历史数据导入")
+    RECORDED = "recorded", _("登记录入")  # typed on a form or in a file: refused from issue 18's next step
+    MIGRATION = "migration", _("系统迁移（原有状态）")
+
+
+class StatusChange(HouseholdPart):
+    """One change of a household's status (动态调整), immutable: from, to, when it took effect, the business
+    year it counts in (a 2016 exit announced in January 2017 counts in 2016), why, and what made it (the
+    procedure step or command, by ``reference``). The household's ``status`` is kept in step with the latest
+    change by ``registry.status`` — the only writer — and "status at the end of year Y" reads these rows."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(_("原状态"), max_length=12, choices=HouseholdStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=12, choices=HouseholdStatus.choices)
+    effective_on = models.DateField(_("生效日期"))
+    business_year = models.PositiveSmallIntegerField(
+        _("所属年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    reason = models.TextField(_("原因"), blank=True)
+    source = models.CharField(_("来源"), max_length=12, choices=StatusSource.choices)
+    reference = models.CharField(_("依据"), max_length=80, blank=True)  # e.g. identification.publicity:12
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("办理人"),
+    )  # fmt: skip
+    at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("状态变更")
+        verbose_name_plural = _("状态变更")
+        indexes = [
+            models.Index(
+                fields=["household", "business_year", "effective_on", "id"], name="statuschange_hh_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.from_status}→{self.to_status} {self.business_year}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("a status change is immutable: record a new one")
+        super().save(*args, **kwargs)

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Max, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
@@ -29,7 +30,8 @@ from jingzhun.regions.models import Region
 
 from . import id_lookups, rules
 from .choices import ACTIVE_STATUSES, HouseholdStatus, Relationship
-from .models import Household, HouseholdYear, Member, VillageTally
+from .models import Household, HouseholdYear, Member, StatusSource, VillageTally
+from .status import status_change, status_recorded
 
 HOUSEHOLD_INPUT = (
     "status", "identification_standard", "attribute", "main_cause", "other_causes", "identified_year", "phone",
@@ -378,6 +380,7 @@ def households_register(*, user, items: list[dict], batch: bool = True) -> list[
     with transaction.atomic():
         _assign_numbers(households)
         Household.objects.bulk_create(households)
+        status_recorded(households, user=user)
         for d in drafts:
             for obj in (*d.members, *d.years):
                 obj.household = d.household
@@ -471,6 +474,7 @@ def household_update(
 
     entries = []
     h.save()
+    status_recorded([h], user=user, before={h.pk: before_h["status"]})
     entries.append(audit.entry_for(AuditAction.UPDATE, h, before=before_h, after=audit.snapshot(h)))
     for m in draft.members:
         entries.append(_save_part(m, h, member_before))
@@ -498,12 +502,11 @@ def household_cancel(*, user, household: Household, reason: str) -> Household:
         raise ValidationError({"reason": [_("请填写注销原因。")]})
     if household.status == HouseholdStatus.CANCELLED:
         raise ValidationError({"status": [_("该户已注销。")]})
-    before = audit.snapshot(household)
-    household.status = HouseholdStatus.CANCELLED
-    household.save(update_fields=["status", "updated_at"])
-    entry = audit.entry_for(AuditAction.UPDATE, household, before=before, after=audit.snapshot(household))
-    entry.changes["reason"] = [None, reason.strip()]
-    entries = [entry]
+    status_change(
+        [household], to=HouseholdStatus.CANCELLED, source=StatusSource.CANCELLATION,
+        business_year=timezone.localdate().year, reason=reason.strip(), user=user,
+    )  # fmt: skip
+    entries = []
     for m in household.members.filter(is_active=True):
         m.household = household
         entries.append(

@@ -1,0 +1,73 @@
+"""Status as history (issue 18, first step): every change of a household's status is a row — from, to, the
+date, the business year, why and what made it — and the household's status never disagrees with the latest."""
+
+import datetime as dt
+
+from django.db.models import OuterRef, Subquery
+
+from jingzhun.core.models import AuditLog
+from jingzhun.identification import services as identification
+from jingzhun.identification.choices import Round
+from jingzhun.regions.models import Region
+from jingzhun.registry import services
+from jingzhun.registry.choices import HouseholdStatus
+from jingzhun.registry.models import Household, StatusChange, StatusSource
+from jingzhun.registry.status import with_status_at_end_of
+from tests.conftest import VILLAGE_A
+
+from .conftest import to_county_approval
+
+
+def assert_history_agrees() -> None:
+    """The household's status is the latest change's (未识别 without any), for every household."""
+    latest = StatusChange.objects.filter(household=OuterRef("pk")).order_by(
+        "-business_year", "-effective_on", "-id"
+    )
+    rows = Household.objects.annotate(last=Subquery(latest.values("to_status")[:1])).values_list(
+        "status", "last"
+    )
+    assert rows and all(status == (last or HouseholdStatus.UNIDENTIFIED) for status, last in rows), list(rows)
+
+
+def test_the_announcement_writes_history_in_the_applications_year(application, users):
+    to_county_approval(application, users)
+    identification.application_approve(user=users["county"], application=application, passed=True)
+    identification.publicity_open(
+        user=users["county"], region=Region.objects.get(code=VILLAGE_A), round=Round.ANNOUNCEMENT,
+        applications=[application],
+    )  # fmt: skip
+    change = StatusChange.objects.get(household=application.household)
+    assert (change.from_status, change.to_status) == (
+        HouseholdStatus.UNIDENTIFIED,
+        HouseholdStatus.REGISTERED,
+    )
+    assert change.business_year == application.year and change.source == StatusSource.PROCEDURE
+    assert change.reference.startswith("identification.publicity:") and change.actor == users["county"]
+    assert_history_agrees()
+
+
+def test_cancelling_is_a_change_with_its_reason_and_years_answer_from_history(register, users):
+    household = register(status=HouseholdStatus.REGISTERED, identified_year=2016)
+    first = StatusChange.objects.get(household=household)
+    assert first.source == StatusSource.RECORDED and first.business_year == 2016
+    services.household_cancel(user=users["village_a"], household=household, reason="全家迁往城市落户")
+    last = StatusChange.objects.filter(household=household).latest("id")
+    assert (last.from_status, last.to_status, last.reason) == ("registered", "cancelled", "全家迁往城市落户")
+    assert AuditLog.objects.filter(object_id=str(household.pk), changes__has_key="business_year").exists()
+    this_year = dt.date.today().year
+    statuses = {
+        year: with_status_at_end_of(Household.objects.filter(pk=household.pk), year).get().year_end_status
+        for year in (2015, 2016, this_year)
+    }
+    assert statuses == {2015: "unidentified", 2016: "registered", this_year: "cancelled"}
+    assert_history_agrees()
+
+
+def test_an_edited_status_is_recorded_too_until_only_procedures_may_change_it(register, users):
+    household = register(status=HouseholdStatus.UNIDENTIFIED)
+    assert not StatusChange.objects.filter(household=household).exists()  # 未识别: nothing happened yet
+    services.household_update(
+        user=users["village_a"], household=household, data={"status": HouseholdStatus.REGISTERED}
+    )
+    assert StatusChange.objects.get(household=household).source == StatusSource.RECORDED
+    assert_history_agrees()
