@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.registry.choices import COUNTED_STATUSES, Attribute, Cause, HouseholdStatus
+from jingzhun.registry.choices import CATEGORY_LABELS, COUNTED_CATEGORIES, Attribute, Cause
 
 from .indicators import AF_INDICATORS
 
@@ -90,7 +90,7 @@ CHILD_COLUMNS = (
 STATUS_OF_PART = {
     "poor_households": "poor",
     "households": "",
-    **{f"status_{s}_households": s for s in COUNTED_STATUSES},
+    **{f"status_{s}_households": s for s in COUNTED_CATEGORIES},
 }
 
 
@@ -108,7 +108,7 @@ def attributes(parts: dict) -> list[tuple[str, str, int]]:
 
 
 def statuses(parts: dict) -> list[tuple[str, str, int]]:
-    counted = [(s, HouseholdStatus(s).label) for s in COUNTED_STATUSES]
+    counted = [(s, CATEGORY_LABELS[s]) for s in COUNTED_CATEGORIES]
     return [(v, str(label), int(parts.get(f"status_{v}_persons") or 0)) for v, label in counted]
 
 

@@ -21,7 +21,7 @@ from ibis import _
 from jingzhun.identification.rules import COMPULSORY_SCHOOL_AGES
 from jingzhun.regions.rules import PREFIX_LENGTH
 from jingzhun.registry.choices import (
-    COUNTED_STATUSES,
+    COUNTED_CATEGORIES,
     DANGEROUS_GRADES,
     POOR_STATUSES,
     Attribute,
@@ -135,7 +135,7 @@ def household_facts(t: Tables, *, year: int, af: AFConfig) -> ibis.Table:
         education=m.out_of_school.max(), health=m.uninsured.max()
     )
     lines = t.lines.select(l_province=t.lines.province, line=t.lines.line)
-    h = t.households.filter(t.households.status.isin(COUNTED_STATUSES))
+    h = t.households.filter(t.households.status.isin(COUNTED_CATEGORIES))
     h = h.left_join(per_household, h.id == per_household.m_household).left_join(
         lines, h.village.substr(0, 2) == lines.l_province
     )
@@ -207,7 +207,7 @@ def village_parts(facts: ibis.Table, population: ibis.Table, plans: ibis.Table, 
         "cadre_households": _count(f, f.poor & f.has_cadre),
         "plan_households": _count(f, f.poor & f.has_plan),
     }
-    for status in COUNTED_STATUSES:
+    for status in COUNTED_CATEGORIES:
         parts[f"status_{status}_households"] = _count(f, f.status == status)
         parts[f"status_{status}_persons"] = _sum(p, f.status == status)
     for name in af.indicators:

@@ -15,6 +15,8 @@ import ibis.expr.datatypes as dt
 import pyarrow as pa
 from django.apps import apps
 
+from jingzhun.registry.choices import MONITORED
+
 TableGetter = Callable[[str], ibis.Table]
 
 # The canonical tables. Households carry the year's record (0 and has_year false where there is none), members
@@ -111,6 +113,8 @@ def households(getter: TableGetter, year: int) -> ibis.Table:
     )
     pairings = model_table(getter, "assistance.HouseholdPairing")
     open_pairings = pairings.filter(pairings.ended_on.isnull()).select(p_household=pairings.household_id)
+    periods = model_table(getter, "registry.Monitoring")
+    monitored = periods.filter(periods.ended_on.isnull()).select(m_household=periods.household_id)
     joined = h.left_join(y, h.id == y.y_household)
     expr = joined.mutate(
         village=joined.region_id,
@@ -122,6 +126,8 @@ def households(getter: TableGetter, year: int) -> ibis.Table:
         house_grade=joined.house_grade.coalesce(""),
         water_safe=joined.water_safe.coalesce(False),
         has_cadre=joined.id.isin(open_pairings.p_household),
+        # the statistics' category: 监测对象 while a monitoring period is open (registry.choices.MONITORED)
+        status=ibis.ifelse(joined.id.isin(monitored.m_household), MONITORED, joined.status),
     )
     return _typed(expr, "households")
 

@@ -30,7 +30,7 @@ from .models import (
     Visit,
     WorkTeam,
 )
-from .rules import HELPED_STATUSES
+from .selectors import helped
 
 # Typical yuan per measure (a household's share), by category.
 AMOUNTS = {
@@ -74,7 +74,7 @@ def seed_plans(
     year = today.year
     subtree = county.subtree_range()
     households = list(
-        Household.objects.filter(region__code__range=subtree, status__in=HELPED_STATUSES).values_list(
+        Household.objects.filter(helped(), region__code__range=subtree).values_list(
             "id", "region_id", "main_cause", "other_causes"
         )
     )

@@ -23,7 +23,7 @@ from jingzhun.registry.models import Household
 
 from .choices import MeasureStatus
 from .models import AssistancePolicy, Measure, VillagePairing, VillageSupport
-from .rules import HELPED_STATUSES
+from .selectors import helped
 
 ZERO = Decimal(0)
 FLAG_LABELS = {"over": _("过度集中"), "under": _("投入不足"), "no_persons": _("有投入但无建档立卡人口")}
@@ -97,7 +97,7 @@ def county_equity(county: Region, year: int, policy: AssistancePolicy) -> Equity
         "code", "name", "parent__name"
     )
     people = _grouped(
-        Household.objects.filter(region__code__range=(lo, hi), status__in=HELPED_STATUSES),
+        Household.objects.filter(helped(), region__code__range=(lo, hi)),
         "region_id", households=Count("id"), persons=Sum("member_count"),
     )  # fmt: skip
     spent = _grouped(

@@ -34,8 +34,7 @@ from jingzhun.registry.models import Household
 
 from . import rules
 from .models import Cadre, HouseholdPairing, MatchingProposal, ProposalRow
-from .rules import HELPED_STATUSES
-from .selectors import capacity_of, open_loads, policy_for
+from .selectors import capacity_of, helped, open_loads, policy_for
 
 ANY = ""  # the hub of cadres whatever their skills (a household with no fitting cadre still gets one)
 COUNTY_WIDE = "*"
@@ -234,7 +233,7 @@ def county_problem(county: Region) -> tuple[list[HouseholdNeed], list[CadreOffer
     )
     needs = []
     for hid, region, main, others in (
-        Household.objects.filter(region__code__range=(low, high), status__in=HELPED_STATUSES)
+        Household.objects.filter(helped(), region__code__range=(low, high))
         .order_by("id")
         .values_list("id", "region_id", "main_cause", "other_causes")
         .iterator(chunk_size=10_000)
@@ -322,7 +321,10 @@ def proposal_accept(*, user, proposal: MatchingProposal, row_ids: list[int] | No
         )
     }
     stale = [r for r in rows if getattr(open_now.get(r.household_id), "cadre_id", None) != r.previous_id]
-    stale += [r for r in rows if r.household.status not in HELPED_STATUSES]
+    still = set(
+        Household.objects.filter(helped(), pk__in=[r.household_id for r in rows]).values_list("pk", flat=True)
+    )
+    stale += [r for r in rows if r.household_id not in still]
     if stale:
         raise ValidationError(
             _("%(n)d 户的结对或状态已在方案生成后改变（如 %(h)s），请重新生成方案。")

@@ -10,8 +10,9 @@ from jingzhun.registry.choices import Cause, HouseholdStatus
 
 from .choices import Skill, UnitType
 
-# Households that must have a responsible cadre: those in the registry, and those monitored for risk.
-HELPED_STATUSES = (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED, HouseholdStatus.MONITORED)
+# Households that must have a responsible cadre: those in the registry (在册, 返贫) — and, whatever their status,
+# those monitored for risk now (``selectors.helped``: monitoring is a dated attribute, not a status).
+HELPED_STATUSES = (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED)
 
 # The skill that answers each cause of poverty (因病 ↔ 医疗, 因学 ↔ 教育, 缺技术 ↔ 农业技术 …). "其他" has none.
 CAUSE_SKILL: dict[str, str | None] = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Subquery, Sum, Value, When
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.rules import ancestor_at, subtree_range
 from jingzhun.registry.choices import Cause
 from jingzhun.registry.models import Household
+from jingzhun.registry.status import is_monitored, monitored_now
 
 from . import catalogue
 from .choices import HouseholdClass, MeasureStatus
@@ -29,6 +30,17 @@ from .models import (
     WorkTeam,
 )
 from .rules import HELPED_STATUSES
+
+
+def helped(household_ref: str = "pk", status: str = "status") -> Q:
+    """Households that must have a responsible cadre: 在册 or 返贫, or monitored now. ``household_ref`` and
+    ``status`` name the household's id and status from the queried model (a pairing: ``household_id``,
+    ``household__status``)."""
+    return Q(**{f"{status}__in": HELPED_STATUSES}) | Q(monitored_now(household_ref))
+
+
+def is_helped(household: Household) -> bool:
+    return household.status in HELPED_STATUSES or is_monitored(household)
 
 
 def policy_for(region_code: str, year: int | None = None) -> AssistancePolicy:
@@ -68,7 +80,7 @@ def with_loads(cadres: list[Cadre]) -> list[Cadre]:
 def without_cadre(*, user):
     """Households that need a cadre (在册, 返贫, 监测) and have none: an anti-join on the open pairings."""
     open_pairing = HouseholdPairing.objects.filter(household=OuterRef("pk"), ended_on__isnull=True)
-    return Household.objects.for_user(user).filter(status__in=HELPED_STATUSES).filter(~Exists(open_pairing))
+    return Household.objects.for_user(user).filter(helped()).filter(~Exists(open_pairing))
 
 
 def cadres_for(region_code: str):
@@ -127,7 +139,7 @@ def overdue_visits(*, user, today: dt.date | None = None):
     )
     return (
         HouseholdPairing.objects.for_user(user)
-        .filter(ended_on__isnull=True, household__status__in=HELPED_STATUSES)
+        .filter(helped(household_ref="household_id", status="household__status"), ended_on__isnull=True)
         .annotate(
             last_visit=Subquery(last, output_field=DateField()),
             since=Coalesce("last_visit", "started_on"),
@@ -179,10 +191,10 @@ def village_file(village, year: int) -> dict:
     registered households by status and cause, and the year's resources (measures and supports)."""
     households = Household.objects.filter(region=village)
     by_status = dict(households.values_list("status").annotate(n=Count("id")).order_by())
-    helped = households.filter(status__in=HELPED_STATUSES)
+    in_need = households.filter(helped())
     causes = [
         (Cause(c).label, n)
-        for c, n in helped.values_list("main_cause").annotate(n=Count("id")).order_by("-n", "main_cause")
+        for c, n in in_need.values_list("main_cause").annotate(n=Count("id")).order_by("-n", "main_cause")
     ]
     team = WorkTeam.objects.filter(village=village, ended_on__isnull=True).select_related("unit").first()
     measures = Measure.objects.filter(region=village, year=year).exclude(status=MeasureStatus.CANCELLED)
@@ -193,7 +205,7 @@ def village_file(village, year: int) -> dict:
         "team": team,
         "members": team.members.select_related("cadre__unit").order_by("ended_on", "role") if team else [],
         "by_status": by_status,
-        "helped": helped.aggregate(h=Count("id"), p=Sum("member_count")),
+        "helped": in_need.aggregate(h=Count("id"), p=Sum("member_count")),
         "causes": causes,
         "measure_sums": measures.aggregate(planned=Sum("planned_amount"), actual=Sum("actual_amount"), n=Count("id")),
         "supports": VillageSupport.objects.filter(village=village, year=year).select_related("unit").order_by("-received_on"),

@@ -31,13 +31,12 @@ from .models import (
     VillagePairing,
     WorkTeam,
 )
-from .rules import HELPED_STATUSES
-from .selectors import capacity_of, open_loads, policy_for  # noqa: F401 - policy_for: callers of services
+from .selectors import capacity_of, is_helped, open_loads, policy_for  # noqa: F401 - policy_for: callers of services
 
 
 def require_helped(household: Household, what: str) -> None:
-    """Only households in 在册/返贫/监测 get a cadre, a plan, visits."""
-    if household.status not in HELPED_STATUSES:
+    """Only households in 在册/返贫, or monitored now, get a cadre, a plan, visits."""
+    if not is_helped(household):
         raise ValidationError(
             _("只有在册、返贫或监测户需要%(w)s，该户状态为「%(s)s」。")
             % {"w": what, "s": household.get_status_display()}
@@ -264,7 +263,7 @@ def pairing_end(*, user, pairing: HouseholdPairing, reason: str) -> HouseholdPai
     permissions.require(user, "register_cadre", region=pairing.region_id, what=_("结束结对"))
     if pairing.ended_on is not None:
         raise ValidationError(_("该结对已经结束。"))
-    if pairing.household.status in HELPED_STATUSES:
+    if is_helped(pairing.household):
         raise ValidationError(_("在册户必须有帮扶责任人：请改为调整帮扶责任人。"))
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("请填写结束原因。")]})

@@ -9,8 +9,29 @@ class HouseholdStatus(models.TextChoices):
     REGISTERED = "registered", _("在册")
     EXITED = "exited", _("已脱贫")
     RETURNED = "returned", _("返贫")
-    MONITORED = "monitored", _("监测对象")
     CANCELLED = "cancelled", _("已注销")
+
+
+# 监测对象 is not a status (issue 18): an exited household stays 已脱贫 while monitored, a 边缘户 is an ordinary
+# household never registered. Monitoring is a dated attribute (``registry.models.Monitoring``).
+class MonitoringKind(models.TextChoices):
+    UNSTABLE = "unstable", _("脱贫不稳定户")
+    MARGINAL = "marginal", _("边缘易致贫户")
+    SUDDEN = "sudden", _("突发严重困难户")
+
+
+class RiskType(models.TextChoices):
+    """Risks of falling (back) into poverty (DOMAIN.md §8)."""
+
+    ILLNESS = "illness", _("因病")
+    SCHOOLING = "schooling", _("因学")
+    DISABILITY = "disability", _("因残")
+    DISASTER = "disaster", _("因灾")
+    ACCIDENT = "accident", _("因意外")
+    INDUSTRY = "industry", _("产业项目失败")
+    EMPLOYMENT = "employment", _("务工就业不稳")
+    LABOUR = "labour", _("缺劳动力")
+    OTHER = "other", _("其他")
 
 
 # Statuses of a household that counts in the registry (a cancelled record is kept but no longer counted).
@@ -19,7 +40,12 @@ ACTIVE_STATUSES = tuple(s for s in HouseholdStatus.values if s != HouseholdStatu
 POOR_STATUSES = (HouseholdStatus.REGISTERED.value, HouseholdStatus.RETURNED.value)
 POOR_FILTER = "poor"
 # 建档立卡 in the statistics: every identified household not cancelled (未识别 applicants are not counted).
-COUNTED_STATUSES = (*POOR_STATUSES, HouseholdStatus.EXITED.value, HouseholdStatus.MONITORED.value)
+COUNTED_STATUSES = (*POOR_STATUSES, HouseholdStatus.EXITED.value)
+# The statistics' categories: the counted statuses and 监测对象 — a household with an open monitoring period
+# counts there, in one category only, as it did when monitoring was a status (analytics' snapshot decides it).
+MONITORED = "monitored"
+COUNTED_CATEGORIES = (*COUNTED_STATUSES, MONITORED)
+CATEGORY_LABELS = {**dict(HouseholdStatus.choices), MONITORED: _("监测对象")}
 
 
 class IdentificationStandard(models.TextChoices):

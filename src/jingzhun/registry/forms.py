@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jingzhun.regions.models import Region
 
-from .choices import POOR_FILTER, Cause, HouseholdStatus
+from .choices import MONITORED, POOR_FILTER, Cause, HouseholdStatus
 from .models import Household, HouseholdYear, Member
 from .selectors import HouseholdFilters
 from .services import MEMBER_INPUT, YEAR_INPUT
@@ -18,7 +18,12 @@ class HouseholdFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("状态"),
         required=False,
-        choices=[("", _("全部")), (POOR_FILTER, _("现有贫困（在册、返贫）")), *HouseholdStatus.choices],
+        choices=[
+            ("", _("全部")),
+            (POOR_FILTER, _("现有贫困（在册、返贫）")),
+            *HouseholdStatus.choices,
+            (MONITORED, _("监测对象（正在监测）")),
+        ],
     )
     main_cause = forms.ChoiceField(
         label=_("主要致贫原因"), required=False, choices=[("", _("全部")), *Cause.choices]

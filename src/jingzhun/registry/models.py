@@ -28,7 +28,9 @@ from .choices import (
     HouseholdStatus,
     IdentificationStandard,
     Labour,
+    MonitoringKind,
     Relationship,
+    RiskType,
     RoadType,
     Schooling,
     Sex,
@@ -358,3 +360,37 @@ class StatusChange(HouseholdPart):
         if self.pk is not None:
             raise ValueError("a status change is immutable: record a new one")
         super().save(*args, **kwargs)
+
+
+class Monitoring(HouseholdPart):
+    """A household's period as a monitoring object (防返贫监测): its kind, the risks, from when to when. Not a
+    status: the household keeps its own (an exited household stays 已脱贫). At most one period is open per
+    household; the monitoring app opens and closes them through its procedure."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="monitoring_periods")
+    kind = models.CharField(_("监测对象类型"), max_length=10, choices=MonitoringKind.choices)
+    risk_types = models.JSONField(_("风险类型"), default=list, blank=True)
+    started_on = models.DateField(_("纳入日期"))
+    ended_on = models.DateField(_("风险消除日期"), null=True, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("记录时间"), default=timezone.now, editable=False)
+
+    list_field_choices = {"risk_types": dict(RiskType.choices)}
+
+    class Meta:
+        verbose_name = _("监测对象")
+        verbose_name_plural = _("监测对象")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(ended_on__isnull=True),
+                name="monitoring_one_open_per_household",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="monitoring_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.kind} {self.started_on}–{self.ended_on or ''}"

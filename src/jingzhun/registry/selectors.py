@@ -14,8 +14,9 @@ from jingzhun.core.panels import provide
 from jingzhun.regions import rules as region_rules
 from jingzhun.regions.models import Region
 
-from .choices import POOR_FILTER, POOR_STATUSES
+from .choices import MONITORED, POOR_FILTER, POOR_STATUSES
 from .models import Household, HouseholdYear, Member, VillageTally
+from .status import monitored_now
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ def household_list(*, user, filters: HouseholdFilters, action: str = "view"):
         qs = qs.in_region(filters.region)
     if filters.status == POOR_FILTER:
         qs = qs.filter(status__in=POOR_STATUSES)
+    elif filters.status == MONITORED:  # not a status: an open monitoring period
+        qs = qs.filter(monitored_now())
     elif filters.status:
         qs = qs.filter(status=filters.status)
     if filters.main_cause:

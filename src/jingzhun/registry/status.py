@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import OuterRef, QuerySet, Subquery, Value
+from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from jingzhun.core import audit
 from jingzhun.core.models import AuditAction
 
 from .choices import HouseholdStatus
-from .models import Household, StatusChange, StatusSource
+from .models import Household, Monitoring, StatusChange, StatusSource
 
 
 def status_change(
@@ -103,3 +103,12 @@ def status_recorded(
         if h.status != before.get(h.pk, HouseholdStatus.UNIDENTIFIED)
     ]
     StatusChange.objects.bulk_create(rows, batch_size=1000)
+
+
+def monitored_now(household_ref: str = "pk") -> Exists:
+    """Whether the household (``OuterRef(household_ref)``) has an open monitoring period (监测对象 now)."""
+    return Exists(Monitoring.objects.filter(household=OuterRef(household_ref), ended_on__isnull=True))
+
+
+def is_monitored(household: Household) -> bool:
+    return household.monitoring_periods.filter(ended_on__isnull=True).exists()

@@ -34,7 +34,7 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class VillageRegister:
-    """A village's counted households (建档立卡: 在册、返贫、已脱贫、监测) with members, and its totals."""
+    """A village's counted households (建档立卡: 在册、返贫、已脱贫 — a monitored household counts by its status) with members, and its totals."""
 
     village: Region
     year: int
@@ -127,7 +127,7 @@ def village_register_sheets(register: VillageRegister) -> list[tuple[str, list[s
             "合计",
             ["项目", "户数", "人数"],
             [
-                ["建档立卡（在册、返贫、已脱贫、监测）", totals["households"], totals["persons"]],
+                ["建档立卡（在册、返贫、已脱贫）", totals["households"], totals["persons"]],
                 ["现有贫困（在册、返贫）", totals["poor_households"], totals["poor_persons"]],
                 *([str(label), h, p] for label, h, p in totals["statuses"]),
             ],

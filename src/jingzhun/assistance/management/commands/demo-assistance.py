@@ -6,7 +6,7 @@ import random
 from jingzhun.assistance import demo, matching, services
 from jingzhun.assistance.choices import Skill, UnitType
 from jingzhun.assistance.models import HelpingUnit
-from jingzhun.assistance.rules import HELPED_STATUSES
+from jingzhun.assistance.selectors import helped
 from jingzhun.core.context import acting_as
 from jingzhun.regions.democommand import DemoCountyCommand
 from jingzhun.regions.models import Region
@@ -33,9 +33,7 @@ class Command(DemoCountyCommand):
             return
         rng = random.Random(seed)
         towns = list(Region.objects.filter(parent=region).order_by("code"))
-        needing = Household.objects.filter(
-            region__code__range=region.subtree_range(), status__in=HELPED_STATUSES
-        ).count()
+        needing = Household.objects.filter(helped(), region__code__range=region.subtree_range()).count()
         with acting_as(source="command:demo-assistance"):
             units = [
                 services.unit_create(user=None, name=name, unit_type=kind, level=level, region=region)
