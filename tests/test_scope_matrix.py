@@ -30,7 +30,15 @@ from jingzhun.identification.choices import Round
 from jingzhun.imports.models import ImportJob
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region, RegionOffice
-from jingzhun.registry.models import Household, HouseholdYear, Member, Monitoring, StatusChange, VillageTally
+from jingzhun.registry.models import (
+    Household,
+    HouseholdYear,
+    Member,
+    Monitoring,
+    PolicyPeriod,
+    StatusChange,
+    VillageTally,
+)
 from jingzhun.reports.models import ReportJob
 from tests.conftest import COUNTY, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B, make_user
 
@@ -128,6 +136,7 @@ FACTORIES = {
     Household: (V, _household),
     Member: (V, lambda w, s: w.row(Household, s).members.first()),
     HouseholdYear: (V, lambda w, s: w.row(Household, s).years.first()),
+    PolicyPeriod: (P, lambda w, s: PolicyPeriod.objects.create(year=2030, province=s.province, kind="normal")),
     Monitoring: (V, lambda w, s: Monitoring.objects.create(
         household=w.row(Household, s), kind="unstable", started_on="2022-03-01")),
     StatusChange: (V, lambda w, s: StatusChange.objects.create(

@@ -15,7 +15,7 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.rules import ancestor_at, subtree_range
 from jingzhun.registry.choices import Cause
 from jingzhun.registry.models import Household
-from jingzhun.registry.status import is_monitored, monitored_now
+from jingzhun.registry.status import exited_keep_policy, is_monitored, monitored_now
 
 from . import catalogue
 from .choices import HouseholdClass, MeasureStatus
@@ -32,15 +32,23 @@ from .models import (
 from .rules import HELPED_STATUSES
 
 
-def helped(household_ref: str = "pk", status: str = "status") -> Q:
-    """Households that must have a responsible cadre: 在册 or 返贫, or monitored now. ``household_ref`` and
-    ``status`` name the household's id and status from the queried model (a pairing: ``household_id``,
-    ``household__status``)."""
-    return Q(**{f"{status}__in": HELPED_STATUSES}) | Q(monitored_now(household_ref))
+def helped(prefix: str = "", *, year: int | None = None) -> Q:
+    """Households that must have a responsible cadre: 在册 or 返贫, monitored now, or exited while the policy
+    period keeps the policies after exit (脱贫不脱政策). ``prefix`` reaches the household from another model
+    (``"household__"`` from a pairing)."""
+    year = year or timezone.localdate().year
+    household_ref = f"{prefix.removesuffix('__')}_id" if prefix else "pk"
+    return (
+        Q(**{f"{prefix}status__in": HELPED_STATUSES})
+        | Q(monitored_now(household_ref))
+        | exited_keep_policy(year=year, prefix=prefix)
+    )
 
 
-def is_helped(household: Household) -> bool:
-    return household.status in HELPED_STATUSES or is_monitored(household)
+def is_helped(household: Household, *, year: int | None = None) -> bool:
+    if household.status in HELPED_STATUSES or is_monitored(household):
+        return True
+    return Household.objects.filter(helped(year=year), pk=household.pk).exists()
 
 
 def policy_for(region_code: str, year: int | None = None) -> AssistancePolicy:
@@ -139,7 +147,7 @@ def overdue_visits(*, user, today: dt.date | None = None):
     )
     return (
         HouseholdPairing.objects.for_user(user)
-        .filter(helped(household_ref="household_id", status="household__status"), ended_on__isnull=True)
+        .filter(helped("household__"), ended_on__isnull=True)
         .annotate(
             last_visit=Subquery(last, output_field=DateField()),
             since=Coalesce("last_visit", "started_on"),

@@ -20,6 +20,14 @@ class MonitoringKind(models.TextChoices):
     SUDDEN = "sudden", _("突发严重困难户")
 
 
+class PolicyPeriodKind(models.TextChoices):
+    """The policy periods of poverty alleviation: the rules of each are data (``registry.models.PolicyPeriod``)."""
+
+    TACKLING = "tackling", _("脱贫攻坚期")
+    TRANSITION = "transition", _("巩固衔接过渡期")
+    NORMAL = "normal", _("常态化帮扶")
+
+
 class RiskType(models.TextChoices):
     """Risks of falling (back) into poverty (DOMAIN.md §8)."""
 

@@ -29,6 +29,7 @@ from .choices import (
     IdentificationStandard,
     Labour,
     MonitoringKind,
+    PolicyPeriodKind,
     Relationship,
     RiskType,
     RoadType,
@@ -394,3 +395,36 @@ class Monitoring(HouseholdPart):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.kind} {self.started_on}–{self.ended_on or ''}"
+
+
+class PolicyPeriod(ScopedModel):
+    """A policy period (攻坚期 to 2020, 过渡期 2021–2025, 常态化帮扶 from 2026) in force from ``year`` until the next
+    row, nationally or for a province: whether exited households keep enjoying the policies (脱贫不脱政策), which
+    tells 已脱贫（享受政策） from 已脱贫（不再享受政策） as the national system does, and keeps their plans and
+    measures going. Found by ``core.policy.in_force`` like every policy table."""
+
+    year = models.PositiveSmallIntegerField(
+        _("起始年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    province = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("省份"), limit_choices_to={"level": 1},
+    )  # fmt: skip
+    kind = models.CharField(_("政策时期"), max_length=12, choices=PolicyPeriodKind.choices)
+    keeps_policy_after_exit = models.BooleanField(_("脱贫后继续享受政策"), default=True)
+    source = models.CharField(_("依据"), max_length=200, blank=True)
+
+    scope_lookup = "province__code"
+
+    class Meta:
+        verbose_name = _("政策时期")
+        verbose_name_plural = _("政策时期")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "province"], name="policyperiod_one_per_year"),
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(province__isnull=True), name="policyperiod_one_national_per_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.province_id or 'national'} {self.kind}"

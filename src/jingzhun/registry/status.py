@@ -12,15 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from jingzhun.core import audit
+from jingzhun.core import audit, policy
+from jingzhun.core.codes import subtree_range
 from jingzhun.core.models import AuditAction
 
 from .choices import HouseholdStatus
-from .models import Household, Monitoring, StatusChange, StatusSource
+from .models import Household, Monitoring, PolicyPeriod, StatusChange, StatusSource
 
 
 def status_change(
@@ -112,3 +114,41 @@ def monitored_now(household_ref: str = "pk") -> Exists:
 
 def is_monitored(household: Household) -> bool:
     return household.monitoring_periods.filter(ended_on__isnull=True).exists()
+
+
+def policy_period(*, year: int, region_code: str | None = None) -> PolicyPeriod | None:
+    """The policy period in force in ``year`` for ``region_code``'s province (else the nation's)."""
+    return policy.in_force(PolicyPeriod, region_code=region_code, year=year)
+
+
+def exited_keep_policy(*, year: int, prefix: str = "") -> Q:
+    """Exited households that still enjoy the policies in ``year`` (已脱贫（享受政策）): a province's own period
+    where it has one, the nation's elsewhere — one condition over the few provinces with their own rows.
+    ``prefix`` reaches the household from another model (``"household__"`` from a pairing)."""
+    region_ref = f"{prefix}region__code"
+    in_force = policy.every_in_force(PolicyPeriod, year=year)
+    national = in_force.pop(None, None)
+    keeps = Q(pk__in=[])  # nothing
+    own = Q(pk__in=[])
+    for province, period in in_force.items():
+        inside = Q(**{f"{region_ref}__range": subtree_range(province)})
+        own |= inside
+        if period.keeps_policy_after_exit:
+            keeps |= inside
+    if national is not None and national.keeps_policy_after_exit:
+        keeps |= ~own
+    return Q(**{f"{prefix}status": HouseholdStatus.EXITED}) & keeps
+
+
+def status_labels(households: Iterable[Household], *, year: int) -> None:
+    """Set ``status_label`` on each household: 已脱贫（享受政策） or 已脱贫（不再享受政策） for an exited one by the
+    policy period of its province in ``year`` (as the national system tells them apart), its status otherwise.
+    One read of the periods for a whole page."""
+    in_force = policy.every_in_force(PolicyPeriod, year=year)
+    for h in households:
+        if h.status != HouseholdStatus.EXITED:
+            h.status_label = h.get_status_display()
+            continue
+        period = in_force.get(policy.province_of(h.region_id)) or in_force.get(None)
+        keeps = period is not None and period.keeps_policy_after_exit
+        h.status_label = str(_("已脱贫（享受政策）") if keeps else _("已脱贫（不再享受政策）"))

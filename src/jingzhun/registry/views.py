@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,7 @@ from . import rules, selectors, services
 from .choices import Cause
 from .forms import CancelForm, HouseholdFilterForm, HouseholdForm, HouseholdYearForm, MemberFormSet
 from .models import Household
+from .status import is_monitored, status_labels
 
 REVEAL_SECONDS = 300
 
@@ -35,6 +37,7 @@ def household_list(request):
     form, filters = parse_filters(request)
     qs = selectors.household_list(user=request.user, filters=filters).select_related("region")
     page, query = request_page(request, qs)
+    status_labels(page.items, year=timezone.localdate().year)
     return render(
         request,
         "registry/household_list.html",
@@ -59,6 +62,7 @@ def household_detail(request, pk: int):
     household = get_object_or_404(selectors.household_detail_queryset(user=request.user), pk=pk)
     members = list(household.members.order_by("-is_active", "id"))
     years = list(household.years.order_by("-year"))
+    status_labels([household], year=timezone.localdate().year)
     show_full = _revealed(request, household)
     shown = Shown(full=show_full)
     history = selectors.household_history(user=request.user, household=household, full=show_full)
@@ -71,6 +75,7 @@ def household_detail(request, pk: int):
         "registry/household_detail.html",
         {
             "household": household,
+            "monitored": is_monitored(household),
             "ancestors": household.region.ancestors(),
             "members": members,
             "years": years,
