@@ -12,8 +12,9 @@ from jingzhun.regions.models import Region
 from jingzhun.registry import services
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household, StatusChange, StatusSource
+from jingzhun.registry.selectors import status_flows
 from jingzhun.registry.status import with_status_at_end_of
-from tests.conftest import VILLAGE_A
+from tests.conftest import COUNTY, VILLAGE_A
 
 from .conftest import to_county_approval
 
@@ -71,3 +72,17 @@ def test_an_edited_status_is_recorded_too_until_only_procedures_may_change_it(re
     )
     assert StatusChange.objects.get(household=household).source == StatusSource.RECORDED
     assert_history_agrees()
+
+
+def test_the_county_page_shows_the_years_flows_from_history(client, register, users):
+    register(status=HouseholdStatus.REGISTERED, identified_year=2016)
+    register(status=HouseholdStatus.REGISTERED, identified_year=2016)
+    gone = register(status=HouseholdStatus.REGISTERED, identified_year=2017)
+    services.household_cancel(user=users["village_a"], household=gone, reason="户籍迁出")
+    client.force_login(users["county"])
+    page = client.get("/regions/522634000000/").content.decode()
+    assert 'id="flows"' in page
+    flows = {f.year: f for f in status_flows(user=users["county"], region=Region.objects.get(code=COUNTY))}
+    assert (flows[2016].entered, flows[2017].entered) == (2, 1)
+    assert flows[dt.date.today().year].cancelled == 1 and flows[dt.date.today().year].net == -1
+    assert status_flows(user=users["town_b"], region=None) == []  # another township: none of these

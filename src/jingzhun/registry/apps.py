@@ -8,4 +8,4 @@ class RegistryConfig(AppConfig):
     verbose_name = _("建档立卡")
 
     def ready(self):
-        from . import selectors  # noqa: F401 - provides the children's counts of the region page (core.panels)
+        from . import panels, selectors  # noqa: F401 - the region page's counts and flows (core.panels)

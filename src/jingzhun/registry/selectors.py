@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.db.models.functions import Substr
 
 from jingzhun.core import audit
@@ -14,8 +14,8 @@ from jingzhun.core.panels import provide
 from jingzhun.regions import rules as region_rules
 from jingzhun.regions.models import Region
 
-from .choices import MONITORED, POOR_FILTER, POOR_STATUSES
-from .models import Household, HouseholdYear, Member, VillageTally
+from .choices import MONITORED, POOR_FILTER, POOR_STATUSES, HouseholdStatus
+from .models import Household, HouseholdYear, Member, StatusChange, VillageTally
 from .status import monitored_now
 
 
@@ -116,3 +116,46 @@ def household_history(*, user, household: Household, full: bool) -> list[AuditLo
     for entry in entries:
         entry.rows = audit.readable_changes(entry, models_by_label.get(entry.model), full=full)
     return entries
+
+
+@dataclass(frozen=True)
+class YearFlow:
+    """A business year's status changes in a region: households (and their persons) that entered the registry,
+    exited, returned to poverty and were cancelled, and the net change of the poor."""
+
+    year: int
+    entered: int
+    exited: int
+    returned: int
+    cancelled: int
+
+    @property
+    def net(self) -> int:
+        """Change of the poor (在册 + 返贫): in by entry or return, out by exit or cancellation."""
+        return self.entered + self.returned - self.exited - self.cancelled
+
+
+FLOW_OF = {
+    HouseholdStatus.REGISTERED: "entered", HouseholdStatus.EXITED: "exited",
+    HouseholdStatus.RETURNED: "returned", HouseholdStatus.CANCELLED: "cancelled",
+}  # fmt: skip
+FLOW_YEARS_SHOWN = 10
+
+
+def status_flows(*, user, region: Region | None) -> list[YearFlow]:
+    """Year over year, from the status history: what entered, exited, returned and was cancelled in each business
+    year (the latest ten with changes) within ``region`` and the user's scope — one grouped query."""
+    changes = StatusChange.objects.for_user(user)
+    if region is not None:
+        changes = changes.in_region(region)
+    rows = (
+        changes.filter(to_status__in=list(FLOW_OF))
+        .values_list("business_year", "to_status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for year, to, n in rows:
+        counts.setdefault(year, dict.fromkeys(FLOW_OF.values(), 0))[FLOW_OF[to]] += n
+    years = sorted(counts)[-FLOW_YEARS_SHOWN:]
+    return [YearFlow(year=y, **counts[y]) for y in years]
