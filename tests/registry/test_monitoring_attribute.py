@@ -2,10 +2,9 @@
 未识别; both need a cadre while monitored, the household list finds them, and old 'monitored' rows migrate."""
 
 import datetime as dt
+import importlib
 
-import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from jingzhun.assistance import selectors as assistance
 from jingzhun.registry.choices import MONITORED, HouseholdStatus
@@ -37,18 +36,23 @@ def test_a_monitored_household_keeps_its_status_needs_a_cadre_and_is_listed(regi
     }
 
 
-@pytest.mark.django_db(transaction=True)
-def test_households_found_monitored_become_periods_with_their_history():
-    executor = MigrationExecutor(connection)
-    executor.migrate([("registry", "0004_status_history")])
-    old = executor.loader.project_state([("registry", "0004_status_history")]).apps
-    Region, OldHousehold = old.get_model("regions", "Region"), old.get_model("registry", "Household")
-    village = Region.objects.create(code="520101001001", name="村", level=5, parent=None)
-    ever = OldHousehold.objects.create(region=village, number="1", status="monitored", identified_year=2016)
-    never = OldHousehold.objects.create(region=village, number="2", status="monitored")
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+class _Statements:
+    """What the migration uses of a schema editor: its connection and ``execute`` (inside the test's transaction)."""
+
+    connection = connection
+
+    def execute(self, sql: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
+def test_households_found_monitored_become_periods_with_their_history(register):
+    """The migration's statements, run on rows as they were before it ('monitored' was a status then)."""
+    migration = importlib.import_module("jingzhun.registry.migrations.0005_monitoring_is_not_a_status")
+    ever = register(status=HouseholdStatus.REGISTERED, identified_year=2016)
+    never = register(status=HouseholdStatus.UNIDENTIFIED)
+    Household.objects.filter(pk__in=[ever.pk, never.pk]).update(status="monitored")
+    migration.monitoring_as_periods(None, _Statements())
     assert Household.objects.get(pk=ever.pk).status == HouseholdStatus.EXITED
     assert Household.objects.get(pk=never.pk).status == HouseholdStatus.UNIDENTIFIED
     kinds = dict(Monitoring.objects.filter(ended_on__isnull=True).values_list("household_id", "kind"))
