@@ -36,6 +36,7 @@ from jingzhun.registry.models import (
     Member,
     Monitoring,
     PolicyPeriod,
+    ReductionTarget,
     StatusChange,
     VillageTally,
 )
@@ -137,6 +138,7 @@ FACTORIES = {
     Member: (V, lambda w, s: w.row(Household, s).members.first()),
     HouseholdYear: (V, lambda w, s: w.row(Household, s).years.first()),
     PolicyPeriod: (P, lambda w, s: PolicyPeriod.objects.create(year=2030, province=s.province, kind="normal")),
+    ReductionTarget: (T, lambda w, s: ReductionTarget.objects.create(region=s.town, year=2030, persons=10)),
     Monitoring: (V, lambda w, s: Monitoring.objects.create(
         household=w.row(Household, s), kind="unstable", started_on="2022-03-01")),
     StatusChange: (V, lambda w, s: StatusChange.objects.create(

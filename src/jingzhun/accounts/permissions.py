@@ -123,6 +123,11 @@ ACTIONS: dict[str, Action] = {
     # by the parent's level, down to the county (县为单位): national, provincial and prefectural users split
     "split_quota": Action(gettext_lazy("分解下达规模"), at(among=(NATIONAL, PROVINCE, PREFECTURE))),
     "set_national_quota": Action(gettext_lazy("设定全国规模"), at(NATIONAL)),
+    # 减贫计划: handed down from above the region (province → county → township), so up to the region's parent
+    "hand_down_target": Action(
+        gettext_lazy("下达减贫计划"),
+        Levels(Rule.UP_TO, None, frozenset({NATIONAL, PROVINCE, PREFECTURE, COUNTY})),
+    ),
     "run_campaign": Action(gettext_lazy("组织回头看"), at(COUNTY)),
     "record_check": Action(gettext_lazy("回头看核查"), at(VILLAGE)),
     # 精准帮扶
@@ -142,7 +147,7 @@ ACTIONS: dict[str, Action] = {
 _DATA_WORK = frozenset(
     {
         "view", "change", "export", "reveal", "take_step", "record_objection", "explain_flag", "upload_list",
-        "view_crosscheck", "view_quotas", "split_quota", "run_campaign", "record_check", "register_unit",
+        "view_crosscheck", "view_quotas", "split_quota", "hand_down_target", "run_campaign", "record_check", "register_unit",
         "register_cadre", "plan", "log_visit", "match", "refresh_rollups",
     }
 )  # fmt: skip

@@ -428,3 +428,29 @@ class PolicyPeriod(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.year} {self.province_id or 'national'} {self.kind}"
+
+
+class ReductionTarget(ScopedModel):
+    """The year's 减贫计划 for a region, handed down by the level above (province → county → township): persons
+    and villages to exit. Progress is read from the status history (net exits ÷ target)."""
+
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    persons = models.PositiveIntegerField(_("计划脱贫人数"))
+    villages = models.PositiveIntegerField(_("计划退出贫困村数"), default=0)
+
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("减贫计划")
+        verbose_name_plural = _("减贫计划")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "region"], name="reductiontarget_one_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.region_id} {self.persons}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import target_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<int:pk>/cancel/", views.household_cancel, name="household_cancel"),
     path("households/<int:pk>/reveal/", views.household_reveal, name="household_reveal"),
+    path("targets/", target_views.target_set, name="target_set"),
 ]
