@@ -58,23 +58,6 @@ class User(AbstractUser):
         return code_range is None or code_range[0] <= code <= code_range[1]
 
     @property
-    def can_change(self) -> bool:
-        """For templates: may this user create and edit records (and import)?"""
-        return self.can("change")
-
-    @property
-    def can_view(self) -> bool:
-        return self.can("view")
-
-    @property
-    def can_manage_users(self) -> bool:
-        return self.can("manage_users")
-
-    @property
-    def can_audit(self) -> bool:
-        return self.can("audit")
-
-    @property
     def sees_personal_data(self) -> bool:
         return self.is_superuser or self.role in UNMASKED_ROLES
 

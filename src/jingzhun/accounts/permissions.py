@@ -35,15 +35,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jingzhun.core.codes import NATIONAL_CODE  # noqa: F401 - set_policy on national values: permissions.NATIONAL_CODE
 from jingzhun.core.context import current_actor
 from jingzhun.regions.choices import RegionLevel
 
 from .choices import Role
 
 NATIONAL = 0  # the level of a user without a region (whole country)
-NATIONAL_CODE = (
-    "000000000000"  # the region of national records (policy values): in no one's scope but the nation's
-)
 PROVINCE, PREFECTURE, COUNTY = RegionLevel.PROVINCE, RegionLevel.PREFECTURE, RegionLevel.COUNTY
 TOWNSHIP, VILLAGE = RegionLevel.TOWNSHIP, RegionLevel.VILLAGE
 
@@ -218,7 +216,7 @@ def decide(
         return Decision(True, on_behalf_of=None)
     if not user.is_authenticated or not user.is_active:
         return Decision(False, _("请先登录。"))
-    if not (user.is_superuser or role_allows(user.role, action)):
+    if not user.can(action):  # the role half (User.can: superusers may all)
         return Decision(False, _("您的角色不能办理「%(w)s」。") % {"w": what})
     own = user.level
     acting_for = None
@@ -281,12 +279,9 @@ class Permissions:
         spec = ACTIONS.get(action)
         if spec is None or self.user is None or not self.user.is_authenticated:
             return False
-        if spec.levels.rule is Rule.AT and spec.levels.level is None:
-            return self.user.is_superuser or role_allows(self.user.role, action)  # the step's level decides
+        if spec.levels.rule in (Rule.AT, Rule.UP_TO) and spec.levels.level is None:
+            return self.user.can(action)  # the level of the thing acted on decides: the role may, at all
         return may(self.user, action)
-
-    def __contains__(self, action: str) -> bool:
-        return self[action]
 
 
 def context(request) -> dict:

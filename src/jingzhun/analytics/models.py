@@ -4,9 +4,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.codes import NATIONAL_CODE  # noqa: F401 - the whole country in the rollups
 from jingzhun.core.scoping import ScopedModel
-
-NATIONAL_CODE = "000000000000"  # the whole country in the rollups (no row of the region table stands for it)
 
 
 class RegionFigures(ScopedModel):

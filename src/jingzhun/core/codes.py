@@ -6,6 +6,9 @@ from __future__ import annotations
 # Significant digits per level: province 2, prefecture 4, county 6, township 9, village 12.
 PREFIX_LENGTH = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
 VILLAGE_LEVEL = 5
+NATIONAL_CODE = (
+    "000000000000"  # the whole country: no region row stands for it, no one but the nation has it in scope
+)
 
 
 def is_valid_code(code: str) -> bool:

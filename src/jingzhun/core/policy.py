@@ -19,10 +19,9 @@ from collections.abc import Callable
 
 from django.db import models
 
-from .codes import ancestor_at
+from .codes import NATIONAL_CODE, ancestor_at
 
 PROVINCE = 1
-NATIONAL_CODE = "000000000000"
 
 
 def province_of(region_code: str | None) -> str | None:
@@ -52,9 +51,7 @@ def in_force(
     )
     if year is not None:
         rows = rows.filter(year__lte=year) if carry_forward else rows.filter(year=year)
-    found: dict[str | None, models.Model] = {}
-    for row in rows.order_by("-year"):
-        found.setdefault(row.province_id, row)  # the latest of each
+    found = _latest_each(rows)
     own, nation = (found.get(province) if province else None), found.get(None)
     if own is not None and nation is not None and prefer is not None:
         return prefer(own, nation)
@@ -67,7 +64,12 @@ def in_force(
 def every_in_force(model: type[models.Model], *, year: int) -> dict[str | None, models.Model]:
     """Each province's own row in force in ``year`` (the latest up to it), and the national one under None:
     for set-based reads that apply policy to many provinces in one query (a CASE per province)."""
+    return _latest_each(model.objects.filter(year__lte=year))
+
+
+def _latest_each(rows: models.QuerySet) -> dict[str | None, models.Model]:
+    """The latest row (by year) of each province, the national one under None."""
     found: dict[str | None, models.Model] = {}
-    for row in model.objects.filter(year__lte=year).order_by("-year"):
+    for row in rows.order_by("-year"):
         found.setdefault(row.province_id, row)
     return found

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
 from jingzhun.core import audit, policy
+from jingzhun.core.codes import NATIONAL_CODE
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import PREFIX_LENGTH, ancestor_at, pad, subtree_range
@@ -161,6 +162,6 @@ def quota_rows(*, user, year: int) -> tuple[QuotaRow | None, list[QuotaRow]]:
         top = QuotaRow(own, quotas.get(own.code), counted_persons(year=year, code=own.code))
     elif quotas.get(None) is not None or children:
         top = QuotaRow(
-            Region(code="000000000000", name=str(_("全国")), level=0), quotas.get(None), sum(counted.values())
+            Region(code=NATIONAL_CODE, name=str(_("全国")), level=0), quotas.get(None), sum(counted.values())
         )
     return top, [QuotaRow(c, quotas.get(c.code), counted.get(c.code, 0)) for c in children]

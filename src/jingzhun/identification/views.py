@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
 from jingzhun.core import masking
+from jingzhun.core.codes import NATIONAL_CODE
 from jingzhun.core.downloads import audited_file_response
 from jingzhun.core.masking import Shown
 from jingzhun.core.pagination import request_page
@@ -404,7 +405,7 @@ def policy(request):
     province = user.region_id if user.region_id else None
     is_admin = permissions.may(user, "set_policy", region=province or permissions.NATIONAL_CODE)
     current = selectors.procedure_policy(
-        year=timezone.localdate().year, region_code=province or "000000000000"
+        year=timezone.localdate().year, region_code=province or NATIONAL_CODE
     )
     form = PolicyForm(
         request.POST or None,

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection
+from django.utils import timezone
 
 from jingzhun.accounts import permissions
 from jingzhun.core import audit
@@ -191,7 +192,7 @@ def _status_rows(households: pa.Table, stamp: str, who: dict) -> pa.Table:
     recorded (``StatusSource.RECORDED``), counted in their 识别年度 (else this year)."""
     arrived = households.filter(pc.not_equal(households.column("status"), HouseholdStatus.UNIDENTIFIED.value))
     n = arrived.num_rows
-    today = dt.date.today()
+    today = timezone.localdate()  # as registry.status.status_recorded dates its rows
     constant = lambda value, kind=TEXT: pa.array([value] * n, kind)  # noqa: E731
     year = (
         arrived.column("identified_year")

@@ -1,5 +1,9 @@
-"""What the registry adds to other apps' pages (``core.panels``): the year-over-year status flows on the region
-page."""
+"""What the registry adds to other apps' pages (``core.panels``): on the region page, the year's 减贫计划 and the
+year-over-year status flows.
+
+Both count the region's status history on request, so they do it for a county and below (a few hundred thousand
+rows at most); above a county the figures belong in the analytics rollups (a national GROUP BY over ~90 M history
+rows per page view would not do)."""
 
 from django.utils import timezone
 
@@ -8,17 +12,14 @@ from jingzhun.core.panels import panel
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
+from .models import ReductionTarget
 from .selectors import status_flows
 from .targets import progress
-
-COUNTY_LEVEL = RegionLevel.COUNTY
 
 
 @panel("region.page", template="registry/_region_flows.html", order=20)
 def region_flows(request, region) -> dict | None:
-    # Counted on request for a county and below (≤ a few hundred thousand rows); above a county the figures
-    # belong in the analytics rollups (a national GROUP BY over ~90 M history rows per page view would not do).
-    if region is None or region.level < COUNTY_LEVEL:
+    if region is None or region.level < RegionLevel.COUNTY:
         return None
     flows = status_flows(user=request.user, region=region)
     return {"flows": flows} if flows else None
@@ -30,11 +31,18 @@ def region_targets(request, region) -> dict | None:
     if region is None:
         return None
     year = timezone.localdate().year
-    children = list(Region.objects.for_user(request.user).filter(parent=region).order_by("code")[:500])
-    hands_down = region.level < RegionLevel.VILLAGE - 1 and permissions.may(
+    target = ReductionTarget.objects.for_user(request.user).filter(region=region, year=year).first()
+    hands_down = region.level < RegionLevel.TOWNSHIP and permissions.may(
         request.user, "hand_down_target", level=region.level, region=region
     )
-    shown = progress(user=request.user, region=region, year=year)
-    if shown.target is None and not hands_down:
+    if target is None and not hands_down:
         return None
-    return {"p": shown, "children": children if hands_down else [], "year": year}
+    counted = target is not None and region.level >= RegionLevel.COUNTY
+    return {
+        "target": target,
+        "p": progress(user=request.user, region=region, target=target) if counted else None,
+        "children": Region.objects.for_user(request.user).filter(parent=region).order_by("code")[:500]
+        if hands_down
+        else [],
+        "year": year,
+    }

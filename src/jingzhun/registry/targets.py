@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
@@ -65,15 +65,20 @@ class Progress:
         return f"{self.rate * 100:.1f}%" if self.rate is not None else "—"
 
 
-def progress(*, user, region: Region, year: int) -> Progress:
-    """The region's target for ``year`` and its net exits so far, in persons (two indexed reads)."""
-    target = ReductionTarget.objects.for_user(user).filter(region=region, year=year).first()
+def progress(
+    *, user, region: Region, year: int | None = None, target: ReductionTarget | None = None
+) -> Progress:
+    """The region's target for ``year`` (or the ``target`` already read) and its net exits in that year so far,
+    in persons, from the status history (one grouped read)."""
+    if target is None:
+        target = ReductionTarget.objects.for_user(user).filter(region=region, year=year).first()
+    year = target.year if target is not None else year
     persons = dict(
         StatusChange.objects.for_user(user)
         .in_region(region)
         .filter(business_year=year, to_status__in=[HouseholdStatus.EXITED, HouseholdStatus.RETURNED])
-        .values_list("to_status")
-        .annotate(n=Sum("household__member_count"), h=Count("id"))
+        .values("to_status")
+        .annotate(n=Sum("household__member_count"))
         .values_list("to_status", "n")
         .order_by()
     )
