@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -121,18 +121,11 @@ def _due_dates(today: dt.date):
     """The date before which a household's last visit is overdue, per province (policy data): one CASE over the
     few provinces with their own interval, the national interval for the rest."""
     in_force = policy.every_in_force(AssistancePolicy, year=today.year)
-    policies = list(in_force.values())
     national = in_force.get(None) or AssistancePolicy()
-    whens = [
-        When(
-            region__code__range=subtree_range(p.province_id),
-            then=Value(today - dt.timedelta(days=p.visit_days)),
-        )
-        for p in policies
-        if p.province_id
-    ]
-    default = Value(today - dt.timedelta(days=national.visit_days))
-    return Case(*whens, default=default, output_field=DateField()) if whens else default
+    return policy.by_province(
+        in_force, region_ref="region__code", value=lambda p: today - dt.timedelta(days=p.visit_days),
+        default=today - dt.timedelta(days=national.visit_days), output_field=DateField(),
+    )  # fmt: skip
 
 
 def overdue_visits(*, user, today: dt.date | None = None):

@@ -16,10 +16,11 @@ the national row. ``in_force`` finds the row for a place and year the same way f
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db import models
 
-from .codes import NATIONAL_CODE, ancestor_at
+from .codes import NATIONAL_CODE, ancestor_at, subtree_range
 
 PROVINCE = 1
 
@@ -65,6 +66,26 @@ def every_in_force(model: type[models.Model], *, year: int) -> dict[str | None, 
     """Each province's own row in force in ``year`` (the latest up to it), and the national one under None:
     for set-based reads that apply policy to many provinces in one query (a CASE per province)."""
     return _latest_each(model.objects.filter(year__lte=year))
+
+
+def by_province(
+    in_force: dict[str | None, models.Model],
+    *,
+    region_ref: str,
+    value: Callable[[models.Model], Any],
+    default: Any,
+    output_field: models.Field,
+) -> models.Expression:
+    """One CASE over the few provinces with their own row in ``in_force`` (``every_in_force``): their ``value``,
+    the nation's ``default`` for every other region — per row of a set-based query, one indexed range each."""
+    whens = [
+        models.When(**{f"{region_ref}__range": subtree_range(province)}, then=models.Value(value(row)))
+        for province, row in in_force.items()
+        if province
+    ]
+    if not whens:
+        return models.Value(default, output_field=output_field)
+    return models.Case(*whens, default=models.Value(default), output_field=output_field)
 
 
 def _latest_each(rows: models.QuerySet) -> dict[str | None, models.Model]:

@@ -12,13 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingzhun.core import audit, policy
-from jingzhun.core.codes import subtree_range
 from jingzhun.core.models import AuditAction
 
 from .choices import HouseholdStatus
@@ -125,19 +124,15 @@ def exited_keep_policy(*, year: int, prefix: str = "") -> Q:
     """Exited households that still enjoy the policies in ``year`` (已脱贫（享受政策）): a province's own period
     where it has one, the nation's elsewhere — one condition over the few provinces with their own rows.
     ``prefix`` reaches the household from another model (``"household__"`` from a pairing)."""
-    region_ref = f"{prefix}region__code"
     in_force = policy.every_in_force(PolicyPeriod, year=year)
-    national = in_force.pop(None, None)
-    keeps = Q(pk__in=[])  # nothing
-    own = Q(pk__in=[])
-    for province, period in in_force.items():
-        inside = Q(**{f"{region_ref}__range": subtree_range(province)})
-        own |= inside
-        if period.keeps_policy_after_exit:
-            keeps |= inside
-    if national is not None and national.keeps_policy_after_exit:
-        keeps |= ~own
-    return Q(**{f"{prefix}status": HouseholdStatus.EXITED}) & keeps
+    national = in_force.get(None)
+    keeps = policy.by_province(
+        in_force, region_ref=f"{prefix}region__code", value=lambda p: p.keeps_policy_after_exit,
+        default=bool(national and national.keeps_policy_after_exit), output_field=BooleanField(),
+    )  # fmt: skip
+    if isinstance(keeps, Value):  # no province of its own: the nation's answer for all
+        return Q(**{f"{prefix}status": HouseholdStatus.EXITED}) if keeps.value else Q(pk__in=[])
+    return Q(**{f"{prefix}status": HouseholdStatus.EXITED}) & Q(keeps)
 
 
 def status_labels(households: Iterable[Household], *, year: int) -> None:
