@@ -82,7 +82,9 @@ def main():
         url = fresh_database_url(engine, "jingzhun_bench_crosscheck")
         jingzhun(url, "migrate", "-v0")
         jingzhun(url, "regions", "load", "--extract")
-        jingzhun(url, "import", str(registration))
+        jingzhun(
+            url, "import", str(registration), "--history-year", "2016"
+        )  # the file's statuses, as history
         done = subprocess.run(
             [sys.executable, "-c", CHILD, str(args.rows), str(work / "vehicles.csv")],
             env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "jingzhun.settings"},

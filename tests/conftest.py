@@ -116,16 +116,24 @@ def household(region=VILLAGE_A, **overrides) -> dict:
 
 @pytest.fixture
 def register(users):
-    """Register a valid household in a village through the service; returns the Household."""
+    """Register a valid household in a village through the service; returns the Household. It is 在册 unless
+    ``status`` says otherwise, loaded as history (as a national administrator's 历史数据载入 would): only
+    procedures change a status, and most tests start from a registered household."""
+    from jingzhun.registry.choices import HouseholdStatus
     from jingzhun.registry.services import household_register
+    from jingzhun.registry.status import loading_history
 
     def _register(region=VILLAGE_A, members=None, years=None, **fields):
-        return household_register(
-            user=None,
-            household=household(region, **fields),
-            members=members or [member(), member("spouse", name="吴秀英", id_number=new_id(male=False))],
-            years=years if years is not None else [year()],
-        )
+        fields.setdefault("status", HouseholdStatus.REGISTERED)
+        if fields["status"] in (HouseholdStatus.EXITED, HouseholdStatus.RETURNED):
+            fields.setdefault("exit_year", (fields.get("identified_year") or 2016) + 1)
+        with loading_history(None, as_of=dt.date.today().year, reference="测试数据"):
+            return household_register(
+                user=None,
+                household=household(region, **fields),
+                members=members or [member(), member("spouse", name="吴秀英", id_number=new_id(male=False))],
+                years=years if years is not None else [year()],
+            )
 
     return _register
 

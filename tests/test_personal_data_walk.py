@@ -187,6 +187,8 @@ def page_kwargs(w) -> dict[str, list[dict]]:
     h, code = w["household"].pk, VILLAGE_A
     return {
         "regions:browse": [{"code": code}], "portal:region": [{"code": code}],
+        "registry:year_page": [{"code": COUNTY, "year": 2026}],
+        "registry:year_act": [{"code": COUNTY, "year": 2026, "action": "open"}],
         "registry:household_detail": [{"pk": h}], "registry:household_edit": [{"pk": h}],
         "registry:household_cancel": [{"pk": h}], "registry:household_reveal": [{"pk": h}],
         "household_export": [{"fmt": f} for f in ("csv", "xlsx", "parquet")],

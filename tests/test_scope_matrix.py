@@ -31,6 +31,7 @@ from jingzhun.imports.models import ImportJob
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region, RegionOffice
 from jingzhun.registry.models import (
+    AdjustmentYear,
     Household,
     HouseholdYear,
     Member,
@@ -139,6 +140,7 @@ FACTORIES = {
     HouseholdYear: (V, lambda w, s: w.row(Household, s).years.first()),
     PolicyPeriod: (P, lambda w, s: PolicyPeriod.objects.create(year=2030, province=s.province, kind="normal")),
     ReductionTarget: (T, lambda w, s: ReductionTarget.objects.create(region=s.town, year=2030, persons=10)),
+    AdjustmentYear: (C, lambda w, s: AdjustmentYear.objects.create(county=s.county, year=2026)),
     Monitoring: (V, lambda w, s: Monitoring.objects.create(
         household=w.row(Household, s), kind="unstable", started_on="2022-03-01")),
     StatusChange: (V, lambda w, s: StatusChange.objects.create(
@@ -301,6 +303,8 @@ UI_ROUTES = {
     "registry:household_cancel": {"pk": Household},
     "registry:household_reveal": {"pk": Household},
     "regions:browse": {"code": Region},
+    "registry:year_page": {"code": AdjustmentYear},
+    "registry:year_act": {"code": AdjustmentYear},
     "imports:job": {"pk": ImportJob},
     "imports:report": {"pk": ImportJob},
     "imports:file": {"pk": ImportJob},
@@ -340,7 +344,9 @@ UI_ROUTES = {
     "reports:household_card": {"pk": Household},
     "reports:village_register": {"code": Region},
 }
-OTHER_KWARGS = {"kind": "verify", "fmt": "xlsx"}
+OTHER_KWARGS = {"kind": "verify", "fmt": "xlsx", "year": 2026, "action": "close"}
+# Routes that name a row by something other than its primary key: how to read it from the row.
+KWARG_OF_ROW = {AdjustmentYear: lambda row: row.county_id}
 OBJECT_KWARGS = {"pk", "code", "household_pk", "entry_pk", "ref"}
 # Routes naming something that is not a region-scoped row, and why they are not in the matrix.
 UNSCOPED_ROUTES = {
@@ -410,7 +416,7 @@ def _kwargs(world, route, side: str):
     values = {}
     for kwarg, model in models.items():
         row = world.row(model, world.sides[side])
-        values[kwarg] = row.pk
+        values[kwarg] = KWARG_OF_ROW.get(model, lambda r: r.pk)(row)
     for kwarg, value in OTHER_KWARGS.items():
         values.setdefault(kwarg, value)
     return models[next(iter(models))], values

@@ -3,6 +3,8 @@ date, the business year, why and what made it — and the household's status nev
 
 import datetime as dt
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 
 from jingzhun.core.models import AuditLog
@@ -50,7 +52,7 @@ def test_the_announcement_writes_history_in_the_applications_year(application, u
 def test_cancelling_is_a_change_with_its_reason_and_years_answer_from_history(register, users):
     household = register(status=HouseholdStatus.REGISTERED, identified_year=2016)
     first = StatusChange.objects.get(household=household)
-    assert first.source == StatusSource.RECORDED and first.business_year == 2016
+    assert first.source == StatusSource.HISTORICAL and first.business_year == 2016
     services.household_cancel(user=users["village_a"], household=household, reason="全家迁往城市落户")
     last = StatusChange.objects.filter(household=household).latest("id")
     assert (last.from_status, last.to_status, last.reason) == ("registered", "cancelled", "全家迁往城市落户")
@@ -64,14 +66,32 @@ def test_cancelling_is_a_change_with_its_reason_and_years_answer_from_history(re
     assert_history_agrees()
 
 
-def test_an_edited_status_is_recorded_too_until_only_procedures_may_change_it(register, users):
+def test_no_form_api_or_ordinary_write_changes_a_status(register, users, client):
     household = register(status=HouseholdStatus.UNIDENTIFIED)
     assert not StatusChange.objects.filter(household=household).exists()  # 未识别: nothing happened yet
-    services.household_update(
-        user=users["village_a"], household=household, data={"status": HouseholdStatus.REGISTERED}
+    for field, value in (("status", HouseholdStatus.REGISTERED), ("exit_year", 2020)):
+        with pytest.raises(ValidationError) as refused:
+            services.household_update(user=users["village_a"], household=household, data={field: value})
+        assert "只能由识别公告、退出销号、返贫和注销程序改变" in refused.value.message_dict[field][0]
+    with pytest.raises(ValidationError, match="只能由识别公告"):  # a new household arrives 未识别
+        register_plain(users["village_a"], status=HouseholdStatus.REGISTERED)
+    client.force_login(users["village_a"])
+    answer = client.patch(
+        f"/api/v1/households/{household.pk}/", {"status": "registered"}, content_type="application/json"
     )
-    assert StatusChange.objects.get(household=household).source == StatusSource.RECORDED
+    assert answer.status_code == 400 and "只能由识别公告" in answer.content.decode()
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.UNIDENTIFIED and not household.status_changes.exists()
+    # repeating the stored value is no change: a round trip of an export is not refused
+    services.household_update(user=users["village_a"], household=household, data={"status": "unidentified"})
     assert_history_agrees()
+
+
+def register_plain(user, **fields):
+    """A household entered on the form (not a historical load)."""
+    from tests.conftest import household, member
+
+    return services.household_register(user=user, household=household(**fields), members=[member()])
 
 
 def test_the_county_page_shows_the_years_flows_from_history(client, register, users):

@@ -19,6 +19,7 @@ from jingzhun.imports.services import import_file
 from jingzhun.registry import services as registry
 from jingzhun.registry.demo import DemoGenerator
 from jingzhun.registry.models import Household, Member
+from jingzhun.registry.status import loading_history
 from tests.conftest import TOWN_A, VILLAGE_A, VILLAGE_B
 from tests.imports.test_import_export import wipe_registry
 
@@ -31,6 +32,7 @@ def _households(count=24):
     items = []
     while len(items) < count:
         item = gen.household(VILLAGE_A if len(items) % 3 else VILLAGE_B)
+        item["household"].update(status="unidentified", exit_year=None)  # an ordinary file: no statuses
         if len(item["members"]) >= 2:  # several mistakes below need a second member
             items.append(item)
     return items
@@ -170,7 +172,8 @@ def _someone_elsewhere(items):
     """A registered household in 西江镇 holding household 12's second member."""
     other = DemoGenerator(seed=99, years=[2016], address_code="522634").household(VILLAGE_B)
     other["members"][1:] = [items[12]["members"][1] | {"relationship": "son"}]
-    registry.household_register(user=None, **other)
+    with loading_history(None, as_of=2016, reference="测试数据"):  # registered as it was, with its status
+        registry.household_register(user=None, **other)
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,7 @@ def test_xlsx_round_trip_into_an_empty_database(tmp_path, county_data):
     export.write_xlsx(first, Household.objects.all(), mask=False)
     before = sheets(first)
     wipe_registry()
-    result = import_file(user=None, path=first)
+    result = import_file(user=None, path=first, history_year=2016)
     assert result.ok and result.created == 25, [g.errors for g in result.failed_groups]
     second = tmp_path / "second.xlsx"
     export.write_xlsx(second, Household.objects.all(), mask=False)
@@ -91,7 +91,7 @@ def test_csv_round_trip_one_row_per_person(tmp_path, county_data):
     first = tmp_path / "first.csv"
     export.write_csv(first, Household.objects.all(), mask=False)
     wipe_registry()
-    assert import_file(user=None, path=first).created == 25
+    assert import_file(user=None, path=first, history_year=2016).created == 25
     second = tmp_path / "second.csv"
     export.write_csv(second, Household.objects.all(), mask=False)
     assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
@@ -268,7 +268,7 @@ def test_formula_like_text_is_neutralised_in_exports_and_still_round_trips(tmp_p
             assert 'quotePrefix="1"' in z.read("xl/styles.xml").decode()
         assert hostile in [c for rows in sheets(first).values() for r in rows for c in r]
     wipe_registry()
-    assert import_file(user=None, path=first).created == 25
+    assert import_file(user=None, path=first, history_year=2016).created == 25
     assert Member.objects.filter(name=hostile).count() == 1  # the guard is not part of the name
 
 

@@ -15,6 +15,7 @@ from python_calamine import CalamineWorkbook
 from jingzhun.analytics.models import RegionFigures
 from jingzhun.core.models import AuditLog
 from jingzhun.imports import export
+from jingzhun.imports.layout import HOUSEHOLD_SHEET
 from jingzhun.imports.models import ImportJob
 from jingzhun.imports.services import import_file
 from jingzhun.registry.models import Household, Member
@@ -24,16 +25,21 @@ from tests.imports.test_import_export import _new_household_tables, wipe_registr
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def upload(client, path, mode="all"):
+def upload(client, path, mode="all", **extra):
     with open(path, "rb") as fh:
-        data = {"file": SimpleUploadedFile(path.name, fh.read()), "mode": mode}
+        data = {"file": SimpleUploadedFile(path.name, fh.read()), "mode": mode, **extra}
     return client.post("/imports/", data)
 
 
 def test_upload_is_imported_by_the_worker_with_progress(client, users, tmp_path, settings):
+    """A national administrator's historical load of a registered household, run by the worker."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    client.force_login(users["county"])
-    response = upload(client, write_book(tmp_path / "new.xlsx", _new_household_tables()))
+    client.force_login(users["national"])
+    tables = _new_household_tables()
+    header = tables[HOUSEHOLD_SHEET][0]
+    tables[HOUSEHOLD_SHEET][1][header.index("状态")] = "在册"
+    tables[HOUSEHOLD_SHEET][1][header.index("识别年度")] = 2016
+    response = upload(client, write_book(tmp_path / "new.xlsx", tables), history_year=2016)
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/imports/{job.pk}/"
     assert "排队中" in client.get(response["Location"]).content.decode()
@@ -42,7 +48,8 @@ def test_upload_is_imported_by_the_worker_with_progress(client, users, tmp_path,
     assert "已完成" in page and 'class="created">1<' in page
     assert Household.objects.get().members.get().name == "杨文明"
     job.refresh_from_db()
-    assert job.read_progress() == (1, 1) and job.created == 1
+    assert job.read_progress() == (1, 1) and job.created == 1 and job.history_year == 2016
+    assert Household.objects.get().status_changes.get().business_year == 2016
     # the import queued a rollup, which the same worker ran: the county's dashboard counts the new household
     assert RegionFigures.objects.get(code="522634000000").figures["households"] == 1
 
@@ -106,6 +113,8 @@ def test_killing_an_import_leaves_whole_households_and_it_resumes(tmp_path, regi
         "valid",
         "--batch",
         "50",  # small batches: many commits, so that the kill lands between two of them
+        "--history-year",
+        "2016",  # the demo's statuses come back as they were
         "-v0",
     ]
     proc = subprocess.Popen(

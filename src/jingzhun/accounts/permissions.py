@@ -111,6 +111,8 @@ ACTIONS: dict[str, Action] = {
     "audit": Action(gettext_lazy("查看操作日志")),
     # policy data (lines, periods, parameters): national administrators, or a province's for its province
     "set_policy": Action(gettext_lazy("设置政策参数"), among(NATIONAL, PROVINCE)),
+    # 历史数据载入: statuses and their years as they were, outside the procedures — administrators only
+    "load_history": Action(gettext_lazy("载入历史建档立卡数据"), among(NATIONAL, PROVINCE)),
     # 精准识别: a step belongs to the level its rule names (identification.rules); villages' steps by 代录 too
     "take_step": Action(gettext_lazy("办理识别程序"), at(), TOWNSHIP_FOR_VILLAGE),
     "record_objection": Action(gettext_lazy("录入异议")),
@@ -126,6 +128,9 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("下达减贫计划"),
         Levels(Rule.UP_TO, None, frozenset({NATIONAL, PROVINCE, PREFECTURE, COUNTY})),
     ),
+    # 年度动态调整: the county opens and closes its year, the province confirms or reopens it
+    "close_year": Action(gettext_lazy("开始和关闭年度动态调整"), at(COUNTY)),
+    "confirm_year": Action(gettext_lazy("确认或重新开放年度"), at(PROVINCE)),
     "run_campaign": Action(gettext_lazy("组织回头看"), at(COUNTY)),
     "record_check": Action(gettext_lazy("回头看核查"), at(VILLAGE)),
     # 精准帮扶
@@ -145,13 +150,14 @@ ACTIONS: dict[str, Action] = {
 _DATA_WORK = frozenset(
     {
         "view", "change", "export", "reveal", "take_step", "record_objection", "explain_flag", "upload_list",
-        "view_crosscheck", "view_quotas", "split_quota", "hand_down_target", "run_campaign", "record_check", "register_unit",
+        "view_crosscheck", "view_quotas", "split_quota", "hand_down_target", "close_year", "confirm_year",
+        "run_campaign", "record_check", "register_unit",
         "register_cadre", "plan", "log_visit", "match", "refresh_rollups",
     }
 )  # fmt: skip
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.ADMIN: _DATA_WORK | {"set_policy", "set_national_quota"},
+    Role.ADMIN: _DATA_WORK | {"set_policy", "set_national_quota", "load_history"},
     Role.OPERATOR: _DATA_WORK,
     Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas"}),
     Role.SECURITY: frozenset({"manage_users"}),

@@ -8,7 +8,7 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("统计分析")
 
     def ready(self):
-        from jingzhun.registry.signals import households_changed
+        from jingzhun.registry.signals import households_changed, year_closed
 
         from .tasks import refresh_rollups
 
@@ -16,3 +16,8 @@ class AnalyticsConfig(AppConfig):
             refresh_rollups.enqueue()
 
         households_changed.connect(follow_the_registry, dispatch_uid="analytics-follow-registry", weak=False)
+
+        def year_closed_snapshot(*, year, **_signal):  # a closed year's snapshot and rollup, written at once
+            refresh_rollups.enqueue(years=[year])
+
+        year_closed.connect(year_closed_snapshot, dispatch_uid="analytics-year-closed", weak=False)

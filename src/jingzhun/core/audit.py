@@ -10,6 +10,7 @@ from typing import Any
 from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .context import current_actor, pending_reads
 from .masking import mask_changes
@@ -39,6 +40,15 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
 # The key of a create entry that refers to the import file and rows a record was read from (instead of copying
 # the record): {"import": [null, {"job": id, "file": name, "rows": [first, last]}]}.
 IMPORT_KEY = "import"
+
+# Facts services add to an entry beside the field changes, named for the reader.
+FACT_LABELS = {
+    "step": _lazy("程序步骤"),
+    "on_behalf": _lazy("代录"),
+    "business_year": _lazy("所属年度"),
+    "reason": _lazy("原因"),
+    "historical_load": _lazy("历史数据载入"),
+}
 
 # Bookkeeping fields that say nothing to a reader of the history.
 QUIET_FIELDS = frozenset({"id", "created_at", "updated_at", "household_id"})
@@ -89,7 +99,7 @@ def readable_changes(
             rows.append((name, "", _("%(n)d 条") % {"n": len(after)}))
             continue
         choices = dict(list_choices.get(key, ()))
-        name = str(field.verbose_name) if field else key
+        name = str(field.verbose_name) if field else str(FACT_LABELS.get(key, key))
         rows.append((name, _label(field, before, choices), _label(field, after, choices)))
     return rows
 

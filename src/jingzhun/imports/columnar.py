@@ -33,9 +33,10 @@ from jingzhun.core.cells import FORMULA_START
 from jingzhun.core.ids import normalize_identifiers, parse_id_many
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
-from jingzhun.registry import bulk, rules
-from jingzhun.registry.choices import Relationship
+from jingzhun.registry import bulk, rules, yearcycle
+from jingzhun.registry.choices import HouseholdStatus, Relationship
 from jingzhun.registry.models import Household, HouseholdYear, Member
+from jingzhun.registry.status import HISTORY_KEY, HistoryLoad, history_errors, history_load, history_note
 
 from .layout import FLAT_COLUMNS, IDENTIFIER_KEYS, Column
 from .reader import (
@@ -228,8 +229,9 @@ class ColumnChecker:
     household's rows must be contiguous in the file). ``check`` reads no database; ``judge_regions`` must
     follow it, in the thread that owns the connection."""
 
-    def __init__(self, user):
+    def __init__(self, user, load: HistoryLoad | None = None):
         self.user = user
+        self.load = load  # a historical load: statuses accepted as history, else only 未识别
         self.keys_seen: set[str] = set()
         self.villages: dict[str, bool] = {}
 
@@ -268,6 +270,7 @@ class ColumnChecker:
         )
         values["household.number"] = number
         row_ok &= _causes_ok(batch, values)
+        row_ok &= _status_ok(values, self.load)
         row_ok &= _dividend_ok(values)
         keys = _keys(batch)
         row_ok &= keys.is_valid().to_numpy(zero_copy_only=False)
@@ -296,6 +299,7 @@ class ColumnChecker:
         of ``check`` so that ``check`` never touches the database and can run ahead in another thread."""
         ok, _text = self._regions(checked.batch.cells.get("household.region", pa.nulls(len(checked.batch))))
         np.logical_and.at(checked.ok, checked.runs, ok)
+        np.logical_and.at(checked.ok, checked.runs, _open_years(checked))
 
     def _regions(self, text: pa.Array) -> tuple[np.ndarray, pa.Array]:
         codes = [c for c in pc.unique(text).to_pylist() if c is not None and c not in self.villages]
@@ -307,6 +311,22 @@ class ColumnChecker:
         good = [code for code, ok in self.villages.items() if ok]
         ok = pc.fill_null(pc.is_in(text, pa.array(good, pa.string())), False)
         return ok.to_numpy(zero_copy_only=False), text
+
+
+def _open_years(checked: Checked) -> np.ndarray:
+    """Rows whose yearly record falls in a year its county has closed (``registry.yearcycle``): left to the row
+    path, which refuses them. One query per batch, over its distinct (village, year) pairs."""
+    n = len(checked.batch)
+    villages = checked.batch.cells.get("household.region", pa.nulls(n, pa.string()))
+    years = checked.values["year.year"]
+    pairs = pa.table({"v": villages, "y": years}).group_by(["v", "y"]).aggregate([]).to_pylist()
+    frozen = yearcycle.frozen_pairs((p["v"], p["y"]) for p in pairs if p["v"] and p["y"])
+    if not frozen:
+        return np.ones(n, bool)
+    key = lambda county, year: pc.binary_join_element_wise(county, year, "|")  # noqa: E731
+    closed = pa.array([f"{c[:6]}|{y}" for c, y in frozen], pa.string())
+    rows = key(pc.utf8_slice_codeunits(villages, 0, 6), years.cast(pa.string()))
+    return ~pc.fill_null(pc.is_in(rows, closed), False).to_numpy(zero_copy_only=False)
 
 
 def _default(column: Column):
@@ -383,6 +403,26 @@ def _causes_ok(batch: Batch, values: dict[str, pa.Array]) -> np.ndarray:
     return np.array(verdicts, bool)[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
+def _status_ok(values: dict[str, pa.Array], load: HistoryLoad | None) -> np.ndarray:
+    """Outside a historical load a new household arrives 未识别 without 脱贫年度 (the row path refuses the
+    rest, saying why); in one, ``status.history_errors`` once per distinct (status, 识别年度, 脱贫年度)."""
+    status, exit_year = values["household.status"], values["household.exit_year"]
+    if load is None:
+        ok = pc.and_(pc.equal(status, HouseholdStatus.UNIDENTIFIED.value), exit_year.is_null())
+        return pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
+    as_text = lambda years: pc.fill_null(years.cast(pa.string()), "")  # noqa: E731
+    keys = pc.binary_join_element_wise(
+        status, as_text(values["household.identified_year"]), as_text(exit_year), "\x1f"
+    )
+    encoded = pc.dictionary_encode(keys)
+    verdicts = []
+    for key in encoded.dictionary.to_pylist():
+        code, identified, exited = key.split("\x1f")
+        years = [int(y) if y else None for y in (identified, exited)]
+        verdicts.append(not history_errors(code, *years, load.as_of))
+    return np.array(verdicts, bool)[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
 def _dividend_ok(values: dict[str, pa.Array]) -> np.ndarray:
     """资产收益扶贫分红 is part of 财产性收入 (cf. ``registry.services._apply_years``)."""
     as_number = lambda key: pc.cast(  # noqa: E731
@@ -436,8 +476,10 @@ def origins(checked: Checked, runs: np.ndarray, job) -> pa.Array:
     ends = np.r_[checked.starts[1:], len(checked.batch)]
     first = checked.batch.numbers[checked.starts[runs]]
     last = checked.batch.numbers[ends[runs] - 1]
+    load = history_load()  # marked as such: 历史数据载入 (the import's key stays last, for the rows below)
+    marks = {HISTORY_KEY: [None, history_note(load)]} if load else {}
     head = json.dumps(
-        {audit.IMPORT_KEY: [None, {"job": job.pk, "file": job.original_name}]}, ensure_ascii=False
+        {**marks, audit.IMPORT_KEY: [None, {"job": job.pk, "file": job.original_name}]}, ensure_ascii=False
     )
     prefix = head[: -len("}]}")] + ', "rows": ['
     as_text = lambda numbers: pa.array(numbers).cast(pa.string())  # noqa: E731

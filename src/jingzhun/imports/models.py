@@ -41,6 +41,8 @@ class ImportJob(Job, ScopedModel):
     file = models.FileField(_("文件"), upload_to=upload_to)
     original_name = models.CharField(_("文件名"), max_length=200)
     mode = models.CharField(_("方式"), max_length=8, choices=ImportMode.choices, default=ImportMode.ALL)
+    # 历史数据载入: statuses and 脱贫年度 as they stood at the end of this year, written as history
+    history_year = models.PositiveSmallIntegerField(_("历史数据年度"), null=True, blank=True)
     households = models.PositiveIntegerField(_("户数"), default=0)
     persons = models.PositiveIntegerField(_("人数"), default=0)
     created = models.PositiveIntegerField(_("新增户"), default=0)
@@ -61,11 +63,13 @@ class ImportJob(Job, ScopedModel):
         return f"{self.original_name} ({self.get_status_display()})"
 
     @classmethod
-    def for_file(cls, *, user, path: Path, mode: str = ImportMode.ALL) -> "ImportJob":
+    def for_file(
+        cls, *, user, path: Path, mode: str = ImportMode.ALL, history_year: int | None = None
+    ) -> "ImportJob":
         """A job for a file imported outside the upload page (a command, a script): the file is copied into
         storage, as an upload would be, so that the audit can refer to it."""
         job = cls(user=user, region_code=(user.region_id or "") if user else "", original_name=path.name[:200],
-                  mode=mode, status=JobStatus.RUNNING, worker=this_worker(), heartbeat_at=timezone.now(),
+                  mode=mode, history_year=history_year, status=JobStatus.RUNNING, worker=this_worker(), heartbeat_at=timezone.now(),
                   attempts=1)  # fmt: skip
         with path.open("rb") as fh:
             job.file.save(path.name, File(fh), save=False)

@@ -38,6 +38,7 @@ from jingzhun.core.context import acting_as, current_actor
 from jingzhun.core.readahead import read_ahead
 from jingzhun.registry import bulk
 from jingzhun.registry import services as registry
+from jingzhun.registry import status as registry_status
 from jingzhun.registry.choices import Relationship
 from jingzhun.registry.models import Household, Member
 
@@ -332,7 +333,7 @@ def _import_columns(
 ) -> None:
     """The fast path over a one-row-per-person file (see ``columnar``), ``batch`` households per transaction."""
     sheet, _header, index, batches, total = opened
-    checker = columnar.ColumnChecker(user)
+    checker = columnar.ColumnChecker(user, registry_status.history_load())
     writer = _Writer(user, job)
     done = 0
     # The next batch is read, cut and checked while this one is written (none of it touches the database).
@@ -390,6 +391,7 @@ def import_file(
     batch: int = 5000,
     progress: Callable[[int, int], None] | None = None,
     columns: bool = True,
+    history_year: int | None = None,
 ) -> ImportResult:
     """Import ``path``; see the module docstring for the two modes. Raises FileRejected for unreadable files.
 
@@ -397,14 +399,28 @@ def import_file(
     the audit entries of the households it registers refer to its rows. The outcome is recorded on the job.
     One-row-per-person files take the column path (``columnar``) unless ``columns`` is False; both give the
     same result — a test holds them to it.
+
+    ``history_year`` (or the job's) makes it a historical load (历史数据载入, national and provincial
+    administrators): statuses and 脱贫年度 are taken as they stood at the end of that year and written as status
+    history (``registry.status``); otherwise a status other than 未识别 is refused by row.
     """
     if mode not in {"all", "valid"}:
         raise ValueError(mode)
     permissions.require(user, "change", what=_("导入数据"))
+    if history_year is None and job is not None:
+        history_year = job.history_year
+    if history_year is not None:
+        registry_status.check_history(user, history_year)
     check_size(path)
-    job = job or ImportJob.for_file(user=user, path=path, mode=mode)
+    job = job or ImportJob.for_file(user=user, path=path, mode=mode, history_year=history_year)
+    load = (
+        registry_status.loading_history(user, as_of=history_year, reference=f"导入任务 #{job.pk}")
+        if history_year is not None
+        else nullcontext()
+    )
     try:
-        with jobs.heartbeat(ImportJob, job.pk):  # a command's import beats too: hosts elsewhere see it alive
+        # a command's import beats too: hosts elsewhere see it alive
+        with jobs.heartbeat(ImportJob, job.pk), load:
             result = _import(user, path, job, mode=mode, batch=batch, progress=progress, columns=columns)
     except FileRejected as exc:
         _record(job, status=jobs.JobStatus.FAILED, message=str(exc))

@@ -29,7 +29,7 @@ from .template import write_template
 @login_required
 def import_start(request):
     permissions.require(request.user, "change", what=_("导入数据"))
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         job = jobs.enqueue(
@@ -39,6 +39,7 @@ def import_start(request):
             file=upload,
             original_name=upload.name[:200],
             mode=form.cleaned_data["mode"],
+            history_year=form.cleaned_data.get("history_year"),
         )
         return redirect("imports:job", pk=job.pk)
     jobs.reap(ImportJob)

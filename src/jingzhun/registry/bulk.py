@@ -18,7 +18,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection
-from django.utils import timezone
 
 from jingzhun.accounts import permissions
 from jingzhun.core import audit
@@ -29,6 +28,7 @@ from jingzhun.regions.models import Region
 from .choices import HouseholdStatus
 from .models import Household, HouseholdYear, Member, StatusChange, StatusSource
 from .services import household_numbers, refresh_tallies
+from .status import HISTORY_ROUTE, HistoryLoad, history_load
 
 TEXT = pa.string()
 User = get_user_model()
@@ -187,35 +187,39 @@ def _audit_entries(households: pa.Table, origin: pa.Array, stamp: str, who: dict
     )
 
 
-def _status_rows(households: pa.Table, stamp: str, who: dict) -> pa.Table:
-    """The status history of new households that arrive with a status other than 未识别: one row each, as
-    recorded (``StatusSource.RECORDED``), counted in their 识别年度 (else this year)."""
-    arrived = households.filter(pc.not_equal(households.column("status"), HouseholdStatus.UNIDENTIFIED.value))
-    n = arrived.num_rows
-    today = timezone.localdate()  # as registry.status.status_recorded dates its rows
-    constant = lambda value, kind=TEXT: pa.array([value] * n, kind)  # noqa: E731
-    year = (
-        arrived.column("identified_year")
-        if "identified_year" in arrived.column_names
-        else constant(None, pa.int64())
-    )
-    return pa.table(
-        {
-            "household_id": arrived.column("id"),
-            "from_status": constant(""),
-            "to_status": arrived.column("status"),
-            "effective_on": constant(today.isoformat()),
-            "business_year": pc.coalesce(year.cast(pa.int64()), pa.scalar(today.year, pa.int64())),
-            "reason": constant(""),
-            "source": constant(StatusSource.RECORDED.value),
-            "reference": constant(""),
-            "actor_id": constant(who["actor"].pk if who["actor"] else None, pa.int64()),
-            "at": constant(stamp),
-        }
-    )
+def _status_rows(households: pa.Table, stamp: str, who: dict, load: HistoryLoad | None) -> pa.Table:
+    """The status history a historical load writes for new households (``status.HISTORY_ROUTE``: each step
+    counted in the year its field holds, else the data year), as ``status.status_loaded`` does row by row.
+    Outside a load there is none: new households arrive 未识别 (the column checks send others to the row
+    path, which refuses them)."""
+    parts = []
+    status = households.column("status")
+    for to, route in HISTORY_ROUTE.items() if load else ():
+        arrived = households.filter(pc.equal(status, to))
+        n = arrived.num_rows
+        if not n:
+            continue
+        constant = lambda value, kind=TEXT, n=n: pa.array([value] * n, kind)  # noqa: E731
+        for origin, target, field in route:
+            year = constant(load.as_of, pa.int64())
+            if field in arrived.column_names:
+                year = pc.coalesce(arrived.column(field).cast(pa.int64()), year)
+            parts.append(pa.table({
+                "household_id": arrived.column("id"),
+                "from_status": constant("" if origin == HouseholdStatus.UNIDENTIFIED else origin),
+                "to_status": constant(target),
+                "effective_on": pc.binary_join_element_wise(year.cast(TEXT), "-12-31", ""),  # status.year_end
+                "business_year": year,
+                "reason": constant(""),
+                "source": constant(StatusSource.HISTORICAL.value),
+                "reference": constant(load.reference),
+                "actor_id": constant(who["actor"].pk if who["actor"] else None, pa.int64()),
+                "at": constant(stamp),
+            }))  # fmt: skip
+    return pa.concat_tables(parts) if parts else None
 
 
-def _dependants(ids, households, members, years, origin, stamp, who, vendor) -> list[tuple[type, Rows]]:
+def _dependants(ids, households, members, years, origin, stamp, who, load, vendor) -> list[tuple[type, Rows]]:
     """The rows of members, years, status history and audit entries of households ``ids``, ready to append;
     no database."""
     ready = []
@@ -224,7 +228,9 @@ def _dependants(ids, households, members, years, origin, stamp, who, vendor) -> 
         table = _typed(model, table)
         table = table.append_column("household_id", pc.take(ids, table.column("household")))
         ready.append((model, prepare_rows(_as_text(table.drop_columns(["household"])), vendor)))
-    ready.append((StatusChange, prepare_rows(_status_rows(households, stamp, who), vendor)))
+    history = _status_rows(households, stamp, who, load)
+    if history is not None:
+        ready.append((StatusChange, prepare_rows(history, vendor)))
     ready.append((AuditLog, prepare_rows(_audit_entries(households, origin, stamp, who), vendor)))
     return ready
 
@@ -263,13 +269,16 @@ def households_insert(
     )
     ids = households.column("id")
     stamps = pa.array([stamp] * len(ids), pa.string())
-    who = audit.actor_fields()  # read here: the acting user is known to this thread only
+    who = (
+        audit.actor_fields()
+    )  # read here: the acting user and a historical load are known to this thread only
+    load = history_load()
     with (
         ThreadPoolExecutor(1, thread_name_prefix="bulk-prepare") as helper,
         references_vouched_for(VOUCHED) as vouched,
     ):
         # The other tables' rows are made ready while the database stores the households (5 % of an import).
-        dependants = helper.submit(_dependants, ids, households, members, years, origin, stamp, who,
+        dependants = helper.submit(_dependants, ids, households, members, years, origin, stamp, who, load,
                                    connection.vendor)  # fmt: skip
         if vouched:
             _hold(set(regions), who["actor"].pk if who["actor"] else None)

@@ -123,6 +123,8 @@ class DemoGenerator:
 
     def __init__(self, *, seed: int, years: list[int], address_code: str):
         self.rng = random.Random(seed)
+        # Draws added later come from their own stream: the households a seed gives stay the same.
+        self.history_rng = random.Random(seed + 1)
         self.years = years
         self.address_code = address_code
         self.reference = dt.date(max(years), 12, 31)
@@ -290,10 +292,13 @@ class DemoGenerator:
             "entrepreneur_leader": rng.random() < 0.08,
         }
         years = [self._year(y, len(members), attribute, members, land) for y in self.years]
+        status = _pick(rng, STATUS_WEIGHTS)
+        exited = status in (HouseholdStatus.EXITED, HouseholdStatus.RETURNED)
         return {
             "household": {
                 "region": region_code,
-                "status": _pick(rng, STATUS_WEIGHTS),
+                "status": status,
+                "exit_year": self.history_rng.choice(self.years[1:] or self.years) if exited else None,
                 "attribute": attribute,
                 "main_cause": cause,
                 "other_causes": others,

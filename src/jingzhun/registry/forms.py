@@ -34,6 +34,10 @@ class HouseholdFilterForm(forms.Form):
         choices=[("", _("全部")), *Household._meta.get_field("attribute").choices],
     )
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
+    missing_year = forms.IntegerField(
+        label=_("缺少该年度信息"), required=False, min_value=2000, max_value=2100,
+        help_text=_("在册、已脱贫、返贫户中尚未更新该年度收入与生产生活条件的户"),
+    )  # fmt: skip
     q = forms.CharField(label=_("户编号或户主姓名"), required=False, max_length=50)
 
     def __init__(self, *args, user, **kwargs):
@@ -59,6 +63,7 @@ class HouseholdFilterForm(forms.Form):
             main_cause=data.get("main_cause", ""),
             attribute=data.get("attribute", ""),
             year=data.get("year"),
+            missing_year=data.get("missing_year"),
             q=data.get("q", ""),
         )
 
@@ -84,7 +89,7 @@ class HouseholdForm(PayloadForm):
 
     class Meta:
         model = Household
-        fields = ["status", "identification_standard", "attribute", "main_cause", "identified_year", "phone"]
+        fields = ["identification_standard", "attribute", "main_cause", "identified_year", "phone"]
 
     def payload(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items()}

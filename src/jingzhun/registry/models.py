@@ -84,8 +84,9 @@ class Household(ScopedModel):
         "regions.Region", on_delete=models.PROTECT, related_name="households", verbose_name=_("所在村"),
         db_index=False,
     )  # fmt: skip
+    # Written by procedures only (``registry.status``): a household entered on a form starts 未识别.
     status = models.CharField(
-        _("状态"), max_length=16, choices=HouseholdStatus.choices, default=HouseholdStatus.REGISTERED
+        _("状态"), max_length=16, choices=HouseholdStatus.choices, default=HouseholdStatus.UNIDENTIFIED
     )
     identification_standard = models.CharField(
         _("识别标准"),
@@ -98,6 +99,10 @@ class Household(ScopedModel):
     other_causes = models.JSONField(_("其他致贫原因"), default=list, blank=True)
     identified_year = models.PositiveSmallIntegerField(
         _("识别年度"), null=True, blank=True,
+        validators=[MinValueValidator(2000, _("年度不早于 2000 年。")), MaxValueValidator(2100)],
+    )  # fmt: skip
+    exit_year = models.PositiveSmallIntegerField(
+        _("脱贫年度"), null=True, blank=True,
         validators=[MinValueValidator(2000, _("年度不早于 2000 年。")), MaxValueValidator(2100)],
     )  # fmt: skip
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
@@ -454,3 +459,42 @@ class ReductionTarget(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.year} {self.region_id} {self.persons}"
+
+
+class YearState(models.TextChoices):
+    OPEN = "open", _("调整中")
+    CLOSED = "closed", _("县级已关账")
+    CONFIRMED = "confirmed", _("省级已确认")
+
+
+class AdjustmentYear(ScopedModel):
+    """A county's yearly 动态调整: opened by the county, closed by it when nothing is left open, confirmed by the
+    province. A closed (or confirmed) year is frozen: its yearly records and the status changes counted in it
+    cannot be written (``registry.yearcycle``) until the province reopens it with a reason. Every move is
+    audited; the row holds the latest of each."""
+
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    state = models.CharField(_("状态"), max_length=12, choices=YearState.choices, default=YearState.OPEN)
+    opened_at = models.DateTimeField(_("开始调整时间"), default=timezone.now)
+    closed_at = models.DateTimeField(_("关账时间"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    reopen_reason = models.TextField(_("重新开放原因"), blank=True)
+
+    scope_lookup = "county__code"
+
+    class Meta:
+        verbose_name = _("年度动态调整")
+        verbose_name_plural = _("年度动态调整")
+        constraints = [models.UniqueConstraint(fields=["county", "year"], name="adjustmentyear_one_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.year} {self.state}"
+
+    @property
+    def frozen(self) -> bool:
+        return self.state != YearState.OPEN

@@ -12,8 +12,8 @@ from jingzhun.core.panels import panel
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
-from .models import ReductionTarget
-from .selectors import status_flows
+from .models import AdjustmentYear, ReductionTarget
+from .selectors import household_year_comparison, status_flows
 from .targets import progress
 
 
@@ -46,3 +46,22 @@ def region_targets(request, region) -> dict | None:
         else [],
         "year": year,
     }
+
+
+@panel("region.page", template="registry/_region_year.html", order=30)
+def region_year(request, region) -> dict | None:
+    """On a county's page: its yearly cycle (动态调整), the latest years and a way to this year's page."""
+    if region is None or region.level != RegionLevel.COUNTY:
+        return None
+    years = AdjustmentYear.objects.for_user(request.user).filter(county=region).order_by("-year")[:5]
+    return {"county": region, "years": years, "year": timezone.localdate().year}
+
+
+@panel("household.card", template="registry/_household_years.html", order=40)
+def household_years(request, household) -> dict | None:
+    """年度对比: what changed between two of the household's years (``?before=&after=`` on the card)."""
+    asked = {
+        k: int(v) for k in ("before", "after") if (v := request.GET.get(k, "")).isdigit() and len(v) == 4
+    }
+    comparison = household_year_comparison(household, **asked)
+    return {"c": comparison} if comparison else None

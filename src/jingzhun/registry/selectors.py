@@ -16,7 +16,8 @@ from jingzhun.regions.models import Region
 
 from .choices import MONITORED, POOR_FILTER, POOR_STATUSES, HouseholdStatus
 from .models import Household, HouseholdYear, Member, StatusChange, VillageTally
-from .status import monitored_now
+from .status import monitored_now, with_status_at_end_of
+from .yearcycle import lacking_year_record
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class HouseholdFilters:
     main_cause: str = ""
     attribute: str = ""
     year: int | None = None
+    missing_year: int | None = None  # on record that year but without its yearly record (年度信息未更新)
     q: str = ""  # household number (prefix) or head name (exact)
 
 
@@ -55,6 +57,8 @@ def household_list(*, user, filters: HouseholdFilters, action: str = "view"):
             else filters.q.strip()
         )
         qs = qs.filter(number__startswith=q) if q.isdigit() else qs.filter(head_name=q)
+    if filters.missing_year:
+        qs = lacking_year_record(qs, filters.missing_year)
     if filters.year:
         year_rows = HouseholdYear.objects.filter(household=OuterRef("pk"), year=filters.year)
         qs = qs.filter(years__year=filters.year).annotate(
@@ -159,3 +163,38 @@ def status_flows(*, user, region: Region | None) -> list[YearFlow]:
         counts.setdefault(year, dict.fromkeys(FLOW_OF.values(), 0))[FLOW_OF[to]] += n
     years = sorted(counts)[-FLOW_YEARS_SHOWN:]
     return [YearFlow(year=y, **counts[y]) for y in years]
+
+
+@dataclass(frozen=True)
+class YearComparison:
+    """A household between two years (年度对比): its status at the end of each, and each yearly field that
+    changed, in words."""
+
+    before: int
+    after: int
+    status_before: str
+    status_after: str
+    rows: list[tuple[str, str, str]]
+    years: list[int]
+
+
+def household_year_comparison(household: Household, *, before: int | None = None, after: int | None = None):
+    """Compare two of the household's yearly records (the latest two unless asked); None with fewer than two."""
+    records = {y.year: y for y in household.years.all()}
+    years = sorted(records)
+    if len(years) < 2:
+        return None
+    after = after if after in records else years[-1]
+    earlier = [y for y in years if y < after]
+    if not earlier:
+        after, earlier = years[-1], years[:-1]
+    before = before if before in earlier else earlier[-1]
+    changes = audit.diff(audit.snapshot(records[before]), audit.snapshot(records[after]))
+    changes.pop("year", None)
+    entry = AuditLog(changes={k: v for k, v in changes.items() if k != "id"})
+    rows = audit.readable_changes(entry, HouseholdYear, full=True)  # yearly records hold no personal data
+    one = Household.objects.filter(pk=household.pk)
+    labels = dict(HouseholdStatus.choices)
+    statuses = [labels[with_status_at_end_of(one, y).values_list("year_end_status", flat=True).get()]
+                for y in (before, after)]  # fmt: skip
+    return YearComparison(before, after, str(statuses[0]), str(statuses[1]), rows, years)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
 from jingzhun.core import audit
+from jingzhun.core.codes import ancestor_at
 from jingzhun.core.ids import normalize_identifier, parse_id_number
 from jingzhun.core.masking import mask_id_number, sees_in_full
 from jingzhun.core.models import AuditAction
@@ -28,14 +29,25 @@ from jingzhun.regions import rules as region_rules
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
-from . import id_lookups, rules
+from . import id_lookups, rules, yearcycle
 from .choices import ACTIVE_STATUSES, HouseholdStatus, Relationship
 from .models import Household, HouseholdYear, Member, StatusSource, VillageTally
-from .status import status_change, status_recorded
+from .status import (
+    PROCEDURAL_FIELDS,
+    PROCEDURAL_REFUSED,
+    history_errors,
+    history_load,
+    mark_historical,
+    status_change,
+    status_loaded,
+)
 
 HOUSEHOLD_INPUT = (
-    "status", "identification_standard", "attribute", "main_cause", "other_causes", "identified_year", "phone",
+    "status", "identification_standard", "attribute", "main_cause", "other_causes", "identified_year",
+    "exit_year", "phone",
 )  # fmt: skip
+# What a form, the API or an ordinary import may write: status and 脱贫年度 only through a historical load.
+ORDINARY_INPUT = tuple(name for name in HOUSEHOLD_INPUT if name not in PROCEDURAL_FIELDS)
 MEMBER_INPUT = tuple(
     f.name
     for f in Member._meta.concrete_fields
@@ -118,7 +130,14 @@ def _apply_household(draft: Draft, data: dict, user, regions: dict[str, Region],
             h.region = region
     elif not h.region_id:
         errors.add(f"{draft.prefix}region", _("请填写所在村的区划代码。"))
-    _set_fields(h, data, HOUSEHOLD_INPUT)
+    load = history_load()
+    if load is None:
+        _refuse_procedural(h, data, draft.prefix, errors)
+        _set_fields(h, data, ORDINARY_INPUT)
+    else:
+        _set_fields(h, data, HOUSEHOLD_INPUT)
+        for name, message in history_errors(h.status, h.identified_year, h.exit_year, load.as_of).items():
+            errors.add(f"{draft.prefix}{name}", message)
     if data.get("number") and not h.pk:
         # A household moving in from another system keeps its 户编号, if it fits its village and is free.
         number = normalize_identifier(data["number"])
@@ -134,6 +153,16 @@ def _apply_household(draft: Draft, data: dict, user, regions: dict[str, Region],
     for message in rules.cause_errors(h.main_cause, h.other_causes):
         errors.add(f"{draft.prefix}other_causes", message)
     _clean(h, draft.prefix, errors, ["region", "number", "head_name", "member_count", "other_causes"])
+
+
+def _refuse_procedural(h: Household, data: dict, prefix: str, errors: Errors) -> None:
+    """A status or 脱贫年度 given outside a historical load may only repeat what is stored (a new household is
+    未识别): procedures change them, never a form, the API or an ordinary import."""
+    for name in PROCEDURAL_FIELDS:
+        given = data.get(name)
+        if given not in (None, "") and given != getattr(h, name):
+            field = Household._meta.get_field(name).verbose_name
+            errors.add(f"{prefix}{name}", str(PROCEDURAL_REFUSED % {"field": field}))
 
 
 def _apply_members(draft: Draft, items: list[dict], existing: dict[int, Member], errors: Errors) -> None:
@@ -189,6 +218,18 @@ def _apply_years(draft: Draft, items: list[dict], existing: dict[int, HouseholdY
             )
         _clean(record, path, errors, ["household"])
         draft.years.append(record)
+
+
+def _check_frozen(drafts: list[Draft], errors: Errors) -> None:
+    """A year its county has closed is frozen: its records are not written (``yearcycle``). One query."""
+    county = lambda d: ancestor_at(d.household.region_id or "", RegionLevel.COUNTY)  # noqa: E731
+    frozen = yearcycle.frozen_pairs(
+        (d.household.region_id, y.year) for d in drafts for y in d.years if isinstance(y.year, int)
+    )
+    for d in drafts:
+        for i, y in enumerate(d.years):
+            if (county(d), y.year) in frozen:
+                errors.add(f"{d.prefix}years.{i}.year", yearcycle.frozen_message(y.year))
 
 
 def _check_duplicate_ids(drafts: list[Draft], errors: Errors, user) -> None:
@@ -374,13 +415,15 @@ def households_register(*, user, items: list[dict], batch: bool = True) -> list[
         drafts.append(draft)
     _check_duplicate_ids(drafts, errors, user)
     _check_preset_numbers(drafts, errors)
+    _check_frozen(drafts, errors)
     errors.raise_if_any()
 
     households = [d.household for d in drafts]
     with transaction.atomic():
         _assign_numbers(households)
         Household.objects.bulk_create(households)
-        status_recorded(households, user=user)
+        if history_load():
+            status_loaded(households, user=user)
         for d in drafts:
             for obj in (*d.members, *d.years):
                 obj.household = d.household
@@ -389,7 +432,7 @@ def households_register(*, user, items: list[dict], batch: bool = True) -> list[
         Member.objects.bulk_create(members, batch_size=1000)
         HouseholdYear.objects.bulk_create(years, batch_size=500)
         # One entry per household holds its members and years too: the whole card as it was registered.
-        audit.record_many(
+        entries = [
             audit.entry_for(
                 AuditAction.CREATE,
                 d.household,
@@ -400,7 +443,9 @@ def households_register(*, user, items: list[dict], batch: bool = True) -> list[
                 },
             )
             for d in drafts
-        )
+        ]
+        mark_historical(entries)
+        audit.record_many(entries)
         refresh_tallies(h.region_id for h in households)
     return households
 
@@ -464,9 +509,16 @@ def household_update(
     existing_years = {y.year: y for y in h.years.all()}
     year_before = {y.pk: audit.snapshot(y) for y in existing_years.values()}
     _apply_years(draft, years or [], existing_years, errors)
-    if members is not None and not years and existing_years:
-        # The latest year describes the household as it is now: its size follows the members.
-        latest = existing_years[max(existing_years)]
+    _check_frozen([draft], errors)
+    latest = existing_years[max(existing_years)] if existing_years else None
+    if (
+        members is not None
+        and not years
+        and latest
+        and not yearcycle.frozen_pairs([(h.region_id, latest.year)])
+    ):
+        # The latest year describes the household as it is now: its size follows the members (a closed
+        # year keeps the size it was closed with).
         latest.household_size = max(len(draft.members), 1)
         draft.years.append(latest)
     _check_duplicate_ids([draft], errors, user)
@@ -474,8 +526,10 @@ def household_update(
 
     entries = []
     h.save()
-    status_recorded([h], user=user, before={h.pk: before_h["status"]})
+    if history_load():
+        status_loaded([h], user=user, before={h.pk: before_h["status"]})
     entries.append(audit.entry_for(AuditAction.UPDATE, h, before=before_h, after=audit.snapshot(h)))
+    mark_historical(entries)
     for m in draft.members:
         entries.append(_save_part(m, h, member_before))
     for m in draft.removed:

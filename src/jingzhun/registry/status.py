@@ -9,19 +9,26 @@ business year each change counts in.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from jingzhun.accounts import permissions
 from jingzhun.core import audit, policy
 from jingzhun.core.models import AuditAction
 
 from .choices import HouseholdStatus
 from .models import Household, Monitoring, PolicyPeriod, StatusChange, StatusSource
+from .yearcycle import refuse_frozen
 
 
 def status_change(
@@ -35,6 +42,7 @@ def status_change(
     households = list(households)
     if not households:
         return []
+    refuse_frozen(((h.region_id, business_year) for h in households), field="business_year")
     effective_on = effective_on or timezone.localdate()
     changes = StatusChange.objects.bulk_create(
         StatusChange(
@@ -82,27 +90,131 @@ def with_status_at_end_of(households: QuerySet, year: int) -> QuerySet:
     )
 
 
-def status_recorded(
+MIN_YEAR = 2000  # as the models' year validators
+HISTORY_KEY = "historical_load"  # the audit fact of an entry written by a historical load
+
+# Fields that only procedures write (or the historical load): the household form, the API and an ordinary
+# import may repeat what is stored, never change it.
+PROCEDURAL_FIELDS = ("status", "exit_year")
+PROCEDURAL_REFUSED = _lazy(
+    "「%(field)s」只能由识别公告、退出销号、返贫和注销程序改变，不能直接填写。历史建档立卡数据请由国家或省级"
+    "管理员通过“历史数据载入”导入。"
+)
+
+
+@dataclass(frozen=True)
+class HistoryLoad:
+    """A historical load in progress (历史数据载入): the statuses it writes are those held at the end of
+    ``as_of`` (数据年度), and its history rows and audit entries refer to ``reference`` (the import job)."""
+
+    as_of: int
+    reference: str
+
+
+_load: ContextVar[HistoryLoad | None] = ContextVar("jingzhun_history_load", default=None)
+
+
+@contextlib.contextmanager
+def loading_history(user, *, as_of: int, reference: str) -> Iterator[HistoryLoad]:
+    """Inside the block the registry's writers accept statuses and 脱贫年度 and write them as history
+    (``StatusSource.HISTORICAL``) — for national and provincial administrators only (``load_history``)."""
+    check_history(user, as_of)
+    token = _load.set(HistoryLoad(as_of=as_of, reference=reference[:80]))
+    try:
+        yield _load.get()
+    finally:
+        _load.reset(token)
+
+
+def check_history(user, as_of: int) -> None:
+    """Refuse a historical load by ``user`` for data year ``as_of`` (PermissionDenied or ValidationError)."""
+    permissions.require(user, "load_history")
+    if not MIN_YEAR <= as_of <= timezone.localdate().year:
+        raise ValidationError({"history_year": [_("数据年度应在 %(a)d 年至今年之间。") % {"a": MIN_YEAR}]})
+
+
+def history_load() -> HistoryLoad | None:
+    """The historical load this thread is running, if any."""
+    return _load.get()
+
+
+def mark_historical(entries: Iterable) -> None:
+    """Mark audit entries written by a historical load as such (the issue's "marked as such in the audit")."""
+    load = history_load()
+    if load is None:
+        return
+    for entry in entries:
+        entry.changes[HISTORY_KEY] = [None, history_note(load)]
+
+
+def history_note(load: HistoryLoad) -> str:
+    return _("数据年度 %(y)d，%(r)s") % {"y": load.as_of, "r": load.reference}
+
+
+S = HouseholdStatus
+_REGISTER = (S.UNIDENTIFIED, S.REGISTERED, "identified_year")
+_EXIT = (S.REGISTERED, S.EXITED, "exit_year")
+# The steps a historical load writes to bring a household from 未识别 to the status it held at the end of the
+# data year: (from, to, the field holding the business year it counts in — the data year when None or empty).
+HISTORY_ROUTE: dict[str, tuple[tuple[str, str, str | None], ...]] = {
+    S.UNIDENTIFIED: (),
+    S.REGISTERED: (_REGISTER,),
+    S.EXITED: (_REGISTER, _EXIT),
+    S.RETURNED: (_REGISTER, _EXIT, (S.EXITED, S.RETURNED, None)),
+    S.CANCELLED: (_REGISTER, (S.REGISTERED, S.CANCELLED, None)),
+}
+
+
+def year_end(year: int) -> dt.date:
+    """The date a historical row takes effect: the last day of its business year (the files hold years)."""
+    return dt.date(year, 12, 31)
+
+
+def history_errors(status: str, identified_year: int | None, exit_year: int | None, as_of: int) -> dict:
+    """What is wrong with a household's loaded status and years (field → message), checked once per distinct
+    combination by the column path and per household by the row path."""
+    errors = {}
+    if exit_year is not None and status not in (S.EXITED, S.RETURNED):
+        errors["exit_year"] = _("只有已脱贫或返贫的户有脱贫年度。")
+    elif exit_year is None and status in (S.EXITED, S.RETURNED):
+        errors["exit_year"] = _("已脱贫或返贫的户请填写脱贫年度。")
+    for name, year in (("identified_year", identified_year), ("exit_year", exit_year)):
+        if year is not None and year > as_of:
+            errors.setdefault(name, _("不能晚于数据年度 %(y)d 年。") % {"y": as_of})
+    if identified_year and exit_year and exit_year < identified_year:
+        errors.setdefault("exit_year", _("脱贫年度不能早于识别年度。"))
+    return errors
+
+
+def _route(before: str, to: str) -> tuple[tuple[str, str, str | None], ...]:
+    """The steps from ``before`` to ``to``: the route's rest after ``before`` when it lies on the route to
+    ``to``, else one step straight there (counted in the data year)."""
+    route = HISTORY_ROUTE[to]
+    if before in ("", S.UNIDENTIFIED):
+        return route
+    starts = [i for i, (origin, _to, _field) in enumerate(route) if origin == before]
+    return route[starts[0] :] if starts else ((before, to, None),)
+
+
+def status_loaded(
     households: Iterable[Household], *, user=None, before: dict[int, str] | None = None
 ) -> None:
-    """History rows for statuses typed on a form, in the API or in a file (``StatusSource.RECORDED``): new
-    households arriving with a status other than 未识别, or ``before`` (id → old status) for edited ones. The
-    household's own audit entry already holds the card; this keeps the status history whole."""
-    today = timezone.localdate()
+    """History rows of a historical load for ``households`` (new ones, or ``before``: id → the status they had),
+    each step dated by its own year on the record (识别年度, 脱贫年度, else the data year)."""
+    load = history_load()
     before = before or {}
-    rows = [
-        StatusChange(
-            household=h,
-            from_status=before.get(h.pk, ""),
-            to_status=h.status,
-            effective_on=today,
-            business_year=h.identified_year or today.year,
-            source=StatusSource.RECORDED,
-            actor=user,
-        )
-        for h in households
-        if h.status != before.get(h.pk, HouseholdStatus.UNIDENTIFIED)
-    ]
+    rows = []
+    for h in households:
+        old = before.get(h.pk, "")
+        if h.status == (old or S.UNIDENTIFIED):
+            continue
+        for origin, to, field in _route(old, h.status):
+            year = (getattr(h, field) if field else None) or load.as_of
+            first = origin == S.UNIDENTIFIED and not old
+            rows.append(StatusChange(
+                household=h, from_status="" if first else origin, to_status=to, effective_on=year_end(year),
+                business_year=year, source=StatusSource.HISTORICAL, reference=load.reference, actor=user,
+            ))  # fmt: skip
     StatusChange.objects.bulk_create(rows, batch_size=1000)
 
 

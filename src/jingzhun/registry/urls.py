@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import target_views, views
+from . import target_views, views, year_views
 
 app_name = "registry"
 urlpatterns = [
@@ -11,4 +11,6 @@ urlpatterns = [
     path("households/<int:pk>/cancel/", views.household_cancel, name="household_cancel"),
     path("households/<int:pk>/reveal/", views.household_reveal, name="household_reveal"),
     path("targets/", target_views.target_set, name="target_set"),
+    path("years/<str:code>/<int:year>/", year_views.year_page, name="year_page"),
+    path("years/<str:code>/<int:year>/<str:action>/", year_views.year_act, name="year_act"),
 ]

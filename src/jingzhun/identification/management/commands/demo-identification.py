@@ -37,7 +37,7 @@ class Command(DemoCountyCommand):
         )
         items = [gen.household(village.code) for _ in range(10)]
         for item in items:
-            item["household"].update(status="unidentified", identified_year=None)
+            item["household"].update(status="unidentified", identified_year=None, exit_year=None)
         with acting_as(source="command:demo-identification"):
             households = households_register(user=None, items=items)
             apps = [

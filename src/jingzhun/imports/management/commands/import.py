@@ -3,7 +3,7 @@
 import time
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -27,8 +27,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch", type=int, default=5000, help="households per transaction (default 5000)"
         )
+        parser.add_argument("--history-year", type=int,
+                            help="a historical load (national/provincial administrators): statuses and exit years "
+                                 "as they stood at the end of this year, written as status history")  # fmt: skip
 
-    def handle(self, *args, file, mode, user=None, report=None, batch=5000, **opts):
+    def handle(self, *args, file, mode, user=None, report=None, batch=5000, history_year=None, **opts):
         actor = None
         if user:
             actor = User.objects.filter(username=user, is_active=True).first()
@@ -46,11 +49,14 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             with acting_as(actor, source="command:import"):
-                result = import_file(user=actor, path=file, mode=mode, batch=batch, progress=progress)
+                result = import_file(user=actor, path=file, mode=mode, batch=batch, progress=progress,
+                                     history_year=history_year)  # fmt: skip
         except FileRejected as exc:
             raise CommandError(f"未导入任何数据：{exc}") from exc
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from exc
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from exc
         finally:
             bar.close()
         summary = (

@@ -13,6 +13,7 @@ from jingzhun.regions.selectors import region_by_code
 from jingzhun.registry.demo import demo_households
 from jingzhun.registry.models import Household
 from jingzhun.registry.services import households_register
+from jingzhun.registry.status import loading_history
 
 
 class Command(BaseCommand):
@@ -57,7 +58,11 @@ class Command(BaseCommand):
         bar = tqdm(
             total=households, desc="households", unit=" 户", disable=opts["verbosity"] < 1, mininterval=1
         )
-        with acting_as(source="command:demo-data"):
+        # The demo's households arrive with their statuses as history, as a historical load would bring them.
+        with (
+            acting_as(source="command:demo-data"),
+            loading_history(None, as_of=max(year_list), reference="演示数据"),
+        ):
             while chunk := list(itertools.islice(payloads, batch)):
                 try:
                     households_register(user=None, items=chunk)
