@@ -35,10 +35,13 @@ from jingzhun.registry.models import (
     Household,
     HouseholdYear,
     Member,
+    MemberChange,
     Monitoring,
     PolicyPeriod,
     ReductionTarget,
+    SplitReview,
     StatusChange,
+    Transfer,
     VillageTally,
 )
 from jingzhun.reports.models import ReportJob
@@ -123,6 +126,17 @@ def _plan(w, s):
                                   cadre=w.row(am.Cadre, s))  # fmt: skip
 
 
+def _transfer(w, s):
+    """A move of side ``s``'s household to side B's county: read by the sending side (the matrix's rows) and
+    by the receiving county (tests/registry/test_members.py)."""
+    household = w.row(Household, s)
+    transfer = Transfer.objects.create(
+        from_household=household, to_county=w.sides["b"].county, reason="务工落户", names="杨文明"
+    )
+    transfer.members.set([household.members.first()])
+    return transfer
+
+
 def _proposal(w, s):
     return am.MatchingProposal.objects.create(county=s.county)
 
@@ -147,6 +161,12 @@ FACTORIES = {
         household=w.row(Household, s), to_status="registered", effective_on="2020-01-01", business_year=2020,
         source="procedure")),
     VillageTally: (V, lambda w, s: w.row(Household, s) and VillageTally.objects.get(region=s.village)),
+    MemberChange: (V, lambda w, s: MemberChange.objects.create(
+        household=w.row(Household, s), kind="birth", member=w.row(Member, s), name="杨文明",
+        effective_on="2026-03-01", business_year=2026)),
+    Transfer: (V, _transfer),
+    SplitReview: (V, lambda w, s: SplitReview.objects.create(
+        household=w.row(Household, s), source=w.row(Household, s), source_status="registered")),
     im.PovertyLine: (P, lambda w, s: im.PovertyLine.objects.create(year=2030, province=s.province, amount=5000)),
     im.ProcedurePolicy: (P, lambda w, s: im.ProcedurePolicy.objects.create(year=2030, province=s.province)),
     im.Application: (V, _application),

@@ -132,6 +132,13 @@ ACTIONS: dict[str, Action] = {
     "close_year": Action(gettext_lazy("开始和关闭年度动态调整"), at(COUNTY)),
     "confirm_year": Action(gettext_lazy("确认或重新开放年度"), at(PROVINCE)),
     "run_campaign": Action(gettext_lazy("组织回头看"), at(COUNTY)),
+    # 人口变动 (动态管理): births, deaths, marriages, 分户/合户, 户主 and moves within a county, by the village,
+    # township or county of the household; a move to another county is asked by the sending county and accepted
+    # by the receiving one; a 分户 of a registered household is reviewed by the township or county
+    "change_members": Action(gettext_lazy("办理人口变动"), among(COUNTY, TOWNSHIP, VILLAGE)),
+    "transfer_send": Action(gettext_lazy("办理跨县迁出"), at(COUNTY)),
+    "transfer_accept": Action(gettext_lazy("接收跨县迁入"), at(COUNTY)),
+    "review_split": Action(gettext_lazy("审核分户"), among(COUNTY, TOWNSHIP)),
     "record_check": Action(gettext_lazy("回头看核查"), at(VILLAGE)),
     # 精准帮扶
     "register_unit": Action(gettext_lazy("登记帮扶单位和派驻工作队"), up_to(COUNTY)),
@@ -151,7 +158,8 @@ _DATA_WORK = frozenset(
     {
         "view", "change", "export", "reveal", "take_step", "record_objection", "explain_flag", "upload_list",
         "view_crosscheck", "view_quotas", "split_quota", "hand_down_target", "close_year", "confirm_year",
-        "run_campaign", "record_check", "register_unit",
+        "run_campaign", "record_check", "register_unit", "change_members", "transfer_send", "transfer_accept",
+        "review_split",
         "register_cadre", "plan", "log_visit", "match", "refresh_rollups",
     }
 )  # fmt: skip

@@ -266,3 +266,45 @@ Ethnicity = models.TextChoices(
     [(f"E{i:02d}", (f"{i:02d}", name)) for i, name in enumerate(ETHNIC_GROUPS, start=1)]
     + [("E97", ("97", "其他")), ("E98", ("98", "外国血统中国籍人士"))],
 )
+
+
+class MemberChangeKind(models.TextChoices):
+    """人口变动 (动态管理): what happened to a person of a household. A person who leaves one household for another
+    leaves a row on each (迁出 on the one, 迁入 on the other), so each card tells its own story."""
+
+    BIRTH = "birth", _("出生")
+    DEATH = "death", _("死亡")
+    MARRY_IN = "marry_in", _("婚入")
+    MARRY_OUT = "marry_out", _("婚出")
+    SPLIT_OUT = "split_out", _("分户迁出")
+    SPLIT_IN = "split_in", _("分户立户")
+    MERGE_OUT = "merge_out", _("合户迁出")
+    MERGE_IN = "merge_in", _("合户迁入")
+    MOVE_OUT = "move_out", _("迁出")
+    MOVE_IN = "move_in", _("迁入")
+    HEAD_CHANGE = "head_change", _("户主变更")
+
+
+# How a change reads on the card: 「2026-03-02 新增人口：张小明（出生）」.
+MEMBER_CHANGE_GROUPS = {
+    MemberChangeKind.BIRTH: _("新增人口"), MemberChangeKind.MARRY_IN: _("新增人口"),
+    MemberChangeKind.SPLIT_IN: _("新增人口"), MemberChangeKind.MERGE_IN: _("新增人口"),
+    MemberChangeKind.MOVE_IN: _("新增人口"), MemberChangeKind.DEATH: _("自然减少"),
+    MemberChangeKind.MARRY_OUT: _("减少人口"), MemberChangeKind.SPLIT_OUT: _("减少人口"),
+    MemberChangeKind.MERGE_OUT: _("减少人口"), MemberChangeKind.MOVE_OUT: _("减少人口"),
+    MemberChangeKind.HEAD_CHANGE: _("户主变更"),
+}  # fmt: skip
+
+
+class TransferStatus(models.TextChoices):
+    """A move between counties (迁出/迁入): requested by the sending county, decided by the receiving one."""
+
+    PENDING = "pending", _("待接收")
+    ACCEPTED = "accepted", _("已接收")
+    REFUSED = "refused", _("已退回")
+    CANCELLED = "cancelled", _("已撤回")
+
+
+class SplitReviewStatus(models.TextChoices):
+    OPEN = "open", _("待审核")
+    CLEARED = "cleared", _("已审核")

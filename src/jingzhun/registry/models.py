@@ -14,10 +14,11 @@ from django.db.models.functions import NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core.scoping import ScopedModel
+from jingzhun.core.scoping import ScopedModel, ScopedQuerySet
 
 from .choices import (
     DANGEROUS_GRADES,
+    MEMBER_CHANGE_GROUPS,
     Attribute,
     Cause,
     Education,
@@ -28,6 +29,7 @@ from .choices import (
     HouseholdStatus,
     IdentificationStandard,
     Labour,
+    MemberChangeKind,
     MonitoringKind,
     PolicyPeriodKind,
     Relationship,
@@ -35,6 +37,8 @@ from .choices import (
     RoadType,
     Schooling,
     Sex,
+    SplitReviewStatus,
+    TransferStatus,
     WorkStatus,
 )
 
@@ -498,3 +502,167 @@ class AdjustmentYear(ScopedModel):
     @property
     def frozen(self) -> bool:
         return self.state != YearState.OPEN
+
+
+class TransferQuerySet(ScopedQuerySet):
+    """A move between counties concerns two counties: the sending household's (its scope, like any part of the
+    household) and the receiving county, which must see what is sent to it in order to accept it."""
+
+    def for_user(self, user, action: str = "view") -> "TransferQuerySet":
+        own = super().for_user(user, action)
+        if user is None or not user.is_authenticated or not user.can(action):
+            return own
+        code_range = user.scope_range()
+        if code_range is None:
+            return own
+        return own | self.filter(to_county__code__range=code_range)
+
+
+class Transfer(HouseholdPart):
+    """A move of persons between counties (迁出/迁入): the sending county asks, the receiving county accepts.
+
+    While it is pending the persons stay active in the sending household (marked pending on its card), so a
+    person is never in two households and never in none; acceptance moves them in one transaction, refusal or
+    withdrawal leaves them where they are. Read by the sending household's region and by the receiving county.
+    """
+
+    from_household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="transfers_out", verbose_name=_("迁出户")
+    )
+    members = models.ManyToManyField(Member, related_name="transfers", verbose_name=_("迁移人员"))
+    names = models.CharField(_("迁移人员"), max_length=300)  # their names, for lists and the history
+    source_new_head = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("原户新户主"),
+    )  # fmt: skip
+    to_county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("迁入县"),
+        limit_choices_to={"level": 3},
+    )  # fmt: skip
+    to_household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers_in",
+        verbose_name=_("迁入户"),
+    )  # fmt: skip
+    status = models.CharField(
+        _("状态"), max_length=12, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    reason = models.TextField(_("迁移原因"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("申请人"),
+    )  # fmt: skip
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("办理人"),
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("退回或撤回原因"), blank=True)
+
+    objects = models.Manager.from_queryset(TransferQuerySet)()
+
+    scope_lookup = "from_household__region__code"
+
+    class Meta:
+        verbose_name = _("跨县迁移")
+        verbose_name_plural = _("跨县迁移")
+        indexes = [models.Index(fields=["to_county", "status"], name="transfer_to_county_status")]
+
+    def __str__(self) -> str:
+        return str(_("%(n)s 迁往%(c)s") % {"n": self.names, "c": self.to_county.name})
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"registry.household:{self.from_household_id}", self.from_household.region_id
+
+
+class MemberChange(HouseholdPart):
+    """One change of a household's people (人口变动), immutable: birth, death, marriage in or out, 分户, 合户, a
+    move, a new 户主 — who (the member row concerned: the new one on the household a person joins, the old one
+    on the household left), when it took effect and the business year it counts in, why, the other household
+    of a move, the transfer that carried it, and who recorded it. ``detail`` says the rest in words."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="member_changes", verbose_name=_("户")
+    )
+    kind = models.CharField(_("变动类型"), max_length=12, choices=MemberChangeKind.choices)
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="changes", verbose_name=_("成员")
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    other_household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("相关户")
+    )
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="changes",
+        verbose_name=_("跨县迁移"),
+    )  # fmt: skip
+    detail = models.CharField(_("说明"), max_length=200, blank=True)
+    effective_on = models.DateField(_("变动日期"))
+    business_year = models.PositiveSmallIntegerField(
+        _("所属年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    reason = models.TextField(_("原因"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("办理人"),
+    )  # fmt: skip
+    at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("人口变动")
+        verbose_name_plural = _("人口变动")
+        indexes = [
+            models.Index(fields=["household", "effective_on", "id"], name="memberchange_hh_date"),
+            models.Index(fields=["business_year", "kind"], name="memberchange_year_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.words
+
+    @property
+    def words(self) -> str:
+        """「2026-03-02 新增人口：张小明（出生）」 — the change as the card says it."""
+        what = self.get_kind_display() + (f"，{self.detail}" if self.detail else "")
+        group = MEMBER_CHANGE_GROUPS[MemberChangeKind(self.kind)]
+        return f"{self.effective_on:%Y-%m-%d} {group}：{self.name}（{what}）"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("a member change is immutable: record a new one")
+        super().save(*args, **kwargs)
+
+
+class SplitReview(HouseholdPart):
+    """A household split off (分户) from a registered one, flagged for the township or county to review: 分户 is a
+    known way of enrolling relatives. The new household is 未识别 until a procedure says otherwise; the review
+    is cleared with a finding."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="split_reviews", verbose_name=_("新立户")
+    )
+    source = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("原户"))
+    source_status = models.CharField(_("原户状态"), max_length=12, choices=HouseholdStatus.choices)
+    status = models.CharField(
+        _("审核状态"), max_length=8, choices=SplitReviewStatus.choices, default=SplitReviewStatus.OPEN
+    )
+    opened_at = models.DateTimeField(_("分户时间"), default=timezone.now)
+    finding = models.TextField(_("审核意见"), blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("审核人"),
+    )  # fmt: skip
+    cleared_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("分户审核")
+        verbose_name_plural = _("分户审核")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(status="open"),
+                name="splitreview_one_open_per_household",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(_("分户审核：%(s)s") % {"s": self.get_status_display()})

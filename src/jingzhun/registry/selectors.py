@@ -15,7 +15,16 @@ from jingzhun.regions import rules as region_rules
 from jingzhun.regions.models import Region
 
 from .choices import MONITORED, POOR_FILTER, POOR_STATUSES, HouseholdStatus
-from .models import Household, HouseholdYear, Member, StatusChange, VillageTally
+from .models import (
+    Household,
+    HouseholdYear,
+    Member,
+    MemberChange,
+    SplitReview,
+    StatusChange,
+    Transfer,
+    VillageTally,
+)
 from .status import monitored_now, with_status_at_end_of
 from .yearcycle import lacking_year_record
 
@@ -110,7 +119,10 @@ HISTORY_SHOWN = 200  # the latest entries on the card; the auditor's page reads 
 def household_history(*, user, household: Household, full: bool) -> list[AuditLog]:
     """The household's history (its record, members and years, and what other apps recorded under it), newest
     first, each entry with ``rows`` of (field, before, after) in words, personal data masked unless ``full``."""
-    models_by_label = {m._meta.label_lower: m for m in (Household, Member, HouseholdYear)}
+    models_by_label = {
+        m._meta.label_lower: m
+        for m in (Household, Member, HouseholdYear, MemberChange, Transfer, SplitReview)
+    }
     entries = list(
         AuditLog.objects.for_user(user)
         .filter(root=f"registry.household:{household.pk}")
