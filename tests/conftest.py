@@ -23,6 +23,11 @@ TOWN_A = "522634100000"  # 丹江镇
 TOWN_B = "522634101000"  # 西江镇
 VILLAGE_A = "522634100201"  # a 村委会 of 丹江镇
 VILLAGE_B = "522634101204"  # 长乌村, a 村委会 of 西江镇
+COUNTY_B, TOWN_B2, VILLAGE_B2 = (
+    "522635000000",
+    "522635100000",
+    "522635100201",
+)  # 麻江县, for moves between counties
 PASSWORD = "Test-password-2026"
 
 _sequence = itertools.count(1)
@@ -185,3 +190,14 @@ def applicant(register, line_2026):
         )
 
     return _applicant
+
+
+@pytest.fixture
+def county_b(regions):
+    """麻江县, a neighbouring county with one township and one village, and its county operator."""
+    county = Region.objects.create(
+        code=COUNTY_B, name="麻江县", level=3, parent=Region.objects.get(code="522600000000")
+    )
+    town = Region.objects.create(code=TOWN_B2, name="杏山镇", level=4, parent=county)
+    Region.objects.create(code=VILLAGE_B2, name="仙坝村", level=5, parent=town)
+    return make_user("majiang", Role.OPERATOR, county)

@@ -32,7 +32,9 @@ from jingzhun.identification.choices import Round
 from jingzhun.identification.models import CampaignCheck, CrossCheckFlag, Step
 from jingzhun.imports.models import ImportJob
 from jingzhun.regions.models import Region
+from jingzhun.registry import members
 from jingzhun.registry import services as registry
+from jingzhun.registry.models import SplitReview
 from jingzhun.reports.models import ReportJob
 from jingzhun.reports.tasks import build
 from tests.conftest import COUNTY, TOWN_A, VILLAGE_A, member, new_id
@@ -116,6 +118,25 @@ def world(tmp_path, settings, users, register, applicant, regions):
             member("son", name="杨小", id_number=new_id()),
         ],
     )  # fmt: skip
+    # 人口变动: a birth, a transfer to another county waiting, a 分户 of a registered household under review
+    members.member_birth(
+        user=users["county"], household=h, member=member("grandchild", name="杨小小", id_number=new_id())
+    )
+    county_b = Region.objects.create(
+        code="522635000000", name="麻江县", level=3, parent=Region.objects.get(code="522600000000")
+    )
+    transfer = members.transfer_request(
+        user=users["county"],
+        household=h,
+        members=[h.members.get(name="杨小")],
+        to_county=county_b,
+        reason="务工",
+    )
+    split_from = register(status="registered", identified_year=2015)
+    wife = split_from.members.get(relationship="spouse")
+    members.household_split(
+        user=users["county"], household=split_from, members=[wife], relationships={wife.pk: "head"}
+    )
     application = identification.application_create(
         user=None, household=applicant(phone="13500003333"), year=2026
     )
@@ -179,6 +200,7 @@ def world(tmp_path, settings, users, register, applicant, regions):
         "campaign": campaign, "check": CampaignCheck.objects.first(), "flag": CrossCheckFlag.objects.first(),
         "plan": plan, "measure": measure, "visit": visit, "proposal": proposal, "report": report,
         "import": ImportJob.objects.get(), "step": step, "village": village, "user": users["town_a"],
+        "transfer": transfer, "review": SplitReview.objects.get(),
     }  # fmt: skip
 
 
@@ -191,6 +213,10 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "registry:year_act": [{"code": COUNTY, "year": 2026, "action": "open"}],
         "registry:household_detail": [{"pk": h}], "registry:household_edit": [{"pk": h}],
         "registry:household_cancel": [{"pk": h}], "registry:household_reveal": [{"pk": h}],
+        "registry:member_change": [{"pk": h, "change": c} for c in ("birth", "death", "move", "merge", "transfer")],
+        "registry:transfer_detail": [{"pk": w["transfer"].pk}], "registry:transfer_accept": [{"pk": w["transfer"].pk}],
+        "registry:transfer_refuse": [{"pk": w["transfer"].pk}], "registry:transfer_cancel": [{"pk": w["transfer"].pk}],
+        "registry:split_review_clear": [{"pk": w["review"].pk}],
         "household_export": [{"fmt": f} for f in ("csv", "xlsx", "parquet")],
         "imports:export": [{"fmt": f} for f in ("csv", "xlsx", "parquet")],
         "imports:job": [{"pk": w["import"].pk}], "imports:report": [{"pk": w["import"].pk}],

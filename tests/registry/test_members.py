@@ -8,27 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from jingzhun.accounts.choices import Role
 from jingzhun.core.models import AuditLog
-from jingzhun.regions.models import Region
 from jingzhun.registry import members as mc
 from jingzhun.registry.models import Household, Member, MemberChange, SplitReview, Transfer, VillageTally
 from jingzhun.registry.selectors import household_history
-from tests.conftest import COUNTY, VILLAGE_A, VILLAGE_B, make_user, member, new_id
+from tests.conftest import COUNTY, COUNTY_B, VILLAGE_A, VILLAGE_B, VILLAGE_B2, member, new_id
 
 TODAY = timezone.localdate()
-COUNTY_B, TOWN_B2, VILLAGE_B2 = "522635000000", "522635100000", "522635100201"
-
-
-@pytest.fixture
-def county_b(regions):
-    """麻江县, a neighbouring county with one township and one village, and its county operator."""
-    county = Region.objects.create(
-        code=COUNTY_B, name="麻江县", level=3, parent=Region.objects.get(code="522600000000")
-    )
-    town = Region.objects.create(code=TOWN_B2, name="杏山镇", level=4, parent=county)
-    Region.objects.create(code=VILLAGE_B2, name="仙坝村", level=5, parent=town)
-    return make_user("majiang", Role.OPERATOR, county)
 
 
 def persons(h: Household) -> dict[str, Member]:

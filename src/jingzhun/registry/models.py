@@ -506,7 +506,10 @@ class AdjustmentYear(ScopedModel):
 
 class TransferQuerySet(ScopedQuerySet):
     """A move between counties concerns two counties: the sending household's (its scope, like any part of the
-    household) and the receiving county, which must see what is sent to it in order to accept it."""
+    household) and the receiving county, which must see what is sent to it in order to accept it: two range
+    conditions, each on its own index (the household's region, ``transfer_to_county_status``)."""
+
+    second_scope = "to_county__code"
 
     def for_user(self, user, action: str = "view") -> "TransferQuerySet":
         own = super().for_user(user, action)
@@ -515,7 +518,7 @@ class TransferQuerySet(ScopedQuerySet):
         code_range = user.scope_range()
         if code_range is None:
             return own
-        return own | self.filter(to_county__code__range=code_range)
+        return own | self.filter(**{f"{self.second_scope}__range": code_range})
 
 
 class Transfer(HouseholdPart):

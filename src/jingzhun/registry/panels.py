@@ -1,5 +1,5 @@
-"""What the registry adds to other apps' pages (``core.panels``): on the region page, the year's 减贫计划 and the
-year-over-year status flows.
+"""What the registry adds to pages (``core.panels``): on the region page, the year's 减贫计划 and the
+year-over-year status flows; on the household card, the 人口变动 the reader may take and the changes in words.
 
 Both count the region's status history on request, so they do it for a county and below (a few hundred thousand
 rows at most); above a county the figures belong in the analytics rollups (a national GROUP BY over ~90 M history
@@ -12,7 +12,8 @@ from jingzhun.core.panels import panel
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
-from .models import AdjustmentYear, ReductionTarget
+from .choices import HouseholdStatus, SplitReviewStatus, TransferStatus
+from .models import AdjustmentYear, MemberChange, ReductionTarget, SplitReview, Transfer
 from .selectors import household_year_comparison, status_flows
 from .targets import progress
 
@@ -65,3 +66,42 @@ def household_years(request, household) -> dict | None:
     }
     comparison = household_year_comparison(household, **asked)
     return {"c": comparison} if comparison else None
+
+
+MEMBER_CHANGES_SHOWN = 100
+
+
+@panel("household.card", template="registry/_member_actions.html", order=40)
+def member_actions(request, household) -> dict | None:
+    """The 人口变动 the reader may take on this household (none on a cancelled one)."""
+    if household.status == HouseholdStatus.CANCELLED:
+        return None
+    where = {"region": household.region_id}
+    changes = permissions.may(request.user, "change_members", **where)
+    send = permissions.may(request.user, "transfer_send", **where)
+    return {"changes": changes, "send": send} if changes or send else None
+
+
+@panel("household.members", template="registry/_member_changes.html", order=10)
+def member_changes(request, household) -> dict | None:
+    """The household's 人口变动 in words (newest first), its transfers waiting, and an open 分户 review."""
+    user = request.user
+    changes = list(
+        MemberChange.objects.for_user(user)
+        .filter(household=household)
+        .order_by("-effective_on", "-id")[:MEMBER_CHANGES_SHOWN]
+    )
+    pending = list(
+        Transfer.objects.for_user(user)
+        .filter(from_household=household, status=TransferStatus.PENDING)
+        .select_related("to_county")
+    )
+    review = (
+        SplitReview.objects.for_user(user)
+        .filter(household=household, status=SplitReviewStatus.OPEN)
+        .select_related("source")
+        .first()
+    )
+    if not (changes or pending or review):
+        return None
+    return {"changes": changes, "pending": pending, "review": review}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models import Case, Count, OuterRef, Subquery, Sum, When
 from django.db.models.functions import Substr
 
 from jingzhun.core import audit
@@ -14,7 +14,7 @@ from jingzhun.core.panels import provide
 from jingzhun.regions import rules as region_rules
 from jingzhun.regions.models import Region
 
-from .choices import MONITORED, POOR_FILTER, POOR_STATUSES, HouseholdStatus
+from .choices import MONITORED, POOR_FILTER, POOR_STATUSES, HouseholdStatus, SplitReviewStatus, TransferStatus
 from .models import (
     Household,
     HouseholdYear,
@@ -210,3 +210,35 @@ def household_year_comparison(household: Household, *, before: int | None = None
     statuses = [labels[with_status_at_end_of(one, y).values_list("year_end_status", flat=True).get()]
                 for y in (before, after)]  # fmt: skip
     return YearComparison(before, after, str(statuses[0]), str(statuses[1]), rows, years)
+
+
+TRANSFERS_SHOWN = 200  # the latest transfers each way on the county's page
+
+
+def transfer_queryset(*, user, action: str = "view"):
+    """Transfers the user may read: from households in scope, or to a county in scope."""
+    return Transfer.objects.for_user(user, action).select_related(
+        "to_county", "from_household__region", "to_household__region"
+    )
+
+
+def transfers(*, user) -> tuple[list[Transfer], list[Transfer]]:
+    """(incoming, outgoing) transfers of the user's region, pending first, then the latest."""
+    qs = transfer_queryset(user=user).order_by(
+        Case(When(status=TransferStatus.PENDING, then=0), default=1), "-requested_at"
+    )
+    code_range = user.scope_range()
+    if code_range is None:
+        return list(qs[:TRANSFERS_SHOWN]), []
+    incoming = qs.filter(to_county__code__range=code_range)
+    outgoing = qs.filter(from_household__region__code__range=code_range)
+    return list(incoming[:TRANSFERS_SHOWN]), list(outgoing[:TRANSFERS_SHOWN])
+
+
+def split_reviews(*, user) -> list[SplitReview]:
+    """分户 of registered households still to review (the oldest first: the ones to act on), then the latest
+    cleared."""
+    qs = SplitReview.objects.for_user(user).select_related("household__region", "source", "cleared_by")
+    open_ = list(qs.filter(status=SplitReviewStatus.OPEN).order_by("opened_at")[:TRANSFERS_SHOWN])
+    done = list(qs.filter(status=SplitReviewStatus.CLEARED).order_by("-cleared_at")[:50])
+    return open_ + done

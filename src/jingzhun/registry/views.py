@@ -20,6 +20,7 @@ from jingzhun.core.pagination import request_page
 from . import rules, selectors, services
 from .choices import Cause
 from .forms import CancelForm, HouseholdFilterForm, HouseholdForm, HouseholdYearForm, MemberFormSet
+from .members import pending_members
 from .models import Household
 from .status import is_monitored, status_labels
 
@@ -68,8 +69,10 @@ def household_detail(request, pk: int):
     history = selectors.household_history(user=request.user, household=household, full=show_full)
     for y in years:
         y.warnings = rules.data_quality_warnings(audit.snapshot(y))
+    pending = pending_members([m for m in members if m.is_active])
     for m in members:
         shown.member(m)
+        m.pending_transfer = pending.get(m.pk)
     return render(
         request,
         "registry/household_detail.html",
