@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from jingzhun.registry import members as mc
 from jingzhun.registry.models import Household, MemberChange, SplitReview, Transfer
-from tests.conftest import COUNTY_B, VILLAGE_B2, new_id
+from tests.conftest import COUNTY_B, VILLAGE_A, VILLAGE_B2, member, new_id
 
 TODAY = timezone.localdate()
 
@@ -103,3 +103,26 @@ def test_the_township_clears_a_split_review(client, register, users):
     assert SplitReview.objects.get().status == "cleared"
     client.force_login(users["village_a"])
     assert client.get(reverse("registry:split_review_list")).status_code == 403
+
+
+def test_a_merge_in_two_steps_and_a_move_through_the_forms(client, register, users):
+    h, other = register(), register(members=[member(name="杨老三")])
+    client.force_login(users["village_a"])
+    url = reverse("registry:member_change", args=[h.pk, "merge"])
+    page = client.post(url, {"other": other.number, "pick": "1"}).content.decode()
+    old = other.members.get()
+    assert f"id_rel_{old.pk}" in page and "杨老三 在迁入户中与户主的关系" in page
+    response = client.post(url, {"other": other.number, f"rel_{old.pk}": "sibling", "save": "1"})
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert other.status == "cancelled" and "合户迁入" in card(client, h)
+
+    wife = h.members.get(name="吴秀英")
+    url = reverse("registry:member_change", args=[h.pk, "move"])
+    page = client.post(url, {"members": [wife.pk], "to_household": h.number, f"rel_{wife.pk}": "other"})
+    assert "迁入户与迁出户相同" in page.content.decode()
+    response = client.post(url, {"members": [wife.pk], "village": VILLAGE_A, f"rel_{wife.pk}": "head"})
+    new = Household.objects.get(head_name="吴秀英")
+    assert (
+        response.url == reverse("registry:household_detail", args=[new.pk]) and new.status == "unidentified"
+    )

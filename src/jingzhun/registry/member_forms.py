@@ -67,7 +67,7 @@ class PersonForm(ChangeForm):
 
 
 class BirthForm(PersonForm):
-    done = _("已登记出生：%(n)s")
+    done = _("已登记出生。")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,7 +79,7 @@ class BirthForm(PersonForm):
 
 
 class MarryInForm(PersonForm):
-    done = _("已登记婚入：%(n)s")
+    done = _("已登记婚入。")
     origin = forms.CharField(label=_("来自何处"), required=False, max_length=80)
 
     def save(self, user):
@@ -100,7 +100,7 @@ class LeaveForm(ChangeForm):
 
 
 class DeathForm(LeaveForm):
-    done = _("已登记死亡：%(n)s")
+    done = _("已登记死亡。")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,7 +115,7 @@ class DeathForm(LeaveForm):
 
 
 class MarryOutForm(LeaveForm):
-    done = _("已登记婚出：%(n)s")
+    done = _("已登记婚出。")
     destination = forms.CharField(label=_("去往何处"), required=False, max_length=80)
 
     def save(self, user):
@@ -126,7 +126,7 @@ class MarryOutForm(LeaveForm):
 
 
 class HeadForm(ChangeForm):
-    done = _("已变更户主：%(n)s")
+    done = _("已变更户主。")
     old_head_relationship = forms.ChoiceField(label=_("原户主与新户主的关系"), choices=NOT_HEAD)
 
     def __init__(self, *args, **kwargs):
@@ -164,7 +164,7 @@ class PersonsForm(ChangeForm):
 
 
 class MoveForm(PersonsForm):
-    done = _("已办理迁移：%(n)s")
+    done = _("已办理迁移。")
     to_household = forms.CharField(label=_("迁入户户编号"), required=False, max_length=20)
     village = forms.CharField(label=_("或：新立户所在村区划代码"), required=False, max_length=12)
     marriage = forms.BooleanField(label=_("因婚嫁迁移"), required=False)
@@ -184,7 +184,7 @@ class MoveForm(PersonsForm):
 
 
 class SplitForm(PersonsForm):
-    done = _("已分户：%(n)s")
+    done = _("已分户。")
     village = forms.CharField(label=_("新户所在村区划代码"), required=False, max_length=12,
                               help_text=_("默认为本村"))  # fmt: skip
 
@@ -203,7 +203,7 @@ class SplitForm(PersonsForm):
 class MergeForm(PersonsForm):
     """合户 in two steps: the other household's 户编号, then the relationship of each of its members here."""
 
-    done = _("已合户：%(n)s")
+    done = _("已合户。")
     other = forms.CharField(label=_("并入本户的户编号"), max_length=20)
 
     def __init__(self, *args, other_members=(), **kwargs):
@@ -218,7 +218,7 @@ class MergeForm(PersonsForm):
 
 
 class TransferForm(PersonsForm):
-    done = _("已提出跨县迁出申请：%(n)s")
+    done = _("已提出跨县迁出申请。")
     to_county = forms.CharField(label=_("迁入县区划代码"), max_length=12, help_text=_("12 位县级区划代码"))
 
     def __init__(self, *args, **kwargs):

@@ -20,13 +20,6 @@ from .member_forms import FORMS, AcceptForm, FindingForm, MergeForm, ReasonForm
 from .models import Household, SplitReview
 
 
-def _said(result) -> str:
-    for name in ("name", "head_name", "names"):
-        if getattr(result, name, ""):
-            return getattr(result, name)
-    return ""
-
-
 def _merge_members(request, household, form_data):
     """The other household of a 合户, read in the user's scope, for the relationship of each of its members."""
     number = (form_data or {}).get("other", "").strip()
@@ -57,7 +50,7 @@ def member_change(request, pk: int, change: str):
     picking = form_class is MergeForm and "pick" in request.POST
     if data is not None and not picking and form.is_valid():
         try:
-            result = attempt(request, lambda: form.save(request.user), form.done % {"n": ""}, form=form)
+            result = attempt(request, lambda: form.save(request.user), str(form.done), form=form)
         except Refused:
             pass
         else:
