@@ -355,9 +355,15 @@ def test_a_transfer_whose_person_left_meanwhile_cannot_be_accepted(register, use
     t = mc.transfer_request(
         user=users["county"], household=h, members=[wife], to_county=COUNTY_B, reason="投亲"
     )
-    from jingzhun.registry.services import household_update
+    from jingzhun.registry.services import household_cancel, household_update
 
-    household_update(user=users["county"], household=h, members=[{"id": persons(h)["杨文明"].pk}])
+    with pytest.raises(ValidationError, match="吴秀英 有跨县迁移申请待迁入县接收，不能移出本户"):
+        household_update(user=users["county"], household=h, members=[{"id": persons(h)["杨文明"].pk}])
+    with pytest.raises(ValidationError, match="请先撤回该申请"):
+        household_cancel(user=users["county"], household=h, reason="错登")
+    Member.objects.filter(pk=wife.pk).update(
+        is_active=False
+    )  # gone by a path that knows nothing of transfers
     with pytest.raises(ValidationError, match="吴秀英 已不在原户，无法接收"):
         mc.transfer_accept(user=county_b, transfer=t, village=VILLAGE_B2, relationships={wife.pk: "head"})
     assert not Household.objects.filter(region_id=VILLAGE_B2).exists()

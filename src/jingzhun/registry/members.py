@@ -618,12 +618,16 @@ def transfer_accept(*, user, transfer: Transfer, relationships: dict[int, str], 
         errors.add("members", _("%(n)s 已不在原户，无法接收，请退回该申请。") % {"n": "、".join(gone)})
     when = _when(effective_on, business_year, t.reason, errors)
     errors.raise_if_any()
+    # decided first, in the same transaction: the persons are no longer waiting when the registry moves them
+    _decide(t, user=user, to=TransferStatus.ACCEPTED)
     target, _changes = _move(
         user_from=None, user_to=user, source=source, persons=persons, active=active, target=target, village=place,
         relationships=relationships, new_head=t.source_new_head, kinds=(K.MOVE_OUT, K.MOVE_IN), when=when,
         transfer=t, cancel_reason=_("全户迁往%(c)s") % {"c": t.to_county.name},
     )  # fmt: skip
-    return _decide(t, user=user, to=TransferStatus.ACCEPTED, to_household=target)
+    t.to_household = target
+    t.save(update_fields=["to_household"])
+    return t
 
 
 @transaction.atomic

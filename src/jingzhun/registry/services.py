@@ -31,7 +31,7 @@ from jingzhun.regions.models import Region
 
 from . import id_lookups, rules, yearcycle
 from .choices import ACTIVE_STATUSES, HouseholdStatus, Relationship
-from .models import Household, HouseholdYear, Member, StatusSource, VillageTally
+from .models import Household, HouseholdYear, Member, StatusSource, Transfer, VillageTally
 from .status import (
     PROCEDURAL_FIELDS,
     PROCEDURAL_REFUSED,
@@ -391,6 +391,20 @@ def refresh_tallies(villages: Iterable[str] | None = None, *, chunk: int = 900) 
     return written
 
 
+def _pending_transfer_errors(members: Iterable[Member]) -> list[str]:
+    """A person waiting in a transfer to another county stays in their household until the receiving county
+    decides (``registry.members``): removing them, or cancelling their household, would lose them between two
+    counties."""
+    ids = [m.pk for m in members if m.pk]
+    if not ids:
+        return []
+    pending = Transfer.members.through.objects.filter(member_id__in=ids, transfer__status="pending")
+    return [
+        _("%(n)s 有跨县迁移申请待迁入县接收，不能移出本户；请先撤回该申请。") % {"n": row.member.name}
+        for row in pending.select_related("member")
+    ]
+
+
 def _summarise(h: Household, members: list[Member]) -> None:
     h.member_count = len(members)
     h.head_name = next((m.name for m in members if m.relationship == Relationship.HEAD), "")
@@ -522,6 +536,8 @@ def household_update(
         latest.household_size = max(len(draft.members), 1)
         draft.years.append(latest)
     _check_duplicate_ids([draft], errors, user)
+    for message in _pending_transfer_errors(draft.removed):
+        errors.add("members", message)
     errors.raise_if_any()
 
     entries = []
@@ -556,6 +572,8 @@ def household_cancel(*, user, household: Household, reason: str) -> Household:
         raise ValidationError({"reason": [_("请填写注销原因。")]})
     if household.status == HouseholdStatus.CANCELLED:
         raise ValidationError({"status": [_("该户已注销。")]})
+    if pending := _pending_transfer_errors(household.members.filter(is_active=True)):
+        raise ValidationError({"status": pending})
     status_change(
         [household], to=HouseholdStatus.CANCELLED, source=StatusSource.CANCELLATION,
         business_year=timezone.localdate().year, reason=reason.strip(), user=user,
