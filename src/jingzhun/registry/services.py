@@ -30,7 +30,7 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
 from . import id_lookups, rules, yearcycle
-from .choices import ACTIVE_STATUSES, HouseholdStatus, Relationship
+from .choices import ACTIVE_STATUSES, HouseholdStatus, Relationship, TransferStatus
 from .models import Household, HouseholdYear, Member, StatusSource, Transfer, VillageTally
 from .status import (
     PROCEDURAL_FIELDS,
@@ -398,7 +398,9 @@ def _pending_transfer_errors(members: Iterable[Member]) -> list[str]:
     ids = [m.pk for m in members if m.pk]
     if not ids:
         return []
-    pending = Transfer.members.through.objects.filter(member_id__in=ids, transfer__status="pending")
+    pending = Transfer.members.through.objects.filter(
+        member_id__in=ids, transfer__status=TransferStatus.PENDING
+    )
     return [
         _("%(n)s 有跨县迁移申请待迁入县接收，不能移出本户；请先撤回该申请。") % {"n": row.member.name}
         for row in pending.select_related("member")
