@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from jingzhun.registry.models import Household, Transfer
-from tests.conftest import COUNTY_B, VILLAGE_B2, new_id
+from tests.conftest import COUNTY_B, VILLAGE_B2, id_born_on
 from tests.e2e.test_registry_browser import login
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +22,7 @@ def test_a_birth_and_a_death_on_the_household_card(phone, live_server, users, re
     with phone.expect_navigation():
         phone.click("text=出生登记")
     phone.fill("#id_name", "杨小明")
-    phone.fill("#id_id_number", new_id(birth=born))
+    phone.fill("#id_id_number", id_born_on(born))
     phone.select_option("#id_relationship", "son")
     phone.select_option("#id_education", "preschool_child")
     phone.select_option("#id_labour", "none")

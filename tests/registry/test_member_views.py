@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from jingzhun.registry import members as mc
 from jingzhun.registry.models import Household, MemberChange, SplitReview, Transfer
-from tests.conftest import COUNTY_B, VILLAGE_A, VILLAGE_B2, member, new_id
+from tests.conftest import COUNTY_B, VILLAGE_A, VILLAGE_B2, id_born_on, member
 
 TODAY = timezone.localdate()
 
@@ -39,7 +39,7 @@ def test_a_birth_and_a_refused_death_through_the_forms(client, register, users):
     assert "身份证号中的出生日期" in client.get(url).content.decode()
     born = TODAY - dt.timedelta(days=10)
     data = {
-        "name": "杨小明", "id_number": new_id(birth=born), "relationship": "son", "ethnicity": "06",
+        "name": "杨小明", "id_number": id_born_on(born), "relationship": "son", "ethnicity": "06",
         "education": "preschool_child", "schooling": "none", "health": "healthy", "labour": "none",
         "work_status": "none", "months_worked": "0",
     }  # fmt: skip

@@ -12,7 +12,7 @@ from jingzhun.core.models import AuditLog
 from jingzhun.registry import members as mc
 from jingzhun.registry.models import Household, Member, MemberChange, SplitReview, Transfer, VillageTally
 from jingzhun.registry.selectors import household_history
-from tests.conftest import COUNTY, COUNTY_B, VILLAGE_A, VILLAGE_B, VILLAGE_B2, member, new_id
+from tests.conftest import COUNTY, COUNTY_B, VILLAGE_A, VILLAGE_B, VILLAGE_B2, id_born_on, member, new_id
 
 TODAY = timezone.localdate()
 
@@ -22,7 +22,7 @@ def persons(h: Household) -> dict[str, Member]:
 
 
 def child(name="杨小明", born=TODAY - dt.timedelta(days=30), **extra):
-    extra.setdefault("id_number", new_id(birth=born))
+    extra.setdefault("id_number", id_born_on(born))
     return member("son", name=name, education="preschool_child", labour="none", **extra)
 
 
