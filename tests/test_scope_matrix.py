@@ -370,13 +370,9 @@ UI_ROUTES = {
     "reports:household_card": {"pk": Household},
     "reports:village_register": {"code": Region},
 }
-<<<<<<< HEAD
-OTHER_KWARGS = {"kind": "verify", "fmt": "xlsx", "year": 2026, "action": "close"}
+OTHER_KWARGS = {"kind": "verify", "fmt": "xlsx", "year": 2026, "action": "close", "change": "birth"}
 # Routes that name a row by something other than its primary key: how to read it from the row.
 KWARG_OF_ROW = {AdjustmentYear: lambda row: row.county_id}
-=======
-OTHER_KWARGS = {"kind": "verify", "fmt": "xlsx", "change": "birth"}
->>>>>>> 04c52c0 (人口变动 pages: the card's panel offers the changes the reader may take (出生, 死亡, 婚入/婚出, 户主, 县内迁移, 分户, 合户, 跨县迁出) and lists the changes in words with transfers waiting and an open 分户 review; forms in registry/member_forms.py, views in registry/member_views.py; the receiving county's transfer list and acceptance, the 分户 review list; scope matrix and personal-data walk entries)
 OBJECT_KWARGS = {"pk", "code", "household_pk", "entry_pk", "ref"}
 # Routes naming something that is not a region-scoped row, and why they are not in the matrix.
 UNSCOPED_ROUTES = {

@@ -15,7 +15,7 @@ from jingzhun.regions.models import Region
 from jingzhun.registry import services, yearcycle
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import AdjustmentYear, Household, YearState
-from tests.conftest import COUNTY, VILLAGE_A, make_user, year
+from tests.conftest import COUNTY, COUNTY_B, VILLAGE_A, make_user, year
 
 YEAR = dt.date.today().year
 
@@ -139,3 +139,30 @@ def test_the_year_page_lists_what_is_left_and_the_buttons_of_the_reader(client, 
     list_url = yearcycle.households_without_record(COUNTY, YEAR).url
     client.force_login(users["county"])
     assert "杨文明" in client.get(list_url).content.decode()
+
+
+def test_member_work_holds_the_year_and_a_closed_year_refuses_member_changes(
+    register, users, county, county_b
+):
+    from jingzhun.registry import members as mc
+    from jingzhun.registry.selectors import status_flows
+    from tests.registry.test_members import child
+
+    household = register(identified_year=2016, years=[year(year=YEAR)])
+    leaving = household.members.order_by("id").last()
+    transfer = mc.transfer_request(
+        user=users["county"], household=household, members=[leaving], to_county=COUNTY_B, reason="投靠子女"
+    )
+    _open(users, county)
+    left = {item.label: item.total for item in yearcycle.open_items(county=COUNTY, year=YEAR)}
+    assert left == {"待办结的跨县迁出": 1}
+    mc.transfer_cancel(user=users["county"], transfer=transfer, reason="暂不迁移")
+    mc.member_birth(user=users["village_a"], household=household, member=child(born=dt.date(YEAR, 1, 2)))
+    flows = {f.year: f for f in status_flows(user=users["county"], region=county)}
+    assert flows[YEAR].born == 1 and flows[2016].entered == 1
+    yearcycle.year_close(user=users["county"], county=county, year=YEAR)
+    with pytest.raises(ValidationError, match="已关账"):
+        mc.member_birth(
+            user=users["village_a"], household=household, member=child("杨小红", born=dt.date(YEAR, 1, 3))
+        )
+    assert household.members.filter(is_active=True).count() == 3

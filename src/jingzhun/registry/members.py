@@ -33,7 +33,7 @@ from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
-from . import services
+from . import services, yearcycle
 from .choices import (
     COUNTED_STATUSES,
     HouseholdStatus,
@@ -147,7 +147,11 @@ AUDITED = ("kind", "name", "detail", "effective_on", "business_year", "reason")
 
 
 def _save(changes: list[MemberChange]) -> list[MemberChange]:
-    """Write the change rows and their audit entries (read on the card's history in words)."""
+    """Write the change rows and their audit entries (read on the card's history in words); a change counted
+    in a year its county has closed is refused (``yearcycle``)."""
+    yearcycle.refuse_frozen(
+        ((c.household.region_id, c.business_year) for c in changes), field="business_year"
+    )
     MemberChange.objects.bulk_create(changes)
     audit.record_many(
         audit.entry_for(

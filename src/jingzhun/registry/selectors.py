@@ -14,7 +14,15 @@ from jingzhun.core.panels import provide
 from jingzhun.regions import rules as region_rules
 from jingzhun.regions.models import Region
 
-from .choices import MONITORED, POOR_FILTER, POOR_STATUSES, HouseholdStatus, SplitReviewStatus, TransferStatus
+from .choices import (
+    MONITORED,
+    POOR_FILTER,
+    POOR_STATUSES,
+    HouseholdStatus,
+    MemberChangeKind,
+    SplitReviewStatus,
+    TransferStatus,
+)
 from .models import (
     Household,
     HouseholdYear,
@@ -136,14 +144,18 @@ def household_history(*, user, household: Household, full: bool) -> list[AuditLo
 
 @dataclass(frozen=True)
 class YearFlow:
-    """A business year's status changes in a region: households (and their persons) that entered the registry,
-    exited, returned to poverty and were cancelled, and the net change of the poor."""
+    """A business year's changes in a region: households that entered the registry, exited, returned to poverty
+    and were cancelled, and the net change of the poor; persons born, died, come (迁入、婚入) and gone (迁出、婚出)."""
 
     year: int
-    entered: int
-    exited: int
-    returned: int
-    cancelled: int
+    entered: int = 0
+    exited: int = 0
+    returned: int = 0
+    cancelled: int = 0
+    born: int = 0
+    died: int = 0
+    came: int = 0
+    left: int = 0
 
     @property
     def net(self) -> int:
@@ -155,24 +167,34 @@ FLOW_OF = {
     HouseholdStatus.REGISTERED: "entered", HouseholdStatus.EXITED: "exited",
     HouseholdStatus.RETURNED: "returned", HouseholdStatus.CANCELLED: "cancelled",
 }  # fmt: skip
+PERSON_FLOW_OF = {
+    MemberChangeKind.BIRTH: "born", MemberChangeKind.DEATH: "died", MemberChangeKind.MOVE_IN: "came",
+    MemberChangeKind.MARRY_IN: "came", MemberChangeKind.MOVE_OUT: "left", MemberChangeKind.MARRY_OUT: "left",
+}  # fmt: skip
 FLOW_YEARS_SHOWN = 10
 
 
 def status_flows(*, user, region: Region | None) -> list[YearFlow]:
-    """Year over year, from the status history: what entered, exited, returned and was cancelled in each business
-    year (the latest ten with changes) within ``region`` and the user's scope — one grouped query."""
-    changes = StatusChange.objects.for_user(user)
-    if region is not None:
-        changes = changes.in_region(region)
-    rows = (
-        changes.filter(to_status__in=list(FLOW_OF))
-        .values_list("business_year", "to_status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    """Year over year, from the status history and the 人口变动: what entered, exited, returned and was cancelled,
+    who was born, died, came and left, in each business year (the latest ten with changes) within ``region`` and
+    the user's scope — one grouped query each."""
     counts: dict[int, dict[str, int]] = {}
-    for year, to, n in rows:
-        counts.setdefault(year, dict.fromkeys(FLOW_OF.values(), 0))[FLOW_OF[to]] += n
+    for model, field, flow_of in (
+        (StatusChange, "to_status", FLOW_OF),
+        (MemberChange, "kind", PERSON_FLOW_OF),
+    ):
+        changes = model.objects.for_user(user)
+        if region is not None:
+            changes = changes.in_region(region)
+        rows = (
+            changes.filter(**{f"{field}__in": list(flow_of)})
+            .values_list("business_year", field)
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for year, what, n in rows:
+            flows = counts.setdefault(year, {})
+            flows[flow_of[what]] = flows.get(flow_of[what], 0) + n
     years = sorted(counts)[-FLOW_YEARS_SHOWN:]
     return [YearFlow(year=y, **counts[y]) for y in years]
 

@@ -27,8 +27,8 @@ from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
-from .choices import HouseholdStatus
-from .models import AdjustmentYear, Household, YearState
+from .choices import HouseholdStatus, SplitReviewStatus, TransferStatus
+from .models import AdjustmentYear, Household, SplitReview, Transfer, YearState
 from .signals import year_closed, year_open_items
 
 # The households that have a yearly record to keep: those in the registry (not 未识别, not 已注销).
@@ -78,9 +78,32 @@ def households_without_record(county: str, year: int) -> OpenItems:
     return OpenItems(_("年度信息未更新的户"), {r["region_id"]: r["n"] for r in rows}, url)
 
 
+def _per_village(rows, region: str = "region_id") -> dict[str, int]:
+    return {r[region]: r["n"] for r in rows.values(region).annotate(n=Count("id")).order_by()}
+
+
+def member_work_open(county: str) -> list[OpenItems]:
+    """Transfers waiting — leaving the county (per village) or coming to it (under the county) — and 分户
+    awaiting review: a year is not closed while one person may stand between two households."""
+    prefix = county[:6]
+    pending = Transfer.objects.filter(status=TransferStatus.PENDING)
+    leaving = _per_village(pending.filter(from_household__region__code__startswith=prefix),
+                           "from_household__region_id")  # fmt: skip
+    coming = pending.filter(to_county_id=county).count()
+    reviews = SplitReview.objects.filter(
+        household__region__code__startswith=prefix, status=SplitReviewStatus.OPEN
+    )
+    return [
+        OpenItems(_("待办结的跨县迁出"), leaving, reverse("registry:transfer_list")),
+        OpenItems(_("待接收的跨县迁入"), {county: coming} if coming else {}, reverse("registry:transfer_list")),
+        OpenItems(_("待审核的分户"), _per_village(reviews, "household__region_id"),
+                  reverse("registry:split_review_list")),
+    ]  # fmt: skip
+
+
 def open_items(*, county: str, year: int) -> list[OpenItems]:
     """Everything still open in ``county``'s ``year``, each kind with its count per village (empty kinds left out)."""
-    items = [households_without_record(county, year)]
+    items = [households_without_record(county, year), *member_work_open(county)]
     for _receiver, answer in year_open_items.send(sender=__name__, county=county, year=year):
         items.extend(answer or [])
     return [item for item in items if item.total]
