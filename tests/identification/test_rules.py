@@ -27,13 +27,14 @@ def year(grade="B", water=True):
     return SimpleNamespace(house_grade=grade, water_safe=water)
 
 
-def verdict(income, members=None, record=None):
+def verdict(income, members=None, record=None, gaps_qualify=False):
     return identification_verdict(
         per_capita_net=income,
         line=Decimal("2952"),
         members=members or [person()],
         year=record or year(),
         on=ON,
+        gaps_qualify=gaps_qualify,
     )
 
 
@@ -69,15 +70,19 @@ def test_dangerous_house_uninsured_member_and_unsafe_water_are_each_a_reason():
     result = verdict(
         Decimal("5000"), members=[person(), person("杨二", insured=False)], record=year("C", False)
     )
-    assert {r.code for r in result.reasons} == {"medical", "housing", "water"} and result.qualifies
-    assert not result.income_below_line
+    assert {r.code for r in result.reasons} == {"medical", "housing", "water"}
+    # income is the basic test: the gaps are considerations for the deliberation, not qualification by themselves
+    assert not result.income_below_line and not result.qualifies and len(result.gaps) == 3
+    # unless the province's policy says a gap qualifies on its own
+    assert verdict(Decimal("5000"), record=year("C"), gaps_qualify=True).qualifies
     assert any("杨二" in r.message and "大病保险" in r.message for r in result.reasons)
     assert verdict(Decimal("5000"), record=year("D")).reasons[0].code == "housing"
     assert not verdict(Decimal("5000"), record=year("A")).reasons
 
 
 def test_missing_income_is_a_reason_not_a_pass():
-    assert verdict(None).reasons[0].code == "income"
+    missing = verdict(None)
+    assert missing.reasons[0].code == "income" and not missing.income_below_line
 
 
 def test_national_lines_are_loaded_and_a_province_may_only_raise_its_own(users, regions):

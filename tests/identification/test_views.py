@@ -162,3 +162,25 @@ def test_county_uploads_a_list_and_the_village_explains_the_flag(client, applica
     )
     assert response["Location"] == "/identification/crosscheck/"  # never sent off the site
     assert "已说明" in client.get(f"/identification/{application.pk}/").content.decode()
+
+
+def test_income_decides_and_the_gaps_are_shown_as_considerations(client, register, line_2026, users):
+    """DOMAIN.md §5: income above the line with a dangerous house does not qualify by itself — the gap is listed
+    for the deliberation (and blocks an exit) — unless the province's policy says a gap qualifies."""
+    from jingzhun.identification import services as identification
+    from tests.conftest import year
+
+    household = register(
+        status="unidentified", years=[year(year=2026, wage="20000", house_grade="C")]
+    )  # well above the 4,000 line
+    application = identification.application_create(
+        user=users["village_a"], household=household, year=2026, reason="住房困难"
+    )
+    client.force_login(users["village_a"])
+    page = client.get(f"/identification/{application.pk}/").content.decode()
+    assert "不符合识别条件" in page and "民主评议时考虑" in page and "危房" in page
+    identification.procedure_policy_set(
+        user=None, year=2026, province="520000000000", publicity_days=7, step_days=15, gaps_qualify=True
+    )
+    page = client.get(f"/identification/{application.pk}/").content.decode()
+    assert "缺口可单独作为识别条件：该户符合识别条件" in page

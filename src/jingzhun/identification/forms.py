@@ -111,6 +111,10 @@ class PolicyForm(forms.Form):
         label=_("规模分解上浮比例（%）"), min_value=0, max_value=100,
         help_text=_("全国参数：各省合计可超出全国规模的比例；省级参数：省以下逐级分解可超出的比例"),
     )  # fmt: skip
+    gaps_qualify = forms.BooleanField(
+        label=_("两不愁三保障缺口可单独作为识别条件"), required=False,
+        help_text=_("不勾选（默认）：收入低于标准才符合识别条件，保障缺口列为评议时的考虑因素。"),
+    )  # fmt: skip
 
 
 class DeptListForm(forms.Form):

@@ -92,6 +92,11 @@ class ProcedurePolicy(ScopedModel):
         _("每步办理时限（天）"), default=DEFAULT_STEP_DAYS,
         validators=[MinValueValidator(1, _("时限至少 1 天。")), MaxValueValidator(180, _("时限不超过 180 天。"))],
     )  # fmt: skip
+    # DOMAIN.md §5: income is the basic test; a 两不愁三保障 gap qualifies on its own only where a province says so
+    gaps_qualify = models.BooleanField(
+        _("两不愁三保障缺口可单独作为识别条件"), default=False,
+        help_text=_("否（默认）：收入低于标准才符合识别条件，保障缺口列为评议时的考虑因素。"),
+    )  # fmt: skip
 
     scope_lookup = "province__code"
 

@@ -27,15 +27,24 @@ class Reason:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The rules' answer for one household: whether it qualifies, and why (every reason found)."""
+    """The rules' answer for one household: whether it qualifies, and why (every reason found).
+
+    Income is the basic test (DOMAIN.md §5): a household qualifies when its per-capita net income is below the
+    line. Gaps in 两不愁三保障 are *considerations* shown to the deliberation — and blockers for an exit — but
+    qualify on their own only where a province's policy says so (``gaps_qualify``)."""
 
     income_below_line: bool
     reasons: list[Reason] = field(default_factory=list)
+    gaps_qualify: bool = False
+
+    @property
+    def gaps(self) -> list[Reason]:
+        """The 两不愁三保障 gaps found (housing, education, medical, water)."""
+        return [r for r in self.reasons if r.code != "income"]
 
     @property
     def qualifies(self) -> bool:
-        """Income below the line (the basic test) or a gap in 两不愁三保障."""
-        return bool(self.reasons)
+        return self.income_below_line or (self.gaps_qualify and bool(self.gaps))
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -98,10 +107,16 @@ def assurance_reasons(*, members, year, on: dt.date) -> list[Reason]:
     return reasons
 
 
-def identification_verdict(*, per_capita_net, line: Decimal, members, year, on: dt.date) -> Verdict:
+def identification_verdict(
+    *, per_capita_net, line: Decimal, members, year, on: dt.date, gaps_qualify: bool = False
+) -> Verdict:
+    """Entry: below the line (no income record counts as a reason to look, not as below it)."""
     income = income_reasons(per_capita_net, line)
+    below = per_capita_net is not None and bool(income)
     return Verdict(
-        income_below_line=bool(income), reasons=income + assurance_reasons(members=members, year=year, on=on)
+        income_below_line=below,
+        reasons=income + assurance_reasons(members=members, year=year, on=on),
+        gaps_qualify=gaps_qualify,
     )
 
 

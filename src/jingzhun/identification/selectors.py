@@ -66,6 +66,7 @@ def verdict_for(household, *, year: int, on=None) -> rules.Verdict | None:
         members=list(household.members.filter(is_active=True)),
         year=record,
         on=on,
+        gaps_qualify=procedure_policy(year=year, region_code=household.region_id).gaps_qualify,
     )
 
 

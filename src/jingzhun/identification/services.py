@@ -62,6 +62,7 @@ def procedure_policy_set(
     publicity_days: int,
     step_days: int,
     quota_margin_percent: int | None = None,
+    gaps_qualify: bool = False,
 ) -> ProcedurePolicy:
     """Set the 公示 length, the time allowed per step and the quota margin for ``year``, nationally or for one
     province. A province's margin applies below it and is 0 unless the province gives one."""
@@ -70,7 +71,7 @@ def procedure_policy_set(
     )
     region = policy_province(province)
     lookup = {"year": year, "province": region}
-    values = {"publicity_days": publicity_days, "step_days": step_days}
+    values = {"publicity_days": publicity_days, "step_days": step_days, "gaps_qualify": bool(gaps_qualify)}
     if quota_margin_percent is not None:
         values["quota_margin_percent"] = quota_margin_percent
     elif region is not None and not ProcedurePolicy.objects.filter(**lookup).exists():

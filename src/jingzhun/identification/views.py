@@ -414,6 +414,7 @@ def policy(request):
             "publicity_days": current.publicity_days,
             "step_days": current.step_days,
             "quota_margin_percent": current.quota_margin_percent,
+            "gaps_qualify": current.gaps_qualify,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -428,6 +429,7 @@ def policy(request):
                     publicity_days=d["publicity_days"],
                     step_days=d["step_days"],
                     quota_margin_percent=d["quota_margin_percent"],
+                    gaps_qualify=d["gaps_qualify"],
                 ),
                 _("识别程序参数已保存。"),
                 form,
