@@ -1,7 +1,7 @@
 """年度对比 on the household card: what changed between two of its years, and its status at the end of each."""
 
 from jingzhun.registry.choices import HouseholdStatus
-from tests.conftest import year
+from tests.conftest import member, year
 
 
 def test_the_card_compares_two_years_in_words(client, register, users):
@@ -20,3 +20,17 @@ def test_the_card_compares_two_years_in_words(client, register, users):
     # a household with one year has nothing to compare
     single = register(years=[year(year=2020)])
     assert 'id="year-comparison"' not in client.get(f"/households/{single.pk}/").content.decode()
+
+
+def test_the_list_filters_by_the_status_held_at_the_end_of_a_year(client, register, users):
+    exited = register(status=HouseholdStatus.EXITED, identified_year=2015, exit_year=2018,
+                      members=[member(name="张已脱")])  # fmt: skip
+    register(identified_year=2017, members=[member(name="李在册")])
+    client.force_login(users["county"])
+    then = client.get("/households/?status=registered&status_year=2017").content.decode()
+    now = client.get("/households/?status=registered").content.decode()
+    assert "张已脱" in then and "李在册" in then  # at the end of 2017 both were 在册
+    assert "张已脱" not in now and "李在册" in now
+    assert "张已脱" in client.get("/households/?status=exited&status_year=2018").content.decode()
+    assert "张已脱" not in client.get("/households/?status=exited&status_year=2017").content.decode()
+    assert exited.status == HouseholdStatus.EXITED

@@ -25,6 +25,10 @@ class HouseholdFilterForm(forms.Form):
             (MONITORED, _("监测对象（正在监测）")),
         ],
     )
+    status_year = forms.IntegerField(
+        label=_("状态截至年末"), required=False, min_value=2000, max_value=2100,
+        help_text=_("填写年度时，按该年年末的状态筛选（按业务年度）"),
+    )  # fmt: skip
     main_cause = forms.ChoiceField(
         label=_("主要致贫原因"), required=False, choices=[("", _("全部")), *Cause.choices]
     )
@@ -64,6 +68,7 @@ class HouseholdFilterForm(forms.Form):
             attribute=data.get("attribute", ""),
             year=data.get("year"),
             missing_year=data.get("missing_year"),
+            status_year=data.get("status_year"),
             q=data.get("q", ""),
         )
 

@@ -45,6 +45,7 @@ class HouseholdFilters:
     attribute: str = ""
     year: int | None = None
     missing_year: int | None = None  # on record that year but without its yearly record (年度信息未更新)
+    status_year: int | None = None  # the status filter asks for the status at the end of this business year
     q: str = ""  # household number (prefix) or head name (exact)
 
 
@@ -52,17 +53,21 @@ def household_list(*, user, filters: HouseholdFilters, action: str = "view"):
     """Households the user may see, narrowed by ``filters``, ordered by (region, id) for keyset paging.
 
     When a year is given only households with a record for that year are listed, annotated with that year's
-    per-capita net income.
+    per-capita net income. With ``status_year`` the status asked for is the one held at the end of that business
+    year (``registry.status``), not today's.
     """
     qs = Household.objects.for_user(user, action)
     if filters.region is not None:
         qs = qs.in_region(filters.region)
+    status = "status"
+    if filters.status_year and filters.status not in ("", MONITORED):
+        qs, status = with_status_at_end_of(qs, filters.status_year), "year_end_status"
     if filters.status == POOR_FILTER:
-        qs = qs.filter(status__in=POOR_STATUSES)
+        qs = qs.filter(**{f"{status}__in": POOR_STATUSES})
     elif filters.status == MONITORED:  # not a status: an open monitoring period
         qs = qs.filter(monitored_now())
     elif filters.status:
-        qs = qs.filter(status=filters.status)
+        qs = qs.filter(**{status: filters.status})
     if filters.main_cause:
         qs = qs.filter(main_cause=filters.main_cause)
     if filters.attribute:
