@@ -106,3 +106,21 @@ def test_the_county_page_shows_the_years_flows_from_history(client, register, us
     assert (flows[2016].entered, flows[2017].entered) == (2, 1)
     assert flows[dt.date.today().year].cancelled == 1 and flows[dt.date.today().year].net == -1
     assert status_flows(user=users["town_b"], region=None) == []  # another township: none of these
+
+
+def test_status_on_a_day_follows_dates_and_at_a_years_end_follows_business_years(register):
+    """A 2016 exit announced on 10 January 2017 counts in 2016's year-end figures, but on 31 December 2016 the
+    household was still 在册."""
+    from jingzhun.registry.status import status_change, with_status_on
+
+    household = register(identified_year=2015)
+    status_change([household], to=HouseholdStatus.EXITED, source=StatusSource.EXIT, business_year=2016,
+                  effective_on=dt.date(2017, 1, 10), reason="脱贫")  # fmt: skip
+    one = Household.objects.filter(pk=household.pk)
+    on = lambda day: with_status_on(one, day).get().status_then  # noqa: E731
+    at_end = lambda year: with_status_at_end_of(one, year).get().year_end_status  # noqa: E731
+    assert at_end(2016) == HouseholdStatus.EXITED and on(dt.date(2016, 12, 31)) == HouseholdStatus.REGISTERED
+    assert (
+        on(dt.date(2017, 1, 10)) == HouseholdStatus.EXITED
+        and on(dt.date(2014, 6, 1)) == HouseholdStatus.UNIDENTIFIED
+    )

@@ -83,6 +83,22 @@ def status_at_end_of(year: int) -> Subquery:
     return Subquery(latest.values("to_status")[:1])
 
 
+def status_on(day: dt.date) -> Subquery:
+    """The status of each household (OuterRef("pk")) on ``day``: the latest change in effect by then (by its
+    date, not its business year: a 2016 exit announced on 10 January 2017 is in effect from that day)."""
+    latest = StatusChange.objects.filter(household=OuterRef("pk"), effective_on__lte=day).order_by(
+        "-effective_on", "-id"
+    )
+    return Subquery(latest.values("to_status")[:1])
+
+
+def with_status_on(households: QuerySet, day: dt.date) -> QuerySet:
+    """``households`` annotated with ``status_then`` (未识别 where nothing had happened by ``day``)."""
+    return households.annotate(
+        status_then=Coalesce(status_on(day), Value(HouseholdStatus.UNIDENTIFIED.value))
+    )
+
+
 def with_status_at_end_of(households: QuerySet, year: int) -> QuerySet:
     """``households`` annotated with ``year_end_status`` (未识别 where no change had happened yet)."""
     return households.annotate(
