@@ -107,6 +107,17 @@ def province_tables(
             "dibao": rng.random(m) < 0.2,
         }
     )  # fmt: skip
+    # the households' member flags, worked out as the snapshot query does (sources.member_flags): a member of
+    # compulsory-school age in the year (by birth year) out of school; a member without either insurance
+    from jingzhun.identification.rules import COMPULSORY_SCHOOL_AGES
+
+    years_old = year - (birth.astype("datetime64[Y]").astype(np.int64) + 1970)
+    school_age = (years_old >= min(COMPULSORY_SCHOOL_AGES)) & (years_old <= max(COMPULSORY_SCHOOL_AGES))
+    out_of_school = school_age & (schooling < 2)
+    uninsured = ~(members["medical_insurance"].to_numpy() & members["serious_illness_insurance"].to_numpy())
+    households = households.append_column(
+        "out_of_school", pa.array(np.bincount(owner, weights=out_of_school, minlength=n) > 0)
+    ).append_column("uninsured", pa.array(np.bincount(owner, weights=uninsured, minlength=n) > 0))
     planned = rng.random(n) < 0.85
     chosen = np.flatnonzero(planned)
     plans = pa.table(

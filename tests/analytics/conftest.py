@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from jingzhun.identification.services import poverty_line_set
-from jingzhun.registry.models import Household
+from jingzhun.registry.models import StatusSource
+from jingzhun.registry.status import status_change
 from tests.conftest import VILLAGE_A, VILLAGE_B, member, new_id, year
 
 LINE = 3000
@@ -28,8 +29,13 @@ def small_registry(transactional_db, register):
     H3 村B 返贫 2 persons, per capita 2000, a child of 10 out of school, the head without 大病保险;
     H4 村B 在册 1 person, no record for the year;
     H5 村A 已注销 (not counted).
+
+    Each entered the registry in ``YEAR`` (识别年度, the business year of its status row), and H5 was cancelled
+    in that year through the status history, so the year-end status of ``YEAR`` is the status above.
     """
     poverty_line_set(user=None, year=YEAR, amount=Decimal(LINE), source="测试")
+    entered = register
+    register = lambda region, **fields: entered(region, identified_year=YEAR, **fields)  # noqa: E731
     two = lambda: [member(), member("spouse", name="吴秀英", id_number=new_id(male=False))]  # noqa: E731
     h1 = register(VILLAGE_A, members=two(), years=[_year(1000)], main_cause="illness", attribute="dibao")
     h2 = register(
@@ -57,5 +63,5 @@ def small_registry(transactional_db, register):
     )
     h4 = register(VILLAGE_B, members=[member()], years=[], main_cause="lack_labour")
     h5 = register(VILLAGE_A, members=[member()], years=[_year(100)])
-    Household.objects.filter(pk=h5.pk).update(status="cancelled")
+    status_change([h5], to="cancelled", source=StatusSource.CANCELLATION, business_year=YEAR)
     return {"h1": h1, "h2": h2, "h3": h3, "h4": h4, "h5": h5}

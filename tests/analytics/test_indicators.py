@@ -80,7 +80,7 @@ def test_every_level_sums_its_children(rolled):
 
 def test_a_second_rollup_replaces_the_first(rolled, register):
     before = RegionFigures.objects.filter(year=YEAR).count()
-    register(VILLAGE_A)
+    register(VILLAGE_A, identified_year=YEAR)  # in the registry at the end of YEAR
     rollup_refresh(year=YEAR)
     assert RegionFigures.objects.filter(year=YEAR).count() == before
     assert RegionFigures.objects.get(year=YEAR, code=COUNTY).figures["households"] == 5

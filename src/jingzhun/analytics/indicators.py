@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 import ibis
 from ibis import _
 
-from jingzhun.identification.rules import COMPULSORY_SCHOOL_AGES
 from jingzhun.regions.rules import PREFIX_LENGTH
 from jingzhun.registry.choices import (
     COUNTED_CATEGORIES,
@@ -26,12 +25,10 @@ from jingzhun.registry.choices import (
     POOR_STATUSES,
     Attribute,
     Cause,
-    Schooling,
 )
 
 from .models import NATIONAL_CODE
 
-OUT_OF_SCHOOL = (Schooling.NONE.value, Schooling.PRESCHOOL.value)
 GINI_LEVELS = (0, 1, 2, 3)  # national, province, prefecture, county
 LEVELS = (0, 1, 2, 3, 4, 5)
 
@@ -120,25 +117,12 @@ def exists_at(code: ibis.StringValue, level: int) -> ibis.BooleanValue:
 
 
 def household_facts(t: Tables, *, year: int, af: AFConfig) -> ibis.Table:
-    """One row per household counted in the registry, with its status flags, income gap and deprivations."""
-    m = t.members
-    age = ibis.literal(year) - m.birth_date.year()
-    m = m.mutate(
-        out_of_school=flag(age.between(min(COMPULSORY_SCHOOL_AGES), max(COMPULSORY_SCHOOL_AGES))
-                           & m.schooling.isin(OUT_OF_SCHOOL)),
-        uninsured=flag(~(m.medical_insurance & m.serious_illness_insurance)),
-    )  # fmt: skip
-    # Only members with a gap matter (a household is deprived when any member is): grouping those few
-    # millions instead of all 90 million persons is what keeps the national rollup within a minute.
-    m = m.filter((m.out_of_school == 1) | (m.uninsured == 1))
-    per_household = m.group_by(m_household=m.household_id).agg(
-        education=m.out_of_school.max(), health=m.uninsured.max()
-    )
+    """One row per household counted in the registry, with its status flags, income gap and deprivations.
+    The members' deprivations come as the households' own flags (``out_of_school``, ``uninsured``): worked out
+    in the snapshot, so a national rollup never reads the 90 million persons."""
     lines = t.lines.select(l_province=t.lines.province, line=t.lines.line)
     h = t.households.filter(t.households.status.isin(COUNTED_CATEGORIES))
-    h = h.left_join(per_household, h.id == per_household.m_household).left_join(
-        lines, h.village.substr(0, 2) == lines.l_province
-    )
+    h = h.left_join(lines, h.village.substr(0, 2) == lines.l_province)
     income_known = h.has_year & h.line.notnull()
     h = h.mutate(
         poor=h.status.isin(POOR_STATUSES),
@@ -149,8 +133,8 @@ def household_facts(t: Tables, *, year: int, af: AFConfig) -> ibis.Table:
         has_plan=h.id.isin(t.plans.household_id),
         d_income=flag(income_known & (h.per_capita_net < h.line)),
         d_food_clothing=flag(income_known & (h.per_capita_net < h.line * real(af.food_share))),
-        d_education=h.education.coalesce(0),
-        d_health=h.health.coalesce(0),
+        d_education=flag(h.out_of_school),
+        d_health=flag(h.uninsured),
         d_housing=flag(h.has_year & h.house_grade.isin(sorted(DANGEROUS_GRADES))),
         d_water=flag(h.has_year & ~h.water_safe),
     )

@@ -15,12 +15,17 @@ import ibis.expr.datatypes as dt
 import pyarrow as pa
 from django.apps import apps
 
-from jingzhun.registry.choices import MONITORED
+from jingzhun.identification.rules import COMPULSORY_SCHOOL_AGES
+from jingzhun.registry.choices import MONITORED, HouseholdStatus, Schooling
 
 TableGetter = Callable[[str], ibis.Table]
+OUT_OF_SCHOOL = (Schooling.NONE.value, Schooling.PRESCHOOL.value)
 
-# The canonical tables. Households carry the year's record (0 and has_year false where there is none), members
-# their person-level items, plans one row per household plan of the year with its measures summed.
+# The canonical tables. Households carry their category at the end of the year (year-end status by business year,
+# 监测对象 where a monitoring period was open on 31 December), the year's record (0 and has_year false where there is
+# none) and two flags worked out from their members (a member of compulsory-school age out of school; a member
+# without basic medical or serious-illness insurance), members their person-level items, plans one row per
+# household plan of the year with its measures summed.
 # fmt: off
 SCHEMAS: dict[str, pa.Schema] = {
     "households": pa.schema(
@@ -29,7 +34,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("status", pa.string()), ("attribute", pa.string()), ("main_cause", pa.string()),
             ("identification_standard", pa.string()), ("persons", pa.int64()), ("has_year", pa.bool_()),
             ("per_capita_net", pa.float64()), ("net_income", pa.float64()), ("house_grade", pa.string()),
-            ("water_safe", pa.bool_()), ("has_cadre", pa.bool_()),
+            ("water_safe", pa.bool_()), ("has_cadre", pa.bool_()), ("out_of_school", pa.bool_()),
+            ("uninsured", pa.bool_()),
         ]
     ),
     "members": pa.schema(
@@ -100,8 +106,53 @@ def _typed(expr: ibis.Table, name: str) -> ibis.Table:
     ).select(*schema.names)
 
 
+def year_end(year: int) -> ibis.DateValue:
+    return ibis.date(year, 12, 31)
+
+
+def status_at_end_of(getter: TableGetter, year: int) -> ibis.Table:
+    """Each household's status at the end of business year ``year``, set-based: the latest change counted in
+    that year or before (by business year, then effective date, then id — as ``registry.status``), one row per
+    household that had one (``s_household``, ``year_end_status``). A window over the changes rather than a
+    correlated subquery: one pass, which PostgreSQL feeds from the (household, business_year, …) index."""
+    c = model_table(getter, "registry.StatusChange")
+    c = c.filter(c.business_year <= year)
+    latest = ibis.window(
+        group_by=c.household_id, order_by=[c.business_year.desc(), c.effective_on.desc(), c.id.desc()]
+    )
+    ranked = c.mutate(change_rank=ibis.row_number().over(latest))
+    ranked = ranked.filter(ranked.change_rank == 0)
+    return ranked.select(s_household=ranked.household_id, year_end_status=ranked.to_status)
+
+
+def monitored_at_end_of(getter: TableGetter, year: int) -> ibis.Table:
+    """Households with a monitoring period open on 31 December of ``year`` (``m_household``)."""
+    periods = model_table(getter, "registry.Monitoring")
+    end = year_end(year)
+    open_then = (periods.started_on <= end) & (periods.ended_on.isnull() | (periods.ended_on > end))
+    return periods.filter(open_then).select(m_household=periods.household_id)
+
+
+def member_flags(getter: TableGetter, year: int) -> ibis.Table:
+    """Per household (``f_household``), whether an active member is of compulsory-school age in ``year`` and out
+    of school (the rules of identification), and whether one lacks either insurance. Only members with a gap
+    are grouped (a few per cent of the persons): the rollup then never reads the members at all."""
+    m = model_table(getter, "registry.Member")
+    age = ibis.literal(year) - m.birth_date.year()
+    m = m.filter(m.is_active).mutate(
+        out_of_school=age.between(min(COMPULSORY_SCHOOL_AGES), max(COMPULSORY_SCHOOL_AGES))
+        & m.schooling.isin(OUT_OF_SCHOOL),
+        uninsured=~(m.medical_insurance & m.serious_illness_insurance),
+    )
+    m = m.filter(m.out_of_school | m.uninsured)
+    return m.group_by(f_household=m.household_id).agg(
+        f_out_of_school=m.out_of_school.any(), f_uninsured=m.uninsured.any()
+    )
+
+
 def households(getter: TableGetter, year: int) -> ibis.Table:
-    """Every household of the registry with its record for ``year`` and whether it has a responsible cadre."""
+    """Every household of the registry as it stood at the end of ``year``, with its record for ``year`` and
+    whether it has a responsible cadre."""
     h = model_table(getter, "registry.Household")
     y = model_table(getter, "registry.HouseholdYear")
     y = y.filter(y.year == year).select(
@@ -113,9 +164,14 @@ def households(getter: TableGetter, year: int) -> ibis.Table:
     )
     pairings = model_table(getter, "assistance.HouseholdPairing")
     open_pairings = pairings.filter(pairings.ended_on.isnull()).select(p_household=pairings.household_id)
-    periods = model_table(getter, "registry.Monitoring")
-    monitored = periods.filter(periods.ended_on.isnull()).select(m_household=periods.household_id)
-    joined = h.left_join(y, h.id == y.y_household)
+    status = status_at_end_of(getter, year)
+    flags = member_flags(getter, year)
+    joined = (
+        h.left_join(y, h.id == y.y_household)
+        .left_join(status, h.id == status.s_household)
+        .left_join(flags, h.id == flags.f_household)
+    )
+    year_end_status = joined.year_end_status.coalesce(HouseholdStatus.UNIDENTIFIED.value)
     expr = joined.mutate(
         village=joined.region_id,
         province=joined.region_id.substr(0, 2),
@@ -126,8 +182,12 @@ def households(getter: TableGetter, year: int) -> ibis.Table:
         house_grade=joined.house_grade.coalesce(""),
         water_safe=joined.water_safe.coalesce(False),
         has_cadre=joined.id.isin(open_pairings.p_household),
+        out_of_school=joined.f_out_of_school.coalesce(False),
+        uninsured=joined.f_uninsured.coalesce(False),
         # the statistics' category: 监测对象 while a monitoring period is open (registry.choices.MONITORED)
-        status=ibis.ifelse(joined.id.isin(monitored.m_household), MONITORED, joined.status),
+        status=ibis.ifelse(
+            joined.id.isin(monitored_at_end_of(getter, year).m_household), MONITORED, year_end_status
+        ),
     )
     return _typed(expr, "households")
 
