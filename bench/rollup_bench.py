@@ -6,6 +6,12 @@ national synthetic one from `bench/national_snapshot.py` — or on PostgreSQL ov
 same run: one query per region over that region's subtree (what a dashboard computing live would do), timed on
 a sample of counties and provinces and extrapolated to every region of every level.
 
+The snapshot carries each household's category at the end of its year (year-end status by business year, 监测对象
+where monitoring was open on 31 December) and its members' deprivation flags, resolved when the snapshot is
+written (`analytics.sources`; the status part is timed on PostgreSQL by `bench/status_history_bench.py`); a
+synthetic snapshot draws them. DuckDB runs within `--memory-limit` (default `JINGZHUN_DUCKDB_MEMORY`, 4GB) and
+spills beyond it. Wall time on a shared machine depends on the other load: the CPU seconds are printed too.
+
 Usage: python bench/rollup_bench.py --snapshot DIR/2016 [--threads 2] [--memory-limit 16GB]
        python bench/rollup_bench.py --engine postgres --database postgres://…/db --year 2016
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import sys
 import time
 from pathlib import Path
@@ -23,6 +30,12 @@ from _common import machine, peak_rss_mib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingzhun.settings")
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process (DuckDB's threads included): what the rollup costs whatever else runs."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def subtree(tables, code: str, level: int):
@@ -78,7 +91,9 @@ def main():
     parser.add_argument("--database", help="PostgreSQL URL (postgres engine)")
     parser.add_argument("--year", type=int)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 16GB")
+    parser.add_argument(
+        "--memory-limit", default=None, help="DuckDB memory limit (default the setting's, 4GB)"
+    )
     parser.add_argument("--sample", type=int, default=5, help="regions per level timed for the naive loop")
     args = parser.parse_args()
     if args.database:
@@ -99,14 +114,17 @@ def main():
         year = args.year
         con, tables = engines.postgres_tables(year)
     print(f"machine: {machine()}; engine {args.engine}, {args.threads} threads")
-    started = time.perf_counter()
-    rolled = con.to_pyarrow(indicators.figures(tables, year=year, materialise=True))
-    seconds = time.perf_counter() - started
+    started, cpu_started = time.perf_counter(), cpu_seconds()
+    rolled = con.to_pyarrow(
+        indicators.figures(tables, year=year, materialise=indicators.MATERIALISE[args.engine])
+    )
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     rss = peak_rss_mib()
     national = next(r for r in rolled.to_pylist() if r["level"] == 0)
     print(
         f"full rollup: {rolled.num_rows:,} regions × {len(rolled.column_names) - 3} parts in {seconds:.1f} s "
-        f"({national['households']:,} households, {national['persons']:,} persons); peak RSS {rss:,.0f} MiB"
+        f"({national['households']:,} households, {national['persons']:,} persons); {cpu:.1f} s of CPU "
+        f"(wall time on a shared machine is at least CPU ÷ threads); peak RSS {rss:,.0f} MiB"
     )
     naive, regions, per_level = naive_seconds(con, tables, year, rolled, args.sample)
     for level, (mean, n) in per_level.items():

@@ -159,6 +159,12 @@ TASKS = {"default": {"BACKEND": env("JINGZHUN_TASKS_BACKEND", "django_tasks_db.D
 MEDIA_ROOT = Path(env("JINGZHUN_MEDIA_ROOT", str(DATA_DIR / "media")))  # uploads: served only through views
 # Parquet snapshots of the registry per year (analytics): rebuilt by `jingzhun snapshot`, never edited.
 SNAPSHOT_DIR = Path(env("JINGZHUN_SNAPSHOT_DIR", str(DATA_DIR / "snapshots")))
+# SQLite builds indexes without their INCLUDE columns (PostgreSQL's index-only scans need them; SQLite answers the
+# same queries from the key columns and the table): expected, not a fault to warn about on every command.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# DuckDB's memory for a rollup and where it spills beyond it (default: the system's temp directory)
+ANALYTICS_DUCKDB_MEMORY = env("JINGZHUN_DUCKDB_MEMORY", "4GB")
+ANALYTICS_DUCKDB_TEMP = env("JINGZHUN_DUCKDB_TEMP", "")
 
 # Background jobs beat every HEARTBEAT seconds; one not seen for STALE seconds (on another host) is failed.
 JOB_HEARTBEAT_SECONDS = int(env("JINGZHUN_JOB_HEARTBEAT_SECONDS", "20"))

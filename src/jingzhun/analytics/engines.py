@@ -5,9 +5,11 @@ in ``JINGZHUN_SPARK_MASTER``). Each returns the same canonical ``indicators.Tabl
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import ibis
+from django.conf import settings
 from django.db import connection
 
 from . import sources
@@ -35,12 +37,17 @@ def snapshot_tables(read_dir, read_file, root: Path) -> Tables:
 
 
 def duckdb_tables(root: Path, *, threads: int | None = None, memory_limit: str | None = None):
-    """DuckDB (in process) over the snapshot under ``root``."""
+    """DuckDB (in process) over the snapshot under ``root``. Held to ``ANALYTICS_DUCKDB_MEMORY`` (default 4 GB)
+    and spilling to ``ANALYTICS_DUCKDB_TEMP`` beyond it: a national rollup then fits a small machine instead of
+    holding every intermediate table."""
+    temp = Path(settings.ANALYTICS_DUCKDB_TEMP or Path(tempfile.gettempdir()) / "jingzhun-duckdb")
+    temp.mkdir(parents=True, exist_ok=True)
     # rows come back in no particular order (the rollup sorts nothing): lets DuckDB stream and spill less
     con = ibis.duckdb.connect(
         threads=threads or os.cpu_count(),
         preserve_insertion_order=False,
-        **({"memory_limit": memory_limit} if memory_limit else {}),
+        memory_limit=memory_limit or settings.ANALYTICS_DUCKDB_MEMORY,
+        temp_directory=str(temp),
     )
     return con, snapshot_tables(
         lambda p: con.read_parquet(f"{p}/**/*.parquet", hive_partitioning=True),

@@ -47,7 +47,9 @@ def compute_figures(
     ``root``, default the year's snapshot)."""
     con, tables = engines.open_engine(engine, year=year, root=root or snapshot_root(year))
     try:
-        return con.to_pyarrow(indicators.figures(tables, year=year, af=af, materialise=True))
+        return con.to_pyarrow(
+            indicators.figures(tables, year=year, af=af, materialise=indicators.MATERIALISE[engine])
+        )
     finally:
         if engine != "pyspark":  # the Spark session is shared by the process; stopping it costs the next run
             con.disconnect()
