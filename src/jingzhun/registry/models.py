@@ -357,9 +357,18 @@ class StatusChange(HouseholdPart):
     class Meta:
         verbose_name = _("状态变更")
         verbose_name_plural = _("状态变更")
+        # "Status at the end of year Y" reads the latest change by (business year, effective date, id) per
+        # household: in this order (DESC, nulls first as PostgreSQL's DESC has it — SQLite takes no NULLS in an
+        # index), with the status included, it is an index-only scan with no sort, both for one household
+        # (registry.status) and for the whole country at once (analytics' snapshot window)
         indexes = [
             models.Index(
-                fields=["household", "business_year", "effective_on", "id"], name="statuschange_hh_year"
+                "household",
+                F("business_year").desc(),
+                F("effective_on").desc(),
+                F("id").desc(),
+                include=["to_status"],
+                name="statuschange_year_end",
             )
         ]
 

@@ -79,7 +79,7 @@ def status_at_end_of(year: int) -> Subquery:
     counted in that year or before; NULL for a household without any (it was 未识别 then)."""
     latest = StatusChange.objects.filter(household=OuterRef("pk"), business_year__lte=year).order_by(
         "-business_year", "-effective_on", "-id"
-    )
+    )  # the order of the index statuschange_year_end: an index-only probe, no sort
     return Subquery(latest.values("to_status")[:1])
 
 
