@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0007_reduction_targets'),
+        ('registry', '0010_member_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
