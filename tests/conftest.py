@@ -136,11 +136,12 @@ def register(users):
     from jingzhun.registry.services import household_register
     from jingzhun.registry.status import loading_history
 
-    def _register(region=VILLAGE_A, members=None, years=None, **fields):
+    def _register(region=VILLAGE_A, members=None, years=None, history_year=None, **fields):
         fields.setdefault("status", HouseholdStatus.REGISTERED)
         if fields["status"] in (HouseholdStatus.EXITED, HouseholdStatus.RETURNED):
             fields.setdefault("exit_year", (fields.get("identified_year") or 2016) + 1)
-        with loading_history(None, as_of=dt.date.today().year, reference="测试数据"):
+        as_of = history_year or dt.date.today().year  # the year whose end the status describes
+        with loading_history(None, as_of=as_of, reference="测试数据"):
             return household_register(
                 user=None,
                 household=household(region, **fields),

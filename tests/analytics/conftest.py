@@ -30,8 +30,9 @@ def small_registry(transactional_db, register):
     H4 村B 在册 1 person, no record for the year;
     H5 村A 已注销 (not counted).
 
-    Each entered the registry in ``YEAR`` (识别年度, the business year of its status row), and H5 was cancelled
-    in that year through the status history, so the year-end status of ``YEAR`` is the status above.
+    Each entered the registry in ``YEAR`` (识别年度, the business year of its status row) — H3 the year before,
+    exiting then and returning in ``YEAR`` — and H5 was cancelled in that year through the status history, so
+    the year-end status of ``YEAR`` is the status above.
     """
     poverty_line_set(user=None, year=YEAR, amount=Decimal(LINE), source="测试")
     entered = register
@@ -43,9 +44,13 @@ def small_registry(transactional_db, register):
         members=[*two(), member("son", name="杨小明", id_number=new_id(dt.date(1995, 1, 1)))],
         years=[_year(12000, water_safe=False, house_grade="B")],
         status="exited",
+        exit_year=YEAR,
     )
-    h3 = register(
+    h3 = entered(  # identified and exited in the year before, back to poverty in YEAR
         VILLAGE_B,
+        identified_year=YEAR - 1,
+        exit_year=YEAR - 1,
+        history_year=YEAR,
         members=[
             member(serious_illness_insurance=False),
             member(
