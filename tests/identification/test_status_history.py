@@ -124,3 +124,18 @@ def test_status_on_a_day_follows_dates_and_at_a_years_end_follows_business_years
         on(dt.date(2017, 1, 10)) == HouseholdStatus.EXITED
         and on(dt.date(2014, 6, 1)) == HouseholdStatus.UNIDENTIFIED
     )
+
+
+def test_identification_year_and_exit_year_are_procedural_too(register, users, client):
+    """Probe H2/L2: 识别年度 decides which households owe a yearly record; like the status it is written by the
+    公告 (or a historical load), never by a form, the API or an ordinary import."""
+    household = register(identified_year=2015)
+    client.force_login(users["village_a"])
+    for field, value in (("identified_year", 2100), ("exit_year", 2019)):
+        answer = client.patch(
+            f"/api/v1/households/{household.pk}/", {field: value}, content_type="application/json"
+        )
+        assert answer.status_code == 400 and "只能由识别公告" in answer.content.decode(), field
+    household.refresh_from_db()
+    assert (household.identified_year, household.exit_year) == (2015, None)
+    assert client.get(f"/api/v1/households/{household.pk}/").json()["exit_year"] is None

@@ -32,7 +32,7 @@ def _households(count=24):
     items = []
     while len(items) < count:
         item = gen.household(VILLAGE_A if len(items) % 3 else VILLAGE_B)
-        item["household"].update(status="unidentified", exit_year=None)  # an ordinary file: no statuses
+        item["household"].update(status="unidentified", identified_year=None, exit_year=None)  # no statuses
         if len(item["members"]) >= 2:  # several mistakes below need a second member
             items.append(item)
     return items

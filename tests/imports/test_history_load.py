@@ -3,13 +3,14 @@ explicit path for national and provincial administrators that writes each househ
 years on its record — the same on the column path and the row path — and marks it as such in the audit."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from jingzhun.core.models import AuditLog
 from jingzhun.imports.services import import_file
+from jingzhun.registry import services as registry
 from jingzhun.registry.choices import HouseholdStatus as S
 from jingzhun.registry.models import Household, StatusChange, StatusSource
-from jingzhun.registry.status import with_status_at_end_of
+from jingzhun.registry.status import loading_history, with_status_at_end_of
 from tests.imports.test_columnar import _households, _write, flat_rows
 from tests.imports.test_import_export import wipe_registry
 
@@ -130,3 +131,34 @@ def test_the_upload_page_offers_the_historical_load_to_administrators_only(clien
     assert "历史数据载入" not in client.get("/imports/").content.decode()
     client.force_login(users["national"])
     assert "历史数据载入" in client.get("/imports/").content.decode()
+
+
+def test_a_load_continues_a_history_only_by_a_procedures_moves_and_never_back_in_time(tmp_path, users):
+    """Probe H1: a household 返贫 in 2020 reloaded as 已脱贫 with data year 2018 would leave its status and its
+    history disagreeing; an exited household reloaded as 在册 is no procedure's move."""
+    import csv
+
+    path, _items = _file(tmp_path, [(S.RETURNED, 2015, 2020), (S.EXITED, 2015, 2016)], name="first.csv")
+    assert import_file(user=users["national"], path=path, history_year=2020).created == 2
+    numbers = dict(Household.objects.values_list("status", "number"))
+    again, _items = _file(tmp_path, [(S.EXITED, 2015, 2017), (S.REGISTERED, 2015, None)], name="again.csv")
+    rows = list(csv.reader(again.open(encoding="utf-8")))
+    header = rows[0]
+    for row in rows[1:]:  # the same households, named by their 户编号
+        was = S.RETURNED if row[header.index("状态")] == "已脱贫" else S.EXITED
+        row[header.index("户编号")], row[header.index("户主公民身份号码")] = numbers[was], ""
+    _write(again, rows[1:])
+    result = import_file(user=users["national"], path=again, history_year=2018, columns=False, mode="valid")
+    messages = " ".join(e for g in result.failed_groups for e in g.errors)
+    assert result.updated == 0 and len(result.failed_groups) == 2, messages
+    assert "不能载入更早年度（2018 年）" in messages
+    assert "只有已脱贫或返贫的户有脱贫年度" in messages  # back to 在册 would keep its 脱贫年度
+    exited = Household.objects.get(status=S.EXITED)
+    with (
+        loading_history(users["national"], as_of=2021, reference="测试"),
+        pytest.raises(ValidationError) as refused,
+    ):
+        registry.household_update(user=users["national"], household=exited,
+                                  data={"status": S.REGISTERED, "exit_year": None})  # fmt: skip
+    assert "不能由「已脱贫」载入为「在册」：没有这样的程序" in refused.value.messages[0]
+    assert sorted(Household.objects.values_list("status", flat=True)) == [S.EXITED, S.RETURNED]

@@ -166,3 +166,33 @@ def test_member_work_holds_the_year_and_a_closed_year_refuses_member_changes(
             user=users["village_a"], household=household, member=child("杨小红", born=dt.date(YEAR, 1, 3))
         )
     assert household.members.filter(is_active=True).count() == 3
+
+
+def test_probe_findings_on_the_cycle_hold(client, register, users, county, province_admin, county_b):
+    """The household form still saves the household's own fields when its latest yearly record is in a closed
+    year (M1); a reopen reason is not cut (L5); the card's comparison ignores junk years (L1); a member change
+    before 2000 is refused (M2) and a person waiting to leave cannot become the head (M3)."""
+    from jingzhun.registry import members as mc
+
+    household = register(identified_year=2016, years=[year(year=YEAR)])
+    _open(users, county)
+    yearcycle.year_close(user=users["county"], county=county, year=YEAR)
+    client.force_login(users["village_a"])
+    form = client.get(f"/households/{household.pk}/edit/").context
+    data = {**{f"h-{k}": v for k, v in form["hform"].initial.items() if v is not None}}
+    services.household_update(user=users["village_a"], household=household, data={"phone": "13800000009"},
+                              years=[year(year=YEAR)])  # the same record, given back: no write  # fmt: skip
+    household.refresh_from_db()
+    assert household.phone == "13800000009" and data
+    assert client.get(f"/households/{household.pk}/?before=²⁰¹⁵&after=¹⁹⁹⁹").status_code == 200
+    with pytest.raises(ValidationError, match="不超过 2000 字"):
+        yearcycle.year_reopen(user=province_admin, county=county, year=YEAR, reason="错" * 2001)
+    with pytest.raises(ValidationError, match="不能早于 2000 年"):
+        mc.member_death(user=users["village_a"], household=household, member=household.members.last(),
+                        died_on=dt.date(1950, 1, 1))  # fmt: skip
+    leaving = household.members.order_by("id").last()
+    mc.transfer_request(user=users["county"], household=household, members=[leaving], to_county=COUNTY_B,
+                        reason="投靠子女")  # fmt: skip
+    with pytest.raises(ValidationError, match="跨县迁移申请待接收"):
+        mc.head_change(user=users["village_a"], household=household, new_head=leaving,
+                       old_head_relationship="spouse", effective_on=dt.date(YEAR - 1, 12, 1))  # fmt: skip

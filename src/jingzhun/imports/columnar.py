@@ -404,11 +404,12 @@ def _causes_ok(batch: Batch, values: dict[str, pa.Array]) -> np.ndarray:
 
 
 def _status_ok(values: dict[str, pa.Array], load: HistoryLoad | None) -> np.ndarray:
-    """Outside a historical load a new household arrives 未识别 without 脱贫年度 (the row path refuses the
+    """Outside a historical load a new household arrives 未识别 without 识别年度 or 脱贫年度 (the row path refuses the
     rest, saying why); in one, ``status.history_errors`` once per distinct (status, 识别年度, 脱贫年度)."""
     status, exit_year = values["household.status"], values["household.exit_year"]
     if load is None:
-        ok = pc.and_(pc.equal(status, HouseholdStatus.UNIDENTIFIED.value), exit_year.is_null())
+        ok = pc.and_(pc.equal(status, HouseholdStatus.UNIDENTIFIED.value),
+                     pc.and_(exit_year.is_null(), values["household.identified_year"].is_null()))  # fmt: skip
         return pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
     as_text = lambda years: pc.fill_null(years.cast(pa.string()), "")  # noqa: E731
     keys = pc.binary_join_element_wise(

@@ -302,7 +302,7 @@ class DemoGenerator:
                 "attribute": attribute,
                 "main_cause": cause,
                 "other_causes": others,
-                "identified_year": min(self.years),
+                "identified_year": None if status == HouseholdStatus.UNIDENTIFIED else min(self.years),
                 "phone": f"1{rng.choice('3578')}{rng.randrange(10**9):09d}" if rng.random() < 0.7 else "",
             },
             "members": members,

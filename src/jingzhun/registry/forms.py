@@ -94,7 +94,12 @@ class HouseholdForm(PayloadForm):
 
     class Meta:
         model = Household
-        fields = ["identification_standard", "attribute", "main_cause", "identified_year", "phone"]
+        fields = [
+            "identification_standard",
+            "attribute",
+            "main_cause",
+            "phone",
+        ]  # 识别年度 and status: procedures
 
     def payload(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items()}

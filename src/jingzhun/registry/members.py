@@ -43,6 +43,7 @@ from .choices import (
     TransferStatus,
 )
 from .models import Household, Member, MemberChange, SplitReview, Transfer
+from .status import MIN_YEAR
 
 K = MemberChangeKind
 MEMBER_FIELDS = services.MEMBER_INPUT
@@ -64,6 +65,8 @@ def _when(effective_on, business_year, reason, errors: services.Errors, *, defau
     effective_on = effective_on or default or today
     if effective_on > today:
         errors.add("effective_on", _("变动日期不能晚于今天。"))
+    elif effective_on.year < MIN_YEAR:
+        errors.add("effective_on", _("变动日期不能早于 %(y)d 年。") % {"y": MIN_YEAR})
     year = int(business_year or effective_on.year)
     if year not in (effective_on.year, effective_on.year - 1):
         errors.add("business_year", _("所属年度应为变动日期的当年或上一年。"))
@@ -323,6 +326,8 @@ def head_change(*, user, household: Household, new_head: Member, old_head_relati
     new = next((m for m in active if m.pk == getattr(new_head, "pk", new_head)), None)
     if new is None or new == old:
         errors.add("new_head", _("新户主应为本户的另一名在户成员。"))
+    else:
+        _not_pending([new], errors)  # a person waiting to leave the county cannot become the head
     if old_head_relationship not in Relationship.values or old_head_relationship == Relationship.HEAD:
         errors.add("old_head_relationship", _("请选择原户主与新户主的关系。"))
     errors.raise_if_any()
@@ -543,10 +548,14 @@ def transfer_request(*, user, household: Household, members: list[Member], to_co
     (h,) = _locked(household)
     permissions.require(user, "transfer_send", region=h.region_id, what=_("跨县迁出"))
     errors = services.Errors()
+    given = to_county.strip() if isinstance(to_county, str) else to_county
     if isinstance(to_county, str):
-        to_county = Region.objects.filter(code=to_county.strip()).first() if to_county.strip() else None
+        to_county = Region.objects.filter(code=given).first() if given else None
     if to_county is None:
-        errors.add("to_county", _("请填写迁入县的区划代码。"))
+        errors.add(
+            "to_county",
+            _("区划代码 %(c)s 不存在。") % {"c": given} if given else _("请填写迁入县的区划代码。"),
+        )
     elif to_county.level != RegionLevel.COUNTY:
         errors.add("to_county", _("迁入地应为县级区划，%(n)s 是%(l)s。") % {"n": to_county.name,
                                                                       "l": to_county.get_level_display()})  # fmt: skip

@@ -5,6 +5,8 @@ Both count the region's status history on request, so they do it for a county an
 rows at most); above a county the figures belong in the analytics rollups (a national GROUP BY over ~90 M history
 rows per page view would not do)."""
 
+import re
+
 from django.utils import timezone
 
 from jingzhun.accounts import permissions
@@ -61,9 +63,7 @@ def region_year(request, region) -> dict | None:
 @panel("household.card", template="registry/_household_years.html", order=40)
 def household_years(request, household) -> dict | None:
     """年度对比: what changed between two of the household's years (``?before=&after=`` on the card)."""
-    asked = {
-        k: int(v) for k in ("before", "after") if (v := request.GET.get(k, "")).isdigit() and len(v) == 4
-    }
+    asked = {k: int(v) for k in ("before", "after") if re.fullmatch(r"[0-9]{4}", v := request.GET.get(k, ""))}
     comparison = household_year_comparison(household, **asked)
     return {"c": comparison} if comparison else None
 

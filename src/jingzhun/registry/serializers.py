@@ -112,7 +112,7 @@ class HouseholdSerializer(MasksPersonalData, serializers.ModelSerializer):
         model = Household
         fields = [
             "id", "number", "region", "region_name", "status", "identification_standard", "attribute",
-            "main_cause", "other_causes", "identified_year", "phone", "head_name", "member_count", "members",
+            "main_cause", "other_causes", "identified_year", "exit_year", "phone", "head_name", "member_count", "members",
             "years", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["number", "head_name", "member_count", "created_at", "updated_at"]

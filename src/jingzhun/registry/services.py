@@ -38,6 +38,7 @@ from .status import (
     history_errors,
     history_load,
     mark_historical,
+    reload_errors,
     status_change,
     status_loaded,
 )
@@ -135,8 +136,12 @@ def _apply_household(draft: Draft, data: dict, user, regions: dict[str, Region],
         _refuse_procedural(h, data, draft.prefix, errors)
         _set_fields(h, data, ORDINARY_INPUT)
     else:
+        before = h.status
         _set_fields(h, data, HOUSEHOLD_INPUT)
-        for name, message in history_errors(h.status, h.identified_year, h.exit_year, load.as_of).items():
+        found = history_errors(h.status, h.identified_year, h.exit_year, load.as_of)
+        if h.pk and not found:
+            found = reload_errors(h, before, load.as_of)
+        for name, message in found.items():
             errors.add(f"{draft.prefix}{name}", message)
     if data.get("number") and not h.pk:
         # A household moving in from another system keeps its 户编号, if it fits its village and is free.
@@ -156,8 +161,9 @@ def _apply_household(draft: Draft, data: dict, user, regions: dict[str, Region],
 
 
 def _refuse_procedural(h: Household, data: dict, prefix: str, errors: Errors) -> None:
-    """A status or 脱贫年度 given outside a historical load may only repeat what is stored (a new household is
-    未识别): procedures change them, never a form, the API or an ordinary import."""
+    """A status, 识别年度 or 脱贫年度 given outside a historical load may only repeat what is stored (a new
+    household is 未识别, without either year): procedures change them, never a form, the API or an ordinary
+    import."""
     for name in PROCEDURAL_FIELDS:
         given = data.get(name)
         if given not in (None, "") and given != getattr(h, name):
@@ -218,6 +224,11 @@ def _apply_years(draft: Draft, items: list[dict], existing: dict[int, HouseholdY
             )
         _clean(record, path, errors, ["household"])
         draft.years.append(record)
+
+
+def _values(record) -> dict:
+    """A record's audited values as Python values (3000 and 3000.00 are the same amount)."""
+    return {f.attname: getattr(record, f.attname) for f in audit.audited_fields(type(record))}
 
 
 def _check_frozen(drafts: list[Draft], errors: Errors) -> None:
@@ -524,7 +535,10 @@ def household_update(
 
     existing_years = {y.year: y for y in h.years.all()}
     year_before = {y.pk: audit.snapshot(y) for y in existing_years.values()}
+    year_values = {y.pk: _values(y) for y in existing_years.values()}
     _apply_years(draft, years or [], existing_years, errors)
+    # a yearly record given back as it is stored is no write (a form posts the latest one back every time)
+    draft.years = [y for y in draft.years if y.pk is None or _values(y) != year_values[y.pk]]
     _check_frozen([draft], errors)
     latest = existing_years[max(existing_years)] if existing_years else None
     if (

@@ -111,7 +111,7 @@ HISTORY_KEY = "historical_load"  # the audit fact of an entry written by a histo
 
 # Fields that only procedures write (or the historical load): the household form, the API and an ordinary
 # import may repeat what is stored, never change it.
-PROCEDURAL_FIELDS = ("status", "exit_year")
+PROCEDURAL_FIELDS = ("status", "exit_year", "identified_year")
 PROCEDURAL_REFUSED = _lazy(
     "「%(field)s」只能由识别公告、退出销号、返贫和注销程序改变，不能直接填写。历史建档立卡数据请由国家或省级"
     "管理员通过“历史数据载入”导入。"
@@ -190,6 +190,8 @@ def history_errors(status: str, identified_year: int | None, exit_year: int | No
     """What is wrong with a household's loaded status and years (field → message), checked once per distinct
     combination by the column path and per household by the row path."""
     errors = {}
+    if identified_year is not None and status == S.UNIDENTIFIED:
+        errors["identified_year"] = _("未识别的户没有识别年度。")
     if exit_year is not None and status not in (S.EXITED, S.RETURNED):
         errors["exit_year"] = _("只有已脱贫或返贫的户有脱贫年度。")
     elif exit_year is None and status in (S.EXITED, S.RETURNED):
@@ -200,6 +202,38 @@ def history_errors(status: str, identified_year: int | None, exit_year: int | No
     if identified_year and exit_year and exit_year < identified_year:
         errors.setdefault("exit_year", _("脱贫年度不能早于识别年度。"))
     return errors
+
+
+# Moves between statuses some procedure makes (识别, 退出, 返贫, 再次退出, 注销, 回头看清退): a historical load
+# over a household's history may only continue it by these.
+PROCEDURE_MOVES = frozenset({
+    (S.UNIDENTIFIED, S.REGISTERED), (S.REGISTERED, S.EXITED), (S.EXITED, S.RETURNED), (S.RETURNED, S.EXITED),
+    (S.REGISTERED, S.CANCELLED), (S.EXITED, S.CANCELLED), (S.RETURNED, S.CANCELLED), (S.REGISTERED, S.UNIDENTIFIED),
+})  # fmt: skip
+
+
+def reload_errors(household: Household, before: str, as_of: int) -> dict:
+    """What is wrong with a historical load over a household that already has a status (``before``): it may
+    only continue the history — by moves a procedure makes, in years not before the latest already recorded —
+    so that the stored status stays the status at the end of the latest year."""
+    if household.status == before:
+        return {}
+    steps = _route(before, household.status)
+    if any((origin, to) not in PROCEDURE_MOVES for origin, to, _field in steps):
+        labels = dict(HouseholdStatus.choices)
+        return {"status": _("不能由「%(a)s」载入为「%(b)s」：没有这样的程序。") % {
+            "a": labels.get(before, before), "b": labels.get(household.status, household.status)}}  # fmt: skip
+    latest = (
+        StatusChange.objects.filter(household=household)
+        .order_by("-business_year")
+        .values_list("business_year", flat=True)
+        .first()
+    )
+    years = [(getattr(household, field) if field else None) or as_of for _o, _t, field in steps]
+    if latest is not None and min(years) < latest:
+        return {"status": _("该户的状态历史已记至 %(l)d 年，不能载入更早年度（%(y)d 年）的状态。") % {
+            "l": latest, "y": min(years)}}  # fmt: skip
+    return {}
 
 
 def _route(before: str, to: str) -> tuple[tuple[str, str, str | None], ...]:

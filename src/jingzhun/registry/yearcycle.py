@@ -212,11 +212,13 @@ def year_reopen(*, user, county: Region, year: int, reason: str) -> AdjustmentYe
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("请填写重新开放的原因。")]})
+    if len(reason) > 2000:
+        raise ValidationError({"reason": [_("重新开放的原因不超过 2000 字。")]})
     row = _row(county, year, lock=True)
     if row is None or not row.frozen:
         raise ValidationError({"year": [_("只有已关账的年度需要重新开放。")]})
     before = audit.snapshot(row)
-    row.state, row.reopen_reason = YearState.OPEN, reason[:2000]
+    row.state, row.reopen_reason = YearState.OPEN, reason
     row.save(update_fields=["state", "reopen_reason"])
     _audited(row, before, reason=reason)
     return row
