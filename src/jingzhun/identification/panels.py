@@ -8,12 +8,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from jingzhun.core.panels import panel
+from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.signals import year_open_items
 from jingzhun.registry.yearcycle import OpenItems
 
 from .choices import ObjectionStatus
 from .models import Application, Objection
-from .selectors import household_can_apply
+from .selectors import exit_check, exit_year_of, household_can_apply
 
 
 @panel("household.card", template="identification/_household_panel.html", order=20)
@@ -22,6 +23,15 @@ def household_applications(request, household) -> dict:
         "can_apply": household_can_apply(household, request.user),
         "applications": household.applications.order_by("-id")[:5],
     }
+
+
+@panel("household.card", template="identification/_exit_panel.html", order=35)
+def household_exit(request, household) -> dict | None:
+    """脱贫退出标准比对: for a household of the registry (在册 or 返贫), the exit rule on its record, every reason
+    shown — what a village looks at before proposing an exit, and what the county sees before its 公告."""
+    if household.status not in (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED):
+        return None
+    return {"check": exit_check(household, year=exit_year_of(household))}
 
 
 @receiver(year_open_items, dispatch_uid="identification-open-items")

@@ -120,6 +120,58 @@ def identification_verdict(
     )
 
 
+@dataclass(frozen=True)
+class ExitVerdict:
+    """The rules' answer on an exit (脱贫退出, DOMAIN.md §8): supported when the household's per-capita net income
+    of the year is not below the line (一超过) and no 两不愁三保障 gap remains. ``blockers`` are every reason the
+    exit is not supported (each gap is one); ``facts`` what the record shows in its favour."""
+
+    blockers: list[Reason] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+
+    @property
+    def supported(self) -> bool:
+        return not self.blockers
+
+    @property
+    def messages(self) -> list[str]:
+        return [r.message for r in self.blockers]
+
+
+def exit_verdict(*, per_capita_net, line: Decimal, members, year, on: dt.date) -> ExitVerdict:
+    """Exit: the income record of the year exists and its per-capita net income is *not below* the line, and
+    两不愁三保障 is met (a C/D house, a child out of school, a member without insurance, unsafe water each block).
+
+    "Not below" is the mirror of the entry test (``income_reasons``): a household exactly at the line was not
+    poor by income on entry, so it cannot be held poor by income on exit either — one line, one comparison, no
+    household that is neither. Policy texts say 稳定超过; stability is judged by the people who verify, deliberate
+    and consent, and the procedure keeps their words."""
+    blockers: list[Reason] = []
+    facts: list[str] = []
+    if per_capita_net is None or year is None:
+        blockers.append(
+            Reason("income", _("没有该年度收入信息，无法判断是否达到脱贫标准，请先录入年度收入。"))
+        )
+    elif Decimal(per_capita_net) < Decimal(line):
+        blockers.append(
+            Reason(
+                "income",
+                _("人均纯收入 %(income)s 元低于扶贫标准 %(line)s 元，未达到脱贫标准。")
+                % {"income": f"{Decimal(per_capita_net):.2f}", "line": f"{Decimal(line):.2f}"},
+            )
+        )
+    else:
+        facts.append(
+            _("人均纯收入 %(income)s 元，不低于扶贫标准 %(line)s 元。")
+            % {"income": f"{Decimal(per_capita_net):.2f}", "line": f"{Decimal(line):.2f}"}
+        )
+    gaps = assurance_reasons(members=members, year=year, on=on)
+    blockers += gaps
+    if year is not None and not gaps:
+        facts.append(_("两不愁三保障和饮水安全均已达到。"))
+    return ExitVerdict(blockers=blockers, facts=facts)
+
+
 # --- the procedure (两公示一公告): who acts, at which stage, and where each step leads ---------------------
 
 

@@ -70,6 +70,38 @@ def verdict_for(household, *, year: int, on=None) -> rules.Verdict | None:
     )
 
 
+@dataclass(frozen=True)
+class ExitCheck:
+    """The exit rule on one household for ``year``: the line compared with and the verdict (None without a line)."""
+
+    year: int
+    line: PovertyLine | None
+    verdict: rules.ExitVerdict | None
+
+
+def exit_check(household, *, year: int, on=None) -> ExitCheck:
+    """The exit rule (``rules.exit_verdict``) on ``household``'s record *of* ``year`` — never an older year's
+    income: an exit answers for the year it counts in."""
+    line = poverty_line(year=year, region_code=household.region_id)
+    if line is None:
+        return ExitCheck(year, None, None)
+    record = household.years.filter(year=year).first()
+    verdict = rules.exit_verdict(
+        per_capita_net=record.per_capita_net if record else None,
+        line=line.amount,
+        members=list(household.members.filter(is_active=True)),
+        year=record,
+        on=on or timezone.localdate(),
+    )
+    return ExitCheck(year, line, verdict)
+
+
+def exit_year_of(household) -> int:
+    """The year the card judges an exit for: the household's latest yearly record, else this year."""
+    latest = household.years.order_by("-year").values_list("year", flat=True).first()
+    return latest or timezone.localdate().year
+
+
 def application_list(*, user, stage: str = "", q: str = "", region=None):
     """Applications ``user`` may see, newest stage first within region order (keyset-paginated by views)."""
     qs = Application.objects.for_user(user).select_related("household", "region")
