@@ -336,6 +336,8 @@ UI_ROUTES = {
     "imports:file": {"pk": ImportJob},
     "imports:retry": {"pk": ImportJob},
     "identification:apply": {"household_pk": Household},
+    "identification:exit_apply": {"household_pk": Household},
+    "identification:return_apply": {"household_pk": Household},
     "identification:detail": {"pk": im.Application},
     "identification:step": {"pk": im.Application},
     "identification:attachment": {"pk": im.Step},

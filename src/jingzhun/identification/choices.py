@@ -18,18 +18,44 @@ class Stage(models.TextChoices):
     COUNTY_APPROVED = "county_approved", _("待公告")
     ANNOUNCED = "announced", _("已公告")
     REJECTED = "rejected", _("未通过")
+    # 脱贫退出 (DOMAIN.md §8): its own order of the village's steps, then the shared 乡镇审核, 待公告, 已公告
+    EXIT_PROPOSED = "exit_proposed", _("待民主评议（退出）")
+    EXIT_DELIBERATED = "exit_deliberated", _("待核实（退出）")
+    EXIT_VERIFIED = "exit_verified", _("待农户认可")
+    EXIT_CONSENTED = "exit_consented", _("待村级公示（退出）")
+    EXIT_PUBLICITY = "exit_publicity", _("村级公示中（退出）")
 
 
 TERMINAL_STAGES = frozenset({Stage.ANNOUNCED, Stage.REJECTED})
-PUBLICITY_STAGES = frozenset({Stage.FIRST_PUBLICITY, Stage.SECOND_PUBLICITY})
+PUBLICITY_STAGES = frozenset({Stage.FIRST_PUBLICITY, Stage.SECOND_PUBLICITY, Stage.EXIT_PUBLICITY})
 
 
 class ApplicationKind(models.TextChoices):
     """What an application proposes: to bring a household into the registry, or (回头看) to take a wrongly
-    identified one out of it. Both go through the same 两公示一公告."""
+    identified one out of it — both through the same 两公示一公告 — or to take a household out of poverty
+    (脱贫退出), or to bring an exited one back (返贫), each through its own procedure (``rules.PROCEDURES``)."""
 
     INCLUDE = "include", _("纳入")
     REMOVE = "remove", _("清退")
+    EXIT = "exit", _("脱贫退出")
+    RETURN = "return", _("返贫")
+
+
+class Procedure(models.TextChoices):
+    """The procedure an application follows and a public list belongs to: identification's 两公示一公告 (纳入 and
+    清退 together), the exit's one 公示 and 公告, and the return's 公告."""
+
+    IDENTIFICATION = "identification", _("识别")
+    EXIT = "exit", _("脱贫退出")
+    RETURN = "return", _("返贫")
+
+
+KIND_PROCEDURE = {
+    ApplicationKind.INCLUDE: Procedure.IDENTIFICATION,
+    ApplicationKind.REMOVE: Procedure.IDENTIFICATION,
+    ApplicationKind.EXIT: Procedure.EXIT,
+    ApplicationKind.RETURN: Procedure.RETURN,
+}
 
 
 class CampaignMode(models.TextChoices):
@@ -60,6 +86,8 @@ class StepKind(models.TextChoices):
     ANNOUNCE = "announce", _("公告")
     OBJECTION = "objection", _("异议处理")
     REJECT = "reject", _("不予通过")
+    CONSENT = "consent", _("农户认可")
+    OVERRIDE = "override", _("县级审定（规则不支持的退出）")
 
 
 class Round(models.TextChoices):
@@ -68,6 +96,14 @@ class Round(models.TextChoices):
     FIRST = "first", _("第一次公示")
     SECOND = "second", _("第二次公示")
     ANNOUNCEMENT = "announcement", _("公告")
+
+
+# What a list is called where its procedure gives it its own name (identification's lists keep the round's).
+LIST_TITLES = {
+    (Procedure.EXIT, Round.FIRST): _("拟脱贫户公示"),
+    (Procedure.EXIT, Round.ANNOUNCEMENT): _("脱贫户公告"),
+    (Procedure.RETURN, Round.ANNOUNCEMENT): _("返贫户公告"),
+}
 
 
 class ObjectionSource(models.TextChoices):

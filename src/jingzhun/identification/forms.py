@@ -5,7 +5,7 @@ from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import CampaignMode, DeptListKind, Finding, Stage, UpheldAction
+from .choices import ApplicationKind, CampaignMode, DeptListKind, Finding, Stage, UpheldAction
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})  # what <input type=date> reads
 PASSED_CHOICES = [("1", _("通过")), ("0", _("不予通过"))]
@@ -36,9 +36,17 @@ class ApplyForm(StepForm):
         label=_("申请理由"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, **kwargs):
+    # what the year and the reason are called for each kind (the service decides whether a reason is required)
+    LABELS = {
+        ApplicationKind.EXIT: (_("退出年度"), _("提出理由（收入来源、帮扶成效）")),
+        ApplicationKind.RETURN: (_("返贫年度"), _("返贫原因（必填）")),
+    }
+
+    def __init__(self, *args, kind: str = ApplicationKind.INCLUDE, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].initial = timezone.localdate().year
+        if kind in self.LABELS:
+            self.fields["year"].label, self.fields["reason"].label = self.LABELS[kind]
 
 
 class VerifyForm(StepForm):
@@ -55,6 +63,29 @@ class DeliberateForm(StepForm):
     votes_against = forms.IntegerField(label=_("反对票"), min_value=0, max_value=1000)
     note = forms.CharField(label=_("备注"), required=False, max_length=1000)
     minutes = attachment_field(_("会议记录（附件）"))
+
+
+class ConsentForm(StepForm):
+    """农户认可: the household's word on its exit, and the signed form if there is one."""
+
+    on = forms.DateField(label=_("认可日期"), widget=DATE_WIDGET)
+    passed = forms.TypedChoiceField(
+        label=_("农户意见"), choices=[("1", _("认可脱贫退出")), ("0", _("不认可"))], coerce=lambda v: v == "1"
+    )
+    note = forms.CharField(
+        label=_("农户意见说明"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("不认可时必须写明农户的理由"),
+    )  # fmt: skip
+    attachment = attachment_field(_("农户认可书（签字扫描件，可不传）"))
+
+
+class OverrideForm(StepForm):
+    """县级审定: why the county takes an exit the rule does not support to its 公告."""
+
+    override = forms.CharField(
+        label=_("审定理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("规则不支持该户退出（见上方原因）。如经县级审定仍认定脱贫，请写明依据，理由将记入办理记录。"),
+    )  # fmt: skip
 
 
 class DecisionForm(StepForm):
@@ -78,6 +109,9 @@ class QuotaForm(forms.Form):
 
 
 class ApplicationFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("申请类别"), required=False, choices=[("", _("全部")), *ApplicationKind.choices]
+    )
     stage = forms.ChoiceField(label=_("办理环节"), required=False, choices=[("", _("全部")), *Stage.choices])
     q = forms.CharField(label=_("户主姓名"), required=False, max_length=50)
 

@@ -15,6 +15,7 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.registry.choices import Attribute, Cause
 
 from .choices import (
+    LIST_TITLES,
     TERMINAL_STAGES,
     ApplicationKind,
     CampaignMode,
@@ -22,6 +23,7 @@ from .choices import (
     Finding,
     ObjectionSource,
     ObjectionStatus,
+    Procedure,
     Round,
     Stage,
     StepKind,
@@ -240,6 +242,10 @@ class Publicity(ScopedModel):
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
     )
     round = models.CharField(_("类别"), max_length=16, choices=Round.choices)
+    # the procedure the list belongs to: an exit's lists are never mixed with identification's
+    procedure = models.CharField(
+        _("程序"), max_length=16, choices=Procedure.choices, default=Procedure.IDENTIFICATION
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     starts_on = models.DateField(_("公示开始"))
     last_day = models.DateField(_("公示截止"))
@@ -262,7 +268,12 @@ class Publicity(ScopedModel):
         indexes = [models.Index(fields=["region", "starts_on"], name="publicity_region_start")]
 
     def __str__(self) -> str:
-        return f"{self.region} {self.year} {self.get_round_display()} {self.starts_on}"
+        return f"{self.region} {self.year} {self.title} {self.starts_on}"
+
+    @property
+    def title(self) -> str:
+        """The list's name: 第一次公示 … for identification, 拟脱贫户公示 / 脱贫户公告 / 返贫户公告 for the others."""
+        return str(LIST_TITLES.get((self.procedure, self.round), self.get_round_display()))
 
     @property
     def is_open(self) -> bool:

@@ -6,21 +6,32 @@ from django.db.models import Count
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from jingzhun.core.panels import panel
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.signals import year_open_items
 from jingzhun.registry.yearcycle import OpenItems
 
-from .choices import ObjectionStatus
+from .choices import KIND_PROCEDURE, ApplicationKind, ObjectionStatus, Procedure
 from .models import Application, Objection
 from .selectors import exit_check, exit_year_of, household_can_apply
+
+# the year cycle's lines for unfinished applications, one per procedure, each linked to its filtered list
+OPEN_LABELS = {
+    Procedure.IDENTIFICATION: (_lazy("未办结的识别申请"), ""),
+    Procedure.EXIT: (_lazy("未办结的退出申请"), ApplicationKind.EXIT),
+    Procedure.RETURN: (_lazy("未办结的返贫申请"), ApplicationKind.RETURN),
+}
 
 
 @panel("household.card", template="identification/_household_panel.html", order=20)
 def household_applications(request, household) -> dict:
+    user = request.user
     return {
-        "can_apply": household_can_apply(household, request.user),
+        "can_apply": household_can_apply(household, user),
+        "can_exit": household_can_apply(household, user, ApplicationKind.EXIT),
+        "can_return": household_can_apply(household, user, ApplicationKind.RETURN),
         "applications": household.applications.order_by("-id")[:5],
     }
 
@@ -37,15 +48,20 @@ def household_exit(request, household) -> dict | None:
 @receiver(year_open_items, dispatch_uid="identification-open-items")
 def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
     """What identification still has open in a county's year: applications of that year not yet announced or
-    rejected, and objections not yet decided (they hold their households)."""
+    rejected — identification's, exits and returns counted apart — and objections not yet decided (they hold
+    their households)."""
     prefix = county[:6]
-    applications = (
+    rows = (
         Application.objects.filter(region__code__startswith=prefix, year=year)
         .open()
-        .values("region_id")
+        .values("kind", "region_id")
         .annotate(n=Count("id"))
         .order_by()
     )
+    per_procedure: dict[str, dict[str, int]] = {p: {} for p in OPEN_LABELS}
+    for r in rows:
+        counts = per_procedure[KIND_PROCEDURE[r["kind"]]]
+        counts[r["region_id"]] = counts.get(r["region_id"], 0) + r["n"]
     objections = (
         Objection.objects.filter(
             region__code__startswith=prefix, status=ObjectionStatus.OPEN, entry__publicity__year=year
@@ -54,9 +70,12 @@ def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
         .annotate(n=Count("id"))
         .order_by()
     )
+    listing = reverse("identification:list")
     return [
-        OpenItems(_("未办结的识别申请"), {r["region_id"]: r["n"] for r in applications},
-                  reverse("identification:list")),
+        *(
+            OpenItems(str(label), per_procedure[p], f"{listing}?kind={kind}" if kind else listing)
+            for p, (label, kind) in OPEN_LABELS.items()
+        ),
         OpenItems(_("未处理的异议"), {r["region_id"]: r["n"] for r in objections},
                   reverse("identification:objections")),
     ]  # fmt: skip

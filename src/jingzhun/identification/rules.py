@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.registry.choices import DANGEROUS_GRADES, Health, Schooling
 
-from .choices import Round, Stage, StepKind
+from .choices import KIND_PROCEDURE, Procedure, Round, Stage, StepKind
 
 COMPULSORY_SCHOOL_AGES = range(6, 16)  # 义务教育: ages 6 to 15 inclusive
 PHYSICAL_REASONS = {Health.DISABLED, Health.SERIOUS}
@@ -184,14 +184,6 @@ class Move:
     target: str
 
 
-DECISIONS: dict[str, Move] = {
-    StepKind.VERIFY: Move(RegionLevel.VILLAGE, Stage.APPLIED, Stage.VERIFIED),
-    StepKind.DELIBERATE: Move(RegionLevel.VILLAGE, Stage.VERIFIED, Stage.DELIBERATED),
-    StepKind.TOWNSHIP_REVIEW: Move(RegionLevel.TOWNSHIP, Stage.TOWNSHIP_REVIEW, Stage.TOWNSHIP_APPROVED),
-    StepKind.COUNTY_APPROVAL: Move(RegionLevel.COUNTY, Stage.COUNTY_APPROVAL, Stage.COUNTY_APPROVED),
-}
-
-
 @dataclass(frozen=True)
 class RoundRule:
     """A public list: opened by ``level`` over applications at ``source``; ``during`` while it runs, ``after``
@@ -204,25 +196,84 @@ class RoundRule:
     has_period: bool = True
 
 
-ROUNDS: dict[str, RoundRule] = {
-    Round.FIRST: RoundRule(
-        RegionLevel.VILLAGE, Stage.DELIBERATED, Stage.FIRST_PUBLICITY, Stage.TOWNSHIP_REVIEW
+@dataclass(frozen=True)
+class ProcedureRule:
+    """One procedure as data: the stage an application starts in, the single-household steps (``decisions``,
+    by step kind), the public lists (``rounds``, by round) and where an upheld objection sends it back
+    (``reverify``). The services run every procedure with the same code; only this table differs."""
+
+    start: str
+    decisions: dict[str, Move]
+    rounds: dict[str, RoundRule]
+    reverify: str
+
+
+V, T, C = RegionLevel.VILLAGE, RegionLevel.TOWNSHIP, RegionLevel.COUNTY
+S = Stage
+ANNOUNCE = RoundRule(C, S.COUNTY_APPROVED, S.ANNOUNCED, S.ANNOUNCED, has_period=False)
+
+PROCEDURES: dict[str, ProcedureRule] = {
+    # 两公示一公告 (DOMAIN.md §5): 入户核实 → 民主评议 → 第一次公示 → 乡镇审核 → 第二次公示 → 县级审批 → 公告
+    Procedure.IDENTIFICATION: ProcedureRule(
+        start=S.APPLIED,
+        decisions={
+            StepKind.VERIFY: Move(V, S.APPLIED, S.VERIFIED),
+            StepKind.DELIBERATE: Move(V, S.VERIFIED, S.DELIBERATED),
+            StepKind.TOWNSHIP_REVIEW: Move(T, S.TOWNSHIP_REVIEW, S.TOWNSHIP_APPROVED),
+            StepKind.COUNTY_APPROVAL: Move(C, S.COUNTY_APPROVAL, S.COUNTY_APPROVED),
+        },
+        rounds={
+            Round.FIRST: RoundRule(V, S.DELIBERATED, S.FIRST_PUBLICITY, S.TOWNSHIP_REVIEW),
+            Round.SECOND: RoundRule(T, S.TOWNSHIP_APPROVED, S.SECOND_PUBLICITY, S.COUNTY_APPROVAL),
+            Round.ANNOUNCEMENT: ANNOUNCE,
+        },
+        reverify=S.APPLIED,
     ),
-    Round.SECOND: RoundRule(
-        RegionLevel.TOWNSHIP, Stage.TOWNSHIP_APPROVED, Stage.SECOND_PUBLICITY, Stage.COUNTY_APPROVAL
+    # 脱贫退出 (DOMAIN.md §8): 民主评议 → 村委会和驻村工作队核实 → 农户认可 → 村级公示 → 乡镇审核 → 县级公告 (销号);
+    # the county's decision is its 公告 (an exit the rule does not support needs its 审定 first)
+    Procedure.EXIT: ProcedureRule(
+        start=S.EXIT_PROPOSED,
+        decisions={
+            StepKind.DELIBERATE: Move(V, S.EXIT_PROPOSED, S.EXIT_DELIBERATED),
+            StepKind.VERIFY: Move(V, S.EXIT_DELIBERATED, S.EXIT_VERIFIED),
+            StepKind.CONSENT: Move(V, S.EXIT_VERIFIED, S.EXIT_CONSENTED),
+            StepKind.TOWNSHIP_REVIEW: Move(T, S.TOWNSHIP_REVIEW, S.COUNTY_APPROVED),
+        },
+        rounds={
+            Round.FIRST: RoundRule(V, S.EXIT_CONSENTED, S.EXIT_PUBLICITY, S.TOWNSHIP_REVIEW),
+            Round.ANNOUNCEMENT: ANNOUNCE,
+        },
+        reverify=S.EXIT_DELIBERATED,
     ),
-    Round.ANNOUNCEMENT: RoundRule(
-        RegionLevel.COUNTY, Stage.COUNTY_APPROVED, Stage.ANNOUNCED, Stage.ANNOUNCED, has_period=False
+    # 返贫: 入户核实 (with the reasons) → 乡镇审核 → 县级公告
+    Procedure.RETURN: ProcedureRule(
+        start=S.APPLIED,
+        decisions={
+            StepKind.VERIFY: Move(V, S.APPLIED, S.TOWNSHIP_REVIEW),
+            StepKind.TOWNSHIP_REVIEW: Move(T, S.TOWNSHIP_REVIEW, S.COUNTY_APPROVED),
+        },
+        rounds={Round.ANNOUNCEMENT: ANNOUNCE},
+        reverify=S.APPLIED,
     ),
 }
 
+# identification's table under its former names
+DECISIONS: dict[str, Move] = PROCEDURES[Procedure.IDENTIFICATION].decisions
+ROUNDS: dict[str, RoundRule] = PROCEDURES[Procedure.IDENTIFICATION].rounds
+
+
+def procedure_for(kind: str) -> ProcedureRule:
+    """The procedure an application of ``kind`` follows."""
+    return PROCEDURES[KIND_PROCEDURE[kind]]
+
+
 # The level answerable for an application at each open stage: it may reject there, and it is the one whose
-# overdue list shows the application. Objections raised during a 公示 are decided by the township.
+# overdue list shows the application. Objections raised during a 公示 are decided by the township. A stage
+# shared by several procedures belongs to the same level in each.
 STAGE_LEVEL: dict[str, int] = {
-    **{move.source: move.level for move in DECISIONS.values()},
-    **{rule.source: rule.level for rule in ROUNDS.values()},
-    Stage.FIRST_PUBLICITY: RegionLevel.VILLAGE,
-    Stage.SECOND_PUBLICITY: RegionLevel.TOWNSHIP,
+    **{m.source: m.level for p in PROCEDURES.values() for m in p.decisions.values()},
+    **{r.source: r.level for p in PROCEDURES.values() for r in p.rounds.values()},
+    **{r.during: r.level for p in PROCEDURES.values() for r in p.rounds.values() if r.has_period},
 }
 OBJECTION_LEVEL = RegionLevel.TOWNSHIP
 

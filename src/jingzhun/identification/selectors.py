@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Min, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
 from jingzhun.core import policy
@@ -16,9 +17,20 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import subtree_range
 from jingzhun.registry.choices import HouseholdStatus
+from jingzhun.registry.members import pending_members
 
 from . import rules
-from .choices import PUBLICITY_STAGES, ObjectionStatus
+from .choices import (
+    KIND_PROCEDURE,
+    LIST_TITLES,
+    PUBLICITY_STAGES,
+    ApplicationKind,
+    ObjectionStatus,
+    Procedure,
+    Round,
+    Stage,
+    StepKind,
+)
 from .models import (
     Application,
     CrossCheckFlag,
@@ -97,18 +109,58 @@ def exit_check(household, *, year: int, on=None) -> ExitCheck:
 
 
 def exit_year_of(household) -> int:
-    """The year the card judges an exit for: the household's latest yearly record, else this year."""
+    """The year the card judges an exit for: that of an open exit application, else the household's latest
+    yearly record, else this year."""
+    open_exit = household.applications.open().filter(kind=ApplicationKind.EXIT).first()
+    if open_exit is not None:
+        return open_exit.year
     latest = household.years.order_by("-year").values_list("year", flat=True).first()
     return latest or timezone.localdate().year
 
 
-def application_list(*, user, stage: str = "", q: str = "", region=None):
+def exit_blockers(application) -> list[str]:
+    """What refuses an exit whatever the rule says: an objection not yet decided against the household, or a
+    member waiting in a transfer to another county (the household that exits must be the one verified)."""
+    problems = []
+    held = Objection.objects.filter(entry__application=application, status=ObjectionStatus.OPEN).count()
+    if held:
+        problems.append(_("该户有 %(n)d 条异议尚未处理，处理完毕前不能退出。") % {"n": held})
+    members = list(application.household.members.filter(is_active=True))
+    for pk, transfer in pending_members(members).items():
+        name = next(m.name for m in members if m.pk == pk)
+        problems.append(
+            _("家庭成员 %(n)s 有迁往%(c)s的迁移申请尚未办结，人口变动办结前不能退出。")
+            % {"n": name, "c": transfer.to_county.name}
+        )
+    return problems
+
+
+def exit_override(application) -> str:
+    """The county's 审定 reason for this passage of an exit (recorded since it last reached 待公告), or ''."""
+    steps = list(application.steps.order_by("id").values_list("kind", "stage_after", "details"))
+    reached = max(
+        (
+            i
+            for i, (kind, after, _d) in enumerate(steps)
+            if after == Stage.COUNTY_APPROVED and kind != StepKind.OVERRIDE
+        ),
+        default=None,
+    )
+    if reached is None:
+        return ""
+    overrides = [d.get("override", "") for kind, _a, d in steps[reached + 1 :] if kind == StepKind.OVERRIDE]
+    return overrides[-1] if overrides else ""
+
+
+def application_list(*, user, stage: str = "", q: str = "", region=None, kind: str = ""):
     """Applications ``user`` may see, newest stage first within region order (keyset-paginated by views)."""
     qs = Application.objects.for_user(user).select_related("household", "region")
     if region is not None:
         qs = qs.in_region(region)
     if stage:
         qs = qs.filter(stage=stage)
+    if kind:
+        qs = qs.filter(kind=kind)
     if q:
         qs = qs.filter(household__head_name__contains=q)
     return qs
@@ -119,21 +171,45 @@ def stage_counts(*, user) -> dict[str, int]:
     return {row["stage"]: row["n"] for row in rows}
 
 
-def list_candidates(*, user, village, round: str):
-    """Applications of ``village`` waiting to be put on a list of ``round``."""
+def kinds_of(procedure: str) -> list[str]:
+    """The application kinds that follow ``procedure`` (纳入 and 清退 share identification's lists)."""
+    return [k for k, p in KIND_PROCEDURE.items() if p == procedure]
+
+
+def list_candidates(*, user, village, round: str, procedure: str = Procedure.IDENTIFICATION):
+    """Applications of ``village`` waiting to be put on a list of ``round`` of ``procedure``."""
+    rule = rules.PROCEDURES[procedure].rounds.get(round)
+    if rule is None:
+        return Application.objects.none()
     return (
         Application.objects.for_user(user, "change")
-        .filter(region=village, stage=rules.ROUNDS[round].source)
+        .filter(region=village, stage=rule.source, kind__in=kinds_of(procedure))
         .select_related("household")
         .order_by("id")
     )
 
 
-def round_for(user) -> str | None:
-    """The list a user opens: the village the first 公示, the township the second, the county the 公告."""
+def round_for(user, procedure: str = Procedure.IDENTIFICATION) -> str | None:
+    """The list a user opens in ``procedure``: in identification the village the first 公示, the township the
+    second, the county the 公告; in an exit the village its 公示 and the county the 公告."""
     return next(
-        (r for r, rule in rules.ROUNDS.items() if permissions.may(user, "take_step", level=rule.level)), None
+        (
+            r
+            for r, rule in rules.PROCEDURES[procedure].rounds.items()
+            if permissions.may(user, "take_step", level=rule.level)
+        ),
+        None,
     )
+
+
+def rounds_for(user) -> list[tuple[str, str, str]]:
+    """(procedure, round, title) of every list ``user`` may open, for the 「发起公示/公告」 buttons."""
+    out = []
+    for procedure in Procedure.values:
+        round = round_for(user, procedure)
+        if round is not None:
+            out.append((procedure, round, str(LIST_TITLES.get((procedure, round), Round(round).label))))
+    return out
 
 
 @dataclass(frozen=True)
@@ -186,10 +262,20 @@ def overdue_by_township(*, user, today=None) -> list[Overdue]:
     ]
 
 
-def household_can_apply(household, user) -> bool:
-    """For the household card: offer 「发起识别申请」 to a village operator on an unidentified household."""
+# the household statuses each kind of application starts from (清退 only through a 回头看)
+STARTS_FROM = {
+    ApplicationKind.INCLUDE: (HouseholdStatus.UNIDENTIFIED,),
+    ApplicationKind.REMOVE: (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED),
+    ApplicationKind.EXIT: (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED),
+    ApplicationKind.RETURN: (HouseholdStatus.EXITED,),
+}
+
+
+def household_can_apply(household, user, kind: str = ApplicationKind.INCLUDE) -> bool:
+    """For the household card: offer 「发起识别申请」 (an unidentified household), 「提出脱贫退出」 (在册 or 返贫) or
+    「提出返贫」 (已脱贫) to a village operator, or to the township by 代录."""
     return (
-        household.status == HouseholdStatus.UNIDENTIFIED
+        household.status in STARTS_FROM[kind]
         and any(
             permissions.may(
                 user, "take_step", level=RegionLevel.VILLAGE, region=household.region_id, on_behalf=b
@@ -203,11 +289,11 @@ def household_can_apply(household, user) -> bool:
 SHOWN = 200  # rows of a working list on one page (the oldest first: the ones to act on)
 
 
-def villages_waiting(*, user, round: str):
+def villages_waiting(*, user, round: str, procedure: str = Procedure.IDENTIFICATION):
     """Villages whose applications wait for a list of ``round`` and that ``user`` may put on it."""
     waiting = (
         Application.objects.for_user(user, "change")
-        .filter(stage=rules.ROUNDS[round].source)
+        .filter(stage=rules.PROCEDURES[procedure].rounds[round].source, kind__in=kinds_of(procedure))
         .values_list("region_id", flat=True)
         .distinct()
     )

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from jingzhun.accounts import permissions
 from jingzhun.core import audit
@@ -25,7 +26,18 @@ from jingzhun.registry.services import refresh_tallies
 from jingzhun.registry.status import status_change
 
 from . import crosscheck, quotas, rules, selectors
-from .choices import ApplicationKind, ObjectionSource, ObjectionStatus, Round, Stage, StepKind, UpheldAction
+from .choices import (
+    KIND_PROCEDURE,
+    LIST_TITLES,
+    ApplicationKind,
+    ObjectionSource,
+    ObjectionStatus,
+    Procedure,
+    Round,
+    Stage,
+    StepKind,
+    UpheldAction,
+)
 from .models import Application, Objection, PovertyLine, ProcedurePolicy, Publicity, PublicityEntry, Step
 
 
@@ -159,6 +171,14 @@ def _reason_required(reason: str, field: str = "note") -> str:
 
 IN_REGISTRY = (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED)  # what a 清退 may take out
 
+# What the household must be for each kind of application, and the refusal otherwise.
+WRONG_STATUS = {
+    ApplicationKind.INCLUDE: _lazy("只有「未识别」的农户可以申请，该户状态为「%(s)s」。"),
+    ApplicationKind.REMOVE: _lazy("只有在册的贫困户可以清退，该户状态为「%(s)s」。"),
+    ApplicationKind.EXIT: _lazy("只有「在册」或「返贫」的贫困户可以提出脱贫退出，该户状态为「%(s)s」。"),
+    ApplicationKind.RETURN: _lazy("只有「已脱贫」的农户可以提出返贫，该户状态为「%(s)s」。"),
+}
+
 
 @transaction.atomic
 def application_create(
@@ -167,36 +187,40 @@ def application_create(
 ) -> Application:  # fmt: skip
     """农户申请: a village operator records a household's application to enter the registry (its card exists,
     it is not yet in the registry). A 回头看 (``campaign``) may also propose to take a wrongly identified
-    household out (``kind`` 清退); both then go through the same procedure."""
+    household out (``kind`` 清退); both then go through the same procedure. The village also proposes a
+    household of the registry for exit (``kind`` 脱贫退出, from 在册 or 返贫) and an exited one that fell back
+    (``kind`` 返贫, with its reasons); each follows its own procedure (``rules.PROCEDURES``)."""
     household = Household.objects.select_for_update().get(pk=household.pk)
+    if kind not in ApplicationKind.values:
+        raise ValidationError({"kind": [_("申请类别无效。")]})
     what = str(StepKind.APPLY.label)
     acting = permissions.require(
         user, "take_step", level=RegionLevel.VILLAGE, region=household.region_id, what=what,
         on_behalf=proxy_scan is not None,
     )  # fmt: skip
-    if kind == ApplicationKind.REMOVE:
-        if campaign is None:
-            raise ValidationError(_("清退须经回头看核查提出。"))
-        if household.status not in IN_REGISTRY:
-            raise ValidationError(
-                _("只有在册的贫困户可以清退，该户状态为「%(s)s」。") % {"s": household.get_status_display()}
-            )
-    elif household.status != HouseholdStatus.UNIDENTIFIED:
-        raise ValidationError(
-            _("只有「未识别」的农户可以申请，该户状态为「%(s)s」。") % {"s": household.get_status_display()}
-        )
+    if kind == ApplicationKind.REMOVE and campaign is None:
+        raise ValidationError(_("清退须经回头看核查提出。"))
+    if kind in (ApplicationKind.EXIT, ApplicationKind.RETURN) and campaign is not None:
+        raise ValidationError(_("回头看只能提出清退或纳入。"))
+    if household.status not in selectors.STARTS_FROM[kind]:
+        raise ValidationError(WRONG_STATUS[kind] % {"s": household.get_status_display()})
+    if kind == ApplicationKind.RETURN and not (reason or "").strip():
+        raise ValidationError({"reason": [_("请写明返贫原因（收入下降、因病、因灾等）。")]})
     if household.applications.open().exists():
         raise ValidationError(_("该户已有正在办理的识别申请。"))
     if not 2000 <= int(year) <= timezone.localdate().year + 1:
         raise ValidationError({"year": [_("识别年度无效。")]})
+    start = rules.procedure_for(kind).start
     application = Application(
         household=household, region_id=household.region_id, year=year, reason=reason, kind=kind,
-        campaign=campaign,
+        campaign=campaign, stage=start,
     )  # fmt: skip
     application.full_clean(exclude=["household", "region", "campaign"], validate_constraints=False)
     application.save()
+    if kind == ApplicationKind.EXIT and (problems := selectors.exit_blockers(application)):
+        raise ValidationError(problems)  # rolls the application back with the transaction
     step = _new_step(
-        application, user=user, kind=StepKind.APPLY, target=Stage.APPLIED, note=reason, acting=acting,
+        application, user=user, kind=StepKind.APPLY, target=start, note=reason, acting=acting,
         proxy_scan=proxy_scan,
     )  # fmt: skip
     step.save()
@@ -213,13 +237,23 @@ def _decide(
     application, *, user, kind: str, passed: bool, note: str, details=None, attachment=None, on=None,
     proxy_scan=None,
 ):  # fmt: skip
-    move = rules.DECISIONS[kind]
-    what = str(StepKind(kind).label)
     application = _locked(application)
+    what = str(StepKind(kind).label)
+    move = rules.procedure_for(application.kind).decisions.get(kind)
+    if move is None:
+        raise ValidationError(
+            _("「%(k)s」程序没有「%(what)s」这一环节。") % {"k": application.get_kind_display(), "what": what}
+        )
     acting = permissions.require(
         user, "take_step", level=move.level, region=application.region_id, what=what,
         on_behalf=proxy_scan is not None,
     )  # fmt: skip
+    if (
+        passed
+        and application.kind == ApplicationKind.EXIT
+        and (problems := selectors.exit_blockers(application))
+    ):
+        raise ValidationError(problems)
     if application.stage != move.source:
         raise _wrong_stage(application, what)
     if not passed:
@@ -247,11 +281,18 @@ def application_verify(
     the result (not confirmed → rejected with the findings as the reason)."""
     if not (findings or "").strip():
         raise ValidationError({"findings": [_("请填写入户核实情况。")]})
-    verdict = selectors.household_verdict(application, on=on)
-    details = {
-        "reasons": [r.message for r in verdict.reasons] if verdict else [],
-        "qualifies": bool(verdict and verdict.qualifies),
-    }
+    if application.kind == ApplicationKind.EXIT:  # the exit rule's reasons at that moment
+        check = selectors.exit_check(application.household, year=application.year, on=on)
+        details = {
+            "reasons": check.verdict.messages + check.verdict.facts if check.verdict else [],
+            "supported": bool(check.verdict and check.verdict.supported),
+        }
+    else:
+        verdict = selectors.household_verdict(application, on=on)
+        details = {
+            "reasons": [r.message for r in verdict.reasons] if verdict else [],
+            "qualifies": bool(verdict and verdict.qualifies),
+        }
     return _decide(
         application, user=user, kind=StepKind.VERIFY, passed=passed, note=findings, details=details,
         attachment=attachment, on=on, proxy_scan=proxy_scan,
@@ -285,6 +326,40 @@ def application_deliberate(
 
 
 @transaction.atomic
+def application_consent(
+    *, user, application: Application, agreed: bool, note: str = "", on=None, attachment=None, proxy_scan=None
+) -> Step:
+    """农户认可: the household's word on its exit, recorded by the village (the signed form scanned, optional).
+    A household that does not agree is not exited: the application ends with its words as the reason."""
+    return _decide(
+        application, user=user, kind=StepKind.CONSENT, passed=agreed, note=note, details={"agreed": agreed},
+        attachment=attachment, on=on, proxy_scan=proxy_scan,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def exit_override(*, user, application: Application, reason: str) -> Step:
+    """县级审定: the county takes an exit the rule does not support (its income record or 两不愁三保障 say
+    otherwise) to its 公告, with a reason kept in the step beside the rule's reasons at that moment. Without
+    it the 公告 refuses the household."""
+    application = _locked(application)
+    what = str(StepKind.OVERRIDE.label)
+    permissions.require(user, "take_step", level=RegionLevel.COUNTY, region=application.region_id, what=what)
+    if application.kind != ApplicationKind.EXIT or application.stage != Stage.COUNTY_APPROVED:
+        raise _wrong_stage(application, what)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"override": [_("请填写审定理由：为什么规则不支持时仍认定该户脱贫。")]})
+    check = selectors.exit_check(application.household, year=application.year)
+    if check.verdict is not None and check.verdict.supported:
+        raise ValidationError(_("按登记信息该户已达到退出标准，无需县级审定。"))
+    details = {"override": reason, "reasons": check.verdict.messages if check.verdict else []}
+    return _step(
+        application, user=user, kind=StepKind.OVERRIDE, target=application.stage, note=reason, details=details
+    )
+
+
+@transaction.atomic
 def application_review(*, user, application: Application, passed: bool, note: str = "") -> Step:
     """乡镇审核 after the first 公示."""
     return _decide(application, user=user, kind=StepKind.TOWNSHIP_REVIEW, passed=passed, note=note)
@@ -312,14 +387,31 @@ def application_approve(
 # --- public lists: 公示 and 公告 ------------------------------------------------------------------------------
 
 
+def _round_rule(procedure: str, round: str) -> rules.RoundRule:
+    rule = rules.PROCEDURES[procedure].rounds.get(round) if procedure in rules.PROCEDURES else None
+    if rule is None:
+        raise ValidationError(
+            {
+                "round": [
+                    _("「%(p)s」程序没有「%(r)s」。")
+                    % {"p": Procedure(procedure).label, "r": Round(round).label}
+                ]
+            }
+        )
+    return rule
+
+
 @transaction.atomic
 def publicity_open(
-    *, user, region: Region, round: str, applications: Iterable[Application], starts_on=None
-) -> Publicity:
-    """Put a village's applications on a list. A 公示 runs for the year's period of the province; a 公告 is final
-    at once and brings the households into the registry (在册)."""
-    rule = rules.ROUNDS[round]
-    what = str(Round(round).label)
+    *, user, region: Region, round: str, applications: Iterable[Application], starts_on=None,
+    procedure: str = Procedure.IDENTIFICATION,
+) -> Publicity:  # fmt: skip
+    """Put a village's applications of one procedure on a list. A 公示 runs for the year's period of the
+    province; a 公告 is final at once and writes the households' status: into the registry (在册), out of it
+    (清退), 已脱贫 (销号) or 返贫. An exit reaches its 公告 only without an open objection or a pending member
+    change, and where the rule does not support it, with the county's 审定."""
+    rule = _round_rule(procedure, round)
+    what = str(LIST_TITLES.get((procedure, round), Round(round).label))
     permissions.require(user, "take_step", level=rule.level, region=region.code, what=what)
     if region.level != RegionLevel.VILLAGE:
         raise ValidationError({"region": [_("公示按村发布，请选择一个村。")]})
@@ -331,6 +423,17 @@ def publicity_open(
     )
     if len(locked) != len(ids) or any(a.region_id != region.code for a in locked):
         raise ValidationError({"applications": [_("所选农户不属于 %(v)s。") % {"v": region.name}]})
+    other = [a for a in locked if KIND_PROCEDURE[a.kind] != procedure]
+    if other:
+        raise ValidationError(
+            {
+                "applications": [
+                    _("%(h)s 的申请是「%(k)s」，不能列入%(list)s。")
+                    % {"h": a.household.head_name, "k": a.get_kind_display(), "list": what}
+                    for a in other
+                ]
+            }
+        )
     wrong = [a for a in locked if a.stage != rule.source]
     if wrong:
         raise ValidationError(
@@ -342,14 +445,16 @@ def publicity_open(
         )
     years = {a.year for a in locked}
     if len(years) > 1:
-        raise ValidationError({"applications": [_("一次公示只能包含同一识别年度的申请。")]})
+        raise ValidationError({"applications": [_("一次公示只能包含同一年度的申请。")]})
+    if not rule.has_period:
+        _refuse_unfit_for_announcement(locked)
     today = timezone.localdate()
     starts_on = starts_on or today
     if starts_on < today:
         raise ValidationError({"starts_on": [_("公示开始日期不能早于今天。")]})
     days = selectors.procedure_policy(year=years.pop(), region_code=region.code).publicity_days
     publicity = Publicity(
-        region=region, round=round, year=locked[0].year, starts_on=starts_on, opened_by=user,
+        region=region, round=round, procedure=procedure, year=locked[0].year, starts_on=starts_on, opened_by=user,
         last_day=rules.last_day(starts_on, days) if rule.has_period else starts_on,
         closed_on=None if rule.has_period else starts_on,
     )  # fmt: skip
@@ -370,21 +475,59 @@ def publicity_open(
     return publicity
 
 
+def _refuse_unfit_for_announcement(applications: list[Application]) -> None:
+    """Before a 公告 writes anything: every household is still in the status its application starts from, and
+    an exit has no open objection, no pending member change, and the rule's support or the county's 审定 —
+    else the whole list is refused with every household's reasons."""
+    problems = []
+    for a in applications:
+        head = a.household.head_name
+        if a.household.status not in selectors.STARTS_FROM[a.kind]:
+            problems.append(f"{head}：" + WRONG_STATUS[a.kind] % {"s": a.household.get_status_display()})
+        if a.kind != ApplicationKind.EXIT:
+            continue
+        problems += [f"{head}：{p}" for p in selectors.exit_blockers(a)]
+        check = selectors.exit_check(a.household, year=a.year)
+        if (check.verdict is None or not check.verdict.supported) and not selectors.exit_override(a):
+            reasons = (
+                check.verdict.messages
+                if check.verdict
+                else [_("%(y)d 年度尚未设定扶贫标准。") % {"y": a.year}]
+            )
+            problems.append(
+                _("%(h)s：按规则不支持退出（%(r)s）；如确需退出，须先由县级填写审定理由。")
+                % {"h": head, "r": "；".join(reasons)}
+            )
+    if problems:
+        raise ValidationError({"applications": problems})
+
+
 def _register(applications: list[Application], *, user, publicity: Publicity) -> None:
     """公告: households proposed for inclusion enter the registry as 在册 with the application's year as 识别年度
-    (one year per list); households proposed for 清退 leave it (未识别, no 识别年度). Each change is a status
-    history row counted in the application's year (``registry.status``), set-based."""
+    (one year per list); households proposed for 清退 leave it (未识别, no 识别年度); an exit is 销号 (已脱贫,
+    the year as 脱贫年度, the record kept); a return makes the household 返贫 (its 脱贫年度 kept). Each change is
+    a status history row counted in the application's year (``registry.status``), set-based."""
     year = applications[0].year
     outcome = {
-        ApplicationKind.INCLUDE: (HouseholdStatus.REGISTERED, {"identified_year": year}),
-        ApplicationKind.REMOVE: (HouseholdStatus.UNIDENTIFIED, {"identified_year": None}),
+        ApplicationKind.INCLUDE: (
+            HouseholdStatus.REGISTERED,
+            StatusSource.PROCEDURE,
+            {"identified_year": year},
+        ),
+        ApplicationKind.REMOVE: (
+            HouseholdStatus.UNIDENTIFIED,
+            StatusSource.PROCEDURE,
+            {"identified_year": None},
+        ),
+        ApplicationKind.EXIT: (HouseholdStatus.EXITED, StatusSource.EXIT, {"exit_year": year}),
+        ApplicationKind.RETURN: (HouseholdStatus.RETURNED, StatusSource.RETURN, {}),
     }
-    for kind, (to, also) in outcome.items():
+    for kind, (to, source, also) in outcome.items():
         ids = [a.household_id for a in applications if a.kind == kind]
         if ids:
             status_change(
                 Household.objects.select_for_update().filter(pk__in=ids).order_by("id"), to=to,
-                source=StatusSource.PROCEDURE, business_year=year, effective_on=publicity.starts_on,
+                source=source, business_year=year, effective_on=publicity.starts_on,
                 reason=str(publicity), reference=f"identification.publicity:{publicity.pk}", user=user, also=also,
             )  # fmt: skip
     refresh_tallies({a.region_id for a in applications})
@@ -392,7 +535,7 @@ def _register(applications: list[Application], *, user, publicity: Publicity) ->
 
 def _require_list_step(user, publicity: Publicity, kind: str) -> rules.RoundRule:
     """The list's rule, once ``user`` may take step ``kind`` on it (the level that opened it)."""
-    rule = rules.ROUNDS[publicity.round]
+    rule = _round_rule(publicity.procedure, publicity.round)
     permissions.require(
         user, "take_step", level=rule.level, region=publicity.region_id, what=str(StepKind(kind).label)
     )
@@ -526,7 +669,7 @@ def objection_resolve(
     audit.record(AuditAction.UPDATE, objection, before=before, after=audit.snapshot(objection))
 
     entry, publicity = objection.entry, objection.entry.publicity
-    rule = rules.ROUNDS[publicity.round]
+    rule = _round_rule(publicity.procedure, publicity.round)
     application = _locked(entry.application)
     if application.stage != rule.during:
         return objection  # already settled by another objection on the same household
@@ -534,7 +677,11 @@ def objection_resolve(
     if upheld:
         entry.withdrawn = True
         entry.save(update_fields=["withdrawn"])
-        target = Stage.APPLIED if action == UpheldAction.REVERIFY else Stage.REJECTED
+        target = (
+            rules.PROCEDURES[publicity.procedure].reverify
+            if action == UpheldAction.REVERIFY
+            else Stage.REJECTED
+        )
         _step(application, user=user, kind=StepKind.OBJECTION, target=target, passed=False, note=note)
     elif not publicity.is_open and not entry.objections.filter(status=ObjectionStatus.OPEN).exists():
         _step(application, user=user, kind=StepKind.OBJECTION, target=rule.after, note=note)

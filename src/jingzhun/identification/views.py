@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
@@ -30,15 +31,26 @@ from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
 
 from . import crosscheck, quotas, rules, selectors, services
-from .choices import ObjectionStatus, Round, Stage, StepKind
+from .choices import (
+    LIST_TITLES,
+    TERMINAL_STAGES,
+    ApplicationKind,
+    ObjectionStatus,
+    Procedure,
+    Round,
+    Stage,
+    StepKind,
+)
 from .forms import (
     ApplicationFilterForm,
     ApplyForm,
     ApprovalForm,
+    ConsentForm,
     DecisionForm,
     DeliberateForm,
     DeptListForm,
     ExplainForm,
+    OverrideForm,
     PolicyForm,
     QuotaForm,
     ReasonForm,
@@ -53,7 +65,9 @@ from .models import Application, CrossCheckFlag, Objection, Publicity, Publicity
 def application_list(request):
     form = ApplicationFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    qs = selectors.application_list(user=request.user, stage=data.get("stage", ""), q=data.get("q", ""))
+    qs = selectors.application_list(
+        user=request.user, stage=data.get("stage", ""), q=data.get("q", ""), kind=data.get("kind", "")
+    )
     page, query = request_page(request, qs)
     counts = selectors.stage_counts(user=request.user)
     return render(
@@ -69,8 +83,20 @@ def application_list(request):
     )
 
 
+APPLY_TITLES = {
+    ApplicationKind.INCLUDE: _lazy("发起识别申请"),
+    ApplicationKind.EXIT: _lazy("提出脱贫退出"),
+    ApplicationKind.RETURN: _lazy("提出返贫"),
+}
+APPLY_DONE = {
+    ApplicationKind.INCLUDE: _lazy("已登记识别申请。"),
+    ApplicationKind.EXIT: _lazy("已登记脱贫退出申请，下一步：民主评议。"),
+    ApplicationKind.RETURN: _lazy("已登记返贫申请，下一步：入户核实。"),
+}
+
+
 @login_required
-def application_create(request, household_pk: int):
+def application_create(request, household_pk: int, kind: str = ApplicationKind.INCLUDE):
     household = get_object_or_404(Household.objects.for_user(request.user, "change"), pk=household_pk)
     where = {"level": RegionLevel.VILLAGE, "region": household.region_id, "what": str(StepKind.APPLY.label)}
     on_behalf = _on_behalf(request.user, **where)
@@ -78,8 +104,9 @@ def application_create(request, household_pk: int):
         permissions.require(request.user, "take_step", **where)  # the form only for those who may apply
     # a scan sent without 代录 is kept for the service to refuse, never dropped silently
     form = ApplyForm(
-        request.POST or None, request.FILES or None, on_behalf=on_behalf or "proxy_scan" in request.FILES
-    )
+        request.POST or None, request.FILES or None, on_behalf=on_behalf or "proxy_scan" in request.FILES,
+        kind=kind,
+    )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         with contextlib.suppress(Refused):
@@ -90,13 +117,18 @@ def application_create(request, household_pk: int):
                     household=household,
                     year=d["year"],
                     reason=d["reason"],
+                    kind=kind,
                     proxy_scan=d.get("proxy_scan"),
                 ),
-                _("已登记识别申请。"),
+                str(APPLY_DONE[kind]),
                 form,
             )
             return redirect("identification:detail", pk=created.pk)
-    return render(request, "identification/apply.html", {"household": household, "form": form})
+    return render(
+        request,
+        "identification/apply.html",
+        {"household": household, "form": form, "title": APPLY_TITLES[kind], "kind": kind},
+    )
 
 
 STEP_FORMS = {
@@ -104,6 +136,8 @@ STEP_FORMS = {
     StepKind.DELIBERATE: DeliberateForm,
     StepKind.TOWNSHIP_REVIEW: DecisionForm,
     StepKind.COUNTY_APPROVAL: ApprovalForm,
+    StepKind.CONSENT: ConsentForm,
+    StepKind.OVERRIDE: OverrideForm,
 }
 
 
@@ -117,10 +151,11 @@ def _on_behalf(user, **where) -> bool:
 def _next_step(application: Application, user) -> tuple[str | None, bool]:
     """The single-household step this user could take now (None when it is not theirs to act), and whether the
     user would take it by 代录."""
-    kind = next((k for k, move in rules.DECISIONS.items() if move.source == application.stage), None)
+    decisions = rules.procedure_for(application.kind).decisions
+    kind = next((k for k, move in decisions.items() if move.source == application.stage), None)
     if kind is None:
         return None, False
-    where = {"level": rules.DECISIONS[kind].level, "region": application.region_id}
+    where = {"level": decisions[kind].level, "region": application.region_id}
     if permissions.may(user, "take_step", **where):
         return kind, False
     if _on_behalf(user, **where):
@@ -137,6 +172,17 @@ def application_detail(request, pk: int):
     kind, on_behalf = _next_step(application, request.user)
     today = timezone.localdate()
     initial = {"on": today, "meeting_on": today}
+    is_exit = application.kind == ApplicationKind.EXIT
+    check = selectors.exit_check(household, year=application.year) if is_exit else None
+    override = selectors.exit_override(application) if is_exit else ""
+    # 县级审定: offered to the county on an exit waiting for its 公告 that the rule does not support
+    asks_override = (
+        is_exit
+        and application.stage == Stage.COUNTY_APPROVED
+        and not (check.verdict and check.verdict.supported)
+        and not override
+        and permissions.may(request.user, "take_step", level=RegionLevel.COUNTY, region=application.region_id)
+    )
     return render(
         request,
         "identification/application_detail.html",
@@ -144,7 +190,13 @@ def application_detail(request, pk: int):
             "application": application,
             "household": household,
             "phone": Shown.for_reader(request.user).value(masking.PHONE, household.phone),
-            "verdict": selectors.household_verdict(application),
+            "verdict": None if is_exit else selectors.household_verdict(application),
+            "check": check,
+            "override": override,
+            "override_form": OverrideForm() if asks_override else None,
+            "blockers": selectors.exit_blockers(application)
+            if is_exit and application.stage not in TERMINAL_STAGES
+            else [],
             "steps": application.steps.select_related("actor").order_by("at", "id"),
             "entries": application.entries.select_related("publicity").order_by("id"),
             "flags": application.flags.select_related("member").order_by("id"),
@@ -191,6 +243,13 @@ def application_step(request, pk: int, kind: str):
         StepKind.COUNTY_APPROVAL: lambda: services.application_approve(
             user=user, application=application, passed=d["passed"], note=d["note"], override=d["override"]
         ),
+        StepKind.CONSENT: lambda: services.application_consent(
+            user=user, application=application, agreed=d["passed"], note=d["note"], on=d["on"],
+            attachment=d.get("attachment"), proxy_scan=proxy,
+        ),
+        StepKind.OVERRIDE: lambda: services.exit_override(
+            user=user, application=application, reason=d["override"]
+        ),
     }  # fmt: skip
     act(request, writes[kind], _("「%(k)s」已办理。") % {"k": StepKind(kind).label})
     return redirect("identification:detail", pk=pk)
@@ -223,18 +282,26 @@ def publicity_list(request):
     return render(
         request,
         "identification/publicity_list.html",
-        {"page": page, "round": selectors.round_for(request.user), "today": timezone.localdate()},
+        {"page": page, "opens": selectors.rounds_for(request.user), "today": timezone.localdate()},
     )
 
 
 @login_required
 def publicity_new(request):
-    round = selectors.round_for(request.user)
+    procedure = request.POST.get("procedure") or request.GET.get("procedure") or Procedure.IDENTIFICATION
+    if procedure not in Procedure.values:
+        raise Http404
+    round = selectors.round_for(request.user, procedure)
     if round is None:
         messages.error(
-            request, _("公示由村级发起第一次公示、乡镇发起第二次公示、县级发布公告；您的账号不能发起。")
+            request,
+            _(
+                "公示由村级发起第一次公示、乡镇发起第二次公示、县级发布公告；脱贫退出由村级发起公示、县级发布公告；"
+                "返贫由县级发布公告。您的账号不能发起。"
+            ),
         )
         return redirect("identification:publicity_list")
+    title = str(LIST_TITLES.get((procedure, round), Round(round).label))
     villages = Region.objects.for_user(request.user).filter(level=RegionLevel.VILLAGE)
     own = request.user.region
     if own is not None and own.level == RegionLevel.VILLAGE:
@@ -243,7 +310,9 @@ def publicity_new(request):
         code = request.POST.get("village") or request.GET.get("village") or ""
         village = villages.filter(code=code).first() if code else None
     candidates = (
-        list(selectors.list_candidates(user=request.user, village=village, round=round)) if village else []
+        list(selectors.list_candidates(user=request.user, village=village, round=round, procedure=procedure))
+        if village
+        else []
     )
     if request.method == "POST" and village is not None:
         chosen = [a for a in candidates if str(a.pk) in request.POST.getlist("applications")]
@@ -251,9 +320,9 @@ def publicity_new(request):
             created = attempt(
                 request,
                 lambda: services.publicity_open(
-                    user=request.user, region=village, round=round, applications=chosen
+                    user=request.user, region=village, round=round, applications=chosen, procedure=procedure
                 ),
-                _("已发布%(r)s。") % {"r": Round(round).label},
+                _("已发布%(r)s。") % {"r": title},
             )
             return redirect("identification:publicity_detail", pk=created.pk)
     return render(
@@ -261,9 +330,11 @@ def publicity_new(request):
         "identification/publicity_new.html",
         {
             "round": Round(round),
+            "title": title,
+            "procedure": procedure,
             "village": village,
             "candidates": candidates,
-            "villages": selectors.villages_waiting(user=request.user, round=round),
+            "villages": selectors.villages_waiting(user=request.user, round=round, procedure=procedure),
         },
     )
 
@@ -272,7 +343,7 @@ def publicity_new(request):
 def publicity_detail(request, pk: int):
     publicity = get_object_or_404(Publicity.objects.for_user(request.user).select_related("region"), pk=pk)
     today = timezone.localdate()
-    rule = rules.ROUNDS[publicity.round]
+    rule = rules.PROCEDURES[publicity.procedure].rounds[publicity.round]
     entries, objections = selectors.publicity_file(publicity, user=request.user)
     acts = permissions.may(request.user, "take_step", level=rule.level, region=publicity.region_id)
     return render(
