@@ -418,3 +418,36 @@ def test_pages_offer_the_exit_to_the_village_and_the_override_to_the_county(clie
     assert status(h) == "exited"
     listing = client.get("/identification/publicity/").content.decode()
     assert "脱贫户公告" in listing and "拟脱贫户公示" in listing
+
+
+def test_the_portal_shows_exit_lists_beside_entry_lists_told_apart(client, in_registry, applicant, users):
+    entry = services.application_create(
+        user=users["village_a"], household=applicant(head="张纳入"), year=2026
+    )
+    services.application_verify(user=users["village_a"], application=entry, passed=True, findings="属实")
+    services.application_deliberate(
+        user=users["village_a"], application=entry, meeting_on=timezone.localdate(), attendance=30,
+        votes_for=26, votes_against=2,
+    )  # fmt: skip
+    services.publicity_open(
+        user=users["village_a"], region=village(), round=Round.FIRST, applications=[entry]
+    )
+    h = in_registry()
+    app = propose(users, h)
+    village_steps(app, users)
+    listing = exit_list(app, users)
+
+    page = client.get(f"/public/r/{VILLAGE_A}/").content.decode()
+    assert "2026 年度第一次公示" in page and "2026 年度拟脱贫户公示" in page
+    assert 'class="list-exit"' in page and 'class="badge exit">脱贫退出<' in page
+    page = client.get(f"/public/p/{listing.pk}/").content.decode()
+    assert "拟脱贫户公示" in page and "以下农户拟脱贫退出" in page and ">拟脱贫<" in page
+    assert 'id="objection-form"' in page  # objections as on any 公示
+    assert "扶贫对象第一次公示" not in page and h.head_name in page
+
+    period_passes(listing)
+    services.publicity_close(user=users["village_a"], publicity=listing)
+    services.application_review(user=users["town_a"], application=app, passed=True)
+    notice = announce([app], users)
+    page = client.get(f"/public/p/{notice.pk}/").content.decode()
+    assert "脱贫户公告" in page and "脱贫退出（销号），特此公告" in page and 'id="objection-form"' not in page
