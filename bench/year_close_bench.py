@@ -37,7 +37,7 @@ CREATE UNLOGGED TABLE bench_villages AS
 SELECT code, (row_number() OVER (ORDER BY code)) - 1 AS rn FROM regions_region
 WHERE level = 5 AND code LIKE %(prefix)s;
 UPDATE registry_household h SET region_id = v.code
-FROM bench_villages v WHERE v.rn = h.id %% (SELECT count(*) FROM bench_villages);
+FROM bench_villages v WHERE v.rn = mod(h.id, (SELECT count(*) FROM bench_villages));
 DROP TABLE bench_villages;
 """
 
@@ -46,7 +46,7 @@ DROP TABLE bench_villages;
 HISTORY = """
 UPDATE registry_household SET status = 'exited' WHERE status NOT IN
     ('unidentified', 'registered', 'exited', 'returned', 'cancelled');
-UPDATE registry_household SET identified_year = 2014 + (id %% 3), exit_year = CASE WHEN status IN
+UPDATE registry_household SET identified_year = 2014 + mod(id, 3), exit_year = CASE WHEN status IN
     ('exited', 'returned') THEN %(year)s - 1 END;
 INSERT INTO registry_statuschange (household_id, from_status, to_status, effective_on, business_year, reason,
     source, reference, at)
@@ -76,8 +76,9 @@ def load(snapshot: Path, households: int, url: str, province: str) -> None:
     year = int(snapshot.name)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("TRUNCATE registry_statuschange, registry_adjustmentyear")
-        conn.execute(INTO_PROVINCE, {"prefix": f"{province}%"})
-        conn.execute(HISTORY, {"year": year})
+        for sql, params in ((INTO_PROVINCE, {"prefix": f"{province}%"}), (HISTORY, {"year": year})):
+            for statement in filter(str.strip, sql.split(";\n")):  # one statement per execute with parameters
+                conn.execute(statement, params if "%(" in statement else None)
         # every household on record gets the year's record (a county closes only when none lacks it)
         columns = [r[0] for r in conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'registry_householdyear' "
