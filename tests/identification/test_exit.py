@@ -451,3 +451,50 @@ def test_the_portal_shows_exit_lists_beside_entry_lists_told_apart(client, in_re
     notice = announce([app], users)
     page = client.get(f"/public/p/{notice.pk}/").content.decode()
     assert "脱贫户公告" in page and "脱贫退出（销号），特此公告" in page and 'id="objection-form"' not in page
+
+
+def test_the_exit_through_the_api(in_registry, users):
+    from rest_framework.test import APIClient
+
+    def as_(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    h = in_registry(wage="7000")  # below the line: needs the county's 审定
+    village_api, api = as_(users["village_a"]), "/api/v1/identification"
+    made = village_api.post(
+        f"{api}/applications/", {"household": h.pk, "year": 2026, "kind": "exit"}, format="json"
+    )
+    assert made.status_code == 201, made.content
+    app = Application.objects.get(pk=made.json()["id"])
+    services.application_deliberate(
+        user=users["village_a"], application=app, meeting_on=timezone.localdate(), attendance=30,
+        votes_for=26, votes_against=2,
+    )  # fmt: skip
+    services.application_verify(user=users["village_a"], application=app, passed=True, findings="属实")
+    answer = village_api.post(
+        f"{api}/applications/{app.pk}/consent/", {"agreed": True, "note": "认可"}, format="json"
+    )
+    assert answer.status_code == 200 and stage(app) == Stage.EXIT_CONSENTED
+    opened = village_api.post(
+        f"{api}/publicities/", {"region": VILLAGE_A, "round": "first", "procedure": "exit", "applications": [app.pk]},
+        format="json",
+    )  # fmt: skip
+    assert opened.status_code == 201 and opened.json()["title"] == "拟脱贫户公示"
+    listing = Publicity.objects.get(pk=opened.json()["id"])
+    period_passes(listing)
+    services.publicity_close(user=users["village_a"], publicity=listing)
+    services.application_review(user=users["town_a"], application=app, passed=True)
+    county = as_(users["county"])
+    notice = {"region": VILLAGE_A, "round": "announcement", "procedure": "exit", "applications": [app.pk]}
+    refused = county.post(f"{api}/publicities/", notice, format="json")
+    assert refused.status_code == 400 and "须先由县级填写审定理由" in refused.content.decode()
+    assert (
+        county.post(
+            f"{api}/applications/{app.pk}/override/", {"reason": "分红到账"}, format="json"
+        ).status_code
+        == 200
+    )
+    assert county.post(f"{api}/publicities/", notice, format="json").status_code == 201
+    assert status(h) == "exited"

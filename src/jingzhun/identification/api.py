@@ -17,7 +17,7 @@ from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
 
 from . import campaigns, services
-from .choices import ApplicationKind, Finding, ObjectionStatus, Round, Stage
+from .choices import ApplicationKind, Finding, ObjectionStatus, Procedure, Round, Stage
 from .models import Application, Campaign, CampaignCheck, Objection, Publicity, PublicityEntry
 from .serializers import (
     ApplicationCreateSerializer,
@@ -28,10 +28,12 @@ from .serializers import (
     CampaignSerializer,
     CheckRecordSerializer,
     CheckSerializer,
+    ConsentSerializer,
     DecisionSerializer,
     DeliberateSerializer,
     ObjectionCreateSerializer,
     ObjectionSerializer,
+    OverrideSerializer,
     PublicityCreateSerializer,
     PublicitySerializer,
     ResolveSerializer,
@@ -50,6 +52,7 @@ class ApplicationFilters(serializers.Serializer):
 
 class PublicityFilters(serializers.Serializer):
     round = ChoiceParam(Round.choices)
+    procedure = ChoiceParam(Procedure.choices)
     region = CodeParam("exact village code")
     year = YearParam()
 
@@ -68,7 +71,9 @@ class CheckFilters(serializers.Serializer):
 
 
 class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """识别申请 and their steps: create, then 入户核实 → 民主评议 (village), 乡镇审核, 县级审批."""
+    """识别申请 and their steps: create, then 入户核实 → 民主评议 (village), 乡镇审核, 县级审批; an exit
+    (kind ``exit``) 民主评议 → 入户核实 → 农户认可 (village), 乡镇审核, 县级审定 where the rule does not support it;
+    a return (kind ``return``) 入户核实, 乡镇审核. Lists: ``publicity`` with its ``procedure``."""
 
     model = Application
     filters = {
@@ -93,7 +98,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         household = get_object_or_404(Household.objects.for_user(request.user), pk=d["household"])
         return self._answer(
             lambda: services.application_create(
-                user=request.user, household=household, year=d["year"], reason=d["reason"]
+                user=request.user, household=household, year=d["year"], reason=d["reason"], kind=d["kind"]
             ),
             code=status.HTTP_201_CREATED,
         )
@@ -123,6 +128,29 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             application,
         )  # fmt: skip
 
+    @extend_schema(request=ConsentSerializer, responses=ApplicationDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def consent(self, request, pk=None):
+        """农户认可 of an exit (village)."""
+        application, d = self.get_object(), validated(ConsentSerializer, request)
+        return self._answer(
+            lambda: services.application_consent(
+                user=request.user, application=application, agreed=d["agreed"], note=d["note"], on=d["on"],
+                attachment=d.get("attachment"),
+            ),
+            application,
+        )  # fmt: skip
+
+    @extend_schema(request=OverrideSerializer, responses=ApplicationDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def override(self, request, pk=None):
+        """县级审定 of an exit the rule does not support (county, before its 公告)."""
+        application, d = self.get_object(), validated(OverrideSerializer, request)
+        return self._answer(
+            lambda: services.exit_override(user=request.user, application=application, reason=d["reason"]),
+            application,
+        )
+
     @extend_schema(request=DecisionSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
@@ -151,7 +179,7 @@ class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     """公示/公告 lists of a village: open (with the applications), withdraw one household, close after the period."""
 
     model = Publicity
-    filters = {"round": "round", "region": "region_id", "year": "year"}
+    filters = {"round": "round", "procedure": "procedure", "region": "region_id", "year": "year"}
     filter_serializer = PublicityFilters
     serializer_class = PublicitySerializer
     pagination_class = KeysetCursorPagination
@@ -169,7 +197,7 @@ class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         return self._answer(
             lambda: services.publicity_open(
                 user=request.user, region=region, round=d["round"], applications=applications,
-                starts_on=d["starts_on"],
+                starts_on=d["starts_on"], procedure=d["procedure"],
             ),
             code=status.HTTP_201_CREATED,
         )  # fmt: skip

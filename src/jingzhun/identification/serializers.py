@@ -9,7 +9,7 @@ from rest_framework import serializers
 from jingzhun.core.api import IdField, MasksPersonalData
 
 from .campaigns import campaign_counts
-from .choices import CampaignMode, Finding, Round, UpheldAction
+from .choices import ApplicationKind, CampaignMode, Finding, Procedure, Round, UpheldAction
 from .crosscheck import unexplained
 from .models import Application, Campaign, CampaignCheck, Objection, Publicity, PublicityEntry, Step
 from .selectors import household_verdict
@@ -73,9 +73,28 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
-    household = IdField(help_text="id of an unidentified household in the caller's village")
+    household = IdField(
+        help_text="id of a household in the caller's village (未识别 to include, 在册/返贫 to exit, 已脱贫 to return)"
+    )
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+    kind = serializers.ChoiceField(
+        choices=[c for c in ApplicationKind.choices if c[0] != ApplicationKind.REMOVE],
+        required=False, default=ApplicationKind.INCLUDE, help_text="清退 only through 回头看",
+    )  # fmt: skip
+
+
+class ConsentSerializer(serializers.Serializer):
+    agreed = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+    on = serializers.DateField(required=False, allow_null=True, default=None)
+    attachment = serializers.FileField(
+        required=False, allow_null=True, help_text="农户认可书 (PDF/JPG/PNG, multipart)"
+    )
+
+
+class OverrideSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, help_text="县级审定理由")
 
 
 def _attachment(help_text: str) -> serializers.FileField:
@@ -124,20 +143,24 @@ class EntrySerializer(serializers.ModelSerializer):
 
 class PublicitySerializer(serializers.ModelSerializer):
     round_label = _label("round")
+    title = serializers.CharField(read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
     entries = EntrySerializer(many=True, read_only=True)
 
     class Meta:
         model = Publicity
         fields = [
-            "id", "region", "region_name", "round", "round_label", "year", "starts_on", "last_day", "closed_on",
-            "entries",
+            "id", "region", "region_name", "round", "round_label", "procedure", "title", "year", "starts_on",
+            "last_day", "closed_on", "entries",
         ]  # fmt: skip
 
 
 class PublicityCreateSerializer(serializers.Serializer):
     region = serializers.CharField(max_length=12, help_text="the village's 12-digit code")
     round = serializers.ChoiceField(choices=Round.choices)
+    procedure = serializers.ChoiceField(
+        choices=Procedure.choices, required=False, default=Procedure.IDENTIFICATION
+    )
     applications = serializers.ListField(child=IdField(), allow_empty=False, max_length=5000)
     starts_on = serializers.DateField(required=False, allow_null=True, default=None)
 
