@@ -498,3 +498,31 @@ def test_the_exit_through_the_api(in_registry, users):
     )
     assert county.post(f"{api}/publicities/", notice, format="json").status_code == 201
     assert status(h) == "exited"
+
+
+def test_the_township_records_the_households_consent_by_proxy_with_the_signed_paper(
+    client, in_registry, users
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jingzhun.regions.choices import RegionLevel
+
+    app = propose(users, in_registry())
+    services.application_deliberate(
+        user=users["village_a"], application=app, meeting_on=timezone.localdate(), attendance=30,
+        votes_for=26, votes_against=2,
+    )  # fmt: skip
+    services.application_verify(user=users["village_a"], application=app, passed=True, findings="属实")
+    client.force_login(users["town_a"])
+    page = client.get(f"/identification/{app.pk}/").content.decode()
+    assert "农户认可" in page and 'id="on-behalf"' in page
+    scan = SimpleUploadedFile(
+        "认可书.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", content_type="application/pdf"
+    )
+    client.post(
+        f"/identification/{app.pk}/consent/",
+        {"on": timezone.localdate().isoformat(), "passed": "1", "note": "户主签字", "proxy_scan": scan},
+    )
+    step = Step.objects.get(application=app, kind="consent")
+    assert step.on_behalf_of == RegionLevel.VILLAGE and step.proxy_scan and step.details == {"agreed": True}
+    assert stage(app) == Stage.EXIT_CONSENTED
