@@ -1,10 +1,15 @@
 """Synthetic but realistic 建档立卡 households for the villages under a region, deterministic for a seed.
 
-Distributions follow DOMAIN.md §11: registered poor per-capita net income ≈ 2,982 yuan in 2015, growing about
-20 % a year; household sizes, ages, health, schooling and labour drawn so that the causes of poverty agree with
-the members (an 因病 household has a sick member, a 五保 household is one elderly person, children of
-compulsory-school age are almost all at school). ID numbers carry the county's address code and the real
-birth date, with a valid check character.
+Each household has a story over the policy periods (``Story``): identified in 2014 (most) to 2016, exited from
+2016 to 2020 so that the registered poor fall year by year as they did nationally (DOMAIN.md §11) — by 2020 nearly
+all have exited; a few returned, a few never exited, a handful were cancelled in the 回头看 — then the 过渡期 and
+常态化 years with some households monitored (a dated ``Monitoring`` period). The payload describes the household as
+its data year (the latest year asked for) sees it, with a yearly record for each year asked for from its 识别年度
+on: per-capita net income below or near the year's line while registered, stably above it from the exit year
+(with a safe house and water: 三保障), below the monitoring line while monitored. Household sizes, ages, health,
+schooling and labour are drawn so that the causes of poverty agree with the members (an 因病 household has a
+sick member, a 五保 household is one elderly person, children of compulsory-school age are almost all at school).
+ID numbers carry the county's address code and the real birth date, with a valid check character.
 """
 
 from __future__ import annotations
@@ -13,11 +18,17 @@ import datetime as dt
 import math
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
+
+from jingzhun.core import audit
 from jingzhun.core.ids import make_id_number
+from jingzhun.core.models import AuditAction
 from jingzhun.regions.models import Region
 
+from . import members, services
 from .choices import (
     Attribute,
     Cause,
@@ -27,12 +38,14 @@ from .choices import (
     HouseGrade,
     HouseholdStatus,
     Labour,
+    MonitoringKind,
     Relationship,
+    RiskType,
     RoadType,
     Schooling,
     WorkStatus,
 )
-from .models import Member
+from .models import Household, Member, Monitoring
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭"
@@ -40,17 +53,24 @@ SURNAMES = (
 )
 GIVEN = "文明华建国平志勇军伟强秀英兰芳玉珍桂花金银春梅光荣德福海波云红丽娟霞燕林生发成永德明亮清秀丹凤"
 
-# Mean per-capita net income of registered poor households by year (yuan); later years grow ~20 %/year.
-INCOME_MEAN = {
-    2013: 2200,
-    2014: 2600,
-    2015: 2982,
-    2016: 3600,
-    2017: 4500,
-    2018: 6000,
-    2019: 8000,
-    2020: 10740,
-}
+# The national poverty line by year (DOMAIN.md §4; 2017 and 2018 are not confirmed by a primary source and are
+# placed between their neighbours here: the demo only needs incomes on the right side of the line).
+LINE = {2013: 2736, 2014: 2800, 2015: 2855, 2016: 2952, 2017: 3040, 2018: 3130, 2019: 3218, 2020: 4000}
+# The monitoring line of the 过渡期 (≈ 1.5 × the 2020 line, set by the province each year): the demo's monitored
+# households fall below it while they are monitored.
+MONITORING_LINE = {2020: 6000, 2021: 6000, 2022: 6300, 2023: 6600, 2024: 7000, 2025: 7300, 2026: 7600}
+TACKLING_END = 2020  # the end of the 攻坚期: every registered household exited (DOMAIN.md §8, §11)
+
+# The story of a household over the policy periods (攻坚期 → 过渡期 → 常态化): most were identified in 2014 (the
+# first 建档立卡), the rest in the 2015–2016 回头看; exits from 2016 on, spread over the years so that the registered
+# poor fall as they did nationally (DOMAIN.md §11); a few returned, a few never exited, a handful were cancelled
+# in the 回头看, and a few ordinary households are in the registry only as monitored ones (边缘易致贫户).
+IDENTIFIED_WEIGHTS = {2014: 78, 2015: 14, 2016: 8}
+EXIT_WEIGHTS = {2016: 22, 2017: 24, 2018: 26, 2019: 20, 2020: 8}
+FATE_WEIGHTS = {"exited": 940, "returned": 15, "registered": 10, "cancelled": 15, "never": 20}
+RETURN_YEARS = (2018, 2019, 2020)
+CANCEL_YEARS = (2015, 2016, 2017)
+MONITORED_SHARE = {"exited": 0.05, "returned": 0.0, "never": 0.6}  # 过渡期 monitoring objects, ≈ 5 % (§8)
 
 CAUSE_WEIGHTS = {
     Cause.ILLNESS: 30, Cause.LACK_CAPITAL: 14, Cause.LACK_SKILLS: 13, Cause.LACK_LABOUR: 12,
@@ -58,10 +78,6 @@ CAUSE_WEIGHTS = {
     Cause.LACK_LAND: 3, Cause.DISASTER: 3, Cause.LACK_WATER: 2, Cause.OTHER: 2,
 }  # fmt: skip
 SIZE_WEIGHTS = {1: 13, 2: 20, 3: 20, 4: 21, 5: 14, 6: 8, 7: 4}
-STATUS_WEIGHTS = {
-    HouseholdStatus.REGISTERED: 82, HouseholdStatus.EXITED: 14,
-    HouseholdStatus.RETURNED: 2, HouseholdStatus.UNIDENTIFIED: 2,
-}  # fmt: skip
 # 民族 (GB/T 3304 codes): the south-west mix where the demo county lies, the national mix elsewhere.
 ETHNICITY_WEIGHTS = {
     "52": {"06": 60, "01": 25, "12": 6, "09": 4, "25": 3, "37": 2},
@@ -118,6 +134,50 @@ def _labour(rng: random.Random, age: int, health: str, schooling: str) -> str:
     return _pick(rng, {Labour.ORDINARY: 78, Labour.SKILLED: 15, Labour.WEAK: 7})
 
 
+RISK_OF_CAUSE = {
+    Cause.ILLNESS: RiskType.ILLNESS, Cause.DISABILITY: RiskType.DISABILITY, Cause.EDUCATION: RiskType.SCHOOLING,
+    Cause.DISASTER: RiskType.DISASTER, Cause.LACK_LABOUR: RiskType.LABOUR, Cause.LACK_CAPITAL: RiskType.INDUSTRY,
+}  # fmt: skip
+
+
+def _line(year: int) -> float:
+    if year in LINE:
+        return LINE[year]
+    return LINE[min(LINE)] * 0.96 ** (min(LINE) - year) if year < min(LINE) else LINE[TACKLING_END]
+
+
+def _monitoring_line(year: int) -> float:
+    return MONITORING_LINE.get(year, MONITORING_LINE[max(MONITORING_LINE)])
+
+
+@dataclass
+class Story:
+    """What happened to a household over the policy periods (years are business years; None: never)."""
+
+    fate: str
+    identified: int | None
+    exit: int | None
+    returned: int | None
+    cancelled: int | None
+    pre: float  # per-capita income as a share of the line while registered
+    after: float  # … in the exit year
+    growth: float  # yearly growth after exit, to the end of the 攻坚期
+    monitoring: dict | None = None
+
+    def status_in(self, year: int) -> tuple[str, int]:
+        """(status at the end of ``year``, the business year of the last change the historical load writes in
+        the data year — a return's or cancellation's, else ``year``)."""
+        if self.identified is None:
+            return HouseholdStatus.UNIDENTIFIED, year
+        if self.cancelled and self.cancelled <= year:
+            return HouseholdStatus.CANCELLED, self.cancelled
+        if self.returned and self.returned <= year:
+            return HouseholdStatus.RETURNED, self.returned
+        if self.exit and self.exit <= year:
+            return HouseholdStatus.EXITED, year
+        return HouseholdStatus.REGISTERED, year
+
+
 class DemoGenerator:
     """Draws household payloads (the dicts ``services.households_register`` takes)."""
 
@@ -127,7 +187,8 @@ class DemoGenerator:
         self.history_rng = random.Random(seed + 1)
         self.years = years
         self.address_code = address_code
-        self.reference = dt.date(max(years), 12, 31)
+        # Members are described as they are at the end of the data year (never after today: no future births).
+        self.reference = min(dt.date(max(years), 12, 31), timezone.localdate())
         self.used_ids: set[str] = set()
         self.ethnicity = ETHNICITY_WEIGHTS.get(address_code[:2], ETHNICITY_WEIGHTS[""])
 
@@ -226,12 +287,77 @@ class DemoGenerator:
             rng.choice(adults or members)["health"] = Health.DISABLED
         return members
 
-    def _year(self, year: int, size: int, attribute: str, members: list[dict], land: dict) -> dict:
-        rng = self.rng
-        mean = INCOME_MEAN.get(year, 2982 * 1.2 ** (year - 2015))
-        sigma = 0.45
-        per_capita = rng.lognormvariate(math.log(mean) - sigma**2 / 2, sigma)
-        net = per_capita * size
+    def _story(self, cause: str) -> Story:
+        """The household's years: drawn over the policy periods, then seen from the data year (the latest of
+        ``years``): an exit after it is still to come, a return or cancellation after it has not happened."""
+        rng, years = self.history_rng, self.years
+        last = max(years)
+        shown = {y: w for y, w in IDENTIFIED_WEIGHTS.items() if y in years}
+        identified = _pick(rng, shown) if shown else min(years)
+        fate = _pick(rng, FATE_WEIGHTS)
+        exit_year = max(_pick(rng, EXIT_WEIGHTS), identified)
+        returned = cancelled = None
+        if fate == "returned":
+            returned = rng.choice(RETURN_YEARS)
+            if max(identified, 2016) < returned:
+                exit_year = rng.randint(max(identified, 2016), returned - 1)
+            else:
+                fate, returned = "exited", None
+        elif fate == "cancelled":
+            cancelled = max(identified, rng.choice(CANCEL_YEARS))
+        story = Story(
+            fate=fate,
+            identified=None if fate == "never" else identified,
+            exit=exit_year if fate in ("exited", "returned") else None,
+            returned=returned,
+            cancelled=cancelled,
+            pre=rng.lognormvariate(math.log(0.95), 0.3),
+            after=rng.uniform(1.4, 2.4),
+            growth=rng.uniform(1.15, 1.32),
+        )
+        monitored_from = max(2021, min(years))
+        if rng.random() < MONITORED_SHARE.get(fate, 0) and monitored_from <= min(last, self.reference.year):
+            start = dt.date(rng.randint(monitored_from, min(last, self.reference.year)), 1, 1)
+            start += dt.timedelta(days=rng.randrange(365))
+            start = min(start, self.reference)
+            end = start + dt.timedelta(days=rng.randint(190, 700)) if rng.random() < 0.55 else None
+            if end is not None and end > self.reference:
+                end = None
+            kind = MonitoringKind.SUDDEN if rng.random() < 0.15 else (
+                MonitoringKind.MARGINAL if fate == "never" else MonitoringKind.UNSTABLE
+            )  # fmt: skip
+            risks = [RISK_OF_CAUSE.get(cause, RiskType.EMPLOYMENT)]
+            if rng.random() < 0.3:
+                risks.append(rng.choice([r for r in RiskType.values if r not in risks]))
+            story.monitoring = {"kind": kind, "risk_types": risks, "started_on": start, "ended_on": end}
+        return story
+
+    def _per_capita(self, year: int, story: Story) -> float:
+        """Per-capita net income in ``year``, on the side of the line the household's story puts it."""
+        rng = self.history_rng
+        noise = rng.lognormvariate(0, 0.12)
+        period = story.monitoring
+        if period and period["started_on"].year <= year <= (period["ended_on"] or self.reference).year:
+            return _monitoring_line(year) * rng.uniform(
+                0.7, 0.95
+            )  # below the monitoring line while monitored
+        if story.returned and year >= story.returned:
+            return _line(story.returned) * rng.uniform(0.6, 0.9) * 1.04 ** (year - story.returned)
+        if story.exit and year >= story.exit:
+            grown = story.growth ** (min(year, TACKLING_END) - story.exit) * 1.1 ** max(
+                0, year - TACKLING_END
+            )
+            return max(_line(story.exit) * story.after * grown * noise, _line(year) * 1.1)  # stably above it
+        if story.identified is None:  # an ordinary household: above the line
+            return _line(year) * story.after * 1.1 ** max(0, year - TACKLING_END) * noise
+        return _line(year) * story.pre * noise
+
+    def _year(
+        self, year: int, sizes: list[int], attribute: str, members: list[dict], land: dict, story: Story
+    ) -> dict:
+        rng = self.history_rng
+        size = max(1, sum(1 for born in sizes if born <= year))  # members born later are not counted yet
+        net = self._per_capita(year, story) * size
         elderly = sum(
             1 for m in members if m["pension_insurance"] and m["labour"] in (Labour.NONE, Labour.WEAK)
         )
@@ -259,9 +385,21 @@ class DemoGenerator:
             **transfers,
         }
         record = {k: Decimal(f"{v:.2f}") if isinstance(v, float) else v for k, v in record.items()}
+        if story.exit and year >= story.exit and not (story.returned and year >= story.returned):
+            # 三保障 at exit: a safe house (危房改造) and safe water from the exit year on.
+            land = {**land, "water_safe": True, "water_difficult": False}
+            if land["house_grade"] in (HouseGrade.C, HouseGrade.D):
+                land["house_grade"] = HouseGrade.B
         return {**record, **land}
 
     def household(self, region_code: str) -> dict:
+        """One household's payload (what ``services.households_register`` takes) as the data year sees it."""
+        return self.household_and_story(region_code)[0]
+
+    def household_and_story(self, region_code: str) -> tuple[dict, Story]:
+        """The payload and the household's story: ``story.status_in(data year)`` gives the year its last status
+        change counts in (the 数据年度 a historical load writes a return or cancellation in), ``story.monitoring``
+        its dated monitoring period (written after registration)."""
         rng = self.rng
         attribute = _pick(rng, {Attribute.GENERAL: 70, Attribute.DIBAO: 25, Attribute.WUBAO: 5})
         cause = _pick(rng, CAUSE_WEIGHTS)
@@ -291,27 +429,39 @@ class DemoGenerator:
             "leading_enterprise": rng.random() < 0.1,
             "entrepreneur_leader": rng.random() < 0.08,
         }
-        years = [self._year(y, len(members), attribute, members, land) for y in self.years]
-        status = _pick(rng, STATUS_WEIGHTS)
-        exited = status in (HouseholdStatus.EXITED, HouseholdStatus.RETURNED)
-        return {
+        story = self._story(cause)
+        last = max(self.years)
+        status, _data_year = story.status_in(last)
+        first = story.identified or min(self.years)
+        until = story.cancelled if story.cancelled and story.cancelled <= last else last
+        births = [int(m["id_number"][6:10]) for m in members]
+        years = [
+            self._year(y, births, attribute, members, land, story) for y in self.years if first <= y <= until
+        ]
+        payload = {
             "household": {
                 "region": region_code,
                 "status": status,
-                "exit_year": self.history_rng.choice(self.years[1:] or self.years) if exited else None,
+                "exit_year": story.exit
+                if status in (HouseholdStatus.EXITED, HouseholdStatus.RETURNED)
+                else None,
                 "attribute": attribute,
                 "main_cause": cause,
                 "other_causes": others,
-                "identified_year": None if status == HouseholdStatus.UNIDENTIFIED else min(self.years),
+                "identified_year": None if status == HouseholdStatus.UNIDENTIFIED else story.identified,
                 "phone": f"1{rng.choice('3578')}{rng.randrange(10**9):09d}" if rng.random() < 0.7 else "",
             },
             "members": members,
             "years": years,
         }
+        return payload, story
 
 
-def demo_households(*, region: Region, count: int, seed: int, years: list[int]) -> Iterator[dict]:
-    """``count`` household payloads spread over the rural villages (村委会 first) under ``region``."""
+def demo_households(
+    *, region: Region, count: int, seed: int, years: list[int], stories: bool = False
+) -> Iterator[dict] | Iterator[tuple[dict, Story]]:
+    """``count`` household payloads spread over the rural villages (村委会 first) under ``region`` (with
+    ``stories``: each with its story)."""
     villages = list(
         Region.objects.in_region(region).filter(level=5).order_by("code").values_list("code", "kind")
     )
@@ -328,4 +478,167 @@ def demo_households(*, region: Region, count: int, seed: int, years: list[int]) 
     rng = gen.rng
     weights = [rng.uniform(0.3, 1.7) for _ in rural]  # villages differ in how many poor households they have
     for _ in range(count):
-        yield gen.household(rng.choices(rural, weights=weights)[0])
+        drawn = gen.household_and_story(rng.choices(rural, weights=weights)[0])
+        yield drawn if stories else drawn[0]
+
+
+def demo_monitoring(households: list, periods: list[dict | None]) -> int:
+    """Write the monitoring periods drawn for ``households`` (the dated attribute; the monitoring procedure
+    that opens and closes them comes with its own app), audited. Returns how many households."""
+    rows = [
+        Monitoring(household=h, note="演示数据", **period)
+        for h, period in zip(households, periods, strict=True)
+        if period
+    ]
+    Monitoring.objects.bulk_create(rows)
+    audit.record_many(audit.entry_for(AuditAction.CREATE, m, after=audit.snapshot(m)) for m in rows)
+    return len({m.household_id for m in rows})
+
+
+def _day_in(rng: random.Random, year: int, *, after: dt.date | None = None) -> dt.date:
+    """A day of ``year`` (after ``after``), never after today."""
+    first = max(dt.date(year, 1, 1), after or dt.date(year, 1, 1))
+    return min(
+        first + dt.timedelta(days=rng.randrange(max(1, (dt.date(year, 12, 31) - first).days))),
+        timezone.localdate(),
+    )
+
+
+def _resize(household: Household, since: int, delta: int) -> None:
+    """Follow a member change in the yearly records from ``since`` on (each counts the household at the end
+    of its year); the latest record is resized by the change itself."""
+    records = list(household.years.order_by("year"))
+    rows = [
+        {"year": r.year, "household_size": max(1, r.household_size + delta)}
+        for r in records[:-1]
+        if r.year >= since
+    ]
+    if rows:
+        services.household_update(user=None, household=household, years=rows)
+
+
+def _age_in(member: Member, year: int) -> int:
+    return year - member.birth_date.year
+
+
+def demo_member_changes(*, region: Region, seed: int, years: list[int]) -> list[str]:
+    """A few 人口变动 in the demo county's exited households through ``registry.members``, each dated in its
+    year: births, deaths, a marriage between two registered households and a move to another village. Returns
+    them in words."""
+    today = timezone.localdate()
+    wanted = {2017, 2018, 2021, 2022, 2023, 2024}
+    if len(years) < 2 or not wanted & set(years):
+        return []
+    rng = random.Random(seed + 2)
+    households = list(
+        Household.objects.in_region(region)
+        .filter(status=HouseholdStatus.EXITED)
+        .select_related("region")
+        .prefetch_related("members")
+        .order_by("id")
+    )
+    rng.shuffle(households)
+    used: set[int] = set()
+    address = region.code[:6] if region.level >= 3 else households[0].region_id[:6] if households else ""
+    changes: list[str] = []
+
+    def take(test):
+        for h in households:
+            if h.pk in used:
+                continue
+            active = [m for m in h.members.all() if m.is_active]
+            found = test(h, active)
+            if found:
+                used.add(h.pk)
+                return h, found
+        return None, None
+
+    def mothers(year):
+        return lambda h, active: next(
+            (m for m in active if m.relationship in (Relationship.SPOUSE, Relationship.DAUGHTER_IN_LAW)
+             and m.sex == "2" and 22 <= _age_in(m, year) <= 38), None,
+        )  # fmt: skip
+
+    for year in (2018, 2021, 2024):
+        if year not in years:
+            continue
+        h, mother = take(mothers(year))
+        if h is None:
+            continue
+        born = _day_in(rng, year)
+        while True:
+            number = make_id_number(address, born, rng.randrange(500) * 2 + rng.randrange(2))
+            if not Member.objects.filter(id_number=number).exists():
+                break
+        head = next(m for m in h.members.all() if m.relationship == Relationship.HEAD)
+        child = {
+            "name": _name(rng, head.name[0]), "id_number": number,
+            "relationship": Relationship.GRANDCHILD if mother.relationship == Relationship.DAUGHTER_IN_LAW
+            else rng.choice([Relationship.SON, Relationship.DAUGHTER]),
+            "ethnicity": head.ethnicity, "education": Education.PRESCHOOL_CHILD,
+            "schooling": Schooling.PRESCHOOL if 3 <= today.year - year < 6 else Schooling.NONE,
+            "health": Health.HEALTHY, "labour": Labour.NONE, "work_status": WorkStatus.NONE, "months_worked": 0,
+            "medical_insurance": True, "serious_illness_insurance": True, "pension_insurance": False,
+            "dibao": mother.dibao,
+        }  # fmt: skip
+        if child["schooling"] == Schooling.NONE and today.year - year >= 6:
+            child.update(schooling=Schooling.PRIMARY, education=Education.PRIMARY)
+        members.member_birth(user=None, household=h, member=child, effective_on=born)
+        changes.append(f"{born} 出生 {child['name']}（{h.number}）")
+        _resize(h, year, +1)
+
+    for year in (2017, 2023):
+        if year not in years:
+            continue
+        h, elder = take(
+            lambda h, active, y=year: len(active) >= 2 and next(
+                (m for m in active if m.relationship != Relationship.HEAD and _age_in(m, y) >= 72), None
+            )
+        )  # fmt: skip
+        if h is None:
+            continue
+        died = _day_in(rng, year)
+        changes.append(
+            members.member_death(user=None, household=h, member=elder, died_on=died, reason="病故")
+        )
+        _resize(h, year, -1)
+
+    if 2022 in years:  # a son of one household marries a daughter of another: she moves in
+        groom_home, _groom = take(lambda h, active: next(
+            (m for m in active if m.relationship == Relationship.SON and 22 <= _age_in(m, 2022) <= 34
+             and m.schooling == Schooling.NONE), None,
+        ))  # fmt: skip
+        bride_home, bride = take(lambda h, active: len(active) >= 2 and next(
+            (m for m in active if m.relationship == Relationship.DAUGHTER and 20 <= _age_in(m, 2022) <= 32
+             and m.schooling == Schooling.NONE), None,
+        ))  # fmt: skip
+        if groom_home is not None and bride_home is not None:
+            married = _day_in(rng, 2022)
+            members.members_move(
+                user=None, household=bride_home, members=[bride],
+                relationships={bride.pk: Relationship.DAUGHTER_IN_LAW}, to_household=groom_home.number,
+                marriage=True, effective_on=married, reason="婚嫁",
+            )  # fmt: skip
+            changes.append(f"{married} 婚嫁 {bride.name}（{bride_home.number} → {groom_home.number}）")
+            _resize(bride_home, 2022, -1)
+            _resize(groom_home, 2022, +1)
+
+    if 2024 in years:  # a grown son moves out to a village of his own (县内迁移: a new household)
+        home, son = take(lambda h, active: len(active) >= 3 and next(
+            (m for m in active if m.relationship == Relationship.SON and 25 <= _age_in(m, 2024) <= 45
+             and m.schooling == Schooling.NONE), None,
+        ))  # fmt: skip
+        villages = list(
+            Region.objects.in_region(region).filter(level=5, kind="village").order_by("code")
+            .values_list("code", flat=True)
+        )  # fmt: skip
+        if home is not None and len(villages) > 1:
+            village = rng.choice([v for v in villages if v != home.region_id])
+            moved = _day_in(rng, 2024)
+            members.members_move(
+                user=None, household=home, members=[son], relationships={son.pk: Relationship.HEAD},
+                village=village, effective_on=moved, reason="外出成家，迁往他村居住",
+            )  # fmt: skip
+            changes.append(f"{moved} 县内迁移 {son.name}（{home.number} → {village}）")
+            _resize(home, 2024, -1)
+    return changes

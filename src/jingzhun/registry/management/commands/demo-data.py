@@ -1,19 +1,39 @@
-"""``jingzhun demo-data --region CODE --households N --seed S``: realistic demo households, via the services."""
+"""``jingzhun demo-data --region CODE --households N --seed S``: realistic demo households, via the services.
+
+By default the years run from 2014 (the first 建档立卡) to this year: the households arrive through the historical
+load with their status history over the policy periods, then the 过渡期 brings monitoring periods and a few
+member changes (births, deaths, a marriage, a move), each dated in its year (``registry.demo``).
+"""
 
 import itertools
 import time
+from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import reset_queries
+from django.utils import timezone
 from tqdm import tqdm
 
 from jingzhun.core.context import acting_as
 from jingzhun.regions.selectors import region_by_code
-from jingzhun.registry.demo import demo_households
+from jingzhun.registry.demo import demo_households, demo_member_changes, demo_monitoring
 from jingzhun.registry.models import Household
 from jingzhun.registry.services import households_register
 from jingzhun.registry.status import loading_history
+
+FIRST_YEAR = 2014  # the first 建档立卡
+
+
+def parse_years(text: str) -> list[int]:
+    """``"2014-2020,2026"`` → [2014, …, 2020, 2026]."""
+    years: set[int] = set()
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        first, _sep, last = part.partition("-")
+        years.update(range(int(first), int(last or first) + 1))
+    return sorted(years)
 
 
 class Command(BaseCommand):
@@ -28,7 +48,9 @@ class Command(BaseCommand):
             "--seed", type=int, default=1, help="random seed: the same seed gives the same data"
         )
         parser.add_argument(
-            "--years", default="2015,2016", help="data years, comma-separated (default 2015,2016)"
+            "--years",
+            default=f"{FIRST_YEAR}-{timezone.localdate().year}",
+            help=f"data years, comma-separated, ranges allowed (default {FIRST_YEAR} to this year)",
         )
         parser.add_argument(
             "--skip-if-present", action="store_true", help="do nothing when the region already has households"
@@ -47,36 +69,48 @@ class Command(BaseCommand):
         if households < 1:
             raise CommandError("--households 应为正整数。")
         try:
-            year_list = sorted({int(y) for y in years.split(",") if y.strip()})
+            year_list = parse_years(years)
         except ValueError:
-            raise CommandError(f"--years 应为逗号分隔的年份，例如 2015,2016（收到 {years!r}）") from None
-        if not year_list or not all(2000 <= y <= 2100 for y in year_list):
-            raise CommandError("--years 中的年份应在 2000–2100 之间。")
-        payloads = demo_households(region=target, count=households, seed=seed, years=year_list)
+            raise CommandError(
+                f"--years 应为逗号分隔的年份或年份范围，例如 2015,2016 或 2014-2026（收到 {years!r}）"
+            ) from None
+        this_year = timezone.localdate().year
+        if not year_list or not all(2000 <= y <= this_year for y in year_list):
+            raise CommandError(f"--years 中的年份应在 2000–{this_year} 之间（不能晚于今年）。")
+        payloads = demo_households(region=target, count=households, seed=seed, years=year_list, stories=True)
         started = time.perf_counter()
         done = 0
         bar = tqdm(
             total=households, desc="households", unit=" 户", disable=opts["verbosity"] < 1, mininterval=1
         )
-        # The demo's households arrive with their statuses as history, as a historical load would bring them.
-        with (
-            acting_as(source="command:demo-data"),
-            loading_history(None, as_of=max(year_list), reference="演示数据"),
-        ):
+        # The demo's households arrive with their statuses as history, as a historical load would bring them:
+        # each in the load of the year its last change counts in (a return, a cancellation), so that every
+        # history row is dated in its own business year.
+        monitored = 0
+        with acting_as(source="command:demo-data"):
             while chunk := list(itertools.islice(payloads, batch)):
-                try:
-                    households_register(user=None, items=chunk)
-                except ValidationError as exc:
-                    raise CommandError(f"生成的数据未通过校验：{exc.message_dict}") from exc
+                by_year = defaultdict(list)
+                for item, story in chunk:
+                    by_year[story.status_in(year_list[-1])[1]].append((item, story))
+                for data_year, drawn in sorted(by_year.items()):
+                    with loading_history(None, as_of=data_year, reference="演示数据"):
+                        try:
+                            made = households_register(user=None, items=[item for item, _story in drawn])
+                        except ValidationError as exc:
+                            raise CommandError(f"生成的数据未通过校验：{exc.message_dict}") from exc
+                    monitored += demo_monitoring(made, [story.monitoring for _item, story in drawn])
                 done += len(chunk)
                 bar.update(len(chunk))
                 reset_queries()  # keep memory flat when DEBUG logs queries
+            changes = demo_member_changes(region=target, seed=seed, years=year_list) if done else []
         bar.close()
         if done == 0:
             raise CommandError(f"{target.name} 下没有村级区划，无法生成贫困户。")
         seconds = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
-                f"已在 {target.full_name()} 生成 {done:,} 户，用时 {seconds:.1f} 秒（{done / seconds:,.0f} 户/秒）"
+                f"已在 {target.full_name()} 生成 {done:,} 户（{year_list[0]}–{year_list[-1]} 年度），"
+                f"监测对象 {monitored} 户，人口变动 {len(changes)} 条，"
+                f"用时 {seconds:.1f} 秒（{done / seconds:,.0f} 户/秒）"
             )
         )
