@@ -21,6 +21,7 @@ from jingzhun.core.webwrites import act, form_refused
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import ancestor_at
+from jingzhun.registry.selectors import latest_data_year
 
 from . import equity, plans, selectors, services
 from .forms import MemberForm, SupportForm, TeamForm, VillagePairForm
@@ -119,7 +120,7 @@ def support_add(request, code: str):
 def village_form(request, code: str):
     """贫困村登记表 (poor-village form) of the year as a printable PDF."""
     found = _village(request, code)
-    year = chosen_year(request)
+    year = chosen_year(request, lambda: latest_data_year(user=request.user, region=found))
     context = {**selectors.village_file(found, year), "printed": timezone.localdate()}
     return pdf_response("assistance/village_form.html", context, request, f"贫困村登记表-{found.name}-{year}")
 
@@ -173,7 +174,7 @@ def equity_page(request):
     user = request.user
     permissions.require(user, "view")  # figures of the registry: not for roles that read none
     county = _chosen_county(request)
-    year = chosen_year(request)
+    year = chosen_year(request, lambda: latest_data_year(user=user, region=county))
     result = equity.county_equity(county, year, selectors.policy_for(county.code, year)) if county else None
     below_county = user.region is not None and user.region.level > RegionLevel.COUNTY
     if result and below_county:

@@ -29,6 +29,7 @@ from jingzhun.core.webwrites import Refused, act, attempt
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
+from jingzhun.registry.selectors import latest_data_year
 
 from . import crosscheck, quotas, rules, selectors, services
 from .choices import (
@@ -584,9 +585,9 @@ def quota_page(request):
     user = request.user
     permissions.require(user, "view_quotas")
     try:
-        year = int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
+        year = int(request.GET.get("year") or request.POST.get("year") or latest_data_year(user=user))
     except ValueError:
-        year = timezone.localdate().year
+        year = latest_data_year(user=user)
     if request.method == "POST":
         form = QuotaForm(request.POST)
         if form.is_valid():

@@ -7,16 +7,15 @@ rows per page view would not do)."""
 
 import re
 
-from django.utils import timezone
-
 from jingzhun.accounts import permissions
 from jingzhun.core.panels import panel
+from jingzhun.core.params import chosen_year
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
 from .choices import HouseholdStatus, SplitReviewStatus, TransferStatus
 from .models import AdjustmentYear, MemberChange, ReductionTarget, SplitReview, Transfer
-from .selectors import household_year_comparison, status_flows
+from .selectors import household_year_comparison, latest_data_year, status_flows
 from .targets import progress
 
 
@@ -33,7 +32,7 @@ def region_targets(request, region) -> dict | None:
     """The year's 减贫计划 of the region with its progress, and the form that hands down the children's."""
     if region is None:
         return None
-    year = timezone.localdate().year
+    year = chosen_year(request, lambda: latest_data_year(user=request.user, region=region))
     target = ReductionTarget.objects.for_user(request.user).filter(region=region, year=year).first()
     hands_down = region.level < RegionLevel.TOWNSHIP and permissions.may(
         request.user, "hand_down_target", level=region.level, region=region
@@ -57,7 +56,8 @@ def region_year(request, region) -> dict | None:
     if region is None or region.level != RegionLevel.COUNTY:
         return None
     years = AdjustmentYear.objects.for_user(request.user).filter(county=region).order_by("-year")[:5]
-    return {"county": region, "years": years, "year": timezone.localdate().year}
+    year = latest_data_year(user=request.user, region=region)
+    return {"county": region, "years": years, "year": year}
 
 
 @panel("household.card", template="registry/_household_years.html", order=40)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, OuterRef, Subquery, Sum, When
+from django.db.models import Case, Count, Max, OuterRef, Subquery, Sum, When
 from django.db.models.functions import Substr
+from django.utils import timezone
 
 from jingzhun.core import audit
 from jingzhun.core.ids import normalize_identifier
@@ -35,6 +36,28 @@ from .models import (
 )
 from .status import monitored_now, with_status_at_end_of
 from .yearcycle import lacking_year_record
+
+
+def latest_data_year(*, user, region: Region | None = None, household: Household | None = None) -> int:
+    """The latest year with yearly records (年度信息) among the households ``user`` may see (under ``region``
+    when given): the year a page opens on when none is asked for, so that a page does not open on a calendar
+    year nobody has entered yet; of ``household`` only for its card. The current year where there are none.
+
+    Probes the last few years newest first (each an indexed exists: the region's households, then their
+    (household, year) record), the aggregate only when none of them has data."""
+    records = HouseholdYear.objects.for_user(user)
+    if region is not None:
+        records = records.in_region(region)
+    if household is not None:
+        records = records.filter(household=household)
+    this_year = timezone.localdate().year
+    for year in range(this_year, this_year - LATEST_YEAR_PROBES, -1):
+        if records.filter(year=year).exists():
+            return year
+    return records.filter(year__lte=this_year).aggregate(latest=Max("year"))["latest"] or this_year
+
+
+LATEST_YEAR_PROBES = 3
 
 
 @dataclass(frozen=True)

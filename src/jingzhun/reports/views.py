@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,6 +23,7 @@ from jingzhun.core.xlsxexport import xlsx_download
 from jingzhun.regions.models import Region
 from jingzhun.regions.selectors import region_for_user
 from jingzhun.registry.models import Household
+from jingzhun.registry.selectors import latest_data_year
 
 from . import registers
 from .models import KIND_LEVEL, ReportJob, ReportKind
@@ -33,7 +33,7 @@ from .models import KIND_LEVEL, ReportJob, ReportKind
 def household_card(request, pk: int):
     """户有卡 as PDF (ID numbers masked unless the role sees personal data)."""
     household = get_object_or_404(Household.objects.for_user(request.user).select_related("region"), pk=pk)
-    year = chosen_year(request)
+    year = chosen_year(request, lambda: latest_data_year(user=request.user, household=household))
     full = sees_in_full(request.user)
     data = registers.household_card_pdf(household, year, full=full)
     name = f"户有卡-{household.number}-{year}"
@@ -48,7 +48,7 @@ def village_register(request, code: str, fmt: str):
     village = region_for_user(user=request.user, code=code)
     if village.level != 5 or fmt not in ("xlsx", "pdf"):
         raise Http404
-    year = chosen_year(request)
+    year = chosen_year(request, lambda: latest_data_year(user=request.user, region=village))
     full = sees_in_full(request.user)
     register = registers.village_register(village, year, full=full)
     name = f"村有册-{village.name}-{year}"
@@ -106,7 +106,7 @@ def jobs(request):
             user=request.user,
             initial={
                 "region": request.user.region_id or "",
-                "year": timezone.localdate().year,
+                "year": latest_data_year(user=request.user),
                 "kind": "township_book",
             },
         )
