@@ -140,13 +140,14 @@ RISK_OF_CAUSE = {
 }  # fmt: skip
 
 
-def _line(year: int) -> float:
+def national_line(year: int) -> float:
+    """The national line of ``year`` as the demo places incomes (the 2020 line carried on after it)."""
     if year in LINE:
         return LINE[year]
     return LINE[min(LINE)] * 0.96 ** (min(LINE) - year) if year < min(LINE) else LINE[TACKLING_END]
 
 
-def _monitoring_line(year: int) -> float:
+def monitoring_line(year: int) -> float:
     return MONITORING_LINE.get(year, MONITORING_LINE[max(MONITORING_LINE)])
 
 
@@ -287,14 +288,14 @@ class DemoGenerator:
             rng.choice(adults or members)["health"] = Health.DISABLED
         return members
 
-    def _story(self, cause: str) -> Story:
+    def _story(self, cause: str, fate: str | None = None) -> Story:
         """The household's years: drawn over the policy periods, then seen from the data year (the latest of
         ``years``): an exit after it is still to come, a return or cancellation after it has not happened."""
         rng, years = self.history_rng, self.years
         last = max(years)
         shown = {y: w for y, w in IDENTIFIED_WEIGHTS.items() if y in years}
         identified = _pick(rng, shown) if shown else min(years)
-        fate = _pick(rng, FATE_WEIGHTS)
+        fate = fate or _pick(rng, FATE_WEIGHTS)
         exit_year = max(_pick(rng, EXIT_WEIGHTS), identified)
         returned = cancelled = None
         if fate == "returned":
@@ -307,11 +308,12 @@ class DemoGenerator:
             cancelled = max(identified, rng.choice(CANCEL_YEARS))
         story = Story(
             fate=fate,
-            identified=None if fate == "never" else identified,
+            identified=None if fate in ("never", "applicant") else identified,
             exit=exit_year if fate in ("exited", "returned") else None,
             returned=returned,
             cancelled=cancelled,
-            pre=rng.lognormvariate(math.log(0.95), 0.3),
+            # An applicant (a household asking to be identified now) lives below the line.
+            pre=rng.uniform(0.5, 0.85) if fate == "applicant" else rng.lognormvariate(math.log(0.95), 0.3),
             after=rng.uniform(1.4, 2.4),
             growth=rng.uniform(1.15, 1.32),
         )
@@ -338,19 +340,19 @@ class DemoGenerator:
         noise = rng.lognormvariate(0, 0.12)
         period = story.monitoring
         if period and period["started_on"].year <= year <= (period["ended_on"] or self.reference).year:
-            return _monitoring_line(year) * rng.uniform(
-                0.7, 0.95
-            )  # below the monitoring line while monitored
+            return monitoring_line(year) * rng.uniform(0.7, 0.95)  # below the monitoring line while monitored
         if story.returned and year >= story.returned:
-            return _line(story.returned) * rng.uniform(0.6, 0.9) * 1.04 ** (year - story.returned)
+            return national_line(story.returned) * rng.uniform(0.6, 0.9) * 1.04 ** (year - story.returned)
         if story.exit and year >= story.exit:
             grown = story.growth ** (min(year, TACKLING_END) - story.exit) * 1.1 ** max(
                 0, year - TACKLING_END
             )
-            return max(_line(story.exit) * story.after * grown * noise, _line(year) * 1.1)  # stably above it
-        if story.identified is None:  # an ordinary household: above the line
-            return _line(year) * story.after * 1.1 ** max(0, year - TACKLING_END) * noise
-        return _line(year) * story.pre * noise
+            return max(
+                national_line(story.exit) * story.after * grown * noise, national_line(year) * 1.1
+            )  # stably above it
+        if story.fate == "never":  # an ordinary household: above the line
+            return national_line(year) * story.after * 1.1 ** max(0, year - TACKLING_END) * noise
+        return national_line(year) * story.pre * noise
 
     def _year(
         self, year: int, sizes: list[int], attribute: str, members: list[dict], land: dict, story: Story
@@ -396,8 +398,9 @@ class DemoGenerator:
         """One household's payload (what ``services.households_register`` takes) as the data year sees it."""
         return self.household_and_story(region_code)[0]
 
-    def household_and_story(self, region_code: str) -> tuple[dict, Story]:
-        """The payload and the household's story: ``story.status_in(data year)`` gives the year its last status
+    def household_and_story(self, region_code: str, fate: str | None = None) -> tuple[dict, Story]:
+        """The payload and the household's story (``fate``: as ``FATE_WEIGHTS`` names them, or "applicant", a
+        household that asks to be identified in the data year): ``story.status_in(data year)`` gives the year its last status
         change counts in (the 数据年度 a historical load writes a return or cancellation in), ``story.monitoring``
         its dated monitoring period (written after registration)."""
         rng = self.rng
@@ -429,7 +432,7 @@ class DemoGenerator:
             "leading_enterprise": rng.random() < 0.1,
             "entrepreneur_leader": rng.random() < 0.08,
         }
-        story = self._story(cause)
+        story = self._story(cause, fate)
         last = max(self.years)
         status, _data_year = story.status_in(last)
         first = story.identified or min(self.years)
