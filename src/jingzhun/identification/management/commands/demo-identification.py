@@ -25,6 +25,7 @@ from jingzhun.registry.demo import DemoGenerator, national_line
 from jingzhun.registry.models import Household
 from jingzhun.registry.services import households_register
 
+FIRST_LINE_YEAR = 2014  # the demo's first year
 HISTORY_DAYS = 40  # how far back the demo's procedure starts
 # Applications per step they wait at (in the order of the procedure), and who takes the next step.
 WAITING = (
@@ -72,7 +73,7 @@ class Command(DemoCountyCommand):
         count = sum(n for _stage, n in WAITING)
         items = [gen.household_and_story(village.code, fate="applicant")[0] for _ in range(count)]
         with acting_as(source="command:demo-identification"):
-            line_note = self._line(year, village.code)
+            line_note = self._lines(year, village.code)
             with on_day(start):
                 households = households_register(user=None, items=items)
             groups, at = {}, 0
@@ -105,16 +106,20 @@ class Command(DemoCountyCommand):
         for who, what in waiting:
             self.stdout.write(f"  {who:<10} {what}")
 
-    def _line(self, year: int, village_code: str) -> str:
-        """The year's national line, where none is recorded yet: the last national line carried on (policy data
-        a national administrator would enter), so that the rules judge the applicants' incomes."""
-        if selectors.poverty_line(year=year, region_code=village_code) is not None:
-            return ""
-        amount = Decimal(f"{national_line(year):.0f}")
-        services.poverty_line_set(
-            user=None, year=year, amount=amount, source="演示数据：沿用 2020 年国家标准"
-        )
-        return f"（{year} 年扶贫标准按 {amount} 元录入）"
+    def _lines(self, year: int, village_code: str) -> str:
+        """National lines for the demo's years that have none recorded (policy data a national administrator would
+        enter), so that the rules judge the applicants' incomes and the dashboards count the poor in every year:
+        2017 and 2018 between their neighbours (no primary source, DOMAIN.md §4), from 2021 the 2020 line carried
+        on (现行标准). Each says it is the demo's."""
+        entered = []
+        for y in range(FIRST_LINE_YEAR, year + 1):
+            if selectors.poverty_line(year=y, region_code=village_code) is not None:
+                continue
+            amount = Decimal(f"{national_line(y):.0f}")
+            source = "演示数据：沿用 2020 年现行标准" if y > 2020 else "演示数据：未经核实的估计值"
+            services.poverty_line_set(user=None, year=y, amount=amount, source=source)
+            entered.append(str(y))
+        return f"（{'、'.join(entered)} 年扶贫标准按演示数据录入）" if entered else ""
 
     def _replay(self, village, year, start, end, days, groups) -> list[tuple[str, str]]:
         """The procedure up to where each group waits, each step on its day; what waits for whom."""
