@@ -355,10 +355,10 @@ class DemoGenerator:
         return national_line(year) * story.pre * noise
 
     def _year(
-        self, year: int, sizes: list[int], attribute: str, members: list[dict], land: dict, story: Story
+        self, year: int, births: list[int], attribute: str, members: list[dict], land: dict, story: Story
     ) -> dict:
         rng = self.history_rng
-        size = max(1, sum(1 for born in sizes if born <= year))  # members born later are not counted yet
+        size = max(1, sum(1 for born in births if born <= year))  # members born later are not counted yet
         net = self._per_capita(year, story) * size
         elderly = sum(
             1 for m in members if m["pension_insurance"] and m["labour"] in (Labour.NONE, Labour.WEAK)
