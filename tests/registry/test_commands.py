@@ -15,7 +15,15 @@ from jingzhun.core.ids import parse_id_number
 from jingzhun.core.models import AuditLog
 from jingzhun.regions.models import Region
 from jingzhun.registry.demo import LINE, DemoGenerator, demo_households
-from jingzhun.registry.models import Household, HouseholdYear, Member, MemberChange, Monitoring, StatusChange
+from jingzhun.registry.models import (
+    Household,
+    HouseholdYear,
+    Member,
+    MemberChange,
+    Monitoring,
+    SplitReview,
+    StatusChange,
+)
 from jingzhun.registry.status import with_status_at_end_of
 from tests.conftest import VILLAGE_A, member
 
@@ -105,6 +113,9 @@ def test_demo_income_monitoring_and_member_changes_agree_with_the_story(demo_sto
     changes = list(MemberChange.objects.all())
     kinds = Counter(c.kind for c in changes)
     assert kinds["birth"] >= 2 and kinds["death"] >= 1 and kinds["marry_in"] == 1 and kinds["move_in"] == 1
+    assert (
+        kinds["split_in"] == 2 and SplitReview.objects.filter(status="open").count() == 1
+    )  # the county's work
     assert all(c.effective_on.year == c.business_year for c in changes)
     born = next(c for c in changes if c.kind == "birth")
     record = born.household.years.get(year=born.business_year)  # the yearly records follow the change

@@ -526,8 +526,8 @@ def _age_in(member: Member, year: int) -> int:
 
 def demo_member_changes(*, region: Region, seed: int, years: list[int]) -> list[str]:
     """A few 人口变动 in the demo county's exited households through ``registry.members``, each dated in its
-    year: births, deaths, a marriage between two registered households and a move to another village. Returns
-    them in words."""
+    year: births, deaths, a marriage between two registered households, a move to another village and this year a
+    分户 waiting for its review. Returns them in words."""
     today = timezone.localdate()
     wanted = {2017, 2018, 2021, 2022, 2023, 2024}
     if len(years) < 2 or not wanted & set(years):
@@ -644,4 +644,23 @@ def demo_member_changes(*, region: Region, seed: int, years: list[int]) -> list[
             )  # fmt: skip
             changes.append(f"{moved} 县内迁移 {son.name}（{home.number} → {village}）")
             _resize(home, 2024, -1)
+
+    if today.year in years:  # this year a married son splits off (分户): the township and county review it
+
+        def couple(h, active):
+            son = next((m for m in active if m.relationship == Relationship.SON and m.schooling == Schooling.NONE
+                        and _age_in(m, today.year) >= 22), None)  # fmt: skip
+            wife = next((m for m in active if m.relationship == Relationship.DAUGHTER_IN_LAW), None)
+            return (son, wife) if son and wife and len(active) >= 4 else None
+
+        home, pair = take(couple)
+        if home is not None:
+            son, wife = pair
+            split_on = max(dt.date(today.year, 1, 1), today - dt.timedelta(days=10))
+            members.household_split(
+                user=None, household=home, members=[son, wife],
+                relationships={son.pk: Relationship.HEAD, wife.pk: Relationship.SPOUSE},
+                effective_on=split_on, reason="子女成家另立户",
+            )  # fmt: skip
+            changes.append(f"{split_on} 分户 {son.name}、{wife.name}（{home.number}，待审核）")
     return changes
