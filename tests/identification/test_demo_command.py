@@ -1,11 +1,11 @@
 """``demo-identification``: each demo role finds work at its own step, dated inside the year, and the whole
 两公示一公告 can be taken to its end in one sitting by the demo users."""
 
-import datetime as dt
 import importlib
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from jingzhun.accounts.models import User
 from jingzhun.identification import selectors, services
@@ -32,7 +32,7 @@ def _stages():
 
 
 def test_every_step_has_work_waiting_dated_inside_its_year(demo_county):
-    today = dt.date.today()
+    today = timezone.localdate()
     year, _end = demo.demo_calendar(today)
     assert _stages() == {
         Stage.APPLIED: 2, Stage.VERIFIED: 2, Stage.DELIBERATED: 1, Stage.FIRST_PUBLICITY: 4,
@@ -54,8 +54,8 @@ def test_every_step_has_work_waiting_dated_inside_its_year(demo_county):
 
 def test_the_demo_users_take_the_procedure_to_its_end_in_one_sitting(demo_county):
     users = demo_county
-    year, _end = demo.demo_calendar(dt.date.today())
-    over = {p.round: p for p in Publicity.objects.all() if p.is_open and p.last_day < dt.date.today()}
+    year, _end = demo.demo_calendar(timezone.localdate())
+    over = {p.round: p for p in Publicity.objects.all() if p.is_open and p.last_day < timezone.localdate()}
     services.publicity_close(user=users["village"], publicity=over[Round.FIRST])
     for app in Application.objects.filter(stage=Stage.TOWNSHIP_REVIEW):
         services.application_review(user=users["township"], application=app, passed=True)

@@ -1,18 +1,18 @@
 """Pages open on the latest year that has data in the reader's scope, not on the calendar year; ?year= still
 chooses."""
 
-import datetime as dt
 from urllib.parse import unquote
 
 import pytest
 from django.test import RequestFactory
+from django.utils import timezone
 
 from jingzhun.core.params import chosen_year
 from jingzhun.regions.models import Region
 from jingzhun.registry.selectors import latest_data_year
 from tests.conftest import COUNTY, TOWN_A, VILLAGE_A, VILLAGE_B, year
 
-THIS_YEAR = dt.date.today().year
+THIS_YEAR = timezone.localdate().year
 
 
 @pytest.fixture
