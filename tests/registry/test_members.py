@@ -56,7 +56,8 @@ def test_a_birth_of_someone_already_in_a_household_is_refused_and_changes_nothin
     h = register()
     taken = other.members.first().id_number
     with pytest.raises(ValidationError) as refused:
-        mc.member_birth(user=users["county"], household=h, member=child(id_number=taken))
+        mc.member_birth(user=users["county"], household=h, member=child(id_number=taken),
+                        effective_on=TODAY - dt.timedelta(days=30))  # fmt: skip
     assert "一人只能属于一个在册家庭" in refused.value.message_dict["id_number"][0]
     with pytest.raises(ValidationError) as refused:
         mc.member_birth(user=users["county"], household=h, member=child(id_number="110105194912310021"))
@@ -92,7 +93,7 @@ def test_a_death_dated_before_birth_or_in_the_future_is_refused(register, users)
     ):
         with pytest.raises(ValidationError) as refused:
             mc.member_death(user=users["town_a"], household=h, member=spouse, died_on=died_on)
-        assert refused.value.message_dict["effective_on"] == [message]
+        assert message in refused.value.message_dict["effective_on"]
     with pytest.raises(ValidationError, match="请填写死亡日期"):
         mc.member_death(user=users["town_a"], household=h, member=spouse, died_on=None)
     assert persons(h)["吴秀英"].is_active and not MemberChange.objects.exists()
@@ -260,7 +261,7 @@ def test_a_merge_moves_everyone_and_cancels_the_other_household(register, users)
 
 def test_a_transfer_to_another_county_waits_then_moves_in_one_step(register, users, county_b):
     h = register(status="registered", identified_year=2014)
-    mc.member_birth(user=users["county"], household=h, member=child(name="杨大", born=dt.date(1999, 1, 1)))
+    mc.member_birth(user=users["county"], household=h, member=child(name="杨大", born=dt.date(2001, 1, 1)))
     son = persons(h)["杨大"]
     with pytest.raises(PermissionDenied, match="县级"):
         mc.transfer_request(
