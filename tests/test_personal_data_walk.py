@@ -37,7 +37,7 @@ from jingzhun.registry import services as registry
 from jingzhun.registry.models import SplitReview
 from jingzhun.reports.models import ReportJob
 from jingzhun.reports.tasks import build
-from tests.conftest import COUNTY, TOWN_A, VILLAGE_A, member, new_id
+from tests.conftest import COUNTY, TOWN_A, VILLAGE_A, id_born_on, member, new_id
 from tests.imports.test_columnar import COL, _households, _write, flat_rows
 
 ID_18 = re.compile(r"(?<![0-9])([0-9]{17}[0-9X])(?![0-9])")
@@ -120,8 +120,9 @@ def world(tmp_path, settings, users, register, applicant, regions):
     )  # fmt: skip
     # 人口变动: a birth, a transfer to another county waiting, a 分户 of a registered household under review
     members.member_birth(
-        user=users["county"], household=h, member=member("grandchild", name="杨小小", id_number=new_id())
-    )
+        user=users["county"], household=h,
+        member=member("grandchild", name="杨小小", id_number=id_born_on(dt.date.today() - dt.timedelta(days=40))),
+    )  # fmt: skip
     county_b = Region.objects.create(
         code="522635000000", name="麻江县", level=3, parent=Region.objects.get(code="522600000000")
     )
