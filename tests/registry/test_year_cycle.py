@@ -156,6 +156,8 @@ def test_member_work_holds_the_year_and_a_closed_year_refuses_member_changes(
     _open(users, county)
     left = {item.label: item.total for item in yearcycle.open_items(county=COUNTY, year=YEAR)}
     assert left == {"待办结的跨县迁出": 1}
+    earlier = {item.label for item in yearcycle.open_items(county=COUNTY, year=YEAR - 1)}
+    assert "待办结的跨县迁出" not in earlier  # asked this year: it holds this year, not the one before
     mc.transfer_cancel(user=users["county"], transfer=transfer, reason="暂不迁移")
     mc.member_birth(user=users["village_a"], household=household, member=child(born=dt.date(YEAR, 1, 2)))
     flows = {f.year: f for f in status_flows(user=users["county"], region=county)}

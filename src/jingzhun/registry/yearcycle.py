@@ -82,11 +82,12 @@ def _per_village(rows, region: str = "region_id") -> dict[str, int]:
     return {r[region]: r["n"] for r in rows.values(region).annotate(n=Count("id")).order_by()}
 
 
-def member_work_open(county: str) -> list[OpenItems]:
+def member_work_open(county: str, year: int) -> list[OpenItems]:
     """Transfers waiting — leaving the county (per village) or coming to it (under the county) — and 分户
-    awaiting review: a year is not closed while one person may stand between two households."""
+    awaiting review, asked for by the end of ``year`` (a request of a later year holds that year, not this
+    one): a year is not closed while one person may stand between two households."""
     prefix = county[:6]
-    pending = Transfer.objects.filter(status=TransferStatus.PENDING)
+    pending = Transfer.objects.filter(status=TransferStatus.PENDING, requested_at__year__lte=year)
     leaving = _per_village(pending.filter(from_household__region__code__startswith=prefix),
                            "from_household__region_id")  # fmt: skip
     coming = pending.filter(to_county_id=county).count()
@@ -103,7 +104,7 @@ def member_work_open(county: str) -> list[OpenItems]:
 
 def open_items(*, county: str, year: int) -> list[OpenItems]:
     """Everything still open in ``county``'s ``year``, each kind with its count per village (empty kinds left out)."""
-    items = [households_without_record(county, year), *member_work_open(county)]
+    items = [households_without_record(county, year), *member_work_open(county, year)]
     for _receiver, answer in year_open_items.send(sender=__name__, county=county, year=year):
         items.extend(answer or [])
     return [item for item in items if item.total]
