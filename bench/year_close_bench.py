@@ -102,6 +102,7 @@ def measure(year: int) -> None:
     import django
 
     django.setup()
+
     from jingzhun.analytics.services import rollup_refresh
     from jingzhun.regions.models import Region
     from jingzhun.registry import yearcycle

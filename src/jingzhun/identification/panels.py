@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from jingzhun.core.panels import panel
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.signals import year_open_items
-from jingzhun.registry.yearcycle import OpenItems
+from jingzhun.registry.yearcycle import OpenItems, per_village
 
 from .choices import KIND_PROCEDURE, ApplicationKind, ObjectionStatus, Procedure
 from .models import Application, Objection
@@ -62,13 +62,8 @@ def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
     for r in rows:
         counts = per_procedure[KIND_PROCEDURE[r["kind"]]]
         counts[r["region_id"]] = counts.get(r["region_id"], 0) + r["n"]
-    objections = (
-        Objection.objects.filter(
-            region__code__startswith=prefix, status=ObjectionStatus.OPEN, entry__publicity__year=year
-        )
-        .values("region_id")
-        .annotate(n=Count("id"))
-        .order_by()
+    objections = Objection.objects.filter(
+        region__code__startswith=prefix, status=ObjectionStatus.OPEN, entry__publicity__year=year
     )
     listing = reverse("identification:list")
     return [
@@ -76,6 +71,5 @@ def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
             OpenItems(str(label), per_procedure[p], f"{listing}?kind={kind}" if kind else listing)
             for p, (label, kind) in OPEN_LABELS.items()
         ),
-        OpenItems(_("未处理的异议"), {r["region_id"]: r["n"] for r in objections},
-                  reverse("identification:objections")),
+        OpenItems(_("未处理的异议"), per_village(objections), reverse("identification:objections")),
     ]  # fmt: skip

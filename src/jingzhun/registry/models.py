@@ -328,7 +328,7 @@ class StatusSource(models.TextChoices):
     RETURN = "return", _("返贫程序")
     CANCELLATION = "cancellation", _("注销")
     HISTORICAL = "historical", _("历史数据导入")
-    RECORDED = "recorded", _("登记录入")  # typed on a form or in a file: refused from issue 18's next step
+    RECORDED = "recorded", _("登记录入")  # rows of statuses once typed on a form or in a file (now refused)
     MIGRATION = "migration", _("系统迁移（原有状态）")
 
 

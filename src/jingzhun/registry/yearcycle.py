@@ -68,17 +68,13 @@ def lacking_year_record(households, year: int):
 
 def households_without_record(county: str, year: int) -> OpenItems:
     """``lacking_year_record`` in a county, counted per village."""
-    rows = (
-        lacking_year_record(Household.objects.filter(region__code__startswith=county[:6]), year)
-        .values("region_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    rows = lacking_year_record(Household.objects.filter(region__code__startswith=county[:6]), year)
     url = f"{reverse('registry:household_list')}?region={county}&missing_year={year}"
-    return OpenItems(_("年度信息未更新的户"), {r["region_id"]: r["n"] for r in rows}, url)
+    return OpenItems(_("年度信息未更新的户"), per_village(rows), url)
 
 
-def _per_village(rows, region: str = "region_id") -> dict[str, int]:
+def per_village(rows, region: str = "region_id") -> dict[str, int]:
+    """Village code → number of ``rows``: the shape of every kind of open item (one grouped query)."""
     return {r[region]: r["n"] for r in rows.values(region).annotate(n=Count("id")).order_by()}
 
 
@@ -88,7 +84,7 @@ def member_work_open(county: str, year: int) -> list[OpenItems]:
     one): a year is not closed while one person may stand between two households."""
     prefix = county[:6]
     pending = Transfer.objects.filter(status=TransferStatus.PENDING, requested_at__year__lte=year)
-    leaving = _per_village(pending.filter(from_household__region__code__startswith=prefix),
+    leaving = per_village(pending.filter(from_household__region__code__startswith=prefix),
                            "from_household__region_id")  # fmt: skip
     coming = pending.filter(to_county_id=county).count()
     reviews = SplitReview.objects.filter(
@@ -97,7 +93,7 @@ def member_work_open(county: str, year: int) -> list[OpenItems]:
     return [
         OpenItems(_("待办结的跨县迁出"), leaving, reverse("registry:transfer_list")),
         OpenItems(_("待接收的跨县迁入"), {county: coming} if coming else {}, reverse("registry:transfer_list")),
-        OpenItems(_("待审核的分户"), _per_village(reviews, "household__region_id"),
+        OpenItems(_("待审核的分户"), per_village(reviews, "household__region_id"),
                   reverse("registry:split_review_list")),
     ]  # fmt: skip
 
