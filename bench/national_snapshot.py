@@ -54,6 +54,21 @@ def categorical(rng, n: int, table: dict) -> pa.DictionaryArray:
     )
 
 
+# The synthetic registry's mix in the 攻坚期 (the demo builds its history year by year instead): mean per-capita
+# net income of registered households by year, and the statuses at the snapshot's year end.
+INCOME_MEAN = {
+    2013: 2200,
+    2014: 2600,
+    2015: 2982,
+    2016: 3600,
+    2017: 4500,
+    2018: 6000,
+    2019: 8000,
+    2020: 10740,
+}
+STATUS_WEIGHTS = {"registered": 82, "exited": 14, "returned": 2, "unidentified": 2, "monitored": 1}
+
+
 def province_tables(
     rng, villages: np.ndarray, share: np.ndarray, n: int, first_id: int, first_member: int, year: int
 ):
@@ -66,14 +81,14 @@ def province_tables(
     village = pa.DictionaryArray.from_arrays(pa.array(v_index), pa.array(villages))
     sizes_k, sizes_p = weights(NATIONAL_SIZES)
     persons = np.array(sizes_k, dtype=np.int64)[rng.choice(len(sizes_k), n, p=sizes_p)]
-    mean = demo.INCOME_MEAN.get(year, 3600)
+    mean = INCOME_MEAN.get(year, 3600)
     per_capita = np.round(rng.lognormal(np.log(mean) - 0.18, 0.6, n), 2)
     has_year = rng.random(n) < 0.97
     households = pa.table(
         {
             "id": np.arange(first_id, first_id + n, dtype=np.int64),
             "village": village,
-            "status": categorical(rng, n, {**demo.STATUS_WEIGHTS, "monitored": 1}),
+            "status": categorical(rng, n, STATUS_WEIGHTS),
             "attribute": categorical(rng, n, {Attribute.GENERAL: 70, Attribute.DIBAO: 25, Attribute.WUBAO: 5}),
             "main_cause": categorical(rng, n, demo.CAUSE_WEIGHTS),
             "identification_standard": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)), pa.array(["national"])),

@@ -103,7 +103,8 @@ def main():
     django.setup()
     import json
 
-    from jingzhun.analytics import engines, indicators
+    from jingzhun.analytics import engines
+    from jingzhun.analytics.services import figures_table
 
     if args.engine == "duckdb":
         year = args.year or json.loads((args.snapshot / "manifest.json").read_text())["year"]
@@ -115,9 +116,7 @@ def main():
         con, tables = engines.postgres_tables(year)
     print(f"machine: {machine()}; engine {args.engine}, {args.threads} threads")
     started, cpu_started = time.perf_counter(), cpu_seconds()
-    rolled = con.to_pyarrow(
-        indicators.figures(tables, year=year, materialise=indicators.MATERIALISE[args.engine])
-    )
+    rolled = figures_table(con, tables, year=year, engine=args.engine)
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     rss = peak_rss_mib()
     national = next(r for r in rolled.to_pylist() if r["level"] == 0)

@@ -162,15 +162,20 @@ def household_facts(t: Tables, *, year: int, af: AFConfig) -> ibis.Table:
 
 
 def _sum(value, where=None):
-    """Σ value where ``where`` holds (0 where nothing does). Integers are summed as doubles and cast back:
-    exact below 2⁵³, and DuckDB otherwise sums BIGINT into 128-bit integers, twice as slow at 30 M rows."""
-    if value.type().is_integer():
-        return value.cast("float64").sum(where=where).coalesce(0.0).cast("int64")
-    return value.sum(where=where).coalesce(0)
+    """Σ value where ``where`` holds (0 where nothing does), as a sum of ``value`` or 0 per row rather than a
+    filtered aggregate: some sixty of these per village, and a sum over a CASE is a third cheaper on DuckDB than
+    a FILTER (a selection vector per aggregate). Integers are summed as doubles and cast back: exact below
+    2⁵³, and DuckDB otherwise sums BIGINT into 128-bit integers, twice as slow at 30 M rows."""
+    integer = value.type().is_integer()
+    if where is not None:
+        value = ibis.ifelse(where, value, 0 if integer else 0.0)
+    if integer:
+        return value.cast("float64").sum().coalesce(0.0).cast("int64")
+    return value.sum().coalesce(0)
 
 
 def _count(table: ibis.Table, where=None):
-    return table.id.count(where=where)
+    return table.id.count() if where is None else _sum(ibis.literal(1), where)
 
 
 def village_key(village: ibis.StringValue) -> ibis.IntegerValue:

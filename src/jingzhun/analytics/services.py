@@ -20,7 +20,7 @@ from jingzhun.core.bulkwrite import append_rows
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.models import Region
 
-from . import engines, indicators
+from . import engines, gini, indicators
 from .models import RegionFigures, RuralPopulation
 from .snapshot import snapshot_root, write_snapshot
 
@@ -40,6 +40,26 @@ class RollupResult:
     store_seconds: float
 
 
+# Where the Gini comes from one sort of the incomes handed to the process (``gini.by_sort``) rather than the
+# window form: the engines on one machine. PySpark keeps its data on its cluster.
+GINI_BY_SORT = ("duckdb", "postgres")
+
+
+def figures_table(con, tables: indicators.Tables, *, year: int, engine: str, af=None) -> pa.Table:
+    """Every region's parts and Gini for ``year`` as an Arrow table, computed on ``con`` (``engine``'s)."""
+    af = af or indicators.AFConfig()
+    materialise = indicators.MATERIALISE[engine]
+    if engine not in GINI_BY_SORT:
+        return con.to_pyarrow(indicators.figures(tables, year=year, af=af, materialise=materialise))
+    facts = indicators.household_facts(tables, year=year, af=af)
+    if materialise:
+        facts = facts.cache()
+    g = gini.by_sort(con.to_pyarrow(gini.incomes_in_order(facts))).rename_columns(["code", "gini"])
+    parts = indicators.village_parts(facts, tables.population, tables.plans, af)
+    rolled = con.to_pyarrow(indicators.rollup(parts))
+    return rolled.join(g, keys="code", join_type="left outer")
+
+
 def compute_figures(
     *, year: int, engine: str = "duckdb", root: Path | None = None, af: indicators.AFConfig | None = None
 ) -> pa.Table:
@@ -47,9 +67,7 @@ def compute_figures(
     ``root``, default the year's snapshot)."""
     con, tables = engines.open_engine(engine, year=year, root=root or snapshot_root(year))
     try:
-        return con.to_pyarrow(
-            indicators.figures(tables, year=year, af=af, materialise=indicators.MATERIALISE[engine])
-        )
+        return figures_table(con, tables, year=year, engine=engine, af=af)
     finally:
         if engine != "pyspark":  # the Spark session is shared by the process; stopping it costs the next run
             con.disconnect()
