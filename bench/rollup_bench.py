@@ -1,6 +1,6 @@
 """Full rollup of every indicator at every level, timed, with the naive per-region loop as baseline.
 
-Runs `indicators.figures` (the expression `jingzhun rollup` runs) on DuckDB over a snapshot — by default the
+Runs `analytics.services.figures_table` (what `jingzhun rollup` runs) on DuckDB over a snapshot — by default the
 national synthetic one from `bench/national_snapshot.py` — or on PostgreSQL over a live registry
 (`--engine postgres --database URL`). Prints seconds, regions, peak RSS, and the naive baseline measured in the
 same run: one query per region over that region's subtree (what a dashboard computing live would do), timed on

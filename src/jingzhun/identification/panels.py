@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from jingzhun.core.codes import subtree_range
 from jingzhun.core.panels import panel
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.signals import year_open_items
@@ -50,9 +51,9 @@ def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
     """What identification still has open in a county's year: applications of that year not yet announced or
     rejected — identification's, exits and returns counted apart — and objections not yet decided (they hold
     their households)."""
-    prefix = county[:6]
+    within = subtree_range(county)
     rows = (
-        Application.objects.filter(region__code__startswith=prefix, year=year)
+        Application.objects.filter(region__code__range=within, year=year)
         .open()
         .values("kind", "region_id")
         .annotate(n=Count("id"))
@@ -63,7 +64,7 @@ def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
         counts = per_procedure[KIND_PROCEDURE[r["kind"]]]
         counts[r["region_id"]] = counts.get(r["region_id"], 0) + r["n"]
     objections = Objection.objects.filter(
-        region__code__startswith=prefix, status=ObjectionStatus.OPEN, entry__publicity__year=year
+        region__code__range=within, status=ObjectionStatus.OPEN, entry__publicity__year=year
     )
     listing = reverse("identification:list")
     return [

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
 from jingzhun.core import audit
-from jingzhun.core.codes import ancestor_at
+from jingzhun.core.codes import ancestor_at, subtree_range
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
@@ -68,7 +68,7 @@ def lacking_year_record(households, year: int):
 
 def households_without_record(county: str, year: int) -> OpenItems:
     """``lacking_year_record`` in a county, counted per village."""
-    rows = lacking_year_record(Household.objects.filter(region__code__startswith=county[:6]), year)
+    rows = lacking_year_record(Household.objects.filter(region__code__range=subtree_range(county)), year)
     url = f"{reverse('registry:household_list')}?region={county}&missing_year={year}"
     return OpenItems(_("年度信息未更新的户"), per_village(rows), url)
 
@@ -82,14 +82,14 @@ def member_work_open(county: str, year: int) -> list[OpenItems]:
     """Transfers waiting — leaving the county (per village) or coming to it (under the county) — and 分户
     awaiting review, asked for by the end of ``year`` (a request of a later year holds that year, not this
     one): a year is not closed while one person may stand between two households."""
-    prefix = county[:6]
+    within = subtree_range(
+        county
+    )  # a range, not LIKE 'prefix%': the region indexes serve it in any collation
     pending = Transfer.objects.filter(status=TransferStatus.PENDING, requested_at__year__lte=year)
-    leaving = per_village(pending.filter(from_household__region__code__startswith=prefix),
+    leaving = per_village(pending.filter(from_household__region__code__range=within),
                            "from_household__region_id")  # fmt: skip
     coming = pending.filter(to_county_id=county).count()
-    reviews = SplitReview.objects.filter(
-        household__region__code__startswith=prefix, status=SplitReviewStatus.OPEN
-    )
+    reviews = SplitReview.objects.filter(household__region__code__range=within, status=SplitReviewStatus.OPEN)
     return [
         OpenItems(_("待办结的跨县迁出"), leaving, reverse("registry:transfer_list")),
         OpenItems(_("待接收的跨县迁入"), {county: coming} if coming else {}, reverse("registry:transfer_list")),

@@ -66,7 +66,7 @@ class Command(DemoCountyCommand):
         days = selectors.procedure_policy(year=year, region_code=village.code).publicity_days
         gen = DemoGenerator(seed=seed, years=[year - 1, year], address_code=county_region.code[:6])
         gen.used_ids |= set(
-            Household.objects.filter(region__code__startswith=county_region.code[:6]).values_list(
+            Household.objects.filter(region__code__range=county_region.subtree_range()).values_list(
                 "members__id_number", flat=True
             )
         )
