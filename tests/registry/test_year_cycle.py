@@ -134,8 +134,14 @@ def test_the_year_page_lists_what_is_left_and_the_buttons_of_the_reader(client, 
     client.post(f"/years/{COUNTY}/{YEAR}/open/")
     page = client.post(f"/years/{COUNTY}/{YEAR}/close/", follow=True).content.decode()
     assert "尚有未完成的事项" in page and AdjustmentYear.objects.get().state == YearState.OPEN
-    client.force_login(users["town_a"])  # a township sees the page of its county? no: outside its scope
-    assert client.get(f"/years/{COUNTY}/{YEAR}/").status_code == 404
+    client.force_login(users["town_a"])  # a township reads its part of its county's year, and cannot close it
+    page = client.get(f"/years/{COUNTY}/{YEAR}/").content.decode()
+    assert "只列出您辖区" in page and "年度信息未更新的户" in page and "关账（冻结本年度）" not in page
+    client.post(f"/years/{COUNTY}/{YEAR}/close/")
+    assert AdjustmentYear.objects.get().state == YearState.OPEN
+    assert "查看未完成的事项" in client.get(f"/regions/{users['town_a'].region_id}/").content.decode()
+    client.force_login(users["town_b"])  # another township of the same county: none of A's villages
+    assert "年度信息未更新的户" not in client.get(f"/years/{COUNTY}/{YEAR}/").content.decode()
     list_url = yearcycle.households_without_record(COUNTY, YEAR).url
     client.force_login(users["county"])
     assert "杨文明" in client.get(list_url).content.decode()

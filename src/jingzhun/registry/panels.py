@@ -8,13 +8,15 @@ rows per page view would not do)."""
 import re
 
 from jingzhun.accounts import permissions
+from jingzhun.core.codes import ancestor_at
 from jingzhun.core.panels import panel
 from jingzhun.core.params import chosen_year
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
+from . import yearcycle
 from .choices import HouseholdStatus, SplitReviewStatus, TransferStatus
-from .models import AdjustmentYear, MemberChange, ReductionTarget, SplitReview, Transfer
+from .models import MemberChange, ReductionTarget, SplitReview, Transfer
 from .selectors import household_year_comparison, latest_data_year, status_flows
 from .targets import progress
 
@@ -52,12 +54,15 @@ def region_targets(request, region) -> dict | None:
 
 @panel("region.page", template="registry/_region_year.html", order=30)
 def region_year(request, region) -> dict | None:
-    """On a county's page: its yearly cycle (动态调整), the latest years and a way to this year's page."""
-    if region is None or region.level != RegionLevel.COUNTY:
+    """On a county's page: its yearly cycle (动态调整), the latest years and a way to this year's page; on a
+    township's or village's page, the same for its county (they read their part of it)."""
+    if region is None or region.level < RegionLevel.COUNTY:
         return None
-    years = AdjustmentYear.objects.for_user(request.user).filter(county=region).order_by("-year")[:5]
+    county = yearcycle.readable_county(request.user, ancestor_at(region.code, RegionLevel.COUNTY))
+    if county is None:
+        return None
     year = latest_data_year(user=request.user, region=region)
-    return {"county": region, "years": years, "year": year}
+    return {"county": county, "years": yearcycle.county_years(county)[:5], "year": year}
 
 
 @panel("household.card", template="registry/_household_years.html", order=40)

@@ -3,18 +3,16 @@ buttons of whoever may open, close, confirm or reopen the year."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
 from jingzhun.core.webwrites import act
-from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
 from . import yearcycle
-from .models import AdjustmentYear
 
 ACTIONS = {
     "open": (yearcycle.year_open, _("已开始本年度动态调整。")),
@@ -25,8 +23,8 @@ ACTIONS = {
 
 
 def _county(request, code: str) -> Region:
-    county = get_object_or_404(Region.objects.for_user(request.user), code=code)
-    if county.level != RegionLevel.COUNTY:
+    county = yearcycle.readable_county(request.user, code)
+    if county is None:
         raise Http404
     return county
 
@@ -41,8 +39,9 @@ def _year(year: int) -> int:
 def year_page(request, code: str, year: int):
     permissions.require(request.user, "view")
     county, year = _county(request, code), _year(year)
-    row = AdjustmentYear.objects.for_user(request.user).filter(county=county, year=year).first()
-    items = yearcycle.open_items(county=county.code, year=year)
+    years = yearcycle.county_years(county)
+    row = next((y for y in years if y.year == year), None)
+    items = yearcycle.their_part(request.user, yearcycle.open_items(county=county.code, year=year))
     return render(
         request,
         "registry/year_cycle.html",
@@ -52,7 +51,8 @@ def year_page(request, code: str, year: int):
             "row": row,
             "items": items,
             "townships": yearcycle.by_township(items),
-            "years": AdjustmentYear.objects.for_user(request.user).filter(county=county).order_by("-year"),
+            "years": years,
+            "part": not request.user.in_scope(county.code),
             "may_close": permissions.may(request.user, "close_year", region=county),
             "may_confirm": permissions.may(request.user, "confirm_year", region=county),
         },

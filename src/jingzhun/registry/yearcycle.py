@@ -131,6 +131,30 @@ def by_township(items: list[OpenItems]) -> list[dict]:
     ]
 
 
+def readable_county(user, code: str) -> Region | None:
+    """The county whose yearly page ``user`` may read: a county in the user's scope, or the county holding the
+    user's own township or village — they read their part of the county's year (``their_part``)."""
+    county = Region.objects.for_user(user).filter(code=code, level=RegionLevel.COUNTY).first()
+    below = user.region_id and user.level > RegionLevel.COUNTY
+    if county is None and below and ancestor_at(user.region_id, RegionLevel.COUNTY) == code:
+        county = Region.objects.filter(code=code, level=RegionLevel.COUNTY).first()
+    return county
+
+
+def county_years(county: Region):
+    """The county's years of 动态调整, newest first: read once ``readable_county`` has allowed the county."""
+    return AdjustmentYear.objects.filter(county=county).order_by("-year")
+
+
+def their_part(user, items: list[OpenItems]) -> list[OpenItems]:
+    """``items`` narrowed to the villages in ``user``'s scope (a township sees its villages' rows, a village its
+    own); empty kinds left out."""
+    narrowed = [
+        OpenItems(i.label, {c: n for c, n in i.per_village.items() if user.in_scope(c)}, i.url) for i in items
+    ]
+    return [i for i in narrowed if i.total]
+
+
 def _row(county: Region, year: int, *, lock: bool = False) -> AdjustmentYear | None:
     rows = AdjustmentYear.objects.filter(county=county, year=year)
     return (rows.select_for_update() if lock else rows).first()
