@@ -56,6 +56,10 @@ urlpatterns = [
     path("households/export.<str:fmt>", household_export, name="household_export"),
     path("", include("jingzhun.registry.urls")),
     path("healthz", healthz, name="healthz"),
+    # browsers ask for /favicon.ico whatever the page links
+    path(
+        "favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}jingzhun/favicon.svg", permanent=True)
+    ),
 ]
 
 # /api/ paths get the API's error shape even where Django answers before DRF (no route, body too large, a crash).

@@ -54,9 +54,11 @@ FACT_LABELS = {
 QUIET_FIELDS = frozenset({"id", "created_at", "updated_at", "household_id"})
 
 
-def _label(field: models.Field | None, value: Any, list_choices: dict) -> str:
+def _label(field: models.Field | None, value: Any, list_choices: dict, names: Names | None = None) -> str:
     if value is None or value == "" or value == []:
         return "—"
+    if names is not None and field is not None and field.many_to_one and not isinstance(value, (list, dict)):
+        return names.of(field, value)
     if isinstance(value, bool):
         return str(_("是") if value else _("否"))
     if isinstance(value, dict):  # a fact with parts (who, which level, which file)
@@ -67,13 +69,33 @@ def _label(field: models.Field | None, value: Any, list_choices: dict) -> str:
     return str(labels.get(value, value))
 
 
+class Names:
+    """What references name for one reader (「长乌村（522634101204）」, a household's number and head), not their
+    keys: each target looked up once, and only within the reader's scope — one outside it stays a key."""
+
+    def __init__(self, reader):
+        self.reader, self.seen = reader, {}
+
+    def of(self, field: models.ForeignKey, value: Any) -> str:
+        key = (field.related_model._meta.label, value)
+        if key not in self.seen:
+            manager = field.related_model._default_manager
+            rows = manager.for_user(self.reader) if hasattr(manager, "for_user") else manager.all()
+            target = rows.filter(pk=value).first()
+            self.seen[key] = (
+                str(value) if target is None or str(target) == str(value) else f"{target}（{value}）"
+            )
+        return self.seen[key]
+
+
 def readable_changes(
-    entry: AuditLog, model: type[models.Model] | None, *, full: bool
+    entry: AuditLog, model: type[models.Model] | None, *, full: bool, names: Names | None = None
 ) -> list[tuple[str, str, str]]:
     """(field label, before, after) rows of an entry, with verbose names and code-list labels; personal data
     masked unless the reader sees it in full (``core.masking``: decided at reading, not when written).
 
-    A model names the code lists of its list-valued fields in ``list_field_choices`` (e.g. other causes).
+    A model names the code lists of its list-valued fields in ``list_field_choices`` (e.g. other causes); with
+    ``names`` (``Names(reader)``), references read as what they name.
     """
     fields = {f.attname: f for f in model._meta.concrete_fields} if model else {}
     list_choices = getattr(model, "list_field_choices", {})
@@ -100,7 +122,7 @@ def readable_changes(
             continue
         choices = dict(list_choices.get(key, ()))
         name = str(field.verbose_name) if field else str(FACT_LABELS.get(key, key))
-        rows.append((name, _label(field, before, choices), _label(field, after, choices)))
+        rows.append((name, _label(field, before, choices, names), _label(field, after, choices, names)))
     return rows
 
 

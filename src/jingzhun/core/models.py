@@ -44,6 +44,13 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("登录失败")
 
 
+# The ways a change comes (``core.context.acting_as(source=…)``, "kind:detail"), in words on the history pages.
+SOURCE_WORDS = {
+    "web": "", "api": _("接口"), "import": _("导入"), "command": _("命令"), "portal": _("公众门户"),
+    "system": _("系统"), "population-load": _("人口数据导入"), "task": _("后台任务"),
+}  # fmt: skip
+
+
 class AuditLog(ScopedModel):
     """One change (or sensitive read) of one record: who, when, from where, and the values before/after.
 
@@ -80,6 +87,22 @@ class AuditLog(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.get_action_display()} {self.object_repr}"
+
+    @property
+    def via(self) -> str:
+        """The way the change came, in words (「导入 #12」, 「命令 demo-data」, 「接口」); empty for the web pages."""
+        kind, _sep, detail = self.source.partition(":")
+        words = SOURCE_WORDS.get(kind)
+        if words is None:
+            return self.source
+        return f"{words} {detail}".strip() if words else ""
+
+    @property
+    def who(self) -> str:
+        """The actor, named once: a user's name, or the way itself where no user acted (a command, the portal)."""
+        return (
+            self.via or str(SOURCE_WORDS["system"]) if self.actor_label == self.source else self.actor_label
+        )
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db.models import Case, Count, Max, OuterRef, Subquery, Sum, When
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -27,7 +28,6 @@ from .choices import (
 from .models import (
     Household,
     HouseholdYear,
-    Member,
     MemberChange,
     SplitReview,
     StatusChange,
@@ -149,24 +149,29 @@ def child_counts(*, user, region: Region | None) -> list[RegionCount]:
     return [RegionCount(c, *counts.get(c.code[:width], (0, 0))) for c in children.order_by("code")]
 
 
+def _model_of(label: str) -> type | None:
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
 HISTORY_SHOWN = 200  # the latest entries on the card; the auditor's page reads them all
 
 
 def household_history(*, user, household: Household, full: bool) -> list[AuditLog]:
     """The household's history (its record, members and years, and what other apps recorded under it), newest
     first, each entry with ``rows`` of (field, before, after) in words, personal data masked unless ``full``."""
-    models_by_label = {
-        m._meta.label_lower: m
-        for m in (Household, Member, HouseholdYear, MemberChange, Transfer, SplitReview)
-    }
     entries = list(
         AuditLog.objects.for_user(user)
         .filter(root=f"registry.household:{household.pk}")
         .select_related("actor")
         .order_by("-at")[:HISTORY_SHOWN]
     )
+    names = audit.Names(user)  # the regions, households … the entries name, each looked up once
     for entry in entries:
-        entry.rows = audit.readable_changes(entry, models_by_label.get(entry.model), full=full)
+        # any app's model (identification's steps, assistance's measures): their own field names and code lists
+        entry.rows = audit.readable_changes(entry, _model_of(entry.model), full=full, names=names)
     return entries
 
 

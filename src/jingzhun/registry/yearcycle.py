@@ -135,8 +135,10 @@ def readable_county(user, code: str) -> Region | None:
     """The county whose yearly page ``user`` may read: a county in the user's scope, or the county holding the
     user's own township or village — they read their part of the county's year (``their_part``)."""
     county = Region.objects.for_user(user).filter(code=code, level=RegionLevel.COUNTY).first()
-    below = user.region_id and user.level > RegionLevel.COUNTY
-    if county is None and below and ancestor_at(user.region_id, RegionLevel.COUNTY) == code:
+    own = (
+        user.region_id
+    )  # a township or village of the county: the county is the county-level part of its code
+    if county is None and own not in (None, code) and ancestor_at(own, RegionLevel.COUNTY) == code:
         county = Region.objects.filter(code=code, level=RegionLevel.COUNTY).first()
     return county
 
