@@ -266,3 +266,18 @@ def test_a_reimport_finds_exactly_the_changed_households(tmp_path, users, column
     ]
     assert AuditLog.objects.count() > before
     assert Member.objects.filter(name="改了名", is_active=True).count() == 1
+
+
+@pytest.mark.parametrize("columns", [True, False])
+def test_a_phone_number_that_is_neither_mobile_nor_landline_is_refused_by_row(tmp_path, users, columns):
+    """联系电话: 11-digit mobile or a landline with its area code, on the column path and the row path alike."""
+    items = _households(3)
+    households = [flat_rows(item) for item in items]
+    households[0][0][COL["联系电话"]] = "0855-3331234"
+    households[1][0][COL["联系电话"]] = "12345"
+    households[2][0][COL["联系电话"]] = "1380000000"  # ten digits
+    path = _write(tmp_path / "phones.csv", [r for rows in households for r in rows])
+    result = import_file(user=users["county"], path=path, mode="valid", columns=columns)
+    assert result.created == 1 and Household.objects.get().phone == "0855-3331234"
+    messages = [m for g in result.failed_groups for m in g.errors]
+    assert len(result.failed_groups) == 2 and any("11 位手机号" in m for m in messages), messages

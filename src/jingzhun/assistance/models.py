@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.ids import validate_phone
 from jingzhun.core.scoping import ScopedModel, SharedDownQuerySet
 from jingzhun.core.uploads import photo_type, upload_size
 
@@ -98,7 +99,7 @@ class HelpingUnit(ScopedModel):
         verbose_name=_("所属区划"),
     )  # fmt: skip
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
     active = models.BooleanField(_("在帮"), default=True)
 
     objects = SharedDownQuerySet.as_manager()
@@ -124,7 +125,7 @@ class Cadre(ScopedModel):
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("驻地（乡镇或村）")
     )
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
     skills = models.JSONField(_("专长"), default=list, blank=True)
     capacity = models.PositiveSmallIntegerField(
         _("最多帮扶户数"), null=True, blank=True, help_text=_("留空按政策参数"),

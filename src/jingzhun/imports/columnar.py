@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from django.core.exceptions import EmptyResultSet, ValidationError
-from django.core.validators import DecimalValidator, MinValueValidator
+from django.core.validators import DecimalValidator, MinValueValidator, RegexValidator
 from django.db import connection
 
 from jingzhun.core import audit
@@ -386,6 +386,11 @@ def _decimals(column: Column, text: pa.Array) -> tuple[np.ndarray, pa.Array]:
 def _text_column(column: Column, text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     model = model_field(column)
     ok = pc.less_equal(pc.utf8_length(text), model.max_length)
+    for (
+        rule
+    ) in model.validators:  # a pattern (联系电话) is checked on the whole column, as full_clean would per row
+        if isinstance(rule, RegexValidator) and not rule.inverse_match:
+            ok = pc.and_kleene(ok, pc.match_substring_regex(text, rule.regex.pattern))
     ok = pc.and_kleene(ok, pc.invert(pc.match_substring(text, "\x00")))
     ok = pc.fill_null(ok, not column.required and model.blank)
     return ok.to_numpy(zero_copy_only=False), pc.fill_null(text, model.get_default() or "")

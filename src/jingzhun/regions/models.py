@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.ids import validate_phone
 from jingzhun.core.scoping import ScopedModel
 
 from . import rules
@@ -70,7 +71,7 @@ class RegionOffice(ScopedModel):
         Region, on_delete=models.CASCADE, primary_key=True, related_name="office", verbose_name=_("区划")
     )
     name = models.CharField(_("机构名称"), max_length=100)
-    phone = models.CharField(_("联系电话"), max_length=30)
+    phone = models.CharField(_("联系电话"), max_length=30, validators=[validate_phone])
 
     scope_lookup = "region__code"
 

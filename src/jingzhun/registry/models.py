@@ -14,6 +14,7 @@ from django.db.models.functions import NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.ids import validate_phone
 from jingzhun.core.scoping import ScopedModel, ScopedQuerySet
 
 from .choices import (
@@ -109,7 +110,7 @@ class Household(ScopedModel):
         _("脱贫年度"), null=True, blank=True,
         validators=[MinValueValidator(2000, _("年度不早于 2000 年。")), MaxValueValidator(2100)],
     )  # fmt: skip
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
     head_name = models.CharField(_("户主姓名"), max_length=50, editable=False, default="")
     member_count = models.PositiveSmallIntegerField(_("家庭人口数"), editable=False, default=0)
     created_at = models.DateTimeField(_("建档时间"), default=timezone.now, editable=False)
