@@ -1,6 +1,7 @@
 """The web pages a village or township operator uses: forms with Chinese field errors, the card, history."""
 
 from jingzhun.core.models import AuditLog
+from jingzhun.registry.forms import MemberForm
 from jingzhun.registry.models import Household, Member
 from tests.conftest import VILLAGE_A, member, new_id
 
@@ -61,6 +62,26 @@ def test_add_member_button_adds_a_blank_member_form(client, users):
     client.force_login(users["village_a"])
     page = client.post("/households/new/", {**form_data(), "add_member": "1"}).content.decode()
     assert 'name="m-1-name"' in page and Household.objects.count() == 0
+
+
+def test_adding_a_member_shows_no_errors_for_rows_not_filled_yet_and_a_new_row_can_be_dropped(client, users):
+    client.force_login(users["village_a"])
+    empty_head = {k: v for k, v in form_data().items() if not k.startswith("m-0-")}
+    page = client.post("/households/new/", {**empty_head, "add_member": "1"}).content.decode()
+    assert 'name="m-1-name"' in page and "errorlist" not in page and "保存失败" not in page
+    assert 'value="3000"' in page  # what was typed is given back
+    # the page as now shown: head filled in, the new row left empty, then a third row added and dropped
+    untouched = {  # what a browser posts for the new row nobody filled in: the fields' defaults
+        f"m-1-{bf.name}": bf.value()
+        for bf in MemberForm(prefix="m-1")
+        if bf.value() is not None and bf.value() is not False
+    }
+    data = form_data(
+        **untouched, **{"m-TOTAL_FORMS": "3", "m-INITIAL_FORMS": "1", "m-2-name": "半填", "m-2-DELETE": "on"}
+    )
+    response = client.post("/households/new/", data)
+    assert response.status_code == 302
+    assert Member.objects.count() == 1 and not Member.objects.filter(name="半填").exists()
 
 
 def test_edit_removes_a_member_and_history_shows_it(client, users, register):

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.widgets import DateInput
+
 from . import catalogue
 from .choices import (
     HelperKind,
@@ -49,10 +51,6 @@ class PairForm(forms.Form):
     def __init__(self, *args, cadres=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cadre"].queryset = cadres
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def catalogue_choices():

@@ -5,9 +5,11 @@ from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.widgets import DateInput
+
 from .choices import ApplicationKind, CampaignMode, DeptListKind, Finding, Stage, UpheldAction
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})  # what <input type=date> reads
+DATE_WIDGET = DateInput()
 PASSED_CHOICES = [("1", _("通过")), ("0", _("不予通过"))]
 
 

@@ -131,6 +131,15 @@ class BaseMemberFormSet(forms.BaseFormSet):
 
 
 MemberFormSet = forms.formset_factory(MemberForm, formset=BaseMemberFormSet, extra=0, can_delete=True)
+# 「添加一名成员」: the rows as typed, unchecked, and one new row that may stay empty (an extra form)
+WithNewMember = forms.formset_factory(MemberForm, formset=BaseMemberFormSet, extra=1, can_delete=True)
+
+
+def with_new_member(posted) -> BaseMemberFormSet:
+    """The member rows of a posted form given back as typed — not validated, so nobody meets a wall of errors
+    for rows not filled in yet — with one empty row added."""
+    rows = [{name: form[name].value() for name in form.fields if name != "DELETE"} for form in posted.forms]
+    return WithNewMember(prefix=posted.prefix, initial=rows)
 
 
 class HouseholdYearForm(PayloadForm):

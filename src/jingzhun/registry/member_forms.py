@@ -7,12 +7,14 @@ import copy
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.widgets import DateInput
+
 from . import members as mc
 from .choices import Relationship
 from .forms import MemberForm
 from .services import MEMBER_INPUT
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 RELATIONSHIPS = [("", "—"), *Relationship.choices]
 NOT_HEAD = [c for c in RELATIONSHIPS if c[0] != Relationship.HEAD]
 

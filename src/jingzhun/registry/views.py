@@ -19,7 +19,14 @@ from jingzhun.core.pagination import request_page
 
 from . import rules, selectors, services
 from .choices import Cause
-from .forms import CancelForm, HouseholdFilterForm, HouseholdForm, HouseholdYearForm, MemberFormSet
+from .forms import (
+    CancelForm,
+    HouseholdFilterForm,
+    HouseholdForm,
+    HouseholdYearForm,
+    MemberFormSet,
+    with_new_member,
+)
 from .members import pending_members
 from .models import Household
 from .status import is_monitored, status_labels
@@ -128,11 +135,10 @@ def _edit(request, household: Household | None):
         hform = HouseholdForm(request.POST, prefix="h")
         formset = MemberFormSet(request.POST, prefix="m")
         yform = HouseholdYearForm(request.POST, prefix="y")
-        if "add_member" in request.POST:
-            data = request.POST.copy()
-            data["m-TOTAL_FORMS"] = str(int(data.get("m-TOTAL_FORMS", 0)) + 1)
-            formset = MemberFormSet(data, prefix="m")
-            return _render_edit(request, household, HouseholdForm(request.POST, prefix="h"), formset, yform)
+        if "add_member" in request.POST:  # the whole form given back as typed, unchecked, one row longer
+            hform = HouseholdForm(prefix="h", initial={n: hform[n].value() for n in hform.fields})
+            yform = HouseholdYearForm(prefix="y", initial={n: yform[n].value() for n in yform.fields})
+            return _render_edit(request, household, hform, with_new_member(formset), yform)
         if hform.is_valid() and formset.is_valid() and yform.is_valid():
             try:
                 members = formset.payloads()
