@@ -24,7 +24,7 @@ def test_upload_then_progress_updates_by_itself(phone, live_server, users, tmp_p
     assert "排队中" in phone.inner_text("#progress")
     worker = threading.Thread(target=run_worker, args=(settings.MEDIA_ROOT,))
     worker.start()
-    phone.wait_for_selector("#progress .status:has-text('已完成')", timeout=60_000)  # htmx polls every second
+    phone.wait_for_selector("#progress .status:has-text('成功')", timeout=60_000)  # htmx polls every second
     worker.join()
     assert "新增\n1" in phone.inner_text("#progress")
     assert Household.objects.get().head_name == "杨文明"

@@ -45,7 +45,7 @@ def test_upload_is_imported_by_the_worker_with_progress(client, users, tmp_path,
     assert "排队中" in client.get(response["Location"]).content.decode()
     run_worker(settings.MEDIA_ROOT)
     page = client.get(f"/imports/{job.pk}/").content.decode()
-    assert "已完成" in page and 'class="created">1<' in page
+    assert "成功" in page and 'class="created">1<' in page
     assert Household.objects.get().members.get().name == "杨文明"
     job.refresh_from_db()
     assert job.read_progress() == (1, 1) and job.created == 1 and job.history_year == 2016
@@ -61,7 +61,9 @@ def test_a_failed_import_offers_its_error_report(client, users, tmp_path, settin
     run_worker(settings.MEDIA_ROOT)
     job = ImportJob.objects.get()
     page = client.get(f"/imports/{job.pk}/").content.decode()
-    assert "下载错误报告" in page and "未保存任何数据" in page
+    assert "下载错误报告" in page and "未保存任何数据" in page and "未保存任何内容：1 户有错误" in page
+    listed = client.get("/imports/").content.decode()  # the job list tells it apart from a success
+    assert "outcome-nothing" in listed and "outcome-success" not in listed
     report = client.get(f"/imports/{job.pk}/report.xlsx")
     path = tmp_path / "report.xlsx"
     path.write_bytes(b"".join(report.streaming_content))
@@ -152,3 +154,17 @@ def test_operators_can_export_full_ids_to_correct_and_reimport(client, users, re
     assert AuditLog.objects.filter(action="export", actor=users["county"], changes__masked=False).exists()
     client.force_login(users["county_viewer"])
     assert client.get("/households/export.xlsx?full=1").status_code == 403
+
+
+def test_the_outcome_tells_success_partial_nothing_and_failure_apart(users):
+    from jingzhun.core.jobs import JobStatus
+
+    def outcome(**counts):
+        return ImportJob(user=users["county"], original_name="x.xlsx", **counts).outcome
+
+    assert outcome(status=JobStatus.DONE, created=3) == ("success", "成功")
+    assert outcome(status=JobStatus.DONE, created=2, updated=1, failed=4) == (
+        "partial", "部分保存：已保存 3 户，4 户有错误未保存"
+    )  # fmt: skip
+    assert outcome(status=JobStatus.DONE, failed=2)[0] == "nothing"
+    assert outcome(status=JobStatus.FAILED)[0] == "failed"

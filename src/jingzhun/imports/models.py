@@ -62,6 +62,24 @@ class ImportJob(Job, ScopedModel):
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_status_display()})"
 
+    @property
+    def outcome(self) -> tuple[str, str]:
+        """(kind, words) of how the import ended, told apart for the job list: ``success`` (everything saved or
+        nothing to change), ``partial`` (the valid households saved, the rest not — how many of each),
+        ``nothing`` (finished, but nothing saved), ``failed`` (stopped by an error), or the status while it runs."""
+        if self.status == JobStatus.FAILED:
+            return "failed", str(_("失败"))
+        if self.status != JobStatus.DONE:
+            return "running", str(self.get_status_display())
+        saved = self.created + self.updated
+        if not self.failed:
+            return "success", str(_("成功"))
+        if saved:
+            return "partial", str(
+                _("部分保存：已保存 %(s)d 户，%(f)d 户有错误未保存") % {"s": saved, "f": self.failed}
+            )
+        return "nothing", str(_("未保存任何内容：%(f)d 户有错误") % {"f": self.failed})
+
     @classmethod
     def for_file(
         cls, *, user, path: Path, mode: str = ImportMode.ALL, history_year: int | None = None
