@@ -43,3 +43,27 @@ def policy_province(province: str | None) -> Region | None:
     if region is None:
         raise ValidationError({"province": [_("%(c)s 不是省级区划代码。") % {"c": province}]})
     return region
+
+
+def picker_levels(*, user, code: str | None) -> list[dict]:
+    """The selects of a region picker (省 → 市 → 县 → 乡 → 村) from the top of ``user``'s scope down to the
+    region ``code`` names and one level below it: each with its choices (the regions under the level above,
+    in scope) and the chosen one. Choosing 「全部」 in a select picks the region above it."""
+    top = Region.objects.for_user(user).filter(code=user.region_id).first() if user.region_id else None
+    chosen = Region.objects.for_user(user).filter(code=code).first() if code else None
+    chain = [*(chosen.ancestors() if chosen else []), *([chosen] if chosen else [])]
+    chain = [r for r in chain if user.in_scope(r.code) and (top is None or r.level > top.level)]
+    parents = [top, *chain]
+    levels = []
+    for i, parent in enumerate(parents):
+        if parent is not None and parent.level == RegionLevel.VILLAGE:
+            break
+        under = Region.objects.for_user(user).filter(parent=parent).order_by("code")
+        levels.append(
+            {
+                "all": parent.code if parent else "",
+                "choices": list(under.values_list("code", "name")),
+                "chosen": chain[i].code if i < len(chain) else "",
+            }
+        )
+    return levels

@@ -37,3 +37,15 @@ def browse(request, code: str | None = None):
             "total_persons": sum(r.persons for r in rows),
         },
     )
+
+
+@login_required
+def pick(request):
+    """The region picker's selects for the region chosen (htmx swaps them in when a select changes)."""
+    if not request.user.can("view"):
+        raise PermissionDenied(_("您的角色不查看区划和档案。"))
+    code = request.GET.get("region", "")
+    code = code if code.isdigit() and len(code) == 12 else ""
+    return render(
+        request, "regions/_picker.html", {"levels": selectors.picker_levels(user=request.user, code=code)}
+    )

@@ -42,7 +42,10 @@ class HouseholdFilterForm(forms.Form):
         label=_("缺少该年度信息"), required=False, min_value=2000, max_value=2100,
         help_text=_("在册、已脱贫、返贫户中尚未更新该年度收入与生产生活条件的户"),
     )  # fmt: skip
-    q = forms.CharField(label=_("户编号或户主姓名"), required=False, max_length=50)
+    q = forms.CharField(
+        label=_("搜索"), required=False, max_length=50,
+        help_text=_("户编号、户主或成员姓名（可只填一部分）、身份证号或其后 4–6 位"),
+    )  # fmt: skip
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db.models import Case, Count, Max, OuterRef, Subquery, Sum, When
+from django.db.models import Case, Count, Exists, Max, OuterRef, Q, Subquery, Sum, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from .choices import (
 from .models import (
     Household,
     HouseholdYear,
+    Member,
     MemberChange,
     SplitReview,
     StatusChange,
@@ -96,12 +98,7 @@ def household_list(*, user, filters: HouseholdFilters, action: str = "view"):
     if filters.attribute:
         qs = qs.filter(attribute=filters.attribute)
     if filters.q:
-        q = (
-            normalize_identifier(filters.q)
-            if normalize_identifier(filters.q).isdigit()
-            else filters.q.strip()
-        )
-        qs = qs.filter(number__startswith=q) if q.isdigit() else qs.filter(head_name=q)
+        qs = qs.filter(search(filters.q))
     if filters.missing_year:
         qs = lacking_year_record(qs, filters.missing_year)
     if filters.year:
@@ -110,6 +107,30 @@ def household_list(*, user, filters: HouseholdFilters, action: str = "view"):
             per_capita=Subquery(year_rows.values("per_capita_net")[:1])
         )
     return qs
+
+
+FOUND_CAP = 10_000  # the list counts up to here: a capped count reads at most this many index entries
+
+
+def found(qs) -> int:
+    """How many households ``qs`` finds, counted up to ``FOUND_CAP`` + 1 (more reads as 「以上」)."""
+    return qs.order_by()[: FOUND_CAP + 1].count()
+
+
+def search(text: str) -> Q:
+    """What a person types in the search box: a full ID number, the last 4–6 characters of one (as read off a
+    card), a 户编号 or its start, or part of the head's or any active member's name. An ID number is matched,
+    never shown: the list masks it as everywhere else. Members are asked with EXISTS: one row per household."""
+    q = normalize_identifier(text)
+    active = Member.objects.filter(household=OuterRef("pk"), is_active=True)
+    if re.fullmatch(r"[0-9]{17}[0-9X]", q):
+        return Q(Exists(active.filter(id_number=q)))
+    if re.fullmatch(r"[0-9]{3,5}[0-9X]", q):
+        return Q(Exists(active.filter(id_number__endswith=q)))
+    if q.isdigit():
+        return Q(number__startswith=q)
+    name = text.strip()
+    return Q(head_name__contains=name) | Q(Exists(active.filter(name__contains=name)))
 
 
 def household_detail_queryset(*, user, action: str = "view"):

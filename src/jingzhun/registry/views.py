@@ -16,6 +16,7 @@ from jingzhun.accounts import permissions
 from jingzhun.core import audit, masking
 from jingzhun.core.masking import Shown
 from jingzhun.core.pagination import request_page
+from jingzhun.regions import selectors as region_selectors
 
 from . import rules, selectors, services
 from .choices import Cause
@@ -46,6 +47,7 @@ def household_list(request):
     qs = selectors.household_list(user=request.user, filters=filters).select_related("region")
     page, query = request_page(request, qs)
     status_labels(page.items, year=timezone.localdate().year)
+    chosen = filters.region.code if filters.region else None
     return render(
         request,
         "registry/household_list.html",
@@ -54,6 +56,9 @@ def household_list(request):
             "filters": filters,
             "page": page,
             "query": query,
+            "found": selectors.found(qs),
+            "found_cap": selectors.FOUND_CAP,
+            "region_levels": region_selectors.picker_levels(user=request.user, code=chosen),
         },
     )
 
