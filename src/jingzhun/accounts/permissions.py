@@ -140,6 +140,12 @@ ACTIONS: dict[str, Action] = {
     "transfer_accept": Action(gettext_lazy("接收跨县迁入"), at(COUNTY)),
     "review_split": Action(gettext_lazy("审核分户"), among(COUNTY, TOWNSHIP)),
     "record_check": Action(gettext_lazy("回头看核查"), at(VILLAGE)),
+    # 贫困村: the village's yearly figures by its village, township or county; the county designates (一高一低一无)
+    # and announces an exit; the township proposes an exit, runs its 公示 and decides objections to it
+    "record_village_year": Action(gettext_lazy("录入贫困村年度信息"), among(COUNTY, TOWNSHIP, VILLAGE)),
+    "designate_village": Action(gettext_lazy("认定贫困村"), at(COUNTY)),
+    "propose_village_exit": Action(gettext_lazy("提出贫困村退出并公示"), at(TOWNSHIP)),
+    "announce_village_exit": Action(gettext_lazy("公告贫困村退出"), at(COUNTY)),
     # 精准帮扶
     "register_unit": Action(gettext_lazy("登记帮扶单位和派驻工作队"), up_to(COUNTY)),
     "register_cadre": Action(gettext_lazy("登记帮扶责任人和结对"), up_to(TOWNSHIP)),
@@ -159,7 +165,8 @@ _DATA_WORK = frozenset(
         "view", "change", "export", "reveal", "take_step", "record_objection", "explain_flag", "upload_list",
         "view_crosscheck", "view_quotas", "split_quota", "hand_down_target", "close_year", "confirm_year",
         "run_campaign", "record_check", "register_unit", "change_members", "transfer_send", "transfer_accept",
-        "review_split",
+        "review_split", "record_village_year", "designate_village", "propose_village_exit",
+        "announce_village_exit",
         "register_cadre", "plan", "log_visit", "match", "refresh_rollups",
     }
 )  # fmt: skip

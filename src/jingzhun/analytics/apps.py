@@ -10,6 +10,7 @@ class AnalyticsConfig(AppConfig):
     def ready(self):
         from jingzhun.registry.signals import households_changed, year_closed
 
+        from . import provides  # noqa: F401 - answers the rural population of villages to the apps below
         from .tasks import refresh_rollups
 
         def follow_the_registry(**_signal):  # the dashboards follow an import without waiting for the night

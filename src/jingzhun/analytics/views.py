@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
 from jingzhun.core.xlsxexport import xlsx_download
+from jingzhun.identification.village_selectors import poor_village_count
+from jingzhun.regions.models import Region
 from jingzhun.registry.choices import POOR_FILTER
 
 from . import definitions, selectors
@@ -144,6 +146,8 @@ def dashboard_page(request):
                 for v, label, n in definitions.attributes(p.parts) if n
             ],
             status_rows=[(label, n, household_link(p.code, status=v)) for v, label, n in definitions.statuses(p.parts)],
+            # the villages that were 贫困村 in the year described (their status kept per year by identification)
+            poor_villages=poor_village_count(Region.objects.filter(code=p.code).first(), d.year),
         )  # fmt: skip
     return render(request, "analytics/dashboard.html", context)
 

@@ -24,6 +24,9 @@ class Stage(models.TextChoices):
     EXIT_VERIFIED = "exit_verified", _("待农户认可")
     EXIT_CONSENTED = "exit_consented", _("待村级公示（退出）")
     EXIT_PUBLICITY = "exit_publicity", _("村级公示中（退出）")
+    # 贫困村退出 (DOMAIN.md §8): proposed by the township, 公示 within the township, then the shared 待公告 and 已公告
+    VILLAGE_PROPOSED = "village_proposed", _("待乡镇公示（贫困村退出）")
+    VILLAGE_PUBLICITY = "village_publicity", _("乡镇公示中（贫困村退出）")
 
 
 TERMINAL_STAGES = frozenset({Stage.ANNOUNCED, Stage.REJECTED})
@@ -48,6 +51,7 @@ class Procedure(models.TextChoices):
     IDENTIFICATION = "identification", _("识别")
     EXIT = "exit", _("脱贫退出")
     RETURN = "return", _("返贫")
+    VILLAGE_EXIT = "village_exit", _("贫困村退出")
 
 
 KIND_PROCEDURE = {
@@ -103,7 +107,31 @@ LIST_TITLES = {
     (Procedure.EXIT, Round.FIRST): _("拟脱贫户公示"),
     (Procedure.EXIT, Round.ANNOUNCEMENT): _("脱贫户公告"),
     (Procedure.RETURN, Round.ANNOUNCEMENT): _("返贫户公告"),
+    (Procedure.VILLAGE_EXIT, Round.FIRST): _("拟退出贫困村公示"),
+    (Procedure.VILLAGE_EXIT, Round.ANNOUNCEMENT): _("贫困村退出公告"),
 }
+
+
+class VillageStatus(models.TextChoices):
+    """A village's standing in a year (DOMAIN.md §5, §8): designated poor by the county (一高一低一无), exited
+    after its 公告, or not a poor village (never designated, or the county turned the suggestion down)."""
+
+    POOR = "poor", _("贫困村")
+    EXITED = "exited", _("已退出")
+    NON_POOR = "non_poor", _("非贫困村")
+
+
+class VillageStepKind(models.TextChoices):
+    """A step on a village's year: the county's designation, the township's exit proposal, the lists."""
+
+    DESIGNATE = "designate", _("县级认定贫困村")
+    DESIGNATE_REJECT = "designate_reject", _("县级不予认定")
+    EXIT_PROPOSE = "exit_propose", _("乡镇提出退出")
+    PUBLICITY_OPEN = "publicity_open", _("列入乡镇公示")
+    PUBLICITY_CLOSE = "publicity_close", _("公示期满无异议")
+    OBJECTION = "objection", _("异议处理")
+    ANNOUNCE = "announce", _("县级公告退出")
+    REJECT = "reject", _("不予退出")
 
 
 class ObjectionSource(models.TextChoices):

@@ -28,6 +28,8 @@ from .choices import (
     Stage,
     StepKind,
     UpheldAction,
+    VillageStatus,
+    VillageStepKind,
 )
 
 
@@ -284,14 +286,20 @@ class Publicity(ScopedModel):
 
 
 class PublicityEntry(ScopedModel):
-    """One household on a list, with the public facts shown (never ID numbers, phones or health details)."""
+    """One household on a list, with the public facts shown (never ID numbers, phones or health details) — or,
+    on a 贫困村退出 list, one village (``village_year``; ``head_name`` then holds the village's name)."""
 
     publicity = models.ForeignKey(Publicity, on_delete=models.PROTECT, related_name="entries")
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="entries")
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="entries", null=True, blank=True
+    )
+    village_year = models.ForeignKey(
+        "VillageYear", on_delete=models.PROTECT, related_name="entries", null=True, blank=True
+    )
     head_name = models.CharField(_("户主姓名"), max_length=50)
     member_count = models.PositiveSmallIntegerField(_("家庭人口数"))
-    attribute = models.CharField(_("贫困户属性"), max_length=16, choices=Attribute.choices)
-    main_cause = models.CharField(_("主要致贫原因"), max_length=20, choices=Cause.choices)
+    attribute = models.CharField(_("贫困户属性"), max_length=16, choices=Attribute.choices, blank=True)
+    main_cause = models.CharField(_("主要致贫原因"), max_length=20, choices=Cause.choices, blank=True)
     withdrawn = models.BooleanField(_("已撤出"), default=False)
 
     scope_lookup = "publicity__region__code"
@@ -301,7 +309,15 @@ class PublicityEntry(ScopedModel):
         verbose_name_plural = _("公示名单")
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["publicity", "application"], name="publicityentry_once_per_list")
+            models.UniqueConstraint(fields=["publicity", "application"], name="publicityentry_once_per_list"),
+            models.UniqueConstraint(
+                fields=["publicity", "village_year"], name="publicityentry_village_once_per_list"
+            ),
+            models.CheckConstraint(
+                condition=Q(application__isnull=False, village_year__isnull=True)
+                | Q(application__isnull=True, village_year__isnull=False),
+                name="publicityentry_household_or_village",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -350,6 +366,8 @@ class Objection(ScopedModel):
         return self.reference
 
     def audit_scope(self) -> tuple[str, str]:
+        if self.entry.village_year_id is not None:  # an objection to a village on a 贫困村退出 list
+            return f"identification.villageyear:{self.entry.village_year_id}", self.region_id
         return f"registry.household:{self.entry.application.household_id}", self.region_id
 
 
@@ -565,3 +583,174 @@ class CampaignCheck(ScopedModel):
 
     def audit_scope(self) -> tuple[str, str]:
         return f"registry.household:{self.household_id}", self.region_id
+
+
+# --- poor villages (贫困村): designation 一高一低一无 and exit, per year ----------------------------------------
+
+DEFAULT_EXIT_CHECKLIST = [
+    ["collective_income", "村集体经济有稳定收入"],
+    ["road", "通硬化路"],
+    ["power", "通动力电"],
+    ["water", "饮水安全有保障"],
+    ["clinic", "有标准化村卫生室"],
+    ["broadband", "通宽带网络"],
+]
+
+
+def default_exit_checklist() -> list:
+    return [list(item) for item in DEFAULT_EXIT_CHECKLIST]
+
+
+class VillagePolicy(ScopedModel):
+    """贫困村认定和退出标准 for ``year``: national defaults when ``province`` is empty, else a province's own.
+
+    Designation (一高一低一无, DOMAIN.md §5): incidence ≥ ``incidence_multiple`` × the province's incidence,
+    per-capita net income < ``income_ratio_percent`` % of the province's average, and (where required) no
+    collective income — the province's two figures are the province's own data (its row). Exit (DOMAIN.md §8):
+    incidence below ``exit_incidence_percent`` (``exit_incidence_percent_west`` in a 西部 province: the
+    province's zone is data on the region), "below" taken as ≤ when ``exit_inclusive`` (texts say both 降至 and
+    低于), plus every item of ``exit_checklist`` (local criteria: collective income, roads, …) met."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
+    province = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("省份"), limit_choices_to={"level": 1},
+    )  # fmt: skip
+    incidence_multiple = models.DecimalField(
+        _("贫困发生率倍数（一高）"), max_digits=4, decimal_places=2, default=2,
+        validators=[MinValueValidator(0)],
+    )  # fmt: skip
+    income_ratio_percent = models.DecimalField(
+        _("人均纯收入占全省平均比例（一低，%）"), max_digits=5, decimal_places=2, default=60,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )  # fmt: skip
+    require_no_collective_income = models.BooleanField(_("要求无村集体经济收入（一无）"), default=True)
+    province_incidence_percent = models.DecimalField(
+        _("全省贫困发生率（%）"), max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )  # fmt: skip
+    province_income = models.DecimalField(
+        _("全省农民人均纯收入（元）"), max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )  # fmt: skip
+    exit_incidence_percent = models.DecimalField(
+        _("退出贫困发生率标准（%）"), max_digits=4, decimal_places=2, default=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )  # fmt: skip
+    exit_incidence_percent_west = models.DecimalField(
+        _("西部省份退出贫困发生率标准（%）"), max_digits=4, decimal_places=2, default=3,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )  # fmt: skip
+    exit_inclusive = models.BooleanField(
+        _("等于标准即可退出（降至）"), default=False,
+        help_text=_("否（默认）：贫困发生率须低于标准；是：降至标准即可。"),
+    )  # fmt: skip
+    exit_checklist = models.JSONField(_("退出其他条件（清单）"), default=default_exit_checklist, blank=True)
+
+    scope_lookup = "province__code"
+
+    class Meta:
+        verbose_name = _("贫困村认定和退出标准")
+        verbose_name_plural = _("贫困村认定和退出标准")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "province"], name="villagepolicy_one_per_year_province"),
+            models.UniqueConstraint(
+                fields=["year"],
+                condition=Q(province__isnull=True),
+                name="villagepolicy_one_national_per_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.province_id or 'national'} {self.exit_incidence_percent}%"
+
+
+class VillageYear(ScopedModel):
+    """One village in one year: what designation and exit are judged on that the registry does not hold (the
+    village's collective income, its farmers' per-capita net income, the answers to the exit checklist — the
+    rural population is the statistics' ``analytics.RuralPopulation``), and what was decided in that year.
+
+    ``status`` is the status *decided* in the year (designated, turned down, exited; empty: as the year before):
+    the status of year Y is the latest decided at or before Y (``village_selectors.status_in``), so a village
+    designated in 2014 is a 贫困村 every year until the year of its exit's 公告. ``exit_stage`` is where the
+    year's exit procedure stands (empty: none)."""
+
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村"),
+        limit_choices_to={"level": 5},
+    )  # fmt: skip
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    collective_income = models.DecimalField(
+        _("村集体经济收入（元）"), max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )  # fmt: skip
+    per_capita_income = models.DecimalField(
+        _("农民人均纯收入（元）"), max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )  # fmt: skip
+    checklist = models.JSONField(_("退出条件核查"), default=dict, blank=True)
+    status = models.CharField(_("当年认定状态"), max_length=10, choices=VillageStatus.choices, blank=True)
+    status_reason = models.TextField(_("认定或退出理由"), blank=True)
+    exit_stage = models.CharField(_("退出办理环节"), max_length=20, choices=Stage.choices, blank=True)
+    exit_stage_since = models.DateField(_("进入本环节日期"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+
+    class Meta:
+        verbose_name = _("贫困村年度信息")
+        verbose_name_plural = _("贫困村年度信息")
+        constraints = [  # (region, year) unique: also the index the status-in-year reads use
+            models.UniqueConstraint(
+                fields=["region", "year"], name="villageyear_one_per_year",
+                violation_error_message=_("该村该年度已有年度信息。"),
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.year}"
+
+
+class VillageStep(ScopedModel):
+    """One step on a village's year (认定, 不予认定, 提出退出, 公示, 公告, 异议): immutable once written.
+    ``details`` keeps the rule's verdict at that moment (incidence, every reason)."""
+
+    village_year = models.ForeignKey(VillageYear, on_delete=models.PROTECT, related_name="steps")
+    kind = models.CharField(_("环节"), max_length=20, choices=VillageStepKind.choices)
+    passed = models.BooleanField(_("通过"), default=True)
+    note = models.TextField(_("情况说明"), blank=True)
+    details = models.JSONField(_("详细信息"), default=dict, blank=True)
+    on = models.DateField(_("办理日期"), default=timezone.localdate)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("办理人"),
+    )
+    actor_label = models.CharField(_("办理人"), max_length=150)
+    at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    scope_lookup = "village_year__region__code"
+
+    class Meta:
+        verbose_name = _("贫困村办理记录")
+        verbose_name_plural = _("贫困村办理记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.actor_label} {self.on}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"identification.villageyear:{self.village_year_id}", self.village_year.region_id
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("办理记录一经写入不可修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("办理记录一经写入不可删除。"))

@@ -10,13 +10,17 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from jingzhun.core.codes import subtree_range
 from jingzhun.core.panels import panel
+from jingzhun.core.params import chosen_year
+from jingzhun.regions.choices import RegionLevel
 from jingzhun.registry.choices import HouseholdStatus
+from jingzhun.registry.selectors import latest_data_year
 from jingzhun.registry.signals import year_open_items
 from jingzhun.registry.yearcycle import OpenItems, per_village
 
 from .choices import KIND_PROCEDURE, ApplicationKind, ObjectionStatus, Procedure
 from .models import Application, Objection
 from .selectors import exit_check, exit_year_of, household_can_apply
+from .village_selectors import poor_village_count, village_row
 
 # the year cycle's lines for unfinished applications, one per procedure, each linked to its filtered list
 OPEN_LABELS = {
@@ -74,3 +78,15 @@ def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
         ),
         OpenItems(_("未处理的异议"), per_village(objections), reverse("identification:objections")),
     ]  # fmt: skip
+
+
+@panel("region.page", template="identification/_region_villages.html", order=15)
+def region_villages(request, region) -> dict | None:
+    """贫困村 of the year on the region page: a village's status and verdicts; a county's or township's count of
+    poor villages, with a way to its villages' page."""
+    if region is None or region.level < RegionLevel.COUNTY:
+        return None
+    year = chosen_year(request, lambda: latest_data_year(user=request.user, region=region))
+    if region.level == RegionLevel.VILLAGE:
+        return {"year": year, "row": village_row(region, year=year), "village": True}
+    return {"year": year, "count": poor_village_count(region, year), "region": region}

@@ -255,6 +255,17 @@ PROCEDURES: dict[str, ProcedureRule] = {
         rounds={Round.ANNOUNCEMENT: ANNOUNCE},
         reverify=S.APPLIED,
     ),
+    # 贫困村退出 (DOMAIN.md §8): 乡镇提出 → 乡镇范围内公示 (no objection) → 县级公告; its items are villages
+    # (``VillageYear``, run by ``identification.villages``), its lists the same ``Publicity`` and objections
+    Procedure.VILLAGE_EXIT: ProcedureRule(
+        start=S.VILLAGE_PROPOSED,
+        decisions={},
+        rounds={
+            Round.FIRST: RoundRule(T, S.VILLAGE_PROPOSED, S.VILLAGE_PUBLICITY, S.COUNTY_APPROVED),
+            Round.ANNOUNCEMENT: ANNOUNCE,
+        },
+        reverify=S.VILLAGE_PROPOSED,
+    ),
 }
 
 # identification's table under its former names
@@ -305,3 +316,113 @@ def deliberation_problems(*, attendance: int, votes_for: int, votes_against: int
 def overdue_since(*, stage_since: dt.date, days: int, today: dt.date) -> int:
     """Days past the deadline (0 when not overdue): each stage is due ``days`` days after it began."""
     return max(0, (today - stage_since).days - days)
+
+
+# --- poor villages (贫困村): designation 一高一低一无 and exit (DOMAIN.md §5, §8) ------------------------------
+
+
+def percent(part: int, whole: int | None) -> Decimal | None:
+    """``part`` ÷ ``whole`` in percent (for display; the rules compare without dividing)."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class VillageVerdict:
+    """The rules' answer on a village: whether it meets the standard, every reason it does not (``reasons``)
+    and what it meets (``facts``), all in words."""
+
+    reasons: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+
+    @property
+    def met(self) -> bool:
+        return not self.reasons
+
+
+def _pct(value) -> str:
+    return f"{Decimal(value):.2f}%"
+
+
+def designation_verdict(
+    *, poor_persons: int, population: int | None, per_capita_income, collective_income, policy
+) -> VillageVerdict:
+    """一高一低一无: incidence (registered poor persons ÷ rural population) at least ``incidence_multiple`` × the
+    province's; per-capita net income below ``income_ratio_percent`` % of the province's average; no collective
+    income (where the policy requires it). Each factor is compared exactly (no rounding): exactly 2× is high
+    enough, exactly 60 % is not below. A missing figure is a reason, never a guess."""
+    reasons, facts = [], []
+    multiple = Decimal(policy.incidence_multiple)
+    province_rate = policy.province_incidence_percent
+    if not population:
+        reasons.append(_("没有该村该年度的农村户籍人口，无法计算贫困发生率。"))
+    elif province_rate is None:
+        reasons.append(_("尚未设定全省贫困发生率，无法比对“一高”。"))
+    else:
+        rate, floor = percent(poor_persons, population), multiple * Decimal(province_rate)
+        words = {"rate": _pct(rate), "floor": _pct(floor), "m": f"{multiple:g}", "p": _pct(province_rate)}
+        if Decimal(poor_persons) * 100 >= floor * population:
+            facts.append(_("贫困发生率 %(rate)s，不低于全省 %(p)s 的 %(m)s 倍（%(floor)s）。") % words)
+        else:
+            reasons.append(
+                _("贫困发生率 %(rate)s，低于全省 %(p)s 的 %(m)s 倍（%(floor)s），不符合“一高”。") % words
+            )
+    ratio, average = Decimal(policy.income_ratio_percent), policy.province_income
+    if per_capita_income is None:
+        reasons.append(_("没有该村农民人均纯收入，无法比对“一低”。"))
+    elif average is None:
+        reasons.append(_("尚未设定全省农民人均纯收入，无法比对“一低”。"))
+    else:
+        cap = ratio * Decimal(average) / 100
+        words = {"i": f"{Decimal(per_capita_income):.2f}", "r": f"{ratio:g}", "cap": f"{cap:.2f}"}
+        if Decimal(per_capita_income) * 100 < ratio * Decimal(average):
+            facts.append(_("农民人均纯收入 %(i)s 元，低于全省平均的 %(r)s%%（%(cap)s 元）。") % words)
+        else:
+            reasons.append(
+                _("农民人均纯收入 %(i)s 元，不低于全省平均的 %(r)s%%（%(cap)s 元），不符合“一低”。") % words
+            )
+    if policy.require_no_collective_income:
+        if collective_income is None:
+            reasons.append(_("没有该村集体经济收入，无法比对“一无”。"))
+        elif Decimal(collective_income) > 0:
+            reasons.append(
+                _("村集体经济收入 %(c)s 元，不符合“一无”。") % {"c": f"{Decimal(collective_income):.2f}"}
+            )
+        else:
+            facts.append(_("无村集体经济收入。"))
+    return VillageVerdict(reasons=reasons, facts=facts)
+
+
+def exit_threshold(policy, *, west: bool) -> Decimal:
+    """The incidence a village must fall below to exit: 2 %, in a 西部 province 3 % (both policy data)."""
+    return Decimal(policy.exit_incidence_percent_west if west else policy.exit_incidence_percent)
+
+
+def village_exit_verdict(
+    *, poor_persons: int, population: int | None, checklist: dict, policy, west: bool
+) -> VillageVerdict:
+    """贫困村退出: incidence below the threshold (≤ when the policy says 降至, ``exit_inclusive``) and every item
+    of the policy's checklist answered yes. Exact comparison: 199 poor of 10,000 (1.99 %) is below 2 %, 200
+    (2.00 %) is below only where the policy includes the threshold."""
+    reasons, facts = [], []
+    threshold = exit_threshold(policy, west=west)
+    inclusive = bool(policy.exit_inclusive)
+    words = {"t": _pct(threshold), "w": _("（西部省份）") if west else ""}
+    if not population:
+        reasons.append(_("没有该村该年度的农村户籍人口，无法计算贫困发生率。"))
+    else:
+        words["rate"] = _pct(percent(poor_persons, population))
+        scaled, limit = Decimal(poor_persons) * 100, threshold * population
+        if scaled < limit or (inclusive and scaled == limit):
+            facts.append(_("贫困发生率 %(rate)s，已降至退出标准 %(t)s%(w)s以下。") % words)
+        elif scaled == limit:
+            reasons.append(_("贫困发生率 %(rate)s，等于退出标准 %(t)s%(w)s，须低于标准才能退出。") % words)
+        else:
+            reasons.append(_("贫困发生率 %(rate)s，高于退出标准 %(t)s%(w)s。") % words)
+    for key, label in policy.exit_checklist or []:
+        if checklist.get(key) is True:
+            facts.append(_("%(l)s：已达到。") % {"l": label})
+        else:
+            reasons.append(_("%(l)s：未达到或未核查。") % {"l": label})
+    return VillageVerdict(reasons=reasons, facts=facts)

@@ -305,7 +305,7 @@ def publicity_file(publicity, *, user) -> tuple[list, list]:
     entries = list(
         PublicityEntry.objects.for_user(user)
         .filter(publicity=publicity)
-        .select_related("application")
+        .select_related("application", "village_year")
         .order_by("id")
     )
     objections_of = Objection.objects.for_user(user).filter(entry__publicity=publicity)

@@ -25,7 +25,7 @@ from jingzhun.registry.models import Household, StatusSource
 from jingzhun.registry.services import refresh_tallies
 from jingzhun.registry.status import status_change
 
-from . import crosscheck, quotas, rules, selectors
+from . import crosscheck, quotas, rules, selectors, villages
 from .choices import (
     KIND_PROCEDURE,
     LIST_TITLES,
@@ -549,6 +549,8 @@ def _publicity_locked(publicity: Publicity) -> Publicity:
 @transaction.atomic
 def publicity_withdraw(*, user, entry: PublicityEntry, reason: str) -> PublicityEntry:
     """撤出: take one household off a running list (it goes back to wait for a later list)."""
+    if entry.village_year_id is not None:  # a village on a 贫困村退出 list
+        return villages.village_exit_withdraw(user=user, entry=entry, reason=reason)
     publicity = _publicity_locked(entry.publicity)
     rule = _require_list_step(user, publicity, StepKind.PUBLICITY_WITHDRAW)
     reason = _reason_required(reason, "reason")
@@ -567,7 +569,10 @@ def publicity_withdraw(*, user, entry: PublicityEntry, reason: str) -> Publicity
 @transaction.atomic
 def publicity_close(*, user, publicity: Publicity) -> list[Application]:
     """公示期满: the list moves on, but only after its last day; a household with an open objection stays held
-    until the objection is decided. Returns the applications that moved on."""
+    until the objection is decided. Returns the applications that moved on (for a 贫困村退出 list, the
+    villages' years)."""
+    if publicity.procedure == Procedure.VILLAGE_EXIT:
+        return villages.village_exit_publicity_close(user=user, publicity=publicity)
     publicity = _publicity_locked(publicity)
     rule = _require_list_step(user, publicity, StepKind.PUBLICITY_CLOSE)
     if not publicity.is_open:
@@ -669,11 +674,14 @@ def objection_resolve(
     audit.record(AuditAction.UPDATE, objection, before=before, after=audit.snapshot(objection))
 
     entry, publicity = objection.entry, objection.entry.publicity
+    note = f"{objection.reference} {objection.get_status_display()}：{reason}"
+    if entry.village_year_id is not None:  # a village on a 贫困村退出 list
+        villages.objection_decided(user=user, objection=objection, upheld=upheld, action=action, note=note)
+        return objection
     rule = _round_rule(publicity.procedure, publicity.round)
     application = _locked(entry.application)
     if application.stage != rule.during:
         return objection  # already settled by another objection on the same household
-    note = f"{objection.reference} {objection.get_status_display()}：{reason}"
     if upheld:
         entry.withdrawn = True
         entry.save(update_fields=["withdrawn"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import campaign_views, views
+from . import campaign_views, views, village_views
 
 app_name = "identification"
 urlpatterns = [
@@ -29,4 +29,10 @@ urlpatterns = [
     path("campaigns/<int:pk>/close/", campaign_views.campaign_close, name="campaign_close"),
     path("campaigns/<int:pk>/export/", campaign_views.campaign_export, name="campaign_export"),
     path("campaigns/checks/<int:pk>/", campaign_views.check_record, name="check"),
+    path("villages/", village_views.village_list_home, name="villages_home"),
+    path("villages/<str:code>/", village_views.village_list, name="villages"),
+    path("villages/<str:code>/act/<str:action>/", village_views.village_act, name="village_act"),
+    path("village/<str:code>/", village_views.village_detail, name="village"),
+    path("village/<str:code>/data/", village_views.village_data, name="village_data"),
+    path("village/<str:code>/designate/", village_views.village_designate, name="village_designate"),
 ]

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from jingzhun.core.context import acting_as
 from jingzhun.core.middleware import client_ip
 from jingzhun.identification import services
+from jingzhun.identification.choices import Procedure
 from jingzhun.identification.models import Objection, Publicity
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
@@ -44,14 +45,21 @@ def region(request, code: str):
         lists = Publicity.objects.public().filter(region=region).order_by("-starts_on", "-id")
         context["lists"] = lists[:PAGE]
         context["today"] = timezone.localdate()
-    elif q:
+    else:  # a township's 贫困村退出 公示, a county's 公告: the lists of that region itself
+        context["village_lists"] = (
+            Publicity.objects.public()
+            .filter(region=region, procedure=Procedure.VILLAGE_EXIT)
+            .order_by("-starts_on", "-id")[:PAGE]
+        )
+        context["today"] = timezone.localdate()
+    if region.level != RegionLevel.VILLAGE and q:
         lo, hi = region.subtree_range()
         context["children"] = (
             Region.objects.public()
             .filter(code__range=(lo, hi), level=RegionLevel.VILLAGE, name__contains=q)
             .order_by("code")[:50]
         )
-    else:
+    elif region.level != RegionLevel.VILLAGE:
         context["children"] = region.children.order_by("code")
     return render(request, "portal/region.html", context)
 
@@ -70,7 +78,11 @@ def _ask(form: PublicObjectionForm) -> PublicObjectionForm:
 @never_cache
 def publicity(request, pk: int):
     publicity = get_object_or_404(Publicity.objects.public().select_related("region"), pk=pk)
-    entries = list(publicity.entries.filter(withdrawn=False).select_related("application").order_by("id"))
+    entries = list(
+        publicity.entries.filter(withdrawn=False)
+        .select_related("application", "village_year__region__parent")
+        .order_by("id")
+    )
     accepts = publicity.accepts_objections(timezone.localdate())
     form = None
     if request.method == "POST":

@@ -24,6 +24,8 @@ from jingzhun.core import masking
 from jingzhun.core.masking import Shown
 from jingzhun.core.pdf import render_pdf
 from jingzhun.core.xlsxexport import xlsx_bytes
+from jingzhun.identification.choices import VillageStatus
+from jingzhun.identification.village_selectors import status_in
 from jingzhun.imports.export import write_xlsx
 from jingzhun.regions.models import Region
 from jingzhun.registry.choices import COUNTED_STATUSES, POOR_STATUSES, HouseholdStatus
@@ -79,6 +81,8 @@ def village_register(village: Region, year: int, *, full: bool) -> VillageRegist
         "poor_households": sum(by_status[s] for s in POOR_STATUSES),
         "poor_persons": sum(persons[s] for s in POOR_STATUSES),
         "statuses": [(HouseholdStatus(s).label, by_status[s], persons[s]) for s in COUNTED_STATUSES],
+        # the village's own standing in the year the register describes (贫困村 / 已退出 / 非贫困村)
+        "village_status": str(VillageStatus(status_in(village.code, year)).label),
     }
     return VillageRegister(village, year, households, totals)
 
@@ -130,6 +134,7 @@ def village_register_sheets(register: VillageRegister) -> list[tuple[str, list[s
                 ["建档立卡（在册、返贫、已脱贫）", totals["households"], totals["persons"]],
                 ["现有贫困（在册、返贫）", totals["poor_households"], totals["poor_persons"]],
                 *([str(label), h, p] for label, h, p in totals["statuses"]),
+                [f"{register.year} 年度贫困村状态：{totals['village_status']}", "", ""],
             ],
         ),
     ]
