@@ -10,7 +10,7 @@ from .models import RuralPopulation
 def rural_population(*, lo: str, hi: str, year: int) -> dict[str, int]:
     """农村户籍人口 of each village with a figure in the code range and year (one query)."""
     return dict(
-        RuralPopulation.objects.filter(region_id__range=(lo, hi), year=year).values_list(
+        RuralPopulation.objects.filter(region__code__range=(lo, hi), year=year).values_list(
             "region_id", "persons"
         )
     )

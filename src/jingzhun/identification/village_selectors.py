@@ -50,7 +50,7 @@ def is_west(region_code: str) -> bool:
 def poor_persons(*, lo: str, hi: str, year: int) -> dict[str, int]:
     """Registered poor persons (在册 or 返贫 at the end of ``year``) per village of the code range: one query."""
     rows = (
-        with_status_at_end_of(Household.objects.filter(region_id__range=(lo, hi)), year)
+        with_status_at_end_of(Household.objects.filter(region__code__range=(lo, hi)), year)
         .filter(year_end_status__in=POOR_STATUSES)
         .values("region_id")
         .annotate(n=Sum("member_count"))
@@ -69,7 +69,7 @@ def statuses_in(*, lo: str, hi: str, year: int) -> dict[str, str]:
     decided are absent (非贫困村)."""
     found: dict[str, str] = {}
     rows = (
-        VillageYear.objects.filter(region_id__range=(lo, hi), year__lte=year)
+        VillageYear.objects.filter(region__code__range=(lo, hi), year__lte=year)
         .exclude(status="")
         .order_by("region_id", "-year")
         .values_list("region_id", "status")
@@ -143,7 +143,7 @@ def village_rows(villages: Iterable[Region], *, year: int) -> list[VillageRow]:
         return []
     lo, hi = villages[0].code, villages[-1].code
     statuses = statuses_in(lo=lo, hi=hi, year=year)
-    records = {r.region_id: r for r in VillageYear.objects.filter(region_id__range=(lo, hi), year=year)}
+    records = {r.region_id: r for r in VillageYear.objects.filter(region__code__range=(lo, hi), year=year)}
     poor = poor_persons(lo=lo, hi=hi, year=year)
     population = rural_population(lo=lo, hi=hi, year=year)
     standard = village_policy(region_code=lo, year=year)

@@ -34,7 +34,7 @@ def _year(request, region: Region) -> int:
         lo, hi = region.subtree_range()
         found = (
             VillageYear.objects.for_user(request.user)
-            .filter(region_id__range=(lo, hi))
+            .filter(region__code__range=(lo, hi))
             .order_by("-year")
             .values_list("year", flat=True)
             .first()
@@ -83,7 +83,7 @@ def village_list(request, code: str):
         "proposable": [r for r in rows if r.status == VillageStatus.POOR and not r.exit_open and r.exit.met],
         "proposed": [r for r in rows if r.stage == Stage.VILLAGE_PROPOSED],
         "to_announce": [r for r in rows if r.stage == Stage.COUNTY_APPROVED],
-        "lists": lists.filter(Q(region_id__range=(lo, hi)) | Q(region_id=county.code))
+        "lists": lists.filter(Q(region__code__range=(lo, hi)) | Q(region_id=county.code))
         .select_related("region")
         .order_by("-starts_on", "-id"),
     }
