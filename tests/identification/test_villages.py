@@ -97,7 +97,7 @@ def test_turning_down_needs_a_reason_and_confirming_against_the_rules_too(standa
     village = Region.objects.get(code=VILLAGE_A)
     with pytest.raises(ValidationError, match="不予认定时必须填写理由"):
         villages.village_designate(user=users["county"], village=village, year=YEAR, confirm=False)
-    with pytest.raises(ValidationError, match="不符合认定条件.*一高"):
+    with pytest.raises(ValidationError, match=r"不符合认定条件.*一高"):
         villages.village_designate(user=users["county"], village=village, year=YEAR, confirm=True)
     assert not VillageStep.objects.exists()
     assert not VillageYear.objects.filter(region_id=VILLAGE_A, year=YEAR).exists()  # nothing written
