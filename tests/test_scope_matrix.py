@@ -188,6 +188,10 @@ FACTORIES = {
     im.CampaignCheck: (V, lambda w, s: im.CampaignCheck.objects.create(
         campaign=w.row(im.Campaign, w.sides["a"]), household=w.row(Household, s), region=s.village,
         status_then="registered")),  # one county's 回头看 over both villages
+    im.VillagePolicy: (P, lambda w, s: im.VillagePolicy.objects.create(year=2030, province=s.province)),
+    im.VillageYear: (V, lambda w, s: im.VillageYear.objects.create(region=s.village, year=2026)),
+    im.VillageStep: (V, lambda w, s: im.VillageStep.objects.create(
+        village_year=w.row(im.VillageYear, s), kind="designate", actor_label="县级")),
     am.AssistancePolicy: (P, lambda w, s: am.AssistancePolicy.objects.create(province=s.province)),
     am.HelpingUnit: (C, _unit),
     am.Cadre: (V, _cadre),
@@ -351,6 +355,11 @@ UI_ROUTES = {
     "identification:campaign_close": {"pk": im.Campaign},
     "identification:campaign_export": {"pk": im.Campaign},
     "identification:check": {"pk": im.CampaignCheck},
+    "identification:villages": {"code": Region},
+    "identification:village_act": {"code": Region},
+    "identification:village": {"code": Region},
+    "identification:village_data": {"code": Region},
+    "identification:village_designate": {"code": Region},
     "assistance:household": {"pk": Household},
     "assistance:plan_create": {"pk": Household},
     "assistance:visit_add": {"pk": Household},

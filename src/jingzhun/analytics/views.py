@@ -147,7 +147,7 @@ def dashboard_page(request):
             ],
             status_rows=[(label, n, household_link(p.code, status=v)) for v, label, n in definitions.statuses(p.parts)],
             # the villages that were 贫困村 in the year described (their status kept per year by identification)
-            poor_villages=poor_village_count(Region.objects.filter(code=p.code).first(), d.year),
+            poor_villages=poor_village_count(Region.objects.for_user(request.user).filter(code=p.code).first(), d.year),
         )  # fmt: skip
     return render(request, "analytics/dashboard.html", context)
 
