@@ -21,7 +21,7 @@ from django.db.models import Sum
 
 from jingzhun.core import policy
 from jingzhun.core.panels import provided
-from jingzhun.regions.choices import RegionLevel, Zone
+from jingzhun.regions.choices import RegionKind, RegionLevel, Zone
 from jingzhun.regions.models import Region
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household
@@ -172,9 +172,14 @@ def village_rows(villages: Iterable[Region], *, year: int) -> list[VillageRow]:
 
 
 def villages_under(region: Region) -> list[Region]:
-    """The 村 of a county or township (one query)."""
+    """The 村 of a county or township (one query): every village-level unit but the urban 居委会, which carry no
+    poor households in most provinces (DOMAIN.md §1)."""
     lo, hi = region.subtree_range()
-    return list(Region.objects.filter(code__range=(lo, hi), level=RegionLevel.VILLAGE).order_by("code"))
+    return list(
+        Region.objects.filter(code__range=(lo, hi), level=RegionLevel.VILLAGE)
+        .exclude(kind=RegionKind.NEIGHBOURHOOD)
+        .order_by("code")
+    )
 
 
 def village_row(village: Region, *, year: int) -> VillageRow:
