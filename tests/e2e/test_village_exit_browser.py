@@ -43,7 +43,7 @@ def test_a_village_designated_then_exits_through_its_procedure(browser, phone, l
     assert "建议认定为贫困村（一高一低一无）" in phone.inner_text("main")
     phone.fill("#designate-form textarea[name=reason]", "一高一低一无均符合")
     submit(phone, "#designate-form button[type=submit]")
-    assert "贫困村" == phone.inner_text("#village-status")
+    assert phone.inner_text("#village-status") == "贫困村"
 
     # village: the exit checklist of 2026
     login(phone, live_server, "village_a")
@@ -77,7 +77,7 @@ def test_a_village_designated_then_exits_through_its_procedure(browser, phone, l
     assert "已退出" in phone.inner_text(f"#village-{VILLAGE_A}")
     assert VillageYear.objects.get(region_id=VILLAGE_A, year=2026).status == "exited"
     phone.goto(f"{url}/regions/{VILLAGE_A}/?year=2026")
-    assert "已退出" == phone.inner_text("#region-village-status")
+    assert phone.inner_text("#region-village-status") == "已退出"
 
     # the public: the township's 公示 and the county's 公告, told apart as 贫困村退出
     public = browser.new_context(

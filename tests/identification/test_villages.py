@@ -292,3 +292,25 @@ def test_a_refusal_on_the_page_is_shown_in_chinese(poor_village, users, register
     )
     assert "未达到退出标准" in answer.content.decode()
     assert not VillageYear.objects.filter(region_id=VILLAGE_A, year=YEAR).exists()
+
+
+def test_the_standard_is_set_on_its_page_by_an_administrator_only(users):
+    client = Client()
+    client.force_login(users["national"])
+    url = reverse("identification:village_policy")
+    assert "尚未设定，使用默认值" in client.get(url, {"year": 2016}).content.decode()
+    form = {
+        "year": 2016, "incidence_multiple": "2", "income_ratio_percent": "60", "require_no_collective_income": "on",
+        "exit_incidence_percent": "2", "exit_incidence_percent_west": "3", "exit_inclusive": "on",
+        "exit_checklist": "road|通硬化路\nwater|饮水安全",
+    }  # fmt: skip
+    client.post(url, form)
+    row = vs.village_policy(region_code=VILLAGE_A, year=2017)  # carried forward
+    assert row.exit_inclusive and row.exit_checklist == [["road", "通硬化路"], ["water", "饮水安全"]]
+    assert AuditLog.objects.filter(model="identification.villagepolicy").exists()
+    bad = client.post(url, {**form, "exit_checklist": "没有代码"}).content.decode()
+    assert "每行写成“代码|名称”" in bad
+    client.force_login(users["county"])
+    assert "标准由国家或省级管理员设定" in client.get(url).content.decode()
+    with pytest.raises(PermissionDenied, match="不能办理「修改贫困村认定和退出标准」"):
+        villages.village_policy_set(user=users["county"], year=2016, exit_inclusive=False)

@@ -199,3 +199,62 @@ class CheckForm(forms.Form):
     note = forms.CharField(
         label=_("核查情况"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class VillagePolicyForm(forms.Form):
+    """贫困村认定和退出标准 of a year, national or a province's own (the checklist one item a line: 代码|名称)."""
+
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    incidence_multiple = forms.DecimalField(
+        label=_("贫困发生率倍数（一高）"), min_value=0, max_digits=4, decimal_places=2
+    )
+    income_ratio_percent = forms.DecimalField(
+        label=_("人均纯收入占全省平均比例（一低，%）"),
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+    )
+    require_no_collective_income = forms.BooleanField(label=_("要求无村集体经济收入（一无）"), required=False)
+    province_incidence_percent = forms.DecimalField(
+        label=_("全省贫困发生率（%）"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+    )
+    province_income = forms.DecimalField(
+        label=_("全省农民人均纯收入（元）"), required=False, min_value=0, max_digits=10, decimal_places=2
+    )
+    exit_incidence_percent = forms.DecimalField(
+        label=_("退出贫困发生率标准（%）"), min_value=0, max_value=100, max_digits=4, decimal_places=2
+    )
+    exit_incidence_percent_west = forms.DecimalField(
+        label=_("西部省份退出贫困发生率标准（%）"), min_value=0, max_value=100, max_digits=4, decimal_places=2
+    )
+    exit_inclusive = forms.BooleanField(
+        label=_("等于标准即可退出（降至）"), required=False,
+        help_text=_("不勾选（默认）：贫困发生率须低于标准。"),
+    )  # fmt: skip
+    exit_checklist = forms.CharField(
+        label=_("退出其他条件（每行一项：代码|名称）"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=2000,
+    )
+
+    def clean_exit_checklist(self):
+        items = []
+        for line in self.cleaned_data["exit_checklist"].splitlines():
+            if not line.strip():
+                continue
+            key, sep, label = line.partition("|")
+            key, label = key.strip(), label.strip()
+            if not sep or not key.isascii() or not key.replace("_", "").isalnum() or not label:
+                raise forms.ValidationError(
+                    _("每行写成“代码|名称”，代码只用英文字母、数字和下划线：%(l)s") % {"l": line}
+                )
+            items.append([key, label])
+        if len({k for k, _label in items}) != len(items):
+            raise forms.ValidationError(_("条件代码不能重复。"))
+        return items

@@ -30,6 +30,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/export/", campaign_views.campaign_export, name="campaign_export"),
     path("campaigns/checks/<int:pk>/", campaign_views.check_record, name="check"),
     path("villages/", village_views.village_list_home, name="villages_home"),
+    path("policy/villages/", village_views.village_policy, name="village_policy"),
     path("villages/<str:code>/", village_views.village_list, name="villages"),
     path("villages/<str:code>/act/<str:action>/", village_views.village_act, name="village_act"),
     path("village/<str:code>/", village_views.village_detail, name="village"),

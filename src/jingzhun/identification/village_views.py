@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
+from jingzhun.core.codes import NATIONAL_CODE
 from jingzhun.core.params import chosen_year
-from jingzhun.core.webwrites import act
+from jingzhun.core.webwrites import Refused, act, attempt
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.selectors import region_for_user
@@ -24,6 +25,7 @@ from jingzhun.regions.selectors import region_for_user
 from . import village_selectors as vs
 from . import villages
 from .choices import Procedure, Stage, VillageStatus
+from .forms import VillagePolicyForm
 from .models import Publicity, VillageYear
 
 
@@ -199,3 +201,39 @@ def village_act(request, code: str, action: str):
 
 def _url(name: str, code: str) -> str:
     return reverse(name, kwargs={"code": code})
+
+
+POLICY_FIELDS = [f for f in VillagePolicyForm.base_fields if f != "year"]
+
+
+@login_required
+def village_policy(request):
+    """贫困村认定和退出标准: national administrators set the national row, provincial ones their province's."""
+    user = request.user
+    province = user.region_id[:2].ljust(12, "0") if user.region_id else None
+    is_admin = permissions.may(user, "set_policy", region=province or NATIONAL_CODE)
+    year = chosen_year(request)
+    current = vs.village_policy(region_code=province or NATIONAL_CODE, year=year)
+    initial = {name: getattr(current, name) for name in POLICY_FIELDS}
+    initial["exit_checklist"] = "\n".join(f"{k}|{label}" for k, label in current.exit_checklist or [])
+    form = VillagePolicyForm(request.POST or None, initial={"year": year, **initial})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            attempt(
+                request,
+                lambda: villages.village_policy_set(
+                    user=user, year=d["year"], province=province, **{n: d[n] for n in POLICY_FIELDS}
+                ),
+                _("贫困村认定和退出标准已保存。"),
+                form,
+            )
+        except Refused:
+            pass
+        else:
+            return redirect(f"{reverse('identification:village_policy')}?year={d['year']}")
+    return render(
+        request,
+        "identification/village_policy.html",
+        {"form": form, "is_admin": is_admin, "current": current, "year": year, "scope": user.display_scope},
+    )

@@ -77,7 +77,12 @@ class Command(DemoCountyCommand):
         down with the reason."""
         year = DESIGNATION_YEAR
         standard = vs.village_policy(region_code=every[0].code, year=year)
-        high = {r.village.code for r in vs.village_rows(every, year=year) if r.incidence is not None and r.incidence >= standard.incidence_multiple * standard.province_incidence_percent}  # noqa: E501
+        high = {
+            r.village.code
+            for r in vs.village_rows(every, year=year)
+            if r.incidence is not None
+            and r.incidence >= standard.incidence_multiple * standard.province_incidence_percent
+        }
         cap = standard.province_income * standard.income_ratio_percent / 100
         with on_day(dt.date(year, 5, 20)):
             for v in every:
