@@ -314,3 +314,28 @@ def test_the_standard_is_set_on_its_page_by_an_administrator_only(users):
     assert "标准由国家或省级管理员设定" in client.get(url).content.decode()
     with pytest.raises(PermissionDenied, match="不能办理「修改贫困村认定和退出标准」"):
         villages.village_policy_set(user=users["county"], year=2016, exit_inclusive=False)
+
+
+def test_an_exit_under_way_holds_the_countys_year(poor_village, users, register):
+    from jingzhun.identification.panels import open_in_year
+
+    ready_to_exit(users, register)
+    town = Region.objects.get(code=TOWN_A)
+    villages.village_exit_propose(user=users["town_a"], township=town, year=YEAR, villages=[poor_village])
+    items = {i.label: i for i in open_in_year(county=COUNTY, year=YEAR)}
+    assert items["未办结的贫困村退出"].per_village == {VILLAGE_A: 1}
+    assert items["未办结的贫困村退出"].url.endswith(f"/identification/villages/{COUNTY}/?year={YEAR}")
+
+
+def test_a_countys_suggestions_take_the_same_few_queries_whatever_its_size(
+    standard, users, register, django_assert_max_num_queries
+):
+    county = Region.objects.get(code=COUNTY)
+    for code in (VILLAGE_A, VILLAGE_B):
+        population(code, 100)
+        poor_households(register, 3, region=code)
+    every = vs.villages_under(county)
+    assert len(every) > 100
+    with django_assert_max_num_queries(6):  # statuses, records, poor persons, population, policy, zone
+        rows = vs.village_rows(every, year=YEAR)
+    assert {r.village.code: r.poor_persons for r in rows if r.poor_persons} == {VILLAGE_A: 6, VILLAGE_B: 6}

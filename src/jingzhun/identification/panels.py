@@ -18,9 +18,9 @@ from jingzhun.registry.signals import year_open_items
 from jingzhun.registry.yearcycle import OpenItems, per_village
 
 from .choices import KIND_PROCEDURE, ApplicationKind, ObjectionStatus, Procedure
-from .models import Application, Objection
+from .models import Application, Objection, VillageYear
 from .selectors import exit_check, exit_year_of, household_can_apply
-from .village_selectors import poor_village_count, village_row
+from .village_selectors import OPEN_EXIT_STAGES, poor_village_count, village_row
 
 # the year cycle's lines for unfinished applications, one per procedure, each linked to its filtered list
 OPEN_LABELS = {
@@ -53,8 +53,8 @@ def household_exit(request, household) -> dict | None:
 @receiver(year_open_items, dispatch_uid="identification-open-items")
 def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
     """What identification still has open in a county's year: applications of that year not yet announced or
-    rejected — identification's, exits and returns counted apart — and objections not yet decided (they hold
-    their households)."""
+    rejected — identification's, exits and returns counted apart — objections not yet decided (they hold
+    their households), and villages whose exit of that year is under way."""
     within = subtree_range(county)
     rows = (
         Application.objects.filter(region__code__range=within, year=year)
@@ -77,6 +77,13 @@ def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
             for p, (label, kind) in OPEN_LABELS.items()
         ),
         OpenItems(_("未处理的异议"), per_village(objections), reverse("identification:objections")),
+        OpenItems(
+            _("未办结的贫困村退出"),
+            per_village(VillageYear.objects.filter(
+                region__code__range=within, year=year, exit_stage__in=OPEN_EXIT_STAGES
+            )),
+            reverse("identification:villages", kwargs={"code": county}) + f"?year={year}",
+        ),
     ]  # fmt: skip
 
 
