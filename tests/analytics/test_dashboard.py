@@ -121,3 +121,17 @@ def test_the_dashboard_is_available_in_english(client, users, rolled):
     client.post("/i18n/setlang/", {"language": "en", "next": "/analytics/"})
     page = client.get("/analytics/").content.decode()
     assert "Regions below" in page and "Poor persons" in page and "Download Excel" in page
+
+
+def test_the_dashboard_counts_the_poor_villages_of_the_year_it_describes(client, users, rolled):
+    from jingzhun.identification.choices import VillageStatus
+    from jingzhun.identification.models import VillageYear
+
+    VillageYear.objects.create(region_id=VILLAGE_A, year=YEAR - 2, status=VillageStatus.POOR)
+    VillageYear.objects.create(region_id=VILLAGE_B, year=YEAR - 2, status=VillageStatus.POOR)
+    VillageYear.objects.create(region_id=VILLAGE_B, year=YEAR, status=VillageStatus.EXITED)
+    client.force_login(users["county"])
+    page = client.get(f"/analytics/?region={COUNTY}&year={YEAR}").content.decode()
+    assert f"{YEAR} 年度贫困村（个）</dt><dd>1<" in page  # 村 B exited in the year described
+    township = client.get(f"/analytics/?region={TOWN_B}&year={YEAR}").content.decode()
+    assert f"{YEAR} 年度贫困村（个）</dt><dd>0<" in township

@@ -339,3 +339,13 @@ def test_a_countys_suggestions_take_the_same_few_queries_whatever_its_size(
     with django_assert_max_num_queries(6):  # statuses, records, poor persons, population, policy, zone
         rows = vs.village_rows(every, year=YEAR)
     assert {r.village.code: r.poor_persons for r in rows if r.poor_persons} == {VILLAGE_A: 6, VILLAGE_B: 6}
+
+
+def test_the_village_register_names_the_villages_status_of_its_year(poor_village, users):
+    from jingzhun.reports.registers import village_register, village_register_sheets
+
+    assert village_register(poor_village, 2013, full=False).totals["village_status"] == "非贫困村"
+    register = village_register(poor_village, YEAR, full=False)
+    assert register.totals["village_status"] == "贫困村"
+    totals = village_register_sheets(register)[2][2]
+    assert [f"{YEAR} 年度贫困村状态：贫困村", "", ""] in totals
