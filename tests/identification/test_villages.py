@@ -349,3 +349,25 @@ def test_the_village_register_names_the_villages_status_of_its_year(poor_village
     assert register.totals["village_status"] == "贫困村"
     totals = village_register_sheets(register)[2][2]
     assert [f"{YEAR} 年度贫困村状态：贫困村", "", ""] in totals
+
+
+def test_a_village_taken_off_a_list_waits_for_a_later_one_and_the_api_names_it(poor_village, users, register):
+    from rest_framework.test import APIClient
+
+    ready_to_exit(users, register)
+    town = Region.objects.get(code=TOWN_A)
+    villages.village_exit_propose(user=users["town_a"], township=town, year=YEAR, villages=[poor_village])
+    publicity = villages.village_exit_publicity_open(
+        user=users["town_a"], township=town, year=YEAR, villages=[poor_village]
+    )
+    api = APIClient()
+    api.force_authenticate(users["county"])
+    shown = api.get(f"/api/v1/identification/publicities/{publicity.pk}/").json()
+    assert shown["procedure"] == "village_exit" and shown["entries"][0]["village"] == VILLAGE_A
+    with pytest.raises(ValidationError, match="必须填写理由"):
+        services.publicity_withdraw(user=users["town_a"], entry=publicity.entries.get(), reason="")
+    services.publicity_withdraw(
+        user=users["town_a"], entry=publicity.entries.get(), reason="村卫生室验收推迟"
+    )
+    assert VillageYear.objects.get(region_id=VILLAGE_A, year=YEAR).exit_stage == Stage.VILLAGE_PROPOSED
+    assert VillageStep.objects.filter(kind="publicity_withdraw", note="村卫生室验收推迟").exists()

@@ -128,10 +128,10 @@ class VillageStepKind(models.TextChoices):
     DESIGNATE_REJECT = "designate_reject", _("县级不予认定")
     EXIT_PROPOSE = "exit_propose", _("乡镇提出退出")
     PUBLICITY_OPEN = "publicity_open", _("列入乡镇公示")
+    PUBLICITY_WITHDRAW = "publicity_withdraw", _("撤出公示")
     PUBLICITY_CLOSE = "publicity_close", _("公示期满无异议")
     OBJECTION = "objection", _("异议处理")
     ANNOUNCE = "announce", _("县级公告退出")
-    REJECT = "reject", _("不予退出")
 
 
 class ObjectionSource(models.TextChoices):

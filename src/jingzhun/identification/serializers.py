@@ -130,14 +130,17 @@ class ApprovalSerializer(DecisionSerializer):
 
 class EntrySerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="application.kind", read_only=True)
+    village = serializers.CharField(
+        source="village_year.region_id", read_only=True, help_text="贫困村退出 lists: the village's code"
+    )
     attribute_label = _label("attribute")
     main_cause_label = _label("main_cause")
 
     class Meta:
         model = PublicityEntry
         fields = [
-            "id", "application", "kind", "head_name", "member_count", "attribute", "attribute_label", "main_cause",
-            "main_cause_label", "withdrawn",
+            "id", "application", "kind", "village", "head_name", "member_count", "attribute", "attribute_label",
+            "main_cause", "main_cause_label", "withdrawn",
         ]  # fmt: skip
 
 

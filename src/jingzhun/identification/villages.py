@@ -384,7 +384,7 @@ def village_exit_withdraw(*, user, entry: PublicityEntry, reason: str) -> Public
     entry.withdrawn = True
     entry.save(update_fields=["withdrawn"])
     record = VillageYear.objects.select_for_update().get(pk=entry.village_year_id)
-    _move([record], target=RULE.start, user=user, kind=VillageStepKind.REJECT, note=reason)
+    _move([record], target=RULE.start, user=user, kind=VillageStepKind.PUBLICITY_WITHDRAW, note=reason)
     return entry
 
 
