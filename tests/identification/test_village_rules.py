@@ -123,3 +123,12 @@ def test_designation_lists_every_missing_figure():
         policy=VillagePolicy(year=2014),
     )  # fmt: skip
     assert len(verdict.reasons) == 3 and not verdict.facts
+
+
+def test_policy_numbers_read_as_written_whatever_the_columns_places():
+    (reason,) = designate(
+        poor=1_999, incidence_multiple=Decimal("2.00"), income_ratio_percent=Decimal("60.00")
+    ).reasons
+    assert "的 2 倍（20.00%）" in reason
+    (low,) = designate(income="3600", income_ratio_percent=Decimal("60.00")).reasons
+    assert "全省平均的 60%（3600.00 元）" in low

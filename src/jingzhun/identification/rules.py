@@ -345,6 +345,11 @@ def _pct(value) -> str:
     return f"{Decimal(value):.2f}%"
 
 
+def _plain(value) -> str:
+    """A policy number as written (2, 60, 1.5), whatever the column's decimal places."""
+    return f"{Decimal(value).normalize():f}"
+
+
 def designation_verdict(
     *, poor_persons: int, population: int | None, per_capita_income, collective_income, policy
 ) -> VillageVerdict:
@@ -361,7 +366,7 @@ def designation_verdict(
         reasons.append(_("尚未设定全省贫困发生率，无法比对“一高”。"))
     else:
         rate, floor = percent(poor_persons, population), multiple * Decimal(province_rate)
-        words = {"rate": _pct(rate), "floor": _pct(floor), "m": f"{multiple:g}", "p": _pct(province_rate)}
+        words = {"rate": _pct(rate), "floor": _pct(floor), "m": _plain(multiple), "p": _pct(province_rate)}
         if Decimal(poor_persons) * 100 >= floor * population:
             facts.append(_("贫困发生率 %(rate)s，不低于全省 %(p)s 的 %(m)s 倍（%(floor)s）。") % words)
         else:
@@ -375,7 +380,7 @@ def designation_verdict(
         reasons.append(_("尚未设定全省农民人均纯收入，无法比对“一低”。"))
     else:
         cap = ratio * Decimal(average) / 100
-        words = {"i": f"{Decimal(per_capita_income):.2f}", "r": f"{ratio:g}", "cap": f"{cap:.2f}"}
+        words = {"i": f"{Decimal(per_capita_income):.2f}", "r": _plain(ratio), "cap": f"{cap:.2f}"}
         if Decimal(per_capita_income) * 100 < ratio * Decimal(average):
             facts.append(_("农民人均纯收入 %(i)s 元，低于全省平均的 %(r)s%%（%(cap)s 元）。") % words)
         else:

@@ -33,6 +33,7 @@ from .models import VillagePolicy, VillageStep, VillageYear
 
 POOR_STATUSES = (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED)
 OPEN_EXIT_STAGES = frozenset({Stage.VILLAGE_PROPOSED, Stage.VILLAGE_PUBLICITY, Stage.COUNTY_APPROVED})
+LOCKED_STAGES = frozenset({Stage.VILLAGE_PUBLICITY, Stage.COUNTY_APPROVED, Stage.ANNOUNCED})
 
 
 def village_policy(*, region_code: str, year: int) -> VillagePolicy:
@@ -134,6 +135,11 @@ class VillageRow:
     def exit_open(self) -> bool:
         return self.stage in OPEN_EXIT_STAGES
 
+    @property
+    def figures_locked(self) -> bool:
+        """On a list, waiting for the 公告, or announced: the year's figures are what was shown."""
+        return self.stage in LOCKED_STAGES
+
 
 def village_rows(villages: Iterable[Region], *, year: int) -> list[VillageRow]:
     """The villages (one county's or township's) in ``year`` with their figures and verdicts. The queries are
@@ -161,7 +167,7 @@ def village_rows(villages: Iterable[Region], *, year: int) -> list[VillageRow]:
                 poor_persons=row.poor_persons, population=row.population, policy=standard, west=west,
                 checklist=record.checklist if record is not None else {},
             )  # fmt: skip
-        if row.status != VillageStatus.POOR:
+        if row.status == VillageStatus.NON_POOR:  # a suggestion only for a village not (yet) designated
             row.designation = rules.designation_verdict(
                 poor_persons=row.poor_persons, population=row.population, policy=standard,
                 per_capita_income=record.per_capita_income if record is not None else None,

@@ -111,7 +111,8 @@ def village_detail(request, code: str):
             "items": [(k, label, bool(checked.get(k))) for k, label in items],
             "steps": vs.village_steps(village),
             "records": VillageYear.objects.for_user(request.user).filter(region=village).order_by("-year"),
-            "edits": permissions.may(request.user, "record_village_year", region=village),
+            "edits": permissions.may(request.user, "record_village_year", region=village)
+            and not row.figures_locked,
             "designates": permissions.may(request.user, "designate_village", region=village)
             and row.status != VillageStatus.POOR
             and not row.decided_this_year,

@@ -138,7 +138,7 @@ def village_year_set(
     village, year = _village(village), _year(year)
     permissions.require(user, "record_village_year", region=village.code)
     record = _record(village, year)
-    if record.exit_stage in (Stage.VILLAGE_PUBLICITY, Stage.COUNTY_APPROVED, Stage.ANNOUNCED):
+    if record.exit_stage in vs.LOCKED_STAGES:
         raise ValidationError(
             _("%(v)s %(y)d 年度的退出处于「%(s)s」环节，不能修改年度信息。")
             % {"v": village.name, "y": year, "s": record.get_exit_stage_display()}
