@@ -73,3 +73,29 @@ def test_the_demo_users_take_the_procedure_to_its_end_in_one_sitting(demo_county
         household__in=[a.household_id for a in announced], to_status="registered"
     )
     assert {r.business_year for r in rows} == {year}
+
+
+def test_demo_villages_designates_in_2014_and_takes_them_out_through_the_procedure(regions):
+    import io
+
+    from jingzhun.analytics.demo import seed_population
+    from jingzhun.identification import village_selectors as vs
+    from jingzhun.identification.models import VillageStep
+    from jingzhun.regions.models import Region
+
+    call_command("demo-data", region="522634", households=300, seed=5, verbosity=0)
+    county = Region.objects.get(code="522634000000")
+    seed_population(county, years=list(range(2014, 2021)), seed=5)
+    out = io.StringIO()
+    call_command("demo-villages", stdout=out)
+    designated = vs.poor_village_count(county, 2014)
+    assert designated > 0 and "2014 年认定贫困村" in out.getvalue()
+    assert vs.poor_village_count(county, 2020) < designated
+    assert {s.on.year for s in VillageStep.objects.filter(kind="designate")} == {2014}
+    announced = VillageStep.objects.filter(kind="announce")
+    assert announced and all(
+        2017 <= s.on.year <= 2020 and s.on.year == s.village_year.year for s in announced
+    )
+    assert Publicity.objects.filter(procedure="village_exit", round="announcement").exists()
+    call_command("demo-villages", stdout=out)  # once only
+    assert "已有贫困村认定，跳过" in out.getvalue()
