@@ -325,6 +325,12 @@ def test_an_exit_under_way_holds_the_countys_year(poor_village, users, register)
     items = {i.label: i for i in open_in_year(county=COUNTY, year=YEAR)}
     assert items["未办结的贫困村退出"].per_village == {VILLAGE_A: 1}
     assert items["未办结的贫困村退出"].url.endswith(f"/identification/villages/{COUNTY}/?year={YEAR}")
+    publicity = villages.village_exit_publicity_open(
+        user=users["town_a"], township=town, year=YEAR, villages=[poor_village]
+    )
+    services.objection_file(user=None, entry=publicity.entries.get(), text="村里道路还没有硬化")
+    items = {i.label: i for i in open_in_year(county=COUNTY, year=YEAR)}
+    assert items["未处理的异议"].per_village == {VILLAGE_A: 1}  # under the village, not its township
 
 
 def test_a_countys_suggestions_take_the_same_few_queries_whatever_its_size(

@@ -50,6 +50,14 @@ def household_exit(request, household) -> dict | None:
     return {"check": exit_check(household, year=exit_year_of(household))}
 
 
+def _summed(*counts: dict[str, int]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for c in counts:
+        for code, n in c.items():
+            total[code] = total.get(code, 0) + n
+    return total
+
+
 @receiver(year_open_items, dispatch_uid="identification-open-items")
 def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
     """What identification still has open in a county's year: applications of that year not yet announced or
@@ -76,7 +84,15 @@ def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
             OpenItems(str(label), per_procedure[p], f"{listing}?kind={kind}" if kind else listing)
             for p, (label, kind) in OPEN_LABELS.items()
         ),
-        OpenItems(_("未处理的异议"), per_village(objections), reverse("identification:objections")),
+        OpenItems(
+            _("未处理的异议"),
+            # an objection to a village on a township's 贫困村退出 list counts under that village
+            _summed(
+                per_village(objections.filter(entry__village_year__isnull=True)),
+                per_village(objections.filter(entry__village_year__isnull=False), "entry__village_year__region_id"),
+            ),
+            reverse("identification:objections"),
+        ),
         OpenItems(
             _("未办结的贫困村退出"),
             per_village(VillageYear.objects.filter(
