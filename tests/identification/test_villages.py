@@ -377,3 +377,14 @@ def test_a_village_taken_off_a_list_waits_for_a_later_one_and_the_api_names_it(p
     )
     assert VillageYear.objects.get(region_id=VILLAGE_A, year=YEAR).exit_stage == Stage.VILLAGE_PROPOSED
     assert VillageStep.objects.filter(kind="publicity_withdraw", note="村卫生室验收推迟").exists()
+
+
+def test_an_exited_village_is_not_designated_again(users):
+    VillageYear.objects.create(region_id=VILLAGE_A, year=2014, status=VillageStatus.POOR)
+    VillageYear.objects.create(region_id=VILLAGE_A, year=2019, status=VillageStatus.EXITED)
+    village = Region.objects.get(code=VILLAGE_A)
+    with pytest.raises(ValidationError, match="已退出贫困村，不再重新认定"):
+        villages.village_designate(
+            user=users["county"], village=village, year=YEAR, confirm=True, reason="返贫"
+        )
+    assert vs.status_in(VILLAGE_A, YEAR) == VillageStatus.EXITED

@@ -114,7 +114,7 @@ def village_detail(request, code: str):
             "edits": permissions.may(request.user, "record_village_year", region=village)
             and not row.figures_locked,
             "designates": permissions.may(request.user, "designate_village", region=village)
-            and row.status != VillageStatus.POOR
+            and row.status == VillageStatus.NON_POOR
             and not row.decided_this_year,
         },
     )

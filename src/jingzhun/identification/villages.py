@@ -173,6 +173,10 @@ def village_designate(*, user, village: Region, year: int, confirm: bool, reason
         )
     if row.status == VillageStatus.POOR:
         raise ValidationError(_("%(v)s 在 %(y)d 年度已是贫困村。") % {"v": village.name, "y": year})
+    if row.status == VillageStatus.EXITED:
+        raise ValidationError(
+            _("%(v)s 已退出贫困村，不再重新认定；返贫风险按监测帮扶办理。") % {"v": village.name}
+        )
     if not confirm and not reason:
         raise ValidationError({"reason": [_("不予认定时必须填写理由。")]})
     if confirm and not row.suggested and not reason:
