@@ -422,7 +422,10 @@ def generate(
         drawn = population.advance(rng, year, mixes[year], first=year == first_year)
         _write(root, year, *population.tables(year, drawn))
         nxt = mixes.get(year + 1)
-        oracle = population.oracle(year, nxt) if nxt is not None else np.full(households, np.nan)
+        # the last year's oracle is unknown (no next year): null, not NaN
+        oracle = (
+            pa.array(population.oracle(year, nxt)) if nxt is not None else pa.nulls(households, pa.float64())
+        )
         truth = pa.table(
             {
                 "household_id": np.arange(1, households + 1, dtype=np.int64),

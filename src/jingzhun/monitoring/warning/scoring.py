@@ -1,0 +1,222 @@
+"""Scoring a snapshot year: every household's risk of needing monitoring next year, with its top reasons in words.
+
+The features come out of DuckDB (``features.features_sql`` over the snapshot's Parquet) as a stream of Arrow
+batches; each batch is scored (the score and its SHAP contributions from one LightGBM call), given its reasons,
+and appended to a Parquet file — memory stays at one batch plus DuckDB's own limit, whatever the number of
+households. The file is written beside its final name and renamed, so a failed run leaves the last scores whole.
+
+``score_year(year)`` is the one call the monitoring app makes after each rollup; ``ranked`` gives a village's or
+township's list for the cadres, highest risk first.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import features
+from .features import FEATURES
+from .model import WarningModel, load, matrix
+from .reasons import describe
+
+SCORES = pa.schema(
+    [
+        ("household_id", pa.int64()),
+        ("village", pa.string()),
+        ("score", pa.float64()),
+        ("reasons", pa.list_(pa.string())),
+        ("year", pa.int64()),
+        ("scored_on", pa.date32()),
+        ("model", pa.string()),
+    ]
+)
+BATCH_ROWS = 100_000
+TOP_REASONS = 3
+# Reasons (SHAP contributions, ~30× the cost of the score itself) are worked out for the households whose score
+# is at least this; below it the list is empty: the household ranks where it ranks, with nothing that stands out.
+# 0 gives reasons to every household.
+REASON_FLOOR = 0.05
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Where the scores lie, for which snapshot year, how many households, and how long it took."""
+
+    path: Path
+    year: int
+    rows: int
+    seconds: float
+    scored_on: date
+    model: str
+
+
+_MIN = FEATURES.index("income_min")
+_YEARS = [FEATURES.index(name) for name in ("income_ratio", "income_ratio_1", "income_ratio_2")]
+
+
+def _merge_lowest_income(contributions: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The lowest income of three years is one of them: its credit goes to that year (SHAP contributions add),
+    so a list never says the same income twice ("今年…偏低" and "近三年最低…")."""
+    contributions = contributions.copy()
+    unmerged = np.ones(len(x), dtype=bool)
+    for f in _YEARS:
+        same = unmerged & (x[:, f] == x[:, _MIN])
+        contributions[same, f] += contributions[same, _MIN]
+        contributions[same, _MIN] = 0.0
+        unmerged &= ~same
+    return contributions
+
+
+def reason_lists(contributions: np.ndarray, x: np.ndarray, *, top: int = TOP_REASONS) -> pa.ListArray:
+    """Per row the words for the ``top`` features that raised its score most (positive contributions only).
+    Vectorised per feature: each distinct value is put into words once per batch."""
+    n = len(x)
+    k = min(top, contributions.shape[1])
+    contributions = _merge_lowest_income(contributions, x)
+    order = np.argsort(-contributions, axis=1, kind="stable")[:, :k]
+    raised = np.take_along_axis(contributions, order, axis=1) > 0
+    words = np.empty((n, k), dtype=object)
+    for f, name in enumerate(FEATURES):
+        where = (order == f) & raised
+        if not where.any():
+            continue
+        values = x[:, f][where.nonzero()[0]]
+        distinct, inverse = np.unique(values, return_inverse=True)
+        said = np.array([describe(name, float(v)) for v in distinct], dtype=object)
+        words[where] = said[inverse.ravel()]
+    counts = raised.sum(axis=1)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(words[raised].tolist(), type=pa.string()))
+
+
+def _reasons(
+    model: WarningModel, x: np.ndarray, score: np.ndarray, *, top: int, floor: float
+) -> pa.ListArray:
+    chosen = np.flatnonzero(score >= floor)
+    contributions = np.zeros((len(x), len(FEATURES)))  # all zero: no reason
+    if len(chosen):
+        full = model.booster.predict(x[chosen], pred_contrib=True, num_threads=model.threads)
+        contributions[chosen] = full[:, : len(FEATURES)]
+    return reason_lists(contributions, x, top=top)
+
+
+def score_batches(
+    model: WarningModel,
+    batches,
+    *,
+    year: int,
+    scored_on: date,
+    top: int = TOP_REASONS,
+    floor: float = REASON_FLOOR,
+):
+    """The scores table's record batches for the feature batches ``batches``."""
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        x = matrix(batch)
+        score = model.predict(x)
+        n = batch.num_rows
+        yield pa.RecordBatch.from_arrays(
+            [
+                batch.column("household_id").cast(pa.int64()),
+                batch.column("village").cast(pa.string()),
+                pa.array(score),
+                _reasons(model, x, score, top=top, floor=floor),
+                pa.repeat(pa.scalar(year, pa.int64()), n),
+                pa.repeat(pa.scalar(scored_on, pa.date32()), n),
+                pa.repeat(pa.scalar(model.label, pa.string()), n),
+            ],
+            schema=SCORES,
+        )
+
+
+def score_snapshot(
+    root: Path,
+    year: int,
+    model: WarningModel,
+    *,
+    out: Path,
+    scored_on: date | None = None,
+    batch_rows: int = BATCH_ROWS,
+    threads: int | None = None,
+    memory_limit: str = "2GB",
+    top: int = TOP_REASONS,
+    floor: float = REASON_FLOOR,
+) -> ScoreResult:
+    """Score every household of the snapshot of ``year`` under ``root`` and write the scores to ``out``."""
+    started = time.perf_counter()
+    scored_on = scored_on or date.today()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    con = features.connect(threads=threads, memory_limit=memory_limit)
+    rows = 0
+    try:
+        reader = features.feature_batches(root, year, con=con, rows=batch_rows)
+        with pq.ParquetWriter(tmp, SCORES) as writer:
+            for batch in score_batches(model, reader, year=year, scored_on=scored_on, top=top, floor=floor):
+                writer.write_batch(batch)
+                rows += batch.num_rows
+        tmp.replace(out)
+    finally:
+        con.close()
+        tmp.unlink(missing_ok=True)
+    return ScoreResult(
+        path=out,
+        year=year,
+        rows=rows,
+        seconds=time.perf_counter() - started,
+        scored_on=scored_on,
+        model=model.label,
+    )
+
+
+def default_paths(year: int) -> tuple[Path, Path, Path]:
+    """(snapshot root, model file, scores file) from the settings: ``SNAPSHOT_DIR``, ``WARNING_MODEL`` (default
+    ``DATA_DIR/warning/model.json``) and ``DATA_DIR/warning/scores/<year>.parquet``."""
+    from django.conf import settings
+
+    data = Path(settings.DATA_DIR)
+    model = Path(getattr(settings, "WARNING_MODEL", "") or data / "warning" / "model.json")
+    return Path(settings.SNAPSHOT_DIR), model, data / "warning" / "scores" / f"{year}.parquet"
+
+
+def score_year(year: int, *, scored_on: date | None = None, **options) -> ScoreResult:
+    """The one call after a rollup: score the snapshot of ``year`` with the installed model (refused with a
+    clear message if its features do not match the code's) and write the scores where ``ranked`` finds them."""
+    root, model_path, out = default_paths(year)
+    return score_snapshot(root, year, load(model_path), out=out, scored_on=scored_on, **options)
+
+
+def region_prefix(code: str) -> str:
+    """The code prefix of a region's subtree: ``520103100000`` (a township) → ``520103100``."""
+    for length in (2, 4, 6, 9):
+        if set(code[length:]) <= {"0"}:
+            return code[:length]
+    return code
+
+
+def ranked(scores: Path, region: str, *, limit: int | None = None) -> list[dict]:
+    """The households of ``region`` (a village, township or any region code) from the scores file, highest
+    risk first, each with its rank, score, reasons and the date scored."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        query = (
+            "SELECT row_number() OVER (ORDER BY score DESC, household_id) AS rank, household_id, village, score, "
+            "reasons, scored_on FROM read_parquet(?) WHERE starts_with(village, ?) "
+            "ORDER BY score DESC, household_id" + (" LIMIT ?" if limit else "")
+        )
+        params = [str(scores), region_prefix(region)] + ([limit] if limit else [])
+        cursor = con.execute(query, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.close()
