@@ -165,3 +165,14 @@ def test_score_year_is_one_call_with_the_settings(history, trained, settings, tm
     result = scoring.score_year(TEST_YEAR, scored_on=date(2024, 1, 2))
     assert result.path == tmp_path / "warning" / "scores" / f"{TEST_YEAR}.parquet"
     assert pq.read_metadata(result.path).num_rows == HOUSEHOLDS
+
+
+def test_a_synthetic_model_for_the_demo_loads_and_says_what_it_is(tmp_path):
+    path = ev.synthetic_model(tmp_path / "model.json", households=1_500, seed=1)
+    loaded = model.load(path)
+    assert loaded.training["source"].startswith("synthetic") and loaded.training["years"] == [
+        2021,
+        2022,
+        2023,
+        2024,
+    ]

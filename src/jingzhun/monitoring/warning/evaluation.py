@@ -105,3 +105,42 @@ def metrics(score: np.ndarray, data: YearData, *, share: float = MONITORED_SHARE
 def gap_closed(model: float, rule: float, oracle: float) -> float:
     """(model − rule) / (oracle − rule): 0 no better than the rule, 1 as good as the oracle."""
     return (model - rule) / (oracle - rule) if oracle != rule else float("nan")
+
+
+def train_on_history(
+    root: Path, years: list[int], *, seed: int = 0, threads: int = 1, training: dict | None = None
+):
+    """A model trained on the scoring ``years`` of the generated history under ``root`` (next years' events)."""
+    from .model import train
+
+    x, y = stack([year_data(root, year) for year in years])
+    summary = {"source": str(root), "years": list(years), "events_of": [year + 1 for year in years]}
+    return train(x, y, seed=seed, threads=threads, training={**summary, **(training or {})})
+
+
+def synthetic_model(
+    out: Path, *, households: int = 50_000, seed: int = 2026, workdir: Path | None = None
+) -> Path:
+    """Write a model trained on a generated history to ``out`` — the demo's model until confirmed monitoring cases
+    of real years can be the events (its training summary says it is synthetic)."""
+    import shutil
+    import tempfile
+
+    from .generator import generate
+
+    work = Path(workdir or tempfile.mkdtemp(prefix="jz-warning-"))
+    try:
+        history = generate(work / "history", households=households, seed=seed)
+        fitted = train_on_history(
+            history.root,
+            history.years[2:-1],
+            seed=seed,
+            training={
+                "source": "synthetic (docs/warning-generator.md)",
+                "generator_seed": seed,
+                "households": households,
+            },
+        )
+        return fitted.save(out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
