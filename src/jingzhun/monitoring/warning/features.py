@@ -12,6 +12,7 @@ in this order (``model.ModelMismatch``).
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 # name → what raises the risk, in words (the reasons shown to cadres; ``reasons.describe``)
@@ -167,14 +168,15 @@ FROM c JOIN v USING (village)
 
 
 def connect(*, threads: int | None = None, memory_limit: str = "2GB", temp_directory: str | None = None):
-    """A DuckDB connection held to ``memory_limit`` (spilling beyond it), rows in no particular order."""
+    """A DuckDB connection held to ``memory_limit`` (spilling to ``temp_directory`` beyond it, by default the
+    system's temporary directory rather than the working one), rows in no particular order."""
     import duckdb
 
-    config = {"memory_limit": memory_limit, "preserve_insertion_order": False}
+    temp = Path(temp_directory or Path(tempfile.gettempdir()) / "jingzhun-duckdb")
+    temp.mkdir(parents=True, exist_ok=True)
+    config = {"memory_limit": memory_limit, "preserve_insertion_order": False, "temp_directory": str(temp)}
     if threads:
         config["threads"] = threads
-    if temp_directory:
-        config["temp_directory"] = temp_directory
     return duckdb.connect(config=config)
 
 
