@@ -10,10 +10,11 @@ from jingzhun.core.models import AuditLog
 from tests.conftest import PASSWORD
 
 
-def test_login_works_and_lands_on_the_users_region(client, users):
+def test_login_works_and_lands_on_the_users_workbench(client, users):
     response = client.post("/accounts/login/", {"username": "town_a", "password": PASSWORD})
     assert response.status_code == 302
-    assert client.get("/").url == "/regions/522634100000/"
+    page = client.get("/").content.decode()
+    assert "工作台" in page and "丹江镇" in page and "/regions/522634100000/" in page
 
 
 def test_repeated_failures_lock_the_account_for_that_address(client, users, settings):

@@ -6,3 +6,6 @@ class AssistanceConfig(AppConfig):
     name = "jingzhun.assistance"
     label = "assistance"
     verbose_name = _("精准帮扶")
+
+    def ready(self):
+        from . import work  # noqa: F401 - assistance's 工作台 items (core.worklist)

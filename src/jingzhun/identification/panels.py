@@ -2,24 +2,28 @@
 and the 「发起识别申请」 button for whoever may apply for it; and to the county's yearly cycle, what it still has
 open (``registry.signals.year_open_items``)."""
 
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from jingzhun.accounts import permissions
 from jingzhun.core.codes import subtree_range
 from jingzhun.core.panels import panel
 from jingzhun.core.params import chosen_year
+from jingzhun.core.worklist import WorkItem, capped, work_source
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.selectors import latest_data_year
 from jingzhun.registry.signals import year_open_items
 from jingzhun.registry.yearcycle import OpenItems, per_village
 
-from .choices import KIND_PROCEDURE, ApplicationKind, ObjectionStatus, Procedure
-from .models import Application, Objection, VillageYear
-from .selectors import exit_check, exit_year_of, household_can_apply
+from . import rules
+from .choices import KIND_PROCEDURE, PUBLICITY_STAGES, ApplicationKind, ObjectionStatus, Procedure, Stage
+from .models import Application, Objection, Publicity, VillageYear
+from .selectors import exit_check, exit_year_of, household_can_apply, overdue_applications
 from .village_selectors import OPEN_EXIT_STAGES, poor_village_count, village_row
 
 # the year cycle's lines for unfinished applications, one per procedure, each linked to its filtered list
@@ -113,3 +117,61 @@ def region_villages(request, region) -> dict | None:
     if region.level == RegionLevel.VILLAGE:
         return {"year": year, "row": village_row(region, year=year), "village": True}
     return {"year": year, "count": poor_village_count(region, year), "region": region}
+
+
+def _stage_item(row: dict, late: int, url: str) -> WorkItem:
+    """One stage's work: how many wait there and either how many are past their deadline or since when."""
+    if late:
+        due = _("%(n)d 件已超期") % {"n": late}
+    else:
+        due = _("最早一件自 %(d)s 起等待") % {"d": f"{row['oldest']:%Y-%m-%d}"}
+    return WorkItem(str(Stage(row["stage"]).label), row["n"], url, due=due, urgent=bool(late), order=10)
+
+
+def _may_close(user, publicity: Publicity) -> bool:
+    rule = rules.PROCEDURES.get(publicity.procedure, None)
+    rule = rule.rounds.get(publicity.round) if rule else None
+    return rule is not None and permissions.may(
+        user, "take_step", level=rule.level, region=publicity.region_id
+    )
+
+
+@work_source
+def waiting_at_my_step(user) -> list[WorkItem]:
+    """工作台: applications at a stage this user's level decides (what each waits for, how many, how many past
+    their step's deadline, the oldest's date), lists whose days have run and wait to be closed, and undecided
+    objections where this user decides them. Three grouped queries."""
+    if not permissions.may(user, "view"):
+        return []
+    mine = [
+        s
+        for s, level in rules.STAGE_LEVEL.items()
+        if s not in PUBLICITY_STAGES and s != Stage.VILLAGE_PUBLICITY
+        and permissions.may(user, "take_step", level=level)
+    ]  # fmt: skip
+    rows = (
+        Application.objects.for_user(user)
+        .filter(stage__in=mine)
+        .values("stage")
+        .annotate(n=Count("id"), oldest=Min("stage_since"))
+        .order_by()
+    )
+    late = dict(
+        overdue_applications(user=user).filter(stage__in=mine).order_by().values("stage").annotate(n=Count("id"))
+        .values_list("stage", "n")
+    )  # fmt: skip
+    listing = reverse("identification:list")
+    items = [_stage_item(r, late.get(r["stage"], 0), f"{listing}?stage={r['stage']}") for r in rows]
+    today = timezone.localdate()
+    ended = Publicity.objects.for_user(user).filter(closed_on__isnull=True, last_day__lt=today)
+    ended = [p for p in ended[:200] if _may_close(user, p)]
+    if ended:
+        first = min(p.last_day for p in ended)
+        items.append(WorkItem(_("公示（公告）期已满、待结束的名单"), len(ended), reverse("identification:publicity_list"),
+                              due=_("最早一份 %(d)s 期满") % {"d": f"{first:%Y-%m-%d}"}, order=5))  # fmt: skip
+    if permissions.may(user, "take_step", level=rules.OBJECTION_LEVEL):
+        objections = Objection.objects.for_user(user).filter(status=ObjectionStatus.OPEN)
+        items.append(
+            WorkItem(_("待处理的异议"), capped(objections), reverse("identification:objections"), order=6)
+        )
+    return items

@@ -6,3 +6,6 @@ class ImportsConfig(AppConfig):
     name = "jingzhun.imports"
     label = "imports"
     verbose_name = _("导入导出")
+
+    def ready(self):
+        from . import work  # noqa: F401 - imports' 工作台 items (core.worklist)

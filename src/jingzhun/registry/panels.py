@@ -7,16 +7,20 @@ rows per page view would not do)."""
 
 import re
 
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
 from jingzhun.accounts import permissions
 from jingzhun.core.codes import ancestor_at
 from jingzhun.core.panels import panel
 from jingzhun.core.params import chosen_year
+from jingzhun.core.worklist import WorkItem, capped, work_source
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
 from . import yearcycle
 from .choices import HouseholdStatus, SplitReviewStatus, TransferStatus
-from .models import MemberChange, ReductionTarget, SplitReview, Transfer
+from .models import Household, MemberChange, ReductionTarget, SplitReview, Transfer
 from .selectors import household_year_comparison, latest_data_year, status_flows
 from .targets import progress
 
@@ -110,3 +114,26 @@ def member_changes(request, household) -> dict | None:
     if not (changes or pending or review):
         return None
     return {"changes": changes, "pending": pending, "review": review}
+
+
+@work_source
+def registry_work(user) -> list[WorkItem]:
+    """工作台: people waiting to come into the user's county (跨县迁入), 分户 waiting for review, and households
+    on record without the latest year's 收入与生产生活条件."""
+    items = []
+    if permissions.may(user, "transfer_accept") and user.region_id:
+        coming = Transfer.objects.filter(to_county_id=user.region_id, status=TransferStatus.PENDING)
+        items.append(
+            WorkItem(_("待接收的跨县迁入"), capped(coming), reverse("registry:transfer_list"), order=12)
+        )
+    if permissions.may(user, "review_split"):
+        reviews = SplitReview.objects.for_user(user).filter(status=SplitReviewStatus.OPEN)
+        items.append(
+            WorkItem(_("待审核的分户"), capped(reviews), reverse("registry:split_review_list"), order=13)
+        )
+    if permissions.may(user, "change"):
+        year = latest_data_year(user=user, region=None)
+        lacking = yearcycle.lacking_year_record(Household.objects.for_user(user), year)
+        url = f"{reverse('registry:household_list')}?missing_year={year}"
+        items.append(WorkItem(_("%(y)d 年度信息未更新的户") % {"y": year}, capped(lacking), url, order=40))
+    return items

@@ -16,6 +16,7 @@ from jingzhun.accounts import permissions
 from jingzhun.core import audit, masking
 from jingzhun.core.masking import Shown
 from jingzhun.core.pagination import request_page
+from jingzhun.core.worklist import WORK_CAP, work_for
 from jingzhun.regions import selectors as region_selectors
 
 from . import rules, selectors, services
@@ -237,6 +238,4 @@ def home(request):
             if permissions.may(user, action):
                 return redirect(page)
         return render(request, "registry/no_pages.html")
-    if request.user.region_id:
-        return redirect("regions:browse", code=request.user.region_id)
-    return redirect("regions:root")
+    return render(request, "registry/home.html", {"items": work_for(user), "cap": WORK_CAP})
