@@ -10,7 +10,9 @@ def _listed(client, **params) -> str:
 
 def test_search_by_part_of_a_name_a_member_an_id_number_or_its_tail(client, register, users):
     spouse_id = new_id(male=False)
-    household = register(members=[member(name="杨文明"), member("spouse", name="吴秀英", id_number=spouse_id)])
+    household = register(
+        members=[member(name="杨文明"), member("spouse", name="吴秀英", id_number=spouse_id)]
+    )
     register(members=[member(name="王老实")])
     client.force_login(users["village_a"])
     for typed in ("文明", "秀英", spouse_id, spouse_id[-4:], spouse_id[-6:], household.number):
