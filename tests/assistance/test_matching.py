@@ -99,3 +99,45 @@ def test_the_class_graph_reaches_the_optimum_of_the_full_graph():
     for cadre_id in hubs.assignment.values():
         loads[cadre_id] = loads.get(cadre_id, 0) + 1
     assert max(loads.values()) <= 3 and len(hubs.assignment) == len(households)
+
+
+def test_re_matching_an_optimal_assignment_proposes_nothing(poor, cadre, users):
+    """Ties do not churn pairings: a change must gain more than the re-match margin (policy data)."""
+    for cause in ("illness", "illness", "education", "lack_capital", "lack_capital", "lack_skills"):
+        poor(cause)
+    for name in ("干部甲", "干部乙", "干部丙"):
+        cadre(name, unit="government", capacity=3)
+    cadre("医生", unit="health", capacity=2)
+    first = matching.proposal_make(user=users["county"], county=_county(), keep_existing=False)
+    matching.proposal_accept(user=users["county"], proposal=first)
+    again = matching.proposal_make(user=users["county"], county=_county(), keep_existing=False)
+    assert again.summary["changes"] == 0 and again.summary["margin"] == 30
+
+
+def test_a_change_shows_what_it_gains_and_a_small_gain_is_not_worth_a_change(poor, cadre, users):
+    pupil = poor("education")
+    official = cadre("干部", unit="government")
+    services.household_pair(user=None, household=pupil, cadre=official)
+    cadre("教师", unit="education", town=TOWN_B)  # fits, in another township: gains 100 − 30 = 70
+    row = matching.proposal_make(user=users["county"], county=_county(), keep_existing=False).rows.get()
+    assert row.gain == 70
+    services.policy_set(user=users["national"], cadre_capacity=10, visit_days=60, rematch_margin=80)
+    assert (
+        matching.proposal_make(user=users["county"], county=_county(), keep_existing=False).summary["changes"]
+        == 0
+    )
+
+
+def test_continuity_keeps_the_class_graph_at_the_full_graphs_optimum():
+    towns = ["t1", "t2"]
+    cadres = [CadreOffer(100 + j, towns[j % 2], frozenset(s), 4) for j, s in
+              enumerate([("health",), ("education",), (), ("health",)])]  # fmt: skip
+    households = [
+        HouseholdNeed(i, towns[i % 2], main, frozenset(), current=100 + (i * 7) % 4)
+        for i, main in enumerate(["health", "education", None, "health", "finance", "education"] * 2)
+    ]
+    for margin in (0, 30, 200):
+        hubs = solve(households, cadres, continuity=margin)
+        assert hubs.cost == solve(households, cadres, full=True, continuity=margin).cost
+    kept = solve(households, cadres, continuity=10_000).assignment
+    assert all(kept[h.id] == h.current for h in households)  # nothing is worth that much

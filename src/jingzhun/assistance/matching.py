@@ -73,10 +73,16 @@ def _cost(h: HouseholdNeed, c: CadreOffer, w: rules.Weights) -> int:
 
 def solve(
     households: list[HouseholdNeed], cadres: list[CadreOffer], *, loads: dict[int, int] | None = None,
-    weights: rules.Weights = rules.DEFAULT_WEIGHTS, full: bool = False,
+    weights: rules.Weights = rules.DEFAULT_WEIGHTS, full: bool = False, continuity: int = 0,
 ) -> Solution:  # fmt: skip
     """Assign each household in ``households`` to a cadre, given the cadres' existing ``loads``. ``full`` builds
-    the full bipartite graph instead of classes and hubs (for measuring the gap on small instances)."""
+    the full bipartite graph instead of classes and hubs (for measuring the gap on small instances).
+
+    ``continuity`` is what a household's leaving its current cadre (``HouseholdNeed.current``, when among
+    ``cadres``) costs: every other way out of its class costs that much more, so a change is made only where
+    it gains more than ``continuity`` — a re-match of an optimal assignment changes nothing, and ties never
+    churn the pairings. Households keeping a cadre form classes of their own (by that cadre) with a direct
+    arc to it."""
     started = time.perf_counter()
     loads = loads or {}
     w = weights
@@ -104,12 +110,15 @@ def solve(
             arc(("c", c.id), sink, 1, w.per_case * k)
 
     classes: dict[tuple, list[int]] = defaultdict(list)
+    offered = {c.id: c for c in cadres}
+    keeps = {h.id: h.current for h in households if continuity and h.current in offered and free[h.current]}
     if full:
         for h in households:
             classes[("h", h.id)].append(h.id)
             for c in cadres:
                 if free[c.id]:
-                    arc(("h", h.id), ("c", c.id), 1, _cost(h, c, w))
+                    leave = continuity if h.id in keeps and c.id != keeps[h.id] else 0
+                    arc(("h", h.id), ("c", c.id), 1, _cost(h, c, w) + leave)
     else:
         hubs_present = set()
         for c in cadres:
@@ -120,17 +129,22 @@ def solve(
                     hubs_present.add((skill, place))
                     arc(("hub", skill, place), ("c", c.id), free[c.id], 0)
         for h in households:
-            key = ("k", h.township, h.main, h.others)
+            kept = keeps.get(h.id)
+            key = ("k", h.township, h.main, h.others, kept)
             if key not in classes:
+                leave = continuity if kept else 0
                 for skill in {h.main, *h.others, ANY} - {None}:
                     # a hub's cadres all have ``skill``: the rule's cost for a cadre with just that skill
                     fit = rules.fit_cost(h.main, h.others, frozenset({skill} - {ANY}), w)
                     for place, travel in ((h.township, 0), (COUNTY_WIDE, w.travel)):
                         if (skill, place) in hubs_present:
-                            arc(key, ("hub", skill, place), len(households), fit + travel)
+                            arc(key, ("hub", skill, place), len(households), fit + travel + leave)
+                if kept:  # staying with the current cadre: its own cost, no penalty
+                    arc(key, ("c", kept), len(households), _cost(h, offered[kept], w))
             classes[key].append(h.id)
     for key, members in classes.items():
-        arc(key, sink, len(members), w.unmatched)
+        leave = continuity if (key[0] == "k" and key[-1]) or (key[0] == "h" and key[1] in keeps) else 0
+        arc(key, sink, len(members), w.unmatched + leave)
 
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(
@@ -169,7 +183,7 @@ def _decompose(nodes, tails, heads, flows, classes, sink, solution: Solution) ->
             inflow[h].append([a, f])
         elif a[0] == "hub" and b[0] == "c":
             outflow[t].append([b[1], f])
-        elif a[0] == "h" and b[0] == "c":
+        elif a[0] in ("k", "h") and b[0] == "c":  # the full graph, or a class staying with its cadre
             direct[a].append([b[1], f])
     for hub, sources in inflow.items():
         targets = outflow[hub]
@@ -222,6 +236,11 @@ def quality_of(assignment: dict[int, int], households, cadres) -> rules.Quality:
 # --- the county's data, proposals and their acceptance --------------------------------------------------------
 
 
+def _gain(h: HouseholdNeed, previous: CadreOffer | None, new: CadreOffer, w=rules.DEFAULT_WEIGHTS) -> int:
+    """What moving ``h`` from ``previous`` (None: no cadre) to ``new`` gains in fit and travel, cost units."""
+    return (w.unmatched if previous is None else _cost(h, previous, w)) - _cost(h, new, w)
+
+
 def county_problem(county: Region) -> tuple[list[HouseholdNeed], list[CadreOffer]]:
     """Every household of the county that needs a cadre (with its current one) and every active cadre based in
     the county, read in two queries."""
@@ -271,7 +290,8 @@ def proposal_make(*, user, county: Region, keep_existing: bool = True) -> Matchi
             loads[c] += 1
     else:
         todo, loads = needs, {}
-    solution = solve(todo, offers, loads=loads)
+    margin = policy_for(county.code).rematch_margin
+    solution = solve(todo, offers, loads=loads, continuity=0 if keep_existing else margin)
     after = {**(before if keep_existing else {}), **solution.assignment}
     changes = [(h, after[h.id]) for h in needs if h.id in after and after[h.id] != h.current]
     by_c = {c.id: c for c in offers}
@@ -279,7 +299,7 @@ def proposal_make(*, user, county: Region, keep_existing: bool = True) -> Matchi
         "households": len(needs), "cadres": len(offers), "to_match": len(todo), "changes": len(changes),
         "unmatched": len(solution.unmatched), "seconds": round(solution.seconds, 3), "arcs": solution.arcs,
         "before": asdict(quality_of(before, needs, offers)), "after": asdict(quality_of(after, needs, offers)),
-        "without_cadre_before": len(needs) - len(before),
+        "without_cadre_before": len(needs) - len(before), "margin": 0 if keep_existing else margin,
     }  # fmt: skip
     proposal = MatchingProposal.objects.create(
         county=county, keep_existing=keep_existing, summary=summary, created_by=user
@@ -289,6 +309,7 @@ def proposal_make(*, user, county: Region, keep_existing: bool = True) -> Matchi
             ProposalRow(
                 proposal=proposal, household_id=h.id, region_id=h.village, previous_id=h.current if h.current in active else None,
                 cadre_id=c, fits=rules.fits(h.main, by_c[c].skills), local=h.township == by_c[c].township,
+                gain=_gain(h, by_c.get(h.current), by_c[c]),
             )
             for h, c in changes
         ),

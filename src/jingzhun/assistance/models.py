@@ -58,6 +58,13 @@ class AssistancePolicy(ScopedModel):
         _("走访间隔（天）"), default=DEFAULT_VISIT_DAYS,
         validators=[MinValueValidator(1, _("至少 1 天。")), MaxValueValidator(366, _("不超过 366 天。"))],
     )  # fmt: skip
+    # Matching: what a change of a household's cadre must gain before a re-match proposes it (continuity of the
+    # relationship is worth something: the policy wants 结对 stable, 帮扶责任人 not rotated for a tie)
+    rematch_margin = models.PositiveSmallIntegerField(
+        _("调整结对的最小改进（成本单位）"), default=30,
+        help_text=_("重新匹配时，只有在该户的匹配成本至少降低这么多时才建议更换帮扶责任人（30 = 跨乡镇的成本）。"),
+        validators=[MaxValueValidator(10_000, _("不超过 10000。"))],
+    )  # fmt: skip
     # Equity of resources: a village above ``concentration_multiple`` × the county median per person is
     # over-concentrated; one below ``floor_ratio`` × the median is under-supplied.
     concentration_multiple = models.DecimalField(
@@ -345,6 +352,9 @@ class ProposalRow(ScopedModel):
     cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="+")
     fits = models.BooleanField(_("对症"), default=False)
     local = models.BooleanField(_("同乡镇"), default=False)
+    # what the change gains for this household in cost units (fit and travel; a household without a cadre
+    # gains the cost of going without one)
+    gain = models.IntegerField(_("改进（成本单位）"), default=0)
     accepted = models.BooleanField(_("已采纳"), default=False)
 
     scope_lookup = "region__code"

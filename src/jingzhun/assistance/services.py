@@ -64,13 +64,13 @@ def policy_set(
     **equity,
 ) -> AssistancePolicy:
     """Set the cadre capacity, the visit interval and (optionally) the equity thresholds
-    (``concentration_multiple``, ``floor_ratio``) nationally or for one province (administrators only), in force
+    (``concentration_multiple``, ``floor_ratio``) and the re-match margin (``rematch_margin``) nationally or for one province (administrators only), in force
     from ``year`` (default: this year) until a later row."""
     permissions.require(
         user, "set_policy", region=province or permissions.NATIONAL_CODE, what=_("修改帮扶政策参数")
     )
     region = policy_province(province)
-    unknown = set(equity) - {"concentration_multiple", "floor_ratio"}
+    unknown = set(equity) - {"concentration_multiple", "floor_ratio", "rematch_margin"}
     if unknown:
         raise TypeError(f"unknown policy fields: {sorted(unknown)}")
     year = timezone.localdate().year if year is None else year
