@@ -79,10 +79,9 @@ test-postgres:
 	@echo "== test suite on PostgreSQL ($(PG_URL))"
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(RUN) python -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0] + '/postgres').close()" 2>/dev/null; then \
 	  DATABASE_URL=$(PG_URL) $(RUN) pytest; \
-	elif [ "$$CI" = "true" ]; then \
-	  echo "PostgreSQL is not reachable at $(PG_URL): under CI=true this is a failure"; exit 1; \
 	else \
-	  echo "PostgreSQL is not reachable at $(PG_URL): PostgreSQL run SKIPPED (start it, or CI will fail)"; \
+	  echo "PostgreSQL is not reachable at $(PG_URL): the suite runs on a throwaway cluster of its own"; \
+	  scripts/pg-throwaway $(RUN) pytest; \
 	fi
 
 messages:  ## re-extract the English catalogue and compile it (needs gettext)
