@@ -24,7 +24,8 @@ tools:  ## uv (Python packaging) if missing
 install: tools assets
 	$(UV) sync --frozen --compile-bytecode  # precompiled: every command starts ~1 s faster where .pyc files are not written
 
-assets:  ## front-end libraries from npm, served as our own static files
+assets:  ## front-end libraries from npm, served as our own static files (Node.js/npm from Debian when missing)
+	@command -v npm >/dev/null 2>&1 || { $(APT_INSTALL) nodejs npm >/dev/null; }
 	npm ci --no-audit --no-fund --loglevel=error
 
 APT_INSTALL = SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq
