@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jingzhun.core.models import AuditLog
+from jingzhun.identification import services
 from jingzhun.identification.choices import Stage
 from jingzhun.identification.models import Application, Objection
 from jingzhun.regions.models import Region
@@ -184,3 +185,22 @@ def test_income_decides_and_the_gaps_are_shown_as_considerations(client, registe
     )
     page = client.get(f"/identification/{application.pk}/").content.decode()
     assert "缺口可单独作为识别条件：该户符合识别条件" in page
+
+
+def test_a_list_prints_as_a_notice_for_the_village_board_with_the_supervision_phone(
+    client, application, users
+):
+    from tests.identification.conftest import deliberated, listed
+
+    deliberated(application, users)
+    publicity = listed(application, users)
+    page = client.get(f"/public/p/{publicity.pk}/").content.decode()
+    assert f"/public/p/{publicity.pk}/print/" in page  # the page offers the printable notice
+    notice = client.get(f"/public/p/{publicity.pk}/print/").content.decode()
+    assert "size: A4" in notice and application.household.head_name in notice
+    assert 'id="supervision-phone">12317<' in notice and "异议反映渠道" in notice
+    services.procedure_policy_set(user=users["national"], year=publicity.year, publicity_days=7, step_days=10,
+                                  supervision_phone="0855-3331234", objection_channels="向县乡村振兴局反映")  # fmt: skip
+    notice = client.get(f"/public/p/{publicity.pk}/print/").content.decode()
+    assert 'id="supervision-phone">0855-3331234<' in notice and "向县乡村振兴局反映" in notice
+    assert application.household.members.first().id_number not in notice

@@ -101,6 +101,12 @@ class ProcedurePolicy(ScopedModel):
         _("两不愁三保障缺口可单独作为识别条件"), default=False,
         help_text=_("否（默认）：收入低于标准才符合识别条件，保障缺口列为评议时的考虑因素。"),
     )  # fmt: skip
+    # what a printed notice on the village board tells villagers: whom to call, how to object
+    supervision_phone = models.CharField(_("监督举报电话"), max_length=30, default="12317")
+    objection_channels = models.TextField(
+        _("异议反映渠道"), max_length=500,
+        default=_("公示期内可向村民委员会、乡镇人民政府书面或口头反映，拨打监督举报电话，或在扶贫对象公示公告网页上在线提出异议。"),
+    )  # fmt: skip
 
     scope_lookup = "province__code"
 

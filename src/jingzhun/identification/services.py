@@ -75,6 +75,8 @@ def procedure_policy_set(
     step_days: int,
     quota_margin_percent: int | None = None,
     gaps_qualify: bool = False,
+    supervision_phone: str | None = None,
+    objection_channels: str | None = None,
 ) -> ProcedurePolicy:
     """Set the 公示 length, the time allowed per step and the quota margin for ``year``, nationally or for one
     province. A province's margin applies below it and is 0 unless the province gives one."""
@@ -84,6 +86,9 @@ def procedure_policy_set(
     region = policy_province(province)
     lookup = {"year": year, "province": region}
     values = {"publicity_days": publicity_days, "step_days": step_days, "gaps_qualify": bool(gaps_qualify)}
+    for name, given in (("supervision_phone", supervision_phone), ("objection_channels", objection_channels)):
+        if given is not None:  # what the printed notices tell villagers
+            values[name] = given.strip()
     if quota_margin_percent is not None:
         values["quota_margin_percent"] = quota_margin_percent
     elif region is not None and not ProcedurePolicy.objects.filter(**lookup).exists():

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("r/<str:code>/", views.region, name="region"),
     path("p/<int:pk>/", views.publicity, name="publicity"),
+    path("p/<int:pk>/print/", views.notice_print, name="print"),
     path("objection/", views.lookup, name="lookup"),
     path("objection/<str:ref>/", views.objection_status, name="objection"),
 ]

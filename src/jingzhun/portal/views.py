@@ -17,6 +17,7 @@ from jingzhun.core.middleware import client_ip
 from jingzhun.identification import services
 from jingzhun.identification.choices import Procedure
 from jingzhun.identification.models import Objection, Publicity
+from jingzhun.identification.selectors import procedure_policy
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
@@ -148,4 +149,19 @@ def objection_status(request, ref: str):
         "portal/objection.html",
         {"objection": objection, "ref": ref, "form": LookupForm(initial={"ref": ref})},
         status=200 if objection else 404,
+    )
+
+
+def notice_print(request, pk: int):
+    """The list as a notice for the village board (A4): the same text and rows as the page, with the
+    supervision phone (12317 unless the province says otherwise) and the ways to object, as policy data."""
+    publicity = get_object_or_404(Publicity.objects.public().select_related("region"), pk=pk)
+    entries = list(
+        publicity.entries.filter(withdrawn=False)
+        .select_related("application", "village_year__region__parent")
+        .order_by("id")
+    )
+    policy = procedure_policy(year=publicity.year, region_code=publicity.region_id)
+    return render(
+        request, "portal/notice_print.html", {"publicity": publicity, "entries": entries, "policy": policy}
     )
