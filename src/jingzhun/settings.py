@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "jingzhun.registry",
     "jingzhun.identification",
     "jingzhun.assistance",
+    "jingzhun.monitoring",
     "jingzhun.portal",
     "jingzhun.imports",
     "jingzhun.analytics",

@@ -152,6 +152,10 @@ ACTIONS: dict[str, Action] = {
     "plan": Action(gettext_lazy("制定帮扶计划和措施")),
     "log_visit": Action(gettext_lazy("登记走访")),
     "match": Action(gettext_lazy("需求匹配"), up_to(COUNTY)),
+    # 防止返贫动态监测: a clue from a cadre's visit or any staff; the township accepts it (then the procedure's
+    # steps are take_step at their level, as identification's)
+    "report_clue": Action(gettext_lazy("登记风险线索")),
+    "accept_clue": Action(gettext_lazy("受理风险线索"), at(TOWNSHIP)),
     # analytics
     "refresh_rollups": Action(gettext_lazy("刷新统计"), at(NATIONAL)),
     # reserved for the apps that come next (funds, assessment, supervision): granted now, used by them
@@ -167,7 +171,7 @@ _DATA_WORK = frozenset(
         "run_campaign", "record_check", "register_unit", "change_members", "transfer_send", "transfer_accept",
         "review_split", "record_village_year", "designate_village", "propose_village_exit",
         "announce_village_exit",
-        "register_cadre", "plan", "log_visit", "match", "refresh_rollups",
+        "register_cadre", "plan", "log_visit", "match", "refresh_rollups", "report_clue", "accept_clue",
     }
 )  # fmt: skip
 
@@ -181,7 +185,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.FINANCE: frozenset({"view", "export", "manage_funds"}),
     Role.ASSESSOR: frozenset({"assess"}),  # sees the sample, not the registry
     Role.DEPARTMENT: frozenset({"upload_list"}),  # 医保, 民政, 教育 … upload their lists, read nothing else
-    Role.CADRE: frozenset({"view", "log_visit"}),
+    Role.CADRE: frozenset({"view", "log_visit", "report_clue"}),
     Role.SUPERVISOR: frozenset({"view", "export", "view_crosscheck", "view_quotas", "supervise"}),
 }
 

@@ -27,10 +27,15 @@ class Stage(models.TextChoices):
     # 贫困村退出 (DOMAIN.md §8): proposed by the township, 公示 within the township, then the shared 待公告 and 已公告
     VILLAGE_PROPOSED = "village_proposed", _("待乡镇公示（贫困村退出）")
     VILLAGE_PUBLICITY = "village_publicity", _("乡镇公示中（贫困村退出）")
+    # 防返贫监测 (issue 20): 纳入监测 and 风险消除 share the village steps, then one 公示 and the county's 确认
+    MONITOR_PUBLICITY = "monitor_publicity", _("监测公示中")
+    CONFIRMED = "confirmed", _("已确认")
 
 
-TERMINAL_STAGES = frozenset({Stage.ANNOUNCED, Stage.REJECTED})
-PUBLICITY_STAGES = frozenset({Stage.FIRST_PUBLICITY, Stage.SECOND_PUBLICITY, Stage.EXIT_PUBLICITY})
+TERMINAL_STAGES = frozenset({Stage.ANNOUNCED, Stage.REJECTED, Stage.CONFIRMED})
+PUBLICITY_STAGES = frozenset(
+    {Stage.FIRST_PUBLICITY, Stage.SECOND_PUBLICITY, Stage.EXIT_PUBLICITY, Stage.MONITOR_PUBLICITY}
+)
 
 
 class ApplicationKind(models.TextChoices):
@@ -42,6 +47,8 @@ class ApplicationKind(models.TextChoices):
     REMOVE = "remove", _("清退")
     EXIT = "exit", _("脱贫退出")
     RETURN = "return", _("返贫")
+    MONITOR = "monitor", _("纳入监测")
+    CLEAR = "clear", _("风险消除")
 
 
 class Procedure(models.TextChoices):
@@ -52,14 +59,23 @@ class Procedure(models.TextChoices):
     EXIT = "exit", _("脱贫退出")
     RETURN = "return", _("返贫")
     VILLAGE_EXIT = "village_exit", _("贫困村退出")
+    MONITORING = "monitoring", _("防返贫监测")
+    CLEARANCE = "clearance", _("风险消除")
 
+
+# Procedures run by an app above identification (monitoring): their applications stay off identification's
+# working lists, and their public lists never show the main cause (a health status, DOMAIN.md §8).
+FOREIGN_PROCEDURES = frozenset({Procedure.MONITORING, Procedure.CLEARANCE})
 
 KIND_PROCEDURE = {
     ApplicationKind.INCLUDE: Procedure.IDENTIFICATION,
     ApplicationKind.REMOVE: Procedure.IDENTIFICATION,
     ApplicationKind.EXIT: Procedure.EXIT,
     ApplicationKind.RETURN: Procedure.RETURN,
+    ApplicationKind.MONITOR: Procedure.MONITORING,
+    ApplicationKind.CLEAR: Procedure.CLEARANCE,
 }
+FOREIGN_KINDS = frozenset(k for k, p in KIND_PROCEDURE.items() if p in FOREIGN_PROCEDURES)
 
 
 class CampaignMode(models.TextChoices):
@@ -92,6 +108,8 @@ class StepKind(models.TextChoices):
     REJECT = "reject", _("不予通过")
     CONSENT = "consent", _("农户认可")
     OVERRIDE = "override", _("县级审定（规则不支持的退出）")
+    AUTHORISE = "authorise", _("农户授权承诺")
+    CONFIRM = "confirm", _("县级确认")
 
 
 class Round(models.TextChoices):
@@ -109,6 +127,8 @@ LIST_TITLES = {
     (Procedure.RETURN, Round.ANNOUNCEMENT): _("返贫户公告"),
     (Procedure.VILLAGE_EXIT, Round.FIRST): _("拟退出贫困村公示"),
     (Procedure.VILLAGE_EXIT, Round.ANNOUNCEMENT): _("贫困村退出公告"),
+    (Procedure.MONITORING, Round.FIRST): _("监测对象公示"),
+    (Procedure.CLEARANCE, Round.FIRST): _("风险消除公示"),
 }
 
 

@@ -7,6 +7,7 @@ number), so a county of 100,000 persons against lists of 1,000,000 rows is secon
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +36,11 @@ REPORTED_ERRORS = 50
 DETAIL_LENGTH = DeptListEntry._meta.get_field("detail").max_length
 
 
-def read_dept_list(path: Path) -> pa.Table:
-    """The ID numbers (normalised) and details of a department's list, or ValidationError listing bad rows."""
+def read_dept_list(path: Path, *, value_headers: tuple[str, ...] = ()) -> pa.Table:
+    """The ID numbers (normalised) and details of a department's list, or ValidationError listing bad rows.
+    With ``value_headers`` the list must also have one of those columns, a non-negative amount per row (a
+    monitoring screening list: the medical cost, the loss), returned as ``value`` (the row's number in
+    ``line``)."""
     try:
         rows = next(iter(read_tables(path).rows.values()))
     except FileRejected as exc:
@@ -45,7 +49,12 @@ def read_dept_list(path: Path) -> pa.Table:
     id_col = next((i for i, h in enumerate(header) if h in ID_HEADERS), None)
     if id_col is None:
         raise ValidationError({"file": [_("第一行应为表头，且有「公民身份号码」列。")]})
-    numbers, details, lines = [], [], []
+    value_col = next((i for i, h in enumerate(header) if h in value_headers), None)
+    if value_headers and value_col is None:
+        raise ValidationError(
+            {"file": [_("第一行应为表头，且有「%(h)s」列。") % {"h": "」或「".join(value_headers)}]}
+        )
+    numbers, details, lines, values = [], [], [], []
     for line, row in enumerate(rows, start=2):
         cells = [str(c).strip() if c is not None else "" for c in row]
         if not any(cells):
@@ -53,6 +62,8 @@ def read_dept_list(path: Path) -> pa.Table:
         numbers.append(cells[id_col] if id_col < len(cells) else "")
         details.append(" ".join(c for i, c in enumerate(cells) if i != id_col and c)[:DETAIL_LENGTH])
         lines.append(line)
+        if value_col is not None:
+            values.append(cells[value_col] if value_col < len(cells) else "")
     if not numbers:
         raise ValidationError({"file": [_("名单中没有数据行。")]})
     column = parse_id_many(pa.array(numbers, pa.string()))
@@ -63,12 +74,28 @@ def read_dept_list(path: Path) -> pa.Table:
             valid[i] = parse_id_number(numbers[i]).number
         except ValidationError as exc:
             errors.append(_("第 %(n)d 行：%(m)s") % {"n": lines[i], "m": exc.messages[0]})
+    amounts = []
+    for i, text in enumerate(values):
+        try:
+            amount = Decimal(text.replace(",", ""))
+            if not amount.is_finite() or amount < 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            errors.append(_("第 %(n)d 行：金额「%(v)s」不是非负数。") % {"n": lines[i], "v": text[:20]})
+            amount = None
+        amounts.append(amount)
     if errors:
+        errors.sort(key=lambda e: int("".join(ch for ch in e.split("行")[0] if ch.isdigit()) or 0))
         shown = errors[:REPORTED_ERRORS]
         if len(errors) > REPORTED_ERRORS:
             shown.append(_("……共 %(n)d 处错误。") % {"n": len(errors)})
         raise ValidationError({"file": [*shown, _("名单未导入，请改正后重新上传。")]})
-    return pa.table({"id_number": pa.array(valid, pa.string()), "detail": pa.array(details, pa.string())})
+    table = pa.table({"id_number": pa.array(valid, pa.string()), "detail": pa.array(details, pa.string())})
+    if value_col is not None:
+        table = table.append_column("value", pa.array(amounts, pa.decimal128(14, 2))).append_column(
+            "line", pa.array(lines, pa.int32())
+        )
+    return table
 
 
 @transaction.atomic

@@ -167,7 +167,7 @@ class Application(ScopedModel):
         indexes = [models.Index(fields=["stage", "region", "id"], name="application_stage_region_id")]
         constraints = [
             models.UniqueConstraint(
-                fields=["household"], condition=~Q(stage__in=["announced", "rejected"]),
+                fields=["household"], condition=~Q(stage__in=["announced", "rejected", "confirmed"]),
                 name="application_one_open_per_household",
                 violation_error_message=_("该户已有正在办理的识别申请。"),
             ),

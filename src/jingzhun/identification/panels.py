@@ -77,6 +77,8 @@ def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
     )
     per_procedure: dict[str, dict[str, int]] = {p: {} for p in OPEN_LABELS}
     for r in rows:
+        if KIND_PROCEDURE[r["kind"]] not in per_procedure:
+            continue  # a procedure of another app (monitoring) answers for its own open cases
         counts = per_procedure[KIND_PROCEDURE[r["kind"]]]
         counts[r["region_id"]] = counts.get(r["region_id"], 0) + r["n"]
     objections = Objection.objects.filter(

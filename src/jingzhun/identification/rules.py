@@ -268,6 +268,22 @@ PROCEDURES: dict[str, ProcedureRule] = {
     ),
 }
 
+# 防返贫监测 (issue 20, DOMAIN.md §8): 入户核实 → 民主评议 → 村级公示 (once) → 乡镇审核 → 县级确认; the monitoring app
+# records the household's authorisation, the clue and the facts, and refuses what its own policy refuses
+MONITORING_RULE = ProcedureRule(
+    start=S.APPLIED,
+    decisions={
+        StepKind.VERIFY: Move(V, S.APPLIED, S.VERIFIED),
+        StepKind.DELIBERATE: Move(V, S.VERIFIED, S.DELIBERATED),
+        StepKind.TOWNSHIP_REVIEW: Move(T, S.TOWNSHIP_REVIEW, S.COUNTY_APPROVAL),
+        StepKind.CONFIRM: Move(C, S.COUNTY_APPROVAL, S.CONFIRMED),
+    },
+    rounds={Round.FIRST: RoundRule(V, S.DELIBERATED, S.MONITOR_PUBLICITY, S.TOWNSHIP_REVIEW)},
+    reverify=S.APPLIED,
+)
+PROCEDURES[Procedure.MONITORING] = MONITORING_RULE
+PROCEDURES[Procedure.CLEARANCE] = MONITORING_RULE  # 风险消除: the same steps, its own list title
+
 # identification's table under its former names
 DECISIONS: dict[str, Move] = PROCEDURES[Procedure.IDENTIFICATION].decisions
 ROUNDS: dict[str, RoundRule] = PROCEDURES[Procedure.IDENTIFICATION].rounds

@@ -21,6 +21,8 @@ from jingzhun.registry.members import pending_members
 
 from . import rules
 from .choices import (
+    FOREIGN_KINDS,
+    FOREIGN_PROCEDURES,
     KIND_PROCEDURE,
     LIST_TITLES,
     PUBLICITY_STAGES,
@@ -155,6 +157,8 @@ def exit_override(application) -> str:
 def application_list(*, user, stage: str = "", q: str = "", region=None, kind: str = ""):
     """Applications ``user`` may see, newest stage first within region order (keyset-paginated by views)."""
     qs = Application.objects.for_user(user).select_related("household", "region")
+    if not kind:  # monitoring's cases are worked on monitoring's pages
+        qs = qs.exclude(kind__in=FOREIGN_KINDS)
     if region is not None:
         qs = qs.in_region(region)
     if stage:
@@ -167,7 +171,13 @@ def application_list(*, user, stage: str = "", q: str = "", region=None, kind: s
 
 
 def stage_counts(*, user) -> dict[str, int]:
-    rows = Application.objects.for_user(user).values("stage").annotate(n=Count("id")).order_by()
+    rows = (
+        Application.objects.for_user(user)
+        .exclude(kind__in=FOREIGN_KINDS)
+        .values("stage")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return {row["stage"]: row["n"] for row in rows}
 
 
@@ -206,6 +216,8 @@ def rounds_for(user) -> list[tuple[str, str, str]]:
     """(procedure, round, title) of every list ``user`` may open, for the 「发起公示/公告」 buttons."""
     out = []
     for procedure in Procedure.values:
+        if procedure in FOREIGN_PROCEDURES:
+            continue
         round = round_for(user, procedure)
         if round is not None:
             out.append((procedure, round, str(LIST_TITLES.get((procedure, round), Round(round).label))))
@@ -225,7 +237,7 @@ def overdue_applications(*, user, today=None):
     ``publicity_days`` later still), per the policy of their province and year. One set-based query per policy
     in force, so the cost is an index range scan on (stage, region) whatever the size of the registry."""
     today = today or timezone.localdate()
-    base = Application.objects.for_user(user).open()
+    base = Application.objects.for_user(user).open().exclude(kind__in=FOREIGN_KINDS)  # monitoring: own clock
     condition = Q()
     for year, province in base.values_list("year", Substr("region_id", 1, 2)).distinct().order_by():
         policy = procedure_policy(year=year, region_code=province.ljust(12, "0"))
@@ -268,6 +280,10 @@ STARTS_FROM = {
     ApplicationKind.REMOVE: (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED),
     ApplicationKind.EXIT: (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED),
     ApplicationKind.RETURN: (HouseholdStatus.EXITED,),
+    # 防返贫监测: exited households (脱贫不稳定户) and ordinary rural households (边缘户, 突发严重困难户); a
+    # household in the registry is helped as a poor household already
+    ApplicationKind.MONITOR: (HouseholdStatus.UNIDENTIFIED, HouseholdStatus.EXITED),
+    ApplicationKind.CLEAR: (HouseholdStatus.UNIDENTIFIED, HouseholdStatus.EXITED),
 }
 
 

@@ -27,6 +27,7 @@ from jingzhun.registry.status import status_change
 
 from . import crosscheck, quotas, rules, selectors, villages
 from .choices import (
+    FOREIGN_PROCEDURES,
     KIND_PROCEDURE,
     LIST_TITLES,
     ApplicationKind,
@@ -182,13 +183,17 @@ WRONG_STATUS = {
     ApplicationKind.REMOVE: _lazy("只有在册的贫困户可以清退，该户状态为「%(s)s」。"),
     ApplicationKind.EXIT: _lazy("只有「在册」或「返贫」的贫困户可以提出脱贫退出，该户状态为「%(s)s」。"),
     ApplicationKind.RETURN: _lazy("只有「已脱贫」的农户可以提出返贫，该户状态为「%(s)s」。"),
+    ApplicationKind.MONITOR: _lazy(
+        "监测对象为已脱贫户或未识别的农户；在册、返贫户已按贫困户帮扶，该户状态为「%(s)s」。"
+    ),
+    ApplicationKind.CLEAR: _lazy("风险消除只适用于已脱贫户或未识别的农户，该户状态为「%(s)s」。"),
 }
 
 
 @transaction.atomic
 def application_create(
     *, user, household: Household, year: int, reason: str = "", kind: str = ApplicationKind.INCLUDE,
-    campaign=None, proxy_scan=None,
+    campaign=None, proxy_scan=None, level: int = RegionLevel.VILLAGE,
 ) -> Application:  # fmt: skip
     """农户申请: a village operator records a household's application to enter the registry (its card exists,
     it is not yet in the registry). A 回头看 (``campaign``) may also propose to take a wrongly identified
@@ -200,8 +205,7 @@ def application_create(
         raise ValidationError({"kind": [_("申请类别无效。")]})
     what = str(StepKind.APPLY.label)
     acting = permissions.require(
-        user, "take_step", level=RegionLevel.VILLAGE, region=household.region_id, what=what,
-        on_behalf=proxy_scan is not None,
+        user, "take_step", level=level, region=household.region_id, what=what, on_behalf=proxy_scan is not None,
     )  # fmt: skip
     if kind == ApplicationKind.REMOVE and campaign is None:
         raise ValidationError(_("清退须经回头看核查提出。"))
@@ -275,6 +279,20 @@ def _decide(
     return _step(
         application, user=user, kind=kind, target=target, passed=passed, note=(note or "").strip(),
         details=details, attachment=attachment, on=on, acting=acting, proxy_scan=proxy_scan,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def procedure_step(
+    *, user, application: Application, kind: str, passed: bool, note: str = "", details=None, attachment=None,
+    on=None, proxy_scan=None,
+) -> Step:  # fmt: skip
+    """One single-household step of a procedure whose facts an app above identification records itself
+    (monitoring's 入户核实 with income and rigid expenses, its 县级确认): the same checks of level, region and
+    stage, the same immutable step and audit as identification's own steps."""
+    return _decide(
+        application, user=user, kind=kind, passed=passed, note=note, details=details, attachment=attachment,
+        on=on, proxy_scan=proxy_scan,
     )  # fmt: skip
 
 
@@ -409,7 +427,7 @@ def _round_rule(procedure: str, round: str) -> rules.RoundRule:
 @transaction.atomic
 def publicity_open(
     *, user, region: Region, round: str, applications: Iterable[Application], starts_on=None,
-    procedure: str = Procedure.IDENTIFICATION,
+    procedure: str = Procedure.IDENTIFICATION, days: int | None = None,
 ) -> Publicity:  # fmt: skip
     """Put a village's applications of one procedure on a list. A 公示 runs for the year's period of the
     province; a 公告 is final at once and writes the households' status: into the registry (在册), out of it
@@ -457,7 +475,9 @@ def publicity_open(
     starts_on = starts_on or today
     if starts_on < today:
         raise ValidationError({"starts_on": [_("公示开始日期不能早于今天。")]})
-    days = selectors.procedure_policy(year=years.pop(), region_code=region.code).publicity_days
+    if days is None:  # a procedure of another app passes the length its own policy allows
+        days = selectors.procedure_policy(year=years.pop(), region_code=region.code).publicity_days
+    shows_cause = procedure not in FOREIGN_PROCEDURES
     publicity = Publicity(
         region=region, round=round, procedure=procedure, year=locked[0].year, starts_on=starts_on, opened_by=user,
         last_day=rules.last_day(starts_on, days) if rule.has_period else starts_on,
@@ -468,7 +488,7 @@ def publicity_open(
         PublicityEntry(
             publicity=publicity, application=a, head_name=a.household.head_name,
             member_count=a.household.member_count, attribute=a.household.attribute,
-            main_cause=a.household.main_cause,
+            main_cause=a.household.main_cause if shows_cause else "",
         )
         for a in locked
     )  # fmt: skip
