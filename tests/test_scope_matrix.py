@@ -28,6 +28,7 @@ from jingzhun.identification import campaigns, services
 from jingzhun.identification import models as im
 from jingzhun.identification.choices import Round
 from jingzhun.imports.models import ImportJob
+from jingzhun.monitoring import models as mm
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region, RegionOffice
 from jingzhun.registry.models import (
@@ -137,6 +138,15 @@ def _transfer(w, s):
     return transfer
 
 
+def _case(w, s):
+    app = im.Application.objects.create(
+        household=w.row(Household, s), region=s.village, year=2026, kind="monitor", stage="confirmed"
+    )
+    return mm.Case.objects.create(
+        household=w.row(Household, s), region=s.village, kind="marginal", first_clue_on=TODAY, application=app
+    )
+
+
 def _proposal(w, s):
     return am.MatchingProposal.objects.create(county=s.county)
 
@@ -213,6 +223,14 @@ FACTORIES = {
         content="入户走访", photo=f"visits/2026/03/{s.key}.jpg")),
     am.VillageSupport: (V, lambda w, s: am.VillageSupport.objects.create(
         village=s.village, year=2026, amount=100, description="修路")),
+    mm.MonitoringLine: (P, lambda w, s: mm.MonitoringLine.objects.create(year=2030, province=s.province, amount=9000)),
+    mm.MonitoringPolicy: (P, lambda w, s: mm.MonitoringPolicy.objects.create(year=2030, province=s.province)),
+    mm.ScreeningList: (C, lambda w, s: mm.ScreeningList.objects.create(
+        county=s.county, department="medical", file_name="医保.xlsx")),
+    mm.Clue: (V, lambda w, s: mm.Clue.objects.create(
+        region=s.village, household=w.row(Household, s), source="self", reference=f"JC{s.key}{next(w.serial)}",
+        name="杨文明", text="家中有人生病")),
+    mm.Case: (V, _case),
     ImportJob: (T, lambda w, s: ImportJob.objects.create(
         region_code=s.town.code, original_name="户.xlsx", file=f"imports/2026/03/{s.key}.xlsx")),
     RegionFigures: (V, lambda w, s: RegionFigures.objects.create(
@@ -376,6 +394,11 @@ UI_ROUTES = {
     "assistance:village_form": {"code": Region},
     "assistance:proposal": {"pk": am.MatchingProposal},
     "assistance:proposal_accept": {"pk": am.MatchingProposal},
+    "monitoring:clue": {"pk": mm.Clue},
+    "monitoring:household_clue": {"household_pk": Household},
+    "monitoring:case": {"pk": mm.Case},
+    "monitoring:authorisation": {"pk": mm.Case},
+    "monitoring:case_step": {"pk": mm.Case},
     "reports:download": {"pk": ReportJob},
     "reports:retry": {"pk": ReportJob},
     "reports:household_card": {"pk": Household},

@@ -50,6 +50,7 @@ urlpatterns = [
     path("imports/", include("jingzhun.imports.urls")),
     path("identification/", include("jingzhun.identification.urls")),
     path("assistance/", include("jingzhun.assistance.urls")),
+    path("monitoring/", include("jingzhun.monitoring.urls")),
     path("analytics/", include("jingzhun.analytics.urls")),
     path("reports/", include("jingzhun.reports.urls")),
     path("public/", include("jingzhun.portal.urls")),

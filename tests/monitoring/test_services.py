@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_provincial_line_below_the_national_one_is_refused(monitoring_line, regions):
-    with pytest.raises(ValidationError, match="不能低于当年全国监测标准 6000.00 元"):
+    with pytest.raises(ValidationError, match=r"不能低于当年全国监测标准 6000\.00 元"):
         services.monitoring_line_set(user=None, year=this_year(), amount="5999", province="520000000000")
     assert not MonitoringLine.objects.filter(province__isnull=False).exists()
     services.monitoring_line_set(user=None, year=this_year(), amount="6000", province="520000000000")

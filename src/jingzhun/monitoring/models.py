@@ -49,6 +49,12 @@ def _threshold(label, default):
     )  # fmt: skip
 
 
+def risk_labels(codes) -> str:
+    """The risk types in Chinese, 、-separated (unknown codes shown as they are)."""
+    labels = dict(RiskType.choices)
+    return "、".join(str(labels.get(c, c)) for c in codes or [])
+
+
 class MonitoringLine(ScopedModel):
     """监测标准: the income line of ``year`` (元/人·年), national when ``province`` is empty, else the province's own
     (never below the national figure of the year). A line of a year, never carried forward."""
@@ -233,6 +239,10 @@ class Clue(ScopedModel):
     def __str__(self) -> str:
         return self.reference
 
+    @property
+    def risk_labels(self) -> str:
+        return risk_labels(self.risk_types)
+
     def audit_scope(self) -> tuple[str, str]:
         root = (
             f"registry.household:{self.household_id}" if self.household_id else f"monitoring.clue:{self.pk}"
@@ -320,3 +330,7 @@ class Case(ScopedModel):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def risk_labels(self) -> str:
+        return risk_labels(self.risk_types)

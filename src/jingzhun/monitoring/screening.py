@@ -54,7 +54,7 @@ def screening_upload(*, user, county: Region, department: str, path: Path, file_
     for start in range(0, len(numbers), BATCH):  # one query per batch, never one per row
         chunk = set(numbers[start : start + BATCH])
         for number, household, region, name, status in Member.objects.filter(
-            is_active=True, id_number__in=chunk, household__region_id__range=(lo, hi)
+            is_active=True, id_number__in=chunk, household__region__code__range=(lo, hi)
         ).values_list("id_number", "household_id", "household__region_id", "name", "household__status"):
             found[number] = (household, region, name, status)
     screening = ScreeningList.objects.create(

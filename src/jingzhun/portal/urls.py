@@ -10,4 +10,7 @@ urlpatterns = [
     path("p/<int:pk>/print/", views.notice_print, name="print"),
     path("objection/", views.lookup, name="lookup"),
     path("objection/<str:ref>/", views.objection_status, name="objection"),
+    path("monitoring/", views.monitoring_report, name="monitoring_report"),
+    path("monitoring/status/", views.monitoring_lookup, name="monitoring_lookup"),
+    path("monitoring/status/<str:ref>/", views.monitoring_status, name="monitoring_status"),
 ]

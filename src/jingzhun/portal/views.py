@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 
 from jingzhun.core.context import acting_as
@@ -18,13 +19,19 @@ from jingzhun.identification import services
 from jingzhun.identification.choices import Procedure
 from jingzhun.identification.models import Objection, Publicity
 from jingzhun.identification.selectors import procedure_policy
+from jingzhun.monitoring import services as monitoring
+from jingzhun.monitoring.models import Clue
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
 from . import guard
-from .forms import LookupForm, PublicObjectionForm
+from .forms import LookupForm, PublicObjectionForm, ReferenceForm, SelfReportForm
 
 PAGE = 30
+MONITORING_WHAT = {
+    Procedure.MONITORING: _lazy("纳入防返贫监测对象"),
+    Procedure.CLEARANCE: _lazy("标注风险消除"),
+}
 
 
 def home(request):
@@ -125,6 +132,9 @@ def publicity(request, pk: int):
             "entries": entries,
             "form": form,
             "accepts": accepts,
+            # 监测对象公示 / 风险消除公示: what is proposed, and no attribute or cause columns (not poor households;
+            # a cause may be a health status)
+            "monitoring": MONITORING_WHAT.get(publicity.procedure, ""),
         },
     )
 
@@ -163,5 +173,69 @@ def notice_print(request, pk: int):
     )
     policy = procedure_policy(year=publicity.year, region_code=publicity.region_id)
     return render(
-        request, "portal/notice_print.html", {"publicity": publicity, "entries": entries, "policy": policy}
+        request,
+        "portal/notice_print.html",
+        {
+            "publicity": publicity,
+            "entries": entries,
+            "policy": policy,
+            "monitoring": MONITORING_WHAT.get(publicity.procedure, ""),
+        },
+    )
+
+
+# --- 防返贫监测: 农户自主申报 ----------------------------------------------------------------------------------------
+
+
+@never_cache
+def monitoring_report(request):
+    """农户自主申报: a person reports a risk of falling (back) into poverty, without login, guarded like the
+    objection form (challenge, rate limit per address); the answer is a reference number for the status page."""
+    form = SelfReportForm(request.POST or None, initial={"village": request.GET.get("village", "")})
+    if request.method == "POST":
+        ip = client_ip(request)
+        if guard.over_limit(ip):
+            form.is_valid()
+            form.add_error(None, _("提交过于频繁，请一小时后再试。"))
+        elif form.is_valid():
+            d = form.cleaned_data
+            village = (
+                Region.objects.public().filter(code=d["village"].strip(), level=RegionLevel.VILLAGE).first()
+            )
+            if not guard.challenge_passed(d["token"], d["answer"]):
+                form.add_error("answer", _("验证题答案不正确或已过期，请重新计算。"))
+            elif village is None:
+                form.add_error("village", _("没有这个村的区划代码，请在公示公告页面查到本村后再填写。"))
+            else:
+                try:
+                    with acting_as(None, source="portal", ip=ip):
+                        clue = monitoring.clue_report(
+                            user=None, village=village, name=d["name"], id_number=d["id_number"], text=d["text"],
+                            phone=d["phone"], risk_types=d["risk_types"], ip=ip,
+                        )  # fmt: skip
+                except ValidationError as exc:
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    return redirect("portal:monitoring_status", ref=clue.reference)
+    form = _ask(form)
+    return render(request, "portal/monitoring_report.html", {"form": form})
+
+
+def monitoring_lookup(request):
+    form = ReferenceForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return redirect("portal:monitoring_status", ref=form.cleaned_data["ref"].strip().upper())
+    return render(request, "portal/monitoring_status.html", {"form": form, "clue": None, "ref": ""})
+
+
+def monitoring_status(request, ref: str):
+    """The status of a self-reported clue by its reference: what was decided and where the case stands — no
+    names, ID numbers or amounts (the reference is the key)."""
+    clue = Clue.objects.public().filter(reference=ref.upper()[:20]).select_related("case").first()
+    return render(
+        request,
+        "portal/monitoring_status.html",
+        {"clue": clue, "ref": ref, "form": ReferenceForm(initial={"ref": ref})},
+        status=200 if clue else 404,
     )
