@@ -37,3 +37,7 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+# the monitoring app's fixtures (a monitoring line, an exited household) for its browser test
+from tests.monitoring.conftest import exited, monitoring_line  # noqa: E402, F401

@@ -10,7 +10,7 @@ from jingzhun.registry.choices import MonitoringKind, RiskType
 
 from .choices import CaseState, ClueSource, ClueStatus, Department
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 RISKS = forms.MultipleChoiceField(
     label=_("风险类型"), choices=RiskType.choices, required=False, widget=forms.CheckboxSelectMultiple
 )
