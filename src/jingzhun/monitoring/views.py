@@ -92,7 +92,7 @@ def clue_new(request, household_pk: int | None = None):
             Region.objects.for_user(request.user).filter(code=d["village"]).first() if d["village"] else None
         )
         if household is not None and visit is None:
-            village = Region.objects.get(code=household.region_id)
+            village = Region.objects.for_user(request.user).get(code=household.region_id)
             head = household.members.filter(is_active=True, relationship="head").first()
             d["name"], d["id_number"] = household.head_name, head.id_number if head else ""
         try:
