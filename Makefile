@@ -49,6 +49,7 @@ demo-setup: migrate pdf-deps
 	$(RUN) jingzhun demo-accounts
 	$(RUN) jingzhun demo-identification
 	$(RUN) jingzhun demo-assistance
+	$(RUN) jingzhun demo-monitoring
 	$(RUN) jingzhun demo-analytics
 	$(RUN) jingzhun demo-villages
 

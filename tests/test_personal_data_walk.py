@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 
+import pypdf
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
@@ -31,6 +32,7 @@ from jingzhun.identification import services as identification
 from jingzhun.identification.choices import Round
 from jingzhun.identification.models import CampaignCheck, CrossCheckFlag, Step
 from jingzhun.imports.models import ImportJob
+from jingzhun.monitoring import services as monitoring
 from jingzhun.regions.models import Region
 from jingzhun.registry import members
 from jingzhun.registry import services as registry
@@ -196,7 +198,21 @@ def world(tmp_path, settings, users, register, applicant, regions):
     with pytest.raises(CommandError):
         call_command("import", str(_write(tmp_path / "bad.csv", rows)), user="county", verbosity=0)
     step = Step.objects.filter(application=application).first()
+    # 防返贫监测: a self-reported clue (phone and ID number), its case with the household's scanned authorisation
+    monitored = register(status="exited", identified_year=2014, phone="13300005555")
+    monitoring.monitoring_line_set(user=None, year=2026, amount="6000")
+    clue = monitoring.clue_report(
+        user=None, village=village, name=monitored.head_name, phone="13900001111", text="家里有人重病住院",
+        id_number=monitored.members.get(relationship="head").id_number,
+    )  # fmt: skip
+    case = monitoring.clue_accept(user=None, clue=clue, kind="unstable", risk_types=["illness"])
+    scan = io.BytesIO()
+    blank = pypdf.PdfWriter()
+    blank.add_blank_page(width=72, height=72)
+    blank.write(scan)
+    monitoring.case_authorise(user=None, case=case, scan=ContentFile(scan.getvalue(), name="auth.pdf"))
     return {
+        "clue": clue, "case": case, "monitored": monitored,
         "household": h, "application": application, "publicity": publicity, "objection": objection,
         "campaign": campaign, "check": CampaignCheck.objects.first(), "flag": CrossCheckFlag.objects.first(),
         "plan": plan, "measure": measure, "visit": visit, "proposal": proposal, "report": report,
@@ -252,6 +268,10 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "portal:publicity": [{"pk": w["publicity"].pk}], "portal:objection": [{"ref": w["objection"].reference}],
         "accounts:user_edit": [{"pk": w["user"].pk}], "accounts:user_active": [{"pk": w["user"].pk}],
         "accounts:user_reset": [{"pk": w["user"].pk}],
+        "monitoring:clue": [{"pk": w["clue"].pk}], "monitoring:household_clue": [{"household_pk": w["monitored"].pk}],
+        "monitoring:case": [{"pk": w["case"].pk}], "monitoring:authorisation": [{"pk": w["case"].pk}],
+        "monitoring:case_step": [{"pk": w["case"].pk, "action": "verify"}],
+        "portal:monitoring_status": [{"ref": w["clue"].reference}],
     }  # fmt: skip
 
 
