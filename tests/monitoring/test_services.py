@@ -269,3 +269,17 @@ def test_region_b_is_not_reached(exited, users):
     assert not Case.objects.for_user(users["town_b"]).filter(pk=case.pk).exists()
     assert Decimal(services.monitoring_line_set.__name__ and "1") == 1
     assert Region.objects.get(code=village().code)
+
+
+def test_an_upheld_objection_ends_the_procedure_and_a_new_clue_opens_a_new_case(exited, users):
+    case = deliberated(accepted(exited, users), users)
+    publicity = services.publicity_open(user=users["village_a"], village=village(), cases=[case])
+    objection = procedure.objection_file(
+        user=None, entry=publicity.entries.get(), text="该户收入不低，有门面出租"
+    )
+    procedure.objection_resolve(user=users["town_a"], objection=objection, upheld=True, reason="核实属实")
+    case.application.refresh_from_db()
+    assert case.application.stage == Stage.REJECTED
+    again = accepted(exited, users)  # the old case is settled as 未纳入, a new one opens
+    case.refresh_from_db()
+    assert case.state == CaseState.REJECTED and again.pk != case.pk and again.state == CaseState.IDENTIFYING

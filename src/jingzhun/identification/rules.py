@@ -279,7 +279,8 @@ MONITORING_RULE = ProcedureRule(
         StepKind.CONFIRM: Move(C, S.COUNTY_APPROVAL, S.CONFIRMED),
     },
     rounds={Round.FIRST: RoundRule(V, S.DELIBERATED, S.MONITOR_PUBLICITY, S.TOWNSHIP_REVIEW)},
-    reverify=S.APPLIED,
+    # the village 公示 happens once: an upheld objection ends this procedure (a new clue opens a new case)
+    reverify=S.REJECTED,
 )
 PROCEDURES[Procedure.MONITORING] = MONITORING_RULE
 PROCEDURES[Procedure.CLEARANCE] = MONITORING_RULE  # 风险消除: the same steps, its own list title
