@@ -206,7 +206,7 @@ def clue_report(
 
 
 def _locked_clue(clue: Clue) -> Clue:
-    return Clue.objects.select_for_update().select_related("household", "region").get(pk=clue.pk)
+    return Clue.objects.select_for_update(of=("self",)).select_related("household", "region").get(pk=clue.pk)
 
 
 def _register_person(*, user, clue: Clue, risks: list[str]) -> Household:
@@ -250,7 +250,7 @@ def clue_accept(*, user, clue: Clue, kind: str, risk_types=None, note: str = "")
     if household is None:
         household = _register_person(user=user, clue=clue, risks=risks)
     existing = (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .filter(household=household)
         .exclude(state__in=(CaseState.CLEARED, CaseState.REJECTED))
         .first()
@@ -313,7 +313,7 @@ def clue_dismiss(*, user, clue: Clue, reason: str) -> Clue:
 
 def _locked(case: Case) -> Case:
     return (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("household", "application", "clearance", "period")
         .get(pk=case.pk)
     )
