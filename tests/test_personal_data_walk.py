@@ -293,6 +293,7 @@ def api_paths(w) -> list[str]:
         "/api/v1/identification/objections/": w["objection"].pk,
         "/api/v1/identification/campaigns/": w["campaign"].pk,
         "/api/v1/identification/campaign-checks/": w["check"].pk, "/api/v1/regions/": VILLAGE_A,
+        "/api/v1/monitoring/cases/": w["case"].pk, "/api/v1/monitoring/clues/": w["clue"].pk,
     }  # fmt: skip
     schema = SchemaGenerator().get_schema(request=None, public=True)
     paths = []

@@ -14,6 +14,7 @@ from jingzhun.analytics.api import FiguresView
 from jingzhun.assistance import api as assistance
 from jingzhun.core.middleware import client_ip
 from jingzhun.identification import api as identification
+from jingzhun.monitoring import api as monitoring
 from jingzhun.regions.api import RegionViewSet
 from jingzhun.registry.api import HouseholdViewSet
 
@@ -30,6 +31,8 @@ router.register("identification/campaigns", identification.CampaignViewSet, base
 router.register(
     "identification/campaign-checks", identification.CampaignCheckViewSet, basename="campaign-check"
 )
+router.register("monitoring/cases", monitoring.CaseViewSet, basename="monitoring-case")
+router.register("monitoring/clues", monitoring.ClueViewSet, basename="monitoring-clue")
 
 
 class TokenView(ObtainAuthToken):

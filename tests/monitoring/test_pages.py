@@ -153,3 +153,18 @@ def test_a_department_list_raises_one_clue_per_household_at_or_above_its_thresho
     clue = Clue.objects.get()
     assert clue.household == exited and clue.value == 12000 and clue.source == ClueSource.DEPARTMENT
     assert clue.risk_types == ["illness"] and "第 3 行" in clue.text
+
+
+def test_the_api_lists_cases_and_clues_in_scope_with_personal_keys_masked(users, exited):
+    from rest_framework.test import APIClient
+
+    case = accepted(exited, users)
+    api = APIClient()
+    api.force_authenticate(users["town_a"])
+    body = api.get("/api/v1/monitoring/cases/?state=identifying").json()
+    [row] = body["results"]
+    assert row["id"] == case.pk and row["stage"] == "applied" and row["state_label"] == "认定中"
+    [clue] = api.get("/api/v1/monitoring/clues/").json()["results"]
+    assert clue["id_number"] != exited.head_id and clue["status"] == "accepted"
+    api.force_authenticate(users["town_b"])
+    assert api.get(f"/api/v1/monitoring/cases/{case.pk}/").status_code == 404
