@@ -125,7 +125,7 @@ def test_self_reported_clue_to_monitoring_and_risk_elimination(
     # measures planned through assistance; the case counts what was received
     with_measure(exited, users)
     phone.reload()
-    assert "1 项" in phone.inner_text("#measures")
+    assert "1 项" in phone.inner_text("#measures") and "医疗救助" in phone.inner_text("#measure-list")
 
     # five months on: refused, every reason named; six months on: the same procedure to 风险消除
     case.refresh_from_db()

@@ -168,3 +168,24 @@ def test_the_api_lists_cases_and_clues_in_scope_with_personal_keys_masked(users,
     assert clue["id_number"] != exited.head_id and clue["status"] == "accepted"
     api.force_authenticate(users["town_b"])
     assert api.get(f"/api/v1/monitoring/cases/{case.pk}/").status_code == 404
+
+
+def test_the_policy_page_shows_what_is_in_force_and_administrators_set_it(client, users, monitoring_line):
+    from jingzhun.accounts.choices import Role
+    from jingzhun.monitoring.models import MonitoringLine, MonitoringPolicy
+    from tests.conftest import make_user
+
+    client.force_login(users["county"])
+    page = client.get("/monitoring/policy/").content.decode()
+    assert "6000.00" in page and "不少于 5 天" in page and 'id="line-form"' not in page
+    admin = make_user("gz_admin", Role.ADMIN, Region.objects.get(code="520000000000"))
+    client.force_login(admin)
+    refused = client.post("/monitoring/policy/", {"form": "line", "year": this_year(), "amount": "5000"}, follow=True)
+    assert "不能低于当年全国监测标准" in refused.content.decode() and not MonitoringLine.objects.filter(amount=5000)
+    client.post("/monitoring/policy/", {"form": "line", "year": this_year(), "amount": "7000", "source": "省定"})
+    assert MonitoringLine.objects.get(province_id="520000000000").amount == 7000
+    data = {f.name: getattr(MonitoringPolicy(), f.name) for f in MonitoringPolicy._meta.concrete_fields
+            if f.name not in ("id", "province")} | {"year": this_year(), "publicity_days": 7, "form": "policy"}  # fmt: skip
+    data = {k: v for k, v in data.items() if v is not False}
+    client.post("/monitoring/policy/", data)
+    assert MonitoringPolicy.objects.get(province_id="520000000000").publicity_days == 7

@@ -9,6 +9,7 @@ from jingzhun.identification.models import SCAN_VALIDATORS
 from jingzhun.registry.choices import MonitoringKind, RiskType
 
 from .choices import CaseState, ClueSource, ClueStatus, Department
+from .models import MonitoringPolicy
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 RISKS = forms.MultipleChoiceField(
@@ -123,3 +124,15 @@ class ClueFilter(forms.Form):
     source = forms.ChoiceField(
         label=_("来源"), choices=[("", _("全部")), *ClueSource.choices], required=False
     )
+
+
+class LineForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    amount = forms.DecimalField(label=_("监测标准（元/人·年）"), min_value=1, max_digits=8, decimal_places=2)
+    source = forms.CharField(label=_("依据"), required=False, max_length=200)
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = MonitoringPolicy
+        fields = [f.name for f in MonitoringPolicy._meta.concrete_fields if f.name not in ("id", "province")]

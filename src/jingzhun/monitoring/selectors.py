@@ -43,6 +43,15 @@ def policy_for(*, region_code: str, year: int | None = None) -> MonitoringPolicy
     )
 
 
+def measures_of(household, *, since: dt.date):
+    """The measures of the household's plans from the year monitoring began: what helps the monitored household."""
+    return (
+        Measure.objects.filter(plan__household=household, year__gte=since.year)
+        .exclude(status=MeasureStatus.CANCELLED)
+        .order_by("year", "id")
+    )
+
+
 def measures_received(household, *, since: dt.date) -> int:
     """Measures of the household's plans received (under way or done) since the monitoring began."""
     return Measure.objects.filter(

@@ -15,4 +15,5 @@ urlpatterns = [
     path("cases/<int:pk>/<str:action>/", views.case_step, name="case_step"),
     path("publicity/new/", views.publicity_new, name="publicity_new"),
     path("screening/", views.screening_page, name="screening"),
+    path("policy/", views.policy_page, name="policy"),
 ]

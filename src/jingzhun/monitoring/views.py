@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
 from jingzhun.assistance.models import Visit
+from jingzhun.core.codes import NATIONAL_CODE
 from jingzhun.core.downloads import audited_file_response
 from jingzhun.core.pagination import request_page
 from jingzhun.core.webwrites import Refused, act, attempt, form_refused
@@ -37,11 +38,13 @@ from .forms import (
     DecideForm,
     DeliberateForm,
     DismissForm,
+    LineForm,
+    PolicyForm,
     PublicityForm,
     ScreeningForm,
     VerifyForm,
 )  # fmt: skip
-from .models import Case, Clue
+from .models import Case, MonitoringLine
 
 RULE = PROCEDURES[Procedure.MONITORING]
 
@@ -225,6 +228,7 @@ def case_detail(request, pk: int):
             "authorise_form": AuthoriseForm(), "steps": selectors.steps_of(case), "verdict": verdict,
             "clues": case.clues.order_by("reported_on", "id"),
             "measures": selectors.measures_received(case.household, since=case.first_clue_on),
+            "measure_list": selectors.measures_of(case.household, since=case.first_clue_on)[: selectors.SHOWN],
             "line": selectors.monitoring_line(year=timezone.localdate().year, region_code=case.region_id),
             "policy": selectors.policy_for(region_code=case.region_id),
         },
@@ -346,5 +350,47 @@ def screening_page(request):
     )
 
 
-def clue_public(reference: str) -> Clue | None:
-    return Clue.objects.public().filter(reference=reference.upper()[:20]).select_related("case").first()
+@login_required
+def policy_page(request):
+    """The monitoring line and parameters in force for the reader's province (or the nation); national and
+    provincial administrators set their own."""
+    user = request.user
+    province = user.region_id[:2].ljust(12, "0") if user.region_id else None
+    may_set = permissions.may(user, "set_policy", region=province or NATIONAL_CODE)
+    year = timezone.localdate().year
+    current = selectors.policy_for(region_code=province or NATIONAL_CODE, year=year)
+    line_form = LineForm(request.POST if request.POST.get("form") == "line" else None, initial={"year": year})
+    policy_form = PolicyForm(
+        request.POST if request.POST.get("form") == "policy" else None,
+        initial={f.name: getattr(current, f.name) for f in current._meta.concrete_fields if f.name != "id"}
+        | {"year": year},
+    )
+    if request.method == "POST" and may_set:
+        if line_form.is_bound and line_form.is_valid():
+            d = line_form.cleaned_data
+            act(request, lambda: services.monitoring_line_set(
+                user=user, year=d["year"], amount=d["amount"], province=province, source=d["source"]),
+                _("监测标准已保存。"))  # fmt: skip
+            return redirect("monitoring:policy")
+        if policy_form.is_bound and policy_form.is_valid():
+            d = dict(policy_form.cleaned_data)
+            y = d.pop("year")
+            act(
+                request,
+                lambda: services.policy_set(user=user, year=y, province=province, **d),
+                _("参数已保存。"),
+            )
+            return redirect("monitoring:policy")
+        for form in (line_form, policy_form):
+            if form.is_bound:
+                form_refused(request, form)
+    lines = MonitoringLine.objects.for_user(user).order_by("-year", "province_id")[:40]
+    return render(
+        request,
+        "monitoring/policy.html",
+        {
+            "current": current, "lines": lines, "may_set": may_set, "line_form": line_form,
+            "policy_form": policy_form, "scope": user.display_scope,
+            "line": selectors.monitoring_line(year=year, region_code=province or NATIONAL_CODE),
+        },
+    )  # fmt: skip
