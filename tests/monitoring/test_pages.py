@@ -180,9 +180,15 @@ def test_the_policy_page_shows_what_is_in_force_and_administrators_set_it(client
     assert "6000.00" in page and "不少于 5 天" in page and 'id="line-form"' not in page
     admin = make_user("gz_admin", Role.ADMIN, Region.objects.get(code="520000000000"))
     client.force_login(admin)
-    refused = client.post("/monitoring/policy/", {"form": "line", "year": this_year(), "amount": "5000"}, follow=True)
-    assert "不能低于当年全国监测标准" in refused.content.decode() and not MonitoringLine.objects.filter(amount=5000)
-    client.post("/monitoring/policy/", {"form": "line", "year": this_year(), "amount": "7000", "source": "省定"})
+    refused = client.post(
+        "/monitoring/policy/", {"form": "line", "year": this_year(), "amount": "5000"}, follow=True
+    )
+    assert "不能低于当年全国监测标准" in refused.content.decode() and not MonitoringLine.objects.filter(
+        amount=5000
+    )
+    client.post(
+        "/monitoring/policy/", {"form": "line", "year": this_year(), "amount": "7000", "source": "省定"}
+    )
     assert MonitoringLine.objects.get(province_id="520000000000").amount == 7000
     data = {f.name: getattr(MonitoringPolicy(), f.name) for f in MonitoringPolicy._meta.concrete_fields
             if f.name not in ("id", "province")} | {"year": this_year(), "publicity_days": 7, "form": "policy"}  # fmt: skip
