@@ -283,3 +283,16 @@ def test_an_upheld_objection_ends_the_procedure_and_a_new_clue_opens_a_new_case(
     again = accepted(exited, users)  # the old case is settled as 未纳入, a new one opens
     case.refresh_from_db()
     assert case.state == CaseState.REJECTED and again.pk != case.pk and again.state == CaseState.IDENTIFYING
+
+
+def test_open_cases_and_clues_hold_the_countys_year(exited, users):
+    from jingzhun.registry import yearcycle
+
+    accepted(exited, users)
+    services.clue_report(user=None, village=village(), name="钱", id_number=new_id(), text="家里遭了水灾")
+    items = {str(i.label): i for i in yearcycle.open_items(county="522634000000", year=this_year())}
+    assert sum(items["未办结的监测对象认定和风险消除"].per_village.values()) == 1
+    assert sum(items["未受理的风险线索"].per_village.values()) == 1
+    assert not items.get("未办结的识别申请") or not items["未办结的识别申请"].total, (
+        items.keys()
+    )  # not identification's
