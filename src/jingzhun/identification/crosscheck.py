@@ -73,7 +73,7 @@ def read_dept_list(path: Path, *, value_headers: tuple[str, ...] = ()) -> pa.Tab
         try:
             valid[i] = parse_id_number(numbers[i]).number
         except ValidationError as exc:
-            errors.append(_("第 %(n)d 行：%(m)s") % {"n": lines[i], "m": exc.messages[0]})
+            errors.append((lines[i], _("第 %(n)d 行：%(m)s") % {"n": lines[i], "m": exc.messages[0]}))
     amounts = []
     for i, text in enumerate(values):
         try:
@@ -81,11 +81,13 @@ def read_dept_list(path: Path, *, value_headers: tuple[str, ...] = ()) -> pa.Tab
             if not amount.is_finite() or amount < 0:
                 raise InvalidOperation
         except InvalidOperation:
-            errors.append(_("第 %(n)d 行：金额「%(v)s」不是非负数。") % {"n": lines[i], "v": text[:20]})
+            errors.append(
+                (lines[i], _("第 %(n)d 行：金额「%(v)s」不是非负数。") % {"n": lines[i], "v": text[:20]})
+            )
             amount = None
         amounts.append(amount)
     if errors:
-        errors.sort(key=lambda e: int("".join(ch for ch in e.split("行")[0] if ch.isdigit()) or 0))
+        errors = [message for _line, message in sorted(errors, key=lambda e: e[0])]  # by row, both kinds
         shown = errors[:REPORTED_ERRORS]
         if len(errors) > REPORTED_ERRORS:
             shown.append(_("……共 %(n)d 处错误。") % {"n": len(errors)})
