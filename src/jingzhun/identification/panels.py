@@ -21,7 +21,15 @@ from jingzhun.registry.signals import year_open_items
 from jingzhun.registry.yearcycle import OpenItems, per_village
 
 from . import rules
-from .choices import KIND_PROCEDURE, PUBLICITY_STAGES, ApplicationKind, ObjectionStatus, Procedure, Stage
+from .choices import (
+    FOREIGN_KINDS,
+    KIND_PROCEDURE,
+    PUBLICITY_STAGES,
+    ApplicationKind,
+    ObjectionStatus,
+    Procedure,
+    Stage,
+)
 from .models import Application, Objection, Publicity, VillageYear
 from .selectors import exit_check, exit_year_of, household_can_apply, overdue_applications
 from .village_selectors import OPEN_EXIT_STAGES, poor_village_count, village_row
@@ -41,7 +49,8 @@ def household_applications(request, household) -> dict:
         "can_apply": household_can_apply(household, user),
         "can_exit": household_can_apply(household, user, ApplicationKind.EXIT),
         "can_return": household_can_apply(household, user, ApplicationKind.RETURN),
-        "applications": household.applications.order_by("-id")[:5],
+        # monitoring's procedures are on its own panel
+        "applications": household.applications.exclude(kind__in=FOREIGN_KINDS).order_by("-id")[:5],
     }
 
 
