@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assistance', '0003_policy_in_force_from_a_year'),
-        ('identification', '0011_monitoring_procedures'),
+        ('identification', '0013_monitoring_procedures'),
         ('regions', '0002_region_office'),
         ('registry', '0011_status_year_end_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('identification', '0010_exit_procedure'),
+        ('identification', '0012_notice_contacts'),
         ('regions', '0002_region_office'),
         ('registry', '0011_status_year_end_index'),
     ]
