@@ -265,7 +265,7 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "reports:download": [{"pk": w["report"].pk}], "reports:retry": [{"pk": w["report"].pk}],
         "reports:household_card": [{"pk": h}],
         "reports:village_register": [{"code": code, "fmt": f} for f in ("xlsx", "pdf")],
-        "portal:publicity": [{"pk": w["publicity"].pk}], "portal:objection": [{"ref": w["objection"].reference}],
+        "portal:publicity": [{"pk": w["publicity"].pk}], "portal:print": [{"pk": w["publicity"].pk}], "portal:objection": [{"ref": w["objection"].reference}],
         "accounts:user_edit": [{"pk": w["user"].pk}], "accounts:user_active": [{"pk": w["user"].pk}],
         "accounts:user_reset": [{"pk": w["user"].pk}],
         "monitoring:clue": [{"pk": w["clue"].pk}], "monitoring:household_clue": [{"household_pk": w["monitored"].pk}],
