@@ -3,6 +3,8 @@ an import and nightly (``jingzhun rollup --all-years`` from cron, see docs/opera
 
 from django.tasks import task
 
+from jingzhun.monitoring.warning.scoring import warning_after_rollup
+
 from .selectors import years_with_data
 from .services import rollup_refresh
 
@@ -14,4 +16,6 @@ def refresh_rollups(years: list[int] | None = None) -> dict:
     for year in years or years_with_data():
         result = rollup_refresh(year=year)
         done[str(year)] = result.regions
+    if done:  # the early-warning scores follow the newest snapshot (where a model is installed)
+        warning_after_rollup(max(int(y) for y in done))
     return done

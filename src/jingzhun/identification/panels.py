@@ -163,12 +163,13 @@ def waiting_at_my_step(user) -> list[WorkItem]:
     rows = (
         Application.objects.for_user(user)
         .filter(stage__in=mine)
+        .exclude(kind__in=FOREIGN_KINDS)  # monitoring's cases are on monitoring's own items
         .values("stage")
         .annotate(n=Count("id"), oldest=Min("stage_since"))
         .order_by()
     )
     late = dict(
-        overdue_applications(user=user).filter(stage__in=mine).order_by().values("stage").annotate(n=Count("id"))
+        overdue_applications(user=user).filter(stage__in=mine).exclude(kind__in=FOREIGN_KINDS).order_by().values("stage").annotate(n=Count("id"))
         .values_list("stage", "n")
     )  # fmt: skip
     listing = reverse("identification:list")

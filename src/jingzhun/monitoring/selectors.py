@@ -19,6 +19,7 @@ from jingzhun.identification.models import Application, Step
 from jingzhun.identification.rules import PROCEDURES, assurance_reasons
 from jingzhun.regions.models import Region
 from jingzhun.registry.choices import Labour
+from jingzhun.registry.models import Household
 
 from . import rules
 from .choices import PROCEDURE_STATES, CaseState, ClueStatus
@@ -264,3 +265,37 @@ def counts(*, user, today=None) -> dict:
         "late_clues": late_clues(user=user, today=today).count(),
         "late_cases": late_cases(user=user, today=today).count(),
     }
+
+
+# --- 预警: the early-warning scores (``monitoring.warning``) -----------------------------------------------------
+
+WARNING_SHOWN = 200  # the ranked list a cadre works through: the highest risks of the region
+
+
+def latest_scores() -> tuple[int, object] | None:
+    """(year, path) of the newest scores file written by ``warning.scoring.score_year``, or None."""
+    from .warning.scoring import default_paths
+
+    folder = default_paths(0)[2].parent
+    files = sorted(folder.glob("[0-9][0-9][0-9][0-9].parquet")) if folder.exists() else []
+    return (int(files[-1].stem), files[-1]) if files else None
+
+
+def warning_list(*, user, region: str, limit: int = WARNING_SHOWN) -> tuple[int | None, list[dict]]:
+    """The households of ``region`` ranked by risk score, highest first, with their reasons and the date
+    scored — only those ``user`` may see (read through ``for_user``), each with its 户编号, head and village."""
+    from .warning.scoring import ranked
+
+    found = latest_scores()
+    if found is None:
+        return None, []
+    year, path = found
+    rows = ranked(path, region, limit=limit * 2)  # room for rows outside the reader's scope
+    seen = {
+        h["id"]: h
+        for h in Household.objects.for_user(user)
+        .filter(id__in=[r["household_id"] for r in rows])
+        .values("id", "number", "head_name", "region__name", "status")
+    }
+    listed = [{**r, "household": seen[r["household_id"]]} for r in rows if r["household_id"] in seen]
+    return year, listed[:limit]

@@ -16,4 +16,5 @@ urlpatterns = [
     path("publicity/new/", views.publicity_new, name="publicity_new"),
     path("screening/", views.screening_page, name="screening"),
     path("policy/", views.policy_page, name="policy"),
+    path("warning/", views.warning_page, name="warning"),
 ]

@@ -394,3 +394,15 @@ def policy_page(request):
             "line": selectors.monitoring_line(year=year, region_code=province or NATIONAL_CODE),
         },
     )  # fmt: skip
+
+
+@login_required
+def warning_page(request):
+    """预警: the households of a region ranked by their risk score, each with the reasons that raised it, for
+    the cadres to visit first; the region is the user's own unless a narrower one in scope is asked for."""
+    permissions.require(request.user, "view")
+    asked = request.GET.get("region", "")
+    region = Region.objects.for_user(request.user).filter(code=asked).first() if asked.isdigit() else None
+    code = region.code if region else (request.user.region_id or NATIONAL_CODE)
+    year, rows = selectors.warning_list(user=request.user, region=code if code != NATIONAL_CODE else "")
+    return render(request, "monitoring/warning.html", {"year": year, "rows": rows, "region": region})

@@ -194,6 +194,21 @@ def score_year(year: int, *, scored_on: date | None = None, **options) -> ScoreR
     return score_snapshot(root, year, load(model_path), out=out, scored_on=scored_on, **options)
 
 
+def warning_after_rollup(year: int) -> ScoreResult | None:
+    """Re-score ``year`` after its rollup wrote a fresh snapshot: nothing where no model is installed or the
+    snapshot lacks the earlier years the features need (logged, never failing the rollup)."""
+    import logging
+
+    _root, model_path, _out = default_paths(year)
+    if not model_path.exists():
+        return None
+    try:
+        return score_year(year)
+    except Exception as exc:  # a refused model or missing years must not fail the rollup
+        logging.getLogger(__name__).warning("early-warning scores of %s not written: %s", year, exc)
+        return None
+
+
 def region_prefix(code: str) -> str:
     """The code prefix of a region's subtree: ``520103100000`` (a township) → ``520103100``."""
     for length in (2, 4, 6, 9):

@@ -1,0 +1,15 @@
+"""Monitoring's work on the 工作台: a clue waits for the township that accepts it, not for the village."""
+
+from jingzhun.monitoring import services
+from tests.monitoring.conftest import village
+
+
+def test_a_pending_clue_waits_on_the_township_workbench(client, exited, users):
+    client.force_login(users["town_a"])
+    assert "待受理的风险线索" not in client.get("/").content.decode()
+    services.clue_report(user=None, village=village(), name="某某", id_number=exited.head_id, text="突发大病住院，花费很多",
+                         risk_types=["illness"])  # fmt: skip
+    page = client.get("/").content.decode()
+    assert "待受理的风险线索" in page and "/monitoring/clues/?status=pending" in page
+    client.force_login(users["village_a"])
+    assert "待受理的风险线索" not in client.get("/").content.decode()

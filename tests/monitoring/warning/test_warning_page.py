@@ -1,0 +1,31 @@
+"""预警 on the pages: the command scores a year's snapshot of the registry with the installed model, and the
+page ranks the reader's households with their reasons — only households in the reader's scope."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from jingzhun.analytics.snapshot import write_snapshot
+from jingzhun.monitoring.warning import evaluation as ev
+from tests.conftest import VILLAGE_A, VILLAGE_B, year
+
+YEAR = dt.date.today().year - 1
+
+
+def test_the_ranked_list_follows_the_score_and_the_readers_scope(client, register, users, settings, tmp_path):
+    settings.DATA_DIR, settings.SNAPSHOT_DIR = tmp_path, tmp_path / "snapshots"
+    client.force_login(users["county"])
+    assert "尚未生成风险评分" in client.get("/monitoring/warning/").content.decode()
+    with pytest.raises(CommandError, match="没有预警模型"):
+        call_command("warning-score", year=YEAR)
+    mine = register(region=VILLAGE_A, years=[year(year=YEAR)], history_year=YEAR - 1)
+    other = register(region=VILLAGE_B, years=[year(year=YEAR)], history_year=YEAR - 1)
+    write_snapshot(YEAR)
+    ev.synthetic_model(tmp_path / "warning" / "model.json", households=1_500, seed=1)
+    call_command("warning-score", year=YEAR)
+    page = client.get("/monitoring/warning/").content.decode()
+    assert mine.number in page and other.number in page and "风险评分" in page
+    client.force_login(users["town_a"])  # 丹江镇: 村 A only
+    page = client.get("/monitoring/warning/").content.decode()
+    assert mine.number in page and other.number not in page
