@@ -187,3 +187,9 @@ def waiting_at_my_step(user) -> list[WorkItem]:
             WorkItem(_("待处理的异议"), capped(objections), reverse("identification:objections"), order=6)
         )
     return items
+
+
+@panel("household.list.actions", template="identification/_bulk_apply.html", order=10)
+def bulk_apply(request, _obj) -> dict | None:
+    """On the household list: 「发起识别申请」 for the households ticked, to the village's own operator."""
+    return {} if permissions.may(request.user, "take_step", level=RegionLevel.VILLAGE) else None

@@ -6,6 +6,7 @@ app_name = "identification"
 urlpatterns = [
     path("", views.application_list, name="list"),
     path("apply/<int:household_pk>/", views.application_create, name="apply"),
+    path("apply/many/", views.application_create_many, name="apply_many"),
     path("exit/<int:household_pk>/", views.application_create, {"kind": "exit"}, name="exit_apply"),
     path("return/<int:household_pk>/", views.application_create, {"kind": "return"}, name="return_apply"),
     path("<int:pk>/", views.application_detail, name="detail"),

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -94,6 +95,38 @@ APPLY_DONE = {
     ApplicationKind.EXIT: _lazy("已登记脱贫退出申请，下一步：民主评议。"),
     ApplicationKind.RETURN: _lazy("已登记返贫申请，下一步：入户核实。"),
 }
+
+
+BATCH_APPLICATIONS = 200
+
+
+@login_required
+@require_POST
+def application_create_many(request):
+    """农户申请 for the households ticked on the household list (the village's own operator): one application
+    each, for this year, through the same service; those that cannot apply are named with the reason."""
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:BATCH_APPLICATIONS]
+    households = list(
+        Household.objects.for_user(request.user, "change").filter(pk__in=ids).order_by("number")
+    )
+    if not households:
+        messages.error(request, _("请先在名单中勾选要发起识别申请的户。"))
+        return redirect("registry:household_list")
+    year, started, refused = timezone.localdate().year, 0, []
+    for household in households:
+        try:
+            services.application_create(user=request.user, household=household, year=year)
+            started += 1
+        except (ValidationError, PermissionDenied) as exc:
+            reason = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            refused.append(f"{household.number} {household.head_name}：{reason}")
+    if started:
+        messages.success(request, _("已为 %(n)d 户发起 %(y)d 年度识别申请。") % {"n": started, "y": year})
+    if refused:
+        messages.error(
+            request, _("以下 %(n)d 户未发起：%(l)s") % {"n": len(refused), "l": "；".join(refused[:20])}
+        )
+    return redirect(f"{reverse('identification:list')}?stage=applied")
 
 
 @login_required

@@ -159,6 +159,14 @@ def household_card_pdf(household: Household, year: int, *, full: bool) -> bytes:
     return render_pdf("reports/household_card.html", _context(h=row, year=year))
 
 
+def household_cards_pdf(households, year: int, *, full: bool) -> bytes:
+    """户有卡 of several households in one PDF, one card per page (a batch printed for the village)."""
+    rows = household_rows(
+        households.select_related("region").order_by("region_id", "number"), year, full=full
+    )
+    return render_pdf("reports/household_cards.html", _context(rows=rows, year=year))
+
+
 def villages_of(region: Region) -> list[Region]:
     return list(Region.objects.in_region(region).filter(level=5).order_by("code"))
 

@@ -42,6 +42,33 @@ def household_card(request, pk: int):
     return pdf_file_response(data, name)
 
 
+BATCH_CARDS = 200  # cards in one printed batch: a village's households at most, a PDF a browser still opens
+
+
+@login_required
+@require_POST
+def household_cards(request):
+    """户有卡 of the households ticked on the list, one PDF; each card's download audited on its household."""
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][: BATCH_CARDS + 1]
+    if not ids:
+        messages.error(request, _("请先在名单中勾选要打印的户。"))
+        return redirect("registry:household_list")
+    if len(ids) > BATCH_CARDS:
+        messages.error(request, _("一次最多打印 %(n)d 户，请分批打印。") % {"n": BATCH_CARDS})
+        return redirect("registry:household_list")
+    households = Household.objects.for_user(request.user).filter(pk__in=ids)
+    if not households.exists():
+        raise Http404
+    year = chosen_year(request, lambda: latest_data_year(user=request.user))
+    full = sees_in_full(request.user)
+    data = registers.household_cards_pdf(households, year, full=full)
+    name = f"户有卡-{len(ids)}户-{year}"
+    for h in households.only("pk", "region_id", "number"):
+        record_download(request.user, h, filename=f"{name}.pdf", root=f"registry.household:{h.pk}",
+                        region_code=h.region_id, changes={"full_personal_data": [None, full]})  # fmt: skip
+    return pdf_file_response(data, name)
+
+
 @login_required
 def village_register(request, code: str, fmt: str):
     """村有册 of one village as .xlsx or .pdf."""
