@@ -141,3 +141,16 @@ def test_continuity_keeps_the_class_graph_at_the_full_graphs_optimum():
         assert hubs.cost == solve(households, cadres, full=True, continuity=margin).cost
     kept = solve(households, cadres, continuity=10_000).assignment
     assert all(kept[h.id] == h.current for h in households)  # nothing is worth that much
+
+
+def test_tick_households_on_the_list_and_pair_them_with_one_cadre(client, poor, cadre, users):
+    first, second = poor("illness"), poor("illness")
+    doctor = cadre("医生", unit="health", capacity=1)
+    client.force_login(users["town_a"])
+    page = client.get("/households/").content.decode()
+    assert 'formaction="/assistance/households/pair/"' in page and "医生" in page
+    page = client.post(
+        "/assistance/households/pair/", {"ids": [first.pk, second.pk], "cadre": doctor.pk}, follow=True
+    ).content.decode()
+    assert "已与 1 户结对" in page and "未结对" in page  # capacity 1: the second is named with why
+    assert HouseholdPairing.objects.filter(cadre=doctor, ended_on__isnull=True).count() == 1

@@ -8,4 +8,4 @@ class AssistanceConfig(AppConfig):
     verbose_name = _("精准帮扶")
 
     def ready(self):
-        from . import work  # noqa: F401 - assistance's 工作台 items (core.worklist)
+        from . import panels, work  # noqa: F401 - the household list's 结对 (core.panels), 工作台 items

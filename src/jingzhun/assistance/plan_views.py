@@ -4,7 +4,9 @@ household's page with the result or the refusal."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -21,7 +23,7 @@ from jingzhun.registry.models import Household
 
 from . import plans, selectors, services
 from .forms import HelpersForm, MeasureForm, PlanForm, ProgressForm, VisitForm
-from .models import HelpingUnit, Measure, Plan, SocialHelper, Visit
+from .models import Cadre, HelpingUnit, Measure, Plan, SocialHelper, Visit
 
 
 def _household(request, pk: int) -> Household:
@@ -143,3 +145,36 @@ def handbook(request, pk: int):
         request,
         f"扶贫手册-{household.number}-{year}",
     )  # fmt: skip
+
+
+PAIRED_AT_ONCE = 200
+
+
+@login_required
+@require_POST
+def pair_many(request):
+    """结对 for the households ticked on the household list: each with the cadre chosen, through the same service
+    (capacity, county and the households' need checked); those that cannot be paired named with why."""
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:PAIRED_AT_ONCE]
+    households = list(
+        Household.objects.for_user(request.user, "change").filter(pk__in=ids).order_by("number")
+    )
+    cadre = Cadre.objects.for_user(request.user).filter(pk=request.POST.get("cadre") or 0).first()
+    if not households or cadre is None:
+        messages.error(request, _("请勾选户并选择帮扶责任人。"))
+        return redirect("registry:household_list")
+    paired, refused = 0, []
+    for household in households:
+        try:
+            services.household_pair(user=request.user, household=household, cadre=cadre)
+            paired += 1
+        except (ValidationError, PermissionDenied) as exc:
+            reason = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            refused.append(f"{household.number} {household.head_name}：{reason}")
+    if paired:
+        messages.success(request, _("%(c)s 已与 %(n)d 户结对。") % {"c": cadre.name, "n": paired})
+    if refused:
+        messages.error(
+            request, _("以下 %(n)d 户未结对：%(l)s") % {"n": len(refused), "l": "；".join(refused[:20])}
+        )
+    return redirect("registry:household_list")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("households/<int:pk>/plan/", plan_views.plan_create, name="plan_create"),
     path("households/<int:pk>/visits/", plan_views.visit_add, name="visit_add"),
     path("households/<int:pk>/helpers/", plan_views.helpers_set, name="helpers"),
+    path("households/pair/", plan_views.pair_many, name="pair_many"),
     path("households/<int:pk>/handbook.pdf", plan_views.handbook, name="handbook"),
     path("plans/<int:pk>/measures/", plan_views.measure_add, name="measure_add"),
     path("measures/<int:pk>/", plan_views.measure_progress, name="measure_progress"),
