@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from jingzhun.core import audit
@@ -104,6 +104,11 @@ def store_figures(*, year: int, table: pa.Table, engine: str) -> int:
     with transaction.atomic():
         RegionFigures.objects.filter(year=year).delete()
         append_rows(RegionFigures, stored)
+    if connection.vendor == "postgresql":
+        # fresh statistics for the 665,000 rows just copied: without them the planner guesses thousands of
+        # rows for the national code and answers the national dashboard by a parallel scan (23 ms → ~8 ms)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {RegionFigures._meta.db_table}")
     return table.num_rows
 
 
