@@ -44,14 +44,14 @@ class Indicator:
 
 
 INDICATORS = [
-    Indicator("poor_households", _("现有贫困户"), "poor_households", unit=" 户"),
-    Indicator("poor_persons", _("现有贫困人口"), "poor_persons", unit=" 人"),
+    Indicator("poor_households", _("现有贫困户"), "poor_households", unit=_(" 户")),
+    Indicator("poor_persons", _("现有贫困人口"), "poor_persons", unit=_(" 人")),
     Indicator("incidence", _("贫困发生率"), "poor_persons", "rural_population", 100, "%", 2),
-    Indicator("households", _("建档立卡户"), "households", unit=" 户"),
-    Indicator("persons", _("建档立卡人口"), "persons", unit=" 人"),
-    Indicator("exited_persons", _("已脱贫人口"), "status_exited_persons", unit=" 人"),
-    Indicator("returned_persons", _("返贫人口"), "status_returned_persons", unit=" 人"),
-    Indicator("monitored_persons", _("监测对象人口"), "status_monitored_persons", unit=" 人"),
+    Indicator("households", _("建档立卡户"), "households", unit=_(" 户")),
+    Indicator("persons", _("建档立卡人口"), "persons", unit=_(" 人")),
+    Indicator("exited_persons", _("已脱贫人口"), "status_exited_persons", unit=_(" 人")),
+    Indicator("returned_persons", _("返贫人口"), "status_returned_persons", unit=_(" 人")),
+    Indicator("monitored_persons", _("监测对象人口"), "status_monitored_persons", unit=_(" 人")),
     Indicator("mean_income", _("人均纯收入（元）"), "income_sum", "income_persons", digits=0),
     Indicator("fgt0", _("收入贫困发生率 FGT(0)"), "income_poor_persons", "income_persons", 100, "%", 2),
     Indicator("fgt1", _("贫困距指数 FGT(1)"), "gap1_sum", "income_persons", digits=4),
@@ -117,7 +117,7 @@ def deprivations(parts: dict) -> list[tuple[str, str, int, int]]:
     return [
         (
             name,
-            label,
+            _(label),
             int(parts.get(f"deprived_{name}_persons") or 0),
             int(parts.get(f"af_{name}_persons") or 0),
         )

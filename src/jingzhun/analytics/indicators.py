@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import ibis
+from django.utils.translation import gettext_noop
 from ibis import _
 
 from jingzhun.regions.rules import PREFIX_LENGTH
@@ -46,12 +47,12 @@ class Tables:
 
 # Alkire–Foster: the indicators a household can be deprived in, from the registry (两不愁三保障 + 一超过).
 AF_INDICATORS = {
-    "income": "收入（人均纯收入低于扶贫标准）",
-    "food_clothing": "吃穿（人均纯收入低于扶贫标准的一半）",
-    "education": "义务教育（有 6–15 岁成员未在校）",
-    "health": "基本医疗（有成员未参加基本医疗保险或大病保险）",
-    "housing": "住房安全（C/D 级危房）",
-    "water": "饮水安全",
+    "income": gettext_noop("收入（人均纯收入低于扶贫标准）"),
+    "food_clothing": gettext_noop("吃穿（人均纯收入低于扶贫标准的一半）"),
+    "education": gettext_noop("义务教育（有 6–15 岁成员未在校）"),
+    "health": gettext_noop("基本医疗（有成员未参加基本医疗保险或大病保险）"),
+    "housing": gettext_noop("住房安全（C/D 级危房）"),
+    "water": gettext_noop("饮水安全"),
 }
 
 

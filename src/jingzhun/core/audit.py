@@ -10,7 +10,7 @@ from typing import Any
 from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from .context import current_actor, pending_reads
 from .masking import mask_changes
@@ -43,11 +43,11 @@ IMPORT_KEY = "import"
 
 # Facts services add to an entry beside the field changes, named for the reader.
 FACT_LABELS = {
-    "step": _lazy("程序步骤"),
-    "on_behalf": _lazy("代录"),
-    "business_year": _lazy("所属年度"),
-    "reason": _lazy("原因"),
-    "historical_load": _lazy("历史数据载入"),
+    "step": gettext_lazy("程序步骤"),
+    "on_behalf": gettext_lazy("代录"),
+    "business_year": gettext_lazy("所属年度"),
+    "reason": gettext_lazy("原因"),
+    "historical_load": gettext_lazy("历史数据载入"),
 }
 
 # Bookkeeping fields that say nothing to a reader of the history.

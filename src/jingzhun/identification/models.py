@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from jingzhun.core.scoping import ScopedModel, ScopedQuerySet, SharedDownQuerySet
 from jingzhun.core.uploads import upload_size
@@ -594,15 +595,16 @@ class CampaignCheck(ScopedModel):
 # --- poor villages (贫困村): designation 一高一低一无 and exit, per year ----------------------------------------
 
 DEFAULT_EXIT_CHECKLIST = [
-    ["collective_income", "村集体经济有稳定收入"],
-    ["road", "通硬化路"],
-    ["power", "通动力电"],
-    ["water", "饮水安全有保障"],
-    ["clinic", "有标准化村卫生室"],
-    ["broadband", "通宽带网络"],
+    ["collective_income", gettext_noop("村集体经济有稳定收入")],
+    ["road", gettext_noop("通硬化路")],
+    ["power", gettext_noop("通动力电")],
+    ["water", gettext_noop("饮水安全有保障")],
+    ["clinic", gettext_noop("有标准化村卫生室")],
+    ["broadband", gettext_noop("通宽带网络")],
 ]
 
 
+# The names are stored in Chinese (policy data a province may rewrite); pages translate the defaults when shown.
 def default_exit_checklist() -> list:
     return [list(item) for item in DEFAULT_EXIT_CHECKLIST]
 

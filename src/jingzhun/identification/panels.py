@@ -7,7 +7,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from jingzhun.accounts import permissions
 from jingzhun.core.codes import subtree_range
@@ -36,9 +36,9 @@ from .village_selectors import OPEN_EXIT_STAGES, poor_village_count, village_row
 
 # the year cycle's lines for unfinished applications, one per procedure, each linked to its filtered list
 OPEN_LABELS = {
-    Procedure.IDENTIFICATION: (_lazy("未办结的识别申请"), ""),
-    Procedure.EXIT: (_lazy("未办结的退出申请"), ApplicationKind.EXIT),
-    Procedure.RETURN: (_lazy("未办结的返贫申请"), ApplicationKind.RETURN),
+    Procedure.IDENTIFICATION: (gettext_lazy("未办结的识别申请"), ""),
+    Procedure.EXIT: (gettext_lazy("未办结的退出申请"), ApplicationKind.EXIT),
+    Procedure.RETURN: (gettext_lazy("未办结的返贫申请"), ApplicationKind.RETURN),
 }
 
 

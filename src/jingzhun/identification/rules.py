@@ -444,7 +444,7 @@ def village_exit_verdict(
             reasons.append(_("贫困发生率 %(rate)s，高于退出标准 %(t)s%(w)s。") % words)
     for key, label in policy.exit_checklist or []:
         if checklist.get(key) is True:
-            facts.append(_("%(l)s：已达到。") % {"l": label})
+            facts.append(_("%(l)s：已达到。") % {"l": _(label)})
         else:
-            reasons.append(_("%(l)s：未达到或未核查。") % {"l": label})
+            reasons.append(_("%(l)s：未达到或未核查。") % {"l": _(label)})
     return VillageVerdict(reasons=reasons, facts=facts)

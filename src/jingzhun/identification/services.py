@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from jingzhun.accounts import permissions
 from jingzhun.core import audit
@@ -179,14 +179,14 @@ IN_REGISTRY = (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED)  # what a �
 
 # What the household must be for each kind of application, and the refusal otherwise.
 WRONG_STATUS = {
-    ApplicationKind.INCLUDE: _lazy("只有「未识别」的农户可以申请，该户状态为「%(s)s」。"),
-    ApplicationKind.REMOVE: _lazy("只有在册的贫困户可以清退，该户状态为「%(s)s」。"),
-    ApplicationKind.EXIT: _lazy("只有「在册」或「返贫」的贫困户可以提出脱贫退出，该户状态为「%(s)s」。"),
-    ApplicationKind.RETURN: _lazy("只有「已脱贫」的农户可以提出返贫，该户状态为「%(s)s」。"),
-    ApplicationKind.MONITOR: _lazy(
+    ApplicationKind.INCLUDE: gettext_lazy("只有「未识别」的农户可以申请，该户状态为「%(s)s」。"),
+    ApplicationKind.REMOVE: gettext_lazy("只有在册的贫困户可以清退，该户状态为「%(s)s」。"),
+    ApplicationKind.EXIT: gettext_lazy("只有「在册」或「返贫」的贫困户可以提出脱贫退出，该户状态为「%(s)s」。"),
+    ApplicationKind.RETURN: gettext_lazy("只有「已脱贫」的农户可以提出返贫，该户状态为「%(s)s」。"),
+    ApplicationKind.MONITOR: gettext_lazy(
         "监测对象为已脱贫户或未识别的农户；在册、返贫户已按贫困户帮扶，该户状态为「%(s)s」。"
     ),
-    ApplicationKind.CLEAR: _lazy("风险消除只适用于已脱贫户或未识别的农户，该户状态为「%(s)s」。"),
+    ApplicationKind.CLEAR: gettext_lazy("风险消除只适用于已脱贫户或未识别的农户，该户状态为「%(s)s」。"),
 }
 
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
@@ -86,14 +86,14 @@ def application_list(request):
 
 
 APPLY_TITLES = {
-    ApplicationKind.INCLUDE: _lazy("发起识别申请"),
-    ApplicationKind.EXIT: _lazy("提出脱贫退出"),
-    ApplicationKind.RETURN: _lazy("提出返贫"),
+    ApplicationKind.INCLUDE: gettext_lazy("发起识别申请"),
+    ApplicationKind.EXIT: gettext_lazy("提出脱贫退出"),
+    ApplicationKind.RETURN: gettext_lazy("提出返贫"),
 }
 APPLY_DONE = {
-    ApplicationKind.INCLUDE: _lazy("已登记识别申请。"),
-    ApplicationKind.EXIT: _lazy("已登记脱贫退出申请，下一步：民主评议。"),
-    ApplicationKind.RETURN: _lazy("已登记返贫申请，下一步：入户核实。"),
+    ApplicationKind.INCLUDE: gettext_lazy("已登记识别申请。"),
+    ApplicationKind.EXIT: gettext_lazy("已登记脱贫退出申请，下一步：民主评议。"),
+    ApplicationKind.RETURN: gettext_lazy("已登记返贫申请，下一步：入户核实。"),
 }
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils.translation import gettext
 
 from jingzhun.core import policy
 from jingzhun.core.panels import provided
@@ -203,5 +204,6 @@ def village_steps(village: Region) -> list[VillageStep]:
 
 def checklist_items(*, region_code: str, year: int) -> list[tuple[str, str]]:
     return [
-        (k, label) for k, label in village_policy(region_code=region_code, year=year).exit_checklist or []
+        (k, gettext(label))
+        for k, label in village_policy(region_code=region_code, year=year).exit_checklist or []
     ]

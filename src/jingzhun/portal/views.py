@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from jingzhun.core.context import acting_as
@@ -29,8 +29,8 @@ from .forms import LookupForm, PublicObjectionForm, ReferenceForm, SelfReportFor
 
 PAGE = 30
 MONITORING_WHAT = {
-    Procedure.MONITORING: _lazy("纳入防返贫监测对象"),
-    Procedure.CLEARANCE: _lazy("标注风险消除"),
+    Procedure.MONITORING: gettext_lazy("纳入防返贫监测对象"),
+    Procedure.CLEARANCE: gettext_lazy("标注风险消除"),
 }
 
 

@@ -20,7 +20,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subque
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from jingzhun.accounts import permissions
 from jingzhun.core import audit, policy
@@ -112,7 +112,7 @@ HISTORY_KEY = "historical_load"  # the audit fact of an entry written by a histo
 # Fields that only procedures write (or the historical load): the household form, the API and an ordinary
 # import may repeat what is stored, never change it.
 PROCEDURAL_FIELDS = ("status", "exit_year", "identified_year")
-PROCEDURAL_REFUSED = _lazy(
+PROCEDURAL_REFUSED = gettext_lazy(
     "「%(field)s」只能由识别公告、退出销号、返贫和注销程序改变，不能直接填写。历史建档立卡数据请由国家或省级"
     "管理员通过“历史数据载入”导入。"
 )

@@ -1,0 +1,322 @@
+"""English mode: the catalogue is complete (no empty, no fuzzy entry) and the main pages, walked in English,
+show no Chinese except the data (region names, people's names and other values that live in the database).
+
+When the walk fails, its message lists each page with the Chinese snippets left on it: wrap them in
+{% translate %} / gettext (with placeholders rather than concatenation), run ``makemessages -l en``, translate
+the new entries in locale/en/LC_MESSAGES/django.po and ``compilemessages``.
+"""
+
+import datetime as dt
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from jingzhun.assistance import plans
+from jingzhun.assistance import services as assistance
+from jingzhun.core.models import AuditLog
+from jingzhun.identification import services as identification
+from jingzhun.identification.models import Objection
+from jingzhun.regions.models import Region
+from jingzhun.registry import yearcycle
+from tests.conftest import COUNTY, VILLAGE_A, member, new_id, year
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+PO = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES" / "django.po"
+
+# Chinese that belongs on an English page: the switch back to Chinese names its language in Chinese, and the
+# column a department list must literally have (the file is Chinese) is quoted as it is written.
+ALLOWED = ("中文", "公民身份号码")
+
+
+def po_entries(text: str):
+    """(msgid, msgstrs, flags) of each live entry of a .po file; enough of the format for this check."""
+    entries = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [line for line in block.splitlines() if not line.startswith("#~")]
+        if not any(line.startswith("msgid") for line in lines):
+            continue
+        flags = " ".join(line for line in lines if line.startswith("#,"))
+        fields: dict[str, str] = {}
+        key = None
+        for line in lines:
+            match = re.match(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?) "(.*)"$', line)
+            if match:
+                key = match.group(1)
+                fields[key] = match.group(2)
+            elif line.startswith('"') and key:
+                fields[key] += line[1:-1]
+        entries.append(
+            (fields.get("msgid", ""), [v for k, v in fields.items() if k.startswith("msgstr")], flags)
+        )
+    return entries
+
+
+def test_the_english_catalogue_has_no_empty_and_no_fuzzy_entry():
+    entries = po_entries(PO.read_text(encoding="utf-8"))
+    assert len(entries) > 1000
+    header = [e for e in entries if e[0] == ""]
+    assert len(header) == 1
+    empty = [msgid for msgid, msgstrs, _ in entries if msgid and not all(msgstrs)]
+    fuzzy = [msgid for msgid, _, flags in entries if msgid and "fuzzy" in flags]
+    assert not empty, f"{len(empty)} entries without a translation: {empty[:20]}"
+    assert not fuzzy, f"{len(fuzzy)} fuzzy entries (check, correct, remove the flag): {fuzzy[:20]}"
+    chinese = [msgid for msgid, msgstrs, _ in entries if msgid and any(HAN.search(s) for s in msgstrs)]
+    chinese = [m for m in chinese if not any(a in m for a in ALLOWED)]
+    assert not chinese, f"translations still in Chinese: {chinese[:20]}"
+
+
+class VisibleText(HTMLParser):
+    """The text a reader sees: text nodes outside <script>/<style>/<template>, and the attributes shown
+    on screen (placeholders, titles, alternative texts, labels of buttons)."""
+
+    HIDDEN = {"script", "style", "template", "noscript"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden += 1
+            return
+        attrs = dict(attrs)
+        for name in ("placeholder", "title", "alt", "aria-label"):
+            if attrs.get(name):
+                self.parts.append(attrs[name])
+        if tag == "input" and attrs.get("type") in ("submit", "button", "reset") and attrs.get("value"):
+            self.parts.append(attrs["value"])
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN and self.hidden:
+            self.hidden -= 1
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = VisibleText()
+    parser.feed(html)
+    return "\n".join(parser.parts)
+
+
+# Tables whose text is not the users' data: permission names are model names (interface), and the audit
+# trail keeps objects' descriptions, which mix names with labels. What the audit trail recorded (its changes:
+# values as they were written, in the language of the time) is data.
+FRAMEWORK_APPS = {"auth", "contenttypes", "sessions", "admin"}
+NOT_DATA = {"core.AuditLog"}
+
+
+def json_strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from json_strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from json_strings(v)
+
+
+def data_strings() -> list[str]:
+    """Every text value with Chinese in the database (names of regions, people, units; reasons, notes...):
+    data, not interface. Longest first, so that a name is removed before any shorter name inside it."""
+    found = set()
+    for model in apps.get_models():
+        if model._meta.app_label in FRAMEWORK_APPS or model._meta.label in NOT_DATA:
+            continue
+        fields = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField))
+        ]
+        if not fields:
+            continue
+        for row in model.objects.values_list(*fields):
+            for value in row:
+                if isinstance(value, str) and HAN.search(value):
+                    found.add(value.strip())
+    for changes in AuditLog.objects.values_list("changes", flat=True):
+        found.update(v.strip() for v in json_strings(changes) if HAN.search(v))
+    return sorted((s for s in found if s), key=len, reverse=True)
+
+
+def chinese_left(text: str, data: list[str]) -> list[str]:
+    for value in (*data, *ALLOWED):
+        text = text.replace(value, " ")
+    snippets = []
+    for line in text.splitlines():
+        if CJK.search(line) and HAN.search(line):
+            snippets.append(re.sub(r"\s+", " ", line).strip()[:120])
+    return sorted(set(snippets))
+
+
+@pytest.fixture
+def world(register, users, regions):
+    """A county with something on every page: registered and applying households, a cadre with a plan,
+    measures and a visit, a running 公示 with an objection, an open yearly adjustment."""
+    from jingzhun.assistance.models import HelpingUnit
+
+    county = Region.objects.get(code=COUNTY)
+    village = Region.objects.get(code=VILLAGE_A)
+    this_year = timezone.localdate().year
+    poor = register(
+        identified_year=2014,
+        main_cause="illness",
+        other_causes=["lack_capital"],
+        members=[
+            member(name="杨老汉", labour="lost", health="serious"),
+            member("spouse", name="吴秀英", id_number=new_id(male=False)),
+            member("daughter", name="杨小妹", id_number=new_id(birth=dt.date(2012, 3, 1), male=False)),
+        ],
+        years=[year(year=this_year - 1), year(year=this_year)],
+    )
+    register(status="exited", identified_year=2014, members=[member(name="龙已脱")])
+    unit = assistance.unit_create(user=None, name="县卫健局", unit_type="health", level=3, region=county)
+    assert isinstance(unit, HelpingUnit)
+    cadre = assistance.cadre_create(
+        user=None, name="王医生", unit=unit, region=Region.objects.get(code="522634100000"), skills=["health"]
+    )
+    assistance.household_pair(user=None, household=poor, cadre=cadre)
+    plan = plans.plan_create(user=None, household=poor, year=this_year, goal="医疗费用有保障")
+    plans.measure_add(
+        user=None,
+        plan=plan,
+        category="health",
+        item="medical_aid",
+        responsible="县医保局",
+        planned_amount=500,
+    )
+    plans.visit_record(
+        user=None, household=poor, cadre=cadre, visited_on=timezone.localdate(), content="了解病情和用药"
+    )
+    assistance.village_pair(user=None, village=village, unit=unit, form="fixed")
+
+    identification.poverty_line_set(user=None, year=this_year, amount=4000, source="测试用")
+    applying = register(
+        status="unidentified",
+        members=[member(name="王老实"), member("spouse", name="李桂花", id_number=new_id(male=False))],
+        years=[year(year=this_year, wage="1000", business="0", business_expense="0", transfer_dibao="0")],
+    )
+    app = identification.application_create(
+        user=users["village_a"], household=applying, year=this_year, reason="因病致贫"
+    )
+    identification.application_verify(
+        user=users["village_a"], application=app, passed=True, findings="收入属实"
+    )
+    identification.application_deliberate(
+        user=users["village_a"], application=app, meeting_on=timezone.localdate(), attendance=30,
+        votes_for=25, votes_against=3,
+    )  # fmt: skip
+    publicity = identification.publicity_open(
+        user=users["village_a"], region=village, round="first", applications=[app]
+    )
+    objection = identification.objection_file(
+        user=None, entry=publicity.entries.get(), text="家里有小轿车不符合条件", name="张三"
+    )
+    yearcycle.year_open(user=users["county"], county=county, year=this_year)
+    return {
+        "household": poor,
+        "application": app,
+        "publicity": publicity,
+        "objection": objection,
+        "year": this_year,
+    }
+
+
+def pages(world) -> list[tuple[str, str]]:
+    """(user, url) of the walk: each page as the user who works on it."""
+    h = world["household"].pk
+    y = world["year"]
+    return [
+        ("county", "/"),
+        ("village_a", "/"),
+        ("town_a", "/"),
+        ("county", "/households/"),
+        ("county", f"/households/?year={y}&status=registered"),
+        ("county", f"/households/{h}/"),
+        ("village_a", f"/households/{h}/edit/"),
+        ("village_a", "/households/new/"),
+        ("village_a", f"/households/{h}/members/birth/"),
+        ("village_a", f"/households/{h}/members/move/"),
+        ("county", "/households/transfers/"),
+        ("county", "/households/split-reviews/"),
+        ("county", "/regions/"),
+        ("county", f"/regions/{COUNTY}/"),
+        ("county", f"/regions/{VILLAGE_A}/"),
+        ("county", "/identification/"),
+        ("county", f"/identification/{world['application'].pk}/"),
+        ("county", "/identification/publicity/"),
+        ("village_a", "/identification/publicity/new/"),
+        ("county", f"/identification/publicity/{world['publicity'].pk}/"),
+        ("town_a", "/identification/objections/"),
+        ("county", "/identification/overdue/"),
+        ("county", "/identification/policy/"),
+        ("county", "/identification/crosscheck/"),
+        ("county", "/identification/quotas/"),
+        ("county", "/identification/campaigns/"),
+        ("county", "/identification/villages/"),
+        ("county", f"/identification/villages/{COUNTY}/"),
+        ("county", f"/identification/village/{VILLAGE_A}/"),
+        ("county", "/identification/policy/villages/"),
+        ("county", "/assistance/"),
+        ("village_a", f"/assistance/households/{h}/"),
+        ("county", f"/assistance/equity/?region={COUNTY}&year={y}"),
+        ("county", "/assistance/visits/"),
+        ("county", f"/assistance/villages/{VILLAGE_A}/"),
+        ("county", "/assistance/matching/"),
+        ("county", "/imports/"),
+        ("county", "/analytics/"),
+        ("county", "/reports/"),
+        ("county", f"/years/{COUNTY}/{y}/"),
+        ("county", "/accounts/password/"),
+        ("county", "/accounts/second-factor/"),
+        ("county", "/no-such-page/"),
+        (None, "/accounts/login/"),
+        (None, "/public/"),
+        (None, f"/public/r/{COUNTY}/"),
+        (None, f"/public/r/{VILLAGE_A}/"),
+        (None, f"/public/p/{world['publicity'].pk}/"),
+        (None, "/public/objection/"),
+        (None, f"/public/objection/{world['objection'].reference}/"),
+    ]
+
+
+def test_the_pages_in_english_show_no_chinese_but_the_data(client, users, world):
+    assert Objection.objects.exists()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    data = data_strings()
+    failures = []
+    walked = 0
+    for who, url in pages(world):
+        client.logout()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        if who:
+            client.force_login(users[who])
+        response = client.get(url, follow=True)
+        if url != "/no-such-page/":
+            assert response.status_code == 200, f"{url} as {who}: {response.status_code}"
+        assert response.headers.get("Content-Language") == "en", url
+        walked += 1
+        left = chinese_left(visible_text(response.content.decode()), data)
+        if left:
+            failures.append(f"{url} (as {who or 'the public'}):\n    " + "\n    ".join(left))
+    assert walked >= 40
+    assert not failures, "Chinese left in English mode:\n" + "\n".join(failures)
+
+
+def test_the_language_switch_sets_english(client, users):
+    client.force_login(users["county"])
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, follow=True)
+    assert response.status_code == 200
+    assert response.headers["Content-Language"] == "en"
+    assert "Workbench" in response.content.decode()
