@@ -202,7 +202,7 @@ def year_close(*, user, county: Region, year: int) -> AdjustmentYear:
         )
     left = open_items(county=county.code, year=year)
     if left:
-        listed = "；".join(f"{item.label} {item.total} 项" for item in left)
+        listed = "；".join(_("%(l)s %(n)s 项") % {"l": item.label, "n": item.total} for item in left)
         raise ValidationError({"year": [_("尚有未完成的事项，不能关账：%(l)s。") % {"l": listed}]})
     before = audit.snapshot(row)
     row.state, row.closed_at = YearState.CLOSED, timezone.now()
