@@ -88,6 +88,14 @@ def _chart_data(d: selectors.Dashboard) -> dict:
     """What the charts draw (the page's script reads it from a JSON block; no request of its own)."""
     deprived = definitions.deprivations(d.place.parts)
     return {
+        "labels": {  # the script's legends and axes, in the page's language
+            "poor": _("现有贫困人口"),
+            "incidence": _("贫困发生率 %"),
+            "persons": _("人"),
+            "deprived": _("缺失人数"),
+            "multidimensional": _("其中多维贫困"),
+            "fgt0": _("收入贫困发生率 %"),
+        },
         "children": {
             "names": [c.name for c in d.children],
             "poor": [c.values["poor_persons"] for c in d.children],
@@ -98,7 +106,7 @@ def _chart_data(d: selectors.Dashboard) -> dict:
             {"name": label, "value": n} for _v, label, n in definitions.attributes(d.place.parts) if n
         ],
         "deprivations": {
-            "names": [label.split("（")[0] for _k, label, _n, _a in deprived],
+            "names": [str(label).split("（")[0].split(" (")[0] for _k, label, _n, _a in deprived],
             "deprived": [n for _k, _l, n, _a in deprived],
             "poor": [a for _k, _l, _n, a in deprived],
         },

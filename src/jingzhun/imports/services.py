@@ -30,6 +30,7 @@ from django.db import IntegrityError, reset_queries, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jingzhun.accounts import permissions
 from jingzhun.core import audit, jobs
@@ -92,7 +93,7 @@ def check_size(path: Path) -> None:
             f"文件大小 {size / 2**20:.1f} MB 超过上限 {limit / 2**20:.0f} MB，请拆分后分批导入。"
         )
     if size == 0:
-        raise FileRejected("文件是空的。")
+        raise FileRejected(gettext_noop("文件是空的。"))
 
 
 def _row_for(group: HouseholdGroup, path: list[str]) -> SourceRow:
@@ -471,7 +472,7 @@ def _import(user, path: Path, job: ImportJob, *, mode, batch, progress, columns)
             else:
                 _import_columns(user, opened, result, job=job, **options)
             if result.households == 0 and not parsed.loose_rows:
-                raise FileRejected("文件中没有数据行。")
+                raise FileRejected(gettext_noop("文件中没有数据行。"))
             result.failed = len(result.failed_groups)
             if not keep_going and not result.ok:
                 raise ImportAborted
@@ -480,6 +481,7 @@ def _import(user, path: Path, job: ImportJob, *, mode, batch, progress, columns)
     return result
 
 
+# The fixed outcomes are kept on the job in Chinese (gettext_noop) and translated where the page shows them.
 def _record(job: ImportJob, *, result: ImportResult | None = None, status: str = jobs.JobStatus.DONE,
             message: str = "") -> None:  # fmt: skip
     """The outcome on the job: counts, status and what the user should do next."""
@@ -489,9 +491,9 @@ def _record(job: ImportJob, *, result: ImportResult | None = None, status: str =
             setattr(job, name, getattr(result, name))
         if not result.ok:
             job.message = (
-                "有错误，未保存任何数据：请下载错误报告，改正后重新导入。"
+                gettext_noop("有错误，未保存任何数据：请下载错误报告，改正后重新导入。")
                 if result.mode == "all"
-                else "已保存正确的户；有错误的户见错误报告。"
+                else gettext_noop("已保存正确的户；有错误的户见错误报告。")
             )
     job.save()
 

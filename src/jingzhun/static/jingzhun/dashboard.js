@@ -5,6 +5,7 @@
   var node = document.getElementById("chart-data");
   if (!node || typeof echarts === "undefined") return;
   var data = JSON.parse(node.textContent);
+  var L = data.labels;
   var charts = [];
   function draw(id, option) {
     var el = document.getElementById(id);
@@ -16,13 +17,13 @@
   var c = data.children;
   draw("chart-children", {
     tooltip: { trigger: "axis" },
-    legend: { top: 0, data: ["现有贫困人口", "贫困发生率 %"] },
+    legend: { top: 0, data: [L.poor, L.incidence] },
     grid: { top: 50, left: 60, right: 60, bottom: 80 },
     xAxis: { type: "category", data: c.names, axisLabel: { rotate: c.names.length > 8 ? 45 : 0 } },
-    yAxis: [{ type: "value", name: "人" }, { type: "value", name: "%" }],
+    yAxis: [{ type: "value", name: L.persons }, { type: "value", name: "%" }],
     series: [
-      { name: "现有贫困人口", type: "bar", data: c.poor },
-      { name: "贫困发生率 %", type: "line", yAxisIndex: 1, data: c.incidence, connectNulls: false },
+      { name: L.poor, type: "bar", data: c.poor },
+      { name: L.incidence, type: "line", yAxisIndex: 1, data: c.incidence, connectNulls: false },
     ],
   });
   draw("chart-causes", { series: [{ type: "pie", radius: ["35%", "70%"], data: data.causes }] });
@@ -30,25 +31,25 @@
   var d = data.deprivations;
   draw("chart-deprivations", {
     tooltip: { trigger: "axis" },
-    legend: { top: 0, data: ["缺失人数", "其中多维贫困"] },
+    legend: { top: 0, data: [L.deprived, L.multidimensional] },
     grid: { top: 50, left: 60, right: 20, bottom: 40 },
     xAxis: { type: "category", data: d.names },
-    yAxis: { type: "value", name: "人" },
+    yAxis: { type: "value", name: L.persons },
     series: [
-      { name: "缺失人数", type: "bar", data: d.deprived },
-      { name: "其中多维贫困", type: "bar", data: d.poor },
+      { name: L.deprived, type: "bar", data: d.deprived },
+      { name: L.multidimensional, type: "bar", data: d.poor },
     ],
   });
   var t = data.trend;
   draw("chart-trend", {
     tooltip: { trigger: "axis" },
-    legend: { top: 0, data: ["现有贫困人口", "收入贫困发生率 %"] },
+    legend: { top: 0, data: [L.poor, L.fgt0] },
     grid: { top: 50, left: 60, right: 60, bottom: 40 },
     xAxis: { type: "category", data: t.years },
-    yAxis: [{ type: "value", name: "人" }, { type: "value", name: "%" }],
+    yAxis: [{ type: "value", name: L.persons }, { type: "value", name: "%" }],
     series: [
-      { name: "现有贫困人口", type: "line", data: t.poor },
-      { name: "收入贫困发生率 %", type: "line", yAxisIndex: 1, data: t.fgt0 },
+      { name: L.poor, type: "line", data: t.poor },
+      { name: L.fgt0, type: "line", yAxisIndex: 1, data: t.fgt0 },
     ],
   });
   window.addEventListener("resize", function () { charts.forEach(function (ch) { ch.resize(); }); });
