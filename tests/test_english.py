@@ -224,10 +224,12 @@ def world(register, users, regions):
         user=None, entry=publicity.entries.get(), text="家里有小轿车不符合条件", name="张三"
     )
     yearcycle.year_open(user=users["county"], county=county, year=this_year)
+    unidentified = register(status="unidentified", members=[member(name="石未识")])
     campaign = campaigns.campaign_open(
         user=users["county"], county=county, title="回头看测试", year=this_year, mode="all"
     )
     return {
+        "unidentified": unidentified,
         "campaign": campaign,
         "check": campaign.checks.filter(region_id=VILLAGE_A).first(),
         "household": poor,
@@ -251,8 +253,12 @@ def pages(world) -> list[tuple[str, str]]:
         ("county", f"/households/{h}/"),
         ("village_a", f"/households/{h}/edit/"),
         ("village_a", "/households/new/"),
-        ("village_a", f"/households/{h}/members/birth/"),
-        ("village_a", f"/households/{h}/members/move/"),
+        *[
+            ("county" if change == "transfer" else "village_a", f"/households/{h}/members/{change}/")
+            for change in ("birth", "death", "marry_in", "marry_out", "head", "move", "split", "merge", "transfer")
+        ],
+        ("village_a", f"/identification/exit/{h}/"),
+        ("village_a", f"/identification/apply/{world['unidentified'].pk}/"),
         ("county", "/households/transfers/"),
         ("county", "/households/split-reviews/"),
         ("county", "/regions/"),
