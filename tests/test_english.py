@@ -255,7 +255,17 @@ def pages(world) -> list[tuple[str, str]]:
         ("village_a", "/households/new/"),
         *[
             ("county" if change == "transfer" else "village_a", f"/households/{h}/members/{change}/")
-            for change in ("birth", "death", "marry_in", "marry_out", "head", "move", "split", "merge", "transfer")
+            for change in (
+                "birth",
+                "death",
+                "marry_in",
+                "marry_out",
+                "head",
+                "move",
+                "split",
+                "merge",
+                "transfer",
+            )
         ],
         ("village_a", f"/identification/exit/{h}/"),
         ("village_a", f"/identification/apply/{world['unidentified'].pk}/"),

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular import openapi
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -89,7 +90,7 @@ class MasksPersonalData:
 
 class TooLarge(exceptions.APIException):
     status_code, default_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "too_large"
-    default_detail = "请求内容过大。"
+    default_detail = gettext_lazy("请求内容过大。")
 
 
 # --- query parameters: one way to read them --------------------------------------------------------------------
