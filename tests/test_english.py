@@ -18,6 +18,8 @@ from django.db import models
 from django.utils import timezone
 
 from jingzhun.accounts.choices import Role
+from jingzhun.analytics.models import RuralPopulation
+from jingzhun.analytics.services import rollup_refresh
 from jingzhun.assistance import plans
 from jingzhun.assistance import services as assistance
 from jingzhun.core.models import AuditLog
@@ -26,7 +28,9 @@ from jingzhun.identification import services as identification
 from jingzhun.identification.models import Objection
 from jingzhun.regions.models import Region
 from jingzhun.registry import yearcycle
-from tests.conftest import COUNTY, VILLAGE_A, make_user, member, new_id, year
+from tests.analytics.conftest import YEAR as ANALYTICS_YEAR
+from tests.analytics.conftest import small_registry  # noqa: F401 (a fixture)
+from tests.conftest import COUNTY, VILLAGE_A, VILLAGE_B, make_user, member, new_id, year
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -352,3 +356,32 @@ def test_the_language_switch_sets_english(client, users):
     assert response.status_code == 200
     assert response.headers["Content-Language"] == "en"
     assert "Workbench" in response.content.decode()
+
+
+@pytest.mark.usefixtures("small_registry")
+def test_the_dashboard_in_english_shows_no_chinese_but_the_data(client, users, settings, tmp_path):
+    """The statistics pages with figures rolled up (the walk above sees them empty)."""
+    settings.SNAPSHOT_DIR = tmp_path
+    for code, persons in ((VILLAGE_A, 40), (VILLAGE_B, 60)):
+        RuralPopulation.objects.create(
+            region=Region.objects.get(code=code), year=ANALYTICS_YEAR, persons=persons
+        )
+    rollup_refresh(year=ANALYTICS_YEAR)
+    data = data_strings()
+    failures = []
+    for who, url in (
+        ("county", "/analytics/"),
+        ("county", f"/analytics/?region={VILLAGE_B}"),
+        ("town_a", "/analytics/"),
+        ("county", f"/regions/{COUNTY}/"),
+    ):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        client.force_login(users[who])
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert 'id="no-figures"' not in page, url
+        left = chinese_left(visible_text(page), data)
+        if left:
+            failures.append(f"{url} (as {who}):\n    " + "\n    ".join(left))
+    assert not failures, "Chinese left in English mode:\n" + "\n".join(failures)
