@@ -26,11 +26,13 @@ from jingzhun.core.models import AuditLog
 from jingzhun.identification import campaigns
 from jingzhun.identification import services as identification
 from jingzhun.identification.models import Objection
+from jingzhun.monitoring import services as monitoring
 from jingzhun.regions.models import Region
 from jingzhun.registry import yearcycle
 from tests.analytics.conftest import YEAR as ANALYTICS_YEAR
 from tests.analytics.conftest import small_registry  # noqa: F401 (a fixture)
 from tests.conftest import COUNTY, VILLAGE_A, VILLAGE_B, make_user, member, new_id, year
+from tests.monitoring import conftest as monitoring_fixtures
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -229,10 +231,23 @@ def world(register, users, regions):
     )
     yearcycle.year_open(user=users["county"], county=county, year=this_year)
     unidentified = register(status="unidentified", members=[member(name="石未识")])
+    monitoring.monitoring_line_set(user=None, year=this_year, amount=6000, source="测试用")
+    at_risk = register(status="exited", identified_year=2014, members=[member(name="潘返险")])
+    case = monitoring_fixtures.deliberated(monitoring_fixtures.accepted(at_risk, users), users)
+    clue = monitoring.clue_report(
+        user=None,
+        village=village,
+        name="龙自报",
+        id_number=new_id(),
+        text="家里遭了水灾，房子受损",
+        risk_types=["disaster"],
+    )
     campaign = campaigns.campaign_open(
         user=users["county"], county=county, title="回头看测试", year=this_year, mode="all"
     )
     return {
+        "case": case,
+        "clue": clue,
         "unidentified": unidentified,
         "campaign": campaign,
         "check": campaign.checks.filter(region_id=VILLAGE_A).first(),
@@ -309,6 +324,21 @@ def pages(world) -> list[tuple[str, str]]:
         ("county", "/analytics/"),
         ("county", "/reports/"),
         ("county", f"/years/{COUNTY}/{y}/"),
+        ("county", "/monitoring/"),
+        ("town_a", "/monitoring/clues/"),
+        ("town_a", f"/monitoring/clues/{world['clue'].pk}/"),
+        ("county", "/monitoring/cases/"),
+        ("county", f"/monitoring/cases/{world['case'].pk}/"),
+        ("village_a", f"/monitoring/cases/{world['case'].pk}/"),
+        ("village_a", "/monitoring/publicity/new/"),
+        ("village_a", f"/monitoring/households/{world['household'].pk}/clue/"),
+        ("county", "/monitoring/screening/"),
+        ("county", "/monitoring/policy/"),
+        ("county", "/monitoring/warning/"),
+        (None, "/public/monitoring/"),
+        (None, "/public/monitoring/status/"),
+        (None, f"/public/monitoring/status/{world['clue'].reference}/"),
+        (None, f"/public/p/{world['publicity'].pk}/print/"),
         ("county", "/accounts/password/"),
         ("county", "/accounts/second-factor/"),
         ("county", "/no-such-page/"),

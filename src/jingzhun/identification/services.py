@@ -181,7 +181,9 @@ IN_REGISTRY = (HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED)  # what a �
 WRONG_STATUS = {
     ApplicationKind.INCLUDE: gettext_lazy("只有「未识别」的农户可以申请，该户状态为「%(s)s」。"),
     ApplicationKind.REMOVE: gettext_lazy("只有在册的贫困户可以清退，该户状态为「%(s)s」。"),
-    ApplicationKind.EXIT: gettext_lazy("只有「在册」或「返贫」的贫困户可以提出脱贫退出，该户状态为「%(s)s」。"),
+    ApplicationKind.EXIT: gettext_lazy(
+        "只有「在册」或「返贫」的贫困户可以提出脱贫退出，该户状态为「%(s)s」。"
+    ),
     ApplicationKind.RETURN: gettext_lazy("只有「已脱贫」的农户可以提出返贫，该户状态为「%(s)s」。"),
     ApplicationKind.MONITOR: gettext_lazy(
         "监测对象为已脱贫户或未识别的农户；在册、返贫户已按贫困户帮扶，该户状态为「%(s)s」。"

@@ -9,9 +9,10 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
@@ -43,7 +44,11 @@ def screening_upload(*, user, county: Region, department: str, path: Path, file_
     if department not in Department.values:
         raise ValidationError({"department": [_("请选择部门。")]})
     header, risk = DEPARTMENT_VALUE[department]
-    table = read_dept_list(path, value_headers=(str(header), *VALUE_HEADERS))
+    with translation.override(
+        settings.LANGUAGE_CODE
+    ):  # the department's header as the files have it (Chinese)
+        own = str(header)
+    table = read_dept_list(path, value_headers=tuple(dict.fromkeys((own, str(header), *VALUE_HEADERS))))
     today = timezone.localdate()
     threshold = Decimal(selectors.policy_for(region_code=county.code, year=today.year).threshold(department))
     numbers = table.column("id_number").to_pylist()

@@ -26,7 +26,7 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
 
-from . import screening, selectors, services
+from . import rules, screening, selectors, services
 from .choices import CaseState, ClueStatus
 from .forms import (
     AcceptForm,
@@ -198,6 +198,25 @@ def _next_action(case: Case, app) -> str | None:
     }.get(app.stage)
 
 
+def _figure(value):
+    return None if value in (None, "", "None") else value
+
+
+def _with_facts(steps) -> list:
+    """Each verification's facts said again from its stored figures, in the reader's language (the facts kept
+    in the step are in the language of whoever recorded it)."""
+    steps = list(steps)
+    for s in steps:
+        details = s.details or {}
+        s.facts = details.get("facts", [])
+        if "income" in details:
+            s.facts = rules.range_facts(
+                income=_figure(details.get("income")), rigid_expenses=_figure(details.get("rigid_expenses")),
+                line=_figure(details.get("line")),
+            )  # fmt: skip
+    return steps
+
+
 @login_required
 def case_detail(request, pk: int):
     case = get_object_or_404(selectors.case_list(user=request.user).select_related("period"), pk=pk)
@@ -225,7 +244,7 @@ def case_detail(request, pk: int):
         {
             "case": case, "app": app, "step": step, "may_act": may_act, "may_authorise": may_authorise,
             "form": STEP_FORMS[step]() if step in STEP_FORMS else None,
-            "authorise_form": AuthoriseForm(), "steps": selectors.steps_of(case), "verdict": verdict,
+            "authorise_form": AuthoriseForm(), "steps": _with_facts(selectors.steps_of(case)), "verdict": verdict,
             "clues": case.clues.order_by("reported_on", "id"),
             "measures": selectors.measures_received(case.household, since=case.first_clue_on),
             "measure_list": selectors.measures_of(case.household, since=case.first_clue_on)[: selectors.SHOWN],
