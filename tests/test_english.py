@@ -268,6 +268,7 @@ def pages(world) -> list[tuple[str, str]]:
         ("village_a", "/"),
         ("town_a", "/"),
         ("county", "/households/"),
+        ("village_a", "/households/"),
         ("county", f"/households/?year={y}&status=registered"),
         ("county", f"/households/{h}/"),
         ("village_a", f"/households/{h}/edit/"),
