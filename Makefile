@@ -7,17 +7,38 @@ ifeq ($(UV),)
 UV := python3 -m uv
 endif
 RUN := $(UV) run --frozen
+# OFFLINE=1: an unpacked `make bundle` on a machine without package registries (scripts/install-offline): the
+# packages come from offline/wheels into .venv and the commands run straight from it, nothing is fetched
+ifeq ($(OFFLINE),1)
+RUN := PATH="$(CURDIR)/.venv/bin:$$PATH" VIRTUAL_ENV="$(CURDIR)/.venv"
+endif
 PG_URL ?= postgres://postgres@127.0.0.1:5432/jingzhun
 DEMO_COUNTY ?= 522634
 DEMO_HOUSEHOLDS ?= 3000
 HOST ?= 127.0.0.1:8000
 
-.PHONY: help tools install assets pdf-deps browser migrate demo demo-setup serve test test-sqlite test-postgres lint format messages bench bench-analytics java
+.PHONY: help bundle tools install assets pdf-deps browser migrate demo demo-setup serve test test-sqlite test-postgres lint format messages bench bench-analytics java
 
 help:
 	@echo "make demo   install, migrate, load region codes, seed the demo county, serve at http://$(HOST)"
 	@echo "make test   install, lint, then the whole suite on SQLite and on PostgreSQL"
 
+BUNDLE_EXTRAS ?=
+
+bundle: assets  ## dist/jingzhun-bundle-*.tar.gz: source, wheels, assets, region codes, fonts for an offline `make demo OFFLINE=1`
+	UV="$(UV)" BUNDLE_EXTRAS="$(BUNDLE_EXTRAS)" scripts/bundle
+
+ifeq ($(OFFLINE),1)
+tools assets: ; @:
+
+install:  ## from offline/ only: uv's own wheel, the wheels, the region codes, the fonts
+	scripts/install-offline --install-only
+
+APT_INSTALL = echo "OFFLINE=1: no apt-get here; install from the intranet's Debian mirror:" >&2; false
+
+pdf-deps:
+	@ldconfig -p | grep -q libpangoft2-1.0 || echo "注意：缺少 Pango，PDF 无法生成（网页不受影响）" >&2
+else
 tools:  ## uv (Python packaging) if missing
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 
@@ -33,6 +54,7 @@ APT_INSTALL = SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update
 pdf-deps:  ## Pango and the Noto CJK font: WeasyPrint renders the PDFs (handbooks, forms) with them
 	@{ ldconfig -p | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; } || { \
 	  $(APT_INSTALL) fontconfig fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+endif
 
 java:  ## a Java runtime for PySpark (the analytics engine test runs Spark local[2])
 	@command -v java >/dev/null 2>&1 || { $(APT_INSTALL) openjdk-17-jre-headless >/dev/null; }
