@@ -22,6 +22,7 @@ HOST ?= 127.0.0.1:8000
 help:
 	@echo "make demo   install, migrate, load region codes, seed the demo county, serve at http://$(HOST)"
 	@echo "make test   install, lint, then the whole suite on SQLite and on PostgreSQL"
+	@echo "make bundle an offline bundle in dist/ for machines without package registries (README: Offline install)"
 
 BUNDLE_EXTRAS ?=
 
@@ -37,7 +38,7 @@ install:  ## from offline/ only: uv's own wheel, the wheels, the region codes, t
 APT_INSTALL = echo "OFFLINE=1: no apt-get here; install from the intranet's Debian mirror:" >&2; false
 
 pdf-deps:
-	@ldconfig -p | grep -q libpangoft2-1.0 || echo "注意：缺少 Pango，PDF 无法生成（网页不受影响）" >&2
+	@PATH=$$PATH:/usr/sbin:/sbin ldconfig -p | grep -q libpangoft2-1.0 || echo "注意：缺少 Pango，PDF 无法生成（网页不受影响）" >&2
 else
 tools:  ## uv (Python packaging) if missing
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
