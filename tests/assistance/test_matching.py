@@ -154,3 +154,10 @@ def test_tick_households_on_the_list_and_pair_them_with_one_cadre(client, poor, 
     ).content.decode()
     assert "已与 1 户结对" in page and "未结对" in page  # capacity 1: the second is named with why
     assert HouseholdPairing.objects.filter(cadre=doctor, ended_on__isnull=True).count() == 1
+    elsewhere = cadre("教师", unit="education", town=TOWN_B)  # based in the other township of the county
+    page = client.post(
+        "/assistance/households/pair/", {"ids": [second.pk], "cadre": elsewhere.pk}, follow=True
+    ).content.decode()
+    assert "已与 1 户结对" in page  # offered on the list, accepted on submit
+    page = client.post("/assistance/households/pair/", {"ids": [second.pk], "cadre": ""}, follow=True)
+    assert "请选择本县在岗的帮扶责任人" in page.content.decode()

@@ -13,3 +13,14 @@ def test_a_pending_clue_waits_on_the_township_workbench(client, exited, users):
     assert "待受理的风险线索" in page and "/monitoring/clues/?status=pending" in page
     client.force_login(users["village_a"])
     assert "待受理的风险线索" not in client.get("/").content.decode()
+
+
+def test_a_case_waiting_at_the_village_step_is_on_the_village_workbench(client, exited, users):
+    from tests.monitoring.conftest import accepted
+
+    accepted(exited, users)  # accepted by the township: now waits for the village's 入户核实
+    client.force_login(users["village_a"])
+    page = client.get("/").content.decode()
+    assert "监测对象：待入户核实" in page and "/monitoring/cases/?stage=applied" in page
+    listed = client.get("/monitoring/cases/?stage=applied").content.decode()
+    assert exited.head_name in listed

@@ -23,7 +23,7 @@ from jingzhun.registry.models import Household
 
 from . import plans, selectors, services
 from .forms import HelpersForm, MeasureForm, PlanForm, ProgressForm, VisitForm
-from .models import Cadre, HelpingUnit, Measure, Plan, SocialHelper, Visit
+from .models import HelpingUnit, Measure, Plan, SocialHelper, Visit
 
 
 def _household(request, pk: int) -> Household:
@@ -159,9 +159,18 @@ def pair_many(request):
     households = list(
         Household.objects.for_user(request.user, "change").filter(pk__in=ids).order_by("number")
     )
-    cadre = Cadre.objects.for_user(request.user).filter(pk=request.POST.get("cadre") or 0).first()
-    if not households or cadre is None:
-        messages.error(request, _("请勾选户并选择帮扶责任人。"))
+    if not households:
+        messages.error(request, _("请先在名单中勾选要结对的户。"))
+        return redirect("registry:household_list")
+    # the cadres the list offers: those of the households' county (a township may choose one based elsewhere)
+    chosen = request.POST.get("cadre", "")
+    cadre = (
+        selectors.cadres_for(households[0].region_id).filter(pk=int(chosen)).first()
+        if chosen.isdigit()
+        else None
+    )
+    if cadre is None:
+        messages.error(request, _("请选择本县在岗的帮扶责任人。"))
         return redirect("registry:household_list")
     paired, refused = 0, []
     for household in households:

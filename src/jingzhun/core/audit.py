@@ -82,9 +82,12 @@ class Names:
             manager = field.related_model._default_manager
             rows = manager.for_user(self.reader) if hasattr(manager, "for_user") else manager.all()
             target = rows.filter(pk=value).first()
-            self.seen[key] = (
-                str(value) if target is None or str(target) == str(value) else f"{target}（{value}）"
-            )
+            if target is None or str(target) == str(value):
+                self.seen[key] = str(value)
+            elif isinstance(value, str) and value.isdigit() and len(value) == 12:  # a region: its code helps
+                self.seen[key] = f"{target}（{value}）"
+            else:  # a row's number means nothing to the reader: what it names is enough
+                self.seen[key] = str(target)
         return self.seen[key]
 
 

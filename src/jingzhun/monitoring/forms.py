@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.uploads import upload_size
+from jingzhun.identification.choices import Stage
 from jingzhun.identification.models import SCAN_VALIDATORS
 from jingzhun.registry.choices import MonitoringKind, RiskType
 
@@ -115,6 +116,7 @@ class CaseFilter(forms.Form):
         label=_("类型"), choices=[("", _("全部")), *MonitoringKind.choices], required=False
     )
     q = forms.CharField(label=_("户主姓名"), required=False, max_length=20)
+    stage = forms.ChoiceField(label=_("所处环节"), choices=[("", _("全部")), *Stage.choices], required=False)
 
 
 class ClueFilter(forms.Form):

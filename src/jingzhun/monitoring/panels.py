@@ -3,7 +3,7 @@ the open cases that block a county's year close."""
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +13,9 @@ from jingzhun.accounts import permissions
 from jingzhun.core.codes import subtree_range
 from jingzhun.core.panels import panel
 from jingzhun.core.worklist import WorkItem, capped, work_source
+from jingzhun.identification.choices import FOREIGN_KINDS, PUBLICITY_STAGES, Stage
+from jingzhun.identification.models import Application
+from jingzhun.identification.rules import STAGE_LEVEL
 from jingzhun.registry.signals import year_open_items
 from jingzhun.registry.yearcycle import OpenItems
 
@@ -47,6 +50,32 @@ def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
     ]
 
 
+def _cases_at_my_step(user) -> list[WorkItem]:
+    """Monitoring's procedures (纳入监测, 风险消除) waiting at a step this user's level takes, per step."""
+    mine = [
+        s for s, level in STAGE_LEVEL.items()
+        if s not in PUBLICITY_STAGES and permissions.may(user, "take_step", level=level)
+    ]  # fmt: skip
+    rows = (
+        Application.objects.for_user(user)
+        .filter(kind__in=FOREIGN_KINDS, stage__in=mine)
+        .values("stage")
+        .annotate(n=Count("id"), oldest=Min("stage_since"))
+        .order_by()
+    )
+    cases = reverse("monitoring:cases")
+    return [
+        WorkItem(
+            _("监测对象：%(s)s") % {"s": Stage(r["stage"]).label},
+            r["n"],
+            f"{cases}?stage={r['stage']}",
+            due=_("最早一件自 %(d)s 起等待") % {"d": f"{r['oldest']:%Y-%m-%d}"},
+            order=9,
+        )
+        for r in rows
+    ]
+
+
 @work_source
 def monitoring_work(user) -> list[WorkItem]:
     """工作台: clues waiting to be accepted (the township's, within the policy's days), those past that, and
@@ -54,7 +83,7 @@ def monitoring_work(user) -> list[WorkItem]:
     if not permissions.may(user, "view"):
         return []
     today = timezone.localdate()
-    items = []
+    items = _cases_at_my_step(user)
     if permissions.may(user, "accept_clue"):
         pending = capped(selectors.clue_list(user=user, status=ClueStatus.PENDING, source=""))
         items.append(WorkItem(_("待受理的风险线索"), pending, f"{reverse('monitoring:clues')}?status=pending",

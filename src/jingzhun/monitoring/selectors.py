@@ -125,8 +125,10 @@ def clue_list(*, user, status: str = "", source: str = ""):
     return qs
 
 
-def case_list(*, user, state: str = "", kind: str = "", q: str = ""):
+def case_list(*, user, state: str = "", kind: str = "", q: str = "", stage: str = ""):
     qs = Case.objects.for_user(user).select_related("household", "region", "application", "clearance")
+    if stage:  # the step its procedure (纳入监测 or 风险消除) waits at: the 工作台's links
+        qs = qs.filter(Q(application__stage=stage) | Q(clearance__stage=stage))
     if state:
         qs = qs.filter(state=state)
     if kind:

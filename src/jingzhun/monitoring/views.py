@@ -171,8 +171,9 @@ def case_list(request):
     form = CaseFilter(request.GET or None)
     f = form.cleaned_data if form.is_valid() else {}
     qs = selectors.case_list(
-        user=request.user, state=f.get("state", ""), kind=f.get("kind", ""), q=f.get("q", "")
-    )
+        user=request.user, state=f.get("state", ""), kind=f.get("kind", ""), q=f.get("q", ""),
+        stage=f.get("stage", ""),
+    )  # fmt: skip
     page, query = request_page(request, qs)
     return render(request, "monitoring/case_list.html", {"form": form, "page": page, "query": query})
 
