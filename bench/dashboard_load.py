@@ -43,6 +43,7 @@ def setup(database: str, snapshot: Path) -> dict:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
     from rest_framework.authtoken.models import Token
 
@@ -70,7 +71,7 @@ def setup(database: str, snapshot: Path) -> dict:
         session = SessionStore()
         session["_auth_user_id"], session["_auth_user_backend"] = (
             str(user.pk),
-            "django.contrib.auth.backends.ModelBackend",
+            settings.AUTHENTICATION_BACKENDS[0],  # the project's backend: a session naming another is refused
         )
         session["_auth_user_hash"] = user.get_session_auth_hash()
         session.create()
