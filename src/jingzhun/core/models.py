@@ -51,6 +51,16 @@ SOURCE_WORDS = {
 }  # fmt: skip
 
 
+def source_in_words(source: str) -> str:
+    """A system source ("command:demo-data", "import:12", "portal") in words (「命令 demo-data」); any other text
+    (a user's name) as it is; empty for the web pages."""
+    kind, _sep, detail = (source or "").partition(":")
+    words = SOURCE_WORDS.get(kind)
+    if words is None:
+        return source
+    return f"{words} {detail}".strip() if words else ""
+
+
 class AuditLog(ScopedModel):
     """One change (or sensitive read) of one record: who, when, from where, and the values before/after.
 
@@ -91,11 +101,7 @@ class AuditLog(ScopedModel):
     @property
     def via(self) -> str:
         """The way the change came, in words (「导入 #12」, 「命令 demo-data」, 「接口」); empty for the web pages."""
-        kind, _sep, detail = self.source.partition(":")
-        words = SOURCE_WORDS.get(kind)
-        if words is None:
-            return self.source
-        return f"{words} {detail}".strip() if words else ""
+        return source_in_words(self.source)
 
     @property
     def who(self) -> str:
