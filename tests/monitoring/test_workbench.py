@@ -24,3 +24,12 @@ def test_a_case_waiting_at_the_village_step_is_on_the_village_workbench(client, 
     assert "监测对象：待入户核实" in page and "/monitoring/cases/?stage=applied" in page
     listed = client.get("/monitoring/cases/?stage=applied").content.decode()
     assert exited.head_name in listed
+
+
+def test_the_clue_form_offers_the_villages_by_name_and_the_village_its_own(client, users):
+    client.force_login(users["village_a"])
+    page = client.get("/monitoring/clues/new/").content.decode()
+    assert "12 位区划代码" not in page and 'value="522634100201" selected' in page
+    client.force_login(users["town_a"])
+    page = client.get("/monitoring/clues/new/").content.decode()
+    assert "东门村" in page and "12 位区划代码" not in page

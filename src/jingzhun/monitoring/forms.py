@@ -29,8 +29,15 @@ class ClueForm(forms.Form):
     risk_types = RISKS
     reported_on = forms.DateField(label=_("发现日期"), widget=DATE, initial=timezone.localdate)
 
-    def __init__(self, *args, visits=(), **kwargs):
+    VILLAGES_LISTED = 1000  # up to a county's villages as a list to choose from; beyond, the code is typed
+
+    def __init__(self, *args, visits=(), villages=(), **kwargs):
         super().__init__(*args, **kwargs)
+        villages = list(villages)
+        if 0 < len(villages) <= self.VILLAGES_LISTED:  # the villages of the user's scope, by name
+            self.fields["village"] = forms.ChoiceField(
+                label=_("所在村"), required=False, choices=[("", _("请选择")), *villages]
+            )
         self.fields["visit"].choices = [("", _("（不是走访发现）"))] + [
             (v.pk, f"{v.visited_on:%Y-%m-%d} {v.cadre.name}") for v in visits
         ]

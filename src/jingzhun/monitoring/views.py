@@ -87,7 +87,13 @@ def clue_new(request, household_pk: int | None = None):
         if household
         else []
     )
-    form = ClueForm(request.POST or None, visits=visits, initial={"village": request.GET.get("village", "")})
+    in_scope = Region.objects.for_user(request.user).filter(level=RegionLevel.VILLAGE).order_by("code")
+    villages = list(in_scope.values_list("code", "name")[: ClueForm.VILLAGES_LISTED + 1])
+    own = request.user.region_id if any(c == request.user.region_id for c, _n in villages) else ""
+    form = ClueForm(
+        request.POST or None, visits=visits, villages=villages,
+        initial={"village": request.GET.get("village", "") or own},
+    )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         visit = next((v for v in visits if v.pk == d["visit"]), None)
