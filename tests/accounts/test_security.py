@@ -136,6 +136,7 @@ def test_the_auditor_reads_the_regions_trail_with_personal_data_masked(client, u
     client.force_login(auditor)
     page = client.get("/accounts/audit/").content.decode()
     assert "联系电话" in page and "139****4321" in page and "13987654321" not in page
+    assert f"贫困户：{h}" in page and "registry.household #" not in page  # the record by its name, in words
     assert (
         client.get("/accounts/audit/?action=nonsense").status_code == 200
     )  # a bad filter is shown, not a 500

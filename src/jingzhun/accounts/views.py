@@ -4,7 +4,6 @@ trail. Each page checks its action (``User.can``) and scope; every write goes th
 from __future__ import annotations
 
 from django import forms
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jingzhun.core.audit import readable_changes
+from jingzhun.core.audit import Names, model_of, readable_changes
 from jingzhun.core.masking import sees_in_full
 from jingzhun.core.models import AuditAction, AuditLog
 
@@ -177,8 +176,11 @@ def audit_trail(request):
     entries = list(qs.order_by("-id")[: AUDIT_PAGE + 1])
     more, entries = len(entries) > AUDIT_PAGE, entries[:AUDIT_PAGE]
     full = sees_in_full(request.user)
+    names = Names(request.user)  # references by what they name, in the auditor's scope
     for entry in entries:
-        entry.rows = readable_changes(entry, _model(entry.model), full=full)
+        model = model_of(entry.model)
+        entry.rows = readable_changes(entry, model, full=full, names=names)
+        entry.kind = str(model._meta.verbose_name) if model else entry.model
     params = request.GET.copy()
     params.pop("older", None)
     return render(
@@ -194,10 +196,3 @@ def audit_trail(request):
 
 
 AUDIT_PAGE = 50
-
-
-def _model(label: str):
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError):
-        return None

@@ -7,6 +7,7 @@ import decimal
 from collections.abc import Iterable
 from typing import Any
 
+from django.apps import apps
 from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
@@ -48,7 +49,17 @@ FACT_LABELS = {
     "business_year": gettext_lazy("所属年度"),
     "reason": gettext_lazy("原因"),
     "historical_load": gettext_lazy("历史数据载入"),
+    # what a download or a read of personal data records
+    "filters": gettext_lazy("筛选条件"),
+    "masked": gettext_lazy("个人信息已遮盖"),
+    "format": gettext_lazy("格式"),
+    "file": gettext_lazy("文件"),
+    "fields": gettext_lazy("查看的字段"),
+    "full_personal_data": gettext_lazy("含完整个人信息"),
+    "source": gettext_lazy("来源"),
 }
+
+LIST_FACTS = frozenset({"fields"})
 
 # Bookkeeping fields that say nothing to a reader of the history.
 QUIET_FIELDS = frozenset({"id", "created_at", "updated_at", "household_id"})
@@ -67,6 +78,14 @@ def _label(field: models.Field | None, value: Any, list_choices: dict, names: Na
     if isinstance(value, list):
         return "、".join(str(labels.get(v, v)) for v in value)
     return str(labels.get(value, value))
+
+
+def model_of(label: str) -> type[models.Model] | None:
+    """The model an entry names ("registry.household"), or None for one that no longer exists."""
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
 
 
 class Names:
@@ -106,8 +125,10 @@ def readable_changes(
     for key, pair in mask_changes(entry.changes, full=full).items():
         if key in QUIET_FIELDS:
             continue
-        if not (isinstance(pair, list) and len(pair) == 2):  # a fact, not a change (an export's filters…)
-            rows.append((key, "", _label(None, pair if not isinstance(pair, dict) else _facts(pair), {})))
+        # a fact, not a change (an export's filters…); "fields" is a list of what was read, even of two
+        if key in LIST_FACTS or not (isinstance(pair, list) and len(pair) == 2):
+            label = str(FACT_LABELS.get(key, key))
+            rows.append((label, "", _label(None, pair if not isinstance(pair, dict) else _facts(pair), {})))
             continue
         before, after = pair
         if key == IMPORT_KEY and isinstance(after, dict):  # registered by an import: the file's rows say what

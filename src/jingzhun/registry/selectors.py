@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db.models import Case, Count, Exists, Max, OuterRef, Q, Subquery, Sum, When
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -170,13 +169,6 @@ def child_counts(*, user, region: Region | None) -> list[RegionCount]:
     return [RegionCount(c, *counts.get(c.code[:width], (0, 0))) for c in children.order_by("code")]
 
 
-def _model_of(label: str) -> type | None:
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError):
-        return None
-
-
 HISTORY_SHOWN = 200  # the latest entries on the card; the auditor's page reads them all
 
 
@@ -192,7 +184,7 @@ def household_history(*, user, household: Household, full: bool) -> list[AuditLo
     names = audit.Names(user)  # the regions, households … the entries name, each looked up once
     for entry in entries:
         # any app's model (identification's steps, assistance's measures): their own field names and code lists
-        entry.rows = audit.readable_changes(entry, _model_of(entry.model), full=full, names=names)
+        entry.rows = audit.readable_changes(entry, audit.model_of(entry.model), full=full, names=names)
     return entries
 
 
