@@ -19,10 +19,22 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 
 from .codes import NATIONAL_CODE, ancestor_at, subtree_range
 
 PROVINCE = 1
+
+
+def one_per_year(prefix: str) -> list[models.UniqueConstraint]:
+    """The two constraints of every policy table: one row per (year, province), and one national row (province
+    empty) per year — named ``<prefix>_one_per_year_province`` and ``<prefix>_one_national_per_year``."""
+    return [
+        models.UniqueConstraint(fields=["year", "province"], name=f"{prefix}_one_per_year_province"),
+        models.UniqueConstraint(
+            fields=["year"], condition=Q(province__isnull=True), name=f"{prefix}_one_national_per_year"
+        ),
+    ]
 
 
 def province_of(region_code: str | None) -> str | None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from jingzhun.core.policy import one_per_year
 from jingzhun.core.scoping import ScopedModel, ScopedQuerySet, SharedDownQuerySet
 from jingzhun.core.uploads import upload_size
 from jingzhun.regions.choices import RegionLevel
@@ -115,14 +116,7 @@ class ProcedurePolicy(ScopedModel):
         verbose_name = _("识别程序参数")
         verbose_name_plural = _("识别程序参数")
         constraints = [
-            models.UniqueConstraint(
-                fields=["year", "province"], name="procedurepolicy_one_per_year_province"
-            ),
-            models.UniqueConstraint(
-                fields=["year"],
-                condition=Q(province__isnull=True),
-                name="procedurepolicy_one_national_per_year",
-            ),
+            *one_per_year("procedurepolicy"),
         ]
 
     def __str__(self) -> str:
@@ -661,12 +655,7 @@ class VillagePolicy(ScopedModel):
         verbose_name = _("贫困村认定和退出标准")
         verbose_name_plural = _("贫困村认定和退出标准")
         constraints = [
-            models.UniqueConstraint(fields=["year", "province"], name="villagepolicy_one_per_year_province"),
-            models.UniqueConstraint(
-                fields=["year"],
-                condition=Q(province__isnull=True),
-                name="villagepolicy_one_national_per_year",
-            ),
+            *one_per_year("villagepolicy"),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.policy import one_per_year
 from jingzhun.core.scoping import ScopedModel
 from jingzhun.identification.models import SCAN_VALIDATORS
 from jingzhun.registry.choices import MonitoringKind, RiskType
@@ -72,12 +73,7 @@ class MonitoringLine(ScopedModel):
         verbose_name = _("防返贫监测标准")
         verbose_name_plural = _("防返贫监测标准")
         constraints = [
-            models.UniqueConstraint(fields=["year", "province"], name="monitoringline_one_per_year_province"),
-            models.UniqueConstraint(
-                fields=["year"],
-                condition=Q(province__isnull=True),
-                name="monitoringline_one_national_per_year",
-            ),
+            *one_per_year("monitoringline"),
         ]
 
     def __str__(self) -> str:
@@ -122,14 +118,7 @@ class MonitoringPolicy(ScopedModel):
         verbose_name = _("防返贫监测参数")
         verbose_name_plural = _("防返贫监测参数")
         constraints = [
-            models.UniqueConstraint(
-                fields=["year", "province"], name="monitoringpolicy_one_per_year_province"
-            ),
-            models.UniqueConstraint(
-                fields=["year"],
-                condition=Q(province__isnull=True),
-                name="monitoringpolicy_one_national_per_year",
-            ),
+            *one_per_year("monitoringpolicy"),
         ]
 
     def __str__(self) -> str:
