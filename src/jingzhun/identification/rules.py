@@ -311,6 +311,15 @@ def last_day(start: dt.date, days: int) -> dt.date:
     return start + dt.timedelta(days=days - 1)
 
 
+def period_not_over(starts_on: dt.date, last: dt.date, today: dt.date) -> str | None:
+    """Why a list may not move on yet (its period runs until ``last``), or None once it is over."""
+    if period_over(last, today):
+        return None
+    return _("公示期至 %(last)s 止（共 %(days)d 天），期满后才能进入下一环节。") % {
+        "last": last.isoformat(), "days": (last - starts_on).days + 1,
+    }  # fmt: skip
+
+
 def period_over(last: dt.date, today: dt.date) -> bool:
     """A list may move on only the day after its last day."""
     return today > last

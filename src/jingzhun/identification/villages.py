@@ -351,14 +351,8 @@ def village_exit_publicity_close(*, user, publicity: Publicity) -> list[VillageY
     if not publicity.is_open:
         raise ValidationError(_("该公示已经结束。"))
     today = timezone.localdate()
-    if not rules.period_over(publicity.last_day, today):
-        raise ValidationError(
-            _("公示期至 %(last)s 止（共 %(days)d 天），期满后才能进入下一环节。")
-            % {
-                "last": publicity.last_day.isoformat(),
-                "days": (publicity.last_day - publicity.starts_on).days + 1,
-            }
-        )
+    if refusal := rules.period_not_over(publicity.starts_on, publicity.last_day, today):
+        raise ValidationError(refusal)
     publicity.closed_on = today
     publicity.save(update_fields=["closed_on"])
     held = _open_objections(publicity).values("entry__village_year_id")
