@@ -13,7 +13,9 @@ from tests.conftest import VILLAGE_A, VILLAGE_B, year
 YEAR = dt.date.today().year - 1
 
 
-def test_the_ranked_list_follows_the_score_and_the_readers_scope(client, register, users, settings, tmp_path):
+def test_the_ranked_list_follows_the_score_and_the_readers_scope(
+    transactional_db, client, register, users, settings, tmp_path
+):
     settings.DATA_DIR, settings.SNAPSHOT_DIR = tmp_path, tmp_path / "snapshots"
     client.force_login(users["county"])
     assert "尚未生成风险评分" in client.get("/monitoring/warning/").content.decode()
@@ -21,7 +23,7 @@ def test_the_ranked_list_follows_the_score_and_the_readers_scope(client, registe
         call_command("warning-score", year=YEAR)
     mine = register(region=VILLAGE_A, years=[year(year=YEAR)], history_year=YEAR - 1)
     other = register(region=VILLAGE_B, years=[year(year=YEAR)], history_year=YEAR - 1)
-    write_snapshot(YEAR)
+    write_snapshot(YEAR)  # on PostgreSQL read by a connection of its own: the rows must be committed
     ev.synthetic_model(tmp_path / "warning" / "model.json", households=1_500, seed=1)
     call_command("warning-score", year=YEAR)
     page = client.get("/monitoring/warning/").content.decode()
