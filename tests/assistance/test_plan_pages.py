@@ -136,6 +136,8 @@ def test_the_compliance_page_lists_households_not_visited_in_time(client, househ
     client.force_login(users["town_a"])
     page = client.get("/assistance/visits/").content.decode()
     assert "杨老汉" in page and "从未走访" in page and "王医生" in page
+    due = pairing.started_on + dt.timedelta(days=30)  # the national visit interval, counted from the pairing
+    assert f"{due:%Y-%m-%d}" in page and "逾期 15 天" in page
     csv = b"".join(client.get("/assistance/visits/?export=csv").streaming_content).decode("utf-8-sig")
     assert csv.splitlines()[0].startswith("村,村代码,户编号") and household.number in csv
     client.force_login(users["town_b"])

@@ -146,6 +146,10 @@ def visits(request):
         )  # fmt: skip
     per_village, per_cadre = selectors.overdue_counts(overdue)
     page, query = request_page(request, overdue.select_related("household", "region", "cadre__unit"))
+    today = timezone.localdate()
+    for p in page.items:  # ``due`` is today less the interval: the visit fell due that long after ``since``
+        p.due_on = p.since + (today - p.due)
+        p.days_late = (today - p.due_on).days
     return render(
         request,
         "assistance/visits.html",
