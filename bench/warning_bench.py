@@ -14,7 +14,7 @@ child process (DuckDB features in batches, LightGBM score and SHAP reasons), row
 time for 30 M households extrapolated from it.
 
 Usage: python bench/warning_bench.py [--households 200000] [--seeds 1 2 3] [--score-households 1000000]
-       [--workdir /tmp/jz-warning-bench] [--threads 1]
+       [--workdir /tmp/jz-warning-bench] [--threads 1] [--engine duckdb|pyspark]
 """
 
 from __future__ import annotations
@@ -110,14 +110,21 @@ def evaluate_seed(seed: int, args) -> dict:
     return results
 
 
-def score_only(root: Path, year: int, model_path: Path, out: Path, threads: int) -> None:
-    """The child process: score one snapshot year and print what it took (JSON)."""
+def score_only(root: Path, year: int, model_path: Path, out: Path, threads: int, engine: str) -> None:
+    """The child process: score one snapshot year and print what it took (JSON). On Spark the time includes
+    starting the session (JVM), and the peak RSS is the Python driver's only."""
     from jingzhun.monitoring.warning import model, scoring
 
     fitted = model.load(model_path, threads=threads)
-    result = scoring.score_snapshot(root, year, fitted, out=out, threads=threads)
+    started = time.perf_counter()
+    if engine == "pyspark":
+        scoring.spark_session()  # started here, so that its start is told apart (score_snapshot reuses it)
+    session = time.perf_counter() - started
+    result = scoring.score_snapshot(root, year, fitted, out=out, threads=threads, engine=engine)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"rows": result.rows, "seconds": result.seconds, "peak_rss_mib": peak}))
+    print(
+        json.dumps({"rows": result.rows, "seconds": result.seconds, "session": session, "peak_rss_mib": peak})
+    )
 
 
 def throughput(args, model_path: Path) -> None:
@@ -131,7 +138,7 @@ def throughput(args, model_path: Path) -> None:
     out = args.workdir / "scores.parquet"
     done = subprocess.run(
         [sys.executable, __file__, "--score-only", str(root), str(year), str(model_path), str(out),
-         "--threads", str(args.threads)],
+         "--threads", str(args.threads), "--engine", args.engine],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     figures = json.loads(done.stdout.strip().splitlines()[-1])
@@ -144,12 +151,18 @@ def throughput(args, model_path: Path) -> None:
         f"scoring: {figures['rows']:,} households (snapshot {year} with {year - 2}–{year - 1} for the history, "
         f"generated in {generated:.0f} s) in {figures['seconds']:.1f} s = {rate:,.0f} households/s, "
         f"reasons for {with_reasons:,} ({with_reasons / figures['rows']:.0%}, score ≥ floor); "
-        f"peak RSS {figures['peak_rss_mib']:,.0f} MiB; {args.threads} thread(s) for LightGBM; "
+        f"peak RSS {figures['peak_rss_mib']:,.0f} MiB (the Python process); engine {args.engine}"
+        + (f" (session start {figures['session']:.1f} s before it)" if args.engine == "pyspark" else "")
+        + f"; {args.threads} thread(s) for LightGBM (per task on Spark); "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     print(
-        f"  30 M households at this rate: {NATIONAL / rate / 60:,.0f} min (extrapolated, not run: memory is "
-        f"bounded by the batch and DuckDB's limit, so time grows linearly with the rows)"
+        f"  30 M households at this rate: {NATIONAL / rate / 60:,.0f} min (extrapolated, not run: "
+        + (
+            "memory is bounded by the batch and DuckDB's limit, so time grows linearly with the rows)"
+            if args.engine == "duckdb"
+            else "on Spark the cluster's cores divide it; this is the rate of JINGZHUN_SPARK_MASTER here)"
+        )
     )
 
 
@@ -167,12 +180,18 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the generated histories")
     parser.add_argument(
+        "--engine",
+        choices=("duckdb", "pyspark"),
+        default="duckdb",
+        help="the scoring speed's engine (pyspark: JINGZHUN_SPARK_MASTER, default local[2])",
+    )
+    parser.add_argument(
         "--score-only", nargs=4, metavar=("ROOT", "YEAR", "MODEL", "OUT"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.score_only:
         root, year, model_path, out = args.score_only
-        score_only(Path(root), int(year), Path(model_path), Path(out), args.threads)
+        score_only(Path(root), int(year), Path(model_path), Path(out), args.threads, args.engine)
         return
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}", flush=True)
     args.workdir.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""The risk score's features, one SQL query over the yearly snapshots (DuckDB over Parquet).
+"""The risk score's features, one SQL query over the yearly snapshots (DuckDB over Parquet, or Spark SQL).
 
 A household's features in year Y come from the canonical snapshot tables (``analytics.sources.SCHEMAS``) of Y,
 Y−1 and Y−2: its income against the year's poverty line and how it moved, its members (labour, age, health,
@@ -55,33 +55,22 @@ FEATURES: tuple[str, ...] = (
 )
 
 
-def _households(root: Path, year: int) -> str:
-    return f"read_parquet('{root / str(year) / 'households'}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
+# The query reads the snapshot through these views (one per table and year it needs): DuckDB gets them as CTEs over
+# ``read_parquet``, Spark as temporary views over ``spark.read.parquet`` — the rest of the query is the same text,
+# written in SQL both dialects share (CAST rather than ``::``, aggregate FILTER, CASE, coalesce, greatest/least
+# which skip NULLs in both).
+VIEWS = ("snap_h0", "snap_h1", "snap_h2", "snap_m0", "snap_m1", "snap_l0", "snap_l1", "snap_l2")
+_TABLES = {"h": "households", "m": "members", "l": "lines"}
+_EMPTY = {
+    "households": "SELECT CAST(NULL AS BIGINT) AS id, CAST(NULL AS STRING) AS village, CAST(NULL AS BOOLEAN) AS "
+    "has_year, CAST(NULL AS DOUBLE) AS per_capita_net, CAST(NULL AS STRING) AS house_grade WHERE false",
+    "members": "SELECT CAST(NULL AS BIGINT) AS household_id, CAST(NULL AS STRING) AS health WHERE false",
+    "lines": "SELECT CAST(NULL AS STRING) AS province, CAST(NULL AS DOUBLE) AS line WHERE false",
+}
 
 
-def _members(root: Path, year: int) -> str:
-    return f"read_parquet('{root / str(year) / 'members'}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
-
-
-def _lines(root: Path, year: int) -> str:
-    return f"read_parquet('{root / str(year) / 'lines'}/*.parquet')"
-
-
-def _empty_households() -> str:
-    return "(SELECT NULL::BIGINT AS id, NULL::VARCHAR AS village, NULL::BOOLEAN AS has_year, NULL::DOUBLE AS per_capita_net, NULL::VARCHAR AS house_grade WHERE false)"
-
-
-def _empty_members() -> str:
-    return "(SELECT NULL::BIGINT AS household_id, NULL::VARCHAR AS health WHERE false)"
-
-
-def _empty_lines() -> str:
-    return "(SELECT NULL::VARCHAR AS province, NULL::DOUBLE AS line WHERE false)"
-
-
-def features_sql(root: Path, year: int) -> str:
-    """The query giving ``household_id``, ``village`` and every name of ``FEATURES`` for the snapshot of
-    ``year`` under ``root`` (``<root>/<year>/households/…``)."""
+def snapshot_views(root: Path, year: int) -> dict[str, tuple[str, Path | None]]:
+    """view name → (table, its folder, or None where that year has no snapshot: an empty view then)."""
     root = Path(root)
 
     def exists(y: int) -> bool:
@@ -89,19 +78,42 @@ def features_sql(root: Path, year: int) -> str:
 
     if not exists(year):
         raise FileNotFoundError(f"no snapshot of {year} under {root}")
-    h = {y: _households(root, y) if exists(y) else _empty_households() for y in (year, year - 1, year - 2)}
-    m1 = _members(root, year - 1) if exists(year - 1) else _empty_members()
-    lines = {y: _lines(root, y) if exists(y) else _empty_lines() for y in (year, year - 1, year - 2)}
+    views = {}
+    for name in VIEWS:
+        table, back = _TABLES[name[5]], int(name[6])
+        y = year - back
+        views[name] = (table, root / str(y) / table if exists(y) else None)
+    return views
+
+
+def empty_view(table: str) -> str:
+    """A query giving no rows with the columns of ``table`` the features read of an earlier year."""
+    return _EMPTY[table]
+
+
+def _duckdb_source(table: str, folder: Path | None) -> str:
+    if folder is None:
+        return empty_view(table)
+    if table == "lines":
+        return f"SELECT * FROM read_parquet('{folder}/*.parquet')"
+    return (
+        f"SELECT * FROM read_parquet('{folder}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
+    )
+
+
+def features_query(year: int) -> str:
+    """The features of ``year`` over the views ``VIEWS`` (``snapshot_views``), in SQL that DuckDB and Spark
+    both run: ``WITH …`` continued by the caller's own CTEs where it has any (``features_sql``)."""
     age = f"({year} - year(birth_date))"
     return f"""
 WITH
 h0 AS (SELECT id, village, substr(village, 1, 2) AS province, status, attribute, main_cause, persons, has_year,
-              per_capita_net, house_grade, water_safe, out_of_school, uninsured FROM {h[year]}),
-h1 AS (SELECT id, village, has_year, per_capita_net, house_grade FROM {h[year - 1]}),
-h2 AS (SELECT id, village, has_year, per_capita_net FROM {h[year - 2]}),
-l0 AS (SELECT province, line FROM {lines[year]}),
-l1 AS (SELECT province, line FROM {lines[year - 1]}),
-l2 AS (SELECT province, line FROM {lines[year - 2]}),
+              per_capita_net, house_grade, water_safe, out_of_school, uninsured FROM snap_h0),
+h1 AS (SELECT id, village, has_year, per_capita_net, house_grade FROM snap_h1),
+h2 AS (SELECT id, village, has_year, per_capita_net FROM snap_h2),
+l0 AS (SELECT province, line FROM snap_l0),
+l1 AS (SELECT province, line FROM snap_l1),
+l2 AS (SELECT province, line FROM snap_l2),
 m0 AS (
   SELECT household_id,
          count(*) FILTER (WHERE {age} BETWEEN 16 AND 59 AND labour IN ('ordinary', 'skilled')) AS workers,
@@ -115,8 +127,8 @@ m0 AS (
          count(*) FILTER (WHERE health = 'chronic') AS chronic,
          count(*) FILTER (WHERE health = 'disabled') AS disabled,
          count(*) FILTER (WHERE dibao) AS dibao
-  FROM {_members(root, year)} GROUP BY household_id),
-m1 AS (SELECT household_id, count(*) FILTER (WHERE health = 'serious') AS serious FROM {m1} GROUP BY household_id),
+  FROM snap_m0 GROUP BY household_id),
+m1 AS (SELECT household_id, count(*) FILTER (WHERE health = 'serious') AS serious FROM snap_m1 GROUP BY household_id),
 r AS (
   SELECT h0.*, m0.*,
          CASE WHEN h0.has_year THEN h0.per_capita_net / l0.line END AS income_ratio,
@@ -124,47 +136,60 @@ r AS (
          CASE WHEN h2.has_year THEN h2.per_capita_net / l2.line END AS income_ratio_2,
          h1.house_grade AS house_grade_1, coalesce(m1.serious, 0) AS serious_1, h1.id IS NOT NULL AS known_1
   FROM h0
-  LEFT JOIN l0 USING (province) LEFT JOIN l1 USING (province) LEFT JOIN l2 USING (province)
+  LEFT JOIN l0 ON l0.province = h0.province LEFT JOIN l1 ON l1.province = h0.province
+  LEFT JOIN l2 ON l2.province = h0.province
   LEFT JOIN h1 ON h1.id = h0.id LEFT JOIN h2 ON h2.id = h0.id
   LEFT JOIN m0 ON m0.household_id = h0.id LEFT JOIN m1 ON m1.household_id = h0.id),
 c AS (
   SELECT *,
-         -- DuckDB's greatest() skips NULLs: a missing income must give a missing change, not a fall from 0.01
+         -- greatest() skips NULLs (both engines): a missing income must give a missing change, not a fall from 0.01
          CASE WHEN income_ratio IS NOT NULL AND income_ratio_1 IS NOT NULL
               THEN ln(greatest(income_ratio, 0.01) / greatest(income_ratio_1, 0.01)) END AS income_change,
          CASE WHEN income_ratio_1 IS NOT NULL AND income_ratio_2 IS NOT NULL
               THEN ln(greatest(income_ratio_1, 0.01) / greatest(income_ratio_2, 0.01)) END AS income_change_1
   FROM r),
 v AS (
-  SELECT village,
+  SELECT village AS v_village,
          median(income_ratio) AS village_income,
-         avg((income_change <= ln(0.75))::INT) AS village_falls,
-         avg((income_change_1 <= ln(0.75))::INT) AS village_falls_1,
-         avg((income_ratio < 1.5)::INT) AS village_low
+         avg(CAST(income_change <= ln(0.75) AS INT)) AS village_falls,
+         avg(CAST(income_change_1 <= ln(0.75) AS INT)) AS village_falls_1,
+         avg(CAST(income_ratio < 1.5 AS INT)) AS village_low
   FROM c GROUP BY village)
 SELECT c.id AS household_id, c.village,
        income_ratio, income_ratio_1, income_ratio_2, income_change, income_change_1,
        least(income_ratio, income_ratio_1, income_ratio_2) AS income_min,
-       (NOT has_year)::INT AS no_record,
+       CAST(NOT has_year AS INT) AS no_record,
        persons, coalesce(workers, 0) AS workers, coalesce(skilled, 0) AS skilled,
        1.0 - coalesce(workers, 0) / greatest(persons, 1) AS dependants,
        coalesce(children, 0) AS children, coalesce(elders, 0) AS elders,
        coalesce(workers_ageing_out, 0) AS workers_ageing_out,
        coalesce(serious, 0) AS serious,
        greatest(coalesce(serious, 0) - serious_1, 0) AS serious_new,
-       coalesce(serious_uninsured, false)::INT AS serious_uninsured,
+       CAST(coalesce(serious_uninsured, false) AS INT) AS serious_uninsured,
        coalesce(chronic, 0) AS chronic, coalesce(disabled, 0) AS disabled,
-       uninsured::INT AS uninsured, out_of_school::INT AS out_of_school, coalesce(dibao, 0) AS dibao,
-       (house_grade IN ('C', 'D'))::INT AS house_unsafe,
-       CASE WHEN known_1 THEN (house_grade IN ('C', 'D') AND house_grade_1 IN ('A', 'B'))::INT END AS house_damaged,
-       (NOT water_safe)::INT AS water_unsafe,
-       (status = 'monitored')::INT AS monitored, (status = 'exited')::INT AS exited,
-       (attribute = 'wubao')::INT AS wubao,
-       (main_cause = 'illness')::INT AS cause_illness, (main_cause = 'disaster')::INT AS cause_disaster,
-       (main_cause = 'lack_labour')::INT AS cause_labour,
+       CAST(uninsured AS INT) AS uninsured, CAST(out_of_school AS INT) AS out_of_school,
+       coalesce(dibao, 0) AS dibao,
+       CAST(house_grade IN ('C', 'D') AS INT) AS house_unsafe,
+       CASE WHEN known_1 THEN CAST(house_grade IN ('C', 'D') AND house_grade_1 IN ('A', 'B') AS INT) END
+         AS house_damaged,
+       CAST(NOT water_safe AS INT) AS water_unsafe,
+       CAST(status = 'monitored' AS INT) AS monitored, CAST(status = 'exited' AS INT) AS exited,
+       CAST(attribute = 'wubao' AS INT) AS wubao,
+       CAST(main_cause = 'illness' AS INT) AS cause_illness, CAST(main_cause = 'disaster' AS INT) AS cause_disaster,
+       CAST(main_cause = 'lack_labour' AS INT) AS cause_labour,
        village_income, village_falls, village_falls_1, village_low
-FROM c JOIN v USING (village)
+FROM c JOIN v ON v.v_village = c.village
 """
+
+
+def features_sql(root: Path, year: int) -> str:
+    """The DuckDB query giving ``household_id``, ``village`` and every name of ``FEATURES`` for the snapshot of
+    ``year`` under ``root`` (``<root>/<year>/households/…``): ``features_query`` with its views as CTEs."""
+    views = snapshot_views(root, year)
+    sources = ",\n".join(f"{name} AS ({_duckdb_source(*views[name])})" for name in VIEWS)
+    query = features_query(year).lstrip()
+    assert query.startswith("WITH\n")
+    return "WITH\n" + sources + ",\n" + query[len("WITH\n") :]
 
 
 def connect(*, threads: int | None = None, memory_limit: str = "2GB", temp_directory: str | None = None):

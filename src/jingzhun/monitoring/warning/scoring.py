@@ -148,8 +148,17 @@ def score_snapshot(
     memory_limit: str = "2GB",
     top: int = TOP_REASONS,
     floor: float = REASON_FLOOR,
+    engine: str = "duckdb",
 ) -> ScoreResult:
-    """Score every household of the snapshot of ``year`` under ``root`` and write the scores to ``out``."""
+    """Score every household of the snapshot of ``year`` under ``root`` and write the scores to ``out``;
+    ``engine="pyspark"`` computes the features and scores on Spark (``score_snapshot_spark``)."""
+    if engine == "pyspark":
+        return score_snapshot_spark(
+            root, year, model, out=out, scored_on=scored_on, batch_rows=batch_rows, threads=threads or 1,
+            top=top, floor=floor,
+        )  # fmt: skip
+    if engine != "duckdb":
+        raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     started = time.perf_counter()
     scored_on = scored_on or date.today()
     out = Path(out)
@@ -167,6 +176,120 @@ def score_snapshot(
     finally:
         con.close()
         tmp.unlink(missing_ok=True)
+    return ScoreResult(
+        path=out,
+        year=year,
+        rows=rows,
+        seconds=time.perf_counter() - started,
+        scored_on=scored_on,
+        model=model.label,
+    )
+
+
+ENGINES = ("duckdb", "pyspark")
+
+
+def spark_session(master: str | None = None):
+    """A Spark session with the analytics engine's settings (``JINGZHUN_SPARK_MASTER``, default ``local[2]``;
+    ``monitoring`` sits below ``analytics`` in the layers, so it builds its own). ``getOrCreate``: an
+    already-running session (the indicators') is reused."""
+    import os
+
+    from pyspark.sql import SparkSession
+
+    master = master or os.environ.get("JINGZHUN_SPARK_MASTER", "local[2]")
+    return (
+        SparkSession.builder.master(master)
+        .appName("jingzhun-warning")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", os.environ.get("JINGZHUN_SPARK_PARTITIONS", "8"))
+        .getOrCreate()
+    )
+
+
+def spark_features(session, root: Path, year: int):
+    """The features of ``year`` as a Spark DataFrame: the snapshot's tables as temporary views, then the same
+    query DuckDB runs (``features.features_query``)."""
+    for name, (table, folder) in features.snapshot_views(root, year).items():
+        frame = session.read.parquet(str(folder)) if folder else session.sql(features.empty_view(table))
+        frame.createOrReplaceTempView(name)
+    return session.sql(features.features_query(year))
+
+
+def _spark_scorer(model_text, meta: dict, *, year: int, scored_on: date, top: int, floor: float):
+    """The function ``mapInArrow`` runs on the executors: the model rebuilt once per partition from the
+    broadcast text, then ``score_batches`` — the very code of the DuckDB path — over the partition's batches."""
+
+    def score(batches):
+        import lightgbm as lgb
+
+        booster = lgb.Booster(model_str=model_text.value)
+        fitted = WarningModel(booster=booster, **meta)
+        yield from score_batches(fitted, batches, year=year, scored_on=scored_on, top=top, floor=floor)
+
+    return score
+
+
+SPARK_SCORES = (
+    "household_id BIGINT, village STRING, score DOUBLE, reasons ARRAY<STRING>, year BIGINT, scored_on DATE, "
+    "model STRING"
+)
+
+
+def score_snapshot_spark(
+    root: Path,
+    year: int,
+    model: WarningModel,
+    *,
+    out: Path,
+    scored_on: date | None = None,
+    session=None,
+    batch_rows: int = BATCH_ROWS,
+    threads: int = 1,
+    top: int = TOP_REASONS,
+    floor: float = REASON_FLOOR,
+) -> ScoreResult:
+    """``score_snapshot`` on Spark: the features by Spark SQL over the snapshot, the model applied on the
+    executors (``mapInArrow``, the model file's booster broadcast; ``threads`` LightGBM threads per task, one
+    by default as Spark runs a task per core). The executors write Parquet parts beside ``out``; they are then
+    joined into the one file ``ranked`` reads, renamed into place like the DuckDB path's."""
+    import shutil
+
+    started = time.perf_counter()
+    scored_on = scored_on or date.today()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    parts = out.with_name(out.name + ".spark")
+    tmp = out.with_name(out.name + ".part")
+    session = session or spark_session()
+    session.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_rows))
+    text = session.sparkContext.broadcast(model.booster.model_to_string())
+    meta = {
+        "features": model.features,
+        "training": {},
+        "version": model.version,
+        "created": model.created,
+        "threads": threads,
+    }
+    rows = 0
+    try:
+        scorer = _spark_scorer(text, meta, year=year, scored_on=scored_on, top=top, floor=floor)
+        spark_features(session, root, year).mapInArrow(scorer, SPARK_SCORES).write.mode("overwrite").parquet(
+            str(parts)
+        )
+        with pq.ParquetWriter(tmp, SCORES) as writer:
+            for part in sorted(parts.glob("*.parquet")):
+                file = pq.ParquetFile(part)
+                for group in range(file.num_row_groups):
+                    table = file.read_row_group(group).cast(SCORES)
+                    writer.write_table(table)
+                    rows += table.num_rows
+        tmp.replace(out)
+    finally:
+        text.unpersist()
+        tmp.unlink(missing_ok=True)
+        shutil.rmtree(parts, ignore_errors=True)
     return ScoreResult(
         path=out,
         year=year,

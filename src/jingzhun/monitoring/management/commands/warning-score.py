@@ -5,7 +5,7 @@ each rollup, by hand. ``--install-synthetic`` first writes the demo's model, tra
 from django.core.management.base import BaseCommand, CommandError
 
 from jingzhun.monitoring.warning.evaluation import synthetic_model
-from jingzhun.monitoring.warning.scoring import default_paths, score_year
+from jingzhun.monitoring.warning.scoring import ENGINES, default_paths, score_year
 
 
 class Command(BaseCommand):
@@ -16,8 +16,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--install-synthetic", action="store_true", help="没有模型时先安装演示用的合成模型"
         )
+        parser.add_argument(
+            "--engine",
+            choices=ENGINES,
+            default="duckdb",
+            help="计算引擎：duckdb（默认，单机）或 pyspark（JINGZHUN_SPARK_MASTER 指定的集群，默认 local[2]）",
+        )
 
-    def handle(self, *args, year: int | None, install_synthetic: bool, **options):
+    def handle(self, *args, year: int | None, install_synthetic: bool, engine: str = "duckdb", **options):
         snapshots, model, _scores = default_paths(year or 0)
         if year is None:
             years = (
@@ -37,11 +43,11 @@ class Command(BaseCommand):
         if not (snapshots / str(year)).exists():
             raise CommandError(f"没有 {year} 年度的统计快照：请先运行 jingzhun rollup --year {year}。")
         try:
-            result = score_year(year)
+            result = score_year(year, engine=engine)
         except (ValueError, FileNotFoundError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(
-                f"{year} 年度已评分 {result.rows:,} 户，用时 {result.seconds:.1f} 秒：{result.path}"
+                f"{year} 年度已评分 {result.rows:,} 户（{engine}），用时 {result.seconds:.1f} 秒：{result.path}"
             )
         )
