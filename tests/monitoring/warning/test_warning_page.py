@@ -31,3 +31,8 @@ def test_the_ranked_list_follows_the_score_and_the_readers_scope(
     client.force_login(users["town_a"])  # 丹江镇: 村 A only
     page = client.get("/monitoring/warning/").content.decode()
     assert mine.number in page and other.number not in page
+
+
+def test_the_command_scores_on_duckdb_or_spark_and_nothing_else():
+    with pytest.raises(CommandError, match="invalid choice: 'spark'"):
+        call_command("warning-score", "--engine", "spark")

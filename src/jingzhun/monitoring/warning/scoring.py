@@ -5,6 +5,10 @@ batches; each batch is scored (the score and its SHAP contributions from one Lig
 and appended to a Parquet file — memory stays at one batch plus DuckDB's own limit, whatever the number of
 households. The file is written beside its final name and renamed, so a failed run leaves the last scores whole.
 
+The national case runs on Spark (``engine="pyspark"``, ``score_snapshot_spark``): the same feature SQL over the
+snapshot's tables as Spark views, the model broadcast and applied per partition by the same ``score_batches``, the
+same scores file at the end.
+
 ``score_year(year)`` is the one call the monitoring app makes after each rollup; ``ranked`` gives a village's or
 township's list for the cadres, highest risk first.
 """
