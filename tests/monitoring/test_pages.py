@@ -14,7 +14,7 @@ from jingzhun.monitoring import screening, services
 from jingzhun.monitoring.choices import ClueSource
 from jingzhun.monitoring.models import Clue, ScreeningList
 from jingzhun.regions.models import Region
-from tests.conftest import COUNTY, new_id
+from tests.conftest import COUNTY, VILLAGE_A, new_id
 
 from .conftest import accepted, confirmed, deliberated, this_year
 
@@ -168,6 +168,23 @@ def test_the_api_lists_cases_and_clues_in_scope_with_personal_keys_masked(users,
     assert clue["id_number"] != exited.head_id and clue["status"] == "accepted"
     api.force_authenticate(users["town_b"])
     assert api.get(f"/api/v1/monitoring/cases/{case.pk}/").status_code == 404
+
+
+def test_a_cadre_enters_a_clue_through_the_api_and_bad_input_saves_nothing(users, exited):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(users["village_a"])
+    sent = {"village": VILLAGE_A, "name": exited.head_name, "id_number": exited.head_id, "text": "家中老人重病住院，花费很高",
+            "risk_types": ["illness"]}  # fmt: skip
+    made = api.post("/api/v1/monitoring/clues/", sent, format="json")
+    assert made.status_code == 201, made.json()
+    assert made.json()["household"] == exited.pk and made.json()["id_number"] != exited.head_id  # masked
+    short = api.post("/api/v1/monitoring/clues/", {**sent, "text": "病"}, format="json")
+    assert short.status_code == 400 and "至少 5 个字" in str(short.json())
+    api.force_authenticate(users["town_b"])  # 村 A is outside 西江镇
+    assert api.post("/api/v1/monitoring/clues/", sent, format="json").status_code == 404
+    assert Clue.objects.count() == 1
 
 
 def test_the_policy_page_shows_what_is_in_force_and_administrators_set_it(client, users, monitoring_line):

@@ -1,14 +1,19 @@
-"""REST API of 防返贫监测 (read): monitoring cases and clues in the caller's region; outside it, 404. Personal
+"""REST API of 防返贫监测: monitoring cases and clues (read), clues entered by staff (write) in the caller's region; outside it, 404. Personal
 keys (ID number, phone) masked unless the reader sees them in full."""
 
 from __future__ import annotations
 
-from rest_framework import mixins, serializers
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
 
-from jingzhun.core.api import ChoiceParam, CodeParam, MasksPersonalData, ScopedViewSet
+from jingzhun.core.api import ChoiceParam, CodeParam, MasksPersonalData, ScopedViewSet, validated
 from jingzhun.core.pagination import KeysetCursorPagination
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.models import Region
 from jingzhun.registry.choices import MonitoringKind
 
+from . import services
 from .choices import CaseState, ClueSource, ClueStatus
 from .models import Case, Clue
 
@@ -50,6 +55,18 @@ class ClueSerializer(MasksPersonalData, serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class ClueCreateSerializer(serializers.Serializer):
+    """A clue entered by staff or a cadre (the village by its 12-digit code, in the caller's scope)."""
+
+    village = serializers.RegexField(r"^[0-9]{12}$", help_text="村的 12 位区划代码")
+    name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    id_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    text = serializers.CharField(max_length=2000)
+    risk_types = serializers.ListField(child=serializers.CharField(max_length=32), required=False)
+    reported_on = serializers.DateField(required=False)
+
+
 class CaseFilters(serializers.Serializer):
     state = ChoiceParam(CaseState.choices)
     kind = ChoiceParam(MonitoringKind.choices)
@@ -83,3 +100,16 @@ class ClueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     filters = {"status": "status", "source": "source", "region": "region_id"}
     filter_serializer = ClueFilters
     pagination_class = KeysetCursorPagination
+
+    @extend_schema(request=ClueCreateSerializer, responses=ClueSerializer)
+    def create(self, request):
+        """登记风险线索 (staff or a cadre): the same service as the page — the person found by ID number, one
+        registered in another county refused, every refusal in Chinese and nothing saved."""
+        d = validated(ClueCreateSerializer, request)
+        village = get_object_or_404(
+            Region.objects.for_user(request.user).filter(level=RegionLevel.VILLAGE), code=d.pop("village")
+        )
+        return self._answer(
+            lambda: services.clue_report(user=request.user, village=village, **d),
+            code=status.HTTP_201_CREATED,
+        )
