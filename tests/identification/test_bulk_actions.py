@@ -30,3 +30,16 @@ def test_tick_households_then_print_their_cards_in_one_pdf(client, applicant, us
     )
     client.force_login(users["town_b"])  # 村 A's households are outside 西江镇
     assert client.post("/reports/households/cards.pdf", {"ids": [households[0].pk]}).status_code == 404
+
+
+def test_hostile_ids_are_refused_as_nothing_ticked_not_a_crash(client, applicant, users):
+    applicant()
+    client.force_login(users["village_a"])
+    for url in (
+        "/identification/apply/many/",
+        "/assistance/households/pair/",
+        "/reports/households/cards.pdf",
+    ):
+        response = client.post(url, {"ids": ["²", "1" * 40, "-3"], "cadre": "²"}, follow=True)
+        assert response.status_code == 200 and "请先在名单中勾选" in response.content.decode(), url
+    assert not Application.objects.exists()

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from jingzhun.core import masking
 from jingzhun.core.downloads import audited_file_response, record_download
 from jingzhun.core.masking import Shown
-from jingzhun.core.params import chosen_year
+from jingzhun.core.params import as_id, chosen_year, ticked_ids
 from jingzhun.core.pdf import pdf_response
 from jingzhun.core.webwrites import act, form_refused
 from jingzhun.registry.models import Household
@@ -155,7 +155,7 @@ PAIRED_AT_ONCE = 200
 def pair_many(request):
     """结对 for the households ticked on the household list: each with the cadre chosen, through the same service
     (capacity, county and the households' need checked); those that cannot be paired named with why."""
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:PAIRED_AT_ONCE]
+    ids = ticked_ids(request, PAIRED_AT_ONCE)[:PAIRED_AT_ONCE]
     households = list(
         Household.objects.for_user(request.user, "change").filter(pk__in=ids).order_by("number")
     )
@@ -163,12 +163,8 @@ def pair_many(request):
         messages.error(request, _("请先在名单中勾选要结对的户。"))
         return redirect("registry:household_list")
     # the cadres the list offers: those of the households' county (a township may choose one based elsewhere)
-    chosen = request.POST.get("cadre", "")
-    cadre = (
-        selectors.cadres_for(households[0].region_id).filter(pk=int(chosen)).first()
-        if chosen.isdigit()
-        else None
-    )
+    chosen = as_id(request.POST.get("cadre", ""))
+    cadre = selectors.cadres_for(households[0].region_id).filter(pk=chosen).first() if chosen else None
     if cadre is None:
         messages.error(request, _("请选择本县在岗的帮扶责任人。"))
         return redirect("registry:household_list")

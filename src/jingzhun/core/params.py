@@ -16,3 +16,16 @@ def chosen_year(request, default: int | Callable[[], int] | None = None) -> int:
     if callable(default):
         default = default()
     return default or timezone.localdate().year
+
+
+def as_id(value: str) -> int | None:
+    """A posted record id as an integer, or None: ASCII digits only (``²`` is a digit to ``str.isdigit`` but not
+    to ``int``) and at most 18 of them (a BIGINT)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+def ticked_ids(request, limit: int) -> list[int]:
+    """The record ids ticked on a list (``ids`` posted, many times), at most ``limit`` + 1 of them — one more
+    than a batch allows, so the caller can tell a batch too large."""
+    ids = (as_id(v) for v in request.POST.getlist("ids")[: limit + 1])
+    return [i for i in ids if i is not None]

@@ -26,6 +26,7 @@ from jingzhun.core.codes import NATIONAL_CODE
 from jingzhun.core.downloads import audited_file_response
 from jingzhun.core.masking import Shown
 from jingzhun.core.pagination import request_page
+from jingzhun.core.params import ticked_ids
 from jingzhun.core.webwrites import Refused, act, attempt
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
@@ -105,7 +106,7 @@ BATCH_APPLICATIONS = 200
 def application_create_many(request):
     """农户申请 for the households ticked on the household list (the village's own operator): one application
     each, for this year, through the same service; those that cannot apply are named with the reason."""
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:BATCH_APPLICATIONS]
+    ids = ticked_ids(request, BATCH_APPLICATIONS)[:BATCH_APPLICATIONS]
     households = list(
         Household.objects.for_user(request.user, "change").filter(pk__in=ids).order_by("number")
     )

@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jingzhun.core import jobs as job_runner
-from jingzhun.core.downloads import job_file_response, record_download
+from jingzhun.core.downloads import job_file_response, record_download, record_downloads
 from jingzhun.core.jobs import JobStatus
 from jingzhun.core.masking import sees_in_full
-from jingzhun.core.params import chosen_year
+from jingzhun.core.params import chosen_year, ticked_ids
 from jingzhun.core.pdf import pdf_file_response
 from jingzhun.core.xlsxexport import xlsx_download
 from jingzhun.regions.models import Region
@@ -49,7 +49,7 @@ BATCH_CARDS = 200  # cards in one printed batch: a village's households at most,
 @require_POST
 def household_cards(request):
     """户有卡 of the households ticked on the list, one PDF; each card's download audited on its household."""
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][: BATCH_CARDS + 1]
+    ids = ticked_ids(request, BATCH_CARDS)
     if not ids:
         messages.error(request, _("请先在名单中勾选要打印的户。"))
         return redirect("registry:household_list")
@@ -63,9 +63,9 @@ def household_cards(request):
     full = sees_in_full(request.user)
     data = registers.household_cards_pdf(households, year, full=full)
     name = f"户有卡-{len(ids)}户-{year}"
-    for h in households.only("pk", "region_id", "number"):
-        record_download(request.user, h, filename=f"{name}.pdf", root=f"registry.household:{h.pk}",
-                        region_code=h.region_id, changes={"full_personal_data": [None, full]})  # fmt: skip
+    record_downloads(request.user, households.only("pk", "region_id", "number"), filename=f"{name}.pdf",
+                     root_of=lambda h: f"registry.household:{h.pk}", region_of=lambda h: h.region_id,
+                     changes={"full_personal_data": [None, full]})  # fmt: skip
     return pdf_file_response(data, name)
 
 
