@@ -2,7 +2,7 @@
 and the 「发起识别申请」 button for whoever may apply for it; and to the county's yearly cycle, what it still has
 open (``registry.signals.year_open_items``)."""
 
-from django.db.models import Count, Min
+from django.db.models import Count
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -24,14 +24,19 @@ from . import rules
 from .choices import (
     FOREIGN_KINDS,
     KIND_PROCEDURE,
-    PUBLICITY_STAGES,
     ApplicationKind,
     ObjectionStatus,
     Procedure,
     Stage,
 )
 from .models import Application, Objection, Publicity, VillageYear
-from .selectors import exit_check, exit_year_of, household_can_apply, overdue_applications
+from .selectors import (
+    exit_check,
+    exit_year_of,
+    household_can_apply,
+    overdue_applications,
+    waiting_at_my_steps,
+)
 from .village_selectors import OPEN_EXIT_STAGES, poor_village_count, village_row
 
 # the year cycle's lines for unfinished applications, one per procedure, each linked to its filtered list
@@ -154,20 +159,7 @@ def waiting_at_my_step(user) -> list[WorkItem]:
     objections where this user decides them. Three grouped queries."""
     if not permissions.may(user, "view"):
         return []
-    mine = [
-        s
-        for s, level in rules.STAGE_LEVEL.items()
-        if s not in PUBLICITY_STAGES and s != Stage.VILLAGE_PUBLICITY
-        and permissions.may(user, "take_step", level=level)
-    ]  # fmt: skip
-    rows = (
-        Application.objects.for_user(user)
-        .filter(stage__in=mine)
-        .exclude(kind__in=FOREIGN_KINDS)  # monitoring's cases are on monitoring's own items
-        .values("stage")
-        .annotate(n=Count("id"), oldest=Min("stage_since"))
-        .order_by()
-    )
+    mine, rows = waiting_at_my_steps(user=user)
     late = dict(
         overdue_applications(user=user).filter(stage__in=mine).exclude(kind__in=FOREIGN_KINDS).order_by().values("stage").annotate(n=Count("id"))
         .values_list("stage", "n")

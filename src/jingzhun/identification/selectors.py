@@ -352,3 +352,17 @@ def crosscheck_flags(*, user):
         .select_related("application__household", "member", "region")
         .order_by("explained_at", "id")[:SHOWN]
     )
+
+
+def waiting_at_my_steps(*, user, monitoring: bool = False):
+    """工作台: applications waiting at a stage this user's level decides (lists running their days left out),
+    per stage with how many and the oldest's date — identification's own, or monitoring's procedures
+    (``monitoring``). One grouped query."""
+    mine = [
+        s for s, level in rules.STAGE_LEVEL.items()
+        if s not in PUBLICITY_STAGES and s != Stage.VILLAGE_PUBLICITY
+        and permissions.may(user, "take_step", level=level)
+    ]  # fmt: skip
+    apps = Application.objects.for_user(user).filter(stage__in=mine)
+    apps = apps.filter(kind__in=FOREIGN_KINDS) if monitoring else apps.exclude(kind__in=FOREIGN_KINDS)
+    return mine, apps.values("stage").annotate(n=Count("id"), oldest=Min("stage_since")).order_by()

@@ -63,7 +63,9 @@ class ClueCreateSerializer(serializers.Serializer):
     id_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     text = serializers.CharField(max_length=2000)
-    risk_types = serializers.ListField(child=serializers.CharField(max_length=32), required=False)
+    risk_types = serializers.ListField(
+        child=serializers.CharField(max_length=32), required=False, max_length=20
+    )
     reported_on = serializers.DateField(required=False)
 
 

@@ -3,7 +3,7 @@ the open cases that block a county's year close."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Min
+from django.db.models import Count
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -13,9 +13,8 @@ from jingzhun.accounts import permissions
 from jingzhun.core.codes import subtree_range
 from jingzhun.core.panels import panel
 from jingzhun.core.worklist import WorkItem, capped, work_source
-from jingzhun.identification.choices import FOREIGN_KINDS, PUBLICITY_STAGES, Stage
-from jingzhun.identification.models import Application
-from jingzhun.identification.rules import STAGE_LEVEL
+from jingzhun.identification.choices import Stage
+from jingzhun.identification.selectors import waiting_at_my_steps
 from jingzhun.registry.signals import year_open_items
 from jingzhun.registry.yearcycle import OpenItems
 
@@ -52,17 +51,7 @@ def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
 
 def _cases_at_my_step(user) -> list[WorkItem]:
     """Monitoring's procedures (纳入监测, 风险消除) waiting at a step this user's level takes, per step."""
-    mine = [
-        s for s, level in STAGE_LEVEL.items()
-        if s not in PUBLICITY_STAGES and permissions.may(user, "take_step", level=level)
-    ]  # fmt: skip
-    rows = (
-        Application.objects.for_user(user)
-        .filter(kind__in=FOREIGN_KINDS, stage__in=mine)
-        .values("stage")
-        .annotate(n=Count("id"), oldest=Min("stage_since"))
-        .order_by()
-    )
+    _mine, rows = waiting_at_my_steps(user=user, monitoring=True)
     cases = reverse("monitoring:cases")
     return [
         WorkItem(
