@@ -29,6 +29,7 @@ from jingzhun.identification import models as im
 from jingzhun.identification.choices import Round
 from jingzhun.imports.models import ImportJob
 from jingzhun.monitoring import models as mm
+from jingzhun.projects import models as pm
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region, RegionOffice
 from jingzhun.registry.models import (
@@ -231,6 +232,8 @@ FACTORIES = {
         region=s.village, household=w.row(Household, s), source="self", reference=f"JC{s.key}{next(w.serial)}",
         name="杨文明", text="家中有人生病")),
     mm.Case: (V, _case),
+    pm.Project: (V, lambda w, s: pm.Project.objects.create(
+        region=s.village, year=2026, name="产业路", category="infrastructure", budget=100000)),
     ImportJob: (T, lambda w, s: ImportJob.objects.create(
         region_code=s.town.code, original_name="户.xlsx", file=f"imports/2026/03/{s.key}.xlsx")),
     RegionFigures: (V, lambda w, s: RegionFigures.objects.create(

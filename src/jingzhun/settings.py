@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "jingzhun.identification",
     "jingzhun.assistance",
     "jingzhun.monitoring",
+    "jingzhun.projects",
     "jingzhun.portal",
     "jingzhun.imports",
     "jingzhun.analytics",
