@@ -13,7 +13,6 @@ import json
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,8 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+
+from jingzhun.core.arrowsql import arrow_reader
 
 from . import sources
 from .sources import FROM_DATABASE, PARTITIONED, SCHEMAS
@@ -41,46 +42,6 @@ class SnapshotResult:
 
 def snapshot_root(year: int) -> Path:
     return Path(settings.SNAPSHOT_DIR) / str(year)
-
-
-SQLITE_BATCH = 50_000
-
-
-@contextmanager
-def arrow_reader(sql: str) -> Iterator[pa.RecordBatchReader]:
-    """The rows of ``sql`` as Arrow record batches from the database Django uses (the test database inside
-    tests). PostgreSQL: ADBC (libpq's binary COPY, columnar, no Python object per value). SQLite: Django's own
-    connection in batches — an ADBC driver would bring a second SQLite library into the process, and two
-    SQLite libraries on one file in one process break each other's locks (SQLite's documented caveat)."""
-    if connection.vendor == "postgresql":
-        import adbc_driver_postgresql.dbapi as driver
-
-        conf = connection.settings_dict
-        auth = conf["USER"] + (f":{conf['PASSWORD']}" if conf.get("PASSWORD") else "")
-        uri = f"postgresql://{auth}@{conf['HOST'] or 'localhost'}:{conf['PORT'] or 5432}/{conf['NAME']}"
-        with driver.connect(uri) as con, con.cursor() as cursor:
-            cursor.execute(sql)
-            yield cursor.fetch_record_batch()
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        names = [d[0] for d in cursor.description]
-
-        def batches():
-            while rows := cursor.fetchmany(SQLITE_BATCH):
-                columns = list(zip(*rows, strict=True))
-                yield pa.RecordBatch.from_arrays([pa.array(c) for c in columns], names=names)
-
-        first = next(batches_iter := batches(), None)
-        if first is None:
-            yield pa.RecordBatchReader.from_batches(pa.schema([(n, pa.null()) for n in names]), iter(()))
-            return
-        yield pa.RecordBatchReader.from_batches(first.schema, _chain(first, batches_iter))
-
-
-def _chain(first, rest):
-    yield first
-    yield from rest
 
 
 def _batches(reader: pa.RecordBatchReader, schema: pa.Schema) -> Iterator[pa.RecordBatch]:

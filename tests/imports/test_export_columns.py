@@ -1,0 +1,87 @@
+"""The column-wise exports (issue 23): the cells people read, masking by the one helper, formula guards, and the
+same file whichever way the rows are read (ADBC's binary COPY or Django's cursor)."""
+
+import csv
+from decimal import Decimal
+
+import pyarrow.parquet as pq
+import pytest
+from django.db import connection, transaction
+
+from jingzhun.core import masking
+from jingzhun.imports import export
+from jingzhun.imports.layout import FLAT_COLUMNS, cell_value
+from jingzhun.registry.models import Household, HouseholdYear, Member
+from tests.imports.test_import_export import county_data  # noqa: F401 (fixture)
+
+HEADERS = [c.header for c in FLAT_COLUMNS]
+
+
+def _rows(path):
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == HEADERS
+    return [dict(zip(HEADERS, r, strict=True)) for r in rows[1:]]
+
+
+def _column(key):
+    return next(c for c in FLAT_COLUMNS if c.key == key)
+
+
+def test_a_persons_row_shows_labels_yes_no_causes_and_amounts_to_the_cent(tmp_path, county_data):  # noqa: F811
+    household = Household.objects.filter(other_causes__len__gt=0).first() or Household.objects.first()
+    member = household.members.filter(is_active=True).order_by("id").first()
+    record = HouseholdYear.objects.filter(household=household).order_by("-year").first()
+    path = tmp_path / "h.csv"
+    persons = export.write_csv(path, Household.objects.all(), mask=False)
+    rows = _rows(path)
+    assert persons == len(rows) == Member.objects.filter(is_active=True).count()
+    row = next(r for r in rows if r["公民身份号码"] == member.id_number)
+    assert row["户编号"] == household.number and row["姓名"] == member.name
+    for key in ("household.main_cause", "household.other_causes", "member.relationship", "member.education"):
+        source = household if key.startswith("household") else member
+        assert row[_column(key).header] == cell_value(_column(key), getattr(source, key.split(".")[1]))
+    assert row["饮水安全"] == ("是" if record.water_safe else "否")
+    assert Decimal(row["工资性收入"]) == record.wage and row["工资性收入"].count(".") == 1
+    assert Decimal(row["人均纯收入"]) == record.per_capita_net
+    assert row["年度"] == str(record.year)
+
+
+def test_a_masked_export_masks_through_the_one_helper(tmp_path, county_data):  # noqa: F811
+    path = tmp_path / "masked.csv"
+    export.write_csv(path, Household.objects.all(), mask=True)
+    by_name = {(r["户编号"], r["姓名"]): r for r in _rows(path)}
+    for m in Member.objects.filter(is_active=True).select_related("household"):
+        row = by_name[(m.household.number, m.name)]
+        assert row["公民身份号码"] == masking.mask_id_number(m.id_number) != m.id_number
+        assert row["健康状况"] == "***"
+        assert row["联系电话"] == (masking.mask_phone(m.household.phone) if m.household.phone else "")
+
+
+def test_formula_like_text_is_guarded_in_csv_and_kept_as_it_is_in_parquet(tmp_path, county_data):  # noqa: F811
+    member = Member.objects.filter(is_active=True).first()
+    Member.objects.filter(pk=member.pk).update(name="=HYPERLINK(1)")
+    export.write_csv(tmp_path / "h.csv", Household.objects.all(), mask=False)
+    assert "'=HYPERLINK(1)" in [r["姓名"] for r in _rows(tmp_path / "h.csv")]
+    export.write_parquet(tmp_path / "h.parquet", Household.objects.all(), mask=False)
+    assert "=HYPERLINK(1)" in pq.read_table(tmp_path / "h.parquet").column("姓名").to_pylist()
+
+
+def test_an_export_of_nothing_has_its_header_only(tmp_path, county_data):  # noqa: F811
+    none = Household.objects.none()
+    assert export.write_csv(tmp_path / "n.csv", none, mask=True) == 0
+    assert _rows(tmp_path / "n.csv") == []
+    assert export.write_parquet(tmp_path / "n.parquet", none, mask=True) == 0
+    assert pq.read_table(tmp_path / "n.parquet").column_names == HEADERS
+    assert export.write_xlsx(tmp_path / "n.xlsx", none, mask=True) == (0, 0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="runs in the PostgreSQL half of `make test`")
+def test_adbc_and_the_django_cursor_give_the_same_file(transactional_db, tmp_path, county_data):  # noqa: F811
+    # Outside a transaction the rows come through ADBC (numerics as text, jsonb as arrow.json); inside one,
+    # through Django's cursor (Decimals, lists): the cells must not depend on which.
+    export.write_csv(tmp_path / "adbc.csv", Household.objects.all(), mask=True)
+    with transaction.atomic():
+        export.write_csv(tmp_path / "cursor.csv", Household.objects.all(), mask=True)
+    first = (tmp_path / "adbc.csv").read_bytes()
+    assert first == (tmp_path / "cursor.csv").read_bytes() and first.count(b"\r\n") > 25
