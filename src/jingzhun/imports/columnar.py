@@ -14,23 +14,19 @@ imports it or says exactly why not. So the row path stays the one authority on w
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.validators import DecimalValidator, MinValueValidator, RegexValidator
 from django.db import connection
 
 from jingzhun.core import audit
-from jingzhun.core.cells import FORMULA_START
-from jingzhun.core.ids import normalize_identifiers, parse_id_many
+from jingzhun.core.ids import parse_id_many
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.registry import bulk, rules, yearcycle
@@ -38,131 +34,25 @@ from jingzhun.registry.choices import HouseholdStatus, Relationship
 from jingzhun.registry.models import Household, HouseholdYear, Member
 from jingzhun.registry.status import HISTORY_KEY, HistoryLoad, history_errors, history_load, history_note
 
-from .layout import FLAT_COLUMNS, IDENTIFIER_KEYS, Column
+from .layout import FLAT_COLUMNS, Column
 from .reader import (
+    ID_KEYS,
     NOT_CONTIGUOUS,
-    CsvInfo,
+    Batch,
     HouseholdGroup,
     SourceRow,
     _cell,
-    _text,
     add_flat_row,
     household_key,
     parse_row,
 )
 
-ROWS_PER_BATCH = 20_000
 MODELS = {"household": Household, "member": Member, "year": HouseholdYear}
-ID_KEYS = ("member.id_number", "household.head_id_number")
-TEXT_KEYS = frozenset(c.key for c in FLAT_COLUMNS if c.kind == "text")
-UNGUARD = "^'([" + re.escape("".join(FORMULA_START)) + "])"
 PER_VALUE_KINDS = {"choice", "causes", "bool", "int"}
 
 
 def model_field(column: Column):
     return MODELS[column.part]._meta.get_field(column.name)
-
-
-@dataclass
-class Batch:
-    """Consecutive data rows of the file: their row numbers and their cells as columns of text."""
-
-    numbers: np.ndarray  # row numbers as the user sees them (the header is row 1)
-    cells: dict[str, pa.Array]  # column key → trimmed text, null where the cell is empty
-    raw: list[list] | None = None  # the rows as read (spreadsheet cells keep their types), if read row by row
-    suspect: np.ndarray | None = None  # rows only the row path can judge (an ID stored as a number)
-
-    def __len__(self) -> int:
-        return len(self.numbers)
-
-    def take(self, rows: np.ndarray) -> Batch:
-        index = pa.array(rows, pa.int64())
-        return Batch(
-            self.numbers[rows],
-            {k: v.take(index) for k, v in self.cells.items()},
-            [self.raw[i] for i in rows] if self.raw is not None else None,
-            self.suspect[rows] if self.suspect is not None else None,
-        )
-
-    def concat(self, other: Batch) -> Batch:
-        both = self.raw is not None and other.raw is not None
-        return Batch(
-            np.concatenate([self.numbers, other.numbers]),
-            {k: pa.concat_arrays([v, other.cells[k]]) for k, v in self.cells.items()},
-            self.raw + other.raw if both else None,
-            np.concatenate([self._suspect(), other._suspect()]),
-        )
-
-    def _suspect(self) -> np.ndarray:
-        return self.suspect if self.suspect is not None else np.zeros(len(self), bool)
-
-    def raw_row(self, i: int, index: dict[int, Column]) -> list:
-        if self.raw is not None:
-            return self.raw[i]
-        width = max(index) + 1
-        row = [""] * width
-        for position, column in index.items():
-            value = self.cells[column.key][i].as_py()
-            row[position] = "" if value is None else value
-        return row
-
-
-def _normalise(column: pa.Array, key: str) -> pa.Array:
-    """A column's cells as the row path reads them: trimmed, empty as null, identifiers normalised."""
-    text = pc.utf8_trim_whitespace(column.cast(pa.string()))
-    if key in TEXT_KEYS:  # ``core.cells.unguard``: our exports guard formula-like text with an apostrophe
-        text = pc.replace_substring_regex(text, UNGUARD, r"\1")
-    if key in IDENTIFIER_KEYS:
-        text = normalize_identifiers(text)
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-
-
-def arrow_csv_batches(path: Path, info: CsvInfo, index: dict[int, Column], width: int) -> Iterator[Batch]:
-    """Batches of a simple CSV file (see ``CsvInfo.simple``) parsed by Arrow's multi-threaded reader."""
-    names = [f"c{i}" for i in range(width)]
-    reader = pa_csv.open_csv(
-        path,
-        read_options=pa_csv.ReadOptions(
-            encoding="utf8" if info.encoding == "utf-8-sig" else info.encoding,
-            column_names=names,
-            skip_rows=1,
-            block_size=8 << 20,
-        ),
-        parse_options=pa_csv.ParseOptions(newlines_in_values=False),
-        convert_options=pa_csv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
-        ),
-    )
-    first = 2
-    for record_batch in reader:
-        n = record_batch.num_rows
-        cells = {c.key: _normalise(record_batch.column(i), c.key) for i, c in index.items()}
-        yield Batch(np.arange(first, first + n), cells)
-        first += n
-
-
-def row_batches(rows: Iterator[list], index: dict[int, Column]) -> Iterator[Batch]:
-    """Batches of rows read one by one (spreadsheets, CSV files with quotes or blank lines)."""
-    chunk: list[list] = []
-    numbers: list[int] = []
-    for n, raw in enumerate(rows, start=2):
-        chunk.append(raw)
-        numbers.append(n)
-        if len(chunk) == ROWS_PER_BATCH:
-            yield _batch_of_rows(chunk, numbers, index)
-            chunk, numbers = [], []
-    if chunk:
-        yield _batch_of_rows(chunk, numbers, index)
-
-
-def _batch_of_rows(rows: list[list], numbers: list[int], index: dict[int, Column]) -> Batch:
-    cells, suspect = {}, np.zeros(len(rows), bool)
-    for i, column in index.items():
-        values = [r[i] if i < len(r) else None for r in rows]
-        if column.key in ID_KEYS:
-            suspect |= np.fromiter((isinstance(v, float) for v in values), bool, len(values))
-        cells[column.key] = _normalise(pa.array([_text(v) for v in values], pa.string()), column.key)
-    return Batch(np.array(numbers, dtype=np.int64), cells, rows, suspect)
 
 
 def _keys(batch: Batch) -> pa.Array:
@@ -495,7 +385,7 @@ def origins(checked: Checked, runs: np.ndarray, job) -> pa.Array:
 def slow_groups(
     checked: Checked, runs: Iterable[int], index: dict[int, Column], sheet: str
 ) -> list[HouseholdGroup]:
-    """``runs`` parsed by the row path, as ``HouseholdGroup`` objects for ``services._import_chunk``."""
+    """``runs`` parsed by the row path, as ``HouseholdGroup`` objects for ``rows.import_chunk``."""
     groups = []
     batch = checked.batch
     ends = np.r_[checked.starts[1:], len(batch)]
@@ -548,7 +438,7 @@ def registered_elsewhere(checked: Checked, runs: np.ndarray) -> Registered:
     return Registered(np.array(sorted(hit), dtype=np.int64), active, used)
 
 
-# --- households a re-import would not change, found set-based (what services._same decides one by one) --------
+# --- households a re-import would not change, found set-based (what rows._same decides one by one) --------
 
 _COMPARED = {  # per part: the file's columns that _same compares (number/head ID are keys; computed are derived)
     part: [c for c in FLAT_COLUMNS if c.part == part and c.kind != "computed"
@@ -614,7 +504,7 @@ def _compare(checked: Checked, part: str, rows: np.ndarray, stored: list[tuple],
 
 def _registered(checked: Checked, registered: Registered) -> np.ndarray:
     """The id of the registered household each run matches (by 户编号, else by the head's active ID number, as
-    ``services._existing``), -1 where none does — from what ``registered_elsewhere`` already found."""
+    ``rows._existing``), -1 where none does — from what ``registered_elsewhere`` already found."""
     first = pa.array(checked.starts[registered.runs])
     numbers = checked.values["household.number"].take(first).to_pylist()
     heads = checked.batch.cells["household.head_id_number"].take(first).to_pylist()
@@ -680,7 +570,7 @@ def _year_same(checked: Checked, first: np.ndarray, hid: np.ndarray) -> np.ndarr
 
 def unchanged(checked: Checked, registered: Registered, user) -> np.ndarray:
     """Of the runs ``registered_elsewhere`` found, those matching a registered household in ``user``'s scope that
-    writing them would not change — what ``services._existing`` + ``services._same`` decide household by
+    writing them would not change — what ``rows._existing`` + ``rows._same`` decide household by
     household, here in a few queries per batch and compared column by column (a re-import of an unchanged file
     then costs about what a fresh import does instead of ~8×). Households outside the scope are left to the
     row path, which explains the refusal."""

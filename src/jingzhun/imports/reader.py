@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from jingzhun.core.cells import unguard
-from jingzhun.core.ids import normalize_identifier
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from jingzhun.core.cells import FORMULA_START, unguard
+from jingzhun.core.ids import normalize_identifier, normalize_identifiers
 
 from . import workbook_guard
 from .errors import FileRejected
@@ -348,3 +354,156 @@ def read_tables(path: Path) -> Sheets:
         tables[name] = sheet.iter_rows()
         sizes[name] = max(sheet.height - 1, 0)
     return Sheets(tables, sizes)
+
+
+# --- the column path's input: row batches as columns of text ---------------------------------------------------
+
+
+@dataclass
+class FlatSource:
+    """A one-row-per-person file opened for the column path: its header, the columns found in it, and its
+    data rows as ``Batch``es (read lazily), with their number (for progress)."""
+
+    sheet: str
+    header: list
+    index: dict[int, Column]
+    batches: Iterator[Batch]
+    total: int
+
+
+ROWS_PER_BATCH = 20_000
+ID_KEYS = ("member.id_number", "household.head_id_number")
+TEXT_KEYS = frozenset(c.key for c in FLAT_COLUMNS if c.kind == "text")
+UNGUARD = "^'([" + re.escape("".join(FORMULA_START)) + "])"
+
+
+@dataclass
+class Batch:
+    """Consecutive data rows of the file: their row numbers and their cells as columns of text."""
+
+    numbers: np.ndarray  # row numbers as the user sees them (the header is row 1)
+    cells: dict[str, pa.Array]  # column key → trimmed text, null where the cell is empty
+    raw: list[list] | None = None  # the rows as read (spreadsheet cells keep their types), if read row by row
+    suspect: np.ndarray | None = None  # rows only the row path can judge (an ID stored as a number)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def take(self, rows: np.ndarray) -> Batch:
+        index = pa.array(rows, pa.int64())
+        return Batch(
+            self.numbers[rows],
+            {k: v.take(index) for k, v in self.cells.items()},
+            [self.raw[i] for i in rows] if self.raw is not None else None,
+            self.suspect[rows] if self.suspect is not None else None,
+        )
+
+    def concat(self, other: Batch) -> Batch:
+        both = self.raw is not None and other.raw is not None
+        return Batch(
+            np.concatenate([self.numbers, other.numbers]),
+            {k: pa.concat_arrays([v, other.cells[k]]) for k, v in self.cells.items()},
+            self.raw + other.raw if both else None,
+            np.concatenate([self._suspect(), other._suspect()]),
+        )
+
+    def _suspect(self) -> np.ndarray:
+        return self.suspect if self.suspect is not None else np.zeros(len(self), bool)
+
+    def raw_row(self, i: int, index: dict[int, Column]) -> list:
+        if self.raw is not None:
+            return self.raw[i]
+        width = max(index) + 1
+        row = [""] * width
+        for position, column in index.items():
+            value = self.cells[column.key][i].as_py()
+            row[position] = "" if value is None else value
+        return row
+
+
+def _normalise(column: pa.Array, key: str) -> pa.Array:
+    """A column's cells as the row path reads them: trimmed, empty as null, identifiers normalised."""
+    text = pc.utf8_trim_whitespace(column.cast(pa.string()))
+    if key in TEXT_KEYS:  # ``core.cells.unguard``: our exports guard formula-like text with an apostrophe
+        text = pc.replace_substring_regex(text, UNGUARD, r"\1")
+    if key in IDENTIFIER_KEYS:
+        text = normalize_identifiers(text)
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+def arrow_csv_batches(path: Path, info: CsvInfo, index: dict[int, Column], width: int) -> Iterator[Batch]:
+    """Batches of a simple CSV file (see ``CsvInfo.simple``) parsed by Arrow's multi-threaded reader."""
+    names = [f"c{i}" for i in range(width)]
+    reader = pa_csv.open_csv(
+        path,
+        read_options=pa_csv.ReadOptions(
+            encoding="utf8" if info.encoding == "utf-8-sig" else info.encoding,
+            column_names=names,
+            skip_rows=1,
+            block_size=8 << 20,
+        ),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=False),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+        ),
+    )
+    first = 2
+    for record_batch in reader:
+        n = record_batch.num_rows
+        cells = {c.key: _normalise(record_batch.column(i), c.key) for i, c in index.items()}
+        yield Batch(np.arange(first, first + n), cells)
+        first += n
+
+
+def row_batches(rows: Iterator[list], index: dict[int, Column]) -> Iterator[Batch]:
+    """Batches of rows read one by one (spreadsheets, CSV files with quotes or blank lines)."""
+    chunk: list[list] = []
+    numbers: list[int] = []
+    for n, raw in enumerate(rows, start=2):
+        chunk.append(raw)
+        numbers.append(n)
+        if len(chunk) == ROWS_PER_BATCH:
+            yield _batch_of_rows(chunk, numbers, index)
+            chunk, numbers = [], []
+    if chunk:
+        yield _batch_of_rows(chunk, numbers, index)
+
+
+def _batch_of_rows(rows: list[list], numbers: list[int], index: dict[int, Column]) -> Batch:
+    cells, suspect = {}, np.zeros(len(rows), bool)
+    for i, column in index.items():
+        values = [r[i] if i < len(r) else None for r in rows]
+        if column.key in ID_KEYS:
+            suspect |= np.fromiter((isinstance(v, float) for v in values), bool, len(values))
+        cells[column.key] = _normalise(pa.array([_text(v) for v in values], pa.string()), column.key)
+    return Batch(np.array(numbers, dtype=np.int64), cells, rows, suspect)
+
+
+def open_flat(path: Path) -> FlatSource | None:
+    """A one-row-per-person file opened for the column path; None for the two-sheet layout (read by the row
+    path). Headers are checked here, before anything is imported."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        info = csv_info(path)
+        if info.simple:
+            with path.open(encoding=info.encoding, newline="") as fh:
+                header = next(csv.reader(fh), None)
+        else:
+            rows = read_tables(path).rows["CSV"]
+            header = next(rows, None)
+        if header is None:
+            raise FileRejected("「CSV」是空表。")
+        index = index_headers("CSV", header, FLAT_COLUMNS)
+        batches = (
+            arrow_csv_batches(path, info, index, len(header)) if info.simple else row_batches(rows, index)
+        )
+        return FlatSource("CSV", header, index, batches, max(info.lines - 1, 0))
+    sheets = read_tables(path)
+    if HOUSEHOLD_SHEET in sheets.rows and MEMBER_SHEET in sheets.rows:
+        return None
+    sheet, rows = next(iter(sheets.rows.items()))
+    header = next(rows, None)
+    if header is None:
+        raise FileRejected(f"「{sheet}」是空表。")
+    index = index_headers(sheet, header, FLAT_COLUMNS)
+    return FlatSource(sheet, header, index, row_batches(rows, index), sheets.sizes.get(sheet, 0))
