@@ -31,7 +31,7 @@ from jingzhun.imports.models import ImportJob
 from jingzhun.monitoring import models as mm
 from jingzhun.projects import models as pm
 from jingzhun.regions.choices import RegionLevel
-from jingzhun.regions.models import Region, RegionOffice
+from jingzhun.regions.models import FormerName, Region, RegionOffice
 from jingzhun.registry.models import (
     AdjustmentYear,
     Household,
@@ -160,6 +160,7 @@ FACTORIES = {
         object_repr="户", root="registry.household:1", region_code=s.village.code)),
     Region: (V, lambda w, s: s.village),
     RegionOffice: (T, lambda w, s: RegionOffice.objects.create(region=s.town, name="扶贫工作站", phone="1")),
+    FormerName: (V, lambda w, s: FormerName.objects.create(region=s.village, name="老村", until_year=2018)),
     Household: (V, _household),
     Member: (V, lambda w, s: w.row(Household, s).members.first()),
     HouseholdYear: (V, lambda w, s: w.row(Household, s).years.first()),

@@ -119,8 +119,11 @@ class ColumnChecker:
     household's rows must be contiguous in the file). ``check`` reads no database; ``judge_regions`` must
     follow it, in the thread that owns the connection."""
 
-    def __init__(self, user, load: HistoryLoad | None = None):
+    def __init__(self, user, load: HistoryLoad | None = None, columns: tuple[Column, ...] = FLAT_COLUMNS):
         self.user = user
+        self.columns = (
+            columns  # the layout's columns (our keys; headers and code lists as the file gives them)
+        )
         self.load = load  # a historical load: statuses accepted as history, else only 未识别
         self.keys_seen: set[str] = set()
         self.villages: dict[str, bool] = {}
@@ -129,7 +132,7 @@ class ColumnChecker:
         n = len(batch)
         row_ok = np.ones(n, bool) if batch.suspect is None else ~batch.suspect
         values: dict[str, pa.Array] = {}
-        for column in FLAT_COLUMNS:
+        for column in self.columns:
             if column.kind == "computed" or column.key in ID_KEYS or column.key == "household.number":
                 continue
             text = batch.cells.get(column.key, pa.nulls(n, pa.string()))
@@ -388,6 +391,7 @@ def slow_groups(
     """``runs`` parsed by the row path, as ``HouseholdGroup`` objects for ``rows.import_chunk``."""
     groups = []
     batch = checked.batch
+    named = {c.name: c.header for c in index.values() if c.header != c.name}
     ends = np.r_[checked.starts[1:], len(batch)]
     for r in runs:
         group = None
@@ -397,7 +401,7 @@ def slow_groups(
                 continue
             row, cells = parsed
             if group is None:
-                group = HouseholdGroup(key=household_key(cells, row))
+                group = HouseholdGroup(key=household_key(cells, row), headers=named)
                 if r in checked.not_contiguous:
                     row.errors.append(NOT_CONTIGUOUS.format(n=row.number))
             add_flat_row(group, row, cells)

@@ -8,11 +8,26 @@ from jingzhun.registry.status import check_history
 
 from .models import ImportMode
 
-ALLOWED_SUFFIXES = (".xlsx", ".csv")
+ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
+LAYOUTS = (
+    ("auto", _("自动识别（按表头）")),
+    ("ours", _("本系统模板")),
+    ("national", _("全国扶贫开发信息系统导出（户信息 + 人员信息）")),
+)
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("登记表文件"), help_text=_("使用系统模板填写的 .xlsx 或 .csv 文件"))
+    layout = forms.ChoiceField(label=_("文件格式"), choices=LAYOUTS, initial="auto", required=False)
+    file = forms.FileField(
+        label=_("登记表文件"),
+        help_text=_(
+            "使用系统模板填写的 .xlsx 或 .csv 文件；国家系统导出的，在此上传户信息文件（户年度基础信息）"
+        ),
+    )
+    member_file = forms.FileField(
+        label=_("人员信息文件"), required=False,
+        help_text=_("仅国家系统导出格式：人员信息文件（.csv、.xls 或 .xlsx，GBK 或 UTF-8 编码均可）"),
+    )  # fmt: skip
     mode = forms.ChoiceField(label=_("导入方式"), choices=ImportMode.choices, initial=ImportMode.ALL)
     history_year = forms.IntegerField(
         label=_("历史数据载入：数据年度"), required=False, min_value=2000,
@@ -35,10 +50,31 @@ class ImportForm(forms.Form):
                 raise forms.ValidationError(exc.message_dict["history_year"]) from exc
         return year
 
+    def clean(self):
+        cleaned = super().clean()
+        layout, member_file = cleaned.get("layout"), cleaned.get("member_file")
+        if layout == "ours" and member_file:
+            self.add_error("member_file", _("本系统模板只需一个文件；人员信息文件仅用于国家系统导出格式。"))
+        upload = cleaned.get("file")
+        if (
+            layout == "national"
+            and not member_file
+            and upload
+            and not upload.name.lower().endswith((".xlsx", ".xls"))
+        ):
+            self.add_error("member_file", _("国家系统导出格式需要同时上传人员信息文件。"))
+        return cleaned
+
+    def clean_member_file(self):
+        upload = self.cleaned_data.get("member_file")
+        return self._checked(upload) if upload else upload
+
     def clean_file(self):
-        upload = self.cleaned_data["file"]
+        return self._checked(self.cleaned_data["file"])
+
+    def _checked(self, upload):
         if not upload.name.lower().endswith(ALLOWED_SUFFIXES):
-            raise forms.ValidationError(_("请上传 .xlsx 或 .csv 文件。"))
+            raise forms.ValidationError(_("请上传 .xlsx、.xls 或 .csv 文件。"))
         if upload.size > settings.IMPORT_MAX_BYTES:
             raise forms.ValidationError(
                 _("文件超过 %(mb)d MB 上限，请拆分后分批导入。") % {"mb": settings.IMPORT_MAX_BYTES // 2**20}

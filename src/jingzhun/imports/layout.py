@@ -17,12 +17,14 @@ from jingzhun.registry.choices import (
     Cause,
     Education,
     Ethnicity,
+    ExitPolicy,
     Fuel,
     Health,
     HouseGrade,
     HouseholdStatus,
     IdentificationStandard,
     Labour,
+    PoliticalStatus,
     Relationship,
     RoadType,
     Schooling,
@@ -38,7 +40,7 @@ CAUSE_SEPARATOR = "、"
 # Columns holding identifiers: read in the one normalised form (``core.ids.normalize_identifier``).
 IDENTIFIER_KEYS = frozenset(
     {"member.id_number", "household.head_id_number", "member.disability_certificate", "household.phone",
-     "household.number"}
+     "household.number", "household.national_number", "member.national_number", "member.phone"}
 )  # fmt: skip
 
 
@@ -108,6 +110,10 @@ HOUSEHOLD_COLUMNS = (
         note="状态与脱贫年度由程序记录；仅历史数据载入时填写",
     ),
     Column("household.phone", "联系电话", width=14),
+    Column(
+        "household.national_number", "国家系统户编号", width=20, note="全国扶贫开发信息系统的户编号，可留空"
+    ),
+    Column("household.exit_policy", "脱贫后政策享受", "choice", _choices(ExitPolicy), width=12),
     Column("year.year", "年度", "int", width=7, note="下列收入与生产生活条件所属年度"),
     money("wage", "工资性收入"),
     money("business", "生产经营性收入"),
@@ -162,6 +168,14 @@ MEMBER_COLUMNS = (
     flag("member.pension_insurance", "参加城乡居民基本养老保险"),
     flag("member.dibao", "低保人口"),
     Column("member.disability_certificate", "残疾证号", width=22),
+    Column("member.national_number", "国家系统人口编号", width=20),
+    Column("member.phone", "成员联系电话", width=14),
+    Column("member.political_status", "政治面貌", "choice", _choices(PoliticalStatus), width=12),
+    Column("member.work_place", "务工所在地", width=16),
+    Column("member.employer", "务工企业名称", width=16),
+    flag("member.employee_medical_insurance", "参加城镇职工基本医疗保险"),
+    flag("member.employee_pension_insurance", "参加城镇职工基本养老保险"),
+    flag("member.extreme_poverty_support", "特困供养人员"),
 )
 
 # One row per person: household columns, then the member's own (without repeating the two key columns).

@@ -39,6 +39,8 @@ class ImportJob(Job, ScopedModel):
 
     region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
     file = models.FileField(_("文件"), upload_to=upload_to)
+    # The national layout comes as two files: ``file`` holds the households (户年度基础信息), this the members.
+    member_file = models.FileField(_("人员信息文件"), upload_to=upload_to, blank=True)
     original_name = models.CharField(_("文件名"), max_length=200)
     mode = models.CharField(_("方式"), max_length=8, choices=ImportMode.choices, default=ImportMode.ALL)
     # 历史数据载入: statuses and 脱贫年度 as they stood at the end of this year, written as history
@@ -82,7 +84,13 @@ class ImportJob(Job, ScopedModel):
 
     @classmethod
     def for_file(
-        cls, *, user, path: Path, mode: str = ImportMode.ALL, history_year: int | None = None
+        cls,
+        *,
+        user,
+        path: Path,
+        mode: str = ImportMode.ALL,
+        history_year: int | None = None,
+        member_path: Path | None = None,
     ) -> "ImportJob":
         """A job for a file imported outside the upload page (a command, a script): the file is copied into
         storage, as an upload would be, so that the audit can refer to it."""
@@ -91,6 +99,9 @@ class ImportJob(Job, ScopedModel):
                   attempts=1)  # fmt: skip
         with path.open("rb") as fh:
             job.file.save(path.name, File(fh), save=False)
+        if member_path is not None:
+            with member_path.open("rb") as fh:
+                job.member_file.save(member_path.name, File(fh), save=False)
         job.save()
         return job
 

@@ -58,6 +58,7 @@ class HouseholdGroup:
     household: dict = field(default_factory=dict)
     members: list[dict] = field(default_factory=list)
     years: list[dict] = field(default_factory=list)
+    headers: dict[str, str] | None = None  # field name → the file's header, where the layout names it its way
 
     @property
     def errors(self) -> list[str]:
@@ -149,9 +150,16 @@ def _cell(column: Column, raw, row: SourceRow):
     return lookup[text]
 
 
+NATIONAL_HINT = {"户编号", "证件号码", "与户主关系", "人口编号"}  # a national member file's (``national``)
+
+
 def index_headers(sheet: str, header: list, columns: tuple[Column, ...]) -> dict[int, Column]:
     by_header = {c.header: c for c in columns}
     seen = [_text(h) for h in header]
+    if set(seen) >= NATIONAL_HINT or {"户主证件号码", "家庭人口数", "村"} <= set(seen):
+        raise FileRejected(
+            f"「{sheet}」是全国扶贫开发信息系统导出的文件：请选择“国家系统导出”格式，同时上传户信息文件和人员信息文件。"
+        )
     unknown = [h for h in seen if h and h not in by_header and h != ERROR_COLUMN]
     missing = [c.header for c in columns if c.required and c.header not in seen]
     if missing or unknown:
@@ -369,6 +377,7 @@ class FlatSource:
     index: dict[int, Column]
     batches: Iterator[Batch]
     total: int
+    columns: tuple[Column, ...] = FLAT_COLUMNS  # what the column checks read (a layout may name them its way)
 
 
 ROWS_PER_BATCH = 20_000

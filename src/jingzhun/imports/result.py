@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .models import ImportJob
 from .reader import HouseholdGroup, ParsedFile
+
+if TYPE_CHECKING:
+    from .national import NationalSource
 
 
 @dataclasses.dataclass
@@ -22,6 +26,7 @@ class ImportResult:
     source: Path | None = None
     failed_groups: list[HouseholdGroup] = dataclasses.field(default_factory=list)  # kept for the report
     job: ImportJob | None = None  # the record of this import, with its stored file
+    national: NationalSource | None = None  # the national layout's two files, as read (for the report)
 
     @property
     def ok(self) -> bool:

@@ -45,7 +45,7 @@ def _attach(group: HouseholdGroup, error: ValidationError, prefix: str = "") -> 
             continue
         path = key[len(prefix) :].split(".")
         row = _row_for(group, path)
-        header = HEADERS.get(path[-1], path[-1])
+        header = (group.headers or {}).get(path[-1]) or HEADERS.get(path[-1], path[-1])
         for message in messages:
             row.errors.append(f"第 {row.number} 行「{header}」：{message}")
 
@@ -56,19 +56,27 @@ def _head_id(group: HouseholdGroup) -> str:
 
 
 def _existing(user, groups: list[HouseholdGroup]) -> dict[str, Household]:
-    """The already registered households among ``groups`` (by number, else by the head's ID number), in two
-    queries for the whole chunk; keyed by group key."""
+    """The already registered households among ``groups`` (by number, else by the national system's 户编号,
+    else by the head's ID number), in a few queries for the whole chunk; keyed by group key."""
     scoped = Household.objects.for_user(user, "change") if user is not None else Household.objects.all()
     with_parts = [
         Prefetch("members", queryset=Member.objects.filter(is_active=True), to_attr="active_members"),
         "years",
     ]
     numbers = {g.number: g.key for g in groups if g.number}
-    heads = {_head_id(g): g.key for g in groups if not g.number and _head_id(g)}
+    nationals = {
+        g.household["national_number"]: g.key
+        for g in groups
+        if not g.number and g.household.get("national_number")
+    }
     found: dict[str, Household] = {}
     if numbers:
         for h in scoped.filter(number__in=list(numbers)).prefetch_related(*with_parts):
             found[numbers[h.number]] = h
+    if nationals:
+        for h in scoped.filter(national_number__in=list(nationals)).prefetch_related(*with_parts):
+            found[nationals[h.national_number]] = h
+    heads = {_head_id(g): g.key for g in groups if g.key not in found and not g.number and _head_id(g)}
     if heads:
         members = Member.objects.filter(id_number__in=list(heads), is_active=True, household__in=scoped)
         by_id = {m.household_id: m.id_number for m in members.only("id_number", "household_id")}

@@ -37,7 +37,7 @@ from jingzhun.core.cells import write_text
 from jingzhun.core.context import acting_as, current_actor
 from jingzhun.registry import status as registry_status
 
-from . import rows, write
+from . import national, rows, write
 from .models import ImportJob
 from .reader import FileRejected, ParsedFile, SourceRow, _text, open_flat, parse_tables, read_tables
 from .result import ImportAborted, ImportResult
@@ -64,6 +64,7 @@ def import_file(
     progress: Callable[[int, int], None] | None = None,
     columns: bool = True,
     history_year: int | None = None,
+    member_path: Path | None = None,
 ) -> ImportResult:
     """Import ``path``; see the module docstring for the two modes. Raises FileRejected for unreadable files.
 
@@ -75,6 +76,10 @@ def import_file(
     ``history_year`` (or the job's) makes it a historical load (历史数据载入, national and provincial
     administrators): statuses and 脱贫年度 are taken as they stood at the end of that year and written as status
     history (``registry.status``); otherwise a status other than 未识别 is refused by row.
+
+    The national system's layout (``national``) comes as ``path`` (户年度基础信息) and ``member_path`` (人员信息),
+    or as one workbook with both sheets (the error report is one); its bank details are handed on once the
+    import has committed (``national.bank_accounts_read``).
     """
     if mode not in {"all", "valid"}:
         raise ValueError(mode)
@@ -84,7 +89,13 @@ def import_file(
     if history_year is not None:
         registry_status.check_history(user, history_year)
     check_size(path)
-    job = job or ImportJob.for_file(user=user, path=path, mode=mode, history_year=history_year)
+    if member_path is None and job is not None and job.member_file:
+        member_path = Path(job.member_file.path)
+    if member_path is not None:
+        check_size(member_path)
+    job = job or ImportJob.for_file(
+        user=user, path=path, mode=mode, history_year=history_year, member_path=member_path
+    )
     load = (
         registry_status.loading_history(user, as_of=history_year, reference=f"导入任务 #{job.pk}")
         if history_year is not None
@@ -93,7 +104,16 @@ def import_file(
     try:
         # a command's import beats too: hosts elsewhere see it alive
         with jobs.heartbeat(ImportJob, job.pk), load:
-            result = _import(user, path, job, mode=mode, batch=batch, progress=progress, columns=columns)
+            result = _import(
+                user,
+                path,
+                job,
+                mode=mode,
+                batch=batch,
+                progress=progress,
+                columns=columns,
+                member_path=member_path,
+            )
     except FileRejected as exc:
         _record(job, status=jobs.JobStatus.FAILED, message=str(exc))
         raise
@@ -105,29 +125,40 @@ def import_file(
         raise
     _record(job, result=result)
     result.job = job
+    if result.national is not None and (result.created or result.updated or result.unchanged):
+        national.send_bank_accounts(result.national)
     return result
 
 
 def attach_error_report(result: ImportResult, path: Path) -> int:
     """Write the error report to ``path`` and keep a copy on the import's job (its page offers it); returns
     the number of rows."""
-    rows = write_error_report(result, path)
+    rows = (
+        national.write_report(result.national, result.failed_groups, result.parsed.loose_rows, path)
+        if result.national is not None
+        else write_error_report(result, path)
+    )
     name = f"{Path(result.job.original_name).stem}-错误报告.xlsx"
     result.job.report.save(name, ContentFile(path.read_bytes()), save=True)
     return rows
 
 
-def _import(user, path: Path, job: ImportJob, *, mode, batch, progress, columns) -> ImportResult:
-    opened = (
-        open_flat(path) if columns else None
-    )  # reader and layout: headers checked before anything is read
-    if opened is None:
-        parsed = parse_tables(read_tables(path))  # the two-sheet layout; households then stream in
-    else:
-        parsed = ParsedFile(
-            "flat", {opened.sheet: [_text(h) for h in opened.header]}, iter(()), [], opened.total
-        )
-    result = ImportResult(mode=mode, parsed=parsed, source=path)
+def _import(
+    user, path: Path, job: ImportJob, *, mode, batch, progress, columns, member_path=None
+) -> ImportResult:
+    source = None  # the national layout's two files, as read
+    if member_path is not None or national.is_workbook(path):
+        opened, source = national.open_pair(user, path, member_path)
+        parsed = ParsedFile("national", {}, iter(()), source.loose, opened.total)
+    else:  # reader and layout: headers checked before anything is imported
+        opened = open_flat(path) if columns else None
+        if opened is None:
+            parsed = parse_tables(read_tables(path))  # the two-sheet layout; households then stream in
+        else:
+            parsed = ParsedFile(
+                "flat", {opened.sheet: [_text(h) for h in opened.header]}, iter(()), [], opened.total
+            )
+    result = ImportResult(mode=mode, parsed=parsed, source=path, national=source)
     keep_going = mode == "valid"
     # Attribute the writes to ``user`` unless a request or command has already said who is acting.
     actor = (
@@ -141,10 +172,15 @@ def _import(user, path: Path, job: ImportJob, *, mode, batch, progress, columns)
     options = {"batch": batch, "keep_going": keep_going, "progress": progress}
     try:
         with actor, whole_file:
+            if source is not None:  # households the layout refused (names, joins, bank details): failed
+                result.failed_groups += source.refused
+                result.households += len(source.refused)
             if opened is None:
                 rows.import_rows(user, parsed, result, **options)
             else:
                 write.import_columns(user, opened, result, job=job, **options)
+            if source is not None:
+                source.add_household_rows(result.failed_groups)
             if result.households == 0 and not parsed.loose_rows:
                 raise FileRejected(gettext_noop("文件中没有数据行。"))
             result.failed = len(result.failed_groups)

@@ -20,7 +20,7 @@ from jingzhun.regions.models import Region
 from jingzhun.registry import selectors
 from jingzhun.registry.views import parse_filters
 
-from . import export
+from . import export, national_export
 from .forms import ImportForm
 from .models import ImportJob
 from .template import write_template
@@ -37,6 +37,7 @@ def import_start(request):
             user=request.user,
             region_code=request.user.region_id or "",
             file=upload,
+            member_file=form.cleaned_data.get("member_file") or "",
             original_name=upload.name[:200],
             mode=form.cleaned_data["mode"],
             history_year=form.cleaned_data.get("history_year"),
@@ -130,15 +131,25 @@ def household_export(request, fmt: str):
     if full:
         permissions.require(request.user, "reveal", what=_("导出完整的身份证号码"))
     mask = not (sees_in_full(request.user) or full)
+    layout = "national" if request.GET.get("layout") == "national" else "ours"
+    if layout == "national" and fmt == "parquet":
+        raise Http404
     region = filters.region
     audit.build_entry(
         AuditAction.EXPORT,
         region or Region(code="", name=_("全国")),
-        changes={"filters": request.GET.dict(), "masked": mask, "format": fmt},
+        changes={"filters": request.GET.dict(), "masked": mask, "format": fmt, "layout": layout},
         root="registry.export",
         region_code=region.code if region else "",
     ).save()
     name = f"贫困户-{region.name if region else '全国'}"
+    if layout == "national":  # the national system's two files: GB18030 CSVs in a .zip, or one .xlsx
+        suffix = "zip" if fmt == "csv" else "xlsx"
+        handle = tempfile.NamedTemporaryFile(suffix=f".{suffix}")  # noqa: SIM115 - closed by FileResponse
+        writer = national_export.write_csv_zip if fmt == "csv" else national_export.write_xlsx
+        writer(Path(handle.name), qs, mask=mask, year=filters.year)
+        return FileResponse(open(handle.name, "rb"), as_attachment=True, filename=f"{name}-国家系统格式.{suffix}",
+                            content_type="application/zip" if fmt == "csv" else XLSX)  # fmt: skip
     if fmt == "csv":
         response = StreamingHttpResponse(
             export.csv_chunks(qs, mask=mask, year=filters.year), content_type="text/csv; charset=utf-8"

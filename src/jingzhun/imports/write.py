@@ -79,7 +79,7 @@ def import_columns(
 ) -> None:
     """The fast path over a one-row-per-person file (see ``columnar``), ``batch`` households per transaction."""
     sheet, index, batches, total = opened.sheet, opened.index, opened.batches, opened.total
-    checker = columnar.ColumnChecker(user, registry_status.history_load())
+    checker = columnar.ColumnChecker(user, registry_status.history_load(), opened.columns)
     writer = Writer(user, job)
     done = 0
     # The next batch is read, cut and checked while this one is written (none of it touches the database).

@@ -81,3 +81,31 @@ class RegionOffice(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.name} {self.phone}"
+
+
+class FormerName(ScopedModel):
+    """A village's former name (撤并 / 更名, mostly 2016–2020): an old file that names the village so resolves to
+    today's code (``regions.names``). One row per former name; ``until_year`` is the last year it was in use.
+
+    A merged village is a former name of the village it was merged into; a renamed one, of itself.
+    """
+
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="former_names", verbose_name=_("现行政村")
+    )
+    name = models.CharField(_("原名称"), max_length=100)
+    township_name = models.CharField(_("原所属乡镇"), max_length=100, blank=True)
+    until_year = models.PositiveSmallIntegerField(_("使用至年度"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("村庄曾用名")
+        verbose_name_plural = _("村庄曾用名")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name", "until_year"], name="formername_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.region_id}"

@@ -22,7 +22,7 @@ from jingzhun.core.audit import build_entry
 
 from . import rules
 from .choices import RegionLevel
-from .models import Region
+from .models import FormerName, Region
 
 # The package's CSV files, from the top of the tree down: (file, column holding the code).
 PACKAGE_FILES = ("provinces", "cities", "areas", "streets", "villages")
@@ -177,3 +177,72 @@ def regions_load(
                 region_code=top.code if len({r.code[:2] for r in regions}) == 1 else "",
             ).save()
     return LoadResult(total=len(regions), by_level=by_level)
+
+
+FORMER_NAME_HEADER = ["现区划代码", "原名称", "原所属乡镇", "使用至年度", "说明"]
+
+
+def former_names_rows(path: Path) -> list[dict]:
+    """The rows of a former-names CSV (UTF-8 or GB18030) with the header ``FORMER_NAME_HEADER``."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030")
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip() for h in next(reader, [])]
+    if header[:4] != FORMER_NAME_HEADER[:4]:
+        raise ValidationError(_("表头应为：%(header)s") % {"header": ",".join(FORMER_NAME_HEADER)})
+    return [
+        dict(
+            zip(
+                ["code", "name", "township_name", "until_year", "note"],
+                [c.strip() for c in row],
+                strict=False,
+            )
+        )
+        for row in reader
+        if any(c.strip() for c in row)
+    ]
+
+
+@transaction.atomic
+def former_names_load(*, rows: Iterable[dict], source: str) -> int:
+    """Record villages' former names (merged or renamed villages) so that old files' names resolve
+    (``regions.names``); re-loading the same rows changes nothing. Each row names today's village by code.
+    All rows are checked before any is written; returns the number of new rows. Like ``regions_load``, a
+    system task (the ``regions former-names`` command): the code tables are the country's, not a region's."""
+
+    rows = list(rows)
+    villages = Region.objects.in_bulk([r.get("code", "") for r in rows])
+    errors, records = [], []
+    for n, row in enumerate(rows, start=2):
+        region = villages.get(row.get("code", ""))
+        if region is None or region.level != RegionLevel.VILLAGE:
+            errors.append(
+                _("第 %(n)d 行：“%(code)s”不是已加载的村级区划代码") % {"n": n, "code": row.get("code")}
+            )
+            continue
+        year = row.get("until_year", "")
+        if not year.isdigit() or not 1990 <= int(year) <= 2100:
+            errors.append(_("第 %(n)d 行：“使用至年度”应为四位年份") % {"n": n})
+            continue
+        record = FormerName(region=region, name=row.get("name", ""), township_name=row.get("township_name", ""),
+                            until_year=int(year), note=row.get("note", ""))  # fmt: skip
+        try:
+            record.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            errors.append(_("第 %(n)d 行：%(error)s") % {"n": n, "error": "；".join(exc.messages)})
+            continue
+        records.append(record)
+    if errors:
+        raise ValidationError(errors)
+    before = FormerName.objects.count()
+    FormerName.objects.bulk_create(records, ignore_conflicts=True)
+    added = FormerName.objects.count() - before
+    if records:
+        build_entry(
+            "create", records[0].region, changes={"former_names": [None, {"source": source, "rows": len(records)}]},
+            root="regions.former_names", region_code=records[0].region.code[:6],
+        ).save()  # fmt: skip
+    return added

@@ -70,6 +70,28 @@ class Attribute(models.TextChoices):
     GENERAL = "general", _("一般贫困户")
     DIBAO = "dibao", _("低保贫困户")
     WUBAO = "wubao", _("特困供养（五保）贫困户")
+    # The national system's finer list (aac006, 8 codes; issue 23): kept as given, never folded into the above.
+    DIBAO_EXITED = "dibao_exited", _("低保脱贫户")
+    WUBAO_EXITED = "wubao_exited", _("特困供养脱贫户")
+    GENERAL_EXITED = "general_exited", _("一般脱贫户")
+    DIBAO_WUBAO = "dibao_wubao", _("低保特困供养贫困户")
+    DIBAO_WUBAO_HH = "dibao_wubao_hh", _("低保特困供养户")
+
+
+class ExitPolicy(models.TextChoices):
+    """Whether an exited household still enjoys the policies (the national 脱贫状态 1 and 4)."""
+
+    ENJOYING = "enjoying", _("享受政策")
+    ENDED = "ended", _("不再享受政策")
+
+
+class PoliticalStatus(models.TextChoices):
+    """政治面貌 (national member file)."""
+
+    PARTY_MEMBER = "party", _("中共党员")
+    PROBATIONARY = "probationary", _("中共预备党员")
+    LEAGUE = "league", _("共青团员")
+    MASSES = "masses", _("群众")
 
 
 class Cause(models.TextChoices):
@@ -137,6 +159,27 @@ class Relationship(models.TextChoices):
     GRANDPARENT = "grandparent", _("之祖父母")
     SIBLING = "sibling", _("之兄弟姐妹")
     OTHER = "other", _("其他")
+    # The national system's 28 relationships (issue 23): finer than the groups above, which stay for old data.
+    GRANDSON = "grandson", _("之孙子")
+    GRANDDAUGHTER = "granddaughter", _("之孙女")
+    EXT_GRANDSON = "ext_grandson", _("之外孙子")
+    EXT_GRANDDAUGHTER = "ext_granddaughter", _("之外孙女")
+    FATHER = "father", _("之父")
+    MOTHER = "mother", _("之母")
+    WIFES_FATHER = "wifes_father", _("之岳父")
+    WIFES_MOTHER = "wifes_mother", _("之岳母")
+    HUSBANDS_FATHER = "husbands_father", _("之公公")
+    HUSBANDS_MOTHER = "husbands_mother", _("之婆婆")
+    GRANDFATHER = "grandfather", _("之祖父")
+    GRANDMOTHER = "grandmother", _("之祖母")
+    EXT_GRANDFATHER = "ext_grandfather", _("之外祖父")
+    EXT_GRANDMOTHER = "ext_grandmother", _("之外祖母")
+    GREAT_GRANDSON = "great_grandson", _("之曾孙子")
+    GREAT_GRANDDAUGHTER = "great_granddaughter", _("之曾孙女")
+    NEPHEW = "nephew", _("之侄儿")
+    NIECE = "niece", _("之侄女")
+    SIBLING_IN_LAW = "sibling_in_law", _("之兄弟媳妇")
+    UNCLE = "uncle", _("之叔伯")
 
 
 class Education(models.TextChoices):
@@ -148,6 +191,9 @@ class Education(models.TextChoices):
     SENIOR = "senior", _("高中")
     COLLEGE = "college", _("大专及以上")
     PRESCHOOL_CHILD = "preschool_child", _("学龄前儿童")
+    # The national list separates 大专 and 本科及以上 (issue 23); 大专及以上 stays for old data.
+    JUNIOR_COLLEGE = "junior_college", _("大专")
+    BACHELOR = "bachelor", _("本科及以上")
 
 
 class Schooling(models.TextChoices):
@@ -169,6 +215,18 @@ class Schooling(models.TextChoices):
     HIGHER_VOC_2 = "high_voc_2", _("高职二年级")
     HIGHER_VOC_3 = "high_voc_3", _("高职三年级")
     COLLEGE = "college", _("大专及以上")
+    # The national list by grade (issue 23).
+    PRESCHOOL_CHILD = "pre_child", _("学龄前儿童")
+    TECHNICIAN_1 = "tech_1", _("技师学院一年级")
+    TECHNICIAN_2 = "tech_2", _("技师学院二年级")
+    TECHNICIAN_3 = "tech_3", _("技师学院三年级")
+    TECHNICIAN_4 = "tech_4", _("技师学院四年级")
+    BACHELOR_1 = "bach_1", _("本科一年级")
+    BACHELOR_2 = "bach_2", _("本科二年级")
+    BACHELOR_3 = "bach_3", _("本科三年级")
+    BACHELOR_4 = "bach_4", _("本科四年级")
+    BACHELOR_5 = "bach_5", _("本科五年级")
+    POSTGRADUATE = "postgrad", _("硕士研究生及以上")
 
 
 class Health(models.TextChoices):

@@ -24,6 +24,7 @@ from .choices import (
     Cause,
     Education,
     Ethnicity,
+    ExitPolicy,
     Fuel,
     Health,
     HouseGrade,
@@ -33,6 +34,7 @@ from .choices import (
     MemberChangeKind,
     MonitoringKind,
     PolicyPeriodKind,
+    PoliticalStatus,
     Relationship,
     RiskType,
     RoadType,
@@ -111,6 +113,9 @@ class Household(ScopedModel):
         validators=[MinValueValidator(2000, _("年度不早于 2000 年。")), MaxValueValidator(2100)],
     )  # fmt: skip
     phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
+    # The national system's 户编号 (an external identifier, kept so that its files re-import and export).
+    national_number = models.CharField(_("国家系统户编号"), max_length=30, blank=True, db_index=True)
+    exit_policy = models.CharField(_("脱贫后政策享受"), max_length=8, choices=ExitPolicy.choices, blank=True)
     head_name = models.CharField(_("户主姓名"), max_length=50, editable=False, default="")
     member_count = models.PositiveSmallIntegerField(_("家庭人口数"), editable=False, default=0)
     created_at = models.DateTimeField(_("建档时间"), default=timezone.now, editable=False)
@@ -127,6 +132,14 @@ class Household(ScopedModel):
         indexes = [
             models.Index(fields=["region", "id"], name="household_region_id"),
             models.Index(fields=["status", "region", "id"], name="household_status_region_id"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_number"],
+                condition=~Q(national_number=""),
+                name="household_national_number_unique",
+                violation_error_message=_("该国家系统户编号已被另一户使用。"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -164,7 +177,8 @@ class Member(HouseholdPart):
     birth_date = models.DateField(_("出生日期"), editable=False)
     relationship = models.CharField(_("与户主关系"), max_length=20, choices=Relationship.choices)
     ethnicity = models.CharField(_("民族"), max_length=2, choices=Ethnicity.choices, default="01")
-    education = models.CharField(_("文化程度"), max_length=20, choices=Education.choices)
+    # blank: the national files leave 文化程度 empty for a pupil (在校生状况 says it); our own forms require it.
+    education = models.CharField(_("文化程度"), max_length=20, choices=Education.choices, blank=True)
     schooling = models.CharField(
         _("在校生状况"), max_length=12, choices=Schooling.choices, default=Schooling.NONE
     )
@@ -180,6 +194,17 @@ class Member(HouseholdPart):
     serious_illness_insurance = models.BooleanField(_("参加大病保险"), default=False)
     pension_insurance = models.BooleanField(_("参加城乡居民基本养老保险"), default=False)
     dibao = models.BooleanField(_("低保人口"), default=False)
+    # Fields of the national member file (issue 23).
+    national_number = models.CharField(_("国家系统人口编号"), max_length=30, blank=True, db_index=True)
+    phone = models.CharField(_("成员联系电话"), max_length=20, blank=True, validators=[validate_phone])
+    political_status = models.CharField(
+        _("政治面貌"), max_length=12, choices=PoliticalStatus.choices, blank=True
+    )
+    work_place = models.CharField(_("务工所在地"), max_length=100, blank=True)
+    employer = models.CharField(_("务工企业名称"), max_length=100, blank=True)
+    employee_medical_insurance = models.BooleanField(_("参加城镇职工基本医疗保险"), default=False)
+    employee_pension_insurance = models.BooleanField(_("参加城镇职工基本养老保险"), default=False)
+    extreme_poverty_support = models.BooleanField(_("特困供养人员"), default=False)
     is_active = models.BooleanField(_("在户"), default=True)
 
     class Meta:
@@ -191,6 +216,12 @@ class Member(HouseholdPart):
                 condition=Q(is_active=True),
                 name="member_one_active_household",
                 violation_error_message=_("该身份证号已在另一户中登记。"),
+            ),
+            models.UniqueConstraint(
+                fields=["national_number"],
+                condition=Q(is_active=True) & ~Q(national_number=""),
+                name="member_national_number_unique",
+                violation_error_message=_("该人口编号已在另一条成员记录中使用。"),
             ),
         ]
 

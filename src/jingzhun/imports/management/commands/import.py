@@ -20,6 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
+        parser.add_argument("--members", type=Path,
+                            help="the national layout: FILE is the household file (户年度基础信息), this the member "
+                                 "file (人员信息)")  # fmt: skip
         parser.add_argument("--mode", choices=["all", "valid"], default="all",
                             help="all: save only if every row is valid (default); valid: save the valid households")  # fmt: skip
         parser.add_argument("--user", help="import as this user (their region and role apply)")
@@ -31,14 +34,16 @@ class Command(BaseCommand):
                             help="a historical load (national/provincial administrators): statuses and exit years "
                                  "as they stood at the end of this year, written as status history")  # fmt: skip
 
-    def handle(self, *args, file, mode, user=None, report=None, batch=5000, history_year=None, **opts):
+    def handle(self, *args, file, mode, user=None, report=None, batch=5000, history_year=None, members=None,
+               **opts):  # fmt: skip
         actor = None
         if user:
             actor = User.objects.filter(username=user, is_active=True).first()
             if actor is None:
                 raise CommandError(f"用户 {user} 不存在或已停用。")
-        if not file.exists():
-            raise CommandError(f"文件不存在：{file}")
+        for path in (file, members) if members else (file,):
+            if not path.exists():
+                raise CommandError(f"文件不存在：{path}")
         bar = tqdm(desc="导入", unit=" 户", disable=opts["verbosity"] < 1, mininterval=1)
 
         def progress(done, total):
@@ -50,7 +55,7 @@ class Command(BaseCommand):
         try:
             with acting_as(actor, source="command:import"):
                 result = import_file(user=actor, path=file, mode=mode, batch=batch, progress=progress,
-                                     history_year=history_year)  # fmt: skip
+                                     history_year=history_year, member_path=members)  # fmt: skip
         except FileRejected as exc:
             raise CommandError(f"未导入任何数据：{exc}") from exc
         except PermissionDenied as exc:

