@@ -74,7 +74,7 @@ class ImportForm(forms.Form):
 
     def _checked(self, upload):
         if not upload.name.lower().endswith(ALLOWED_SUFFIXES):
-            raise forms.ValidationError(_("请上传 .xlsx、.xls 或 .csv 文件。"))
+            raise forms.ValidationError(_("请上传 .xlsx 或 .csv 文件（国家系统导出的也可以是 .xls）。"))
         if upload.size > settings.IMPORT_MAX_BYTES:
             raise forms.ValidationError(
                 _("文件超过 %(mb)d MB 上限，请拆分后分批导入。") % {"mb": settings.IMPORT_MAX_BYTES // 2**20}
