@@ -75,6 +75,7 @@ demo-setup: migrate pdf-deps
 	$(RUN) jingzhun demo-monitoring
 	$(RUN) jingzhun demo-analytics
 	$(RUN) jingzhun demo-villages
+	$(RUN) jingzhun demo-quality
 	$(RUN) jingzhun warning-score --install-synthetic
 
 demo: demo-setup serve

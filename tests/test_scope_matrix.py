@@ -30,6 +30,7 @@ from jingzhun.identification.choices import Round
 from jingzhun.imports.models import ImportJob
 from jingzhun.monitoring import models as mm
 from jingzhun.projects import models as pm
+from jingzhun.quality import models as qm
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import FormerName, Region, RegionOffice
 from jingzhun.registry.models import (
@@ -235,6 +236,9 @@ FACTORIES = {
     mm.Case: (V, _case),
     pm.Project: (V, lambda w, s: pm.Project.objects.create(
         region=s.village, year=2026, name="产业路", category="infrastructure", budget=100000)),
+    qm.QualityRun: (C, lambda w, s: qm.QualityRun.objects.create(region=s.county, year=2026, status="done")),
+    qm.QualityCount: (V, lambda w, s: qm.QualityCount.objects.create(
+        run=w.row(qm.QualityRun, s), region=s.village, rule="Q01", count=1)),
     ImportJob: (T, lambda w, s: ImportJob.objects.create(
         region_code=s.town.code, original_name="户.xlsx", file=f"imports/2026/03/{s.key}.xlsx")),
     RegionFigures: (V, lambda w, s: RegionFigures.objects.create(
@@ -403,12 +407,21 @@ UI_ROUTES = {
     "monitoring:case": {"pk": mm.Case},
     "monitoring:authorisation": {"pk": mm.Case},
     "monitoring:case_step": {"pk": mm.Case},
+    "quality:rows": {"pk": qm.QualityRun},
+    "quality:workbook": {"pk": qm.QualityRun},
     "reports:download": {"pk": ReportJob},
     "reports:retry": {"pk": ReportJob},
     "reports:household_card": {"pk": Household},
     "reports:village_register": {"code": Region},
 }
-OTHER_KWARGS = {"kind": "verify", "fmt": "xlsx", "year": 2026, "action": "close", "change": "birth"}
+OTHER_KWARGS = {
+    "rule": "Q01",
+    "kind": "verify",
+    "fmt": "xlsx",
+    "year": 2026,
+    "action": "close",
+    "change": "birth",
+}
 # Routes that name a row by something other than its primary key: how to read it from the row.
 KWARG_OF_ROW = {AdjustmentYear: lambda row: row.county_id}
 OBJECT_KWARGS = {"pk", "code", "household_pk", "entry_pk", "ref"}

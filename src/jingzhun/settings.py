@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "jingzhun.regions",
     "jingzhun.registry",
     "jingzhun.identification",
+    "jingzhun.quality",
     "jingzhun.assistance",
     "jingzhun.monitoring",
     "jingzhun.projects",

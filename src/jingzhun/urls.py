@@ -51,6 +51,7 @@ urlpatterns = [
     path("identification/", include("jingzhun.identification.urls")),
     path("assistance/", include("jingzhun.assistance.urls")),
     path("monitoring/", include("jingzhun.monitoring.urls")),
+    path("quality/", include("jingzhun.quality.urls")),
     path("analytics/", include("jingzhun.analytics.urls")),
     path("reports/", include("jingzhun.reports.urls")),
     path("public/", include("jingzhun.portal.urls")),

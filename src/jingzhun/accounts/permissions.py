@@ -156,6 +156,9 @@ ACTIONS: dict[str, Action] = {
     # steps are take_step at their level, as identification's)
     "report_clue": Action(gettext_lazy("登记风险线索")),
     "accept_clue": Action(gettext_lazy("受理风险线索"), at(TOWNSHIP)),
+    # 疑点数据核查: a county, prefecture or province runs the rules; townships read their county's findings
+    "run_quality": Action(gettext_lazy("运行疑点数据核查"), up_to(COUNTY)),
+    "view_quality": Action(gettext_lazy("查看疑点数据核查"), up_to(TOWNSHIP)),
     # analytics
     "refresh_rollups": Action(gettext_lazy("刷新统计"), at(NATIONAL)),
     # reserved for the apps that come next (funds, assessment, supervision): granted now, used by them
@@ -172,13 +175,14 @@ _DATA_WORK = frozenset(
         "review_split", "record_village_year", "designate_village", "propose_village_exit",
         "announce_village_exit",
         "register_cadre", "plan", "log_visit", "match", "refresh_rollups", "report_clue", "accept_clue",
+        "run_quality", "view_quality",
     }
 )  # fmt: skip
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: _DATA_WORK | {"set_policy", "set_national_quota", "load_history"},
     Role.OPERATOR: _DATA_WORK,
-    Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas"}),
+    Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas", "view_quality"}),
     Role.SECURITY: frozenset({"manage_users"}),
     Role.AUDITOR: frozenset({"audit"}),
     # the roles the next apps need (issue 17): each with the actions that exist for it so far
@@ -186,7 +190,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ASSESSOR: frozenset({"assess"}),  # sees the sample, not the registry
     Role.DEPARTMENT: frozenset({"upload_list"}),  # 医保, 民政, 教育 … upload their lists, read nothing else
     Role.CADRE: frozenset({"view", "log_visit", "report_clue"}),
-    Role.SUPERVISOR: frozenset({"view", "export", "view_crosscheck", "view_quotas", "supervise"}),
+    Role.SUPERVISOR: frozenset(
+        {"view", "export", "view_crosscheck", "view_quotas", "supervise", "view_quality"}
+    ),
 }
 
 UNMASKED_ROLES = frozenset({Role.ADMIN})

@@ -1,0 +1,148 @@
+"""疑点数据核查 (issue 23): seconds to run every rule set-based over a county and over its province, against a naive
+baseline — a Python loop over households, each read with its members and year and checked one by one — timed on
+a sample and extrapolated to all households.
+
+Read only: the rules' counts per village are computed (``quality.services.per_village``) and nothing is written,
+so it may run on a shared bench database (``--database-url``). Without one it builds its own: a fresh PostgreSQL
+database, the 雷山县 region extract, and ``demo-data`` households in that county (``--households``).
+
+Usage: python bench/quality_bench.py [--households 20000] [--sample 500] [--database-url URL]
+       [--county 522634000000] [--year 2026]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from _common import fresh_database_url, jingzhun, machine, peak_rss_mib
+
+sys.path.insert(0, "src")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingzhun.settings")
+
+
+def build(households: int) -> str:
+    url = fresh_database_url("postgres", "jz_dq_bench")
+    jingzhun(url, "migrate", "-v0")
+    jingzhun(url, "regions", "load", "--extract")
+    seconds, _out = jingzhun(
+        url, "demo-data", "--region", "522634", "--households", str(households), "--years", "2025-2026",
+        "--seed", "7",
+    )  # fmt: skip
+    print(f"generated {households:,} households in {seconds:.0f} s")
+    return url
+
+
+def set_based(region: str, year: int) -> tuple[float, dict[str, float], int]:
+    from jingzhun.quality import selectors
+    from jingzhun.quality.rules import RULES, Scope
+    from jingzhun.quality.services import per_village
+
+    line = selectors.poverty_line(year=year, region_code=region)
+    import datetime as dt
+
+    scope = Scope(region_code=region, year=year, line=line, today=dt.date.today())
+    per_rule, findings = {}, 0
+    started = time.perf_counter()
+    for rule in RULES:
+        if rule.unavailable(scope):
+            continue
+        t = time.perf_counter()
+        findings += sum(per_village(rule, scope).values())
+        per_rule[rule.code] = time.perf_counter() - t
+    return time.perf_counter() - started, per_rule, findings
+
+
+def naive(region: str, year: int, sample: int) -> tuple[float, int]:
+    """Seconds per household of the loop the rules replace: read one household, its members and its year, then
+    check each rule in Python (the ID number through ``core.ids.parse_id_number``)."""
+    import datetime as dt
+    import re
+
+    from django.core.exceptions import ValidationError
+
+    from jingzhun.core.codes import subtree_range
+    from jingzhun.core.ids import parse_id_number
+    from jingzhun.quality import selectors
+    from jingzhun.quality.rules import MOBILE, school_age
+    from jingzhun.registry.choices import ACTIVE_STATUSES, Relationship
+    from jingzhun.registry.models import Household, HouseholdYear, Member
+
+    line = selectors.poverty_line(year=year, region_code=region)
+    ids = list(
+        Household.objects.filter(region__code__range=subtree_range(region), status__in=ACTIVE_STATUSES)
+        .order_by("id")
+        .values_list("id", flat=True)[:sample]
+    )
+    after, up_to = school_age(year)
+    findings = 0
+    started = time.perf_counter()
+    for pk in ids:
+        h = Household.objects.get(pk=pk)
+        members = list(Member.objects.filter(household=h, is_active=True))
+        y = HouseholdYear.objects.filter(household=h, year=year).first()
+        heads = [m for m in members if m.relationship == "head"]
+        spouses = [m for m in members if m.relationship == "spouse"]
+        findings += (len(heads) > 1) + (len(spouses) > 1) + (not heads)
+        if h.phone and not re.match(MOBILE, h.phone):
+            findings += 1
+        for m in members:
+            try:
+                parse_id_number(m.id_number, today=dt.date.today())
+            except ValidationError:
+                findings += 1
+            findings += m.relationship not in Relationship.values
+            findings += (m.work_status != "none") == (m.months_worked == 0)
+            findings += after < m.birth_date <= up_to and m.schooling == "none"
+            findings += h.status == "exited" and not m.serious_illness_insurance
+            if heads and m.relationship == "spouse":
+                findings += int(m.id_number[16]) % 2 == int(heads[0].id_number[16]) % 2
+            # duplicates: one lookup per person in the whole registry
+            findings += Member.objects.filter(id_number=m.id_number, is_active=True).exclude(pk=m.pk).exists()
+        if y is not None:
+            findings += y.household_size != len(members)
+            findings += h.status == "exited" and (
+                (line is not None and y.per_capita_net < line) or y.house_grade in ("C", "D")
+            )
+    return (time.perf_counter() - started) / max(len(ids), 1), findings
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, default=20_000)
+    parser.add_argument("--sample", type=int, default=500)
+    parser.add_argument("--database-url")
+    parser.add_argument("--county", default="522634000000")
+    parser.add_argument("--year", type=int, default=2026)
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = args.database_url or build(args.households)
+
+    import django
+
+    django.setup()
+    from jingzhun.core.codes import PREFIX_LENGTH, subtree_range
+    from jingzhun.registry.models import Household, Member
+
+    province = args.county[: PREFIX_LENGTH[1]].ljust(12, "0")
+    print(f"machine: {machine()}")
+    for label, region in (("county", args.county), ("province", province)):
+        households = Household.objects.filter(region__code__range=subtree_range(region)).count()
+        persons = Member.objects.filter(household__region__code__range=subtree_range(region)).count()
+        seconds, per_rule, findings = set_based(region, args.year)
+        slowest = sorted(per_rule.items(), key=lambda kv: -kv[1])[:3]
+        print(
+            f"{label} {region}: {households:,} households, {persons:,} persons — set-based {seconds:.2f} s "
+            f"({findings:,} findings; slowest {', '.join(f'{c} {s:.2f} s' for c, s in slowest)})"
+        )
+        each, _found = naive(region, args.year, args.sample)
+        print(
+            f"{label} naive loop: {each * 1000:.1f} ms/household on {args.sample} households → "
+            f"{each * households:.1f} s for all ({each * households / max(seconds, 1e-9):.0f}× the set-based run)"
+        )
+    print(f"peak RSS {peak_rss_mib():.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
