@@ -32,6 +32,10 @@ def build(households: int) -> str:
         "--seed", "7",
     )  # fmt: skip
     print(f"generated {households:,} households in {seconds:.0f} s")
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")  # fresh tables: the planner's statistics, as autovacuum would leave them
     return url
 
 

@@ -15,7 +15,7 @@ from .selectors import latest_run
 
 @work_source
 def quality_work(user) -> list[WorkItem]:
-    """「疑点数据 N 条待核实」: the findings of the latest run in the user's scope, linked to the page."""
+    """「N 条疑点数据待核实」: the findings of the latest run in the user's scope, linked to the page."""
     if not permissions.may(user, "view_quality", region=user.region_id):
         return []
     run = latest_run(user=user)
@@ -30,7 +30,7 @@ def quality_work(user) -> list[WorkItem]:
     )
     return [
         WorkItem(
-            _("疑点数据 %(n)d 条待核实") % {"n": n}, n, reverse("quality:home"),
+            _("条疑点数据待核实"), n, reverse("quality:home"),
             due=_("%(y)d 年度核查，%(d)s") % {"y": run.year, "d": f"{run.created_at:%Y-%m-%d}"}, order=20,
         )
     ]  # fmt: skip

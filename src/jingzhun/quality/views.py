@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -48,7 +49,8 @@ def home(request):
         "failed": pending if pending is not None and pending.status == JobStatus.FAILED else None,
         "recent": selectors.recent_runs(user=user),
         "may_run": permissions.may(user, "run_quality", region=user.region_id),
-        "default_year": selectors.default_year(user.region_id) if user.region_id else "",
+        # the year of the latest run, else last year: no count over the region's yearly records on every view
+        "default_year": run.year if run is not None else timezone.localdate().year - 1,
     }
     if run is not None and run.status == JobStatus.DONE:
         region = selectors.region_in(user=user, run=run, code=request.GET.get("region", ""))
