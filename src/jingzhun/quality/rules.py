@@ -272,15 +272,26 @@ def no_head(scope: Scope) -> QuerySet:
     return scope.households().filter(~Exists(heads))
 
 
+def _has(name: str) -> bool:
+    return Field("member", name).exists()
+
+
+def national(condition: Q) -> Q:
+    """``condition`` on the rows that came from the national system's files (a 人口编号 kept) where the registry
+    keeps that number: a national-layout rule is not applied to rows entered on our own 2014 forms, which record
+    things the other way (文化程度 for a pupil too; no 务工所在地 or 城镇职工医保)."""
+    return condition & ~Q(national_number="") if _has("national_number") else condition
+
+
 def education_schooling(scope: Scope) -> QuerySet:
-    """Both 文化程度 and 在校生状况 empty; and both filled where 文化程度 is recorded the national way (empty for a
-    pupil: the field may be blank). The 2014 form this registry follows records 文化程度 for pupils too, so
-    there only the empty pair is a finding."""
+    """Both 文化程度 and 在校生状况 empty; and, on rows from the national files, both filled (the national system
+    leaves 文化程度 empty for a pupil; the 2014 form this registry's own entry follows records it for pupils too, so
+    there both filled is no finding)."""
     empty_education = Q(education="")
     at_school = ~Q(schooling__in=NOT_IN_SCHOOL)
     wrong = empty_education & ~at_school
-    if Member._meta.get_field("education").blank:
-        wrong |= ~empty_education & at_school
+    if _has("national_number"):
+        wrong |= national(~empty_education & at_school)
     return scope.members().filter(wrong)
 
 
@@ -291,13 +302,17 @@ def work_status_months(scope: Scope) -> QuerySet:
 
 def work_place_months(scope: Scope) -> QuerySet:
     no_place = Q(work_place__isnull=True) | Q(work_place="")
-    return scope.members().filter((~no_place & Q(months_worked=0)) | (no_place & Q(months_worked__gt=0)))
+    return scope.members().filter(
+        national((~no_place & Q(months_worked=0)) | (no_place & Q(months_worked__gt=0)))
+    )
 
 
 def insurance_both(scope: Scope) -> QuerySet:
     return scope.members().filter(
-        Q(medical_insurance=True, employee_medical_insurance=True)
-        | Q(medical_insurance=False, employee_medical_insurance=False)
+        national(
+            Q(medical_insurance=True, employee_medical_insurance=True)
+            | Q(medical_insurance=False, employee_medical_insurance=False)
+        )
     )
 
 
@@ -415,14 +430,15 @@ RULES: tuple[QualityRule, ...] = (
     QualityRule("Q07", gettext_lazy("户内无户主"), E, H, (m("relationship"),), no_head),
     QualityRule("Q08", gettext_lazy("文化程度与在校生状况同时填写或同时为空"), E, M,
                 (m("education"), m("schooling")), education_schooling,
-                gettext_lazy("两项应且只应填写一项；本系统按 2014 年登记表为在校生也记录文化程度，只查两项都空。")),
+                gettext_lazy("两项应且只应填写一项；本系统录入的按 2014 年登记表为在校生也记录文化程度，只查两项都空。")),
     QualityRule("Q09", gettext_lazy("务工状况与务工时间不一致"), S, M, (m("work_status"), m("months_worked")),
                 work_status_months, gettext_lazy("务工却无务工月数，或未务工却有务工月数。")),
     QualityRule("Q10", gettext_lazy("有务工所在地无务工时间，或有时间无地点"), S, M,
-                (m("work_place", gettext_lazy("务工所在地")), m("months_worked")), work_place_months),
+                (m("work_place", gettext_lazy("务工所在地")), m("months_worked")), work_place_months,
+                gettext_lazy("查从国家系统导入的人员。")),
     QualityRule("Q11", gettext_lazy("新农合与城镇职工医保同时参加或均未参加"), S, M,
                 (m("medical_insurance"), m("employee_medical_insurance", gettext_lazy("参加城镇职工基本医疗保险"))),
-                insurance_both),
+                insurance_both, gettext_lazy("查从国家系统导入的人员。")),
     QualityRule("Q12", gettext_lazy("必填是否项为空"), E, M, (m("medical_insurance"),), empty_yes_no,
                 precondition=yes_no_may_be_empty),
     QualityRule("Q13", gettext_lazy("户联系电话不是 11 位手机号"), P, H, (h("phone"),), household_phone),
