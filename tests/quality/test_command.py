@@ -26,7 +26,7 @@ def test_the_command_prints_each_rule_and_writes_the_workbook(family, line_2026,
     )
     text = out.getvalue()
     assert "核查 1 户，疑点 1 条" in text and "Q07 [错误] 户内无户主：1" in text
-    assert "Q10 [疑点] 有务工所在地无务工时间，或有时间无地点：不适用（缺少字段：务工所在地）" in text
+    assert "Q12 [错误] 必填是否项为空：不适用（本系统的是/否项不允许为空）" in text
     assert QualityRun.objects.get().user is None
     book = CalamineWorkbook.from_path(str(target))
     assert len(book.sheet_names) == 20

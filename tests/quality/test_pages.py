@@ -42,7 +42,9 @@ def test_a_county_runs_the_check_and_the_page_opens_on_it(client, users, planted
     assert answer.status_code == 302 and run.status == "done" and run.year == YEAR
     assert QualityCount.objects.filter(run=run, rule="Q07").count() == 2  # one row per village
     page = client.get(reverse("quality:home")).content.decode()
-    assert 'id="findings">2<' in page and "户内无户主" in page and "不适用（缺少字段：务工所在地）" in page
+    assert (
+        'id="findings">2<' in page and "户内无户主" in page and "不适用（本系统的是/否项不允许为空）" in page
+    )
     assert f"{reverse('quality:rows', args=[run.pk, 'Q07'])}?region={COUNTY}" in page
     assert "丹江镇" in page and "西江镇" in page  # the county's townships, each with its count
 
@@ -117,7 +119,7 @@ def test_the_workbook_has_a_sheet_per_rule_masked_and_audited(client, users, pla
     q04 = book.get_sheet_by_index(3).to_python()
     assert q04[0][:5] == ["户编号", "所在村", "户主姓名", "姓名", "公民身份号码"]
     assert [row[4] for row in q04[1:]] == [number[:4] + "*" * 10 + number[-4:]]
-    assert book.get_sheet_by_index(9).to_python()[1][0].startswith("不适用（缺少字段")
+    assert book.get_sheet_by_index(11).to_python()[1] == ["不适用（本系统的是/否项不允许为空）"]  # Q12
     entry = AuditLog.objects.get(action="download", actor=users["county_viewer"])
     assert entry.changes["full_personal_data"] == [None, False]
 
