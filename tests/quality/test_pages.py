@@ -59,6 +59,9 @@ def test_a_township_reads_its_countys_run_for_its_own_villages_only(client, user
     rows = client.get(reverse("quality:rows", args=[run.pk, "Q07"])).content.decode()
     a, b = planted
     assert a.number in rows and b.number not in rows
+    assert (
+        "杨文明：其他、吴秀英：配偶、杨小明：之子" in rows
+    )  # the household's people, each with the field read
 
 
 def test_a_township_may_not_run_a_check(client, users, regions):

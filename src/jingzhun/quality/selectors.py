@@ -18,7 +18,7 @@ from jingzhun.core.codes import PREFIX_LENGTH, ancestors_of, level_of, subtree_r
 from jingzhun.core.jobs import JobStatus
 from jingzhun.core.masking import BIRTH_DATE, FIELD_KINDS, ID, Shown
 from jingzhun.regions.models import Region
-from jingzhun.registry.models import HouseholdYear
+from jingzhun.registry.models import HouseholdYear, Member
 
 from .choices import Target
 from .models import CHECKED, QualityCount, QualityRun
@@ -200,12 +200,19 @@ def headers(rule: QualityRule) -> list[str]:
 
 
 def table_rows(rule: QualityRule, items: list, *, year: int, shown: Shown) -> list[list[str]]:
-    """The rows of a page or sheet: the household, the person, and the fields the rule reads."""
+    """The rows of a page or sheet: the household, the person, and the fields the rule reads. A household's
+    finding shows a member field for each member (「田玉：户主、田芳：户主」), read in one query per page."""
     households = [i.household if rule.target == Target.MEMBER else i for i in items]
     years = {
         y.household_id: y
         for y in HouseholdYear.objects.filter(household__in=households, year=year).order_by()
     }
+    people: dict[int, list] = {}
+    if rule.target == Target.HOUSEHOLD and any(f.on == "member" for f in rule.fields):
+        for m in Member.objects.filter(household__in=households, is_active=True).order_by(
+            "household_id", "id"
+        ):
+            people.setdefault(m.household_id, []).append(m)
     out = []
     for item, hh in zip(items, households, strict=True):
         row = [hh.number, hh.region.name, hh.head_name]
@@ -214,8 +221,12 @@ def table_rows(rule: QualityRule, items: list, *, year: int, shown: Shown) -> li
         for f in rule.fields:
             if rule.target == Target.MEMBER and f.name in ("id_number", "relationship"):
                 continue
-            obj = {"member": item if rule.target == Target.MEMBER else None, "household": hh,
-                   "year": years.get(hh.pk)}[f.on]  # fmt: skip
+            if f.on == "member" and rule.target == Target.HOUSEHOLD:
+                row.append(
+                    "、".join(f"{m.name}：{_display(m, f.name, shown)}" for m in people.get(hh.pk, []))
+                )
+                continue
+            obj = {"member": item, "household": hh, "year": years.get(hh.pk)}[f.on]
             row.append(_display(obj, f.name, shown))
         out.append(row)
     return out
