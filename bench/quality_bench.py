@@ -6,8 +6,11 @@ Read only: the rules' counts per village are computed (``quality.services.per_vi
 so it may run on a shared bench database (``--database-url``). Without one it builds its own: a fresh PostgreSQL
 database, the 雷山县 region extract, and ``demo-data`` households in that county (``--households``).
 
+``--replicate K`` then copies every household K times in SQL (members with other valid ID numbers, years):
+a larger load on the same region tree, since the bundled region extract holds one county.
+
 Usage: python bench/quality_bench.py [--households 20000] [--sample 500] [--database-url URL]
-       [--county 522634000000] [--year 2026]
+       [--county 522634000000] [--year 2026] [--replicate K]
 """
 
 from __future__ import annotations
@@ -37,6 +40,63 @@ def build(households: int) -> str:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ANALYZE")  # fresh tables: the planner's statistics, as autovacuum would leave them
     return url
+
+
+HOUSEHOLD_COLUMNS = (
+    "status, identification_standard, attribute, main_cause, other_causes, identified_year, phone, head_name, "
+    "member_count, created_at, updated_at, region_id, exit_year"
+)
+MEMBER_COLUMNS = (
+    "name, disability_certificate, sex, birth_date, relationship, ethnicity, education, schooling, health, labour, "
+    "work_status, months_worked, medical_insurance, serious_illness_insurance, pension_insurance, dibao, is_active"
+)
+YEAR_COLUMNS = (
+    "year, household_size, wage, business, property_income, property_dividend, transfer_family_planning, "
+    "transfer_dibao, transfer_wubao, transfer_pension, transfer_eco, transfer_other, business_expense, "
+    "land_cultivated, land_forest, land_returned, land_fruit, land_pasture, land_water, power_production, "
+    "power_domestic, broadcast_tv, water_safe, water_difficult, road_distance_km, road_type, housing_area, "
+    "house_grade, sanitary_toilet, main_fuel, cooperative, leading_enterprise, entrepreneur_leader"
+)
+# GB 11643's check character of a 17-digit prefix, in SQL: the copies get other valid numbers (address code
+# 52264k), so the unique index on active ID numbers holds and the ID rules see valid numbers
+CHECK_SQL = (
+    "substr('10X98765432', (("
+    + " + ".join(
+        f"substr(p, {i + 1}, 1)::int * {w}"
+        for i, w in enumerate((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2))
+    )
+    + ") % 11) + 1, 1)"
+)
+
+
+def replicate(url: str, copies: int) -> None:
+    """Copy every household (members and years with it) ``copies`` times, set-based in SQL: a larger load on the
+    same region tree (the extract holds one county), for the rules' scaling."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for k in range(1, copies + 1):
+            started = time.perf_counter()
+            conn.execute(
+                f"INSERT INTO registry_household (number, {HOUSEHOLD_COLUMNS}) "
+                f"SELECT number || 'c{k}', {HOUSEHOLD_COLUMNS} FROM registry_household WHERE number !~ 'c'"
+            )
+            conn.execute(
+                f"INSERT INTO registry_member (household_id, id_number, {MEMBER_COLUMNS}) "
+                f"SELECT c.id, p || {CHECK_SQL}, {', '.join('m.' + c.strip() for c in MEMBER_COLUMNS.split(','))} "
+                "FROM registry_member m JOIN registry_household h ON h.id = m.household_id AND h.number !~ 'c' "
+                f"JOIN registry_household c ON c.number = h.number || 'c{k}', "
+                f"LATERAL (SELECT '52264' || '{k % 10}' || substr(m.id_number, 7, 11) AS p) q "
+                "WHERE m.id_number ~ '^[0-9]{17}[0-9X]$'"
+            )
+            conn.execute(
+                f"INSERT INTO registry_householdyear (household_id, {YEAR_COLUMNS}) "
+                f"SELECT c.id, {', '.join('y.' + c.strip() for c in YEAR_COLUMNS.split(','))} "
+                "FROM registry_householdyear y JOIN registry_household h ON h.id = y.household_id "
+                f"AND h.number !~ 'c' JOIN registry_household c ON c.number = h.number || 'c{k}'"
+            )
+            print(f"copy {k}: {time.perf_counter() - started:.0f} s")
+        conn.execute("ANALYZE")
 
 
 def set_based(region: str, year: int) -> tuple[float, dict[str, float], int]:
@@ -120,8 +180,14 @@ def main():
     parser.add_argument("--database-url")
     parser.add_argument("--county", default="522634000000")
     parser.add_argument("--year", type=int, default=2026)
+    parser.add_argument(
+        "--replicate", type=int, default=0,
+        help="copy the households this many times first (SQL; a database of your own only: it writes)",
+    )  # fmt: skip
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.database_url or build(args.households)
+    if args.replicate:
+        replicate(os.environ["DATABASE_URL"], args.replicate)
 
     import django
 

@@ -8,7 +8,7 @@ import pytest
 from jingzhun.core.ids import check_char
 from jingzhun.quality.rules import BY_CODE, RULES, Field, Scope
 from jingzhun.registry.models import Household, HouseholdYear, Member
-from tests.conftest import VILLAGE_B2, id_born_on, member, new_id, year
+from tests.conftest import COUNTY_B, VILLAGE_B2, id_born_on, member, new_id, year
 
 from .conftest import YEAR, found, head_of, spouse_of
 
@@ -58,6 +58,8 @@ def test_q03_the_same_person_in_two_counties(family, register, county_b, scope):
     assert found("Q03", scope) == {head_of(here).pk}
     assert found("Q02", scope) == set()  # not twice within this county
     assert head_of(alone).pk not in found("Q03", scope)
+    theirs = Scope(region_code=COUNTY_B, year=YEAR, line=scope.line, today=scope.today)
+    assert found("Q03", theirs) == {spouse_of(elsewhere).pk}  # the 15-digit form finds its 18-digit self
 
 
 def test_q04_unknown_relationship_codes(family, scope):

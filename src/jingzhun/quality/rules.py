@@ -50,7 +50,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jingzhun.core.codes import subtree_range
-from jingzhun.core.ids import WEIGHTS
+from jingzhun.core.ids import CHECK_CHARS, WEIGHTS
 from jingzhun.registry.choices import (
     ACTIVE_STATUSES,
     DANGEROUS_GRADES,
@@ -228,19 +228,44 @@ def duplicate_ids_in_county(scope: Scope) -> QuerySet:
     return keyed.filter(_q_ck__in=twice)
 
 
-def duplicate_ids_across(scope: Scope) -> QuerySet:
-    """The same person active in households of two or more counties anywhere in the registry (a semi-join of
-    the scope's person keys with the whole registry, grouped by key, counting distinct counties)."""
-    everyone = _keyed(Member.objects.filter(is_active=True, household__status__in=ACTIVE_STATUSES))
-    mine = _keyed(scope.members())
-    shared = (
-        everyone.filter(_q_key__in=mine.values("_q_key"))
-        .values("_q_key")
-        .annotate(_q_c=Count(Substr("household__region_id", 1, 6), distinct=True))
-        .filter(_q_c__gt=1)
-        .values("_q_key")
+def _check_char_of(first17):
+    """The GB 11643 check character of a 17-digit expression (``core.ids.check_char`` in SQL)."""
+    weighted = reduce(lambda a, b: a + b, (_digit(i + 1, first17) * w for i, w in enumerate(WEIGHTS)))
+    return Substr(Value(CHECK_CHARS), Mod(weighted, 11) + 1, 1)
+
+
+def _other_form():
+    """The other form the same person's number may be recorded in: a 15-digit number's 18-digit upgrade, an
+    18-digit number's 15-digit legacy form (born 19xx), a lower-case x upper-cased."""
+    upgraded = Concat(
+        Substr("id_number", 1, 6), Value("19"), Substr("id_number", 7, 9), output_field=CharField()
     )
-    return mine.filter(_q_key__in=shared)
+    return Case(
+        When(_q_len=15, then=Concat(upgraded, _check_char_of(upgraded), output_field=CharField())),
+        When(id_number__endswith="x", then=Upper("id_number")),
+        When(
+            id_number__regex=r"^[0-9]{6}19", then=Concat(Substr("id_number", 1, 6), Substr("id_number", 9, 9))
+        ),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def duplicate_ids_across(scope: Scope) -> QuerySet:
+    """The same person active in a household of another county anywhere in the registry. The registry's unique
+    index already refuses one number active twice, so the same person slips in only in another form (15 and 18
+    digits, x and X): each member's other form is looked up in that index (one probe per member of the scope,
+    whatever the size of the registry)."""
+    elsewhere = Member.objects.filter(
+        id_number=OuterRef("_q_other"), is_active=True, household__status__in=ACTIVE_STATUSES
+    ).exclude(household__region__code__startswith=OuterRef("_q_county"))
+    return (
+        scope.members()
+        .annotate(_q_len=Length("id_number"), _q_county=Substr("household__region_id", 1, 6))
+        .annotate(_q_other=_other_form())
+        .exclude(_q_other="")
+        .filter(Exists(elsewhere))
+    )
 
 
 def unknown_relationships(scope: Scope) -> QuerySet:
