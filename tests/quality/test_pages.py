@@ -150,3 +150,16 @@ def _workbench_count(client) -> str:
     label = page.index("条疑点数据待核实")
     strong = page.rindex('<strong class="count">', 0, label)
     return page[strong + len('<strong class="count">') : page.index("</strong>", strong)]
+
+
+def test_a_sheet_longer_than_the_cap_says_where_the_rest_is(client, users, planted, line_2026, monkeypatch):
+    from jingzhun.quality import selectors
+
+    monkeypatch.setattr(selectors, "WORKBOOK_ROWS", 1)
+    run_county(client, users["county"])
+    run = QualityRun.objects.get()
+    book = CalamineWorkbook.from_filelike(
+        io.BytesIO(client.get(reverse("quality:workbook", args=[run.pk])).content)
+    )
+    q07 = book.get_sheet_by_index(6).to_python()
+    assert len(q07) == 3 and q07[2][0] == "仅列出前 1 条；其余请按乡镇或村分别下载。"

@@ -253,5 +253,6 @@ def sheets(*, user, run: QualityRun, region: Region):
                 listed += len(items)
                 if after is None:
                     return
+            yield [_("仅列出前 %(n)s 条；其余请按乡镇或村分别下载。") % {"n": f"{WORKBOOK_ROWS:,}"}]
 
         yield title, headers(rule), rows()
