@@ -27,7 +27,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingzhun.settings")
 
 
 def build(households: int) -> str:
-    url = fresh_database_url("postgres", "jz_dq_bench")
+    url = fresh_database_url("postgres", "jz_quality_bench")
     jingzhun(url, "migrate", "-v0")
     jingzhun(url, "regions", "load", "--extract")
     seconds, _out = jingzhun(
