@@ -239,6 +239,28 @@ FACTORIES = {
     qm.QualityRun: (C, lambda w, s: qm.QualityRun.objects.create(region=s.county, year=2026, status="done")),
     qm.QualityCount: (V, lambda w, s: qm.QualityCount.objects.create(
         run=w.row(qm.QualityRun, s), region=s.village, rule="Q01", count=1)),
+
+    pm.ProjectFunding: (V, lambda w, s: pm.ProjectFunding.objects.create(
+        project=w.row(pm.Project, s), kind="central", amount=100000)),
+    pm.PerformanceTarget: (V, lambda w, s: pm.PerformanceTarget.objects.create(
+        project=w.row(pm.Project, s), kind="output", indicator="道路长度", value="3 公里")),
+    pm.ProjectBeneficiary: (V, lambda w, s: pm.ProjectBeneficiary.objects.create(
+        project=w.row(pm.Project, s), household=w.row(Household, s))),
+    pm.ProjectPolicy: (P, lambda w, s: pm.ProjectPolicy.objects.create(year=2030, province=s.province)),
+    pm.ProjectStep: (V, lambda w, s: pm.ProjectStep.objects.create(
+        project=w.row(pm.Project, s), kind="declare", stage_before="draft", stage_after="declared",
+        actor_label="村级")),
+    pm.ProjectNotice: (V, lambda w, s: pm.ProjectNotice.objects.create(
+        project=w.row(pm.Project, s), region=s.village, kind="village", starts_on=TODAY,
+        last_day=TODAY + dt.timedelta(days=9), facts={"name": "产业路"})),
+    pm.ProjectObjection: (V, lambda w, s: pm.ProjectObjection.objects.create(
+        notice=w.row(pm.ProjectNotice, s), region=s.village, reference=f"XM{s.key}{next(w.serial)}",
+        source="public", text="选址不合理")),
+    pm.Asset: (V, lambda w, s: pm.Asset.objects.create(
+        project=w.row(pm.Project, s), region=s.village, name="光伏电站", kind="operating", owner="村集体",
+        value=100000, maintainer="村委会")),
+    pm.AssetIncome: (V, lambda w, s: pm.AssetIncome.objects.create(
+        asset=w.row(pm.Asset, s), year=2026, amount=1000, households=1)),
     ImportJob: (T, lambda w, s: ImportJob.objects.create(
         region_code=s.town.code, original_name="户.xlsx", file=f"imports/2026/03/{s.key}.xlsx")),
     RegionFigures: (V, lambda w, s: RegionFigures.objects.create(

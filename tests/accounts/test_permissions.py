@@ -23,7 +23,7 @@ def test_every_role_names_only_known_actions_and_every_role_has_a_row():
     for role, actions in permissions.ROLE_ACTIONS.items():
         assert actions <= set(permissions.ACTIONS), role
     # the new roles are narrow: a department user uploads lists and reads nothing, an assessor sees no registry
-    assert permissions.ROLE_ACTIONS[Role.DEPARTMENT] == {"upload_list"}
+    assert permissions.ROLE_ACTIONS[Role.DEPARTMENT] == {"upload_list", "appraise_project"}
     assert "view" not in permissions.ROLE_ACTIONS[Role.ASSESSOR]
 
 

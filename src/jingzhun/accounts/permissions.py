@@ -159,6 +159,17 @@ ACTIONS: dict[str, Action] = {
     # 疑点数据核查: a county, prefecture or province runs the rules; townships read their county's findings
     "run_quality": Action(gettext_lazy("运行疑点数据核查"), up_to(COUNTY)),
     "view_quality": Action(gettext_lazy("查看疑点数据核查"), up_to(TOWNSHIP)),
+
+    # 扶贫项目库 (projects): entry by the declaring level; the procedure's steps at the level each belongs to
+    # (village 公示 and 申报, township 审核 and 公示); 论证 by the county's sector departments; 审定, 公告, 年度计划,
+    # 验收, 资产移交 and the yearly revision by the county (approval rights at county level); 报账 by finance
+    "draft_project": Action(gettext_lazy("录入扶贫项目"), among(COUNTY, TOWNSHIP, VILLAGE)),
+    "project_step": Action(gettext_lazy("办理项目申报审核"), at()),
+    "appraise_project": Action(gettext_lazy("项目论证"), at(COUNTY)),
+    "approve_project": Action(gettext_lazy("审定项目和年度计划"), at(COUNTY)),
+    "report_progress": Action(gettext_lazy("报送项目实施进度"), among(COUNTY, TOWNSHIP, VILLAGE)),
+    "settle_project": Action(gettext_lazy("项目报账"), at(COUNTY)),
+    "manage_assets": Action(gettext_lazy("管理扶贫项目资产和收益分配"), at(COUNTY)),
     # analytics
     "refresh_rollups": Action(gettext_lazy("刷新统计"), at(NATIONAL)),
     # reserved for the apps that come next (funds, assessment, supervision): granted now, used by them
@@ -176,19 +187,22 @@ _DATA_WORK = frozenset(
         "announce_village_exit",
         "register_cadre", "plan", "log_visit", "match", "refresh_rollups", "report_clue", "accept_clue",
         "run_quality", "view_quality",
+
+        "draft_project", "project_step", "approve_project", "report_progress", "manage_assets",
     }
 )  # fmt: skip
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.ADMIN: _DATA_WORK | {"set_policy", "set_national_quota", "load_history"},
+    Role.ADMIN: _DATA_WORK | {"set_policy", "set_national_quota", "load_history", "settle_project"},
     Role.OPERATOR: _DATA_WORK,
     Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas", "view_quality"}),
     Role.SECURITY: frozenset({"manage_users"}),
     Role.AUDITOR: frozenset({"audit"}),
     # the roles the next apps need (issue 17): each with the actions that exist for it so far
-    Role.FINANCE: frozenset({"view", "export", "manage_funds"}),
+    Role.FINANCE: frozenset({"view", "export", "manage_funds", "settle_project", "manage_assets"}),
     Role.ASSESSOR: frozenset({"assess"}),  # sees the sample, not the registry
-    Role.DEPARTMENT: frozenset({"upload_list"}),  # 医保, 民政, 教育 … upload their lists, read nothing else
+    # 医保, 民政, 教育 … upload their lists; sector departments appraise projects (read through that action)
+    Role.DEPARTMENT: frozenset({"upload_list", "appraise_project"}),
     Role.CADRE: frozenset({"view", "log_visit", "report_clue"}),
     Role.SUPERVISOR: frozenset(
         {"view", "export", "view_crosscheck", "view_quotas", "supervise", "view_quality"}

@@ -41,3 +41,73 @@ class Stage(models.TextChoices):
     SETTLED = "settled", _("已报账")
     TRANSFERRED = "transferred", _("资产已移交")
     REJECTED = "rejected", _("已退回")
+    WITHDRAWN = "withdrawn", _("已调出项目库")
+
+
+# stages where a project is in the library but not yet being built: the yearly revision may carry or withdraw it
+REVISABLE = frozenset({Stage.LISTED, Stage.PLANNED})
+# stages a 报账 installment may be recorded in (funds pays in stages: at start, at basic completion, after 验收)
+SETTLING = frozenset({Stage.PLANNED, Stage.IMPLEMENTING, Stage.ACCEPTED})
+ENDED = frozenset({Stage.TRANSFERRED, Stage.REJECTED, Stage.WITHDRAWN})
+
+
+class StepKind(models.TextChoices):
+    """One immutable step of a project's lifecycle (``ProjectStep``)."""
+
+    VILLAGE_NOTICE = "village_notice", _("申报公示")
+    DECLARE = "declare", _("申报")
+    REVIEW = "review", _("乡镇审核")
+    TOWNSHIP_NOTICE = "township_notice", _("乡镇公示")
+    APPRAISE = "appraise", _("部门论证")
+    APPROVE = "approve", _("县级审定并公告入库")
+    PLAN = "plan", _("列入年度计划")
+    PROGRESS = "progress", _("实施进度")
+    ACCEPT = "accept", _("竣工验收")
+    SETTLE = "settle", _("报账")
+    TRANSFER = "transfer", _("资产移交")
+    CARRY = "carry", _("结转下年度项目库")
+    WITHDRAW = "withdraw", _("调出项目库")
+    OBJECTION = "objection", _("公示异议处理")
+
+
+class NoticeKind(models.TextChoices):
+    """The public notices of a project (公告公示): before (事前) and after (事后) implementation."""
+
+    VILLAGE = "village", _("项目申报公示")  # by the declaring level: a village's project by its village
+    TOWNSHIP = "township", _("乡镇审核公示")
+    COUNTY = "county", _("县级项目库入库公告")
+    RESULT = "result", _("项目竣工验收公告")
+
+
+# notices that take objections while they run (a 公告 announces a decision)
+OBJECTION_NOTICES = frozenset({NoticeKind.VILLAGE, NoticeKind.TOWNSHIP})
+
+
+class FundKind(models.TextChoices):
+    """资金来源 of a project's financing."""
+
+    CENTRAL = "central", _("中央财政专项扶贫资金")
+    PROVINCIAL = "provincial", _("省级财政资金")
+    CITY = "city", _("市级财政资金")
+    COUNTY = "county", _("县级财政资金")
+    INTEGRATED = "integrated", _("统筹整合涉农资金")
+    DONATION = "donation", _("社会捐赠")
+    PAIRED = "paired", _("东西部协作和定点帮扶资金")
+    CREDIT = "credit", _("信贷资金")
+    SELF = "self", _("群众自筹")
+
+
+class TargetKind(models.TextChoices):
+    """绩效目标 dimensions."""
+
+    OUTPUT = "output", _("产出指标")
+    BENEFIT = "benefit", _("效益指标")
+    SATISFACTION = "satisfaction", _("满意度指标")
+
+
+class AssetKind(models.TextChoices):
+    """扶贫项目资产 kinds."""
+
+    OPERATING = "operating", _("经营性资产")
+    PUBLIC = "public", _("公益性资产")
+    HOUSEHOLD = "household", _("到户类资产")

@@ -4,13 +4,26 @@ with them so that other apps (funds: no final payment before 验收) read one fi
 
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.policy import one_per_year
 from jingzhun.core.scoping import ScopedModel
+from jingzhun.identification.choices import ObjectionSource, ObjectionStatus
+from jingzhun.identification.models import SCAN_VALIDATORS
 
-from .choices import Category, Nature, Stage
+from .choices import AssetKind, Category, FundKind, Nature, NoticeKind, Stage, StepKind, TargetKind
+
+
+def money(label, **kwargs):
+    return models.DecimalField(
+        label, max_digits=14, decimal_places=2,
+        validators=[MinValueValidator(0, _("金额不能为负数。"))], **kwargs,
+    )  # fmt: skip
 
 
 class Project(ScopedModel):
@@ -33,8 +46,32 @@ class Project(ScopedModel):
     stage = models.CharField(_("所处阶段"), max_length=20, choices=Stage.choices, default=Stage.DRAFT)
     accepted_on = models.DateField(_("验收日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # the entry items of the library (入库要素)
+    villages = models.ManyToManyField(
+        "regions.Region", related_name="+", blank=True, verbose_name=_("覆盖村")
+    )
+    starts_on = models.DateField(_("计划开工日期"), null=True, blank=True)
+    ends_on = models.DateField(_("计划完工日期"), null=True, blank=True)
+    responsible_unit = models.CharField(_("责任单位"), max_length=100, blank=True)
+    implementer = models.CharField(_("实施单位"), max_length=100, blank=True)
+    tasks = models.TextField(_("建设任务"), max_length=2000, blank=True)
+    participation = models.TextField(_("群众参与机制"), max_length=1000, blank=True)
+    benefit_mechanism = models.TextField(_("带贫减贫机制"), max_length=1000, blank=True)
+    progress = models.PositiveSmallIntegerField(
+        _("实施进度（%）"), default=0, validators=[MaxValueValidator(100, _("进度不超过 100%。"))]
+    )
+    settled = money(_("已报账金额（元）"), default=Decimal(0))
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("由上年结转"),
+    )
 
     scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
 
     class Meta:
         verbose_name = _("扶贫项目")
@@ -43,3 +80,275 @@ class Project(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.year} {self.name}"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": [_("计划完工日期不能早于开工日期。")]})
+
+
+class ProjectFunding(ScopedModel):
+    """资金来源: how much of the project's budget comes from one kind of source (元, exact)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="fundings")
+    kind = models.CharField(_("资金来源"), max_length=12, choices=FundKind.choices)
+    amount = money(_("金额（元）"))
+
+    scope_lookup = "project__region__code"
+
+    class Meta:
+        verbose_name = _("项目资金来源")
+        verbose_name_plural = _("项目资金来源")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind"], name="projectfunding_once_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+
+class PerformanceTarget(ScopedModel):
+    """绩效目标: one indicator and its target value (a project needs at least one to be declared)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="targets")
+    kind = models.CharField(_("指标类别"), max_length=12, choices=TargetKind.choices)
+    indicator = models.CharField(_("绩效指标"), max_length=100)
+    value = models.CharField(_("目标值"), max_length=50)
+
+    scope_lookup = "project__region__code"
+
+    class Meta:
+        verbose_name = _("绩效目标")
+        verbose_name_plural = _("绩效目标")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.value}"
+
+
+class ProjectBeneficiary(ScopedModel):
+    """A household of the registry that benefits from the project (one of the project's villages)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="beneficiaries")
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("受益户")
+    )
+
+    scope_lookup = "project__region__code"
+
+    class Meta:
+        verbose_name = _("项目受益户")
+        verbose_name_plural = _("项目受益户")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "household"], name="projectbeneficiary_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.household_id}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"projects.project:{self.project_id}", self.scope_code()
+
+
+class ProjectPolicy(ScopedModel):
+    """The project library's parameters in force from ``year`` (carried forward), national when ``province`` is
+    empty: the days a project's 公示 runs (10 unless the province says otherwise)."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
+    province = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("省份"), limit_choices_to={"level": 1},
+    )  # fmt: skip
+    publicity_days = models.PositiveSmallIntegerField(
+        _("项目公示天数"), default=10,
+        validators=[MinValueValidator(1, _("公示至少 1 天。")), MaxValueValidator(60, _("公示不超过 60 天。"))],
+    )  # fmt: skip
+
+    scope_lookup = "province__code"
+
+    class Meta:
+        verbose_name = _("项目库参数")
+        verbose_name_plural = _("项目库参数")
+        constraints = [*one_per_year("projectpolicy")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.province_id or 'national'} {self.publicity_days}d"
+
+
+class ProjectStep(ScopedModel):
+    """One step of a project's lifecycle by one user at one level: immutable once written. ``details`` holds
+    the step's own facts (progress %, the acceptance team, the amount reported, the year carried to)."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="steps")
+    kind = models.CharField(_("环节"), max_length=20, choices=StepKind.choices)
+    passed = models.BooleanField(_("通过"), default=True)
+    stage_before = models.CharField(_("办理前阶段"), max_length=20, choices=Stage.choices)
+    stage_after = models.CharField(_("办理后阶段"), max_length=20, choices=Stage.choices)
+    on = models.DateField(_("办理日期"), default=timezone.localdate)
+    note = models.TextField(_("情况说明"), blank=True)
+    details = models.JSONField(_("详细信息"), default=dict, blank=True)
+    attachment = models.FileField(
+        _("照片或附件"), upload_to="projects/%Y/%m/", blank=True, validators=SCAN_VALIDATORS
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("办理人"),
+    )
+    actor_label = models.CharField(_("办理人"), max_length=150)
+    actor_region = models.CharField(_("办理单位区划"), max_length=12, blank=True)
+    at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    scope_lookup = "project__region__code"
+
+    class Meta:
+        verbose_name = _("项目办理记录")
+        verbose_name_plural = _("项目办理记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.actor_label} {self.on}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"projects.project:{self.project_id}", self.scope_code()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("办理记录一经写入不可修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("办理记录一经写入不可删除。"))
+
+
+class ProjectNotice(ScopedModel):
+    """A project's 公示 or 公告 on the public portal, in the region that publishes it (the village, the
+    township, the county). ``facts`` keeps what was shown — amount, sources, use, implementer, period and the
+    beneficiaries counted, never a name — so a past notice reads as published; it stays online after its days."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="notices")
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("公示单位")
+    )
+    kind = models.CharField(_("类别"), max_length=10, choices=NoticeKind.choices)
+    starts_on = models.DateField(_("公示开始"))
+    last_day = models.DateField(_("公示截止"))
+    facts = models.JSONField(_("公示内容"), default=dict)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+
+    class Meta:
+        verbose_name = _("项目公示公告")
+        verbose_name_plural = _("项目公示公告")
+        indexes = [models.Index(fields=["region", "starts_on"], name="projectnotice_region_start")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.facts.get('name', '')}"
+
+    @property
+    def title(self) -> str:
+        return str(self.get_kind_display())
+
+    def accepts_objections(self, today) -> bool:
+        from .choices import OBJECTION_NOTICES
+
+        return self.kind in OBJECTION_NOTICES and self.starts_on <= today <= self.last_day
+
+
+class ProjectObjection(ScopedModel):
+    """异议 against a project on its 公示, from staff or the public (the portal's flow: reference number, status
+    page). While open it holds the project; the level that published the notice decides it with a reason."""
+
+    notice = models.ForeignKey(ProjectNotice, on_delete=models.PROTECT, related_name="objections")
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("公示单位")
+    )
+    reference = models.CharField(_("受理编号"), max_length=20, unique=True)
+    source = models.CharField(_("来源"), max_length=8, choices=ObjectionSource.choices)
+    name = models.CharField(_("反映人"), max_length=50, blank=True)
+    contact = models.CharField(_("联系方式"), max_length=50, blank=True)
+    text = models.TextField(_("异议内容"), max_length=2000)
+    status = models.CharField(
+        _("处理状态"), max_length=12, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN
+    )
+    resolution = models.TextField(_("处理意见"), blank=True)
+    created_at = models.DateTimeField(_("反映时间"), default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("处理人"),
+    )  # fmt: skip
+
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("项目公示异议")
+        verbose_name_plural = _("项目公示异议")
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"projects.project:{self.notice.project_id}", self.region_id
+
+
+class Asset(ScopedModel):
+    """扶贫项目资产: what a project left after 资产移交 — its kind, the owner after 确权, its value, who maintains
+    it, and the households it benefits (by default the project's). An 经营性 asset's income is distributed to
+    them (``AssetIncome``)."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="assets")
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在地")
+    )
+    name = models.CharField(_("资产名称"), max_length=120)
+    kind = models.CharField(_("资产类别"), max_length=10, choices=AssetKind.choices)
+    owner = models.CharField(_("确权后所有权人"), max_length=100)
+    value = money(_("资产价值（元）"))
+    maintainer = models.CharField(_("管护责任人"), max_length=100)
+    transferred_on = models.DateField(_("移交日期"), default=timezone.localdate)
+    beneficiaries = models.ManyToManyField(
+        "registry.Household", related_name="+", blank=True, verbose_name=_("受益户")
+    )
+
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+
+    class Meta:
+        verbose_name = _("扶贫项目资产")
+        verbose_name_plural = _("扶贫项目资产")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssetIncome(ScopedModel):
+    """One distribution of an 经营性 asset's income of ``year`` to its beneficiary households: equal shares to the
+    cent (the remainder cents to the first households), added to each household's 资产收益扶贫分红 of that year."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="incomes")
+    year = models.PositiveSmallIntegerField(_("收益年度"), validators=[MinValueValidator(2000)])
+    amount = money(_("分配金额（元）"))
+    households = models.PositiveIntegerField(_("分配户数"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("分配时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("经办人"),
+    )
+
+    scope_lookup = "asset__region__code"
+
+    class Meta:
+        verbose_name = _("资产收益分配")
+        verbose_name_plural = _("资产收益分配")
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.year} {self.amount}"
