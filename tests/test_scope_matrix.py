@@ -248,8 +248,8 @@ FACTORIES = {
         project=w.row(pm.Project, s), household=w.row(Household, s))),
     pm.ProjectPolicy: (P, lambda w, s: pm.ProjectPolicy.objects.create(year=2030, province=s.province)),
     pm.ProjectStep: (V, lambda w, s: pm.ProjectStep.objects.create(
-        project=w.row(pm.Project, s), kind="declare", stage_before="draft", stage_after="declared",
-        actor_label="村级")),
+        project=w.row(pm.Project, s), kind="progress", stage_before="planned", stage_after="implementing",
+        actor_label="村级", attachment=f"identification/2026/03/{s.key}.pdf")),
     pm.ProjectNotice: (V, lambda w, s: pm.ProjectNotice.objects.create(
         project=w.row(pm.Project, s), region=s.village, kind="village", starts_on=TODAY,
         last_day=TODAY + dt.timedelta(days=9), facts={"name": "产业路"})),
@@ -431,6 +431,13 @@ UI_ROUTES = {
     "monitoring:case_step": {"pk": mm.Case},
     "quality:rows": {"pk": qm.QualityRun},
     "quality:workbook": {"pk": qm.QualityRun},
+
+    "projects:detail": {"pk": pm.Project},
+    "projects:edit": {"pk": pm.Project},
+    "projects:act": {"pk": pm.Project},
+    "projects:objection_resolve": {"pk": pm.ProjectObjection},
+    "projects:attachment": {"pk": pm.ProjectStep},
+    "projects:asset": {"pk": pm.Asset},
     "reports:download": {"pk": ReportJob},
     "reports:retry": {"pk": ReportJob},
     "reports:household_card": {"pk": Household},

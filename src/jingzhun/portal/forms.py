@@ -22,8 +22,12 @@ class PublicObjectionForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args, entries, **kwargs):
+        """``entries`` None: an objection to a whole notice (a project's 公示), with no household to choose."""
         super().__init__(*args, **kwargs)
-        self.fields["entry"].choices = [("", "—")] + [(e.pk, e.head_name) for e in entries]
+        if entries is None:
+            del self.fields["entry"]
+        else:
+            self.fields["entry"].choices = [("", "—")] + [(e.pk, e.head_name) for e in entries]
 
 
 class LookupForm(forms.Form):

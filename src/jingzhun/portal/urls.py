@@ -8,6 +8,7 @@ urlpatterns = [
     path("r/<str:code>/", views.region, name="region"),
     path("p/<int:pk>/", views.publicity, name="publicity"),
     path("p/<int:pk>/print/", views.notice_print, name="print"),
+    path("project/<int:pk>/", views.project_notice, name="project_notice"),
     path("objection/", views.lookup, name="lookup"),
     path("objection/<str:ref>/", views.objection_status, name="objection"),
     path("monitoring/", views.monitoring_report, name="monitoring_report"),

@@ -21,6 +21,8 @@ from jingzhun.identification.models import Objection, Publicity
 from jingzhun.identification.selectors import procedure_policy
 from jingzhun.monitoring import services as monitoring
 from jingzhun.monitoring.models import Clue
+from jingzhun.projects import services as projects
+from jingzhun.projects.models import ProjectNotice, ProjectObjection
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
@@ -60,6 +62,11 @@ def region(request, code: str):
             .order_by("-starts_on", "-id")[:PAGE]
         )
         context["today"] = timezone.localdate()
+    # the projects' 公示 and 公告 published by this region (a village's, a township's, the county's)
+    context["project_notices"] = (
+        ProjectNotice.objects.public().filter(region=region).order_by("-starts_on", "-id")[:PAGE]
+    )
+    context["today"] = timezone.localdate()
     if region.level != RegionLevel.VILLAGE and q:
         lo, hi = region.subtree_range()
         context["children"] = (
@@ -139,6 +146,51 @@ def publicity(request, pk: int):
     )
 
 
+@never_cache
+def project_notice(request, pk: int):
+    """A project's 公示 or 公告: what it is, where, how much from which sources, who implements it, when, and
+    the beneficiaries counted (never a name); the same objection form, challenge and rate limit as the
+    households' lists while a 公示 runs."""
+    notice = get_object_or_404(ProjectNotice.objects.public().select_related("region"), pk=pk)
+    accepts = notice.accepts_objections(timezone.localdate())
+    form = None
+    if request.method == "POST":
+        if not accepts:
+            raise Http404
+        form = PublicObjectionForm(request.POST, entries=None)
+        ip = client_ip(request)
+        if guard.over_limit(ip):
+            form.is_valid()
+            form.add_error(None, _("提交过于频繁，请一小时后再试。"))
+        elif form.is_valid():
+            d = form.cleaned_data
+            if not guard.challenge_passed(d["token"], d["answer"]):
+                form.add_error("answer", _("验证题答案不正确或已过期，请重新计算。"))
+            else:
+                try:
+                    with acting_as(None, source="portal", ip=ip):
+                        objection = projects.objection_file(
+                            user=None,
+                            notice=notice,
+                            text=d["text"],
+                            name=d["name"],
+                            contact=d["contact"],
+                            ip=ip,
+                        )
+                except ValidationError as exc:
+                    form.add_error(None, exc.messages)
+                else:
+                    return redirect("portal:objection", ref=objection.reference)
+    if accepts:
+        form = _ask(form or PublicObjectionForm(entries=None))
+    return render(
+        request,
+        "portal/project_notice.html",
+        {"notice": notice, "facts": notice.facts, "ancestors": notice.region.ancestors(), "form": form,
+         "accepts": accepts},
+    )  # fmt: skip
+
+
 def lookup(request):
     form = LookupForm(request.GET or None)
     if form.is_bound and form.is_valid():
@@ -153,7 +205,7 @@ def objection_status(request, ref: str):
         .filter(reference=ref.upper()[:20])
         .select_related("entry__publicity")
         .first()
-    )
+    ) or ProjectObjection.objects.public().filter(reference=ref.upper()[:20]).select_related("notice").first()
     return render(
         request,
         "portal/objection.html",

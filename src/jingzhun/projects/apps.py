@@ -6,3 +6,6 @@ class ProjectsConfig(AppConfig):
     name = "jingzhun.projects"
     label = "projects"
     verbose_name = _("扶贫项目库")
+
+    def ready(self):
+        from . import panels  # noqa: F401 - the household card's panel, the 工作台, the year's open items

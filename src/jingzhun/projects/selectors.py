@@ -14,7 +14,7 @@ from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household
 
 from .choices import REVISABLE, SETTLING, NoticeKind, Stage
-from .models import Asset, Project, ProjectNotice, ProjectStep
+from .models import Asset, Project, ProjectBeneficiary, ProjectNotice, ProjectStep
 
 # households counted as 建档立卡 (registered at some time): their members are the poor persons a project benefits
 FILED = (HouseholdStatus.REGISTERED, HouseholdStatus.EXITED, HouseholdStatus.RETURNED)
@@ -66,6 +66,21 @@ def beneficiary_counts(project: Project) -> dict:
         poor_persons=Sum("member_count", filter=Q(status__in=FILED)),
     )
     return {k: v or 0 for k, v in counts.items()}
+
+
+def counts_of(rows) -> dict[int, dict]:
+    """``beneficiary_counts`` of many projects in one query (the export)."""
+    counted = (
+        ProjectBeneficiary.objects.filter(project_id__in=[p.pk for p in rows])
+        .values("project_id")
+        .annotate(
+            households=Count("id"),
+            persons=Sum("household__member_count"),
+            poor_persons=Sum("household__member_count", filter=Q(household__status__in=FILED)),
+        )
+        .order_by()
+    )
+    return {r.pop("project_id"): {k: v or 0 for k, v in r.items()} for r in counted}
 
 
 def public_facts(project: Project) -> dict:
