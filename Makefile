@@ -73,6 +73,7 @@ demo-setup: migrate pdf-deps
 	$(RUN) jingzhun demo-identification
 	$(RUN) jingzhun demo-assistance
 	$(RUN) jingzhun demo-monitoring
+	$(RUN) jingzhun demo-projects
 	$(RUN) jingzhun demo-analytics
 	$(RUN) jingzhun demo-villages
 	$(RUN) jingzhun demo-quality
