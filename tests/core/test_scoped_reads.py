@@ -91,8 +91,8 @@ def test_a_wrong_scope_lookup_is_a_system_error(monkeypatch):
 def test_portal_reads_are_declared_public():
     """The portal has no user: its reads of scoped models (published lists, the region tree) say ``public()``."""
     portal = request_modules()["portal/views.py"]
-    # the lists, objections and printed notices; monitoring's self-report
-    assert portal.count(".objects.public()") == 10
+    # the lists, objections and printed notices; monitoring's self-report; the projects' notices and objections
+    assert portal.count(".objects.public()") == 13
     assert all(issubclass(m, ScopedModel) and not m._meta.abstract for m in scoped_models())
 
 

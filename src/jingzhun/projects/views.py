@@ -101,7 +101,9 @@ def _villages_under(code: str):
     """The villages a project declared by ``code`` may cover: the village itself, or those of the township or
     county."""
     prefix = code[: {RegionLevel.COUNTY: 6, RegionLevel.TOWNSHIP: 9}.get(level_of(code), 12)]
-    rows = Region.objects.filter(level=RegionLevel.VILLAGE, code__startswith=prefix)
+    rows = Region.objects.public().filter(
+        level=RegionLevel.VILLAGE, code__startswith=prefix
+    )  # names of places
     return [(r.code, r.name) for r in rows.order_by("code")[:500]]
 
 
