@@ -41,3 +41,4 @@ def phone(browser):
 
 # the monitoring app's fixtures (a monitoring line, an exited household) for its browser test
 from tests.monitoring.conftest import exited, monitoring_line  # noqa: E402, F401
+from tests.projects.conftest import households, staff  # noqa: E402, F401

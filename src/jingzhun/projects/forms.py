@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import AssetKind, Category, FundKind, Nature, Stage, TargetKind
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # the value a date input reads
 WAITING = [
     ("", "—"), ("declare", _("待申报")), ("review", _("待乡镇审核")), ("appraise", _("待部门论证")),
     ("approve", _("待县级审定")), ("plan", _("待列入年度计划")), ("accept", _("待验收")), ("transfer", _("待资产移交")),
