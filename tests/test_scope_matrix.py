@@ -239,7 +239,6 @@ FACTORIES = {
     qm.QualityRun: (C, lambda w, s: qm.QualityRun.objects.create(region=s.county, year=2026, status="done")),
     qm.QualityCount: (V, lambda w, s: qm.QualityCount.objects.create(
         run=w.row(qm.QualityRun, s), region=s.village, rule="Q01", count=1)),
-
     pm.ProjectFunding: (V, lambda w, s: pm.ProjectFunding.objects.create(
         project=w.row(pm.Project, s), kind="central", amount=100000)),
     pm.PerformanceTarget: (V, lambda w, s: pm.PerformanceTarget.objects.create(
@@ -431,7 +430,6 @@ UI_ROUTES = {
     "monitoring:case_step": {"pk": mm.Case},
     "quality:rows": {"pk": qm.QualityRun},
     "quality:workbook": {"pk": qm.QualityRun},
-
     "projects:detail": {"pk": pm.Project},
     "projects:edit": {"pk": pm.Project},
     "projects:act": {"pk": pm.Project},

@@ -52,7 +52,6 @@ urlpatterns = [
     path("assistance/", include("jingzhun.assistance.urls")),
     path("monitoring/", include("jingzhun.monitoring.urls")),
     path("quality/", include("jingzhun.quality.urls")),
-
     path("projects/", include("jingzhun.projects.urls")),
     path("analytics/", include("jingzhun.analytics.urls")),
     path("reports/", include("jingzhun.reports.urls")),

@@ -159,7 +159,6 @@ ACTIONS: dict[str, Action] = {
     # 疑点数据核查: a county, prefecture or province runs the rules; townships read their county's findings
     "run_quality": Action(gettext_lazy("运行疑点数据核查"), up_to(COUNTY)),
     "view_quality": Action(gettext_lazy("查看疑点数据核查"), up_to(TOWNSHIP)),
-
     # 扶贫项目库 (projects): entry by the declaring level; the procedure's steps at the level each belongs to
     # (village 公示 and 申报, township 审核 and 公示); 论证 by the county's sector departments; 审定, 公告, 年度计划,
     # 验收, 资产移交 and the yearly revision by the county (approval rights at county level); 报账 by finance
@@ -187,7 +186,6 @@ _DATA_WORK = frozenset(
         "announce_village_exit",
         "register_cadre", "plan", "log_visit", "match", "refresh_rollups", "report_clue", "accept_clue",
         "run_quality", "view_quality",
-
         "draft_project", "project_step", "approve_project", "report_progress", "manage_assets",
     }
 )  # fmt: skip
