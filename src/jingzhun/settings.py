@@ -37,6 +37,14 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when JINGZHUN_ENV=production")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
 
+# Personal data encrypted at rest (bank accounts, core.crypto): Fernet keys, newest first (an old key stays listed
+# while rows are re-encrypted), and the key of the searchable digest (the same account across households).
+# The development defaults are public: ``jingzhun check --deploy`` refuses them (core.checks).
+DEV_FIELD_KEY = "CiiLqG8A_jAYeApJtlCrDp4oc2blfrRQoGcgD-C2Tyo="
+DEV_DIGEST_KEY = "dev-only-digest-key-do-not-use-in-production"
+FIELD_ENCRYPTION_KEYS = env_list("JINGZHUN_FIELD_KEYS", DEV_FIELD_KEY)
+FIELD_DIGEST_KEY = env("JINGZHUN_FIELD_DIGEST_KEY", DEV_DIGEST_KEY)
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 

@@ -173,6 +173,8 @@ ACTIONS: dict[str, Action] = {
     "refresh_rollups": Action(gettext_lazy("刷新统计"), at(NATIONAL)),
     # reserved for the apps that come next (funds, assessment, supervision): granted now, used by them
     "manage_funds": Action(gettext_lazy("资金和项目管理")),
+    # 一卡通: the household's bank account, entered by finance (or an administrator); read masked by the others
+    "set_bank_account": Action(gettext_lazy("登记一卡通账户"), up_to(TOWNSHIP)),
     "assess": Action(gettext_lazy("考核评估抽样和调查")),
     "supervise": Action(gettext_lazy("监督检查")),
 }
@@ -192,12 +194,14 @@ _DATA_WORK = frozenset(
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: _DATA_WORK | {"set_policy", "set_national_quota", "load_history", "settle_project"},
+    Role.ADMIN: _DATA_WORK | {"set_policy", "set_national_quota", "load_history", "set_bank_account"},
     Role.OPERATOR: _DATA_WORK,
     Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas", "view_quality"}),
     Role.SECURITY: frozenset({"manage_users"}),
     Role.AUDITOR: frozenset({"audit"}),
     # the roles the next apps need (issue 17): each with the actions that exist for it so far
     Role.FINANCE: frozenset({"view", "export", "manage_funds", "settle_project", "manage_assets"}),
+    Role.FINANCE: frozenset({"view", "export", "manage_funds", "set_bank_account"}),
     Role.ASSESSOR: frozenset({"assess"}),  # sees the sample, not the registry
     # 医保, 民政, 教育 … upload their lists; sector departments appraise projects (read through that action)
     Role.DEPARTMENT: frozenset({"upload_list", "appraise_project"}),

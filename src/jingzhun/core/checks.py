@@ -29,6 +29,27 @@ def idle_timeout(app_configs, **kwargs):
     return []
 
 
+@checks.register(checks.Tags.security, deploy=True)
+def field_keys(app_configs, **kwargs):
+    """The keys of personal data at rest (core.crypto) must not be the public development ones."""
+    found = []
+    if settings.DEV_FIELD_KEY in settings.FIELD_ENCRYPTION_KEYS:
+        found.append(
+            checks.Error(
+                "JINGZHUN_FIELD_KEYS 使用的是公开的开发密钥：生产环境须设置自己的加密密钥（Fernet.generate_key()）。",
+                id="jingzhun.E002",
+            )
+        )
+    if settings.FIELD_DIGEST_KEY == settings.DEV_DIGEST_KEY:
+        found.append(
+            checks.Error(
+                "JINGZHUN_FIELD_DIGEST_KEY 使用的是公开的开发密钥：生产环境须设置自己的摘要密钥。",
+                id="jingzhun.E003",
+            )
+        )
+    return found
+
+
 @checks.register()
 def scope_lookups(app_configs, **kwargs):
     """Each scoped model's ``scope_lookup`` must end at a 12-digit region code column (a child record's through

@@ -25,6 +25,15 @@ validate_phone = RegexValidator(
     code="phone",
 )
 
+# A bank account or card number: 12 to 30 ASCII digits (domestic cards are 16–19, passbook accounts longer).
+# No Luhn check: many Chinese accounts (存折, 社保卡 accounts) do not carry one.
+BANK_ACCOUNT_PATTERN = r"^[0-9]{12,30}$"
+validate_bank_account = RegexValidator(
+    BANK_ACCOUNT_PATTERN,
+    gettext_lazy("银行账号应为 12 至 30 位数字（可含空格，系统会自动去掉）。"),
+    code="bank_account",
+)
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 

@@ -22,6 +22,7 @@ ID = "id"
 CERTIFICATE = "certificate"
 PHONE = "phone"
 CARD = "card"
+BANK = "bank"  # a bank account number (一卡通): in full for finance roles, who pay to it
 HEALTH = "health"
 BIRTH_DATE = "birth_date"
 TEXT = "text"  # free text that may hold personal numbers
@@ -34,7 +35,7 @@ FIELD_KINDS: dict[str, str] = {
     "phone": PHONE,
     "contact": PHONE,
     "contact_phone": PHONE,
-    "bank_account": CARD,
+    "bank_account": BANK,
     "card_number": CARD,
     "health": HEALTH,
     "birth_date": BIRTH_DATE,
@@ -77,7 +78,7 @@ def mask(kind: str, value: Any) -> Any:
         return mask_id_number(str(value))
     if kind == PHONE:
         return mask_phone(str(value))
-    if kind == CARD:
+    if kind in (CARD, BANK):
         return mask_card(str(value))
     if kind == BIRTH_DATE:
         return mask_birth_date(value)
@@ -102,6 +103,12 @@ def mask_text(text: str | None) -> str:
     )
 
 
+def sees_bank_accounts(user) -> bool:
+    """Does ``user`` see bank account numbers in full: those who see all personal data, and finance roles (the
+    role that pays to the accounts: ``manage_funds`` in accounts.permissions)?"""
+    return sees_in_full(user) or bool(user is not None and user.is_authenticated and user.can("manage_funds"))
+
+
 def sees_in_full(user) -> bool:
     """Does ``user``'s permission show personal data in full without asking (no reveal needed)?"""
     return bool(user is not None and user.is_authenticated and user.sees_personal_data)
@@ -112,12 +119,15 @@ class Shown:
     """Personal data as one reader sees it. ``full`` is the reader's permission, or a logged reveal."""
 
     full: bool
+    bank: bool = False  # bank accounts in full (finance roles), whatever ``full`` says of the rest
 
     @classmethod
     def for_reader(cls, user, *, revealed: bool = False) -> Shown:
-        return cls(full=revealed or sees_in_full(user))
+        return cls(full=revealed or sees_in_full(user), bank=sees_bank_accounts(user))
 
     def value(self, kind: str, value: Any) -> Any:
+        if kind == BANK and self.bank:
+            return value
         return value if self.full else mask(kind, value)
 
     def member(self, m) -> Any:

@@ -14,7 +14,8 @@ from django.db.models.functions import NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core.ids import validate_phone
+from jingzhun.core.crypto import EncryptedTextField
+from jingzhun.core.ids import validate_bank_account, validate_phone
 from jingzhun.core.scoping import ScopedModel, ScopedQuerySet
 
 from .choices import (
@@ -116,6 +117,12 @@ class Household(ScopedModel):
     # The national system's 户编号 (an external identifier, kept so that its files re-import and export).
     national_number = models.CharField(_("国家系统户编号"), max_length=30, blank=True, db_index=True)
     exit_policy = models.CharField(_("脱贫后政策享受"), max_length=8, choices=ExitPolicy.choices, blank=True)
+    # 一卡通: where subsidies are paid. The number is encrypted at rest (core.crypto), its keyed digest kept
+    # beside it for set-based comparison (the same account on two households); set by
+    # ``services.household_bank_account_set`` only, masked outside finance roles (core.masking BANK).
+    bank_name = models.CharField(_("开户银行"), max_length=60, blank=True)
+    bank_account = EncryptedTextField(_("银行账号"), blank=True, validators=[validate_bank_account])
+    bank_account_digest = models.CharField(_("银行账号摘要"), max_length=64, blank=True, editable=False)
     head_name = models.CharField(_("户主姓名"), max_length=50, editable=False, default="")
     member_count = models.PositiveSmallIntegerField(_("家庭人口数"), editable=False, default=0)
     created_at = models.DateTimeField(_("建档时间"), default=timezone.now, editable=False)
@@ -123,7 +130,7 @@ class Household(ScopedModel):
 
     scope_lookup = "region__code"
     keyset_fields = ("region_id", "id")
-    audit_exclude = ("updated_at",)
+    audit_exclude = ("updated_at", "bank_account", "bank_account_digest")  # audited masked, by its service
     list_field_choices = {"other_causes": Cause.choices}
 
     class Meta:
@@ -132,6 +139,11 @@ class Household(ScopedModel):
         indexes = [
             models.Index(fields=["region", "id"], name="household_region_id"),
             models.Index(fields=["status", "region", "id"], name="household_status_region_id"),
+            models.Index(
+                fields=["bank_account_digest"],
+                name="household_bank_digest",
+                condition=~Q(bank_account_digest=""),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
