@@ -24,6 +24,7 @@ from jingzhun.assistance import plans
 from jingzhun.assistance import services as assistance
 from jingzhun.core.models import AuditLog
 from jingzhun.core.scoping import scoped_models
+from jingzhun.funds import models as fm
 from jingzhun.identification import campaigns, services
 from jingzhun.identification import models as im
 from jingzhun.identification.choices import Round
@@ -149,6 +150,24 @@ def _case(w, s):
     )
 
 
+def _fund(w, s):
+    return fm.Fund.objects.create(source="county", year=2026, document_number=f"县财{s.key}", title="县级衔接资金",
+                                  region=s.county, amount=100000, balance=100000)  # fmt: skip
+
+
+def _allocation(w, s):
+    return fm.Allocation.objects.create(fund=w.row(fm.Fund, s), region=s.county, amount=1000, balance=1000,
+                                        document_number=f"县财{s.key}", arrived_on=TODAY)  # fmt: skip
+
+
+def _payment(w, s):
+    return fm.Payment.objects.create(
+        allocation=w.row(fm.Allocation, s), region=s.village, year=2026, kind="household", category="household",
+        household=w.row(Household, s), payee_name="杨文明", amount=100, purpose="产业奖补", status="failed",
+        batch=w.row(fm.PaymentBatch, s),
+    )  # fmt: skip
+
+
 def _proposal(w, s):
     return am.MatchingProposal.objects.create(county=s.county)
 
@@ -260,6 +279,17 @@ FACTORIES = {
         value=100000, maintainer="村委会")),
     pm.AssetIncome: (V, lambda w, s: pm.AssetIncome.objects.create(
         asset=w.row(pm.Asset, s), year=2026, amount=1000, households=1)),
+    fm.FundPolicy: (P, lambda w, s: fm.FundPolicy.objects.create(year=2030, province=s.province)),
+    fm.Fund: (C, _fund),
+    fm.Allocation: (C, _allocation),
+    fm.PaymentBatch: (C, lambda w, s: fm.PaymentBatch.objects.create(county=s.county)),
+    fm.Payment: (V, _payment),
+    fm.VillageCadre: (V, lambda w, s: fm.VillageCadre.objects.create(
+        region=s.village, name="村支书", id_number="522634197005170011", post="支书")),
+    fm.Alert: (V, lambda w, s: fm.Alert.objects.create(
+        kind="idle", key=f"matrix-{s.key}", region=s.village, year=2026, summary="资金滞留")),
+    fm.Notice: (V, lambda w, s: fm.Notice.objects.create(
+        region=s.village, year=2026, title="公告", starts_on=TODAY, last_day=TODAY)),
     ImportJob: (T, lambda w, s: ImportJob.objects.create(
         region_code=s.town.code, original_name="户.xlsx", file=f"imports/2026/03/{s.key}.xlsx")),
     RegionFigures: (V, lambda w, s: RegionFigures.objects.create(
@@ -436,6 +466,13 @@ UI_ROUTES = {
     "projects:objection_resolve": {"pk": pm.ProjectObjection},
     "projects:attachment": {"pk": pm.ProjectStep},
     "projects:asset": {"pk": pm.Asset},
+    "funds:fund": {"pk": fm.Fund},
+    "funds:allocation": {"pk": fm.Allocation},
+    "funds:reissue": {"pk": fm.Payment},
+    "funds:batch": {"pk": fm.PaymentBatch},
+    "funds:batch_file": {"pk": fm.PaymentBatch},
+    "funds:alert": {"pk": fm.Alert},
+    "funds:bank_account": {"household_pk": Household},
     "reports:download": {"pk": ReportJob},
     "reports:retry": {"pk": ReportJob},
     "reports:household_card": {"pk": Household},

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "jingzhun.assistance",
     "jingzhun.monitoring",
     "jingzhun.projects",
+    "jingzhun.funds",
     "jingzhun.portal",
     "jingzhun.imports",
     "jingzhun.analytics",

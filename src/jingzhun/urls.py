@@ -53,6 +53,7 @@ urlpatterns = [
     path("monitoring/", include("jingzhun.monitoring.urls")),
     path("quality/", include("jingzhun.quality.urls")),
     path("projects/", include("jingzhun.projects.urls")),
+    path("funds/", include("jingzhun.funds.urls")),
     path("analytics/", include("jingzhun.analytics.urls")),
     path("reports/", include("jingzhun.reports.urls")),
     path("public/", include("jingzhun.portal.urls")),

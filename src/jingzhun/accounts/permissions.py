@@ -195,6 +195,8 @@ _DATA_WORK = frozenset(
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: _DATA_WORK | {"set_policy", "set_national_quota", "load_history", "settle_project"},
     Role.ADMIN: _DATA_WORK | {"set_policy", "set_national_quota", "load_history", "set_bank_account"},
+    Role.ADMIN: _DATA_WORK
+    | {"set_policy", "set_national_quota", "load_history", "set_bank_account", "manage_funds", "supervise"},
     Role.OPERATOR: _DATA_WORK,
     Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas", "view_quality"}),
     Role.SECURITY: frozenset({"manage_users"}),

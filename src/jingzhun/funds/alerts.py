@@ -1,0 +1,340 @@
+"""监督预警: the rules that find the known abuses in the payments, each one set-based (a few queries over a
+county or the whole country, never a query per payment), and the run that stores what they find once.
+
+Each rule returns unsaved ``Alert`` rows with their evidence; ``alerts_run`` writes the new ones in one
+statement (a finding already raised — same kind and key — is not raised again, even when it was closed).
+The numbers the rules use (idle days, the outlier factor, the income jump) are policy data (``FundPolicy``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jingzhun.core.codes import subtree_range
+from jingzhun.core.masking import mask_card
+from jingzhun.registry.choices import HouseholdStatus, MemberChangeKind
+from jingzhun.registry.models import Household, HouseholdYear, Member, MemberChange, StatusChange
+
+from . import selectors
+from .choices import AFTER_ACCEPTANCE, HOLDING, AlertKind, PaymentKind
+from .models import Alert, Allocation, Payment, VillageCadre
+
+
+def _within(qs, field: str, region: str | None):
+    return qs.filter(**{f"{field}__range": subtree_range(region)}) if region else qs
+
+
+def _money(value) -> str:
+    return str(Decimal(value or 0).quantize(Decimal("0.01")))
+
+
+def shared_accounts(*, region: str | None, year: int, **_ctx) -> list[Alert]:
+    """The same payee account paid for two or more households of a county in a year (虚报冒领, 代领)."""
+    paid = _within(
+        Payment.objects.filter(kind=PaymentKind.HOUSEHOLD, year=year, status__in=HOLDING).exclude(bank_account_digest=""),
+        "region_id", region,
+    )  # fmt: skip
+    groups = (
+        paid.annotate(county=Substr("region_id", 1, 6))
+        .values("county", "bank_account_digest")
+        .annotate(households=Count("household_id", distinct=True), total=Sum("amount"), n=Count("id"))
+        .filter(households__gt=1)
+        .order_by()
+    )
+    out = []
+    for g in groups:
+        rows = list(
+            paid.filter(bank_account_digest=g["bank_account_digest"], region_id__startswith=g["county"])
+            .select_related("household")
+            .order_by("id")[:20]
+        )
+        out.append(
+            Alert(
+                kind=AlertKind.SHARED_ACCOUNT,
+                key=f"{g['county']}:{year}:{g['bank_account_digest'][:32]}",
+                region_id=g["county"].ljust(12, "0"),
+                year=year,
+                amount=g["total"],
+                summary=_("%(n)d 户使用同一收款账户（尾号 %(a)s）")
+                % {"n": g["households"], "a": mask_card(rows[0].bank_account)[-4:]},
+                evidence={
+                    "account": mask_card(rows[0].bank_account),
+                    "households": sorted({r.household.number for r in rows}),
+                    "payments": [r.reference for r in rows],
+                    "total": _money(g["total"]),
+                },
+            )
+        )
+    return out
+
+
+def cadre_relatives(*, region: str | None, year: int, **_ctx) -> list[Alert]:
+    """优亲厚友: payments to a household a village cadre belongs to (the list's household, or a household with an
+    active member holding the cadre's ID number)."""
+    cadres = _within(VillageCadre.objects.all(), "region_id", region)
+    listed = dict(cadres.exclude(household__isnull=True).values_list("household_id", "region_id"))
+    by_member = dict(
+        Member.objects.filter(is_active=True, id_number__in=cadres.values("id_number")).values_list(
+            "id_number", "household_id"
+        )
+    )
+    targets = set(listed) | set(by_member.values())
+    if not targets:
+        return []
+    paid = _within(
+        Payment.objects.filter(kind=PaymentKind.HOUSEHOLD, year=year, status__in=HOLDING), "region_id", region
+    )
+    hits = list(
+        paid.filter(household_id__in=targets)
+        .values("household_id", "region_id")
+        .annotate(total=Sum("amount"), n=Count("id"))
+        .order_by()
+    )
+    names = defaultdict(list)
+    for household_id, number, name, post in cadres.values_list("household_id", "id_number", "name", "post"):
+        for hid in {household_id, by_member.get(number)} - {None}:
+            names[hid].append(f"{name}（{post}）")
+    households = Household.objects.in_bulk([h["household_id"] for h in hits])
+    out = []
+    for h in hits:
+        household = households[h["household_id"]]
+        out.append(
+            Alert(
+                kind=AlertKind.CADRE_RELATIVE,
+                key=f"{household.pk}:{year}",
+                region_id=h["region_id"],
+                year=year,
+                household=household,
+                amount=h["total"],
+                summary=_("户 %(h)s 获补助，该户有村干部：%(c)s")
+                % {"h": household.number, "c": "、".join(names[household.pk])},
+                evidence={
+                    "household": household.number,
+                    "cadres": names[household.pk],
+                    "payments": h["n"],
+                    "total": _money(h["total"]),
+                },
+            )
+        )
+    return out
+
+
+def idle_funds(*, region: str | None, year: int, today: dt.date, **_ctx) -> list[Alert]:
+    """滞留: county money arrived more than the policy's days ago, still unspent, with no payment since then."""
+    days = selectors.policy_for(region_code=region, year=year).idle_days
+    since = today - dt.timedelta(days=days)
+    recent = Payment.objects.filter(allocation=OuterRef("pk"), created_at__date__gt=since)
+    rows = _within(
+        Allocation.objects.filter(region__level=3, fund__year__lte=year, arrived_on__lte=since, balance__gt=0),
+        "region_id", region,
+    ).filter(~Exists(recent)).select_related("fund")  # fmt: skip
+    return [
+        Alert(
+            kind=AlertKind.IDLE,
+            key=f"{a.pk}:{since.isoformat()[:7]}",
+            region_id=a.region_id,
+            year=year,
+            amount=a.balance,
+            summary=_("「%(f)s」%(b)s 元到位 %(d)d 天未支出")
+            % {"f": a.fund.title, "b": a.balance, "d": (today - a.arrived_on).days},
+            evidence={
+                "fund": str(a.fund),
+                "arrived_on": a.arrived_on.isoformat(),
+                "balance": _money(a.balance),
+                "amount": _money(a.amount),
+                "idle_days_policy": days,
+            },
+        )
+        for a in rows
+    ]
+
+
+def unaccepted_payments(*, region: str | None, year: int, **_ctx) -> list[Alert]:
+    """Payments of a project's final stages (验收合格, 质保金) where the project has no 验收, or was accepted only
+    after the payment was entered (entered outside the service, or acceptance withdrawn)."""
+    rows = _within(
+        Payment.objects.filter(kind=PaymentKind.PROJECT, year=year, stage__in=AFTER_ACCEPTANCE, status__in=HOLDING),
+        "region_id", region,
+    ).filter(Q(project__accepted_on__isnull=True) | Q(project__accepted_on__gt=F("created_at__date"))).select_related("project")  # fmt: skip
+    return [
+        Alert(
+            kind=AlertKind.NO_ACCEPTANCE,
+            key=str(p.pk),
+            region_id=p.region_id,
+            year=year,
+            payment=p,
+            amount=p.amount,
+            summary=_("项目「%(p)s」未验收即支付%(s)s %(a)s 元")
+            % {"p": p.project.name, "s": p.get_stage_display(), "a": p.amount},
+            evidence={
+                "payment": p.reference,
+                "project": p.project.name,
+                "stage": p.stage,
+                "accepted_on": p.project.accepted_on.isoformat() if p.project.accepted_on else None,
+            },
+        )
+        for p in rows
+    ]
+
+
+def outliers(*, region: str | None, year: int, **_ctx) -> list[Alert]:
+    """Per-household support far above the county's median (factor: policy data): one query of sums per
+    household, the median per county computed over them."""
+    factor = selectors.policy_for(region_code=region, year=year).outlier_factor
+    sums = list(
+        _within(
+            Payment.objects.filter(kind=PaymentKind.HOUSEHOLD, year=year, status__in=HOLDING),
+            "region_id",
+            region,
+        )
+        .values("household_id", "region_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    by_county = defaultdict(list)
+    for s in sums:
+        by_county[s["region_id"][:6]].append(s["total"])
+    medians = {c: statistics.median(v) for c, v in by_county.items() if len(v) >= 5}
+    out = []
+    for s in sums:
+        median = medians.get(s["region_id"][:6])
+        if median and s["total"] > median * factor:
+            out.append(
+                Alert(
+                    kind=AlertKind.OUTLIER,
+                    key=f"{s['household_id']}:{year}",
+                    region_id=s["region_id"],
+                    year=year,
+                    household_id=s["household_id"],
+                    amount=s["total"],
+                    summary=_("户均补助 %(t)s 元，是全县中位数 %(m)s 元的 %(r)s 倍")
+                    % {
+                        "t": s["total"],
+                        "m": _money(median),
+                        "r": (s["total"] / median).quantize(Decimal("0.1")),
+                    },
+                    evidence={
+                        "total": _money(s["total"]),
+                        "county_median": _money(median),
+                        "factor_policy": str(factor),
+                    },
+                )
+            )
+    return out
+
+
+def income_jumps(*, region: str | None, year: int, **_ctx) -> list[Alert]:
+    """A household that exited in ``year`` whose per-capita net income of the year is the policy's multiple (or
+    more) of the year before: income recorded up just before an exit (数字脱贫)."""
+    ratio = selectors.policy_for(region_code=region, year=year).income_jump_ratio
+    before = HouseholdYear.objects.filter(household=OuterRef("household"), year=year - 1).values(
+        "per_capita_net"
+    )[:1]
+    exits = StatusChange.objects.filter(
+        household=OuterRef("household"), to_status=HouseholdStatus.EXITED, business_year=year
+    )
+    rows = (
+        _within(HouseholdYear.objects.filter(year=year), "household__region_id", region)
+        .annotate(prior=Subquery(before), exited=Exists(exits))
+        .filter(exited=True, prior__gt=0, per_capita_net__gte=F("prior") * ratio)
+        .select_related("household")
+    )
+    return [
+        Alert(
+            kind=AlertKind.INCOME_JUMP,
+            key=f"{y.household_id}:{year}",
+            region_id=y.household.region_id,
+            year=year,
+            household=y.household,
+            summary=_("户 %(h)s 脱贫当年人均纯收入 %(n)s 元，上年 %(p)s 元")
+            % {"h": y.household.number, "n": y.per_capita_net, "p": y.prior},
+            evidence={
+                "per_capita_net": _money(y.per_capita_net),
+                "previous": _money(y.prior),
+                "ratio_policy": str(ratio),
+            },
+        )
+        for y in rows
+    ]
+
+
+def deceased_paid(*, region: str | None, year: int, **_ctx) -> list[Alert]:
+    """A payment to a person recorded dead, or to a cancelled household, entered on or after the death or the
+    cancellation (the registry's member changes and status history)."""
+    death = MemberChange.objects.filter(
+        member=OuterRef("member"), kind=MemberChangeKind.DEATH, effective_on__lte=OuterRef("created_at__date")
+    )
+    cancelled = StatusChange.objects.filter(
+        household=OuterRef("household"),
+        to_status=HouseholdStatus.CANCELLED,
+        effective_on__lte=OuterRef("created_at__date"),
+    )
+    rows = (
+        _within(
+            Payment.objects.filter(kind=PaymentKind.HOUSEHOLD, year=year, status__in=HOLDING),
+            "region_id",
+            region,
+        )
+        .annotate(dead=Exists(death), gone=Exists(cancelled))
+        .filter(Q(dead=True) | Q(gone=True))
+        .select_related("household")
+    )
+    return [
+        Alert(
+            kind=AlertKind.DECEASED,
+            key=str(p.pk),
+            region_id=p.region_id,
+            year=year,
+            payment=p,
+            household=p.household,
+            amount=p.amount,
+            summary=(
+                _("收款人 %(n)s 已死亡仍获支付 %(a)s 元") if p.dead else _("已注销户 %(n)s 仍获支付 %(a)s 元")
+            )
+            % {"n": p.payee_name if p.dead else p.household.number, "a": p.amount},
+            evidence={
+                "payment": p.reference,
+                "household": p.household.number,
+                "death": p.dead,
+                "cancelled": p.gone,
+            },
+        )
+        for p in rows
+    ]
+
+
+RULES = {
+    AlertKind.SHARED_ACCOUNT: shared_accounts,
+    AlertKind.CADRE_RELATIVE: cadre_relatives,
+    AlertKind.IDLE: idle_funds,
+    AlertKind.NO_ACCEPTANCE: unaccepted_payments,
+    AlertKind.OUTLIER: outliers,
+    AlertKind.INCOME_JUMP: income_jumps,
+    AlertKind.DECEASED: deceased_paid,
+}
+
+
+def find(*, region: str | None, year: int, today: dt.date | None = None, kinds=None) -> list[Alert]:
+    """Every rule's findings over ``region``'s subtree (None: the country) in ``year``, unsaved."""
+    today = today or timezone.localdate()
+    found = []
+    for kind, rule in RULES.items():
+        if kinds is None or kind in kinds:
+            found.extend(rule(region=region, year=year, today=today))
+    return found
+
+
+def alerts_run(*, region: str | None, year: int, today: dt.date | None = None) -> int:
+    """Store the new findings (those not raised before) in one statement; returns how many were new."""
+    found = find(region=region, year=year, today=today)
+    known = set(Alert.objects.filter(key__in=[a.key for a in found]).values_list("kind", "key"))
+    new = [a for a in found if (a.kind, a.key) not in known]
+    Alert.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    return len(new)

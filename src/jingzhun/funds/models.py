@@ -1,0 +1,410 @@
+"""扶贫资金 (issue 21, DOMAIN.md §7): policy by year (rules of the fund, stages of 报账制, supervision numbers,
+allocation weights), funds by source, their allocations down the levels to the county, payments to projects and
+households, bank batches, the village cadres' list, supervision alerts and the public accounts (公告公示).
+
+Money is exact (``Decimal``, 2 places, 元). ``balance`` on a fund and an allocation is kept by the services in
+the same transaction as the write that moves money; ``reconcile`` recomputes it from the rows (amount = money
+passed down + money paid out + balance) and reports any difference."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jingzhun.core.crypto import EncryptedTextField
+from jingzhun.core.policy import one_per_year
+from jingzhun.core.scoping import ScopedModel
+
+from .choices import (
+    FORBIDDEN_2017,
+    AlertKind,
+    AlertState,
+    Category,
+    PaymentKind,
+    PaymentStatus,
+    Source,
+    Stage,
+)
+
+POSITIVE = [MinValueValidator(Decimal("0.01"), _("金额必须大于 0。"))]
+
+
+def money(label, **extra):
+    return models.DecimalField(label, max_digits=16, decimal_places=2, **extra)
+
+
+def _year():
+    return models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+
+
+def _share(label, default):
+    return models.DecimalField(
+        label, max_digits=5, decimal_places=4, default=Decimal(default),
+        validators=[MinValueValidator(0, _("比例不能为负数。")), MaxValueValidator(1, _("比例不能超过 100%。"))],
+    )  # fmt: skip
+
+
+def default_stages():
+    return [[Stage.START.value, "0.30"], [Stage.BASIC.value, "0.40"], [Stage.ACCEPTED.value, "0.25"],
+            [Stage.RETENTION.value, "0.05"]]  # fmt: skip
+
+
+def default_forbidden():
+    return [c.value for c in FORBIDDEN_2017]
+
+
+class FundPolicy(ScopedModel):
+    """The rules of poverty funds in force from ``year`` (carried forward), nationally or for a province: the
+    fund's name in that period (中央财政专项扶贫资金 to 2020, 衔接推进乡村振兴补助资金 from 2021), the forbidden
+    uses, the management-fee cap (share of the county's yearly central funds, cumulative), the required industry
+    share (衔接资金), the 报账制 stages with their shares and the retention's days, the supervision numbers (idle
+    days, the per-household outlier factor, the income jump before an exit), the 公告公示 days, and the weights
+    of factor-based allocation."""
+
+    year = _year()
+    province = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("省份"), limit_choices_to={"level": 1},
+    )  # fmt: skip
+    fund_name = models.CharField(_("资金名称"), max_length=60, default="中央财政专项扶贫资金")
+    governed_sources = models.JSONField(_("适用的资金来源"), default=list, blank=True)  # empty: every source
+    forbidden = models.JSONField(_("禁止列支的支出类别"), default=default_forbidden, blank=True)
+    management_fee_share = _share(_("项目管理费上限（占当年中央资金比例）"), "0.01")
+    industry_share = _share(_("产业发展支出最低比例"), "0")
+    stages = models.JSONField(_("报账阶段及比例"), default=default_stages)
+    retention_days = models.PositiveSmallIntegerField(_("质保金保留天数（验收后）"), default=365)
+    idle_days = models.PositiveSmallIntegerField(_("资金滞留预警天数"), default=90)
+    outlier_factor = models.DecimalField(
+        _("户均资金超过全县中位数的倍数"), max_digits=6, decimal_places=2, default=Decimal("3"),
+        validators=[MinValueValidator(1, _("倍数不能小于 1。"))],
+    )  # fmt: skip
+    income_jump_ratio = models.DecimalField(
+        _("脱贫前收入突增倍数"), max_digits=6, decimal_places=2, default=Decimal("2"),
+        validators=[MinValueValidator(1, _("倍数不能小于 1。"))],
+    )  # fmt: skip
+    publicity_days = models.PositiveSmallIntegerField(
+        _("公告公示天数（不少于）"), default=10, validators=[MinValueValidator(1, _("至少 1 天。"))]
+    )
+    weight_poverty = _share(_("分配因素权重：贫困状况"), "0.5")
+    weight_tasks = _share(_("分配因素权重：政策任务"), "0.3")
+    weight_exits = _share(_("分配因素权重：脱贫成效"), "0.2")
+    source = models.CharField(_("依据"), max_length=200, blank=True)
+
+    scope_lookup = "province__code"
+
+    class Meta:
+        verbose_name = _("扶贫资金政策参数")
+        verbose_name_plural = _("扶贫资金政策参数")
+        constraints = [*one_per_year("fundpolicy")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.province_id or 'national'} {self.fund_name}"
+
+    def governs(self, source: str) -> bool:
+        return not self.governed_sources or source in self.governed_sources
+
+    def stage_shares(self) -> list[tuple[str, Decimal]]:
+        return [(stage, Decimal(str(share))) for stage, share in self.stages]
+
+
+class Fund(ScopedModel):
+    """一笔资金: its source, year, the 文号 that issued it and its amount, held by the government that issued it
+    (``region``: empty for the central government). ``balance`` is what has not yet been allocated down."""
+
+    source = models.CharField(_("资金来源"), max_length=12, choices=Source.choices)
+    year = _year()
+    document_number = models.CharField(_("文号"), max_length=80)
+    title = models.CharField(_("资金名称"), max_length=120)
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("下达单位所在区划"),
+    )  # fmt: skip
+    amount = money(_("金额（元）"), validators=POSITIVE)
+    balance = money(_("未分配余额（元）"), default=Decimal(0))
+    issued_on = models.DateField(_("下达日期"), default=timezone.localdate)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("扶贫资金")
+        verbose_name_plural = _("扶贫资金")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "year", "document_number"], name="fund_one_per_document"
+            ),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="fund_balance_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.title}（{self.document_number}）"
+
+
+class Allocation(ScopedModel):
+    """下达: part of a fund passed to a province, city or county — from the fund itself (``parent`` empty) or from
+    the allocation the level above received. At the county it is the money the county spends; ``arrived_on`` is
+    its arrival there. ``balance`` is what is neither passed further down nor paid out."""
+
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("资金")
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("上级下达"),
+    )  # fmt: skip
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("下达到")
+    )
+    amount = money(_("金额（元）"), validators=POSITIVE)
+    balance = money(_("余额（元）"), default=Decimal(0))
+    document_number = models.CharField(_("文号"), max_length=80)
+    allocated_on = models.DateField(_("下达日期"), default=timezone.localdate)
+    arrived_on = models.DateField(_("到位日期"), null=True, blank=True)
+    factors = models.JSONField(_("因素法测算"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("资金下达")
+        verbose_name_plural = _("资金下达")
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="allocation_balance_not_negative")
+        ]
+        indexes = [models.Index(fields=["region", "fund"], name="allocation_region_fund")]
+
+    def __str__(self) -> str:
+        return f"{self.fund} → {self.region_id} {self.amount}"
+
+
+class PaymentBatch(ScopedModel):
+    """一个银行代发批次 of a county: the approved payments exported to the bank in one file, and the bank's return
+    file imported back (each payment paid or failed)."""
+
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县")
+    )
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("生成人"),
+    )
+    payments_count = models.PositiveIntegerField(_("笔数"), default=0)
+    total = money(_("合计金额（元）"), default=Decimal(0))
+    returned_at = models.DateTimeField(_("回盘时间"), null=True, blank=True)
+    return_file = models.CharField(_("回盘文件"), max_length=200, blank=True)
+
+    scope_lookup = "county__code"
+
+    class Meta:
+        verbose_name = _("银行代发批次")
+        verbose_name_plural = _("银行代发批次")
+
+    def __str__(self) -> str:
+        return f"PC{self.pk:06d}" if self.pk else "PC"
+
+    @property
+    def reference(self) -> str:
+        return str(self)
+
+
+class Payment(ScopedModel):
+    """一笔支出 from a county's allocation: to a project at a stage of 报账制, to a household's 一卡通 account, or
+    the county's 项目管理费. Where it went is ``region`` (the project's place, the household's village, the
+    county). The payee's account is copied, encrypted, when the payment is entered (the bank pays that one)."""
+
+    allocation = models.ForeignKey(
+        Allocation, on_delete=models.PROTECT, related_name="payments", verbose_name=_("资金")
+    )
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("地点")
+    )
+    year = _year()
+    kind = models.CharField(_("支出方式"), max_length=10, choices=PaymentKind.choices)
+    category = models.CharField(_("支出类别"), max_length=24, choices=Category.choices)
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, null=True, blank=True, related_name="payments",
+        verbose_name=_("项目"),
+    )  # fmt: skip
+    stage = models.CharField(_("报账阶段"), max_length=10, choices=Stage.choices, blank=True)
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, null=True, blank=True, related_name="payments",
+        verbose_name=_("受益户"),
+    )  # fmt: skip
+    member = models.ForeignKey(
+        "registry.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="payments",
+        verbose_name=_("收款人"),
+    )  # fmt: skip
+    payee_name = models.CharField(_("收款人"), max_length=120)
+    bank_name = models.CharField(_("开户银行"), max_length=60, blank=True)
+    bank_account = EncryptedTextField(_("收款账号"), blank=True)
+    bank_account_digest = models.CharField(_("收款账号摘要"), max_length=64, blank=True, editable=False)
+    amount = money(_("金额（元）"), validators=POSITIVE)
+    purpose = models.CharField(_("用途"), max_length=200)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    batch = models.ForeignKey(
+        PaymentBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="payments",
+        verbose_name=_("代发批次"),
+    )  # fmt: skip
+    reissue_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reissued_as",
+        verbose_name=_("重发自"),
+    )  # fmt: skip
+    bank_reference = models.CharField(_("银行流水号"), max_length=60, blank=True)
+    failure_reason = models.CharField(_("失败原因"), max_length=200, blank=True)
+    paid_on = models.DateField(_("支付日期"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
+    created_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("审核人"),
+    )  # fmt: skip
+    approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+    audit_exclude = ("bank_account", "bank_account_digest")
+
+    class Meta:
+        verbose_name = _("资金支出")
+        verbose_name_plural = _("资金支出")
+        indexes = [
+            models.Index(fields=["region", "status"], name="payment_region_status"),
+            models.Index(fields=["allocation", "status"], name="payment_allocation_status"),
+            models.Index(fields=["household", "year"], name="payment_household_year"),
+            models.Index(fields=["project", "stage"], name="payment_project_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ZF{self.pk:08d}" if self.pk else "ZF"
+
+    @property
+    def reference(self) -> str:
+        return str(self)
+
+
+class VillageCadre(ScopedModel):
+    """村干部名单 (支书、主任、委员、监委…): name, ID number, post, and the registry household they belong to (found by
+    ID number when the list is loaded) — what 优亲厚友 is checked against."""
+
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = models.CharField(_("公民身份号码"), max_length=18)
+    post = models.CharField(_("职务"), max_length=30)
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("所在户"),
+    )  # fmt: skip
+    loaded_at = models.DateTimeField(_("导入时间"), default=timezone.now)
+
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("村干部")
+        verbose_name_plural = _("村干部")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "id_number"], name="villagecadre_one_per_village"),
+        ]
+        indexes = [models.Index(fields=["id_number"], name="villagecadre_id_number")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.name}（{self.post}）"
+
+
+class Alert(ScopedModel):
+    """监督预警: a finding of a rule (``alerts.py``) with its evidence, where it was found (a village or a county),
+    and how it was resolved: closing needs a reason, and who closed it and when are kept. ``key`` identifies the
+    finding so that the nightly run does not raise it twice."""
+
+    kind = models.CharField(_("预警类型"), max_length=16, choices=AlertKind.choices)
+    key = models.CharField(_("预警标识"), max_length=120)
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("地点")
+    )
+    year = _year()
+    summary = models.CharField(_("摘要"), max_length=300)
+    evidence = models.JSONField(_("证据"), default=dict)
+    amount = money(_("涉及金额（元）"), default=Decimal(0))
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("户"),
+    )  # fmt: skip
+    payment = models.ForeignKey(
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("支出"),
+    )
+    state = models.CharField(_("状态"), max_length=8, choices=AlertState.choices, default=AlertState.OPEN)
+    found_at = models.DateTimeField(_("发现时间"), default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("办结人"),
+    )  # fmt: skip
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    close_reason = models.TextField(_("办结说明"), blank=True)
+
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+
+    class Meta:
+        verbose_name = _("监督预警")
+        verbose_name_plural = _("监督预警")
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="alert_one_per_finding")]
+        indexes = [models.Index(fields=["region", "state", "kind"], name="alert_region_state_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.summary}"
+
+
+class Notice(ScopedModel):
+    """公告公示 of funds: what a county, township or village shows the public — the funds it received or paid
+    (amount, source, use, beneficiaries counted) and, in a village, the subsidies to individuals with masked
+    names. Up from ``starts_on`` for at least the policy's days (``last_day``) and kept online afterwards."""
+
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划")
+    )
+    year = _year()
+    title = models.CharField(_("标题"), max_length=120)
+    rows = models.JSONField(_("公示内容"), default=list)
+    individuals = models.JSONField(_("到人到户补助（姓名已脱敏）"), default=list, blank=True)
+    total = money(_("合计金额（元）"), default=Decimal(0))
+    starts_on = models.DateField(_("公示开始"))
+    last_day = models.DateField(_("公示截止"))
+    created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("资金公告公示")
+        verbose_name_plural = _("资金公告公示")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=models.F("starts_on")), name="notice_period_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

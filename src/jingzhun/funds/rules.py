@@ -1,0 +1,66 @@
+"""Pure rules of 扶贫资金: factor-based splitting of an amount (exact to the fen), the 报账制 stage ceilings and
+the time schedule of spending. They take data and return numbers or verdicts; services and pages call them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_DOWN, Decimal
+
+FEN = Decimal("0.01")
+
+
+def split_by_factors(
+    amount: Decimal, factors: dict[str, dict[str, Decimal]], weights: dict[str, Decimal]
+) -> dict[str, Decimal]:
+    """Split ``amount`` over regions by weighted factor shares: each factor's share of a region is its value over
+    the factor's total, and a region's share is the weighted sum (weights normalised to 1). Amounts are rounded
+    down to the fen and the remaining fen go to the largest remainders, so the parts add up exactly."""
+    codes = sorted(factors)
+    if not codes:
+        return {}
+    totals = {f: sum((factors[c].get(f, Decimal(0)) for c in codes), Decimal(0)) for f in weights}
+    used = {f: w for f, w in weights.items() if w > 0 and totals[f] > 0}
+    weight_sum = sum(used.values(), Decimal(0))
+    if weight_sum == 0:  # no factor data at all: equal parts
+        shares = {c: Decimal(1) / len(codes) for c in codes}
+    else:
+        shares = {
+            c: sum(
+                (w / weight_sum * factors[c].get(f, Decimal(0)) / totals[f] for f, w in used.items()),
+                Decimal(0),
+            )
+            for c in codes
+        }
+    exact = {c: amount * shares[c] for c in codes}
+    parts = {c: exact[c].quantize(FEN, rounding=ROUND_DOWN) for c in codes}
+    left = int(((amount - sum(parts.values(), Decimal(0))) / FEN).to_integral_value())
+    for c in sorted(codes, key=lambda c: (exact[c] - parts[c], c), reverse=True)[: max(left, 0)]:
+        parts[c] += FEN
+    return parts
+
+
+def stage_ceiling(budget: Decimal, stages: list[tuple[str, Decimal]], stage: str) -> Decimal:
+    """What a project may have been paid in all up to and including ``stage``: the budget times the shares of
+    the stages up to it (报账制)."""
+    share = Decimal(0)
+    for name, part in stages:
+        share += part
+        if name == stage:
+            break
+    return (budget * share).quantize(FEN)
+
+
+def time_share(year: int, today: dt.date) -> Decimal:
+    """The share of ``year`` gone by ``today`` (0 before it, 1 after): what spending is measured against."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if today < start:
+        return Decimal(0)
+    if today >= end:
+        return Decimal(1)
+    return (Decimal((today - start).days + 1) / Decimal((end - start).days + 1)).quantize(Decimal("0.0001"))
+
+
+def mask_name(name: str) -> str:
+    """A name as a village notice shows it: the surname, the rest starred (杨文明 → 杨**)."""
+    name = (name or "").strip()
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""

@@ -1,0 +1,194 @@
+"""Reads of 扶贫资金 for pages, the API and services: every query starts from ``for_user`` (the portal's notices
+from ``public()``). Sums are done in the database, exact (``Decimal``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
+
+from jingzhun.core.codes import subtree_range
+from jingzhun.core.policy import in_force
+from jingzhun.registry.choices import HouseholdStatus
+from jingzhun.registry.models import Household, ReductionTarget, StatusChange
+
+from . import rules
+from .choices import HOLDING, AlertState, PaymentStatus
+from .models import Alert, Allocation, Fund, FundPolicy, Notice, Payment
+
+SHOWN = 200  # rows of a working list shown at once (the oldest first)
+ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=16, decimal_places=2))
+PREFIX = {0: 2, 1: 4, 2: 6, 3: 9, 4: 12}  # a region level → the code prefix length of its children
+
+
+def policy_for(*, region_code: str | None, year: int) -> FundPolicy:
+    """The fund rules in force for a place and year (the model's defaults when none is set: the page says so)."""
+    return in_force(FundPolicy, region_code=region_code, year=year, defaults=True)
+
+
+def factors(*, codes: list[str], level: int, year: int) -> dict[str, dict[str, Decimal]]:
+    """The allocation factors of regions of one level, from the registry: 贫困状况 (registered and returned
+    persons), 政策任务 (the year's 减贫计划 persons), 脱贫成效 (persons of households that exited last year)."""
+    n = PREFIX[level - 1] if level else 2
+    out = {c: {"poverty": Decimal(0), "tasks": Decimal(0), "exits": Decimal(0)} for c in codes}
+    prefixes = {c[:n]: c for c in codes}
+    poor = (
+        Household.objects.filter(status__in=[HouseholdStatus.REGISTERED, HouseholdStatus.RETURNED])
+        .annotate(p=Substr("region_id", 1, n))
+        .filter(p__in=prefixes)
+        .values("p")
+        .annotate(n=Sum("member_count"))
+        .order_by()
+    )
+    for row in poor:
+        out[prefixes[row["p"]]]["poverty"] = Decimal(row["n"] or 0)
+    for code, persons in ReductionTarget.objects.filter(region_id__in=codes, year=year).values_list(
+        "region_id", "persons"
+    ):
+        out[code]["tasks"] = Decimal(persons)
+    exits = (
+        StatusChange.objects.filter(to_status=HouseholdStatus.EXITED, business_year=year - 1)
+        .annotate(p=Substr("household__region_id", 1, n))
+        .filter(p__in=prefixes)
+        .values("p")
+        .annotate(n=Sum("household__member_count"))
+        .order_by()
+    )
+    for row in exits:
+        out[prefixes[row["p"]]]["exits"] = Decimal(row["n"] or 0)
+    return out
+
+
+def fund_list(*, user, year: int | None = None):
+    qs = Fund.objects.for_user(user)
+    county_funds = Fund.objects.filter(allocations__in=Allocation.objects.for_user(user)).values("pk")
+    qs = Fund.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk__in=county_funds))
+    if year:
+        qs = qs.filter(year=year)
+    return qs.order_by("-year", "source", "id")
+
+
+def allocation_list(*, user, fund: Fund | None = None):
+    qs = Allocation.objects.for_user(user).select_related("fund", "region")
+    if fund is not None:
+        qs = qs.filter(fund=fund)
+    return qs.order_by("region_id", "id")
+
+
+def paid_sum(qs) -> Decimal:
+    return qs.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
+
+
+def progress(*, user, year: int, today: dt.date | None = None) -> list[dict]:
+    """支出进度 per county and fund: the county's allocations of ``year``'s funds, what was paid from them, the
+    share paid against the share of the year gone (the time schedule), lagging where it falls behind."""
+    today = today or timezone.localdate()
+    time = rules.time_share(year, today)
+    rows = (
+        Allocation.objects.for_user(user)
+        .filter(fund__year=year, region__level=3)
+        .values("region_id", "region__name", "fund_id", "fund__title", "fund__source")
+        .annotate(
+            allocated=Coalesce(Sum("amount"), ZERO),
+            balance=Coalesce(Sum("balance"), ZERO),
+        )
+        .order_by("region_id", "fund_id")
+    )
+    paid = dict(
+        (
+            (r["allocation__region_id"], r["allocation__fund_id"]),
+            r["s"],
+        )
+        for r in Payment.objects.for_user(user)
+        .filter(allocation__fund__year=year, status=PaymentStatus.PAID)
+        .values("allocation__region_id", "allocation__fund_id")
+        .annotate(s=Sum("amount"))
+        .order_by()
+    )
+    out = []
+    for r in rows:
+        spent = paid.get((r["region_id"], r["fund_id"]), Decimal(0))
+        share = (spent / r["allocated"]).quantize(Decimal("0.0001")) if r["allocated"] else Decimal(0)
+        out.append({**r, "paid": spent, "share": share, "time": time, "lagging": share < time})
+    return out
+
+
+def progress_total(rows: list[dict]) -> dict:
+    allocated = sum((r["allocated"] for r in rows), Decimal(0))
+    paid = sum((r["paid"] for r in rows), Decimal(0))
+    share = (paid / allocated).quantize(Decimal("0.0001")) if allocated else Decimal(0)
+    return {
+        "allocated": allocated,
+        "paid": paid,
+        "share": share,
+        "lagging": sum(1 for r in rows if r["lagging"]),
+    }
+
+
+def payment_list(*, user, status: str = "", kind: str = "", allocation: Allocation | None = None):
+    qs = Payment.objects.for_user(user).select_related("allocation__fund", "region", "project", "household")
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if allocation is not None:
+        qs = qs.filter(allocation=allocation)
+    return qs.order_by("region_id", "id")
+
+
+def for_household(*, user, household) -> list[Payment]:
+    return list(
+        Payment.objects.for_user(user)
+        .filter(household=household)
+        .select_related("allocation__fund")
+        .order_by("-year", "-id")[:50]
+    )
+
+
+def held_by_project(project_id: int) -> Decimal:
+    return paid_sum(Payment.objects.filter(project_id=project_id, status__in=HOLDING))
+
+
+def alert_list(*, user, state: str = AlertState.OPEN, kind: str = ""):
+    qs = Alert.objects.for_user(user).select_related("region", "household")
+    if state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("region_id", "id")
+
+
+def alert_counts(*, user) -> list[dict]:
+    """Open and closed alerts per county and kind."""
+    return list(
+        Alert.objects.for_user(user)
+        .annotate(county=Substr("region_id", 1, 6))
+        .values("county", "kind")
+        .annotate(
+            open=Count("id", filter=Q(state=AlertState.OPEN)),
+            closed=Count("id", filter=Q(state=AlertState.CLOSED)),
+        )
+        .order_by("county", "kind")
+    )
+
+
+def idle_allocations(*, user, today: dt.date | None = None):
+    """County allocations arrived more than the policy's idle days ago with money still unspent (滞留)."""
+    today = today or timezone.localdate()
+    days = policy_for(region_code=user.region_id, year=today.year).idle_days
+    return (
+        Allocation.objects.for_user(user)
+        .filter(region__level=3, arrived_on__lte=today - dt.timedelta(days=days), balance__gt=0)
+        .select_related("fund", "region")
+        .order_by("arrived_on", "id")
+    )
+
+
+def notices_public(*, region_code: str | None = None):
+    qs = Notice.objects.public().select_related("region")
+    if region_code:
+        qs = qs.filter(region__code__range=subtree_range(region_code))
+    return qs.order_by("-starts_on", "region_id", "id")

@@ -1,0 +1,723 @@
+"""Writes of 扶贫资金: policy, funds, allocations down the levels (factor-based, previewed before they are
+fixed), arrival at the county, payments to projects (报账制 stages) and households (一卡通), approval, bank
+batches and their return files, re-issue, and the alerts' resolution.
+
+Every write checks the actor (``accounts.permissions``), locks the money it moves, refuses in Chinese before it
+changes anything (a refusal leaves every row as it was: the whole write is one transaction), and is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jingzhun.accounts import permissions
+from jingzhun.core import audit, crypto
+from jingzhun.core.codes import NATIONAL_CODE, level_of
+from jingzhun.core.ids import normalize_identifier
+from jingzhun.core.masking import mask_card
+from jingzhun.core.models import AuditAction
+from jingzhun.projects.models import Project
+from jingzhun.regions.models import Region
+from jingzhun.regions.selectors import policy_province
+from jingzhun.registry.choices import HouseholdStatus
+from jingzhun.registry.models import Household, Member
+
+from . import rules, selectors
+from .choices import (
+    AFTER_ACCEPTANCE,
+    HOLDING,
+    AlertState,
+    Category,
+    PaymentKind,
+    PaymentStatus,
+    Source,
+    Stage,
+)
+from .models import Alert, Allocation, Fund, FundPolicy, Payment, PaymentBatch
+
+COUNTY = 3
+SOURCE_LEVEL = {Source.CENTRAL: 0, Source.PROVINCIAL: 1, Source.CITY: 2}  # others: the county's own
+
+
+def amount_of(value, field: str = "amount") -> Decimal:
+    """An amount in 元 as typed (commas allowed), exact to the fen; refused when not a positive number."""
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+        if not amount.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: [_("金额格式不正确。")]}) from None
+    if amount <= 0:
+        raise ValidationError({field: [_("金额必须大于 0。")]})
+    if amount != amount.quantize(rules.FEN):
+        raise ValidationError({field: [_("金额最多保留两位小数（分）。")]})
+    return amount.quantize(rules.FEN)
+
+
+# --- policy ------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def policy_set(*, user, year: int, province: str | None = None, **values) -> FundPolicy:
+    """Set the fund rules from ``year`` on, nationally or for a province (fields of ``FundPolicy``); the stage
+    shares must add up to 100 % and the allocation weights to 1."""
+    permissions.require(user, "set_policy", region=province or NATIONAL_CODE, what=_("修改扶贫资金政策参数"))
+    region = policy_province(province)
+    known = {f.name for f in FundPolicy._meta.concrete_fields} - {"id", "year", "province"}
+    if unknown := set(values) - known:
+        raise ValidationError(_("未知的参数：%(p)s。") % {"p": "、".join(sorted(unknown))})
+    if "stages" in values:
+        stages = values["stages"]
+        if sum((Decimal(str(s)) for _n, s in stages), Decimal(0)) != 1 or any(
+            n not in Stage.values for n, _s in stages
+        ):
+            raise ValidationError({"stages": [_("报账阶段的比例合计须为 100%。")]})
+    return audit.upsert(FundPolicy, {"year": year, "province": region}, values)
+
+
+# --- funds and allocations ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def fund_register(
+    *, user, source: str, year: int, document_number: str, title: str, amount, region: Region | None = None,
+    issued_on: dt.date | None = None,
+) -> Fund:  # fmt: skip
+    """登记一笔资金 issued by the government of ``region`` (None: the central government)."""
+    code = region.code if region else NATIONAL_CODE
+    permissions.require(user, "manage_funds", region=code, what=_("登记资金"))
+    if source not in Source.values:
+        raise ValidationError({"source": [_("请选择资金来源。")]})
+    expected = SOURCE_LEVEL.get(source)
+    level = region.level if region else 0
+    if source == Source.CENTRAL and region is not None:
+        raise ValidationError({"source": [_("中央财政资金由中央下达，不属于某个地区。")]})
+    if region is None and source != Source.CENTRAL:
+        raise ValidationError({"region": [_("请填写下达资金的地区。")]})
+    if expected is not None and expected != level:
+        raise ValidationError(
+            {"region": [_("「%(s)s」应由相应级别的地区登记。") % {"s": Source(source).label}]}
+        )
+    if expected is None and level != COUNTY:
+        raise ValidationError({"region": [_("「%(s)s」按县登记。") % {"s": Source(source).label}]})
+    amount = amount_of(amount)
+    document_number = (document_number or "").strip()
+    if Fund.objects.filter(source=source, year=year, document_number=document_number).exists():
+        raise ValidationError({"document_number": [_("该文号的资金已登记。")]})
+    fund = Fund(
+        source=source, year=year, document_number=document_number, title=(title or "").strip(), region=region,
+        amount=amount, balance=amount, issued_on=issued_on or timezone.localdate(),
+    )  # fmt: skip
+    fund.full_clean()
+    fund.save()
+    audit.record(AuditAction.CREATE, fund, after=audit.snapshot(fund))
+    return fund
+
+
+def _holder_region(holder: Fund | Allocation) -> str:
+    return holder.region_id or NATIONAL_CODE
+
+
+def recipients(holder: Fund | Allocation) -> list[Region]:
+    """Where ``holder``'s money may go: the regions one level below its own (a province's cities, a city's
+    counties; the provinces for a central fund), or — for money already at a county — the county itself (a
+    county's own or integrated fund arriving for spending)."""
+    code = holder.region_id
+    level = level_of(code) if code else 0
+    if level >= COUNTY:
+        return [holder.region]
+    qs = Region.objects.filter(level=level + 1)
+    if code:
+        qs = qs.filter(parent_id=code)
+    return list(qs.order_by("code"))
+
+
+def allocation_preview(*, user, holder: Fund | Allocation, amount) -> list[dict]:
+    """因素法 what-if: how ``amount`` of ``holder`` would split over its recipients with the year's weights
+    (policy data) and the registry's factors — nothing is written."""
+    permissions.require(user, "manage_funds", region=_holder_region(holder), what=_("测算资金分配"))
+    amount = amount_of(amount)
+    fund = holder if isinstance(holder, Fund) else holder.fund
+    targets = recipients(holder)
+    level = targets[0].level if targets else 0
+    policy = selectors.policy_for(region_code=holder.region_id, year=fund.year)
+    weights = {"poverty": policy.weight_poverty, "tasks": policy.weight_tasks, "exits": policy.weight_exits}
+    found = selectors.factors(codes=[r.code for r in targets], level=level, year=fund.year)
+    parts = rules.split_by_factors(amount, found, weights)
+    return [{"region": r, "factors": found[r.code], "amount": parts[r.code]} for r in targets]
+
+
+@transaction.atomic
+def allocations_fix(
+    *, user, holder: Fund | Allocation, amounts: dict[str, object], document_number: str,
+    allocated_on: dt.date | None = None, factors: dict | None = None,
+) -> list[Allocation]:  # fmt: skip
+    """下达: pass parts of ``holder`` to its recipients (``amounts``: region code → amount), all or none. The
+    parts may not exceed what is left of it."""
+    permissions.require(user, "manage_funds", region=_holder_region(holder), what=_("下达资金"))
+    model = type(holder)
+    holder = model.objects.select_for_update().get(pk=holder.pk)
+    if not (document_number or "").strip():
+        raise ValidationError({"document_number": [_("请填写下达文号。")]})
+    allowed = {r.code: r for r in recipients(holder)}
+    parts = {}
+    for code, value in amounts.items():
+        if value in (None, "", 0, "0"):
+            continue
+        if code not in allowed:
+            raise ValidationError({"amounts": [_("%(c)s 不是可下达的地区。") % {"c": code}]})
+        parts[code] = amount_of(value, "amounts")
+    if not parts:
+        raise ValidationError({"amounts": [_("请至少填写一个地区的下达金额。")]})
+    total = sum(parts.values(), Decimal(0))
+    if total > holder.balance:
+        raise ValidationError(
+            {"amounts": [_("下达合计 %(t)s 元超过可分配余额 %(b)s 元。") % {"t": total, "b": holder.balance}]}
+        )
+    fund = holder if isinstance(holder, Fund) else holder.fund
+    parent = None if isinstance(holder, Fund) else holder
+    rows = [
+        Allocation(
+            fund=fund, parent=parent, region=allowed[code], amount=amount, balance=amount,
+            document_number=document_number.strip(), allocated_on=allocated_on or timezone.localdate(),
+            factors={k: str(v) for k, v in (factors or {}).get(code, {}).items()},
+        )
+        for code, amount in sorted(parts.items())
+    ]  # fmt: skip
+    for row in rows:
+        row.full_clean(exclude=["fund", "parent", "region"])
+    created = Allocation.objects.bulk_create(rows)
+    model.objects.filter(pk=holder.pk).update(balance=F("balance") - total)
+    audit.record_many(audit.entry_for(AuditAction.CREATE, a, after=audit.snapshot(a)) for a in created)
+    return created
+
+
+@transaction.atomic
+def allocation_arrive(*, user, allocation: Allocation, arrived_on: dt.date | None = None) -> Allocation:
+    """资金到位: the county records the day the money arrived."""
+    permissions.require(user, "manage_funds", region=allocation.region_id, what=_("登记资金到位"))
+    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    if allocation.arrived_on:
+        raise ValidationError({"arrived_on": [_("该笔资金已登记到位。")]})
+    before = audit.snapshot(allocation)
+    allocation.arrived_on = arrived_on or timezone.localdate()
+    allocation.save(update_fields=["arrived_on"])
+    audit.record(AuditAction.UPDATE, allocation, before=before, after=audit.snapshot(allocation))
+    return allocation
+
+
+# --- payments ----------------------------------------------------------------------------------------------------
+
+
+def _spendable(user, allocation: Allocation, what: str) -> tuple[Allocation, FundPolicy]:
+    permissions.require(user, "manage_funds", region=allocation.region_id, what=what)
+    allocation = Allocation.objects.select_for_update().select_related("fund", "region").get(pk=allocation.pk)
+    if allocation.region.level != COUNTY:
+        raise ValidationError({"allocation": [_("资金须下达到县后才能支出。")]})
+    if allocation.arrived_on is None:
+        raise ValidationError({"allocation": [_("该笔资金尚未登记到位，不能支出。")]})
+    return allocation, selectors.policy_for(region_code=allocation.region_id, year=allocation.fund.year)
+
+
+def _refuse_category(policy: FundPolicy, allocation: Allocation, category: str) -> None:
+    if category not in Category.values:
+        raise ValidationError({"category": [_("请选择支出类别。")]})
+    if policy.governs(allocation.fund.source) and category in policy.forbidden:
+        raise ValidationError(
+            {
+                "category": [
+                    _("「%(c)s」属于%(n)s禁止列支的范围，不能支出。")
+                    % {"c": Category(category).label, "n": policy.fund_name}
+                ]
+            }
+        )
+
+
+def _refuse_balance(allocation: Allocation, amount: Decimal) -> None:
+    if amount > allocation.balance:
+        raise ValidationError(
+            {
+                "amount": [
+                    _("支出 %(a)s 元超过该笔资金的余额 %(b)s 元。") % {"a": amount, "b": allocation.balance}
+                ]
+            }
+        )
+
+
+def _save_payment(payment: Payment, allocation: Allocation) -> Payment:
+    payment.full_clean(
+        exclude=["allocation", "region", "project", "household", "member", "batch", "reissue_of"]
+    )
+    payment.save()
+    Allocation.objects.filter(pk=allocation.pk).update(balance=F("balance") - payment.amount)
+    audit.record(
+        AuditAction.CREATE, payment,
+        after={**audit.snapshot(payment), "bank_account": mask_card(payment.bank_account)},
+    )  # fmt: skip
+    return payment
+
+
+@transaction.atomic
+def project_payment_create(
+    *, user, allocation: Allocation, project: Project, stage: str, amount, purpose: str, payee_name: str,
+    bank_name: str, bank_account: str, category: str = Category.INDUSTRY, today: dt.date | None = None,
+) -> Payment:  # fmt: skip
+    """报账: pay a project at a stage of 报账制. Refused: a forbidden category; more than the allocation's balance;
+    more than the budget, or than the stages up to this one allow (shares: policy data); the final payment
+    (验收合格) or the retention before 验收, and the retention before its days have run."""
+    allocation, policy = _spendable(user, allocation, _("项目资金支出"))
+    today = today or timezone.localdate()
+    project = Project.objects.for_user(user).filter(pk=project.pk).first()
+    if project is None or not project.region_id.startswith(allocation.region_id[:6]):
+        raise ValidationError({"project": [_("该项目不在本县或不在您的管辖范围内。")]})
+    if stage not in Stage.values:
+        raise ValidationError({"stage": [_("请选择报账阶段。")]})
+    _refuse_category(policy, allocation, category)
+    if category == Category.MANAGEMENT_FEE:
+        raise ValidationError({"category": [_("项目管理费请按「项目管理费」单独支出。")]})
+    amount = amount_of(amount)
+    if stage in AFTER_ACCEPTANCE and project.accepted_on is None:
+        raise ValidationError(
+            {"stage": [_("项目尚未验收：「%(s)s」须在验收合格后支付。") % {"s": Stage(stage).label}]}
+        )
+    if stage == Stage.RETENTION:
+        due = project.accepted_on + dt.timedelta(days=policy.retention_days)
+        if today < due:
+            raise ValidationError(
+                {
+                    "stage": [
+                        _("质保金须在验收后满 %(d)s 天（%(on)s 起）支付。")
+                        % {"d": policy.retention_days, "on": due}
+                    ]
+                }
+            )
+    held = selectors.held_by_project(project.pk)
+    if held + amount > project.budget:
+        raise ValidationError(
+            {
+                "amount": [
+                    _("项目累计支出 %(t)s 元将超过概算投资 %(b)s 元。")
+                    % {"t": held + amount, "b": project.budget}
+                ]
+            }
+        )
+    ceiling = rules.stage_ceiling(project.budget, policy.stage_shares(), stage)
+    if held + amount > ceiling:
+        raise ValidationError(
+            {
+                "amount": [
+                    _("到「%(s)s」阶段累计最多可支付 %(c)s 元，本次支付后将达 %(t)s 元。")
+                    % {"s": Stage(stage).label, "c": ceiling, "t": held + amount}
+                ]
+            }
+        )
+    _refuse_balance(allocation, amount)
+    number = normalize_identifier(bank_account)
+    payment = Payment(
+        allocation=allocation, region_id=project.region_id, year=allocation.fund.year, kind=PaymentKind.PROJECT,
+        category=category, project=project, stage=stage, payee_name=(payee_name or "").strip(),
+        bank_name=(bank_name or "").strip(), bank_account=number, bank_account_digest=crypto.digest(number),
+        amount=amount, purpose=(purpose or "").strip() or Stage(stage).label, created_by=user,
+    )  # fmt: skip
+    if not payment.payee_name or not number:
+        raise ValidationError({"payee_name": [_("请填写收款单位和账号。")]})
+    return _save_payment(payment, allocation)
+
+
+@transaction.atomic
+def household_payment_create(
+    *, user, allocation: Allocation, id_number: str, amount, purpose: str, category: str = Category.HOUSEHOLD
+) -> Payment:
+    """一卡通: a subsidy to a person of the registry, paid to their household's account. Refused: a person not in
+    the registry, not in the user's scope, or not (any longer) in a household that may receive; a household
+    without an account; a forbidden category; more than the allocation's balance."""
+    allocation, policy = _spendable(user, allocation, _("到户补助发放"))
+    _refuse_category(policy, allocation, category)
+    number = normalize_identifier(id_number)
+    member = (
+        Member.objects.for_user(user)
+        .filter(id_number=number, is_active=True)
+        .select_related("household")
+        .first()
+    )
+    if member is None:
+        if Member.objects.filter(id_number=number).exists():
+            raise ValidationError({"id_number": [_("该人员不在您的管辖范围内，不能发放到户补助。")]})
+        raise ValidationError({"id_number": [_("建档立卡系统中没有该身份证号的人员，不能发放到户补助。")]})
+    household = member.household
+    if not household.region_id.startswith(allocation.region_id[:6]):
+        raise ValidationError({"id_number": [_("该人员不属于本县，不能从本县资金发放。")]})
+    if household.status in (HouseholdStatus.CANCELLED, HouseholdStatus.UNIDENTIFIED):
+        raise ValidationError(
+            {
+                "id_number": [
+                    _("该户状态为「%(s)s」，不能发放到户补助。") % {"s": household.get_status_display()}
+                ]
+            }
+        )
+    if not household.bank_account:
+        raise ValidationError({"id_number": [_("该户尚未登记一卡通账户，请先由财政人员登记。")]})
+    amount = amount_of(amount)
+    _refuse_balance(allocation, amount)
+    payment = Payment(
+        allocation=allocation, region_id=household.region_id, year=allocation.fund.year,
+        kind=PaymentKind.HOUSEHOLD, category=category, household=household, member=member, payee_name=member.name,
+        bank_name=household.bank_name, bank_account=household.bank_account,
+        bank_account_digest=household.bank_account_digest, amount=amount,
+        purpose=(purpose or "").strip() or Category(category).label, created_by=user,
+    )  # fmt: skip
+    return _save_payment(payment, allocation)
+
+
+@transaction.atomic
+def fee_payment_create(
+    *, user, allocation: Allocation, amount, purpose: str, payee_name: str, bank_name: str, bank_account: str
+) -> Payment:
+    """项目管理费 of the county: refused when the county's fees of the year, with this one, would pass the cap
+    (a share of the county's central funds of the year: policy data), or pass the allocation's balance."""
+    allocation, policy = _spendable(user, allocation, _("项目管理费支出"))
+    amount = amount_of(amount)
+    county, year = allocation.region_id, allocation.fund.year
+    central = selectors.paid_sum(
+        Allocation.objects.filter(region_id=county, fund__year=year, fund__source=Source.CENTRAL)
+    )
+    cap = (central * policy.management_fee_share).quantize(rules.FEN)
+    used = selectors.paid_sum(
+        Payment.objects.filter(
+            allocation__region_id=county, year=year, category=Category.MANAGEMENT_FEE, status__in=HOLDING
+        )
+    )
+    if used + amount > cap:
+        raise ValidationError(
+            {
+                "amount": [
+                    _("本县 %(y)s 年项目管理费累计 %(t)s 元将超过上限 %(c)s 元（当年中央资金 %(f)s 元的 %(p)s%%）。")
+                    % {"y": year, "t": used + amount, "c": cap, "f": central,
+                       "p": (policy.management_fee_share * 100).normalize()}
+                ]
+            }
+        )  # fmt: skip
+    _refuse_balance(allocation, amount)
+    number = normalize_identifier(bank_account)
+    payment = Payment(
+        allocation=allocation, region_id=county, year=year, kind=PaymentKind.FEE, category=Category.MANAGEMENT_FEE,
+        payee_name=(payee_name or "").strip(), bank_name=(bank_name or "").strip(), bank_account=number,
+        bank_account_digest=crypto.digest(number), amount=amount, purpose=(purpose or "").strip() or "项目管理费",
+        created_by=user,
+    )  # fmt: skip
+    return _save_payment(payment, allocation)
+
+
+@transaction.atomic
+def payments_approve(*, user, payments: list[Payment]) -> int:
+    """审核: pending payments become approved (to be sent to the bank); one statement, each audited."""
+    ids = [p.pk for p in payments]
+    rows = list(
+        Payment.objects.for_user(user).select_for_update().filter(pk__in=ids, status=PaymentStatus.PENDING)
+    )
+    for p in rows:
+        permissions.require(user, "manage_funds", region=p.region_id, what=_("审核支出"))
+    now = timezone.now()
+    Payment.objects.filter(pk__in=[p.pk for p in rows]).update(
+        status=PaymentStatus.APPROVED, approved_by=user, approved_at=now
+    )
+    audit.record_many(
+        audit.entry_for(
+            AuditAction.UPDATE, p, before={"status": p.status}, after={"status": PaymentStatus.APPROVED}
+        )
+        for p in rows
+    )
+    return len(rows)
+
+
+@transaction.atomic
+def batch_create(*, user, county: Region) -> PaymentBatch:
+    """银行代发: the county's approved payments not yet sent, in one batch (its file is exported by the page)."""
+    permissions.require(user, "manage_funds", region=county.code, what=_("生成银行代发批次"))
+    rows = Payment.objects.select_for_update().filter(
+        allocation__region_id=county.code, status=PaymentStatus.APPROVED, batch__isnull=True
+    )
+    ids = list(rows.values_list("pk", flat=True))
+    if not ids:
+        raise ValidationError(_("本县没有已审核待支付的支出。"))
+    total = selectors.paid_sum(Payment.objects.filter(pk__in=ids))
+    batch = PaymentBatch.objects.create(county=county, created_by=user, payments_count=len(ids), total=total)
+    Payment.objects.filter(pk__in=ids).update(batch=batch, status=PaymentStatus.SENT)
+    audit.record(AuditAction.CREATE, batch, after=audit.snapshot(batch))
+    return batch
+
+
+RETURN_HEADERS = {"流水号": "reference", "结果": "result", "银行流水号": "bank_reference", "失败原因": "reason",
+                  "支付日期": "paid_on"}  # fmt: skip
+PAID_WORDS, FAILED_WORDS = {"成功", "已支付", "paid"}, {"失败", "退回", "failed"}
+
+
+def _cells(raw: list, index: dict[str, int]):
+    """A row's cell by field name, as stripped text ("" when absent)."""
+
+    def cell(key: str) -> str:
+        i = index.get(key)
+        return str(raw[i]).strip() if i is not None and i < len(raw) and raw[i] is not None else ""
+
+    return cell
+
+
+def _parse_return(batch: PaymentBatch, rows: list[list[str]]) -> list[tuple[Payment, bool, dict]]:
+    header = [str(c or "").strip() for c in (rows[0] if rows else [])]
+    index = {RETURN_HEADERS[h]: i for i, h in enumerate(header) if h in RETURN_HEADERS}
+    if "reference" not in index or "result" not in index:
+        raise ValidationError({"file": [_("第一行应为表头，且有「流水号」和「结果」列。")]})
+    payments = {p.reference: p for p in batch.payments.all()}
+    errors, out, seen = [], [], set()
+    for line, raw in enumerate(rows[1:], start=2):
+        cell = _cells(raw, index)
+        if not any(str(c or "").strip() for c in raw):
+            continue
+        ref, result = cell("reference"), cell("result")
+        payment = payments.get(ref)
+        if payment is None:
+            errors.append(_("第 %(n)d 行：流水号 %(r)s 不属于本批次。") % {"n": line, "r": ref[:20]})
+            continue
+        if ref in seen:
+            errors.append(_("第 %(n)d 行：流水号 %(r)s 重复。") % {"n": line, "r": ref})
+            continue
+        seen.add(ref)
+        if result not in PAID_WORDS | FAILED_WORDS:
+            errors.append(_("第 %(n)d 行：结果应为「成功」或「失败」。") % {"n": line})
+            continue
+        if payment.status != PaymentStatus.SENT:
+            errors.append(_("第 %(n)d 行：%(r)s 已处理过回盘。") % {"n": line, "r": ref})
+            continue
+        paid_on = None
+        if result in PAID_WORDS and cell("paid_on"):
+            try:
+                paid_on = dt.date.fromisoformat(cell("paid_on")[:10])
+            except ValueError:
+                errors.append(_("第 %(n)d 行：支付日期格式应为 2026-03-01。") % {"n": line})
+                continue
+        out.append((payment, result in PAID_WORDS, {"bank_reference": cell("bank_reference")[:60],
+                                                     "reason": cell("reason")[:200], "paid_on": paid_on}))  # fmt: skip
+    if errors:
+        raise ValidationError({"file": errors[:50]})
+    if not out:
+        raise ValidationError({"file": [_("回盘文件中没有数据行。")]})
+    return out
+
+
+@transaction.atomic
+def batch_return(*, user, batch: PaymentBatch, rows: list[list[str]], file_name: str = "") -> dict[str, int]:
+    """银行回盘: each payment of the batch paid or failed, all or nothing (a bad row refuses the file, naming it).
+    A failed payment gives its money back to its allocation (it may be re-issued). Set-based: one update per
+    outcome, one per allocation given money back."""
+    permissions.require(user, "manage_funds", region=batch.county_id, what=_("导入银行回盘"))
+    batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    parsed = _parse_return(batch, rows)
+    today = timezone.localdate()
+    paid = [(p, d) for p, ok, d in parsed if ok]
+    failed = [(p, d) for p, ok, d in parsed if not ok]
+    for p, d in paid:
+        p.status, p.bank_reference, p.paid_on = PaymentStatus.PAID, d["bank_reference"], d["paid_on"] or today
+    for p, d in failed:
+        p.status, p.failure_reason = PaymentStatus.FAILED, d["reason"] or _("银行退回")
+    Payment.objects.bulk_update([p for p, _d in paid], ["status", "bank_reference", "paid_on"])
+    Payment.objects.bulk_update([p for p, _d in failed], ["status", "failure_reason"])
+    back: dict[int, Decimal] = {}
+    for p, _d in failed:
+        back[p.allocation_id] = back.get(p.allocation_id, Decimal(0)) + p.amount
+    for allocation_id, amount in back.items():
+        Allocation.objects.filter(pk=allocation_id).update(balance=F("balance") + amount)
+    batch.returned_at, batch.return_file = timezone.now(), (file_name or "")[:200]
+    batch.save(update_fields=["returned_at", "return_file"])
+    audit.record_many(
+        audit.entry_for(
+            AuditAction.UPDATE, p, before={"status": PaymentStatus.SENT}, after={"status": p.status}
+        )
+        for p, _ok, _d in parsed
+    )
+    return {"paid": len(paid), "failed": len(failed)}
+
+
+@transaction.atomic
+def payment_reissue(*, user, payment: Payment) -> Payment:
+    """重发 a failed household payment to the household's account as it is now (corrected by finance): a new,
+    approved payment holding the money again; the failed one is marked re-issued."""
+    permissions.require(user, "manage_funds", region=payment.region_id, what=_("重新发放"))
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.status != PaymentStatus.FAILED:
+        raise ValidationError(_("只有支付失败的支出才能重发。"))
+    allocation = Allocation.objects.select_for_update().get(pk=payment.allocation_id)
+    _refuse_balance(allocation, payment.amount)
+    account, name, digest = payment.bank_account, payment.bank_name, payment.bank_account_digest
+    if payment.household_id:
+        household = Household.objects.get(pk=payment.household_id)
+        if household.status == HouseholdStatus.CANCELLED:
+            raise ValidationError(_("该户已注销，不能重发。"))
+        account, name, digest = household.bank_account, household.bank_name, household.bank_account_digest
+    again = Payment(
+        allocation=allocation, region_id=payment.region_id, year=payment.year, kind=payment.kind,
+        category=payment.category, project_id=payment.project_id, stage=payment.stage,
+        household_id=payment.household_id, member_id=payment.member_id, payee_name=payment.payee_name,
+        bank_name=name, bank_account=account, bank_account_digest=digest, amount=payment.amount,
+        purpose=payment.purpose, status=PaymentStatus.APPROVED, reissue_of=payment, created_by=user,
+        approved_by=user, approved_at=timezone.now(),
+    )  # fmt: skip
+    Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.REISSUED)
+    audit.record(
+        AuditAction.UPDATE,
+        payment,
+        before={"status": PaymentStatus.FAILED},
+        after={"status": PaymentStatus.REISSUED},
+    )
+    return _save_payment(again, allocation)
+
+
+# --- supervision -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def alert_close(*, user, alert: Alert, reason: str) -> Alert:
+    """办结 an alert: a reason is required (what was checked, what was done); who and when are kept."""
+    permissions.require(user, "supervise", region=alert.region_id, what=_("办结监督预警"))
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.state != AlertState.OPEN:
+        raise ValidationError(_("该预警已办结。"))
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ValidationError({"reason": [_("请填写办结说明（核查情况和处理结果）。")]})
+    before = audit.snapshot(alert)
+    alert.state, alert.closed_by, alert.closed_at, alert.close_reason = (
+        AlertState.CLOSED,
+        user,
+        timezone.now(),
+        reason,
+    )
+    alert.save(update_fields=["state", "closed_by", "closed_at", "close_reason"])
+    audit.record(AuditAction.UPDATE, alert, before=before, after=audit.snapshot(alert))
+    return alert
+
+
+# --- village cadres ----------------------------------------------------------------------------------------------
+
+CADRE_HEADERS = {"村代码": "village", "区划代码": "village", "姓名": "name", "公民身份号码": "id_number",
+                 "身份证号": "id_number", "职务": "post"}  # fmt: skip
+MAX_ROWS = 200_000
+
+
+@transaction.atomic
+def cadres_load(*, user, county: Region, rows: list[list]) -> int:
+    """村干部名单 of a county (村代码, 姓名, 公民身份号码, 职务), replacing the county's list, all or nothing: a bad
+    row refuses the file, naming it. Each cadre is linked to the registry household holding their ID number."""
+    from jingzhun.core.ids import parse_id_number
+
+    permissions.require(user, "supervise", region=county.code, what=_("上传村干部名单"))
+    if county.level != COUNTY:
+        raise ValidationError({"county": [_("村干部名单按县上传。")]})
+    header = [str(c or "").strip() for c in (rows[0] if rows else [])]
+    index = {CADRE_HEADERS[h]: i for i, h in enumerate(header) if h in CADRE_HEADERS}
+    if set(index) != {"village", "name", "id_number", "post"}:
+        raise ValidationError({"file": [_("第一行应为表头：村代码、姓名、公民身份号码、职务。")]})
+    if len(rows) > MAX_ROWS:
+        raise ValidationError({"file": [_("名单行数过多。")]})
+    villages = set(
+        Region.objects.filter(code__range=county.subtree_range(), level=5).values_list("code", flat=True)
+    )
+    errors, out, seen = [], [], set()
+    for line, raw in enumerate(rows[1:], start=2):
+        cells = {
+            k: str(raw[i]).strip() if i < len(raw) and raw[i] is not None else "" for k, i in index.items()
+        }
+        if not any(cells.values()):
+            continue
+        village = normalize_identifier(cells["village"])
+        if village not in villages:
+            errors.append(_("第 %(n)d 行：%(c)s 不是本县的村。") % {"n": line, "c": village[:12]})
+            continue
+        try:
+            number = parse_id_number(cells["id_number"]).number
+        except ValidationError as exc:
+            errors.append(_("第 %(n)d 行：%(m)s") % {"n": line, "m": exc.messages[0]})
+            continue
+        if not cells["name"] or not cells["post"]:
+            errors.append(_("第 %(n)d 行：请填写姓名和职务。") % {"n": line})
+            continue
+        if (village, number) in seen:
+            continue
+        seen.add((village, number))
+        out.append((village, cells["name"][:50], number, cells["post"][:30]))
+    if errors:
+        raise ValidationError({"file": errors[:50]})
+    if not out:
+        raise ValidationError({"file": [_("名单中没有数据行。")]})
+    from .models import VillageCadre
+
+    homes = dict(
+        Member.objects.filter(is_active=True, id_number__in=[o[2] for o in out]).values_list(
+            "id_number", "household_id"
+        )
+    )
+    VillageCadre.objects.filter(region__code__range=county.subtree_range()).delete()
+    VillageCadre.objects.bulk_create(
+        VillageCadre(region_id=v, name=n, id_number=i, post=p, household_id=homes.get(i))
+        for v, n, i, p in out
+    )
+    audit.record(
+        AuditAction.CREATE, county, after={"village_cadres": len(out), "linked_to_households": len(homes)}
+    )
+    return len(out)
+
+
+# --- public accounts (公告公示) ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notice_publish(*, user, region: Region, year: int, starts_on: dt.date | None = None):
+    """公告公示 of the funds paid in ``region`` (county, township or village) in ``year``: per source and use the
+    amount and the households counted; in a village also each subsidy to a person, the name masked. Up from
+    ``starts_on`` for the policy's days at least, and kept online afterwards."""
+    from django.db.models import Count, Sum
+
+    from .models import Notice
+
+    permissions.require(user, "manage_funds", region=region.code, what=_("发布资金公告公示"))
+    if region.level not in (3, 4, 5):
+        raise ValidationError({"region": [_("资金公告公示按县、乡镇、村发布。")]})
+    policy = selectors.policy_for(region_code=region.code, year=year)
+    paid = Payment.objects.filter(
+        region__code__range=region.subtree_range(), year=year, status=PaymentStatus.PAID
+    )
+    groups = list(
+        paid.values("allocation__fund__source", "category")
+        .annotate(total=Sum("amount"), households=Count("household_id", distinct=True), n=Count("id"))
+        .order_by("allocation__fund__source", "category")
+    )
+    if not groups:
+        raise ValidationError(_("%(r)s %(y)s 年没有已支付的资金，无需公示。") % {"r": region.name, "y": year})
+    rows = [
+        {"source": str(Source(g["allocation__fund__source"]).label), "use": str(Category(g["category"]).label),
+         "amount": str(g["total"]), "households": g["households"], "payments": g["n"]}
+        for g in groups
+    ]  # fmt: skip
+    individuals = []
+    if region.level == 5:
+        individuals = [
+            {"name": rules.mask_name(name), "purpose": purpose, "amount": str(amount)}
+            for name, purpose, amount in paid.filter(kind=PaymentKind.HOUSEHOLD)
+            .order_by("id")
+            .values_list("payee_name", "purpose", "amount")
+        ]
+    starts_on = starts_on or timezone.localdate()
+    notice = Notice(
+        region=region, year=year, title=_("%(r)s %(y)s 年扶贫资金使用情况公告") % {"r": region.name, "y": year},
+        rows=rows, individuals=individuals, total=sum((g["total"] for g in groups), Decimal(0)), starts_on=starts_on,
+        last_day=starts_on + dt.timedelta(days=policy.publicity_days - 1),
+    )  # fmt: skip
+    notice.full_clean(exclude=["region"])
+    notice.save()
+    audit.record(AuditAction.CREATE, notice, after=audit.snapshot(notice))
+    return notice

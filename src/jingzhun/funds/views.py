@@ -1,0 +1,443 @@
+"""The funds pages: 支出进度 (the figure and the list behind it), funds and their allocations (what-if preview,
+then fixed), a county's payments (to projects, households, the management fee), approval, bank batches and
+return files, supervision alerts and their resolution, the village cadres' list and the public notices. Thin:
+reads through ``selectors``/``for_user`` (404 outside scope), writes through ``services``."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jingzhun.accounts import permissions
+from jingzhun.core.csvexport import csv_download
+from jingzhun.core.downloads import record_download
+from jingzhun.core.masking import BANK, Shown
+from jingzhun.core.pagination import request_page
+from jingzhun.core.params import ticked_ids
+from jingzhun.core.uploads import upload_size
+from jingzhun.core.webwrites import Refused, act, attempt, form_refused
+from jingzhun.imports.reader import FileRejected, read_tables
+from jingzhun.projects.models import Project
+from jingzhun.regions.models import Region
+from jingzhun.registry.models import Household
+from jingzhun.registry.services import household_bank_account_set
+
+from . import selectors, services
+from .choices import AlertState, PaymentStatus
+from .forms import (
+    AlertFilter,
+    AmountForm,
+    BankAccountForm,
+    CloseForm,
+    FeeForm,
+    FundForm,
+    HouseholdPaymentForm,
+    NoticeForm,
+    PaymentFilter,
+    ProjectPaymentForm,
+    UploadForm,
+)  # fmt: skip
+from .models import Allocation, Notice, PaymentBatch, VillageCadre
+
+APPROVE_LIMIT = 500  # payments approved at once
+
+
+def _year(request) -> int:
+    text = request.GET.get("year", "")
+    return (
+        int(text)
+        if text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100
+        else timezone.localdate().year
+    )
+
+
+@login_required
+def home(request):
+    year = _year(request)
+    rows = selectors.progress(user=request.user, year=year)
+    return render(
+        request, "funds/home.html",
+        {"year": year, "rows": rows, "total": selectors.progress_total(rows),
+         "alerts": selectors.alert_counts(user=request.user)},
+    )  # fmt: skip
+
+
+@login_required
+def fund_list(request):
+    form = FundForm(request.POST or None, initial={"year": timezone.localdate().year})
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            region = Region.objects.filter(code=d["region"]).first() if d["region"] else None
+            try:
+                fund = attempt(
+                    request,
+                    lambda: services.fund_register(
+                        user=request.user,
+                        source=d["source"],
+                        year=d["year"],
+                        document_number=d["document_number"],
+                        title=d["title"],
+                        amount=d["amount"],
+                        region=region,
+                    ),
+                    _("资金已登记。"),
+                    form,
+                )
+            except Refused:
+                pass
+            else:
+                return redirect("funds:fund", pk=fund.pk)
+        else:
+            form_refused(request, form)
+    funds = selectors.fund_list(user=request.user)[: selectors.SHOWN]
+    return render(request, "funds/fund_list.html", {"funds": funds, "form": form})
+
+
+def _allocate(request, holder):
+    """The what-if preview (GET with an amount) and the fixing of the previewed split (POST)."""
+    preview, form = None, AmountForm(request.GET if "amount" in request.GET else None)
+    if request.method == "POST":
+        amounts = {k.removeprefix("amount_"): v for k, v in request.POST.items() if k.startswith("amount_")}
+        act(
+            request,
+            lambda: services.allocations_fix(
+                user=request.user,
+                holder=holder,
+                amounts=amounts,
+                document_number=request.POST.get("document_number", ""),
+            ),
+            _("资金已下达。"),
+        )
+        return True, None, form
+    if form.is_bound and form.is_valid():
+        try:
+            preview = services.allocation_preview(
+                user=request.user, holder=holder, amount=form.cleaned_data["amount"]
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error("amount", exc.messages if isinstance(exc, ValidationError) else str(exc))
+    return False, preview, form
+
+
+@login_required
+def fund_detail(request, pk: int):
+    fund = get_object_or_404(selectors.fund_list(user=request.user), pk=pk)
+    done, preview, form = _allocate(request, fund)
+    if done:
+        return redirect("funds:fund", pk=pk)
+    allocations = selectors.allocation_list(user=request.user, fund=fund)[: selectors.SHOWN]
+    may_allocate = permissions.may(request.user, "manage_funds", region=fund.region_id or None)
+    return render(
+        request, "funds/fund_detail.html",
+        {"fund": fund, "allocations": allocations, "preview": preview, "form": form, "may_allocate": may_allocate},
+    )  # fmt: skip
+
+
+PAYMENT_FORMS = {"household": HouseholdPaymentForm, "project": ProjectPaymentForm, "fee": FeeForm}
+
+
+def _pay(request, allocation: Allocation, kind: str, form) -> None:
+    d = form.cleaned_data
+    user = request.user
+    if kind == "household":
+        write = lambda: services.household_payment_create(  # noqa: E731
+            user=user, allocation=allocation, id_number=d["id_number"], amount=d["amount"], purpose=d["purpose"],
+            category=d["category"],
+        )  # fmt: skip
+    elif kind == "project":
+        project = Project.objects.for_user(user).filter(pk=d["project"]).first()
+        if project is None:
+            form.add_error("project", _("没有该项目，或不在您的管辖范围内。"))
+            form_refused(request, form)
+            return
+        write = lambda: services.project_payment_create(  # noqa: E731
+            user=user, allocation=allocation, project=project, stage=d["stage"], category=d["category"],
+            amount=d["amount"], purpose=d["purpose"], payee_name=d["payee_name"], bank_name=d["bank_name"],
+            bank_account=d["bank_account"],
+        )  # fmt: skip
+    else:
+        write = lambda: services.fee_payment_create(  # noqa: E731
+            user=user, allocation=allocation, amount=d["amount"], purpose=d["purpose"], payee_name=d["payee_name"],
+            bank_name=d["bank_name"], bank_account=d["bank_account"],
+        )  # fmt: skip
+    act(request, write, _("支出已录入，待审核。"))
+
+
+@login_required
+def allocation_detail(request, pk: int):
+    allocation = get_object_or_404(selectors.allocation_list(user=request.user), pk=pk)
+    kind = request.POST.get("kind", "")
+    if request.method == "POST" and request.POST.get("action") == "arrive":
+        act(
+            request,
+            lambda: services.allocation_arrive(user=request.user, allocation=allocation),
+            _("已登记资金到位。"),
+        )
+        return redirect("funds:allocation", pk=pk)
+    if request.method == "POST" and kind in PAYMENT_FORMS:
+        form = PAYMENT_FORMS[kind](request.POST)
+        if form.is_valid():
+            _pay(request, allocation, kind, form)
+        else:
+            form_refused(request, form)
+        return redirect("funds:allocation", pk=pk)
+    done, preview, form = _allocate(request, allocation)
+    if done:
+        return redirect("funds:allocation", pk=pk)
+    payments = selectors.payment_list(user=request.user, allocation=allocation)[: selectors.SHOWN]
+    return render(
+        request, "funds/allocation_detail.html",
+        {"allocation": allocation, "children": allocation.children.select_related("region").order_by("region_id"),
+         "payments": payments, "preview": preview, "form": form,
+         "may_manage": permissions.may(request.user, "manage_funds", region=allocation.region_id),
+         "at_county": allocation.region.level == services.COUNTY,
+         "household_form": HouseholdPaymentForm(), "project_form": ProjectPaymentForm(), "fee_form": FeeForm()},
+    )  # fmt: skip
+
+
+@login_required
+def payment_list(request):
+    user = request.user
+    if request.method == "POST":
+        if request.POST.get("action") == "batch":
+            county = Region.objects.for_user(user).filter(code=request.POST.get("county", "")).first()
+            if county is None:
+                raise PermissionDenied(_("请选择本县。"))
+            try:
+                batch = attempt(
+                    request,
+                    lambda: services.batch_create(user=user, county=county),
+                    _("已生成银行代发批次。"),
+                )
+            except Refused:
+                return redirect("funds:payments")
+            return redirect("funds:batch", pk=batch.pk)
+        ids = ticked_ids(request, APPROVE_LIMIT)
+        chosen = list(selectors.payment_list(user=user, status=PaymentStatus.PENDING).filter(pk__in=ids))
+        act(
+            request,
+            lambda: services.payments_approve(user=user, payments=chosen),
+            _("已审核 %(n)d 笔支出。") % {"n": len(chosen)},
+        )
+        return redirect(f"{request.path}?status=pending")
+    form = PaymentFilter(request.GET or None)
+    f = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.payment_list(user=user, status=f.get("status", ""), kind=f.get("kind", ""))
+    page, query = request_page(request, qs)
+    counties = Region.objects.for_user(user).filter(level=3).order_by("code")[:50]
+    return render(
+        request, "funds/payment_list.html",
+        {"form": form, "page": page, "query": query, "counties": counties,
+         "may_manage": permissions.may(user, "manage_funds"), "shown": Shown.for_reader(user)},
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def payment_reissue(request, pk: int):
+    payment = get_object_or_404(selectors.payment_list(user=request.user), pk=pk)
+    act(
+        request,
+        lambda: services.payment_reissue(user=request.user, payment=payment),
+        _("已重新发放，待生成新批次。"),
+    )
+    return redirect("funds:payments")
+
+
+def _rows_of(upload) -> list[list]:
+    """The rows of an uploaded .xlsx/.csv, through the hostile-upload guards (size, package, cells)."""
+    upload_size(upload)
+    suffix = Path(upload.name or "").suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        for chunk in upload.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        try:
+            sheets = read_tables(Path(tmp.name))
+            rows = next(iter(sheets.rows.values()))
+            return [list(r) for _i, r in zip(range(services.MAX_ROWS + 2), rows, strict=False)]
+        except FileRejected as exc:
+            raise ValidationError({"file": [str(exc)]}) from exc
+
+
+def _batch(request, pk: int) -> PaymentBatch:
+    return get_object_or_404(PaymentBatch.objects.for_user(request.user), pk=pk)
+
+
+@login_required
+def batch_detail(request, pk: int):
+    batch = _batch(request, pk)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            act(
+                request,
+                lambda: services.batch_return(
+                    user=request.user, batch=batch, rows=_rows_of(upload), file_name=upload.name or ""
+                ),
+                _("银行回盘已导入。"),
+            )
+        else:
+            form_refused(request, form)
+        return redirect("funds:batch", pk=pk)
+    payments = batch.payments.select_related("region").order_by("id")[: selectors.SHOWN]
+    counts = dict(batch.payments.values_list("status").annotate(n=Count("id")).order_by())
+    return render(
+        request, "funds/batch_detail.html",
+        {"batch": batch, "payments": payments, "counts": counts, "form": form, "shown": Shown.for_reader(request.user)},
+    )  # fmt: skip
+
+
+@login_required
+def batch_file(request, pk: int):
+    """The bank's payment file of a batch: accounts in full for finance (the bank needs them), masked for
+    anyone else; every download audited."""
+    batch = _batch(request, pk)
+    shown = Shown.for_reader(request.user)
+    if not permissions.may(request.user, "manage_funds", region=batch.county_id):
+        raise PermissionDenied(_("只有财政人员可以导出银行代发文件。"))
+    name = f"代发批次{batch.reference}"
+    record_download(
+        request.user, batch, filename=f"{name}.csv", root=f"funds.paymentbatch:{batch.pk}",
+        region_code=batch.county_id, changes={"full_personal_data": [None, shown.bank]},
+    )  # fmt: skip
+    rows = (
+        [p.reference, p.payee_name, p.bank_name, shown.value(BANK, p.bank_account), str(p.amount), p.purpose]
+        for p in batch.payments.order_by("id").iterator(chunk_size=2000)
+    )
+    return csv_download(name, ["流水号", "收款人", "开户银行", "账号", "金额", "用途"], rows)
+
+
+@login_required
+def idle_list(request):
+    rows = selectors.idle_allocations(user=request.user)[: selectors.SHOWN]
+    return render(request, "funds/idle.html", {"rows": rows, "today": timezone.localdate()})
+
+
+@login_required
+def alert_list(request):
+    form = AlertFilter(request.GET or None)
+    f = form.cleaned_data if form.is_valid() else {"state": AlertState.OPEN}
+    qs = selectors.alert_list(user=request.user, state=f.get("state", ""), kind=f.get("kind", ""))
+    page, query = request_page(request, qs)
+    return render(
+        request, "funds/alert_list.html",
+        {"form": form, "page": page, "query": query, "counts": selectors.alert_counts(user=request.user)},
+    )  # fmt: skip
+
+
+@login_required
+def alert_detail(request, pk: int):
+    alert = get_object_or_404(selectors.alert_list(user=request.user, state=""), pk=pk)
+    form = CloseForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            act(request, lambda: services.alert_close(user=request.user, alert=alert, reason=form.cleaned_data["reason"]),
+                _("预警已办结。"))  # fmt: skip
+        else:
+            form_refused(request, form)
+        return redirect("funds:alert", pk=pk)
+    return render(
+        request, "funds/alert_detail.html",
+        {"alert": alert, "form": form,
+         "may_close": alert.state == AlertState.OPEN and permissions.may(request.user, "supervise", region=alert.region_id)},
+    )  # fmt: skip
+
+
+@login_required
+def cadre_list(request):
+    user = request.user
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        county = Region.objects.for_user(user).filter(code=request.POST.get("county", ""), level=3).first()
+        if county is None:
+            raise PermissionDenied(_("请选择本县。"))
+        if form.is_valid():
+            act(request, lambda: services.cadres_load(user=user, county=county, rows=_rows_of(form.cleaned_data["file"])),
+                _("村干部名单已导入。"))  # fmt: skip
+        else:
+            form_refused(request, form)
+        return redirect("funds:cadres")
+    cadres = (
+        VillageCadre.objects.for_user(user)
+        .select_related("region")
+        .order_by("region_id", "id")[: selectors.SHOWN]
+    )
+    counties = Region.objects.for_user(user).filter(level=3).order_by("code")[:50]
+    return render(
+        request, "funds/cadres.html",
+        {"cadres": cadres, "form": form, "counties": counties, "shown": Shown.for_reader(user),
+         "may_upload": permissions.may(user, "supervise")},
+    )  # fmt: skip
+
+
+@login_required
+def notice_list(request):
+    user = request.user
+    form = NoticeForm(
+        request.POST or None, initial={"year": timezone.localdate().year, "region": user.region_id or ""}
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            region = Region.objects.for_user(user).filter(code=d["region"]).first()
+            if region is None:
+                form.add_error("region", _("该区划不在您的管辖范围内。"))
+                form_refused(request, form)
+            else:
+                act(
+                    request,
+                    lambda: services.notice_publish(user=user, region=region, year=d["year"]),
+                    _("公告已发布。"),
+                )
+        else:
+            form_refused(request, form)
+        return redirect("funds:notices")
+    notices = (
+        Notice.objects.for_user(user)
+        .select_related("region")
+        .order_by("-starts_on", "-id")[: selectors.SHOWN]
+    )
+    return render(request, "funds/notices.html", {"notices": notices, "form": form})
+
+
+@login_required
+def bank_account(request, household_pk: int):
+    household = get_object_or_404(Household.objects.for_user(request.user), pk=household_pk)
+    shown = Shown.for_reader(request.user)
+    form = BankAccountForm(request.POST or None, initial={"bank_name": household.bank_name})
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                attempt(
+                    request,
+                    lambda: household_bank_account_set(
+                        user=request.user,
+                        household=household,
+                        bank_name=d["bank_name"],
+                        bank_account=d["bank_account"],
+                    ),
+                    _("一卡通账户已登记。"),
+                    form,
+                )
+            except Refused:
+                pass
+            else:
+                return redirect("registry:household_detail", pk=household.pk)
+        else:
+            form_refused(request, form)
+    return render(
+        request, "funds/bank_account.html",
+        {"household": household, "form": form, "account": shown.value(BANK, household.bank_account)},
+    )  # fmt: skip
