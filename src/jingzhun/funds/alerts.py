@@ -39,7 +39,7 @@ def shared_accounts(*, region: str | None, year: int, **_ctx) -> list[Alert]:
     """The same payee account paid for two or more households of a county in a year (虚报冒领, 代领)."""
     paid = _within(
         Payment.objects.filter(kind=PaymentKind.HOUSEHOLD, year=year, status__in=HOLDING).exclude(bank_account_digest=""),
-        "region_id", region,
+        "region__code", region,
     )  # fmt: skip
     groups = (
         paid.annotate(county=Substr("region_id", 1, 6))
@@ -51,7 +51,7 @@ def shared_accounts(*, region: str | None, year: int, **_ctx) -> list[Alert]:
     out = []
     for g in groups:
         rows = list(
-            paid.filter(bank_account_digest=g["bank_account_digest"], region_id__startswith=g["county"])
+            paid.filter(bank_account_digest=g["bank_account_digest"], region__code__startswith=g["county"])
             .select_related("household")
             .order_by("id")[:20]
         )
@@ -78,7 +78,7 @@ def shared_accounts(*, region: str | None, year: int, **_ctx) -> list[Alert]:
 def cadre_relatives(*, region: str | None, year: int, **_ctx) -> list[Alert]:
     """优亲厚友: payments to a household a village cadre belongs to (the list's household, or a household with an
     active member holding the cadre's ID number)."""
-    cadres = _within(VillageCadre.objects.all(), "region_id", region)
+    cadres = _within(VillageCadre.objects.all(), "region__code", region)
     listed = dict(cadres.exclude(household__isnull=True).values_list("household_id", "region_id"))
     by_member = dict(
         Member.objects.filter(is_active=True, id_number__in=cadres.values("id_number")).values_list(
@@ -89,7 +89,9 @@ def cadre_relatives(*, region: str | None, year: int, **_ctx) -> list[Alert]:
     if not targets:
         return []
     paid = _within(
-        Payment.objects.filter(kind=PaymentKind.HOUSEHOLD, year=year, status__in=HOLDING), "region_id", region
+        Payment.objects.filter(kind=PaymentKind.HOUSEHOLD, year=year, status__in=HOLDING),
+        "region__code",
+        region,
     )
     hits = list(
         paid.filter(household_id__in=targets)
@@ -133,7 +135,7 @@ def idle_funds(*, region: str | None, year: int, today: dt.date, **_ctx) -> list
     recent = Payment.objects.filter(allocation=OuterRef("pk"), created_at__date__gt=since)
     rows = _within(
         Allocation.objects.filter(region__level=3, fund__year__lte=year, arrived_on__lte=since, balance__gt=0),
-        "region_id", region,
+        "region__code", region,
     ).filter(~Exists(recent)).select_related("fund")  # fmt: skip
     return [
         Alert(
@@ -161,7 +163,7 @@ def unaccepted_payments(*, region: str | None, year: int, **_ctx) -> list[Alert]
     after the payment was entered (entered outside the service, or acceptance withdrawn)."""
     rows = _within(
         Payment.objects.filter(kind=PaymentKind.PROJECT, year=year, stage__in=AFTER_ACCEPTANCE, status__in=HOLDING),
-        "region_id", region,
+        "region__code", region,
     ).filter(Q(project__accepted_on__isnull=True) | Q(project__accepted_on__gt=F("created_at__date"))).select_related("project")  # fmt: skip
     return [
         Alert(
@@ -191,7 +193,7 @@ def outliers(*, region: str | None, year: int, **_ctx) -> list[Alert]:
     sums = list(
         _within(
             Payment.objects.filter(kind=PaymentKind.HOUSEHOLD, year=year, status__in=HOLDING),
-            "region_id",
+            "region__code",
             region,
         )
         .values("household_id", "region_id")
@@ -241,7 +243,7 @@ def income_jumps(*, region: str | None, year: int, **_ctx) -> list[Alert]:
         household=OuterRef("household"), to_status=HouseholdStatus.EXITED, business_year=year
     )
     rows = (
-        _within(HouseholdYear.objects.filter(year=year), "household__region_id", region)
+        _within(HouseholdYear.objects.filter(year=year), "household__region__code", region)
         .annotate(prior=Subquery(before), exited=Exists(exits))
         .filter(exited=True, prior__gt=0, per_capita_net__gte=F("prior") * ratio)
         .select_related("household")
@@ -279,7 +281,7 @@ def deceased_paid(*, region: str | None, year: int, **_ctx) -> list[Alert]:
     rows = (
         _within(
             Payment.objects.filter(kind=PaymentKind.HOUSEHOLD, year=year, status__in=HOLDING),
-            "region_id",
+            "region__code",
             region,
         )
         .annotate(dead=Exists(death), gone=Exists(cancelled))
