@@ -10,7 +10,6 @@ from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
-from jingzhun.core.codes import subtree_range
 from jingzhun.core.policy import in_force
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household, ReductionTarget, StatusChange
@@ -187,8 +186,10 @@ def idle_allocations(*, user, today: dt.date | None = None):
     )
 
 
-def notices_public(*, region_code: str | None = None):
-    qs = Notice.objects.public().select_related("region")
-    if region_code:
-        qs = qs.filter(region__code__range=subtree_range(region_code))
-    return qs.order_by("-starts_on", "region_id", "id")
+def notices_public(*, region):
+    """The fund notices a region has published (portal): up from their first day, kept online afterwards."""
+    return (
+        Notice.objects.public()
+        .filter(region=region, starts_on__lte=timezone.localdate())
+        .order_by("-starts_on", "-id")
+    )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("p/<int:pk>/", views.publicity, name="publicity"),
     path("p/<int:pk>/print/", views.notice_print, name="print"),
     path("project/<int:pk>/", views.project_notice, name="project_notice"),
+    path("funds/<int:pk>/", views.fund_notice, name="fund_notice"),
     path("objection/", views.lookup, name="lookup"),
     path("objection/<str:ref>/", views.objection_status, name="objection"),
     path("monitoring/", views.monitoring_report, name="monitoring_report"),

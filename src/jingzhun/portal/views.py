@@ -15,6 +15,8 @@ from django.views.decorators.cache import never_cache
 
 from jingzhun.core.context import acting_as
 from jingzhun.core.middleware import client_ip
+from jingzhun.funds import selectors as funds_selectors
+from jingzhun.funds.models import Notice
 from jingzhun.identification import services
 from jingzhun.identification.choices import Procedure
 from jingzhun.identification.models import Objection, Publicity
@@ -67,6 +69,7 @@ def region(request, code: str):
         ProjectNotice.objects.public().filter(region=region).order_by("-starts_on", "-id")[:PAGE]
     )
     context["today"] = timezone.localdate()
+    context["fund_notices"] = funds_selectors.notices_public(region=region)[:PAGE]
     if region.level != RegionLevel.VILLAGE and q:
         lo, hi = region.subtree_range()
         context["children"] = (
@@ -77,6 +80,16 @@ def region(request, code: str):
     elif region.level != RegionLevel.VILLAGE:
         context["children"] = region.children.order_by("code")
     return render(request, "portal/region.html", context)
+
+
+def fund_notice(request, pk: int):
+    """A fund notice (公告公示) as the public reads it: amounts by source and use, households counted, and in a
+    village the subsidies to individuals with masked names. Kept online after its period."""
+    notice = get_object_or_404(Notice.objects.public().select_related("region"), pk=pk)
+    return render(
+        request, "portal/fund_notice.html",
+        {"notice": notice, "ancestors": notice.region.ancestors(), "today": timezone.localdate()},
+    )  # fmt: skip
 
 
 def _ask(form: PublicObjectionForm) -> PublicObjectionForm:
