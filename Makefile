@@ -74,6 +74,7 @@ demo-setup: migrate pdf-deps
 	$(RUN) jingzhun demo-assistance
 	$(RUN) jingzhun demo-monitoring
 	$(RUN) jingzhun demo-projects
+	$(RUN) jingzhun demo-funds
 	$(RUN) jingzhun demo-analytics
 	$(RUN) jingzhun demo-villages
 	$(RUN) jingzhun demo-quality

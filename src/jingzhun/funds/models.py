@@ -195,6 +195,7 @@ class PaymentBatch(ScopedModel):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("生成人"),
     )
@@ -268,6 +269,7 @@ class Payment(ScopedModel):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("录入人"),
     )
@@ -290,6 +292,11 @@ class Payment(ScopedModel):
             models.Index(fields=["allocation", "status"], name="payment_allocation_status"),
             models.Index(fields=["household", "year"], name="payment_household_year"),
             models.Index(fields=["project", "stage"], name="payment_project_stage"),
+            models.Index(
+                fields=["bank_account_digest"],
+                name="payment_bank_digest",
+                condition=~Q(bank_account_digest=""),
+            ),
         ]
 
     def __str__(self) -> str:

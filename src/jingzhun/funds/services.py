@@ -45,6 +45,11 @@ COUNTY = 3
 SOURCE_LEVEL = {Source.CENTRAL: 0, Source.PROVINCIAL: 1, Source.CITY: 2}  # others: the county's own
 
 
+def _readable(model, user):
+    """The rows ``user`` may read; every row for the system (a command or task: ``user`` None)."""
+    return model.objects.all() if user is None else model.objects.for_user(user)
+
+
 def amount_of(value, field: str = "amount") -> Decimal:
     """An amount in 元 as typed (commas allowed), exact to the fen; refused when not a positive number."""
     try:
@@ -273,7 +278,7 @@ def project_payment_create(
     (验收合格) or the retention before 验收, and the retention before its days have run."""
     allocation, policy = _spendable(user, allocation, _("项目资金支出"))
     today = today or timezone.localdate()
-    project = Project.objects.for_user(user).filter(pk=project.pk).first()
+    project = _readable(Project, user).filter(pk=project.pk).first()
     if project is None or not project.region_id.startswith(allocation.region_id[:6]):
         raise ValidationError({"project": [_("该项目不在本县或不在您的管辖范围内。")]})
     if stage not in Stage.values:
@@ -341,10 +346,7 @@ def household_payment_create(
     _refuse_category(policy, allocation, category)
     number = normalize_identifier(id_number)
     member = (
-        Member.objects.for_user(user)
-        .filter(id_number=number, is_active=True)
-        .select_related("household")
-        .first()
+        _readable(Member, user).filter(id_number=number, is_active=True).select_related("household").first()
     )
     if member is None:
         if Member.objects.filter(id_number=number).exists():
@@ -418,9 +420,7 @@ def fee_payment_create(
 def payments_approve(*, user, payments: list[Payment]) -> int:
     """审核: pending payments become approved (to be sent to the bank); one statement, each audited."""
     ids = [p.pk for p in payments]
-    rows = list(
-        Payment.objects.for_user(user).select_for_update().filter(pk__in=ids, status=PaymentStatus.PENDING)
-    )
+    rows = list(_readable(Payment, user).select_for_update().filter(pk__in=ids, status=PaymentStatus.PENDING))
     for p in rows:
         permissions.require(user, "manage_funds", region=p.region_id, what=_("审核支出"))
     now = timezone.now()

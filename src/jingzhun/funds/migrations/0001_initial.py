@@ -129,7 +129,7 @@ class Migration(migrations.Migration):
                 ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='审核时间')),
                 ('allocation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='funds.allocation', verbose_name='资金')),
                 ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审核人')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='录入人')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='录入人')),
                 ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='registry.household', verbose_name='受益户')),
                 ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='registry.member', verbose_name='收款人')),
                 ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='projects.project', verbose_name='项目')),
@@ -175,7 +175,7 @@ class Migration(migrations.Migration):
                 ('returned_at', models.DateTimeField(blank=True, null=True, verbose_name='回盘时间')),
                 ('return_file', models.CharField(blank=True, max_length=200, verbose_name='回盘文件')),
                 ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='县')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='生成人')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='生成人')),
             ],
             options={
                 'verbose_name': '银行代发批次',
@@ -254,6 +254,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='payment',
             index=models.Index(fields=['project', 'stage'], name='payment_project_stage'),
+        ),
+        migrations.AddIndex(
+            model_name='payment',
+            index=models.Index(condition=models.Q(('bank_account_digest', ''), _negated=True), fields=['bank_account_digest'], name='payment_bank_digest'),
         ),
         migrations.AddIndex(
             model_name='villagecadre',

@@ -38,6 +38,8 @@ class Command(BaseCommand):
             ("township", Role.OPERATOR, town, f"{town.name if town else ''}录入员", False),
             ("township2", Role.VIEWER, other_town, f"{other_town.name if other_town else ''}查看员", False),
             ("village", Role.OPERATOR, village, f"{village.name if village else ''}录入员", False),
+            ("finance", Role.FINANCE, county_region, f"{county_region.name}财政局", False),
+            ("supervisor", Role.SUPERVISOR, county_region, f"{county_region.name}纪委监委", False),
             ("security", Role.SECURITY, county_region, f"{county_region.name}安全管理员", False),
             ("auditor", Role.AUDITOR, county_region, f"{county_region.name}安全审计员", False),
         ]
