@@ -1,0 +1,90 @@
+"""A fund from central allocation to a household payment in a real browser (issue 21): the national
+administrator registers a central fund, previews the factor-based split and fixes it down to the province, the
+city and the county; the county's finance officer records the arrival, registers the household's 一卡通 account,
+pays a subsidy to a person of the registry (a person not in it is refused with the reason), approves it, makes
+the bank batch and imports the bank's return file; a county viewer then sees the payment on the household card
+with the account masked."""
+
+import pytest
+
+from jingzhun.accounts.choices import Role
+from jingzhun.funds.models import Allocation, Payment
+from jingzhun.funds.reconcile import differences
+from tests.conftest import COUNTY, make_user
+
+from .test_registry_browser import login
+
+pytestmark = pytest.mark.e2e
+ACCOUNT = "6217002870012345678"
+
+
+def submit(page, selector):
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def allocate_down(page, amount, document):
+    page.fill("#preview-form [name=amount]", amount)
+    submit(page, "#preview-form button[type=submit]")
+    assert "下达金额" in page.inner_text("#preview")
+    page.fill("#document_number", document)
+    submit(page, "#fix-form button[type=submit]")
+    assert "资金已下达" in page.inner_text("body")
+
+
+def test_a_central_fund_reaches_a_household(phone, live_server, users, register, regions, tmp_path):
+    url = live_server.url
+    make_user("finance", Role.FINANCE, regions[COUNTY])
+    household = register()
+    head = household.members.get(relationship="head")
+
+    login(phone, live_server, "national")
+    phone.goto(f"{url}/funds/funds/")
+    phone.select_option("#id_source", "central")
+    phone.fill("#id_document_number", "财农〔2026〕1号")
+    phone.fill("#id_title", "中央财政衔接资金")
+    phone.fill("#id_amount", "5000000")
+    submit(phone, "#fund-form button[type=submit]")
+    assert "5000000" in phone.inner_text("#fund-amount")
+    allocate_down(phone, "2000000", "财农〔2026〕1号")
+    submit(phone, "#allocations a")  # 贵州省's allocation: on to its cities
+    allocate_down(phone, "1000000", "黔财农〔2026〕2号")
+    submit(phone, "#children a")  # 黔东南州's: on to its counties
+    allocate_down(phone, "300000", "州财农〔2026〕3号")
+    county = Allocation.objects.get(region_id=COUNTY)
+    assert county.amount == 300000
+
+    login(phone, live_server, "finance")
+    phone.goto(f"{url}/funds/allocations/{county.pk}/")
+    submit(phone, "#arrive")
+    phone.goto(f"{url}/funds/households/{household.pk}/bank-account/")
+    phone.fill("#id_bank_name", "雷山县农村信用社")
+    phone.fill("#id_bank_account", "6217 0028 7001 2345 678")
+    submit(phone, "#bank-form button[type=submit]")
+    phone.goto(f"{url}/funds/allocations/{county.pk}/")
+    phone.fill("#household-payment [name=id_number]", "522634197005170099")
+    phone.fill("#household-payment [name=amount]", "1800")
+    phone.fill("#household-payment [name=purpose]", "产业发展奖补")
+    submit(phone, "#household-payment button[type=submit]")
+    assert "建档立卡系统中没有该身份证号" in phone.inner_text("body")
+    phone.fill("#household-payment [name=id_number]", head.id_number)
+    phone.fill("#household-payment [name=amount]", "1800")
+    phone.fill("#household-payment [name=purpose]", "产业发展奖补")
+    submit(phone, "#household-payment button[type=submit]")
+    payment = Payment.objects.get()
+    phone.goto(f"{url}/funds/payments/?status=pending")
+    phone.check(f"input[name=ids][value='{payment.pk}']")
+    submit(phone, "#approve")
+    submit(phone, "#batch-form button[type=submit]")
+    assert ACCOUNT in phone.inner_text("#batch-payments")  # finance pays to it
+    returned = tmp_path / "回盘.csv"
+    returned.write_text(f"流水号,结果,银行流水号\n{payment.reference},成功,NX0001\n", encoding="utf-8")
+    phone.set_input_files("#return-form input[type=file]", str(returned))
+    submit(phone, "#return-form button[type=submit]")
+    assert "已支付" in phone.inner_text("#batch-payments")
+    assert differences() == []
+
+    login(phone, live_server, "county_viewer")
+    phone.goto(f"{url}/households/{household.pk}/")
+    panel = phone.inner_text("#funds-panel")
+    assert "产业发展奖补" in panel and "已支付" in panel and "**** 5678" in panel and ACCOUNT not in panel
