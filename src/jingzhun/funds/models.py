@@ -295,7 +295,6 @@ class Payment(ScopedModel):
             models.Index(
                 fields=["bank_account_digest"],
                 name="payment_bank_digest",
-                condition=~Q(bank_account_digest=""),
             ),
         ]
 

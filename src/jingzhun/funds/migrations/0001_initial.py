@@ -257,7 +257,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='payment',
-            index=models.Index(condition=models.Q(('bank_account_digest', ''), _negated=True), fields=['bank_account_digest'], name='payment_bank_digest'),
+            index=models.Index(fields=['bank_account_digest'], name='payment_bank_digest'),
         ),
         migrations.AddIndex(
             model_name='villagecadre',
