@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('projects', '0001_initial'),
         ('regions', '0003_alter_regionoffice_phone'),
-        ('registry', '0013_household_bank_account'),
+        ('registry', '0014_household_bank_account'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('regions', '0003_alter_regionoffice_phone'),
-        ('registry', '0012_alter_household_phone'),
+        ('registry', '0013_national_fields'),
     ]
 
     operations = [
