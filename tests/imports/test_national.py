@@ -10,6 +10,7 @@ import zipfile
 import pytest
 import xlsxwriter
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from python_calamine import CalamineWorkbook
 
 from jingzhun.core.models import AuditLog
@@ -271,31 +272,30 @@ def test_the_status_comes_in_as_history_by_a_national_or_provincial_administrato
     assert StatusChange.objects.filter(household=exited).count() == 2
 
 
-def test_bank_details_are_checked_and_handed_to_the_funds_hook(tmp_path, users):
-    received = []
-
-    def listen(sender, accounts, **_kw):
-        received.extend(accounts)
-
-    national.bank_accounts_read.connect(listen)
-    try:
-        households, members = _village(2)
-        households[1][_col(national.HOUSEHOLD_HEADERS, "银行卡号")] = "6217-ABC"
-        h_path, m_path = _pair(tmp_path, households, members)
-        bad = import_file(user=users["county"], path=h_path, member_path=m_path)
-        assert "第 3 行「银行卡号」：应为 12 至 30 位数字" in "".join(_errors(bad)) and not received
-        households[1][_col(national.HOUSEHOLD_HEADERS, "银行卡号")] = "6217000000000000123"
-        h_path, m_path = _pair(tmp_path, households, members, suffix="-2")
-        good = import_file(user=users["county"], path=h_path, member_path=m_path)
-        assert good.ok
-    finally:
-        national.bank_accounts_read.disconnect(listen)
-    ids = dict(Household.objects.values_list("national_number", "id"))
-    assert sorted(received, key=lambda a: a.household_id) == sorted(
-        [national.BankAccount(ids["5226341002000000"], "贵州省农村信用社", "6217000000000000000"),
-         national.BankAccount(ids["5226341002000001"], "贵州省农村信用社", "6217000000000000123")],
-        key=lambda a: a.household_id,
-    )  # fmt: skip
+def test_bank_details_are_checked_and_stored_encrypted_for_a_user_who_may_set_accounts(tmp_path, users):
+    households, members = _village(2)
+    households[1][_col(national.HOUSEHOLD_HEADERS, "银行卡号")] = "6217-ABC"
+    h_path, m_path = _pair(tmp_path, households, members)
+    bad = import_file(user=users["county"], path=h_path, member_path=m_path)
+    assert "第 3 行「银行卡号」：应为 12 至 30 位数字" in "".join(_errors(bad))
+    households[1][_col(national.HOUSEHOLD_HEADERS, "银行卡号")] = "6217000000000000123"
+    h_path, m_path = _pair(tmp_path, households, members, suffix="-2")
+    assert import_file(user=users["county"], path=h_path, member_path=m_path).ok
+    # A county operator may import but not set 一卡通 accounts: the households come in without them.
+    assert set(Household.objects.values_list("bank_account", flat=True)) == {""}
+    assert import_file(user=users["national"], path=h_path, member_path=m_path).ok
+    stored = {h.national_number: (h.bank_name, h.bank_account) for h in Household.objects.all()}
+    assert stored == {
+        "5226341002000000": ("贵州省农村信用社", "6217000000000000000"),
+        "5226341002000001": ("贵州省农村信用社", "6217000000000000123"),
+    }
+    with connection.cursor() as cursor:  # encrypted at rest: the number is nowhere in the table's text
+        cursor.execute("SELECT bank_account FROM registry_household")
+        assert all("6217000000000000123" not in (row[0] or "") for row in cursor.fetchall())
+    entry = AuditLog.objects.filter(model="registry.household", changes__has_key="bank_account").first()
+    assert (
+        entry is not None and "0123" in str(entry.changes) and "6217000000000000123" not in str(entry.changes)
+    )
 
 
 @pytest.mark.django_db(transaction=True)

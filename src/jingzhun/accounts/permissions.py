@@ -193,17 +193,24 @@ _DATA_WORK = frozenset(
 )  # fmt: skip
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.ADMIN: _DATA_WORK | {"set_policy", "set_national_quota", "load_history", "settle_project"},
-    Role.ADMIN: _DATA_WORK | {"set_policy", "set_national_quota", "load_history", "set_bank_account"},
     Role.ADMIN: _DATA_WORK
-    | {"set_policy", "set_national_quota", "load_history", "set_bank_account", "manage_funds", "supervise"},
+    | {
+        "set_policy",
+        "set_national_quota",
+        "load_history",
+        "settle_project",
+        "set_bank_account",
+        "manage_funds",
+        "supervise",
+    },
     Role.OPERATOR: _DATA_WORK,
     Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas", "view_quality"}),
     Role.SECURITY: frozenset({"manage_users"}),
     Role.AUDITOR: frozenset({"audit"}),
     # the roles the next apps need (issue 17): each with the actions that exist for it so far
-    Role.FINANCE: frozenset({"view", "export", "manage_funds", "settle_project", "manage_assets"}),
-    Role.FINANCE: frozenset({"view", "export", "manage_funds", "set_bank_account"}),
+    Role.FINANCE: frozenset(
+        {"view", "export", "manage_funds", "settle_project", "manage_assets", "set_bank_account"}
+    ),
     Role.ASSESSOR: frozenset({"assess"}),  # sees the sample, not the registry
     # 医保, 民政, 教育 … upload their lists; sector departments appraise projects (read through that action)
     Role.DEPARTMENT: frozenset({"upload_list", "appraise_project"}),

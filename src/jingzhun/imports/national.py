@@ -24,7 +24,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-from django.dispatch import Signal
 
 from jingzhun.core.ids import normalize_identifier
 from jingzhun.regions.names import NameResolver
@@ -258,17 +257,6 @@ EXIT_POLICY = {"1": ExitPolicy.ENJOYING.value, "已脱贫（享受政策）": Ex
 RELAXED = {"member.education"}  # empty for a pupil in the national files (在校生状况 says it)
 BANK_ACCOUNT = re.compile(r"^[0-9]{12,30}$")
 
-# The bank columns are kept for the funds module, which stores them encrypted: sent once the import has committed,
-# with ``accounts`` a list of ``BankAccount``. No receiver yet: until the funds module listens they are dropped.
-bank_accounts_read = Signal()
-
-
-@dataclass(frozen=True)
-class BankAccount:
-    household_id: int
-    bank_name: str
-    account_number: str
-
 
 def columns() -> list[Column]:
     """Our flat columns as the national files fill them: their headers where they come from one, the national
@@ -456,7 +444,7 @@ def open_pair(user, household_path: Path, member_path: Path | None) -> tuple[Fla
             h_errors[i].append(f"第 {i + 2} 行「村」：{answer.error}")
         region[i] = answer.code
 
-    # Bank details: checked here, carried through to ``bank_accounts_read``.
+    # Bank details: checked here, stored by ``send_bank_accounts``.
     bank_names = _cells(households, "开户银行名称").to_pylist()
     accounts = _cells(households, "银行卡号").to_pylist()
     numbers = h_numbers.to_pylist()
@@ -578,8 +566,10 @@ def _batches(source: NationalSource, keep: np.ndarray, owner: np.ndarray, region
         yield Batch(np.asarray(rows + 2, dtype=np.int64), cells)
 
 
-def send_bank_accounts(source: NationalSource) -> int:
-    """Hand the bank details of the households now registered to the funds module (``bank_accounts_read``)."""
+def send_bank_accounts(source: NationalSource, *, user) -> int:
+    """Store the bank details of the households now registered (encrypted, ``registry.services``) when the
+    importing user may set accounts (finance roles; a command); for others they are left out, as the import page
+    says."""
     if not source.bank:
         return 0
     from jingzhun.registry.models import Household
@@ -587,9 +577,14 @@ def send_bank_accounts(source: NationalSource) -> int:
     ids = dict(
         Household.objects.filter(national_number__in=list(source.bank)).values_list("national_number", "id")
     )
-    accounts = [BankAccount(ids[n], *source.bank[n]) for n in source.bank if n in ids]
-    bank_accounts_read.send(sender=__name__, accounts=accounts)
-    return len(accounts)
+    from jingzhun.accounts import permissions
+    from jingzhun.registry.services import household_bank_accounts_load
+
+    if user is not None and not permissions.may(user, "set_bank_account"):
+        return 0
+    return household_bank_accounts_load(
+        user=user, accounts={ids[n]: source.bank[n] for n in source.bank if n in ids}
+    )
 
 
 def write_report(

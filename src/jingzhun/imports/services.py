@@ -78,8 +78,8 @@ def import_file(
     history (``registry.status``); otherwise a status other than 未识别 is refused by row.
 
     The national system's layout (``national``) comes as ``path`` (户年度基础信息) and ``member_path`` (人员信息),
-    or as one workbook with both sheets (the error report is one); its bank details are handed on once the
-    import has committed (``national.bank_accounts_read``).
+    or as one workbook with both sheets (the error report is one); its bank details are stored (encrypted)
+    once the import has committed, where the user may set accounts (``national.send_bank_accounts``).
     """
     if mode not in {"all", "valid"}:
         raise ValueError(mode)
@@ -126,7 +126,7 @@ def import_file(
     _record(job, result=result)
     result.job = job
     if result.national is not None and (result.created or result.updated or result.unchanged):
-        national.send_bank_accounts(result.national)
+        national.send_bank_accounts(result.national, user=user)
     return result
 
 
