@@ -55,6 +55,25 @@ def append_prepared(model, rows: Rows) -> None:
         )
 
 
+SCALARS = (str, bool, int, float)
+
+
+def with_defaults(model, table: pa.Table) -> pa.Table:
+    """``table`` completed with the NOT NULL columns of ``model`` it lacks, at their defaults as the database
+    stores them (an encrypted field's empty value too): a field added to a model later — bank details, national
+    identifiers — needs nothing from the bulk paths that do not fill it. Columns whose default is not a plain
+    value (a timestamp, a JSON list) are the caller's to give."""
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.null or field.generated or field.column in table.column_names:
+            continue
+        if not field.has_default() and not field.empty_strings_allowed:
+            continue
+        value = field.get_db_prep_save(field.get_default(), connection)
+        if isinstance(value, SCALARS):
+            table = table.append_column(field.column, pa.array([value] * table.num_rows))
+    return table
+
+
 def append_rows(model, table: pa.Table) -> None:
     """Append ``table``'s rows (columns named after the model's columns) to the model's table."""
     append_prepared(model, prepare_rows(table, connection.vendor))

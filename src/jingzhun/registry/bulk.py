@@ -21,7 +21,14 @@ from django.db import IntegrityError, connection
 
 from jingzhun.accounts import permissions
 from jingzhun.core import audit
-from jingzhun.core.bulkwrite import Rows, append_prepared, append_rows, prepare_rows, references_vouched_for
+from jingzhun.core.bulkwrite import (
+    Rows,
+    append_prepared,
+    append_rows,
+    prepare_rows,
+    references_vouched_for,
+    with_defaults,
+)
 from jingzhun.core.models import AuditAction, AuditLog
 from jingzhun.regions.models import Region
 
@@ -227,7 +234,9 @@ def _dependants(ids, households, members, years, origin, stamp, who, load, vendo
     for model, table in ((Member, members), (HouseholdYear, years)):
         table = _typed(model, table)
         table = table.append_column("household_id", pc.take(ids, table.column("household")))
-        ready.append((model, prepare_rows(_as_text(table.drop_columns(["household"])), vendor)))
+        ready.append(
+            (model, prepare_rows(with_defaults(model, _as_text(table.drop_columns(["household"]))), vendor))
+        )
     history = _status_rows(households, stamp, who, load)
     if history is not None:
         ready.append((StatusChange, prepare_rows(history, vendor)))
@@ -283,7 +292,10 @@ def households_insert(
         if vouched:
             _hold(set(regions), who["actor"].pk if who["actor"] else None)
         append_rows(
-            Household, households.append_column("created_at", stamps).append_column("updated_at", stamps)
+            Household,
+            with_defaults(
+                Household, households.append_column("created_at", stamps).append_column("updated_at", stamps)
+            ),
         )
         for model, rows in dependants.result():
             append_prepared(model, rows)
