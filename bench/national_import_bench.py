@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import os
 import random
 import re
 import sys
@@ -35,7 +36,10 @@ def _places() -> list[tuple[str, str]]:
 
 
 def write_pair(directory: Path, persons: int, seed: int = 7) -> tuple[Path, Path]:
-    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingzhun.settings")
+    django.setup()
     from jingzhun.imports.national import HOUSEHOLD_HEADERS, MEMBER_HEADERS
 
     rng = random.Random(seed)

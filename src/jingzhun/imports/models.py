@@ -94,7 +94,8 @@ class ImportJob(Job, ScopedModel):
     ) -> "ImportJob":
         """A job for a file imported outside the upload page (a command, a script): the file is copied into
         storage, as an upload would be, so that the audit can refer to it."""
-        job = cls(user=user, region_code=(user.region_id or "") if user else "", original_name=path.name[:200],
+        name = f"{path.name} + {member_path.name}" if member_path else path.name
+        job = cls(user=user, region_code=(user.region_id or "") if user else "", original_name=name[:200],
                   mode=mode, history_year=history_year, status=JobStatus.RUNNING, worker=this_worker(), heartbeat_at=timezone.now(),
                   attempts=1)  # fmt: skip
         with path.open("rb") as fh:

@@ -32,13 +32,14 @@ def import_start(request):
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        members = form.cleaned_data.get("member_file")  # the national layout's second file
         job = jobs.enqueue(
             ImportJob,
             user=request.user,
             region_code=request.user.region_id or "",
             file=upload,
-            member_file=form.cleaned_data.get("member_file") or "",
-            original_name=upload.name[:200],
+            member_file=members or "",
+            original_name=(f"{upload.name} + {members.name}" if members else upload.name)[:200],
             mode=form.cleaned_data["mode"],
             history_year=form.cleaned_data.get("history_year"),
         )
@@ -103,7 +104,10 @@ def import_source_file(request, pk: int):
     job = get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
     if not job.file:
         raise Http404
-    return _job_file(request, job, job.file, job.original_name)
+    name = (
+        Path(job.file.name).name if job.member_file else job.original_name
+    )  # national pair: the household file
+    return _job_file(request, job, job.file, name)
 
 
 @login_required
