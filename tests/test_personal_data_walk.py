@@ -33,6 +33,8 @@ from jingzhun.identification.choices import Round
 from jingzhun.identification.models import CampaignCheck, CrossCheckFlag, Step
 from jingzhun.imports.models import ImportJob
 from jingzhun.monitoring import services as monitoring
+from jingzhun.projects import services as projects
+from jingzhun.projects.models import Asset, ProjectStep
 from jingzhun.regions.models import Region
 from jingzhun.registry import members
 from jingzhun.registry import services as registry
@@ -211,7 +213,34 @@ def world(tmp_path, settings, users, register, applicant, regions):
     blank.add_blank_page(width=72, height=72)
     blank.write(scan)
     monitoring.case_authorise(user=None, case=case, scan=ContentFile(scan.getvalue(), name="auth.pdf"))
+    # 扶贫项目库: a project benefiting the household, its 公示 with an objection (a phone), a site photo, an asset
+    project = projects.project_create(
+        user=None, region=village, year=2026, name="茶叶加工厂", category="industry", budget="1000",
+        fundings={"central": "1000"}, targets=[("output", "厂房", "1 座")], starts_on=dt.date(2026, 3, 1),
+        ends_on=dt.date(2026, 9, 1), responsible_unit="镇政府", tasks="建厂房", benefit_mechanism="分红",
+    )  # fmt: skip
+    projects.beneficiaries_set(user=None, project=project, household_ids=[h.pk])
+    project_notice = projects.notice_open(user=None, project=project)
+    project_objection = projects.objection_file(
+        user=None, notice=project_notice, text="受益户选择不公", contact="13700001111"
+    )
+    project_step = ProjectStep.objects.create(
+        project=project, kind="progress", stage_before="planned", stage_after="implementing", actor_label="村",
+        attachment=ContentFile(b"\x89PNG\r\n\x1a\n0000", name="site.png"),
+    )  # fmt: skip
+    asset = Asset.objects.create(
+        project=project,
+        region=village,
+        name="厂房",
+        kind="operating",
+        owner="村集体",
+        value=1000,
+        maintainer="村委",
+    )
+    asset.beneficiaries.add(h)
     return {
+        "project": project, "project_notice": project_notice, "project_objection": project_objection,
+        "project_step": project_step, "asset": asset,
         "clue": clue, "case": case, "monitored": monitored,
         "household": h, "application": application, "publicity": publicity, "objection": objection,
         "campaign": campaign, "check": CampaignCheck.objects.first(), "flag": CrossCheckFlag.objects.first(),
@@ -272,6 +301,11 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "monitoring:case": [{"pk": w["case"].pk}], "monitoring:authorisation": [{"pk": w["case"].pk}],
         "monitoring:case_step": [{"pk": w["case"].pk, "action": "verify"}],
         "portal:monitoring_status": [{"ref": w["clue"].reference}],
+        "projects:detail": [{"pk": w["project"].pk}], "projects:edit": [{"pk": w["project"].pk}],
+        "projects:act": [{"pk": w["project"].pk, "action": "declare"}],
+        "projects:objection_resolve": [{"pk": w["project_objection"].pk}],
+        "projects:attachment": [{"pk": w["project_step"].pk}], "projects:asset": [{"pk": w["asset"].pk}],
+        "portal:project_notice": [{"pk": w["project_notice"].pk}],
     }  # fmt: skip
 
 

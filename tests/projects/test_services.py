@@ -8,12 +8,14 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from jingzhun.accounts.choices import Role
 from jingzhun.core.models import AuditLog
 from jingzhun.projects import selectors, services
 from jingzhun.projects.choices import NoticeKind, Stage
 from jingzhun.projects.models import Asset, Project, ProjectStep
+from jingzhun.regions.models import Region
 from jingzhun.registry.models import HouseholdYear
-from tests.conftest import VILLAGE_B
+from tests.conftest import VILLAGE_B, make_user
 
 from .conftest import aged, draft_of, listed, today
 
@@ -272,3 +274,27 @@ def test_workbench_waiting_counts(staff, draft):
     services.declare(user=staff["village_a"], project=draft)
     assert selectors.waiting(user=staff["town_a"])["review"].count() == 1
     assert "appraise" not in selectors.waiting(user=staff["town_a"])
+
+
+def test_settlement_refusals_change_nothing(staff, draft, county_b):
+    project = listed(draft, staff)
+    services.plan(user=staff["county"], project=project)
+    with pytest.raises(ValidationError, match="报账金额须大于 0"):
+        services.record_settlement(user=staff["finance"], project=project, amount="0", receipts_note="票据")
+    with pytest.raises(ValidationError, match="请写明报账所附的票据凭证"):
+        services.record_settlement(user=staff["finance"], project=project, amount="10", receipts_note=" ")
+    with pytest.raises(PermissionDenied, match="不在您的管辖范围"):
+        services.record_settlement(
+            user=make_user("cz_b", Role.FINANCE, Region.objects.get(code="522635000000")),
+            project=project, amount="10", receipts_note="票据",
+        )  # fmt: skip
+    project.refresh_from_db()
+    assert project.settled == 0 and not project.steps.filter(kind="settle").exists()
+
+
+def test_projects_still_in_procedure_hold_the_year(staff, draft):
+    from jingzhun.projects.panels import open_in_year
+
+    [items] = open_in_year(county="522634000000", year=today().year)
+    assert items.total == 1 and "未完成申报审核" in items.label
+    assert open_in_year(county="522634000000", year=today().year - 1)[0].total == 0
