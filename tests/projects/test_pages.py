@@ -166,3 +166,12 @@ def test_department_reads_and_appraises(client, staff, draft):
     client.post(f"/projects/{draft.pk}/act/appraise/", {"appraise-passed": "1", "appraise-note": "可行"})
     draft.refresh_from_db()
     assert draft.stage == Stage.APPRAISED
+
+
+def test_policy_page_sets_the_days_for_administrators_only(client, staff, draft):
+    page = login(client, staff["county"]).get("/projects/policy/").content.decode()
+    assert "10 天" in page and 'id="policy-form"' not in page
+    assert client.post("/projects/policy/", {"year": 2020, "publicity_days": 5}).status_code == 403
+    login(client, staff["national"]).post("/projects/policy/", {"year": 2020, "publicity_days": 7})
+    notice = services.notice_open(user=staff["village_a"], project=draft)
+    assert (notice.last_day - notice.starts_on).days == 6

@@ -137,3 +137,8 @@ class ObjectionResolveForm(forms.Form):
         coerce=lambda v: v == "1", widget=forms.RadioSelect,
     )  # fmt: skip
     reason = forms.CharField(label=_("处理意见"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PolicyForm(forms.Form):
+    year = forms.IntegerField(label=_("自哪一年起"), min_value=2000, max_value=2100)
+    publicity_days = forms.IntegerField(label=_("项目公示天数"), min_value=1, max_value=60)

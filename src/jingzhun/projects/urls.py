@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/act/<str:action>/", views.project_act, name="act"),
     path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
     path("steps/<int:pk>/attachment/", views.step_attachment, name="attachment"),
+    path("policy/", views.policy_page, name="policy"),
     path("assets/", views.asset_list, name="assets"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
 ]

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
-from jingzhun.core.codes import level_of
+from jingzhun.core.codes import NATIONAL_CODE, level_of
 from jingzhun.core.downloads import audited_file_response
 from jingzhun.core.pagination import request_page
+from jingzhun.core.policy import in_force
 from jingzhun.core.webwrites import Refused, act, attempt, form_refused
 from jingzhun.identification.choices import ObjectionStatus
 from jingzhun.regions.choices import RegionLevel
@@ -34,6 +35,7 @@ from .forms import (
     IncomeForm,
     NoteForm,
     ObjectionResolveForm,
+    PolicyForm,
     ProgressForm,
     ProjectFilter,
     ProjectForm,
@@ -41,7 +43,7 @@ from .forms import (
     SettleForm,
     TargetForm,
 )
-from .models import ProjectObjection, ProjectStep
+from .models import ProjectObjection, ProjectPolicy, ProjectStep
 
 BENEFICIARIES_LISTED = 300  # households offered on the beneficiaries form (a project's villages)
 EXPORT_CAP = 20000  # rows of one library export
@@ -429,4 +431,38 @@ def asset_detail(request, pk: int):
             "incomes": list(asset.incomes.order_by("-year", "-id")),
             "form": form if may_distribute else None,
         },
+    )
+
+
+@login_required
+def policy_page(request):
+    """The library's parameters in force for the reader's province (or the nation): the days of a project's
+    公示 (10 unless set); national and provincial administrators set their own from a year on."""
+    user = request.user
+    province = user.region_id[:2].ljust(12, "0") if user.region_id else None
+    may_set = permissions.may(user, "set_policy", region=province or NATIONAL_CODE)
+    year = timezone.localdate().year
+    current = in_force(ProjectPolicy, region_code=province or NATIONAL_CODE, year=year, defaults=True)
+    form = PolicyForm(request.POST or None, initial={"year": year, "publicity_days": current.publicity_days})
+    if request.method == "POST":
+        if not may_set:
+            raise PermissionDenied(_("您的角色不能设置政策参数。"))
+        if form.is_valid():
+            d = form.cleaned_data
+            act(
+                request,
+                lambda: services.policy_set(
+                    user=user, year=d["year"], province=province, publicity_days=d["publicity_days"]
+                ),
+                _("参数已保存。"),
+            )
+            return redirect("projects:policy")
+        form_refused(request, form)
+    rows = (
+        ProjectPolicy.objects.for_user(user).select_related("province").order_by("-year", "province_id")[:40]
+    )
+    return render(
+        request,
+        "projects/policy.html",
+        {"current": current, "rows": rows, "form": form if may_set else None, "scope": user.display_scope},
     )
