@@ -1,6 +1,8 @@
 """The funds pages as each role sees them: finance enters and approves, a viewer reads with bank accounts
 masked, pages outside scope answer 404, and refusals are shown with nothing changed."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -91,3 +93,16 @@ def test_the_preview_then_fix_allocates_exactly(client, users, chain):
     client.post(url, {"amount_522600000000": "100000", "document_number": "黔财农〔2026〕9号"})
     chain["province"].refresh_from_db()
     assert chain["province"].balance == 2900000
+
+
+def test_the_progress_page_counts_paid_money_against_the_schedule(client, finance, chain, payment):
+    from jingzhun.funds import selectors
+
+    Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.PAID)
+    (row,) = selectors.progress(user=finance, year=chain["fund"].year)
+    assert row["allocated"] == 600000 and row["paid"] == 1500 and row["share"] == Decimal("0.0025")
+    assert row["industry_share"] == 0  # a household subsidy is not industry spending
+    login(client, finance)
+    page = client.get(reverse("funds:home")).content.decode()
+    assert "雷山县" in page, page
+    assert "1500.00" in page

@@ -10,12 +10,12 @@ from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
-from jingzhun.core.policy import in_force
+from jingzhun.core.policy import every_in_force, in_force
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household, ReductionTarget, StatusChange
 
 from . import rules
-from .choices import HOLDING, AlertState, PaymentStatus
+from .choices import HOLDING, INDUSTRY_CATEGORIES, AlertState, PaymentStatus
 from .models import Alert, Allocation, Fund, FundPolicy, Notice, Payment
 
 SHOWN = 200  # rows of a working list shown at once (the oldest first)
@@ -78,7 +78,8 @@ def allocation_list(*, user, fund: Fund | None = None):
 
 
 def paid_sum(qs) -> Decimal:
-    return qs.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
+    """The sum of ``qs``'s amounts, exact to the fen (SQLite's sum drops trailing zeros)."""
+    return qs.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"].quantize(rules.FEN)
 
 
 def progress(*, user, year: int, today: dt.date | None = None) -> list[dict]:
@@ -96,22 +97,35 @@ def progress(*, user, year: int, today: dt.date | None = None) -> list[dict]:
         )
         .order_by("region_id", "fund_id")
     )
-    paid = dict(
-        (
-            (r["allocation__region_id"], r["allocation__fund_id"]),
-            r["s"],
-        )
-        for r in Payment.objects.for_user(user)
+    paid, industry = {}, {}
+    for r in (
+        Payment.objects.for_user(user)
         .filter(allocation__fund__year=year, status=PaymentStatus.PAID)
         .values("allocation__region_id", "allocation__fund_id")
-        .annotate(s=Sum("amount"))
+        .annotate(
+            s=Sum("amount"), i=Coalesce(Sum("amount", filter=Q(category__in=INDUSTRY_CATEGORIES)), ZERO)
+        )
         .order_by()
-    )
+    ):
+        key = (r["allocation__region_id"], r["allocation__fund_id"])
+        paid[key], industry[key] = r["s"], r["i"]
+    policies = every_in_force(FundPolicy, year=year)  # one read for every province on the page
+    national = policies.get(None) or FundPolicy(year=year)
     out = []
     for r in rows:
         spent = paid.get((r["region_id"], r["fund_id"]), Decimal(0))
         share = (spent / r["allocated"]).quantize(Decimal("0.0001")) if r["allocated"] else Decimal(0)
-        out.append({**r, "paid": spent, "share": share, "time": time, "lagging": share < time})
+        policy = policies.get(r["region_id"][:2].ljust(12, "0"), national)
+        required = policy.industry_share if policy.governs(r["fund__source"]) else Decimal(0)
+        used = (
+            (industry.get((r["region_id"], r["fund_id"]), Decimal(0)) / spent).quantize(Decimal("0.0001"))
+            if spent
+            else Decimal(0)
+        )
+        r["allocated"], r["balance"] = r["allocated"].quantize(rules.FEN), r["balance"].quantize(rules.FEN)
+        out.append({**r, "paid": spent.quantize(rules.FEN), "share": share, "time": time, "lagging": share < time,
+                    "industry_share": used, "industry_required": required,
+                    "industry_short": bool(required) and bool(spent) and used < required})  # fmt: skip
     return out
 
 
