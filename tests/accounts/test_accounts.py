@@ -55,6 +55,8 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "DJANGO_ALLOWED_HOSTS": "fupin.example.gov.cn",
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        "JINGZHUN_FIELD_KEYS": "o58sRq92OpxpiV8N2kjfHYV4RtfoVCrA1JHktnuXXUo=",  # personal data at rest: the deployment's own keys
+        "JINGZHUN_FIELD_DIGEST_KEY": "a-long-random-production-digest-key-for-the-check-only",
     }
     done = subprocess.run(
         [sys.executable, "-m", "jingzhun.cli", "check", "--deploy", "--fail-level", "WARNING"],

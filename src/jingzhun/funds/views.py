@@ -76,7 +76,11 @@ def fund_list(request):
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
-            region = Region.objects.filter(code=d["region"]).first() if d["region"] else None
+            region = (
+                Region.objects.for_user(request.user).filter(code=d["region"]).first()
+                if d["region"]
+                else None
+            )
             try:
                 fund = attempt(
                     request,
