@@ -241,6 +241,10 @@ def world(tmp_path, settings, users, register, applicant, regions):
     return {
         "project": project, "project_notice": project_notice, "project_objection": project_objection,
         "project_step": project_step, "asset": asset,
+    # 扶贫资金: a household paid to its 一卡通 account (a Luhn-valid card), a bank batch, a cadre, an alert
+    funds_world = _funds(h, users)
+    return {
+        **funds_world,
         "clue": clue, "case": case, "monitored": monitored,
         "household": h, "application": application, "publicity": publicity, "objection": objection,
         "campaign": campaign, "check": CampaignCheck.objects.first(), "flag": CrossCheckFlag.objects.first(),
@@ -248,6 +252,49 @@ def world(tmp_path, settings, users, register, applicant, regions):
         "import": ImportJob.objects.get(), "step": step, "village": village, "user": users["town_a"],
         "transfer": transfer, "review": SplitReview.objects.get(),
     }  # fmt: skip
+
+
+def _luhn_card(prefix: str) -> str:
+    for d in "0123456789":
+        if _luhn(prefix + d):
+            return prefix + d
+    raise AssertionError
+
+
+def _funds(h, users) -> dict:
+    from jingzhun.funds import alerts
+    from jingzhun.funds import services as funds
+    from jingzhun.funds.models import Alert, VillageCadre
+
+    registry.household_bank_account_set(
+        user=None, household=h, bank_name="信用社", bank_account=_luhn_card("621700287001234567")
+    )
+    fund = funds.fund_register(user=None, source="central", year=2026, document_number="财农1号", title="衔接资金",
+                               amount="100000")  # fmt: skip
+    (province,) = funds.allocations_fix(
+        user=None, holder=fund, amounts={"520000000000": "100000"}, document_number="1"
+    )
+    (city,) = funds.allocations_fix(
+        user=None, holder=province, amounts={"522600000000": "100000"}, document_number="2"
+    )
+    (county,) = funds.allocations_fix(user=None, holder=city, amounts={COUNTY: "100000"}, document_number="3")
+    funds.allocation_arrive(user=None, allocation=county, arrived_on=dt.date(2026, 1, 1))
+    head = h.members.get(relationship="head")
+    payment = funds.household_payment_create(
+        user=None, allocation=county, id_number=head.id_number, amount="500", purpose="奖补"
+    )
+    funds.payments_approve(user=None, payments=[payment])
+    batch = funds.batch_create(user=None, county=Region.objects.get(code=COUNTY))
+    VillageCadre.objects.create(region_id=VILLAGE_A, name=head.name, id_number=head.id_number, post="村主任",
+                                household=h)  # fmt: skip
+    alerts.alerts_run(region=COUNTY, year=2026)
+    return {
+        "fund": fund,
+        "allocation": county,
+        "payment": payment,
+        "batch": batch,
+        "alert": Alert.objects.first(),
+    }
 
 
 def page_kwargs(w) -> dict[str, list[dict]]:
@@ -306,6 +353,10 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "projects:objection_resolve": [{"pk": w["project_objection"].pk}],
         "projects:attachment": [{"pk": w["project_step"].pk}], "projects:asset": [{"pk": w["asset"].pk}],
         "portal:project_notice": [{"pk": w["project_notice"].pk}],
+        "funds:fund": [{"pk": w["fund"].pk}], "funds:allocation": [{"pk": w["allocation"].pk}],
+        "funds:reissue": [{"pk": w["payment"].pk}], "funds:batch": [{"pk": w["batch"].pk}],
+        "funds:batch_file": [{"pk": w["batch"].pk}], "funds:alert": [{"pk": w["alert"].pk}],
+        "funds:bank_account": [{"household_pk": h}], "portal:fund_notice": [{"pk": 0}],
     }  # fmt: skip
 
 
