@@ -238,13 +238,12 @@ def world(tmp_path, settings, users, register, applicant, regions):
         maintainer="村委",
     )
     asset.beneficiaries.add(h)
-    return {
-        "project": project, "project_notice": project_notice, "project_objection": project_objection,
-        "project_step": project_step, "asset": asset,
     # 扶贫资金: a household paid to its 一卡通 account (a Luhn-valid card), a bank batch, a cadre, an alert
     funds_world = _funds(h, users)
     return {
         **funds_world,
+        "project": project, "project_notice": project_notice, "project_objection": project_objection,
+        "project_step": project_step, "asset": asset,
         "clue": clue, "case": case, "monitored": monitored,
         "household": h, "application": application, "publicity": publicity, "objection": objection,
         "campaign": campaign, "check": CampaignCheck.objects.first(), "flag": CrossCheckFlag.objects.first(),
