@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from jingzhun.accounts.choices import Role
 from jingzhun.analytics.models import RegionFigures, RuralPopulation
 from jingzhun.api_urls import router
+from jingzhun.assessment import models as asm
 from jingzhun.assistance import models as am
 from jingzhun.assistance import plans
 from jingzhun.assistance import services as assistance
@@ -298,6 +299,16 @@ FACTORIES = {
     RuralPopulation: (V, lambda w, s: RuralPopulation.objects.create(region=s.village, year=2026, persons=500)),
     ReportJob: (T, lambda w, s: ReportJob.objects.create(
         user=w.users["county"], region=s.town, kind="township_book", year=2026)),
+    asm.SamplingPolicy: (P, lambda w, s: asm.SamplingPolicy.objects.create(year=2030, province=s.province)),
+    asm.Sample: (C, lambda w, s: asm.Sample.objects.create(
+        county=s.county, year=2026, purpose="accuracy", seed=1, villages=2, households_per_village=10)),
+    asm.SampleVillage: (V, lambda w, s: asm.SampleVillage.objects.create(
+        sample=w.row(asm.Sample, s), village=s.village, stratum=s.county.code, frame_villages=2, drawn_villages=2,
+        weight=1)),
+    asm.SampleHousehold: (V, lambda w, s: asm.SampleHousehold.objects.create(
+        sample=w.row(asm.Sample, s), sampled_village=w.row(asm.SampleVillage, s), region=s.village,
+        household=w.row(Household, s), key=f"V01-H{s.key}", group="labour", status="registered", persons=2,
+        frame_size=1, drawn=1, weight=1)),
 }  # fmt: skip
 
 ALL_MODELS = scoped_models()
@@ -477,6 +488,13 @@ UI_ROUTES = {
     "reports:retry": {"pk": ReportJob},
     "reports:household_card": {"pk": Household},
     "reports:village_register": {"code": Region},
+    "assessment:sample": {"pk": asm.Sample},
+    "assessment:field_list": {"pk": asm.Sample},
+}
+# Routes read by a role other than the matrix's operator (the third party's samples: ``assess``).
+ROUTE_ROLES = {
+    "assessment:sample": Role.ASSESSOR,
+    "assessment:field_list": Role.ASSESSOR,
 }
 OTHER_KWARGS = {
     "rule": "Q01",
@@ -584,7 +602,7 @@ def test_every_route_naming_an_object_answers_404_outside_scope(route, kind, wor
         pytest.fail(f"{route} names an object: add it to UI_ROUTES")
     model, theirs = _kwargs(world, route, "b")
     _, own = _kwargs(world, route, "a")
-    user = user_of(world, model)
+    user = user_of(world, model, ROUTE_ROLES.get(route, Role.OPERATOR))
     if kind == "ui":
         client.force_login(user)
         answers = {m: getattr(client, m)(_reverse(route, theirs)).status_code for m in ("get", "post")}

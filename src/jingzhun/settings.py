@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "jingzhun.quality",
     "jingzhun.assistance",
     "jingzhun.monitoring",
+    "jingzhun.assessment",
     "jingzhun.projects",
     "jingzhun.funds",
     "jingzhun.portal",

@@ -54,6 +54,7 @@ urlpatterns = [
     path("quality/", include("jingzhun.quality.urls")),
     path("projects/", include("jingzhun.projects.urls")),
     path("funds/", include("jingzhun.funds.urls")),
+    path("assessment/", include("jingzhun.assessment.urls")),
     path("analytics/", include("jingzhun.analytics.urls")),
     path("reports/", include("jingzhun.reports.urls")),
     path("public/", include("jingzhun.portal.urls")),

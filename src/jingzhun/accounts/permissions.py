@@ -176,6 +176,15 @@ ACTIONS: dict[str, Action] = {
     # 一卡通: the household's bank account, entered by finance (or an administrator); read masked by the others
     "set_bank_account": Action(gettext_lazy("登记一卡通账户"), up_to(TOWNSHIP)),
     "assess": Action(gettext_lazy("考核评估抽样和调查")),
+    # 精准考核 (issue 22): the third party (province, city or nation) draws samples and enters the survey; the
+    # assessed county reads results but never draws its own sample; findings are closed (销号) by the level that
+    # raised them, their fixes reported by the region they are about
+    "assess": Action(gettext_lazy("考核评估抽样和调查"), up_to(PREFECTURE)),
+    "view_assessment": Action(gettext_lazy("查看考核结果")),
+    "score": Action(gettext_lazy("计算考核得分"), among(NATIONAL, PROVINCE)),
+    "raise_finding": Action(gettext_lazy("登记考核发现的问题"), up_to(COUNTY)),
+    "rectify": Action(gettext_lazy("上报问题整改情况")),
+    "close_finding": Action(gettext_lazy("问题整改销号"), at()),
     "supervise": Action(gettext_lazy("监督检查")),
 }
 
@@ -191,6 +200,9 @@ _DATA_WORK = frozenset(
         "draft_project", "project_step", "approve_project", "report_progress", "manage_assets",
     }
 )  # fmt: skip
+
+# 精准考核 for the registry's staff: read results, raise findings, report fixes and close their own findings
+_ASSESSMENT = frozenset({"view_assessment", "raise_finding", "rectify", "close_finding"})
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: _DATA_WORK
@@ -217,6 +229,29 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.CADRE: frozenset({"view", "log_visit", "report_clue"}),
     Role.SUPERVISOR: frozenset(
         {"view", "export", "view_crosscheck", "view_quotas", "supervise", "view_quality"}
+    | _ASSESSMENT
+    | {"set_policy", "set_national_quota", "load_history", "assess", "score"},
+    Role.OPERATOR: _DATA_WORK | _ASSESSMENT,
+    Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas", "view_assessment"}),
+    Role.SECURITY: frozenset({"manage_users"}),
+    Role.AUDITOR: frozenset({"audit"}),
+    # the roles the next apps need (issue 17): each with the actions that exist for it so far
+    Role.FINANCE: frozenset({"view", "export", "manage_funds"}),
+    # sees the sample, not the registry
+    Role.ASSESSOR: frozenset({"assess", "score", "view_assessment", "raise_finding", "close_finding"}),
+    Role.DEPARTMENT: frozenset({"upload_list"}),  # 医保, 民政, 教育 … upload their lists, read nothing else
+    Role.CADRE: frozenset({"view", "log_visit", "report_clue"}),
+    Role.SUPERVISOR: frozenset(
+        {
+            "view",
+            "export",
+            "view_crosscheck",
+            "view_quotas",
+            "supervise",
+            "view_assessment",
+            "raise_finding",
+            "close_finding",
+        }
     ),
 }
 

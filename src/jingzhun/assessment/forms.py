@@ -1,0 +1,31 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.models import Region
+
+from .choices import Purpose
+
+
+class SampleForm(forms.Form):
+    county = forms.ModelChoiceField(Region.objects.none(), label=_("县"))
+    year = forms.IntegerField(label=_("考核年度"), min_value=2000, max_value=2100)
+    purpose = forms.ChoiceField(label=_("用途"), choices=Purpose.choices)
+    villages = forms.IntegerField(label=_("抽取村数"), min_value=1, max_value=100, required=False,
+                                  help_text=_("留空：按政策规定的每县最少村数。"))  # fmt: skip
+    households_per_village = forms.IntegerField(
+        label=_("每村抽取户数"), min_value=1, max_value=200, required=False,
+        help_text=_("留空：按政策规定的每村最少户数。"),
+    )  # fmt: skip
+    seed = forms.IntegerField(
+        label=_("随机种子"), min_value=0, max_value=2**31 - 1, required=False,
+        help_text=_("留空由系统生成；填入已公布的种子可重抽同一样本。"),
+    )  # fmt: skip
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = Region.objects.filter(level=RegionLevel.COUNTY).order_by("code")
+        if user.region_id:
+            self.fields["county"].queryset = self.fields["county"].queryset.filter(
+                code__range=user.region.subtree_range()
+            )

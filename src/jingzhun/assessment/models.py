@@ -1,0 +1,190 @@
+"""精准考核 (issue 22): the third-party check's sampling policy, samples drawn from a stored seed (villages, then
+households), the field survey's answers and their import jobs, design-based estimates, indicator sets and
+scores, the rectification ledger (问题整改) and the county exit check's thresholds — policy numbers as data by
+year and province (``core.policy.in_force``)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jingzhun.core.policy import one_per_year
+from jingzhun.core.scoping import ScopedModel
+from jingzhun.registry.choices import HouseholdStatus
+
+from .choices import Group, Purpose
+
+
+def _province():
+    return models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("省份"), limit_choices_to={"level": 1},
+    )  # fmt: skip
+
+
+def _year():
+    return models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+
+
+def _count(label, default, low, high):
+    return models.PositiveSmallIntegerField(
+        label, default=default,
+        validators=[
+            MinValueValidator(low, _("不少于 %(limit_value)s。")), MaxValueValidator(high, _("不超过 %(limit_value)s。"))
+        ],
+    )  # fmt: skip
+
+
+def _percent(label, default):
+    return models.DecimalField(
+        label, max_digits=5, decimal_places=2, default=Decimal(default),
+        validators=[MinValueValidator(0, _("不能为负数。")), MaxValueValidator(100, _("不超过 100。"))],
+    )  # fmt: skip
+
+
+class SamplingPolicy(ScopedModel):
+    """抽样参数 in force from ``year`` (carried forward), nationally or for a province: the least villages per
+    county and households per village, the share of the accuracy sample inside the registry, and the satisfaction
+    sample's mix (labour-capable poor : non-registered : no-labour poor)."""
+
+    year = _year()
+    province = _province()
+    min_villages = _count(_("每县至少抽取村数"), 2, 1, 100)
+    min_households = _count(_("每村至少抽取户数"), 10, 1, 200)
+    inside_share = _percent(_("核查样本中建档立卡户占比（%）"), "50")
+    mix_labour = _count(_("满意度样本：有劳动力贫困户份数"), 5, 0, 100)
+    mix_outside = _count(_("满意度样本：非建档立卡户份数"), 3, 0, 100)
+    mix_no_labour = _count(_("满意度样本：无劳动力贫困户份数"), 2, 0, 100)
+
+    scope_lookup = "province__code"
+
+    class Meta:
+        verbose_name = _("抽样参数")
+        verbose_name_plural = _("抽样参数")
+        constraints = [*one_per_year("samplingpolicy")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.province_id or 'national'}"
+
+    def mix(self, purpose: str) -> dict[str, float]:
+        """The share of each household group in a village's sample (``None`` inside: by the frame's sizes)."""
+        if purpose == Purpose.SATISFACTION:
+            parts = {Group.LABOUR: self.mix_labour, Group.OUTSIDE: self.mix_outside,
+                     Group.NO_LABOUR: self.mix_no_labour}  # fmt: skip
+            total = sum(parts.values()) or 1
+            return {g: v / total for g, v in parts.items()}
+        inside = float(self.inside_share) / 100
+        return {Group.OUTSIDE: 1 - inside, "inside": inside}
+
+
+class Sample(ScopedModel):
+    """一次抽样: a county's two-stage sample of ``year`` — villages (SRS without replacement within strata), then
+    households within each village by group — drawn by samplics from ``seed``, so that anyone redrawing with
+    the same frame and seed gets the same households. The parameters used are kept on the row."""
+
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"),
+        limit_choices_to={"level": 3},
+    )  # fmt: skip
+    year = _year()
+    purpose = models.CharField(_("用途"), max_length=16, choices=Purpose.choices)
+    seed = models.PositiveIntegerField(_("随机种子"))
+    villages = models.PositiveSmallIntegerField(_("抽取村数"))
+    households_per_village = models.PositiveSmallIntegerField(_("每村抽取户数"))
+    stratified = models.BooleanField(_("按乡镇分层"), default=False)
+    design = models.JSONField(_("设计参数"), default=dict, blank=True)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("抽样人"),
+    )  # fmt: skip
+    drawn_at = models.DateTimeField(_("抽样时间"), default=timezone.now)
+
+    scope_lookup = "county__code"
+    keyset_fields = ("county_id", "id")
+
+    class Meta:
+        verbose_name = _("抽样")
+        verbose_name_plural = _("抽样")
+        ordering = ["-drawn_at"]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.year} {self.get_purpose_display()} #{self.pk}"
+
+    @property
+    def form_id(self) -> str:
+        return f"jingzhun_sample_{self.pk}"
+
+    @property
+    def form_version(self) -> str:
+        return f"{self.year}.{self.pk}.{self.seed}"
+
+
+class SampleVillage(ScopedModel):
+    """A village drawn in a sample: its stratum, the stratum's frame and draw sizes, and its weight (the inverse
+    of its inclusion probability)."""
+
+    sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="sampled_villages")
+    village = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
+    )
+    stratum = models.CharField(_("层"), max_length=12)
+    frame_villages = models.PositiveIntegerField(_("层内村数"))
+    drawn_villages = models.PositiveIntegerField(_("层内抽取村数"))
+    weight = models.FloatField(_("村权数"))
+
+    scope_lookup = "village__code"
+
+    class Meta:
+        verbose_name = _("样本村")
+        verbose_name_plural = _("样本村")
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "village"], name="samplevillage_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sample_id} {self.village_id}"
+
+
+class SampleHousehold(ScopedModel):
+    """A household drawn in a sampled village: its group, its field code (``key``, what the assessor's form
+    names — never the registry's number or status), the group's frame and draw sizes, and its design weight
+    (village weight × the household's within-village weight). ``status`` and ``persons`` are as they stood at the
+    draw; they stay out of the assessor's form."""
+
+    sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="households")
+    sampled_village = models.ForeignKey(SampleVillage, on_delete=models.CASCADE, related_name="households")
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
+    )
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("农户")
+    )
+    key = models.CharField(_("样本编号"), max_length=20)
+    group = models.CharField(_("样本组"), max_length=12, choices=Group.choices)
+    status = models.CharField(_("抽样时状态"), max_length=12, choices=HouseholdStatus.choices)
+    persons = models.PositiveSmallIntegerField(_("抽样时人数"), default=0)
+    frame_size = models.PositiveIntegerField(_("组内户数"))
+    drawn = models.PositiveIntegerField(_("组内抽取户数"))
+    weight = models.FloatField(_("设计权数"))
+
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+
+    class Meta:
+        verbose_name = _("样本户")
+        verbose_name_plural = _("样本户")
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "household"], name="samplehousehold_once"),
+            models.UniqueConstraint(fields=["sample", "key"], name="samplehousehold_key_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"assessment.sample:{self.sample_id}", self.region_id

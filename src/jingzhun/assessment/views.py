@@ -1,0 +1,105 @@
+"""The 精准考核 pages: samples (draw, look, field list, redraw check), surveys, estimates, scores, the
+rectification ledger and the county exit check. Thin: reads through ``selectors``, writes through ``services``."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jingzhun.accounts import permissions
+from jingzhun.core import masking
+from jingzhun.core.downloads import record_downloads
+from jingzhun.core.webwrites import Refused, attempt
+from jingzhun.core.xlsxexport import xlsx_download
+
+from . import selectors, services
+from .choices import Group
+from .forms import SampleForm
+
+
+def _need(user, action: str) -> None:
+    if not user.can(action):
+        raise PermissionDenied(permissions.decide(user, action).reason)
+
+
+@login_required
+def home(request):
+    user = request.user
+    if not user.can("assess"):
+        _need(user, "view_assessment")
+    form = SampleForm(request.POST or None, user=user, initial={"year": timezone.localdate().year})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            sample = attempt(
+                request,
+                lambda: services.sample_draw(
+                    user=user, county=data["county"], year=data["year"], purpose=data["purpose"],
+                    villages=data["villages"], households_per_village=data["households_per_village"],
+                    seed=data["seed"],
+                ),
+                _("已抽取样本。"),
+                form,
+            )  # fmt: skip
+        except Refused:
+            pass
+        else:
+            return redirect("assessment:sample", pk=sample.pk)
+    return render(
+        request,
+        "assessment/home.html",
+        {"form": form, "samples": list(selectors.samples(user=user)[: selectors.SHOWN])},
+    )
+
+
+@login_required
+def sample_detail(request, pk: int):
+    sample = selectors.sample(user=request.user, pk=pk)
+    households = list(selectors.sample_households(user=request.user, sample=sample)[: selectors.SHOWN])
+    groups = Counter(h.group for h in households)
+    context = {
+        "sample": sample,
+        "villages": sample.sampled_villages.select_related("village").order_by("village_id"),
+        "households": households,
+        "groups": [(label, groups.get(value, 0)) for value, label in Group.choices],
+    }
+    if request.GET.get("check"):
+        stored = list(sample.households.order_by("key").values_list("key", "household_id"))
+        context["redraw_same"] = services.sample_redraw(sample) == stored
+    return render(request, "assessment/sample_detail.html", context)
+
+
+@login_required
+def field_list(request, pk: int):
+    """The sample's field list (.xlsx): field code, township, village, head, phone — masked by the reader's
+    permission; never the household's registry status or number (the assessor judges without it). Each
+    household's line is an audited download."""
+    sample = selectors.sample(user=request.user, pk=pk)
+    households = list(selectors.sample_households(user=request.user, sample=sample))
+    shown = masking.Shown.for_reader(request.user)
+    name = _("入户调查名单-%(county)s-%(year)s-%(pk)s") % {
+        "county": sample.county.name, "year": sample.year, "pk": sample.pk,
+    }  # fmt: skip
+    record_downloads(
+        request.user, households, filename=f"{name}.xlsx",
+        root_of=lambda h: f"registry.household:{h.household_id}", region_of=lambda h: h.region_id,
+        changes={"full_personal_data": [None, shown.full]},
+    )  # fmt: skip
+    header = [_("样本编号"), _("乡镇"), _("村"), _("户主姓名"), _("联系电话"), _("调查结果（入户填写）")]
+    rows = [
+        [h.key, h.region.parent.name if h.region.parent else "", h.region.name, h.household.head_name,
+         shown.value(masking.PHONE, h.household.phone), ""]
+        for h in households
+    ]  # fmt: skip
+    villages = [
+        [v.village_id, v.village.name]
+        for v in sample.sampled_villages.select_related("village").order_by("village_id")
+    ]
+    return xlsx_download(
+        name, [(_("样本户"), header, rows), (_("样本村"), [_("区划代码"), _("村")], villages)]
+    )
