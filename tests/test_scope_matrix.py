@@ -309,6 +309,12 @@ FACTORIES = {
         sample=w.row(asm.Sample, s), sampled_village=w.row(asm.SampleVillage, s), region=s.village,
         household=w.row(Household, s), key=f"V01-H{s.key}", group="labour", status="registered", persons=2,
         frame_size=1, drawn=1, weight=1)),
+    asm.SurveyResponse: (V, lambda w, s: asm.SurveyResponse.objects.create(
+        sample=w.row(asm.Sample, s), sample_household=w.row(asm.SampleHousehold, s), region=s.village,
+        instance_id=f"uuid:{s.key}", source="odk", form_version="2026.1.1", persons=2, income_ok=True,
+        food_clothing=True, education=True, medical=True, housing=True, water=True, satisfied=True)),
+    asm.SurveyImportJob: (C, lambda w, s: asm.SurveyImportJob.objects.create(
+        sample=w.row(asm.Sample, s), file=f"assessment/surveys/{s.key}.csv", original_name="提交.csv")),
 }  # fmt: skip
 
 ALL_MODELS = scoped_models()
@@ -490,11 +496,19 @@ UI_ROUTES = {
     "reports:village_register": {"code": Region},
     "assessment:sample": {"pk": asm.Sample},
     "assessment:field_list": {"pk": asm.Sample},
+    "assessment:xlsform": {"pk": asm.Sample},
+    "assessment:survey_import": {"pk": asm.Sample},
+    "assessment:survey_job": {"pk": asm.SurveyImportJob},
+    "assessment:survey_entry": {"pk": asm.SampleHousehold},
 }
 # Routes read by a role other than the matrix's operator (the third party's samples: ``assess``).
 ROUTE_ROLES = {
     "assessment:sample": Role.ASSESSOR,
     "assessment:field_list": Role.ASSESSOR,
+    "assessment:xlsform": Role.ASSESSOR,
+    "assessment:survey_import": Role.ASSESSOR,
+    "assessment:survey_job": Role.ASSESSOR,
+    "assessment:survey_entry": Role.ASSESSOR,
 }
 OTHER_KWARGS = {
     "rule": "Q01",

@@ -29,3 +29,26 @@ class SampleForm(forms.Form):
             self.fields["county"].queryset = self.fields["county"].queryset.filter(
                 code__range=user.region.subtree_range()
             )
+
+
+YES_NO = [("yes", _("是")), ("no", _("否"))]
+
+
+class SurveyForm(forms.Form):
+    """The phone-friendly web form: the same questions as the ODK form, the registry not shown."""
+
+    persons = forms.IntegerField(label=_("家庭人口数"), min_value=1, max_value=30)
+
+    def __init__(self, *args, **kwargs):
+        from .models import CONDITIONS
+
+        super().__init__(*args, **kwargs)
+        for name, label in (*CONDITIONS, ("satisfied", _("对本村脱贫攻坚工作是否满意（认可）"))):
+            self.fields[name] = forms.ChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect)
+
+    def answers(self) -> dict:
+        return {k: (v == "yes" if k != "persons" else v) for k, v in self.cleaned_data.items()}
+
+
+class SurveyUploadForm(forms.Form):
+    file = forms.FileField(label=_("ODK Central 导出的提交数据（CSV 或 zip）"))

@@ -11,11 +11,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.jobs import Job
 from jingzhun.core.policy import one_per_year
 from jingzhun.core.scoping import ScopedModel
 from jingzhun.registry.choices import HouseholdStatus
 
-from .choices import Group, Purpose
+from .choices import Group, Purpose, ResponseSource
 
 
 def _province():
@@ -188,3 +189,103 @@ class SampleHousehold(ScopedModel):
 
     def audit_scope(self) -> tuple[str, str]:
         return f"assessment.sample:{self.sample_id}", self.region_id
+
+
+# the questions of the field form (XLSForm names): each yes means the condition is met
+CONDITIONS = (
+    ("income_ok", _("家庭人均纯收入稳定超过当年扶贫标准")),
+    ("food_clothing", _("不愁吃、不愁穿")),
+    ("education", _("义务教育有保障")),
+    ("medical", _("基本医疗有保障")),
+    ("housing", _("住房安全有保障")),
+    ("water", _("饮水安全有保障")),
+)
+
+
+class SurveyResponse(ScopedModel):
+    """The field survey's answer for one sampled household — from the ODK form (imported, ``instance_id`` the
+    form's instance) or the phone-friendly web form (the same record). The assessor answers the conditions of
+    两不愁三保障 and income without seeing the registry; whether the household is poor now is derived, and with
+    the status at the draw gives 错退 (exited but poor) and 漏评 (never registered but poor)."""
+
+    sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="responses")
+    sample_household = models.OneToOneField(
+        SampleHousehold, on_delete=models.CASCADE, related_name="response", verbose_name=_("样本户")
+    )
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村")
+    )
+    instance_id = models.CharField(_("表单实例编号"), max_length=100, unique=True)
+    source = models.CharField(_("来源"), max_length=8, choices=ResponseSource.choices)
+    form_version = models.CharField(_("表单版本"), max_length=40)
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    persons = models.PositiveSmallIntegerField(
+        _("家庭人口数"),
+        validators=[
+            MinValueValidator(1, _("家庭人口数至少为 1。")),
+            MaxValueValidator(30, _("家庭人口数不超过 30。")),
+        ],
+    )
+    income_ok = models.BooleanField(CONDITIONS[0][1])
+    food_clothing = models.BooleanField(CONDITIONS[1][1])
+    education = models.BooleanField(CONDITIONS[2][1])
+    medical = models.BooleanField(CONDITIONS[3][1])
+    housing = models.BooleanField(CONDITIONS[4][1])
+    water = models.BooleanField(CONDITIONS[5][1])
+    satisfied = models.BooleanField(_("对脱贫攻坚工作满意（认可）"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("录入人"),
+    )  # fmt: skip
+    job = models.ForeignKey(
+        "SurveyImportJob", on_delete=models.PROTECT, null=True, blank=True, related_name="responses",
+        verbose_name=_("导入任务"),
+    )  # fmt: skip
+
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+
+    class Meta:
+        verbose_name = _("入户调查记录")
+        verbose_name_plural = _("入户调查记录")
+
+    def __str__(self) -> str:
+        return self.instance_id
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"assessment.sample:{self.sample_id}", self.region_id
+
+    @property
+    def poor_now(self) -> bool:
+        """Poor by the survey: income or any of 两不愁三保障 and water not secured."""
+        return not all(getattr(self, name) for name, _label in CONDITIONS)
+
+
+def survey_upload_to(job, filename: str) -> str:
+    now = timezone.now()
+    suffix = ".zip" if filename.lower().endswith(".zip") else ".csv"
+    return f"assessment/surveys/{now:%Y/%m}/{job.sample_id}-{now:%H%M%S%f}{suffix}"
+
+
+class SurveyImportJob(Job, ScopedModel):
+    """An import of ODK Central's submissions export (CSV, or its zip) into a sample: all rows or none, each bad
+    row named; an instance already imported for the same household is left as it is (the import can be run
+    again with a newer export)."""
+
+    TASK = "jingzhun.assessment.tasks.run_survey_import"
+
+    sample = models.ForeignKey(Sample, on_delete=models.PROTECT, related_name="imports")
+    file = models.FileField(_("文件"), upload_to=survey_upload_to)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    imported = models.PositiveIntegerField(_("新导入"), default=0)
+    unchanged = models.PositiveIntegerField(_("已导入过"), default=0)
+
+    scope_lookup = "sample__county__code"
+
+    class Meta:
+        verbose_name = _("调查数据导入")
+        verbose_name_plural = _("调查数据导入")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"

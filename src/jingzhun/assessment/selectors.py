@@ -26,3 +26,10 @@ def sample_households(*, user, sample: Sample):
         .select_related("region", "region__parent", "household")
         .order_by("key")
     )
+
+
+def sample_household(*, user, pk: int) -> SampleHousehold:
+    return get_object_or_404(
+        SampleHousehold.objects.for_user(user, "assess").select_related("sample", "region", "household"),
+        pk=pk,
+    )

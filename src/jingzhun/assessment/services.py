@@ -4,6 +4,7 @@ ledger. Keyword-only, atomic, checked by ``accounts.permissions``, audited; refu
 from __future__ import annotations
 
 import secrets
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,17 +12,25 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
-from jingzhun.core import audit
+from jingzhun.core import audit, jobs
 from jingzhun.core.policy import in_force
+from jingzhun.core.uploads import upload_size
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.selectors import policy_province
 from jingzhun.registry.choices import HouseholdStatus, Labour
 from jingzhun.registry.models import Household, Member
 
-from . import sampling
-from .choices import Group, Purpose
-from .models import Sample, SampleHousehold, SampleVillage, SamplingPolicy
+from . import sampling, survey
+from .choices import Group, Purpose, ResponseSource
+from .models import (
+    Sample,
+    SampleHousehold,
+    SampleVillage,
+    SamplingPolicy,
+    SurveyImportJob,
+    SurveyResponse,
+)
 
 INSIDE = (HouseholdStatus.REGISTERED, HouseholdStatus.EXITED, HouseholdStatus.RETURNED)
 FRAME_STATUSES = (*INSIDE, HouseholdStatus.UNIDENTIFIED)
@@ -117,7 +126,7 @@ def sample_draw(
     sample.full_clean(exclude=["drawn_by"])
     sample.save()
     _draw_rows(sample)
-    audit.record("create", sample)
+    audit.record("create", sample, after=audit.snapshot(sample))
     return sample
 
 
@@ -187,3 +196,130 @@ def sample_redraw(sample: Sample) -> list[tuple[str, int]]:
         pairs = list(shadow.households.order_by("key").values_list("key", "household_id"))
         transaction.set_rollback(True)
     return pairs
+
+
+MAX_NAMED_ERRORS = 50  # bad rows named in a refused import's message; the count says how many more
+
+
+@transaction.atomic
+def survey_record(*, user, sample_household: SampleHousehold, **answers) -> SurveyResponse:
+    """The phone-friendly web form's answer for a sampled household — the same record as an imported ODK
+    submission. Refused when the household already has an answer."""
+    sample = sample_household.sample
+    permissions.require(user, "assess", region=sample_household.region_id, what=_("录入入户调查"))
+    if SurveyResponse.objects.filter(sample_household=sample_household).exists():
+        raise ValidationError(_("样本户 %(k)s 已有调查记录。") % {"k": sample_household.key})
+    response = SurveyResponse(
+        sample=sample, sample_household=sample_household, region_id=sample_household.region_id,
+        instance_id=f"web:{uuid.uuid4()}", source=ResponseSource.WEB, form_version=sample.form_version,
+        entered_by=user, **answers,
+    )  # fmt: skip
+    response.full_clean()
+    response.save()
+    audit.record("create", response, after=audit.snapshot(response))
+    return response
+
+
+def survey_import_start(*, user, sample: Sample, upload) -> SurveyImportJob:
+    """Keep an uploaded export of ODK Central and queue its import (``tasks.run_survey_import``)."""
+    permissions.require(user, "assess", region=sample.county_id, what=_("导入入户调查数据"))
+    upload_size(upload)
+    name = str(getattr(upload, "name", "") or "")
+    if not name.lower().endswith((".csv", ".zip")):
+        raise ValidationError({"file": [_("请上传 ODK Central 导出的 CSV 文件或其 zip 压缩包。")]})
+    job = SurveyImportJob(user=user, sample=sample, original_name=name[:200])
+    job.file.save(name, upload, save=False)
+    job.full_clean(exclude=["file"])
+    job.save()
+    jobs.task_of(SurveyImportJob).enqueue(job.pk)
+    return job
+
+
+def survey_import(job: SurveyImportJob, progress: jobs.Progress) -> None:
+    """The import's work: read the export, check every row against the sample (its households, the form
+    version, instances seen before), then write all the new answers in one statement — or none, with each bad
+    row named (``JobFailed``)."""
+    sample = job.sample
+    with job.file.open("rb") as f:
+        data = f.read()
+    try:
+        rows = survey.read_submissions(data, job.original_name, form_id=sample.form_id)
+    except ValidationError as exc:
+        raise jobs.JobFailed("；".join(exc.messages)) from exc
+    progress(0, len(rows))
+    households = {h.key: h for h in sample.households.all()}
+    answered = dict(
+        SurveyResponse.objects.filter(sample=sample).values_list("sample_household__key", "instance_id")
+    )
+    known = dict(
+        SurveyResponse.objects.filter(instance_id__in=[r.instance_id for r in rows]).values_list(
+            "instance_id", "sample_household__key"
+        )
+    )
+    errors, new, unchanged, seen = [], [], 0, {}
+    for i, row in enumerate(rows, start=1):
+
+        def bad(words, row=row):
+            errors.append(_("第 %(n)d 行：%(w)s") % {"n": row.line, "w": words})
+
+        if not row.instance_id:
+            bad(_("缺少表单实例编号（meta-instanceID）"))
+            continue
+        if row.instance_id in seen:
+            bad(_("实例 %(i)s 与第 %(m)d 行重复") % {"i": row.instance_id, "m": seen[row.instance_id]})
+            continue
+        seen[row.instance_id] = row.line
+        if row.version != sample.form_version:
+            bad(
+                _("表单版本 %(v)s 与本样本的 %(w)s 不符")
+                % {"v": row.version or "—", "w": sample.form_version}
+            )
+            continue
+        household = households.get(row.household_key)
+        if household is None:
+            bad(_("样本编号 %(k)s 不在本样本中") % {"k": row.household_key or "—"})
+            continue
+        if row.instance_id in known:
+            if known[row.instance_id] == row.household_key:
+                unchanged += 1
+            else:
+                bad(_("实例 %(i)s 已作为其他样本户导入") % {"i": row.instance_id})
+            continue
+        if row.household_key in answered:
+            bad(
+                _("样本户 %(k)s 已有调查记录（实例 %(i)s）")
+                % {"k": row.household_key, "i": answered[row.household_key]}
+            )
+            continue
+        answered[row.household_key] = row.instance_id
+        try:
+            values = survey.answers(row.values)
+        except ValidationError as exc:
+            bad("；".join(exc.messages))
+            continue
+        record = SurveyResponse(
+            sample=sample, sample_household=household, region_id=household.region_id,
+            instance_id=row.instance_id[:100], source=ResponseSource.ODK, form_version=row.version,
+            entered_by=job.user, job=job, **values,
+        )  # fmt: skip
+        try:
+            record.full_clean(
+                exclude=["sample_household", "instance_id", "sample", "region", "job", "entered_by"]
+            )
+        except ValidationError as exc:
+            bad("；".join(exc.messages))
+            continue
+        new.append(record)
+        if i % 100 == 0:
+            progress(i, len(rows))
+    if errors:
+        more = len(errors) - MAX_NAMED_ERRORS
+        text = "\n".join(errors[:MAX_NAMED_ERRORS])
+        if more > 0:
+            text += "\n" + _("另有 %(n)d 行有错误。") % {"n": more}
+        raise jobs.JobFailed(_("未导入任何记录，请改正以下各行后重新导入：") + "\n" + text)
+    with transaction.atomic():
+        created = SurveyResponse.objects.bulk_create(new)
+        audit.record_many(audit.entry_for("create", r, after=audit.snapshot(r)) for r in created)
+        SurveyImportJob.objects.filter(pk=job.pk).update(imported=len(created), unchanged=unchanged)
+    progress(len(rows), len(rows))

@@ -7,4 +7,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("samples/<int:pk>/", views.sample_detail, name="sample"),
     path("samples/<int:pk>/field-list/", views.field_list, name="field_list"),
+    path("samples/<int:pk>/xlsform/", views.xlsform, name="xlsform"),
+    path("samples/<int:pk>/import/", views.survey_import, name="survey_import"),
+    path("imports/<int:pk>/", views.survey_job, name="survey_job"),
+    path("sample-households/<int:pk>/survey/", views.survey_entry, name="survey_entry"),
 ]

@@ -3,23 +3,27 @@ rectification ledger and the county exit check. Thin: reads through ``selectors`
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections import Counter
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
-from jingzhun.core import masking
+from jingzhun.core import jobs, masking
 from jingzhun.core.downloads import record_downloads
 from jingzhun.core.webwrites import Refused, attempt
 from jingzhun.core.xlsxexport import xlsx_download
 
-from . import selectors, services
+from . import selectors, services, survey
 from .choices import Group
-from .forms import SampleForm
+from .forms import SampleForm, SurveyForm, SurveyUploadForm
+from .models import SurveyImportJob
 
 
 def _need(user, action: str) -> None:
@@ -60,7 +64,11 @@ def home(request):
 @login_required
 def sample_detail(request, pk: int):
     sample = selectors.sample(user=request.user, pk=pk)
-    households = list(selectors.sample_households(user=request.user, sample=sample)[: selectors.SHOWN])
+    households = list(
+        selectors.sample_households(user=request.user, sample=sample).select_related("response")[
+            : selectors.SHOWN
+        ]
+    )
     groups = Counter(h.group for h in households)
     context = {
         "sample": sample,
@@ -103,3 +111,103 @@ def field_list(request, pk: int):
     return xlsx_download(
         name, [(_("样本户"), header, rows), (_("样本村"), [_("区划代码"), _("村")], villages)]
     )
+
+
+def _audit_names(request, sample, households, filename: str) -> None:
+    record_downloads(
+        request.user, households, filename=filename,
+        root_of=lambda h: f"registry.household:{h.household_id}", region_of=lambda h: h.region_id,
+        changes={"full_personal_data": [None, masking.sees_in_full(request.user)]},
+    )  # fmt: skip
+
+
+@login_required
+def xlsform(request, pk: int):
+    """The sample's ODK form as a zip: the XLSForm (checked by pyxform first) and its external lists
+    (villages.csv, households.csv by field code and head) — to upload to a self-hosted ODK Central."""
+    sample = selectors.sample(user=request.user, pk=pk)
+    households = list(selectors.sample_households(user=request.user, sample=sample))
+    form = survey.xlsform(
+        form_id=sample.form_id, version=sample.form_version,
+        title=_("%(county)s %(year)s 年第三方评估入户调查") % {"county": sample.county.name, "year": sample.year},
+    )  # fmt: skip
+    survey.validate_xlsform(form)
+    villages = survey.choices_csv(
+        ["name", "label"],
+        [
+            [v.village_id, v.village.name]
+            for v in sample.sampled_villages.select_related("village").order_by("village_id")
+        ],
+    )
+    people = survey.choices_csv(
+        ["name", "label", "village"],
+        [[h.key, f"{h.key} {h.household.head_name}", h.region_id] for h in households],
+    )
+    filename = f"{sample.form_id}.zip"
+    _audit_names(request, sample, households, filename)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{sample.form_id}.xlsx", form)
+        archive.writestr("villages.csv", villages)
+        archive.writestr("households.csv", people)
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def survey_import(request, pk: int):
+    sample = selectors.sample(user=request.user, pk=pk)
+    form = SurveyUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = attempt(
+                request,
+                lambda: services.survey_import_start(
+                    user=request.user, sample=sample, upload=form.cleaned_data["file"]
+                ),
+                _("已提交导入，正在后台处理。"),
+                form,
+            )
+        except Refused:
+            pass
+        else:
+            return redirect("assessment:survey_job", pk=job.pk)
+    jobs.reap(SurveyImportJob, sample=sample)
+    return render(
+        request,
+        "assessment/survey_import.html",
+        {"sample": sample, "form": form, "jobs": sample.imports.order_by("-created_at")[: selectors.SHOWN]},
+    )
+
+
+@login_required
+def survey_job(request, pk: int):
+    job = get_object_or_404(
+        SurveyImportJob.objects.for_user(request.user, "assess").select_related("sample"), pk=pk
+    )
+    jobs.reap(SurveyImportJob, pk=job.pk)
+    job.refresh_from_db()
+    return render(request, "assessment/survey_job.html", {"job": job})
+
+
+@login_required
+def survey_entry(request, pk: int):
+    """The web form for one sampled household (the fallback of the ODK form; the same record)."""
+    household = selectors.sample_household(user=request.user, pk=pk)
+    form = SurveyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            attempt(
+                request,
+                lambda: services.survey_record(
+                    user=request.user, sample_household=household, **form.answers()
+                ),
+                _("已保存调查记录。"),
+                form,
+            )
+        except Refused:
+            pass
+        else:
+            return redirect("assessment:sample", pk=household.sample_id)
+    return render(request, "assessment/survey_entry.html", {"household": household, "form": form})

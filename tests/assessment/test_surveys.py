@@ -1,0 +1,145 @@
+"""Offline field surveys: the XLSForm passes pyxform (and ODK Validate where Java is), Central's CSV export is
+imported into the sample as a job — all rows or none, each bad row named, idempotent by instance id — and the
+web form gives the same record."""
+
+import csv
+import io
+import shutil
+import zipfile
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from jingzhun.assessment import services, survey
+from jingzhun.assessment.models import SurveyImportJob, SurveyResponse
+from jingzhun.core import jobs
+from jingzhun.core.jobs import JobStatus
+
+from .conftest import YEAR
+
+FIELDS = ("persons", "income_ok", "food_clothing", "education", "medical", "housing", "water", "satisfied")
+
+
+@pytest.fixture
+def sample(assessor, county, frame, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return services.sample_draw(user=assessor, county=county, year=YEAR, seed=99)
+
+
+def answers_for(h) -> dict:
+    """A fixed pattern: every third household fails 住房安全; every fourth is not satisfied."""
+    n = int(h.key[-2:]) + int(h.key[1:3]) * 10
+    return {"persons": h.persons or 2, "income_ok": True, "food_clothing": True, "education": True, "medical": True,
+            "housing": n % 3 != 0, "water": True, "satisfied": n % 4 != 0}  # fmt: skip
+
+
+def central_csv(sample, rows=None, version=None) -> bytes:
+    """An export as ODK Central writes it: its own columns around the form's fields (grouped fields named by
+    their path)."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["SubmissionDate", "village", "household", "grp-persons", *FIELDS[1:], "meta-instanceID", "KEY",
+                "SubmitterID", "SubmitterName", "ReviewState", "FormVersion"])  # fmt: skip
+    for h in rows if rows is not None else sample.households.order_by("key"):
+        a = answers_for(h)
+        w.writerow(["2026-10-12T08:00:00.000Z", h.region_id, h.key, a["persons"],
+                    *("yes" if a[f] else "no" for f in FIELDS[1:]), f"uuid:{sample.pk}-{h.key}",
+                    f"uuid:{sample.pk}-{h.key}", "5", "评估员", "", version or sample.form_version])  # fmt: skip
+    return out.getvalue().encode("utf-8")
+
+
+def imported(assessor, sample, data: bytes, name="submissions.csv") -> SurveyImportJob:
+    job = services.survey_import_start(user=assessor, sample=sample, upload=SimpleUploadedFile(name, data))
+    return jobs.run(SurveyImportJob, job.pk, services.survey_import)
+
+
+def test_the_xlsform_passes_pyxform_and_hides_the_registry(sample):
+    data = survey.xlsform(form_id=sample.form_id, version=sample.form_version, title="雷山县入户调查")
+    xml = survey.validate_xlsform(data)
+    assert sample.form_version in xml and "households.csv" in xml and "villages.csv" in xml
+    assert "status" not in xml and "在册" not in xml and "已脱贫" not in xml
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate needs Java")
+def test_the_xlsform_passes_odk_validate(sample):
+    data = survey.xlsform(form_id=sample.form_id, version=sample.form_version, title="雷山县入户调查")
+    survey.validate_xlsform(data, odk_validate=True)
+
+
+def test_central_export_imports_once_and_again_changes_nothing(assessor, sample):
+    job = imported(assessor, sample, central_csv(sample))
+    assert job.status == JobStatus.DONE and job.imported == 8, job.message
+    again = imported(assessor, sample, central_csv(sample))
+    assert again.status == JobStatus.DONE and (again.imported, again.unchanged) == (0, 8)
+    assert SurveyResponse.objects.filter(sample=sample).count() == 8
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr(f"{sample.form_id}.csv", central_csv(sample))
+    assert imported(assessor, sample, zipped.getvalue(), "export.zip").unchanged == 8
+
+
+def test_bad_rows_are_named_and_nothing_is_imported(assessor, sample, county, register):
+    rows = list(sample.households.order_by("key"))
+    data = central_csv(sample, rows[:3]) + central_csv(sample, rows[:1]).split(b"\r\n", 1)[1]  # a duplicate
+    lines = data.decode().splitlines()
+    lines.append(lines[1].replace(rows[0].key, "V09-H99").replace(f"-{rows[0].key}", "-other"))
+    lines.append(lines[2].replace(sample.form_version, "2025.1.1").replace(f"-{rows[1].key}", "-old"))
+    job = imported(assessor, sample, "\n".join(lines).encode())
+    assert job.status == JobStatus.FAILED
+    assert "第 5 行：实例" in job.message and "重复" in job.message
+    assert "第 6 行：样本编号 V09-H99 不在本样本中" in job.message
+    assert "第 7 行：表单版本 2025.1.1" in job.message
+    assert not SurveyResponse.objects.exists()
+
+
+def test_hostile_or_foreign_files_are_refused(assessor, sample, settings):
+    with pytest.raises(ValidationError, match="CSV 文件或其 zip"):
+        services.survey_import_start(user=assessor, sample=sample, upload=SimpleUploadedFile("a.xlsx", b"x"))
+    with pytest.raises(ValidationError, match="10 MB"):
+        services.survey_import_start(
+            user=assessor, sample=sample, upload=SimpleUploadedFile("a.csv", b"a" * (10 * 2**20 + 1))
+        )
+    job = imported(assessor, sample, b"name,age\nx,1\n")
+    assert job.status == JobStatus.FAILED and "缺少列" in job.message
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(f"{sample.form_id}.csv", b"0" * (settings.IMPORT_MAX_UNPACKED_BYTES + 1))
+    job = imported(assessor, sample, bomb.getvalue(), "bomb.zip")
+    assert job.status == JobStatus.FAILED and "解压后过大" in job.message
+
+
+def test_the_web_form_gives_the_same_record_as_the_import(client, assessor, sample):
+    imported(assessor, sample, central_csv(sample))
+    by_import = {r.sample_household_id: [getattr(r, f) for f in FIELDS] for r in SurveyResponse.objects.all()}
+    SurveyResponse.objects.all().delete()
+    client.force_login(assessor)
+    for h in sample.households.all():
+        a = answers_for(h)
+        post = {f: ("yes" if a[f] else "no") if f != "persons" else a[f] for f in FIELDS}
+        assert client.post(reverse("assessment:survey_entry", args=[h.pk]), post).status_code == 302
+    by_web = {r.sample_household_id: [getattr(r, f) for f in FIELDS] for r in SurveyResponse.objects.all()}
+    assert by_web == by_import
+    again = client.post(reverse("assessment:survey_entry", args=[h.pk]), post, follow=True)
+    assert "已有调查记录" in again.content.decode()
+
+
+def test_pages_upload_and_show_the_job(client, assessor, sample, users):
+    client.force_login(assessor)
+    zipped = client.get(reverse("assessment:xlsform", args=[sample.pk]))
+    names = zipfile.ZipFile(io.BytesIO(zipped.content)).namelist()
+    assert names == [f"{sample.form_id}.xlsx", "villages.csv", "households.csv"]
+    page = client.post(
+        reverse("assessment:survey_import", args=[sample.pk]),
+        {"file": SimpleUploadedFile("s.csv", central_csv(sample))},
+    )
+    assert page.status_code == 302
+    job = SurveyImportJob.objects.get()
+    jobs.run(SurveyImportJob, job.pk, services.survey_import)
+    assert (
+        "已完成" in client.get(page["Location"]).content.decode()
+        or "完成" in client.get(page["Location"]).content.decode()
+    )
+    client.force_login(users["county"])
+    assert client.get(page["Location"]).status_code == 404
