@@ -315,6 +315,9 @@ FACTORIES = {
         food_clothing=True, education=True, medical=True, housing=True, water=True, satisfied=True)),
     asm.SurveyImportJob: (C, lambda w, s: asm.SurveyImportJob.objects.create(
         sample=w.row(asm.Sample, s), file=f"assessment/surveys/{s.key}.csv", original_name="提交.csv")),
+    asm.Estimate: (C, lambda w, s: asm.Estimate.objects.create(
+        sample=w.row(asm.Sample, s), kind="missed", point=0, se=0, low=0, high=0.1, units=40, n_eff=30, psus=2,
+        strata=1, numerator=0, denominator=40, method="test")),
 }  # fmt: skip
 
 ALL_MODELS = scoped_models()
@@ -500,6 +503,7 @@ UI_ROUTES = {
     "assessment:survey_import": {"pk": asm.Sample},
     "assessment:survey_job": {"pk": asm.SurveyImportJob},
     "assessment:survey_entry": {"pk": asm.SampleHousehold},
+    "assessment:estimates_compute": {"pk": asm.Sample},
 }
 # Routes read by a role other than the matrix's operator (the third party's samples: ``assess``).
 ROUTE_ROLES = {
@@ -509,6 +513,7 @@ ROUTE_ROLES = {
     "assessment:survey_import": Role.ASSESSOR,
     "assessment:survey_job": Role.ASSESSOR,
     "assessment:survey_entry": Role.ASSESSOR,
+    "assessment:estimates_compute": Role.ASSESSOR,
 }
 OTHER_KWARGS = {
     "rule": "Q01",

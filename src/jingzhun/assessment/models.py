@@ -16,7 +16,7 @@ from jingzhun.core.policy import one_per_year
 from jingzhun.core.scoping import ScopedModel
 from jingzhun.registry.choices import HouseholdStatus
 
-from .choices import Group, Purpose, ResponseSource
+from .choices import Estimator, Group, Purpose, ResponseSource
 
 
 def _province():
@@ -289,3 +289,37 @@ class SurveyImportJob(Job, ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_status_display()})"
+
+
+class Estimate(ScopedModel):
+    """A design-based estimate of a sample (错退率, 漏评率, 群众满意度): the point, its standard error and 95 %
+    interval, the design it came from (villages, strata, effective sample size), and the unweighted counts behind
+    it. Recomputed whole for a sample by ``services.estimates_compute``."""
+
+    sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="estimates")
+    kind = models.CharField(_("指标"), max_length=16, choices=Estimator.choices)
+    point = models.FloatField(_("估计值"), null=True)
+    se = models.FloatField(_("标准误"), null=True)
+    low = models.FloatField(_("95% 置信区间下限"))
+    high = models.FloatField(_("95% 置信区间上限"))
+    units = models.PositiveIntegerField(_("样本量（人或户）"))
+    n_eff = models.FloatField(_("有效样本量"))
+    psus = models.PositiveIntegerField(_("样本村数"))
+    strata = models.PositiveIntegerField(_("层数"))
+    numerator = models.FloatField(_("分子（样本）"))
+    denominator = models.FloatField(_("分母（样本）"))
+    method = models.CharField(_("方法"), max_length=120)
+    computed_at = models.DateTimeField(_("计算时间"), default=timezone.now)
+
+    scope_lookup = "sample__county__code"
+
+    class Meta:
+        verbose_name = _("抽样估计")
+        verbose_name_plural = _("抽样估计")
+        constraints = [models.UniqueConstraint(fields=["sample", "kind"], name="estimate_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.sample_id} {self.kind} {self.point}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"assessment.sample:{self.sample_id}", self.sample.county_id

@@ -21,9 +21,10 @@ from jingzhun.regions.selectors import policy_province
 from jingzhun.registry.choices import HouseholdStatus, Labour
 from jingzhun.registry.models import Household, Member
 
-from . import sampling, survey
-from .choices import Group, Purpose, ResponseSource
+from . import estimates, sampling, survey
+from .choices import Estimator, Group, Purpose, ResponseSource
 from .models import (
+    Estimate,
     Sample,
     SampleHousehold,
     SampleVillage,
@@ -323,3 +324,60 @@ def survey_import(job: SurveyImportJob, progress: jobs.Progress) -> None:
         audit.record_many(audit.entry_for("create", r, after=audit.snapshot(r)) for r in created)
         SurveyImportJob.objects.filter(pk=job.pk).update(imported=len(created), unchanged=unchanged)
     progress(len(rows), len(rows))
+
+
+def _design_rows(sample: Sample) -> list[tuple]:
+    rows = SurveyResponse.objects.filter(sample=sample).select_related("sample_household__sampled_village")
+    out = []
+    for r in rows:
+        h = r.sample_household
+        out.append((h, r, h.sampled_village.stratum, h.sampled_village_id, h.weight))
+    return out
+
+
+def estimates_of(sample: Sample) -> dict[str, estimates.Result]:
+    """The three estimates of a sample's answers (households not yet surveyed are left out)."""
+    rows = _design_rows(sample)
+    weights = [row[4] for row in rows]
+    strata = [row[2] for row in rows]
+    psus = [row[3] for row in rows]
+    exited = [h.status == HouseholdStatus.EXITED for h, *_ in rows]
+    outside = [h.group == Group.OUTSIDE for h, *_ in rows]
+    persons = [r.persons for _h, r, *_ in rows]
+    poor = [r.poor_now for _h, r, *_ in rows]
+
+    def ratio(domain):
+        y = [p if (d and q) else 0 for p, d, q in zip(persons, domain, poor, strict=True)]
+        x = [p if d else 0 for p, d in zip(persons, domain, strict=True)]
+        return estimates.estimate(y=y, x=x, weights=weights, strata=strata, psus=psus)
+
+    satisfied = [1 if r.satisfied else 0 for _h, r, *_ in rows]
+    return {
+        Estimator.WRONG_EXIT: ratio(exited),
+        Estimator.MISSED: ratio(outside),
+        Estimator.SATISFACTION: estimates.estimate(
+            y=satisfied, weights=weights, strata=strata, psus=psus, units=len(rows)
+        ),
+    }
+
+
+@transaction.atomic
+def estimates_compute(*, user, sample: Sample) -> list[Estimate]:
+    """Compute and keep a sample's estimates from its answers so far (replacing the earlier ones)."""
+    permissions.require(user, "assess", region=sample.county_id, what=_("计算抽样估计"))
+    if not SurveyResponse.objects.filter(sample=sample).exists():
+        raise ValidationError(_("该样本还没有调查记录，无法估计。"))
+    Estimate.objects.filter(sample=sample).delete()
+    made = []
+    for kind, r in estimates_of(sample).items():
+        point = None if r.point != r.point else r.point  # NaN: no household of the domain surveyed
+        made.append(
+            Estimate(
+                sample=sample, kind=kind, point=point, se=None if point is None else r.se, low=r.low,
+                high=r.high, units=r.n, n_eff=r.n_eff, psus=r.psus, strata=r.strata, numerator=r.numerator,
+                denominator=r.denominator, method=estimates.METHOD,
+            )
+        )  # fmt: skip
+    Estimate.objects.bulk_create(made)
+    audit.record_many(audit.entry_for("create", e, after=audit.snapshot(e)) for e in made)
+    return made

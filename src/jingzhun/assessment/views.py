@@ -13,11 +13,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
 from jingzhun.core import jobs, masking
 from jingzhun.core.downloads import record_downloads
-from jingzhun.core.webwrites import Refused, attempt
+from jingzhun.core.webwrites import Refused, act, attempt
 from jingzhun.core.xlsxexport import xlsx_download
 
 from . import selectors, services, survey
@@ -75,6 +76,7 @@ def sample_detail(request, pk: int):
         "villages": sample.sampled_villages.select_related("village").order_by("village_id"),
         "households": households,
         "groups": [(label, groups.get(value, 0)) for value, label in Group.choices],
+        "estimates": sample.estimates.order_by("kind"),
     }
     if request.GET.get("check"):
         stored = list(sample.households.order_by("key").values_list("key", "household_id"))
@@ -211,3 +213,15 @@ def survey_entry(request, pk: int):
         else:
             return redirect("assessment:sample", pk=household.sample_id)
     return render(request, "assessment/survey_entry.html", {"household": household, "form": form})
+
+
+@login_required
+@require_POST
+def estimates_compute(request, pk: int):
+    sample = selectors.sample(user=request.user, pk=pk)
+    act(
+        request,
+        lambda: services.estimates_compute(user=request.user, sample=sample),
+        _("已重新计算抽样估计。"),
+    )
+    return redirect("assessment:sample", pk=sample.pk)

@@ -1,0 +1,82 @@
+"""Design-based estimates: the Taylor SE of a ratio checked against the textbook formula worked by hand on a tiny
+design, the interval honest at zero, and the service over imported answers (the same from the web form)."""
+
+import math
+
+import pytest
+from scipy import stats
+
+from jingzhun.assessment import estimates, services
+from jingzhun.assessment.choices import Estimator
+from jingzhun.assessment.models import Estimate, SurveyImportJob, SurveyResponse
+
+from .test_surveys import answers_for, central_csv, imported, sample  # noqa: F401 - the fixture
+
+
+def test_ratio_and_its_se_match_the_hand_computed_linearisation():
+    # Two strata: a with PSUs 1–4, b with PSUs 5–6; one household per PSU.
+    y, x = [1, 0, 2, 0, 0, 1], [3, 2, 4, 1, 2, 3]
+    w = [2, 2, 3, 3, 1, 1]
+    result = estimates.estimate(y=y, x=x, weights=w, strata=list("aaaabb"), psus=[1, 2, 3, 4, 5, 6])
+    # R = Σwy / Σwx = (2 + 6 + 1) / (6 + 4 + 12 + 3 + 2 + 3) = 9 / 30
+    assert result.point == pytest.approx(0.3)
+    # z_i = w_i (y_i − R x_i) (× 1/X̂, X̂ = 30): a: 0.2, −1.2, 2.4, −0.9 (mean 0.125); b: −0.6, 0.1 (mean −0.25)
+    # v = Σ_h n_h/(n_h−1) Σ (z − z̄_h)²: a: 4/3 × 7.9875 = 10.65; b: 2 × 0.245 = 0.49; over 30² = 11.14/900
+    assert result.se == pytest.approx(math.sqrt(11.14 / 900))
+    assert (result.psus, result.strata, result.n) == (6, 2, 15)
+
+
+def test_the_interval_stays_open_at_zero():
+    result = estimates.estimate(
+        y=[0, 0, 0, 0], x=[3, 2, 4, 1], weights=[1] * 4, strata=["a"] * 4, psus=[1, 2, 3, 4]
+    )
+    assert result.point == 0 and result.low == 0
+    # n* = 10 × (t_9 / t_3)², the Clopper–Pearson upper bound at x = 0 is 1 − (α/2)^(1/n*)
+    n_eff = 10 * (stats.t.ppf(0.975, 9) / stats.t.ppf(0.975, 3)) ** 2
+    assert result.high == pytest.approx(1 - 0.025 ** (1 / n_eff))
+    assert result.high > 0.3  # four villages say little
+
+
+def test_estimates_of_a_sample_from_its_answers(assessor, sample):  # noqa: F811
+    imported(assessor, sample, central_csv(sample))
+    made = {e.kind: e for e in services.estimates_compute(user=assessor, sample=sample)}
+    rows = list(SurveyResponse.objects.select_related("sample_household"))
+
+    # every household of a village has the same weight here (all of each group's frame is weighted alike only
+    # within a group): compute the weighted ratio directly
+    def weighted(domain, hit):
+        num = sum(r.sample_household.weight * r.persons for r in rows if domain(r) and hit(r))
+        den = sum(r.sample_household.weight * r.persons for r in rows if domain(r))
+        return num / den if den else None
+
+    assert made[Estimator.WRONG_EXIT].point == pytest.approx(
+        weighted(lambda r: r.sample_household.status == "exited", lambda r: r.poor_now)
+    )
+    assert made[Estimator.MISSED].point == pytest.approx(
+        weighted(lambda r: r.sample_household.group == "outside", lambda r: r.poor_now)
+    )
+    sat = made[Estimator.SATISFACTION]
+    total = sum(r.sample_household.weight for r in rows)
+    assert sat.point == pytest.approx(sum(r.sample_household.weight for r in rows if r.satisfied) / total)
+    assert sat.low <= sat.point <= sat.high and sat.units == 8 and sat.psus == 2
+    assert Estimate.objects.filter(sample=sample).count() == 3
+
+
+def test_estimates_need_answers_and_the_third_party(assessor, users, sample):  # noqa: F811
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    with pytest.raises(ValidationError, match="还没有调查记录"):
+        services.estimates_compute(user=assessor, sample=sample)
+    with pytest.raises(PermissionDenied):
+        services.estimates_compute(user=users["county"], sample=sample)
+
+
+def test_the_sample_page_shows_the_estimates(client, assessor, sample):  # noqa: F811
+    imported(assessor, sample, central_csv(sample))
+    client.force_login(assessor)
+    from django.urls import reverse
+
+    client.post(reverse("assessment:estimates_compute", args=[sample.pk]))
+    page = client.get(reverse("assessment:sample", args=[sample.pk])).content.decode()
+    assert "错退率" in page and "Korn–Graubard" in page
+    assert SurveyImportJob.objects.count() == 1  # the answers came by the import job
