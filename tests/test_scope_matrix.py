@@ -318,6 +318,11 @@ FACTORIES = {
     asm.Estimate: (C, lambda w, s: asm.Estimate.objects.create(
         sample=w.row(asm.Sample, s), kind="missed", point=0, se=0, low=0, high=0.1, units=40, n_eff=30, psus=2,
         strata=1, numerator=0, denominator=40, method="test")),
+    asm.AssessmentPolicy: (P, lambda w, s: asm.AssessmentPolicy.objects.create(year=2030, province=s.province)),
+    asm.Indicator: (P, lambda w, s: asm.Indicator.objects.create(
+        year=2030, province=s.province, key="funds", name="资金成效", weight=10, source="funds", origin="daily", best=100,
+        worst=0)),
+    asm.Score: (C, lambda w, s: asm.Score.objects.create(county=s.county, year=2026, total=90, grade="good")),
 }  # fmt: skip
 
 ALL_MODELS = scoped_models()
@@ -504,6 +509,7 @@ UI_ROUTES = {
     "assessment:survey_job": {"pk": asm.SurveyImportJob},
     "assessment:survey_entry": {"pk": asm.SampleHousehold},
     "assessment:estimates_compute": {"pk": asm.Sample},
+    "assessment:county": {"code": asm.Score},
 }
 # Routes read by a role other than the matrix's operator (the third party's samples: ``assess``).
 ROUTE_ROLES = {
@@ -524,7 +530,7 @@ OTHER_KWARGS = {
     "change": "birth",
 }
 # Routes that name a row by something other than its primary key: how to read it from the row.
-KWARG_OF_ROW = {AdjustmentYear: lambda row: row.county_id}
+KWARG_OF_ROW = {AdjustmentYear: lambda row: row.county_id, asm.Score: lambda row: row.county_id}
 OBJECT_KWARGS = {"pk", "code", "household_pk", "entry_pk", "ref"}
 # Routes naming something that is not a region-scoped row, and why they are not in the matrix.
 UNSCOPED_ROUTES = {

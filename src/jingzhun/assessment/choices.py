@@ -27,3 +27,30 @@ class Estimator(models.TextChoices):
     WRONG_EXIT = "wrong_exit", _("错退率")
     MISSED = "missed", _("漏评率")
     SATISFACTION = "satisfaction", _("群众满意度")
+
+
+class Source(models.TextChoices):
+    """Where an indicator's figure comes from."""
+
+    INCIDENCE_FALL = "incidence_fall", _("贫困发生率下降（百分点，统计汇总）")
+    CADRE_COVERAGE = "cadre_coverage", _("帮扶责任人覆盖率（%，统计汇总）")
+    PLAN_COVERAGE = "plan_coverage", _("帮扶计划覆盖率（%，统计汇总）")
+    WRONG_EXIT = "wrong_exit", _("错退率（%，第三方评估）")
+    MISSED = "missed", _("漏评率（%，第三方评估）")
+    SATISFACTION = "satisfaction", _("群众满意度（%，第三方评估）")
+    FUNDS = "funds", _("资金成效（资金项目）")
+
+
+class Origin(models.TextChoices):
+    """Which check gives the figure (the weighting example: 平时 40 %, 年度 30 %, 第三方 30 %)."""
+
+    DAILY = "daily", _("平时掌握")
+    ANNUAL = "annual", _("年度考核")
+    THIRD_PARTY = "third_party", _("第三方评估")
+
+
+class Grade(models.TextChoices):
+    GOOD = "good", _("好")
+    FAIR = "fair", _("较好")
+    PASS = "pass", _("一般")
+    POOR = "poor", _("较差")

@@ -16,7 +16,7 @@ from jingzhun.core.policy import one_per_year
 from jingzhun.core.scoping import ScopedModel
 from jingzhun.registry.choices import HouseholdStatus
 
-from .choices import Estimator, Group, Purpose, ResponseSource
+from .choices import Estimator, Grade, Group, Origin, Purpose, ResponseSource, Source
 
 
 def _province():
@@ -323,3 +323,119 @@ class Estimate(ScopedModel):
 
     def audit_scope(self) -> tuple[str, str]:
         return f"assessment.sample:{self.sample_id}", self.sample.county_id
+
+
+class AssessmentPolicy(ScopedModel):
+    """考核参数 in force from ``year`` (carried forward), nationally or for a province: the grade thresholds,
+    whether a ranking is shown (the 2019 national check: 不打分、不排队), and the county exit thresholds
+    (a western province sets its own incidence line, 3 %)."""
+
+    year = _year()
+    province = _province()
+    show_ranking = models.BooleanField(_("显示排名"), default=False)
+    grade_good = _percent(_("「好」的最低得分"), "90")
+    grade_fair = _percent(_("「较好」的最低得分"), "80")
+    grade_pass = _percent(_("「一般」的最低得分"), "60")
+    exit_incidence = _percent(_("贫困县退出：综合贫困发生率低于（%）"), "2")
+    exit_wrong_exit = _percent(_("贫困县退出：错退率低于（%）"), "2")
+    exit_missed = _percent(_("贫困县退出：漏评率低于（%）"), "2")
+    exit_satisfaction = _percent(_("贫困县退出：群众认可度不低于（%）"), "90")
+
+    scope_lookup = "province__code"
+
+    class Meta:
+        verbose_name = _("考核参数")
+        verbose_name_plural = _("考核参数")
+        constraints = [*one_per_year("assessmentpolicy")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.province_id or 'national'}"
+
+    def grade(self, total: float | None) -> str:
+        if total is None:
+            return ""
+        for grade, floor in (
+            (Grade.GOOD, self.grade_good),
+            (Grade.FAIR, self.grade_fair),
+            (Grade.PASS, self.grade_pass),
+        ):
+            if total >= float(floor):
+                return grade
+        return Grade.POOR
+
+
+class Indicator(ScopedModel):
+    """An indicator of the set of ``year`` for counties (level 3) or provinces (level 1), nationally or a
+    province's own set (the province's rows replace the nation's for it): its weight, where its figure comes
+    from, which check gives it, and the figures giving full marks (``best``) and none (``worst``) — linear between;
+    ``best`` below ``worst`` for a figure where lower is better (错退率)."""
+
+    year = _year()
+    province = _province()
+    level = models.PositiveSmallIntegerField(
+        _("考核对象级别"), choices=[(1, _("省")), (3, _("县"))], default=3
+    )
+    key = models.SlugField(_("代码"), max_length=30)
+    name = models.CharField(_("指标"), max_length=60)
+    weight = models.DecimalField(
+        _("权重（分）"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"), _("权重须大于 0。"))],
+    )
+    source = models.CharField(_("数据来源"), max_length=20, choices=Source.choices)
+    origin = models.CharField(_("考核方式"), max_length=12, choices=Origin.choices)
+    best = models.DecimalField(_("满分值"), max_digits=8, decimal_places=3)
+    worst = models.DecimalField(_("零分值"), max_digits=8, decimal_places=3)
+
+    scope_lookup = "province__code"
+
+    class Meta:
+        verbose_name = _("考核指标")
+        verbose_name_plural = _("考核指标")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "province", "level", "key"], name="indicator_once"),
+            models.UniqueConstraint(
+                fields=["year", "level", "key"],
+                condition=models.Q(province__isnull=True),
+                name="indicator_national_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.name}"
+
+    def score(self, value: float | None) -> float | None:
+        """The share of the weight earned by ``value`` (0–1), None without a figure."""
+        if value is None:
+            return None
+        best, worst = float(self.best), float(self.worst)
+        if best == worst:
+            return 1.0 if value == best else 0.0
+        return max(0.0, min(1.0, (value - worst) / (best - worst)))
+
+
+class Score(ScopedModel):
+    """A county's assessment result of a year: the total over the indicators with a figure, the grade, each
+    indicator's figure, score and evidence, and the problem list. Recomputed whole by ``services.scores_compute``."""
+
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"),
+        limit_choices_to={"level": 3},
+    )  # fmt: skip
+    year = _year()
+    total = models.FloatField(_("得分"), null=True)
+    grade = models.CharField(_("等次"), max_length=8, choices=Grade.choices, blank=True)
+    details = models.JSONField(_("指标明细"), default=list)
+    problems = models.JSONField(_("问题清单"), default=list)
+    computed_at = models.DateTimeField(_("计算时间"), default=timezone.now)
+
+    scope_lookup = "county__code"
+
+    class Meta:
+        verbose_name = _("考核结果")
+        verbose_name_plural = _("考核结果")
+        constraints = [models.UniqueConstraint(fields=["county", "year"], name="score_one_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.year} {self.grade}"

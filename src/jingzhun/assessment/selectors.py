@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 
-from .models import Sample, SampleHousehold
+from jingzhun.core.policy import in_force, province_of
+
+from .choices import Estimator, Purpose
+from .models import AssessmentPolicy, Estimate, Indicator, Sample, SampleHousehold, Score
 
 SHOWN = 200  # rows of a sample shown on its page (a county sample has a few hundred at most)
 
@@ -33,3 +36,59 @@ def sample_household(*, user, pk: int) -> SampleHousehold:
         SampleHousehold.objects.for_user(user, "assess").select_related("sample", "region", "household"),
         pk=pk,
     )
+
+
+def indicator_set(*, region_code: str, year: int, level: int) -> list[Indicator]:
+    """The indicator set in force for a region: its province's own set of the latest year up to ``year``, else
+    the nation's (policy data, as ``core.policy.in_force`` reads a parameter row)."""
+    province = province_of(region_code)
+    rows = Indicator.objects.filter(level=level, year__lte=year)
+    for own in (
+        rows.filter(province_id=province) if province else rows.none(),
+        rows.filter(province__isnull=True),
+    ):
+        latest = own.order_by("-year").values_list("year", flat=True).first()
+        if latest is not None:
+            return list(own.filter(year=latest).order_by("id"))
+    return []
+
+
+def latest_estimates(*, counties: list[str], year: int) -> dict[tuple[str, str], Estimate]:
+    """Each county's latest estimate of each kind for ``year`` (satisfaction: a satisfaction sample's first)."""
+    found: dict[tuple[str, str], Estimate] = {}
+    rows = Estimate.objects.filter(sample__county_id__in=counties, sample__year=year).select_related("sample")
+    for e in rows.order_by("sample__drawn_at", "sample_id"):
+        key = (e.sample.county_id, e.kind)
+        prior = found.get(key)
+        if (
+            prior is not None
+            and e.kind == Estimator.SATISFACTION
+            and prior.sample.purpose == Purpose.SATISFACTION
+            and e.sample.purpose != Purpose.SATISFACTION
+        ):
+            continue
+        found[key] = e
+    return found
+
+
+def scores(*, user, year: int):
+    return Score.objects.for_user(user, "view_assessment").filter(year=year).select_related("county")
+
+
+def county_score(*, user, code: str, year: int) -> Score | None:
+    return Score.objects.for_user(user, "view_assessment").filter(county_id=code, year=year).first()
+
+
+def county_estimates(*, user, code: str, year: int) -> dict[str, Estimate]:
+    """The county's estimates of ``year`` for whoever may read results (the samples themselves stay hidden)."""
+    rows = Estimate.objects.for_user(user, "view_assessment").filter(
+        sample__county_id=code, sample__year=year
+    )
+    allowed = {e.pk for e in rows}
+    return {
+        kind: e for (c, kind), e in latest_estimates(counties=[code], year=year).items() if e.pk in allowed
+    }
+
+
+def policy(*, code: str, year: int) -> AssessmentPolicy:
+    return in_force(AssessmentPolicy, region_code=code, year=year, defaults=True)

@@ -9,9 +9,12 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
+from jingzhun.analytics.models import RegionFigures
 from jingzhun.core import audit, jobs
 from jingzhun.core.policy import in_force
 from jingzhun.core.uploads import upload_size
@@ -21,14 +24,17 @@ from jingzhun.regions.selectors import policy_province
 from jingzhun.registry.choices import HouseholdStatus, Labour
 from jingzhun.registry.models import Household, Member
 
-from . import estimates, sampling, survey
-from .choices import Estimator, Group, Purpose, ResponseSource
+from . import estimates, sampling, selectors, survey
+from .choices import Estimator, Group, Purpose, ResponseSource, Source
 from .models import (
+    AssessmentPolicy,
     Estimate,
+    Indicator,
     Sample,
     SampleHousehold,
     SampleVillage,
     SamplingPolicy,
+    Score,
     SurveyImportJob,
     SurveyResponse,
 )
@@ -380,4 +386,147 @@ def estimates_compute(*, user, sample: Sample) -> list[Estimate]:
         )  # fmt: skip
     Estimate.objects.bulk_create(made)
     audit.record_many(audit.entry_for("create", e, after=audit.snapshot(e)) for e in made)
+    return made
+
+
+@transaction.atomic
+def assessment_policy_set(*, user, year: int, province: str | None = None, **values) -> AssessmentPolicy:
+    """Set the assessment's parameters (grades, ranking shown, the county exit thresholds) from ``year`` on."""
+    permissions.require(
+        user, "set_policy", region=province or permissions.NATIONAL_CODE, what=_("修改考核参数")
+    )
+    region = policy_province(province)
+    row = AssessmentPolicy.objects.filter(year=year, province=region).first() or AssessmentPolicy(
+        year=year, province=region
+    )
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.full_clean()
+    return audit.upsert(
+        AssessmentPolicy, {"year": year, "province": region}, {k: getattr(row, k) for k in values}
+    )
+
+
+@transaction.atomic
+def indicators_set(
+    *, user, year: int, rows: list[dict], province: str | None = None, level: int = 3
+) -> list[Indicator]:
+    """Replace the indicator set of ``year`` and ``level`` (nationally, or a province's own) with ``rows``
+    (fields of ``Indicator``). Refused if a row is invalid or a key repeats; nothing changed then."""
+    permissions.require(
+        user, "set_policy", region=province or permissions.NATIONAL_CODE, what=_("设置考核指标")
+    )
+    region = policy_province(province)
+    keys = [r.get("key") for r in rows]
+    if len(set(keys)) != len(keys):
+        raise ValidationError(_("指标代码不能重复。"))
+    if not rows:
+        raise ValidationError(_("指标体系至少要有一项指标。"))
+    made = []
+    for r in rows:
+        indicator = Indicator(year=year, province=region, level=level, **r)
+        indicator.full_clean(validate_constraints=False)
+        made.append(indicator)
+    old = Indicator.objects.filter(year=year, province=region, level=level)
+    audit.record_many(audit.entry_for("delete", i, before=audit.snapshot(i)) for i in old)
+    old.delete()
+    Indicator.objects.bulk_create(made)
+    audit.record_many(audit.entry_for("create", i, after=audit.snapshot(i)) for i in made)
+    return made
+
+
+def _figure(parts: dict, numerator: str, denominator: str, scale: float = 100) -> float | None:
+    bottom = float(parts.get(denominator) or 0)
+    return float(parts.get(numerator) or 0) / bottom * scale if bottom else None
+
+
+def _values(county: str, year: int, figures: dict, found: dict) -> dict[str, tuple[float | None, str]]:
+    """Each source's figure for a county and the page behind it."""
+    now, before = figures.get((county, year), {}), figures.get((county, year - 1), {})
+    rollup = reverse("analytics:dashboard") + f"?region={county}&year={year}"
+    page = reverse("assessment:county", kwargs={"code": county, "year": year})
+    incidence_now = _figure(now, "poor_persons", "rural_population")
+    incidence_before = _figure(before, "poor_persons", "rural_population")
+    fall = None if incidence_now is None or incidence_before is None else incidence_before - incidence_now
+
+    def survey(kind):
+        e = found.get((county, kind))
+        return (None if e is None or e.point is None else e.point * 100), page
+
+    return {
+        Source.INCIDENCE_FALL: (fall, rollup),
+        Source.CADRE_COVERAGE: (_figure(now, "cadre_households", "poor_households"), rollup),
+        Source.PLAN_COVERAGE: (_figure(now, "plan_households", "poor_households"), rollup),
+        Source.WRONG_EXIT: survey(Estimator.WRONG_EXIT),
+        Source.MISSED: survey(Estimator.MISSED),
+        Source.SATISFACTION: survey(Estimator.SATISFACTION),
+        Source.FUNDS: (None, ""),  # the funds app is being built: no figure yet (暂无数据)
+    }
+
+
+@transaction.atomic
+def scores_compute(*, user, region: Region, year: int) -> list[Score]:
+    """Score every county of ``region`` for ``year`` from the rollups and the survey estimates, by the indicator
+    set in force for each county's province: the total over the indicators with a figure (their weights
+    renormalised), the grade by policy, each indicator's figure and evidence, and the problems (an indicator
+    below 60 % of its weight, or without data)."""
+    permissions.require(user, "score", region=region.code, what=_("计算考核得分"))
+    counties = list(
+        Region.objects.filter(level=RegionLevel.COUNTY, code__range=region.subtree_range()).values_list("code", flat=True)
+    ) if region.level < RegionLevel.COUNTY else [region.code]  # fmt: skip
+    if region.level > RegionLevel.COUNTY:
+        raise ValidationError(_("考核以县为单位，请选择县或以上的区划。"))
+    figures = {
+        (r.code, r.year): r.figures
+        for r in RegionFigures.objects.filter(code__in=counties, year__in=(year, year - 1)).only(
+            "code", "year", "figures"
+        )
+    }
+    found = selectors.latest_estimates(counties=counties, year=year)
+    made = []
+    for county in counties:
+        indicators = selectors.indicator_set(region_code=county, year=year, level=RegionLevel.COUNTY)
+        if not indicators:
+            raise ValidationError(_("%(y)d 年尚未设置县级考核指标，请先设置指标体系。") % {"y": year})
+        policy = in_force(AssessmentPolicy, region_code=county, year=year, defaults=True)
+        values = _values(county, year, figures, found)
+        details, problems, earned, weights = [], [], 0.0, 0.0
+        for ind in indicators:
+            value, evidence = values[ind.source]
+            share = ind.score(value)
+            weight = float(ind.weight)
+            if share is None:
+                problems.append(_("%(n)s：暂无数据") % {"n": ind.name})
+            else:
+                earned += share * weight
+                weights += weight
+                if share < 0.6:
+                    problems.append(_("%(n)s：%(v).2f，得分不足该项的 60%%") % {"n": ind.name, "v": value})
+            details.append(
+                {
+                    "key": ind.key,
+                    "name": ind.name,
+                    "weight": weight,
+                    "source": ind.source,
+                    "origin": ind.origin,
+                    "value": value,
+                    "score": None if share is None else round(share * weight, 2),
+                    "evidence": evidence,
+                }
+            )
+        total = round(earned / weights * 100, 2) if weights else None
+        made.append(
+            Score(
+                county_id=county,
+                year=year,
+                total=total,
+                grade=policy.grade(total),
+                details=details,
+                problems=problems,
+                computed_at=timezone.now(),
+            )
+        )
+    Score.objects.filter(county_id__in=counties, year=year).delete()
+    Score.objects.bulk_create(made)
+    audit.record_many(audit.entry_for("create", s, after=audit.snapshot(s)) for s in made)
     return made

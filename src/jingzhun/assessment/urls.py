@@ -10,6 +10,8 @@ urlpatterns = [
     path("samples/<int:pk>/xlsform/", views.xlsform, name="xlsform"),
     path("samples/<int:pk>/import/", views.survey_import, name="survey_import"),
     path("samples/<int:pk>/estimates/", views.estimates_compute, name="estimates_compute"),
+    path("scores/", views.scores, name="scores"),
+    path("counties/<str:code>/<int:year>/", views.county, name="county"),
     path("imports/<int:pk>/", views.survey_job, name="survey_job"),
     path("sample-households/<int:pk>/survey/", views.survey_entry, name="survey_entry"),
 ]

@@ -9,7 +9,7 @@ from collections import Counter
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from jingzhun.core import jobs, masking
 from jingzhun.core.downloads import record_downloads
 from jingzhun.core.webwrites import Refused, act, attempt
 from jingzhun.core.xlsxexport import xlsx_download
+from jingzhun.regions.models import Region
 
 from . import selectors, services, survey
 from .choices import Group
@@ -225,3 +226,56 @@ def estimates_compute(request, pk: int):
         _("已重新计算抽样估计。"),
     )
     return redirect("assessment:sample", pk=sample.pk)
+
+
+def _year(request) -> int:
+    value = request.GET.get("year") or request.POST.get("year") or ""
+    return (
+        int(value)
+        if value.isascii() and value.isdigit() and 2000 <= int(value) <= 2100
+        else timezone.localdate().year
+    )
+
+
+@login_required
+def scores(request):
+    """Results per county of a year: grades and problems; in the order of the codes unless policy shows a
+    ranking (不打分、不排队 is the default)."""
+    _need(request.user, "view_assessment")
+    year = _year(request)
+    if request.method == "POST":
+        region = get_object_or_404(Region, code=request.user.region_id) if request.user.region_id else None
+        region = region or get_object_or_404(Region, code=request.POST.get("region", ""))
+        act(
+            request,
+            lambda: services.scores_compute(user=request.user, region=region, year=year),
+            _("已计算考核结果。"),
+        )
+        return redirect(f"{request.path}?year={year}")
+    rows = list(selectors.scores(user=request.user, year=year).order_by("county_id"))
+    home = request.user.region_id or ""
+    ranked = bool(rows) and selectors.policy(code=rows[0].county_id, year=year).show_ranking
+    if ranked:
+        rows.sort(key=lambda s: -(s.total or 0))
+    return render(
+        request, "assessment/scores.html", {"rows": rows, "year": year, "ranked": ranked, "home": home}
+    )
+
+
+@login_required
+def county(request, code: str, year: int):
+    """A county's assessment of a year: its score with each indicator's figure and evidence, the survey
+    estimates, and the exit check."""
+    _need(request.user, "view_assessment")
+    place = Region.objects.filter(code=code, level=3).first()
+    if place is None or not request.user.in_scope(code):
+        raise Http404
+    return render(
+        request,
+        "assessment/county.html",
+        {
+            "place": place, "year": year,
+            "score": selectors.county_score(user=request.user, code=code, year=year),
+            "estimates": selectors.county_estimates(user=request.user, code=code, year=year).values(),
+        },
+    )  # fmt: skip

@@ -1,0 +1,97 @@
+"""Indicators and scores: the set and weights as policy data, scores of a county from the rollups and the survey
+estimates, grades with a problem list, the ranking shown only when policy says so; 资金成效 without data."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from jingzhun.analytics.models import RegionFigures
+from jingzhun.assessment import services
+from jingzhun.assessment.models import Estimate, Sample, Score
+from jingzhun.regions.models import Region
+
+from .conftest import PROVINCE
+
+YEAR = 2026
+SET = [
+    {"key": "reduction", "name": "减贫成效", "weight": Decimal(30), "source": "incidence_fall", "origin": "annual",
+     "best": Decimal("1.0"), "worst": Decimal("0")},
+    {"key": "exit", "name": "精准退出", "weight": Decimal(20), "source": "wrong_exit", "origin": "third_party",
+     "best": Decimal("0"), "worst": Decimal("2")},
+    {"key": "satisfaction", "name": "群众满意度", "weight": Decimal(30), "source": "satisfaction",
+     "origin": "third_party", "best": Decimal("95"), "worst": Decimal("80")},
+    {"key": "funds", "name": "资金成效", "weight": Decimal(20), "source": "funds", "origin": "daily",
+     "best": Decimal("100"), "worst": Decimal("0")},
+]  # fmt: skip
+
+
+@pytest.fixture
+def figures(county):
+    for year, poor in ((YEAR - 1, 900), (YEAR, 500)):  # incidence 9 % → 5 %: a fall of 4 points
+        RegionFigures.objects.create(
+            year=year, code=county.code, level=3, parent=county.parent_id,
+            figures={"poor_persons": poor, "rural_population": 10000}, engine="duckdb", computed_at=timezone.now(),
+        )  # fmt: skip
+
+
+@pytest.fixture
+def estimates(county):
+    sample = Sample.objects.create(county=county, year=YEAR, purpose="accuracy", seed=1, villages=2,
+                                   households_per_village=10)  # fmt: skip
+    common = {"sample": sample, "se": 0.01, "low": 0, "high": 0.1, "units": 40, "n_eff": 30, "psus": 2, "strata": 1,
+              "numerator": 0, "denominator": 40, "method": "test"}  # fmt: skip
+    Estimate.objects.create(kind="wrong_exit", point=0.01, **common)  # 1 %: half the marks
+    Estimate.objects.create(kind="satisfaction", point=0.95, **common)
+
+
+def test_a_county_scored_from_rollups_and_estimates(users, assessor, county, figures, estimates):
+    services.indicators_set(user=users["national"], year=2020, rows=SET)
+    [score] = services.scores_compute(user=assessor, region=Region.objects.get(code=PROVINCE), year=YEAR)
+    by_key = {d["key"]: d for d in score.details}
+    assert by_key["reduction"]["value"] == pytest.approx(4.0) and by_key["reduction"]["score"] == 30
+    assert by_key["exit"]["value"] == pytest.approx(1.0) and by_key["exit"]["score"] == 10
+    assert by_key["satisfaction"]["score"] == 30
+    assert by_key["funds"]["value"] is None and "资金成效：暂无数据" in score.problems
+    assert score.total == pytest.approx(70 / 80 * 100)  # over the indicators with data
+    assert score.grade == "fair"  # 87.5: 较好 (80–90) by the default policy
+
+
+def test_refusals(users, assessor, county):
+    with pytest.raises(PermissionDenied):
+        services.indicators_set(user=users["county"], year=2020, rows=SET)
+    with pytest.raises(ValidationError, match="不能重复"):
+        services.indicators_set(user=users["national"], year=2020, rows=[SET[0], SET[0]])
+    with pytest.raises(ValidationError, match="尚未设置县级考核指标"):
+        services.scores_compute(user=assessor, region=county, year=YEAR)
+    with pytest.raises(PermissionDenied):
+        services.scores_compute(user=users["county"], region=county, year=YEAR)
+    assert not Score.objects.exists()
+
+
+def test_a_province_set_replaces_the_nations(users, assessor, county, figures, estimates):
+    services.indicators_set(user=users["national"], year=2020, rows=SET)
+    services.indicators_set(user=users["national"], year=2024, province=PROVINCE, rows=SET[:1])
+    [score] = services.scores_compute(user=assessor, region=county, year=YEAR)
+    assert [d["key"] for d in score.details] == ["reduction"] and score.grade == "good"
+
+
+def test_the_ranking_is_shown_only_when_policy_says_so(client, users, assessor, county, figures, estimates):
+    services.indicators_set(user=users["national"], year=2020, rows=SET)
+    services.scores_compute(user=assessor, region=county, year=YEAR)
+    client.force_login(users["county_viewer"])
+    page = client.get(reverse("assessment:scores") + f"?year={YEAR}").content.decode()
+    assert "较好" in page and "名次" not in page and "不排名" in page
+    services.assessment_policy_set(user=users["national"], year=2020, show_ranking=True)
+    assert "名次" in client.get(reverse("assessment:scores") + f"?year={YEAR}").content.decode()
+    detail = client.get(
+        reverse("assessment:county", kwargs={"code": county.code, "year": YEAR})
+    ).content.decode()
+    assert "暂无数据" in detail and "/analytics/?region=" in detail
+    client.force_login(users["town_a"])  # a township does not read its county's assessment
+    assert (
+        client.get(reverse("assessment:county", kwargs={"code": county.code, "year": YEAR})).status_code
+        == 404
+    )
