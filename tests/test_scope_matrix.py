@@ -322,6 +322,8 @@ FACTORIES = {
     asm.Indicator: (P, lambda w, s: asm.Indicator.objects.create(
         year=2030, province=s.province, key="funds", name="资金成效", weight=10, source="funds", origin="daily", best=100,
         worst=0)),
+    asm.Finding: (V, lambda w, s: asm.Finding.objects.create(
+        region=s.village, source="audit", title="问题", responsible_unit="县乡村振兴局", deadline=TODAY, raised_level=3)),
     asm.Score: (C, lambda w, s: asm.Score.objects.create(county=s.county, year=2026, total=90, grade="good")),
 }  # fmt: skip
 
@@ -510,6 +512,8 @@ UI_ROUTES = {
     "assessment:survey_entry": {"pk": asm.SampleHousehold},
     "assessment:estimates_compute": {"pk": asm.Sample},
     "assessment:county": {"code": asm.Score},
+    "assessment:finding": {"pk": asm.Finding},
+    "assessment:finding_evidence": {"pk": asm.Finding},
 }
 # Routes read by a role other than the matrix's operator (the third party's samples: ``assess``).
 ROUTE_ROLES = {
@@ -647,6 +651,7 @@ def test_every_route_naming_an_object_answers_404_outside_scope(route, kind, wor
 EMPTY_IN_SCOPE = {
     "imports:report": "the job has no error report",
     "reports:download": "the job has no file yet",
+    "assessment:finding_evidence": "the finding has no evidence file",
 }
 
 

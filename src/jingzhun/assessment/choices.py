@@ -54,3 +54,19 @@ class Grade(models.TextChoices):
     FAIR = "fair", _("较好")
     PASS = "pass", _("一般")
     POOR = "poor", _("较差")
+
+
+class FindingSource(models.TextChoices):
+    ASSESSMENT = "assessment", _("考核评估")
+    THIRD_PARTY = "third_party", _("第三方评估")
+    INSPECTION = "inspection", _("督查巡查")
+    AUDIT = "audit", _("审计")
+    FUNDS = "funds", _("资金监管预警")
+    LOOKBACK = "lookback", _("回头看")
+    HOTLINE = "hotline", _("12317 来电")
+
+
+class FindingState(models.TextChoices):
+    OPEN = "open", _("整改中")
+    RECTIFIED = "rectified", _("待销号")
+    CLOSED = "closed", _("已销号")

@@ -52,3 +52,28 @@ class SurveyForm(forms.Form):
 
 class SurveyUploadForm(forms.Form):
     file = forms.FileField(label=_("ODK Central 导出的提交数据（CSV 或 zip）"))
+
+
+class FindingForm(forms.Form):
+    region = forms.CharField(label=_("问题所在区划代码"), max_length=12, min_length=12)
+    source = forms.ChoiceField(label=_("问题来源"))
+    title = forms.CharField(label=_("问题"), max_length=200)
+    detail = forms.CharField(label=_("问题描述"), widget=forms.Textarea, required=False, max_length=4000)
+    responsible_unit = forms.CharField(label=_("责任单位"), max_length=100)
+    deadline = forms.DateField(label=_("整改时限"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        from .choices import FindingSource
+
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = FindingSource.choices
+
+
+class RectifyForm(forms.Form):
+    evidence = forms.CharField(label=_("整改情况"), widget=forms.Textarea, max_length=4000)
+    evidence_file = forms.FileField(label=_("佐证材料（可选）"), required=False)
+
+
+class CloseForm(forms.Form):
+    accept = forms.ChoiceField(label=_("审核"), choices=[("yes", _("销号")), ("no", _("退回重新整改"))])
+    note = forms.CharField(label=_("意见"), widget=forms.Textarea, required=False, max_length=2000)

@@ -14,9 +14,20 @@ from django.utils.translation import gettext_lazy as _
 from jingzhun.core.jobs import Job
 from jingzhun.core.policy import one_per_year
 from jingzhun.core.scoping import ScopedModel
+from jingzhun.core.uploads import upload_size
 from jingzhun.registry.choices import HouseholdStatus
 
-from .choices import Estimator, Grade, Group, Origin, Purpose, ResponseSource, Source
+from .choices import (
+    Estimator,
+    FindingSource,
+    FindingState,
+    Grade,
+    Group,
+    Origin,
+    Purpose,
+    ResponseSource,
+    Source,
+)
 
 
 def _province():
@@ -439,3 +450,54 @@ class Score(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.county_id} {self.year} {self.grade}"
+
+
+class Finding(ScopedModel):
+    """问题整改: a finding from any source about a region, with the unit responsible for the fix and its
+    deadline; the region reports the fix with its evidence, and the level that raised it closes it (销号) — or
+    sends it back, which clears the report. ``raised_level`` is the raising user's level (0 national … 5
+    village): only that level closes it."""
+
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("问题所在区划")
+    )
+    source = models.CharField(_("问题来源"), max_length=12, choices=FindingSource.choices)
+    title = models.CharField(_("问题"), max_length=200)
+    detail = models.TextField(_("问题描述"), max_length=4000, blank=True)
+    responsible_unit = models.CharField(_("责任单位"), max_length=100)
+    deadline = models.DateField(_("整改时限"))
+    state = models.CharField(
+        _("状态"), max_length=10, choices=FindingState.choices, default=FindingState.OPEN
+    )
+    raised_level = models.PositiveSmallIntegerField(_("提出层级"))
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("提出人"),
+    )  # fmt: skip
+    raised_at = models.DateTimeField(_("提出时间"), default=timezone.now)
+    evidence = models.TextField(_("整改情况"), max_length=4000, blank=True)
+    evidence_file = models.FileField(
+        _("整改佐证材料"), upload_to="assessment/findings/%Y/%m/", blank=True, validators=[upload_size]
+    )
+    rectified_at = models.DateTimeField(_("上报整改时间"), null=True, blank=True)
+    rectified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("上报人"),
+    )  # fmt: skip
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("销号人"),
+    )  # fmt: skip
+    close_note = models.TextField(_("销号意见"), max_length=2000, blank=True)
+
+    scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")
+
+    class Meta:
+        verbose_name = _("整改问题")
+        verbose_name_plural = _("整改问题")
+        indexes = [models.Index(fields=["state", "deadline"], name="finding_state_deadline")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -3,12 +3,18 @@ assessed county never sees which households were drawn), results for whoever may
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from jingzhun.core.policy import in_force, province_of
+from jingzhun.regions.models import Region
 
-from .choices import Estimator, Purpose
-from .models import AssessmentPolicy, Estimate, Indicator, Sample, SampleHousehold, Score
+from .choices import Estimator, FindingState, Purpose
+from .models import AssessmentPolicy, Estimate, Finding, Indicator, Sample, SampleHousehold, Score
+
+# the digits of a region code that name its region at each level (national 0 … village 5)
+DIGITS = {0: 2, 1: 4, 2: 6, 3: 9, 4: 12, 5: 12}
 
 SHOWN = 200  # rows of a sample shown on its page (a county sample has a few hundred at most)
 
@@ -92,3 +98,53 @@ def county_estimates(*, user, code: str, year: int) -> dict[str, Estimate]:
 
 def policy(*, code: str, year: int) -> AssessmentPolicy:
     return in_force(AssessmentPolicy, region_code=code, year=year, defaults=True)
+
+
+def findings(*, user, state: str = "", overdue: bool = False):
+    rows = Finding.objects.for_user(user, "view_assessment").select_related("region")
+    if state:
+        rows = rows.filter(state=state)
+    if overdue:
+        rows = rows.filter(state=FindingState.OPEN, deadline__lt=timezone.localdate())
+    return rows.order_by("region_id", "id")
+
+
+def finding(*, user, pk: int) -> Finding:
+    return get_object_or_404(
+        Finding.objects.for_user(user, "view_assessment").select_related("region"), pk=pk
+    )
+
+
+def finding_counts(*, user) -> list[dict]:
+    """Findings per region one level below the user's (states and overdue), from one grouped query."""
+    digits = DIGITS[user.level]
+    today = timezone.localdate()
+    rows = (
+        Finding.objects.for_user(user, "view_assessment")
+        .values("region_id", "state", "deadline")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    table: dict[str, dict] = {}
+    for r in rows:
+        code = r["region_id"][:digits].ljust(12, "0")
+        entry = table.setdefault(code, {"code": code, "open": 0, "rectified": 0, "closed": 0, "overdue": 0})
+        entry[r["state"]] += r["n"]
+        if r["state"] == FindingState.OPEN and r["deadline"] < today:
+            entry["overdue"] += r["n"]
+    names = dict(Region.objects.filter(code__in=table).values_list("code", "name"))
+    return [{**v, "name": names.get(k, k)} for k, v in sorted(table.items())]
+
+
+def overdue_findings(*, user):
+    """Open findings past their deadline that the user's region answers for (the 工作台)."""
+    return Finding.objects.for_user(user, "rectify").filter(
+        state=FindingState.OPEN, deadline__lt=timezone.localdate()
+    )
+
+
+def findings_to_close(*, user):
+    """Reported fixes waiting for the user's 销号: raised at the user's level (the ``at()`` rule of
+    close_finding), in scope."""
+    rows = Finding.objects.for_user(user, "close_finding").filter(state=FindingState.RECTIFIED)
+    return rows.filter(raised_level=user.level) if user.is_authenticated else rows.none()

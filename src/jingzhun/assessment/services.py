@@ -25,10 +25,11 @@ from jingzhun.registry.choices import HouseholdStatus, Labour
 from jingzhun.registry.models import Household, Member
 
 from . import estimates, sampling, selectors, survey
-from .choices import Estimator, Group, Purpose, ResponseSource, Source
+from .choices import Estimator, FindingState, Group, Purpose, ResponseSource, Source
 from .models import (
     AssessmentPolicy,
     Estimate,
+    Finding,
     Indicator,
     Sample,
     SampleHousehold,
@@ -530,3 +531,64 @@ def scores_compute(*, user, region: Region, year: int) -> list[Score]:
     Score.objects.bulk_create(made)
     audit.record_many(audit.entry_for("create", s, after=audit.snapshot(s)) for s in made)
     return made
+
+
+@transaction.atomic
+def finding_raise(
+    *, user, region: Region, source: str, title: str, responsible_unit: str, deadline, detail: str = ""
+) -> Finding:  # fmt: skip
+    """Enter a finding about ``region`` for rectification: the raising user's level closes it later."""
+    permissions.require(user, "raise_finding", region=region.code, what=_("登记整改问题"))
+    if deadline < timezone.localdate():
+        raise ValidationError({"deadline": [_("整改时限不能早于今天。")]})
+    finding = Finding(
+        region=region, source=source, title=title.strip(), detail=detail.strip(),
+        responsible_unit=responsible_unit.strip(), deadline=deadline, raised_level=user.level if user else 0,
+        raised_by=user,
+    )  # fmt: skip
+    finding.full_clean(exclude=["raised_by"])
+    finding.save()
+    audit.record("create", finding, after=audit.snapshot(finding))
+    return finding
+
+
+@transaction.atomic
+def finding_rectify(*, user, finding: Finding, evidence: str, evidence_file=None) -> Finding:
+    """Report the fix of an open finding with its evidence (text, and a scan or photo if any)."""
+    permissions.require(user, "rectify", region=finding.region_id, what=_("上报整改情况"))
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    if finding.state != FindingState.OPEN:
+        raise ValidationError(_("该问题不在整改中，不能上报整改情况。"))
+    if not evidence.strip():
+        raise ValidationError({"evidence": [_("请说明整改情况。")]})
+    before = audit.snapshot(finding)
+    finding.evidence, finding.state = evidence.strip(), FindingState.RECTIFIED
+    finding.rectified_at, finding.rectified_by = timezone.now(), user
+    if evidence_file is not None:
+        finding.evidence_file = evidence_file
+    finding.full_clean()
+    finding.save()
+    audit.record("update", finding, before=before, after=audit.snapshot(finding))
+    return finding
+
+
+@transaction.atomic
+def finding_close(*, user, finding: Finding, accept: bool = True, note: str = "") -> Finding:
+    """销号 by the level that raised the finding (``accept``), or send the report back (整改中 again)."""
+    permissions.require(
+        user, "close_finding", region=finding.region_id, level=finding.raised_level, what=_("问题整改销号")
+    )
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    if finding.state != FindingState.RECTIFIED:
+        raise ValidationError(_("该问题尚未上报整改情况，不能销号。"))
+    if not accept and not note.strip():
+        raise ValidationError({"note": [_("退回时请说明理由。")]})
+    before = audit.snapshot(finding)
+    if accept:
+        finding.state, finding.closed_at, finding.closed_by = FindingState.CLOSED, timezone.now(), user
+    else:
+        finding.state, finding.rectified_at, finding.rectified_by = FindingState.OPEN, None, None
+    finding.close_note = note.strip()
+    finding.save()
+    audit.record("update", finding, before=before, after=audit.snapshot(finding))
+    return finding

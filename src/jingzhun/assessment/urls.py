@@ -12,6 +12,9 @@ urlpatterns = [
     path("samples/<int:pk>/estimates/", views.estimates_compute, name="estimates_compute"),
     path("scores/", views.scores, name="scores"),
     path("counties/<str:code>/<int:year>/", views.county, name="county"),
+    path("findings/", views.findings, name="findings"),
+    path("findings/<int:pk>/", views.finding_detail, name="finding"),
+    path("findings/<int:pk>/evidence/", views.finding_evidence, name="finding_evidence"),
     path("imports/<int:pk>/", views.survey_job, name="survey_job"),
     path("sample-households/<int:pk>/survey/", views.survey_entry, name="survey_entry"),
 ]

@@ -17,14 +17,15 @@ from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
 from jingzhun.core import jobs, masking
-from jingzhun.core.downloads import record_downloads
+from jingzhun.core.downloads import audited_file_response, record_downloads
+from jingzhun.core.pagination import request_page
 from jingzhun.core.webwrites import Refused, act, attempt
 from jingzhun.core.xlsxexport import xlsx_download
 from jingzhun.regions.models import Region
 
 from . import selectors, services, survey
-from .choices import Group
-from .forms import SampleForm, SurveyForm, SurveyUploadForm
+from .choices import FindingState, Group
+from .forms import CloseForm, FindingForm, RectifyForm, SampleForm, SurveyForm, SurveyUploadForm
 from .models import SurveyImportJob
 
 
@@ -278,4 +279,78 @@ def county(request, code: str, year: int):
             "score": selectors.county_score(user=request.user, code=code, year=year),
             "estimates": selectors.county_estimates(user=request.user, code=code, year=year).values(),
         },
+    )  # fmt: skip
+
+
+@login_required
+def findings(request):
+    """问题整改台账: the findings in scope (filtered by state, or the overdue), counts per region below the user's,
+    and the form to raise one."""
+    _need(request.user, "view_assessment")
+    user = request.user
+    form = FindingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        region = Region.objects.filter(code=data.pop("region")).first()
+        if region is None:
+            form.add_error("region", _("区划代码不存在。"))
+        else:
+            try:
+                finding = attempt(request, lambda: services.finding_raise(user=user, region=region, **data),
+                                  _("已登记整改问题。"), form)  # fmt: skip
+            except Refused:
+                pass
+            else:
+                return redirect("assessment:finding", pk=finding.pk)
+    state = request.GET.get("state", "")
+    state = state if state in FindingState.values else ""
+    overdue = request.GET.get("overdue") == "1"
+    page, query = request_page(request, selectors.findings(user=user, state=state, overdue=overdue))
+    return render(
+        request,
+        "assessment/findings.html",
+        {"form": form, "page": page, "query": query, "counts": selectors.finding_counts(user=user),
+         "states": FindingState.choices, "state": state, "overdue": overdue},
+    )  # fmt: skip
+
+
+@login_required
+def finding_detail(request, pk: int):
+    finding = selectors.finding(user=request.user, pk=pk)
+    rectify, close = RectifyForm(), CloseForm()
+    if request.method == "POST":
+        if request.POST.get("do") == "rectify":
+            rectify = RectifyForm(request.POST, request.FILES)
+            if rectify.is_valid():
+                act(request, lambda: services.finding_rectify(
+                    user=request.user, finding=finding, evidence=rectify.cleaned_data["evidence"],
+                    evidence_file=rectify.cleaned_data["evidence_file"]), _("已上报整改情况。"))  # fmt: skip
+                return redirect("assessment:finding", pk=pk)
+        elif request.POST.get("do") == "close":
+            close = CloseForm(request.POST)
+            if close.is_valid():
+                act(request, lambda: services.finding_close(
+                    user=request.user, finding=finding, accept=close.cleaned_data["accept"] == "yes",
+                    note=close.cleaned_data["note"]), _("已办理销号审核。"))  # fmt: skip
+                return redirect("assessment:finding", pk=pk)
+    return render(
+        request,
+        "assessment/finding_detail.html",
+        {
+            "finding": finding, "rectify": rectify, "close": close,
+            "may_rectify": finding.state == FindingState.OPEN and permissions.may(request.user, "rectify", region=finding.region_id),
+            "may_close": finding.state == FindingState.RECTIFIED and permissions.may(
+                request.user, "close_finding", region=finding.region_id, level=finding.raised_level),
+        },
+    )  # fmt: skip
+
+
+@login_required
+def finding_evidence(request, pk: int):
+    finding = selectors.finding(user=request.user, pk=pk)
+    if not finding.evidence_file:
+        raise Http404
+    return audited_file_response(
+        request.user, finding, finding.evidence_file, filename=finding.evidence_file.name.rsplit("/", 1)[-1],
+        root=f"assessment.finding:{finding.pk}", region_code=finding.region_id,
     )  # fmt: skip
