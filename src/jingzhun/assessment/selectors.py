@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from jingzhun.analytics.models import RegionFigures
 from jingzhun.core.policy import in_force, province_of
 from jingzhun.regions.models import Region
 
@@ -148,3 +149,9 @@ def findings_to_close(*, user):
     close_finding), in scope."""
     rows = Finding.objects.for_user(user, "close_finding").filter(state=FindingState.RECTIFIED)
     return rows.filter(raised_level=user.level) if user.is_authenticated else rows.none()
+
+
+def county_figures(*, user, code: str, year: int) -> dict:
+    """The county's rolled-up parts of ``year`` (empty when not rolled up or out of scope)."""
+    row = RegionFigures.objects.for_user(user).filter(code=code, year=year).only("figures").first()
+    return row.figures if row else {}

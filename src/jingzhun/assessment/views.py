@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,7 +24,7 @@ from jingzhun.core.webwrites import Refused, act, attempt
 from jingzhun.core.xlsxexport import xlsx_download
 from jingzhun.regions.models import Region
 
-from . import selectors, services, survey
+from . import rules, selectors, services, survey
 from .choices import FindingState, Group
 from .forms import CloseForm, FindingForm, RectifyForm, SampleForm, SurveyForm, SurveyUploadForm
 from .models import SurveyImportJob
@@ -271,13 +272,21 @@ def county(request, code: str, year: int):
     place = Region.objects.filter(code=code, level=3).first()
     if place is None or not request.user.in_scope(code):
         raise Http404
+    found = selectors.county_estimates(user=request.user, code=code, year=year)
+    conditions = rules.exit_check(
+        parts=selectors.county_figures(user=request.user, code=code, year=year),
+        estimates={k: (e.point, e.low, e.high) for k, e in found.items() if e.point is not None},
+        policy=selectors.policy(code=code, year=year),
+        rollup_url=reverse("analytics:dashboard") + f"?region={code}&year={year}", survey_url="#estimates",
+    )  # fmt: skip
     return render(
         request,
         "assessment/county.html",
         {
-            "place": place, "year": year,
+            "place": place, "year": year, "conditions": conditions,
+            "exit_ok": all(c.passed for c in conditions),
             "score": selectors.county_score(user=request.user, code=code, year=year),
-            "estimates": selectors.county_estimates(user=request.user, code=code, year=year).values(),
+            "estimates": found.values(),
         },
     )  # fmt: skip
 
