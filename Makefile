@@ -76,6 +76,7 @@ demo-setup: migrate pdf-deps
 	$(RUN) jingzhun demo-projects
 	$(RUN) jingzhun demo-funds
 	$(RUN) jingzhun demo-analytics
+	$(RUN) jingzhun demo-assessment
 	$(RUN) jingzhun demo-villages
 	$(RUN) jingzhun demo-quality
 	$(RUN) jingzhun warning-score --install-synthetic

@@ -42,6 +42,13 @@ class Command(BaseCommand):
             ("supervisor", Role.SUPERVISOR, county_region, f"{county_region.name}纪委监委", False),
             ("security", Role.SECURITY, county_region, f"{county_region.name}安全管理员", False),
             ("auditor", Role.AUDITOR, county_region, f"{county_region.name}安全审计员", False),
+            (
+                "assessor",
+                Role.ASSESSOR,
+                province,
+                f"{province.name if province else ''}第三方评估人员",
+                False,
+            ),
         ]
         rows = []
         with acting_as(source="command:demo-accounts"):

@@ -1,0 +1,122 @@
+"""``jingzhun demo-assessment``: 精准考核 for the demo county — the policy (sampling parameters, the national
+indicator set, assessment parameters with Guizhou's western 3 %), an accuracy sample drawn from a fixed seed,
+its field answers imported as an ODK Central export would come (through the import job), the estimates, the
+county's score, and two findings on the ledger (one overdue)."""
+
+import csv
+import datetime as dt
+import io
+import random
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from jingzhun.accounts.models import User
+from jingzhun.assessment import services
+from jingzhun.assessment.models import (
+    AssessmentPolicy,
+    Finding,
+    Indicator,
+    Sample,
+    SamplingPolicy,
+    SurveyImportJob,
+)
+from jingzhun.core import jobs
+from jingzhun.core.context import acting_as
+from jingzhun.core.policy import province_of
+from jingzhun.regions.democommand import DemoCountyCommand
+from jingzhun.regions.selectors import demo_places
+from jingzhun.registry.choices import HouseholdStatus
+
+POLICY_YEAR = 2016
+INDICATORS = [
+    ("reduction", "减贫成效（贫困发生率下降）", 30, "incidence_fall", "annual", "1.0", "0"),
+    ("identification", "精准识别（漏评率）", 15, "missed", "third_party", "0", "2"),
+    ("exit", "精准退出（错退率）", 15, "wrong_exit", "third_party", "0", "2"),
+    ("assistance", "精准帮扶（帮扶责任人覆盖率）", 10, "cadre_coverage", "daily", "100", "80"),
+    ("satisfaction", "群众满意度", 20, "satisfaction", "third_party", "95", "80"),
+    ("funds", "资金成效", 10, "funds", "daily", "100", "0"),
+]
+
+
+class Command(DemoCountyCommand):
+    help = (
+        "Create 精准考核's demo records (policy, a sample with imported answers, estimates, score, findings)."
+    )
+
+    def seed_county(self, county_region, seed):
+        if Sample.objects.filter(county=county_region).exists():
+            self.stdout.write(f"{county_region.name} 已有考核样本，跳过。")
+            return
+        _town, _other, village = demo_places(county_region)
+        if village is None:
+            raise CommandError(f"{county_region.name} 下没有村委会。")
+        year = timezone.localdate().year
+        with acting_as(source="command:demo-assessment"):
+            self._policy(province_of(county_region.code))
+            sample = services.sample_draw(user=None, county=county_region, year=year, seed=seed)
+            job = self._import(sample, seed)
+            estimates = services.estimates_compute(user=None, sample=sample)
+            scores = services.scores_compute(user=None, region=county_region, year=year)
+        county_user = User.objects.filter(username="county").first()
+        with acting_as(county_user, source="command:demo-assessment"):
+            self._findings(county_user, village)
+        self.stdout.write(self.style.SUCCESS(
+            f"{county_region.name} {year} 年考核样本：{sample.sampled_villages.count()} 个村 {sample.households.count()} 户"
+            f"（随机种子 {sample.seed}），导入调查记录 {job.imported} 条；"
+            + "，".join(f"{e.get_kind_display()} {e.point or 0:.2%}" for e in estimates)
+            + f"；考核等次 {scores[0].get_grade_display() if scores and scores[0].grade else '—'}。"
+        ))  # fmt: skip
+
+    def _policy(self, province: str | None) -> None:
+        if not SamplingPolicy.objects.filter(province__isnull=True).exists():
+            services.sampling_policy_set(user=None, year=POLICY_YEAR, min_villages=4, min_households=10)
+        if not AssessmentPolicy.objects.filter(province__isnull=True).exists():
+            services.assessment_policy_set(user=None, year=POLICY_YEAR, show_ranking=False)
+        if province and not AssessmentPolicy.objects.filter(province_id=province).exists():
+            services.assessment_policy_set(
+                user=None, year=POLICY_YEAR, province=province, exit_incidence=Decimal(3)
+            )
+        if not Indicator.objects.filter(province__isnull=True).exists():
+            services.indicators_set(user=None, year=POLICY_YEAR, rows=[
+                {"key": k, "name": n, "weight": Decimal(w), "source": s, "origin": o, "best": Decimal(b),
+                 "worst": Decimal(z)} for k, n, w, s, o, b, z in INDICATORS
+            ])  # fmt: skip
+
+    def _import(self, sample, seed) -> SurveyImportJob:
+        """Answers as the field team would give them (about 1 % of exited households found poor again, 1.5 % of
+        non-registered ones poor, 95 % satisfied), written as Central's CSV export and imported by the job."""
+        rng = random.Random(seed)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        conditions = ["income_ok", "food_clothing", "education", "medical", "housing", "water"]
+        writer.writerow(["SubmissionDate", "village", "household", "persons", *conditions, "satisfied",
+                         "meta-instanceID", "KEY", "FormVersion"])  # fmt: skip
+        for h in sample.households.order_by("key"):
+            risk = 0.01 if h.status == HouseholdStatus.EXITED else 0.015 if h.group == "outside" else 0.0
+            poor = rng.random() < risk
+            answers = ["no" if poor and c == "income_ok" else "yes" for c in conditions]
+            instance = f"uuid:demo-{sample.pk}-{h.key}"
+            writer.writerow([f"{sample.year}-10-15T09:00:00.000Z", h.region_id, h.key, max(1, h.persons), *answers,
+                             "yes" if rng.random() < 0.95 else "no", instance, instance, sample.form_version])  # fmt: skip
+        upload = SimpleUploadedFile(f"{sample.form_id}.csv", out.getvalue().encode("utf-8"))
+        job = services.survey_import_start(user=None, sample=sample, upload=upload)
+        return jobs.run(SurveyImportJob, job.pk, services.survey_import)
+
+    def _findings(self, user, village) -> None:
+        today = timezone.localdate()
+        overdue = services.finding_raise(
+            user=user, region=village, source="third_party", title="第三方评估发现 1 户错退，未重新纳入",
+            responsible_unit=f"{village.parent.name}人民政府", deadline=today + dt.timedelta(days=30),
+            detail="入户核实该户人均纯收入低于当年扶贫标准，需重新识别。",
+        )  # fmt: skip
+        Finding.objects.filter(pk=overdue.pk).update(
+            deadline=today - dt.timedelta(days=5)
+        )  # raised 5 weeks ago
+        rectified = services.finding_raise(
+            user=user, region=village, source="hotline", title="12317 反映危房改造补助未到位",
+            responsible_unit="县住房和城乡建设局", deadline=today + dt.timedelta(days=20),
+        )  # fmt: skip
+        services.finding_rectify(user=user, finding=rectified, evidence="补助已于本月拨付到户，附银行流水。")
