@@ -356,7 +356,8 @@ def estimates_of(sample: Sample) -> dict[str, estimates.Result]:
     def ratio(domain):
         y = [p if (d and q) else 0 for p, d, q in zip(persons, domain, poor, strict=True)]
         x = [p if d else 0 for p, d in zip(persons, domain, strict=True)]
-        return estimates.estimate(y=y, x=x, weights=weights, strata=strata, psus=psus)
+        # the interval's sample size counts households, not persons: a household's persons share one answer
+        return estimates.estimate(y=y, x=x, weights=weights, strata=strata, psus=psus, units=sum(domain))
 
     satisfied = [1 if r.satisfied else 0 for _h, r, *_ in rows]
     return {
