@@ -324,6 +324,8 @@ FACTORIES = {
         worst=0)),
     asm.Finding: (V, lambda w, s: asm.Finding.objects.create(
         region=s.village, source="audit", title="问题", responsible_unit="县乡村振兴局", deadline=TODAY, raised_level=3)),
+    asm.CountyExitStep: (C, lambda w, s: asm.CountyExitStep.objects.create(
+        county=s.county, year=2026, kind="propose", level=3)),
     asm.Score: (C, lambda w, s: asm.Score.objects.create(county=s.county, year=2026, total=90, grade="good")),
 }  # fmt: skip
 

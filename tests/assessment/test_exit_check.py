@@ -1,13 +1,17 @@
 """The county exit check: 综合贫困发生率 from the rollup and the estimates, each condition against the policy's
 threshold (a western province's own 3 %), its interval beside it, 暂无数据 where a figure is missing."""
 
+import re
+
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from jingzhun.analytics.models import RegionFigures
 from jingzhun.assessment import rules, services
-from jingzhun.assessment.models import AssessmentPolicy, Estimate, Sample
+from jingzhun.assessment.models import AssessmentPolicy, CountyExitStep, Estimate, Sample
+from jingzhun.regions.models import Region
 
 from .conftest import PROVINCE
 
@@ -63,3 +67,49 @@ def test_the_county_page_by_policy_of_its_province(client, users, county):
     services.assessment_policy_set(user=users["national"], year=2020, province=PROVINCE, exit_incidence=3)
     page = client.get(url).content.decode()
     assert "低于 3%" in page and "各项条件均已达到" in page  # Guizhou is western: 3 %
+
+
+def _county_data(county, *, poor):
+    year = 2026
+    RegionFigures.objects.create(year=year, code=county.code, level=3, parent=county.parent_id,
+                                 figures={**PARTS, "poor_persons": poor}, engine="duckdb", computed_at=timezone.now())  # fmt: skip
+    sample = Sample.objects.create(county=county, year=year, purpose="accuracy", seed=1, villages=2,
+                                   households_per_village=10)  # fmt: skip
+    common = {"sample": sample, "se": 0, "units": 40, "n_eff": 30, "psus": 2, "strata": 1, "numerator": 0,
+              "denominator": 40, "method": "test"}  # fmt: skip
+    for kind, point in (("missed", 0.0), ("wrong_exit", 0.0), ("satisfaction", 0.95)):
+        Estimate.objects.create(kind=kind, point=point, low=0, high=min(1, point + 0.05), **common)
+    return year
+
+
+def test_the_exit_procedure_from_proposal_to_approval(client, users, county, regions):
+    from jingzhun.accounts.choices import Role
+    from tests.conftest import make_user
+
+    year = _county_data(county, poor=1_500)  # 1.5 %: below 2 %
+    city = make_user("city", Role.OPERATOR, county.parent)
+    province = make_user("province", Role.OPERATOR, Region.objects.get(code=PROVINCE))
+    with pytest.raises(ValidationError, match="当前应办理「县级提出退出申请」"):
+        services.county_exit_take(user=city, county=county, year=year, kind="city")
+    with pytest.raises(PermissionDenied, match="须由县级用户办理"):
+        services.county_exit_take(user=city, county=county, year=year, kind="propose")
+    step = services.county_exit_take(user=users["county"], county=county, year=year, kind="propose")
+    assert [c["passed"] for c in step.conditions] == [True] * 4
+    services.county_exit_take(user=city, county=county, year=year, kind="city")
+    client.force_login(province)
+    url = reverse("assessment:county", kwargs={"code": county.code, "year": year})
+    for kind in ("province_check", "publicity", "approve"):
+        assert client.post(url, {"kind": kind, "passed": "yes"}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "省政府批准退出：通过" in page and "下一环节：国家抽查" in page
+
+
+def test_a_proposal_is_refused_while_a_condition_fails(users, county, regions):
+    year = _county_data(county, poor=2_500)  # 2.5 %: not below the national 2 %
+    with pytest.raises(ValidationError, match=re.escape("「综合贫困发生率」2.50%，未达到标准（低于 2%）")):
+        services.county_exit_take(user=users["county"], county=county, year=year, kind="propose")
+    assert not CountyExitStep.objects.exists()
+    with pytest.raises(ValidationError, match="请说明理由"):
+        services.county_exit_take(
+            user=users["county"], county=county, year=year, kind="propose", passed=False
+        )

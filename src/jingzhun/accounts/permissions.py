@@ -185,6 +185,8 @@ ACTIONS: dict[str, Action] = {
     "raise_finding": Action(gettext_lazy("登记考核发现的问题"), up_to(COUNTY)),
     "rectify": Action(gettext_lazy("上报问题整改情况")),
     "close_finding": Action(gettext_lazy("问题整改销号"), at()),
+    # 贫困县退出: each step at its level (county proposes, city reviews, province checks, 公示 and approves)
+    "county_exit": Action(gettext_lazy("办理贫困县退出"), at()),
     "supervise": Action(gettext_lazy("监督检查")),
 }
 
@@ -202,7 +204,7 @@ _DATA_WORK = frozenset(
 )  # fmt: skip
 
 # 精准考核 for the registry's staff: read results, raise findings, report fixes and close their own findings
-_ASSESSMENT = frozenset({"view_assessment", "raise_finding", "rectify", "close_finding"})
+_ASSESSMENT = frozenset({"view_assessment", "raise_finding", "rectify", "close_finding", "county_exit"})
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: _DATA_WORK

@@ -70,3 +70,22 @@ class FindingState(models.TextChoices):
     OPEN = "open", _("整改中")
     RECTIFIED = "rectified", _("待销号")
     CLOSED = "closed", _("已销号")
+
+
+class ExitStep(models.TextChoices):
+    """贫困县退出: county proposes → city reviews → the province's own field check → province 公示 → 省政府
+    approval; the national sample check of exited counties after."""
+
+    PROPOSE = "propose", _("县级提出退出申请")
+    CITY = "city", _("市级初审")
+    PROVINCE_CHECK = "province_check", _("省级专项评估检查")
+    PUBLICITY = "publicity", _("省级公示")
+    APPROVE = "approve", _("省政府批准退出")
+    NATIONAL_CHECK = "national_check", _("国家抽查")
+
+
+# the order of the steps and the level (0 national … 3 county) that takes each
+EXIT_STEPS = (
+    (ExitStep.PROPOSE, 3), (ExitStep.CITY, 2), (ExitStep.PROVINCE_CHECK, 1), (ExitStep.PUBLICITY, 1),
+    (ExitStep.APPROVE, 1), (ExitStep.NATIONAL_CHECK, 0),
+)  # fmt: skip

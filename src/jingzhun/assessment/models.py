@@ -19,6 +19,7 @@ from jingzhun.registry.choices import HouseholdStatus
 
 from .choices import (
     Estimator,
+    ExitStep,
     FindingSource,
     FindingState,
     Grade,
@@ -501,3 +502,35 @@ class Finding(ScopedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CountyExitStep(ScopedModel):
+    """A step of a county's exit (贫困县退出) in ``year``, an immutable record: who took it at which level,
+    whether it passed (a failed step ends the round; the county may propose again), the note, and the exit
+    conditions as they stood when the county proposed and when the province checked."""
+
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"),
+        limit_choices_to={"level": 3},
+    )  # fmt: skip
+    year = _year()
+    kind = models.CharField(_("环节"), max_length=16, choices=ExitStep.choices)
+    level = models.PositiveSmallIntegerField(_("办理层级"))
+    passed = models.BooleanField(_("通过"), default=True)
+    note = models.TextField(_("意见"), max_length=2000, blank=True)
+    conditions = models.JSONField(_("退出条件核查"), default=list, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("办理人"),
+    )  # fmt: skip
+    at = models.DateTimeField(_("办理时间"), default=timezone.now)
+
+    scope_lookup = "county__code"
+
+    class Meta:
+        verbose_name = _("贫困县退出环节")
+        verbose_name_plural = _("贫困县退出环节")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.year} {self.kind}"

@@ -12,7 +12,16 @@ from jingzhun.core.policy import in_force, province_of
 from jingzhun.regions.models import Region
 
 from .choices import Estimator, FindingState, Purpose
-from .models import AssessmentPolicy, Estimate, Finding, Indicator, Sample, SampleHousehold, Score
+from .models import (
+    AssessmentPolicy,
+    CountyExitStep,
+    Estimate,
+    Finding,
+    Indicator,
+    Sample,
+    SampleHousehold,
+    Score,
+)
 
 # the digits of a region code that name its region at each level (national 0 … village 5)
 DIGITS = {0: 2, 1: 4, 2: 6, 3: 9, 4: 12, 5: 12}
@@ -155,3 +164,11 @@ def county_figures(*, user, code: str, year: int) -> dict:
     """The county's rolled-up parts of ``year`` (empty when not rolled up or out of scope)."""
     row = RegionFigures.objects.for_user(user).filter(code=code, year=year).only("figures").first()
     return row.figures if row else {}
+
+
+def exit_steps(*, user, code: str, year: int):
+    return (
+        CountyExitStep.objects.for_user(user, "view_assessment")
+        .filter(county_id=code, year=year)
+        .order_by("at", "id")
+    )

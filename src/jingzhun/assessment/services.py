@@ -24,10 +24,11 @@ from jingzhun.regions.selectors import policy_province
 from jingzhun.registry.choices import HouseholdStatus, Labour
 from jingzhun.registry.models import Household, Member
 
-from . import estimates, sampling, selectors, survey
-from .choices import Estimator, FindingState, Group, Purpose, ResponseSource, Source
+from . import estimates, rules, sampling, selectors, survey
+from .choices import EXIT_STEPS, Estimator, ExitStep, FindingState, Group, Purpose, ResponseSource, Source
 from .models import (
     AssessmentPolicy,
+    CountyExitStep,
     Estimate,
     Finding,
     Indicator,
@@ -593,3 +594,68 @@ def finding_close(*, user, finding: Finding, accept: bool = True, note: str = ""
     finding.save()
     audit.record("update", finding, before=before, after=audit.snapshot(finding))
     return finding
+
+
+def exit_conditions(*, county: str, year: int) -> list[rules.Condition]:
+    """The county's exit conditions now (for a service that has checked its user)."""
+    row = RegionFigures.objects.filter(code=county, year=year).only("figures").first()
+    found = selectors.latest_estimates(counties=[county], year=year)
+    return rules.exit_check(
+        parts=row.figures if row else {},
+        estimates={kind: (e.point, e.low, e.high) for (_c, kind), e in found.items() if e.point is not None},
+        policy=in_force(AssessmentPolicy, region_code=county, year=year, defaults=True),
+    )
+
+
+def exit_round(*, county: str, year: int) -> list[CountyExitStep]:
+    """The steps of the county's current round of exit (after the last step that did not pass)."""
+    steps = list(CountyExitStep.objects.filter(county_id=county, year=year).order_by("at", "id"))
+    last_failed = max((i for i, s in enumerate(steps) if not s.passed), default=-1)
+    return steps[last_failed + 1 :]
+
+
+@transaction.atomic
+def county_exit_take(
+    *, user, county: Region, year: int, kind: str, passed: bool = True, note: str = ""
+) -> CountyExitStep:  # fmt: skip
+    """Take the next step of a county's exit at its level. The county's proposal and the province's check are
+    refused while any condition fails (each named with its figure); a step that does not pass needs a reason and
+    ends the round."""
+    order = [k for k, _lv in EXIT_STEPS]
+    levels = dict(EXIT_STEPS)
+    if kind not in levels:
+        raise ValidationError(_("没有这个退出环节。"))
+    permissions.require(
+        user, "county_exit", region=county.code, level=levels[kind], what=ExitStep(kind).label
+    )
+    CountyExitStep.objects.select_for_update().filter(county=county, year=year).exists()
+    done = exit_round(county=county.code, year=year)
+    if len(done) >= len(order):
+        raise ValidationError(_("%(c)s %(y)d 年的退出程序已办结。") % {"c": county.name, "y": year})
+    expected = order[len(done)]
+    if kind != expected:
+        raise ValidationError(_("当前应办理「%(e)s」。") % {"e": ExitStep(expected).label})
+    if not passed and not note.strip():
+        raise ValidationError({"note": [_("不予通过时请说明理由。")]})
+    snapshot = []
+    if kind in (ExitStep.PROPOSE, ExitStep.PROVINCE_CHECK):
+        conditions = exit_conditions(county=county.code, year=year)
+        failing = [c for c in conditions if not c.passed]
+        if passed and failing:
+            raise ValidationError([
+                _("「%(l)s」%(v)s，未达到标准（%(r)s）。") % {
+                    "l": c.label, "r": c.rule, "v": _("暂无数据") if c.value is None else f"{c.value:.2f}%"
+                } for c in failing
+            ])  # fmt: skip
+        snapshot = [
+            {"label": str(c.label), "value": c.value, "low": c.low, "high": c.high, "rule": str(c.rule),
+             "passed": c.passed, "facts": str(c.facts)} for c in conditions
+        ]  # fmt: skip
+    step = CountyExitStep(
+        county=county, year=year, kind=kind, level=levels[kind], passed=passed, note=note.strip(),
+        conditions=snapshot, actor=user,
+    )  # fmt: skip
+    step.full_clean(exclude=["actor"])
+    step.save()
+    audit.record("create", step, after=audit.snapshot(step))
+    return step

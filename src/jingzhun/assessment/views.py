@@ -25,7 +25,7 @@ from jingzhun.core.xlsxexport import xlsx_download
 from jingzhun.regions.models import Region
 
 from . import rules, selectors, services, survey
-from .choices import FindingState, Group
+from .choices import EXIT_STEPS, ExitStep, FindingState, Group
 from .forms import CloseForm, FindingForm, RectifyForm, SampleForm, SurveyForm, SurveyUploadForm
 from .models import SurveyImportJob
 
@@ -246,8 +246,8 @@ def scores(request):
     _need(request.user, "view_assessment")
     year = _year(request)
     if request.method == "POST":
-        region = get_object_or_404(Region, code=request.user.region_id) if request.user.region_id else None
-        region = region or get_object_or_404(Region, code=request.POST.get("region", ""))
+        code = request.user.region_id or request.POST.get("region", "")
+        region = get_object_or_404(Region.objects.for_user(request.user, "score"), code=code)
         act(
             request,
             lambda: services.scores_compute(user=request.user, region=region, year=year),
@@ -269,8 +269,8 @@ def county(request, code: str, year: int):
     """A county's assessment of a year: its score with each indicator's figure and evidence, the survey
     estimates, and the exit check."""
     _need(request.user, "view_assessment")
-    place = Region.objects.filter(code=code, level=3).first()
-    if place is None or not request.user.in_scope(code):
+    place = Region.objects.for_user(request.user, "view_assessment").filter(code=code, level=3).first()
+    if place is None:
         raise Http404
     found = selectors.county_estimates(user=request.user, code=code, year=year)
     conditions = rules.exit_check(
@@ -279,10 +279,23 @@ def county(request, code: str, year: int):
         policy=selectors.policy(code=code, year=year),
         rollup_url=reverse("analytics:dashboard") + f"?region={code}&year={year}", survey_url="#estimates",
     )  # fmt: skip
+    if request.method == "POST":
+        act(request, lambda: services.county_exit_take(
+            user=request.user, county=place, year=year, kind=request.POST.get("kind", ""),
+            passed=request.POST.get("passed") != "no", note=request.POST.get("note", "")), _("已办理。"))  # fmt: skip
+        return redirect("assessment:county", code=code, year=year)
+    steps = list(selectors.exit_steps(user=request.user, code=code, year=year))
+    done = services.exit_round(county=code, year=year)
+    next_kind = EXIT_STEPS[len(done)] if len(done) < len(EXIT_STEPS) else None
+    may_step = next_kind is not None and permissions.may(
+        request.user, "county_exit", region=code, level=next_kind[1]
+    )
     return render(
         request,
         "assessment/county.html",
         {
+            "steps": steps, "next_step": ExitStep(next_kind[0]).label if next_kind else "",
+            "next_kind": next_kind[0] if next_kind else "", "may_step": may_step,
             "place": place, "year": year, "conditions": conditions,
             "exit_ok": all(c.passed for c in conditions),
             "score": selectors.county_score(user=request.user, code=code, year=year),
@@ -300,9 +313,9 @@ def findings(request):
     form = FindingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        region = Region.objects.filter(code=data.pop("region")).first()
+        region = Region.objects.for_user(user, "raise_finding").filter(code=data.pop("region")).first()
         if region is None:
-            form.add_error("region", _("区划代码不存在。"))
+            form.add_error("region", _("区划代码不存在，或不在您的管辖范围内。"))
         else:
             try:
                 finding = attempt(request, lambda: services.finding_raise(user=user, region=region, **data),
