@@ -175,7 +175,6 @@ ACTIONS: dict[str, Action] = {
     "manage_funds": Action(gettext_lazy("资金和项目管理")),
     # 一卡通: the household's bank account, entered by finance (or an administrator); read masked by the others
     "set_bank_account": Action(gettext_lazy("登记一卡通账户"), up_to(TOWNSHIP)),
-    "assess": Action(gettext_lazy("考核评估抽样和调查")),
     # 精准考核 (issue 22): the third party (province, city or nation) draws samples and enters the survey; the
     # assessed county reads results but never draws its own sample; findings are closed (销号) by the level that
     # raised them, their fixes reported by the region they are about
@@ -208,54 +207,26 @@ _ASSESSMENT = frozenset({"view_assessment", "raise_finding", "rectify", "close_f
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: _DATA_WORK
-    | {
-        "set_policy",
-        "set_national_quota",
-        "load_history",
-        "settle_project",
-        "set_bank_account",
-        "manage_funds",
-        "supervise",
-    },
-    Role.OPERATOR: _DATA_WORK,
-    Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas", "view_quality"}),
+    | _ASSESSMENT
+    | {"set_policy", "set_national_quota", "load_history", "settle_project", "set_bank_account", "manage_funds",
+       "supervise", "assess", "score"},
+    Role.OPERATOR: _DATA_WORK | _ASSESSMENT,
+    Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas", "view_quality", "view_assessment"}),
     Role.SECURITY: frozenset({"manage_users"}),
     Role.AUDITOR: frozenset({"audit"}),
-    # the roles the next apps need (issue 17): each with the actions that exist for it so far
     Role.FINANCE: frozenset(
         {"view", "export", "manage_funds", "settle_project", "manage_assets", "set_bank_account"}
     ),
-    Role.ASSESSOR: frozenset({"assess"}),  # sees the sample, not the registry
+    # sees the sample, not the registry
+    Role.ASSESSOR: frozenset({"assess", "score", "view_assessment", "raise_finding", "close_finding"}),
     # 医保, 民政, 教育 … upload their lists; sector departments appraise projects (read through that action)
     Role.DEPARTMENT: frozenset({"upload_list", "appraise_project"}),
     Role.CADRE: frozenset({"view", "log_visit", "report_clue"}),
     Role.SUPERVISOR: frozenset(
-        {"view", "export", "view_crosscheck", "view_quotas", "supervise", "view_quality"}
-    | _ASSESSMENT
-    | {"set_policy", "set_national_quota", "load_history", "assess", "score"},
-    Role.OPERATOR: _DATA_WORK | _ASSESSMENT,
-    Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas", "view_assessment"}),
-    Role.SECURITY: frozenset({"manage_users"}),
-    Role.AUDITOR: frozenset({"audit"}),
-    # the roles the next apps need (issue 17): each with the actions that exist for it so far
-    Role.FINANCE: frozenset({"view", "export", "manage_funds"}),
-    # sees the sample, not the registry
-    Role.ASSESSOR: frozenset({"assess", "score", "view_assessment", "raise_finding", "close_finding"}),
-    Role.DEPARTMENT: frozenset({"upload_list"}),  # 医保, 民政, 教育 … upload their lists, read nothing else
-    Role.CADRE: frozenset({"view", "log_visit", "report_clue"}),
-    Role.SUPERVISOR: frozenset(
-        {
-            "view",
-            "export",
-            "view_crosscheck",
-            "view_quotas",
-            "supervise",
-            "view_assessment",
-            "raise_finding",
-            "close_finding",
-        }
+        {"view", "export", "view_crosscheck", "view_quotas", "supervise", "view_quality", "view_assessment",
+         "raise_finding", "close_finding"}
     ),
-}
+}  # fmt: skip
 
 UNMASKED_ROLES = frozenset({Role.ADMIN})
 
