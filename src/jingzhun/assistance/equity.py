@@ -3,12 +3,15 @@ unequal that is across villages, and which villages are over-concentrated or und
 behind them. Three grouped queries per county whatever its size; the arithmetic is in ``core.measures``.
 
 Resources of a village = actual amounts of its households' measures (not cancelled) + what the village received
-as a whole (``VillageSupport``). Registered persons = members of its households in 在册/返贫/监测.
+as a whole (``VillageSupport``) + money the apps above record as having reached it without a measure (funds'
+payments: ``money_source``, so that a payment paying a measure is counted once). Registered persons = members of
+its households in 在册/返贫/监测.
 """
 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -26,6 +29,19 @@ from .models import AssistancePolicy, Measure, VillagePairing, VillageSupport
 from .selectors import helped
 
 ZERO = Decimal(0)
+
+# Money that reached villages recorded by apps above this one (funds' paid payments), each a function
+# (lowest code, highest code, year) -> {village code: amount}; registered in the app's ready() by ``money_source``.
+MONEY_SOURCES: list[Callable[[str, str, int], dict[str, Decimal]]] = []
+
+
+def money_source(fn):
+    """Register ``fn`` as a source of money received per village (not counted in any measure)."""
+    if fn not in MONEY_SOURCES:
+        MONEY_SOURCES.append(fn)
+    return fn
+
+
 FLAG_LABELS = {"over": _("过度集中"), "under": _("投入不足"), "no_persons": _("有投入但无建档立卡人口")}
 
 
@@ -39,12 +55,13 @@ class VillageRow:
     measures: Decimal = ZERO
     planned: Decimal = ZERO
     supports: Decimal = ZERO
+    paid: Decimal = ZERO  # payments (funds) that reached it without a measure
     flag: str = ""  # "over", "under", "no_persons" or ""
     units: list[tuple[str, Decimal]] = field(default_factory=list)  # filled for flagged villages
 
     @property
     def total(self) -> Decimal:
-        return self.measures + self.supports
+        return self.measures + self.supports + self.paid
 
     @property
     def flag_label(self) -> str:
@@ -109,12 +126,17 @@ def county_equity(county: Region, year: int, policy: AssistancePolicy) -> Equity
         "village_id",
         amount=Sum("amount"),
     )
+    paid: dict[str, Decimal] = {}
+    for source in MONEY_SOURCES:
+        for code, amount in source(lo, hi, year).items():
+            paid[code] = paid.get(code, ZERO) + amount
     rows = []
     for code, name, township in villages:
         p, s, g = people.get(code, {}), spent.get(code, {}), given.get(code, {})
         row = VillageRow(
             code, name, township or "", households=p.get("households") or 0, persons=p.get("persons") or 0,
             measures=s.get("actual") or ZERO, planned=s.get("planned") or ZERO, supports=g.get("amount") or ZERO,
+            paid=paid.get(code, ZERO),
         )  # fmt: skip
         if row.persons or row.total:
             rows.append(row)

@@ -191,9 +191,10 @@ def equity_page(request):
         return csv_download(
             f"资源均衡-{county.name}-{year}",
             ["村代码", "村", "乡镇", "建档立卡户数", "建档立卡人数", "措施实际金额", "措施计划金额", "村级投入",
-             "合计", "人均", "判断", "帮扶单位及投入"],
+             "资金直接支付", "合计", "人均", "判断", "帮扶单位及投入"],
             (
-                [v.code, v.name, v.township, v.households, v.persons, v.measures, v.planned, v.supports, v.total,
+                [v.code, v.name, v.township, v.households, v.persons, v.measures, v.planned, v.supports, v.paid,
+                 v.total,
                  v.per_person if v.per_person is not None else "", v.flag_label,
                  "；".join(f"{n} {a}" for n, a in v.units)]
                 for v in result.villages

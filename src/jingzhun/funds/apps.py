@@ -8,4 +8,9 @@ class FundsConfig(AppConfig):
     verbose_name = _("扶贫资金")
 
     def ready(self):
+        from jingzhun.assistance.equity import money_source
+
         from . import panels  # noqa: F401 - the household card's payments, the 工作台, the year's open items
+        from .selectors import paid_per_village
+
+        money_source(paid_per_village)  # payments count in the equity of resources, once

@@ -245,6 +245,12 @@ class Payment(ScopedModel):
         "registry.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="payments",
         verbose_name=_("收款人"),
     )  # fmt: skip
+    # the assistance measure this payment pays (到户帮扶措施): the measure's amount already counts it, so the equity
+    # of resources reads the payment only when it has none (counted once)
+    measure = models.ForeignKey(
+        "assistance.Measure", on_delete=models.PROTECT, null=True, blank=True, related_name="payments",
+        verbose_name=_("对应帮扶措施"),
+    )  # fmt: skip
     payee_name = models.CharField(_("收款人"), max_length=120)
     bank_name = models.CharField(_("开户银行"), max_length=60, blank=True)
     bank_account = EncryptedTextField(_("收款账号"), blank=True)

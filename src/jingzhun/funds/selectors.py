@@ -207,3 +207,18 @@ def notices_public(*, region):
         .filter(region=region, starts_on__lte=timezone.localdate())
         .order_by("-starts_on", "-id")
     )
+
+
+def paid_per_village(lo: str, hi: str, year: int) -> dict[str, Decimal]:
+    """Money paid in ``year`` in the regions between codes ``lo`` and ``hi`` that pays no assistance measure (a
+    measure's amount already counts the payment that pays it), per region: the funds' part of the equity of
+    resources (``assistance.equity.money_source``)."""
+    rows = (
+        Payment.objects.filter(
+            region__code__range=(lo, hi), paid_on__year=year, status=PaymentStatus.PAID, measure__isnull=True
+        )
+        .values("region_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {r["region_id"]: r["total"] for r in rows}

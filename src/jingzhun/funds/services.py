@@ -17,11 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
+from jingzhun.assistance.models import Measure
 from jingzhun.core import audit, crypto
 from jingzhun.core.codes import NATIONAL_CODE, level_of
 from jingzhun.core.ids import normalize_identifier
 from jingzhun.core.masking import mask_card
 from jingzhun.core.models import AuditAction
+from jingzhun.projects import services as project_services
 from jingzhun.projects.models import Project
 from jingzhun.regions.models import Region
 from jingzhun.regions.selectors import policy_province
@@ -332,16 +334,34 @@ def project_payment_create(
     )  # fmt: skip
     if not payment.payee_name or not number:
         raise ValidationError({"payee_name": [_("请填写收款单位和账号。")]})
-    return _save_payment(payment, allocation)
+    payment = _save_payment(payment, allocation)
+    # The project's own record of its 报账 (one source of truth for what reached it): the payment after 验收
+    # is the final one and moves the project to 已报账; the retention comes after it
+    project_services.record_settlement(
+        user=user,
+        project=project,
+        amount=amount,
+        receipts_note=payment.purpose,
+        final=stage == Stage.ACCEPTED,
+    )
+    return payment
 
 
 @transaction.atomic
 def household_payment_create(
-    *, user, allocation: Allocation, id_number: str, amount, purpose: str, category: str = Category.HOUSEHOLD
+    *,
+    user,
+    allocation: Allocation,
+    id_number: str,
+    amount,
+    purpose: str,
+    category: str = Category.HOUSEHOLD,
+    measure: Measure | None = None,
 ) -> Payment:
-    """一卡通: a subsidy to a person of the registry, paid to their household's account. Refused: a person not in
-    the registry, not in the user's scope, or not (any longer) in a household that may receive; a household
-    without an account; a forbidden category; more than the allocation's balance."""
+    """一卡通: a subsidy to a person of the registry, paid to their household's account, optionally paying one of
+    the household's assistance measures (then counted once, through the measure). Refused: a person not in the
+    registry, not in the user's scope, or not (any longer) in a household that may receive; a household without
+    an account; a measure of another household; a forbidden category; more than the allocation's balance."""
     allocation, policy = _spendable(user, allocation, _("到户补助发放"))
     _refuse_category(policy, allocation, category)
     number = normalize_identifier(id_number)
@@ -365,13 +385,15 @@ def household_payment_create(
         )
     if not household.bank_account:
         raise ValidationError({"id_number": [_("该户尚未登记一卡通账户，请先由财政人员登记。")]})
+    if measure is not None and measure.plan.household_id != household.pk:
+        raise ValidationError({"measure": [_("所选帮扶措施不是该户的，请重新选择。")]})
     amount = amount_of(amount)
     _refuse_balance(allocation, amount)
     payment = Payment(
         allocation=allocation, region_id=household.region_id, year=allocation.fund.year,
         kind=PaymentKind.HOUSEHOLD, category=category, household=household, member=member, payee_name=member.name,
         bank_name=household.bank_name, bank_account=household.bank_account,
-        bank_account_digest=household.bank_account_digest, amount=amount,
+        bank_account_digest=household.bank_account_digest, amount=amount, measure=measure,
         purpose=(purpose or "").strip() or Category(category).label, created_by=user,
     )  # fmt: skip
     return _save_payment(payment, allocation)

@@ -78,8 +78,10 @@ def households_in_chunks(queryset, *, year: int | None = None) -> Iterator[list[
 
 
 def _sql(queryset, columns: tuple[Column, ...], *, per_member: bool, year: int | None) -> tuple[str, list]:
-    """One query for a sheet: a row per active member (or per household), with the household's columns and
-    its record of ``year`` (else its latest), ordered as the households' keyset and the members' ids."""
+    """One query for a sheet: a row per active member (or per household), with the household's columns, its
+    head's ID number and its record of ``year`` (else its latest), ordered as the households' keyset and the
+    members' ids. The head and the latest year are found once per household (grouped over the chosen
+    households only), not once per row."""
     qn = connection.ops.quote_name
 
     def col(model, name: str) -> str:
@@ -87,40 +89,49 @@ def _sql(queryset, columns: tuple[Column, ...], *, per_member: bool, year: int |
 
     h, y, m = (qn(model._meta.db_table) for model in (Household, HouseholdYear, Member))
     hid, mhid, yhid = col(Household, "id"), col(Member, "household"), col(HouseholdYear, "household")
-    active, relationship = col(Member, "is_active"), col(Member, "relationship")
-    params: list = []
-    select = []
-    for i, column in enumerate(columns):
-        if column.key == "household.head_id_number":
-            select.append(
-                f"(SELECT hm.{col(Member, 'id_number')} FROM {m} hm WHERE hm.{mhid} = h.{hid} AND "
-                f"hm.{relationship} = %s AND hm.{active} = %s ORDER BY hm.{col(Member, 'id')} LIMIT 1) AS c{i}"
-            )
-            params += [Relationship.HEAD.value, True]
-        else:
-            alias, model = _ALIAS[column.part]
-            select.append(f"{alias}.{col(model, column.name)} AS c{i}")
-    if year:
-        chosen, params_year = "%s", [year]
-    else:
-        chosen, params_year = (
-            f"(SELECT MAX(y2.{col(HouseholdYear, 'year')}) FROM {y} y2 WHERE y2.{yhid} = h.{hid})",
-            [],
-        )
+    active, relationship, mid = col(Member, "is_active"), col(Member, "relationship"), col(Member, "id")
+    year_col = col(HouseholdYear, "year")
     try:
         ids_sql, ids_params = queryset.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:  # Household.objects.none(): the header alone
         ids_sql, ids_params = "SELECT CAST(NULL AS bigint) WHERE 1 = 0", ()
-    joins = f"LEFT JOIN {y} y ON y.{yhid} = h.{hid} AND y.{col(HouseholdYear, 'year')} = {chosen}"
-    if per_member:
-        source = f"{m} m JOIN {h} h ON m.{mhid} = h.{hid} {joins}"
-        where, order = f"m.{active} = %s AND h.{hid} IN ({ids_sql})", f"h.{hid}, m.{col(Member, 'id')}"
-        tail = [True, *ids_params]
+    params: list = [*ids_params]
+    ctes = [f"chosen AS ({ids_sql})"]
+    if year:
+        year_join = f"LEFT JOIN {y} y ON y.{yhid} = h.{hid} AND y.{year_col} = %s"
     else:
-        source = f"{h} h {joins}"
-        where, order, tail = f"h.{hid} IN ({ids_sql})", f"h.{hid}", list(ids_params)
-    sql = f"SELECT {', '.join(select)} FROM {source} WHERE {where} ORDER BY {order}"
-    return sql, [*params, *params_year, *tail]
+        ctes.append(
+            f"latest AS (SELECT {yhid} AS hid, MAX({year_col}) AS yr FROM {y} "
+            f"WHERE {yhid} IN (SELECT * FROM chosen) GROUP BY {yhid})"
+        )
+        year_join = f"LEFT JOIN latest ON latest.hid = h.{hid} LEFT JOIN {y} y ON y.{yhid} = h.{hid} AND y.{year_col} = latest.yr"
+    select, head_join = [], ""
+    for i, column in enumerate(columns):
+        if column.key == "household.head_id_number":
+            ctes.append(
+                f"heads AS (SELECT {mhid} AS hid, MIN({mid}) AS mid FROM {m} WHERE {relationship} = %s AND "
+                f"{active} = %s AND {mhid} IN (SELECT * FROM chosen) GROUP BY {mhid})"
+            )
+            params += [Relationship.HEAD.value, True]
+            head_join = f"LEFT JOIN heads ON heads.hid = h.{hid} LEFT JOIN {m} hd ON hd.{mid} = heads.mid"
+            select.append(f"hd.{col(Member, 'id_number')} AS c{i}")
+        else:
+            alias, model = _ALIAS[column.part]
+            select.append(f"{alias}.{col(model, column.name)} AS c{i}")
+    if year:
+        params.append(year)
+    if per_member:
+        source = f"{m} m JOIN {h} h ON m.{mhid} = h.{hid}"
+        where, order = f"m.{active} = %s AND h.{hid} IN (SELECT * FROM chosen)", f"h.{hid}, m.{mid}"
+        params.append(True)
+    else:
+        source = f"{h} h"
+        where, order = f"h.{hid} IN (SELECT * FROM chosen)", f"h.{hid}"
+    sql = (
+        f"WITH {', '.join(ctes)} SELECT {', '.join(select)} FROM {source} {year_join} {head_join} "
+        f"WHERE {where} ORDER BY {order}"
+    )
+    return sql, params
 
 
 @contextmanager

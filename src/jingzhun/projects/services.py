@@ -572,7 +572,8 @@ def record_settlement(
     project = _locked(project)
     what = str(StepKind.SETTLE.label)
     permissions.require(user, "settle_project", region=project.region_id, what=what)
-    if project.stage not in SETTLING:
+    # installments while it is built; the retention (质保金) after the final one, once settled or handed over
+    if project.stage not in SETTLING and (final or project.stage not in (Stage.SETTLED, Stage.TRANSFERRED)):
         raise _wrong_stage(project, what)
     amount = amount_of(amount)
     if amount <= 0:
