@@ -242,6 +242,7 @@ def world(tmp_path, settings, users, register, applicant, regions):
     funds_world = _funds(h, users)
     return {
         **funds_world,
+        **_quality_and_assessment(h, users, village),
         "project": project, "project_notice": project_notice, "project_objection": project_objection,
         "project_step": project_step, "asset": asset,
         "clue": clue, "case": case, "monitored": monitored,
@@ -250,6 +251,37 @@ def world(tmp_path, settings, users, register, applicant, regions):
         "plan": plan, "measure": measure, "visit": visit, "proposal": proposal, "report": report,
         "import": ImportJob.objects.get(), "step": step, "village": village, "user": users["town_a"],
         "transfer": transfer, "review": SplitReview.objects.get(),
+    }  # fmt: skip
+
+
+def _quality_and_assessment(h, users, village) -> dict:
+    """A data-quality run of the county (the household's findings behind a rule), and an assessment sample holding
+    the household, with a survey import, an answer, and a finding."""
+    from jingzhun.assessment import models as asm
+    from jingzhun.quality.services import quality_check
+
+    county = Region.objects.get(code=COUNTY)
+    run = quality_check(user=users["county"], region=county, year=2026)
+    sample = asm.Sample.objects.create(
+        county=county, year=2026, purpose="accuracy", seed=1, villages=1, households_per_village=1
+    )
+    sampled = asm.SampleVillage.objects.create(
+        sample=sample, village=village, stratum=COUNTY, frame_villages=1, drawn_villages=1, weight=1
+    )
+    sample_household = asm.SampleHousehold.objects.create(
+        sample=sample, sampled_village=sampled, region=village, household=h, key="V01-H01", group="labour",
+        status="registered", persons=2, frame_size=1, drawn=1, weight=1,
+    )  # fmt: skip
+    job = asm.SurveyImportJob.objects.create(
+        sample=sample, file="assessment/surveys/walk.csv", original_name="提交.csv"
+    )
+    finding = asm.Finding.objects.create(
+        region=village, source="audit", title="问题", responsible_unit="县乡村振兴局", deadline=dt.date(2026, 12, 1),
+        raised_level=3,
+    )  # fmt: skip
+    return {
+        "quality_run": run, "sample": sample, "sample_household": sample_household, "survey_job": job,
+        "finding": finding,
     }  # fmt: skip
 
 
@@ -355,6 +387,14 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "funds:fund": [{"pk": w["fund"].pk}], "funds:allocation": [{"pk": w["allocation"].pk}],
         "funds:reissue": [{"pk": w["payment"].pk}], "funds:batch": [{"pk": w["batch"].pk}],
         "funds:batch_file": [{"pk": w["batch"].pk}], "funds:alert": [{"pk": w["alert"].pk}],
+        "quality:rows": [{"pk": w["quality_run"].pk, "rule": r} for r in ("Q01", "Q13", "Q16")],
+        "quality:workbook": [{"pk": w["quality_run"].pk}],
+        **{f"assessment:{n}": [{"pk": w["sample"].pk}]
+           for n in ("sample", "field_list", "xlsform", "survey_import", "estimates_compute")},
+        "assessment:survey_job": [{"pk": w["survey_job"].pk}],
+        "assessment:survey_entry": [{"pk": w["sample_household"].pk}],
+        "assessment:county": [{"code": COUNTY, "year": 2026}],
+        "assessment:finding": [{"pk": w["finding"].pk}], "assessment:finding_evidence": [{"pk": w["finding"].pk}],
         "funds:bank_account": [{"household_pk": h}], "portal:fund_notice": [{"pk": 0}],
     }  # fmt: skip
 

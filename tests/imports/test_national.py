@@ -292,10 +292,12 @@ def test_bank_details_are_checked_and_stored_encrypted_for_a_user_who_may_set_ac
     with connection.cursor() as cursor:  # encrypted at rest: the number is nowhere in the table's text
         cursor.execute("SELECT bank_account FROM registry_household")
         assert all("6217000000000000123" not in (row[0] or "") for row in cursor.fetchall())
-    entry = AuditLog.objects.filter(model="registry.household", changes__has_key="bank_account").first()
-    assert (
-        entry is not None and "0123" in str(entry.changes) and "6217000000000000123" not in str(entry.changes)
-    )
+    trail = [
+        str(e.changes)
+        for e in AuditLog.objects.filter(model="registry.household")
+        if "bank_account" in e.changes
+    ]
+    assert any("**** 0123" in t for t in trail) and not any("6217000000000000123" in t for t in trail)
 
 
 @pytest.mark.django_db(transaction=True)
