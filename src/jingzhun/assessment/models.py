@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.jobs import Job
-from jingzhun.core.policy import one_per_year
+from jingzhun.core.policy import one_per_year, policy_province, policy_year
 from jingzhun.core.scoping import ScopedModel
 from jingzhun.core.uploads import upload_size
 from jingzhun.registry.choices import HouseholdStatus
@@ -29,19 +29,6 @@ from .choices import (
     ResponseSource,
     Source,
 )
-
-
-def _province():
-    return models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("省份"), limit_choices_to={"level": 1},
-    )  # fmt: skip
-
-
-def _year():
-    return models.PositiveSmallIntegerField(
-        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
-    )
 
 
 def _count(label, default, low, high):
@@ -65,8 +52,8 @@ class SamplingPolicy(ScopedModel):
     county and households per village, the share of the accuracy sample inside the registry, and the satisfaction
     sample's mix (labour-capable poor : non-registered : no-labour poor)."""
 
-    year = _year()
-    province = _province()
+    year = policy_year()
+    province = policy_province()
     min_villages = _count(_("每县至少抽取村数"), 2, 1, 100)
     min_households = _count(_("每村至少抽取户数"), 10, 1, 200)
     inside_share = _percent(_("核查样本中建档立卡户占比（%）"), "50")
@@ -104,7 +91,7 @@ class Sample(ScopedModel):
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"),
         limit_choices_to={"level": 3},
     )  # fmt: skip
-    year = _year()
+    year = policy_year()
     purpose = models.CharField(_("用途"), max_length=16, choices=Purpose.choices)
     seed = models.PositiveIntegerField(_("随机种子"))
     villages = models.PositiveSmallIntegerField(_("抽取村数"))
@@ -342,8 +329,8 @@ class AssessmentPolicy(ScopedModel):
     whether a ranking is shown (the 2019 national check: 不打分、不排队), and the county exit thresholds
     (a western province sets its own incidence line, 3 %)."""
 
-    year = _year()
-    province = _province()
+    year = policy_year()
+    province = policy_province()
     show_ranking = models.BooleanField(_("显示排名"), default=False)
     grade_good = _percent(_("「好」的最低得分"), "90")
     grade_fair = _percent(_("「较好」的最低得分"), "80")
@@ -382,8 +369,8 @@ class Indicator(ScopedModel):
     from, which check gives it, and the figures giving full marks (``best``) and none (``worst``) — linear between;
     ``best`` below ``worst`` for a figure where lower is better (错退率)."""
 
-    year = _year()
-    province = _province()
+    year = policy_year()
+    province = policy_province()
     level = models.PositiveSmallIntegerField(
         _("考核对象级别"), choices=[(1, _("省")), (3, _("县"))], default=3
     )
@@ -435,7 +422,7 @@ class Score(ScopedModel):
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"),
         limit_choices_to={"level": 3},
     )  # fmt: skip
-    year = _year()
+    year = policy_year()
     total = models.FloatField(_("得分"), null=True)
     grade = models.CharField(_("等次"), max_length=8, choices=Grade.choices, blank=True)
     details = models.JSONField(_("指标明细"), default=list)
@@ -513,7 +500,7 @@ class CountyExitStep(ScopedModel):
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"),
         limit_choices_to={"level": 3},
     )  # fmt: skip
-    year = _year()
+    year = policy_year()
     kind = models.CharField(_("环节"), max_length=16, choices=ExitStep.choices)
     level = models.PositiveSmallIntegerField(_("办理层级"))
     passed = models.BooleanField(_("通过"), default=True)

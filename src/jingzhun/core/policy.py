@@ -18,12 +18,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .codes import NATIONAL_CODE, ancestor_at, subtree_range
 
 PROVINCE = 1
+
+
+def policy_province() -> models.ForeignKey:
+    """The province of a policy table's row; empty for the national row (read by ``in_force``)."""
+    return models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("省份"), limit_choices_to={"level": 1},
+    )  # fmt: skip
+
+
+def policy_year() -> models.PositiveSmallIntegerField:
+    """The year of a policy table's row (a line of that year, or parameters in force since it)."""
+    return models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
 
 
 def one_per_year(prefix: str) -> list[models.UniqueConstraint]:

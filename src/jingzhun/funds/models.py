@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.crypto import EncryptedTextField
-from jingzhun.core.policy import one_per_year
+from jingzhun.core.policy import one_per_year, policy_province, policy_year
 from jingzhun.core.scoping import ScopedModel
 
 from .choices import (
@@ -35,12 +35,6 @@ POSITIVE = [MinValueValidator(Decimal("0.01"), _("金额必须大于 0。"))]
 
 def money(label, **extra):
     return models.DecimalField(label, max_digits=16, decimal_places=2, **extra)
-
-
-def _year():
-    return models.PositiveSmallIntegerField(
-        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
-    )
 
 
 def _share(label, default):
@@ -67,11 +61,8 @@ class FundPolicy(ScopedModel):
     days, the per-household outlier factor, the income jump before an exit), the 公告公示 days, and the weights
     of factor-based allocation."""
 
-    year = _year()
-    province = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("省份"), limit_choices_to={"level": 1},
-    )  # fmt: skip
+    year = policy_year()
+    province = policy_province()
     fund_name = models.CharField(_("资金名称"), max_length=60, default="中央财政专项扶贫资金")
     governed_sources = models.JSONField(_("适用的资金来源"), default=list, blank=True)  # empty: every source
     forbidden = models.JSONField(_("禁止列支的支出类别"), default=default_forbidden, blank=True)
@@ -118,7 +109,7 @@ class Fund(ScopedModel):
     (``region``: empty for the central government). ``balance`` is what has not yet been allocated down."""
 
     source = models.CharField(_("资金来源"), max_length=12, choices=Source.choices)
-    year = _year()
+    year = policy_year()
     document_number = models.CharField(_("文号"), max_length=80)
     title = models.CharField(_("资金名称"), max_length=120)
     region = models.ForeignKey(
@@ -229,7 +220,7 @@ class Payment(ScopedModel):
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("地点")
     )
-    year = _year()
+    year = policy_year()
     kind = models.CharField(_("支出方式"), max_length=10, choices=PaymentKind.choices)
     category = models.CharField(_("支出类别"), max_length=24, choices=Category.choices)
     project = models.ForeignKey(
@@ -352,7 +343,7 @@ class Alert(ScopedModel):
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("地点")
     )
-    year = _year()
+    year = policy_year()
     summary = models.CharField(_("摘要"), max_length=300)
     evidence = models.JSONField(_("证据"), default=dict)
     amount = money(_("涉及金额（元）"), default=Decimal(0))
@@ -398,7 +389,7 @@ class Notice(ScopedModel):
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划")
     )
-    year = _year()
+    year = policy_year()
     title = models.CharField(_("标题"), max_length=120)
     rows = models.JSONField(_("公示内容"), default=list)
     individuals = models.JSONField(_("到人到户补助（姓名已脱敏）"), default=list, blank=True)

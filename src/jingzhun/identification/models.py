@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from jingzhun.core.policy import one_per_year
+from jingzhun.core.policy import one_per_year, policy_province
 from jingzhun.core.scoping import ScopedModel, ScopedQuerySet, SharedDownQuerySet
 from jingzhun.core.uploads import upload_size
 from jingzhun.regions.choices import RegionLevel
@@ -82,10 +82,7 @@ class ProcedurePolicy(ScopedModel):
     DEFAULT_STEP_DAYS = 15
 
     year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
-    province = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("省份"), limit_choices_to={"level": 1},
-    )  # fmt: skip
+    province = policy_province()
     publicity_days = models.PositiveSmallIntegerField(
         _("公示天数"), default=DEFAULT_PUBLICITY_DAYS,
         validators=[MinValueValidator(1, _("公示至少 1 天。")), MaxValueValidator(60, _("公示不超过 60 天。"))],
@@ -614,10 +611,7 @@ class VillagePolicy(ScopedModel):
     低于), plus every item of ``exit_checklist`` (local criteria: collective income, roads, …) met."""
 
     year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
-    province = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("省份"), limit_choices_to={"level": 1},
-    )  # fmt: skip
+    province = policy_province()
     incidence_multiple = models.DecimalField(
         _("贫困发生率倍数（一高）"), max_digits=4, decimal_places=2, default=2,
         validators=[MinValueValidator(0)],

@@ -13,25 +13,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core.policy import one_per_year
+from jingzhun.core.policy import one_per_year, policy_province, policy_year
 from jingzhun.core.scoping import ScopedModel
 from jingzhun.identification.models import SCAN_VALIDATORS
 from jingzhun.registry.choices import MonitoringKind, RiskType
 
 from .choices import OPEN_STATES, CaseState, ClueSource, ClueStatus, Department
-
-
-def _province():
-    return models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("省份"), limit_choices_to={"level": 1},
-    )  # fmt: skip
-
-
-def _year():
-    return models.PositiveSmallIntegerField(
-        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
-    )
 
 
 def _days(label, default, low, high):
@@ -60,8 +47,8 @@ class MonitoringLine(ScopedModel):
     """监测标准: the income line of ``year`` (元/人·年), national when ``province`` is empty, else the province's own
     (never below the national figure of the year). A line of a year, never carried forward."""
 
-    year = _year()
-    province = _province()
+    year = policy_year()
+    province = policy_province()
     amount = models.DecimalField(
         _("监测标准（元/人·年）"), max_digits=8, decimal_places=2, validators=[MinValueValidator(1)]
     )
@@ -85,8 +72,8 @@ class MonitoringPolicy(ScopedModel):
     income definition and window, the days allowed (clue acceptance, 公示, first clue to confirmation), the
     conditions of 风险消除 (each a switch), and each department's screening threshold."""
 
-    year = _year()
-    province = _province()
+    year = policy_year()
+    province = policy_province()
     income_definition = models.CharField(_("收入口径"), max_length=50, default="人均可支配收入")
     income_window_months = models.PositiveSmallIntegerField(
         _("收入计算期（认定前月数）"), default=12,

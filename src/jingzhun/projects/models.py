@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core.policy import one_per_year
+from jingzhun.core.policy import one_per_year, policy_province
 from jingzhun.core.scoping import ScopedModel
 from jingzhun.identification.choices import ObjectionSource, ObjectionStatus
 from jingzhun.identification.models import SCAN_VALIDATORS
@@ -154,10 +154,7 @@ class ProjectPolicy(ScopedModel):
     empty: the days a project's 公示 runs (10 unless the province says otherwise)."""
 
     year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
-    province = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("省份"), limit_choices_to={"level": 1},
-    )  # fmt: skip
+    province = policy_province()
     publicity_days = models.PositiveSmallIntegerField(
         _("项目公示天数"), default=10,
         validators=[MinValueValidator(1, _("公示至少 1 天。")), MaxValueValidator(60, _("公示不超过 60 天。"))],
