@@ -35,15 +35,15 @@ def answers_for(h) -> dict:
             "housing": n % 3 != 0, "water": True, "satisfied": n % 4 != 0}  # fmt: skip
 
 
-def central_csv(sample, rows=None, version=None) -> bytes:
+def central_csv(sample, rows=None, version=None, answers=None) -> bytes:
     """An export as ODK Central writes it: its own columns around the form's fields (grouped fields named by
-    their path)."""
+    their path); ``answers`` (a household → its answers) instead of ``answers_for``'s pattern."""
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["SubmissionDate", "village", "household", "grp-persons", *FIELDS[1:], "meta-instanceID", "KEY",
                 "SubmitterID", "SubmitterName", "ReviewState", "FormVersion"])  # fmt: skip
     for h in rows if rows is not None else sample.households.order_by("key"):
-        a = answers_for(h)
+        a = (answers or answers_for)(h)
         w.writerow(["2026-10-12T08:00:00.000Z", h.region_id, h.key, a["persons"],
                     *("yes" if a[f] else "no" for f in FIELDS[1:]), f"uuid:{sample.pk}-{h.key}",
                     f"uuid:{sample.pk}-{h.key}", "5", "评估员", "", version or sample.form_version])  # fmt: skip

@@ -1,0 +1,128 @@
+"""贫困县退出 end to end in a real browser (issue 22): the third party's survey of the county is imported and
+estimated, the county's page shows each condition with the survey's 错退率, 漏评率 and 认可度 and their intervals
+beside it; the county's proposal is refused while the 综合贫困发生率 fails (the condition named), then — the rollup
+below the threshold — the county proposes, the city reviews, and the province checks, publishes and approves."""
+
+import pytest
+from django.utils import timezone
+
+from jingzhun.accounts.choices import Role
+from jingzhun.analytics.models import RegionFigures
+from jingzhun.assessment import services
+from jingzhun.assessment.models import CountyExitStep, Estimate
+from jingzhun.regions.models import Region
+from tests.assessment.conftest import PROVINCE, assessor, county, frame, policy  # noqa: F401
+from tests.assessment.test_surveys import central_csv, imported, sample  # noqa: F401
+from tests.conftest import COUNTY, make_user
+
+from .test_registry_browser import login
+
+pytestmark = pytest.mark.e2e
+
+YEAR = 2026
+# 100,000 rural persons, 20,000 of them registered (15,000 exited): 2,500 still poor is 2.5 %, not below 2 %
+PARTS = {
+    "rural_population": 100_000,
+    "poor_persons": 2_500,
+    "persons": 20_000,
+    "status_exited_persons": 15_000,
+}
+
+
+def all_well(h) -> dict:
+    """Every sampled household secure in income, 两不愁三保障 and water, and satisfied."""
+    return {"persons": h.persons or 2, "income_ok": True, "food_clothing": True, "education": True, "medical": True,
+            "housing": True, "water": True, "satisfied": True}  # fmt: skip
+
+
+def submit(page, selector):
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def pct(share) -> str:
+    return f"{share * 100:.2f}%"
+
+
+def test_a_county_exits_from_proposal_to_approval_with_its_survey(
+    phone,
+    live_server,
+    users,
+    assessor,
+    county,
+    sample,  # noqa: F811
+):
+    # the setup through services: the survey imported as ODK Central exported it, estimated; the rollup
+    job = imported(assessor, sample, central_csv(sample, answers=all_well))
+    assert job.imported == sample.households.count() > 0, job.message
+    services.estimates_compute(user=assessor, sample=sample)
+    found = {e.kind: e for e in Estimate.objects.filter(sample=sample)}
+    assert all(found[k].point is not None for k in ("wrong_exit", "missed", "satisfaction"))
+    RegionFigures.objects.create(year=YEAR, code=county.code, level=3, parent=county.parent_id, figures=PARTS,
+                                 engine="duckdb", computed_at=timezone.now())  # fmt: skip
+    city = make_user("city", Role.OPERATOR, county.parent)
+    province = make_user("province", Role.OPERATOR, Region.objects.get(code=PROVINCE))
+    url = f"{live_server.url}/assessment/counties/{COUNTY}/{YEAR}/"
+
+    # county: each condition with its estimate and interval beside it; the 综合贫困发生率 fails
+    login(phone, live_server, "county")
+    phone.goto(url)
+    rows = {
+        row.query_selector("td").inner_text().strip(): row.inner_text()
+        for row in phone.query_selector_all("#exit-check tbody tr")
+    }
+    assert set(rows) == {"综合贫困发生率", "错退率", "漏评率", "群众认可度"}, rows
+    for label, kind in (("错退率", "wrong_exit"), ("漏评率", "missed"), ("群众认可度", "satisfaction")):
+        e = found[kind]
+        assert pct(e.point) in rows[label] and f"[{pct(e.low)}, {pct(e.high)}]" in rows[label], rows[label]
+        assert "达到" in rows[label] and "未达到" not in rows[label]  # the point estimate decides
+    # honest at zero: two villages say little, so the interval stays wide though no 错退 was found
+    assert found["wrong_exit"].point == 0 and found["wrong_exit"].high > 0
+    assert "2.50%" in rows["综合贫困发生率"] and "未达到" in rows["综合贫困发生率"]
+    assert "暂不符合退出条件" in phone.inner_text("#exit-verdict")
+    estimates = phone.inner_text("#estimates")
+    assert all(word in estimates for word in ("错退率", "漏评率", "群众满意度"))
+    assert f"[{found['satisfaction'].low:.4f}, {found['satisfaction'].high:.4f}]" in estimates
+
+    # the proposal is refused, the failing condition named with its figure and rule; nothing recorded
+    submit(phone, "#exit-form button[type=submit]")
+    assert "「综合贫困发生率」2.50%，未达到标准（低于 2%）" in phone.inner_text(".messages")
+    assert not CountyExitStep.objects.exists()
+
+    # the rollup after this year's exits: 1,500 still poor, 1.5 % — the county proposes
+    RegionFigures.objects.filter(code=county.code, year=YEAR).update(figures={**PARTS, "poor_persons": 1_500})
+    phone.goto(url)
+    assert "各项条件均已达到" in phone.inner_text("#exit-verdict")
+    phone.fill("#exit-note", "综合贫困发生率 1.50%，第三方评估各项指标均达标")
+    submit(phone, "#exit-form button[type=submit]")
+    assert "县级提出退出申请：通过" in phone.inner_text("#exit-steps")
+    assert "下一环节：市级初审" in phone.inner_text("main")
+    assert phone.query_selector("#exit-form") is None  # the city's step, not the county's
+    proposal = CountyExitStep.objects.get(kind="propose")
+    attached = {c["label"]: c for c in proposal.conditions}
+    assert attached["错退率"]["high"] == pytest.approx(found["wrong_exit"].high * 100)
+    assert attached["群众认可度"]["value"] == pytest.approx(found["satisfaction"].point * 100)
+
+    # city: the review
+    login(phone, live_server, city.username)
+    phone.goto(url)
+    assert "群众认可度" in phone.inner_text("#exit-check")
+    submit(phone, "#exit-form button[type=submit]")
+    assert "市级初审：通过" in phone.inner_text("#exit-steps")
+
+    # province: its own check (the conditions again), the 公示, the approval
+    login(phone, live_server, province.username)
+    phone.goto(url)
+    for step in ("省级专项评估检查", "省级公示", "省政府批准退出"):
+        assert f"办理「{step}」" in phone.inner_text("#exit-form button[type=submit]")
+        submit(phone, "#exit-form button[type=submit]")
+        assert f"{step}：通过" in phone.inner_text("#exit-steps")
+    assert "下一环节：国家抽查" in phone.inner_text("main")
+    assert phone.query_selector("#exit-form") is None
+    steps = list(CountyExitStep.objects.order_by("at", "id").values_list("kind", "passed", "actor__username"))
+    assert steps == [
+        ("propose", True, "county"), ("city", True, "city"), ("province_check", True, "province"),
+        ("publicity", True, "province"), ("approve", True, "province"),
+    ]  # fmt: skip
+    check = CountyExitStep.objects.get(kind="province_check")
+    assert all(c["passed"] for c in check.conditions) and len(check.conditions) == 4
