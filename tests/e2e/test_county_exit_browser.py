@@ -48,8 +48,8 @@ def test_a_county_exits_from_proposal_to_approval_with_its_survey(
     phone,
     live_server,
     users,
-    assessor,
-    county,
+    assessor,  # noqa: F811
+    county,  # noqa: F811
     sample,  # noqa: F811
 ):
     # the setup through services: the survey imported as ODK Central exported it, estimated; the rollup
