@@ -650,6 +650,7 @@ def household_bank_accounts_load(*, user, accounts: dict[int, tuple[str, str]]) 
     return len(changed)
 
 
+@transaction.atomic
 def household_bank_account_set(*, user, household: Household, bank_name: str, bank_account: str) -> Household:
     """Set (or clear, both empty) the household's 一卡通 account: the bank's name and the account number, which is
     normalised (full-width digits, spaces), validated (12–30 digits), stored encrypted with its keyed digest,
