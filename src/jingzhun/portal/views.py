@@ -103,6 +103,29 @@ def _ask(form: PublicObjectionForm) -> PublicObjectionForm:
     return form
 
 
+def _objection_posted(request, form, file):
+    """A posted objection (to a households' list or a project's notice) through the one gate: the rate limit per
+    address, the form, the challenge, then ``file(cleaned_data, ip)`` as the portal; the redirect to its
+    reference page, or None with the reasons on ``form``."""
+    ip = client_ip(request)
+    if guard.over_limit(ip):
+        form.is_valid()
+        form.add_error(None, _("提交过于频繁，请一小时后再试。"))
+    elif form.is_valid():
+        d = form.cleaned_data
+        if not guard.challenge_passed(d["token"], d["answer"]):
+            form.add_error("answer", _("验证题答案不正确或已过期，请重新计算。"))
+        else:
+            try:
+                with acting_as(None, source="portal", ip=ip):
+                    objection = file(d, ip)
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                return redirect("portal:objection", ref=objection.reference)
+    return None
+
+
 @never_cache
 def publicity(request, pk: int):
     publicity = get_object_or_404(Publicity.objects.public().select_related("region"), pk=pk)
@@ -117,30 +140,15 @@ def publicity(request, pk: int):
         if not accepts:
             raise Http404
         form = PublicObjectionForm(request.POST, entries=entries)
-        ip = client_ip(request)
-        if guard.over_limit(ip):
-            form.is_valid()
-            form.add_error(None, _("提交过于频繁，请一小时后再试。"))
-        elif form.is_valid():
-            d = form.cleaned_data
-            if not guard.challenge_passed(d["token"], d["answer"]):
-                form.add_error("answer", _("验证题答案不正确或已过期，请重新计算。"))
-            else:
-                entry = next(e for e in entries if e.pk == d["entry"])
-                try:
-                    with acting_as(None, source="portal", ip=ip):
-                        objection = services.objection_file(
-                            user=None,
-                            entry=entry,
-                            text=d["text"],
-                            name=d["name"],
-                            contact=d["contact"],
-                            ip=ip,
-                        )
-                except ValidationError as exc:
-                    form.add_error(None, exc.messages)
-                else:
-                    return redirect("portal:objection", ref=objection.reference)
+        filed = _objection_posted(
+            request, form,
+            lambda d, ip: services.objection_file(
+                user=None, entry=next(e for e in entries if e.pk == d["entry"]), text=d["text"], name=d["name"],
+                contact=d["contact"], ip=ip,
+            ),
+        )  # fmt: skip
+        if filed:
+            return filed
     if accepts:
         form = _ask(form or PublicObjectionForm(entries=entries))
     return render(
@@ -171,29 +179,14 @@ def project_notice(request, pk: int):
         if not accepts:
             raise Http404
         form = PublicObjectionForm(request.POST, entries=None)
-        ip = client_ip(request)
-        if guard.over_limit(ip):
-            form.is_valid()
-            form.add_error(None, _("提交过于频繁，请一小时后再试。"))
-        elif form.is_valid():
-            d = form.cleaned_data
-            if not guard.challenge_passed(d["token"], d["answer"]):
-                form.add_error("answer", _("验证题答案不正确或已过期，请重新计算。"))
-            else:
-                try:
-                    with acting_as(None, source="portal", ip=ip):
-                        objection = projects.objection_file(
-                            user=None,
-                            notice=notice,
-                            text=d["text"],
-                            name=d["name"],
-                            contact=d["contact"],
-                            ip=ip,
-                        )
-                except ValidationError as exc:
-                    form.add_error(None, exc.messages)
-                else:
-                    return redirect("portal:objection", ref=objection.reference)
+        filed = _objection_posted(
+            request, form,
+            lambda d, ip: projects.objection_file(
+                user=None, notice=notice, text=d["text"], name=d["name"], contact=d["contact"], ip=ip
+            ),
+        )  # fmt: skip
+        if filed:
+            return filed
     if accepts:
         form = _ask(form or PublicObjectionForm(entries=None))
     return render(
