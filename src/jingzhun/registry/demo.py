@@ -220,7 +220,9 @@ class DemoGenerator:
                         WorkStatus.OUT_OF_PROVINCE: 35})
             if working else WorkStatus.NONE
         )  # fmt: skip
-        medical = rng.random() < 0.97
+        # Basic and 大病 insurance are near-universal for registered households (the 基本医疗保障 of 三保障):
+        # a gap is rare, so the data-quality rule Q16 finds a handful, and demo-quality's planted ones stand out.
+        medical = rng.random() < 0.998
         return {
             "name": _name(
                 rng, surname if relationship in (Relationship.SON, Relationship.DAUGHTER) else None
@@ -235,7 +237,7 @@ class DemoGenerator:
             "work_status": work,
             "months_worked": rng.randint(3, 12) if working else 0,
             "medical_insurance": medical,
-            "serious_illness_insurance": medical and rng.random() < 0.92,
+            "serious_illness_insurance": medical and rng.random() < 0.997,
             "pension_insurance": age >= 16 and schooling == Schooling.NONE and rng.random() < 0.85,
             "dibao": attribute == Attribute.DIBAO,
         }
@@ -557,7 +559,9 @@ def demo_member_changes(*, region: Region, seed: int, years: list[int]) -> list[
         return None, None
 
     def mothers(year):
-        return lambda h, active: next(
+        # Not a household with a child of its own born that year: its yearly records already count that child,
+        # and the planted birth must show as one more member than the year before.
+        return lambda h, active: not any(m.birth_date.year == year for m in active) and next(
             (m for m in active if m.relationship in (Relationship.SPOUSE, Relationship.DAUGHTER_IN_LAW)
              and m.sex == "2" and 22 <= _age_in(m, year) <= 38), None,
         )  # fmt: skip
