@@ -139,3 +139,26 @@ def test_identification_year_and_exit_year_are_procedural_too(register, users, c
     household.refresh_from_db()
     assert (household.identified_year, household.exit_year) == (2015, None)
     assert client.get(f"/api/v1/households/{household.pk}/").json()["exit_year"] is None
+
+
+def test_a_change_is_never_counted_before_the_latest_recorded_one(register, users):
+    """A 返贫 dated 2018 after a 2020 exit would leave the household's status (the latest change) disagreeing
+    with its status at the end of every later year: refused when applied for, and by the one writer."""
+    from jingzhun.identification.choices import ApplicationKind
+    from jingzhun.registry.status import status_change
+
+    household = register(status=HouseholdStatus.EXITED, identified_year=2014, exit_year=2020)
+    with pytest.raises(ValidationError, match="已记到 2020 年"):
+        identification.application_create(
+            user=users["village_a"], household=household, year=2018, kind=ApplicationKind.RETURN,
+            reason="因病返贫",
+        )  # fmt: skip
+    assert not household.applications.exists()
+    with pytest.raises(ValidationError, match="不能再记入更早的 2019 年"):
+        status_change(
+            Household.objects.filter(pk=household.pk), to=HouseholdStatus.RETURNED, source=StatusSource.RETURN,
+            business_year=2019, user=users["county"],
+        )  # fmt: skip
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.EXITED and household.status_changes.count() == 2
+    assert_history_agrees()

@@ -204,3 +204,37 @@ def test_probe_findings_on_the_cycle_hold(client, register, users, county, provi
     with pytest.raises(ValidationError, match="跨县迁移申请待接收"):
         mc.head_change(user=users["village_a"], household=household, new_head=leaving,
                        old_head_relationship="spouse", effective_on=dt.date(YEAR - 1, 12, 1))  # fmt: skip
+
+
+def test_a_closed_year_refuses_new_applications_and_its_villages_records(register, users, county):
+    """The freeze covers every write counted in the year: a new application (its 公告 would count there) and
+    the poor-village records of the county's villages (figures, designation)."""
+    from decimal import Decimal
+
+    from jingzhun.identification import villages
+    from jingzhun.identification.choices import ApplicationKind
+    from jingzhun.identification.models import VillageYear
+    from tests.conftest import VILLAGE_B
+
+    household = register(status=HouseholdStatus.REGISTERED, identified_year=2015, years=[year(year=YEAR)])
+    _open(users, county)
+    yearcycle.year_close(user=users["county"], county=county, year=YEAR)
+    with pytest.raises(ValidationError, match="已关账"):
+        identification.application_create(
+            user=users["village_a"], household=household, year=YEAR, reason="收入稳定超过标准",
+            kind=ApplicationKind.EXIT,
+        )  # fmt: skip
+    with pytest.raises(ValidationError, match="已关账"):
+        villages.village_year_set(
+            user=users["village_a"], village=Region.objects.get(code=VILLAGE_A), year=YEAR,
+            collective_income=Decimal("0"), per_capita_income=Decimal("3000"), checklist={},
+        )  # fmt: skip
+    with pytest.raises(ValidationError, match="已关账"):
+        villages.village_designate(
+            user=users["county"], village=Region.objects.get(code=VILLAGE_B), year=YEAR, confirm=False,
+            reason="不符合条件",
+        )  # fmt: skip
+    assert not household.applications.exists() and not VillageYear.objects.filter(year=YEAR).exists()
+    assert not yearcycle.open_items(county=COUNTY, year=YEAR) or all(
+        item.total == 0 for item in yearcycle.open_items(county=COUNTY, year=YEAR)
+    )

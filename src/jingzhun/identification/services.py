@@ -23,7 +23,8 @@ from jingzhun.regions.selectors import policy_province
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household, StatusSource
 from jingzhun.registry.services import refresh_tallies
-from jingzhun.registry.status import status_change
+from jingzhun.registry.status import latest_business_years, status_change
+from jingzhun.registry.yearcycle import refuse_frozen
 
 from . import crosscheck, quotas, rules, selectors, villages
 from .choices import (
@@ -221,6 +222,12 @@ def application_create(
         raise ValidationError(_("该户已有正在办理的识别申请。"))
     if not 2000 <= int(year) <= timezone.localdate().year + 1:
         raise ValidationError({"year": [_("识别年度无效。")]})
+    refuse_frozen([(household.region_id, int(year))])
+    if (recorded := latest_business_years([household.pk]).get(household.pk)) and int(year) < recorded:
+        # Its 公告 would count the change before the latest one recorded (a 返贫 in 2018 after a 2020 exit).
+        raise ValidationError(
+            {"year": [_("该户的状态变动已记到 %(y)d 年，申请年度不能早于该年。") % {"y": recorded}]}
+        )
     start = rules.procedure_for(kind).start
     application = Application(
         household=household, region_id=household.region_id, year=year, reason=reason, kind=kind,

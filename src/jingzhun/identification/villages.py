@@ -22,6 +22,7 @@ from jingzhun.core.models import AuditAction
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.selectors import policy_province
+from jingzhun.registry.yearcycle import refuse_frozen
 
 from . import rules, selectors
 from . import village_selectors as vs
@@ -69,6 +70,9 @@ def _steps(
 
 
 def _save(records: list[VillageYear], befores: list[dict], *, step_label: str) -> None:
+    # A county's closed year is frozen for its villages' records too (designation, figures, exit stages);
+    # the caller's transaction rolls back whatever it did before.
+    refuse_frozen((r.region_id, r.year) for r in records)
     entries = []
     for r, before in zip(records, befores, strict=True):
         r.full_clean(exclude=["region"], validate_constraints=False)

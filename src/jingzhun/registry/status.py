@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +43,7 @@ def status_change(
     if not households:
         return []
     refuse_frozen(((h.region_id, business_year) for h in households), field="business_year")
+    refuse_earlier_than_history(households, business_year)
     effective_on = effective_on or timezone.localdate()
     changes = StatusChange.objects.bulk_create(
         StatusChange(
@@ -72,6 +73,35 @@ def status_change(
     Household.objects.filter(pk__in=[h.pk for h in households]).update(**values, updated_at=timezone.now())
     audit.record_many(entries)
     return changes
+
+
+def latest_business_years(household_ids: Iterable[int]) -> dict[int, int]:
+    """Each household's latest business year in its status history (one grouped query)."""
+    rows = (
+        StatusChange.objects.filter(household_id__in=list(household_ids))
+        .values("household_id")
+        .annotate(latest=Max("business_year"))
+    )
+    return {r["household_id"]: r["latest"] for r in rows}
+
+
+def refuse_earlier_than_history(households: Iterable[Household], business_year: int) -> None:
+    """A change counted in a year before the latest one already recorded would leave the household's status
+    (the latest change) disagreeing with its status at the end of every later year: a 返贫 dated 2018 after a
+    2020 exit. Refused, naming the households and the year they are recorded to (one grouped query)."""
+    households = list(households)
+    latest = latest_business_years(h.pk for h in households)
+    late = [h for h in households if latest.get(h.pk, business_year) > business_year]
+    if late:
+        raise ValidationError(
+            {
+                "business_year": [
+                    _("「%(n)s」的状态变动已记到 %(y)d 年，不能再记入更早的 %(b)d 年。")
+                    % {"n": h.number, "y": latest[h.pk], "b": business_year}
+                    for h in late[:10]
+                ]
+            }
+        )
 
 
 def status_at_end_of(year: int) -> Subquery:
