@@ -55,3 +55,16 @@ def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line), "?")
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM"
+
+
+def required_fillers(conn, table: str, given) -> dict[str, object]:
+    """The NOT NULL columns of ``table`` without a database default that a bench's bulk load does not give, each
+    with a neutral value of its type ('' / false / 0 / '[]'): a field added to a model later (e.g. a household's
+    national number) does not break the loads, which fill only the columns their queries read."""
+    neutral = {"boolean": False, "integer": 0, "bigint": 0, "smallint": 0, "numeric": 0, "jsonb": "[]"}
+    rows = conn.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s "
+        "AND is_nullable = 'NO' AND column_default IS NULL",
+        (table,),
+    ).fetchall()
+    return {name: neutral.get(kind, "") for name, kind in rows if name not in set(given)}

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.dataset as ds
-from _common import PG_SERVER, machine, peak_rss_mib
+from _common import PG_SERVER, machine, peak_rss_mib, required_fillers
 
 
 def copy(conn, table: str, data: pa.Table) -> None:
@@ -99,6 +99,10 @@ def main():
         conn.execute("TRUNCATE registry_householdyear, registry_member, registry_household CASCADE")
         for table, data in (("registry_household", households), ("registry_member", members),
                             ("registry_householdyear", years)):  # fmt: skip
+            for column, value in required_fillers(
+                conn, table, data.column_names
+            ).items():  # fields added since
+                data = data.append_column(column, pa.array([value] * data.num_rows))
             copy(conn, table, data)
         conn.execute("SELECT setval('registry_household_id_seq', (SELECT max(id) FROM registry_household))")
         conn.execute("SELECT setval('registry_member_id_seq', (SELECT max(id) FROM registry_member))")

@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import PG_SERVER, fresh_database_url, jingzhun, machine, peak_rss_mib
+from _common import PG_SERVER, fresh_database_url, jingzhun, machine, peak_rss_mib, required_fillers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingzhun.settings")
@@ -52,11 +52,13 @@ FROM (SELECT g, random() AS r FROM generate_series(%(start)s::bigint, %(stop)s::
 JOIN bench_villages v ON v.rn = ((s.g - 1) * %(nv)s / %(n)s)
 """
 STATUS_OF = "(ARRAY['registered','exited','returned','exited'])"
+HOUSEHOLD_COLUMNS = ("id", "number", "region_id", "status", "identification_standard", "attribute", "main_cause",
+                     "other_causes", "identified_year", "phone", "head_name", "member_count", "created_at",
+                     "updated_at")  # fmt: skip
 HOUSEHOLDS = f"""
-INSERT INTO registry_household (id, number, region_id, status, identification_standard, attribute, main_cause,
-    other_causes, identified_year, phone, head_name, member_count, created_at, updated_at)
+INSERT INTO registry_household ({", ".join(HOUSEHOLD_COLUMNS)}{{more}})
 SELECT id, region_id || lpad(id::text, 8, '0'), region_id, {STATUS_OF}[k], 'national', 'general', 'illness',
-       '[]'::jsonb, y1, '', '户主', 3, now(), now()
+       '[]'::jsonb, y1, '', '户主', 3, now(), now(){{values}}
 FROM bench_plan
 """
 # change i (1..k) counts in business year y1 (+ d2 + d3 + d4 as far as i goes); exits (i = 2, 4) of a "late"
@@ -72,6 +74,12 @@ CROSS JOIN LATERAL generate_series(1, p.k) i
 CROSS JOIN LATERAL (SELECT p.y1 + CASE WHEN i >= 2 THEN p.d2 ELSE 0 END + CASE WHEN i >= 3 THEN p.d3 ELSE 0 END
                            + CASE WHEN i >= 4 THEN p.d4 ELSE 0 END AS y) years
 """
+
+
+def _literal(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
 
 
 def copy_regions(source: str, target: str) -> int:
@@ -116,10 +124,15 @@ def build(url: str, n: int, regions_from: str | None) -> None:
         ).fetchall()
         for name, _definition in indexes:
             conn.execute(f'DROP INDEX "{name}"')
+        fillers = required_fillers(conn, "registry_household", HOUSEHOLD_COLUMNS)  # fields added since
+        households_sql = HOUSEHOLDS.format(
+            more="".join(f", {c}" for c in fillers),
+            values="".join(f", {_literal(v)}" for v in fillers.values()),
+        )
         for start in range(1, n + 1, STEP):
             stop = min(n, start + STEP - 1)
             conn.execute(PLAN, {"start": start, "stop": stop, "n": n, "nv": nv})
-            conn.execute(HOUSEHOLDS)
+            conn.execute(households_sql)
             conn.execute(CHANGES)
             conn.execute("DROP TABLE bench_plan")
             print(f"  {stop:,} households, {time.perf_counter() - started:.0f} s", flush=True)
