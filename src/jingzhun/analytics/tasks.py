@@ -9,13 +9,16 @@ from .selectors import years_with_data
 from .services import rollup_refresh
 
 
+def rollups_and_scores(years, *, engine: str = "duckdb", progress=None) -> dict:
+    """Recompute the stored figures of ``years``, then re-score the early warning on the newest snapshot (where
+    a model is installed): what the task after an import and the nightly ``jingzhun rollup`` both run."""
+    done = {int(year): rollup_refresh(year=int(year), engine=engine, progress=progress) for year in years}
+    if done:
+        warning_after_rollup(max(done))
+    return done
+
+
 @task()
 def refresh_rollups(years: list[int] | None = None) -> dict:
     """Recompute the stored figures for ``years`` (default: every year the registry holds)."""
-    done = {}
-    for year in years or years_with_data():
-        result = rollup_refresh(year=year)
-        done[str(year)] = result.regions
-    if done:  # the early-warning scores follow the newest snapshot (where a model is installed)
-        warning_after_rollup(max(int(y) for y in done))
-    return done
+    return {str(y): r.regions for y, r in rollups_and_scores(years or years_with_data()).items()}

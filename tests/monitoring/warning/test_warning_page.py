@@ -36,3 +36,16 @@ def test_the_ranked_list_follows_the_score_and_the_readers_scope(
 def test_the_command_scores_on_duckdb_or_spark_and_nothing_else():
     with pytest.raises(CommandError, match="invalid choice: 'spark'"):
         call_command("warning-score", "--engine", "spark")
+
+
+def test_the_nightly_rollup_command_rescores_the_newest_year(
+    transactional_db, client, register, users, settings, tmp_path
+):
+    """`jingzhun rollup` from cron (not only the task after an import) leaves fresh scores behind it."""
+    settings.DATA_DIR, settings.SNAPSHOT_DIR = tmp_path, tmp_path / "snapshots"
+    mine = register(region=VILLAGE_A, years=[year(year=YEAR)], history_year=YEAR - 1)
+    ev.synthetic_model(tmp_path / "warning" / "model.json", households=1_500, seed=1)
+    client.force_login(users["county"])
+    assert "尚未生成风险评分" in client.get("/monitoring/warning/").content.decode()
+    call_command("rollup", year=YEAR, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert mine.number in client.get("/monitoring/warning/").content.decode()

@@ -1,11 +1,12 @@
 """``jingzhun rollup --year Y | --all-years [--engine duckdb|postgres|pyspark]``: recompute and store every
-indicator at every level (the dashboards' figures). Run nightly from cron; imports queue it themselves."""
+indicator at every level (the dashboards' figures), then re-score the early warning on the newest snapshot where a
+model is installed. Run nightly from cron; imports queue it themselves."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from jingzhun.analytics.engines import ENGINES
 from jingzhun.analytics.selectors import years_with_data
-from jingzhun.analytics.services import rollup_refresh
+from jingzhun.analytics.tasks import rollups_and_scores
 
 
 class Command(BaseCommand):
@@ -21,8 +22,8 @@ class Command(BaseCommand):
         years = years_with_data() if all_years else [year]
         if not years:
             raise CommandError("登记库中还没有任何年度数据，无需汇总。")
-        for y in years:
-            result = rollup_refresh(year=y, engine=engine, progress=lambda m: self.stdout.write(f"  {m}"))
+        done = rollups_and_scores(years, engine=engine, progress=lambda m: self.stdout.write(f"  {m}"))
+        for y, result in done.items():  # the early-warning scores followed the newest year's snapshot
             self.stdout.write(
                 self.style.SUCCESS(
                     f"{y} 年度：{result.regions:,} 个区域（快照 {result.snapshot_seconds:.1f} 秒，"
