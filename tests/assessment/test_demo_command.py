@@ -32,3 +32,18 @@ def test_the_demo_county_gets_a_sample_with_answers(regions, settings, tmp_path,
     assert Sample.objects.count() == 1
     client.force_login(User.objects.get(username="assessor"))
     assert "V01-H01" in client.get(reverse("assessment:sample", args=[sample.pk])).content.decode()
+
+
+def test_a_demo_too_small_to_sample_is_skipped_with_a_note_not_failed(regions, settings, tmp_path):
+    """`make demo DEMO_HOUSEHOLDS=300` under the national policy (4 villages of ≥ 10 households): the chain goes
+    on; the note says why and what size samples."""
+    import io
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("demo-data", region="522634", households=300, seed=5, verbosity=0)
+    call_command("demo-accounts", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    services.sampling_policy_set(user=None, year=2016, min_villages=4, min_households=200)
+    out = io.StringIO()
+    call_command("demo-assessment", verbosity=0, stdout=out)
+    assert "跳过考核演示" in out.getvalue() and "不够抽取" in out.getvalue()
+    assert not Sample.objects.exists()
