@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 UV := $(shell command -v uv 2>/dev/null)
 ifeq ($(UV),)
-UV := python3 -m uv
+UV := $(CURDIR)/.tools/bin/uv
 endif
 RUN := $(UV) run --frozen
 # OFFLINE=1: an unpacked `make bundle` on a machine without package registries (scripts/install-offline): the
@@ -40,8 +40,8 @@ APT_INSTALL = echo "OFFLINE=1: no apt-get here; install from the intranet's Debi
 pdf-deps:
 	@PATH=$$PATH:/usr/sbin:/sbin ldconfig -p | grep -q libpangoft2-1.0 || echo "注意：缺少 Pango，PDF 无法生成（网页不受影响）" >&2
 else
-tools:  ## uv (Python packaging) if missing
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+tools:  ## uv (Python packaging) if missing: its binary from its wheel into .tools/bin (no pip: Debian's python3 has none)
+	@$(UV) --version >/dev/null 2>&1 || python3 scripts/get-uv "$(CURDIR)/.tools/bin" >/dev/null
 
 install: tools assets
 	$(UV) sync --frozen --compile-bytecode  # precompiled: every command starts ~1 s faster where .pyc files are not written
@@ -58,7 +58,7 @@ pdf-deps:  ## Pango and the Noto CJK font: WeasyPrint renders the PDFs (handbook
 endif
 
 java:  ## a Java runtime for PySpark (the analytics engine test runs Spark local[2])
-	@command -v java >/dev/null 2>&1 || { $(APT_INSTALL) openjdk-17-jre-headless >/dev/null; }
+	@command -v java >/dev/null 2>&1 || { $(APT_INSTALL) default-jre-headless >/dev/null; }  # 17 on Debian 12, 21 on 13: both run PySpark 4
 
 browser: pdf-deps java  ## Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright)
 	@test -x /usr/bin/chromium || { $(APT_INSTALL) chromium >/dev/null; }
