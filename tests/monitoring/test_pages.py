@@ -33,6 +33,10 @@ def test_self_report_on_the_portal_with_challenge_reference_and_status(client, e
         "village": "522634100201", "name": "王某", "id_number": exited.head_id, "phone": "13800000000",
         "text": "家里老人住院，花了很多钱", "risk_types": ["illness"], "token": token,
     }  # fmt: skip
+    bad_phone = client.post(
+        "/public/monitoring/", {**data, "phone": "abc-not-a-phone", "answer": _answer(page)}
+    )
+    assert "联系电话" in bad_phone.content.decode() and not Clue.objects.exists()
     wrong = client.post("/public/monitoring/", {**data, "answer": "99"})
     assert "验证题答案不正确" in wrong.content.decode() and not Clue.objects.exists()
     ok = client.post("/public/monitoring/", {**data, "answer": _answer(page)}, follow=True)
@@ -43,6 +47,14 @@ def test_self_report_on_the_portal_with_challenge_reference_and_status(client, e
     replay = client.post("/public/monitoring/", {**data, "answer": _answer(page)})
     assert "验证题答案不正确或已过期" in replay.content.decode() and Clue.objects.count() == 1
     assert client.get("/public/monitoring/status/NOSUCHREF/").status_code == 404
+
+
+def test_the_village_page_leads_to_the_report_form_with_the_village_filled_in_by_name(client, regions):
+    village_page = client.get("/public/r/522634100201/").content.decode()
+    assert 'href="/public/monitoring/?village=522634100201"' in village_page
+    form = client.get("/public/monitoring/?village=522634100201").content.decode()
+    assert "申报所在村：" in form and 'value="522634100201"' in form
+    assert "点“本村农户防返贫监测申报”即可自动填写" in client.get("/public/monitoring/").content.decode()
 
 
 def test_the_portal_refuses_a_person_of_another_county(client, register, monitoring_line, county_b):

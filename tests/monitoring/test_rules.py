@@ -47,6 +47,21 @@ def test_income_exactly_at_the_line_passes_a_cent_below_fails():
     assert below.messages == ["人均可支配收入 5999.99 元低于监测标准 6000.00 元。"]
 
 
+def test_the_income_is_stable_only_if_the_latest_yearly_record_was_not_below_its_line():
+    at_line = verdict(earlier=(2025, Decimal("5800.00"), Decimal("5800.00")))
+    assert (
+        at_line.passed and "2025 年度人均纯收入 5800.00 元，不低于当年监测标准 5800.00 元。" in at_line.facts
+    )
+    below = verdict(earlier=(2025, Decimal("5799.99"), Decimal("5800.00")))
+    assert below.messages == [
+        "2025 年度人均纯收入 5799.99 元低于当年监测标准 5800.00 元，收入尚未稳定超过监测标准。"
+    ]
+    assert verdict(
+        earlier=(2025, Decimal("5799.99"), Decimal("5800.00")), conditions=rules.Conditions(income=False)
+    ).passed
+    assert "无年度收入记录，收入稳定性仅以本次核实为准。" in verdict().facts
+
+
 def test_no_measure_fails_unless_the_risk_went_away_on_its_own():
     assert verdict(measures=0).messages == ["尚未落实任何帮扶措施（风险自然消除的须如实选择）。"]
     natural = verdict(measures=0, natural=True)

@@ -61,6 +61,26 @@ def test_a_clue_for_a_person_of_another_county_is_refused(register, monitoring_l
     assert not Clue.objects.exists()
 
 
+def test_a_phone_that_is_neither_a_mobile_nor_a_landline_is_refused(exited):
+    for wrong in ("abc-not-a-phone", "1380000000", "23800000000"):
+        with pytest.raises(ValidationError) as exc:
+            services.clue_report(
+                user=None,
+                village=village(),
+                name="某某",
+                id_number=exited.head_id,
+                text="家里遭了水灾",
+                phone=wrong,
+            )
+        assert "phone" in exc.value.message_dict
+    assert not Clue.objects.exists()
+    landline = services.clue_report(
+        user=None, village=village(), name="某某", id_number=exited.head_id, text="家里遭了水灾",
+        phone="0855-3221234",
+    )  # fmt: skip
+    assert landline.phone == "0855-3221234"
+
+
 def test_a_malformed_id_is_refused(monitoring_line, regions):
     with pytest.raises(ValidationError) as exc:
         services.clue_report(

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 
 from jingzhun.core.api import ChoiceParam, CodeParam, MasksPersonalData, ScopedViewSet, validated
+from jingzhun.core.ids import validate_phone
 from jingzhun.core.pagination import KeysetCursorPagination
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
@@ -61,7 +62,9 @@ class ClueCreateSerializer(serializers.Serializer):
     village = serializers.RegexField(r"^[0-9]{12}$", help_text="村的 12 位区划代码")
     name = serializers.CharField(max_length=50, required=False, allow_blank=True)
     id_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, validators=[validate_phone]
+    )
     text = serializers.CharField(max_length=2000)
     risk_types = serializers.ListField(
         child=serializers.CharField(max_length=32), required=False, max_length=20

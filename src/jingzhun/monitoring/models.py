@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.ids import validate_phone
 from jingzhun.core.policy import one_per_year, policy_province, policy_year
 from jingzhun.core.scoping import ScopedModel
 from jingzhun.identification.models import SCAN_VALIDATORS
@@ -175,7 +176,7 @@ class Clue(ScopedModel):
     reported_on = models.DateField(_("发现日期"), default=timezone.localdate)
     name = models.CharField(_("姓名"), max_length=50)
     id_number = models.CharField(_("公民身份号码"), max_length=18, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
     text = models.TextField(_("情况说明"), max_length=2000)
     risk_types = models.JSONField(_("风险类型"), default=list, blank=True)
     value = models.DecimalField(_("部门数值"), max_digits=14, decimal_places=2, null=True, blank=True)

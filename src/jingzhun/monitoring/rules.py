@@ -78,7 +78,7 @@ class ClearanceVerdict:
 
 def clearance_verdict(
     *, conditions: Conditions, started_on: dt.date, today: dt.date, measures: int, natural: bool, income,
-    rigid_expenses, line, assurance: list[Reason],
+    rigid_expenses, line, assurance: list[Reason], earlier: tuple[int, object, object] | None = None,
 ) -> ClearanceVerdict:  # fmt: skip
     """风险消除: every condition switched on is checked and every failure named.
 
@@ -86,6 +86,10 @@ def clearance_verdict(
     - at least one measure received, unless the risk went away on its own (风险自然消除, recorded as such);
     - income not below the monitoring line — the complement of the entry's "below the line" on the same
       comparison (decision 42 for exits), so a household exactly at the line is no longer in the range by income;
+    - and **stably** so: ``earlier`` (year, per-capita income, that year's monitoring line) is the household's
+      latest yearly record; its income below its year's line means the income has not yet held above it
+      (one good reading at the verification is not stability). Without a yearly record only the verification
+      counts, said as a fact;
     - rigid expenses resolved: no longer above the income;
     - 三保障 and safe water (``assurance``: identification's reasons on the record)."""
     failures: list[Reason] = []
@@ -126,6 +130,7 @@ def clearance_verdict(
                 _("人均可支配收入 %(i)s 元，不低于监测标准 %(l)s 元。")
                 % {"i": money(income), "l": money(line)}
             )
+        failures += _stability(earlier, facts)
     if conditions.expenses:
         if rigid_expenses is None:
             failures.append(Reason("expenses", _("没有刚性支出数据，无法判断刚性支出问题是否已解决。")))
@@ -142,6 +147,26 @@ def clearance_verdict(
         if not assurance:
             facts.append(_("三保障和饮水安全均有保障。"))
     return ClearanceVerdict(failures=failures, facts=facts)
+
+
+def _stability(earlier: tuple[int, object, object] | None, facts: list[str]) -> list[Reason]:
+    """The income of the latest yearly record against its own year's line (the stability half of the income
+    condition)."""
+    if earlier is None or earlier[1] is None or earlier[2] is None:
+        facts.append(_("无年度收入记录，收入稳定性仅以本次核实为准。"))
+        return []
+    year, income, line = earlier
+    values = {"y": year, "i": money(income), "l": money(line)}
+    if Decimal(income) < Decimal(line):
+        return [
+            Reason(
+                "income",
+                _("%(y)d 年度人均纯收入 %(i)s 元低于当年监测标准 %(l)s 元，收入尚未稳定超过监测标准。")
+                % values,
+            )
+        ]
+    facts.append(_("%(y)d 年度人均纯收入 %(i)s 元，不低于当年监测标准 %(l)s 元。") % values)
+    return []
 
 
 def overdue(*, since: dt.date, days: int, today: dt.date) -> int:

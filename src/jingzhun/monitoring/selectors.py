@@ -86,11 +86,18 @@ def clearance_check(
     line = monitoring_line(year=today.year, region_code=case.region_id)
     year = household.years.order_by("-year").first()
     started = case.period.started_on if case.period_id else case.first_clue_on
+    earlier = None
+    if (
+        year is not None
+    ):  # the latest yearly record's income against its own year's line: is the income stable?
+        year_line = monitoring_line(year=year.year, region_code=case.region_id)
+        earlier = (year.year, year.per_capita_net, year_line.amount if year_line else None)
     return rules.clearance_verdict(
         conditions=rules.Conditions.of(pol), started_on=started, today=today,
         measures=measures_received(household, since=started), natural=natural, income=income,
         rigid_expenses=rigid_expenses, line=line.amount if line else None,
         assurance=assurance_reasons(members=list(household.members.filter(is_active=True)), year=year, on=today),
+        earlier=earlier,
     )  # fmt: skip
 
 

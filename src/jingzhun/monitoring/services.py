@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
 from jingzhun.core import audit
-from jingzhun.core.ids import parse_id_number
+from jingzhun.core.ids import parse_id_number, validate_phone
 from jingzhun.core.models import AuditAction
 from jingzhun.identification import services as procedure
 from jingzhun.identification.choices import ApplicationKind, Procedure, Round, Stage, StepKind
@@ -151,8 +151,12 @@ def clue_report(
         errors["text"] = [_("请写明发生了什么（至少 5 个字）。")]
     elif len(text) > 2000:
         errors["text"] = [_("情况说明不超过 2000 字。")]
-    if len(phone or "") > 20:
-        errors["phone"] = [_("联系电话不超过 20 个字。")]
+    phone = (phone or "").strip()
+    if phone:
+        try:  # the registry's one rule: an 11-digit mobile or a landline with its area code
+            validate_phone(phone)
+        except ValidationError as wrong:
+            errors["phone"] = wrong.messages
     reported_on = reported_on or today
     if reported_on > today:
         errors["reported_on"] = [_("发现日期不能晚于今天。")]
@@ -193,7 +197,7 @@ def clue_report(
         _refuse_wrong_status(household)
     clue = Clue(
         region=village, household=household, source=source or (ClueSource.SELF if user is None else ClueSource.STAFF),
-        reference=new_reference(), reported_on=reported_on, name=name, id_number=number, phone=(phone or "").strip(),
+        reference=new_reference(), reported_on=reported_on, name=name, id_number=number, phone=phone,
         text=text, risk_types=risks, visit=visit, created_by=user, ip=ip,
     )  # fmt: skip
     clue.full_clean(exclude=["region", "household", "visit", "screening", "case", "created_by", "decided_by"])

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.ids import validate_phone
 from jingzhun.registry.choices import RiskType
 
 
@@ -40,7 +41,9 @@ class SelfReportForm(forms.Form):
     village = forms.CharField(label=_("所在村（12 位区划代码，可在公示公告页面查到）"), max_length=12)
     name = forms.CharField(label=_("姓名"), max_length=50)
     id_number = forms.CharField(label=_("公民身份号码"), max_length=20)
-    phone = forms.CharField(label=_("联系电话（可不填）"), max_length=20, required=False)
+    phone = forms.CharField(
+        label=_("联系电话（可不填）"), max_length=20, required=False, validators=[validate_phone]
+    )
     text = forms.CharField(
         label=_("遇到了什么困难"), min_length=5, max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"min_length": _("请写明遇到的困难（至少 5 个字）。")},

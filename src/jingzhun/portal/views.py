@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -277,7 +278,14 @@ def monitoring_report(request):
                 else:
                     return redirect("portal:monitoring_status", ref=clue.reference)
     form = _ask(form)
-    return render(request, "portal/monitoring_report.html", {"form": form})
+    code = str(form["village"].value() or "").strip()  # the village page's link fills it: show it by name
+    village = (
+        Region.objects.public().filter(code=code, level=RegionLevel.VILLAGE).first()
+        if code.isascii() and code.isdigit() and len(code) == 12
+        else None
+    )
+    context = {"form": form, "village": village, "home_url": reverse("portal:home")}
+    return render(request, "portal/monitoring_report.html", context)
 
 
 def monitoring_lookup(request):
