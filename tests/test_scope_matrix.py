@@ -291,6 +291,11 @@ FACTORIES = {
         kind="idle", key=f"matrix-{s.key}", region=s.village, year=2026, summary="资金滞留")),
     fm.Notice: (V, lambda w, s: fm.Notice.objects.create(
         region=s.village, year=2026, title="公告", starts_on=TODAY, last_day=TODAY)),
+    fm.AlertStep: (V, lambda w, s: fm.AlertStep.objects.create(
+        alert=w.row(fm.Alert, s), region=s.village, action="close", reason="已核实")),
+    fm.FundObjection: (V, lambda w, s: fm.FundObjection.objects.create(
+        notice=w.row(fm.Notice, s), region=s.village, reference=f"ZJ{s.key}{next(w.serial)}", source="public",
+        text="金额不对")),
     ImportJob: (T, lambda w, s: ImportJob.objects.create(
         region_code=s.town.code, original_name="户.xlsx", file=f"imports/2026/03/{s.key}.xlsx")),
     RegionFigures: (V, lambda w, s: RegionFigures.objects.create(
@@ -501,6 +506,7 @@ UI_ROUTES = {
     "funds:batch": {"pk": fm.PaymentBatch},
     "funds:batch_file": {"pk": fm.PaymentBatch},
     "funds:alert": {"pk": fm.Alert},
+    "funds:objection_resolve": {"pk": fm.FundObjection},
     "funds:bank_account": {"household_pk": Household},
     "reports:download": {"pk": ReportJob},
     "reports:retry": {"pk": ReportJob},

@@ -146,3 +146,61 @@ def test_a_rerun_raises_nothing_twice_and_closing_needs_a_reason(chain, users):
     services.alert_close(user=users["national"], alert=alert, reason="已督促县财政局支出，资金已拨付项目。")
     assert Alert.objects.get().state == AlertState.CLOSED
     assert ACCOUNT
+
+
+def test_closing_and_reopening_are_steps_and_the_state_always_agrees(client, chain, users):
+    from jingzhun.accounts.choices import Role
+    from jingzhun.funds.models import AlertStep
+    from tests.conftest import make_user
+
+    today = dt.date(YEAR, 1, 1) + dt.timedelta(days=100)
+    alerts.alerts_run(region=COUNTY, year=YEAR, today=today)
+    alert = Alert.objects.get()
+    counts_before = services.selectors.alert_counts(user=users["national"])
+    supervisor = make_user("jiandu", Role.SUPERVISOR, users["county"].region)
+    services.alert_close(user=supervisor, alert=alert, reason="已督促县财政局支出，资金已拨付项目。")
+    assert not services.alerts_disagreeing().exists()
+    with pytest.raises(ValidationError, match="已办结"):
+        services.alert_close(user=supervisor, alert=alert, reason="再办结一次")
+    with pytest.raises(ValidationError, match="重新打开的理由"):
+        services.alert_reopen(user=supervisor, alert=alert, reason="")
+    assert Alert.objects.get().state == AlertState.CLOSED and AlertStep.objects.count() == 1
+    services.alert_reopen(user=supervisor, alert=alert, reason="复查发现资金仍未拨付")
+    alert.refresh_from_db()
+    assert (
+        alert.state == AlertState.OPEN
+        and alert.close_reason == ""
+        and not services.alerts_disagreeing().exists()
+    )
+    with pytest.raises(ValidationError, match="尚未办结"):
+        services.alert_reopen(user=supervisor, alert=alert, reason="再打开一次")
+    services.alert_close(user=supervisor, alert=alert, reason="资金已于本月拨付到项目")
+    steps = list(AlertStep.objects.filter(alert=alert).order_by("id").values_list("action", flat=True))
+    assert steps == ["close", "reopen", "close"]
+    assert not services.alerts_disagreeing().exists()
+    # a step is never changed once written
+    with pytest.raises(ValueError):
+        step = AlertStep.objects.first()
+        step.reason = "改写"
+        step.save()
+    # a state written around the service is caught
+    Alert.objects.filter(pk=alert.pk).update(state=AlertState.OPEN)
+    assert list(services.alerts_disagreeing()) == [alert]
+    Alert.objects.filter(pk=alert.pk).update(state=AlertState.CLOSED)
+    # counts by county and type: the same alert, now closed
+    counts = services.selectors.alert_counts(user=users["national"])
+    assert [(c["open"], c["closed"]) for c in counts_before] == [(1, 0)]
+    assert [(c["open"], c["closed"]) for c in counts] == [(0, 1)]
+    # the page tells the steps in words
+    client.force_login(supervisor)
+    page = client.get(f"/funds/alerts/{alert.pk}/").content.decode()
+    assert (
+        "复查发现资金仍未拨付" in page
+        and "重新打开" in page
+        and "办结" in page
+        and 'id="reopen-form"' in page
+    )
+    client.post(f"/funds/alerts/{alert.pk}/", {"step": "reopen", "reason": ""})
+    assert Alert.objects.get().state == AlertState.CLOSED
+    client.post(f"/funds/alerts/{alert.pk}/", {"step": "reopen", "reason": "群众再次反映"})
+    assert Alert.objects.get().state == AlertState.OPEN and not services.alerts_disagreeing().exists()

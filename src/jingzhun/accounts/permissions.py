@@ -173,6 +173,9 @@ ACTIONS: dict[str, Action] = {
     "refresh_rollups": Action(gettext_lazy("刷新统计"), at(NATIONAL)),
     # reserved for the apps that come next (funds, assessment, supervision): granted now, used by them
     "manage_funds": Action(gettext_lazy("资金和项目管理")),
+    # 扶贫资金政策参数 (fund rules by year: forbidden uses, fee cap, industry share, 报账 stages, supervision
+    # numbers, allocation weights): national administrators for the nation, provincial ones for their province
+    "set_fund_policy": Action(gettext_lazy("设置扶贫资金政策参数"), among(NATIONAL, PROVINCE)),
     # 一卡通: the household's bank account, entered by finance (or an administrator); read masked by the others
     "set_bank_account": Action(gettext_lazy("登记一卡通账户"), up_to(TOWNSHIP)),
     # 精准考核 (issue 22): the third party (province, city or nation) draws samples and enters the survey; the
@@ -208,7 +211,7 @@ _ASSESSMENT = frozenset({"view_assessment", "raise_finding", "rectify", "close_f
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: _DATA_WORK
     | _ASSESSMENT
-    | {"set_policy", "set_national_quota", "load_history", "settle_project", "set_bank_account", "manage_funds",
+    | {"set_policy", "set_fund_policy", "set_national_quota", "load_history", "settle_project", "set_bank_account", "manage_funds",
        "supervise", "assess", "score"},
     Role.OPERATOR: _DATA_WORK | _ASSESSMENT,
     Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas", "view_quality", "view_assessment"}),

@@ -14,3 +14,9 @@ class FundsConfig(AppConfig):
         from .selectors import paid_per_village
 
         money_source(paid_per_village)  # payments count in the equity of resources, once
+
+        from jingzhun.projects.services import plan_guard
+
+        from .services import refuse_industry_short
+
+        plan_guard(refuse_industry_short)  # 衔接资金: the year plan keeps the required industry share

@@ -91,3 +91,8 @@ class AlertKind(models.TextChoices):
 class AlertState(models.TextChoices):
     OPEN = "open", _("待核查")
     CLOSED = "closed", _("已办结")
+
+
+class AlertAction(models.TextChoices):
+    CLOSE = "close", _("办结")
+    REOPEN = "reopen", _("重新打开")

@@ -1,9 +1,20 @@
 """Forms of the funds pages: they only parse what is typed; the services decide."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import AlertKind, AlertState, Category, PaymentKind, PaymentStatus, Source, Stage
+from .choices import (
+    FORBIDDEN_2017,
+    AlertKind,
+    AlertState,
+    Category,
+    PaymentKind,
+    PaymentStatus,
+    Source,
+    Stage,
+)
 
 
 class FundForm(forms.Form):
@@ -77,3 +88,88 @@ class BankAccountForm(forms.Form):
 class NoticeForm(forms.Form):
     region = forms.CharField(label=_("区划代码（县、乡镇或村）"), max_length=12)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+
+
+class ObjectionResolveForm(forms.Form):
+    upheld = forms.TypedChoiceField(
+        label=_("处理结果"), choices=[("0", _("异议不成立")), ("1", _("异议成立（须更正公告）"))],
+        coerce=lambda v: v == "1", widget=forms.RadioSelect,
+    )  # fmt: skip
+    reason = forms.CharField(label=_("处理意见"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("重新打开的理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+FRACTION_HELP = _("0 到 1 之间的小数，如 0.3 表示 30%")
+
+
+def _fraction(label, help_text=FRACTION_HELP):
+    return forms.DecimalField(label=label, min_value=0, max_value=1, decimal_places=4, help_text=help_text)
+
+
+class FundPolicyForm(forms.Form):
+    """扶贫资金政策参数 from a year on, for the nation or a province (the service validates again)."""
+
+    year = forms.IntegerField(label=_("自哪一年起"), min_value=2000, max_value=2100)
+    province = forms.ChoiceField(label=_("适用范围"), required=False)
+    fund_name = forms.CharField(label=_("资金名称"), max_length=60)
+    governed_sources = forms.MultipleChoiceField(
+        label=_("适用的资金来源（不选为全部来源）"), choices=Source.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    forbidden = forms.MultipleChoiceField(
+        label=_("禁止列支的支出类别"), choices=[(c.value, c.label) for c in FORBIDDEN_2017], required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    management_fee_share = forms.DecimalField(
+        label=_("项目管理费上限（占当年中央资金比例）"), min_value=0, max_value=Decimal("0.05"), decimal_places=4,
+        help_text=_("0 到 0.05 之间的小数，如 0.01 表示 1%"),
+    )  # fmt: skip
+    industry_share = _fraction(_("产业发展支出最低比例"))
+    stage_start = _fraction(_("报账比例：开工预付"))
+    stage_basic = _fraction(_("报账比例：基本完工"))
+    stage_accepted = _fraction(_("报账比例：验收合格"))
+    stage_retention = _fraction(_("报账比例：质保金"))
+    retention_days = forms.IntegerField(label=_("质保金保留天数（验收后）"), min_value=0, max_value=3650)
+    idle_days = forms.IntegerField(label=_("资金滞留预警天数"), min_value=0, max_value=3650)
+    outlier_factor = forms.DecimalField(
+        label=_("户均资金超过全县中位数的倍数"), min_value=1, max_value=1000, decimal_places=2
+    )
+    income_jump_ratio = forms.DecimalField(
+        label=_("脱贫前收入突增倍数"), min_value=1, max_value=1000, decimal_places=2
+    )
+    publicity_days = forms.IntegerField(label=_("公告公示天数（不少于）"), min_value=1, max_value=3650)
+    weight_poverty = _fraction(_("分配因素权重：贫困状况"), _("三项权重合计须为 1"))
+    weight_tasks = _fraction(_("分配因素权重：政策任务"), _("三项权重合计须为 1"))
+    weight_exits = _fraction(_("分配因素权重：脱贫成效"), _("三项权重合计须为 1"))
+    source = forms.CharField(label=_("依据（文号）"), max_length=200, required=False)
+
+    STAGES = ("start", "basic", "accepted", "retention")
+
+    def __init__(self, *args, provinces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].choices = provinces
+
+    def values(self) -> dict:
+        """The cleaned form as ``policy_set``'s keyword arguments."""
+        d = dict(self.cleaned_data)
+        d["stages"] = [[name, str(d.pop(f"stage_{name}"))] for name in self.STAGES]
+        for name in ("year", "province"):
+            d.pop(name)
+        return d
+
+    @classmethod
+    def initial_of(cls, policy) -> dict:
+        shares = dict(policy.stage_shares())
+        initial = {
+            name: getattr(policy, name)
+            for name in ("fund_name", "governed_sources", "forbidden", "management_fee_share", "industry_share",
+                         "retention_days", "idle_days", "outlier_factor", "income_jump_ratio", "publicity_days",
+                         "weight_poverty", "weight_tasks", "weight_exits", "source")
+        }  # fmt: skip
+        initial.update({f"stage_{name}": shares.get(name, Decimal(0)) for name in cls.STAGES})
+        return initial

@@ -18,9 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from jingzhun.core.crypto import EncryptedTextField
 from jingzhun.core.policy import one_per_year, policy_province, policy_year
 from jingzhun.core.scoping import ScopedModel
+from jingzhun.identification.choices import ObjectionSource, ObjectionStatus
 
 from .choices import (
     FORBIDDEN_2017,
+    AlertAction,
     AlertKind,
     AlertState,
     Category,
@@ -381,6 +383,39 @@ class Alert(ScopedModel):
         return f"{self.get_kind_display()} {self.summary}"
 
 
+class AlertStep(ScopedModel):
+    """One step of an alert's resolution, never changed once written: 办结 (close) or 重新打开 (reopen), always
+    with a reason, by whom and when. The alert's ``state`` (and its closed_* fields) are the last step's, kept
+    by the same service in the same transaction (``services.alert_close`` / ``alert_reopen``)."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="steps", verbose_name=_("预警"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("地点")
+    )
+    action = models.CharField(_("办理"), max_length=8, choices=AlertAction.choices)
+    reason = models.TextField(_("说明"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("办理人"),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("办理时间"), default=timezone.now)
+
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("监督预警办理记录")
+        verbose_name_plural = _("监督预警办理记录")
+        indexes = [models.Index(fields=["alert", "id"], name="alertstep_alert_id")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.reason[:20]}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("an alert's step is never changed once written")
+        super().save(*args, **kwargs)
+
+
 class Notice(ScopedModel):
     """公告公示 of funds: what a county, township or village shows the public — the funds it received or paid
     (amount, source, use, beneficiaries counted) and, in a village, the subsidies to individuals with masked
@@ -411,3 +446,45 @@ class Notice(ScopedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def accepts_objections(self, today) -> bool:
+        return self.starts_on <= today <= self.last_day
+
+
+class FundObjection(ScopedModel):
+    """异议 against a fund notice (公告公示) while it runs, from the public portal (the same gate as the households'
+    lists and the projects' notices: rate limit, challenge, reference number, status page) or from staff. The
+    county's finance users see it on the funds' notices page and decide it with a reason."""
+
+    notice = models.ForeignKey(
+        Notice, on_delete=models.PROTECT, related_name="objections", verbose_name=_("资金公告公示")
+    )
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("公示单位")
+    )
+    reference = models.CharField(_("受理编号"), max_length=20, unique=True)
+    source = models.CharField(_("来源"), max_length=8, choices=ObjectionSource.choices)
+    name = models.CharField(_("反映人"), max_length=50, blank=True)
+    contact = models.CharField(_("联系方式"), max_length=50, blank=True)
+    text = models.TextField(_("异议内容"), max_length=2000)
+    status = models.CharField(
+        _("处理状态"), max_length=12, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN
+    )
+    resolution = models.TextField(_("处理意见"), blank=True)
+    created_at = models.DateTimeField(_("反映时间"), default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("处理人"),
+    )  # fmt: skip
+
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("资金公告公示异议")
+        verbose_name_plural = _("资金公告公示异议")
+        indexes = [models.Index(fields=["region", "status"], name="fundobjection_region_status")]
+
+    def __str__(self) -> str:
+        return self.reference

@@ -12,19 +12,22 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
 from jingzhun.assistance.models import Measure
 from jingzhun.core import audit, crypto
-from jingzhun.core.codes import NATIONAL_CODE, level_of
+from jingzhun.core.codes import NATIONAL_CODE, ancestor_at, level_of, subtree_range
 from jingzhun.core.ids import normalize_identifier
 from jingzhun.core.masking import mask_card
 from jingzhun.core.models import AuditAction
+from jingzhun.identification.choices import ObjectionSource, ObjectionStatus
+from jingzhun.identification.services import new_reference
 from jingzhun.projects import services as project_services
-from jingzhun.projects.models import Project
+from jingzhun.projects.choices import Category as ProjectCategory
+from jingzhun.projects.models import Project, ProjectFunding
 from jingzhun.regions.models import Region
 from jingzhun.regions.selectors import policy_province
 from jingzhun.registry.choices import HouseholdStatus
@@ -34,6 +37,7 @@ from . import rules, selectors
 from .choices import (
     AFTER_ACCEPTANCE,
     HOLDING,
+    AlertAction,
     AlertState,
     Category,
     PaymentKind,
@@ -41,7 +45,17 @@ from .choices import (
     Source,
     Stage,
 )
-from .models import Alert, Allocation, Fund, FundPolicy, Payment, PaymentBatch
+from .models import (
+    Alert,
+    AlertStep,
+    Allocation,
+    Fund,
+    FundObjection,
+    FundPolicy,
+    Notice,
+    Payment,
+    PaymentBatch,
+)
 
 COUNTY = 3
 SOURCE_LEVEL = {Source.CENTRAL: 0, Source.PROVINCIAL: 1, Source.CITY: 2}  # others: the county's own
@@ -70,22 +84,135 @@ def amount_of(value, field: str = "amount") -> Decimal:
 # --- policy ------------------------------------------------------------------------------------------------------
 
 
+FEE_CAP_MAX = Decimal("0.05")  # a management-fee cap above 5 % is a typing error (1 typed for 1 %)
+
+
+def _share_of(values: dict, name: str, label: str, top: Decimal = Decimal(1)) -> None:
+    if name not in values:
+        return
+    try:
+        share = Decimal(str(values[name]).strip())
+        if not share.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise ValidationError({name: [_("「%(l)s」应为小数，如 0.3 表示 30%%。") % {"l": label}]}) from None
+    if not Decimal(0) <= share <= top:
+        raise ValidationError(
+            {name: [_("「%(l)s」须在 0 到 %(t)s 之间（如 0.01 表示 1%%）。") % {"l": label, "t": top}]}
+        )
+    values[name] = share
+
+
+def _validate_policy(values: dict) -> None:
+    """Refuse, naming the field, what the model's validators do not catch: unknown sources or categories, a
+    fee cap above 5 %, negative days, stage shares or allocation weights that do not add up to 1."""
+    for name in ("management_fee_share", "industry_share", "weight_poverty", "weight_tasks", "weight_exits"):
+        top = FEE_CAP_MAX if name == "management_fee_share" else Decimal(1)
+        _share_of(values, name, str(FundPolicy._meta.get_field(name).verbose_name), top)
+    for name in ("retention_days", "idle_days", "publicity_days"):
+        if name in values:
+            try:
+                days = int(values[name])
+            except (TypeError, ValueError):
+                days = -1
+            least = 1 if name == "publicity_days" else 0
+            if days < least or days > 3650:
+                label = FundPolicy._meta.get_field(name).verbose_name
+                raise ValidationError(
+                    {name: [_("「%(l)s」须为 %(n)s 到 3650 之间的整数。") % {"l": label, "n": least}]}
+                )
+            values[name] = days
+    if "fund_name" in values and not str(values["fund_name"] or "").strip():
+        raise ValidationError({"fund_name": [_("请填写资金名称。")]})
+    if "governed_sources" in values and set(values["governed_sources"]) - set(Source.values):
+        raise ValidationError({"governed_sources": [_("适用的资金来源中有未知的来源。")]})
+    if "forbidden" in values:
+        forbidden = set(values["forbidden"])
+        if forbidden - set(Category.values):
+            raise ValidationError({"forbidden": [_("禁止列支的类别中有未知的类别。")]})
+        if forbidden & {Category.INDUSTRY, Category.FACILITIES, Category.CAPACITY}:
+            raise ValidationError(
+                {"forbidden": [_("产业发展、小型公益性设施和能力建设是扶贫资金的用途，不能禁止。")]}
+            )
+    if "stages" in values:
+        stages = values["stages"]
+        try:
+            shares = [Decimal(str(s)) for _n, s in stages]
+        except (InvalidOperation, ValueError, TypeError):
+            raise ValidationError({"stages": [_("报账阶段的比例应为小数。")]}) from None
+        if (
+            sum(shares, Decimal(0)) != 1
+            or any(not Decimal(0) <= x <= 1 for x in shares)
+            or any(n not in Stage.values for n, _s in stages)
+        ):
+            raise ValidationError({"stages": [_("报账阶段的比例合计须为 100%。")]})
+    weights = ("weight_poverty", "weight_tasks", "weight_exits")
+    if any(w in values for w in weights):
+        if not all(w in values for w in weights):
+            raise ValidationError({"weight_poverty": [_("三项分配因素权重须一并填写。")]})
+        if sum((values[w] for w in weights), Decimal(0)) != 1:
+            total = sum((values[w] for w in weights), Decimal(0))
+            raise ValidationError(
+                {"weight_poverty": [_("三项分配因素权重合计须为 1，现为 %(t)s。") % {"t": total}]}
+            )
+
+
 @transaction.atomic
 def policy_set(*, user, year: int, province: str | None = None, **values) -> FundPolicy:
-    """Set the fund rules from ``year`` on, nationally or for a province (fields of ``FundPolicy``); the stage
-    shares must add up to 100 % and the allocation weights to 1."""
-    permissions.require(user, "set_policy", region=province or NATIONAL_CODE, what=_("修改扶贫资金政策参数"))
+    """Set the fund rules from ``year`` on, nationally or for a province (fields of ``FundPolicy``); shares
+    between 0 and 1, the fee cap at most 5 %, days not negative, the stage shares and the allocation weights
+    adding up to 1. Audited (``audit.upsert``); a refusal changes nothing."""
+    permissions.require(
+        user, "set_fund_policy", region=province or NATIONAL_CODE, what=_("修改扶贫资金政策参数")
+    )
     region = policy_province(province)
     known = {f.name for f in FundPolicy._meta.concrete_fields} - {"id", "year", "province"}
     if unknown := set(values) - known:
         raise ValidationError(_("未知的参数：%(p)s。") % {"p": "、".join(sorted(unknown))})
-    if "stages" in values:
-        stages = values["stages"]
-        if sum((Decimal(str(s)) for _n, s in stages), Decimal(0)) != 1 or any(
-            n not in Stage.values for n, _s in stages
-        ):
-            raise ValidationError({"stages": [_("报账阶段的比例合计须为 100%。")]})
+    _validate_policy(values)
     return audit.upsert(FundPolicy, {"year": year, "province": region}, values)
+
+
+# --- 衔接资金: the year plan's industry share ---------------------------------------------------------------
+
+# the stages of a project in (or past) the county's 年度计划
+IN_PLAN = ("planned", "implementing", "accepted", "settled", "transferred")
+
+
+def refuse_industry_short(project) -> None:
+    """列入年度计划 (projects.services.plan) of a project financed by a governed fund (衔接资金 and the sources its
+    policy names): refused, with the figures, when the county's year plan of that money would then use less than
+    the policy's required share for 产业发展. Only a project that is not itself an industry project can lower the
+    share, so the check runs for those; with no required share (before 2022) it never refuses."""
+    if project.category == ProjectCategory.INDUSTRY:
+        return
+    county = ancestor_at(project.region_id, 3)
+    policy = selectors.policy_for(region_code=county, year=project.year)
+    required = policy.industry_share
+    if not required:
+        return
+    governed = [s for s in Source.values if policy.governs(s)]
+    own = project.fundings.filter(kind__in=governed).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    if not own:
+        return
+    planned = ProjectFunding.objects.filter(
+        kind__in=governed, project__year=project.year, project__region__code__range=subtree_range(county),
+    ).filter(Q(project__stage__in=IN_PLAN) | Q(project=project))  # fmt: skip
+    figures = planned.aggregate(
+        total=Sum("amount"), industry=Sum("amount", filter=Q(project__category=ProjectCategory.INDUSTRY))
+    )
+    total, industry = figures["total"] or Decimal(0), figures["industry"] or Decimal(0)
+    share = industry / total
+    if share < required:
+        percent = lambda x: f"{(x * 100).quantize(Decimal('0.1'))}%"  # noqa: E731
+        raise ValidationError(
+            _(
+                "%(f)s用于产业发展的比重不得低于 %(r)s：列入本项目后，本县 %(y)s 年度计划使用该资金 %(t)s 元，"
+                "其中产业发展项目 %(i)s 元，占 %(s)s，低于要求。请先将产业发展项目列入年度计划。"
+            )
+            % {"f": policy.fund_name, "r": percent(required), "y": project.year, "t": total.quantize(rules.FEN),
+               "i": industry.quantize(rules.FEN), "s": percent(share)}
+        )  # fmt: skip
 
 
 # --- funds and allocations ---------------------------------------------------------------------------------------
@@ -602,26 +729,70 @@ def payment_reissue(*, user, payment: Payment) -> Payment:
 # --- supervision -------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def alert_close(*, user, alert: Alert, reason: str) -> Alert:
-    """办结 an alert: a reason is required (what was checked, what was done); who and when are kept."""
-    permissions.require(user, "supervise", region=alert.region_id, what=_("办结监督预警"))
+def _alert_step(*, user, alert: Alert, action: str, reason: str, what: str) -> Alert:
+    """The one write of an alert's resolution: an immutable step (close or reopen, with its reason) and the
+    alert's state kept to the last step's, in the same transaction — they never disagree."""
+    permissions.require(user, "supervise", region=alert.region_id, what=what)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    if alert.state != AlertState.OPEN:
-        raise ValidationError(_("该预警已办结。"))
+    wanted = AlertState.OPEN if action == AlertAction.CLOSE else AlertState.CLOSED
+    if alert.state != wanted:
+        raise ValidationError(
+            _("该预警已办结。") if action == AlertAction.CLOSE else _("该预警尚未办结，无需重新打开。")
+        )
     reason = (reason or "").strip()
     if len(reason) < 4:
-        raise ValidationError({"reason": [_("请填写办结说明（核查情况和处理结果）。")]})
+        message = (
+            _("请填写办结说明（核查情况和处理结果）。")
+            if action == AlertAction.CLOSE
+            else _("请填写重新打开的理由（至少 4 个字）。")
+        )
+        raise ValidationError({"reason": [message]})
     before = audit.snapshot(alert)
-    alert.state, alert.closed_by, alert.closed_at, alert.close_reason = (
-        AlertState.CLOSED,
-        user,
-        timezone.now(),
-        reason,
-    )
+    step = AlertStep(alert=alert, region_id=alert.region_id, action=action, reason=reason, actor=user)
+    step.full_clean(exclude=["alert", "region", "actor"])
+    step.save()
+    if action == AlertAction.CLOSE:
+        alert.state, alert.closed_by, alert.closed_at, alert.close_reason = (
+            AlertState.CLOSED, user, step.created_at, reason,
+        )  # fmt: skip
+    else:
+        alert.state, alert.closed_by, alert.closed_at, alert.close_reason = AlertState.OPEN, None, None, ""
     alert.save(update_fields=["state", "closed_by", "closed_at", "close_reason"])
-    audit.record(AuditAction.UPDATE, alert, before=before, after=audit.snapshot(alert))
+    audit.record(
+        AuditAction.UPDATE, alert, before=before,
+        after={**audit.snapshot(alert), "step": action, "step_reason": reason},
+    )  # fmt: skip
     return alert
+
+
+@transaction.atomic
+def alert_close(*, user, alert: Alert, reason: str) -> Alert:
+    """办结 an alert: a reason is required (what was checked, what was done); the step keeps who and when."""
+    return _alert_step(
+        user=user, alert=alert, action=AlertAction.CLOSE, reason=reason, what=_("办结监督预警")
+    )
+
+
+@transaction.atomic
+def alert_reopen(*, user, alert: Alert, reason: str) -> Alert:
+    """重新打开 a closed alert (a closing found wrong on a later check): a reason is required, kept as a step."""
+    return _alert_step(
+        user=user, alert=alert, action=AlertAction.REOPEN, reason=reason, what=_("重新打开监督预警")
+    )
+
+
+def alerts_disagreeing(queryset=None):
+    """Alerts whose state is not their last step's (none closed without a step, none open after a close):
+    empty whenever every change went through ``_alert_step``. Set-based (one query)."""
+    from django.db.models import OuterRef, Q, Subquery
+
+    qs = Alert.objects.all() if queryset is None else queryset
+    last = AlertStep.objects.filter(alert=OuterRef("pk")).order_by("-id").values("action")[:1]
+    return qs.annotate(last_action=Subquery(last)).filter(
+        Q(state=AlertState.CLOSED) & ~Q(last_action=AlertAction.CLOSE)
+        | Q(state=AlertState.CLOSED, last_action__isnull=True)
+        | Q(state=AlertState.OPEN, last_action=AlertAction.CLOSE)
+    )
 
 
 # --- village cadres ----------------------------------------------------------------------------------------------
@@ -704,8 +875,6 @@ def notice_publish(*, user, region: Region, year: int, starts_on: dt.date | None
     ``starts_on`` for the policy's days at least, and kept online afterwards."""
     from django.db.models import Count, Sum
 
-    from .models import Notice
-
     permissions.require(user, "manage_funds", region=region.code, what=_("发布资金公告公示"))
     if region.level not in (3, 4, 5):
         raise ValidationError({"region": [_("资金公告公示按县、乡镇、村发布。")]})
@@ -743,3 +912,46 @@ def notice_publish(*, user, region: Region, year: int, starts_on: dt.date | None
     notice.save()
     audit.record(AuditAction.CREATE, notice, after=audit.snapshot(notice))
     return notice
+
+
+@transaction.atomic
+def objection_file(
+    *, user, notice: Notice, text: str, name: str = "", contact: str = "", ip: str | None = None
+) -> FundObjection:
+    """异议 against a fund notice while it runs: by staff (``user``) or from the public portal (None). It lands
+    on the funds' notices page of the county's finance users, who decide it."""
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    permissions.require(user, "record_objection", region=notice.region_id)
+    text = (text or "").strip()
+    if len(text) < 5:
+        raise ValidationError({"text": [_("请写明异议的具体内容（至少 5 个字）。")]})
+    if not notice.accepts_objections(timezone.localdate()):
+        raise ValidationError(_("该公示已结束或不受理异议。"))
+    objection = FundObjection(
+        notice=notice, region_id=notice.region_id, reference=new_reference(),
+        source=ObjectionSource.PUBLIC if user is None else ObjectionSource.STAFF,
+        name=(name or "").strip(), contact=(contact or "").strip(), text=text, ip=ip,
+    )  # fmt: skip
+    objection.full_clean(exclude=["notice", "region"])
+    objection.save()
+    audit.record(AuditAction.CREATE, objection, after={"reference": objection.reference})
+    return objection
+
+
+@transaction.atomic
+def objection_resolve(*, user, objection: FundObjection, upheld: bool, reason: str) -> FundObjection:
+    """The county's finance (``manage_funds`` in scope of the notice) decides an objection with a reason:
+    upheld (属实, to be corrected) or dismissed (不属实)."""
+    objection = FundObjection.objects.select_for_update().get(pk=objection.pk)
+    permissions.require(user, "manage_funds", region=objection.region_id, what=_("处理资金公告公示异议"))
+    if objection.status != ObjectionStatus.OPEN:
+        raise ValidationError(_("该异议已经处理。"))
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ValidationError({"reason": [_("请填写处理意见（至少 4 个字）。")]})
+    before = audit.snapshot(objection)
+    objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
+    objection.resolution, objection.resolved_by, objection.resolved_at = reason, user, timezone.now()
+    objection.save()
+    audit.record(AuditAction.UPDATE, objection, before=before, after=audit.snapshot(objection))
+    return objection

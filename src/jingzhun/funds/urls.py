@@ -17,5 +17,7 @@ urlpatterns = [
     path("alerts/<int:pk>/", views.alert_detail, name="alert"),
     path("cadres/", views.cadre_list, name="cadres"),
     path("notices/", views.notice_list, name="notices"),
+    path("policy/", views.policy_page, name="policy"),
+    path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
     path("households/<int:household_pk>/bank-account/", views.bank_account, name="bank_account"),
 ]

@@ -10,13 +10,15 @@ from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
+from jingzhun.core.codes import NATIONAL_CODE
 from jingzhun.core.csvexport import csv_download
 from jingzhun.core.downloads import record_download
 from jingzhun.core.masking import BANK, Shown
@@ -24,6 +26,7 @@ from jingzhun.core.pagination import request_page
 from jingzhun.core.params import ticked_ids
 from jingzhun.core.uploads import upload_size
 from jingzhun.core.webwrites import Refused, act, attempt, form_refused
+from jingzhun.identification.choices import ObjectionStatus
 from jingzhun.imports.reader import FileRejected, read_tables
 from jingzhun.projects.models import Project
 from jingzhun.regions.models import Region
@@ -31,7 +34,7 @@ from jingzhun.registry.models import Household
 from jingzhun.registry.services import household_bank_account_set
 
 from . import selectors, services
-from .choices import AlertState, PaymentStatus
+from .choices import AlertState, PaymentStatus, Stage
 from .forms import (
     AlertFilter,
     AmountForm,
@@ -39,13 +42,16 @@ from .forms import (
     CloseForm,
     FeeForm,
     FundForm,
+    FundPolicyForm,
     HouseholdPaymentForm,
     NoticeForm,
+    ObjectionResolveForm,
     PaymentFilter,
     ProjectPaymentForm,
+    ReopenForm,
     UploadForm,
 )  # fmt: skip
-from .models import Allocation, Notice, PaymentBatch, VillageCadre
+from .models import Allocation, FundObjection, FundPolicy, Notice, PaymentBatch, VillageCadre
 
 APPROVE_LIMIT = 500  # payments approved at once
 
@@ -343,18 +349,31 @@ def alert_list(request):
 @login_required
 def alert_detail(request, pk: int):
     alert = get_object_or_404(selectors.alert_list(user=request.user, state=""), pk=pk)
-    form = CloseForm(request.POST or None)
+    reopening = request.POST.get("step") == "reopen"
+    form = CloseForm(request.POST if request.method == "POST" and not reopening else None)
+    reopen_form = ReopenForm(request.POST if reopening else None)
     if request.method == "POST":
-        if form.is_valid():
-            act(request, lambda: services.alert_close(user=request.user, alert=alert, reason=form.cleaned_data["reason"]),
-                _("预警已办结。"))  # fmt: skip
+        chosen, write, done = (
+            (reopen_form, services.alert_reopen, _("预警已重新打开。"))
+            if reopening
+            else (form, services.alert_close, _("预警已办结。"))
+        )
+        if chosen.is_valid():
+            act(
+                request,
+                lambda: write(user=request.user, alert=alert, reason=chosen.cleaned_data["reason"]),
+                done,
+            )
         else:
-            form_refused(request, form)
+            form_refused(request, chosen)
         return redirect("funds:alert", pk=pk)
+    may_supervise = permissions.may(request.user, "supervise", region=alert.region_id)
     return render(
         request, "funds/alert_detail.html",
-        {"alert": alert, "form": form,
-         "may_close": alert.state == AlertState.OPEN and permissions.may(request.user, "supervise", region=alert.region_id)},
+        {"alert": alert, "form": form, "reopen_form": reopen_form,
+         "steps": alert.steps.select_related("actor").order_by("id"),
+         "may_close": alert.state == AlertState.OPEN and may_supervise,
+         "may_reopen": alert.state == AlertState.CLOSED and may_supervise},
     )  # fmt: skip
 
 
@@ -412,7 +431,39 @@ def notice_list(request):
         .select_related("region")
         .order_by("-starts_on", "-id")[: selectors.SHOWN]
     )
-    return render(request, "funds/notices.html", {"notices": notices, "form": form})
+    objections = list(
+        FundObjection.objects.for_user(user)
+        .select_related("notice", "region")
+        .order_by("status", "-id")[: selectors.SHOWN]
+    )
+    return render(
+        request, "funds/notices.html",
+        {"notices": notices, "form": form, "objections": objections, "resolve_form": ObjectionResolveForm(),
+         "may_resolve": {
+             o.pk: o.status == ObjectionStatus.OPEN and permissions.may(user, "manage_funds", region=o.region_id)
+             for o in objections
+         }},
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def objection_resolve(request, pk: int):
+    """The county's finance decides an objection to a fund notice (404 outside scope)."""
+    objection = get_object_or_404(FundObjection.objects.for_user(request.user), pk=pk)
+    form = ObjectionResolveForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        act(
+            request,
+            lambda: services.objection_resolve(
+                user=request.user, objection=objection, upheld=d["upheld"], reason=d["reason"]
+            ),
+            _("异议已处理。"),
+        )
+    else:
+        form_refused(request, form)
+    return redirect("funds:notices")
 
 
 @login_required
@@ -444,4 +495,65 @@ def bank_account(request, household_pk: int):
     return render(
         request, "funds/bank_account.html",
         {"household": household, "form": form, "account": shown.value(BANK, household.bank_account)},
+    )  # fmt: skip
+
+
+POLICY_FIRST_YEAR = 2017  # the central special fund's rules (财农〔2017〕8号)
+
+
+@login_required
+def policy_page(request):
+    """扶贫资金政策参数: national administrators set the nation's rules (and any province's), a province's
+    administrators their province's, from a year on; the page shows the rules in force year by year for the
+    chosen scope and every row set. Others get the 403 page."""
+    user = request.user
+    own = user.region_id[:2].ljust(12, "0") if user.region_id else None
+    if not permissions.may(user, "set_fund_policy", region=own or NATIONAL_CODE):
+        raise PermissionDenied(_("只有国家级和省级管理员可以设置扶贫资金政策参数。"))
+    provinces = list(
+        Region.objects.for_user(user).filter(level=1).order_by("code").values_list("code", "name")
+    )
+    choices = ([] if own else [("", _("全国"))]) + provinces
+    wanted = request.POST.get("province") if request.method == "POST" else request.GET.get("province")
+    province = wanted if wanted in {c for c, _n in provinces} else own
+    year = _year(request)
+    current = selectors.policy_for(region_code=province or NATIONAL_CODE, year=year)
+    initial = {"year": year, "province": province or "", **FundPolicyForm.initial_of(current)}
+    form = FundPolicyForm(request.POST or None, initial=initial, provinces=choices)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                attempt(
+                    request,
+                    lambda: services.policy_set(
+                        user=user,
+                        year=form.cleaned_data["year"],
+                        province=form.cleaned_data["province"] or None,
+                        **form.values(),
+                    ),
+                    _("扶贫资金政策参数已保存。"),
+                    form,
+                )
+            except Refused:
+                pass
+            else:
+                query = f"?year={form.cleaned_data['year']}&province={form.cleaned_data['province'] or ''}"
+                return redirect(reverse("funds:policy") + query)
+        else:
+            form_refused(request, form)
+    last = max(timezone.localdate().year, year)
+    in_force = [
+        (y, selectors.policy_for(region_code=province or NATIONAL_CODE, year=y))
+        for y in range(last, POLICY_FIRST_YEAR - 1, -1)
+    ]
+    rows = (
+        FundPolicy.objects.filter(Q(province__isnull=True) | Q(province_id__in=[c for c, _n in provinces]))
+        .select_related("province")
+        .order_by("-year", "province_id")[:100]
+    )
+    return render(
+        request, "funds/policy.html",
+        {"form": form, "current": current, "year": year,
+         "stages": [(Stage(n).label if n in Stage.values else n, share) for n, share in current.stages], "in_force": in_force, "rows": rows,
+         "scope": dict(choices).get(province or "", _("全国"))},
     )  # fmt: skip

@@ -17,7 +17,8 @@ from django.views.decorators.cache import never_cache
 from jingzhun.core.context import acting_as
 from jingzhun.core.middleware import client_ip
 from jingzhun.funds import selectors as funds_selectors
-from jingzhun.funds.models import Notice
+from jingzhun.funds import services as funds_services
+from jingzhun.funds.models import FundObjection, Notice
 from jingzhun.identification import services
 from jingzhun.identification.choices import Procedure
 from jingzhun.identification.models import Objection, Publicity
@@ -83,13 +84,32 @@ def region(request, code: str):
     return render(request, "portal/region.html", context)
 
 
+@never_cache
 def fund_notice(request, pk: int):
     """A fund notice (公告公示) as the public reads it: amounts by source and use, households counted, and in a
-    village the subsidies to individuals with masked names. Kept online after its period."""
+    village the subsidies to individuals with masked names. Kept online after its period; while it runs, the same
+    objection form, challenge and rate limit as the households' lists and the projects' notices."""
     notice = get_object_or_404(Notice.objects.public().select_related("region"), pk=pk)
+    accepts = notice.accepts_objections(timezone.localdate())
+    form = None
+    if request.method == "POST":
+        if not accepts:
+            raise Http404
+        form = PublicObjectionForm(request.POST, entries=None)
+        filed = _objection_posted(
+            request, form,
+            lambda d, ip: funds_services.objection_file(
+                user=None, notice=notice, text=d["text"], name=d["name"], contact=d["contact"], ip=ip
+            ),
+        )  # fmt: skip
+        if filed:
+            return filed
+    if accepts:
+        form = _ask(form or PublicObjectionForm(entries=None))
     return render(
         request, "portal/fund_notice.html",
-        {"notice": notice, "ancestors": notice.region.ancestors(), "today": timezone.localdate()},
+        {"notice": notice, "ancestors": notice.region.ancestors(), "today": timezone.localdate(), "form": form,
+         "accepts": accepts},
     )  # fmt: skip
 
 
@@ -213,10 +233,23 @@ def objection_status(request, ref: str):
         .select_related("entry__publicity")
         .first()
     ) or ProjectObjection.objects.public().filter(reference=ref.upper()[:20]).select_related("notice").first()
+    fund = None
+    if objection is None:
+        fund = (
+            FundObjection.objects.public()
+            .filter(reference=ref.upper()[:20])
+            .select_related("notice__region")
+            .first()
+        )
     return render(
         request,
         "portal/objection.html",
-        {"objection": objection, "ref": ref, "form": LookupForm(initial={"ref": ref})},
+        {
+            "objection": objection or fund,
+            "fund": fund is not None,
+            "ref": ref,
+            "form": LookupForm(initial={"ref": ref}),
+        },
         status=200 if objection else 404,
     )
 

@@ -10,6 +10,7 @@ record a 报账 installment."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -488,12 +489,29 @@ def approve(*, user, project: Project, passed: bool, note: str = "") -> ProjectS
     return step
 
 
+# Checks a higher layer adds to 列入年度计划 (funds: the 衔接资金's required industry share): each takes the locked
+# project and raises ValidationError to refuse, before anything is written.
+PLAN_GUARDS: list[Callable[[Project], None]] = []
+
+
+def plan_guard(check: Callable[[Project], None]) -> Callable[[Project], None]:
+    """Register a check run before a project enters the county's 年度计划 (from an app's ``ready``)."""
+    if check not in PLAN_GUARDS:
+        PLAN_GUARDS.append(check)
+    return check
+
+
+def _plan_guards(project: Project) -> None:
+    for check in PLAN_GUARDS:
+        check(project)
+
+
 @transaction.atomic
 def plan(*, user, project: Project, note: str = "") -> ProjectStep:
-    """列入年度计划 (the county's yearly implementation plan)."""
+    """列入年度计划 (the county's yearly implementation plan); refused by the registered ``PLAN_GUARDS``."""
     return _decide(
         user, project, kind=StepKind.PLAN, action="approve_project", level=lambda p: None,
-        source=Stage.LISTED, target=Stage.PLANNED, passed=True, note=note,
+        source=Stage.LISTED, target=Stage.PLANNED, passed=True, note=note, before_step=_plan_guards,
     )  # fmt: skip
 
 
