@@ -43,7 +43,7 @@ PLAN = [
         "村组道路硬化 3.2 公里",
         "infrastructure",
         "960000",
-        {"central": "600000", "county": "360000"},
+        {"central": "300000", "county": "660000"},
         "accept",
         "",
     ),
@@ -51,11 +51,12 @@ PLAN = [
         "安全饮水巩固提升工程",
         "infrastructure",
         "450000",
-        {"provincial": "300000", "county": "150000"},
+        {"provincial": "100000", "county": "350000"},
         "progress",
         "",
     ),
-    ("生产便道建设", "infrastructure", "300000", {"central": "300000"}, "plan", ""),
+    # the year plan's 衔接资金 keeps its industry share (60 % from 2023): the roads mostly on county money
+    ("生产便道建设", "infrastructure", "300000", {"county": "300000"}, "plan", ""),
     ("蔬菜种植大棚 40 亩", "industry", "520000", {"integrated": "420000", "paired": "100000"}, "approve", ""),
     (
         "村级光伏扶贫电站 300 千瓦",
