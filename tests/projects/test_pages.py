@@ -57,8 +57,11 @@ def test_new_project_through_the_form(client, staff, households):
 def test_detail_offers_only_the_readers_steps(client, staff, draft):
     page = login(client, staff["village_a"]).get(f"/projects/{draft.pk}/").content.decode()
     assert 'id="form-notice"' in page and 'id="form-declare"' in page and 'id="form-review"' not in page
+    # the township only declares for the village, by 代录 with the signed paper scanned
     page = login(client, staff["town_a"]).get(f"/projects/{draft.pk}/").content.decode()
-    assert 'id="form-notice"' not in page and "等待其他层级" in page
+    assert 'id="form-notice"' not in page and 'id="form-declare"' in page and "declare-proxy_scan" in page
+    page = login(client, staff["county"]).get(f"/projects/{draft.pk}/").content.decode()
+    assert 'id="form-declare"' not in page and "等待其他层级" in page
 
 
 def test_a_refused_step_shows_its_reason_and_changes_nothing(client, staff, draft):

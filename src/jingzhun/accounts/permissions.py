@@ -163,7 +163,7 @@ ACTIONS: dict[str, Action] = {
     # (village 公示 and 申报, township 审核 and 公示); 论证 by the county's sector departments; 审定, 公告, 年度计划,
     # 验收, 资产移交 and the yearly revision by the county (approval rights at county level); 报账 by finance
     "draft_project": Action(gettext_lazy("录入扶贫项目"), among(COUNTY, TOWNSHIP, VILLAGE)),
-    "project_step": Action(gettext_lazy("办理项目申报审核"), at()),
+    "project_step": Action(gettext_lazy("办理项目申报审核"), at(), TOWNSHIP_FOR_VILLAGE),  # 申报 by 代录 too
     "appraise_project": Action(gettext_lazy("项目论证"), at(COUNTY)),
     "approve_project": Action(gettext_lazy("审定项目和年度计划"), at(COUNTY)),
     "report_progress": Action(gettext_lazy("报送项目实施进度"), among(COUNTY, TOWNSHIP, VILLAGE)),

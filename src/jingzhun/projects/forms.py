@@ -88,6 +88,19 @@ class NoteForm(forms.Form):
     )
 
 
+class DeclareForm(NoteForm):
+    """申报; under 代录 (a township for its village) the signed paper record, scanned, is required."""
+
+    def __init__(self, *args, on_behalf: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if on_behalf:
+            self.fields["proxy_scan"] = forms.FileField(
+                label=_("代录凭证（签字的纸质记录扫描件）"),
+                help_text=_("代村级录入时必须上传；PDF 或照片，不超过 10 MB"),
+                error_messages={"required": _("代录须上传签字的纸质记录扫描件。")},
+            )
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -15,6 +15,7 @@ from jingzhun.core.policy import one_per_year, policy_province
 from jingzhun.core.scoping import ScopedModel
 from jingzhun.identification.choices import ObjectionSource, ObjectionStatus
 from jingzhun.identification.models import SCAN_VALIDATORS
+from jingzhun.regions.choices import RegionLevel
 
 from .choices import AssetKind, Category, FundKind, Nature, NoticeKind, Stage, StepKind, TargetKind
 
@@ -196,6 +197,15 @@ class ProjectStep(ScopedModel):
     actor_label = models.CharField(_("办理人"), max_length=150)
     actor_region = models.CharField(_("办理单位区划"), max_length=12, blank=True)
     at = models.DateTimeField(_("记录时间"), default=timezone.now)
+    # 代录: the level the step belongs to, when a user of another level entered it from the signed paper record
+    # (``proxy_scan``, required then); empty when the step's own level took it (as identification's steps)
+    on_behalf_of = models.PositiveSmallIntegerField(
+        _("代录：原办理层级"), null=True, blank=True, choices=RegionLevel.choices
+    )
+    proxy_scan = models.FileField(
+        _("代录凭证（签字的纸质记录扫描件）"), upload_to="projects/proxy/%Y/%m/", blank=True,
+        validators=SCAN_VALIDATORS,
+    )  # fmt: skip
 
     scope_lookup = "project__region__code"
 

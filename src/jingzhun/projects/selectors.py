@@ -121,6 +121,14 @@ def _notice_over(kind: str):
     return Q(Exists(ended)) & ~Q(Exists(running)) & ~Q(Exists(held))
 
 
+def declares_on_behalf(user, project: Project) -> bool:
+    """Would ``user`` take the project's 申报 by 代录 (a township for its village, from the paper record)?"""
+    where = {"level": level_of(project.region_id), "region": project.region_id}
+    return not permissions.may(user, "project_step", **where) and permissions.may(
+        user, "project_step", on_behalf=True, **where
+    )
+
+
 def actions_for(user, project: Project) -> set[str]:
     """The actions ``user`` may take on ``project`` now (what the detail page offers)."""
     may = permissions.may
@@ -132,6 +140,8 @@ def actions_for(user, project: Project) -> set[str]:
         found.add("edit")
     if stage == Stage.DRAFT and may(user, "project_step", level=level, region=code):
         found |= {"notice", "declare"}
+    elif stage == Stage.DRAFT and declares_on_behalf(user, project):
+        found.add("declare")  # 代录: the township for the village, from the signed paper record
     if stage == Stage.DECLARED and may(user, "project_step", level=review_level, region=code):
         found.add("review")
     if stage == Stage.REVIEWED and may(user, "project_step", level=review_level, region=code):

@@ -124,10 +124,11 @@ def _reason(note: str, field: str = "note") -> str:
 def _step(
     project: Project, *, user, kind: str, target: str | None = None, passed: bool = True, note: str = "",
     details: dict | None = None, attachment=None, on: dt.date | None = None, changed: tuple[str, ...] = (),
-    before: dict | None = None,
+    before: dict | None = None, acting: permissions.Decision | None = None, proxy_scan=None,
 ) -> ProjectStep:  # fmt: skip
     """Write the immutable step, move the project to ``target`` (and save ``changed`` fields with it), and
-    audit the move under the project's history."""
+    audit the move under the project's history. Under 代录 (``acting.on_behalf_of``) the step keeps the level
+    entered for and the scanned paper record, and the audit says so."""
     before = before if before is not None else audit.snapshot(project)
     target = target or project.stage
     step = ProjectStep(
@@ -138,6 +139,10 @@ def _step(
     )  # fmt: skip
     if attachment is not None:
         step.attachment = attachment
+    if acting is not None and acting.on_behalf_of is not None:
+        if proxy_scan is None:
+            raise ValidationError({"proxy_scan": [_("代录须上传签字的纸质记录扫描件。")]})
+        step.on_behalf_of, step.proxy_scan = acting.on_behalf_of, proxy_scan
     step.full_clean(exclude=["project", "actor"])
     step.save()
     project.stage = target
@@ -146,6 +151,15 @@ def _step(
     entry = audit.entry_for(AuditAction.UPDATE, project, before=before, after=audit.snapshot(project))
     label = step.get_kind_display()
     entry.changes["step"] = [None, f"{label}：{step.note}" if step.note else label]
+    if step.on_behalf_of:  # 代录: who entered it, for which level, from which paper
+        entry.changes["on_behalf"] = [
+            None,
+            {
+                "level": step.get_on_behalf_of_display(),
+                "actor": step.actor_label,
+                "scan": step.proxy_scan.name,
+            },
+        ]
     entry.save()
     return step
 
@@ -431,16 +445,23 @@ def _refuse_incomplete(project: Project) -> None:
 
 
 @transaction.atomic
-def declare(*, user, project: Project, note: str = "") -> ProjectStep:
-    """申报: by the declaring level (a village's project by the village) once its 公示 has run its days."""
+def declare(*, user, project: Project, note: str = "", proxy_scan=None) -> ProjectStep:
+    """申报: by the declaring level (a village's project by the village) once its 公示 has run its days; or by
+    the township for the village (代录) from the signed paper record, scanned (``proxy_scan``)."""
     project = _locked(project)
     what = str(StepKind.DECLARE.label)
-    permissions.require(user, "project_step", level=_level(project), region=project.region_id, what=what)
+    acting = permissions.require(
+        user, "project_step", level=_level(project), region=project.region_id, what=what,
+        on_behalf=proxy_scan is not None,
+    )  # fmt: skip
     if project.stage != Stage.DRAFT:
         raise _wrong_stage(project, what)
     _refuse_incomplete(project)
     _refuse_unsettled_notice(project, NoticeKind.VILLAGE)
-    return _step(project, user=user, kind=StepKind.DECLARE, target=Stage.DECLARED, note=note)
+    return _step(
+        project, user=user, kind=StepKind.DECLARE, target=Stage.DECLARED, note=note, acting=acting,
+        proxy_scan=proxy_scan,
+    )  # fmt: skip
 
 
 def _decide(user, project, *, kind, action, level, source, target, passed, note, before_step=None):

@@ -32,6 +32,7 @@ from .forms import (
     AssetFilter,
     AssetForm,
     DecideForm,
+    DeclareForm,
     IncomeForm,
     NoteForm,
     ObjectionResolveForm,
@@ -48,7 +49,7 @@ from .models import ProjectObjection, ProjectPolicy, ProjectStep
 BENEFICIARIES_LISTED = 300  # households offered on the beneficiaries form (a project's villages)
 EXPORT_CAP = 20000  # rows of one library export
 STEP_FORMS = {
-    "review": DecideForm, "appraise": DecideForm, "approve": DecideForm, "declare": NoteForm, "notice": NoteForm,
+    "review": DecideForm, "appraise": DecideForm, "approve": DecideForm, "declare": DeclareForm, "notice": NoteForm,
     "plan": NoteForm, "progress": ProgressForm, "accept": AcceptForm, "settle": SettleForm, "transfer": AssetForm,
     "carry": ReasonForm, "withdraw": ReasonForm,
 }  # fmt: skip
@@ -198,7 +199,11 @@ def project_detail(request, pk: int):
             .order_by("region_id", "id")[:BENEFICIARIES_LISTED]
         )
     chosen = {h.pk for h in beneficiaries}
-    forms = {a: STEP_FORMS[a](prefix=a) for a in actions if a in STEP_FORMS}
+    forms = {a: STEP_FORMS[a](prefix=a) for a in actions if a in STEP_FORMS and a != "declare"}
+    if "declare" in actions:
+        forms["declare"] = DeclareForm(
+            prefix="declare", on_behalf=selectors.declares_on_behalf(user, project)
+        )
     if "accept" in forms:
         forms["accept"].initial["on"] = timezone.localdate()
     return render(
@@ -257,14 +262,21 @@ def project_act(request, pk: int, action: str):
         return redirect("projects:detail", pk=pk)
     if action not in STEP_FORMS:
         raise Http404
-    form = STEP_FORMS[action](request.POST, request.FILES, prefix=action)
+    extra = {}
+    if action == "declare":  # a scan sent without 代录 is kept for the service to refuse, never dropped
+        extra["on_behalf"] = (
+            selectors.declares_on_behalf(user, project) or "declare-proxy_scan" in request.FILES
+        )
+    form = STEP_FORMS[action](request.POST, request.FILES, prefix=action, **extra)
     if not form.is_valid():
         form_refused(request, form)
         return redirect("projects:detail", pk=pk)
     d = form.cleaned_data
     writes = {
         "notice": lambda: services.notice_open(user=user, project=project),
-        "declare": lambda: services.declare(user=user, project=project, note=d.get("note", "")),
+        "declare": lambda: services.declare(
+            user=user, project=project, note=d.get("note", ""), proxy_scan=d.get("proxy_scan")
+        ),
         "review": lambda: services.review(user=user, project=project, passed=d["passed"], note=d["note"]),
         "appraise": lambda: services.appraise(user=user, project=project, passed=d["passed"], note=d["note"]),
         "approve": lambda: services.approve(user=user, project=project, passed=d["passed"], note=d["note"]),
@@ -316,10 +328,11 @@ def step_attachment(request, pk: int):
     step = get_object_or_404(
         ProjectStep.objects.for_user(request.user, selectors.read_action(request.user)), pk=pk
     )
-    if not step.attachment:
+    document = step.proxy_scan if request.GET.get("proxy") else step.attachment  # 代录凭证 or the photo
+    if not document:
         raise Http404
     return audited_file_response(
-        request.user, step, step.attachment, filename=step.attachment.name.rsplit("/", 1)[-1],
+        request.user, step, document, filename=document.name.rsplit("/", 1)[-1],
         root=f"projects.project:{step.project_id}", region_code=step.scope_code(), as_attachment=False,
     )  # fmt: skip
 
