@@ -90,3 +90,35 @@ def test_a_project_payment_is_the_projects_settlement_and_the_last_one_settles_i
     assert project.settled == Decimal(120000) and project.stage == ProjectStage.SETTLED
     steps = ProjectStep.objects.filter(project=project, kind="settle").order_by("id")
     assert [s.details["amount"] for s in steps] == ["20000.00", "100000.00"]
+
+
+def test_a_measure_shows_what_its_payments_paid_counted_once(
+    client, chain, finance, paid_household, cadre, users
+):  # noqa: F811
+    from django.urls import reverse
+
+    h = paid_household
+    assistance.household_pair(user=None, household=h, cadre=cadre())
+    plan = plans.plan_create(user=None, household=h, year=YEAR)
+    paid_measure = plans.measure_add(
+        user=None, plan=plan, category="production", item="industry", responsible="县农业农村局",
+        planned_amount=600, actual_amount=400, status="done",
+    )  # fmt: skip
+    plans.measure_add(
+        user=None, plan=plan, category="education", item="", content="雨露计划", responsible="县教育局",
+        planned_amount=300, actual_amount=200, status="done",
+    )  # fmt: skip
+    linked = services.household_payment_create(
+        user=finance, allocation=chain["county"], id_number=h.head_id, amount="550", purpose="产业奖补",
+        measure=paid_measure,
+    )  # fmt: skip
+    client.force_login(users["national"])
+    url = reverse("assistance:household", args=[h.pk]) + f"?year={YEAR}"
+    page = client.get(url).content.decode()
+    assert "已支付（据资金支出）" not in page  # not paid yet: the amount entered by hand
+    _paid(finance, chain["county"].region, [linked])
+    page = client.get(url).content.decode()
+    measures = page.split('id="measures"')[1].split("</table>")[0]
+    assert "550" in measures and "已支付（据资金支出）" in measures
+    total = measures.split("<tfoot>")[1]
+    assert "750" in total and "1,150" not in total and "1150" not in total  # 550 paid + 200 by hand, once

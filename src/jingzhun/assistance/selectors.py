@@ -163,6 +163,32 @@ def overdue_counts(pairings):
     return per_village, per_cadre
 
 
+# Money paid against a measure, recorded by apps above this one (funds' paid payments naming the measure): each
+# a function (measure ids) -> {measure id: amount paid}, registered in the app's ready() by ``measure_paid_source``.
+MEASURE_PAID_SOURCES: list = []
+
+
+def measure_paid_source(fn):
+    """Register ``fn`` as a source of the money paid per measure (one source of truth for its actual amount)."""
+    if fn not in MEASURE_PAID_SOURCES:
+        MEASURE_PAID_SOURCES.append(fn)
+    return fn
+
+
+def with_paid(measures: list) -> list:
+    """Set ``paid`` (money paid against the measure, None where nothing is recorded) and ``actual`` on each
+    measure: what was paid where payments exist, else the amount entered by hand — never both (counted once)."""
+    paid: dict = {}
+    ids = [m.pk for m in measures]
+    for source in MEASURE_PAID_SOURCES if ids else ():
+        for pk, amount in source(ids).items():
+            paid[pk] = paid.get(pk, 0) + amount
+    for m in measures:
+        m.paid = paid.get(m.pk)
+        m.actual = m.paid if m.paid is not None else m.actual_amount
+    return measures
+
+
 def household_file(household: Household, year: int) -> dict:
     """一户一档 of assistance for one year: the cadre and helpers, the plan and its measures with totals, the
     suggestions from the catalogue, the household's classes, and the visits (newest first)."""
@@ -172,7 +198,9 @@ def household_file(household: Household, year: int) -> dict:
         .order_by("-started_on", "-id")
     )
     plan = household.plans.filter(year=year).select_related("cadre__unit").first()
-    measures = list(plan.measures.select_related("unit").order_by("category", "id")) if plan else []
+    measures = with_paid(
+        list(plan.measures.select_related("unit").order_by("category", "id")) if plan else []
+    )
     profile = profile_of(household)
     return {
         "pairings": pairings,
@@ -180,7 +208,7 @@ def household_file(household: Household, year: int) -> dict:
         "plan": plan,
         "measures": measures,
         "planned_total": sum(m.planned_amount for m in measures),
-        "actual_total": sum(m.actual_amount or 0 for m in measures),
+        "actual_total": sum(m.actual or 0 for m in measures),  # payments where they exist, counted once
         "classes": [str(HouseholdClass(c).label) for c in catalogue.household_classes(profile)],
         "suggestions": catalogue.suggest(profile, already=[m.item for m in measures if m.item]),
         "visits": list(household.visits.select_related("cadre").order_by("-visited_on", "-id")[:100]),

@@ -15,6 +15,12 @@ class FundsConfig(AppConfig):
 
         money_source(paid_per_village)  # payments count in the equity of resources, once
 
+        from jingzhun.assistance.selectors import measure_paid_source
+
+        from .selectors import paid_per_measure
+
+        measure_paid_source(paid_per_measure)  # a measure's actual amount: its payments where they exist
+
         from jingzhun.projects.services import plan_guard
 
         from .services import refuse_industry_short

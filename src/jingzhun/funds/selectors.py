@@ -222,3 +222,15 @@ def paid_per_village(lo: str, hi: str, year: int) -> dict[str, Decimal]:
         .order_by()
     )
     return {r["region_id"]: r["total"] for r in rows}
+
+
+def paid_per_measure(ids: list[int]) -> dict[int, Decimal]:
+    """Money paid against each assistance measure (paid payments naming it): the measure's actual amount on the
+    household's plan (``assistance.selectors.measure_paid_source``)."""
+    rows = (
+        Payment.objects.filter(measure_id__in=ids, status=PaymentStatus.PAID)
+        .values("measure_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {r["measure_id"]: r["total"] for r in rows}
