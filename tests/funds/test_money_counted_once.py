@@ -93,8 +93,13 @@ def test_a_project_payment_is_the_projects_settlement_and_the_last_one_settles_i
 
 
 def test_a_measure_shows_what_its_payments_paid_counted_once(
-    client, chain, finance, paid_household, cadre, users
-):  # noqa: F811
+    client,
+    chain,
+    finance,
+    paid_household,
+    cadre,  # noqa: F811
+    users,
+):
     from django.urls import reverse
 
     h = paid_household

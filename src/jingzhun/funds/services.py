@@ -784,7 +784,7 @@ def alert_reopen(*, user, alert: Alert, reason: str) -> Alert:
 def alerts_disagreeing(queryset=None):
     """Alerts whose state is not their last step's (none closed without a step, none open after a close):
     empty whenever every change went through ``_alert_step``. Set-based (one query)."""
-    from django.db.models import OuterRef, Q, Subquery
+    from django.db.models import OuterRef, Subquery
 
     qs = Alert.objects.all() if queryset is None else queryset
     last = AlertStep.objects.filter(alert=OuterRef("pk")).order_by("-id").values("action")[:1]
