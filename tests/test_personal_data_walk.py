@@ -295,7 +295,7 @@ def _luhn_card(prefix: str) -> str:
 def _funds(h, users) -> dict:
     from jingzhun.funds import alerts
     from jingzhun.funds import services as funds
-    from jingzhun.funds.models import Alert, VillageCadre
+    from jingzhun.funds.models import Alert, Notice, VillageCadre
 
     registry.household_bank_account_set(
         user=None, household=h, bank_name="信用社", bank_account=_luhn_card("621700287001234567")
@@ -319,7 +319,13 @@ def _funds(h, users) -> dict:
     VillageCadre.objects.create(region_id=VILLAGE_A, name=head.name, id_number=head.id_number, post="村主任",
                                 household=h)  # fmt: skip
     alerts.alerts_run(region=COUNTY, year=2026)
+    today = dt.date.today()
+    notice = Notice.objects.create(
+        region_id=VILLAGE_A, year=2026, title="资金公告", starts_on=today, last_day=today
+    )
+    fund_objection = funds.objection_file(user=None, notice=notice, text="补助金额与实际不符", name=head.name)
     return {
+        "fund_objection": fund_objection,
         "fund": fund,
         "allocation": county,
         "payment": payment,
@@ -387,6 +393,7 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "funds:fund": [{"pk": w["fund"].pk}], "funds:allocation": [{"pk": w["allocation"].pk}],
         "funds:reissue": [{"pk": w["payment"].pk}], "funds:batch": [{"pk": w["batch"].pk}],
         "funds:batch_file": [{"pk": w["batch"].pk}], "funds:alert": [{"pk": w["alert"].pk}],
+        "funds:objection_resolve": [{"pk": w["fund_objection"].pk}],
         "quality:rows": [{"pk": w["quality_run"].pk, "rule": r} for r in ("Q01", "Q13", "Q16")],
         "quality:workbook": [{"pk": w["quality_run"].pk}],
         **{f"assessment:{n}": [{"pk": w["sample"].pk}]
