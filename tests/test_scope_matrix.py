@@ -332,6 +332,9 @@ FACTORIES = {
     asm.CountyExitStep: (C, lambda w, s: asm.CountyExitStep.objects.create(
         county=s.county, year=2026, kind="propose", level=3)),
     asm.Score: (C, lambda w, s: asm.Score.objects.create(county=s.county, year=2026, total=90, grade="good")),
+    asm.PoorCounty: (C, lambda w, s: asm.PoorCounty.objects.create(county=s.county, year=2026, kind="national")),
+    asm.ExitChecklist: (P, lambda w, s: asm.ExitChecklist.objects.create(
+        year=2030, province=s.province, items=["贫困村全部退出"])),
 }  # fmt: skip
 
 ALL_MODELS = scoped_models()

@@ -1,5 +1,5 @@
 """``demo-assessment``: a drawn sample in the demo county with its answers imported by the job, the estimates,
-the county's score and findings on the ledger (one overdue, on the county's 工作台)."""
+the county's score, the county on the year's list of poor counties and findings on the ledger (one overdue, on the county's 工作台)."""
 
 import pytest
 from django.core.management import call_command
@@ -7,7 +7,15 @@ from django.urls import reverse
 
 from jingzhun.accounts.models import User
 from jingzhun.assessment import services
-from jingzhun.assessment.models import Estimate, Finding, Sample, Score, SurveyResponse
+from jingzhun.assessment.models import (
+    Estimate,
+    ExitChecklist,
+    Finding,
+    PoorCounty,
+    Sample,
+    Score,
+    SurveyResponse,
+)
 from jingzhun.core.jobs import JobStatus
 from jingzhun.core.worklist import work_for
 
@@ -28,6 +36,9 @@ def test_the_demo_county_gets_a_sample_with_answers(regions, settings, tmp_path,
     county = User.objects.get(username="county")
     assert any("超过整改时限" in i.label for i in work_for(county))
     assert Finding.objects.filter(state="rectified").exists()
+    # the demo county is on the year's list of poor counties, its province with its own exit criteria
+    assert PoorCounty.objects.get(county_id="522634000000", year=sample.year).kind == "national"
+    assert "贫困村全部退出" in ExitChecklist.objects.get(province_id="520000000000", year=sample.year).items
     call_command("demo-assessment", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115 - skipped
     assert Sample.objects.count() == 1
     client.force_login(User.objects.get(username="assessor"))

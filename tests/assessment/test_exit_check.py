@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from jingzhun.analytics.models import RegionFigures
 from jingzhun.assessment import rules, services
-from jingzhun.assessment.models import AssessmentPolicy, CountyExitStep, Estimate, Sample
+from jingzhun.assessment.models import AssessmentPolicy, CountyExitStep, Estimate, PoorCounty, Sample
 from jingzhun.regions.models import Region
 
 from .conftest import PROVINCE
@@ -71,6 +71,7 @@ def test_the_county_page_by_policy_of_its_province(client, users, county):
 
 def _county_data(county, *, poor):
     year = 2026
+    PoorCounty.objects.create(county=county, year=year, kind="national")  # on the year's list
     RegionFigures.objects.create(year=year, code=county.code, level=3, parent=county.parent_id,
                                  figures={**PARTS, "poor_persons": poor}, engine="duckdb", computed_at=timezone.now())  # fmt: skip
     sample = Sample.objects.create(county=county, year=year, purpose="accuracy", seed=1, villages=2,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from jingzhun.accounts.choices import Role
 from jingzhun.analytics.models import RegionFigures
 from jingzhun.assessment import services
-from jingzhun.assessment.models import CountyExitStep, Estimate
+from jingzhun.assessment.models import CountyExitStep, Estimate, PoorCounty
 from jingzhun.regions.models import Region
 from tests.assessment.conftest import PROVINCE, assessor, county, frame, policy  # noqa: F401
 from tests.assessment.test_surveys import central_csv, imported, sample  # noqa: F401
@@ -60,6 +60,12 @@ def test_a_county_exits_from_proposal_to_approval_with_its_survey(
     assert all(found[k].point is not None for k in ("wrong_exit", "missed", "satisfaction"))
     RegionFigures.objects.create(year=YEAR, code=county.code, level=3, parent=county.parent_id, figures=PARTS,
                                  engine="duckdb", computed_at=timezone.now())  # fmt: skip
+    PoorCounty.objects.create(
+        county=county, year=YEAR, kind="national"
+    )  # on the year's list of poor counties
+    services.exit_checklist_set(
+        user=users["national"], year=YEAR, province=PROVINCE, items=["贫困村全部退出"]
+    )
     city = make_user("city", Role.OPERATOR, county.parent)
     province = make_user("province", Role.OPERATOR, Region.objects.get(code=PROVINCE))
     url = f"{live_server.url}/assessment/counties/{COUNTY}/{YEAR}/"
@@ -113,10 +119,20 @@ def test_a_county_exits_from_proposal_to_approval_with_its_survey(
     # province: its own check (the conditions again), the 公示, the approval
     login(phone, live_server, province.username)
     phone.goto(url)
-    for step in ("省级专项评估检查", "省级公示", "省政府批准退出"):
+    for step in ("省级专项评估检查", "省级公示"):
         assert f"办理「{step}」" in phone.inner_text("#exit-form button[type=submit]")
         submit(phone, "#exit-form button[type=submit]")
         assert f"{step}：通过" in phone.inner_text("#exit-steps")
+    # the province's own criterion, shown and ticked: unticked, the approval is refused and nothing changes
+    assert "贫困村全部退出" in phone.inner_text("#exit-criteria")
+    submit(phone, "#exit-form button[type=submit]")
+    assert "省定附加条件「贫困村全部退出」未确认达到，不能批准退出。" in phone.inner_text(".messages")
+    assert not CountyExitStep.objects.filter(kind="approve").exists()
+    phone.check("#exit-criteria input[type=checkbox]")
+    submit(phone, "#exit-form button[type=submit]")
+    assert "省政府批准退出：通过" in phone.inner_text("#exit-steps")
+    assert "贫困村全部退出：已确认" in phone.inner_text("#exit-steps")
+    assert "已摘帽" in phone.inner_text("#county-status")
     assert "下一环节：国家抽查" in phone.inner_text("main")
     assert phone.query_selector("#exit-form") is None
     steps = list(CountyExitStep.objects.order_by("at", "id").values_list("kind", "passed", "actor__username"))

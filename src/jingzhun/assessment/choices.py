@@ -89,3 +89,15 @@ EXIT_STEPS = (
     (ExitStep.PROPOSE, 3), (ExitStep.CITY, 2), (ExitStep.PROVINCE_CHECK, 1), (ExitStep.PUBLICITY, 1),
     (ExitStep.APPROVE, 1), (ExitStep.NATIONAL_CHECK, 0),
 )  # fmt: skip
+
+
+class CountyKind(models.TextChoices):
+    """贫困县: the 832 national ones (国家扶贫开发工作重点县 and 集中连片特困地区县) and a province's own."""
+
+    NATIONAL = "national", _("国家级贫困县")
+    PROVINCIAL = "provincial", _("省级贫困县")
+
+
+class CountyStatus(models.TextChoices):
+    POOR = "poor", _("贫困县")
+    EXITED = "exited", _("已摘帽")

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
-from .choices import Purpose
+from .choices import CountyKind, Purpose
 
 
 class SampleForm(forms.Form):
@@ -77,3 +77,35 @@ class RectifyForm(forms.Form):
 class CloseForm(forms.Form):
     accept = forms.ChoiceField(label=_("审核"), choices=[("yes", _("销号")), ("no", _("退回重新整改"))])
     note = forms.CharField(label=_("意见"), widget=forms.Textarea, required=False, max_length=2000)
+
+
+class PoorCountyForm(forms.Form):
+    """列入贫困县名单: a county of the year, national or provincial."""
+
+    county = forms.CharField(label=_("县级区划代码"), min_length=6, max_length=12)
+    kind = forms.ChoiceField(label=_("类别"), choices=CountyKind.choices)
+
+    def clean_county(self):
+        code = self.cleaned_data["county"].strip()
+        if not code.isdigit():
+            raise forms.ValidationError(_("区划代码应为数字。"))
+        region = Region.objects.filter(code=code.ljust(12, "0"), level=RegionLevel.COUNTY).first()
+        if region is None:
+            raise forms.ValidationError(_("找不到该县级区划，请核对代码。"))
+        return region
+
+
+class ChecklistForm(forms.Form):
+    """A province's own criteria of county exit for a year, one per line."""
+
+    province = forms.CharField(label=_("省级区划代码"), min_length=2, max_length=12)
+    items = forms.CharField(
+        label=_("附加条件（每行一条）"), widget=forms.Textarea, required=False, max_length=6000,
+        help_text=_("留空：清除该省本年度的附加条件。"),
+    )  # fmt: skip
+
+    def clean_province(self):
+        code = self.cleaned_data["province"].strip()
+        if not code.isdigit():
+            raise forms.ValidationError(_("区划代码应为数字。"))
+        return code.ljust(12, "0")

@@ -18,6 +18,8 @@ from jingzhun.core.uploads import upload_size
 from jingzhun.registry.choices import HouseholdStatus
 
 from .choices import (
+    CountyKind,
+    CountyStatus,
     Estimator,
     ExitStep,
     FindingSource,
@@ -506,6 +508,7 @@ class CountyExitStep(ScopedModel):
     passed = models.BooleanField(_("通过"), default=True)
     note = models.TextField(_("意见"), max_length=2000, blank=True)
     conditions = models.JSONField(_("退出条件核查"), default=list, blank=True)
+    criteria = models.JSONField(_("省定附加条件核查"), default=list, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("办理人"),
@@ -521,3 +524,50 @@ class CountyExitStep(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.county_id} {self.year} {self.kind}"
+
+
+class PoorCounty(ScopedModel):
+    """A county designated poor (贫困县) in ``year``, national or provincial, and its status of that year: a row
+    per year, so the list of a year is data; the approval of its exit (省政府批准退出) writes 已摘帽 into the
+    row of that year, and a later year without a row reads 已摘帽 from it (``selectors.county_status``)."""
+
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"),
+        limit_choices_to={"level": 3},
+    )  # fmt: skip
+    year = policy_year()
+    kind = models.CharField(_("类别"), max_length=12, choices=CountyKind.choices)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=CountyStatus.choices, default=CountyStatus.POOR
+    )
+
+    scope_lookup = "county__code"
+    keyset_fields = ("county_id", "id")
+
+    class Meta:
+        verbose_name = _("贫困县")
+        verbose_name_plural = _("贫困县")
+        constraints = [models.UniqueConstraint(fields=["county", "year"], name="poorcounty_one_per_year")]
+        ordering = ["county_id", "year"]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.year} {self.kind} {self.status}"
+
+
+class ExitChecklist(ScopedModel):
+    """A province's own criteria of county exit in ``year`` (省定附加条件), one line each: shown in the exit check
+    and ticked by the province; the approval is refused while one is unticked."""
+
+    year = policy_year()
+    province = policy_province()
+    items = models.JSONField(_("附加条件"), default=list, blank=True)
+
+    scope_lookup = "province__code"
+
+    class Meta:
+        verbose_name = _("贫困县退出省定附加条件")
+        verbose_name_plural = _("贫困县退出省定附加条件")
+        constraints = [*one_per_year("exitchecklist")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.province_id}"

@@ -11,13 +11,15 @@ from jingzhun.analytics.models import RegionFigures
 from jingzhun.core.policy import in_force, province_of
 from jingzhun.regions.models import Region
 
-from .choices import Estimator, FindingState, Purpose
+from .choices import CountyStatus, Estimator, FindingState, Purpose
 from .models import (
     AssessmentPolicy,
     CountyExitStep,
     Estimate,
+    ExitChecklist,
     Finding,
     Indicator,
+    PoorCounty,
     Sample,
     SampleHousehold,
     Score,
@@ -171,4 +173,38 @@ def exit_steps(*, user, code: str, year: int):
         CountyExitStep.objects.for_user(user, "view_assessment")
         .filter(county_id=code, year=year)
         .order_by("at", "id")
+    )
+
+
+def exit_checklist(*, code: str, year: int) -> list[str]:
+    """The province's own criteria of county exit for ``year`` (policy data; none nationally)."""
+    row = in_force(ExitChecklist, region_code=code, year=year, carry_forward=False, national=False)
+    return list(row.items) if row else []
+
+
+def county_status(*, user, code: str, year: int) -> tuple[PoorCounty | None, str]:
+    """The county's row on the list of poor counties of ``year`` (None if not on it) and its status that year:
+    the row's, else 已摘帽 when its exit was approved in an earlier year, else empty (never a poor county)."""
+    rows = PoorCounty.objects.for_user(user, "view_assessment").filter(county_id=code, year__lte=year)
+    row = rows.filter(year=year).first()
+    if row is not None:
+        return row, row.status
+    exited = rows.filter(status=CountyStatus.EXITED).exists()
+    return None, CountyStatus.EXITED if exited else ""
+
+
+def poor_counties(*, user, year: int, kind: str = "", status: str = ""):
+    """The poor counties of ``year`` in scope (keyset-paginated by the page)."""
+    rows = PoorCounty.objects.for_user(user, "view_assessment").filter(year=year).select_related("county")
+    if kind:
+        rows = rows.filter(kind=kind)
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("county_id", "id")
+
+
+def exit_checklists(*, user, year: int):
+    """The provinces' own criteria of county exit for ``year`` in the user's scope."""
+    return (
+        ExitChecklist.objects.for_user(user, "view_assessment").filter(year=year).select_related("province")
     )

@@ -25,13 +25,26 @@ from jingzhun.registry.choices import HouseholdStatus, Labour
 from jingzhun.registry.models import Household, Member
 
 from . import estimates, rules, sampling, selectors, survey
-from .choices import EXIT_STEPS, Estimator, ExitStep, FindingState, Group, Purpose, ResponseSource, Source
+from .choices import (
+    EXIT_STEPS,
+    CountyKind,
+    CountyStatus,
+    Estimator,
+    ExitStep,
+    FindingState,
+    Group,
+    Purpose,
+    ResponseSource,
+    Source,
+)
 from .models import (
     AssessmentPolicy,
     CountyExitStep,
     Estimate,
+    ExitChecklist,
     Finding,
     Indicator,
+    PoorCounty,
     Sample,
     SampleHousehold,
     SampleVillage,
@@ -616,11 +629,14 @@ def exit_round(*, county: str, year: int) -> list[CountyExitStep]:
 
 @transaction.atomic
 def county_exit_take(
-    *, user, county: Region, year: int, kind: str, passed: bool = True, note: str = ""
+    *, user, county: Region, year: int, kind: str, passed: bool = True, note: str = "",
+    ticked: list[str] | None = None,
 ) -> CountyExitStep:  # fmt: skip
     """Take the next step of a county's exit at its level. The county's proposal and the province's check are
     refused while any condition fails (each named with its figure); a step that does not pass needs a reason and
-    ends the round."""
+    ends the round. Only a county on the year's list of poor counties has the procedure; the province's own
+    criteria (``ticked``: the ones confirmed) are recorded at its check and approval, and the approval is refused
+    while one is unticked; the approval writes 已摘帽 into the county's row of the year."""
     order = [k for k, _lv in EXIT_STEPS]
     levels = dict(EXIT_STEPS)
     if kind not in levels:
@@ -637,6 +653,21 @@ def county_exit_take(
         raise ValidationError(_("当前应办理「%(e)s」。") % {"e": ExitStep(expected).label})
     if not passed and not note.strip():
         raise ValidationError({"note": [_("不予通过时请说明理由。")]})
+    designated = PoorCounty.objects.select_for_update().filter(county=county, year=year).first()
+    if designated is None:
+        raise ValidationError(
+            _("%(c)s 未列入 %(y)d 年贫困县名单，不适用贫困县退出程序。") % {"c": county.name, "y": year}
+        )
+    criteria = []
+    if kind in (ExitStep.PROVINCE_CHECK, ExitStep.APPROVE):
+        ticked = set(ticked or ())
+        items = selectors.exit_checklist(code=county.code, year=year)
+        criteria = [{"text": item, "ticked": item in ticked} for item in items]
+        unticked = [c["text"] for c in criteria if not c["ticked"]]
+        if kind == ExitStep.APPROVE and passed and unticked:
+            raise ValidationError([
+                _("省定附加条件「%(t)s」未确认达到，不能批准退出。") % {"t": text} for text in unticked
+            ])  # fmt: skip
     snapshot = []
     if kind in (ExitStep.PROPOSE, ExitStep.PROVINCE_CHECK):
         conditions = exit_conditions(county=county.code, year=year)
@@ -653,9 +684,132 @@ def county_exit_take(
         ]  # fmt: skip
     step = CountyExitStep(
         county=county, year=year, kind=kind, level=levels[kind], passed=passed, note=note.strip(),
-        conditions=snapshot, actor=user,
+        conditions=snapshot, criteria=criteria, actor=user,
     )  # fmt: skip
     step.full_clean(exclude=["actor"])
     step.save()
     audit.record("create", step, after=audit.snapshot(step))
+    if kind == ExitStep.APPROVE and passed:
+        before = audit.snapshot(designated)
+        designated.status = CountyStatus.EXITED
+        designated.save(update_fields=["status"])
+        audit.record("update", designated, before=before, after=audit.snapshot(designated))
     return step
+
+
+KIND_WORDS = {
+    "国家级": CountyKind.NATIONAL, "国家级贫困县": CountyKind.NATIONAL, "national": CountyKind.NATIONAL,
+    "省级": CountyKind.PROVINCIAL, "省级贫困县": CountyKind.PROVINCIAL, "provincial": CountyKind.PROVINCIAL,
+}  # fmt: skip
+
+
+def _exited_before(codes, year: int) -> dict[str, int]:
+    """The counties among ``codes`` whose exit was approved before ``year`` (code → the year of it)."""
+    rows = PoorCounty.objects.filter(county_id__in=codes, year__lt=year, status=CountyStatus.EXITED)
+    found = {}
+    for code, when in rows.values_list("county_id", "year").order_by("year"):
+        found.setdefault(code, when)
+    return found
+
+
+@transaction.atomic
+def poor_counties_load(*, year: int, rows: list[tuple[int, str, str]]) -> int:
+    """Load the list of poor counties of ``year`` (the command's CSV): ``rows`` are (line, county code, kind:
+    国家级 / 省级). Every row is checked (a known county, a known kind, no county twice, not already 摘帽 in an
+    earlier year); any error refuses the whole file with every message and nothing is saved. A county already
+    designated in ``year`` keeps its status and takes the kind given. Set-based: one read of the counties, one
+    bulk_create, one bulk_update, one audit insert."""
+    if not 2000 <= year <= 2100:
+        raise ValidationError(_("年度应在 2000 至 2100 之间。"))
+    codes = {code.strip().ljust(12, "0") for _line, code, _k in rows if code.strip().isdigit()}
+    counties = set(
+        Region.objects.filter(code__in=codes, level=RegionLevel.COUNTY).values_list("code", flat=True)
+    )
+    exited = _exited_before(counties, year)
+    errors, seen, clean = [], {}, {}
+    for line, code, kind in rows:
+        code, kind = code.strip(), kind.strip()
+        padded = code.ljust(12, "0") if code.isdigit() else code
+        if padded not in counties:
+            errors.append(_("第 %(n)d 行：县代码「%(c)s」不存在或不是县级区划。") % {"n": line, "c": code})
+        elif padded in seen:
+            errors.append(
+                _("第 %(n)d 行：县代码 %(c)s 与第 %(m)d 行重复。")
+                % {"n": line, "c": padded, "m": seen[padded]}
+            )
+        elif padded in exited:
+            errors.append(
+                _("第 %(n)d 行：%(c)s 已于 %(y)d 年摘帽，不能再列入 %(z)d 年贫困县名单。")
+                % {"n": line, "c": padded, "y": exited[padded], "z": year}
+            )
+        if kind not in KIND_WORDS:
+            errors.append(_("第 %(n)d 行：类别「%(k)s」应为「国家级」或「省级」。") % {"n": line, "k": kind})
+        else:
+            clean.setdefault(padded, KIND_WORDS[kind])
+        seen.setdefault(padded, line)
+    if not rows:
+        errors.append(_("文件中没有数据行。"))
+    if errors:
+        raise ValidationError(errors)
+    existing = {
+        p.county_id: p for p in PoorCounty.objects.select_for_update().filter(year=year, county_id__in=clean)
+    }
+    created, changed, entries = [], [], []
+    for code, kind in clean.items():
+        row = existing.get(code)
+        if row is None:
+            created.append(PoorCounty(county_id=code, year=year, kind=kind))
+        elif row.kind != kind:
+            before = audit.snapshot(row)
+            row.kind = kind
+            changed.append(row)
+            entries.append(audit.entry_for("update", row, before=before, after=audit.snapshot(row)))
+    PoorCounty.objects.bulk_create(created, batch_size=2000)
+    PoorCounty.objects.bulk_update(changed, ["kind"], batch_size=2000)
+    entries += [audit.entry_for("create", row, after=audit.snapshot(row)) for row in created]
+    audit.record_many(entries)
+    return len(clean)
+
+
+@transaction.atomic
+def poor_county_designate(*, user, county: Region, year: int, kind: str) -> PoorCounty:
+    """Designate ``county`` a poor county of ``year`` (or change its kind): a national one by a national
+    administrator, a provincial one by its province's. Refused for a county 摘帽 in an earlier year."""
+    if kind not in CountyKind.values:
+        raise ValidationError({"kind": [_("请选择贫困县类别。")]})
+    if county.level != RegionLevel.COUNTY:
+        raise ValidationError({"county": [_("请选择县级区划。")]})
+    permissions.require(
+        user, "set_policy",
+        region=permissions.NATIONAL_CODE if kind == CountyKind.NATIONAL else county.code,
+        what=CountyKind(kind).label,
+    )  # fmt: skip
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": [_("年度应在 2000 至 2100 之间。")]})
+    exited = _exited_before([county.code], year)
+    if exited:
+        raise ValidationError(
+            _("%(c)s 已于 %(y)d 年摘帽，不能再列入 %(z)d 年贫困县名单。")
+            % {"c": county.name, "y": exited[county.code], "z": year}
+        )
+    return audit.upsert(PoorCounty, {"county": county, "year": year}, {"kind": kind})
+
+
+@transaction.atomic
+def exit_checklist_set(*, user, year: int, province: str, items: list[str]) -> ExitChecklist:
+    """Set a province's own criteria of county exit for ``year`` (one per line; empty lines dropped, none
+    repeated). An empty list clears them."""
+    region = policy_province(province)
+    if region is None:
+        raise ValidationError({"province": [_("请选择省份。")]})
+    permissions.require(user, "set_policy", region=region.code, what=_("设置贫困县退出省定附加条件"))
+    clean = []
+    for item in items:
+        item = " ".join(item.split())
+        if len(item) > 200:
+            raise ValidationError({"items": [_("每条附加条件不超过 200 字。")]})
+        if item and item not in clean:
+            clean.append(item)
+    if len(clean) > 30:
+        raise ValidationError({"items": [_("附加条件不超过 30 条。")]})
+    return audit.upsert(ExitChecklist, {"year": year, "province": region}, {"items": clean})

@@ -12,6 +12,7 @@ urlpatterns = [
     path("samples/<int:pk>/estimates/", views.estimates_compute, name="estimates_compute"),
     path("scores/", views.scores, name="scores"),
     path("counties/<str:code>/<int:year>/", views.county, name="county"),
+    path("poor-counties/", views.poor_counties, name="poor_counties"),
     path("findings/", views.findings, name="findings"),
     path("findings/<int:pk>/", views.finding_detail, name="finding"),
     path("findings/<int:pk>/evidence/", views.finding_evidence, name="finding_evidence"),

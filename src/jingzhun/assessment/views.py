@@ -20,13 +20,22 @@ from jingzhun.accounts import permissions
 from jingzhun.core import jobs, masking
 from jingzhun.core.downloads import audited_file_response, record_downloads
 from jingzhun.core.pagination import request_page
-from jingzhun.core.webwrites import Refused, act, attempt
+from jingzhun.core.webwrites import Refused, act, attempt, form_refused
 from jingzhun.core.xlsxexport import xlsx_download
 from jingzhun.regions.models import Region
 
 from . import rules, selectors, services, survey
-from .choices import EXIT_STEPS, ExitStep, FindingState, Group
-from .forms import CloseForm, FindingForm, RectifyForm, SampleForm, SurveyForm, SurveyUploadForm
+from .choices import EXIT_STEPS, CountyKind, CountyStatus, ExitStep, FindingState, Group
+from .forms import (
+    ChecklistForm,
+    CloseForm,
+    FindingForm,
+    PoorCountyForm,
+    RectifyForm,
+    SampleForm,
+    SurveyForm,
+    SurveyUploadForm,
+)
 from .models import SurveyImportJob
 
 
@@ -282,13 +291,17 @@ def county(request, code: str, year: int):
     if request.method == "POST":
         act(request, lambda: services.county_exit_take(
             user=request.user, county=place, year=year, kind=request.POST.get("kind", ""),
-            passed=request.POST.get("passed") != "no", note=request.POST.get("note", "")), _("已办理。"))  # fmt: skip
+            passed=request.POST.get("passed") != "no", note=request.POST.get("note", ""),
+            ticked=request.POST.getlist("criteria")), _("已办理。"))  # fmt: skip
         return redirect("assessment:county", code=code, year=year)
+    designated, status = selectors.county_status(user=request.user, code=code, year=year)
     steps = list(selectors.exit_steps(user=request.user, code=code, year=year))
     done = services.exit_round(county=code, year=year)
     next_kind = EXIT_STEPS[len(done)] if len(done) < len(EXIT_STEPS) else None
-    may_step = next_kind is not None and permissions.may(
-        request.user, "county_exit", region=code, level=next_kind[1]
+    may_step = (
+        designated is not None
+        and next_kind is not None
+        and permissions.may(request.user, "county_exit", region=code, level=next_kind[1])
     )
     return render(
         request,
@@ -300,6 +313,9 @@ def county(request, code: str, year: int):
             "exit_ok": all(c.passed for c in conditions),
             "score": selectors.county_score(user=request.user, code=code, year=year),
             "estimates": found.values(),
+            "designated": designated, "status": CountyStatus(status).label if status else "",
+            "criteria": selectors.exit_checklist(code=code, year=year),
+            "ticking": next_kind is not None and next_kind[0] in (ExitStep.PROVINCE_CHECK, ExitStep.APPROVE),
         },
     )  # fmt: skip
 
@@ -375,4 +391,47 @@ def finding_evidence(request, pk: int):
     return audited_file_response(
         request.user, finding, finding.evidence_file, filename=finding.evidence_file.name.rsplit("/", 1)[-1],
         root=f"assessment.finding:{finding.pk}", region_code=finding.region_id,
+    )  # fmt: skip
+
+
+@login_required
+def poor_counties(request):
+    """贫困县名单 of a year: the counties in scope with kind and status; national and provincial administrators
+    designate a county and set their province's own criteria of exit."""
+    _need(request.user, "view_assessment")
+    user, year = request.user, _year(request)
+    may_set = permissions.may(user, "set_policy")
+    form = PoorCountyForm(request.POST if request.POST.get("form") == "county" else None)
+    checklist = ChecklistForm(
+        request.POST if request.POST.get("form") == "checklist" else None,
+        initial={"province": (user.region_id or "")[:2]},
+    )
+    if request.method == "POST":
+        bound = form if form.is_bound else checklist
+        if not bound.is_valid():
+            form_refused(request, bound)
+        elif bound is form:
+            data = form.cleaned_data
+            act(request, lambda: services.poor_county_designate(
+                user=user, county=data["county"], year=year, kind=data["kind"]), _("已列入贫困县名单。"))  # fmt: skip
+        else:
+            data = checklist.cleaned_data
+            act(request, lambda: services.exit_checklist_set(
+                user=user, year=year, province=data["province"], items=data["items"].splitlines()),
+                _("已保存省定附加条件。"))  # fmt: skip
+        return redirect(f"{request.path}?year={year}")
+    kind = request.GET.get("kind", "") if request.GET.get("kind") in CountyKind.values else ""
+    status = request.GET.get("status", "") if request.GET.get("status") in CountyStatus.values else ""
+    page, query = request_page(
+        request, selectors.poor_counties(user=user, year=year, kind=kind, status=status)
+    )
+    checklists = selectors.exit_checklists(user=user, year=year)
+    return render(
+        request,
+        "assessment/poor_counties.html",
+        {
+            "page": page, "query": query, "year": year, "kind": kind, "status": status, "may_set": may_set,
+            "form": form, "checklist": checklist, "checklists": checklists,
+            "kinds": CountyKind.choices, "statuses": CountyStatus.choices,
+        },
     )  # fmt: skip

@@ -1,7 +1,8 @@
 """``jingzhun demo-assessment``: 精准考核 for the demo county — the policy (sampling parameters, the national
 indicator set, assessment parameters with Guizhou's western 3 %), an accuracy sample drawn from a fixed seed,
 its field answers imported as an ODK Central export would come (through the import job), the estimates, the
-county's score, and two findings on the ledger (one overdue)."""
+county's score, the county on the year's list of poor counties (国家级) with its province's own exit
+criteria, and two findings on the ledger (one overdue)."""
 
 import csv
 import datetime as dt
@@ -18,13 +19,14 @@ from jingzhun.accounts.models import User
 from jingzhun.assessment import services
 from jingzhun.assessment.models import (
     AssessmentPolicy,
+    ExitChecklist,
     Finding,
     Indicator,
     Sample,
     SamplingPolicy,
     SurveyImportJob,
 )
-from jingzhun.core import jobs
+from jingzhun.core import audit, jobs
 from jingzhun.core.context import acting_as
 from jingzhun.core.policy import province_of
 from jingzhun.regions.democommand import DemoCountyCommand
@@ -40,6 +42,8 @@ INDICATORS = [
     ("satisfaction", "群众满意度", 20, "satisfaction", "third_party", "95", "80"),
     ("funds", "资金成效", 10, "funds", "daily", "100", "0"),
 ]
+
+CHECKLIST = ["贫困村全部退出", "义务教育阶段无因贫辍学学生", "建档立卡贫困户危房全部改造"]
 
 
 class Command(DemoCountyCommand):
@@ -70,6 +74,9 @@ class Command(DemoCountyCommand):
             job = self._import(sample, seed)
             estimates = services.estimates_compute(user=None, sample=sample)
             scores = services.scores_compute(user=None, region=county_region, year=year)
+            services.poor_counties_load(year=year, rows=[(1, county_region.code, "国家级")])
+            if province_of(county_region.code):
+                self._checklist(province_of(county_region.code), year)
         county_user = User.objects.filter(username="county").first()
         with acting_as(county_user, source="command:demo-assessment"):
             self._findings(county_user, village)
@@ -94,6 +101,11 @@ class Command(DemoCountyCommand):
                 {"key": k, "name": n, "weight": Decimal(w), "source": s, "origin": o, "best": Decimal(b),
                  "worst": Decimal(z)} for k, n, w, s, o, b, z in INDICATORS
             ])  # fmt: skip
+
+    def _checklist(self, province: str, year: int) -> None:
+        if not ExitChecklist.objects.filter(province_id=province, year=year).exists():
+            with acting_as(None, source="command:demo-assessment"):
+                audit.upsert(ExitChecklist, {"year": year, "province_id": province}, {"items": CHECKLIST})
 
     def _import(self, sample, seed) -> SurveyImportJob:
         """Answers as the field team would give them (about 1 % of exited households found poor again, 1.5 % of
