@@ -250,7 +250,7 @@ def world(tmp_path, settings, users, register, applicant, regions):
         "campaign": campaign, "check": CampaignCheck.objects.first(), "flag": CrossCheckFlag.objects.first(),
         "plan": plan, "measure": measure, "visit": visit, "proposal": proposal, "report": report,
         "import": ImportJob.objects.get(), "step": step, "village": village, "user": users["town_a"],
-        "transfer": transfer, "review": SplitReview.objects.get(),
+        "transfer": transfer, "review": SplitReview.objects.get(), "cadre": cadre,
     }  # fmt: skip
 
 
@@ -401,6 +401,7 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "assessment:survey_job": [{"pk": w["survey_job"].pk}],
         "assessment:survey_entry": [{"pk": w["sample_household"].pk}],
         "assessment:county": [{"code": COUNTY, "year": 2026}],
+        "assessment:cadre": [{"pk": w["cadre"].pk}],
         "assessment:finding": [{"pk": w["finding"].pk}], "assessment:finding_evidence": [{"pk": w["finding"].pk}],
         "funds:bank_account": [{"household_pk": h}], "portal:fund_notice": [{"pk": 0}],
     }  # fmt: skip
@@ -410,7 +411,7 @@ def page_kwargs(w) -> dict[str, list[dict]]:
 QUERY = {
     "reports:household_card": "?year=2015", "reports:village_register": "?year=2015",
     "assistance:handbook": "?year=2026", "assistance:visits": "?export=csv", "assistance:equity": "?export=csv",
-    "analytics:dashboard": "?download=all",
+    "analytics:dashboard": "?download=all", "assessment:cadres": "?format=xlsx",
 }  # fmt: skip
 
 

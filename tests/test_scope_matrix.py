@@ -524,6 +524,7 @@ UI_ROUTES = {
     "assessment:estimates_compute": {"pk": asm.Sample},
     "assessment:county": {"code": asm.Score},
     "assessment:finding": {"pk": asm.Finding},
+    "assessment:cadre": {"pk": am.Cadre},
     "assessment:finding_evidence": {"pk": asm.Finding},
 }
 # Routes read by a role other than the matrix's operator (the third party's samples: ``assess``).

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from jingzhun.analytics.models import RegionFigures
+from jingzhun.assistance.models import Cadre, HelpingUnit, HouseholdPairing, Measure, Visit
 from jingzhun.core.policy import in_force, province_of
 from jingzhun.regions.models import Region
 
@@ -23,6 +24,7 @@ from .models import (
     Sample,
     SampleHousehold,
     Score,
+    SurveyResponse,
 )
 
 # the digits of a region code that name its region at each level (national 0 … village 5)
@@ -208,3 +210,49 @@ def exit_checklists(*, user, year: int):
     return (
         ExitChecklist.objects.for_user(user, "view_assessment").filter(year=year).select_related("province")
     )
+
+
+def cadres(*, user):
+    """The 帮扶责任人 in the user's scope (for the cadre assessment)."""
+    return Cadre.objects.for_user(user, "view_assessment").select_related("unit", "region")
+
+
+def cadre(*, user, pk: int) -> Cadre:
+    return get_object_or_404(cadres(user=user), pk=pk)
+
+
+def units(*, user):
+    """The helping units with a cadre in the user's scope."""
+    return HelpingUnit.objects.filter(
+        id__in=Cadre.objects.for_user(user, "view_assessment").values("unit_id")
+    )
+
+
+def behind(*, user, cadre: Cadre, year: int, show: str):
+    """The rows behind one figure of a cadre's assessment (``cadres.SHOWS``), in the user's scope."""
+    from . import cadres as cadre_figures
+
+    paired = HouseholdPairing.objects.for_user(user, "view_assessment").filter(
+        cadre_figures.in_year(year), cadre=cadre
+    )
+    if show == "visits":
+        return (
+            Visit.objects.for_user(user, "view_assessment")
+            .filter(cadre=cadre, visited_on__year=year)
+            .select_related("household", "region")
+        )
+    if show == "measures":
+        return (
+            Measure.objects.for_user(user, "view_assessment")
+            .filter(plan__cadre=cadre, year=year)
+            .select_related("plan__household", "region")
+        )
+    if show == "survey":
+        return (
+            SurveyResponse.objects.for_user(user, "view_assessment")
+            .filter(sample__year=year, sample_household__household__in=paired.values("household_id"))
+            .select_related("sample_household__household", "region")
+        )
+    if show == "exits":
+        return paired.filter(household__exit_year=year).select_related("household", "region")
+    return paired.select_related("household", "region")

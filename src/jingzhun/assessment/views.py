@@ -7,6 +7,7 @@ import io
 import zipfile
 from collections import Counter
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -24,6 +25,7 @@ from jingzhun.core.webwrites import Refused, act, attempt, form_refused
 from jingzhun.core.xlsxexport import xlsx_download
 from jingzhun.regions.models import Region
 
+from . import cadres as cadre_figures
 from . import rules, selectors, services, survey
 from .choices import EXIT_STEPS, CountyKind, CountyStatus, ExitStep, FindingState, Group
 from .forms import (
@@ -434,4 +436,80 @@ def poor_counties(request):
             "form": form, "checklist": checklist, "checklists": checklists,
             "kinds": CountyKind.choices, "statuses": CountyStatus.choices,
         },
+    )  # fmt: skip
+
+
+EXPORT_CAP = 20_000  # cadres in one export (a province's); a national reader exports by province
+
+
+def _pct(x) -> str:
+    return "" if x is None else f"{x * 100:.1f}%"
+
+
+@login_required
+def cadre_assessment(request):
+    """精准帮扶: each 帮扶责任人 (or each helping unit, ``?by=unit``) of a year with visits done/due, measures
+    completed, their households' satisfaction in the survey and exits — each figure linking to its list; the
+    cadres' table as .xlsx (cadre names and masked phones: an audited download)."""
+    _need(request.user, "view_assessment")
+    user, year = request.user, _year(request)
+    by_unit = request.GET.get("by") == "unit"
+    if request.GET.get("format") == "xlsx":
+        rows = list(selectors.cadres(user=user).order_by("region_id", "id")[: EXPORT_CAP + 1])
+        if len(rows) > EXPORT_CAP:
+            messages.error(request, _("超过 %(n)d 名帮扶责任人，请按省或市分别导出。") % {"n": EXPORT_CAP})
+            return redirect(f"{request.path}?year={year}")
+        found = {}
+        for start in range(0, len(rows), 1000):
+            found.update(cadre_figures.figures([c.pk for c in rows[start : start + 1000]], year))
+        shown = masking.Shown.for_reader(user)
+        name = _("帮扶责任人考核-%(year)s") % {"year": year}
+        record_downloads(
+            user, rows, filename=f"{name}.xlsx", root_of=lambda c: f"assistance.cadre:{c.pk}",
+            region_of=lambda c: c.region_id, changes={"full_personal_data": [None, shown.full]},
+        )  # fmt: skip
+        header = [_("帮扶责任人"), _("单位"), _("驻地"), _("联系电话"), _("帮扶户数"), _("走访次数"), _("应走访次数"),
+                  _("计划措施数"), _("已完成措施"), _("调查户数"), _("满意户数"), _("当年脱贫户数")]  # fmt: skip
+        table = [
+            [c.name, c.unit.name, c.region.name, shown.value(masking.PHONE, c.phone), f.households, f.visits,
+             f.due, f.measures, f.measures_done, f.surveyed, f.satisfied, f.exits]
+            for c in rows for f in [found[c.pk]]
+        ]  # fmt: skip
+        return xlsx_download(name, [(_("帮扶责任人"), header, table)])
+    if by_unit:
+        page, query = request_page(request, selectors.units(user=user))
+        members = list(selectors.cadres(user=user).filter(unit__in=page.items))
+        sums = cadre_figures.by_unit(members, year)
+        rows = [(u, sums.get(u.pk, cadre_figures.Figures())) for u in page.items]
+    else:
+        page, query = request_page(request, selectors.cadres(user=user))
+        found = cadre_figures.figures([c.pk for c in page.items], year)
+        rows = [(c, found[c.pk]) for c in page.items]
+    return render(
+        request, "assessment/cadres.html",
+        {"rows": rows, "page": page, "query": query, "year": year, "by_unit": by_unit},
+    )  # fmt: skip
+
+
+@login_required
+def cadre_behind(request, pk: int):
+    """The list behind one figure of a cadre's year (households, visits, measures, survey answers, exits)."""
+    _need(request.user, "view_assessment")
+    year = _year(request)
+    show = request.GET.get("show", "households")
+    if show not in cadre_figures.SHOWS:
+        show = "households"
+    person = selectors.cadre(user=request.user, pk=pk)
+    # which households were surveyed, and what they answered, is the third party's (as the sample is)
+    hidden = show == "survey" and not permissions.may(request.user, "assess")
+    rows = (
+        []
+        if hidden
+        else list(selectors.behind(user=request.user, cadre=person, year=year, show=show)[: selectors.SHOWN])
+    )
+    return render(
+        request, "assessment/cadre_behind.html",
+        {"cadre": person, "year": year, "show": show, "rows": rows, "hidden": hidden, "shows": [
+            ("households", _("帮扶户")), ("visits", _("走访记录")), ("measures", _("帮扶措施")),
+            ("survey", _("满意度调查")), ("exits", _("当年脱贫户"))]},
     )  # fmt: skip

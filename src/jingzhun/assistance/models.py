@@ -111,6 +111,7 @@ class HelpingUnit(ScopedModel):
 
     objects = SharedDownQuerySet.as_manager()
     scope_lookup = "region__code"
+    keyset_fields = ("level", "id")  # the region may be empty (a central unit): not a keyset column
 
     class Meta:
         verbose_name = _("帮扶单位")
