@@ -5,6 +5,7 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
 from .choices import CountyKind, Purpose
+from .models import AssessmentPolicy, Indicator
 
 
 class SampleForm(forms.Form):
@@ -109,3 +110,23 @@ class ChecklistForm(forms.Form):
         if not code.isdigit():
             raise forms.ValidationError(_("区划代码应为数字。"))
         return code.ljust(12, "0")
+
+
+class PolicyForm(forms.ModelForm):
+    """考核参数: grades, whether a ranking is shown, the county exit thresholds."""
+
+    class Meta:
+        model = AssessmentPolicy
+        fields = ["show_ranking", "grade_good", "grade_fair", "grade_pass", "exit_incidence", "exit_wrong_exit",
+                  "exit_missed", "exit_satisfaction"]  # fmt: skip
+
+
+class IndicatorForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = ["key", "name", "weight", "source", "origin", "best", "worst"]
+
+
+IndicatorFormSet = forms.formset_factory(
+    IndicatorForm, extra=2, can_delete=True, max_num=30, validate_max=True
+)

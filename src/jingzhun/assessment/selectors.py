@@ -256,3 +256,14 @@ def behind(*, user, cadre: Cadre, year: int, show: str):
     if show == "exits":
         return paired.filter(household__exit_year=year).select_related("household", "region")
     return paired.select_related("household", "region")
+
+
+def provinces():
+    """The provinces whose policy a reader may look at (policy data are published to every official: the
+    province names, no one's records)."""
+    return Region.objects.filter(level=1).order_by("code").only("code", "name")
+
+
+def province(code: str) -> Region | None:
+    """The province of a 2-digit (or 12-digit) code, None if there is none."""
+    return Region.objects.filter(code=code[:2].ljust(12, "0"), level=1).first()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("poor-counties/", views.poor_counties, name="poor_counties"),
     path("cadres/", views.cadre_assessment, name="cadres"),
     path("cadres/<int:pk>/", views.cadre_behind, name="cadre"),
+    path("policy/", views.policy, name="policy"),
     path("findings/", views.findings, name="findings"),
     path("findings/<int:pk>/", views.finding_detail, name="finding"),
     path("findings/<int:pk>/evidence/", views.finding_evidence, name="finding_evidence"),

@@ -32,6 +32,8 @@ from .forms import (
     ChecklistForm,
     CloseForm,
     FindingForm,
+    IndicatorFormSet,
+    PolicyForm,
     PoorCountyForm,
     RectifyForm,
     SampleForm,
@@ -512,4 +514,59 @@ def cadre_behind(request, pk: int):
         {"cadre": person, "year": year, "show": show, "rows": rows, "hidden": hidden, "shows": [
             ("households", _("帮扶户")), ("visits", _("走访记录")), ("measures", _("帮扶措施")),
             ("survey", _("满意度调查")), ("exits", _("当年脱贫户"))]},
+    )  # fmt: skip
+
+
+POLICY_FIELDS = PolicyForm.Meta.fields
+INDICATOR_FIELDS = ["key", "name", "weight", "source", "origin", "best", "worst"]
+
+
+@login_required
+def policy(request):
+    """考核政策: the assessment parameters and the county indicator set in force for a province (or the nation) in
+    a year, and for national and provincial administrators the forms that set them (from the year on; audited
+    by the services)."""
+    _need(request.user, "view_assessment")
+    user, year = request.user, _year(request)
+    asked = (request.GET.get("province") or request.POST.get("province") or "").strip()
+    own = (user.region_id or "")[:2]
+    code = own or (asked[:2] if asked.isascii() and asked.isdigit() and len(asked) >= 2 else "")
+    province = selectors.province(code) if code else None
+    where = province.code if province else None
+    may_set = permissions.may(user, "set_policy", region=where or permissions.NATIONAL_CODE)
+    current = selectors.policy(code=where, year=year)
+    indicators = selectors.indicator_set(region_code=where, year=year, level=3)
+    form = PolicyForm(
+        request.POST if request.POST.get("form") == "policy" else None,
+        initial={f: getattr(current, f) for f in POLICY_FIELDS},
+    )  # fmt: skip
+    formset = IndicatorFormSet(
+        request.POST if request.POST.get("form") == "indicators" else None, prefix="ind",
+        initial=[{f: getattr(i, f) for f in INDICATOR_FIELDS} for i in indicators],
+    )  # fmt: skip
+    back = f"{request.path}?year={year}" + (f"&province={province.code[:2]}" if province else "")
+    if request.method == "POST":
+        if form.is_bound:
+            if not form.is_valid():
+                form_refused(request, form)
+            else:
+                act(request, lambda: services.assessment_policy_set(
+                    user=user, year=year, province=where, **form.cleaned_data), _("已保存考核参数。"))  # fmt: skip
+        elif formset.is_valid():
+            rows = [
+                {f: d[f] for f in INDICATOR_FIELDS} for d in formset.cleaned_data if d and not d.get("DELETE")
+            ]
+            act(request, lambda: services.indicators_set(
+                user=user, year=year, rows=rows, province=where), _("已保存考核指标体系。"))  # fmt: skip
+        else:
+            for f in formset.forms:
+                form_refused(request, f)
+            for error in formset.non_form_errors():
+                messages.error(request, error)
+        return redirect(back)
+    return render(
+        request, "assessment/policy.html",
+        {"year": year, "province": province, "current": current, "indicators": indicators, "form": form,
+         "formset": formset, "may_set": may_set,
+         "provinces": [] if own else selectors.provinces()},
     )  # fmt: skip
