@@ -61,11 +61,13 @@ class Command(DemoCountyCommand):
         year = timezone.localdate().year
         with acting_as(source="command:demo-assessment"):
             self._policy(province_of(county_region.code))
+            services.poor_counties_load(year=year, rows=[(1, county_region.code, "国家级")])
+            if province_of(county_region.code):
+                self._checklist(province_of(county_region.code), year)
+            # a small demo (DEMO_HOUSEHOLDS=300) has too few large villages to sample: said, not failed
             try:
                 sample = services.sample_draw(user=None, county=county_region, year=year, seed=seed)
-            except (
-                ValidationError
-            ) as refused:  # a small demo (DEMO_HOUSEHOLDS=300) has too few large villages
+            except ValidationError as refused:
                 self.stdout.write(self.style.WARNING(
                     f"{county_region.name} 不够抽取考核样本（{'；'.join(refused.messages)}），跳过考核演示；"
                     "DEMO_HOUSEHOLDS 不少于 1000 户时可抽样。"
@@ -74,9 +76,6 @@ class Command(DemoCountyCommand):
             job = self._import(sample, seed)
             estimates = services.estimates_compute(user=None, sample=sample)
             scores = services.scores_compute(user=None, region=county_region, year=year)
-            services.poor_counties_load(year=year, rows=[(1, county_region.code, "国家级")])
-            if province_of(county_region.code):
-                self._checklist(province_of(county_region.code), year)
         county_user = User.objects.filter(username="county").first()
         with acting_as(county_user, source="command:demo-assessment"):
             self._findings(county_user, village)
