@@ -73,10 +73,19 @@ class ImportForm(forms.Form):
         return self._checked(self.cleaned_data["file"])
 
     def _checked(self, upload):
-        if not upload.name.lower().endswith(ALLOWED_SUFFIXES):
-            raise forms.ValidationError(_("请上传 .xlsx 或 .csv 文件（国家系统导出的也可以是 .xls）。"))
-        if upload.size > settings.IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("文件超过 %(mb)d MB 上限，请拆分后分批导入。") % {"mb": settings.IMPORT_MAX_BYTES // 2**20}
-            )
-        return upload
+        return checked_upload(upload)
+
+
+def checked_upload(upload):
+    """An uploaded spreadsheet's first checks (its kind by name, its size), before anything reads it; the
+    readers check the contents (encodings, workbook packages: ``workbook_guard``). Shared with the other pages
+    that take the same files (疑点数据核查 before import)."""
+    if not upload.name.lower().endswith(ALLOWED_SUFFIXES):
+        raise forms.ValidationError(_("请上传 .xlsx 或 .csv 文件（国家系统导出的也可以是 .xls）。"))
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        raise forms.ValidationError(
+            _("文件超过 %(mb)d MB 上限，请拆分后分批导入。") % {"mb": settings.IMPORT_MAX_BYTES // 2**20}
+        )
+    if upload.size == 0:
+        raise forms.ValidationError(_("文件是空的。"))
+    return upload

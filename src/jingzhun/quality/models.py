@@ -29,6 +29,15 @@ class QualityRun(Job, ScopedModel):
     households = models.PositiveIntegerField(_("核查户数"), default=0)
     findings = models.PositiveIntegerField(_("疑点条数"), default=0)
     skipped = models.JSONField(_("未运行的规则"), default=dict, blank=True)
+    # A run over an uploaded national file pair before import (``staged``): the files, their names, and the
+    # rows that could not be checked ([sheet, row, 户编号/人口编号, reason]). Empty for a run over the registry.
+    file = models.FileField(_("户信息文件"), upload_to="quality/%Y/%m/", blank=True)
+    member_file = models.FileField(_("人员信息文件"), upload_to="quality/%Y/%m/", blank=True)
+    file_name = models.CharField(_("核查的文件"), max_length=200, blank=True)
+    refused = models.JSONField(_("无法核查的行"), default=list, blank=True)
+    year_given = models.BooleanField(
+        _("指定了年度"), default=False
+    )  # else a file's run takes the files' 年度
 
     objects = models.Manager.from_queryset(SharedDownQuerySet)()
 
@@ -42,6 +51,11 @@ class QualityRun(Job, ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.year} {self.status}"
+
+    @property
+    def of_file(self) -> bool:
+        """A run over an uploaded file (its rows in a scratch database), not over the registry."""
+        return bool(self.file_name)
 
 
 class QualityCount(ScopedModel):

@@ -84,16 +84,19 @@ class Scope:
     year: int
     line: Decimal | None
     today: dt.date
+    db: str = "default"  # a scratch database holding an uploaded file's rows (``staged``), else the registry
 
     @property
     def codes(self) -> tuple[str, str]:
         return subtree_range(self.region_code)
 
     def households(self) -> QuerySet:
-        return Household.objects.filter(region__code__range=self.codes, status__in=ACTIVE_STATUSES)
+        return Household.objects.using(self.db).filter(
+            region__code__range=self.codes, status__in=ACTIVE_STATUSES
+        )
 
     def members(self) -> QuerySet:
-        return Member.objects.filter(
+        return Member.objects.using(self.db).filter(
             is_active=True, household__region__code__range=self.codes, household__status__in=ACTIVE_STATUSES
         )
 

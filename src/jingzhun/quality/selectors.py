@@ -20,6 +20,7 @@ from jingzhun.core.masking import BIRTH_DATE, FIELD_KINDS, ID, Shown
 from jingzhun.regions.models import Region
 from jingzhun.registry.models import HouseholdYear, Member
 
+from . import staged
 from .choices import Target
 from .models import CHECKED, QualityCount, QualityRun
 from .rules import RULES, QualityRule, Scope
@@ -45,7 +46,8 @@ def scope_of(run: QualityRun, region_code: str | None = None) -> Scope:
     """The rules' scope for ``run``, narrowed to ``region_code`` (a region inside the run's)."""
     code = region_code or run.region_id
     line = poverty_line(year=run.year, region_code=run.region_id)
-    return Scope(region_code=code, year=run.year, line=line, today=timezone.localdate())
+    db = staged.alias_for(staged.db_path(run.pk)) if run.of_file else "default"
+    return Scope(region_code=code, year=run.year, line=line, today=timezone.localdate(), db=db)
 
 
 def default_year(region_code: str) -> int:
@@ -160,7 +162,7 @@ def offenders(*, user, run: QualityRun, rule: QualityRule, region: Region):
     scope = scope_of(run, region.code)
     if rule.unavailable(scope):
         return rule.model.objects.none()
-    rows = rule.model.objects.for_user(user).filter(pk__in=rule.offenders(scope).values("pk"))
+    rows = rule.model.objects.using(scope.db).for_user(user).filter(pk__in=rule.offenders(scope).values("pk"))
     related = ("household", "household__region") if rule.target == Target.MEMBER else ("region",)
     return rows.select_related(*related).order_by("pk")
 
@@ -191,32 +193,44 @@ def _display(obj, name: str, shown: Shown) -> str:
     return "" if value is None else str(value)
 
 
-def headers(rule: QualityRule) -> list[str]:
+def headers(rule: QualityRule, *, of_file: bool = False) -> list[str]:
+    """The columns of a rule's rows; over an uploaded file, led by the row's number in its file (the member
+    file's for a person, the household file's for a household) and the person's 人口编号."""
     base = [_("户编号"), _("所在村"), _("户主姓名")]
+    if of_file:
+        base.insert(0, _("人员信息文件行号") if rule.target == Target.MEMBER else _("户信息文件行号"))
     if rule.target == Target.MEMBER:
+        base += [_("人口编号")] if of_file else []
         base += [_("姓名"), _("公民身份号码"), _("与户主关系")]
     seen = {"id_number", "relationship"} if rule.target == Target.MEMBER else set()
     return base + [f.title for f in rule.fields if f.name not in seen]
 
 
-def table_rows(rule: QualityRule, items: list, *, year: int, shown: Shown) -> list[list[str]]:
+def table_rows(
+    rule: QualityRule, items: list, *, year: int, shown: Shown, db: str = "default", of_file: bool = False
+) -> list[list[str]]:
     """The rows of a page or sheet: the household, the person, and the fields the rule reads. A household's
     finding shows a member field for each member (「田玉：户主、田芳：户主」), read in one query per page."""
     households = [i.household if rule.target == Target.MEMBER else i for i in items]
     years = {
         y.household_id: y
-        for y in HouseholdYear.objects.filter(household__in=households, year=year).order_by()
+        for y in HouseholdYear.objects.using(db).filter(household__in=households, year=year).order_by()
     }
     people: dict[int, list] = {}
     if rule.target == Target.HOUSEHOLD and any(f.on == "member" for f in rule.fields):
-        for m in Member.objects.filter(household__in=households, is_active=True).order_by(
-            "household_id", "id"
+        for m in (
+            Member.objects.using(db)
+            .filter(household__in=households, is_active=True)
+            .order_by("household_id", "id")
         ):
             people.setdefault(m.household_id, []).append(m)
     out = []
     for item, hh in zip(items, households, strict=True):
         row = [hh.number, hh.region.name, hh.head_name]
+        if of_file:
+            row.insert(0, str(item.pk))  # the row number in its file (``staged``)
         if rule.target == Target.MEMBER:
+            row += [item.national_number] if of_file else []
             row += [item.name, shown.value(ID, item.id_number), _display(item, "relationship", shown)]
         for f in rule.fields:
             if rule.target == Target.MEMBER and f.name in ("id_number", "relationship"):
@@ -236,9 +250,12 @@ def sheets(*, user, run: QualityRun, region: Region):
     """One sheet per rule (title, header, rows) for the workbook, masked by the reader; a rule that did not
     run says why on its sheet."""
     shown = Shown.for_reader(user)
+    scope = scope_of(run, region.code)
+    if run.of_file and run.refused:
+        yield _("无法核查的行"), [_("文件"), _("行号"), _("户编号/人口编号"), _("原因")], run.refused
     for rule in RULES:
         title = f"{rule.code} {rule.name}".translate(SHEET_NAME)
-        reason = run.skipped.get(rule.code) or rule.unavailable(scope_of(run, region.code))
+        reason = run.skipped.get(rule.code) or rule.unavailable(scope)
         if reason:
             yield title, [_("说明")], [[reason]]
             continue
@@ -249,10 +266,12 @@ def sheets(*, user, run: QualityRun, region: Region):
             listed = 0
             while listed < WORKBOOK_ROWS:
                 items, after = page_of(qs, after, size=min(2000, WORKBOOK_ROWS - listed))
-                yield from table_rows(rule, items, year=run.year, shown=shown)
+                yield from table_rows(
+                    rule, items, year=run.year, shown=shown, db=scope.db, of_file=run.of_file
+                )
                 listed += len(items)
                 if after is None:
                     return
             yield [_("仅列出前 %(n)s 条；其余请按乡镇或村分别下载。") % {"n": f"{WORKBOOK_ROWS:,}"}]
 
-        yield title, headers(rule), rows()
+        yield title, headers(rule, of_file=run.of_file), rows()

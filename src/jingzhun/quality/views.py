@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +25,7 @@ from jingzhun.core.xlsxexport import XLSX, xlsx_bytes
 from jingzhun.regions.models import Region
 
 from . import selectors, services
+from .forms import FileCheckForm
 from .models import QualityRun
 from .rules import BY_CODE
 
@@ -51,6 +53,7 @@ def home(request):
         "may_run": permissions.may(user, "run_quality", region=user.region_id),
         # the year of the latest run, else last year: no count over the region's yearly records on every view
         "default_year": run.year if run is not None else timezone.localdate().year - 1,
+        "file_form": FileCheckForm(),
     }
     if run is not None and run.status == JobStatus.DONE:
         region = selectors.region_in(user=user, run=run, code=request.GET.get("region", ""))
@@ -87,6 +90,39 @@ def run_new(request):
 
 
 @login_required
+@require_POST
+def file_new(request):
+    """Check an uploaded national file pair before import (nothing written to the registry)."""
+    user = request.user
+    permissions.require(user, "run_quality", region=user.region_id)
+    form = FileCheckForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("quality:home")
+    code = request.POST.get("region", "").strip() or (user.region_id or "")
+    region = (
+        Region.objects.for_user(user).filter(code=code).first() if code.isascii() and code.isdigit() else None
+    )
+    if region is None:
+        raise Http404(_("未找到该区划，或不在您的管辖范围内。"))
+    data = form.cleaned_data
+    try:
+        run = attempt(
+            request,
+            lambda: services.file_check(user=user, region=region, household_file=data["file"],
+                                        member_file=data.get("member_file"), year=data.get("year")),
+            _("文件核查已完成（未写入建档立卡数据）。"),
+        )  # fmt: skip
+    except Refused:
+        return redirect("quality:home")
+    if run.is_active:
+        return redirect("quality:home")
+    return redirect(f"{reverse('quality:home')}?run={run.pk}")
+
+
+@login_required
 def rule_rows(request, pk: int, rule: str):
     user = request.user
     permissions.require(user, "view_quality", region=user.region_id)
@@ -102,8 +138,9 @@ def rule_rows(request, pk: int, rule: str):
         request,
         "quality/rows.html",
         {
-            "run": run, "rule": rule, "region": region, "headers": selectors.headers(rule),
-            "rows": selectors.table_rows(rule, items, year=run.year, shown=shown), "after": after,
+            "run": run, "rule": rule, "region": region, "headers": selectors.headers(rule, of_file=run.of_file),
+            "rows": selectors.table_rows(rule, items, year=run.year, shown=shown, db=qs.db, of_file=run.of_file),
+            "after": after,
             "skipped": run.skipped.get(rule.code, ""),
         },
     )  # fmt: skip
