@@ -7,7 +7,7 @@ import pytest
 
 from jingzhun.core.ids import check_char
 from jingzhun.quality.rules import BY_CODE, RULES, Field, Scope
-from jingzhun.registry.models import Household, HouseholdYear, Member
+from jingzhun.registry.models import Household, HouseholdYear, Member, StatusChange, StatusSource
 from tests.conftest import COUNTY_B, VILLAGE_B2, id_born_on, member, new_id, year
 
 from .conftest import YEAR, found, head_of, spouse_of
@@ -242,3 +242,32 @@ def test_q20_household_size_differs_from_the_members(family, scope):
     HouseholdYear.objects.filter(household=bad, year=YEAR).update(household_size=5)
     assert found("Q20", scope) == {bad.pk}
     assert good.pk not in found("Q20", scope)
+
+
+def test_the_exited_rules_read_the_status_at_the_end_of_the_year_checked(family, scope):
+    """A household that exited after the year checked was not an exited household in it (Q16, Q17, Q18 read
+    the year-end status from the status history); one exited in the year is, though registered again now."""
+    later = family(identified_year=2014, years=[year(year=YEAR, wage="3000", business="0", business_expense="0",
+                   transfer_dibao="0")])  # fmt: skip
+    returned = family(identified_year=2014, status="exited")
+    StatusChange.objects.create(
+        household=later, from_status="registered", to_status="exited", effective_on=dt.date(YEAR + 1, 1, 20),
+        business_year=YEAR + 1, source=StatusSource.EXIT,
+    )  # fmt: skip
+    StatusChange.objects.create(
+        household=returned, from_status="exited", to_status="registered", effective_on=dt.date(YEAR + 1, 3, 1),
+        business_year=YEAR + 1, source=StatusSource.RETURN,
+    )  # fmt: skip
+    Household.objects.filter(pk=later.pk).update(status="exited")
+    Household.objects.filter(pk=returned.pk).update(status="registered")
+    Member.objects.filter(household__in=[later, returned], relationship="spouse").update(
+        serious_illness_insurance=False
+    )
+    HouseholdYear.objects.filter(household__in=[later, returned]).update(house_grade="D")
+    assert found("Q16", scope) == {spouse_of(returned).pk}
+    assert found("Q18", scope) == {returned.pk}
+    assert later.pk not in found("Q17", scope)
+    next_year = Scope(region_code=scope.region_code, year=YEAR + 1, line=scope.line, today=scope.today)
+    assert spouse_of(later).pk in found("Q16", next_year) and spouse_of(returned).pk not in found(
+        "Q16", next_year
+    )

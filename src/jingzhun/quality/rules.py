@@ -61,6 +61,7 @@ from jingzhun.registry.choices import (
     WorkStatus,
 )
 from jingzhun.registry.models import Household, HouseholdYear, Member
+from jingzhun.registry.status import with_status_at_end_of
 
 from .choices import Severity, Target
 
@@ -93,6 +94,16 @@ class Scope:
     def households(self) -> QuerySet:
         return Household.objects.using(self.db).filter(
             region__code__range=self.codes, status__in=ACTIVE_STATUSES
+        )
+
+    def exited(self) -> QuerySet:
+        """The households of the scope that were 已脱贫 at the end of the year checked — by their status history
+        (``registry.status.with_status_at_end_of``), not their status now: a household that exited after the
+        year was not an exited household in it. An uploaded file's rows carry the year's own 脱贫状态."""
+        if self.db != "default":
+            return self.households().filter(status=HouseholdStatus.EXITED)
+        return with_status_at_end_of(self.households(), self.year).filter(
+            year_end_status=HouseholdStatus.EXITED
         )
 
     def members(self) -> QuerySet:
@@ -399,13 +410,11 @@ def spouse_same_sex(scope: Scope) -> QuerySet:
 
 
 def exited_without_serious_illness(scope: Scope) -> QuerySet:
-    return scope.members().filter(household__status=HouseholdStatus.EXITED, serious_illness_insurance=False)
+    return scope.members().filter(household__in=scope.exited().values("pk"), serious_illness_insurance=False)
 
 
 def exited_below_line(scope: Scope) -> QuerySet:
-    return scope.households().filter(
-        status=HouseholdStatus.EXITED, years__year=scope.year, years__per_capita_net__lt=scope.line
-    )
+    return scope.exited().filter(years__year=scope.year, years__per_capita_net__lt=scope.line)
 
 
 def line_recorded(scope: Scope) -> str | None:
@@ -415,9 +424,7 @@ def line_recorded(scope: Scope) -> str | None:
 
 
 def exited_dangerous_house(scope: Scope) -> QuerySet:
-    return scope.households().filter(
-        status=HouseholdStatus.EXITED, years__year=scope.year, years__house_grade__in=sorted(DANGEROUS_GRADES)
-    )
+    return scope.exited().filter(years__year=scope.year, years__house_grade__in=sorted(DANGEROUS_GRADES))
 
 
 def school_age(year: int) -> tuple[dt.date, dt.date]:
