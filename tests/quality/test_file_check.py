@@ -15,7 +15,7 @@ from jingzhun.quality import selectors, services
 from jingzhun.quality.models import QualityRun
 from jingzhun.quality.rules import BY_CODE
 from jingzhun.registry.models import Household, Member
-from tests.conftest import COUNTY, new_id
+from tests.conftest import COUNTY, new_id, run_worker
 from tests.imports.test_national import _household_row, _member_row, _pair, _village
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +142,29 @@ def test_the_command_checks_a_national_pair(tmp_path, regions, media):
     assert "户年度基础信息 第 5 行" in text
     assert Household.objects.count() == 0
     assert "无法核查的行" in CalamineWorkbook.from_path(str(target)).sheet_names
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_larger_file_is_checked_on_the_runner_and_leaves_the_workbench_alone(
+    tmp_path, users, regions, media
+):
+    """Queued (as a file over the in-request size would be), run by the real worker with its progress; the
+    page then shows it when asked for, while the 工作台 and the page's default still read registry runs."""
+    from django.test import Client
+
+    h_path, m_path = _planted(tmp_path)
+    user = users["county"]
+    run = services.file_check(user=user, region=regions[COUNTY], household_file=_upload(h_path),
+                              member_file=_upload(m_path), now=False)  # fmt: skip
+    assert run.status == "queued"
+    run_worker(media)
+    run.refresh_from_db()
+    assert run.status == "done" and run.done == run.total > 20, run.message
+    assert _rows(run, "Q05", user) == {3} and Household.objects.count() == 0
+    assert selectors.latest_run(user=user) is None  # not the registry's findings
+    client = Client()
+    client.force_login(user)
+    workbench = client.get(reverse("home"))
+    assert workbench.status_code == 200 and "条疑点数据待核实" not in workbench.content.decode()
+    page = client.get(reverse("quality:home"), {"run": run.pk}).content.decode()
+    assert "导入前核查" in page and 'id="rule-Q05"' in page

@@ -58,9 +58,13 @@ def default_year(region_code: str) -> int:
     return latest or timezone.localdate().year
 
 
-def latest_run(*, user, finished: bool = True) -> QualityRun | None:
-    """The newest run over the user's region or a region above it (a township reads its county's run)."""
+def latest_run(*, user, finished: bool = True, registry_only: bool = True) -> QualityRun | None:
+    """The newest run over the user's region or a region above it (a township reads its county's run); a run
+    over an uploaded file (before import) only when ``registry_only`` is False: its findings are not the
+    registry's."""
     runs = QualityRun.objects.for_user(user)
+    if registry_only:
+        runs = runs.filter(file_name="")
     if user.region_id:
         runs = runs.filter(region_id__in=[user.region_id, *ancestors_of(user.region_id)])
     if finished:

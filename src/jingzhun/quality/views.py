@@ -44,7 +44,7 @@ def home(request):
     jobs.reap(QualityRun, **({"region_id": user.region_id} if user.region_id else {}))
     asked = as_id(request.GET.get("run", ""))
     run = selectors.run_for(user=user, pk=asked) if asked else selectors.latest_run(user=user)
-    pending = selectors.latest_run(user=user, finished=False)
+    pending = selectors.latest_run(user=user, finished=False, registry_only=False)
     context = {
         "run": run,
         "pending": pending if pending is not None and pending.is_active else None,
