@@ -168,3 +168,17 @@ def test_a_larger_file_is_checked_on_the_runner_and_leaves_the_workbench_alone(
     assert workbench.status_code == 200 and "条疑点数据待核实" not in workbench.content.decode()
     page = client.get(reverse("quality:home"), {"run": run.pk}).content.decode()
     assert "导入前核查" in page and 'id="rule-Q05"' in page
+
+
+def test_names_resolve_within_the_users_scope_only(tmp_path, county_b, media):
+    """Another county's user checking 雷山县's files: every household is a row that cannot be checked (the
+    names are not guessed into the user's county), no finding is counted, nothing is written."""
+    from tests.conftest import COUNTY_B
+
+    other = county_b
+    h_path, m_path = _pair(tmp_path, *_village(2))
+    run = services.file_check(user=other, region=other.region, household_file=_upload(h_path),
+                              member_file=_upload(m_path))  # fmt: skip
+    assert run.status == "done" and run.households == 0 and run.findings == 0
+    assert [(r[0], r[1]) for r in run.refused] == [("户年度基础信息", 2), ("户年度基础信息", 3)]
+    assert run.region_id == COUNTY_B and Household.objects.count() == 0
