@@ -61,6 +61,8 @@ def _member_row(number, person, name, id_number, relation, **cells):
         "是否参加新型农村合作医疗（城乡居民基本医疗保险）": "是", "是否参加大病保险": "是",
         "是否参加城乡居民基本养老保险": "是", "是否享受低保": "否", "是否特困供养人员": "否",
         "是否参加城镇职工基本医疗保险": "否", "是否参加城镇职工基本养老保险": "否",
+        "是否会讲普通话": "是", "是否参加商业补充医疗保险": "否", "是否国外务工": "否", "是否接受大病医疗救助": "否",
+        "是否接受其他健康扶贫": "否", "公益性岗位(月数)": "0",
     })  # fmt: skip
     values.update(cells)
     return [values[h] for h in national.MEMBER_HEADERS]
@@ -78,9 +80,12 @@ def _village(count=3):
             _member_row(number, 1, f"户主{i}", head, "户主", **{"务工所在地": "浙江省宁波市", "务工时间（月）": "8",
                         "成员联系电话": "13900000001", "政治面貌": "中共党员", "文化程度": "大专"}),
             _member_row(number, 2, f"配偶{i}", spouse, "配偶", 是否参加城镇职工基本医疗保险="是",
-                        是否特困供养人员="否"),
+                        是否特困供养人员="否", 残疾类别="肢体残疾", 残疾证办证年度="2016", 是否接受大病医疗救助="是",
+                        是否接受其他健康扶贫="是", 公益性岗位类型="护林员", **{"公益性岗位(月数)": "6"},
+                        产业分类="种植业", 就业渠道="公益性岗位", 是否会讲普通话="否"),
             _member_row(number, 3, f"孙女{i}", child, "之孙女", 文化程度="", 在校生状况="普通高中二年级",
-                        劳动技能="无劳动力"),
+                        劳动技能="无劳动力", 是否参加商业补充医疗保险="是", 是否国外务工="否",
+                        失学或辍学原因="因病"),
         ]  # fmt: skip
     return households, members
 
@@ -365,6 +370,19 @@ def test_the_national_export_round_trips_cell_for_cell_and_is_masked_and_audited
     assert by_header["证件号码"] == households[0][national.HOUSEHOLD_HEADERS.index("户主证件号码")]
     child = dict(zip(member_sheet[0], member_sheet[3], strict=True))
     assert (child["与户主关系"], child["在校生状况"], child["文化程度"]) == ("之孙女", "普通高中二年级", "")
+    # the member columns kept since (失学或辍学原因 … 残疾证办证年度): each cell as the file gave it
+    kept = ["失学或辍学原因", "是否会讲普通话", "是否参加商业补充医疗保险", "是否国外务工", "产业分类", "是否接受大病医疗救助",
+            "是否接受其他健康扶贫", "公益性岗位类型", "公益性岗位(月数)", "就业渠道", "残疾类别", "残疾证办证年度"]  # fmt: skip
+    person = national.MEMBER_HEADERS.index("人口编号")
+    exported = {r[person]: dict(zip(member_sheet[0], r, strict=True)) for r in member_sheet[1:]}
+    for row in members:
+        given = dict(zip(national.MEMBER_HEADERS, row, strict=True))
+        assert [str(exported[given["人口编号"]][h]) for h in kept] == [given[h] for h in kept], given[
+            "人口编号"
+        ]
+    assert any(
+        dict(zip(national.MEMBER_HEADERS, r, strict=True))["残疾证办证年度"] == "2016" for r in members
+    )
 
     # imported into an empty registry and exported again: the same cells
     Household.objects.all().delete()

@@ -176,6 +176,18 @@ MEMBER_COLUMNS = (
     flag("member.employee_medical_insurance", "参加城镇职工基本医疗保险"),
     flag("member.employee_pension_insurance", "参加城镇职工基本养老保险"),
     flag("member.extreme_poverty_support", "特困供养人员"),
+    Column("member.dropout_reason", "失学或辍学原因", width=14),
+    flag("member.speaks_mandarin", "会讲普通话"),
+    flag("member.commercial_medical_insurance", "参加商业补充医疗保险"),
+    flag("member.working_abroad", "国外务工"),
+    Column("member.industry", "产业分类", width=12),
+    flag("member.serious_illness_aid", "接受大病医疗救助"),
+    flag("member.other_health_aid", "接受其他健康扶贫"),
+    Column("member.public_post", "公益性岗位类型", width=14),
+    Column("member.public_post_months", "公益性岗位（月数）", "int", width=9),
+    Column("member.employment_channel", "就业渠道", width=12),
+    Column("member.disability_category", "残疾类别", width=10),
+    Column("member.disability_certificate_year", "残疾证办证年度", "int", width=9),
 )
 
 # One row per person: household columns, then the member's own (without repeating the two key columns).

@@ -190,9 +190,7 @@ HOUSEHOLD_MAP = {
     "脱贫年度": "household.exit_year",
 }
 # Member columns not named here: the household's (省…村, 户编号, 户主姓名, 户主证件号码, 识别标准, 年度), from the ID
-# number (性别, 出生日期), or not held by the registry yet (证件类型 — ID cards only —, 失学或辍学原因, 是否会讲普通话,
-# 是否参加商业补充医疗保险, 是否国外务工, 产业分类, 是否接受大病医疗救助, 是否接受其他健康扶贫, 公益性岗位类型,
-# 公益性岗位(月数), 就业渠道, 残疾类别, 残疾证办证年度).
+# number (性别, 出生日期), or 证件类型 (ID cards only).
 MEMBER_MAP = {
     "人口编号": "member.national_number",
     "姓名": "member.name",
@@ -216,6 +214,18 @@ MEMBER_MAP = {
     "务工所在地": "member.work_place",
     "是否参加城镇职工基本医疗保险": "member.employee_medical_insurance",
     "是否特困供养人员": "member.extreme_poverty_support",
+    "失学或辍学原因": "member.dropout_reason",
+    "是否会讲普通话": "member.speaks_mandarin",
+    "是否参加商业补充医疗保险": "member.commercial_medical_insurance",
+    "是否国外务工": "member.working_abroad",
+    "产业分类": "member.industry",
+    "是否接受大病医疗救助": "member.serious_illness_aid",
+    "是否接受其他健康扶贫": "member.other_health_aid",
+    "公益性岗位类型": "member.public_post",
+    "公益性岗位(月数)": "member.public_post_months",
+    "就业渠道": "member.employment_channel",
+    "残疾类别": "member.disability_category",
+    "残疾证办证年度": "member.disability_certificate_year",
 }
 
 # National labels and codes that differ from ours (ours are accepted too): key → ((our code, national form), …).

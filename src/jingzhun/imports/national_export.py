@@ -3,8 +3,7 @@ in names) or one .xlsx with both sheets, masked by the reader's permission. What
 the same way: exported, imported and exported again, the files are equal cell for cell (a test holds it).
 
 Columns the registry derives are computed (家庭人口数, 纯收入, 人均纯收入, 年收入, 转移性收入, 其他财产性收入, 是否危房户,
-性别, 出生日期); those it does not hold yet are left empty (村办公电话, 证件类型 other than 身份证, and the member columns
-listed in ``national.MEMBER_MAP``'s comment). The bank columns are the funds module's: empty here (TODO: filled
+性别, 出生日期); those it does not hold are left empty (村办公电话, 证件类型 other than 身份证). The bank columns are the funds module's: empty here (TODO: filled
 from its encrypted fields, for finance roles, once it is merged). 贫困户属性, 脱贫状态, 识别年度 and 脱贫年度 follow
 the 53 columns, as some provinces' exports have them.
 """

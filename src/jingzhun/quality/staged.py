@@ -140,6 +140,13 @@ class Cells:
         column = self.columns.get(key)
         if column is not None and column.kind == "bool":
             return text in YES
+        if column is not None and column.kind == "int":
+            number = _int(text, None) if text else None
+            if number is None:
+                return None if model_field.null else 0
+            return min(
+                max(number, 0), 32767
+            )  # the column's range; a wrong value is no reason to fail the check
         if column is not None and column.choices:
             lookup = {label: code for code, label in column.choices} | {
                 code: code for code, _ in column.choices

@@ -217,6 +217,29 @@ class Member(HouseholdPart):
     employee_medical_insurance = models.BooleanField(_("参加城镇职工基本医疗保险"), default=False)
     employee_pension_insurance = models.BooleanField(_("参加城镇职工基本养老保险"), default=False)
     extreme_poverty_support = models.BooleanField(_("特困供养人员"), default=False)
+    # More columns of the national member file, kept as the file gives them (no code list is published for the
+    # text ones: ../shared/national-layouts.md), so that its files round-trip.
+    dropout_reason = models.CharField(_("失学或辍学原因"), max_length=40, blank=True)
+    speaks_mandarin = models.BooleanField(_("会讲普通话"), default=False)
+    commercial_medical_insurance = models.BooleanField(_("参加商业补充医疗保险"), default=False)
+    working_abroad = models.BooleanField(_("国外务工"), default=False)
+    industry = models.CharField(_("产业分类"), max_length=40, blank=True)
+    serious_illness_aid = models.BooleanField(_("接受大病医疗救助"), default=False)
+    other_health_aid = models.BooleanField(_("接受其他健康扶贫"), default=False)
+    public_post = models.CharField(_("公益性岗位类型"), max_length=40, blank=True)
+    public_post_months = models.PositiveSmallIntegerField(
+        _("公益性岗位（月数）"),
+        default=0,
+        validators=[MaxValueValidator(12, _("公益性岗位月数不超过 12 个月。"))],
+    )
+    employment_channel = models.CharField(_("就业渠道"), max_length=40, blank=True)
+    disability_category = models.CharField(_("残疾类别"), max_length=20, blank=True)
+    disability_certificate_year = models.PositiveSmallIntegerField(
+        _("残疾证办证年度"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1950), MaxValueValidator(2100)],
+    )
     is_active = models.BooleanField(_("在户"), default=True)
 
     class Meta:
