@@ -50,6 +50,12 @@ def scope_of(run: QualityRun, region_code: str | None = None) -> Scope:
     return Scope(region_code=code, year=run.year, line=line, today=timezone.localdate(), db=db)
 
 
+def done_with(run: QualityRun) -> None:
+    """Close this thread's connection to a file run's scratch database once a page or workbook is read."""
+    if run.of_file:
+        staged.close(staged.alias_for(staged.db_path(run.pk)))
+
+
 def default_year(region_code: str) -> int:
     """The latest year with yearly records in the region, else this year."""
     latest = HouseholdYear.objects.filter(

@@ -134,12 +134,14 @@ def rule_rows(request, pk: int, rule: str):
     qs = selectors.offenders(user=user, run=run, rule=rule, region=region)
     items, after = selectors.page_of(qs, as_id(request.GET.get("after", "")))
     shown = Shown.for_reader(user)
+    rows = selectors.table_rows(rule, items, year=run.year, shown=shown, db=qs.db, of_file=run.of_file)
+    selectors.done_with(run)
     return render(
         request,
         "quality/rows.html",
         {
             "run": run, "rule": rule, "region": region, "headers": selectors.headers(rule, of_file=run.of_file),
-            "rows": selectors.table_rows(rule, items, year=run.year, shown=shown, db=qs.db, of_file=run.of_file),
+            "rows": rows,
             "after": after,
             "skipped": run.skipped.get(rule.code, ""),
         },
@@ -155,6 +157,7 @@ def workbook(request, pk: int):
     region = selectors.region_in(user=user, run=run, code=request.GET.get("region", ""))
     name = f"疑点数据-{region.name}-{run.year}"
     data = xlsx_bytes(selectors.sheets(user=user, run=run, region=region))
+    selectors.done_with(run)
     record_download(
         user, run, filename=f"{name}.xlsx", root=f"quality.qualityrun:{run.pk}", region_code=region.code,
         changes={"full_personal_data": [None, Shown.for_reader(user).full]},

@@ -94,6 +94,7 @@ class Command(BaseCommand):
         if xlsx:
             reader = SystemReader(full)
             data = xlsx_bytes(selectors.sheets(user=reader, run=run, region=found))
+            selectors.done_with(run)
             Path(xlsx).write_bytes(data)
             masked = "完整身份证号" if Shown.for_reader(reader).full else "身份证号已脱敏"
             self.stdout.write(self.style.SUCCESS(f"已写入 {xlsx}（{masked}）"))
