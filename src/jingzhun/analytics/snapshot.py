@@ -24,6 +24,7 @@ from django.db import connection
 from django.utils import timezone
 
 from jingzhun.core.arrowsql import arrow_reader
+from jingzhun.funds.snapshot import write_funds
 
 from . import sources
 from .sources import FROM_DATABASE, PARTITIONED, SCHEMAS
@@ -128,6 +129,11 @@ def write_snapshot(
             progress(name, rows[name])
     rows["lines"] = write_table("lines", lines_table(year), staging)
     rows["population"] = write_table("population", population_table(year), staging)
+    # the year's money beside it, for the supervision rules at national scale (funds.alerts_sql)
+    for name, n in write_funds(year, staging).items():
+        rows[name] = n
+        if progress:
+            progress(name, n)
     manifest = {
         "year": year,
         "written_at": timezone.now().isoformat(),

@@ -149,7 +149,7 @@ def idle_funds(*, region: str | None, year: int, today: dt.date, **_ctx) -> list
             year=year,
             amount=a.balance,
             summary=_("「%(f)s」%(b)s 元到位 %(d)d 天未支出")
-            % {"f": a.fund.title, "b": a.balance, "d": (today - a.arrived_on).days},
+            % {"f": a.fund.title, "b": _money(a.balance), "d": (today - a.arrived_on).days},
             evidence={
                 "fund": str(a.fund),
                 "arrived_on": a.arrived_on.isoformat(),
@@ -178,7 +178,7 @@ def unaccepted_payments(*, region: str | None, year: int, **_ctx) -> list[Alert]
             payment=p,
             amount=p.amount,
             summary=_("项目「%(p)s」未验收即支付%(s)s %(a)s 元")
-            % {"p": p.project.name, "s": p.get_stage_display(), "a": p.amount},
+            % {"p": p.project.name, "s": p.get_stage_display(), "a": _money(p.amount)},
             evidence={
                 "payment": p.reference,
                 "project": p.project.name,
@@ -222,7 +222,7 @@ def outliers(*, region: str | None, year: int, **_ctx) -> list[Alert]:
                     amount=s["total"],
                     summary=_("户均补助 %(t)s 元，是全县中位数 %(m)s 元的 %(r)s 倍")
                     % {
-                        "t": s["total"],
+                        "t": _money(s["total"]),
                         "m": _money(median),
                         "r": (s["total"] / median).quantize(Decimal("0.1")),
                     },
@@ -260,7 +260,7 @@ def income_jumps(*, region: str | None, year: int, **_ctx) -> list[Alert]:
             year=year,
             household=y.household,
             summary=_("户 %(h)s 脱贫当年人均纯收入 %(n)s 元，上年 %(p)s 元")
-            % {"h": y.household.number, "n": y.per_capita_net, "p": y.prior},
+            % {"h": y.household.number, "n": _money(y.per_capita_net), "p": _money(y.prior)},
             evidence={
                 "per_capita_net": _money(y.per_capita_net),
                 "previous": _money(y.prior),
@@ -304,7 +304,7 @@ def deceased_paid(*, region: str | None, year: int, **_ctx) -> list[Alert]:
             summary=(
                 _("收款人 %(n)s 已死亡仍获支付 %(a)s 元") if p.dead else _("已注销户 %(n)s 仍获支付 %(a)s 元")
             )
-            % {"n": p.payee_name if p.dead else p.household.number, "a": p.amount},
+            % {"n": p.payee_name if p.dead else p.household.number, "a": _money(p.amount)},
             evidence={
                 "payment": p.reference,
                 "household": p.household.number,
