@@ -88,12 +88,17 @@ def queries(p: Params) -> dict[str, str]:
     )
     to_households = f"{paid} AND kind = '{PaymentKind.HOUSEHOLD.value}'"
     return {
+        # the shared groups first (min ≠ max: two households, without counting distinct ones in every group),
+        # their lists only for them
         AlertKind.SHARED_ACCOUNT: f"""
-WITH p AS ({to_households} AND account_digest <> '')
-SELECT substr(village, 1, 6) AS county, account_digest, count(DISTINCT household_id) AS households,
-       sum(amount) AS total, min(id) AS first_payment,
-       array_sort(array_agg(DISTINCT household_number)) AS numbers, array_sort(array_agg(id)) AS payments
-FROM p GROUP BY substr(village, 1, 6), account_digest HAVING count(DISTINCT household_id) > 1""",
+WITH p AS ({to_households} AND account_digest <> ''),
+g AS (SELECT substr(village, 1, 6) AS county, account_digest AS digest FROM p
+      GROUP BY substr(village, 1, 6), account_digest HAVING min(household_id) <> max(household_id)),
+s AS (SELECT g.county, p.* FROM p JOIN g ON g.digest = p.account_digest AND g.county = substr(p.village, 1, 6))
+SELECT county, account_digest, count(DISTINCT household_id) AS households, sum(amount) AS total,
+       min(id) AS first_payment, array_sort(array_agg(DISTINCT household_number)) AS numbers,
+       array_sort(array_agg(id)) AS payments
+FROM s GROUP BY county, account_digest""",
         AlertKind.CADRE_RELATIVE: f"""
 WITH p AS ({to_households}),
 c AS (SELECT household_id, array_sort(array_agg(concat(name, '（', post, '）'))) AS cadres
