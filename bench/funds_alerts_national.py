@@ -266,7 +266,7 @@ def main():
     rss = peak_rss_mib()
     print(
         f"all 7 rules on {args.engine}: {seconds:.1f} s = {sizes['payments'] / seconds:,.0f} payments/s; "
-        f"peak RSS {rss:,.0f} MiB (this process{' and Spark JVM not included' if args.engine == 'pyspark' else ''})"
+        f"peak RSS {rss:,.0f} MiB (this process{'; the Spark JVM not counted' if args.engine == 'pyspark' else ''})"
     )
     planted = truth(
         con, args.out, payments=args.payments, households=sizes["households"], villages=sizes["villages"]

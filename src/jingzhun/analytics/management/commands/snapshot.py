@@ -1,5 +1,6 @@
 """``jingzhun snapshot --year Y [--out DIR]``: the registry of a year written to Parquet, partitioned by
-province (households, members, plans, regions, lines, population), read through ADBC as Arrow."""
+province (households, members, plans, regions, lines, population, and the funds tables the supervision rules read
+on DuckDB or Spark: ``funds.snapshot``), read through ADBC as Arrow."""
 
 from pathlib import Path
 
