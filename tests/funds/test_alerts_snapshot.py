@@ -171,3 +171,12 @@ def test_the_command_stores_the_findings_once_or_writes_them_to_parquet(snapshot
         call_command("funds-alerts", "--snapshot", str(tmp_path / "nowhere"), "--year", str(YEAR))
     with pytest.raises(CommandError, match="12 位数字"):
         call_command(*args[:-1], "52'; --")
+
+
+def test_the_export_outside_a_transaction_gives_the_same_findings(transactional_db, planted, tmp_path):
+    """Outside a transaction PostgreSQL is read through ADBC (its own connection, its own types): the same
+    tables and the same findings as the database path."""
+    rows = write_funds(YEAR, tmp_path / str(YEAR))
+    assert rows["fund_payments"] == 9 and rows["fund_events"] == 2
+    run = alerts_sql.find(tmp_path / str(YEAR), year=YEAR, today=TODAY, region=COUNTY)
+    assert signature(run.alerts) == signature(alerts.find(region=COUNTY, year=YEAR, today=TODAY))
