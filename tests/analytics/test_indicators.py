@@ -54,6 +54,14 @@ def test_county_figures_match_hand_computation_and_the_registry(rolled):
     assert v["incidence"] is None  # no rural population recorded: no made-up incidence
 
 
+def test_the_years_exits_and_returns_are_counted_by_business_year(rolled):
+    """The 减贫计划's flows: H2 exited in YEAR (3 persons); H3 exited the year before and returned in YEAR."""
+    a, b, county = (rolled[c].figures for c in (VILLAGE_A, VILLAGE_B, COUNTY))
+    assert a["year_exited_persons"] == 3 and a["year_exited_households"] == 1
+    assert b.get("year_exited_persons", 0) == 0 and b["year_returned_persons"] == 2
+    assert county["year_exited_persons"] == 3 and county["year_returned_persons"] == 2
+
+
 def test_alkire_foster_agrees_with_the_measure(rolled):
     v = definitions.derive(rolled[COUNTY].figures)
     # columns: income, 吃穿 (binary), education, health, housing, water (1 = not deprived)

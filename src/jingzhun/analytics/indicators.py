@@ -103,7 +103,7 @@ def code_at(village: ibis.StringValue, level: int) -> ibis.StringValue:
 
 FACT_COLUMNS = (
     "id", "village", "status", "attribute", "main_cause", "persons", "per_capita_net", "poor", "income_known",
-    "gap", "has_cadre", "has_plan", "score", "af_poor", "af_gap1", "af_gap2",
+    "gap", "has_cadre", "has_plan", "score", "af_poor", "af_gap1", "af_gap2", "exits", "returns",
 )  # fmt: skip
 
 
@@ -210,6 +210,12 @@ def village_parts(facts: ibis.Table, population: ibis.Table, plans: ibis.Table, 
         "af_gap2_sum": _sum(p * f.af_gap2, f.af_poor),
         "cadre_households": _count(f, f.poor & f.has_cadre),
         "plan_households": _count(f, f.poor & f.has_plan),
+        # the year's status flows by business year (减贫计划: net exits = exits − returns), in households and
+        # persons; a household that exited twice in the year counts twice, as the region page's history does
+        "year_exited_households": _sum(f.exits),
+        "year_exited_persons": _sum(p * f.exits),
+        "year_returned_households": _sum(f.returns),
+        "year_returned_persons": _sum(p * f.returns),
     }
     for status in COUNTED_CATEGORIES:
         parts[f"status_{status}_households"] = _count(f, f.status == status)

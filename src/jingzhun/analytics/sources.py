@@ -24,7 +24,8 @@ OUT_OF_SCHOOL = (Schooling.NONE.value, Schooling.PRESCHOOL.value)
 # The canonical tables. Households carry their category at the end of the year (year-end status by business year,
 # 监测对象 where a monitoring period was open on 31 December), the year's record (0 and has_year false where there is
 # none) and two flags worked out from their members (a member of compulsory-school age out of school; a member
-# without basic medical or serious-illness insurance), members their person-level items, plans one row per
+# without basic medical or serious-illness insurance) and its status flows of the year (how many changes of that
+# business year made it 已脱贫, how many 返贫: the 减贫计划's net exits), members their person-level items, plans one row per
 # household plan of the year with its measures summed.
 # fmt: off
 SCHEMAS: dict[str, pa.Schema] = {
@@ -35,7 +36,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("identification_standard", pa.string()), ("persons", pa.int64()), ("has_year", pa.bool_()),
             ("per_capita_net", pa.float64()), ("net_income", pa.float64()), ("house_grade", pa.string()),
             ("water_safe", pa.bool_()), ("has_cadre", pa.bool_()), ("out_of_school", pa.bool_()),
-            ("uninsured", pa.bool_()),
+            ("uninsured", pa.bool_()), ("exits", pa.int64()), ("returns", pa.int64()),
         ]
     ),
     "members": pa.schema(
@@ -113,19 +114,36 @@ def year_end(year: int) -> ibis.DateValue:
 def status_at_end_of(getter: TableGetter, year: int) -> ibis.Table:
     """Each household's status at the end of business year ``year``, set-based: the latest change counted in
     that year or before (by business year, then effective date, then id — as ``registry.status``), one row per
-    household that had one (``s_household``, ``year_end_status``). A window over the changes rather than a
+    household that had one (``s_household``, ``year_end_status``), with how many of its changes of ``year``
+    itself were exits and returns (``s_exits``, ``s_returns``). A window over the changes rather than a
     correlated subquery: one pass over the index, not one probe per household."""
     c = model_table(getter, "registry.StatusChange")
     c = c.filter(c.business_year <= year)
     # DESC with nulls first (none are null): the order of the index statuschange_year_end, so PostgreSQL
     # streams the window from an index-only scan without sorting 90 M changes
-    latest = ibis.window(
-        group_by=c.household_id,
-        order_by=[c[name].desc(nulls_first=True) for name in ("business_year", "effective_on", "id")],
+    order = [c[name].desc(nulls_first=True) for name in ("business_year", "effective_on", "id")]
+    latest = ibis.window(group_by=c.household_id, order_by=order)
+    # the household's exits and returns of the year itself ride on the same window (the whole partition: one
+    # sort serves both), so the 减贫计划's flows cost no second pass over the history
+    whole = ibis.window(group_by=c.household_id, order_by=order, rows=(None, None))
+    this_year = c.business_year == year
+    ranked = c.mutate(
+        change_rank=ibis.row_number().over(latest),
+        s_exits=_flows(this_year & (c.to_status == HouseholdStatus.EXITED.value)).over(whole),
+        s_returns=_flows(this_year & (c.to_status == HouseholdStatus.RETURNED.value)).over(whole),
     )
-    ranked = c.mutate(change_rank=ibis.row_number().over(latest))
     ranked = ranked.filter(ranked.change_rank == 0)
-    return ranked.select(s_household=ranked.household_id, year_end_status=ranked.to_status)
+    return ranked.select(
+        s_household=ranked.household_id,
+        year_end_status=ranked.to_status,
+        s_exits=ranked.s_exits,
+        s_returns=ranked.s_returns,
+    )
+
+
+def _flows(condition: ibis.BooleanValue) -> ibis.IntegerScalar:
+    """How many of a household's changes meet ``condition`` (a sum of 1/0: PostgreSQL casts no boolean)."""
+    return ibis.ifelse(condition, 1, 0).sum()
 
 
 def monitored_at_end_of(getter: TableGetter, year: int) -> ibis.Table:
@@ -187,6 +205,8 @@ def households(getter: TableGetter, year: int) -> ibis.Table:
         has_cadre=joined.id.isin(open_pairings.p_household),
         out_of_school=joined.f_out_of_school.coalesce(False),
         uninsured=joined.f_uninsured.coalesce(False),
+        exits=joined.s_exits.coalesce(0),
+        returns=joined.s_returns.coalesce(0),
         # the statistics' category: 监测对象 while a monitoring period is open (registry.choices.MONITORED)
         status=ibis.ifelse(
             joined.id.isin(monitored_at_end_of(getter, year).m_household), MONITORED, year_end_status
