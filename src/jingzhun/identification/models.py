@@ -700,6 +700,9 @@ class VillageYear(ScopedModel):
                 violation_error_message=_("该村该年度已有年度信息。"),
             )
         ]  # fmt: skip
+        # the villages decided in a year (退出 of the year for the 减贫计划), for a county or the whole country:
+        # an index range of those villages only, not every village's years
+        indexes = [models.Index(fields=["year", "status", "region"], name="villageyear_year_status")]
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.year}"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from jingzhun.accounts import permissions
 from jingzhun.core.codes import subtree_range
-from jingzhun.core.panels import panel
+from jingzhun.core.panels import panel, provide
 from jingzhun.core.params import chosen_year
 from jingzhun.core.worklist import WorkItem, capped, work_source
 from jingzhun.regions.choices import RegionLevel
@@ -37,7 +37,7 @@ from .selectors import (
     overdue_applications,
     waiting_at_my_steps,
 )
-from .village_selectors import OPEN_EXIT_STAGES, poor_village_count, village_row
+from .village_selectors import OPEN_EXIT_STAGES, exited_village_count, poor_village_count, village_row
 
 # the year cycle's lines for unfinished applications, one per procedure, each linked to its filtered list
 OPEN_LABELS = {
@@ -121,6 +121,13 @@ def open_in_year(*, county: str, year: int, **_signal) -> list[OpenItems]:
             reverse("identification:villages", kwargs={"code": county}) + f"?year={year}",
         ),
     ]  # fmt: skip
+
+
+@provide("village.exited_count")
+def villages_exited(*, lo: str, hi: str, year: int) -> int:
+    """For the registry's 减贫计划 (below identification): the villages of the code range that exited in
+    ``year``."""
+    return exited_village_count(lo=lo, hi=hi, year=year)
 
 
 @panel("region.page", template="identification/_region_villages.html", order=15)

@@ -91,6 +91,14 @@ def poor_village_count(region: Region | None, year: int) -> int:
     return sum(1 for s in statuses_in(lo=lo, hi=hi, year=year).values() if s == VillageStatus.POOR)
 
 
+def exited_village_count(*, lo: str, hi: str, year: int) -> int:
+    """How many villages of the code range exited (贫困村退出 announced, status 已退出) in ``year``: one count on
+    the index villageyear_year_status (the 减贫计划's villages, on the region page and the dashboards)."""
+    return VillageYear.objects.filter(
+        year=year, status=VillageStatus.EXITED, region__code__range=(lo, hi)
+    ).count()
+
+
 @dataclass
 class VillageRow:
     """One village in one year, with its figures and the rules' verdict: the designation suggestion while it is
