@@ -1,5 +1,8 @@
 """What analytics answers for the apps below it (``core.panels.provide``): the statistics' rural population
-of villages, the denominator of a village's 贫困发生率 (identification's poor-village rules ask for it)."""
+of villages, the denominator of a village's 贫困发生率 (identification's poor-village rules ask for it), and the
+address of a region's dashboard for a year (the registry's 减贫计划 links there above a county)."""
+
+from django.urls import reverse
 
 from jingzhun.core.panels import provide
 
@@ -14,3 +17,9 @@ def rural_population(*, lo: str, hi: str, year: int) -> dict[str, int]:
             "region_id", "persons"
         )
     )
+
+
+@provide("region.dashboard_url")
+def dashboard_url(*, code: str, year: int) -> str:
+    """The dashboard (统计分析) of region ``code`` for ``year``."""
+    return reverse("analytics:dashboard") + f"?region={code}&year={year}"

@@ -1,8 +1,9 @@
 """Reads of the analytics app: the stored rollups for a region, always through the user's scope.
 
 A dashboard is three indexed reads of ``RegionFigures`` — the region's row, its children's rows (index on
-(year, parent)) and the region's rows across years — plus the names of those regions: its cost does not grow
-with the number of households below the region.
+(year, parent)) and the region's rows across years — plus the names of those regions, the year's 减贫计划 (one
+row, or the provinces' ≤ 34 summed for the whole country) and the villages that exited in the year (one count on
+an index of the year's decided villages): its cost does not grow with the number of households below the region.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
 from jingzhun.assistance.models import Plan
+from jingzhun.core.codes import subtree_range
+from jingzhun.identification.village_selectors import exited_village_count
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import ancestors_of
 from jingzhun.regions.selectors import region_for_user
 from jingzhun.registry.models import HouseholdYear
+from jingzhun.registry.targets import Progress, target_of
 
 from . import definitions
 from .models import NATIONAL_CODE, RegionFigures
@@ -58,6 +62,21 @@ class Dashboard:
     trend: list[tuple[int, dict]]
     breadcrumbs: list[tuple[str, str]]
     computed_at: object
+    plan: Progress | None = None
+
+
+def plan_progress(*, user, code: str, year: int, parts: dict) -> Progress:
+    """The year's 减贫计划 of region ``code`` and its progress: persons from the rollup's parts (exits less
+    returns of that business year, as the region page counts them live), villages from identification's
+    village records of the year."""
+    lo, hi = ("000000000000", "999999999999") if code == NATIONAL_CODE else subtree_range(code)
+    return Progress(
+        year=year,
+        target=target_of(user=user, code=code, year=year),
+        exited_persons=int(parts.get("year_exited_persons") or 0),
+        returned_persons=int(parts.get("year_returned_persons") or 0),
+        exited_villages=exited_village_count(lo=lo, hi=hi, year=year),
+    )
 
 
 def home_code(user) -> str:
@@ -113,4 +132,5 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
         trend=[(r.year, definitions.derive(r.figures)) for r in rows.order_by("year")],
         breadcrumbs=[(c, names.get(c, c)) for c in trail],
         computed_at=own.computed_at,
+        plan=plan_progress(user=user, code=code, year=year, parts=own.figures),
     )

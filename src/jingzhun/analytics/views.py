@@ -72,12 +72,34 @@ def tables(d: selectors.Dashboard) -> dict[str, tuple[str, list[str], list[list]
             [_("指标"), _("缺失人数"), _("其中多维贫困人数")],
             [[label, n, af] for _k, label, n, af in definitions.deprivations(p.parts)],
         ),
+        "plan": (
+            _("减贫计划完成情况"),
+            [_("项目"), _("数值")],
+            _plan_rows(d.plan),
+        ),
         "trend": (
             _("年度趋势"),
             [_("年度"), *(str(definitions.BY_KEY[k].label) for k in ("poor_persons", "incidence", "fgt0", "mean_income", "af_m0"))],
             [[y, *(_number(v[k]) for k in ("poor_persons", "incidence", "fgt0", "mean_income", "af_m0"))] for y, v in d.trend],
         ),
     }  # fmt: skip
+
+
+def _plan_rows(p) -> list[list]:
+    """The year's 减贫计划 against its progress (— where no target was handed down)."""
+    if p is None:
+        return []
+    t = p.target
+    return [
+        [_("计划脱贫人数"), t.persons if t else "—"],
+        [_("当年脱贫人数"), p.exited_persons],
+        [_("当年返贫人数"), p.returned_persons],
+        [_("净脱贫人数"), p.net],
+        [_("人数完成率"), p.rate_percent],
+        [_("计划退出贫困村数"), t.villages if t else "—"],
+        [_("当年退出贫困村数"), p.exited_villages],
+        [_("贫困村完成率"), p.village_rate_percent],
+    ]
 
 
 def _number(value):

@@ -3,7 +3,8 @@ year-over-year status flows; on the household card, the 人口变动 the reader 
 
 Both count the region's status history on request, so they do it for a county and below (a few hundred thousand
 rows at most); above a county the figures belong in the analytics rollups (a national GROUP BY over ~90 M history
-rows per page view would not do)."""
+rows per page view would not do): the 减贫计划 of a province or prefecture links to its dashboard, which shows
+the progress from the rollup."""
 
 import re
 
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
 from jingzhun.core.codes import ancestor_at
-from jingzhun.core.panels import panel
+from jingzhun.core.panels import panel, provided
 from jingzhun.core.params import chosen_year
 from jingzhun.core.worklist import WorkItem, capped, work_source
 from jingzhun.regions.choices import RegionLevel
@@ -46,9 +47,12 @@ def region_targets(request, region) -> dict | None:
     if target is None and not hands_down:
         return None
     counted = target is not None and region.level >= RegionLevel.COUNTY
+    # above a county the progress is the dashboard's (from the rollup); below, the same figures are linked
+    dashboard = provided("region.dashboard_url", lambda **_kw: "")
     return {
         "target": target,
         "p": progress(user=request.user, region=region, target=target) if counted else None,
+        "dashboard_url": dashboard(code=region.code, year=year) if target is not None else "",
         "children": Region.objects.for_user(request.user).filter(parent=region).order_by("code")[:500]
         if hands_down
         else [],
