@@ -78,6 +78,7 @@ demo-setup: migrate pdf-deps
 	$(RUN) jingzhun demo-analytics
 	$(RUN) jingzhun demo-assessment
 	$(RUN) jingzhun demo-villages
+	$(RUN) jingzhun demo-targets
 	$(RUN) jingzhun demo-quality
 	$(RUN) jingzhun warning-score --install-synthetic
 

@@ -668,3 +668,56 @@ def demo_member_changes(*, region: Region, seed: int, years: list[int]) -> list[
             )  # fmt: skip
             changes.append(f"{split_on} 分户 {son.name}、{wife.name}（{home.number}，待审核）")
     return changes
+
+
+# 减贫计划 of the demo: each township's target for a year is its outcome give or take this share, so the
+# dashboards show plans met, nearly met and exceeded (a real plan is handed down before the year; the demo
+# works back from what happened so that its 完成率 stays near 100 %).
+TARGET_SPREAD = (0.88, 1.12)
+
+
+def demo_targets(county: Region, *, seed: int) -> dict[int, tuple[int, int]]:
+    """Hand down the demo county's 减贫计划 for every year with exits (persons or villages): the province's,
+    the prefecture's and the county's, then each township's, through ``targets.target_set`` as the system.
+    Persons: net exits of the year (exits less returns, by business year, in persons) per township, one grouped
+    read of the county's status history; villages: the poor villages exited in the year (identification's
+    records). Returns {year: (persons, villages)} of the county."""
+    from django.db.models import Sum
+
+    from .models import StatusChange
+    from .targets import exited_villages, target_set
+
+    rng = random.Random(seed)
+    lo, hi = county.subtree_range()
+    townships = list(Region.objects.filter(parent=county).order_by("code"))
+    net: dict[tuple[str, int], int] = {}
+    rows = (
+        StatusChange.objects.filter(
+            household__region__code__range=(lo, hi),
+            to_status__in=(HouseholdStatus.EXITED, HouseholdStatus.RETURNED),
+        )
+        .values_list("household__region_id", "business_year", "to_status")
+        .annotate(n=Sum("household__member_count"))
+        .order_by()
+    )
+    for village, year, to, n in rows:
+        key = (village[:9], year)
+        net[key] = net.get(key, 0) + (n if to == HouseholdStatus.EXITED else -n)
+    years = sorted({year for (_t, year), n in net.items() if n > 0})
+    handed: dict[int, tuple[int, int]] = {}
+    for year in years:
+        persons_total = villages_total = 0
+        for town in townships:
+            persons = max(0, round(net.get((town.code[:9], year), 0) * rng.uniform(*TARGET_SPREAD)))
+            t_lo, t_hi = town.subtree_range()
+            villages = round(exited_villages(lo=t_lo, hi=t_hi, year=year) * rng.uniform(*TARGET_SPREAD))
+            if persons or villages:
+                target_set(user=None, region=town, year=year, persons=persons, villages=villages)
+            persons_total += persons
+            villages_total += villages
+        # the county's own plan, rounded up to tens; above it the demo's only county carries the whole plan
+        persons_total = math.ceil(persons_total / 10) * 10
+        for region in (county, *Region.objects.filter(code__in=county.ancestor_codes).order_by("level")):
+            target_set(user=None, region=region, year=year, persons=persons_total, villages=villages_total)
+        handed[year] = (persons_total, villages_total)
+    return handed
