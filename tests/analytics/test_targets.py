@@ -4,10 +4,13 @@ identification's village records — at the national, province, prefecture, coun
 and township's region pages count the same figures live and agree."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from python_calamine import CalamineWorkbook
+from rest_framework.test import APIClient
 
 from jingzhun.analytics import selectors
 from jingzhun.analytics.models import NATIONAL_CODE
@@ -72,6 +75,8 @@ def test_every_level_shows_its_plan_and_progress(planned, users, client):
     province = selectors.dashboard(user=users["national"], code=PROVINCE, year=YEAR).plan
     assert province.exited_persons == 6 and province.returned_persons == 2
     assert province.rate_percent == "40.0%" and province.village_rate_percent == "50.0%"
+    county = selectors.dashboard(user=users["national"], code=COUNTY, year=YEAR)
+    assert {c.code: c.plan.rate_percent for c in county.children} == {TOWN_A: "100.0%", TOWN_B: "0.0%"}
     town_b = selectors.dashboard(user=users["national"], code=TOWN_B, year=YEAR).plan
     assert town_b.rate_percent == "0.0%" and town_b.village_rate is None  # no village to exit: no rate
 
@@ -80,6 +85,17 @@ def test_every_level_shows_its_plan_and_progress(planned, users, client):
     assert 'id="reduction-plan"' in page and f"{YEAR} 年减贫计划" in page
     assert 'id="plan-persons">8<' in page and 'id="plan-net">4<' in page and 'id="plan-rate">50.0%<' in page
     assert 'id="plan-villages-exited">1<' in page and 'id="plan-village-rate">100.0%<' in page
+    excel = client.get(f"/analytics/?region={PREFECTURE}&year={YEAR}&download=plan").content
+    rows = {
+        r[0]: r[1]
+        for r in CalamineWorkbook.from_filelike(io.BytesIO(excel)).get_sheet_by_index(0).to_python()
+    }
+    assert rows["计划脱贫人数"] == 8 and rows["净脱贫人数"] == 4 and rows["人数完成率"] == "50.0%"
+    assert rows["已退出贫困村数"] == 1 and rows["贫困村完成率"] == "100.0%"
+    api_client = APIClient()
+    api_client.force_authenticate(users["county"])
+    api = api_client.get(f"/api/v1/analytics/figures/?region={COUNTY}&year={YEAR}").json()["plan"]
+    assert api["target_persons"] == 5 and api["net_persons"] == 4 and api["rate"] == pytest.approx(0.8)
     national = client.get(f"/analytics/?year={YEAR}").content.decode()
     assert 'id="plan-persons">10<' in national and 'id="plan-rate">40.0%<' in national
 

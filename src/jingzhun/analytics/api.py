@@ -20,12 +20,35 @@ class PlaceSerializer(serializers.Serializer):
     attributes = serializers.DictField(child=serializers.IntegerField(), required=False)
 
 
+class PlanSerializer(serializers.Serializer):
+    """The year's 减贫计划 of the region and its progress (targets null where none was handed down)."""
+
+    target_persons = serializers.IntegerField(allow_null=True)
+    target_villages = serializers.IntegerField(allow_null=True)
+    exited_persons = serializers.IntegerField()
+    returned_persons = serializers.IntegerField()
+    net_persons = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+    exited_villages = serializers.IntegerField()
+    village_rate = serializers.FloatField(allow_null=True)
+
+
 class FiguresSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     years = serializers.ListField(child=serializers.IntegerField())
     region = PlaceSerializer()
     children = PlaceSerializer(many=True)
+    plan = PlanSerializer()
     computed_at = serializers.DateTimeField()
+
+
+def _plan(p) -> dict:
+    t = p.target
+    return {
+        "target_persons": t.persons if t else None, "target_villages": t.villages if t else None,
+        "exited_persons": p.exited_persons, "returned_persons": p.returned_persons, "net_persons": p.net,
+        "rate": p.rate, "exited_villages": p.exited_villages, "village_rate": p.village_rate,
+    }  # fmt: skip
 
 
 def _place(place, *, detail=False) -> dict:
@@ -63,6 +86,7 @@ class FiguresView(APIView):
                     "years": d.years,
                     "region": _place(d.place, detail=True),
                     "children": [_place(c) for c in d.children],
+                    "plan": _plan(d.plan),
                     "computed_at": d.computed_at,
                 }
             ).data

@@ -2,7 +2,7 @@
 
 A dashboard is three indexed reads of ``RegionFigures`` — the region's row, its children's rows (index on
 (year, parent)) and the region's rows across years — plus the names of those regions, the year's 减贫计划 (one
-row, or the provinces' ≤ 34 summed for the whole country) and the villages that exited in the year (one count on
+row, or the provinces' ≤ 34 summed for the whole country; the children's in one read) and the villages that exited in the year (one count on
 an index of the year's decided villages): its cost does not grow with the number of households below the region.
 """
 
@@ -20,7 +20,7 @@ from jingzhun.identification.village_selectors import exited_village_count
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import ancestors_of
 from jingzhun.regions.selectors import region_for_user
-from jingzhun.registry.models import HouseholdYear
+from jingzhun.registry.models import HouseholdYear, ReductionTarget
 from jingzhun.registry.targets import Progress, target_of
 
 from . import definitions
@@ -43,9 +43,20 @@ class Place:
     level: int
     parts: dict
     values: dict = field(init=False)
+    target: ReductionTarget | None = None  # the year's 减贫计划 (children's: for their 完成率 column)
 
     def __post_init__(self):
         self.values = definitions.derive(self.parts)
+
+    @property
+    def plan(self) -> Progress:
+        """The year's net exits in persons (rollup parts) against the target; villages on ``Dashboard.plan``."""
+        return Progress(
+            year=0,
+            target=self.target,
+            exited_persons=int(self.parts.get("year_exited_persons") or 0),
+            returned_persons=int(self.parts.get("year_returned_persons") or 0),
+        )
 
     def display(self, key: str) -> str:
         return definitions.BY_KEY[key].display(self.parts)
@@ -122,12 +133,25 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
         c for c in above if c in visible
     ]
     names = {**_names([code, *(r["code"] for r in child_rows)]), **visible}
+    child_targets = {
+        t.region_id: t
+        for t in ReductionTarget.objects.for_user(user).filter(
+            year=year, region_id__in=[r["code"] for r in child_rows]
+        )
+    }
     return Dashboard(
         year=year,
         years=years,
         place=Place(code, names.get(code, code), own.level, own.figures),
         children=[
-            Place(r["code"], names.get(r["code"], r["code"]), r["level"], r["figures"]) for r in child_rows
+            Place(
+                r["code"],
+                names.get(r["code"], r["code"]),
+                r["level"],
+                r["figures"],
+                child_targets.get(r["code"]),
+            )
+            for r in child_rows
         ],
         trend=[(r.year, definitions.derive(r.figures)) for r in rows.order_by("year")],
         breadcrumbs=[(c, names.get(c, c)) for c in trail],

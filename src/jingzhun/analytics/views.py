@@ -44,6 +44,7 @@ def tables(d: selectors.Dashboard) -> dict[str, tuple[str, list[str], list[list]
         _("区划代码"),
         _("名称"),
         *(str(definitions.BY_KEY[k].label) for k in definitions.CHILD_COLUMNS),
+        _("人数完成率"),
     ]
     return {
         "figures": (
@@ -54,7 +55,7 @@ def tables(d: selectors.Dashboard) -> dict[str, tuple[str, list[str], list[list]
         "children": (
             _("下级区域"),
             child_header,
-            [[c.code, c.name, *(_number(c.values[k]) for k in definitions.CHILD_COLUMNS)] for c in d.children],
+            [[c.code, c.name, *(_number(c.values[k]) for k in definitions.CHILD_COLUMNS), c.plan.rate_percent] for c in d.children],
         ),
         "causes": (
             _("主要致贫原因"),
@@ -73,7 +74,7 @@ def tables(d: selectors.Dashboard) -> dict[str, tuple[str, list[str], list[list]
             [[label, n, af] for _k, label, n, af in definitions.deprivations(p.parts)],
         ),
         "plan": (
-            _("减贫计划完成情况"),
+            _("减贫计划"),
             [_("项目"), _("数值")],
             _plan_rows(d.plan),
         ),
@@ -92,12 +93,12 @@ def _plan_rows(p) -> list[list]:
     t = p.target
     return [
         [_("计划脱贫人数"), t.persons if t else "—"],
-        [_("当年脱贫人数"), p.exited_persons],
-        [_("当年返贫人数"), p.returned_persons],
+        [_("脱贫"), p.exited_persons],
+        [_("返贫"), p.returned_persons],
         [_("净脱贫人数"), p.net],
         [_("人数完成率"), p.rate_percent],
         [_("计划退出贫困村数"), t.villages if t else "—"],
-        [_("当年退出贫困村数"), p.exited_villages],
+        [_("已退出贫困村数"), p.exited_villages],
         [_("贫困村完成率"), p.village_rate_percent],
     ]
 
@@ -163,7 +164,7 @@ def dashboard_page(request):
             key_figures=[(definitions.BY_KEY[k], p.display(k)) for k in definitions.KEY_FIGURES],
             poor_link=household_link(p.code, status=POOR_FILTER),
             child_rows=[
-                (c, [c.display(k) for k in definitions.CHILD_COLUMNS], household_link(c.code, status=POOR_FILTER))
+                (c, [*(c.display(k) for k in definitions.CHILD_COLUMNS), c.plan.rate_percent], household_link(c.code, status=POOR_FILTER))
                 for c in d.children
             ],
             child_columns=[definitions.BY_KEY[k] for k in definitions.CHILD_COLUMNS],
