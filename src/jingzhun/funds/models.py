@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from jingzhun.core.crypto import EncryptedTextField
 from jingzhun.core.policy import one_per_year, policy_province, policy_year
 from jingzhun.core.scoping import ScopedModel
-from jingzhun.identification.choices import ObjectionSource, ObjectionStatus
+from jingzhun.projects.models import NoticeObjection
 
 from .choices import (
     FORBIDDEN_2017,
@@ -451,40 +451,16 @@ class Notice(ScopedModel):
         return self.starts_on <= today <= self.last_day
 
 
-class FundObjection(ScopedModel):
-    """异议 against a fund notice (公告公示) while it runs, from the public portal (the same gate as the households'
-    lists and the projects' notices: rate limit, challenge, reference number, status page) or from staff. The
-    county's finance users see it on the funds' notices page and decide it with a reason."""
+class FundObjection(NoticeObjection):
+    """异议 against a fund notice (公告公示) while it runs, from the public portal or from staff (the fields and
+    the filing are the projects' notices' own: ``projects.models.NoticeObjection``). The county's finance users
+    see it on the funds' notices page and decide it with a reason."""
 
     notice = models.ForeignKey(
         Notice, on_delete=models.PROTECT, related_name="objections", verbose_name=_("资金公告公示")
     )
-    region = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("公示单位")
-    )
-    reference = models.CharField(_("受理编号"), max_length=20, unique=True)
-    source = models.CharField(_("来源"), max_length=8, choices=ObjectionSource.choices)
-    name = models.CharField(_("反映人"), max_length=50, blank=True)
-    contact = models.CharField(_("联系方式"), max_length=50, blank=True)
-    text = models.TextField(_("异议内容"), max_length=2000)
-    status = models.CharField(
-        _("处理状态"), max_length=12, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN
-    )
-    resolution = models.TextField(_("处理意见"), blank=True)
-    created_at = models.DateTimeField(_("反映时间"), default=timezone.now)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("处理人"),
-    )  # fmt: skip
-
-    scope_lookup = "region__code"
 
     class Meta:
         verbose_name = _("资金公告公示异议")
         verbose_name_plural = _("资金公告公示异议")
         indexes = [models.Index(fields=["region", "status"], name="fundobjection_region_status")]
-
-    def __str__(self) -> str:
-        return self.reference

@@ -23,8 +23,7 @@ from jingzhun.core.codes import NATIONAL_CODE, ancestor_at, level_of, subtree_ra
 from jingzhun.core.ids import normalize_identifier
 from jingzhun.core.masking import mask_card
 from jingzhun.core.models import AuditAction
-from jingzhun.identification.choices import ObjectionSource, ObjectionStatus
-from jingzhun.identification.services import new_reference
+from jingzhun.identification.choices import ObjectionStatus
 from jingzhun.projects import services as project_services
 from jingzhun.projects.choices import Category as ProjectCategory
 from jingzhun.projects.models import Project, ProjectFunding
@@ -918,24 +917,12 @@ def notice_publish(*, user, region: Region, year: int, starts_on: dt.date | None
 def objection_file(
     *, user, notice: Notice, text: str, name: str = "", contact: str = "", ip: str | None = None
 ) -> FundObjection:
-    """异议 against a fund notice while it runs: by staff (``user``) or from the public portal (None). It lands
-    on the funds' notices page of the county's finance users, who decide it."""
-    notice = Notice.objects.select_for_update().get(pk=notice.pk)
-    permissions.require(user, "record_objection", region=notice.region_id)
-    text = (text or "").strip()
-    if len(text) < 5:
-        raise ValidationError({"text": [_("请写明异议的具体内容（至少 5 个字）。")]})
-    if not notice.accepts_objections(timezone.localdate()):
-        raise ValidationError(_("该公示已结束或不受理异议。"))
-    objection = FundObjection(
-        notice=notice, region_id=notice.region_id, reference=new_reference(),
-        source=ObjectionSource.PUBLIC if user is None else ObjectionSource.STAFF,
-        name=(name or "").strip(), contact=(contact or "").strip(), text=text, ip=ip,
-    )  # fmt: skip
-    objection.full_clean(exclude=["notice", "region"])
-    objection.save()
-    audit.record(AuditAction.CREATE, objection, after={"reference": objection.reference})
-    return objection
+    """异议 against a fund notice while it runs (the projects' notices' one filing): by staff (``user``) or
+    from the public portal (None). It lands on the funds' notices page of the county's finance users, who
+    decide it."""
+    return project_services.notice_objection_file(
+        FundObjection, user=user, notice=notice, text=text, name=name, contact=contact, ip=ip
+    )
 
 
 @transaction.atomic

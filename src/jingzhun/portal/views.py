@@ -90,27 +90,13 @@ def fund_notice(request, pk: int):
     village the subsidies to individuals with masked names. Kept online after its period; while it runs, the same
     objection form, challenge and rate limit as the households' lists and the projects' notices."""
     notice = get_object_or_404(Notice.objects.public().select_related("region"), pk=pk)
-    accepts = notice.accepts_objections(timezone.localdate())
-    form = None
-    if request.method == "POST":
-        if not accepts:
-            raise Http404
-        form = PublicObjectionForm(request.POST, entries=None)
-        filed = _objection_posted(
-            request, form,
-            lambda d, ip: funds_services.objection_file(
-                user=None, notice=notice, text=d["text"], name=d["name"], contact=d["contact"], ip=ip
-            ),
-        )  # fmt: skip
-        if filed:
-            return filed
-    if accepts:
-        form = _ask(form or PublicObjectionForm(entries=None))
-    return render(
-        request, "portal/fund_notice.html",
-        {"notice": notice, "ancestors": notice.region.ancestors(), "today": timezone.localdate(), "form": form,
-         "accepts": accepts},
-    )  # fmt: skip
+    return _notice_page(
+        request,
+        notice,
+        funds_services.objection_file,
+        "portal/fund_notice.html",
+        {"today": timezone.localdate()},
+    )
 
 
 def _ask(form: PublicObjectionForm) -> PublicObjectionForm:
@@ -194,6 +180,14 @@ def project_notice(request, pk: int):
     the beneficiaries counted (never a name); the same objection form, challenge and rate limit as the
     households' lists while a 公示 runs."""
     notice = get_object_or_404(ProjectNotice.objects.public().select_related("region"), pk=pk)
+    return _notice_page(
+        request, notice, projects.objection_file, "portal/project_notice.html", {"facts": notice.facts}
+    )
+
+
+def _notice_page(request, notice, file_objection, template: str, context: dict):
+    """A public notice page (a project's, a fund's) that takes objections while the notice runs, through the
+    portal's one gate; after its period a POST is 404 and the page has no form."""
     accepts = notice.accepts_objections(timezone.localdate())
     form = None
     if request.method == "POST":
@@ -202,7 +196,7 @@ def project_notice(request, pk: int):
         form = PublicObjectionForm(request.POST, entries=None)
         filed = _objection_posted(
             request, form,
-            lambda d, ip: projects.objection_file(
+            lambda d, ip: file_objection(
                 user=None, notice=notice, text=d["text"], name=d["name"], contact=d["contact"], ip=ip
             ),
         )  # fmt: skip
@@ -210,12 +204,14 @@ def project_notice(request, pk: int):
             return filed
     if accepts:
         form = _ask(form or PublicObjectionForm(entries=None))
-    return render(
-        request,
-        "portal/project_notice.html",
-        {"notice": notice, "facts": notice.facts, "ancestors": notice.region.ancestors(), "form": form,
-         "accepts": accepts},
-    )  # fmt: skip
+    context = {
+        "notice": notice,
+        "ancestors": notice.region.ancestors(),
+        "form": form,
+        "accepts": accepts,
+        **context,
+    }
+    return render(request, template, context)
 
 
 def lookup(request):

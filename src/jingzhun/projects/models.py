@@ -265,11 +265,12 @@ class ProjectNotice(ScopedModel):
         return self.kind in OBJECTION_NOTICES and self.starts_on <= today <= self.last_day
 
 
-class ProjectObjection(ScopedModel):
-    """异议 against a project on its 公示, from staff or the public (the portal's flow: reference number, status
-    page). While open it holds the project; the level that published the notice decides it with a reason."""
+class NoticeObjection(ScopedModel):
+    """异议 against a public notice while it runs (a project's 公示, a fund's 公告公示), from staff or the public
+    through the portal's one gate (rate limit, challenge, reference number, status page), decided with a reason.
+    Abstract: each kind of notice keeps its own table with its ``notice`` key; the fields and the filing
+    (``services.notice_objection_file``) are written once."""
 
-    notice = models.ForeignKey(ProjectNotice, on_delete=models.PROTECT, related_name="objections")
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("公示单位")
     )
@@ -293,11 +294,21 @@ class ProjectObjection(ScopedModel):
     scope_lookup = "region__code"
 
     class Meta:
-        verbose_name = _("项目公示异议")
-        verbose_name_plural = _("项目公示异议")
+        abstract = True
 
     def __str__(self) -> str:
         return self.reference
+
+
+class ProjectObjection(NoticeObjection):
+    """异议 against a project on its 公示. While open it holds the project; the level that published the notice
+    decides it with a reason."""
+
+    notice = models.ForeignKey(ProjectNotice, on_delete=models.PROTECT, related_name="objections")
+
+    class Meta:
+        verbose_name = _("项目公示异议")
+        verbose_name_plural = _("项目公示异议")
 
     def audit_scope(self) -> tuple[str, str]:
         return f"projects.project:{self.notice.project_id}", self.region_id

@@ -369,20 +369,20 @@ def notice_open(*, user, project: Project) -> ProjectNotice:
     return notice
 
 
-@transaction.atomic
-def objection_file(
-    *, user, notice: ProjectNotice, text: str, name: str = "", contact: str = "", ip: str | None = None
-) -> ProjectObjection:
-    """异议 against a project on its running 公示: by staff (``user``) or from the public portal (None). It holds
-    the project until the level that published the notice decides it."""
-    notice = ProjectNotice.objects.select_for_update().get(pk=notice.pk)
+def notice_objection_file(
+    model, *, user, notice, text: str, name: str = "", contact: str = "", ip: str | None = None
+):  # fmt: skip
+    """File an 异议 (a ``NoticeObjection`` of ``model``) against ``notice`` while it runs: by staff (``user``) or
+    from the public portal (None). The one filing for every kind of notice (projects', funds'); the caller's
+    transaction holds the notice's row."""
+    notice = type(notice).objects.select_for_update().get(pk=notice.pk)
     permissions.require(user, "record_objection", region=notice.region_id)
     text = (text or "").strip()
     if len(text) < 5:
         raise ValidationError({"text": [_("请写明异议的具体内容（至少 5 个字）。")]})
     if not notice.accepts_objections(timezone.localdate()):
         raise ValidationError(_("该公示已结束或不受理异议。"))
-    objection = ProjectObjection(
+    objection = model(
         notice=notice, region_id=notice.region_id, reference=new_reference(),
         source=ObjectionSource.PUBLIC if user is None else ObjectionSource.STAFF,
         name=(name or "").strip(), contact=(contact or "").strip(), text=text, ip=ip,
@@ -391,6 +391,17 @@ def objection_file(
     objection.save()
     audit.record(AuditAction.CREATE, objection, after={"reference": objection.reference})
     return objection
+
+
+@transaction.atomic
+def objection_file(
+    *, user, notice: ProjectNotice, text: str, name: str = "", contact: str = "", ip: str | None = None
+) -> ProjectObjection:
+    """异议 against a project on its running 公示. It holds the project until the level that published the
+    notice decides it."""
+    return notice_objection_file(
+        ProjectObjection, user=user, notice=notice, text=text, name=name, contact=contact, ip=ip
+    )
 
 
 @transaction.atomic
