@@ -38,6 +38,19 @@ def test_create_household_through_the_form(client, users):
     assert household.number in card and "3,000" in card.replace("3000", "3,000")
 
 
+def test_the_village_is_chosen_by_name_not_typed_as_a_code(client, users):
+    """A county's operator picks the new household's village from the county's villages, township first."""
+    client.force_login(users["county"])
+    page = client.get("/households/new/").content.decode()
+    assert (
+        '<select name="h-region"' in page
+        and f'<option value="{VILLAGE_A}">丹江镇 东门村村民委员会</option>' in page
+    )
+    client.force_login(users["village_a"])  # a village operator's own village, preselected
+    page = client.get("/households/new/").content.decode()
+    assert f'<option value="{VILLAGE_A}" selected>丹江镇 东门村村民委员会</option>' in page
+
+
 def test_form_errors_are_shown_in_chinese_next_to_the_field_and_nothing_is_saved(client, users):
     client.force_login(users["village_a"])
     bad = form_data(

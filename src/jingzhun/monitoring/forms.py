@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from jingzhun.core.uploads import upload_size
 from jingzhun.identification.choices import Stage
 from jingzhun.identification.models import SCAN_VALIDATORS
+from jingzhun.regions.forms import offer_villages
 from jingzhun.registry.choices import MonitoringKind, RiskType
 
 from .choices import CaseState, ClueSource, ClueStatus, Department
@@ -29,15 +30,9 @@ class ClueForm(forms.Form):
     risk_types = RISKS
     reported_on = forms.DateField(label=_("发现日期"), widget=DATE, initial=timezone.localdate)
 
-    VILLAGES_LISTED = 1000  # up to a county's villages as a list to choose from; beyond, the code is typed
-
     def __init__(self, *args, visits=(), villages=(), **kwargs):
         super().__init__(*args, **kwargs)
-        villages = list(villages)
-        if 0 < len(villages) <= self.VILLAGES_LISTED:  # the villages of the user's scope, by name
-            self.fields["village"] = forms.ChoiceField(
-                label=_("所在村"), required=False, choices=[("", _("请选择")), *villages]
-            )
+        offer_villages(self, "village", villages, required=False)
         self.fields["visit"].choices = [("", _("（不是走访发现）"))] + [
             (v.pk, f"{v.visited_on:%Y-%m-%d} {v.cadre.name}") for v in visits
         ]

@@ -24,6 +24,7 @@ from jingzhun.identification.choices import Procedure, StepKind
 from jingzhun.identification.rules import PROCEDURES
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
+from jingzhun.regions.selectors import villages_offered
 from jingzhun.registry.models import Household
 
 from . import rules, screening, selectors, services
@@ -87,8 +88,7 @@ def clue_new(request, household_pk: int | None = None):
         if household
         else []
     )
-    in_scope = Region.objects.for_user(request.user).filter(level=RegionLevel.VILLAGE).order_by("code")
-    villages = list(in_scope.values_list("code", "name")[: ClueForm.VILLAGES_LISTED + 1])
+    villages = villages_offered(user=request.user)
     own = request.user.region_id if any(c == request.user.region_id for c, _n in villages) else ""
     form = ClueForm(
         request.POST or None, visits=visits, villages=villages,

@@ -67,3 +67,22 @@ def picker_levels(*, user, code: str | None) -> list[dict]:
             }
         )
     return levels
+
+
+VILLAGES_OFFERED = 1000  # up to a county's villages as a list to choose from; beyond, the code is typed
+
+
+def villages_offered(*, user) -> list[tuple[str, str]]:
+    """The villages of ``user``'s scope as (code, "township village") choices, when there are at most
+    ``VILLAGES_OFFERED`` of them (a county's, a township's, a village's own); [] above that, where a form asks
+    for the 12-digit code instead. Two queries, bounded by the limit."""
+    villages = list(
+        Region.objects.for_user(user)
+        .filter(level=RegionLevel.VILLAGE)
+        .order_by("code")
+        .values_list("code", "name", "parent_id")[: VILLAGES_OFFERED + 1]
+    )
+    if not villages or len(villages) > VILLAGES_OFFERED:
+        return []
+    towns = dict(Region.objects.filter(code__in={p for _c, _n, p in villages}).values_list("code", "name"))
+    return [(code, f"{towns.get(parent, '')} {name}".strip()) for code, name, parent in villages]
