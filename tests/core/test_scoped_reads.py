@@ -92,8 +92,9 @@ def test_portal_reads_are_declared_public():
     """The portal has no user: its reads of scoped models (published lists, the region tree) say ``public()``."""
     portal = request_modules()["portal/views.py"]
     # the lists, objections and printed notices; monitoring's self-report; the projects' notices and objections;
-    # a fund notice (funds' list of a region is funds.selectors.notices_public, public() too)
-    assert portal.count(".objects.public()") == 14
+    # a fund notice and its objections' status (funds' list of a region is funds.selectors.notices_public,
+    # public() too); the self-report form naming the village its link filled in
+    assert portal.count(".objects.public()") == 16
     assert all(issubclass(m, ScopedModel) and not m._meta.abstract for m in scoped_models())
 
 

@@ -59,6 +59,7 @@ def _mistaken_rows(items, *, quoted=False):
     cell(7, 1, "姓名", "长" * 51)  # too long
     for m in range(len(households[8])):
         cell(8, m, "其他致贫原因", households[8][m][COL["主要致贫原因"]])  # same as the main cause
+    for m in range(len(households[9])):
         cell(9, m, "所在村区划代码", TOWN_A)  # a township, not a village
     cell(15, 1, "姓名", "")  # required
     cell(16, 0, "低保人口", "也许")  # neither 是 nor 否

@@ -20,7 +20,7 @@ class PlaceSerializer(serializers.Serializer):
     attributes = serializers.DictField(child=serializers.IntegerField(), required=False)
 
 
-class PlanSerializer(serializers.Serializer):
+class ReductionPlanSerializer(serializers.Serializer):
     """The year's 减贫计划 of the region and its progress (targets null where none was handed down)."""
 
     target_persons = serializers.IntegerField(allow_null=True)
@@ -38,7 +38,7 @@ class FiguresSerializer(serializers.Serializer):
     years = serializers.ListField(child=serializers.IntegerField())
     region = PlaceSerializer()
     children = PlaceSerializer(many=True)
-    plan = PlanSerializer()
+    plan = ReductionPlanSerializer()
     computed_at = serializers.DateTimeField()
 
 

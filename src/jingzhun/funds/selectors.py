@@ -234,3 +234,13 @@ def paid_per_measure(ids: list[int]) -> dict[int, Decimal]:
         .order_by()
     )
     return {r["measure_id"]: r["total"] for r in rows}
+
+
+def policy_rows(*, provinces: list[str], limit: int = 100):
+    """The fund policy rows set nationally and for ``provinces`` (the ones the reader administers), newest
+    first: what the policy page lists beside the policy in force."""
+    return (
+        FundPolicy.objects.filter(Q(province__isnull=True) | Q(province_id__in=provinces))
+        .select_related("province")
+        .order_by("-year", "province_id")[:limit]
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -51,7 +51,7 @@ from .forms import (
     ReopenForm,
     UploadForm,
 )  # fmt: skip
-from .models import Allocation, FundObjection, FundPolicy, Notice, PaymentBatch, VillageCadre
+from .models import Allocation, FundObjection, Notice, PaymentBatch, VillageCadre
 
 APPROVE_LIMIT = 500  # payments approved at once
 
@@ -546,11 +546,7 @@ def policy_page(request):
         (y, selectors.policy_for(region_code=province or NATIONAL_CODE, year=y))
         for y in range(last, POLICY_FIRST_YEAR - 1, -1)
     ]
-    rows = (
-        FundPolicy.objects.filter(Q(province__isnull=True) | Q(province_id__in=[c for c, _n in provinces]))
-        .select_related("province")
-        .order_by("-year", "province_id")[:100]
-    )
+    rows = selectors.policy_rows(provinces=[c for c, _n in provinces])
     return render(
         request, "funds/policy.html",
         {"form": form, "current": current, "year": year,

@@ -1,6 +1,7 @@
 """HTML forms for the household card. They only shape input; all rules live in ``services``."""
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.regions.models import Region
@@ -108,6 +109,13 @@ class HouseholdForm(PayloadForm):
         return {k: v for k, v in self.cleaned_data.items()}
 
 
+_DEFAULTED_NUMBERS = tuple(
+    f.name
+    for f in Member._meta.concrete_fields
+    if f.name in MEMBER_INPUT and f.has_default() and not f.null and isinstance(f, models.IntegerField)
+)
+
+
 class MemberForm(PayloadForm):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -117,10 +125,25 @@ class MemberForm(PayloadForm):
         widgets = {"id_number": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"})}
 
     def payload(self) -> dict:
-        data = {k: self.cleaned_data.get(k) for k in MEMBER_INPUT}
+        data = member_payload(self.cleaned_data)
         if self.cleaned_data.get("id"):
             data["id"] = self.cleaned_data["id"]
         return data
+
+
+# A number with a default (公益性岗位月数 0, a national column most rows leave empty) may be left empty: the
+# stored value (or the default of a new member) stands, instead of a "required" error on a field never touched.
+for _name in _DEFAULTED_NUMBERS:
+    MemberForm.base_fields[_name].required = False
+
+
+def member_payload(cleaned: dict) -> dict:
+    """A member's fields as the registry services take them (from MemberForm or a member change's form)."""
+    data = {k: cleaned.get(k) for k in MEMBER_INPUT}
+    for name in _DEFAULTED_NUMBERS:
+        if data.get(name) is None:
+            data.pop(name, None)
+    return data
 
 
 class BaseMemberFormSet(forms.BaseFormSet):

@@ -11,7 +11,7 @@ from jingzhun.core.widgets import DateInput
 
 from . import members as mc
 from .choices import Relationship
-from .forms import MemberForm
+from .forms import MemberForm, member_payload
 from .services import MEMBER_INPUT
 
 DATE = DateInput()
@@ -65,7 +65,7 @@ class PersonForm(ChangeForm):
         self.fields = {**{k: person.pop(k) for k in self.first}, **person, **self.fields}
 
     def person(self) -> dict:
-        return {k: self.cleaned_data.get(k) for k in MEMBER_INPUT}
+        return member_payload(self.cleaned_data)
 
 
 class BirthForm(PersonForm):

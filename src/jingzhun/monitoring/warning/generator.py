@@ -364,6 +364,9 @@ class _Population:
                 "has_cadre": self.exited | drawn["monitored"],
                 "out_of_school": out_of_school,
                 "uninsured": uninsured,
+                # the year's exits and returns (the rollup's 减贫计划 progress): not part of the risk process
+                "exits": np.zeros(n, dtype=np.int64),
+                "returns": np.zeros(n, dtype=np.int64),
             }
         )
         m = len(self.owner)
