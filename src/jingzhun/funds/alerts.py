@@ -35,6 +35,86 @@ def _money(value) -> str:
     return str(Decimal(value or 0).quantize(Decimal("0.01")))
 
 
+# --- the findings as alerts: one builder per kind, for the database path below and the snapshot path
+# (``alerts_sql``), so both raise the same key, summary and evidence ---------------------------------------------
+
+
+def shared_account_alert(*, county, year, digest, households, total, account, numbers, payments) -> Alert:
+    return Alert(
+        kind=AlertKind.SHARED_ACCOUNT, key=f"{county}:{year}:{digest[:32]}", region_id=county.ljust(12, "0"),
+        year=year, amount=total,
+        summary=_("%(n)d 户使用同一收款账户（尾号 %(a)s）") % {"n": households, "a": account[-4:] or "—"},
+        evidence={"account": account, "households": list(numbers), "payments": list(payments),
+                  "total": _money(total)},
+    )  # fmt: skip
+
+
+def cadre_relative_alert(*, household_id, number, region_id, year, total, payments, cadres) -> Alert:
+    return Alert(
+        kind=AlertKind.CADRE_RELATIVE, key=f"{household_id}:{year}", region_id=region_id, year=year,
+        household_id=household_id, amount=total,
+        summary=_("户 %(h)s 获补助，该户有村干部：%(c)s") % {"h": number, "c": "、".join(cadres)},
+        evidence={"household": number, "cadres": list(cadres), "payments": payments, "total": _money(total)},
+    )  # fmt: skip
+
+
+def idle_alert(
+    *, allocation_id, since, region_id, year, fund, balance, amount, arrived_on, today, days
+) -> Alert:
+    return Alert(
+        kind=AlertKind.IDLE, key=f"{allocation_id}:{since.isoformat()[:7]}", region_id=region_id, year=year,
+        amount=balance,
+        summary=_("「%(f)s」%(b)s 元到位 %(d)d 天未支出")
+        % {"f": fund, "b": _money(balance), "d": (today - arrived_on).days},
+        evidence={"fund": fund, "arrived_on": arrived_on.isoformat(), "balance": _money(balance),
+                  "amount": _money(amount), "idle_days_policy": days},
+    )  # fmt: skip
+
+
+def no_acceptance_alert(
+    *, payment_id, reference, region_id, year, amount, project, stage, stage_label, accepted_on
+):
+    return Alert(
+        kind=AlertKind.NO_ACCEPTANCE, key=str(payment_id), region_id=region_id, year=year, payment_id=payment_id,
+        amount=amount,
+        summary=_("项目「%(p)s」未验收即支付%(s)s %(a)s 元") % {"p": project, "s": stage_label, "a": _money(amount)},
+        evidence={"payment": reference, "project": project, "stage": stage,
+                  "accepted_on": accepted_on.isoformat() if accepted_on else None},
+    )  # fmt: skip
+
+
+def outlier_alert(*, household_id, region_id, year, total, median, factor) -> Alert:
+    return Alert(
+        kind=AlertKind.OUTLIER, key=f"{household_id}:{year}", region_id=region_id, year=year,
+        household_id=household_id, amount=total,
+        summary=_("户均补助 %(t)s 元，是全县中位数 %(m)s 元的 %(r)s 倍")
+        % {"t": _money(total), "m": _money(median), "r": (total / median).quantize(Decimal("0.1"))},
+        evidence={"total": _money(total), "county_median": _money(median), "factor_policy": str(factor)},
+    )  # fmt: skip
+
+
+def income_jump_alert(*, household_id, number, region_id, year, per_capita_net, prior, ratio) -> Alert:
+    return Alert(
+        kind=AlertKind.INCOME_JUMP, key=f"{household_id}:{year}", region_id=region_id, year=year,
+        household_id=household_id,
+        summary=_("户 %(h)s 脱贫当年人均纯收入 %(n)s 元，上年 %(p)s 元")
+        % {"h": number, "n": _money(per_capita_net), "p": _money(prior)},
+        evidence={"per_capita_net": _money(per_capita_net), "previous": _money(prior), "ratio_policy": str(ratio)},
+    )  # fmt: skip
+
+
+def deceased_alert(
+    *, payment_id, reference, household_id, number, region_id, year, amount, dead, gone, payee
+):
+    return Alert(
+        kind=AlertKind.DECEASED, key=str(payment_id), region_id=region_id, year=year, payment_id=payment_id,
+        household_id=household_id, amount=amount,
+        summary=(_("收款人 %(n)s 已死亡仍获支付 %(a)s 元") if dead else _("已注销户 %(n)s 仍获支付 %(a)s 元"))
+        % {"n": payee if dead and payee else number, "a": _money(amount)},
+        evidence={"payment": reference, "household": number, "death": dead, "cancelled": gone},
+    )  # fmt: skip
+
+
 def shared_accounts(*, region: str | None, year: int, **_ctx) -> list[Alert]:
     """The same payee account paid for two or more households of a county in a year (虚报冒领, 代领)."""
     paid = _within(
@@ -60,20 +140,15 @@ def shared_accounts(*, region: str | None, year: int, **_ctx) -> list[Alert]:
     for g in groups:
         rows = rows_of[g["county"], g["bank_account_digest"]][:20]
         out.append(
-            Alert(
-                kind=AlertKind.SHARED_ACCOUNT,
-                key=f"{g['county']}:{year}:{g['bank_account_digest'][:32]}",
-                region_id=g["county"].ljust(12, "0"),
+            shared_account_alert(
+                county=g["county"],
                 year=year,
-                amount=g["total"],
-                summary=_("%(n)d 户使用同一收款账户（尾号 %(a)s）")
-                % {"n": g["households"], "a": mask_card(rows[0].bank_account)[-4:]},
-                evidence={
-                    "account": mask_card(rows[0].bank_account),
-                    "households": sorted({r.household.number for r in rows}),
-                    "payments": [r.reference for r in rows],
-                    "total": _money(g["total"]),
-                },
+                digest=g["bank_account_digest"],
+                households=g["households"],
+                total=g["total"],
+                account=mask_card(rows[0].bank_account),
+                numbers=sorted({r.household.number for r in rows}),
+                payments=[r.reference for r in rows],
             )
         )
     return out
@@ -112,21 +187,14 @@ def cadre_relatives(*, region: str | None, year: int, **_ctx) -> list[Alert]:
     for h in hits:
         household = households[h["household_id"]]
         out.append(
-            Alert(
-                kind=AlertKind.CADRE_RELATIVE,
-                key=f"{household.pk}:{year}",
+            cadre_relative_alert(
+                household_id=household.pk,
+                number=household.number,
                 region_id=h["region_id"],
                 year=year,
-                household=household,
-                amount=h["total"],
-                summary=_("户 %(h)s 获补助，该户有村干部：%(c)s")
-                % {"h": household.number, "c": "、".join(names[household.pk])},
-                evidence={
-                    "household": household.number,
-                    "cadres": names[household.pk],
-                    "payments": h["n"],
-                    "total": _money(h["total"]),
-                },
+                total=h["total"],
+                payments=h["n"],
+                cadres=names[household.pk],
             )
         )
     return out
@@ -142,21 +210,17 @@ def idle_funds(*, region: str | None, year: int, today: dt.date, **_ctx) -> list
         "region__code", region,
     ).filter(~Exists(recent)).select_related("fund")  # fmt: skip
     return [
-        Alert(
-            kind=AlertKind.IDLE,
-            key=f"{a.pk}:{since.isoformat()[:7]}",
+        idle_alert(
+            allocation_id=a.pk,
+            since=since,
             region_id=a.region_id,
             year=year,
-            amount=a.balance,
-            summary=_("「%(f)s」%(b)s 元到位 %(d)d 天未支出")
-            % {"f": a.fund.title, "b": _money(a.balance), "d": (today - a.arrived_on).days},
-            evidence={
-                "fund": str(a.fund),
-                "arrived_on": a.arrived_on.isoformat(),
-                "balance": _money(a.balance),
-                "amount": _money(a.amount),
-                "idle_days_policy": days,
-            },
+            fund=a.fund.title,
+            balance=a.balance,
+            amount=a.amount,
+            arrived_on=a.arrived_on,
+            today=today,
+            days=days,
         )
         for a in rows
     ]
@@ -170,21 +234,16 @@ def unaccepted_payments(*, region: str | None, year: int, **_ctx) -> list[Alert]
         "region__code", region,
     ).filter(Q(project__accepted_on__isnull=True) | Q(project__accepted_on__gt=F("created_at__date"))).select_related("project")  # fmt: skip
     return [
-        Alert(
-            kind=AlertKind.NO_ACCEPTANCE,
-            key=str(p.pk),
+        no_acceptance_alert(
+            payment_id=p.pk,
+            reference=p.reference,
             region_id=p.region_id,
             year=year,
-            payment=p,
             amount=p.amount,
-            summary=_("项目「%(p)s」未验收即支付%(s)s %(a)s 元")
-            % {"p": p.project.name, "s": p.get_stage_display(), "a": _money(p.amount)},
-            evidence={
-                "payment": p.reference,
-                "project": p.project.name,
-                "stage": p.stage,
-                "accepted_on": p.project.accepted_on.isoformat() if p.project.accepted_on else None,
-            },
+            project=p.project.name,
+            stage=p.stage,
+            stage_label=p.get_stage_display(),
+            accepted_on=p.project.accepted_on,
         )
         for p in rows
     ]
@@ -213,24 +272,13 @@ def outliers(*, region: str | None, year: int, **_ctx) -> list[Alert]:
         median = medians.get(s["region_id"][:6])
         if median and s["total"] > median * factor:
             out.append(
-                Alert(
-                    kind=AlertKind.OUTLIER,
-                    key=f"{s['household_id']}:{year}",
+                outlier_alert(
+                    household_id=s["household_id"],
                     region_id=s["region_id"],
                     year=year,
-                    household_id=s["household_id"],
-                    amount=s["total"],
-                    summary=_("户均补助 %(t)s 元，是全县中位数 %(m)s 元的 %(r)s 倍")
-                    % {
-                        "t": _money(s["total"]),
-                        "m": _money(median),
-                        "r": (s["total"] / median).quantize(Decimal("0.1")),
-                    },
-                    evidence={
-                        "total": _money(s["total"]),
-                        "county_median": _money(median),
-                        "factor_policy": str(factor),
-                    },
+                    total=s["total"],
+                    median=median,
+                    factor=factor,
                 )
             )
     return out
@@ -253,19 +301,14 @@ def income_jumps(*, region: str | None, year: int, **_ctx) -> list[Alert]:
         .select_related("household")
     )
     return [
-        Alert(
-            kind=AlertKind.INCOME_JUMP,
-            key=f"{y.household_id}:{year}",
+        income_jump_alert(
+            household_id=y.household_id,
+            number=y.household.number,
             region_id=y.household.region_id,
             year=year,
-            household=y.household,
-            summary=_("户 %(h)s 脱贫当年人均纯收入 %(n)s 元，上年 %(p)s 元")
-            % {"h": y.household.number, "n": _money(y.per_capita_net), "p": _money(y.prior)},
-            evidence={
-                "per_capita_net": _money(y.per_capita_net),
-                "previous": _money(y.prior),
-                "ratio_policy": str(ratio),
-            },
+            per_capita_net=y.per_capita_net,
+            prior=y.prior,
+            ratio=ratio,
         )
         for y in rows
     ]
@@ -293,24 +336,17 @@ def deceased_paid(*, region: str | None, year: int, **_ctx) -> list[Alert]:
         .select_related("household")
     )
     return [
-        Alert(
-            kind=AlertKind.DECEASED,
-            key=str(p.pk),
+        deceased_alert(
+            payment_id=p.pk,
+            reference=p.reference,
+            household_id=p.household_id,
+            number=p.household.number,
             region_id=p.region_id,
             year=year,
-            payment=p,
-            household=p.household,
             amount=p.amount,
-            summary=(
-                _("收款人 %(n)s 已死亡仍获支付 %(a)s 元") if p.dead else _("已注销户 %(n)s 仍获支付 %(a)s 元")
-            )
-            % {"n": p.payee_name if p.dead else p.household.number, "a": _money(p.amount)},
-            evidence={
-                "payment": p.reference,
-                "household": p.household.number,
-                "death": p.dead,
-                "cancelled": p.gone,
-            },
+            dead=p.dead,
+            gone=p.gone,
+            payee=p.payee_name,
         )
         for p in rows
     ]

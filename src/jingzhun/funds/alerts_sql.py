@@ -22,12 +22,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from jingzhun.core.codes import subtree_range
 from jingzhun.core.masking import mask_card
 
-from . import selectors
+from . import alerts, selectors
 from .choices import AFTER_ACCEPTANCE, HOLDING, AlertKind, PaymentKind, Stage
 from .models import Alert, Payment
 from .snapshot import PARTITIONED
@@ -216,10 +215,6 @@ def run_spark(root: Path, params: Params, *, session=None) -> dict[str, list[dic
     return {kind: [r.asDict() for r in session.sql(q).collect()] for kind, q in queries(params).items()}
 
 
-def _money(value) -> str:
-    return str(Decimal(value or 0).quantize(Decimal("0.01")))
-
-
 def to_alerts(rows: dict[str, list[dict]], params: Params) -> list[Alert]:
     """The rules' rows as unsaved ``Alert`` rows with the database path's kind, key and evidence. The few
     things the snapshot does not hold (an account's last digits, a dead payee's name) are read for the findings
@@ -229,156 +224,107 @@ def to_alerts(rows: dict[str, list[dict]], params: Params) -> list[Alert]:
         r["id"] for r in rows.get(AlertKind.DECEASED, []) if r["dead"]
     ]
     known = Payment.objects.in_bulk(wanted) if wanted else {}
+    stages = dict(Stage.choices)
     out = []
     for r in rows.get(AlertKind.SHARED_ACCOUNT, []):
         first = known.get(r["first_payment"])
-        account = mask_card(first.bank_account) if first else ""
         out.append(
-            Alert(
-                kind=AlertKind.SHARED_ACCOUNT,
-                key=f"{r['county']}:{year}:{r['account_digest'][:32]}",
-                region_id=r["county"].ljust(12, "0"),
+            alerts.shared_account_alert(
+                county=r["county"],
                 year=year,
-                amount=r["total"],
-                summary=_("%(n)d 户使用同一收款账户（尾号 %(a)s）")
-                % {"n": r["households"], "a": account[-4:] or "—"},
-                evidence={
-                    "account": account,
-                    "households": list(r["numbers"]),
-                    "payments": [f"ZF{i:08d}" for i in r["payments"][:20]],
-                    "total": _money(r["total"]),
-                },
+                digest=r["account_digest"],
+                households=r["households"],
+                total=r["total"],
+                account=mask_card(first.bank_account) if first else "",
+                numbers=r["numbers"],
+                payments=[_reference(i) for i in r["payments"][:20]],
             )
         )
     for r in rows.get(AlertKind.CADRE_RELATIVE, []):
         out.append(
-            Alert(
-                kind=AlertKind.CADRE_RELATIVE,
-                key=f"{r['household_id']}:{year}",
+            alerts.cadre_relative_alert(
+                household_id=r["household_id"],
+                number=r["household_number"],
                 region_id=r["village"],
                 year=year,
-                household_id=r["household_id"],
-                amount=r["total"],
-                summary=_("户 %(h)s 获补助，该户有村干部：%(c)s")
-                % {"h": r["household_number"], "c": "、".join(r["cadres"])},
-                evidence={
-                    "household": r["household_number"],
-                    "cadres": list(r["cadres"]),
-                    "payments": r["n"],
-                    "total": _money(r["total"]),
-                },
+                total=r["total"],
+                payments=r["n"],
+                cadres=r["cadres"],
             )
         )
     for r in rows.get(AlertKind.IDLE, []):
         out.append(
-            Alert(
-                kind=AlertKind.IDLE,
-                key=f"{r['id']}:{params.since.isoformat()[:7]}",
+            alerts.idle_alert(
+                allocation_id=r["id"],
+                since=params.since,
                 region_id=r["region"],
                 year=year,
-                amount=r["balance"],
-                summary=_("「%(f)s」%(b)s 元到位 %(d)d 天未支出")
-                % {
-                    "f": r["fund_title"],
-                    "b": _money(r["balance"]),
-                    "d": (params.today - r["arrived_on"]).days,
-                },
-                evidence={
-                    "fund": r["fund_title"],
-                    "arrived_on": r["arrived_on"].isoformat(),
-                    "balance": _money(r["balance"]),
-                    "amount": _money(r["amount"]),
-                },
+                fund=r["fund_title"],
+                balance=r["balance"],
+                amount=r["amount"],
+                arrived_on=r["arrived_on"],
+                today=params.today,
+                days=(params.today - params.since).days,
             )
         )
-    stages = dict(Stage.choices)
     for r in rows.get(AlertKind.NO_ACCEPTANCE, []):
-        accepted = r["project_accepted_on"]
         out.append(
-            Alert(
-                kind=AlertKind.NO_ACCEPTANCE,
-                key=str(r["id"]),
+            alerts.no_acceptance_alert(
+                payment_id=r["id"],
+                reference=_reference(r["id"]),
                 region_id=r["village"],
                 year=year,
-                payment_id=r["id"],
                 amount=r["amount"],
-                summary=_("项目「%(p)s」未验收即支付%(s)s %(a)s 元")
-                % {"p": r["project_name"], "s": stages.get(r["stage"], r["stage"]), "a": _money(r["amount"])},
-                evidence={
-                    "payment": f"ZF{r['id']:08d}",
-                    "project": r["project_name"],
-                    "stage": r["stage"],
-                    "accepted_on": accepted.isoformat() if accepted else None,
-                },
+                project=r["project_name"],
+                stage=r["stage"],
+                stage_label=stages.get(r["stage"], r["stage"]),
+                accepted_on=r["project_accepted_on"],
             )
         )
     for r in rows.get(AlertKind.OUTLIER, []):
-        median = Decimal(str(r["county_median"]))
         out.append(
-            Alert(
-                kind=AlertKind.OUTLIER,
-                key=f"{r['household_id']}:{year}",
+            alerts.outlier_alert(
+                household_id=r["household_id"],
                 region_id=r["village"],
                 year=year,
-                household_id=r["household_id"],
-                amount=r["total"],
-                summary=_("户均补助 %(t)s 元，是全县中位数 %(m)s 元的 %(r)s 倍")
-                % {
-                    "t": _money(r["total"]),
-                    "m": _money(median),
-                    "r": (r["total"] / median).quantize(Decimal("0.1")),
-                },
-                evidence={
-                    "total": _money(r["total"]),
-                    "county_median": _money(median),
-                    "factor_policy": str(params.factor),
-                },
+                total=r["total"],
+                median=Decimal(str(r["county_median"])),
+                factor=params.factor,
             )
         )
     for r in rows.get(AlertKind.INCOME_JUMP, []):
         out.append(
-            Alert(
-                kind=AlertKind.INCOME_JUMP,
-                key=f"{r['household_id']}:{year}",
+            alerts.income_jump_alert(
+                household_id=r["household_id"],
+                number=r["household_number"],
                 region_id=r["village"],
                 year=year,
-                household_id=r["household_id"],
-                summary=_("户 %(h)s 脱贫当年人均纯收入 %(n)s 元，上年 %(p)s 元")
-                % {"h": r["household_number"], "n": _money(r["per_capita_net"]), "p": _money(r["prior"])},
-                evidence={
-                    "per_capita_net": _money(r["per_capita_net"]),
-                    "previous": _money(r["prior"]),
-                    "ratio_policy": str(params.ratio),
-                },
+                per_capita_net=r["per_capita_net"],
+                prior=r["prior"],
+                ratio=params.ratio,
             )
         )
     for r in rows.get(AlertKind.DECEASED, []):
         payee = known.get(r["id"])
-        name = payee.payee_name if (r["dead"] and payee) else r["household_number"]
         out.append(
-            Alert(
-                kind=AlertKind.DECEASED,
-                key=str(r["id"]),
+            alerts.deceased_alert(
+                payment_id=r["id"],
+                reference=_reference(r["id"]),
+                household_id=r["household_id"],
+                number=r["household_number"],
                 region_id=r["village"],
                 year=year,
-                payment_id=r["id"],
-                household_id=r["household_id"],
                 amount=r["amount"],
-                summary=(
-                    _("收款人 %(n)s 已死亡仍获支付 %(a)s 元")
-                    if r["dead"]
-                    else _("已注销户 %(n)s 仍获支付 %(a)s 元")
-                )
-                % {"n": name, "a": _money(r["amount"])},
-                evidence={
-                    "payment": f"ZF{r['id']:08d}",
-                    "household": r["household_number"],
-                    "death": r["dead"],
-                    "cancelled": r["gone"],
-                },
+                dead=r["dead"],
+                gone=r["gone"],
+                payee=payee.payee_name if payee else "",
             )
         )
     return out
+
+
+def _reference(payment_id: int) -> str:
+    return f"ZF{payment_id:08d}"  # a payment's reference (Payment.__str__), without reading the row
 
 
 @dataclass(frozen=True)
