@@ -95,3 +95,19 @@ def test_the_ranking_is_shown_only_when_policy_says_so(client, users, assessor, 
         client.get(reverse("assessment:county", kwargs={"code": county.code, "year": YEAR})).status_code
         == 404
     )
+
+
+def test_a_later_satisfaction_sample_does_not_speak_for_accuracy(county, estimates):
+    """错退 and 漏评 come from the accuracy sample even when a satisfaction sample (5 : 3 : 2 mix) is drawn later;
+    satisfaction comes from the satisfaction sample."""
+    from jingzhun.assessment.selectors import latest_estimates
+
+    later = Sample.objects.create(county=county, year=YEAR, purpose="satisfaction", seed=2, villages=2,
+                                  households_per_village=10)  # fmt: skip
+    common = {"sample": later, "se": 0.01, "low": 0, "high": 0.1, "units": 40, "n_eff": 30, "psus": 2, "strata": 1,
+              "numerator": 0, "denominator": 40, "method": "test"}  # fmt: skip
+    Estimate.objects.create(kind="wrong_exit", point=0.2, **common)
+    Estimate.objects.create(kind="satisfaction", point=0.8, **common)
+    found = latest_estimates(counties=[county.code], year=YEAR)
+    assert found[county.code, "wrong_exit"].point == pytest.approx(0.01)
+    assert found[county.code, "satisfaction"].point == pytest.approx(0.8)

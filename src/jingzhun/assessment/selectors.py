@@ -74,18 +74,16 @@ def indicator_set(*, region_code: str, year: int, level: int) -> list[Indicator]
 
 
 def latest_estimates(*, counties: list[str], year: int) -> dict[tuple[str, str], Estimate]:
-    """Each county's latest estimate of each kind for ``year`` (satisfaction: a satisfaction sample's first)."""
+    """Each county's latest estimate of each kind for ``year``, from a sample drawn for that kind where there is
+    one: satisfaction from a satisfaction sample, 错退 and 漏评 from an accuracy sample (a satisfaction sample
+    drawn later, by its 5 : 3 : 2 mix, does not speak for the registry's accuracy)."""
     found: dict[tuple[str, str], Estimate] = {}
     rows = Estimate.objects.filter(sample__county_id__in=counties, sample__year=year).select_related("sample")
     for e in rows.order_by("sample__drawn_at", "sample_id"):
         key = (e.sample.county_id, e.kind)
         prior = found.get(key)
-        if (
-            prior is not None
-            and e.kind == Estimator.SATISFACTION
-            and prior.sample.purpose == Purpose.SATISFACTION
-            and e.sample.purpose != Purpose.SATISFACTION
-        ):
+        made_for = Purpose.SATISFACTION if e.kind == Estimator.SATISFACTION else Purpose.ACCURACY
+        if prior is not None and prior.sample.purpose == made_for and e.sample.purpose != made_for:
             continue
         found[key] = e
     return found
