@@ -53,13 +53,13 @@ def truth(rows):
 def draw(rows, by_village, villages, seed, n_villages=20, per_village=20):
     with sampling.seeded(seed):
         townships = [v[1:3] for v in villages]
-        alloc, _ = sampling.village_allocation(n_villages, {t: townships.count(t) for t in set(townships)})
+        alloc, _ = sampling.village_allocation(n_villages, {t: townships.count(t) for t in sorted(set(townships))})
         chosen = sampling.draw(villages, townships, alloc)
         out = []
         for dv in chosen:
             members = by_village[dv.unit]
             groups = ["inside" if rows[i][2] != "outside" else "outside" for i in members]
-            sizes = {g: groups.count(g) for g in set(groups)}
+            sizes = {g: groups.count(g) for g in sorted(set(groups))}
             want = sampling.largest_remainder(per_village, {"inside": 0.5, "outside": 0.5}, sizes)
             for dh in sampling.draw([str(i) for i in members], groups, want):
                 out.append((int(dh.unit), dv.stratum, dv.unit, 1 / dv.probability / dh.probability))
