@@ -15,6 +15,7 @@ from jingzhun.funds.models import Allocation, Fund, Payment
 from jingzhun.funds.reconcile import differences
 from jingzhun.projects.models import Project
 from jingzhun.registry.choices import HouseholdStatus
+from jingzhun.registry.models import Member
 from tests.conftest import COUNTY, VILLAGE_B2, new_id
 
 from .conftest import YEAR
@@ -146,6 +147,22 @@ def test_a_household_subsidy_to_a_person_not_in_the_registry_is_refused(chain, f
             user=finance, allocation=chain["county"], id_number=new_id(), amount="2000", purpose="产业奖补"
         ),
         "建档立卡系统中没有该身份证号",
+    )
+
+
+def test_a_household_subsidy_to_a_person_no_longer_in_a_household_says_so(chain, finance, paid_household):
+    wife = paid_household.members.get(name="吴秀英")
+    Member.objects.filter(pk=wife.pk).update(is_active=False)  # as a recorded death leaves her
+    refused(
+        chain,
+        lambda: services.household_payment_create(
+            user=finance,
+            allocation=chain["county"],
+            id_number=wife.id_number,
+            amount="2000",
+            purpose="产业奖补",
+        ),
+        "已不在任何户中",
     )
 
 

@@ -495,6 +495,10 @@ def household_payment_create(
         _readable(Member, user).filter(id_number=number, is_active=True).select_related("household").first()
     )
     if member is None:
+        if _readable(Member, user).filter(id_number=number).exists():  # in scope, no longer in a household
+            raise ValidationError(
+                {"id_number": [_("该人员已不在任何户中（死亡、迁出或所在户已注销），不能发放到户补助。")]}
+            )
         if Member.objects.filter(id_number=number).exists():
             raise ValidationError({"id_number": [_("该人员不在您的管辖范围内，不能发放到户补助。")]})
         raise ValidationError({"id_number": [_("建档立卡系统中没有该身份证号的人员，不能发放到户补助。")]})
