@@ -53,7 +53,9 @@ def truth(rows):
 def draw(rows, by_village, villages, seed, n_villages=20, per_village=20):
     with sampling.seeded(seed):
         townships = [v[1:3] for v in villages]
-        alloc, _ = sampling.village_allocation(n_villages, {t: townships.count(t) for t in sorted(set(townships))})
+        alloc, _ = sampling.village_allocation(
+            n_villages, {t: townships.count(t) for t in sorted(set(townships))}
+        )
         chosen = sampling.draw(villages, townships, alloc)
         out = []
         for dv in chosen:
