@@ -3,8 +3,9 @@ in names) or one .xlsx with both sheets, masked by the reader's permission. What
 the same way: exported, imported and exported again, the files are equal cell for cell (a test holds it).
 
 Columns the registry derives are computed (家庭人口数, 纯收入, 人均纯收入, 年收入, 转移性收入, 其他财产性收入, 是否危房户,
-性别, 出生日期); those it does not hold are left empty (村办公电话, 证件类型 other than 身份证). The bank columns are the funds module's: empty here (TODO: filled
-from its encrypted fields, for finance roles, once it is merged). 贫困户属性, 脱贫状态, 识别年度 and 脱贫年度 follow
+性别, 出生日期); those it does not hold are left empty (村办公电话, 证件类型 other than 身份证). The bank columns are left empty: the accounts are
+stored encrypted on the household (``Household.bank_account``) but not yet exported (to do: in full for finance
+roles, masked for others — a masked account does not re-import, so the round trip would need finance's export). 贫困户属性, 脱贫状态, 识别年度 and 脱贫年度 follow
 the 53 columns, as some provinces' exports have them.
 """
 
