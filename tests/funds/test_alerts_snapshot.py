@@ -15,7 +15,7 @@ from jingzhun.funds.models import Alert, Allocation, Payment, VillageCadre
 from jingzhun.funds.snapshot import write_funds
 from jingzhun.projects.models import Project
 from jingzhun.registry.models import MemberChange, StatusChange
-from tests.conftest import COUNTY, VILLAGE_A
+from tests.conftest import COUNTY, VILLAGE_A, member, new_id
 
 from .conftest import YEAR
 from .test_alerts import households, pay  # noqa: F401 - fixtures of the database path's tests
@@ -180,3 +180,27 @@ def test_the_export_outside_a_transaction_gives_the_same_findings(transactional_
     assert rows["fund_payments"] == 9 and rows["fund_events"] == 2
     run = alerts_sql.find(tmp_path / str(YEAR), year=YEAR, today=TODAY, region=COUNTY)
     assert signature(run.alerts) == signature(alerts.find(region=COUNTY, year=YEAR, today=TODAY))
+
+
+def test_an_income_that_does_not_divide_to_the_cent_is_written_rounded_and_found(register, tmp_path):
+    """A household of 3 with 10,000 yuan: 3,333.33… per person (SQLite computes it as a float with many digits);
+    the exits table takes it to the cent instead of failing the snapshot (make demo's analytics step did), and
+    the jump is found the same way on both paths."""
+    three = [
+        member(),
+        member("spouse", name="吴秀英", id_number=new_id(male=False)),
+        member("son", name="杨小军"),
+    ]
+    jumped = register(
+        members=three, years=[{"year": YEAR - 1, "wage": "2000"}, {"year": YEAR, "wage": "10000.10"}]
+    )
+    StatusChange.objects.create(household=jumped, from_status="registered", to_status="exited",
+                                effective_on=dt.date(YEAR, 11, 1), business_year=YEAR, source="procedure")  # fmt: skip
+    write_funds(YEAR, tmp_path)
+    found = alerts_sql.find(tmp_path, year=YEAR, region=COUNTY).alerts
+    database = alerts.find(region=COUNTY, year=YEAR)
+    assert (
+        [(a.kind, a.household_id, a.summary) for a in found if a.kind == AlertKind.INCOME_JUMP]
+        == [(a.kind, a.household_id, a.summary) for a in database if a.kind == AlertKind.INCOME_JUMP]
+        != []
+    )

@@ -15,9 +15,11 @@ writes them into an existing snapshot.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from django.db.models import CharField, Exists, F, IntegerField, Max, OuterRef, Subquery, Value
@@ -176,8 +178,25 @@ def _cast(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
             column = pa.nulls(len(column), field.type)
         elif pa.types.is_decimal(field.type) and not pa.types.is_string(column.type):
             column = column.cast(pa.string())
+        if pa.types.is_decimal(field.type):
+            column = _exact(column, field.type)
         columns.append(column.cast(field.type))
     return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
+def _exact(column: pa.Array, money: pa.DataType) -> pa.Array:
+    """Money text as ``money``: directly where it has the scale's digits (PostgreSQL's numerics); rounded to the
+    cent, once per distinct value, where SQLite's float arithmetic left more (a computed 人均纯收入 such as
+    ``3861.1000000000004``), as Django's own converter rounds it."""
+    try:
+        return column.cast(money)
+    except pa.ArrowInvalid:
+        encoded = pc.dictionary_encode(column)
+        cents = [
+            None if v is None else Decimal(v).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            for v in encoded.dictionary.to_pylist()
+        ]
+        return pc.take(pa.array(cents, money), encoded.indices)
 
 
 def _rows(name: str, year: int):
