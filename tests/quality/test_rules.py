@@ -62,6 +62,21 @@ def test_q03_the_same_person_in_two_counties(family, register, county_b, scope):
     assert found("Q03", theirs) == {spouse_of(elsewhere).pk}  # the 15-digit form finds its 18-digit self
 
 
+def test_q03_finds_the_short_form_of_a_number_ending_in_x(family, register, county_b, scope):
+    """An 18-digit number whose check character is X (one in eleven) is matched with its 15-digit form too."""
+    here, elsewhere = family(), register(region=VILLAGE_B2)
+    head = head_of(here)
+    while not head.id_number.endswith("X"):  # a number of the same person with X as its check character
+        number = new_id()
+        if number.endswith("X"):
+            Member.objects.filter(pk=head.pk).update(id_number=number)
+            head.refresh_from_db()
+    Member.objects.filter(pk=spouse_of(elsewhere).pk).update(
+        id_number=head.id_number[:6] + head.id_number[8:17]
+    )
+    assert found("Q03", scope) == {head.pk}
+
+
 def test_q04_unknown_relationship_codes(family, scope):
     bad, good = family(), family()
     spouse = spouse_of(bad)

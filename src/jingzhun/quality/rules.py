@@ -260,7 +260,9 @@ def _other_form():
     )
     return Case(
         When(_q_len=15, then=Concat(upgraded, _check_char_of(upgraded), output_field=CharField())),
-        When(id_number__endswith="x", then=Upper("id_number")),
+        # a regex, not endswith: SQLite's LIKE ignores case, so every number ending in X matched and its
+        # 15-digit form was never looked up
+        When(id_number__regex=r"x$", then=Upper("id_number")),
         When(
             id_number__regex=r"^[0-9]{6}19", then=Concat(Substr("id_number", 1, 6), Substr("id_number", 9, 9))
         ),
