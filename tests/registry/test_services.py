@@ -314,3 +314,19 @@ def test_a_lookup_outside_the_scope_stays_audited_when_the_write_is_refused(regi
                      for m in mine.members.all()] + [member("son", id_number=taken)],
         )  # fmt: skip
     assert AuditLog.objects.filter(action="lookup", actor=users["town_b"]).count() == 1
+
+
+def test_per_capita_income_is_a_fraction_of_whole_yuan_on_every_engine(register):
+    # 10,000 yuan for three persons: SQLite divided the whole numbers as integers (3,333.00) and the rules at the
+    # line, which compare in SQL, saw the household 0.33 yuan poorer than it is.
+    h = register(
+        members=[
+            member(),
+            member("spouse", name="吴秀英", id_number=new_id(male=False)),
+            member("son", name="杨小明"),
+        ],
+        years=[year(wage="10000", business="0", business_expense="0", transfer_dibao="0")],
+    )
+    assert h.years.get().per_capita_net == Decimal("3333.33")
+    assert HouseholdYear.objects.filter(household=h, per_capita_net__gt=Decimal("3333.32")).exists()
+    assert HouseholdYear.objects.filter(household=h, per_capita_net__lt=Decimal("3333.34")).exists()

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 from django.db.models.functions import NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +69,24 @@ def transfer_sum():
 def net_income_sum():
     """纯收入 = wage + business + property + transfer − business expense (DOMAIN.md §2)."""
     return F("wage") + F("business") + F("property_income") + transfer_sum() - F("business_expense")
+
+
+class MoneyQuotient(Func):
+    """A money amount divided by a count, to the cent, on every engine.
+
+    SQLite keeps a whole-yuan decimal as an INTEGER and divides two integers as integers (10,000 ÷ 3 persons is
+    3,333 there), so on SQLite the amount is divided as REAL and rounded to the cent like PostgreSQL's
+    numeric(…, 2) column does; PostgreSQL's numeric division is exact and left as it is.
+    """
+
+    arg_joiner = " / "
+    template = "(%(expressions)s)"
+    arity = 2
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        amount, count = (compiler.compile(e) for e in self.get_source_expressions())
+        sql = f"ROUND(CAST({amount[0]} AS REAL) / {count[0]}, 2)"
+        return sql, (*amount[1], *count[1])
 
 
 def area(label):
@@ -305,7 +323,7 @@ class HouseholdYear(HouseholdPart):
         verbose_name=_("家庭纯收入"),
     )
     per_capita_net = models.GeneratedField(
-        expression=net_income_sum() / NullIf(F("household_size"), 0),
+        expression=MoneyQuotient(net_income_sum(), NullIf(F("household_size"), 0)),
         output_field=models.DecimalField(max_digits=14, decimal_places=2),
         db_persist=True,
         verbose_name=_("人均纯收入"),
