@@ -74,7 +74,7 @@ def naive_seconds(con, tables, year, rolled, sample: int) -> tuple[float, int, d
         for code in chosen:
             t = subtree(tables, code, level)
             facts = indicators.household_facts(t, year=year, af=af)
-            parts = indicators.village_parts(facts, t.population, t.plans, af)
+            parts = indicators.village_parts(facts, t.population, t.plans, af, households=t.households)
             con.to_pyarrow(parts.aggregate(**{n: parts[n].sum() for n in parts.columns if n != "village"}))
         mean = (time.perf_counter() - started) / len(chosen)
         per_level[level] = (mean, len(codes))

@@ -1,5 +1,6 @@
 """The same indicators on DuckDB, PySpark (local[2]) and PostgreSQL give the same values on the same data."""
 
+import datetime as dt
 import math
 
 import pyarrow as pa
@@ -8,7 +9,9 @@ from django.db import connection
 
 from jingzhun.analytics.services import compute_figures
 from jingzhun.analytics.snapshot import write_snapshot
+from jingzhun.registry import members as member_services
 from tests.analytics.conftest import YEAR
+from tests.conftest import VILLAGE_A, member, new_id
 
 
 def _by_code(table: pa.Table) -> dict[str, dict]:
@@ -30,7 +33,20 @@ def assert_same(left: pa.Table, right: pa.Table):
 
 @pytest.fixture
 def snapshot(small_registry, tmp_path):
-    return write_snapshot(YEAR, root=tmp_path / "snap").root
+    """The small registry with 人口变动 of the year too (a birth and a death in H1), so that every flow part is
+    computed from rows on every engine."""
+    h1, on = small_registry["h1"], dt.date(YEAR, 6, 1)
+    child = member("son", name="杨新生", id_number=new_id(dt.date(YEAR, 3, 1)))
+    member_services.member_birth(user=None, household=h1, member=child, effective_on=on)
+    spouse = h1.members.get(relationship="spouse")
+    member_services.member_death(user=None, household=h1, member=spouse, died_on=on)
+    root = write_snapshot(YEAR, root=tmp_path / "snap").root
+    flows = compute_figures(year=YEAR, engine="duckdb", root=root).to_pylist()
+    (village,) = [r for r in flows if r["code"] == VILLAGE_A]
+    assert (village["year_born_persons"], village["year_died_persons"], village["year_cancelled_households"]) == (
+        1, 1, 1,
+    )  # fmt: skip
+    return root
 
 
 def test_duckdb_and_pyspark_agree(snapshot):

@@ -15,10 +15,11 @@ from django.db import connection
 from . import sources
 from .indicators import Tables
 from .snapshot import lines_table, population_table
+from .sources import FLOW_COLUMNS
 
 ENGINES = ("duckdb", "postgres", "pyspark")
 # Columns added to a canonical table after snapshots were already on disk, read as 0 where a snapshot lacks them.
-ADDED_COLUMNS = {"households": ("exits", "returns")}
+ADDED_COLUMNS = {"households": FLOW_COLUMNS}
 
 
 def snapshot_tables(read_dir, read_file, root: Path) -> Tables:
@@ -28,7 +29,7 @@ def snapshot_tables(read_dir, read_file, root: Path) -> Tables:
     def partitioned(name: str) -> ibis.Table:
         table = read_dir(root / name)
         table = table.drop("province") if "province" in table.columns else table
-        # a snapshot written before the households carried their status flows of the year: none counted
+        # a snapshot written before the households carried their flows of the year: none counted
         missing = [n for n in ADDED_COLUMNS.get(name, ()) if n not in table.columns]
         return table.mutate(**{n: ibis.literal(0, type="int64") for n in missing}) if missing else table
 

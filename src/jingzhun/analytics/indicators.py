@@ -29,6 +29,7 @@ from jingzhun.registry.choices import (
 )
 
 from .models import NATIONAL_CODE
+from .sources import FLOW_COLUMNS, PERSON_FLOW_COLUMNS, STATUS_FLOW_COLUMNS
 
 GINI_LEVELS = (0, 1, 2, 3)  # national, province, prefecture, county
 LEVELS = (0, 1, 2, 3, 4, 5)
@@ -103,7 +104,7 @@ def code_at(village: ibis.StringValue, level: int) -> ibis.StringValue:
 
 FACT_COLUMNS = (
     "id", "village", "status", "attribute", "main_cause", "persons", "per_capita_net", "poor", "income_known",
-    "gap", "has_cadre", "has_plan", "score", "af_poor", "af_gap1", "af_gap2", "exits", "returns",
+    "gap", "has_cadre", "has_plan", "score", "af_poor", "af_gap1", "af_gap2",
 )  # fmt: skip
 
 
@@ -189,9 +190,30 @@ def village_code(key: ibis.IntegerValue) -> ibis.StringValue:
     return key.cast("string").lpad(12, "0")
 
 
-def village_parts(facts: ibis.Table, population: ibis.Table, plans: ibis.Table, af: AFConfig) -> ibis.Table:
-    """The additive parts of every village (one row per village with households, plans or a rural
-    population); the plans' measures and money are summed per village straight from the plans."""
+def flow_parts(households: ibis.Table) -> ibis.Table:
+    """The year's flows of every village with any (逐年变动 by business year): status changes in households
+    (``year_entered_households`` … ``year_cancelled_households``), 人口变动 in persons (``year_born_persons``
+    … ``year_left_persons``), and exits and returns also in the households' persons (减贫计划: net exits =
+    exits − returns). Summed over every household of the snapshot, not only those counted at year end: a
+    household cancelled in the year, or born into before it was identified, is in the region page's live count
+    too. A household that exited twice in the year counts twice, as the region page's history does."""
+    h = households
+    h = h.filter(ibis.or_(*(h[c] != 0 for c in FLOW_COLUMNS)))  # a few per cent of the households
+    p = h.persons
+    return h.group_by(v=village_key(h.village)).agg(
+        **{f"year_{flow}_households": _sum(h[c]) for flow, c in STATUS_FLOW_COLUMNS.items()},
+        year_exited_persons=_sum(p * h.exits),
+        year_returned_persons=_sum(p * h.returns),
+        **{f"year_{flow}_persons": _sum(h[c]) for flow, c in PERSON_FLOW_COLUMNS.items()},
+    )
+
+
+def village_parts(
+    facts: ibis.Table, population: ibis.Table, plans: ibis.Table, af: AFConfig, *, households: ibis.Table
+) -> ibis.Table:
+    """The additive parts of every village (one row per village with households, plans, flows or a rural
+    population); the plans' measures and money are summed per village straight from the plans, the flows
+    from all the snapshot's ``households`` (``flow_parts``)."""
     f = facts
     p = f.persons
     parts = {
@@ -210,12 +232,6 @@ def village_parts(facts: ibis.Table, population: ibis.Table, plans: ibis.Table, 
         "af_gap2_sum": _sum(p * f.af_gap2, f.af_poor),
         "cadre_households": _count(f, f.poor & f.has_cadre),
         "plan_households": _count(f, f.poor & f.has_plan),
-        # the year's status flows by business year (减贫计划: net exits = exits − returns), in households and
-        # persons; a household that exited twice in the year counts twice, as the region page's history does
-        "year_exited_households": _sum(f.exits),
-        "year_exited_persons": _sum(p * f.exits),
-        "year_returned_households": _sum(f.returns),
-        "year_returned_persons": _sum(p * f.returns),
     }
     for status in COUNTED_CATEGORIES:
         parts[f"status_{status}_households"] = _count(f, f.status == status)
@@ -234,9 +250,9 @@ def village_parts(facts: ibis.Table, population: ibis.Table, plans: ibis.Table, 
     money = plans.group_by(v=village_key(plans.village)).agg(
         plan_measures=_sum(plans.measures), plan_planned=plans.planned.sum(), plan_actual=plans.actual.sum()
     )
-    # every village of any of the three tables, with each table's parts (0 where it has none): joins on the
+    # every village of any of the four tables, with each table's parts (0 where it has none): joins on the
     # 620,000 village keys, not a second aggregation of the stacked tables
-    frames = (villages, rural, money)
+    frames = (villages, rural, money, flow_parts(households))
     keys = ibis.union(*(frame.select("v") for frame in frames), distinct=True)
     joined = keys
     for i, frame in enumerate(frames):
@@ -324,7 +340,7 @@ def figures(t: Tables, *, year: int, af: AFConfig | None = None, materialise: bo
     facts = household_facts(t, year=year, af=af)
     if materialise:
         facts = facts.cache()
-    rolled = rollup(village_parts(facts, t.population, t.plans, af))
+    rolled = rollup(village_parts(facts, t.population, t.plans, af, households=t.households))
     g = gini(facts)
     joined = rolled.left_join(g, rolled.code == g.g_code)
     return joined.drop("g_code")

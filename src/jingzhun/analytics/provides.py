@@ -1,11 +1,13 @@
 """What analytics answers for the apps below it (``core.panels.provide``): the statistics' rural population
-of villages, the denominator of a village's 贫困发生率 (identification's poor-village rules ask for it), and the
-address of a region's dashboard for a year (the registry's 减贫计划 links there above a county)."""
+of villages, the denominator of a village's 贫困发生率 (identification's poor-village rules ask for it), the
+address of a region's dashboard for a year (the registry's 减贫计划 links there above a county) and, above a
+county, a region's 逐年变动 from the rollups (the registry's region page counts them live only below)."""
 
 from django.urls import reverse
 
 from jingzhun.core.panels import provide
 
+from . import selectors
 from .models import RuralPopulation
 
 
@@ -23,3 +25,9 @@ def rural_population(*, lo: str, hi: str, year: int) -> dict[str, int]:
 def dashboard_url(*, code: str, year: int) -> str:
     """The dashboard (统计分析) of region ``code`` for ``year``."""
     return reverse("analytics:dashboard") + f"?region={code}&year={year}"
+
+
+@provide("region.year_flows")
+def region_year_flows(*, user, code: str) -> list:
+    """逐年变动 (registry.selectors.YearFlow per business year) of region ``code`` from the stored rollups."""
+    return selectors.region_year_flows(user=user, code=code)

@@ -8,7 +8,7 @@ an index of the year's decided villages): its cost does not grow with the number
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -21,10 +21,12 @@ from jingzhun.regions.models import Region
 from jingzhun.regions.rules import ancestors_of
 from jingzhun.regions.selectors import region_for_user
 from jingzhun.registry.models import HouseholdYear, ReductionTarget
+from jingzhun.registry.selectors import FLOW_YEARS_SHOWN, YearFlow
 from jingzhun.registry.targets import Progress, target_of
 
 from . import definitions
 from .models import NATIONAL_CODE, RegionFigures
+from .sources import STATUS_FLOW_COLUMNS
 
 
 def years_with_data() -> list[int]:
@@ -74,6 +76,7 @@ class Dashboard:
     breadcrumbs: list[tuple[str, str]]
     computed_at: object
     plan: Progress | None = None
+    flows: list[YearFlow] = field(default_factory=list)
 
 
 def plan_progress(*, user, code: str, year: int, parts: dict) -> Progress:
@@ -88,6 +91,32 @@ def plan_progress(*, user, code: str, year: int, parts: dict) -> Progress:
         returned_persons=int(parts.get("year_returned_persons") or 0),
         exited_villages=exited_village_count(lo=lo, hi=hi, year=year),
     )
+
+
+# The rollup part of each 逐年变动 column: status flows in households, 人口变动 in persons (``indicators.flow_parts``).
+FLOW_PARTS = {
+    f.name: f"year_{f.name}_{'households' if f.name in STATUS_FLOW_COLUMNS else 'persons'}"
+    for f in fields(YearFlow)
+    if f.name != "year"
+}
+
+
+def year_flows(history) -> list[YearFlow]:
+    """逐年变动 of a region from its rollup rows across years (``(year, parts)`` in year order): the same
+    columns as the region page counts live for a county and below, the latest years with any change."""
+    flows = [
+        YearFlow(year, **{n: int(parts.get(key) or 0) for n, key in FLOW_PARTS.items()})
+        for year, parts in history
+    ]
+    return [f for f in flows if any(getattr(f, n) for n in FLOW_PARTS)][-FLOW_YEARS_SHOWN:]
+
+
+def region_year_flows(*, user, code: str) -> list[YearFlow]:
+    """逐年变动 of region ``code`` in the user's scope from the stored rollups: one indexed read of the region's
+    rows (only their flow parts)."""
+    rows = RegionFigures.objects.for_user(user).filter(code=code).order_by("year")
+    keys = list(FLOW_PARTS.values())
+    return year_flows((r.year, {k: r.figures.get(k) for k in keys}) for r in rows.only("year", "figures"))
 
 
 def home_code(user) -> str:
@@ -139,6 +168,7 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
             year=year, region_id__in=[r["code"] for r in child_rows]
         )
     }
+    history = list(rows.order_by("year").values_list("year", "figures"))
     return Dashboard(
         year=year,
         years=years,
@@ -153,8 +183,9 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
             )
             for r in child_rows
         ],
-        trend=[(r.year, definitions.derive(r.figures)) for r in rows.order_by("year")],
+        trend=[(y, definitions.derive(parts)) for y, parts in history],
         breadcrumbs=[(c, names.get(c, c)) for c in trail],
         computed_at=own.computed_at,
         plan=plan_progress(user=user, code=code, year=year, parts=own.figures),
+        flows=year_flows(history),
     )

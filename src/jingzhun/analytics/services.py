@@ -55,7 +55,7 @@ def figures_table(con, tables: indicators.Tables, *, year: int, engine: str, af=
     if materialise:
         facts = facts.cache()
     g = gini.by_sort(con.to_pyarrow(gini.incomes_in_order(facts))).rename_columns(["code", "gini"])
-    parts = indicators.village_parts(facts, tables.population, tables.plans, af)
+    parts = indicators.village_parts(facts, tables.population, tables.plans, af, households=tables.households)
     rolled = con.to_pyarrow(indicators.rollup(parts))
     return rolled.join(g, keys="code", join_type="left outer")
 

@@ -17,15 +17,28 @@ from django.apps import apps
 
 from jingzhun.identification.rules import COMPULSORY_SCHOOL_AGES
 from jingzhun.registry.choices import MONITORED, HouseholdStatus, Schooling
+from jingzhun.registry.selectors import FLOW_OF, PERSON_FLOW_OF
 
 TableGetter = Callable[[str], ibis.Table]
 OUT_OF_SCHOOL = (Schooling.NONE.value, Schooling.PRESCHOOL.value)
+# The households' flows of the year (逐年变动, as the region page names them in ``registry.selectors.YearFlow``):
+# the column of each. Status flows count the household's status changes of the business year, person flows its
+# 人口变动 of the business year.
+STATUS_FLOW_COLUMNS = {
+    "entered": "entries",
+    "exited": "exits",
+    "returned": "returns",
+    "cancelled": "cancellations",
+}
+PERSON_FLOW_COLUMNS = {"born": "births", "died": "deaths", "came": "arrivals", "left": "departures"}
+FLOW_COLUMNS = (*STATUS_FLOW_COLUMNS.values(), *PERSON_FLOW_COLUMNS.values())
 
 # The canonical tables. Households carry their category at the end of the year (year-end status by business year,
 # 监测对象 where a monitoring period was open on 31 December), the year's record (0 and has_year false where there is
 # none) and two flags worked out from their members (a member of compulsory-school age out of school; a member
-# without basic medical or serious-illness insurance) and its status flows of the year (how many changes of that
-# business year made it 已脱贫, how many 返贫: the 减贫计划's net exits), members their person-level items, plans one row per
+# without basic medical or serious-illness insurance) and its flows of the year (how many status changes of that
+# business year made it 在册, 已脱贫, 返贫, 已注销 — the 减贫计划's net exits — and how many of its persons were born,
+# died, came and left), members their person-level items, plans one row per
 # household plan of the year with its measures summed.
 # fmt: off
 SCHEMAS: dict[str, pa.Schema] = {
@@ -37,6 +50,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("per_capita_net", pa.float64()), ("net_income", pa.float64()), ("house_grade", pa.string()),
             ("water_safe", pa.bool_()), ("has_cadre", pa.bool_()), ("out_of_school", pa.bool_()),
             ("uninsured", pa.bool_()), ("exits", pa.int64()), ("returns", pa.int64()),
+            ("entries", pa.int64()), ("cancellations", pa.int64()), ("births", pa.int64()),
+            ("deaths", pa.int64()), ("arrivals", pa.int64()), ("departures", pa.int64()),
         ]
     ),
     "members": pa.schema(
@@ -115,7 +130,7 @@ def status_at_end_of(getter: TableGetter, year: int) -> ibis.Table:
     """Each household's status at the end of business year ``year``, set-based: the latest change counted in
     that year or before (by business year, then effective date, then id — as ``registry.status``), one row per
     household that had one (``s_household``, ``year_end_status``), with how many of its changes of ``year``
-    itself were exits and returns (``s_exits``, ``s_returns``). A window over the changes rather than a
+    itself were entries, exits, returns and cancellations (``s_entries`` … ``s_cancellations``). A window over the changes rather than a
     correlated subquery: one pass over the index, not one probe per household."""
     c = model_table(getter, "registry.StatusChange")
     c = c.filter(c.business_year <= year)
@@ -123,27 +138,37 @@ def status_at_end_of(getter: TableGetter, year: int) -> ibis.Table:
     # streams the window from an index-only scan without sorting 90 M changes
     order = [c[name].desc(nulls_first=True) for name in ("business_year", "effective_on", "id")]
     latest = ibis.window(group_by=c.household_id, order_by=order)
-    # the household's exits and returns of the year itself ride on the same window (the whole partition: one
-    # sort serves both), so the 减贫计划's flows cost no second pass over the history
+    # the household's flows of the year itself ride on the same window (the whole partition: one sort serves
+    # all), so the 减贫计划's and the 逐年变动's flows cost no second pass over the history
     whole = ibis.window(group_by=c.household_id, order_by=order, rows=(None, None))
     this_year = c.business_year == year
-    ranked = c.mutate(
-        change_rank=ibis.row_number().over(latest),
-        s_exits=_flows(this_year & (c.to_status == HouseholdStatus.EXITED.value)).over(whole),
-        s_returns=_flows(this_year & (c.to_status == HouseholdStatus.RETURNED.value)).over(whole),
-    )
+    flows = {
+        f"s_{STATUS_FLOW_COLUMNS[flow]}": _flows(this_year & (c.to_status == status.value)).over(whole)
+        for status, flow in FLOW_OF.items()
+    }
+    ranked = c.mutate(change_rank=ibis.row_number().over(latest), **flows)
     ranked = ranked.filter(ranked.change_rank == 0)
     return ranked.select(
-        s_household=ranked.household_id,
-        year_end_status=ranked.to_status,
-        s_exits=ranked.s_exits,
-        s_returns=ranked.s_returns,
+        s_household=ranked.household_id, year_end_status=ranked.to_status, **{n: ranked[n] for n in flows}
     )
 
 
 def _flows(condition: ibis.BooleanValue) -> ibis.IntegerScalar:
     """How many of a household's changes meet ``condition`` (a sum of 1/0: PostgreSQL casts no boolean)."""
     return ibis.ifelse(condition, 1, 0).sum()
+
+
+def member_flows(getter: TableGetter, year: int) -> ibis.Table:
+    """Per household with 人口变动 of business year ``year`` (``c_household``), how many persons were born,
+    died, came (迁入、婚入) and left (迁出、婚出): one grouped pass over the year's changes (index on
+    (business_year, kind)), a few per cent of the persons."""
+    c = model_table(getter, "registry.MemberChange")
+    c = c.filter((c.business_year == year) & c.kind.isin([k.value for k in PERSON_FLOW_OF]))
+    counts = {}
+    for flow, column in PERSON_FLOW_COLUMNS.items():
+        kinds = [k.value for k, f in PERSON_FLOW_OF.items() if f == flow]
+        counts[f"c_{column}"] = _flows(c.kind.isin(kinds))
+    return c.group_by(c_household=c.household_id).agg(**counts)
 
 
 def monitored_at_end_of(getter: TableGetter, year: int) -> ibis.Table:
@@ -187,10 +212,12 @@ def households(getter: TableGetter, year: int) -> ibis.Table:
     open_pairings = pairings.filter(pairings.ended_on.isnull()).select(p_household=pairings.household_id)
     status = status_at_end_of(getter, year)
     flags = member_flags(getter, year)
+    people = member_flows(getter, year)
     joined = (
         h.left_join(y, h.id == y.y_household)
         .left_join(status, h.id == status.s_household)
         .left_join(flags, h.id == flags.f_household)
+        .left_join(people, h.id == people.c_household)
     )
     year_end_status = joined.year_end_status.coalesce(HouseholdStatus.UNIDENTIFIED.value)
     expr = joined.mutate(
@@ -205,8 +232,8 @@ def households(getter: TableGetter, year: int) -> ibis.Table:
         has_cadre=joined.id.isin(open_pairings.p_household),
         out_of_school=joined.f_out_of_school.coalesce(False),
         uninsured=joined.f_uninsured.coalesce(False),
-        exits=joined.s_exits.coalesce(0),
-        returns=joined.s_returns.coalesce(0),
+        **{n: joined[f"s_{n}"].coalesce(0) for n in STATUS_FLOW_COLUMNS.values()},
+        **{n: joined[f"c_{n}"].coalesce(0) for n in PERSON_FLOW_COLUMNS.values()},
         # the statistics' category: 监测对象 while a monitoring period is open (registry.choices.MONITORED)
         status=ibis.ifelse(
             joined.id.isin(monitored_at_end_of(getter, year).m_household), MONITORED, year_end_status

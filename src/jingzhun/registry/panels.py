@@ -28,9 +28,13 @@ from .targets import progress
 
 @panel("region.page", template="registry/_region_flows.html", order=20)
 def region_flows(request, region) -> dict | None:
-    if region is None or region.level < RegionLevel.COUNTY:
+    """逐年变动: counted live for a county and below; above, the rollups' (analytics provides them)."""
+    if region is None:
         return None
-    flows = status_flows(user=request.user, region=region)
+    if region.level < RegionLevel.COUNTY:
+        flows = provided("region.year_flows", lambda **_kw: [])(user=request.user, code=region.code)
+    else:
+        flows = status_flows(user=request.user, region=region)
     return {"flows": flows} if flows else None
 
 
