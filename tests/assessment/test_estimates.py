@@ -80,3 +80,70 @@ def test_the_sample_page_shows_the_estimates(client, assessor, sample):  # noqa:
     page = client.get(reverse("assessment:sample", args=[sample.pk])).content.decode()
     assert "错退率" in page and "Korn–Graubard" in page
     assert SurveyImportJob.objects.count() == 1  # the answers came by the import job
+
+
+def _hand_se(z, w, strata, psus):
+    """Var(Σwz) over PSUs within strata, with replacement: Σ_h n_h/(n_h−1) Σ_i (t_hi − t̄_h)², t = PSU totals."""
+    totals: dict = {}
+    for zi, wi, h, i in zip(z, w, strata, psus, strict=True):
+        totals.setdefault(h, {}).setdefault(i, 0.0)
+        totals[h][i] += wi * zi
+    v = 0.0
+    for by_psu in totals.values():
+        t = list(by_psu.values())
+        mean = sum(t) / len(t)
+        v += len(t) / (len(t) - 1) * sum((x - mean) ** 2 for x in t) if len(t) > 1 else 0
+    return math.sqrt(v)
+
+
+def test_the_combined_incidence_is_one_linearised_estimate_with_its_own_interval():
+    # six households in six villages of two strata; each row is in one domain: non-registered (漏评) or exited (错退)
+    missed = ([1, 0, 0, 0, 0, 2], [3, 0, 4, 0, 2, 3])
+    wrong = ([0, 0, 0, 1, 0, 0], [0, 2, 0, 3, 0, 0])
+    w, strata, psus = [2, 2, 3, 3, 1, 1], list("aaaabb"), [1, 2, 3, 4, 5, 6]
+    parts = {"poor": 1_000.0, "outside": 80_000.0, "exited": 15_000.0, "rural": 100_000.0}
+    r = estimates.combined(missed=missed, wrong=wrong, weights=w, strata=strata, psus=psus, units=6, **parts)
+    r1 = (2 * 1 + 1 * 2) / (2 * 3 + 3 * 4 + 1 * 2 + 1 * 3)  # 漏评率 = 4 / 23
+    r2 = (3 * 1) / (2 * 2 + 3 * 3)  # 错退率 = 3 / 13
+    assert r.point == pytest.approx((1_000 + r1 * 80_000 + r2 * 15_000) / 100_000)
+    # the linearised variable of the hidden share carries both ratios' deviations over the same villages
+    z = [
+        (80_000 * (y1 - r1 * x1) / 23 + 15_000 * (y2 - r2 * x2) / 13) / 95_000
+        for y1, x1, y2, x2 in zip(*missed, *wrong, strict=True)
+    ]
+    assert r.se == pytest.approx(_hand_se(z, w, strata, psus) * 95_000 / 100_000)
+    assert r.low < r.point < r.high
+    # not the endpoints of the two rates' intervals put together (which cover nothing in particular)
+    one, two = (
+        estimates.estimate(y=y, x=x, weights=w, strata=strata, psus=psus, units=3) for y, x in (missed, wrong)
+    )
+    plugged = (1_000 + one.high * 80_000 + two.high * 15_000) / 100_000
+    assert r.high != pytest.approx(plugged)
+
+
+def test_the_combined_incidence_interval_stays_open_when_no_one_is_found():
+    nothing = ([0, 0, 0, 0], [3, 0, 4, 0])
+    none_exited = ([0, 0, 0, 0], [0, 2, 0, 1])
+    r = estimates.combined(
+        missed=nothing, wrong=none_exited, weights=[1] * 4, strata=["a"] * 4, psus=[1, 2, 3, 4],
+        poor=1_000, outside=80_000, exited=15_000, rural=100_000, units=4,
+    )  # fmt: skip
+    assert r.point == pytest.approx(0.01) and r.low == pytest.approx(0.01)
+    assert r.high > 0.1  # four households found no one: the hidden share may still be sizeable
+
+
+def test_the_exit_check_reads_the_incidence_from_the_sample(assessor, sample):  # noqa: F811
+    imported(assessor, sample, central_csv(sample))
+    services.estimates_compute(user=assessor, sample=sample)
+    parts = {
+        "rural_population": 100_000,
+        "poor_persons": 1_000,
+        "persons": 20_000,
+        "status_exited_persons": 15_000,
+    }
+    found = {e.kind: e for e in Estimate.objects.filter(sample=sample)}
+    got = services.exit_estimates(found=found, parts=parts)
+    point, low, high = got["incidence"]
+    missed, wrong = found[Estimator.MISSED].point, found[Estimator.WRONG_EXIT].point
+    assert point == pytest.approx((1_000 + missed * 80_000 + wrong * 15_000) / 100_000)
+    assert low <= point < high

@@ -33,9 +33,11 @@ def test_the_combined_incidence_and_the_four_conditions():
     incidence, wrong, missed, satisfaction = rules.exit_check(parts=PARTS, estimates=estimates, policy=policy)
     # (1,000 + 1 % × 80,000 non-registered + 0 × 15,000 exited) ÷ 100,000 = 1.8 %
     assert incidence.value == pytest.approx(1.8) and incidence.passed
-    assert incidence.high == pytest.approx(
-        (1000 + 0.03 * 80_000 + 0.02 * 15_000) / 1000
-    )  # 3.7 %, shown beside
+    assert incidence.low is None  # no design-based interval given: none shown (never the endpoints added up)
+    with_interval = rules.exit_check(
+        parts=PARTS, estimates={**estimates, "incidence": (0.018, 0.012, 0.027)}, policy=policy
+    )[0]
+    assert (with_interval.low, with_interval.high) == pytest.approx((1.2, 2.7))  # shown beside
     assert wrong.value == 0 and wrong.passed and missed.passed and satisfaction.passed
     failing = rules.exit_check(
         parts=PARTS, estimates={**estimates, "satisfaction": (0.89, 0.85, 0.93)}, policy=policy

@@ -41,7 +41,8 @@ def exit_check(
     """The four conditions of a county's exit. ``parts``: the county's rollup (poor_persons, persons,
     status_exited_persons, rural_population); ``estimates``: kind → (point, low, high) as shares, or missing.
     综合贫困发生率 = (remaining registered poor + 漏评率 × non-registered + 错退率 × exited) ÷ rural population; its
-    interval from the estimates' intervals."""
+    interval is that of the one design-based estimate ``estimates["incidence"]`` (``estimates.combined``), never
+    the two rates' interval endpoints put together — without it the interval is not shown."""
     rural = float(parts.get("rural_population") or 0)
     poor = float(parts.get("poor_persons") or 0)
     exited = float(parts.get("status_exited_persons") or 0)
@@ -49,11 +50,9 @@ def exit_check(
     missed, wrong = estimates.get("missed"), estimates.get("wrong_exit")
     satisfaction = estimates.get("satisfaction")
     if rural and missed and wrong:
-
-        def incidence(i):
-            return (poor + missed[i] * outside + wrong[i] * exited) / rural * 100
-
-        value, low, high = incidence(0), incidence(1), incidence(2)
+        value = (poor + missed[0] * outside + wrong[0] * exited) / rural * 100
+        combined = estimates.get("incidence")
+        low, high = (combined[1] * 100, combined[2] * 100) if combined else (None, None)
         facts = _(
             "（现有贫困人口 %(p)d + 漏评人口 %(m).1f + 错退人口 %(w).1f）÷ 农村人口 %(r)d；漏评人口 = 漏评率 × 非建档立卡人口"
             " %(o)d，错退人口 = 错退率 × 已脱贫人口 %(e)d"

@@ -356,31 +356,69 @@ def _design_rows(sample: Sample) -> list[tuple]:
     return out
 
 
-def estimates_of(sample: Sample) -> dict[str, estimates.Result]:
-    """The three estimates of a sample's answers (households not yet surveyed are left out)."""
+def _design(sample: Sample) -> dict:
+    """A sample's answers as the estimators take them: the design (weights, strata, villages) and, per household
+    row, the ratios' (y, x) for 漏评 (non-registered) and 错退 (exited) — persons poor now, persons of the domain."""
     rows = _design_rows(sample)
-    weights = [row[4] for row in rows]
-    strata = [row[2] for row in rows]
-    psus = [row[3] for row in rows]
-    exited = [h.status == HouseholdStatus.EXITED for h, *_ in rows]
-    outside = [h.group == Group.OUTSIDE for h, *_ in rows]
     persons = [r.persons for _h, r, *_ in rows]
     poor = [r.poor_now for _h, r, *_ in rows]
 
     def ratio(domain):
         y = [p if (d and q) else 0 for p, d, q in zip(persons, domain, poor, strict=True)]
-        x = [p if d else 0 for p, d in zip(persons, domain, strict=True)]
-        # the interval's sample size counts households, not persons: a household's persons share one answer
-        return estimates.estimate(y=y, x=x, weights=weights, strata=strata, psus=psus, units=sum(domain))
+        return (y, [p if d else 0 for p, d in zip(persons, domain, strict=True)]), sum(domain)
 
-    satisfied = [1 if r.satisfied else 0 for _h, r, *_ in rows]
+    (missed, n_missed), (wrong, n_wrong) = (
+        ratio([h.group == Group.OUTSIDE for h, *_ in rows]),
+        ratio([h.status == HouseholdStatus.EXITED for h, *_ in rows]),
+    )
     return {
-        Estimator.WRONG_EXIT: ratio(exited),
-        Estimator.MISSED: ratio(outside),
-        Estimator.SATISFACTION: estimates.estimate(
-            y=satisfied, weights=weights, strata=strata, psus=psus, units=len(rows)
-        ),
+        "design": {"weights": [r[4] for r in rows], "strata": [r[2] for r in rows], "psus": [r[3] for r in rows]},
+        "missed": missed, "n_missed": n_missed, "wrong": wrong, "n_wrong": n_wrong,
+        "satisfied": [1 if r.satisfied else 0 for _h, r, *_ in rows], "n": len(rows),
+    }  # fmt: skip
+
+
+def estimates_of(sample: Sample) -> dict[str, estimates.Result]:
+    """The three estimates of a sample's answers (households not yet surveyed are left out)."""
+    d = _design(sample)
+    design = d["design"]
+
+    def ratio(kind):
+        (y, x), n = d[kind], d[f"n_{kind}"]
+        # the interval's sample size counts households, not persons: a household's persons share one answer
+        return estimates.estimate(y=y, x=x, units=n, **design)
+
+    return {
+        Estimator.WRONG_EXIT: ratio("wrong"),
+        Estimator.MISSED: ratio("missed"),
+        Estimator.SATISFACTION: estimates.estimate(y=d["satisfied"], units=d["n"], **design),
     }
+
+
+def incidence_of(sample: Sample, parts: dict) -> estimates.Result:
+    """综合贫困发生率 of the sample's county as one design-based estimate (``estimates.combined``) over the sample's
+    answers and the county's rollup ``parts`` (poor_persons, persons, status_exited_persons, rural_population)."""
+    d = _design(sample)
+    rural = float(parts.get("rural_population") or 0)
+    return estimates.combined(
+        missed=d["missed"], wrong=d["wrong"], poor=float(parts.get("poor_persons") or 0),
+        outside=max(0.0, rural - float(parts.get("persons") or 0)),
+        exited=float(parts.get("status_exited_persons") or 0), rural=rural,
+        units=d["n_missed"] + d["n_wrong"], **d["design"],
+    )  # fmt: skip
+
+
+def exit_estimates(*, found: dict, parts: dict) -> dict[str, tuple]:
+    """The exit check's estimates (kind → point, low, high) from a county's latest estimates ``found`` (kind →
+    ``Estimate``) and its rollup ``parts``: the three kept ones, and 综合贫困发生率 estimated once over the sample
+    behind its 错退 and 漏评 (only when both come from the same sample: one design, one interval)."""
+    out = {k: (e.point, e.low, e.high) for k, e in found.items() if e.point is not None}
+    missed, wrong = found.get(Estimator.MISSED), found.get(Estimator.WRONG_EXIT)
+    if missed is not None and wrong is not None and missed.sample_id == wrong.sample_id and "missed" in out:
+        r = incidence_of(missed.sample, parts)
+        if r.point == r.point:  # NaN: the rollup or the sample has no one to count
+            out["incidence"] = (r.point, r.low, r.high)
+    return out
 
 
 @transaction.atomic
@@ -612,10 +650,11 @@ def finding_close(*, user, finding: Finding, accept: bool = True, note: str = ""
 def exit_conditions(*, county: str, year: int) -> list[rules.Condition]:
     """The county's exit conditions now (for a service that has checked its user)."""
     row = RegionFigures.objects.filter(code=county, year=year).only("figures").first()
-    found = selectors.latest_estimates(counties=[county], year=year)
+    parts = row.figures if row else {}
+    found = {kind: e for (_c, kind), e in selectors.latest_estimates(counties=[county], year=year).items()}
     return rules.exit_check(
-        parts=row.figures if row else {},
-        estimates={kind: (e.point, e.low, e.high) for (_c, kind), e in found.items() if e.point is not None},
+        parts=parts,
+        estimates=exit_estimates(found=found, parts=parts),
         policy=in_force(AssessmentPolicy, region_code=county, year=year, defaults=True),
     )
 

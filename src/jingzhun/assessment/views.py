@@ -286,9 +286,10 @@ def county(request, code: str, year: int):
     if place is None:
         raise Http404
     found = selectors.county_estimates(user=request.user, code=code, year=year)
+    parts = selectors.county_figures(user=request.user, code=code, year=year)
     conditions = rules.exit_check(
-        parts=selectors.county_figures(user=request.user, code=code, year=year),
-        estimates={k: (e.point, e.low, e.high) for k, e in found.items() if e.point is not None},
+        parts=parts,
+        estimates=services.exit_estimates(found=found, parts=parts),
         policy=selectors.policy(code=code, year=year),
         rollup_url=reverse("analytics:dashboard") + f"?region={code}&year={year}", survey_url="#estimates",
     )  # fmt: skip
