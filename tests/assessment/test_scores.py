@@ -1,5 +1,5 @@
 """Indicators and scores: the set and weights as policy data, scores of a county from the rollups and the survey
-estimates, grades with a problem list, the ranking shown only when policy says so; 资金成效 without data."""
+estimates, grades with a problem list, the ranking shown only when policy says so; 资金成效 from the county's money (暂无数据 without)."""
 
 from decimal import Decimal
 
@@ -12,6 +12,7 @@ from jingzhun.analytics.models import RegionFigures
 from jingzhun.assessment import services
 from jingzhun.assessment.models import Estimate, Sample, Score
 from jingzhun.regions.models import Region
+from tests.funds.conftest import chain  # noqa: F401 - the fixture
 
 from .conftest import PROVINCE
 
@@ -111,3 +112,21 @@ def test_a_later_satisfaction_sample_does_not_speak_for_accuracy(county, estimat
     found = latest_estimates(counties=[county.code], year=YEAR)
     assert found[county.code, "wrong_exit"].point == pytest.approx(0.01)
     assert found[county.code, "satisfaction"].point == pytest.approx(0.8)
+
+
+def test_funds_performance_comes_from_the_county_s_money(users, assessor, county, figures, estimates, chain):  # noqa: F811
+    from jingzhun.funds.models import Payment
+
+    services.indicators_set(user=users["national"], year=2020, rows=SET)
+    common = {"allocation": chain["county"], "region_id": county.code, "year": YEAR, "kind": "project",
+              "category": "industry", "payee_name": "施工队", "purpose": "进度款"}  # fmt: skip
+    Payment.objects.create(amount=Decimal("150000"), status="paid", **common)
+    Payment.objects.create(amount=Decimal("100000"), status="failed", **common)  # never reached the payee
+    [score] = services.scores_compute(user=assessor, region=county, year=YEAR)
+    funds = {d["key"]: d for d in score.details}["funds"]
+    # 150,000 paid of the 600,000 allocated to the county: 25 %, a quarter of the indicator's 20 marks
+    assert funds["value"] == pytest.approx(25.0) and funds["score"] == 5
+    assert funds["evidence"] == reverse("funds:funds")
+    assert (
+        "资金成效：暂无数据" not in score.problems and "资金成效：25.00，得分不足该项的 60%" in score.problems
+    )

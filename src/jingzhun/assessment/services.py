@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from jingzhun.accounts import permissions
 from jingzhun.analytics.models import RegionFigures
 from jingzhun.core import audit, jobs
+from jingzhun.core.panels import provided
 from jingzhun.core.policy import in_force
 from jingzhun.core.uploads import upload_size
 from jingzhun.regions.choices import RegionLevel
@@ -494,8 +495,11 @@ def _figure(parts: dict, numerator: str, denominator: str, scale: float = 100) -
     return float(parts.get(numerator) or 0) / bottom * scale if bottom else None
 
 
-def _values(county: str, year: int, figures: dict, found: dict) -> dict[str, tuple[float | None, str]]:
-    """Each source's figure for a county and the page behind it."""
+def _values(
+    county: str, year: int, figures: dict, found: dict, funds: dict
+) -> dict[str, tuple[float | None, str]]:
+    """Each source's figure for a county and the page behind it (``funds``: county → the funds app's 资金成效,
+    ``county.funds_performance``)."""
     now, before = figures.get((county, year), {}), figures.get((county, year - 1), {})
     rollup = reverse("analytics:dashboard") + f"?region={county}&year={year}"
     page = reverse("assessment:county", kwargs={"code": county, "year": year})
@@ -514,7 +518,7 @@ def _values(county: str, year: int, figures: dict, found: dict) -> dict[str, tup
         Source.WRONG_EXIT: survey(Estimator.WRONG_EXIT),
         Source.MISSED: survey(Estimator.MISSED),
         Source.SATISFACTION: survey(Estimator.SATISFACTION),
-        Source.FUNDS: (None, ""),  # the funds app is being built: no figure yet (暂无数据)
+        Source.FUNDS: (money["value"], money["url"]) if (money := funds.get(county)) else (None, ""),
     }
 
 
@@ -537,13 +541,15 @@ def scores_compute(*, user, region: Region, year: int) -> list[Score]:
         )
     }
     found = selectors.latest_estimates(counties=counties, year=year)
+    # asked by name: funds answers where it is installed, else every county's 资金成效 is 暂无数据
+    funds = provided("county.funds_performance", lambda **_kw: {})(counties=counties, year=year)
     made = []
     for county in counties:
         indicators = selectors.indicator_set(region_code=county, year=year, level=RegionLevel.COUNTY)
         if not indicators:
             raise ValidationError(_("%(y)d 年尚未设置县级考核指标，请先设置指标体系。") % {"y": year})
         policy = in_force(AssessmentPolicy, region_code=county, year=year, defaults=True)
-        values = _values(county, year, figures, found)
+        values = _values(county, year, figures, found, funds)
         details, problems, earned, weights = [], [], 0.0, 0.0
         for ind in indicators:
             value, evidence = values[ind.source]

@@ -10,7 +10,10 @@ class FundsConfig(AppConfig):
     def ready(self):
         from jingzhun.assistance.equity import money_source
 
-        from . import panels  # noqa: F401 - the household card's payments, the 工作台, the year's open items
+        from . import (
+            panels,  # noqa: F401 - the household card's payments, the 工作台, the year's open items
+            provides,  # noqa: F401 - 资金成效 for the assessment's scores
+        )
         from .selectors import paid_per_village
 
         money_source(paid_per_village)  # payments count in the equity of resources, once
