@@ -12,7 +12,7 @@ from django.utils import timezone
 from jingzhun.assessment import services
 from jingzhun.assessment.models import Finding
 from jingzhun.core.worklist import work_for
-from tests.conftest import VILLAGE_A
+from tests.conftest import COUNTY, TOWN_B, VILLAGE_A
 
 
 def raise_one(users, regions, **extra):
@@ -88,3 +88,100 @@ def test_pages_raise_and_close(client, users, regions):
     assert "已销号" in client.get(url).content.decode()
     client.force_login(users["town_b"])
     assert client.get(url).status_code == 404
+
+
+@pytest.fixture
+def alert(regions):
+    from jingzhun.funds.models import Alert
+
+    return Alert.objects.create(
+        kind="idle", key="allocation:1", region=regions[VILLAGE_A], year=2026,
+        summary="州财农〔2026〕5号 到位 120 天未支出 50,000 元", evidence={"到位日期": "2026-01-01"},
+    )  # fmt: skip
+
+
+def test_a_funds_alert_turned_into_a_finding_in_one_click(client, users, regions, alert):
+    from jingzhun.accounts.choices import Role
+    from tests.conftest import make_user
+
+    supervisor = make_user("county_supervisor", Role.SUPERVISOR, regions[COUNTY])
+    client.force_login(supervisor)
+    page = client.get(reverse("funds:alert", args=[alert.pk])).content.decode()
+    assert 'id="alert-finding-form"' in page
+    client.post(reverse("assessment:finding_from_alert", args=[alert.pk]), {"responsible_unit": "县财政局"})
+    finding = Finding.objects.get()
+    assert (finding.source, finding.source_ref, finding.region_id) == (
+        "funds",
+        f"alert:{alert.pk}",
+        alert.region_id,
+    )
+    assert finding.title == alert.summary and finding.responsible_unit == "县财政局"
+    # the policy's default of 30 days from today, and the level that turned it closes it
+    assert finding.deadline == timezone.localdate() + dt.timedelta(days=30) and finding.raised_level == 3
+    page = client.get(reverse("funds:alert", args=[alert.pk])).content.decode()
+    assert "已转整改" in page and 'id="alert-finding-form"' not in page
+    with pytest.raises(ValidationError, match="已登记为整改问题"):
+        services.finding_from_alert(user=supervisor, alert_pk=alert.pk, responsible_unit="县财政局")
+    assert Finding.objects.count() == 1
+
+
+def test_an_alert_outside_the_scope_or_the_role_is_refused(users, regions, alert):
+    from jingzhun.accounts.choices import Role
+    from tests.conftest import make_user
+
+    with pytest.raises(PermissionDenied):  # a county operator reads the alert but does not handle it
+        services.finding_from_alert(user=users["county"], alert_pk=alert.pk, responsible_unit="县财政局")
+    elsewhere = make_user("town_b_supervisor", Role.SUPERVISOR, regions[TOWN_B])
+    with pytest.raises(ValidationError, match="不在您的管辖范围内"):
+        services.finding_from_alert(user=elsewhere, alert_pk=alert.pk, responsible_unit="县财政局")
+    assert not Finding.objects.exists()
+
+
+IMPORT_HEADER = "来源,来源编号,区划代码,问题,问题描述,责任单位,整改时限\n"
+
+
+def test_hotline_and_lookback_items_imported_with_their_source(client, users, regions):
+    client.force_login(users["county"])
+    due = (timezone.localdate() + dt.timedelta(days=20)).isoformat()
+    good = (
+        IMPORT_HEADER
+        + f"12317 来电,GZ2026-0017,{VILLAGE_A},反映低保户未纳入,来电人称……,丹江镇人民政府,{due}\n"
+        + f"回头看,HTK-03,{VILLAGE_A},帮扶计划未落实,,丹江镇人民政府,{due}\n"
+    )
+    bad = (
+        good
+        + f"信访,X1,{VILLAGE_A},问题,,镇政府,{due}\n"
+        + "回头看,HTK-04,110101001001,外省,,镇政府,2026-13-01\n"
+    )
+    url = reverse("assessment:findings_import")
+    page = client.post(url, {"file": SimpleUploadedFile("f.csv", bad.encode())}, follow=True).content.decode()
+    assert "第 4 行" in page and "来源「信访」" in page and "第 5 行" in page and not Finding.objects.exists()
+    client.post(url, {"file": SimpleUploadedFile("f.csv", ("\ufeff" + good).encode())})
+    made = {f.source_ref: f for f in Finding.objects.all()}
+    assert made["GZ2026-0017"].source == "hotline" and made["HTK-03"].source == "lookback"
+    assert made["HTK-03"].responsible_unit == "丹江镇人民政府" and made["HTK-03"].raised_level == 3
+    again = client.post(
+        url, {"file": SimpleUploadedFile("f.csv", good.encode())}, follow=True
+    ).content.decode()
+    assert "已登记为整改问题" in again and Finding.objects.count() == 2
+    listing = client.get(reverse("assessment:findings")).content.decode()
+    assert "GZ2026-0017" in listing and "12317 来电" in listing
+
+
+def test_a_hotline_call_entered_by_hand_keeps_its_number(users, regions):
+    finding = raise_one(users, regions, source_ref="GZ2026-0099")
+    assert finding.source_ref == "GZ2026-0099"
+    with pytest.raises(ValidationError, match="GZ2026-0099"):
+        raise_one(users, regions, source_ref="GZ2026-0099")
+
+
+def test_the_alert_s_default_deadline_is_policy_data(users, regions, alert):
+    from jingzhun.accounts.choices import Role
+    from tests.conftest import make_user
+
+    services.assessment_policy_set(
+        user=users["national"], year=2020, province="520000000000", rectify_days=10
+    )
+    supervisor = make_user("county_supervisor", Role.SUPERVISOR, regions[COUNTY])
+    finding = services.finding_from_alert(user=supervisor, alert_pk=alert.pk, responsible_unit="县财政局")
+    assert finding.deadline == timezone.localdate() + dt.timedelta(days=10)

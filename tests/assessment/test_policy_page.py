@@ -33,7 +33,7 @@ def test_a_provincial_administrator_sets_parameters_and_indicators(client, users
     page = client.get(URL, {"year": 2026}).content.decode()
     assert "贵州省" in page and "尚未设置，按系统默认值" in page and "尚未设置考核指标体系" in page
     values = {"form": "policy", "year": "2026", "grade_good": "90", "grade_fair": "80", "grade_pass": "60",
-              "exit_incidence": "3", "exit_wrong_exit": "2", "exit_missed": "2", "exit_satisfaction": "90"}  # fmt: skip
+              "exit_incidence": "3", "exit_wrong_exit": "2", "exit_missed": "2", "exit_satisfaction": "90", "rectify_days": "30"}  # fmt: skip
     client.post(URL, values)
     row = AssessmentPolicy.objects.get(province_id=PROVINCE, year=2026)
     assert row.exit_incidence == Decimal(3) and not row.show_ranking
@@ -55,7 +55,7 @@ def test_bad_input_is_refused_and_nothing_changes(client, users, regions):
     page = client.post(URL, _rows(("a", "甲", "10"), ("a", "乙", "10")), follow=True).content.decode()
     assert "指标代码不能重复" in page and not Indicator.objects.exists()
     bad = {"form": "policy", "year": "2026", "grade_good": "190", "grade_fair": "80", "grade_pass": "60",
-           "exit_incidence": "3", "exit_wrong_exit": "2", "exit_missed": "2", "exit_satisfaction": "90"}  # fmt: skip
+           "exit_incidence": "3", "exit_wrong_exit": "2", "exit_missed": "2", "exit_satisfaction": "90", "rectify_days": "30"}  # fmt: skip
     page = client.post(URL, bad, follow=True).content.decode()
     assert "不超过 100" in page and not AssessmentPolicy.objects.exists()
 
@@ -65,7 +65,7 @@ def test_only_administrators_see_the_forms(client, users, regions):
     page = client.get(URL, {"year": 2026}).content.decode()
     assert "policy-values" in page and "policy-form" not in page
     client.post(URL, {"form": "policy", "year": "2026", "grade_good": "90", "grade_fair": "80", "grade_pass": "60",
-                      "exit_incidence": "9", "exit_wrong_exit": "2", "exit_missed": "2", "exit_satisfaction": "90"})  # fmt: skip
+                      "exit_incidence": "9", "exit_wrong_exit": "2", "exit_missed": "2", "exit_satisfaction": "90", "rectify_days": "30"})  # fmt: skip
     assert not AssessmentPolicy.objects.exists()
     client.force_login(users["national"])
     page = client.get(URL, {"year": 2026, "province": "52"}).content.decode()

@@ -58,6 +58,9 @@ class SurveyUploadForm(forms.Form):
 class FindingForm(forms.Form):
     region = forms.CharField(label=_("问题所在区划代码"), max_length=12, min_length=12)
     source = forms.ChoiceField(label=_("问题来源"))
+    source_ref = forms.CharField(
+        label=_("来源编号（12317 工单号、回头看记录号等，可不填）"), max_length=60, required=False
+    )
     title = forms.CharField(label=_("问题"), max_length=200)
     detail = forms.CharField(label=_("问题描述"), widget=forms.Textarea, required=False, max_length=4000)
     responsible_unit = forms.CharField(label=_("责任单位"), max_length=100)
@@ -68,6 +71,21 @@ class FindingForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = FindingSource.choices
+
+
+class AlertFindingForm(forms.Form):
+    """转整改 of a funds supervision alert: who fixes it, and by when (empty: the policy's days from today)."""
+
+    responsible_unit = forms.CharField(label=_("责任单位"), max_length=100)
+    deadline = forms.DateField(
+        label=_("整改时限（可不填，按考核参数的天数）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class FindingImportForm(forms.Form):
+    file = forms.FileField(label=_("问题清单（CSV，UTF-8）"))
 
 
 class RectifyForm(forms.Form):
@@ -113,12 +131,12 @@ class ChecklistForm(forms.Form):
 
 
 class PolicyForm(forms.ModelForm):
-    """考核参数: grades, whether a ranking is shown, the county exit thresholds."""
+    """考核参数: grades, whether a ranking is shown, the county exit thresholds, the default 整改时限."""
 
     class Meta:
         model = AssessmentPolicy
         fields = ["show_ranking", "grade_good", "grade_fair", "grade_pass", "exit_incidence", "exit_wrong_exit",
-                  "exit_missed", "exit_satisfaction"]  # fmt: skip
+                  "exit_missed", "exit_satisfaction", "rectify_days"]  # fmt: skip
 
 
 class IndicatorForm(forms.ModelForm):

@@ -341,6 +341,7 @@ class AssessmentPolicy(ScopedModel):
     exit_wrong_exit = _percent(_("贫困县退出：错退率低于（%）"), "2")
     exit_missed = _percent(_("贫困县退出：漏评率低于（%）"), "2")
     exit_satisfaction = _percent(_("贫困县退出：群众认可度不低于（%）"), "90")
+    rectify_days = _count(_("整改时限（天，转整改时的默认）"), 30, 1, 730)
 
     scope_lookup = "province__code"
 
@@ -452,6 +453,9 @@ class Finding(ScopedModel):
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("问题所在区划")
     )
     source = models.CharField(_("问题来源"), max_length=12, choices=FindingSource.choices)
+    # the item in its source (a supervision alert, a 12317 call's 工单号, a 回头看 record's number): the same item
+    # never becomes two findings
+    source_ref = models.CharField(_("来源编号"), max_length=60, blank=True)
     title = models.CharField(_("问题"), max_length=200)
     detail = models.TextField(_("问题描述"), max_length=4000, blank=True)
     responsible_unit = models.CharField(_("责任单位"), max_length=100)
@@ -488,6 +492,13 @@ class Finding(ScopedModel):
         verbose_name = _("整改问题")
         verbose_name_plural = _("整改问题")
         indexes = [models.Index(fields=["state", "deadline"], name="finding_state_deadline")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_ref"],
+                condition=~models.Q(source_ref=""),
+                name="finding_one_per_source_ref",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

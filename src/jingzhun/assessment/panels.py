@@ -1,5 +1,5 @@
 """精准考核 on other apps' pages: the 工作台's rectification items — findings past their deadline in the user's
-region, and reported fixes waiting for the user's 销号."""
+region, and reported fixes waiting for the user's 销号 — and 转整改 on a funds supervision alert's page."""
 
 from __future__ import annotations
 
@@ -7,10 +7,30 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
+from jingzhun.core.panels import panel
 from jingzhun.core.worklist import WorkItem, capped, work_source
 
 from . import selectors
-from .choices import FindingState
+from .choices import FindingSource, FindingState
+from .forms import AlertFindingForm
+from .models import Finding
+
+
+@panel("funds.alert", template="assessment/_alert_finding.html")
+def alert_finding(request, alert) -> dict | None:
+    """The alert's finding if it became one, else the 转整改 form for whoever may handle the alert."""
+    user = request.user
+    made = (
+        Finding.objects.for_user(user, "view_assessment")
+        .filter(source=FindingSource.FUNDS, source_ref=f"alert:{alert.pk}")
+        .first()
+    )
+    may = permissions.may(user, "supervise", region=alert.region_id) and permissions.may(
+        user, "raise_finding", region=alert.region_id
+    )
+    if made is None and not may:
+        return None
+    return {"finding": made, "finding_form": AlertFindingForm() if may and made is None else None}
 
 
 @work_source

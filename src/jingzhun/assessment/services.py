@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,6 +33,7 @@ from .choices import (
     CountyStatus,
     Estimator,
     ExitStep,
+    FindingSource,
     FindingState,
     Group,
     Purpose,
@@ -592,20 +594,130 @@ def scores_compute(*, user, region: Region, year: int) -> list[Score]:
     return made
 
 
-@transaction.atomic
-def finding_raise(
-    *, user, region: Region, source: str, title: str, responsible_unit: str, deadline, detail: str = ""
+def _finding_new(
+    *, user, region: Region, source: str, title: str, responsible_unit: str, deadline, detail: str = "",
+    source_ref: str = "",
 ) -> Finding:  # fmt: skip
-    """Enter a finding about ``region`` for rectification: the raising user's level closes it later."""
+    """An unsaved finding, checked: the user may raise one about ``region``, the deadline is not past, the
+    fields are valid and the source's item (``source_ref``) has not become a finding before."""
     permissions.require(user, "raise_finding", region=region.code, what=_("登记整改问题"))
-    if deadline < timezone.localdate():
+    if deadline is None or deadline < timezone.localdate():
         raise ValidationError({"deadline": [_("整改时限不能早于今天。")]})
     finding = Finding(
-        region=region, source=source, title=title.strip(), detail=detail.strip(),
+        region=region, source=source, source_ref=source_ref.strip(), title=title.strip(), detail=detail.strip(),
         responsible_unit=responsible_unit.strip(), deadline=deadline, raised_level=user.level if user else 0,
         raised_by=user,
     )  # fmt: skip
-    finding.full_clean(exclude=["raised_by"])
+    finding.full_clean(exclude=["raised_by"], validate_constraints=False)
+    if finding.source_ref and Finding.objects.filter(source=source, source_ref=finding.source_ref).exists():
+        raise ValidationError(
+            {
+                "source_ref": [
+                    _("该来源编号（%(ref)s）已登记为整改问题，不能重复登记。") % {"ref": finding.source_ref}
+                ]
+            }
+        )
+    return finding
+
+
+@transaction.atomic
+def finding_raise(
+    *, user, region: Region, source: str, title: str, responsible_unit: str, deadline, detail: str = "",
+    source_ref: str = "",
+) -> Finding:  # fmt: skip
+    """Enter a finding about ``region`` for rectification: the raising user's level closes it later.
+    ``source_ref`` names the item in its source (a 12317 call's 工单号, a 回头看 record), entered once."""
+    finding = _finding_new(
+        user=user, region=region, source=source, title=title, responsible_unit=responsible_unit,
+        deadline=deadline, detail=detail, source_ref=source_ref,
+    )  # fmt: skip
+    finding.save()
+    audit.record("create", finding, after=audit.snapshot(finding))
+    return finding
+
+
+FINDING_COLUMNS = ("来源", "来源编号", "区划代码", "问题", "问题描述", "责任单位", "整改时限")
+
+
+@transaction.atomic
+def findings_import(*, user, rows: list[tuple[int, dict]]) -> list[Finding]:
+    """Enter many findings at once (回头看 records, 12317 calls, an audit's list): ``rows`` are (row number,
+    {column of ``FINDING_COLUMNS``: text}). Every row is checked — source by its Chinese name, region in the
+    user's scope, deadline as YYYY-MM-DD, the source's number not entered before nor twice in the file — and all
+    are saved in one statement, or none with each bad row named."""
+    sources = {str(label): value for value, label in FindingSource.choices}
+    regions = {
+        r.code: r
+        for r in Region.objects.for_user(user, "raise_finding").filter(
+            code__in={(row.get("区划代码") or "").strip() for _n, row in rows}
+        )
+    }
+    made, errors, seen = [], [], set()
+    for number, row in rows:
+        cell = {k: (row.get(k) or "").strip() for k in FINDING_COLUMNS}
+        try:
+            source = sources.get(cell["来源"])
+            if source is None:
+                raise ValidationError(
+                    _("来源「%(s)s」不是可选的来源（%(all)s）。")
+                    % {"s": cell["来源"], "all": "、".join(sources)}
+                )
+            region = regions.get(cell["区划代码"])
+            if region is None:
+                raise ValidationError(
+                    _("区划代码「%(c)s」不存在，或不在您的管辖范围内。") % {"c": cell["区划代码"]}
+                )
+            try:
+                deadline = date.fromisoformat(cell["整改时限"])
+            except ValueError:
+                raise ValidationError(
+                    _("整改时限「%(d)s」不是日期（应为 2026-12-31 的格式）。") % {"d": cell["整改时限"]}
+                ) from None
+            if cell["来源编号"] and (source, cell["来源编号"]) in seen:
+                raise ValidationError(_("来源编号「%(r)s」在文件中重复。") % {"r": cell["来源编号"]})
+            seen.add((source, cell["来源编号"]))
+            made.append(
+                _finding_new(
+                    user=user, region=region, source=source, source_ref=cell["来源编号"], title=cell["问题"],
+                    detail=cell["问题描述"], responsible_unit=cell["责任单位"], deadline=deadline,
+                )
+            )  # fmt: skip
+        except ValidationError as e:
+            errors.append(_("第 %(n)d 行：%(m)s") % {"n": number, "m": "；".join(_messages(e))})
+    if not rows:
+        raise ValidationError(_("文件中没有问题记录。"))
+    if errors:
+        raise ValidationError(_("未导入任何问题，请改正以下各行后重新导入：") + "\n" + "\n".join(errors))
+    Finding.objects.bulk_create(made)
+    audit.record_many(audit.entry_for("create", f, after=audit.snapshot(f)) for f in made)
+    return made
+
+
+def _messages(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        names = {f.name: str(f.verbose_name) for f in Finding._meta.fields}
+        return [f"{names.get(k, k)}：{m}" for k, msgs in error.message_dict.items() for m in msgs]
+    return list(error.messages)
+
+
+@transaction.atomic
+def finding_from_alert(*, user, alert_pk: int, responsible_unit: str, deadline=None) -> Finding:
+    """转整改: a funds supervision alert becomes a finding about its region, by whoever may handle the alert
+    (its owning level: ``supervise`` over its region), with the alert's summary and a link back; the deadline
+    defaults to the policy's ``rectify_days`` from today. An alert becomes one finding only."""
+    alert = provided("funds.alert", lambda **_kw: None)(user=user, pk=alert_pk)
+    if alert is None:
+        raise ValidationError(_("预警不存在，或不在您的管辖范围内。"))
+    permissions.require(user, "supervise", region=alert["region"].code, what=_("预警转整改"))
+    if deadline is None:
+        days = in_force(AssessmentPolicy, region_code=alert["region"].code, year=timezone.localdate().year,
+                        defaults=True).rectify_days  # fmt: skip
+        deadline = timezone.localdate() + timedelta(days=days)
+    finding = _finding_new(
+        user=user, region=alert["region"], source=FindingSource.FUNDS, source_ref=f"alert:{alert['pk']}",
+        title=alert["summary"][:200], detail=_("%(kind)s。证据见预警：%(url)s") % {"kind": alert["kind"], "url": alert["url"]},
+        responsible_unit=responsible_unit, deadline=deadline,
+    )  # fmt: skip
     finding.save()
     audit.record("create", finding, after=audit.snapshot(finding))
     return finding

@@ -3,13 +3,14 @@ rectification ledger and the county exit check. Thin: reads through ``selectors`
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,8 +20,10 @@ from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
 from jingzhun.core import jobs, masking
+from jingzhun.core.cells import unguard
 from jingzhun.core.downloads import audited_file_response, record_downloads
 from jingzhun.core.pagination import request_page
+from jingzhun.core.uploads import upload_size
 from jingzhun.core.webwrites import Refused, act, attempt, form_refused
 from jingzhun.core.xlsxexport import xlsx_download
 from jingzhun.regions.models import Region
@@ -29,9 +32,11 @@ from . import cadres as cadre_figures
 from . import rules, selectors, services, survey
 from .choices import EXIT_STEPS, CountyKind, CountyStatus, ExitStep, FindingState, Group
 from .forms import (
+    AlertFindingForm,
     ChecklistForm,
     CloseForm,
     FindingForm,
+    FindingImportForm,
     IndicatorFormSet,
     PolicyForm,
     PoorCountyForm,
@@ -348,13 +353,61 @@ def findings(request):
     state = request.GET.get("state", "")
     state = state if state in FindingState.values else ""
     overdue = request.GET.get("overdue") == "1"
+    importing = FindingImportForm()
     page, query = request_page(request, selectors.findings(user=user, state=state, overdue=overdue))
     return render(
         request,
         "assessment/findings.html",
         {"form": form, "page": page, "query": query, "counts": selectors.finding_counts(user=user),
-         "states": FindingState.choices, "state": state, "overdue": overdue},
+         "states": FindingState.choices, "state": state, "overdue": overdue, "importing": importing,
+         "columns": services.FINDING_COLUMNS},
     )  # fmt: skip
+
+
+@login_required
+@require_POST
+def findings_import(request):
+    """问题清单导入 (回头看, 12317 calls, an audit's list) from a CSV with the columns of
+    ``services.FINDING_COLUMNS``: all saved or none, each bad row named."""
+    form = FindingImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        form_refused(request, form)
+        return redirect("assessment:findings")
+    upload = form.cleaned_data["file"]
+    try:
+        upload_size(upload)
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        messages.error(request, _("文件不是 UTF-8 编码的 CSV，请另存为「CSV UTF-8」后重新导入。"))
+        return redirect("assessment:findings")
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+        return redirect("assessment:findings")
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in services.FINDING_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        messages.error(request, _("文件缺少列：%(c)s。") % {"c": "、".join(missing)})
+        return redirect("assessment:findings")
+    rows = [
+        (n, {k: unguard(v or "") for k, v in row.items() if k})
+        for n, row in enumerate(reader, start=2)
+        if any(row.values())
+    ]
+    act(request, lambda: services.findings_import(user=request.user, rows=rows), _("问题清单已导入。"))
+    return redirect("assessment:findings")
+
+
+@login_required
+@require_POST
+def finding_from_alert(request, pk: int):
+    """转整改 of a funds supervision alert (the form on the alert's page): back to the alert either way."""
+    form = AlertFindingForm(request.POST)
+    if not form.is_valid():
+        form_refused(request, form)
+    else:
+        act(request, lambda: services.finding_from_alert(user=request.user, alert_pk=pk, **form.cleaned_data),
+            _("已转整改。"))  # fmt: skip
+    return redirect("funds:alert", pk=pk)
 
 
 @login_required

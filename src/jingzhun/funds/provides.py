@@ -1,6 +1,6 @@
 """What funds answers for the apps above it through ``core.panels.provide``: the 资金成效 figure of counties that
 精准考核 scores (assessment asks by name and shows 暂无数据 where no app answers, so it never reads funds'
-tables itself)."""
+tables itself), and a supervision alert as the rectification ledger takes it (转整改)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from jingzhun.core.panels import provide
 
 from .choices import PaymentStatus
 from .models import Allocation, Payment
+from .selectors import alert_list
 
 
 @provide("county.funds_performance")
@@ -45,3 +46,16 @@ def funds_performance(*, counties: list[str], year: int) -> dict[str, dict]:
         spent = paid.get(county) or Decimal(0)
         out[county] = {"value": float(spent / total * 100), "allocated": total, "paid": spent, "url": url}
     return out
+
+
+@provide("funds.alert")
+def alert_for(*, user, pk: int) -> dict | None:
+    """A supervision alert ``user`` may read (its scope), as the rectification ledger takes it when the alert is
+    turned into a finding (转整改): its region, kind, summary and page; None outside the scope."""
+    alert = alert_list(user=user, state="").filter(pk=pk).first()
+    if alert is None:
+        return None
+    return {
+        "pk": alert.pk, "region": alert.region, "kind": str(alert.get_kind_display()), "summary": alert.summary,
+        "url": reverse("funds:alert", args=[alert.pk]),
+    }  # fmt: skip
