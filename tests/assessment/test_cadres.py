@@ -99,5 +99,34 @@ def test_the_export_is_masked_and_audited(client, users, regions, register):
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert rows["王帮扶"][3] != "13800001234" and rows["王帮扶"][3].startswith("138")  # masked for a viewer
-    assert rows["王帮扶"][4:] == (2, 3, 24, 2, 1, 2, 1, 1)
+    assert rows["王帮扶"][4:] == (2, 3, 24, 2, 1, 2, 1, 1, 0, 0)
     assert AuditLog.objects.filter(action="download", root=f"assistance.cadre:{wang.pk}").exists()
+
+
+def test_work_teams_beside_cadres_with_the_households_view_of_each(client, users, regions, register):
+    from jingzhun.assistance.models import TeamMember, WorkTeam
+
+    wang, li, poor, out = _world(regions, register)
+    team = WorkTeam.objects.create(village=regions[VILLAGE_A], unit=wang.unit, started_on=dt.date(2025, 3, 1))
+    TeamMember.objects.create(team=team, cadre=li, role="first_secretary", started_on=dt.date(2025, 3, 1))
+    for day in (7, 8):  # the first secretary's visits in the village count for the team
+        Visit.objects.create(household=poor, region_id=VILLAGE_A, cadre=li, visited_on=dt.date(YEAR, 4, day),
+                             content="驻村走访")  # fmt: skip
+    # the poor household rates both; the exited one the team only (不了解 its cadre)
+    SurveyResponse.objects.filter(sample_household__household=poor).update(
+        team_satisfied=True, cadre_satisfied=True
+    )
+    SurveyResponse.objects.filter(sample_household__household=out).update(
+        team_satisfied=False, cadre_satisfied=None
+    )
+    client.force_login(users["county_viewer"])
+    url = reverse("assessment:cadres") + f"?year={YEAR}"
+    page = client.get(url + "&by=team").content.decode()
+    row = page[page.index("<tbody>") : page.index("</tr>", page.index("<tbody>"))]
+    cells = [c.split("<")[0] for c in row.split('<td class="num">')[1:]]
+    # 2 helped households, 2 visits (the first secretary's; 王 is not on the team), measures 1 of 2,
+    # overall 1 of 2 satisfied, the team 1 of 2, 1 exit
+    assert "县卫健局" in row and cells == ["2", "2", "1 / 2", "1 / 2", "1 / 2", "1"]
+    cadres = client.get(url).content.decode()
+    wang_row = cadres[cadres.index("王帮扶") : cadres.index("</tr>", cadres.index("王帮扶"))]
+    assert wang_row.count("1 / 1") == 1  # 王's households: one rated him, satisfied (the other 不了解)

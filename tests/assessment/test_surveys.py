@@ -32,7 +32,16 @@ def answers_for(h) -> dict:
     """A fixed pattern: every third household fails 住房安全; every fourth is not satisfied."""
     n = int(h.key[-2:]) + int(h.key[1:3]) * 10
     return {"persons": h.persons or 2, "income_ok": True, "food_clothing": True, "education": True, "medical": True,
-            "housing": n % 3 != 0, "water": True, "satisfied": n % 4 != 0}  # fmt: skip
+            "housing": n % 3 != 0, "water": True, "satisfied": n % 4 != 0,
+            "team_satisfied": n % 2 == 0, "cadre_satisfied": None if n % 3 == 1 else True}  # fmt: skip
+
+
+RATINGS = ("team_satisfied", "cadre_satisfied")
+
+
+def rating(value) -> str:
+    """An answer of the 精准帮扶 questions as the form writes it (None: 不了解)."""
+    return "unknown" if value is None else "yes" if value else "no"
 
 
 def central_csv(sample, rows=None, version=None, answers=None) -> bytes:
@@ -40,12 +49,14 @@ def central_csv(sample, rows=None, version=None, answers=None) -> bytes:
     their path); ``answers`` (a household → its answers) instead of ``answers_for``'s pattern."""
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(["SubmissionDate", "village", "household", "grp-persons", *FIELDS[1:], "meta-instanceID", "KEY",
+    w.writerow(["SubmissionDate", "village", "household", "grp-persons", *FIELDS[1:], "grp-team_satisfied",
+                "grp-cadre_satisfied", "meta-instanceID", "KEY",
                 "SubmitterID", "SubmitterName", "ReviewState", "FormVersion"])  # fmt: skip
     for h in rows if rows is not None else sample.households.order_by("key"):
         a = (answers or answers_for)(h)
         w.writerow(["2026-10-12T08:00:00.000Z", h.region_id, h.key, a["persons"],
-                    *("yes" if a[f] else "no" for f in FIELDS[1:]), f"uuid:{sample.pk}-{h.key}",
+                    *("yes" if a[f] else "no" for f in FIELDS[1:]), *(rating(a.get(f)) for f in RATINGS),
+                    f"uuid:{sample.pk}-{h.key}",
                     f"uuid:{sample.pk}-{h.key}", "5", "评估员", "", version or sample.form_version])  # fmt: skip
     return out.getvalue().encode("utf-8")
 
@@ -60,6 +71,8 @@ def test_the_xlsform_passes_pyxform_and_hides_the_registry(sample):
     xml = survey.validate_xlsform(data)
     assert sample.form_version in xml and "households.csv" in xml and "villages.csv" in xml
     assert "status" not in xml and "在册" not in xml and "已脱贫" not in xml
+    # the 精准帮扶 questions on the team and the cadre, with 不了解 as an answer
+    assert "/team_satisfied" in xml and "/cadre_satisfied" in xml and "不了解" in xml
 
 
 @pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate needs Java")
@@ -112,14 +125,21 @@ def test_hostile_or_foreign_files_are_refused(assessor, sample, settings):
 
 def test_the_web_form_gives_the_same_record_as_the_import(client, assessor, sample):
     imported(assessor, sample, central_csv(sample))
-    by_import = {r.sample_household_id: [getattr(r, f) for f in FIELDS] for r in SurveyResponse.objects.all()}
+    asked = (*FIELDS, *RATINGS)
+    by_import = {r.sample_household_id: [getattr(r, f) for f in asked] for r in SurveyResponse.objects.all()}
+    # the 精准帮扶 questions came through: 不了解 kept empty, the others as answered
+    assert {v[-1] for v in by_import.values()} == {None, True} and {v[-2] for v in by_import.values()} == {
+        True,
+        False,
+    }
     SurveyResponse.objects.all().delete()
     client.force_login(assessor)
     for h in sample.households.all():
         a = answers_for(h)
         post = {f: ("yes" if a[f] else "no") if f != "persons" else a[f] for f in FIELDS}
+        post |= {f: rating(a[f]) for f in RATINGS}
         assert client.post(reverse("assessment:survey_entry", args=[h.pk]), post).status_code == 302
-    by_web = {r.sample_household_id: [getattr(r, f) for f in FIELDS] for r in SurveyResponse.objects.all()}
+    by_web = {r.sample_household_id: [getattr(r, f) for f in asked] for r in SurveyResponse.objects.all()}
     assert by_web == by_import
     again = client.post(reverse("assessment:survey_entry", args=[h.pk]), post, follow=True)
     assert "已有调查记录" in again.content.decode()
@@ -143,3 +163,21 @@ def test_pages_upload_and_show_the_job(client, assessor, sample, users):
     )
     client.force_login(users["county"])
     assert client.get(page["Location"]).status_code == 404
+
+
+def test_a_bad_rating_is_named_and_an_older_export_without_the_questions_still_imports(assessor, sample):
+    def careless(h):
+        return {**answers_for(h), "team_satisfied": "maybe"}
+
+    data = central_csv(sample).decode().splitlines()
+    header = data[0].split(",")
+    at = header.index("grp-team_satisfied")
+    bad = "\n".join(
+        [data[0], *(",".join([*r.split(",")[:at], "maybe", *r.split(",")[at + 1 :]]) for r in data[1:])]
+    )
+    job = imported(assessor, sample, bad.encode())
+    assert job.status == JobStatus.FAILED and "「team_satisfied」应为 yes、no 或 unknown" in job.message
+    older = "\n".join(",".join(c for i, c in enumerate(r.split(",")) if i not in (at, at + 1)) for r in data)
+    job = imported(assessor, sample, older.encode())
+    assert job.status == JobStatus.DONE and job.imported == 8
+    assert not SurveyResponse.objects.filter(team_satisfied__isnull=False).exists()

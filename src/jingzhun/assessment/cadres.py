@@ -1,8 +1,9 @@
-"""Cadre and unit assessment (精准帮扶, issue 22): for each 帮扶责任人 and each helping unit in a year — visits
-done against visits due (each pairing's days in the year ÷ the province's visit interval), plan measures
-completed, the satisfaction of their households in the third-party survey, and the exits of their households.
-Computed set-based for a page of cadres (a handful of grouped queries, whatever the page size); a unit's
-figures are the sums over its cadres in the reader's scope."""
+"""Cadre, unit and work-team assessment (精准帮扶, issue 22): for each 帮扶责任人, each helping unit and each 驻村工作队
+in a year — visits done against visits due (each pairing's days in the year ÷ the province's visit interval),
+plan measures completed, the satisfaction of their households in the third-party survey (overall, and with the
+cadre or the team itself where the household answered), and the exits of their households. Computed set-based
+for a page (a handful of grouped queries, whatever the page size); a unit's figures are the sums over its cadres
+in the reader's scope; a team's are its village's."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from jingzhun.assistance.choices import MeasureStatus
-from jingzhun.assistance.models import AssistancePolicy, Cadre, HouseholdPairing, Measure, Visit
+from jingzhun.assistance.models import (
+    AssistancePolicy,
+    Cadre,
+    HouseholdPairing,
+    Measure,
+    TeamMember,
+    Visit,
+    WorkTeam,
+)
 from jingzhun.core.policy import every_in_force, province_of
 from jingzhun.registry.models import Household
 
@@ -31,6 +40,8 @@ class Figures:
     measures_done: int = 0
     surveyed: int = 0
     satisfied: int = 0
+    rated: int = 0  # answers to the question on this cadre (or team) itself, 不了解 left out
+    approved: int = 0
     exits: int = 0
     household_ids: set = field(default_factory=set)
 
@@ -46,8 +57,13 @@ class Figures:
     def satisfaction(self) -> float | None:
         return None if not self.surveyed else self.satisfied / self.surveyed
 
+    @property
+    def approval(self) -> float | None:
+        return None if not self.rated else self.approved / self.rated
+
     def add(self, other: Figures) -> None:
-        for name in ("visits", "due", "measures", "measures_done", "surveyed", "satisfied", "exits"):
+        for name in ("visits", "due", "measures", "measures_done", "surveyed", "satisfied", "rated", "approved",
+                     "exits"):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.household_ids |= other.household_ids
         self.households = len(self.household_ids)
@@ -72,6 +88,15 @@ def _visit_days(year: int):
     return days
 
 
+def _measures(year: int, by: str, **where):
+    """(key, measures, done) of the year's plan measures grouped by ``by`` (cancelled ones left out)."""
+    measures = Measure.objects.filter(year=year, **where).exclude(status=MeasureStatus.CANCELLED)
+    counted = measures.values_list(by).annotate(
+        n=Count("id"), done=Count("id", filter=Q(status=MeasureStatus.DONE))
+    )
+    return counted.order_by()
+
+
 def figures(cadre_ids: list[int], year: int) -> dict[int, Figures]:
     """Each cadre's figures of ``year`` (the caller has read the cadres through the user's scope)."""
     out = {pk: Figures() for pk in cadre_ids}
@@ -93,23 +118,62 @@ def figures(cadre_ids: list[int], year: int) -> dict[int, Figures]:
     visits = Visit.objects.filter(cadre_id__in=cadre_ids, visited_on__year=year)
     for cadre, n in visits.values_list("cadre_id").annotate(n=Count("id")).order_by():
         out[cadre].visits = n
-    measures = Measure.objects.filter(plan__cadre_id__in=cadre_ids, year=year).exclude(
-        status=MeasureStatus.CANCELLED
-    )
-    counted = measures.values_list("plan__cadre_id").annotate(
-        n=Count("id"), done=Count("id", filter=Q(status=MeasureStatus.DONE))
-    )
-    for cadre, n, done in counted.order_by():
+    for cadre, n, done in _measures(year, "plan__cadre_id", plan__cadre_id__in=cadre_ids):
         out[cadre].measures, out[cadre].measures_done = n, done
     households = list(owner)
     answers = SurveyResponse.objects.filter(sample__year=year, sample_household__household_id__in=households)
-    for household, satisfied in answers.values_list("sample_household__household_id", "satisfied"):
+    for household, satisfied, rating in answers.values_list(
+        "sample_household__household_id", "satisfied", "cadre_satisfied"
+    ):
         for cadre in owner[household]:
-            out[cadre].surveyed += 1
-            out[cadre].satisfied += satisfied
+            _answered(out[cadre], satisfied, rating)
     for household in Household.objects.filter(id__in=households, exit_year=year).values_list("id", flat=True):
         for cadre in owner[household]:
             out[cadre].exits += 1
+    return out
+
+
+def _answered(f: Figures, satisfied: bool, rating: bool | None) -> None:
+    f.surveyed += 1
+    f.satisfied += satisfied
+    if rating is not None:
+        f.rated += 1
+        f.approved += rating
+
+
+def by_team(teams: list[WorkTeam], year: int) -> dict[int, Figures]:
+    """Each 驻村工作队's figures of ``year``: its village's households with a 帮扶责任人 in the year, the visits its
+    members (on the team at some time in the year) made in the village, the village's plan measures, the survey
+    answers in the village (the question on the team itself), and the village's exits. One grouped query each."""
+    out = {t.pk: Figures() for t in teams}
+    village = {t.pk: t.village_id for t in teams}
+    villages = set(village.values())
+    if not teams:
+        return out
+    per_village: dict[str, Figures] = defaultdict(Figures)
+    helped = HouseholdPairing.objects.filter(in_year(year), region_id__in=villages)
+    for code, n in (
+        helped.values_list("region_id").annotate(n=Count("household_id", distinct=True)).order_by()
+    ):
+        per_village[code].households = n
+    for code, n, done in _measures(year, "region_id", region_id__in=villages):
+        per_village[code].measures, per_village[code].measures_done = n, done
+    answers = SurveyResponse.objects.filter(sample__year=year, region_id__in=villages)
+    for code, satisfied, rating in answers.values_list("region_id", "satisfied", "team_satisfied"):
+        _answered(per_village[code], satisfied, rating)
+    exits = Household.objects.filter(region_id__in=villages, exit_year=year).values_list("region_id")
+    for code, n in exits.annotate(n=Count("id")).order_by():
+        per_village[code].exits = n
+    members = TeamMember.objects.filter(in_year(year), team_id__in=village).values_list("team_id", "cadre_id")
+    on_team = {(team, cadre) for team, cadre in members}
+    visits = Visit.objects.filter(
+        region_id__in=villages, visited_on__year=year, cadre_id__in={c for _t, c in on_team}
+    ).values_list("region_id", "cadre_id")
+    by_cadre = {(code, cadre): n for code, cadre, n in visits.annotate(n=Count("id")).order_by()}
+    for team, f in out.items():
+        f.add(per_village[village[team]])
+        f.households = per_village[village[team]].households
+        f.visits = sum(by_cadre.get((village[team], c), 0) for t, c in on_team if t == team)
     return out
 
 

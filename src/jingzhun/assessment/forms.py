@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
+from . import survey
 from .choices import CountyKind, Purpose
 from .models import AssessmentPolicy, Indicator
 
@@ -46,9 +47,14 @@ class SurveyForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, label in (*CONDITIONS, ("satisfied", _("对本村脱贫攻坚工作是否满意（认可）"))):
             self.fields[name] = forms.ChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect)
+        for name, label in survey.rating_questions():
+            self.fields[name] = forms.ChoiceField(
+                label=label, choices=[*YES_NO, (survey.UNKNOWN, _("不了解"))], widget=forms.RadioSelect
+            )
 
     def answers(self) -> dict:
-        return {k: (v == "yes" if k != "persons" else v) for k, v in self.cleaned_data.items()}
+        """The record's fields, read as the ODK import reads them (``survey.answers``)."""
+        return survey.answers(self.cleaned_data)
 
 
 class SurveyUploadForm(forms.Form):

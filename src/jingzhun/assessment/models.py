@@ -234,6 +234,10 @@ class SurveyResponse(ScopedModel):
     housing = models.BooleanField(CONDITIONS[4][1])
     water = models.BooleanField(CONDITIONS[5][1])
     satisfied = models.BooleanField(_("对脱贫攻坚工作满意（认可）"))
+    # 精准帮扶: the household's view of the village's 驻村工作队 and of its own 帮扶责任人; empty where it does not
+    # know them (a non-registered household has no 帮扶责任人) or the form of the sample did not ask
+    team_satisfied = models.BooleanField(_("对驻村工作队满意"), null=True, blank=True)
+    cadre_satisfied = models.BooleanField(_("对帮扶责任人满意"), null=True, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("录入人"),

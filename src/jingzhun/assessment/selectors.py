@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from jingzhun.analytics.models import RegionFigures
-from jingzhun.assistance.models import Cadre, HelpingUnit, HouseholdPairing, Measure, Visit
+from jingzhun.assistance.models import Cadre, HelpingUnit, HouseholdPairing, Measure, Visit, WorkTeam
 from jingzhun.core.policy import in_force, province_of
 from jingzhun.regions.models import Region
 
@@ -223,6 +223,18 @@ def units(*, user):
     """The helping units with a cadre in the user's scope."""
     return HelpingUnit.objects.filter(
         id__in=Cadre.objects.for_user(user, "view_assessment").values("unit_id")
+    )
+
+
+def teams(*, user, year: int):
+    """The 驻村工作队 in the user's scope that were in their village at some time in ``year``."""
+    from . import cadres as cadre_figures
+
+    return (
+        WorkTeam.objects.for_user(user, "view_assessment")
+        .filter(cadre_figures.in_year(year))
+        .select_related("unit", "village")
+        .order_by("village_id", "id")
     )
 
 

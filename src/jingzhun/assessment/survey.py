@@ -20,8 +20,18 @@ from jingzhun.imports.workbook_guard import MAX_COLUMNS, MAX_MEMBERS, MAX_RATIO
 from .models import CONDITIONS
 
 MAX_ROWS = 50_000  # a county's survey has a few hundred submissions
-YES, NO = "yes", "no"
+YES, NO, UNKNOWN = "yes", "no", "unknown"
 ANSWERS = ("persons", *(name for name, _label in CONDITIONS), "satisfied")
+# 精准帮扶 questions a household may answer 不了解 (kept empty); an export of a form without them reads as empty
+RATINGS = ("team_satisfied", "cadre_satisfied")
+
+
+def rating_questions() -> list[tuple[str, str]]:
+    """The 精准帮扶 questions (name, label) — one wording for the ODK form and the web form."""
+    return [
+        ("team_satisfied", _("对本村驻村工作队的帮扶工作是否满意")),
+        ("cadre_satisfied", _("对本户帮扶责任人的帮扶工作是否满意")),
+    ]
 
 
 def xlsform(*, form_id: str, version: str, title: str) -> bytes:
@@ -36,8 +46,10 @@ def xlsform(*, form_id: str, version: str, title: str) -> bytes:
         ["integer", "persons", _("家庭人口数"), "yes", ". >= 1 and . <= 30", _("家庭人口数应在 1 到 30 之间"), ""],
         *[["select_one yesno", name, str(label), "yes", "", "", ""] for name, label in CONDITIONS],
         ["select_one yesno", "satisfied", _("对本村脱贫攻坚工作是否满意（认可）"), "yes", "", "", ""],
+        *[["select_one yesnounknown", name, str(label), "yes", "", "", ""] for name, label in rating_questions()],
     ]  # fmt: skip
-    choices = [["list_name", "name", "label"], ["yesno", YES, _("是")], ["yesno", NO, _("否")]]
+    choices = [["list_name", "name", "label"], ["yesno", YES, _("是")], ["yesno", NO, _("否")],
+               *[["yesnounknown", v, label] for v, label in ((YES, _("是")), (NO, _("否")), (UNKNOWN, _("不了解")))]]  # fmt: skip
     settings_rows = [
         ["form_title", "form_id", "version", "default_language"],
         [title, form_id, version, "zh"],
@@ -139,9 +151,9 @@ def read_submissions(data: bytes, name: str, *, form_id: str) -> list[Submission
     index = {
         "instance": header.index("meta-instanceID") if "meta-instanceID" in header else _column(header, "KEY")
     }
-    for key in ("household", "FormVersion", "SubmissionDate", *ANSWERS):
+    for key in ("household", "FormVersion", "SubmissionDate", *ANSWERS, *RATINGS):
         index[key] = _column(header, key)
-    missing = [k for k, i in index.items() if i is None and k != "SubmissionDate"]
+    missing = [k for k, i in index.items() if i is None and k not in ("SubmissionDate", *RATINGS)]
     if missing:
         raise ValidationError(_("CSV 文件缺少列：%(c)s。") % {"c": "、".join(missing)})
     rows = []
@@ -155,7 +167,7 @@ def read_submissions(data: bytes, name: str, *, form_id: str) -> list[Submission
             Submission(
                 line=line, instance_id=cell("instance"), version=cell("FormVersion"),
                 submitted=cell("SubmissionDate"), household_key=cell("household"),
-                values={k: cell(k) for k in ANSWERS},
+                values={k: cell(k) for k in (*ANSWERS, *RATINGS)},
             )
         )  # fmt: skip
     return rows
@@ -173,6 +185,11 @@ def answers(values: dict) -> dict:
         if value not in (YES, NO):
             errors.append(_("「%(f)s」应为 yes 或 no") % {"f": name})
         out[name] = value == YES
+    for name in RATINGS:
+        value = str(values.get(name, "")).strip().lower()
+        if value not in (YES, NO, UNKNOWN, ""):
+            errors.append(_("「%(f)s」应为 yes、no 或 unknown") % {"f": name})
+        out[name] = {YES: True, NO: False}.get(value)
     if errors:
         raise ValidationError("；".join(errors))
     return out

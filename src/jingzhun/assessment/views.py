@@ -504,12 +504,14 @@ def _pct(x) -> str:
 
 @login_required
 def cadre_assessment(request):
-    """精准帮扶: each 帮扶责任人 (or each helping unit, ``?by=unit``) of a year with visits done/due, measures
-    completed, their households' satisfaction in the survey and exits — each figure linking to its list; the
+    """精准帮扶: each 帮扶责任人 (or each helping unit, ``?by=unit``, or each 驻村工作队, ``?by=team``) of a year with
+    visits done/due, measures completed, their households' satisfaction in the survey (overall, and with the
+    cadre or the team itself) and exits — each cadre's figure linking to its list; the
     cadres' table as .xlsx (cadre names and masked phones: an audited download)."""
     _need(request.user, "view_assessment")
     user, year = request.user, _year(request)
-    by_unit = request.GET.get("by") == "unit"
+    by = request.GET.get("by", "")
+    by_unit, by_team = by == "unit", by == "team"
     if request.GET.get("format") == "xlsx":
         rows = list(selectors.cadres(user=user).order_by("region_id", "id")[: EXPORT_CAP + 1])
         if len(rows) > EXPORT_CAP:
@@ -525,14 +527,19 @@ def cadre_assessment(request):
             region_of=lambda c: c.region_id, changes={"full_personal_data": [None, shown.full]},
         )  # fmt: skip
         header = [_("帮扶责任人"), _("单位"), _("驻地"), _("联系电话"), _("帮扶户数"), _("走访次数"), _("应走访次数"),
-                  _("计划措施数"), _("已完成措施"), _("调查户数"), _("满意户数"), _("当年脱贫户数")]  # fmt: skip
+                  _("计划措施数"), _("已完成措施"), _("调查户数"), _("满意户数"), _("当年脱贫户数"),
+                  _("评价帮扶责任人户数"), _("对帮扶责任人满意户数")]  # fmt: skip
         table = [
             [c.name, c.unit.name, c.region.name, shown.value(masking.PHONE, c.phone), f.households, f.visits,
-             f.due, f.measures, f.measures_done, f.surveyed, f.satisfied, f.exits]
+             f.due, f.measures, f.measures_done, f.surveyed, f.satisfied, f.exits, f.rated, f.approved]
             for c in rows for f in [found[c.pk]]
         ]  # fmt: skip
         return xlsx_download(name, [(_("帮扶责任人"), header, table)])
-    if by_unit:
+    if by_team:
+        page, query = request_page(request, selectors.teams(user=user, year=year))
+        found = cadre_figures.by_team(list(page.items), year)
+        rows = [(t, found[t.pk]) for t in page.items]
+    elif by_unit:
         page, query = request_page(request, selectors.units(user=user))
         members = list(selectors.cadres(user=user).filter(unit__in=page.items))
         sums = cadre_figures.by_unit(members, year)
@@ -543,7 +550,7 @@ def cadre_assessment(request):
         rows = [(c, found[c.pk]) for c in page.items]
     return render(
         request, "assessment/cadres.html",
-        {"rows": rows, "page": page, "query": query, "year": year, "by_unit": by_unit},
+        {"rows": rows, "page": page, "query": query, "year": year, "by_unit": by_unit, "by_team": by_team},
     )  # fmt: skip
 
 

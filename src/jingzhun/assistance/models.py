@@ -224,6 +224,7 @@ class WorkTeam(ScopedModel):
     ended_on = models.DateField(_("撤离日期"), null=True, blank=True)
 
     scope_lookup = "village__code"
+    keyset_fields = ("village_id", "id")  # the 精准帮扶 assessment pages through a province's teams
 
     class Meta:
         verbose_name = _("驻村工作队")
