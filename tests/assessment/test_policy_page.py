@@ -70,3 +70,14 @@ def test_only_administrators_see_the_forms(client, users, regions):
     client.force_login(users["national"])
     page = client.get(URL, {"year": 2026, "province": "52"}).content.decode()
     assert "贵州省" in page and "policy-form" in page
+
+
+def test_the_province_level_set_is_set_on_its_own(client, users, regions):
+    admin = make_user("gz_admin", Role.ADMIN, Region.objects.get(code=PROVINCE))
+    client.force_login(admin)
+    client.post(URL, _rows(("satisfaction", "全省群众满意度", "20")) | {"level": "1"})
+    [row] = Indicator.objects.all()
+    assert row.level == 1 and row.province_id == PROVINCE
+    assert "全省群众满意度" in client.get(URL, {"year": 2026, "level": "1"}).content.decode()
+    county_set = client.get(URL, {"year": 2026}).content.decode()
+    assert "全省群众满意度" not in county_set and "尚未设置考核指标体系" in county_set

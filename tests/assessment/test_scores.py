@@ -130,3 +130,42 @@ def test_funds_performance_comes_from_the_county_s_money(users, assessor, county
     assert (
         "资金成效：暂无数据" not in score.problems and "资金成效：25.00，得分不足该项的 60%" in score.problems
     )
+
+
+PROVINCE_SET = [
+    {"key": "counties", "name": "所辖县考核", "weight": Decimal(50), "source": "county_scores", "origin": "annual",
+     "best": Decimal("100"), "worst": Decimal("0")},
+    {"key": "satisfaction", "name": "全省群众满意度", "weight": Decimal(50), "source": "satisfaction",
+     "origin": "third_party", "best": Decimal("95"), "worst": Decimal("80")},
+]  # fmt: skip
+
+
+def test_a_province_scored_from_its_counties(client, users, assessor, county, figures, estimates, county_b):
+    from tests.conftest import COUNTY_B
+
+    services.indicators_set(user=users["national"], year=2020, rows=SET)
+    services.indicators_set(user=users["national"], year=2020, rows=PROVINCE_SET, level=1)
+    RegionFigures.objects.filter(code=county.code).update(
+        figures={"poor_persons": 500, "rural_population": 10000}
+    )
+    RegionFigures.objects.create(year=YEAR, code=COUNTY_B, level=3, parent="522600000000",
+                                 figures={"rural_population": 30000}, engine="duckdb", computed_at=timezone.now())  # fmt: skip
+    other = Sample.objects.create(county_id=COUNTY_B, year=YEAR, purpose="satisfaction", seed=3, villages=2,
+                                  households_per_village=10)  # fmt: skip
+    Estimate.objects.create(sample=other, kind="satisfaction", point=0.85, se=0.01, low=0.8, high=0.9, units=40,
+                            n_eff=30, psus=2, strata=1, numerator=0, denominator=40, method="test")  # fmt: skip
+    made = services.scores_compute(user=assessor, region=Region.objects.get(code=PROVINCE), year=YEAR)
+    counties = {s.county_id: s for s in made if s.level == 3}
+    [province] = [s for s in made if s.level == 1]
+    by_key = {d["key"]: d for d in province.details}
+    # the counties' mean score, and their satisfaction weighted by the rural population each speaks for
+    mean = (counties[county.code].total + counties[COUNTY_B].total) / 2
+    assert by_key["counties"]["value"] == pytest.approx(mean)
+    assert by_key["satisfaction"]["value"] == pytest.approx((95 * 10_000 + 85 * 30_000) / 40_000)  # 87.5 %
+    assert province.total == pytest.approx(round(mean / 100 * 50 + 0.5 * 50, 2))
+    client.force_login(assessor)
+    page = client.get(reverse("assessment:scores") + f"?year={YEAR}").content.decode()
+    assert "省级考核结果" in page and "贵州省" in page and "全省群众满意度：87.50" in page
+    client.force_login(users["county_viewer"])  # a county reads its own result, not the province's
+    page = client.get(reverse("assessment:scores") + f"?year={YEAR}").content.decode()
+    assert "省级考核结果" not in page and "雷山县" in page

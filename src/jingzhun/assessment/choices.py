@@ -39,6 +39,7 @@ class Source(models.TextChoices):
     MISSED = "missed", _("漏评率（%，第三方评估）")
     SATISFACTION = "satisfaction", _("群众满意度（%，第三方评估）")
     FUNDS = "funds", _("资金成效（资金项目）")
+    COUNTY_SCORES = "county_scores", _("所辖县考核平均得分（省级）")
 
 
 class Origin(models.TextChoices):

@@ -422,13 +422,18 @@ class Indicator(ScopedModel):
 
 
 class Score(ScopedModel):
-    """A county's assessment result of a year: the total over the indicators with a figure, the grade, each
-    indicator's figure, score and evidence, and the problem list. Recomputed whole by ``services.scores_compute``."""
+    """A county's (or a province's, ``level`` 1) assessment result of a year: the total over the indicators with
+    a figure, the grade, each indicator's figure, score and evidence, and the problem list. Recomputed whole by
+    ``services.scores_compute``. A province's row keeps its code in ``county`` (the column predates province
+    scores; one table keeps one scope rule and one page)."""
 
     county = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"),
-        limit_choices_to={"level": 3},
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县（省级结果为省）"),
+        limit_choices_to={"level__in": (1, 3)},
     )  # fmt: skip
+    level = models.PositiveSmallIntegerField(
+        _("考核对象级别"), choices=[(1, _("省")), (3, _("县"))], default=3
+    )
     year = policy_year()
     total = models.FloatField(_("得分"), null=True)
     grade = models.CharField(_("等次"), max_length=8, choices=Grade.choices, blank=True)

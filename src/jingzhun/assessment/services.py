@@ -524,71 +524,123 @@ def _values(
     }
 
 
+def _score(code: str, year: int, level: int, indicators: list[Indicator], values: dict) -> Score:
+    """The score of region ``code`` (a county, or a province at ``level`` 1) by the indicator set in force for
+    it: the total over the indicators with a figure (their weights renormalised), the grade by policy, each
+    indicator's figure and evidence, and the problems (an indicator below 60 % of its weight, or without data)."""
+    policy = in_force(AssessmentPolicy, region_code=code, year=year, defaults=True)
+    details, problems, earned, weights = [], [], 0.0, 0.0
+    for ind in indicators:
+        value, evidence = values.get(ind.source, (None, ""))
+        share = ind.score(value)
+        weight = float(ind.weight)
+        if share is None:
+            problems.append(_("%(n)s：暂无数据") % {"n": ind.name})
+        else:
+            earned += share * weight
+            weights += weight
+            if share < 0.6:
+                problems.append(_("%(n)s：%(v).2f，得分不足该项的 60%%") % {"n": ind.name, "v": value})
+        details.append(
+            {
+                "key": ind.key,
+                "name": ind.name,
+                "weight": weight,
+                "source": ind.source,
+                "origin": ind.origin,
+                "value": value,
+                "score": None if share is None else round(share * weight, 2),
+                "evidence": evidence,
+            }
+        )
+    total = round(earned / weights * 100, 2) if weights else None
+    return Score(
+        county_id=code, level=level, year=year, total=total, grade=policy.grade(total), details=details,
+        problems=problems, computed_at=timezone.now(),
+    )  # fmt: skip
+
+
+def _weighted(pairs: list[tuple[float | None, float]]) -> float | None:
+    """The mean of the figures with a figure and a weight, weighted; None when there are none."""
+    known = [(v, w) for v, w in pairs if v is not None and w > 0]
+    total = sum(w for _v, w in known)
+    return sum(v * w for v, w in known) / total if total else None
+
+
+def _province_values(province: str, year: int, counties: list[str], figures: dict, county_values: dict,
+                     scores: dict, funds: dict) -> dict[str, tuple[float | None, str]]:  # fmt: skip
+    """A province's figure of each source: the rollup's for the province's own figures, and its counties'
+    figures put together — survey estimates weighted by the population each speaks for (exited persons for 错退,
+    non-registered rural persons for 漏评, the rural population for satisfaction, from the counties' rollups),
+    资金成效 as the counties' money summed (paid ÷ allocated), and the counties' mean score."""
+    own = _values(province, year, figures, {}, {})
+    page = reverse("assessment:scores") + f"?year={year}"
+    parts = {c: figures.get((c, year), {}) for c in counties}
+
+    def population(c, kind):
+        p = parts[c]
+        rural = float(p.get("rural_population") or 0)
+        return {
+            Source.WRONG_EXIT: float(p.get("status_exited_persons") or 0),
+            Source.MISSED: max(0.0, rural - float(p.get("persons") or 0)),
+            Source.SATISFACTION: rural,
+        }[kind]
+
+    out = {k: own[k] for k in (Source.INCIDENCE_FALL, Source.CADRE_COVERAGE, Source.PLAN_COVERAGE)}
+    for kind in (Source.WRONG_EXIT, Source.MISSED, Source.SATISFACTION):
+        out[kind] = (_weighted([(county_values[c][kind][0], population(c, kind)) for c in counties]), page)
+    money = [funds[c] for c in counties if c in funds]
+    allocated = sum(float(m["allocated"]) for m in money)
+    out[Source.FUNDS] = (
+        (sum(float(m["paid"]) for m in money) / allocated * 100, money[0]["url"]) if allocated else (None, "")
+    )
+    out[Source.COUNTY_SCORES] = (_weighted([(scores[c].total, 1.0) for c in counties if c in scores]), page)
+    return out
+
+
 @transaction.atomic
 def scores_compute(*, user, region: Region, year: int) -> list[Score]:
     """Score every county of ``region`` for ``year`` from the rollups and the survey estimates, by the indicator
-    set in force for each county's province: the total over the indicators with a figure (their weights
-    renormalised), the grade by policy, each indicator's figure and evidence, and the problems (an indicator
-    below 60 % of its weight, or without data)."""
+    set in force for each county's province (``_score``); then, where a province-level indicator set is in force,
+    every province of ``region`` from its rollup and its counties (``_province_values``)."""
     permissions.require(user, "score", region=region.code, what=_("计算考核得分"))
     counties = list(
         Region.objects.filter(level=RegionLevel.COUNTY, code__range=region.subtree_range()).values_list("code", flat=True)
     ) if region.level < RegionLevel.COUNTY else [region.code]  # fmt: skip
     if region.level > RegionLevel.COUNTY:
         raise ValidationError(_("考核以县为单位，请选择县或以上的区划。"))
+    provinces = list(
+        Region.objects.filter(level=RegionLevel.PROVINCE, code__range=region.subtree_range()).values_list(
+            "code", flat=True
+        )
+    ) if region.level <= RegionLevel.PROVINCE else []  # fmt: skip
     figures = {
         (r.code, r.year): r.figures
-        for r in RegionFigures.objects.filter(code__in=counties, year__in=(year, year - 1)).only(
-            "code", "year", "figures"
-        )
+        for r in RegionFigures.objects.filter(
+            code__in=[*counties, *provinces], year__in=(year, year - 1)
+        ).only("code", "year", "figures")
     }
     found = selectors.latest_estimates(counties=counties, year=year)
     # asked by name: funds answers where it is installed, else every county's 资金成效 is 暂无数据
     funds = provided("county.funds_performance", lambda **_kw: {})(counties=counties, year=year)
-    made = []
+    made, values = [], {}
     for county in counties:
         indicators = selectors.indicator_set(region_code=county, year=year, level=RegionLevel.COUNTY)
         if not indicators:
             raise ValidationError(_("%(y)d 年尚未设置县级考核指标，请先设置指标体系。") % {"y": year})
-        policy = in_force(AssessmentPolicy, region_code=county, year=year, defaults=True)
-        values = _values(county, year, figures, found, funds)
-        details, problems, earned, weights = [], [], 0.0, 0.0
-        for ind in indicators:
-            value, evidence = values[ind.source]
-            share = ind.score(value)
-            weight = float(ind.weight)
-            if share is None:
-                problems.append(_("%(n)s：暂无数据") % {"n": ind.name})
-            else:
-                earned += share * weight
-                weights += weight
-                if share < 0.6:
-                    problems.append(_("%(n)s：%(v).2f，得分不足该项的 60%%") % {"n": ind.name, "v": value})
-            details.append(
-                {
-                    "key": ind.key,
-                    "name": ind.name,
-                    "weight": weight,
-                    "source": ind.source,
-                    "origin": ind.origin,
-                    "value": value,
-                    "score": None if share is None else round(share * weight, 2),
-                    "evidence": evidence,
-                }
-            )
-        total = round(earned / weights * 100, 2) if weights else None
+        values[county] = _values(county, year, figures, found, funds)
+        made.append(_score(county, year, RegionLevel.COUNTY, indicators, values[county]))
+    by_county = {s.county_id: s for s in made}
+    for province in provinces:
+        indicators = selectors.indicator_set(region_code=province, year=year, level=RegionLevel.PROVINCE)
+        if not indicators:
+            continue  # no province-level set in force: provinces are not scored
+        own = [c for c in counties if c[:2] == province[:2]]
         made.append(
-            Score(
-                county_id=county,
-                year=year,
-                total=total,
-                grade=policy.grade(total),
-                details=details,
-                problems=problems,
-                computed_at=timezone.now(),
-            )
-        )
-    Score.objects.filter(county_id__in=counties, year=year).delete()
+            _score(province, year, RegionLevel.PROVINCE, indicators,
+                   _province_values(province, year, own, figures, values, by_county, funds))
+        )  # fmt: skip
+    Score.objects.filter(county_id__in=[*counties, *provinces], year=year).delete()
     Score.objects.bulk_create(made)
     audit.record_many(audit.entry_for("create", s, after=audit.snapshot(s)) for s in made)
     return made

@@ -26,6 +26,7 @@ from jingzhun.core.pagination import request_page
 from jingzhun.core.uploads import upload_size
 from jingzhun.core.webwrites import Refused, act, attempt, form_refused
 from jingzhun.core.xlsxexport import xlsx_download
+from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 
 from . import cadres as cadre_figures
@@ -259,8 +260,8 @@ def _year(request) -> int:
 
 @login_required
 def scores(request):
-    """Results per county of a year: grades and problems; in the order of the codes unless policy shows a
-    ranking (不打分、不排队 is the default)."""
+    """Results per province (where a province-level indicator set is in force) and per county of a year: grades
+    and problems; in the order of the codes unless policy shows a ranking (不打分、不排队 is the default)."""
     _need(request.user, "view_assessment")
     year = _year(request)
     if request.method == "POST":
@@ -272,14 +273,18 @@ def scores(request):
             _("已计算考核结果。"),
         )
         return redirect(f"{request.path}?year={year}")
-    rows = list(selectors.scores(user=request.user, year=year).order_by("county_id"))
+    found = list(selectors.scores(user=request.user, year=year).order_by("county_id"))
+    rows = [s for s in found if s.level == RegionLevel.COUNTY]
+    provinces = [s for s in found if s.level == RegionLevel.PROVINCE]
     home = request.user.region_id or ""
-    ranked = bool(rows) and selectors.policy(code=rows[0].county_id, year=year).show_ranking
+    ranked = bool(found) and selectors.policy(code=found[0].county_id, year=year).show_ranking
     if ranked:
         rows.sort(key=lambda s: -(s.total or 0))
+        provinces.sort(key=lambda s: -(s.total or 0))
     return render(
-        request, "assessment/scores.html", {"rows": rows, "year": year, "ranked": ranked, "home": home}
-    )
+        request, "assessment/scores.html",
+        {"rows": rows, "provinces": provinces, "year": year, "ranked": ranked, "home": home},
+    )  # fmt: skip
 
 
 @login_required
@@ -596,7 +601,9 @@ def policy(request):
     where = province.code if province else None
     may_set = permissions.may(user, "set_policy", region=where or permissions.NATIONAL_CODE)
     current = selectors.policy(code=where, year=year)
-    indicators = selectors.indicator_set(region_code=where, year=year, level=3)
+    # the county set (level 3), or the province set (level 1) that scores provinces from their counties
+    level = 1 if (request.GET.get("level") or request.POST.get("level")) == "1" else 3
+    indicators = selectors.indicator_set(region_code=where, year=year, level=level)
     form = PolicyForm(
         request.POST if request.POST.get("form") == "policy" else None,
         initial={f: getattr(current, f) for f in POLICY_FIELDS},
@@ -605,7 +612,9 @@ def policy(request):
         request.POST if request.POST.get("form") == "indicators" else None, prefix="ind",
         initial=[{f: getattr(i, f) for f in INDICATOR_FIELDS} for i in indicators],
     )  # fmt: skip
-    back = f"{request.path}?year={year}" + (f"&province={province.code[:2]}" if province else "")
+    back = f"{request.path}?year={year}&level={level}" + (
+        f"&province={province.code[:2]}" if province else ""
+    )
     if request.method == "POST":
         if form.is_bound:
             if not form.is_valid():
@@ -618,7 +627,7 @@ def policy(request):
                 {f: d[f] for f in INDICATOR_FIELDS} for d in formset.cleaned_data if d and not d.get("DELETE")
             ]
             act(request, lambda: services.indicators_set(
-                user=user, year=year, rows=rows, province=where), _("已保存考核指标体系。"))  # fmt: skip
+                user=user, year=year, rows=rows, province=where, level=level), _("已保存考核指标体系。"))  # fmt: skip
         else:
             for f in formset.forms:
                 form_refused(request, f)
@@ -628,6 +637,6 @@ def policy(request):
     return render(
         request, "assessment/policy.html",
         {"year": year, "province": province, "current": current, "indicators": indicators, "form": form,
-         "formset": formset, "may_set": may_set,
+         "formset": formset, "may_set": may_set, "level": level,
          "provinces": [] if own else selectors.provinces()},
     )  # fmt: skip
