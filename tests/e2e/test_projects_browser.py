@@ -3,7 +3,7 @@ performance target), publishes its 公示 — which appears on the public portal
 implementer and the beneficiaries counted, never a name — declares it when the days have run, the township
 reviews and publishes its own 公示, the sector department appraises, the county approves (公告 on the county's
 portal page) and plans it, the village reports progress with a site photo, the county accepts it, finance
-records the final 报账 and the county transfers the asset to the register."""
+pays the final 报账 from the county's arrived fund and the county transfers the asset to the register."""
 
 import datetime as dt
 
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from jingzhun.projects.models import Project, ProjectNotice
 from tests.conftest import VILLAGE_A
+from tests.funds.conftest import chain  # noqa: F401 (fixture: a central fund arrived at the county)
 from tests.projects.conftest import aged
 
 from .test_registry_browser import login
@@ -37,7 +38,13 @@ def act(page, url, project, user, action, fill=None):
 
 
 def test_a_project_from_declaration_to_asset_transfer(
-    phone, live_server, staff, households, settings, tmp_path
+    phone,
+    live_server,
+    staff,
+    households,
+    chain,  # noqa: F811
+    settings,
+    tmp_path,
 ):
     settings.MEDIA_ROOT = tmp_path
     url = live_server.url
@@ -121,10 +128,13 @@ def test_a_project_from_declaration_to_asset_transfer(
     act(phone, url, project, "county", "accept", accept)
     assert "已验收" in phone.inner_text("#project-stage")
 
-    def settle(page):
-        page.fill("#id_settle-amount", "500000")
-        page.fill("#id_settle-receipts_note", "竣工结算发票")
-        page.check("#id_settle-final")
+    def settle(page):  # 报账 pays the project from the county's arrived money: after 验收, up to 95 %
+        page.select_option("#id_pay-stage", "accepted")
+        page.fill("#id_pay-amount", "475000")
+        page.fill("#id_pay-purpose", "竣工结算")
+        page.fill("#id_pay-payee_name", "丹江茶业合作社")
+        page.fill("#id_pay-bank_name", "雷山县农村信用社")
+        page.fill("#id_pay-bank_account", "6228480000000000001")
 
     act(phone, url, project, "caizheng", "settle", settle)
     assert "已报账" in phone.inner_text("#project-stage")

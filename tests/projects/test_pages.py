@@ -4,6 +4,7 @@ on the portal with its objection form (counted, never a name), the asset registe
 
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from python_calamine import CalamineWorkbook
@@ -12,6 +13,7 @@ from jingzhun.projects import services
 from jingzhun.projects.choices import Stage
 from jingzhun.projects.models import Project, ProjectObjection
 from tests.conftest import VILLAGE_A
+from tests.funds.conftest import chain  # noqa: F401 (fixture: a central fund arrived at the county)
 
 from .conftest import aged, draft_of, listed
 
@@ -103,7 +105,14 @@ def test_the_public_notice_counts_and_takes_objections(client, staff, draft, hou
     assert objection.reference in done.content.decode() and "丹江镇茶叶加工厂" in done.content.decode()
 
 
-def test_the_county_notice_and_the_full_way_by_pages(client, staff, draft, settings, tmp_path):
+def test_the_county_notice_and_the_full_way_by_pages(
+    client,
+    staff,
+    draft,
+    chain,  # noqa: F811
+    settings,
+    tmp_path,
+):
     settings.MEDIA_ROOT = tmp_path
     project = listed(draft, staff)
     county = client.get("/public/r/522634000000/").content.decode()
@@ -123,10 +132,17 @@ def test_the_county_notice_and_the_full_way_by_pages(client, staff, draft, setti
     )
     project.refresh_from_db()
     assert project.stage == Stage.ACCEPTED
-    login(client, staff["finance"]).post(
-        f"/projects/{project.pk}/act/settle/",
-        {"settle-amount": "500000", "settle-receipts_note": "结算发票", "settle-final": "on"},
-    )
+    # 报账 is a payment from the county's arrived money (the funds panel on the page), in 报账制's stages
+    login(client, staff["finance"])
+    for stage, amount in (("start", "150000"), ("basic", "200000"), ("accepted", "125000")):
+        client.post(
+            f"/funds/projects/{project.pk}/settle/",
+            {"pay-allocation": chain["county"].pk, "pay-stage": stage, "pay-category": "industry",
+             "pay-amount": amount, "pay-payee_name": "丹江茶业合作社", "pay-bank_name": "农行",
+             "pay-bank_account": "6228480000000000001"},
+        )  # fmt: skip
+    project.refresh_from_db()
+    assert project.stage == Stage.SETTLED and project.settled == Decimal(475000)
     login(client, staff["county"]).post(
         f"/projects/{project.pk}/act/transfer/",
         {"transfer-name": "茶叶加工厂房", "transfer-kind": "operating", "transfer-owner": "村集体",

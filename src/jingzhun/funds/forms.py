@@ -48,6 +48,21 @@ class ProjectPaymentForm(forms.Form):
     bank_account = forms.CharField(label=_("账号"), max_length=40)
 
 
+class ProjectSettleForm(ProjectPaymentForm):
+    """报账 on the project's page: the same payment as on the allocation's page, the project being the page's
+    and the money chosen among the county's arrived allocations (``allocations``: (pk, label) pairs)."""
+
+    allocation = forms.TypedChoiceField(label=_("支付资金"), coerce=int)
+
+    field_order = ["allocation", "stage", "category", "amount", "purpose", "payee_name", "bank_name",
+                   "bank_account"]  # fmt: skip
+
+    def __init__(self, *args, allocations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["project"]
+        self.fields["allocation"].choices = list(allocations)
+
+
 class FeeForm(forms.Form):
     amount = forms.CharField(label=_("金额（元）"), max_length=20)
     purpose = forms.CharField(label=_("用途"), max_length=200)

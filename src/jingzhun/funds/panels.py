@@ -10,15 +10,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
-from jingzhun.core.codes import subtree_range
+from jingzhun.core.codes import ancestor_at, subtree_range
 from jingzhun.core.masking import BANK, Shown
 from jingzhun.core.panels import panel
 from jingzhun.core.worklist import WorkItem, capped, work_source
+from jingzhun.projects.choices import SETTLING
+from jingzhun.projects.choices import Stage as ProjectStage
 from jingzhun.registry.signals import year_open_items
 from jingzhun.registry.yearcycle import OpenItems
 
 from . import selectors
 from .choices import AlertState, PaymentStatus
+from .forms import ProjectSettleForm
 from .models import Payment
 
 UNPAID = (PaymentStatus.PENDING, PaymentStatus.APPROVED, PaymentStatus.SENT, PaymentStatus.FAILED)
@@ -37,6 +40,35 @@ def household_payments(request, household) -> dict | None:
         "bank_name": household.bank_name,
         "may_set_account": may_set,
     }
+
+
+# a project may be paid while it is built and after 验收; the retention (质保金) once settled or handed over
+PAYABLE = SETTLING | {ProjectStage.SETTLED, ProjectStage.TRANSFERRED}
+
+
+def allocation_choices(allocations) -> list[tuple[int, str]]:
+    return [(a.pk, _("%(f)s（余额 %(b)s 元）") % {"f": a.fund, "b": a.balance}) for a in allocations]
+
+
+@panel("project.detail", template="funds/_project_settle_panel.html", order=30)
+def project_settle(request, project) -> dict | None:
+    """报账 on the project's page: one money record (``services.project_payment_create``) per settlement, from the
+    county's arrived money, with the project's payments so far. Shown to whoever may pay there."""
+    user = request.user
+    county = ancestor_at(project.region_id, 3)
+    may_pay = (
+        project.stage in PAYABLE
+        and permissions.may(user, "settle_project", region=project.region_id)
+        and permissions.may(user, "manage_funds", region=county)
+    )
+    payments = list(selectors.payment_list(user=user).filter(project=project)[: selectors.SHOWN])
+    if not may_pay and not payments:
+        return None
+    form = None
+    if may_pay:
+        allocations = selectors.spendable_allocations(user=user, county=county)[: selectors.SHOWN]
+        form = ProjectSettleForm(prefix="pay", allocations=allocation_choices(allocations))
+    return {"project": project, "payments": payments, "form": form}
 
 
 @receiver(year_open_items, dispatch_uid="funds-open-items")

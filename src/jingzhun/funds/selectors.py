@@ -77,6 +77,17 @@ def allocation_list(*, user, fund: Fund | None = None):
     return qs.order_by("region_id", "id")
 
 
+def spendable_allocations(*, user, county: str):
+    """The money ``user`` may pay from in ``county``: its allocations arrived there with a balance left, newest
+    fund year first (what the 报账 form on a project's page offers)."""
+    return (
+        Allocation.objects.for_user(user)
+        .filter(region_id=county, arrived_on__isnull=False, balance__gt=0)
+        .select_related("fund")
+        .order_by("-fund__year", "id")
+    )
+
+
 def paid_sum(qs) -> Decimal:
     """The sum of ``qs``'s amounts, exact to the fen (SQLite's sum drops trailing zeros)."""
     return qs.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"].quantize(rules.FEN)

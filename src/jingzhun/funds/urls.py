@@ -8,6 +8,7 @@ urlpatterns = [
     path("funds/", views.fund_list, name="funds"),
     path("funds/<int:pk>/", views.fund_detail, name="fund"),
     path("allocations/<int:pk>/", views.allocation_detail, name="allocation"),
+    path("projects/<int:pk>/settle/", views.project_settle, name="project_settle"),
     path("payments/", views.payment_list, name="payments"),
     path("payments/<int:pk>/reissue/", views.payment_reissue, name="reissue"),
     path("batches/<int:pk>/", views.batch_detail, name="batch"),

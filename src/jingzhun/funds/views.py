@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
-from jingzhun.core.codes import NATIONAL_CODE
+from jingzhun.core.codes import NATIONAL_CODE, ancestor_at
 from jingzhun.core.csvexport import csv_download
 from jingzhun.core.downloads import record_download
 from jingzhun.core.masking import BANK, Shown
@@ -48,10 +48,12 @@ from .forms import (
     ObjectionResolveForm,
     PaymentFilter,
     ProjectPaymentForm,
+    ProjectSettleForm,
     ReopenForm,
     UploadForm,
 )  # fmt: skip
 from .models import Allocation, FundObjection, Notice, PaymentBatch, VillageCadre
+from .panels import allocation_choices
 
 APPROVE_LIMIT = 500  # payments approved at once
 
@@ -155,16 +157,17 @@ def fund_detail(request, pk: int):
 PAYMENT_FORMS = {"household": HouseholdPaymentForm, "project": ProjectPaymentForm, "fee": FeeForm}
 
 
-def _pay(request, allocation: Allocation, kind: str, form) -> None:
+def _pay(request, allocation: Allocation, kind: str, form, project: Project | None = None) -> None:
     d = form.cleaned_data
     user = request.user
+    if kind == "project" and project is None:
+        project = Project.objects.for_user(user).filter(pk=d["project"]).first()
     if kind == "household":
         write = lambda: services.household_payment_create(  # noqa: E731
             user=user, allocation=allocation, id_number=d["id_number"], amount=d["amount"], purpose=d["purpose"],
             category=d["category"],
         )  # fmt: skip
     elif kind == "project":
-        project = Project.objects.for_user(user).filter(pk=d["project"]).first()
         if project is None:
             form.add_error("project", _("没有该项目，或不在您的管辖范围内。"))
             form_refused(request, form)
@@ -180,6 +183,25 @@ def _pay(request, allocation: Allocation, kind: str, form) -> None:
             bank_name=d["bank_name"], bank_account=d["bank_account"],
         )  # fmt: skip
     act(request, write, _("支出已录入，待审核。"))
+
+
+@login_required
+@require_POST
+def project_settle(request, pk: int):
+    """报账 from the project's page (its funds panel): a payment of the project from the chosen arrived money of
+    its county — the one write that also records the project's settlement (404 for a project outside scope)."""
+    project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
+    county = ancestor_at(project.region_id, services.COUNTY)
+    allocations = selectors.spendable_allocations(user=request.user, county=county)
+    form = ProjectSettleForm(
+        request.POST, prefix="pay", allocations=allocation_choices(allocations[: selectors.SHOWN])
+    )
+    if form.is_valid():
+        allocation = allocations.get(pk=form.cleaned_data["allocation"])
+        _pay(request, allocation, "project", form, project=project)
+    else:
+        form_refused(request, form)
+    return redirect("projects:detail", pk=project.pk)
 
 
 @login_required

@@ -117,12 +117,6 @@ class AcceptForm(DecideForm):
     on = forms.DateField(label=_("验收日期"), widget=DATE)
 
 
-class SettleForm(forms.Form):
-    amount = forms.CharField(label=_("报账金额（元）"), max_length=20)
-    receipts_note = forms.CharField(label=_("票据凭证"), max_length=500)
-    final = forms.BooleanField(label=_("最后一笔（验收后结算）"), required=False)
-
-
 class AssetForm(forms.Form):
     """资产移交: one asset (a project with several transfers them one form each)."""
 

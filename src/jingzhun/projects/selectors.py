@@ -13,7 +13,7 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household
 
-from .choices import REVISABLE, SETTLING, NoticeKind, Stage
+from .choices import REVISABLE, NoticeKind, Stage
 from .models import Asset, Project, ProjectBeneficiary, ProjectNotice, ProjectStep
 
 # households counted as 建档立卡 (registered at some time): their members are the poor persons a project benefits
@@ -157,8 +157,6 @@ def actions_for(user, project: Project) -> set[str]:
             found |= {"carry", "withdraw"}
     if stage in (Stage.PLANNED, Stage.IMPLEMENTING) and may(user, "report_progress", region=code):
         found.add("progress")
-    if stage in SETTLING and may(user, "settle_project", region=code):
-        found.add("settle")
     return found
 
 

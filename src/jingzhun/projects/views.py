@@ -41,22 +41,23 @@ from .forms import (
     ProjectFilter,
     ProjectForm,
     ReasonForm,
-    SettleForm,
     TargetForm,
 )
 from .models import ProjectObjection, ProjectPolicy, ProjectStep
 
 BENEFICIARIES_LISTED = 300  # households offered on the beneficiaries form (a project's villages)
 EXPORT_CAP = 20000  # rows of one library export
+# 报账 is not a step form here: it is a payment of the funds app (its panel on this page), which records the
+# settlement with the money — a settlement without a payment would not reconcile
 STEP_FORMS = {
     "review": DecideForm, "appraise": DecideForm, "approve": DecideForm, "declare": DeclareForm, "notice": NoteForm,
-    "plan": NoteForm, "progress": ProgressForm, "accept": AcceptForm, "settle": SettleForm, "transfer": AssetForm,
+    "plan": NoteForm, "progress": ProgressForm, "accept": AcceptForm, "transfer": AssetForm,
     "carry": ReasonForm, "withdraw": ReasonForm,
 }  # fmt: skip
 STEP_TITLES = {
     "notice": _("发布公示"), "declare": _("申报"), "review": _("乡镇审核"), "appraise": _("部门论证"),
     "approve": _("县级审定并公告入库"), "plan": _("列入年度计划"), "progress": _("报送实施进度"),
-    "accept": _("竣工验收"), "settle": _("报账"), "transfer": _("资产移交"), "carry": _("结转下年度"),
+    "accept": _("竣工验收"), "transfer": _("资产移交"), "carry": _("结转下年度"),
     "withdraw": _("调出项目库"),
 }  # fmt: skip
 
@@ -286,9 +287,6 @@ def project_act(request, pk: int, action: str):
         ),
         "accept": lambda: services.accept(
             user=user, project=project, passed=d["passed"], team=d["team"], findings=d["findings"], on=d["on"]
-        ),
-        "settle": lambda: services.record_settlement(
-            user=user, project=project, amount=d["amount"], receipts_note=d["receipts_note"], final=d["final"]
         ),
         "transfer": lambda: services.transfer(user=user, project=project, assets=[d]),
         "carry": lambda: services.carry(user=user, project=project, reason=d["reason"]),
