@@ -76,6 +76,22 @@ class PaymentStatus(models.TextChoices):
 HOLDING = (PaymentStatus.PENDING, PaymentStatus.APPROVED, PaymentStatus.SENT, PaymentStatus.PAID)
 
 
+class NoticeKind(models.TextChoices):
+    """The funds' public notices (公告公示, DOMAIN.md §7): the county's year plan of projects, the money about to be
+    paid (事前公示: before the bank pays), and the money paid (事后公告)."""
+
+    PLAN = "plan", _("年度项目计划公告")
+    BEFORE = "before", _("资金事前公示")
+    AFTER = "after", _("资金使用情况公告")
+
+
+# the payments a notice of each kind lists: entered and not yet at the bank (事前), or paid (事后)
+NOTICE_STATUSES = {
+    NoticeKind.BEFORE: (PaymentStatus.PENDING, PaymentStatus.APPROVED),
+    NoticeKind.AFTER: (PaymentStatus.PAID,),
+}
+
+
 class AlertKind(models.TextChoices):
     """监督预警: the known abuses (挪用, 虚报冒领, 优亲厚友, 资金滞留) as set-based rules (``alerts.py``)."""
 

@@ -10,6 +10,7 @@ from .choices import (
     AlertKind,
     AlertState,
     Category,
+    NoticeKind,
     PaymentKind,
     PaymentStatus,
     Source,
@@ -101,8 +102,20 @@ class BankAccountForm(forms.Form):
 
 
 class NoticeForm(forms.Form):
+    """发布公告公示: the kind, the region (chosen by name among the reader's county, townships and villages; the
+    12-digit code box only where a scope holds too many) and the year."""
+
+    kind = forms.ChoiceField(label=_("公示类别"), choices=NoticeKind.choices, initial=NoticeKind.AFTER)
     region = forms.CharField(label=_("区划代码（县、乡镇或村）"), max_length=12)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if regions:
+            self.fields["region"] = forms.ChoiceField(
+                label=_("发布单位（县、乡镇或村）"), choices=[("", _("请选择")), *regions]
+            )
+            self.order_fields(["kind", "region", "year"])
 
 
 class ObjectionResolveForm(forms.Form):

@@ -26,6 +26,7 @@ from .choices import (
     AlertKind,
     AlertState,
     Category,
+    NoticeKind,
     PaymentKind,
     PaymentStatus,
     Source,
@@ -417,13 +418,16 @@ class AlertStep(ScopedModel):
 
 
 class Notice(ScopedModel):
-    """公告公示 of funds: what a county, township or village shows the public — the funds it received or paid
-    (amount, source, use, beneficiaries counted) and, in a village, the subsidies to individuals with masked
-    names. Up from ``starts_on`` for at least the policy's days (``last_day``) and kept online afterwards."""
+    """公告公示 of funds: what a county, township or village shows the public — by ``kind`` the county's 年度计划
+    (its year's projects: amount, sources, place, implementer, period, beneficiaries counted), the money about to
+    be paid (事前公示) or the money paid (事后公告): amount by source and use, households counted and, in a
+    village, the subsidies to individuals with masked names. Up from ``starts_on`` for at least the policy's
+    days (``last_day``) and kept online afterwards."""
 
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划")
     )
+    kind = models.CharField(_("公示类别"), max_length=8, choices=NoticeKind.choices, default=NoticeKind.AFTER)
     year = policy_year()
     title = models.CharField(_("标题"), max_length=120)
     rows = models.JSONField(_("公示内容"), default=list)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from jingzhun.accounts import permissions
 from jingzhun.assistance.models import Measure
@@ -36,9 +37,11 @@ from . import rules, selectors
 from .choices import (
     AFTER_ACCEPTANCE,
     HOLDING,
+    NOTICE_STATUSES,
     AlertAction,
     AlertState,
     Category,
+    NoticeKind,
     PaymentKind,
     PaymentStatus,
     Source,
@@ -871,27 +874,34 @@ def cadres_load(*, user, county: Region, rows: list[list]) -> int:
 # --- public accounts (公告公示) ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def notice_publish(*, user, region: Region, year: int, starts_on: dt.date | None = None):
-    """公告公示 of the funds paid in ``region`` (county, township or village) in ``year``: per source and use the
-    amount and the households counted; in a village also each subsidy to a person, the name masked. Up from
-    ``starts_on`` for the policy's days at least, and kept online afterwards."""
-    from django.db.models import Count, Sum
+NOTICE_TITLES = {
+    NoticeKind.PLAN: _lazy("%(r)s %(y)s 年度扶贫项目计划公告"),
+    NoticeKind.BEFORE: _lazy("%(r)s %(y)s 年扶贫资金分配及到户补助事前公示"),
+    NoticeKind.AFTER: _lazy("%(r)s %(y)s 年扶贫资金使用情况公告"),
+}
 
-    permissions.require(user, "manage_funds", region=region.code, what=_("发布资金公告公示"))
-    if region.level not in (3, 4, 5):
-        raise ValidationError({"region": [_("资金公告公示按县、乡镇、村发布。")]})
-    policy = selectors.policy_for(region_code=region.code, year=year)
-    paid = Payment.objects.filter(
-        region__code__range=region.subtree_range(), year=year, status=PaymentStatus.PAID
+
+def _payment_rows(region: Region, year: int, kind: str) -> tuple[list[dict], list[dict], Decimal]:
+    """The payments a notice of ``kind`` shows in ``region``: per source and use the amount and the households
+    counted, and in a village each subsidy to a person with the name masked (never an ID number, phone or
+    account). Refused when there is nothing to show."""
+    from django.db.models import Count
+
+    payments = Payment.objects.filter(
+        region__code__range=region.subtree_range(), year=year, status__in=NOTICE_STATUSES[kind]
     )
     groups = list(
-        paid.values("allocation__fund__source", "category")
+        payments.values("allocation__fund__source", "category")
         .annotate(total=Sum("amount"), households=Count("household_id", distinct=True), n=Count("id"))
         .order_by("allocation__fund__source", "category")
     )
     if not groups:
-        raise ValidationError(_("%(r)s %(y)s 年没有已支付的资金，无需公示。") % {"r": region.name, "y": year})
+        message = (
+            _("%(r)s %(y)s 年没有待支付的资金，无需事前公示。")
+            if kind == NoticeKind.BEFORE
+            else _("%(r)s %(y)s 年没有已支付的资金，无需公示。")
+        )
+        raise ValidationError(message % {"r": region.name, "y": year})
     rows = [
         {"source": str(Source(g["allocation__fund__source"]).label), "use": str(Category(g["category"]).label),
          "amount": str(g["total"]), "households": g["households"], "payments": g["n"]}
@@ -901,14 +911,54 @@ def notice_publish(*, user, region: Region, year: int, starts_on: dt.date | None
     if region.level == 5:
         individuals = [
             {"name": rules.mask_name(name), "purpose": purpose, "amount": str(amount)}
-            for name, purpose, amount in paid.filter(kind=PaymentKind.HOUSEHOLD)
+            for name, purpose, amount in payments.filter(kind=PaymentKind.HOUSEHOLD)
             .order_by("id")
             .values_list("payee_name", "purpose", "amount")
         ]
+    return rows, individuals, sum((g["total"] for g in groups), Decimal(0))
+
+
+def _plan_rows(county: Region, year: int) -> tuple[list[dict], list[dict], Decimal]:
+    """The county's 年度计划: each project of ``year`` in (or past) the plan with what a project notice shows
+    the public (``projects.selectors.public_facts``: amount, sources, place, implementer, period, beneficiaries
+    counted — never a name). Refused when the plan is empty."""
+    from jingzhun.projects.selectors import public_facts
+
+    projects = list(
+        Project.objects.filter(
+            region__code__range=county.subtree_range(), year=year, stage__in=IN_PLAN
+        ).select_related("region").order_by("region_id", "id")
+    )  # fmt: skip
+    if not projects:
+        raise ValidationError(
+            _("%(r)s %(y)s 年还没有列入年度计划的项目，无需公告。") % {"r": county.name, "y": year}
+        )
+    return [public_facts(p) for p in projects], [], sum((p.budget for p in projects), Decimal(0))
+
+
+@transaction.atomic
+def notice_publish(
+    *, user, region: Region, year: int, kind: str = NoticeKind.AFTER, starts_on: dt.date | None = None
+) -> Notice:
+    """公告公示 in ``region`` (county, township or village) for ``year``, by ``kind``: the county's 年度计划 of
+    projects, the money about to be paid (事前公示: entered, not yet at the bank) or the money paid (事后公告).
+    Up from ``starts_on`` for the policy's days at least, and kept online afterwards; objections while it runs
+    go through the portal's one flow."""
+    permissions.require(user, "manage_funds", region=region.code, what=_("发布资金公告公示"))
+    if kind not in NoticeKind.values:
+        raise ValidationError({"kind": [_("请选择公示类别。")]})
+    if region.level not in (3, 4, 5):
+        raise ValidationError({"region": [_("资金公告公示按县、乡镇、村发布。")]})
+    if kind == NoticeKind.PLAN and region.level != COUNTY:
+        raise ValidationError({"region": [_("年度项目计划由县级公告。")]})
+    policy = selectors.policy_for(region_code=region.code, year=year)
+    rows, individuals, total = (
+        _plan_rows(region, year) if kind == NoticeKind.PLAN else _payment_rows(region, year, kind)
+    )
     starts_on = starts_on or timezone.localdate()
     notice = Notice(
-        region=region, year=year, title=_("%(r)s %(y)s 年扶贫资金使用情况公告") % {"r": region.name, "y": year},
-        rows=rows, individuals=individuals, total=sum((g["total"] for g in groups), Decimal(0)), starts_on=starts_on,
+        region=region, kind=kind, year=year, title=str(NOTICE_TITLES[kind]) % {"r": region.name, "y": year},
+        rows=rows, individuals=individuals, total=total, starts_on=starts_on,
         last_day=starts_on + dt.timedelta(days=policy.publicity_days - 1),
     )  # fmt: skip
     notice.full_clean(exclude=["region"])

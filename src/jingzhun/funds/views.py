@@ -56,6 +56,7 @@ from .models import Allocation, FundObjection, Notice, PaymentBatch, VillageCadr
 from .panels import allocation_choices
 
 APPROVE_LIMIT = 500  # payments approved at once
+NOTICE_REGIONS = 500  # regions offered by name on the notice form (a county's); above it the code box
 
 
 def _year(request) -> int:
@@ -429,9 +430,12 @@ def cadre_list(request):
 @login_required
 def notice_list(request):
     user = request.user
+    regions = Region.objects.for_user(user).filter(level__in=(3, 4, 5)).order_by("code")
+    offered = [(r.code, r.name) for r in regions[: NOTICE_REGIONS + 1]]
     form = NoticeForm(
-        request.POST or None, initial={"year": timezone.localdate().year, "region": user.region_id or ""}
-    )
+        request.POST or None, initial={"year": timezone.localdate().year, "region": user.region_id or ""},
+        regions=offered if len(offered) <= NOTICE_REGIONS else (),
+    )  # fmt: skip
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
@@ -442,7 +446,7 @@ def notice_list(request):
             else:
                 act(
                     request,
-                    lambda: services.notice_publish(user=user, region=region, year=d["year"]),
+                    lambda: services.notice_publish(user=user, region=region, year=d["year"], kind=d["kind"]),
                     _("公告已发布。"),
                 )
         else:
