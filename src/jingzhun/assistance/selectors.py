@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -175,14 +176,27 @@ def measure_paid_source(fn):
     return fn
 
 
-def with_paid(measures: list) -> list:
-    """Set ``paid`` (money paid against the measure, None where nothing is recorded) and ``actual`` on each
-    measure: what was paid where payments exist, else the amount entered by hand — never both (counted once)."""
+def _paid_for(ids: list[int]) -> dict:
+    """Money paid against each of the measures ``ids``, from every registered source (none paid: absent)."""
     paid: dict = {}
-    ids = [m.pk for m in measures]
     for source in MEASURE_PAID_SOURCES if ids else ():
         for pk, amount in source(ids).items():
             paid[pk] = paid.get(pk, 0) + amount
+    return paid
+
+
+def actual_sum(measures) -> Decimal:
+    """The actual money of the queryset ``measures``, counted once: what was paid against each measure where
+    payments exist, else the amount entered by hand (``with_paid`` summed in the database)."""
+    paid = _paid_for(list(measures.values_list("pk", flat=True)))
+    hand = measures.exclude(pk__in=list(paid)).aggregate(s=Sum("actual_amount"))["s"] or Decimal(0)
+    return hand + sum(paid.values(), Decimal(0))
+
+
+def with_paid(measures: list) -> list:
+    """Set ``paid`` (money paid against the measure, None where nothing is recorded) and ``actual`` on each
+    measure: what was paid where payments exist, else the amount entered by hand — never both (counted once)."""
+    paid = _paid_for([m.pk for m in measures])
     for m in measures:
         m.paid = paid.get(m.pk)
         m.actual = m.paid if m.paid is not None else m.actual_amount
@@ -215,6 +229,14 @@ def household_file(household: Household, year: int) -> dict:
     }
 
 
+def _paid_directly(code: str, year: int) -> Decimal:
+    """Money recorded by the apps above as reaching village ``code`` in ``year`` without a measure (the equity's
+    money sources: funds' paid payments)."""
+    from .equity import MONEY_SOURCES  # equity reads this module's ``helped``
+
+    return sum((sum(source(code, code, year).values(), Decimal(0)) for source in MONEY_SOURCES), Decimal(0))
+
+
 def village_file(village, year: int) -> dict:
     """What the village page and the poor-village form show: paired units, the work team and its members,
     registered households by status and cause, and the year's resources (measures and supports)."""
@@ -236,7 +258,10 @@ def village_file(village, year: int) -> dict:
         "by_status": by_status,
         "helped": in_need.aggregate(h=Count("id"), p=Sum("member_count")),
         "causes": causes,
-        "measure_sums": measures.aggregate(planned=Sum("planned_amount"), actual=Sum("actual_amount"), n=Count("id")),
+        # a measure's money is its payments where they exist (counted once); money paid in the village that pays no
+        # measure is the funds' part beside the supports
+        "measure_sums": {**measures.aggregate(planned=Sum("planned_amount"), n=Count("id")), "actual": actual_sum(measures)},
+        "paid_direct": _paid_directly(village.code, year),
         "supports": VillageSupport.objects.filter(village=village, year=year).select_related("unit").order_by("-received_on"),
         "cadres_here": Cadre.objects.filter(region=village, active=True).count(),
     }  # fmt: skip

@@ -38,6 +38,28 @@ class HouseholdPaymentForm(forms.Form):
     category = forms.ChoiceField(label=_("支出类别"), choices=Category.choices, initial=Category.HOUSEHOLD)
 
 
+class HouseholdCardPaymentForm(HouseholdPaymentForm):
+    """到户补助 from the household's card: the money among the county's arrived allocations, the payee among the
+    household's members (by name: the ID number never leaves the server), and the plan measure it pays among the
+    household's own (``allocations``, ``members``, ``measures``: (pk, label) pairs)."""
+
+    allocation = forms.TypedChoiceField(label=_("支付资金"), coerce=int)
+    member = forms.TypedChoiceField(label=_("收款人"), coerce=int)
+    measure = forms.TypedChoiceField(
+        label=_("对应帮扶措施"), coerce=int, required=False, empty_value=None,
+        help_text=_("发放的是该户帮扶计划中某项措施的资金时选择，计入该措施，不重复统计。"),
+    )  # fmt: skip
+
+    field_order = ["allocation", "member", "measure", "category", "amount", "purpose"]
+
+    def __init__(self, *args, allocations=(), members=(), measures=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["id_number"]
+        self.fields["allocation"].choices = list(allocations)
+        self.fields["member"].choices = list(members)
+        self.fields["measure"].choices = [("", _("不对应具体措施")), *measures]
+
+
 class ProjectPaymentForm(forms.Form):
     project = forms.IntegerField(label=_("项目编号"), min_value=1)
     stage = forms.ChoiceField(label=_("报账阶段"), choices=Stage.choices)

@@ -21,10 +21,29 @@ from jingzhun.registry.yearcycle import OpenItems
 
 from . import selectors
 from .choices import AlertState, PaymentStatus
-from .forms import ProjectSettleForm
+from .forms import HouseholdCardPaymentForm, ProjectSettleForm
 from .models import Payment
 
 UNPAID = (PaymentStatus.PENDING, PaymentStatus.APPROVED, PaymentStatus.SENT, PaymentStatus.FAILED)
+
+
+def household_pay_form(user, household, data=None) -> HouseholdCardPaymentForm | None:
+    """The card's 到户补助 form for a finance user of the household's county (None for anyone else): the county's
+    arrived money, the household's members and its own plan measures (never another household's)."""
+    county = ancestor_at(household.region_id, 3)
+    if not permissions.may(user, "manage_funds", region=county):
+        return None
+    allocations = selectors.spendable_allocations(user=user, county=county)[: selectors.SHOWN]
+    members = household.members.filter(is_active=True).order_by("id").values_list("pk", "name")
+    measures = [(m.pk, f"{m.year} {m.get_category_display()} {m.content}".strip())
+                for m in selectors.household_measures(household)]  # fmt: skip
+    return HouseholdCardPaymentForm(
+        data,
+        prefix="hpay",
+        allocations=allocation_choices(allocations),
+        members=list(members),
+        measures=measures,
+    )
 
 
 @panel("household.card", template="funds/_household_panel.html", order=40)
@@ -32,6 +51,7 @@ def household_payments(request, household) -> dict | None:
     payments = selectors.for_household(user=request.user, household=household)
     shown = Shown.for_reader(request.user)
     may_set = permissions.may(request.user, "set_bank_account", region=household.region_id)
+    pay_form = household_pay_form(request.user, household) if household.bank_account else None
     if not payments and not household.bank_account and not may_set:
         return None
     return {
@@ -39,6 +59,7 @@ def household_payments(request, household) -> dict | None:
         "account": shown.value(BANK, household.bank_account),
         "bank_name": household.bank_name,
         "may_set_account": may_set,
+        "pay_form": pay_form,
     }
 
 

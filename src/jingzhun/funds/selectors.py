@@ -88,6 +88,19 @@ def spendable_allocations(*, user, county: str):
     )
 
 
+def household_measures(household) -> list:
+    """The measures of ``household``'s own plans (not cancelled), newest year first: what a subsidy to it may
+    pay (the household payment form's choice)."""
+    from jingzhun.assistance.choices import MeasureStatus
+    from jingzhun.assistance.models import Measure
+
+    return list(
+        Measure.objects.filter(plan__household=household)
+        .exclude(status=MeasureStatus.CANCELLED)
+        .order_by("-year", "id")[:SHOWN]
+    )
+
+
 def paid_sum(qs) -> Decimal:
     """The sum of ``qs``'s amounts, exact to the fen (SQLite's sum drops trailing zeros)."""
     return qs.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"].quantize(rules.FEN)

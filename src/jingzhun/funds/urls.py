@@ -20,5 +20,6 @@ urlpatterns = [
     path("notices/", views.notice_list, name="notices"),
     path("policy/", views.policy_page, name="policy"),
     path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
+    path("households/<int:household_pk>/pay/", views.household_pay, name="household_pay"),
     path("households/<int:household_pk>/bank-account/", views.bank_account, name="bank_account"),
 ]

@@ -53,7 +53,7 @@ from .forms import (
     UploadForm,
 )  # fmt: skip
 from .models import Allocation, FundObjection, Notice, PaymentBatch, VillageCadre
-from .panels import allocation_choices
+from .panels import allocation_choices, household_pay_form
 
 APPROVE_LIMIT = 500  # payments approved at once
 NOTICE_REGIONS = 500  # regions offered by name on the notice form (a county's); above it the code box
@@ -203,6 +203,33 @@ def project_settle(request, pk: int):
     else:
         form_refused(request, form)
     return redirect("projects:detail", pk=project.pk)
+
+
+@login_required
+@require_POST
+def household_pay(request, household_pk: int):
+    """到户补助 from the household's card (its funds panel): to one of its members, optionally paying one of its
+    own plan measures (counted once, through the measure). 404 outside scope."""
+    household = get_object_or_404(Household.objects.for_user(request.user), pk=household_pk)
+    form = household_pay_form(request.user, household, request.POST)
+    if form is None:
+        raise PermissionDenied(_("只有本县财政人员可以发放到户补助。"))
+    if form.is_valid():
+        d = form.cleaned_data
+        allocation = Allocation.objects.get(pk=d["allocation"])
+        member = household.members.get(pk=d["member"])
+        measure = next((m for m in selectors.household_measures(household) if m.pk == d["measure"]), None)
+        act(
+            request,
+            lambda: services.household_payment_create(
+                user=request.user, allocation=allocation, id_number=member.id_number, amount=d["amount"],
+                purpose=d["purpose"], category=d["category"], measure=measure,
+            ),
+            _("支出已录入，待审核。"),
+        )  # fmt: skip
+    else:
+        form_refused(request, form)
+    return redirect("registry:household_detail", pk=household.pk)
 
 
 @login_required
