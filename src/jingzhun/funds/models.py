@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.crypto import EncryptedTextField
+from jingzhun.core.ids import validate_bank_account
 from jingzhun.core.policy import one_per_year, policy_province, policy_year
 from jingzhun.core.scoping import ScopedModel
 from jingzhun.projects.models import NoticeObjection
@@ -247,7 +248,8 @@ class Payment(ScopedModel):
     )  # fmt: skip
     payee_name = models.CharField(_("收款人"), max_length=120)
     bank_name = models.CharField(_("开户银行"), max_length=60, blank=True)
-    bank_account = EncryptedTextField(_("收款账号"), blank=True)
+    # the households' rule (``core.ids``): a payee's account is checked the same way whoever the payee is
+    bank_account = EncryptedTextField(_("收款账号"), blank=True, validators=[validate_bank_account])
     bank_account_digest = models.CharField(_("收款账号摘要"), max_length=64, blank=True, editable=False)
     amount = money(_("金额（元）"), validators=POSITIVE)
     purpose = models.CharField(_("用途"), max_length=200)
