@@ -6,7 +6,11 @@ based in SQL over the villages of one province. Each measure runs in its own pro
 its own: CSV, Parquet and .xlsx of every person with the column-wise path, and the ORM path's CSV and .xlsx on
 a sample (it is too slow for the whole). Prints persons/s, seconds, peak RSS and the ratio to the ORM baseline.
 
-Usage: python bench/export_bench.py [--households 340000] [--sample 60000] [--rebuild]
+The national layouts (户年度基础信息 + 人员信息, ``national_export``): the .zip of two GB18030 CSVs and the .xlsx,
+column-wise against the ORM path they replaced (``bench/_orm_national_export.py``, on the sample), the same way.
+``--national-only`` measures only these.
+
+Usage: python bench/export_bench.py [--households 340000] [--sample 60000] [--rebuild] [--national-only]
        (340,000 households ≈ 1,020,000 persons; targets: ≥ 100,000 persons/s for CSV/Parquet, ≤ 1 GiB peak)
 """
 
@@ -24,7 +28,7 @@ from pathlib import Path
 
 from _common import PG_SERVER, jingzhun, machine, peak_rss_mib
 
-DB = "jingzhun_bench_export"
+DB_PREFIX = "jingzhun_bench_export"
 PROVINCE = "52"  # 贵州: ~17,000 villages
 
 # Columns given a value here; every other NOT NULL column takes its model default (a new field with a default
@@ -47,7 +51,7 @@ MEMBER = {
     "household_id": "h.id",
     "name": "(ARRAY['户主','配偶','子女'])[k] || h.id",
     "id_number": "'52' || lpad((h.id * 3 + k)::text, 15, '0') || 'X'",
-    "sex": "CASE WHEN k = 2 THEN 'F' ELSE 'M' END",
+    "sex": "CASE WHEN k = 2 THEN '2' ELSE '1' END",
     "birth_date": "date '1970-01-01' + (h.id % 9000)::int",
     "relationship": "(ARRAY['head','spouse','son'])[k]",
     "education": "'primary'",
@@ -115,6 +119,7 @@ def _setup(url: str) -> None:
 def build(n: int, rebuild: bool) -> str:
     import psycopg
 
+    DB = f"{DB_PREFIX}_{n}"  # one database per size: a run at 100 k does not drop the 1 M one
     url = f"{PG_SERVER}/{DB}"
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone()
@@ -162,19 +167,29 @@ def measure(url: str, what: str, households: int) -> None:
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import _orm_export
+    import _orm_national_export
+
+    from jingzhun.imports import national_export
 
     qs = Household.objects.all()
     if households:
         last = Household.objects.order_by("pk").values_list("pk", flat=True)[households - 1]
         qs = qs.filter(pk__lte=last)
     persons = Member.objects.filter(household__in=qs, is_active=True).count()
-    module = _orm_export if what.startswith("orm") else export
+    modules = {"orm": _orm_export, "columns": export, "orm_national": _orm_national_export,
+               "national": national_export}  # fmt: skip
+    module = modules[what.rsplit("-", 1)[0]]
     fmt = what.split("-")[-1]
+    writer = (
+        f"write_{fmt}_zip"
+        if module in (_orm_national_export, national_export) and fmt == "csv"
+        else f"write_{fmt}"
+    )
     connection.close()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"out.{fmt}"
         started = time.perf_counter()
-        getattr(module, f"write_{fmt}")(path, qs, mask=True, year=None)
+        getattr(module, writer)(path, qs, mask=True, year=None)
         seconds = time.perf_counter() - started
         size = path.stat().st_size
     print(
@@ -200,7 +215,11 @@ def main() -> None:
     )
     parser.add_argument("--households", type=int, default=340_000)
     parser.add_argument("--sample", type=int, default=20_000, help="households of the ORM baseline and .xlsx")
+    parser.add_argument(
+        "--xlsx-households", type=int, default=0, help="households of the national .xlsx (0: all)"
+    )
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--national-only", action="store_true", help="only the national layouts' measures")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -209,23 +228,27 @@ def main() -> None:
         return
     print(f"machine: {machine()}")
     url = build(args.households, args.rebuild)
-    results = [
-        run(url, "orm-csv", args.sample),
-        run(url, "orm-xlsx", args.sample),
-        run(url, "columns-csv", 0),
-        run(url, "columns-parquet", 0),
-        run(url, "columns-xlsx", args.sample),
-    ]
+    ours = [] if args.national_only else [
+        ("orm-csv", args.sample), ("orm-xlsx", args.sample), ("columns-csv", 0), ("columns-parquet", 0),
+        ("columns-xlsx", args.sample),
+    ]  # fmt: skip
+    national = [("orm_national-csv", args.sample), ("orm_national-xlsx", args.sample), ("national-csv", 0),
+                ("national-xlsx", args.xlsx_households)]  # fmt: skip
+    results = [run(url, what, households) for what, households in (*ours, *national)]
+    # the baseline of each measure: the ORM path of the same layout and format, per person
     base = {
-        r["what"].split("-")[-1]: r["persons"] / r["seconds"] for r in results if r["what"].startswith("orm")
+        r["what"].replace("orm_national", "national").replace("orm", "columns"): r["persons"] / r["seconds"]
+        for r in results
+        if r["what"].startswith("orm")
     }
-    base["parquet"] = base["csv"]  # the ORM Parquet path read rows the same way as its CSV path
+    base["columns-parquet"] = base.get("columns-csv")  # the ORM Parquet path read rows as its CSV path
     print(
         f"{'path':<18}{'persons':>11}{'seconds':>9}{'persons/s':>11}{'× ORM':>7}{'peak RSS MiB':>14}{'file MiB':>10}"
     )
     for r in results:
         rate = r["persons"] / r["seconds"]
-        ratio = rate / base[r["what"].split("-")[-1]]
+        key = r["what"].replace("orm_national", "national").replace("orm", "columns")
+        ratio = rate / base[key]
         print(
             f"{r['what']:<18}{r['persons']:>11,}{r['seconds']:>9.1f}{rate:>11,.0f}{ratio:>7.1f}"
             f"{r['rss']:>14,.0f}{r['mib']:>10,.1f}"

@@ -21,13 +21,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, Subquery
 
 from jingzhun.core import masking
 from jingzhun.core.arrowsql import arrow_reader
 from jingzhun.core.cells import FORMULA_START, write_text
 from jingzhun.core.masking import FIELD_KINDS
-from jingzhun.core.pagination import keyset_page
 from jingzhun.registry.choices import Relationship
 from jingzhun.registry.models import Household, HouseholdYear, Member
 
@@ -46,40 +44,18 @@ from .layout import (
 NUMERIC = frozenset({"int", "decimal", "computed"})
 AMOUNT = pa.decimal128(16, 2)
 _FORMULA = "^[" + "".join("\\" + c if c in "-+" else c for c in FORMULA_START) + "]"
-_ALIAS = {"household": ("h", Household), "year": ("y", HouseholdYear), "member": ("m", Member)}
-
-
-CHUNK = 500
-
-
-def households_in_chunks(queryset, *, year: int | None = None) -> Iterator[list[Household]]:
-    """Households with their active members and the chosen year (or their latest) as model objects, CHUNK at a
-    time — the national layouts' export (``national_export``) still reads them row by row (its derived
-    columns are Python); the official layout's exports below are column-wise."""
-    qs = queryset.select_related("region").prefetch_related(
-        Prefetch("members", queryset=Member.objects.filter(is_active=True).order_by("id"))
-    )
-    after = None
-    while True:
-        page = keyset_page(qs, after=after, size=CHUNK)
-        records = HouseholdYear.objects.filter(household_id__in=[h.pk for h in page.items])
-        if year:
-            records = records.filter(year=year)
-        else:
-            latest = HouseholdYear.objects.filter(household=OuterRef("household")).order_by("-year")
-            records = records.filter(year=Subquery(latest.values("year")[:1]))
-        chosen = {r.household_id: r for r in records}
-        for h in page.items:
-            h.export_year = chosen.get(h.pk)
-        yield page.items
-        if not page.next_cursor:
-            return
-        after = page.next_cursor
+# "head.x": the household's head (its first active member related as 户主), as the national layouts name it
+_ALIAS = {
+    "household": ("h", Household),
+    "year": ("y", HouseholdYear),
+    "member": ("m", Member),
+    "head": ("hd", Member),
+}
 
 
 def _sql(queryset, columns: tuple[Column, ...], *, per_member: bool, year: int | None) -> tuple[str, list]:
     """One query for a sheet: a row per active member (or per household), with the household's columns, its
-    head's ID number and its record of ``year`` (else its latest), ordered as the households' keyset and the
+    head's ID number (or any ``head.`` column) and its record of ``year`` (else its latest), ordered as the households' keyset and the
     members' ids. The head and the latest year are found once per household (grouped over the chosen
     households only), not once per row."""
     qn = connection.ops.quote_name
@@ -106,14 +82,15 @@ def _sql(queryset, columns: tuple[Column, ...], *, per_member: bool, year: int |
         )
         year_join = f"LEFT JOIN latest ON latest.hid = h.{hid} LEFT JOIN {y} y ON y.{yhid} = h.{hid} AND y.{year_col} = latest.yr"
     select, head_join = [], ""
+    if any(c.key == "household.head_id_number" or c.part == "head" for c in columns):
+        ctes.append(
+            f"heads AS (SELECT {mhid} AS hid, MIN({mid}) AS mid FROM {m} WHERE {relationship} = %s AND "
+            f"{active} = %s AND {mhid} IN (SELECT * FROM chosen) GROUP BY {mhid})"
+        )
+        params += [Relationship.HEAD.value, True]
+        head_join = f"LEFT JOIN heads ON heads.hid = h.{hid} LEFT JOIN {m} hd ON hd.{mid} = heads.mid"
     for i, column in enumerate(columns):
         if column.key == "household.head_id_number":
-            ctes.append(
-                f"heads AS (SELECT {mhid} AS hid, MIN({mid}) AS mid FROM {m} WHERE {relationship} = %s AND "
-                f"{active} = %s AND {mhid} IN (SELECT * FROM chosen) GROUP BY {mhid})"
-            )
-            params += [Relationship.HEAD.value, True]
-            head_join = f"LEFT JOIN heads ON heads.hid = h.{hid} LEFT JOIN {m} hd ON hd.{mid} = heads.mid"
             select.append(f"hd.{col(Member, 'id_number')} AS c{i}")
         else:
             alias, model = _ALIAS[column.part]

@@ -1,31 +1,41 @@
 """Households in the national system's layouts (户年度基础信息 + 人员信息): GB18030 CSV (GBK loses rare characters
-in names) or one .xlsx with both sheets, masked by the reader's permission. What ``national`` imports, read back
-the same way: exported, imported and exported again, the files are equal cell for cell (a test holds it).
+in names) in a .zip, or one .xlsx with both sheets, masked by the reader's permission. What ``national`` imports,
+read back the same way: exported, imported and exported again, the files are equal cell for cell (a test holds it).
+
+Column-wise, as ``export`` (issue 23): one query per file (``export._sql``: a row per household, then a row per
+active member) read as Arrow batches, each column turned into its cells as a whole (``export.text_cells``), the
+derived columns computed on the arrays, and each batch written straight into the file — the CSV into its
+member of the .zip on disk — so memory is bounded by a batch. Python touches a value only for masking (once per
+distinct value), the few region names, and the bank accounts, which are stored encrypted.
 
 Columns the registry derives are computed (家庭人口数, 纯收入, 人均纯收入, 年收入, 转移性收入, 其他财产性收入, 是否危房户,
-性别, 出生日期); those it does not hold are left empty (村办公电话, 证件类型 other than 身份证). The bank columns are left empty: the accounts are
-stored encrypted on the household (``Household.bank_account``) but not yet exported (to do: in full for finance
-roles, masked for others — a masked account does not re-import, so the round trip would need finance's export). 贫困户属性, 脱贫状态, 识别年度 and 脱贫年度 follow
-the 53 columns, as some provinces' exports have them.
+性别, 出生日期); those it does not hold are left empty (村办公电话, 证件类型 other than 身份证). The bank columns
+(开户银行名称, 银行卡号) are decrypted from ``Household.bank_account``: in full for readers who see bank accounts
+(finance roles, ``masking.sees_bank_accounts``), masked for others (a masked account does not re-import: the
+round trip of accounts needs finance's export). 贫困户属性, 脱贫状态, 识别年度 and 脱贫年度 follow the 53 columns,
+as some provinces' exports have them.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import zipfile
-from collections.abc import Iterator
-from decimal import Decimal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from jingzhun.core import masking
-from jingzhun.core.cells import write_text
-from jingzhun.core.masking import FIELD_KINDS
-from jingzhun.regions.models import Region
-from jingzhun.registry.choices import DANGEROUS_GRADES, ExitPolicy, HouseholdStatus, Relationship, Sex
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
-from .export import households_in_chunks
-from .layout import FLAT_COLUMNS, NO, YES
+from jingzhun.core import crypto, masking
+from jingzhun.core.cells import write_text
+from jingzhun.regions.models import Region
+from jingzhun.registry.choices import DANGEROUS_GRADES, ExitPolicy, HouseholdStatus, Sex
+
+from .export import NUMERIC, _amounts, _batches, text_cells
+from .layout import FLAT_COLUMNS, NO, YES, Column, _choices
 from .national import (
     ALIASES,
     HOUSEHOLD_HEADERS,
@@ -38,152 +48,256 @@ from .national import (
 )
 
 EXPORT_HOUSEHOLD_HEADERS = [*HOUSEHOLD_HEADERS, *HOUSEHOLD_OPTIONAL]
-_COLUMN = {c.key: c for c in FLAT_COLUMNS}
-_PREFERRED = {"member.schooling", "household.attribute", "year.house_grade"}  # the national form, not ours
+PLACE_HEADERS = ("省", "市", "县", "乡", "村")
 STATUS_CODE = {HouseholdStatus.REGISTERED: "0", HouseholdStatus.EXITED: "1", HouseholdStatus.RETURNED: "3"}
+Progress = Callable[[int, int], None]
 
 
-def _label(key: str, value) -> str:
-    """A stored value as the national file writes it."""
-    if value is None or value == "":
-        return ""
-    column = _COLUMN[key]
-    if column.kind == "bool":
-        return YES if value else NO
-    if column.kind == "causes":
-        labels = dict(column.choices)
-        return "、".join(labels.get(v, v) for v in value)
-    if column.kind == "choice":
-        if key in _PREFERRED:
-            national = {}
-            for code, label in ALIASES[key]:
-                national.setdefault(code, label)
-            if value in national:
-                return national[value]
-        return str(dict(column.choices).get(value, value))
-    if isinstance(value, Decimal | float):
-        return _number(value)
-    return str(value)
+def _national(column: Column) -> Column:
+    """The column with the national form of its codes first where the national list is finer (schooling by
+    grade, 贫困户属性 as 01–08, 危房级别): an export writes the national form, the import reads both."""
+    if column.key not in ("member.schooling", "household.attribute", "year.house_grade"):
+        return column
+    labels: dict[str, str] = {}
+    for code, label in (*ALIASES[column.key], *column.choices):
+        labels.setdefault(code, label)
+    return dataclasses.replace(column, choices=tuple(labels.items()))
 
 
-def _number(value) -> str:
-    text = f"{Decimal(str(value)):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+_FLAT = {c.key: _national(c) for c in FLAT_COLUMNS}
+# What the national files need beyond our own layout's columns: the head's 人口编号, sex and birth date (read,
+# not derived from the ID number, so that a masked ID still gives them), the stored sums, the bank details.
+_EXTRA = (
+    Column("head.national_number", "户主编号"),
+    Column("household.head_name", "户主姓名"),
+    Column("household.member_count", "家庭人口数", "int"),
+    Column("household.bank_name", "开户银行名称"),
+    Column("household.bank_account", "银行卡号"),
+    Column("year.transfer", "转移性收入", "decimal"),
+    Column("member.sex", "性别", "choice", _choices(Sex)),
+    Column("member.birth_date", "出生日期"),
+)
+_ALL = {**_FLAT, **{c.key: c for c in _EXTRA}}
 
 
-class _Names:
-    """Names of the regions above the exported villages, read once per chunk of new codes."""
+def _read(*keys: str) -> tuple[Column, ...]:
+    return tuple(_ALL[k] for k in dict.fromkeys(keys))  # in order, once each
+
+
+HOUSEHOLD_READ = _read(
+    "household.region", "household.number", "household.exit_policy", "household.head_name",
+    "head.national_number", "household.member_count", "household.bank_name", "household.bank_account",
+    "year.per_capita_net", "year.net_income", "year.transfer", *HOUSEHOLD_MAP.values(),
+)  # fmt: skip
+MEMBER_READ = _read(
+    "household.region", "household.number", "household.national_number", "household.head_name",
+    "household.head_id_number", "household.identification_standard", "year.year", "member.sex",
+    "member.birth_date", *MEMBER_MAP.values(),
+)  # fmt: skip
+
+
+def _trimmed(text: pa.Array) -> pa.Array:
+    """Amounts as the national files write them: 1234.5, 100 (no trailing zeros), as ``Decimal`` prints."""
+    text = pc.replace_substring_regex(text, pattern=r"(\.[0-9]*?)0+$", replacement=r"\1")
+    return pc.replace_substring_regex(text, pattern=r"\.$", replacement="")
+
+
+def _cells(column: Column, array: pa.Array, *, mask: bool) -> pa.Array:
+    """The column's cells as text ("" when empty), masked where it holds personal data and ``mask``."""
+    text = text_cells(column, array, mask=mask, guard=False)
+    return _trimmed(text) if column.kind in NUMERIC else text
+
+
+def _lookup(array: pa.Array, table: dict[str, str]) -> pa.Array:
+    """Codes to the words of ``table``, "" for any other code (or none)."""
+    codes = pc.fill_null(array.cast(pa.string()), "")
+    found = pc.index_in(codes, value_set=pa.array(list(table), pa.string()))
+    return pc.fill_null(pc.take(pa.array(list(table.values()), pa.string()), found), "")
+
+
+class _Places:
+    """省 市 县 乡 村 of the exported villages by name, each region read once per export."""
 
     def __init__(self) -> None:
         self.names: dict[str, str] = {}
 
-    def place(self, village: Region) -> list[str]:
-        code = village.code
-        wanted = [code[:2] + "0" * 10, code[:4] + "0" * 8, code[:6] + "0" * 6, code[:9] + "000"]
-        missing = [c for c in wanted if c not in self.names]
+    def columns(self, villages: pa.Array) -> list[pa.Array]:
+        encoded = pc.dictionary_encode(villages.cast(pa.string()))
+        codes = [c or "" for c in encoded.dictionary.to_pylist()]
+        wanted = [[c[:2] + "0" * 10, c[:4] + "0" * 8, c[:6] + "0" * 6, c[:9] + "000", c] for c in codes]
+        missing = {w for row in wanted for w in row if w not in self.names}
         if missing:
             self.names.update(Region.objects.filter(code__in=missing).values_list("code", "name"))
-        return [*(self.names.get(c, "") for c in wanted), village.name]
-
-
-def _masked(kind_key: str, value: str, mask: bool) -> str:
-    kind = FIELD_KINDS.get(kind_key)
-    return masking.mask(kind, value) if mask and kind and value else value
-
-
-def pair_rows(queryset, *, mask: bool, year: int | None = None) -> Iterator[tuple[str, list[str]]]:
-    """("household" | "member", cells) in the national layouts, household by household."""
-    names = _Names()
-    for chunk in households_in_chunks(queryset, year=year):
-        for h in chunk:
-            record = h.export_year
-            members = list(h.members.all())
-            head = next((m for m in members if m.relationship == Relationship.HEAD), None)
-            head_id = _masked("id_number", head.id_number if head else "", mask)
-            place = names.place(h.region)
-            number = h.national_number or h.number
-            status = ""
-            if h.status == HouseholdStatus.EXITED and h.exit_policy == ExitPolicy.ENDED:
-                status = "4"
-            elif h.status in STATUS_CODE:
-                status = STATUS_CODE[h.status]
-            cells = dict(zip(["省", "市", "县", "乡", "村"], place, strict=True))
-            for header, key in HOUSEHOLD_MAP.items():
-                part, name = key.split(".", 1)
-                source = h if part == "household" else record
-                cells[header] = _label(key, getattr(source, name, None) if source is not None else None)
-            gross = (
-                sum((record.wage, record.business, record.property_income, record.transfer), Decimal(0))
-                if record
-                else None
+        return [
+            pc.take(
+                pa.array([self.names.get(row[level], "") for row in wanted], pa.string()), encoded.indices
             )
-            cells.update({
-                "户编号": number, "户主编号": head.national_number if head else "", "户主姓名": h.head_name,
-                "户主证件号码": head_id, "家庭人口数": str(len(members)),
-                "是否危房户": "" if not record or not record.house_grade else
-                (YES if record.house_grade in DANGEROUS_GRADES else NO),
-                "人均纯收入": _number(record.per_capita_net) if record else "",
-                "年收入": _number(gross) if record else "", "纯收入": _number(record.net_income) if record else "",
-                "转移性收入": _number(record.transfer) if record else "",
-                "其他财产性收入": _number(record.property_income - record.property_dividend) if record else "",
-                "脱贫状态": status, "贫困户属性": _label("household.attribute", h.attribute),
-                "识别年度": _label("household.identified_year", h.identified_year),
-                "脱贫年度": _label("household.exit_year", h.exit_year),
-                "村办公电话": "", "开户银行名称": "", "银行卡号": "",
-            })  # fmt: skip
-            yield "household", [cells.get(c, "") for c in EXPORT_HOUSEHOLD_HEADERS]
-            for m in members:
-                row = dict(zip(["省", "市", "县", "乡", "村"], place, strict=True))
-                for header, key in MEMBER_MAP.items():
-                    part, name = key.split(".", 1)
-                    row[header] = _label(key, getattr(h if part == "household" else m, name))
-                row.update({
-                    "户编号": number, "证件类型": "身份证", "证件号码": _masked("id_number", m.id_number, mask),
-                    "性别": str(Sex(m.sex).label) if m.sex else "",
-                    "出生日期": _masked("birth_date", m.birth_date.isoformat(), mask) if m.birth_date else "",
-                    "户联系电话": _masked("phone", h.phone, mask), "成员联系电话": _masked("phone", m.phone, mask),
-                    "健康状况": _masked("health", row["健康状况"], mask),
-                    "年度": cells["年度"], "户主姓名": h.head_name, "户主证件号码": head_id, "识别标准": cells["识别标准"],
-                })  # fmt: skip
-                yield "member", [row.get(c, "") for c in MEMBER_HEADERS]
+            for level in range(5)
+        ]
 
 
-def write_csv_zip(path: Path, queryset, *, mask: bool, year: int | None = None) -> tuple[int, int]:
-    """A .zip holding the two GB18030 CSV files; returns (households, persons)."""
-    buffers = {"household": io.StringIO(), "member": io.StringIO()}
-    writers = {k: csv.writer(v) for k, v in buffers.items()}
-    writers["household"].writerow(EXPORT_HOUSEHOLD_HEADERS)
-    writers["member"].writerow(MEMBER_HEADERS)
-    counts = {"household": 0, "member": 0}
-    for kind, cells in pair_rows(queryset, mask=mask, year=year):
-        writers[kind].writerow(cells)
-        counts[kind] += 1
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{HOUSEHOLD_SHEET}.csv", buffers["household"].getvalue().encode("gb18030"))
-        archive.writestr(f"{MEMBER_SHEET}.csv", buffers["member"].getvalue().encode("gb18030"))
-    return counts["household"], counts["member"]
+def _accounts(tokens: pa.Array, *, in_full: bool) -> pa.Array:
+    """The encrypted account numbers in plain text, masked (last four digits) unless ``in_full``."""
+
+    def shown(token):
+        if not token:
+            return ""
+        number = crypto.decrypt(token)
+        return number if in_full else masking.mask(masking.BANK, number)
+
+    return pa.array([shown(t) for t in tokens.to_pylist()], pa.string())
 
 
-def write_xlsx(path: Path, queryset, *, mask: bool, year: int | None = None) -> tuple[int, int]:
-    """One workbook with the two sheets (it imports as it is); returns (households, persons)."""
+def _household_columns(batch: pa.RecordBatch, places: _Places, *, mask: bool, bank: bool) -> list[pa.Array]:
+    """The household file's cells of ``batch`` (a row per household), in the order of its headers."""
+    raw = {c.key: batch.column(i) for i, c in enumerate(HOUSEHOLD_READ)}
+    cells = {
+        c.key: _cells(c, raw[c.key], mask=mask) for c in HOUSEHOLD_READ if c.key != "household.bank_account"
+    }
+    n = batch.num_rows
+    out = dict(zip(PLACE_HEADERS, places.columns(raw["household.region"]), strict=True))
+    out.update({header: cells[key] for header, key in HOUSEHOLD_MAP.items()})
+    amount = {k: _amounts(raw[k]) for k in ("year.wage", "year.business", "year.property_income",
+                                                  "year.transfer", "year.property_dividend")}  # fmt: skip
+    gross = pc.add(pc.add(amount["year.wage"], amount["year.business"]),
+                   pc.add(amount["year.property_income"], amount["year.transfer"]))  # fmt: skip
+    grade = pc.fill_null(raw["year.house_grade"].cast(pa.string()), "")
+    status = _lookup(raw["household.status"], STATUS_CODE)
+    ended = pc.and_(
+        pc.equal(pc.fill_null(raw["household.status"].cast(pa.string()), ""), HouseholdStatus.EXITED.value),
+        pc.equal(pc.fill_null(raw["household.exit_policy"].cast(pa.string()), ""), ExitPolicy.ENDED.value),
+    )
+    national = cells["household.national_number"]
+    out.update({
+        "户编号": pc.if_else(pc.equal(national, ""), cells["household.number"], national),
+        "户主编号": cells["head.national_number"],
+        "户主姓名": cells["household.head_name"],
+        "家庭人口数": pc.if_else(pc.equal(cells["household.member_count"], ""), "0", cells["household.member_count"]),
+        "是否危房户": pc.if_else(
+            pc.equal(grade, ""), "",
+            pc.if_else(pc.is_in(grade, value_set=pa.array(sorted(DANGEROUS_GRADES), pa.string())), YES, NO),
+        ),
+        "人均纯收入": cells["year.per_capita_net"],
+        "纯收入": cells["year.net_income"],
+        "转移性收入": cells["year.transfer"],
+        "年收入": _trimmed(pc.fill_null(gross.cast(pa.string()), "")),
+        "其他财产性收入": _trimmed(pc.fill_null(
+            pc.subtract(amount["year.property_income"], amount["year.property_dividend"]).cast(pa.string()), ""
+        )),
+        "脱贫状态": pc.if_else(ended, "4", status),
+        "开户银行名称": cells["household.bank_name"],
+        "银行卡号": _accounts(raw["household.bank_account"], in_full=bank),
+    })  # fmt: skip
+    empty = pa.nulls(n, pa.string()).fill_null("")
+    return [out.get(h, empty) for h in EXPORT_HOUSEHOLD_HEADERS]
+
+
+def _member_columns(batch: pa.RecordBatch, places: _Places, *, mask: bool) -> list[pa.Array]:
+    """The member file's cells of ``batch`` (a row per active member), in the order of its headers."""
+    raw = {c.key: batch.column(i) for i, c in enumerate(MEMBER_READ)}
+    cells = {c.key: _cells(c, raw[c.key], mask=mask) for c in MEMBER_READ}
+    out = dict(zip(PLACE_HEADERS, places.columns(raw["household.region"]), strict=True))
+    out.update({header: cells[key] for header, key in MEMBER_MAP.items()})
+    national = cells["household.national_number"]
+    out.update({
+        "户编号": pc.if_else(pc.equal(national, ""), cells["household.number"], national),
+        "证件类型": pa.array(["身份证"] * batch.num_rows, pa.string()),
+        "性别": cells["member.sex"],
+        "出生日期": cells["member.birth_date"],
+        "年度": cells["year.year"],
+        "户主姓名": cells["household.head_name"],
+        "户主证件号码": cells["household.head_id_number"],
+        "识别标准": cells["household.identification_standard"],
+    })  # fmt: skip
+    return [out[h] for h in MEMBER_HEADERS]
+
+
+def _files(
+    queryset, *, mask: bool, bank: bool, year: int | None
+) -> Iterator[tuple[str, Iterator[list[pa.Array]]]]:
+    """(sheet name, its batches of cells), the household file first; each read while it is written."""
+    places = _Places()
+
+    def rows(read, per_member, cells):
+        with _batches(queryset, read, per_member=per_member, year=year) as batches:
+            for batch in batches:
+                yield cells(batch)
+
+    yield HOUSEHOLD_SHEET, rows(HOUSEHOLD_READ, False,
+                                lambda b: _household_columns(b, places, mask=mask, bank=bank))  # fmt: skip
+    yield MEMBER_SHEET, rows(MEMBER_READ, True, lambda b: _member_columns(b, places, mask=mask))
+
+
+def _headers(sheet: str) -> list[str]:
+    return EXPORT_HOUSEHOLD_HEADERS if sheet == HOUSEHOLD_SHEET else MEMBER_HEADERS
+
+
+def _counted(progress: Progress | None, total: int):
+    """A step that adds rows written to the progress (households, then persons, of ``total``)."""
+    done = 0
+
+    def step(rows: int) -> None:
+        nonlocal done
+        done += rows
+        if progress:
+            progress(done, total)
+
+    return step
+
+
+def write_csv_zip(
+    path: Path, queryset, *, mask: bool, bank: bool = False, year: int | None = None,
+    progress: Progress | None = None, total: int = 0,
+) -> tuple[int, int]:  # fmt: skip
+    """A .zip holding the two GB18030 CSV files, each batch written into it as it is read (Arrow's CSV writer,
+    then GB18030); returns (households, persons). ``bank``: account numbers in full."""
+    counts, step = [], _counted(progress, total)
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for sheet, batches in _files(queryset, mask=mask, bank=bank, year=year):
+            header = io.StringIO()
+            csv.writer(header).writerow(_headers(sheet))
+            rows = 0
+            with archive.open(f"{sheet}.csv", "w", force_zip64=True) as fh:
+                fh.write(header.getvalue().encode("gb18030"))
+                for cells in batches:
+                    # "" as a missing value: an empty cell unquoted, as the national files have them
+                    table = pa.Table.from_arrays(
+                        [pc.if_else(pc.equal(c, ""), None, c) for c in cells],
+                        names=[str(i) for i in range(len(cells))],
+                    )
+                    out = io.BytesIO()
+                    pacsv.write_csv(table, out, options)
+                    fh.write(out.getvalue().decode("utf-8").encode("gb18030"))
+                    rows += table.num_rows
+                    step(table.num_rows)
+            counts.append(rows)
+    return counts[0], counts[1]
+
+
+def write_xlsx(
+    path: Path, queryset, *, mask: bool, bank: bool = False, year: int | None = None,
+    progress: Progress | None = None, total: int = 0,
+) -> tuple[int, int]:  # fmt: skip
+    """One workbook with the two sheets (it imports as it is), in constant memory; returns (households,
+    persons). Every cell is text: codes (01) and numbers come back as written."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
     bold = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     quoted = book.add_format({"quote_prefix": True})
-    sheets = {}
-    for kind, name, header in (("household", HOUSEHOLD_SHEET, EXPORT_HOUSEHOLD_HEADERS),
-                               ("member", MEMBER_SHEET, MEMBER_HEADERS)):  # fmt: skip
+    counts, step = [], _counted(progress, total)
+    for name, batches in _files(queryset, mask=mask, bank=bank, year=year):
         sheet = book.add_worksheet(name)
-        sheet.write_row(0, 0, header, bold)
-        sheets[kind] = [sheet, 1]
-    for kind, cells in pair_rows(queryset, mask=mask, year=year):
-        sheet, r = sheets[kind]
-        for c, value in enumerate(cells):
-            if value:
-                write_text(
-                    sheet, r, c, value, quoted
-                )  # all text: codes (01) and numbers come back as written
-        sheets[kind][1] += 1
+        sheet.write_row(0, 0, _headers(name), bold)
+        r = 1
+        for cells in batches:
+            for values in zip(*(c.to_pylist() for c in cells), strict=True):
+                for c, value in enumerate(values):
+                    if value:
+                        write_text(sheet, r, c, value, quoted)
+                r += 1
+            step(len(cells[0]))
+        counts.append(r - 1)
     book.close()
-    return sheets["household"][1] - 1, sheets["member"][1] - 1
+    return counts[0], counts[1]
