@@ -128,3 +128,37 @@ class ImportJob(Job, ScopedModel):
 
     def before_retry(self) -> None:
         self.progress_path.unlink(missing_ok=True)
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", _("CSV（GB18030，两个文件打包为 ZIP）")
+    XLSX = "xlsx", _("Excel（一个工作簿，两个工作表）")
+
+
+class ExportJob(Job, ScopedModel):
+    """A large export of the household list in the national system's layouts (户年度基础信息 + 人员信息), written
+    by the task worker to a file on disk with its progress (households, then persons). The list is the one the
+    requester saw — their filters, re-read under their scope when the job runs — and the masking is the
+    requester's, decided when it was asked for (``full_personal_data``, ``bank_in_full``). The file goes to its
+    requester and to readers who see personal data in full, every download audited (``core.downloads``)."""
+
+    TASK = "jingzhun.imports.tasks.run_export"
+
+    region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    format = models.CharField(_("格式"), max_length=4, choices=ExportFormat.choices)
+    full_personal_data = models.BooleanField(_("含完整个人信息"), default=False)
+    bank_in_full = models.BooleanField(_("含完整银行卡号"), default=False)
+    file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", blank=True)
+    households = models.PositiveIntegerField(_("户数"), default=0)
+    persons = models.PositiveIntegerField(_("人数"), default=0)
+
+    scope_lookup = "region_code"
+
+    class Meta:
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} ({self.get_status_display()})"

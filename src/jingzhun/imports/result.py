@@ -27,6 +27,7 @@ class ImportResult:
     failed_groups: list[HouseholdGroup] = dataclasses.field(default_factory=list)  # kept for the report
     job: ImportJob | None = None  # the record of this import, with its stored file
     national: NationalSource | None = None  # the national layout's two files, as read (for the report)
+    notices: list[str] = dataclasses.field(default_factory=list)  # what was left out on purpose, and why
 
     @property
     def ok(self) -> bool:

@@ -126,7 +126,13 @@ def import_file(
     _record(job, result=result)
     result.job = job
     if result.national is not None and (result.created or result.updated or result.unchanged):
-        national.send_bank_accounts(result.national, user=user)
+        if result.national.bank and user is not None and not permissions.may(user, "set_bank_account"):
+            # accounts are finance's to register: the households came in, their accounts did not — said so
+            result.notices.append(BANK_NOT_STORED)
+            if not job.message:  # the errors' message, when there is one, matters more
+                ImportJob.objects.filter(pk=job.pk).update(message=BANK_NOT_STORED)
+        else:
+            national.send_bank_accounts(result.national, user=user)
     return result
 
 
@@ -189,6 +195,11 @@ def _import(
     except ImportAborted:
         result.created = result.updated = 0
     return result
+
+
+BANK_NOT_STORED = gettext_noop(
+    "文件中的开户银行名称和银行卡号未保存：一卡通账户只能由财务人员（有“登记一卡通账户”权限的角色）导入或登记。"
+)
 
 
 # The fixed outcomes are kept on the job in Chinese (gettext_noop) and translated where the page shows them.

@@ -28,3 +28,12 @@ def run_import(job_id: int) -> str:
             sender=__name__, regions=None
         )  # analytics queues its rollups (no wait for the night)
     return job.status
+
+
+@task()
+def run_export(job_id: int) -> str:
+    """Write one large export in the national layouts (``export_jobs.national_export_run``)."""
+    from .export_jobs import national_export_run
+    from .models import ExportJob
+
+    return jobs.run(ExportJob, job_id, national_export_run).status

@@ -13,16 +13,16 @@ from django.views.decorators.http import require_POST
 from jingzhun.accounts import permissions
 from jingzhun.core import audit, jobs
 from jingzhun.core.downloads import job_file_response, may_download
-from jingzhun.core.masking import sees_in_full
+from jingzhun.core.masking import sees_bank_accounts, sees_in_full
 from jingzhun.core.models import AuditAction
 from jingzhun.core.xlsxexport import XLSX
 from jingzhun.regions.models import Region
 from jingzhun.registry import selectors
 from jingzhun.registry.views import parse_filters
 
-from . import export, national_export
+from . import export, export_jobs, national_export
 from .forms import ImportForm
-from .models import ImportJob
+from .models import ExportJob, ImportJob
 from .template import write_template
 
 
@@ -148,10 +148,17 @@ def household_export(request, fmt: str):
     ).save()
     name = f"贫困户-{region.name if region else '全国'}"
     if layout == "national":  # the national system's two files: GB18030 CSVs in a .zip, or one .xlsx
+        bank = sees_bank_accounts(request.user)  # account numbers in full for finance roles only
+        if export_jobs.persons_in(qs) > export_jobs.IN_REQUEST:  # too long for a request: the job runner
+            job = export_jobs.national_export_queue(
+                user=request.user, filters=request.GET.dict(), fmt=fmt, full_personal_data=not mask,
+                bank_in_full=bank,
+            )  # fmt: skip
+            return redirect("imports:export_job", pk=job.pk)
         suffix = "zip" if fmt == "csv" else "xlsx"
         handle = tempfile.NamedTemporaryFile(suffix=f".{suffix}")  # noqa: SIM115 - closed by FileResponse
         writer = national_export.write_csv_zip if fmt == "csv" else national_export.write_xlsx
-        writer(Path(handle.name), qs, mask=mask, year=filters.year)
+        writer(Path(handle.name), qs, mask=mask, bank=bank, year=filters.year)
         return FileResponse(open(handle.name, "rb"), as_attachment=True, filename=f"{name}-国家系统格式.{suffix}",
                             content_type="application/zip" if fmt == "csv" else XLSX)  # fmt: skip
     if fmt == "csv":
@@ -170,4 +177,42 @@ def household_export(request, fmt: str):
         content_type = "application/vnd.apache.parquet"
     return FileResponse(
         open(handle.name, "rb"), as_attachment=True, filename=f"{name}.{fmt}", content_type=content_type
+    )
+
+
+@login_required
+def export_job(request, pk: int):
+    """A large export's page: its progress while the worker writes it, then the download."""
+    jobs.reap(ExportJob, pk=pk)  # a job whose process died is failed here, when someone looks
+    job = get_object_or_404(ExportJob.objects.for_user(request.user), pk=pk)
+    context = {
+        "job": job,
+        "running": job.is_active,
+        "can_download": job.status == jobs.JobStatus.DONE and bool(job.file)
+        and may_download(request.user, requester_id=job.user_id, requester_may=_still_may(request.user, job)),
+    }  # fmt: skip
+    template = (
+        "imports/_export_progress.html" if request.headers.get("HX-Request") else "imports/export_job.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def export_download(request, pk: int):
+    """The export's file: to its requester, or to readers who see personal data in full; audited."""
+    job = get_object_or_404(ExportJob.objects.for_user(request.user), pk=pk)
+    if job.status != jobs.JobStatus.DONE or not job.file:
+        raise Http404
+    return job_file_response(
+        request.user, job, job.file, filename=Path(job.file.name).name, requester_id=job.user_id,
+        full_data=job.full_personal_data or job.bank_in_full, requester_may=_still_may(request.user, job),
+        region_code=job.region_code,
+    )  # fmt: skip
+
+
+def _still_may(user, job: ExportJob) -> bool:
+    """Does the requester still hold the rights the file was made with (personal data, bank accounts in full)?
+    One who has lost them no longer gets it (``core.downloads``)."""
+    return (not job.full_personal_data or sees_in_full(user)) and (
+        not job.bank_in_full or sees_bank_accounts(user)
     )

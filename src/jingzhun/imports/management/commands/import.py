@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from jingzhun.accounts.models import User
@@ -68,6 +69,8 @@ class Command(BaseCommand):
             f"共 {result.households:,} 户 {result.persons:,} 人：新增 {result.created:,} 户，更新 {result.updated:,} 户，"
             f"无变化 {result.unchanged:,} 户，有错误 {result.failed:,} 户（用时 {time.perf_counter() - started:.1f} 秒）"
         )
+        for notice in result.notices:
+            self.stdout.write(self.style.WARNING(_(notice)))
         if result.ok:
             self.stdout.write(self.style.SUCCESS(summary))
             return

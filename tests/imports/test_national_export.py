@@ -1,0 +1,108 @@
+"""The national layouts' export (issue 23): column-wise, the bank columns by the reader's permission, large
+lists on the job runner with progress and an audited download."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from jingzhun.accounts.choices import Role
+from jingzhun.core.models import AuditLog
+from jingzhun.imports import export_jobs, national
+from jingzhun.imports.models import ExportJob, ImportJob
+from jingzhun.imports.services import BANK_NOT_STORED, import_file
+from jingzhun.registry.models import Household
+from tests.conftest import COUNTY, make_user, run_worker
+from tests.imports.test_national import _cells_of, _export_pair, _pair, _village
+
+ACCOUNT = national.HOUSEHOLD_HEADERS.index("银行卡号")
+BANK = national.HOUSEHOLD_HEADERS.index("开户银行名称")
+
+
+def _households(cells, fmt):
+    return cells[f"{national.HOUSEHOLD_SHEET}.csv" if fmt == "csv" else national.HOUSEHOLD_SHEET]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_bank_accounts_are_exported_in_full_for_finance_and_masked_for_others(
+    client, tmp_path, users, regions, fmt
+):
+    households, members = _village(2)
+    h_path, m_path = _pair(tmp_path, households, members, encoding="gb18030")
+    assert import_file(user=users["national"], path=h_path, member_path=m_path).ok  # may set accounts
+    finance = make_user("finance", Role.FINANCE, regions[COUNTY])
+    suffix = "zip" if fmt == "csv" else "xlsx"
+
+    client.force_login(finance)  # pays to the accounts: sees them in full, but not ID numbers
+    rows = _households(_cells_of(_export_pair(client, tmp_path, fmt, f"finance.{suffix}")), fmt)
+    given = {r[national.HOUSEHOLD_HEADERS.index("户编号")]: r for r in households}
+    for row in rows[1:]:
+        source = given[row[national.HOUSEHOLD_HEADERS.index("户编号")]]
+        assert (row[BANK], row[ACCOUNT]) == (source[BANK], source[ACCOUNT])
+        assert "*" in row[national.HOUSEHOLD_HEADERS.index("户主证件号码")]
+
+    client.force_login(users["county_viewer"])  # neither: the last four digits only
+    rows = _households(_cells_of(_export_pair(client, tmp_path, fmt, f"viewer.{suffix}")), fmt)
+    assert [r[ACCOUNT] for r in rows[1:]] == ["**** 0000", "**** 0001"]
+    assert all(r[BANK] == "贵州省农村信用社" for r in rows[1:])
+
+    # finance's file round-trips the accounts: imported again by finance, they are stored as they were
+    client.force_login(users["national"])
+    full = _export_pair(client, tmp_path, fmt, f"full.{suffix}")
+    Household.objects.all().delete()
+    if fmt == "csv":
+        with zipfile.ZipFile(full) as archive:
+            archive.extractall(tmp_path / "full")
+        h_again, m_again = (
+            tmp_path / "full" / f"{s}.csv" for s in (national.HOUSEHOLD_SHEET, national.MEMBER_SHEET)
+        )
+        assert import_file(user=users["national"], path=h_again, member_path=m_again).ok
+    else:
+        assert import_file(user=users["national"], path=full).ok
+    stored = sorted(Household.objects.values_list("bank_account", flat=True))
+    assert stored == ["6217000000000000000", "6217000000000000001"]
+
+
+def test_an_importer_who_may_not_set_accounts_is_told_they_were_not_stored(tmp_path, users):
+    households, members = _village(1)
+    h_path, m_path = _pair(tmp_path, households, members)
+    result = import_file(user=users["county"], path=h_path, member_path=m_path)
+    assert result.ok and result.notices == [BANK_NOT_STORED]
+    assert ImportJob.objects.get().message == BANK_NOT_STORED
+    assert Household.objects.get().bank_account == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_national_export_runs_on_the_job_runner_with_progress_and_an_audited_download(
+    client, tmp_path, users, regions, settings, monkeypatch
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    households, members = _village(3)
+    h_path, m_path = _pair(tmp_path, households, members)
+    assert import_file(user=users["county"], path=h_path, member_path=m_path).ok
+    monkeypatch.setattr(export_jobs, "IN_REQUEST", 5)  # 9 persons: too many for the request
+    client.force_login(users["county_viewer"])
+    response = client.get("/households/export.csv", {"layout": "national"})
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/imports/exports/{job.pk}/"
+    assert "排队中" in client.get(response["Location"]).content.decode()
+    run_worker(settings.MEDIA_ROOT)
+    job.refresh_from_db()
+    assert (job.status, job.households, job.persons, job.done, job.total) == ("done", 3, 9, 12, 12), (
+        job.message
+    )
+    page = client.get(f"/imports/exports/{job.pk}/").content.decode()
+    assert "下载（3 户，9 人）" in page
+    download = client.get(f"/imports/exports/{job.pk}/download")
+    path = tmp_path / "job.zip"
+    path.write_bytes(b"".join(download.streaming_content))
+    people = _cells_of(path)[f"{national.MEMBER_SHEET}.csv"]
+    assert len(people) == 10 and all("*" in r[national.MEMBER_HEADERS.index("证件号码")] for r in people[1:])
+    assert AuditLog.objects.filter(action="download", root=f"imports.exportjob:{job.pk}").count() == 1
+
+    # another reader of the county may not have a file made for someone else; a township's does not see it
+    client.force_login(make_user("other_viewer", Role.VIEWER, regions[COUNTY]))
+    assert client.get(f"/imports/exports/{job.pk}/download").status_code == 403
+    client.force_login(users["town_a_viewer"])  # the job is the county's: outside a township's scope
+    assert client.get(f"/imports/exports/{job.pk}/").status_code == 404
