@@ -3,9 +3,11 @@ lists on the job runner with progress and an audited download."""
 
 from __future__ import annotations
 
+import io
 import zipfile
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from jingzhun.accounts.choices import Role
 from jingzhun.core.models import AuditLog
@@ -106,3 +108,17 @@ def test_a_large_national_export_runs_on_the_job_runner_with_progress_and_an_aud
     assert client.get(f"/imports/exports/{job.pk}/download").status_code == 403
     client.force_login(users["town_a_viewer"])  # the job is the county's: outside a township's scope
     assert client.get(f"/imports/exports/{job.pk}/").status_code == 404
+
+
+def test_the_export_command_writes_the_national_layouts_as_the_user_sees_them(tmp_path, users):
+    households, members = _village(2)
+    h_path, m_path = _pair(tmp_path, households, members)
+    assert import_file(user=users["national"], path=h_path, member_path=m_path).ok
+    out = tmp_path / "out.zip"
+    call_command("export", str(out), "--national", "--user", "county_viewer", stdout=io.StringIO())
+    cells = _cells_of(out)
+    rows = _households(cells, "csv")
+    assert len(rows) == 3 and len(cells[f"{national.MEMBER_SHEET}.csv"]) == 7
+    assert [r[ACCOUNT] for r in rows[1:]] == ["**** 0000", "**** 0001"]  # a viewer's masking
+    with pytest.raises(CommandError, match=r"应为 \.zip"):
+        call_command("export", str(tmp_path / "out.csv"), "--national")

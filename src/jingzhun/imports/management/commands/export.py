@@ -1,4 +1,5 @@
-"""``jingzhun export FILE``: export households (scoped to --user) in the template's layout."""
+"""``jingzhun export FILE``: export households (scoped to --user) in the template's layout, or with ``--national``
+in the national system's layouts (FILE.zip of the two GB18030 CSVs, or FILE.xlsx)."""
 
 import time
 from pathlib import Path
@@ -6,8 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from jingzhun.accounts.models import User
-from jingzhun.core.masking import sees_in_full
-from jingzhun.imports import export
+from jingzhun.core.masking import sees_bank_accounts, sees_in_full
+from jingzhun.imports import export, national_export
 from jingzhun.regions.selectors import region_by_code
 from jingzhun.registry.models import Household
 from jingzhun.registry.selectors import HouseholdFilters, household_list
@@ -26,10 +27,16 @@ class Command(BaseCommand):
         )
         parser.add_argument("--status", default="", help="household status code (e.g. registered)")
         parser.add_argument("--user", help="export as this user: their region scope and masking apply")
+        parser.add_argument(
+            "--national", action="store_true",
+            help="the national system's layouts: FILE.zip (two GB18030 CSVs) or FILE.xlsx (two sheets)",
+        )  # fmt: skip
 
-    def handle(self, *args, file, region=None, year=None, status="", user=None, **opts):
+    def handle(self, *args, file, region=None, year=None, status="", user=None, national=False, **opts):
         suffix = file.suffix.lower()
-        if suffix not in {".xlsx", ".csv", ".parquet"}:
+        if national and suffix not in {".zip", ".xlsx"}:
+            raise CommandError("国家系统格式的文件扩展名应为 .zip（两个 CSV 文件）或 .xlsx。")
+        if not national and suffix not in {".xlsx", ".csv", ".parquet"}:
             raise CommandError("文件扩展名应为 .xlsx、.csv 或 .parquet。")
         target = None
         if region:
@@ -45,14 +52,18 @@ class Command(BaseCommand):
             qs = household_list(
                 user=actor, filters=HouseholdFilters(region=target, status=status), action="export"
             )
-            mask = not sees_in_full(actor)
+            mask, bank = not sees_in_full(actor), sees_bank_accounts(actor)
         else:
             qs = Household.objects.all()
             qs = qs.in_region(target) if target else qs
             qs = qs.filter(status=status) if status else qs
-            mask = False
+            mask, bank = False, True
         started = time.perf_counter()
-        if suffix == ".xlsx":
+        if national:
+            writer = national_export.write_csv_zip if suffix == ".zip" else national_export.write_xlsx
+            households, persons = writer(file, qs, mask=mask, bank=bank, year=year)
+            what = f"{households:,} 户 {persons:,} 人"
+        elif suffix == ".xlsx":
             households, persons = export.write_xlsx(file, qs, mask=mask, year=year)
             what = f"{households:,} 户 {persons:,} 人"
         elif suffix == ".csv":
