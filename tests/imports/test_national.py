@@ -303,6 +303,17 @@ def test_bank_details_are_checked_and_stored_encrypted_for_a_user_who_may_set_ac
         if "bank_account" in e.changes
     ]
     assert any("**** 0123" in t for t in trail) and not any("6217000000000000123" in t for t in trail)
+    # A new account in a later file replaces the stored one, audited with both numbers masked; the
+    # unchanged one writes nothing.
+    households[1][_col(national.HOUSEHOLD_HEADERS, "银行卡号")] = "6228480000000000456"
+    h_path, m_path = _pair(tmp_path, households, members, suffix="-3")
+    latest = AuditLog.objects.order_by("-id").first().id
+    assert import_file(user=users["national"], path=h_path, member_path=m_path).ok
+    assert Household.objects.get(national_number="5226341002000001").bank_account == "6228480000000000456"
+    assert Household.objects.get(national_number="5226341002000000").bank_account == "6217000000000000000"
+    changed = [e for e in AuditLog.objects.filter(id__gt=latest) if "bank_account" in e.changes]
+    assert [e.changes["bank_account"] for e in changed] == [["**** 0123", "**** 0456"]]
+    assert changed[0].action == "update" and changed[0].region_code == VILLAGE
 
 
 @pytest.mark.django_db(transaction=True)

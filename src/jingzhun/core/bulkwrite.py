@@ -1,5 +1,5 @@
-"""Set-based appends: an Arrow table into a model's table, by COPY on PostgreSQL and executemany on SQLite; and
-appends whose foreign keys the caller vouches for."""
+"""Set-based appends: an Arrow table into a model's table, by COPY on PostgreSQL and executemany on SQLite; updates
+of many rows from an Arrow table in one statement; and appends whose foreign keys the caller vouches for."""
 
 from __future__ import annotations
 
@@ -38,21 +38,48 @@ def prepare_rows(table: pa.Table, vendor: str) -> Rows:
 
 def append_prepared(model, rows: Rows) -> None:
     """Append prepared rows to the model's table."""
+    _append(model._meta.db_table, rows)
+
+
+def _append(db_table: str, rows: Rows) -> None:
     if rows.count == 0:
         return
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in rows.columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
+            sql = f"COPY {quote(db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
             # psycopg's own cursor: its errors are turned into Django's (IntegrityError…) as the ORM's are
             with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                 copy.write(rows.data)
             return
         marks = ", ".join(["%s"] * len(rows.columns))
-        cursor.executemany(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})", rows.data
+        cursor.executemany(f"INSERT INTO {quote(db_table)} ({columns}) VALUES ({marks})", rows.data)
+
+
+def update_rows(model, table: pa.Table, *, key: str = "id") -> None:
+    """Set columns of existing rows of the model's table from ``table`` (the ``key`` column and the columns to set,
+    named after the model's columns, values as the database stores them), in one statement: the rows are
+    appended to a temporary table shaped like the model's (COPY / executemany), then one ``UPDATE … FROM`` joins
+    it. ``bulk_update`` writes a ``CASE`` with a branch per row for every column instead, which Django resolves
+    and the database evaluates row by row: 20 s for 14,000 households on SQLite, against well under one here.
+    Call inside a transaction; the temporary table is dropped before returning."""
+    if table.num_rows == 0:
+        return
+    quote = connection.ops.quote_name
+    target = quote(model._meta.db_table)
+    scratch = f"jz_update_{model._meta.db_table}"
+    names = ", ".join(quote(name) for name in table.column_names)
+    setting = ", ".join(f"{quote(n)} = s.{quote(n)}" for n in table.column_names if n != key)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {quote(scratch)}")
+        # the model's own column types (a bare CREATE would type the columns loosely on PostgreSQL)
+        cursor.execute(f"CREATE TEMPORARY TABLE {quote(scratch)} AS SELECT {names} FROM {target} WHERE 1 = 0")
+        _append(scratch, prepare_rows(table, connection.vendor))
+        cursor.execute(
+            f"UPDATE {target} SET {setting} FROM {quote(scratch)} AS s WHERE {target}.{quote(key)} = s.{quote(key)}"
         )
+        cursor.execute(f"DROP TABLE {quote(scratch)}")
 
 
 SCALARS = (str, bool, int, float)

@@ -442,17 +442,19 @@ def open_pair(user, household_path: Path, member_path: Path | None) -> tuple[Fla
     m_numbers = pc.utf8_trim_whitespace(_cells(members, "户编号"))
     h_errors: list[list[str]] = [[] for _ in range(n_h)]
 
-    # Regions, once per distinct name tuple, inside the user's scope.
+    # Regions, once per distinct name tuple (a county's file names a few hundred villages for tens of thousands
+    # of rows), inside the user's scope; the answers are spread back to the rows column-wise.
     resolver = NameResolver(user)
-    names = pa.table({h: pc.utf8_trim_whitespace(_cells(households, h)) for h in REGION_HEADERS})
-    region = [""] * n_h
-    for i, parts in enumerate(zip(*(names.column(h).to_pylist() for h in REGION_HEADERS), strict=True)):
-        if not any(parts):
-            continue
-        answer = resolver.resolve(*parts)
-        if answer.error:
-            h_errors[i].append(f"第 {i + 2} 行「村」：{answer.error}")
-        region[i] = answer.code
+    names = [pc.utf8_trim_whitespace(_cells(households, h)).fill_null("") for h in REGION_HEADERS]
+    places = pc.binary_join_element_wise(*names, "\x1f")
+    distinct = pc.unique(places)
+    answers = [resolver.resolve(*place.split("\x1f")) if place.strip("\x1f") else None
+               for place in distinct.to_pylist()]  # fmt: skip
+    which = pc.index_in(places, value_set=distinct)
+    region = pa.array([a.code if a else "" for a in answers], pa.string()).take(which).to_pylist()
+    failed = np.array([bool(a and a.error) for a in answers], bool)
+    for i in np.flatnonzero(failed[which.to_numpy(zero_copy_only=False)]) if len(answers) else ():
+        h_errors[i].append(f"第 {i + 2} 行「村」：{answers[which[i].as_py()].error}")
 
     # Bank details: checked here, stored by ``send_bank_accounts``.
     bank_names = _cells(households, "开户银行名称").to_pylist()
@@ -588,7 +590,7 @@ def send_bank_accounts(source: NationalSource, *, user) -> int:
         Household.objects.filter(national_number__in=list(source.bank)).values_list("national_number", "id")
     )
     from jingzhun.accounts import permissions
-    from jingzhun.registry.services import household_bank_accounts_load
+    from jingzhun.registry.bulk import household_bank_accounts_load
 
     if user is not None and not permissions.may(user, "set_bank_account"):
         return 0

@@ -12,23 +12,28 @@ copying the card (docs/decisions.md #12): a copy was half the cost of an import.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
-from jingzhun.core import audit
+from jingzhun.core import audit, crypto
 from jingzhun.core.bulkwrite import (
     Rows,
     append_prepared,
     append_rows,
     prepare_rows,
     references_vouched_for,
+    update_rows,
     with_defaults,
 )
+from jingzhun.core.ids import normalize_identifier
+from jingzhun.core.masking import mask_card
 from jingzhun.core.models import AuditAction, AuditLog
 from jingzhun.regions.models import Region
 
@@ -166,9 +171,11 @@ def _as_text(table: pa.Table) -> pa.Table:
     )
 
 
-def _audit_entries(households: pa.Table, origin: pa.Array, stamp: str, who: dict) -> pa.Table:
-    """One create entry per household whose changes say where its card came from (``origin``); ``who`` is
-    ``audit.actor_fields()``."""
+def _audit_entries(
+    households: pa.Table, origin: pa.Array, stamp: str, who: dict, action: str = AuditAction.CREATE
+) -> pa.Table:
+    """One entry per household (``id``, ``number``, ``head_name``, ``region_id``) whose changes are ``origin``
+    (JSON text): for a create, where its card came from; ``who`` is ``audit.actor_fields()``."""
     n = households.num_rows
     ids = households.column("id").cast(pa.string())
     constant = lambda value, kind=TEXT: pa.array([value] * n, kind)  # noqa: E731
@@ -179,7 +186,7 @@ def _audit_entries(households: pa.Table, origin: pa.Array, stamp: str, who: dict
             "actor_label": constant(who["actor_label"]),
             "source": constant(who["source"]),
             "ip": constant(who["ip"]),
-            "action": constant(AuditAction.CREATE.value),
+            "action": constant(str(action)),
             "model": constant(Household._meta.label_lower),
             "object_id": ids,
             "object_repr": pc.utf8_slice_codeunits(
@@ -192,6 +199,12 @@ def _audit_entries(households: pa.Table, origin: pa.Array, stamp: str, who: dict
             "changes": origin,
         }
     )
+
+
+def _now() -> str:
+    """This moment as a timestamp column's text for the database in use (what ``append_rows`` writes)."""
+    now = dt.datetime.now(dt.UTC)
+    return now.isoformat() if connection.vendor == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _status_rows(households: pa.Table, stamp: str, who: dict, load: HistoryLoad | None) -> pa.Table:
@@ -268,8 +281,7 @@ def households_insert(
     permissions.require(user, "change")
     regions = households.column("region_id").to_pylist()
     numbers = household_numbers(regions, households.column("number").to_pylist(), tops)
-    now = dt.datetime.now(dt.UTC)
-    stamp = now.isoformat() if connection.vendor == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    stamp = _now()
     households = households.set_column(
         households.schema.get_field_index("number"), "number", pa.array(numbers)
     )
@@ -302,3 +314,50 @@ def households_insert(
     if tallies:
         refresh_tallies(set(regions))
     return ids.to_pylist()
+
+
+@transaction.atomic
+def household_bank_accounts_load(*, user, accounts: dict[int, tuple[str, str]]) -> int:
+    """The 一卡通 accounts of many households at once (the national files' 开户银行名称 and 银行卡号, checked by the
+    importer): ``accounts`` maps a household id to (bank, number). Each number is encrypted with its keyed digest
+    (a per-value operation by nature); the changed ones are written in one set-based update
+    (``core.bulkwrite.update_rows``) with one masked audit entry each, appended as one table. Unchanged accounts
+    are found by their digest, so stored numbers are decrypted only for the audit of those that change. Only a
+    reader who may set accounts writes them (``user`` None: a command); returns how many changed."""
+    if user is not None:
+        permissions.require(user, "set_bank_account", what=_("登记一卡通账户"))
+    rows = Household.objects.filter(pk__in=list(accounts)).exclude(status=HouseholdStatus.CANCELLED)
+    if user is not None:
+        rows = rows.filter(pk__in=Household.objects.for_user(user, "set_bank_account").values("pk"))
+    changed = []  # (id, region, number, head, stored bank, new bank, new number, its digest)
+    for pk, region, number, head, bank, stored in rows.values_list(
+        "id", "region_id", "number", "head_name", "bank_name", "bank_account_digest"
+    ):
+        name, account = accounts[pk][0].strip(), normalize_identifier(accounts[pk][1])
+        if (bank, stored) != (name, digest := crypto.digest(account)):
+            changed.append((pk, region, number, head, bank, name, account, digest))
+    if not changed:
+        return 0
+    ids, regions, numbers, heads, banks, names, plain, digests = (list(c) for c in zip(*changed, strict=True))
+    olds = dict(
+        Household.objects.filter(pk__in=ids).exclude(bank_account_digest="").values_list("id", "bank_account")
+    )  # the numbers being replaced, decrypted for the masked "before" only
+    changes = [
+        json.dumps(audit.diff({"bank_name": bank, "bank_account": mask_card(olds.get(pk, ""))},
+                              {"bank_name": name, "bank_account": mask_card(account)}), ensure_ascii=False)
+        for pk, bank, name, account in zip(ids, banks, names, plain, strict=True)
+    ]  # fmt: skip
+    encrypted = Household._meta.get_field("bank_account")
+    households = pa.table({"id": pa.array(ids, pa.int64()), "number": pa.array(numbers, TEXT),
+                          "head_name": pa.array(heads, TEXT), "region_id": pa.array(regions, TEXT)})  # fmt: skip
+    update_rows(Household, pa.table({
+        "id": households.column("id"),
+        "bank_name": pa.array(names, TEXT),
+        "bank_account": pa.array([encrypted.get_db_prep_save(a, connection) for a in plain], TEXT),
+        "bank_account_digest": pa.array(digests, TEXT),
+    }))  # fmt: skip
+    who = audit.actor_fields()
+    append_rows(
+        AuditLog, _audit_entries(households, pa.array(changes, TEXT), _now(), who, AuditAction.UPDATE)
+    )
+    return len(changed)

@@ -622,35 +622,6 @@ def personal_data_revealed(*, user, household: Household) -> None:
 
 
 @transaction.atomic
-@transaction.atomic
-def household_bank_accounts_load(*, user, accounts: dict[int, tuple[str, str]]) -> int:
-    """The 一卡通 accounts of many households at once (the national files' 开户银行名称 and 银行卡号, checked by the
-    importer): ``accounts`` maps a household id to (bank, number). Each number is encrypted with its keyed digest
-    (a per-value operation by nature), then written in one bulk update and audited masked in one insert. Only a
-    reader who may set accounts writes them (``user`` None: a command); returns how many changed."""
-    if user is not None:
-        permissions.require(user, "set_bank_account", what=_("登记一卡通账户"))
-    rows = Household.objects.filter(pk__in=list(accounts)).exclude(status=HouseholdStatus.CANCELLED)
-    if user is not None:
-        rows = rows.filter(pk__in=Household.objects.for_user(user, "set_bank_account").values("pk"))
-    changed, entries = [], []
-    for h in rows.only("id", "region", "bank_name", "bank_account"):
-        name, number = accounts[h.pk][0].strip(), normalize_identifier(accounts[h.pk][1])
-        if (h.bank_name, h.bank_account) == (name, number):
-            continue
-        before = {"bank_name": h.bank_name, "bank_account": mask_card(h.bank_account)}
-        h.bank_name, h.bank_account, h.bank_account_digest = name, number, crypto.digest(number)
-        changed.append(h)
-        after = {"bank_name": name, "bank_account": mask_card(number)}
-        entries.append(audit.entry_for(AuditAction.UPDATE, h, before=before, after=after))
-    Household.objects.bulk_update(
-        changed, ["bank_name", "bank_account", "bank_account_digest"], batch_size=2000
-    )
-    audit.record_many(entries)
-    return len(changed)
-
-
-@transaction.atomic
 def household_bank_account_set(*, user, household: Household, bank_name: str, bank_account: str) -> Household:
     """Set (or clear, both empty) the household's 一卡通 account: the bank's name and the account number, which is
     normalised (full-width digits, spaces), validated (12–30 digits), stored encrypted with its keyed digest,
