@@ -79,6 +79,7 @@ demo-setup: migrate pdf-deps
 	$(RUN) jingzhun demo-assessment
 	$(RUN) jingzhun demo-villages
 	$(RUN) jingzhun demo-targets
+	$(RUN) jingzhun demo-cycle
 	$(RUN) jingzhun demo-quality
 	$(RUN) jingzhun warning-score --install-synthetic
 

@@ -234,3 +234,25 @@ def test_household_register_command_applies_the_users_scope(tmp_path, users):
     with pytest.raises(CommandError, match="管辖范围"):
         call_command("household-register", path, user="town_b")
     assert Household.objects.count() == 0
+
+
+def test_demo_cycle_moves_persons_to_the_next_county_and_freezes_2016(demo_story, county_b):
+    """The demo's 跨县迁移 and its closed year, so those pages have data: two persons asked for and accepted by
+    the next county (each now heads a household there), one waiting there; 2016 closed and confirmed."""
+    from io import StringIO
+
+    from jingzhun.registry.models import AdjustmentYear, Transfer, YearState
+
+    out = StringIO()
+    call_command("demo-cycle", stdout=out)
+    accepted = Transfer.objects.filter(status="accepted")
+    assert accepted.count() == 2 and Transfer.objects.filter(status="pending").count() == 1
+    for t in accepted:
+        moved = t.to_household.members.get(is_active=True)
+        assert t.to_household.region_id.startswith("522635") and moved.name in t.names
+        assert not t.from_household.members.filter(pk=moved.pk, is_active=True).exists()
+    closed = AdjustmentYear.objects.get(county_id="522634000000", year=2016)
+    assert closed.state == YearState.CONFIRMED and "2016 年已由县级关账、省级确认" in out.getvalue()
+    again = StringIO()
+    call_command("demo-cycle", stdout=again)
+    assert Transfer.objects.count() == 3 and "跳过" in again.getvalue()

@@ -64,6 +64,27 @@ def test_a_year_closes_only_when_nothing_is_left(register, users, county, django
     assert AuditLog.objects.filter(model="registry.adjustmentyear", action="update").exists()
 
 
+def test_closing_writes_the_years_snapshot_and_rollup(
+    transactional_db, register, users, county, settings, tmp_path
+):
+    """The year's figures are at hand once the county closes it: the job the close queues writes the year's
+    Parquet snapshot and its rollup, run by the real worker."""
+    from jingzhun.analytics.models import RegionFigures
+    from tests.conftest import run_worker
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    register(identified_year=2016, years=[year(year=YEAR)])
+    register(identified_year=2016, years=[year(year=YEAR)])
+    _open(users, county)
+    yearcycle.year_close(user=users["county"], county=county, year=YEAR)  # committed: on_commit fires
+    assert not RegionFigures.objects.filter(year=YEAR).exists()
+    run_worker(settings.MEDIA_ROOT)
+    households = tmp_path / "snapshots" / str(YEAR) / "households"
+    assert list(households.glob("province=52/*.parquet")), "the year's snapshot is written"
+    rolled = RegionFigures.objects.get(year=YEAR, code=COUNTY)
+    assert rolled.figures["poor_households"] == 2 and rolled.figures["persons"] == 4
+
+
 def test_a_closed_year_is_frozen_until_the_province_reopens_it(register, users, county, province_admin):
     household = register(identified_year=2016, years=[year(year=YEAR)])
     _open(users, county)

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from jingzhun.core import audit
@@ -28,7 +30,7 @@ from jingzhun.core.ids import make_id_number
 from jingzhun.core.models import AuditAction
 from jingzhun.regions.models import Region
 
-from . import members, services
+from . import members, services, yearcycle
 from .choices import (
     Attribute,
     Cause,
@@ -45,7 +47,7 @@ from .choices import (
     Schooling,
     WorkStatus,
 )
-from .models import Household, Member, Monitoring
+from .models import AdjustmentYear, Household, Member, Monitoring, Transfer
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭"
@@ -668,6 +670,85 @@ def demo_member_changes(*, region: Region, seed: int, years: list[int]) -> list[
             )  # fmt: skip
             changes.append(f"{split_on} 分户 {son.name}、{wife.name}（{home.number}，待审核）")
     return changes
+
+
+# The demo's 跨县迁移: (business year, accepted by the other county) — two done, this year's one waiting there.
+DEMO_TRANSFERS = ((2023, True), (2024, True), (None, False))
+DEMO_CLOSED_YEAR = 2016  # closed by the county and confirmed by the province: the demo's frozen year
+
+
+def demo_transfers(county: Region, *, seed: int) -> list[str]:
+    """跨县迁移 of the demo: a grown son or daughter of an exited household leaves for the next county of the
+    prefecture — asked by the demo county (迁出) and, for the years of ``DEMO_TRANSFERS`` that say so, accepted
+    there into a new household of one of its villages (迁入), dated in its year. Returns them in words; none
+    where no other county is loaded (the committed extract holds 雷山县 only) or where the demo has moved
+    people already."""
+    other = (
+        Region.objects.filter(parent_id=county.parent_id, level=county.level)
+        .exclude(code=county.code)
+        .order_by("code")
+        .first()
+    )
+    lo, hi = county.subtree_range()
+    if other is None or Transfer.objects.filter(from_household__region__code__range=(lo, hi)).exists():
+        return []
+    places = Region.objects.in_region(other).filter(level=5).order_by("code")
+    # rural villages (村委会) where the codes say which are (a hand-made region may not)
+    villages = list(places.filter(kind="village").values_list("code", flat=True)) or list(
+        places.values_list("code", flat=True)
+    )
+    if not villages:
+        return []
+    rng = random.Random(seed + 5)
+    households = list(
+        Household.objects.in_region(county).filter(status=HouseholdStatus.EXITED)
+        .prefetch_related("members").order_by("id")[:500]
+    )  # fmt: skip
+    rng.shuffle(households)
+    today = timezone.localdate()
+    done: list[str] = []
+    for year, accepted in DEMO_TRANSFERS:
+        year = year or today.year
+        mover = None
+        while households and mover is None:
+            h = households.pop()
+            active = [m for m in h.members.all() if m.is_active]
+            grown = (m for m in active if m.relationship in (Relationship.SON, Relationship.DAUGHTER)
+                     and 20 <= _age_in(m, year) <= 40)  # fmt: skip
+            mover = next(grown, None) if len(active) >= 3 else None
+        if mover is None:
+            break
+        t = members.transfer_request(
+            user=None, household=h, members=[mover], to_county=other, reason="外出务工，落户他县"
+        )
+        if not accepted:
+            done.append(f"{mover.name}（{h.number}）申请迁往{other.name}，待对方县接收")
+            continue
+        on = _day_in(rng, year)
+        village = rng.choice(villages)
+        members.transfer_accept(
+            user=None, transfer=t, relationships={mover.pk: Relationship.HEAD}, village=village,
+            effective_on=on, business_year=year,
+        )  # fmt: skip
+        _resize(h, year, -1)
+        done.append(f"{on} {mover.name}（{h.number}）迁往{other.name}，已接收（{village}）")
+    return done
+
+
+def demo_closed_year(county: Region, *, year: int = DEMO_CLOSED_YEAR) -> str:
+    """The demo county's early year closed by the county and confirmed by the province (a frozen year to show);
+    all or nothing: where something of that year is still open, the year stays as it was and the answer says
+    what blocks it."""
+    if AdjustmentYear.objects.filter(county=county, year=year).exists():
+        return f"{year} 年已开始或完成年度调整，跳过。"
+    try:
+        with transaction.atomic():
+            yearcycle.year_open(user=None, county=county, year=year)
+            yearcycle.year_close(user=None, county=county, year=year)
+            yearcycle.year_confirm(user=None, county=county, year=year)
+    except ValidationError as refused:
+        return f"{year} 年未能关账：{'；'.join(refused.messages)}"
+    return f"{year} 年已由县级关账、省级确认。"
 
 
 # 减贫计划 of the demo: each township's target for a year is its outcome give or take this share, so the

@@ -89,7 +89,9 @@ def member_work_open(county: str, year: int) -> list[OpenItems]:
     leaving = per_village(pending.filter(from_household__region__code__range=within),
                            "from_household__region_id")  # fmt: skip
     coming = pending.filter(to_county_id=county).count()
-    reviews = SplitReview.objects.filter(household__region__code__range=within, status=SplitReviewStatus.OPEN)
+    reviews = SplitReview.objects.filter(
+        household__region__code__range=within, status=SplitReviewStatus.OPEN, opened_at__year__lte=year
+    )
     return [
         OpenItems(_("待办结的跨县迁出"), leaving, reverse("registry:transfer_list")),
         OpenItems(_("待接收的跨县迁入"), {county: coming} if coming else {}, reverse("registry:transfer_list")),
