@@ -181,3 +181,70 @@ def test_a_bad_rating_is_named_and_an_older_export_without_the_questions_still_i
     job = imported(assessor, sample, older.encode())
     assert job.status == JobStatus.DONE and job.imported == 8
     assert not SurveyResponse.objects.filter(team_satisfied__isnull=False).exists()
+
+
+def test_central_s_submission_date_is_kept_and_an_edited_submission_keys_on_its_key(assessor, sample):
+    import datetime as dt
+
+    imported(assessor, sample, central_csv(sample))
+    first = SurveyResponse.objects.filter(sample=sample).order_by("id").first()
+    assert first.submitted_at == dt.datetime(2026, 10, 12, 8, 0, tzinfo=dt.UTC)  # Central's, not the import's
+    # edited in Central: a new meta-instanceID, the same KEY — the same submission, not a second answer
+    lines = central_csv(sample).decode().splitlines()
+    header = lines[0].split(",")
+    meta = header.index("meta-instanceID")
+    rows = [r.split(",") for r in lines[1:]]
+    for r in rows:
+        r[meta] = "uuid:edited-" + r[meta].removeprefix("uuid:")
+    data = "\n".join([lines[0], *(",".join(r) for r in rows)]).encode()
+    again = imported(assessor, sample, data)
+    assert again.status == JobStatus.DONE and (again.imported, again.unchanged) == (0, 8), again.message
+    bad = data.decode().replace("2026-10-12T08:00:00.000Z", "昨天", 1).encode()
+    SurveyResponse.objects.all().delete()
+    job = imported(assessor, sample, bad)
+    assert job.status == JobStatus.FAILED and "提交时间 昨天 不是日期时间" in job.message
+
+
+def _odata(sample, households, submitted):
+    """Rows as Central's OData returns them (``client.submissions.get_table()["value"]``): the form's groups as
+    nested objects, ``__id`` the submission's id, ``__system`` its metadata."""
+    out = []
+    for h in households:
+        a = answers_for(h)
+        out.append({
+            "__id": f"uuid:{sample.pk}-{h.key}",
+            "__system": {"submissionDate": submitted, "formVersion": sample.form_version, "submitterName": "评估员"},
+            "meta": {"instanceID": f"uuid:{sample.pk}-{h.key}"},
+            "village": h.region_id, "household": h.key,
+            "grp": {"persons": a["persons"], **{f: "yes" if a[f] else "no" for f in FIELDS[1:]},
+                    **{f: rating(a[f]) for f in RATINGS}},
+        })  # fmt: skip
+    return out
+
+
+def test_a_pull_imports_as_the_export_does_and_starts_after_the_last_submission(assessor, sample):
+    households = list(sample.households.order_by("key"))
+    assert services.survey_since(sample) is None and survey.since_filter(None) is None
+    pulled = survey.odata_csv(_odata(sample, households[:5], "2026-10-12T08:00:00.000Z"))
+    job = imported(assessor, sample, pulled, f"{sample.form_id}.csv")
+    assert job.status == JobStatus.DONE and job.imported == 5, job.message
+    by_pull = {
+        r.sample_household_id: [getattr(r, f) for f in (*FIELDS, *RATINGS)]
+        for r in SurveyResponse.objects.all()
+    }
+    since = services.survey_since(sample)
+    assert survey.since_filter(since) == "__system/submissionDate ge 2026-10-12T08:00:00.000000Z"
+    # the next pull: what Central gives for that filter — the rest, and the last one again at the same instant
+    later = _odata(sample, households[4:], "2026-10-13T09:30:00.000Z")
+    later[0]["__system"]["submissionDate"] = "2026-10-12T08:00:00.000Z"
+    job = imported(assessor, sample, survey.odata_csv(later), f"{sample.form_id}.csv")
+    assert (job.imported, job.unchanged) == (3, 1), job.message
+    assert services.survey_since(sample).isoformat() == "2026-10-13T09:30:00+00:00"
+    # the same records as the CSV export gives
+    SurveyResponse.objects.all().delete()
+    imported(assessor, sample, central_csv(sample, rows=households[:5]))
+    by_export = {
+        r.sample_household_id: [getattr(r, f) for f in (*FIELDS, *RATINGS)]
+        for r in SurveyResponse.objects.all()
+    }
+    assert by_pull == by_export

@@ -319,14 +319,22 @@ def survey_import(job: SurveyImportJob, progress: jobs.Progress) -> None:
         answered[row.household_key] = row.instance_id
         try:
             values = survey.answers(row.values)
+            when = survey.submitted_at(row.submitted)
         except ValidationError as exc:
             bad("；".join(exc.messages))
+            continue
+        except ValueError:
+            bad(_("提交时间 %(t)s 不是日期时间") % {"t": row.submitted})
             continue
         record = SurveyResponse(
             sample=sample, sample_household=household, region_id=household.region_id,
             instance_id=row.instance_id[:100], source=ResponseSource.ODK, form_version=row.version,
             entered_by=job.user, job=job, **values,
         )  # fmt: skip
+        if (
+            when is not None
+        ):  # Central's SubmissionDate: when the answer reached the server, kept for the pull
+            record.submitted_at = when
         try:
             record.full_clean(
                 exclude=["sample_household", "instance_id", "sample", "region", "job", "entered_by"]
@@ -348,6 +356,17 @@ def survey_import(job: SurveyImportJob, progress: jobs.Progress) -> None:
         audit.record_many(audit.entry_for("create", r, after=audit.snapshot(r)) for r in created)
         SurveyImportJob.objects.filter(pk=job.pk).update(imported=len(created), unchanged=unchanged)
     progress(len(rows), len(rows))
+
+
+def survey_since(sample: Sample):
+    """The latest Central submission date imported into ``sample`` (None before the first): where an
+    incremental pull starts (``survey.since_filter``)."""
+    return (
+        SurveyResponse.objects.filter(sample=sample, source=ResponseSource.ODK)
+        .order_by("-submitted_at")
+        .values_list("submitted_at", flat=True)
+        .first()
+    )
 
 
 def _design_rows(sample: Sample) -> list[tuple]:

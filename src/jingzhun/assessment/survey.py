@@ -5,6 +5,7 @@ selects), and the reading of ODK Central's CSV export — bounded and guarded be
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass
@@ -148,9 +149,9 @@ def read_submissions(data: bytes, name: str, *, form_id: str) -> list[Submission
     if len(header) > MAX_COLUMNS:
         raise ValidationError(_("CSV 文件的列数超过 %(n)d，不是本系统的调查表。") % {"n": MAX_COLUMNS})
     header = [h.strip() for h in header]
-    index = {
-        "instance": header.index("meta-instanceID") if "meta-instanceID" in header else _column(header, "KEY")
-    }
+    # Central's KEY is the submission's own id, kept when the submission is edited (its meta-instanceID then
+    # changes): the import keys on it, as the API pull does on ``__id``; an export without it on meta-instanceID
+    index = {"instance": header.index("KEY") if "KEY" in header else _column(header, "instanceID")}
     for key in ("household", "FormVersion", "SubmissionDate", *ANSWERS, *RATINGS):
         index[key] = _column(header, key)
     missing = [k for k, i in index.items() if i is None and k not in ("SubmissionDate", *RATINGS)]
@@ -193,3 +194,46 @@ def answers(values: dict) -> dict:
     if errors:
         raise ValidationError("；".join(errors))
     return out
+
+
+def submitted_at(text: str):
+    """Central's SubmissionDate (ISO 8601, e.g. 2026-10-12T08:00:00.000Z) as an aware datetime; None if empty,
+    ValueError if it is not a date and time."""
+    if not text:
+        return None
+    when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def since_filter(since) -> str | None:
+    """The OData filter of an incremental pull: the submissions Central received at or after ``since`` (the
+    latest submission date imported; the one at that instant again, as imports are idempotent by instance)."""
+    if since is None:
+        return None
+    return "__system/submissionDate ge " + since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _flat(value: dict, out: dict) -> dict:
+    """A submission's fields by their own name (groups are nested objects in Central's OData)."""
+    for key, item in value.items():
+        if isinstance(item, dict) and not key.startswith("__"):
+            _flat(item, out)
+        else:
+            out.setdefault(key, item)
+    return out
+
+
+def odata_csv(rows: list[dict]) -> bytes:
+    """Central's OData rows (``client.submissions.get_table()["value"]``) as the CSV export writes them, so a
+    pull goes through the same checked import: ``__id`` as KEY, ``__system``'s submission date and form
+    version, the form's fields by name."""
+    header = ["SubmissionDate", "household", *ANSWERS, *RATINGS, "meta-instanceID", "KEY", "FormVersion"]
+    lines = []
+    for row in rows:
+        fields = _flat(row, {})
+        system = row.get("__system") or {}
+        lines.append([
+            system.get("submissionDate") or "", *(fields.get(k) or "" for k in ("household", *ANSWERS, *RATINGS)),
+            fields.get("instanceID") or "", row.get("__id") or "", system.get("formVersion") or "",
+        ])  # fmt: skip
+    return choices_csv(header, [[str(c) for c in line] for line in lines])
