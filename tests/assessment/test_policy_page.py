@@ -81,3 +81,30 @@ def test_the_province_level_set_is_set_on_its_own(client, users, regions):
     assert "全省群众满意度" in client.get(URL, {"year": 2026, "level": "1"}).content.decode()
     county_set = client.get(URL, {"year": 2026}).content.decode()
     assert "全省群众满意度" not in county_set and "尚未设置考核指标体系" in county_set
+
+
+SAMPLING = {"form": "sampling", "year": "2026", "min_villages": "3", "min_households": "12", "inside_share": "50",
+            "mix_labour": "5", "mix_outside": "3", "mix_no_labour": "2"}  # fmt: skip
+
+
+def test_the_sampling_parameters_are_set_on_the_page_audited_by_year_and_province(client, users, regions):
+    from jingzhun.assessment.models import SamplingPolicy
+
+    admin = make_user("gz_admin", Role.ADMIN, Region.objects.get(code=PROVINCE))
+    client.force_login(admin)
+    page = client.post(
+        URL, SAMPLING | {"mix_labour": "0", "mix_outside": "0", "mix_no_labour": "0"}, follow=True
+    )
+    assert "三类户份数不能全为 0" in page.content.decode() and not SamplingPolicy.objects.exists()
+    page = client.post(URL, SAMPLING | {"min_villages": "0"}, follow=True).content.decode()
+    assert "不少于 1" in page and not SamplingPolicy.objects.exists()
+    client.post(URL, SAMPLING)
+    row = SamplingPolicy.objects.get()
+    assert (row.province_id, row.year, row.min_villages, row.min_households) == (PROVINCE, 2026, 3, 12)
+    assert AuditLog.objects.filter(root=f"assessment.samplingpolicy:{row.pk}").exists()
+    page = client.get(URL, {"year": 2027}).content.decode()  # carried forward
+    assert 'id="sampling-values"' in page and "3 / 12" in page
+    client.force_login(users["county"])  # a county reads it and may not change it
+    client.post(URL, SAMPLING | {"min_villages": "9"})
+    assert SamplingPolicy.objects.get().min_villages == 3
+    assert "sampling-form" not in client.get(URL, {"year": 2026}).content.decode()

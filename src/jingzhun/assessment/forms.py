@@ -6,7 +6,7 @@ from jingzhun.regions.models import Region
 
 from . import survey
 from .choices import CountyKind, Purpose
-from .models import AssessmentPolicy, Indicator
+from .models import AssessmentPolicy, Indicator, SamplingPolicy
 
 
 class SampleForm(forms.Form):
@@ -143,6 +143,22 @@ class PolicyForm(forms.ModelForm):
         model = AssessmentPolicy
         fields = ["show_ranking", "grade_good", "grade_fair", "grade_pass", "exit_incidence", "exit_wrong_exit",
                   "exit_missed", "exit_satisfaction", "rectify_days"]  # fmt: skip
+
+
+class SamplingPolicyForm(forms.ModelForm):
+    """抽样参数: the least villages and households, the accuracy sample's share inside the registry, the
+    satisfaction sample's 5 : 3 : 2 mix."""
+
+    class Meta:
+        model = SamplingPolicy
+        fields = [
+            "min_villages",
+            "min_households",
+            "inside_share",
+            "mix_labour",
+            "mix_outside",
+            "mix_no_labour",
+        ]
 
 
 class IndicatorForm(forms.ModelForm):

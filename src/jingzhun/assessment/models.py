@@ -6,6 +6,7 @@ year and province (``core.policy.in_force``)."""
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -72,6 +73,11 @@ class SamplingPolicy(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.year} {self.province_id or 'national'}"
+
+    def clean(self) -> None:
+        # all three parts 0 would draw no household for the satisfaction survey
+        if not (self.mix_labour or self.mix_outside or self.mix_no_labour):
+            raise ValidationError({"mix_labour": [_("满意度样本的三类户份数不能全为 0。")]})
 
     def mix(self, purpose: str) -> dict[str, float]:
         """The share of each household group in a village's sample (``None`` inside: by the frame's sizes)."""

@@ -23,6 +23,7 @@ from .models import (
     PoorCounty,
     Sample,
     SampleHousehold,
+    SamplingPolicy,
     Score,
     SurveyResponse,
 )
@@ -110,6 +111,11 @@ def county_estimates(*, user, code: str, year: int) -> dict[str, Estimate]:
 
 def policy(*, code: str, year: int) -> AssessmentPolicy:
     return in_force(AssessmentPolicy, region_code=code, year=year, defaults=True)
+
+
+def sampling_policy(*, code: str | None, year: int) -> SamplingPolicy:
+    """The sampling parameters in force for a province (or the nation) in ``year`` (defaults when none set)."""
+    return in_force(SamplingPolicy, region_code=code, year=year, defaults=True)
 
 
 def findings(*, user, state: str = "", overdue: bool = False):

@@ -43,6 +43,7 @@ from .forms import (
     PoorCountyForm,
     RectifyForm,
     SampleForm,
+    SamplingPolicyForm,
     SurveyForm,
     SurveyUploadForm,
 )
@@ -589,9 +590,9 @@ INDICATOR_FIELDS = ["key", "name", "weight", "source", "origin", "best", "worst"
 
 @login_required
 def policy(request):
-    """考核政策: the assessment parameters and the county indicator set in force for a province (or the nation) in
-    a year, and for national and provincial administrators the forms that set them (from the year on; audited
-    by the services)."""
+    """考核政策: the assessment parameters, the sampling parameters and the indicator set (county or province level)
+    in force for a province (or the nation) in a year, and for national and provincial administrators the forms
+    that set them (from the year on; audited by the services)."""
     _need(request.user, "view_assessment")
     user, year = request.user, _year(request)
     asked = (request.GET.get("province") or request.POST.get("province") or "").strip()
@@ -608,6 +609,11 @@ def policy(request):
         request.POST if request.POST.get("form") == "policy" else None,
         initial={f: getattr(current, f) for f in POLICY_FIELDS},
     )  # fmt: skip
+    sampling = selectors.sampling_policy(code=where, year=year)
+    sampling_form = SamplingPolicyForm(
+        request.POST if request.POST.get("form") == "sampling" else None,
+        initial={f: getattr(sampling, f) for f in SamplingPolicyForm.Meta.fields},
+    )  # fmt: skip
     formset = IndicatorFormSet(
         request.POST if request.POST.get("form") == "indicators" else None, prefix="ind",
         initial=[{f: getattr(i, f) for f in INDICATOR_FIELDS} for i in indicators],
@@ -615,13 +621,17 @@ def policy(request):
     back = f"{request.path}?year={year}&level={level}" + (
         f"&province={province.code[:2]}" if province else ""
     )
+    # the two parameter rows: the bound form (the one posted) and the service that sets its row
+    parameters = [(form, services.assessment_policy_set, _("已保存考核参数。")),
+                  (sampling_form, services.sampling_policy_set, _("已保存抽样参数。"))]  # fmt: skip
+    posted = next(((f, write, done) for f, write, done in parameters if f.is_bound), None)
     if request.method == "POST":
-        if form.is_bound:
-            if not form.is_valid():
-                form_refused(request, form)
+        if posted is not None:
+            chosen, write, done = posted
+            if not chosen.is_valid():
+                form_refused(request, chosen)
             else:
-                act(request, lambda: services.assessment_policy_set(
-                    user=user, year=year, province=where, **form.cleaned_data), _("已保存考核参数。"))  # fmt: skip
+                act(request, lambda: write(user=user, year=year, province=where, **chosen.cleaned_data), done)
         elif formset.is_valid():
             rows = [
                 {f: d[f] for f in INDICATOR_FIELDS} for d in formset.cleaned_data if d and not d.get("DELETE")
@@ -637,6 +647,7 @@ def policy(request):
     return render(
         request, "assessment/policy.html",
         {"year": year, "province": province, "current": current, "indicators": indicators, "form": form,
-         "formset": formset, "may_set": may_set, "level": level,
+         "formset": formset, "may_set": may_set, "level": level, "sampling": sampling,
+         "sampling_form": sampling_form,
          "provinces": [] if own else selectors.provinces()},
     )  # fmt: skip
