@@ -147,3 +147,24 @@ def test_the_exit_check_reads_the_incidence_from_the_sample(assessor, sample):  
     missed, wrong = found[Estimator.MISSED].point, found[Estimator.WRONG_EXIT].point
     assert point == pytest.approx((1_000 + missed * 80_000 + wrong * 15_000) / 100_000)
     assert low <= point < high
+
+
+def test_a_village_alone_in_its_stratum_is_a_certainty_unit():
+    # stratum a: four villages; stratum b: one village with two answered households (its others not answered)
+    y, x = [1, 0, 2, 0, 1, 0], [3, 2, 4, 1, 3, 2]
+    w, strata, psus = [2, 2, 3, 3, 1, 1], list("aaaabb"), [1, 2, 3, 4, 5, 5]
+    result = estimates.estimate(y=y, x=x, weights=w, strata=strata, psus=psus)
+    assert result.point == pytest.approx(9 / 30)
+    z = [(yi - 0.3 * xi) / 30 for yi, xi in zip(y, x, strict=True)]
+    # self-representing: in b the households are the units of the variance (5a, 5b), beside a's villages
+    assert result.se == pytest.approx(_hand_se(z, w, strata, [1, 2, 3, 4, "5a", "5b"]))
+    assert result.se > _hand_se(z[:4], w[:4], strata[:4], psus[:4])
+
+
+def test_a_lone_village_with_one_answer_counts_in_the_point_and_not_in_the_variance():
+    y, x = [1, 0, 2, 0, 1], [3, 2, 4, 1, 3]
+    w, strata, psus = [2, 2, 3, 3, 1], list("aaaab"), [1, 2, 3, 4, 5]
+    result = estimates.estimate(y=y, x=x, weights=w, strata=strata, psus=psus)  # no error mid-survey
+    assert result.point == pytest.approx(9 / 28)  # b's household is in the point
+    z = [(yi - 9 / 28 * xi) / 28 for yi, xi in zip(y, x, strict=True)]
+    assert result.se == pytest.approx(_hand_se(z[:4], w[:4], strata[:4], psus[:4]))  # a's spread alone

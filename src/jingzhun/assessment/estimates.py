@@ -21,6 +21,27 @@ ALPHA = 0.05
 METHOD = "Taylor linearisation (samplics); Korn–Graubard 95% interval"
 
 
+def single_village_rule(strata, psus):
+    """samplics' rule for strata with a single village among the answers.
+
+    Such a village is a certainty unit (``SinglePSUEst.certainty``): self-representing, its households become
+    the units of the variance — the second stage. The designer never draws fewer than two villages in a stratum
+    (``sampling.village_allocation``), so a lone village is either the whole of its stratum's frame (taken with
+    probability 1: only the households were sampled, and certainty is exact) or a survey still under way whose
+    other villages have not answered yet, where the within-village spread is the only spread there is to
+    measure. A lone village with a single answered household has no spread at all: it counts in the point and
+    is skipped in the variance (``SinglePSUEst.skip``). The alternatives are worse: refusing (``error``) leaves a
+    county without any estimate mid-survey; collapsing into a neighbouring stratum (``combine``) depends on which
+    villages answered first, so the same answers would give different intervals (docs/decisions.md)."""
+    rows: dict = {}
+    for s, p in zip(list(strata), list(psus), strict=True):
+        rows.setdefault(s, []).append(p)
+    lone = {s: ps for s, ps in rows.items() if len(set(ps)) == 1}
+    if all(len(ps) > 1 for ps in lone.values()):
+        return SinglePSUEst.certainty
+    return {s: SinglePSUEst.certainty if len(ps) > 1 else SinglePSUEst.skip for s, ps in lone.items()}
+
+
 @dataclass(frozen=True)
 class Result:
     point: float
@@ -74,7 +95,7 @@ def estimate(
         with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
             warnings.simplefilter("ignore")
             est.estimate(
-                y=y, samp_weight=w, stratum=strata, psu=psus, single_psu=SinglePSUEst.certainty, **kwargs
+                y=y, samp_weight=w, stratum=strata, psu=psus, single_psu=single_village_rule(strata, psus), **kwargs
             )  # fmt: skip
         se = float(est.stderror)
         if not np.isfinite(se):
@@ -97,7 +118,7 @@ def _design_se(z, *, weights, strata, psus) -> float:
         with contextlib.suppress(ZeroDivisionError):
             est.estimate(
                 y=z, samp_weight=np.asarray(weights, dtype=float), stratum=np.asarray(strata, dtype=object),
-                psu=np.asarray(psus, dtype=object), single_psu=SinglePSUEst.certainty,
+                psu=np.asarray(psus, dtype=object), single_psu=single_village_rule(strata, psus),
             )  # fmt: skip
     variance = float(est.variance)
     return variance**0.5 if np.isfinite(variance) and variance > 0 else 0.0
