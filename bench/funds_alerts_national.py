@@ -5,9 +5,9 @@ Spark (``--engine pyspark``) — over them.
 
 The generator is DuckDB SQL, set-based and seeded (every random draw is ``hash(concat(row, '-', seed, '-', k))``: the same seed
 gives the same files). Villages are synthetic codes in the national shape (31 provinces, ~2,800 counties,
-``--villages`` villages). Every household gets one or two ordinary payments (500–999 元 each); planted at a rate
+``--villages`` villages). Every household (1 to 6 persons) gets one or two ordinary payments (200–399 元 a person each); planted at a rate
 of ``1/--rate``: pairs of households of a village sharing one account, households of village cadres, households
-with an extra 80,000 元 (far above their county's median), dead heads still paid (a decoy died after the
+with an extra 80,000 元 (far above their county's median per person), dead heads still paid (a decoy died after the
 payment), cancelled households still paid, project payments at 验收合格 without 验收 (decoys accepted before),
 exits after an income jump (decoys with a steady income), and idle county allocations (decoys paid recently).
 
@@ -99,7 +99,8 @@ SELECT h, v.village, v.village || lpad(CAST(h AS VARCHAR), 9, '0') AS number,
        {planted} AND hash(concat(h, '-', {seed}, '-', 1)) % 8 = 4 AS dead_later,
        {planted} AND hash(concat(h, '-', {seed}, '-', 1)) % 8 = 5 AS cancelled,
        {planted} AND hash(concat(h, '-', {seed}, '-', 1)) % 8 = 6 AS jump,
-       {planted} AND hash(concat(h, '-', {seed}, '-', 1)) % 8 = 7 AS steady
+       {planted} AND hash(concat(h, '-', {seed}, '-', 1)) % 8 = 7 AS steady,
+       CAST(1 + hash(concat(h, '-', {seed}, '-', 6)) % 6 AS BIGINT) AS size
 FROM range(1, {households} + 1) t(h) JOIN v ON v.vi = h % {villages}""")
     base = f"""
 SELECT i AS id, hh.village, substr(hh.village, 1, 2) AS province, CAST({YEAR} AS BIGINT) AS year,
@@ -107,21 +108,22 @@ SELECT i AS id, hh.village, substr(hh.village, 1, 2) AS province, CAST({YEAR} AS
        AS allocation_id, hh.h AS household_id, hh.number AS household_number, hh.h * 10 + 1 AS member_id,
        CAST(NULL AS BIGINT) AS project_id, CAST(NULL AS VARCHAR) AS project_name,
        CAST(NULL AS DATE) AS project_accepted_on, hh.digest AS account_digest,
-       CAST(500 + hash(concat(i, '-', {seed}, '-', 2)) % 500 AS DECIMAL(18, 2)) AS amount,
-       DATE '{YEAR}-01-01' + CAST(hash(concat(i, '-', {seed}, '-', 3)) % 300 AS INTEGER) AS created_on"""
+       CAST((200 + hash(concat(i, '-', {seed}, '-', 2)) % 200) * hh.size AS DECIMAL(18, 2)) AS amount,
+       DATE '{YEAR}-01-01' + CAST(hash(concat(i, '-', {seed}, '-', 3)) % 300 AS INTEGER) AS created_on,
+       hh.size AS household_size"""
     projects = max(payments // 500, 100)
     con.sql(f"""
 COPY (
   {base} FROM range(1, {payments} + 1) t(i)
   JOIN hh ON hh.h = CASE WHEN i <= {households} THEN i ELSE i - {households} END
   UNION ALL
-  {base.replace(f"CAST(500 + hash(concat(i, '-', {seed}, '-', 2)) % 500 AS DECIMAL(18, 2))", "80000.00")}
+  {base.replace(f"CAST((200 + hash(concat(i, '-', {seed}, '-', 2)) % 200) * hh.size AS DECIMAL(18, 2))", "80000.00")}
   FROM (SELECT {payments} + h AS i, * FROM hh WHERE outlier) hh
   UNION ALL
   SELECT {payments} + {households} + j, v.village, substr(v.village, 1, 2), {YEAR}, 'project', 'accepted', 'paid',
          1, NULL, NULL, NULL, j, '项目' || j,
          CASE WHEN hash(concat(j, '-', {seed}, '-', 5)) % {max(rate // 50, 2)} = 0 THEN NULL ELSE DATE '{YEAR}-01-01' END,
-         '', 20000.00, DATE '{YEAR}-03-01'
+         '', 20000.00, DATE '{YEAR}-03-01', CAST(NULL AS BIGINT)
   FROM range(1, {projects} + 1) t(j) JOIN v ON v.vi = j % {villages}
 ) TO '{root}/fund_payments' (FORMAT PARQUET, PARTITION_BY (province), OVERWRITE_OR_IGNORE)""")
     for table in ("fund_allocations", "fund_cadres", "fund_events", "fund_exits"):

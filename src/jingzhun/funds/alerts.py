@@ -22,7 +22,7 @@ from jingzhun.core.masking import mask_card
 from jingzhun.registry.choices import HouseholdStatus, MemberChangeKind
 from jingzhun.registry.models import Household, HouseholdYear, Member, MemberChange, StatusChange
 
-from . import selectors
+from . import rules, selectors
 from .choices import AFTER_ACCEPTANCE, HOLDING, AlertKind, PaymentKind
 from .models import Alert, Allocation, Payment, VillageCadre
 
@@ -83,13 +83,18 @@ def no_acceptance_alert(
     )  # fmt: skip
 
 
-def outlier_alert(*, household_id, region_id, year, total, median, factor) -> Alert:
+def outlier_alert(*, household_id, region_id, year, total, persons, median, factor) -> Alert:
+    """Support per person far above the county's median per person: the household's payments, its size, the
+    amount per person (``rules.per_capita``) and the median, as evidence."""
+    each = rules.per_capita(total, persons)
     return Alert(
         kind=AlertKind.OUTLIER, key=f"{household_id}:{year}", region_id=region_id, year=year,
         household_id=household_id, amount=total,
-        summary=_("户均补助 %(t)s 元，是全县中位数 %(m)s 元的 %(r)s 倍")
-        % {"t": _money(total), "m": _money(median), "r": (total / median).quantize(Decimal("0.1"))},
-        evidence={"total": _money(total), "county_median": _money(median), "factor_policy": str(factor)},
+        summary=_("人均补助 %(p)s 元（全户 %(t)s 元、%(n)s 人），是全县人均中位数 %(m)s 元的 %(r)s 倍")
+        % {"p": _money(each), "t": _money(total), "n": max(int(persons or 1), 1), "m": _money(median),
+           "r": (each / median).quantize(Decimal("0.1"))},
+        evidence={"total": _money(total), "persons": max(int(persons or 1), 1), "per_capita": _money(each),
+                  "county_median_per_capita": _money(median), "factor_policy": str(factor)},
     )  # fmt: skip
 
 
@@ -250,8 +255,8 @@ def unaccepted_payments(*, region: str | None, year: int, **_ctx) -> list[Alert]
 
 
 def outliers(*, region: str | None, year: int, **_ctx) -> list[Alert]:
-    """Per-household support far above the county's median (factor: policy data): one query of sums per
-    household, the median per county computed over them."""
+    """Support per person (payments ÷ household size) far above the county's median per person (factor: policy
+    data): one query of sums per household with its size, the median per county computed over them."""
     factor = selectors.policy_for(region_code=region, year=year).outlier_factor
     sums = list(
         _within(
@@ -259,28 +264,26 @@ def outliers(*, region: str | None, year: int, **_ctx) -> list[Alert]:
             "region__code",
             region,
         )
-        .values("household_id", "region_id")
+        .values("household_id", "region_id", "household__member_count")
         .annotate(total=Sum("amount"))
         .order_by()
     )
+    for s in sums:
+        s["each"] = rules.per_capita(s["total"], s["household__member_count"])
     by_county = defaultdict(list)
     for s in sums:
-        by_county[s["region_id"][:6]].append(s["total"])
+        by_county[s["region_id"][:6]].append(s["each"])
     medians = {c: statistics.median(v) for c, v in by_county.items() if len(v) >= 5}
     out = []
     for s in sums:
         median = medians.get(s["region_id"][:6])
-        if median and s["total"] > median * factor:
+        if median and s["each"] > median * factor:
             out.append(
                 outlier_alert(
-                    household_id=s["household_id"],
-                    region_id=s["region_id"],
-                    year=year,
-                    total=s["total"],
-                    median=median,
-                    factor=factor,
+                    household_id=s["household_id"], region_id=s["region_id"], year=year, total=s["total"],
+                    persons=s["household__member_count"], median=median, factor=factor,
                 )
-            )
+            )  # fmt: skip
     return out
 
 

@@ -78,6 +78,10 @@ def _strings(values) -> str:
     return ", ".join(f"'{getattr(v, 'value', v)}'" for v in values)
 
 
+# ``rules.per_capita`` in SQL (DuckDB and Spark): a household's payments ÷ its size, one when none is recorded
+PER_CAPITA = "CAST(sum(amount) AS DOUBLE) / greatest(coalesce(max(household_size), 1), 1)"
+
+
 def queries(p: Params) -> dict[str, str]:
     """Each rule's SQL over the views, in the dialect DuckDB and Spark share."""
     since = f"DATE '{p.since.isoformat()}'"
@@ -116,12 +120,13 @@ SELECT id, village, amount, project_name, stage, project_accepted_on FROM ({paid
 WHERE kind = '{PaymentKind.PROJECT.value}' AND stage IN ({_strings(AFTER_ACCEPTANCE)})
   AND (project_accepted_on IS NULL OR project_accepted_on > created_on)""",
         AlertKind.OUTLIER: f"""
-WITH s AS (SELECT household_id, village, sum(amount) AS total FROM ({to_households}) p
-           GROUP BY household_id, village),
-m AS (SELECT substr(village, 1, 6) AS county, median(CAST(total AS DOUBLE)) AS county_median, count(*) AS n
+WITH s AS (SELECT household_id, village, max(household_size) AS persons, sum(amount) AS total,
+                  {PER_CAPITA} AS each FROM ({to_households}) p GROUP BY household_id, village),
+m AS (SELECT substr(village, 1, 6) AS county, median(each) AS county_median, count(*) AS n
       FROM s GROUP BY substr(village, 1, 6))
-SELECT s.household_id, s.village, s.total, m.county_median FROM s JOIN m ON m.county = substr(s.village, 1, 6)
-WHERE m.n >= 5 AND m.county_median > 0 AND CAST(s.total AS DOUBLE) > m.county_median * {p.factor}""",
+SELECT s.household_id, s.village, s.total, s.persons, m.county_median FROM s
+JOIN m ON m.county = substr(s.village, 1, 6)
+WHERE m.n >= 5 AND m.county_median > 0 AND s.each > m.county_median * {p.factor}""",
         AlertKind.INCOME_JUMP: f"""
 SELECT household_id, village, household_number, per_capita_net, prior FROM snap_exits
 WHERE prior > 0 AND per_capita_net >= prior * {p.ratio}{_in("village", p.region)}""",
@@ -288,6 +293,7 @@ def to_alerts(rows: dict[str, list[dict]], params: Params) -> list[Alert]:
                 region_id=r["village"],
                 year=year,
                 total=r["total"],
+                persons=r["persons"],
                 median=Decimal(str(r["county_median"])),
                 factor=params.factor,
             )

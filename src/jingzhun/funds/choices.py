@@ -99,7 +99,7 @@ class AlertKind(models.TextChoices):
     CADRE_RELATIVE = "cadre_relative", _("优亲厚友：收款人为村干部家庭成员")
     IDLE = "idle", _("资金滞留超过规定天数")
     NO_ACCEPTANCE = "no_acceptance", _("未验收即支付")
-    OUTLIER = "outlier", _("户均帮扶资金远高于全县中位数")
+    OUTLIER = "outlier", _("人均帮扶资金远高于全县人均中位数")
     INCOME_JUMP = "income_jump", _("脱贫前收入突增")
     DECEASED = "deceased", _("已死亡或已注销仍获支付")
 

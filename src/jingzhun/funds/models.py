@@ -62,7 +62,7 @@ class FundPolicy(ScopedModel):
     fund's name in that period (中央财政专项扶贫资金 to 2020, 衔接推进乡村振兴补助资金 from 2021), the forbidden
     uses, the management-fee cap (share of the county's yearly central funds, cumulative), the required industry
     share (衔接资金), the 报账制 stages with their shares and the retention's days, the supervision numbers (idle
-    days, the per-household outlier factor, the income jump before an exit), the 公告公示 days, and the weights
+    days, the per-person outlier factor, the income jump before an exit), the 公告公示 days, and the weights
     of factor-based allocation."""
 
     year = policy_year()
@@ -76,7 +76,7 @@ class FundPolicy(ScopedModel):
     retention_days = models.PositiveSmallIntegerField(_("质保金保留天数（验收后）"), default=365)
     idle_days = models.PositiveSmallIntegerField(_("资金滞留预警天数"), default=90)
     outlier_factor = models.DecimalField(
-        _("户均资金超过全县中位数的倍数"), max_digits=6, decimal_places=2, default=Decimal("3"),
+        _("人均资金超过全县人均中位数的倍数"), max_digits=6, decimal_places=2, default=Decimal("3"),
         validators=[MinValueValidator(1, _("倍数不能小于 1。"))],
     )  # fmt: skip
     income_jump_ratio = models.DecimalField(

@@ -64,3 +64,10 @@ def mask_name(name: str) -> str:
     """A name as a village notice shows it: the surname, the rest starred (杨文明 → 杨**)."""
     name = (name or "").strip()
     return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def per_capita(total, persons) -> Decimal:
+    """Support per person of a household: its payments ÷ its size (a household of no recorded size counts as
+    one). Exact (not rounded): the outlier rule compares it with the county median the same way on every engine
+    (the SQL twin: ``alerts_sql.PER_CAPITA``)."""
+    return Decimal(total) / max(int(persons or 1), 1)

@@ -41,6 +41,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("household_id", pa.int64()), ("household_number", pa.string()), ("member_id", pa.int64()),
         ("project_id", pa.int64()), ("project_name", pa.string()), ("project_accepted_on", pa.date32()),
         ("account_digest", pa.string()), ("amount", MONEY), ("created_on", pa.date32()),
+        ("household_size", pa.int64()),
     ]),
     "fund_allocations": pa.schema([
         ("id", pa.int64()), ("region", pa.string()), ("level", pa.int64()), ("fund_year", pa.int64()),
@@ -83,6 +84,7 @@ def _queries(year: int) -> dict:
             account_digest=F("bank_account_digest"),
             amount_text=_text("amount"),
             created_on=TruncDate("created_at"),
+            household_size=F("household__member_count"),
         )
         .values_list(
             "id",
@@ -102,6 +104,7 @@ def _queries(year: int) -> dict:
             "account_digest",
             "amount_text",
             "created_on",
+            "household_size",
         )
         .order_by()
     )
