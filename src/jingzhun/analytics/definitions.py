@@ -32,7 +32,7 @@ class Indicator:
             return parts.get("gini")
         top = float(parts.get(self.numerator) or 0)
         if self.denominator is None:
-            return top
+            return top * self.scale
         bottom = float(parts.get(self.denominator) or 0)
         return top / bottom * self.scale if bottom else None
 
@@ -65,7 +65,12 @@ INDICATORS = [
     Indicator("cadre_coverage", _("帮扶责任人覆盖率"), "cadre_households", "poor_households", 100, "%", 1),
     Indicator("plan_coverage", _("帮扶计划覆盖率"), "plan_households", "poor_households", 100, "%", 1),
     Indicator("plan_actual", _("帮扶措施实际投入（元）"), "plan_actual", digits=0),
+    # 支出进度: the year's funds paid ÷ arrived (parts in fen from the funds, ``services.with_spending``)
+    Indicator("funds_arrived", _("到位扶贫资金（元）"), "funds_arrived_fen", scale=0.01, digits=2),
+    Indicator("funds_paid", _("已支付扶贫资金（元）"), "funds_paid_fen", scale=0.01, digits=2),
+    Indicator("spending_progress", _("支出进度"), "funds_paid_fen", "funds_arrived_fen", 100, "%", 1),
 ]
+SPENDING = ("funds_arrived", "funds_paid", "spending_progress")
 BY_KEY = {i.key: i for i in INDICATORS}
 KEY_FIGURES = (
     "poor_households",

@@ -112,6 +112,29 @@ def store_figures(*, year: int, table: pa.Table, engine: str) -> int:
     return table.num_rows
 
 
+FUND_PARTS = ("funds_arrived_fen", "funds_paid_fen")
+
+
+def with_spending(table: pa.Table, *, year: int) -> pa.Table:
+    """The rolled-up figures with 支出进度's parts: per county the money of ``year``'s funds arrived there and
+    paid from it (``funds.selectors.spending_per_county``), summed up to its city, province and the country, in
+    fen (exact, additive like every part). The dashboards then read them from the figures, never the funds'
+    tables."""
+    from jingzhun.core.codes import NATIONAL_CODE, ancestor_at
+    from jingzhun.funds.selectors import spending_per_county
+
+    sums: dict[str, list[int]] = {}
+    for county, (arrived, paid) in spending_per_county(year).items():
+        for code in (NATIONAL_CODE, *(ancestor_at(county, level) for level in (1, 2, 3))):
+            row = sums.setdefault(code, [0, 0])
+            row[0] += int(arrived * 100)
+            row[1] += int(paid * 100)
+    codes = table.column("code").to_pylist()
+    for i, name in enumerate(FUND_PARTS):
+        table = table.append_column(name, pa.array([sums.get(c, (0, 0))[i] for c in codes], pa.int64()))
+    return table
+
+
 def rollup_refresh(
     *, year: int, engine: str = "duckdb", root: Path | None = None, progress: Progress | None = None
 ) -> RollupResult:
@@ -124,7 +147,7 @@ def rollup_refresh(
         root = snap.root
     snapshot_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    table = compute_figures(year=year, engine=engine, root=root)
+    table = with_spending(compute_figures(year=year, engine=engine, root=root), year=year)
     compute_seconds = time.perf_counter() - started
     say(f"computed {table.num_rows:,} regions on {engine} in {compute_seconds:.1f} s")
     started = time.perf_counter()

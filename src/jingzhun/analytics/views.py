@@ -57,6 +57,11 @@ def tables(d: selectors.Dashboard) -> dict[str, tuple[str, list[str], list[list]
             child_header,
             [[c.code, c.name, *(_number(c.values[k]) for k in definitions.CHILD_COLUMNS), c.plan.rate_percent] for c in d.children],
         ),
+        "spending": (
+            _("支出进度"),
+            [_("区划代码"), _("名称"), *(str(definitions.BY_KEY[k].label) for k in definitions.SPENDING)],
+            [[r.code, r.name, *(r.display(k) for k in definitions.SPENDING)] for r in [p, *d.children] if r.parts.get("funds_arrived_fen")],
+        ),
         "causes": (
             _("主要致贫原因"),
             [_("致贫原因"), _("现有贫困户")],
@@ -162,6 +167,7 @@ def dashboard_page(request):
             tables=tables(d),
             charts=_chart_data(d),
             key_figures=[(definitions.BY_KEY[k], p.display(k)) for k in definitions.KEY_FIGURES],
+            spending_place=[p.display(k) for k in definitions.SPENDING],
             poor_link=household_link(p.code, status=POOR_FILTER),
             child_rows=[
                 (c, [*(c.display(k) for k in definitions.CHILD_COLUMNS), c.plan.rate_percent], household_link(c.code, status=POOR_FILTER))

@@ -101,6 +101,29 @@ def household_measures(household) -> list:
     )
 
 
+def spending_per_county(year: int) -> dict[str, tuple[Decimal, Decimal]]:
+    """支出进度's two sums per county for ``year``'s funds, for the analytics rollup (a system read, every county):
+    the money arrived at the county (its allocations with an arrival date) and what was paid from it. Two
+    grouped queries."""
+    arrived = dict(
+        Allocation.objects.filter(fund__year=year, region__level=3, arrived_on__isnull=False)
+        .values_list("region_id")
+        .annotate(s=Sum("amount"))
+        .order_by()
+    )
+    paid = dict(
+        Payment.objects.filter(
+            allocation__fund__year=year, allocation__region__level=3, allocation__arrived_on__isnull=False,
+            status=PaymentStatus.PAID,
+        )
+        .values_list("allocation__region_id")
+        .annotate(s=Sum("amount"))
+        .order_by()
+    )  # fmt: skip
+    zero = Decimal(0)
+    return {c: (Decimal(str(arrived.get(c, zero))), Decimal(str(paid.get(c, zero)))) for c in arrived}
+
+
 def paid_sum(qs) -> Decimal:
     """The sum of ``qs``'s amounts, exact to the fen (SQLite's sum drops trailing zeros)."""
     return qs.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"].quantize(rules.FEN)
