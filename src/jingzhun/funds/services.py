@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from jingzhun.accounts import permissions
 from jingzhun.assistance.models import Measure
@@ -875,9 +875,9 @@ def cadres_load(*, user, county: Region, rows: list[list]) -> int:
 
 
 NOTICE_TITLES = {
-    NoticeKind.PLAN: _lazy("%(r)s %(y)s 年度扶贫项目计划公告"),
-    NoticeKind.BEFORE: _lazy("%(r)s %(y)s 年扶贫资金分配及到户补助事前公示"),
-    NoticeKind.AFTER: _lazy("%(r)s %(y)s 年扶贫资金使用情况公告"),
+    NoticeKind.PLAN: gettext_lazy("%(r)s %(y)s 年度扶贫项目计划公告"),
+    NoticeKind.BEFORE: gettext_lazy("%(r)s %(y)s 年扶贫资金分配及到户补助事前公示"),
+    NoticeKind.AFTER: gettext_lazy("%(r)s %(y)s 年扶贫资金使用情况公告"),
 }
 
 
