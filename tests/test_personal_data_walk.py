@@ -31,7 +31,8 @@ from jingzhun.identification import campaigns, crosscheck
 from jingzhun.identification import services as identification
 from jingzhun.identification.choices import Round
 from jingzhun.identification.models import CampaignCheck, CrossCheckFlag, Step
-from jingzhun.imports.models import ImportJob
+from jingzhun.imports.export_jobs import national_export_run
+from jingzhun.imports.models import ExportJob, ImportJob
 from jingzhun.monitoring import services as monitoring
 from jingzhun.projects import services as projects
 from jingzhun.projects.models import Asset, ProjectStep
@@ -195,6 +196,12 @@ def world(tmp_path, settings, users, register, applicant, regions):
     report.file.save(name, ContentFile(data), save=False)
     report.status = "done"
     report.save()
+    # an administrator's export in the national layouts, made on the job runner: personal data and accounts in full
+    export = ExportJob.objects.create(
+        user=users["national"], format="csv", full_personal_data=True, bank_in_full=True
+    )
+    national_export_run(export, lambda done, total: None)
+    ExportJob.objects.filter(pk=export.pk).update(status="done")
     rows = [row for item in _households(2) for row in flat_rows(item)]
     rows[0][COL["所在村区划代码"]] = TOWN_A  # a bad row: the import keeps an error report
     with pytest.raises(CommandError):
@@ -248,7 +255,7 @@ def world(tmp_path, settings, users, register, applicant, regions):
         "clue": clue, "case": case, "monitored": monitored,
         "household": h, "application": application, "publicity": publicity, "objection": objection,
         "campaign": campaign, "check": CampaignCheck.objects.first(), "flag": CrossCheckFlag.objects.first(),
-        "plan": plan, "measure": measure, "visit": visit, "proposal": proposal, "report": report,
+        "plan": plan, "measure": measure, "visit": visit, "proposal": proposal, "report": report, "export": export,
         "import": ImportJob.objects.get(), "step": step, "village": village, "user": users["town_a"],
         "transfer": transfer, "review": SplitReview.objects.get(), "cadre": cadre,
     }  # fmt: skip
@@ -351,6 +358,7 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "imports:export": [{"fmt": f} for f in ("csv", "xlsx", "parquet")],
         "imports:job": [{"pk": w["import"].pk}], "imports:report": [{"pk": w["import"].pk}],
         "imports:file": [{"pk": w["import"].pk}], "imports:retry": [{"pk": w["import"].pk}],
+        "imports:export_job": [{"pk": w["export"].pk}], "imports:export_download": [{"pk": w["export"].pk}],
         "identification:apply": [{"household_pk": h}], "identification:exit_apply": [{"household_pk": h}],
         "identification:return_apply": [{"household_pk": h}], "identification:detail": [{"pk": w["application"].pk}],
         "identification:step": [{"pk": w["application"].pk, "kind": "verify"}],
@@ -497,6 +505,9 @@ def test_the_walk_finds_what_an_administrator_may_see(world, users):
     assert any(w.startswith("残疾证号 ") for leaks_ in found.values() for w in leaks_)
     assert any(w.startswith("phone ") for leaks_ in found.values() for w in leaks_)
     assert "reports:download" in found
+    assert (
+        "imports:export_download" in found
+    )  # the national-layout export's job file: IDs and accounts in full
     assert AuditLog.objects.filter(
         action="download", actor=users["national"], root=f"reports.reportjob:{world['report'].pk}"
     ).exists()  # every download of a job's file is audited

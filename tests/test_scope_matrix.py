@@ -29,7 +29,7 @@ from jingzhun.funds import models as fm
 from jingzhun.identification import campaigns, services
 from jingzhun.identification import models as im
 from jingzhun.identification.choices import Round
-from jingzhun.imports.models import ImportJob
+from jingzhun.imports.models import ExportJob, ImportJob
 from jingzhun.monitoring import models as mm
 from jingzhun.projects import models as pm
 from jingzhun.quality import models as qm
@@ -298,6 +298,8 @@ FACTORIES = {
         text="金额不对")),
     ImportJob: (T, lambda w, s: ImportJob.objects.create(
         region_code=s.town.code, original_name="户.xlsx", file=f"imports/2026/03/{s.key}.xlsx")),
+    ExportJob: (T, lambda w, s: ExportJob.objects.create(
+        region_code=s.town.code, format="csv", status="done", file=f"exports/2026/03/{s.key}.zip")),
     RegionFigures: (V, lambda w, s: RegionFigures.objects.create(
         year=2026, code=s.village.code, level=5, parent=s.town.code, figures={"poor_persons": 2}, engine="duckdb",
         computed_at=timezone.now())),
@@ -450,6 +452,8 @@ UI_ROUTES = {
     "registry:year_page": {"code": AdjustmentYear},
     "registry:year_act": {"code": AdjustmentYear},
     "imports:job": {"pk": ImportJob},
+    "imports:export_job": {"pk": ExportJob},
+    "imports:export_download": {"pk": ExportJob},
     "imports:report": {"pk": ImportJob},
     "imports:file": {"pk": ImportJob},
     "imports:retry": {"pk": ImportJob},
