@@ -96,7 +96,8 @@ def write_pair(directory: Path, persons: int, seed: int = 7) -> tuple[Path, Path
                 m.update({"户编号": number, "人口编号": f"{number}{k:02d}", "姓名": name, "证件号码": id_number,
                           "民族": "苗族", "与户主关系": relation, "文化程度": rng.choice(EDUCATION),
                           "劳动技能": "普通劳动力", "健康状况": "健康", "政治面貌": "群众", "是否享受低保": "否",
-                          "是否参加大病保险": "是", "务工所在地": rng.choice(["", "浙江省", "广东省"]),
+                          "是否参加大病保险": "是", "是否参加城乡居民基本养老保险": "是",
+                          "是否参加城镇职工基本医疗保险": "否", "务工所在地": rng.choice(["", "浙江省", "广东省"]),
                           "是否参加新型农村合作医疗（城乡居民基本医疗保险）": "是"})  # fmt: skip
                 mw.writerow([m[c] for c in MEMBER_HEADERS])
             made += size

@@ -6,8 +6,9 @@ Read only: the rules' counts per village are computed (``quality.services.per_vi
 so it may run on a shared bench database (``--database-url``). Without one it builds its own: a fresh PostgreSQL
 database, the 雷山县 region extract, and ``demo-data`` households in that county (``--households``).
 
-``--replicate K`` then copies every household K times in SQL (members with other valid ID numbers, years):
-a larger load on the same region tree, since the bundled region extract holds one county.
+``--replicate K`` then copies every household K times in SQL (members with other valid ID numbers, years;
+every column the tables have, so fields added later are copied too) and runs the rules again over the province:
+a province-sized load on the same region tree, since the bundled region extract holds one county.
 
 Usage: python bench/quality_bench.py [--households 20000] [--sample 500] [--database-url URL]
        [--county 522634000000] [--year 2026] [--replicate K]
@@ -42,21 +43,17 @@ def build(households: int) -> str:
     return url
 
 
-HOUSEHOLD_COLUMNS = (
-    "status, identification_standard, attribute, main_cause, other_causes, identified_year, phone, head_name, "
-    "member_count, created_at, updated_at, region_id, exit_year"
-)
-MEMBER_COLUMNS = (
-    "name, disability_certificate, sex, birth_date, relationship, ethnicity, education, schooling, health, labour, "
-    "work_status, months_worked, medical_insurance, serious_illness_insurance, pension_insurance, dibao, is_active"
-)
-YEAR_COLUMNS = (
-    "year, household_size, wage, business, property_income, property_dividend, transfer_family_planning, "
-    "transfer_dibao, transfer_wubao, transfer_pension, transfer_eco, transfer_other, business_expense, "
-    "land_cultivated, land_forest, land_returned, land_fruit, land_pasture, land_water, power_production, "
-    "power_domestic, broadcast_tv, water_safe, water_difficult, road_distance_km, road_type, housing_area, "
-    "house_grade, sanitary_toilet, main_fuel, cooperative, leading_enterprise, entrepreneur_leader"
-)
+def _columns(conn, table: str, given: tuple[str, ...]) -> str:
+    """Every stored column of ``table`` but ``given`` (the ones a copy sets itself) and the generated ones: a field
+    added to a model later is copied too, instead of failing the copy for a NOT NULL column it did not name."""
+    rows = conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND is_generated = 'NEVER' "
+        "AND column_name <> ALL(%s) ORDER BY ordinal_position",
+        (table, ["id", *given]),
+    ).fetchall()
+    return ", ".join(name for (name,) in rows)
+
+
 # GB 11643's check character of a 17-digit prefix, in SQL: the copies get other valid numbers (address code
 # 52264k), so the unique index on active ID numbers holds and the ID rules see valid numbers
 CHECK_SQL = (
@@ -75,23 +72,31 @@ def replicate(url: str, copies: int) -> None:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
+        # the external identifiers (户编号, 人口编号 of the national system) are unique: the copies have none
+        household_columns = _columns(conn, "registry_household", ("number", "national_number"))
+        member_columns = _columns(conn, "registry_member", ("household_id", "id_number", "national_number"))
+        year_columns = _columns(conn, "registry_householdyear", ("household_id",))
+
+        def prefixed(alias: str, columns: str) -> str:
+            return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
+
         for k in range(1, copies + 1):
             started = time.perf_counter()
             conn.execute(
-                f"INSERT INTO registry_household (number, {HOUSEHOLD_COLUMNS}) "
-                f"SELECT number || 'c{k}', {HOUSEHOLD_COLUMNS} FROM registry_household WHERE number !~ 'c'"
+                f"INSERT INTO registry_household (number, national_number, {household_columns}) "
+                f"SELECT number || 'c{k}', '', {household_columns} FROM registry_household WHERE number !~ 'c'"
             )
             conn.execute(
-                f"INSERT INTO registry_member (household_id, id_number, {MEMBER_COLUMNS}) "
-                f"SELECT c.id, p || {CHECK_SQL}, {', '.join('m.' + c.strip() for c in MEMBER_COLUMNS.split(','))} "
+                f"INSERT INTO registry_member (household_id, id_number, national_number, {member_columns}) "
+                f"SELECT c.id, p || {CHECK_SQL}, '', {prefixed('m', member_columns)} "
                 "FROM registry_member m JOIN registry_household h ON h.id = m.household_id AND h.number !~ 'c' "
                 f"JOIN registry_household c ON c.number = h.number || 'c{k}', "
                 f"LATERAL (SELECT '52264' || '{k % 10}' || substr(m.id_number, 7, 11) AS p) q "
                 "WHERE m.id_number ~ '^[0-9]{17}[0-9X]$'"
             )
             conn.execute(
-                f"INSERT INTO registry_householdyear (household_id, {YEAR_COLUMNS}) "
-                f"SELECT c.id, {', '.join('y.' + c.strip() for c in YEAR_COLUMNS.split(','))} "
+                f"INSERT INTO registry_householdyear (household_id, {year_columns}) "
+                f"SELECT c.id, {prefixed('y', year_columns)} "
                 "FROM registry_householdyear y JOIN registry_household h ON h.id = y.household_id "
                 f"AND h.number !~ 'c' JOIN registry_household c ON c.number = h.number || 'c{k}'"
             )
@@ -173,6 +178,26 @@ def naive(region: str, year: int, sample: int) -> tuple[float, int]:
     return (time.perf_counter() - started) / max(len(ids), 1), findings
 
 
+def report(label: str, region: str, args) -> None:
+    """Print the set-based run over ``region``'s subtree, and the naive loop's extrapolated time beside it."""
+    from jingzhun.core.codes import subtree_range
+    from jingzhun.registry.models import Household, Member
+
+    households = Household.objects.filter(region__code__range=subtree_range(region)).count()
+    persons = Member.objects.filter(household__region__code__range=subtree_range(region)).count()
+    seconds, per_rule, findings = set_based(region, args.year)
+    slowest = sorted(per_rule.items(), key=lambda kv: -kv[1])[:3]
+    print(
+        f"{label} {region}: {households:,} households, {persons:,} persons — set-based {seconds:.2f} s "
+        f"({findings:,} findings; slowest {', '.join(f'{c} {s:.2f} s' for c, s in slowest)})"
+    )
+    each, _found = naive(region, args.year, args.sample)
+    print(
+        f"{label} naive loop: {each * 1000:.1f} ms/household on {args.sample} households → "
+        f"{each * households:.1f} s for all ({each * households / max(seconds, 1e-9):.0f}× the set-based run)"
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=20_000)
@@ -186,31 +211,20 @@ def main():
     )  # fmt: skip
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.database_url or build(args.households)
-    if args.replicate:
-        replicate(os.environ["DATABASE_URL"], args.replicate)
 
     import django
 
     django.setup()
-    from jingzhun.core.codes import PREFIX_LENGTH, subtree_range
-    from jingzhun.registry.models import Household, Member
+    from jingzhun.core.codes import PREFIX_LENGTH
 
     province = args.county[: PREFIX_LENGTH[1]].ljust(12, "0")
     print(f"machine: {machine()}")
-    for label, region in (("county", args.county), ("province", province)):
-        households = Household.objects.filter(region__code__range=subtree_range(region)).count()
-        persons = Member.objects.filter(household__region__code__range=subtree_range(region)).count()
-        seconds, per_rule, findings = set_based(region, args.year)
-        slowest = sorted(per_rule.items(), key=lambda kv: -kv[1])[:3]
-        print(
-            f"{label} {region}: {households:,} households, {persons:,} persons — set-based {seconds:.2f} s "
-            f"({findings:,} findings; slowest {', '.join(f'{c} {s:.2f} s' for c, s in slowest)})"
-        )
-        each, _found = naive(region, args.year, args.sample)
-        print(
-            f"{label} naive loop: {each * 1000:.1f} ms/household on {args.sample} households → "
-            f"{each * households:.1f} s for all ({each * households / max(seconds, 1e-9):.0f}× the set-based run)"
-        )
+    report("county", args.county, args)
+    if (
+        args.replicate
+    ):  # the province-sized set: the county's households copied K times (the extract's one county)
+        replicate(os.environ["DATABASE_URL"], args.replicate)
+        report(f"province-sized (×{args.replicate + 1})", province, args)
     print(f"peak RSS {peak_rss_mib():.0f} MiB")
 
 

@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 import xlsxwriter
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from python_calamine import CalamineWorkbook
@@ -19,7 +20,7 @@ from jingzhun.imports.models import ImportJob
 from jingzhun.imports.reader import FileRejected
 from jingzhun.imports.services import attach_error_report, import_file
 from jingzhun.regions import services as region_services
-from jingzhun.regions.models import FormerName
+from jingzhun.regions.models import FormerName, Region
 from jingzhun.registry.choices import (
     Attribute,
     Education,
@@ -27,9 +28,10 @@ from jingzhun.registry.choices import (
     PoliticalStatus,
     Relationship,
     Schooling,
+    Stated,
 )
 from jingzhun.registry.choices import HouseholdStatus as S
-from jingzhun.registry.models import Household, Member, StatusChange, StatusSource
+from jingzhun.registry.models import Household, HouseholdYear, Member, StatusChange, StatusSource
 from tests.conftest import new_id, run_worker
 
 VILLAGE = "522634100200"  # 西门村村民委员会, 丹江镇
@@ -136,6 +138,37 @@ def test_a_gbk_pair_for_a_demo_village_imports_with_the_national_code_lists(tmp_
     assert household.phone == "13800000000"
 
 
+def test_dangerous_house_and_village_office_phone_are_stored_as_the_file_states_them(tmp_path, users):
+    households, members = _village(3)
+    h = national.HOUSEHOLD_HEADERS.index
+    households[0][h("是否危房户")], households[0][h("村办公电话")] = (
+        "是",
+        "0855-3331234",
+    )  # stated, no grade yet
+    households[1][h("是否危房户")] = ""  # not stated
+    households[2][h("村办公电话")] = "3331234"  # no area code
+    h_path, m_path = _pair(tmp_path, households, members)
+    refused = import_file(user=users["county"], path=h_path, member_path=m_path)
+    assert not refused.ok and Household.objects.count() == 0
+    assert "「村办公电话」" in "\n".join(_errors(refused)) and "3331234" in "\n".join(_errors(refused))
+    households[2][h("村办公电话")] = "0855-3330000"
+    h_path, m_path = _pair(tmp_path, households, members, suffix="-2")
+    assert import_file(user=users["county"], path=h_path, member_path=m_path).ok
+    stored = {
+        y.household.national_number: (
+            y.household.village_office_phone,
+            y.dangerous_house_stated,
+            y.house_grade,
+        )
+        for y in HouseholdYear.objects.select_related("household")
+    }
+    assert stored == {
+        "5226341002000000": ("0855-3331234", Stated.YES, ""),
+        "5226341002000001": ("", "", ""),
+        "5226341002000002": ("0855-3330000", Stated.NO, ""),
+    }
+
+
 def test_re_importing_the_pair_changes_nothing_and_a_changed_cell_updates(tmp_path, users):
     households, members = _village()
     h_path, m_path = _pair(tmp_path, households, members)
@@ -153,6 +186,20 @@ def test_re_importing_the_pair_changes_nothing_and_a_changed_cell_updates(tmp_pa
 
 def _col(header, name):
     return header.index(name)
+
+
+def test_an_empty_mandatory_yes_no_cell_is_refused_by_row_never_read_as_no(tmp_path, users):
+    households, members = _village(2)
+    members[4][_col(national.MEMBER_HEADERS, "是否参加大病保险")] = ""  # file row 6: unknown, not 否
+    members[1][_col(national.MEMBER_HEADERS, "是否国外务工")] = ""  # not one the rules require: read as 否
+    h_path, m_path = _pair(tmp_path, households, members)
+    result = import_file(user=users["county"], path=h_path, member_path=m_path)
+    assert "第 6 行「是否参加大病保险」：必填" in "\n".join(_errors(result))
+    assert len(result.failed_groups) == 1 and Household.objects.count() == 0  # all or nothing
+    members[4][_col(national.MEMBER_HEADERS, "是否参加大病保险")] = "是"
+    h_path, m_path = _pair(tmp_path, households, members, suffix="-2")
+    assert import_file(user=users["county"], path=h_path, member_path=m_path).ok
+    assert Member.objects.filter(working_abroad=False).count() == 6
 
 
 def test_planted_mistakes_are_refused_by_row_and_the_report_reimports_once_corrected(tmp_path, users):
@@ -226,6 +273,40 @@ def test_a_former_village_name_resolves_to_todays_code(tmp_path, users):
     result = import_file(user=users["county"], path=h_path, member_path=m_path)
     assert result.ok, _errors(result)
     assert Household.objects.get().region_id == VILLAGE and FormerName.objects.count() == 1
+
+
+def test_a_former_township_name_resolves_to_todays_township_within_the_importers_scope_and_county(
+    tmp_path, users
+):
+    path = tmp_path / "former.csv"
+    path.write_text("现区划代码,原名称,原所属乡镇,使用至年度,说明\n522634100000,丹江乡,,2018,2019 年撤乡并镇\n",
+                    encoding="utf-8")  # fmt: skip
+    assert region_services.former_names_load(rows=region_services.former_names_rows(path), source="test") == 1
+    wrong = tmp_path / "wrong.csv"  # a township's former name has no township of its own
+    wrong.write_text(
+        "现区划代码,原名称,原所属乡镇,使用至年度,说明\n522634100000,丹江乡,大塘镇,2018,\n", encoding="utf-8"
+    )
+    with pytest.raises(ValidationError, match="乡镇的曾用名不填“原所属乡镇”"):
+        region_services.former_names_load(rows=region_services.former_names_rows(wrong), source="test")
+    households, members = _village(1)
+    households[0][_col(national.HOUSEHOLD_HEADERS, "乡")] = "丹江乡人民政府"  # the 2018 file's township
+    h_path, m_path = _pair(tmp_path, households, members)
+    # outside the importer's scope (西江镇's operator): found, then refused
+    refused = import_file(user=users["town_b"], path=h_path, member_path=m_path)
+    assert "村“西门村”（522634100200）不在您的管辖范围内" in "".join(_errors(refused))
+    result = import_file(user=users["county"], path=h_path, member_path=m_path)
+    assert result.ok, _errors(result)
+    assert Household.objects.get().region_id == VILLAGE
+    # never across counties: another county with a 西门村 of its own does not take 雷山县's former township name
+    Region.objects.create(code="522635000000", name="台江县", level=3, parent_id="522600000000")
+    Region.objects.create(code="522635100000", name="台拱镇", level=4, parent_id="522635000000")
+    Region.objects.create(code="522635100201", name="西门村村民委员会", level=5, parent_id="522635100000")
+    households, members = _village(1)
+    households[0][_col(national.HOUSEHOLD_HEADERS, "县")] = "台江县"
+    households[0][_col(national.HOUSEHOLD_HEADERS, "乡")] = "丹江乡"
+    h_path, m_path = _pair(tmp_path, households, members, suffix="-other")
+    other = import_file(user=users["national"], path=h_path, member_path=m_path)
+    assert "第 2 行「村」：台江县没有乡镇“丹江乡”（也不是已登记的曾用名）" in "".join(_errors(other))
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".xls"])

@@ -32,6 +32,7 @@ def _planted(tmp_path):
     members[8][m("文化程度")], members[8][m("在校生状况")] = "小学", ""  # row 10: a girl of 14 not in school
     households[2][h("家庭人口数")] = "4"  # household file row 4: 家庭人口数 4 for 3 members
     members[4][m("与户主关系")] = "邻居"  # row 6: not a relationship of the code list
+    members[7][m("是否参加大病保险")] = ""  # row 9: unknown — an empty cell, never read as 否
     number = "5226341009990001"
     households.append(_household_row(number, ("外村人", new_id(dt.date(1960, 1, 1))), 村="不存在村"))
     members.append(_member_row(number, 1, "外村人", households[3][h("户主证件号码")], "户主"))
@@ -71,6 +72,7 @@ def test_a_gbk_pair_with_planted_mistakes_gives_the_findings_by_file_row_and_wri
     assert _rows(run, "Q05", user) == {3}  # the household file's row of the household with two heads
     assert _rows(run, "Q19", user) == {10}
     assert _rows(run, "Q20", user) == {4}
+    assert _rows(run, "Q12", user) == {9}
     assert run.refused == [["户年度基础信息", 5, "5226341009990001", run.refused[0][3]]]
     assert "不存在村" in run.refused[0][3]
     # the page lists the counts, the refused row, and the rows behind a count by file row and 人口编号

@@ -28,6 +28,7 @@ from jingzhun.registry.choices import (
     Relationship,
     RoadType,
     Schooling,
+    Stated,
     WorkStatus,
 )
 
@@ -40,7 +41,8 @@ CAUSE_SEPARATOR = "、"
 # Columns holding identifiers: read in the one normalised form (``core.ids.normalize_identifier``).
 IDENTIFIER_KEYS = frozenset(
     {"member.id_number", "household.head_id_number", "member.disability_certificate", "household.phone",
-     "household.number", "household.national_number", "member.national_number", "member.phone"}
+     "household.number", "household.national_number", "member.national_number", "member.phone",
+     "household.village_office_phone"}
 )  # fmt: skip
 
 
@@ -110,6 +112,7 @@ HOUSEHOLD_COLUMNS = (
         note="状态与脱贫年度由程序记录；仅历史数据载入时填写",
     ),
     Column("household.phone", "联系电话", width=14),
+    Column("household.village_office_phone", "村办公电话", width=14),
     Column(
         "household.national_number", "国家系统户编号", width=20, note="全国扶贫开发信息系统的户编号，可留空"
     ),
@@ -144,6 +147,14 @@ HOUSEHOLD_COLUMNS = (
     Column("year.road_type", "入户路类型", "choice", _choices(RoadType)),
     Column("year.housing_area", "住房面积（平方米）", "decimal", width=10),
     Column("year.house_grade", "住房安全等级", "choice", _choices(HouseGrade), width=14),
+    Column(
+        "year.dangerous_house_stated",
+        "是否危房户",
+        "choice",
+        _choices(Stated),
+        width=8,
+        note="国家系统的是否危房户；留空表示未填报",
+    ),
     flag("year.sanitary_toilet", "有卫生厕所"),
     Column("year.main_fuel", "主要燃料类型", "choice", _choices(Fuel)),
     flag("year.cooperative", "加入农民专业合作组织"),

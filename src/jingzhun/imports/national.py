@@ -146,8 +146,10 @@ HOUSEHOLD_OPTIONAL = ("贫困户属性", "脱贫状态", "识别年度", "脱贫
 BANK_HEADERS = ("开户银行名称", "银行卡号")
 
 # national header → our column key. Household columns not named here are derived (家庭人口数, 人均纯收入, 年收入,
-# 转移性收入, 纯收入, 其他财产性收入, 是否危房户 — 危房级别 says it), or descriptive (户主编号, 户主姓名, 村办公电话).
+# 转移性收入, 纯收入, 其他财产性收入), or descriptive (户主编号, 户主姓名).
 HOUSEHOLD_MAP = {
+    "是否危房户": "year.dangerous_house_stated",
+    "村办公电话": "household.village_office_phone",
     "户编号": "household.national_number",
     "户主证件号码": "household.head_id_number",
     "是否解决安全饮用水": "year.water_safe",
@@ -265,6 +267,13 @@ EXIT_POLICY = {"1": ExitPolicy.ENJOYING.value, "已脱贫（享受政策）": Ex
                "已脱贫(享受政策)": ExitPolicy.ENJOYING.value, "4": ExitPolicy.ENDED.value,
                "已脱贫（不再享受政策）": ExitPolicy.ENDED.value, "已脱贫(不再享受政策)": ExitPolicy.ENDED.value}  # fmt: skip
 RELAXED = {"member.education"}  # empty for a pupil in the national files (在校生状况 says it)
+# The member file's yes/no items every person must have answered (rule Q12 of the data-quality checks). An empty
+# cell there is unknown, never 否: the registry has no "unknown" for them (a 否 read into it would feed the 三保障
+# checks a fact nobody stated), so the import refuses such a row as 必填, and the check before import keeps the
+# cell empty and lists it (``quality.staged``).
+MANDATORY_YES_NO = (
+    "medical_insurance", "serious_illness_insurance", "pension_insurance", "dibao", "employee_medical_insurance",
+)  # fmt: skip
 BANK_ACCOUNT = re.compile(r"^[0-9]{12,30}$")
 
 
@@ -282,6 +291,8 @@ def columns() -> list[Column]:
             changes["choices"] = column.choices + ALIASES[column.key]
         if column.key in RELAXED:
             changes["required"] = False
+        if column.key.removeprefix("member.") in MANDATORY_YES_NO:
+            changes["required"] = True
         out.append(dataclasses.replace(column, **changes))
     return out
 

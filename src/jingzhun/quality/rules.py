@@ -52,6 +52,7 @@ from django.utils.translation import gettext_lazy
 
 from jingzhun.core.codes import subtree_range
 from jingzhun.core.ids import CHECK_CHARS, WEIGHTS
+from jingzhun.imports.national import MANDATORY_YES_NO
 from jingzhun.registry.choices import (
     ACTIVE_STATUSES,
     DANGEROUS_GRADES,
@@ -70,12 +71,9 @@ MOBILE = r"^1[3-9][0-9]{9}$"  # the national system's 11-digit rule: a mobile nu
 ID_SHAPE = r"^[0-9]{17}[0-9X]$"
 NOT_IN_SCHOOL = ("", Schooling.NONE)
 NOT_WORKING = ("", WorkStatus.NONE)
+
+
 # 是/否 items the national member file requires; a field of them that may be empty (NULL) on our model is checked
-MANDATORY_YES_NO = (
-    "medical_insurance", "serious_illness_insurance", "pension_insurance", "dibao", "employee_medical_insurance",
-)  # fmt: skip
-
-
 @dataclass(frozen=True)
 class Scope:
     """What one run checks: the registry's households (every status but 已注销) of a region's subtree, in one
@@ -361,24 +359,26 @@ def insurance_both(scope: Scope) -> QuerySet:
     )
 
 
-def _nullable_yes_no() -> list[str]:
+def _nullable_yes_no(scope: Scope) -> list[str]:
+    """The mandatory yes/no fields that can be empty where ``scope`` reads: all of them in the scratch copy of an
+    uploaded file (``staged`` keeps an empty cell empty), those the model lets be null in the registry."""
     found = []
     for name in MANDATORY_YES_NO:
         try:
             field = Member._meta.get_field(name)
         except FieldDoesNotExist:
             continue
-        if isinstance(field, BooleanField) and field.null:
+        if isinstance(field, BooleanField) and (field.null or scope.db != "default"):
             found.append(name)
     return found
 
 
 def empty_yes_no(scope: Scope) -> QuerySet:
-    return scope.members().filter(reduce(or_, (Q(**{f"{n}__isnull": True}) for n in _nullable_yes_no())))
+    return scope.members().filter(reduce(or_, (Q(**{f"{n}__isnull": True}) for n in _nullable_yes_no(scope))))
 
 
 def yes_no_may_be_empty(scope: Scope) -> str | None:
-    if not _nullable_yes_no():
+    if not _nullable_yes_no(scope):
         return _("不适用（本系统的是/否项不允许为空）")
     return None
 

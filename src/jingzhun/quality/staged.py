@@ -139,6 +139,8 @@ class Cells:
         text = _text(raw)
         column = self.columns.get(key)
         if column is not None and column.kind == "bool":
+            if text == "" and model_field.name in national.MANDATORY_YES_NO:
+                return None  # unknown, kept so for Q12 (the scratch column allows it, ``_create_tables``)
             return text in YES
         if column is not None and column.kind == "int":
             number = _int(text, None) if text else None
@@ -155,6 +157,13 @@ class Cells:
         return text[: getattr(model_field, "max_length", None) or 100]
 
 
+def _nullable(field):
+    unknown = field.clone()
+    unknown.set_attributes_from_name(field.name)
+    unknown.model, unknown.null = field.model, True
+    return unknown
+
+
 def _create_tables(alias: str) -> None:
     connection = connections[alias]
     with connection.cursor() as cursor:
@@ -164,6 +173,10 @@ def _create_tables(alias: str) -> None:
     with connection.schema_editor(atomic=False) as editor:
         for model in MODELS:
             editor.create_model(model)
+        # An empty mandatory yes/no cell stays empty here (the registry refuses it): those columns allow null.
+        # One remake for all of them: ``alter_field`` remakes the table from the model each time, undoing the last.
+        editor._remake_table(Member, alter_fields=[(f, _nullable(f)) for f in map(
+            Member._meta.get_field, national.MANDATORY_YES_NO)])  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA foreign_keys = OFF")  # the schema editor turned them on again
         for name in DROPPED_INDEXES:

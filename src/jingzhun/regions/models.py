@@ -84,14 +84,15 @@ class RegionOffice(ScopedModel):
 
 
 class FormerName(ScopedModel):
-    """A village's former name (撤并 / 更名, mostly 2016–2020): an old file that names the village so resolves to
-    today's code (``regions.names``). One row per former name; ``until_year`` is the last year it was in use.
+    """A village's or township's former name (撤并 / 更名, mostly 2016–2020): an old file that names it so resolves
+    to today's code (``regions.names``). One row per former name; ``until_year`` is the last year it was in use.
 
-    A merged village is a former name of the village it was merged into; a renamed one, of itself.
+    A merged village (or township: 撤乡并镇) is a former name of the one it was merged into; a renamed one, of
+    itself. ``township_name`` is a village's township at the time (empty for a township).
     """
 
     region = models.ForeignKey(
-        Region, on_delete=models.CASCADE, related_name="former_names", verbose_name=_("现行政村")
+        Region, on_delete=models.CASCADE, related_name="former_names", verbose_name=_("现区划（村或乡镇）")
     )
     name = models.CharField(_("原名称"), max_length=100)
     township_name = models.CharField(_("原所属乡镇"), max_length=100, blank=True)
@@ -101,8 +102,8 @@ class FormerName(ScopedModel):
     scope_lookup = "region__code"
 
     class Meta:
-        verbose_name = _("村庄曾用名")
-        verbose_name_plural = _("村庄曾用名")
+        verbose_name = _("区划曾用名")
+        verbose_name_plural = _("区划曾用名")
         constraints = [
             models.UniqueConstraint(fields=["region", "name", "until_year"], name="formername_unique"),
         ]

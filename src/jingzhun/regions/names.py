@@ -2,7 +2,8 @@
 
 Names are compared in a normalised form that tolerates the usual variants: 西门村 / 西门村村民委员会 / 西门村委会,
 西门社区 / 西门社区居民委员会 / 西门居委会, 城关镇 / 城关镇人民政府. A village not found under its current name is
-looked up among the county's former names (``FormerName``: villages merged or renamed, mostly 2016–2020).
+looked up among the county's former names (``FormerName``: villages merged or renamed, mostly 2016–2020); so is
+a township (撤乡并镇: an old file's township resolves to the one it became, and its villages are looked for there).
 The county is resolved first and every later step stays inside it: a name is never guessed across counties.
 An unknown or ambiguous name is refused with the candidates listed; so is a village outside the user's scope.
 """
@@ -135,11 +136,16 @@ class NameResolver:
                 else:
                     villages.setdefault((r.code[:9], village_name(r.name)), []).append(r)
                     villages.setdefault((r.code[:9], village_key(r.name), ""), []).append(r)
-            former: dict[tuple, list[FormerName]] = {}  # (name,) and (looser key, "") → former names
+            former: dict[
+                tuple, list[FormerName]
+            ] = {}  # (name,) and (looser key, "") → villages' former names
             olds = FormerName.objects.filter(region__code__startswith=county.code[:6]).select_related(
                 "region"
             )
             for f in olds:
+                if f.region.level == RegionLevel.TOWNSHIP:  # beside today's names, under a key of its own
+                    townships.setdefault(("former", township_key(f.name)), []).append(f.region)
+                    continue
                 former.setdefault((village_name(f.name),), []).append(f)
                 former.setdefault((village_key(f.name), ""), []).append(f)
             self.places[county.code] = (townships, villages, former)
@@ -152,10 +158,13 @@ class NameResolver:
         townships, villages, former = self._indexes(found)
         if not village:
             return Resolved(error=_("「村」必填"))
-        in_townships = townships.get(township_key(township), []) if township else []
+        # today's name first, then a former one (a township merged into another, or renamed), within the county
+        in_townships = (townships.get(township_key(township)) or townships.get(("former", township_key(township)))
+                        or []) if township else []  # fmt: skip
         if township and not in_townships:
             return Resolved(
-                error=_("%(county)s没有乡镇“%(name)s”") % {"county": found.name, "name": township}
+                error=_("%(county)s没有乡镇“%(name)s”（也不是已登记的曾用名）")
+                % {"county": found.name, "name": township}
             )
         where = in_townships or townships_of(townships)
         candidates: list[Region] = []
@@ -185,5 +194,8 @@ class NameResolver:
         return Resolved(code=code)
 
 
-def townships_of(townships: dict[str, list[Region]]) -> list[Region]:
-    return [t for group in townships.values() for t in group]
+def townships_of(townships: dict) -> list[Region]:
+    """Every township of the county, once (former names key some of them a second time)."""
+    return list(
+        {t.code: t for key, group in townships.items() if isinstance(key, str) for t in group}.values()
+    )

@@ -208,8 +208,9 @@ def former_names_rows(path: Path) -> list[dict]:
 
 @transaction.atomic
 def former_names_load(*, rows: Iterable[dict], source: str) -> int:
-    """Record villages' former names (merged or renamed villages) so that old files' names resolve
-    (``regions.names``); re-loading the same rows changes nothing. Each row names today's village by code.
+    """Record villages' and townships' former names (merged or renamed) so that old files' names resolve
+    (``regions.names``); re-loading the same rows changes nothing. Each row names today's village or township
+    by code.
     All rows are checked before any is written; returns the number of new rows. Like ``regions_load``, a
     system task (the ``regions former-names`` command): the code tables are the country's, not a region's."""
 
@@ -218,10 +219,13 @@ def former_names_load(*, rows: Iterable[dict], source: str) -> int:
     errors, records = [], []
     for n, row in enumerate(rows, start=2):
         region = villages.get(row.get("code", ""))
-        if region is None or region.level != RegionLevel.VILLAGE:
+        if region is None or region.level not in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
             errors.append(
-                _("第 %(n)d 行：“%(code)s”不是已加载的村级区划代码") % {"n": n, "code": row.get("code")}
+                _("第 %(n)d 行：“%(code)s”不是已加载的乡级或村级区划代码") % {"n": n, "code": row.get("code")}
             )
+            continue
+        if region.level == RegionLevel.TOWNSHIP and row.get("township_name", "").strip():
+            errors.append(_("第 %(n)d 行：乡镇的曾用名不填“原所属乡镇”") % {"n": n})
             continue
         year = row.get("until_year", "")
         if not year.isdigit() or not 1990 <= int(year) <= 2100:

@@ -118,6 +118,13 @@ class RoadType(models.TextChoices):
     ASPHALT = "asphalt", _("沥青路")
 
 
+class Stated(models.TextChoices):
+    """A yes/no item kept as the source stated it; empty: not stated (the registry does not guess it)."""
+
+    YES = "yes", _("是")
+    NO = "no", _("否")
+
+
 class HouseGrade(models.TextChoices):
     """住房安全等级; C and D are dangerous (危房)."""
 

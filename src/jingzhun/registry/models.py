@@ -42,6 +42,7 @@ from .choices import (
     Schooling,
     Sex,
     SplitReviewStatus,
+    Stated,
     TransferStatus,
     WorkStatus,
 )
@@ -132,6 +133,11 @@ class Household(ScopedModel):
         validators=[MinValueValidator(2000, _("年度不早于 2000 年。")), MaxValueValidator(2100)],
     )  # fmt: skip
     phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
+    # The national files give the village committee's office phone on every household row: kept as given on the
+    # household (so that they export as they came), not on the village.
+    village_office_phone = models.CharField(
+        _("村办公电话"), max_length=20, blank=True, validators=[validate_phone]
+    )
     # The national system's 户编号 (an external identifier, kept so that its files re-import and export).
     national_number = models.CharField(_("国家系统户编号"), max_length=30, blank=True, db_index=True)
     exit_policy = models.CharField(_("脱贫后政策享受"), max_length=8, choices=ExitPolicy.choices, blank=True)
@@ -351,6 +357,11 @@ class HouseholdYear(HouseholdPart):
         validators=[MinValueValidator(Decimal("0"), message=_("面积不能为负数。"))],
     )  # fmt: skip
     house_grade = models.CharField(_("住房安全等级"), max_length=1, choices=HouseGrade.choices, blank=True)
+    # 是否危房户 as the national file states it: it need not agree with the grade (stated without a grade, or a
+    # grade not yet re-assessed), so it is kept beside it, not derived; empty where no file stated it.
+    dangerous_house_stated = models.CharField(
+        _("是否危房户（国家系统）"), max_length=3, choices=Stated.choices, blank=True
+    )
     sanitary_toilet = models.BooleanField(_("有卫生厕所"), default=False)
     main_fuel = models.CharField(_("主要燃料类型"), max_length=10, choices=Fuel.choices, blank=True)
     cooperative = models.BooleanField(_("加入农民专业合作组织"), default=False)

@@ -45,7 +45,7 @@ from .status import (
 
 HOUSEHOLD_INPUT = (
     "status", "identification_standard", "attribute", "main_cause", "other_causes", "identified_year",
-    "exit_year", "phone",
+    "exit_year", "phone", "village_office_phone",
 )  # fmt: skip
 # What a form, the API or an ordinary import may write: status and 脱贫年度 only through a historical load.
 ORDINARY_INPUT = tuple(name for name in HOUSEHOLD_INPUT if name not in PROCEDURAL_FIELDS)
@@ -96,7 +96,9 @@ def _clean(instance, prefix: str, errors: Errors, exclude: list[str]) -> None:
 
 
 # Identifiers are normalised where input enters (forms, API and imports all come through here).
-IDENTIFIER_FIELDS = frozenset({"id_number", "disability_certificate", "phone", "number"})
+IDENTIFIER_FIELDS = frozenset(
+    {"id_number", "disability_certificate", "phone", "number", "village_office_phone"}
+)
 
 
 def _set_fields(instance, data: dict[str, Any], names: Iterable[str]) -> None:

