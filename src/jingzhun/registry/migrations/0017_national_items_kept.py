@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0015_member_national_columns'),
+        ('registry', '0016_per_capita_net_fraction'),
     ]
 
     operations = [
