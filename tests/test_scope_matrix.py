@@ -515,6 +515,8 @@ UI_ROUTES = {
     "funds:alert": {"pk": fm.Alert},
     "funds:objection_resolve": {"pk": fm.FundObjection},
     "funds:bank_account": {"household_pk": Household},
+    "funds:project_settle": {"pk": pm.Project},
+    "funds:household_pay": {"household_pk": Household},
     "reports:download": {"pk": ReportJob},
     "reports:retry": {"pk": ReportJob},
     "reports:household_card": {"pk": Household},
@@ -530,6 +532,7 @@ UI_ROUTES = {
     "assessment:finding": {"pk": asm.Finding},
     "assessment:cadre": {"pk": am.Cadre},
     "assessment:finding_evidence": {"pk": asm.Finding},
+    "assessment:finding_from_alert": {"pk": fm.Alert},
 }
 # Routes read by a role other than the matrix's operator (the third party's samples: ``assess``).
 ROUTE_ROLES = {

@@ -446,6 +446,9 @@ def test_the_national_export_round_trips_cell_for_cell_and_is_masked_and_audited
 ):
     households, members = _village(3)
     members[0][national.MEMBER_HEADERS.index("姓名")] = "龑㵘"  # rare characters: GB18030, not GBK
+    h = national.HOUSEHOLD_HEADERS.index
+    # stated without a grade (not derivable) and the village's office phone: exported as the file gave them
+    households[0][h("是否危房户")], households[0][h("村办公电话")] = "是", "0855-3331234"
     h_path, m_path = _pair(tmp_path, households, members, encoding="gb18030")
     assert import_file(user=users["county"], path=h_path, member_path=m_path).ok
     client.force_login(users["national"])  # sees personal data in full
@@ -454,6 +457,9 @@ def test_the_national_export_round_trips_cell_for_cell_and_is_masked_and_audited
     household_sheet = cells[f"{national.HOUSEHOLD_SHEET}.csv" if fmt == "csv" else national.HOUSEHOLD_SHEET]
     member_sheet = cells[f"{national.MEMBER_SHEET}.csv" if fmt == "csv" else national.MEMBER_SHEET]
     assert len(household_sheet) == 4 and len(member_sheet) == 10
+    stated = {r[h("户编号")]: (r[h("是否危房户")], r[h("村办公电话")]) for r in household_sheet[1:]}
+    assert stated[households[0][h("户编号")]] == ("是", "0855-3331234")
+    assert stated[households[1][h("户编号")]] == ("否", "")
     assert (
         household_sheet[0][:53] == national.HOUSEHOLD_HEADERS and member_sheet[0] == national.MEMBER_HEADERS
     )

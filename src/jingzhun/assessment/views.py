@@ -23,6 +23,7 @@ from jingzhun.core import jobs, masking
 from jingzhun.core.cells import unguard
 from jingzhun.core.downloads import audited_file_response, record_downloads
 from jingzhun.core.pagination import request_page
+from jingzhun.core.panels import provided
 from jingzhun.core.uploads import upload_size
 from jingzhun.core.webwrites import Refused, act, attempt, form_refused
 from jingzhun.core.xlsxexport import xlsx_download
@@ -406,7 +407,10 @@ def findings_import(request):
 @login_required
 @require_POST
 def finding_from_alert(request, pk: int):
-    """转整改 of a funds supervision alert (the form on the alert's page): back to the alert either way."""
+    """转整改 of a funds supervision alert (the form on the alert's page): back to the alert either way; 404 for an
+    alert outside the user's scope, as its own page answers."""
+    if provided("funds.alert", lambda **_kw: None)(user=request.user, pk=pk) is None:
+        raise Http404
     form = AlertFindingForm(request.POST)
     if not form.is_valid():
         form_refused(request, form)

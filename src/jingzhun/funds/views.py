@@ -216,7 +216,7 @@ def household_pay(request, household_pk: int):
         raise PermissionDenied(_("只有本县财政人员可以发放到户补助。"))
     if form.is_valid():
         d = form.cleaned_data
-        allocation = Allocation.objects.get(pk=d["allocation"])
+        allocation = get_object_or_404(Allocation.objects.for_user(request.user), pk=d["allocation"])
         member = household.members.get(pk=d["member"])
         measure = next((m for m in selectors.household_measures(household) if m.pk == d["measure"]), None)
         act(

@@ -8,8 +8,9 @@ derived columns computed on the arrays, and each batch written straight into the
 member of the .zip on disk — so memory is bounded by a batch. Python touches a value only for masking (once per
 distinct value), the few region names, and the bank accounts, which are stored encrypted.
 
-Columns the registry derives are computed (家庭人口数, 纯收入, 人均纯收入, 年收入, 转移性收入, 其他财产性收入, 是否危房户,
-性别, 出生日期); those it does not hold are left empty (村办公电话, 证件类型 other than 身份证). The bank columns
+Columns the registry derives are computed (家庭人口数, 纯收入, 人均纯收入, 年收入, 转移性收入, 其他财产性收入, 性别,
+出生日期; 是否危房户 from the house's grade where no file stated it); 村办公电话 is the one the file gave, and 证件类型
+other than 身份证 is not held (always 身份证). The bank columns
 (开户银行名称, 银行卡号) are decrypted from ``Household.bank_account``: in full for readers who see bank accounts
 (finance roles, ``masking.sees_bank_accounts``), masked for others (a masked account does not re-import: the
 round trip of accounts needs finance's export). 贫困户属性, 脱贫状态, 识别年度 and 脱贫年度 follow the 53 columns,
@@ -173,9 +174,13 @@ def _household_columns(batch: pa.RecordBatch, places: _Places, *, mask: bool, ba
         "户主编号": cells["head.national_number"],
         "户主姓名": cells["household.head_name"],
         "家庭人口数": pc.if_else(pc.equal(cells["household.member_count"], ""), "0", cells["household.member_count"]),
+        # as the file stated it where it did (imported), else from the house's grade
         "是否危房户": pc.if_else(
-            pc.equal(grade, ""), "",
-            pc.if_else(pc.is_in(grade, value_set=pa.array(sorted(DANGEROUS_GRADES), pa.string())), YES, NO),
+            pc.not_equal(cells["year.dangerous_house_stated"], ""), cells["year.dangerous_house_stated"],
+            pc.if_else(
+                pc.equal(grade, ""), "",
+                pc.if_else(pc.is_in(grade, value_set=pa.array(sorted(DANGEROUS_GRADES), pa.string())), YES, NO),
+            ),
         ),
         "人均纯收入": cells["year.per_capita_net"],
         "纯收入": cells["year.net_income"],

@@ -21,6 +21,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from scipy.special import ndtr
 
+# The households' flows of the year, as ``analytics.sources.FLOW_COLUMNS`` names them (this package reads no Django
+# module, so it spells them; the snapshot test checks the two agree).
+YEAR_FLOWS = ("entries", "exits", "returns", "cancellations", "births", "deaths", "arrivals", "departures")
+
 PROVINCE = "52"
 HOUSEHOLDS_PER_VILLAGE = 250
 MONITORING_FACTOR = 1.5  # the monitoring line is 1.5 × the poverty line (DOMAIN.md §8)
@@ -364,9 +368,9 @@ class _Population:
                 "has_cadre": self.exited | drawn["monitored"],
                 "out_of_school": out_of_school,
                 "uninsured": uninsured,
-                # the year's exits and returns (the rollup's 减贫计划 progress): not part of the risk process
-                "exits": np.zeros(n, dtype=np.int64),
-                "returns": np.zeros(n, dtype=np.int64),
+                # the year's flows (exits, returns, entries, births …: the rollup's 逐年变动): not part of the
+                # risk process, zero in every synthetic year
+                **{column: np.zeros(n, dtype=np.int64) for column in YEAR_FLOWS},
             }
         )
         m = len(self.owner)
