@@ -412,6 +412,8 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "assessment:cadre": [{"pk": w["cadre"].pk}],
         "assessment:finding": [{"pk": w["finding"].pk}], "assessment:finding_evidence": [{"pk": w["finding"].pk}],
         "funds:bank_account": [{"household_pk": h}], "portal:fund_notice": [{"pk": 0}],
+        "funds:project_settle": [{"pk": w["project"].pk}], "funds:household_pay": [{"household_pk": h}],
+        "assessment:finding_from_alert": [{"pk": w["alert"].pk}],
     }  # fmt: skip
 
 

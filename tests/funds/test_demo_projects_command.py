@@ -7,6 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from jingzhun.accounts.models import User
+from jingzhun.funds.models import Payment
+from jingzhun.funds.reconcile import differences, project_differences
 from jingzhun.projects import selectors
 from jingzhun.projects.choices import Stage
 from jingzhun.projects.models import Asset, Project, ProjectNotice
@@ -38,6 +40,13 @@ def test_the_library_at_every_stage(demo_county):
     )  # its township 公示 still runs
     assert selectors.waiting(user=users["county"])["accept"].count() == 0
     accepted = Project.objects.get(stage=Stage.ACCEPTED)
-    assert accepted.accepted_on is not None and accepted.settled == accepted.budget * 3 / 10
+    # 报账 is a payment: paid 30 % at the start and 40 % at basic completion, the final 25 % after 验收 waits
+    assert accepted.accepted_on is not None and accepted.settled == accepted.budget * 7 / 10
+    transferred = Project.objects.get(stage=Stage.TRANSFERRED)
+    assert transferred.settled == transferred.budget * 95 / 100  # the 5 % retention waits for its days
+    assert sorted(Payment.objects.filter(project=transferred).values_list("stage", flat=True)) == sorted(
+        ["start", "basic", "accepted"]
+    )
+    assert not project_differences() and not differences(), "funds-reconcile finds the demo's money whole"
     call_command("demo-projects", verbosity=0, stdout=io.StringIO())
     assert Project.objects.count() == 10

@@ -4,7 +4,11 @@ what the procedure writes): one transferred with its 经营性 asset and a year'
 households, one accepted and awaiting its final 报账, one being built, one in the year's plan, one just listed
 (its 公告 on the portal), one appraised, one under the township's 公示, one declared, one under the village's
 公示 and a draft still lacking its performance target. Also the demo logins of a sector department
-(``department``) and county finance (``finance``) who take their steps."""
+(``department``) and county finance (``finance``) who take their steps.
+
+报账 is a payment (issue 21): the projects are paid in the stages of 报账制 from the county's 统筹整合涉农资金
+registered here, through the funds services — so ``funds-reconcile`` finds every project's 已报账 equal to its
+payments. The command lives in the funds app for that reason (funds stands above projects)."""
 
 import contextlib
 import datetime as dt
@@ -20,6 +24,10 @@ from jingzhun.accounts.choices import Role
 from jingzhun.accounts.demo import DEMO_PASSWORD
 from jingzhun.accounts.services import user_create_or_reset
 from jingzhun.core.context import acting_as
+from jingzhun.funds import services as funds_services
+from jingzhun.funds.choices import Category, PaymentStatus
+from jingzhun.funds.choices import Stage as PayStage
+from jingzhun.funds.models import Allocation, Payment
 from jingzhun.projects import services
 from jingzhun.projects.models import Project
 from jingzhun.regions.choices import RegionLevel
@@ -117,17 +125,44 @@ class Command(DemoCountyCommand):
         today = timezone.localdate()
         made = []
         with acting_as(source="command:demo-projects"), transaction.atomic():
+            money = self._money(county, today)
             for i, (name, category, budget, sources, until, asset_kind) in enumerate(PLAN):
                 place = villages[i % len(villages)] if i % 3 else (villages[0] if villages else village)
                 made.append(self._replay(place, name, category, budget, sources, until, asset_kind, today,
-                                         department=department, finance=finance))  # fmt: skip
+                                         department=department, finance=finance, money=money))  # fmt: skip
         self.stdout.write(self.style.SUCCESS(f"{county.name} 扶贫项目 {len(made)} 个："))
         for project in made:
             self.stdout.write(f"  {project.region.name} {project.name}：{project.get_stage_display()}")
         self.stdout.write(f"  演示账号 department（行业部门论证）、finance（财政报账），密码 {DEMO_PASSWORD}")
 
+    def _money(self, county, today) -> Allocation:
+        """The county's 统筹整合涉农资金 of the year, arrived at the start of the year: what the projects are paid
+        from."""
+        start = dt.date(today.year, 1, 15)
+        fund = funds_services.fund_register(
+            user=None, source="integrated", year=today.year, region=county, amount="3000000", issued_on=start,
+            document_number=f"{county.name}统筹整合〔{today.year}〕3号", title="统筹整合财政涉农资金（项目库）",
+        )  # fmt: skip
+        (allocation,) = funds_services.allocations_fix(
+            user=None, holder=fund, amounts={county.code: "3000000"}, document_number=fund.document_number,
+            allocated_on=start,
+        )  # fmt: skip
+        return funds_services.allocation_arrive(user=None, allocation=allocation, arrived_on=start)
+
     def _replay(
-        self, village, name, category, budget, sources, until, asset_kind, today, *, department, finance
+        self,
+        village,
+        name,
+        category,
+        budget,
+        sources,
+        until,
+        asset_kind,
+        today,
+        *,
+        department,
+        finance,
+        money,
     ):
         reach = ORDER.index(until)
         # the two projects under a running 公示 open it three days ago; the others began long enough ago
@@ -161,6 +196,18 @@ class Command(DemoCountyCommand):
             with on_day(day):
                 write()
 
+        def pay(stage, share, note):
+            """报账 of a stage: the payment to the builder, made by county finance and paid by the bank."""
+            payment = funds_services.project_payment_create(
+                user=finance, allocation=money, project=project, stage=stage, amount=Decimal(budget) * Decimal(share),
+                purpose=note, payee_name="雷山县兴农建设有限公司", bank_name="中国农业银行雷山支行",
+                bank_account="6228480000123456789",
+                category=Category.INDUSTRY if category == "industry" else Category.FACILITIES,
+            )  # fmt: skip
+            Payment.objects.filter(pk=payment.pk).update(
+                status=PaymentStatus.PAID, paid_on=timezone.localdate()
+            )
+
         at(0, lambda: services.notice_open(user=None, project=project))
         if reach >= ORDER.index("declare"):
             at(11, lambda: services.declare(user=None, project=project, note="经村民代表大会通过"))
@@ -183,13 +230,15 @@ class Command(DemoCountyCommand):
         if reach >= ORDER.index("plan"):
             at(2, lambda: services.plan(user=None, project=project, note="列入本年度实施计划"))
         if reach >= ORDER.index("progress"):
-            at(5, lambda: services.record_settlement(user=finance, project=project, amount=Decimal(budget) * Decimal("0.3"), receipts_note="开工预付款 30%"))  # fmt: skip
+            at(5, lambda: pay(PayStage.START, "0.30", "开工预付款 30%"))
             for pct in (30, 60) if until == "progress" else (30, 60, 100):
                 at(7, lambda pct=pct: services.progress_report(user=None, project=project, percent=pct, note=f"完成 {pct}%"))  # fmt: skip
         if reach >= ORDER.index("accept"):
+            at(1, lambda: pay(PayStage.BASIC, "0.40", "基本完工进度款 40%"))
+        if reach >= ORDER.index("accept"):
             at(3, lambda: services.accept(user=None, project=project, passed=True, team="县农业农村局、财政局、乡镇和村代表", findings="工程质量合格，资料齐全"))  # fmt: skip
         if reach >= ORDER.index("settle"):
-            at(2, lambda: services.record_settlement(user=finance, project=project, amount=Decimal(budget) * Decimal("0.7"), receipts_note="竣工结算发票", final=True))  # fmt: skip
+            at(2, lambda: pay(PayStage.ACCEPTED, "0.25", "竣工验收合格后结算 25%，质保金 5% 待期满"))
         if reach >= ORDER.index("transfer"):
             spec = {"name": name.replace("购置", ""), "kind": asset_kind, "owner": f"{village.name}股份经济合作社",
                     "value": budget, "maintainer": f"{village.name}村民委员会"}  # fmt: skip
