@@ -6,7 +6,7 @@ from django.core.management import call_command
 from jingzhun.core import crypto
 from jingzhun.funds.choices import AlertKind, PaymentStatus
 from jingzhun.funds.models import Alert, Notice, Payment
-from jingzhun.funds.reconcile import differences
+from jingzhun.funds.reconcile import differences, project_differences
 from jingzhun.registry.models import Household
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_the_demo_reconciles_and_its_abuses_are_found(regions):
     call_command("demo-data", region="522634", households=120, seed=5, verbosity=0)
     call_command("demo-funds", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert differences() == []
+    assert differences() == [] and project_differences() == []
     kinds = set(Alert.objects.values_list("kind", flat=True))
     assert kinds >= {
         AlertKind.SHARED_ACCOUNT, AlertKind.CADRE_RELATIVE, AlertKind.IDLE, AlertKind.NO_ACCEPTANCE,
