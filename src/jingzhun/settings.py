@@ -167,8 +167,8 @@ ID_LOOKUP_LIMIT = int(env("JINGZHUN_ID_LOOKUP_LIMIT", "30"))
 PORTAL_OBJECTION_LIMIT = int(env("JINGZHUN_PORTAL_OBJECTION_LIMIT", "5"))
 PORTAL_OBJECTION_WINDOW_SECONDS = int(env("JINGZHUN_PORTAL_OBJECTION_WINDOW_SECONDS", "3600"))
 
-# ODK Central pull (`jingzhun survey-pull`): the project holding the survey forms; the server and its account are
-# pyodk's own settings (PYODK_CONFIG_FILE, or PYODK_CENTRAL_URL / _USER / _PASS), never stored here.
+# ODK Central pull (`jingzhun survey-pull`): the project holding the survey forms (else the default_project_id of
+# pyodk's file); the server and its account are pyodk's own TOML file (PYODK_CONFIG_FILE), never stored here.
 ODK_PROJECT_ID = int(env("JINGZHUN_ODK_PROJECT_ID", "0")) or None
 # Background work (imports): django.tasks with the database backend; `jingzhun db_worker` runs it.
 TASKS = {"default": {"BACKEND": env("JINGZHUN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
