@@ -126,4 +126,20 @@ def test_a_pull_fetches_the_form_s_table_and_imports_it_then_asks_only_for_what_
         assert SurveyResponse.objects.filter(sample=sample).count() == 5
         central.rows = []
         assert "没有新的提交数据" in pull(sample, assessor)
-        assert "2026-10-12T08:00:00.000000Z" in central.asked[1][1]["$filter"][0]
+        asked = central.asked[1][1]["$filter"][0]
+        assert asked == (
+            "__system/submissionDate ge 2026-10-12T08:00:00.000000Z"
+            " or __system/updatedAt ge 2026-10-12T08:00:00.000000Z"
+        )
+        # one submission edited in Central: a new version of it, the same __id, found by its updatedAt
+        edited = _odata(sample, households[:1], "2026-10-12T08:00:00.000Z")[0]
+        edited["__system"] |= {"edits": 1, "updatedAt": "2026-10-14T10:00:00.000Z"}
+        edited["meta"] = {"instanceID": edited["__id"] + "-e1", "deprecatedID": edited["__id"]}
+        edited["grp"]["satisfied"] = "no" if edited["grp"]["satisfied"] == "yes" else "yes"
+        central.rows = [edited]
+        assert "1 条按 ODK Central 中的修改更新" in pull(sample, assessor)
+        record = SurveyResponse.objects.get(sample_household=households[0])
+        assert record.satisfied is (edited["grp"]["satisfied"] == "yes") and record.edits == 1
+        central.rows = []
+        pull(sample, assessor)
+        assert "2026-10-14T10:00:00.000000Z" in central.asked[-1][1]["$filter"][0]

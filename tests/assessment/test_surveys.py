@@ -16,6 +16,7 @@ from jingzhun.assessment import services, survey
 from jingzhun.assessment.models import SurveyImportJob, SurveyResponse
 from jingzhun.core import jobs
 from jingzhun.core.jobs import JobStatus
+from jingzhun.core.models import AuditLog
 
 from .conftest import YEAR
 
@@ -44,20 +45,22 @@ def rating(value) -> str:
     return "unknown" if value is None else "yes" if value else "no"
 
 
-def central_csv(sample, rows=None, version=None, answers=None) -> bytes:
+def central_csv(sample, rows=None, version=None, answers=None, edited=()) -> bytes:
     """An export as ODK Central writes it: its own columns around the form's fields (grouped fields named by
-    their path); ``answers`` (a household → its answers) instead of ``answers_for``'s pattern."""
+    their path); ``answers`` (a household → its answers) instead of ``answers_for``'s pattern; the households
+    in ``edited`` as Central gives a submission edited once (a new meta-instanceID, one edit, the same KEY)."""
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["SubmissionDate", "village", "household", "grp-persons", *FIELDS[1:], "grp-team_satisfied",
                 "grp-cadre_satisfied", "meta-instanceID", "KEY",
-                "SubmitterID", "SubmitterName", "ReviewState", "FormVersion"])  # fmt: skip
+                "SubmitterID", "SubmitterName", "ReviewState", "Edits", "FormVersion"])  # fmt: skip
     for h in rows if rows is not None else sample.households.order_by("key"):
         a = (answers or answers_for)(h)
         w.writerow(["2026-10-12T08:00:00.000Z", h.region_id, h.key, a["persons"],
                     *("yes" if a[f] else "no" for f in FIELDS[1:]), *(rating(a.get(f)) for f in RATINGS),
-                    f"uuid:{sample.pk}-{h.key}",
-                    f"uuid:{sample.pk}-{h.key}", "5", "评估员", "", version or sample.form_version])  # fmt: skip
+                    f"uuid:{sample.pk}-{h.key}" + ("-e1" if h in edited else ""),
+                    f"uuid:{sample.pk}-{h.key}", "5", "评估员", "", 1 if h in edited else 0,
+                    version or sample.form_version])  # fmt: skip
     return out.getvalue().encode("utf-8")
 
 
@@ -233,7 +236,9 @@ def test_a_pull_imports_as_the_export_does_and_starts_after_the_last_submission(
         for r in SurveyResponse.objects.all()
     }
     since = services.survey_since(sample)
-    assert survey.since_filter(since) == "__system/submissionDate ge 2026-10-12T08:00:00.000000Z"
+    assert survey.since_filter(since) == (
+        "__system/submissionDate ge 2026-10-12T08:00:00.000000Z or __system/updatedAt ge 2026-10-12T08:00:00.000000Z"
+    )
     # the next pull: what Central gives for that filter — the rest, and the last one again at the same instant
     later = _odata(sample, households[4:], "2026-10-13T09:30:00.000Z")
     later[0]["__system"]["submissionDate"] = "2026-10-12T08:00:00.000Z"
@@ -248,3 +253,122 @@ def test_a_pull_imports_as_the_export_does_and_starts_after_the_last_submission(
         for r in SurveyResponse.objects.all()
     }
     assert by_pull == by_export
+
+
+def _satisfaction(assessor, sample) -> float:
+    made = {e.kind: e for e in services.estimates_compute(user=assessor, sample=sample)}
+    return made["satisfaction"].point
+
+
+def test_an_edit_in_central_replaces_the_answer_and_moves_the_estimate(assessor, sample):
+    households = list(sample.households.order_by("key"))
+    imported(assessor, sample, central_csv(sample))
+    before = _satisfaction(assessor, sample)
+    target = next(h for h in households if answers_for(h)["satisfied"])
+
+    def changed(h):  # the assessor corrected one cell in Central: this household is not satisfied after all
+        return {**answers_for(h), "satisfied": False} if h == target else answers_for(h)
+
+    edit = central_csv(sample, answers=changed, edited=[target])
+    job = imported(assessor, sample, edit)
+    assert job.status == JobStatus.DONE, job.message
+    assert (job.imported, job.updated, job.unchanged) == (0, 1, 7)
+    record = SurveyResponse.objects.get(sample_household=target)
+    assert record.satisfied is False and record.edits == 1 and record.version_id.endswith("-e1")
+    assert _satisfaction(assessor, sample) < before
+    entry = AuditLog.objects.filter(action="update", object_id=str(record.pk)).get()
+    assert entry.changes["satisfied"] == [True, False], entry.changes
+    # the same export again, or the one from before the edit: nothing changes, nothing more is audited
+    for data in (edit, central_csv(sample)):
+        again = imported(assessor, sample, data)
+        assert (again.status, again.imported, again.updated, again.unchanged) == (JobStatus.DONE, 0, 0, 8)
+    assert SurveyResponse.objects.get(sample_household=target).satisfied is False
+    assert AuditLog.objects.filter(action="update", object_id=str(record.pk)).count() == 1
+
+
+def test_a_changed_answer_that_is_not_an_edit_in_central_is_refused(assessor, sample):
+    households = list(sample.households.order_by("key"))
+    imported(assessor, sample, central_csv(sample))
+    target = households[0]
+
+    def doctored(h):  # the file changed by hand: the same version of the submission, another answer
+        return {**answers_for(h), "persons": 9} if h == target else answers_for(h)
+
+    job = imported(assessor, sample, central_csv(sample, answers=doctored))
+    assert job.status == JobStatus.FAILED
+    assert "第 2 行：实例" in job.message and "不是修改后的新版本" in job.message
+    assert SurveyResponse.objects.get(sample_household=target).persons == answers_for(target)["persons"]
+    # an export without the count of edits cannot say which version is newer
+    lines = central_csv(sample, answers=doctored, edited=[target]).decode().splitlines()
+    at = lines[0].split(",").index("Edits")
+    data = "\n".join(",".join(c for i, c in enumerate(r.split(",")) if i != at) for r in lines).encode()
+    job = imported(assessor, sample, data)
+    assert job.status == JobStatus.FAILED and "没有 Edits（修改次数）列" in job.message
+    assert SurveyResponse.objects.get(sample_household=target).persons == answers_for(target)["persons"]
+
+
+def test_an_export_without_key_applies_the_edit_its_deprecated_id_names(assessor, sample):
+    households = list(sample.households.order_by("key"))
+    target = households[1]
+
+    def keyless(data: bytes, deprecated: dict) -> bytes:
+        rows = list(csv.reader(io.StringIO(data.decode())))
+        head = rows[0]
+        key = head.index("KEY")
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow([*(c for i, c in enumerate(head) if i != key), "meta-deprecatedID"])
+        for r in rows[1:]:
+            w.writerow(
+                [*(c for i, c in enumerate(r) if i != key), deprecated.get(r[head.index("household")], "")]
+            )
+        return out.getvalue().encode()
+
+    job = imported(assessor, sample, keyless(central_csv(sample), {}))
+    assert job.status == JobStatus.DONE and job.imported == 8, job.message
+
+    def changed(h):
+        return {**answers_for(h), "housing": not answers_for(h)["housing"]} if h == target else answers_for(h)
+
+    edit = keyless(
+        central_csv(sample, answers=changed, edited=[target]), {target.key: f"uuid:{sample.pk}-{target.key}"}
+    )
+    job = imported(assessor, sample, edit)
+    assert (job.status, job.updated, job.unchanged) == (JobStatus.DONE, 1, 7), job.message
+    assert SurveyResponse.objects.get(sample_household=target).housing is not answers_for(target)["housing"]
+    again = imported(assessor, sample, edit)
+    assert (again.status, again.updated, again.unchanged) == (JobStatus.DONE, 0, 8), again.message
+
+
+def test_an_edit_after_the_province_s_check_is_refused_until_the_round_fails(assessor, sample, county, users):
+    from django.utils import timezone
+
+    from jingzhun.assessment.models import CountyExitStep
+
+    households = list(sample.households.order_by("key"))
+    imported(assessor, sample, central_csv(sample))
+    target = households[2]
+
+    def changed(h):
+        return {**answers_for(h), "water": False} if h == target else answers_for(h)
+
+    edit = central_csv(sample, answers=changed, edited=[target])
+    for kind, level in (("propose", 3), ("city", 2), ("province_check", 1)):
+        CountyExitStep.objects.create(county=county, year=YEAR, kind=kind, level=level, at=timezone.now())
+    job = imported(assessor, sample, edit)
+    assert job.status == JobStatus.FAILED
+    assert f"样本户 {target.key} 的调查记录已用于 {county.name} {YEAR} 年省级专项评估检查" in job.message
+    assert SurveyResponse.objects.get(sample_household=target).water is True
+    # the province's 公示 does not pass: the round ends, the answers may be corrected for the next one
+    CountyExitStep.objects.create(
+        county=county,
+        year=YEAR,
+        kind="publicity",
+        level=1,
+        passed=False,
+        note="公示期有异议",
+        at=timezone.now(),
+    )
+    job = imported(assessor, sample, edit)
+    assert (job.status, job.updated) == (JobStatus.DONE, 1), job.message
+    assert SurveyResponse.objects.get(sample_household=target).water is False

@@ -226,6 +226,11 @@ class SurveyResponse(ScopedModel):
     source = models.CharField(_("来源"), max_length=8, choices=ResponseSource.choices)
     form_version = models.CharField(_("表单版本"), max_length=40)
     submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    # the version of the submission imported: an edit in Central gives it a new meta-instanceID (its deprecatedID
+    # naming the one before) and counts one more edit; its KEY (``instance_id``) stays
+    version_id = models.CharField(_("版本实例编号"), max_length=100, blank=True)
+    edits = models.PositiveIntegerField(_("ODK Central 修改次数"), default=0)
+    updated_at = models.DateTimeField(_("ODK Central 修改时间"), null=True, blank=True)
     persons = models.PositiveSmallIntegerField(
         _("家庭人口数"),
         validators=[
@@ -259,6 +264,7 @@ class SurveyResponse(ScopedModel):
     class Meta:
         verbose_name = _("入户调查记录")
         verbose_name_plural = _("入户调查记录")
+        indexes = [models.Index(fields=["version_id"], name="surveyresponse_version")]
 
     def __str__(self) -> str:
         return self.instance_id
@@ -280,8 +286,8 @@ def survey_upload_to(job, filename: str) -> str:
 
 class SurveyImportJob(Job, ScopedModel):
     """An import of ODK Central's submissions export (CSV, or its zip) into a sample: all rows or none, each bad
-    row named; an instance already imported for the same household is left as it is (the import can be run
-    again with a newer export)."""
+    row named; an instance already imported for the same household is left as it is, or replaced by the later
+    version where it was edited in Central (the import can be run again with a newer export)."""
 
     TASK = "jingzhun.assessment.tasks.run_survey_import"
 
@@ -289,6 +295,7 @@ class SurveyImportJob(Job, ScopedModel):
     file = models.FileField(_("文件"), upload_to=survey_upload_to)
     original_name = models.CharField(_("文件名"), max_length=200)
     imported = models.PositiveIntegerField(_("新导入"), default=0)
+    updated = models.PositiveIntegerField(_("按修改更新"), default=0)
     unchanged = models.PositiveIntegerField(_("已导入过"), default=0)
 
     scope_lookup = "sample__county__code"

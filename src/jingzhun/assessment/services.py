@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,6 +41,7 @@ from .choices import (
     Source,
 )
 from .models import (
+    CONDITIONS,
     AssessmentPolicy,
     CountyExitStep,
     Estimate,
@@ -260,10 +261,52 @@ def survey_import_start(*, user, sample: Sample, upload) -> SurveyImportJob:
     return job
 
 
+# the fields an edit in Central may change on an imported answer (the rest say where it belongs)
+EDITABLE = (
+    "persons",
+    *(name for name, _label in CONDITIONS),
+    "satisfied",
+    "team_satisfied",
+    "cadre_satisfied",
+)
+
+
+def _order(record: SurveyResponse, row: survey.Submission, edits: int | None) -> str:
+    """Where ``row`` stands against the version of its submission imported as ``record``: "newer" (an edit made
+    in Central since: one naming that version as deprecated, or a higher count of edits), "older" (a lower
+    count: an export from before the edit), "same", or "unknown" (another version, by an export that gives no
+    count of edits)."""
+    current = record.version_id or record.instance_id
+    if row.deprecated_id and row.deprecated_id == current:
+        return "newer"
+    if edits is not None:
+        if edits == record.edits:
+            return "same"
+        return "newer" if edits > record.edits else "older"
+    if row.version_id and record.version_id and row.version_id != record.version_id:
+        return "unknown"
+    return "same"
+
+
+def _fixed_by(sample: Sample) -> CountyExitStep | None:
+    """The province's passed check (省级专项评估检查) in the current round of the sample's county's exit of its year,
+    taken after the sample was drawn: its answers are behind the estimates that check recorded and the 公示 and
+    approval after it, so an edit in Central no longer changes them (a step that does not pass ends the round
+    and frees them)."""
+    return next(
+        (
+            s for s in exit_round(county=sample.county_id, year=sample.year)
+            if s.kind == ExitStep.PROVINCE_CHECK and s.passed and s.at >= sample.drawn_at
+        ),
+        None,
+    )  # fmt: skip
+
+
 def survey_import(job: SurveyImportJob, progress: jobs.Progress) -> None:
     """The import's work: read the export, check every row against the sample (its households, the form
-    version, instances seen before), then write all the new answers in one statement — or none, with each bad
-    row named (``JobFailed``)."""
+    version, instances seen before), then write all the new answers in one statement and apply each edit made
+    in Central since an answer was imported (before and after audited) — or nothing, with each bad row named
+    (``JobFailed``). A row of a version already imported, or of an earlier one, changes nothing."""
     sample = job.sample
     with job.file.open("rb") as f:
         data = f.read()
@@ -276,12 +319,16 @@ def survey_import(job: SurveyImportJob, progress: jobs.Progress) -> None:
     answered = dict(
         SurveyResponse.objects.filter(sample=sample).values_list("sample_household__key", "instance_id")
     )
-    known = dict(
-        SurveyResponse.objects.filter(instance_id__in=[r.instance_id for r in rows]).values_list(
-            "instance_id", "sample_household__key"
+    ids = {i for r in rows for i in (r.instance_id, r.version_id, r.deprecated_id) if i}
+    stored = list(
+        SurveyResponse.objects.filter(Q(instance_id__in=ids) | Q(version_id__in=ids)).select_related(
+            "sample_household"
         )
     )
-    errors, new, unchanged, seen = [], [], 0, {}
+    by_key = {r.instance_id: r for r in stored}
+    by_version = {r.version_id: r for r in stored if r.version_id}
+    fixed = _fixed_by(sample)
+    errors, new, edited, unchanged, seen = [], [], [], 0, {}
     for i, row in enumerate(rows, start=1):
 
         def bad(words, row=row):
@@ -304,19 +351,6 @@ def survey_import(job: SurveyImportJob, progress: jobs.Progress) -> None:
         if household is None:
             bad(_("样本编号 %(k)s 不在本样本中") % {"k": row.household_key or "—"})
             continue
-        if row.instance_id in known:
-            if known[row.instance_id] == row.household_key:
-                unchanged += 1
-            else:
-                bad(_("实例 %(i)s 已作为其他样本户导入") % {"i": row.instance_id})
-            continue
-        if row.household_key in answered:
-            bad(
-                _("样本户 %(k)s 已有调查记录（实例 %(i)s）")
-                % {"k": row.household_key, "i": answered[row.household_key]}
-            )
-            continue
-        answered[row.household_key] = row.instance_id
         try:
             values = survey.answers(row.values)
             when = survey.submitted_at(row.submitted)
@@ -326,9 +360,79 @@ def survey_import(job: SurveyImportJob, progress: jobs.Progress) -> None:
         except ValueError:
             bad(_("提交时间 %(t)s 不是日期时间") % {"t": row.submitted})
             continue
+        try:
+            updated = survey.submitted_at(row.updated)
+        except ValueError:
+            bad(_("修改时间 %(t)s 不是日期时间") % {"t": row.updated})
+            continue
+        try:
+            edits = survey.edits(row.edits)
+        except ValueError:
+            bad(_("修改次数 %(e)s 不是非负整数") % {"e": row.edits})
+            continue
+        record = by_key.get(row.instance_id) or by_version.get(row.instance_id)
+        if (
+            record is None and row.deprecated_id
+        ):  # an export without KEY: the edit names the version it replaces
+            record = by_key.get(row.deprecated_id) or by_version.get(row.deprecated_id)
+        if record is not None:
+            if record.sample_id != sample.pk or record.sample_household.key != row.household_key:
+                bad(_("实例 %(i)s 已作为其他样本户导入") % {"i": row.instance_id})
+                continue
+            order = _order(record, row, edits)
+            if order == "older" or all(getattr(record, f) == values[f] for f in EDITABLE):
+                unchanged += 1
+                continue
+            if order == "same":
+                bad(
+                    _(
+                        "实例 %(i)s 的回答与已导入的不同，但在 ODK Central 中不是修改后的新版本（修改次数和 meta-instanceID 都未变）：请在 ODK Central 中修改后重新导出"
+                    )
+                    % {"i": row.instance_id}
+                )
+                continue
+            if order == "unknown":
+                bad(
+                    _(
+                        "实例 %(i)s 的回答与已导入的不同，但文件没有 Edits（修改次数）列，无法判断哪一个是较新的版本：请从 ODK Central 重新导出"
+                    )
+                    % {"i": row.instance_id}
+                )
+                continue
+            if fixed is not None:
+                bad(
+                    _("样本户 %(k)s 的调查记录已用于 %(c)s %(y)d 年省级专项评估检查（%(d)s），不能再按 ODK Central 中的修改更新")
+                    % {"k": row.household_key, "c": sample.county.name, "y": sample.year,
+                       "d": timezone.localtime(fixed.at).strftime("%Y-%m-%d")}
+                )  # fmt: skip
+                continue
+            before = audit.snapshot(record)
+            for f in EDITABLE:
+                setattr(record, f, values[f])
+            record.version_id = (row.version_id or row.instance_id)[:100]
+            record.edits = edits if edits is not None else record.edits + 1
+            record.updated_at = updated or record.updated_at
+            record.form_version, record.job, record.entered_by = row.version, job, job.user
+            try:
+                record.full_clean(
+                    exclude=["sample_household", "instance_id", "sample", "region", "job", "entered_by"]
+                )
+            except ValidationError as exc:
+                bad("；".join(exc.messages))
+                continue
+            edited.append((record, before))
+            continue
+        if row.household_key in answered:
+            bad(
+                _("样本户 %(k)s 已有调查记录（实例 %(i)s）")
+                % {"k": row.household_key, "i": answered[row.household_key]}
+            )
+            continue
+        answered[row.household_key] = row.instance_id
         record = SurveyResponse(
             sample=sample, sample_household=household, region_id=household.region_id,
-            instance_id=row.instance_id[:100], source=ResponseSource.ODK, form_version=row.version,
+            instance_id=row.instance_id[:100], version_id=(row.version_id or row.instance_id)[:100],
+            edits=edits or 0, updated_at=updated, source=ResponseSource.ODK, form_version=row.version,
             entered_by=job.user, job=job, **values,
         )  # fmt: skip
         if (
@@ -353,20 +457,25 @@ def survey_import(job: SurveyImportJob, progress: jobs.Progress) -> None:
         raise jobs.JobFailed(_("未导入任何记录，请改正以下各行后重新导入：") + "\n" + text)
     with transaction.atomic():
         created = SurveyResponse.objects.bulk_create(new)
-        audit.record_many(audit.entry_for("create", r, after=audit.snapshot(r)) for r in created)
-        SurveyImportJob.objects.filter(pk=job.pk).update(imported=len(created), unchanged=unchanged)
+        fields = [*EDITABLE, "version_id", "edits", "updated_at", "form_version", "job", "entered_by"]
+        SurveyResponse.objects.bulk_update([r for r, _before in edited], fields)
+        audit.record_many([
+            *(audit.entry_for("create", r, after=audit.snapshot(r)) for r in created),
+            *(audit.entry_for("update", r, before=before, after=audit.snapshot(r)) for r, before in edited),
+        ])  # fmt: skip
+        SurveyImportJob.objects.filter(pk=job.pk).update(
+            imported=len(created), updated=len(edited), unchanged=unchanged
+        )
     progress(len(rows), len(rows))
 
 
 def survey_since(sample: Sample):
-    """The latest Central submission date imported into ``sample`` (None before the first): where an
+    """The latest Central submission or edit date imported into ``sample`` (None before the first): where an
     incremental pull starts (``survey.since_filter``)."""
-    return (
-        SurveyResponse.objects.filter(sample=sample, source=ResponseSource.ODK)
-        .order_by("-submitted_at")
-        .values_list("submitted_at", flat=True)
-        .first()
+    latest = SurveyResponse.objects.filter(sample=sample, source=ResponseSource.ODK).aggregate(
+        submitted=Max("submitted_at"), updated=Max("updated_at")
     )
+    return max((d for d in latest.values() if d is not None), default=None)
 
 
 def _design_rows(sample: Sample) -> list[tuple]:

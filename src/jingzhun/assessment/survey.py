@@ -20,6 +20,8 @@ from jingzhun.imports.workbook_guard import MAX_COLUMNS, MAX_MEMBERS, MAX_RATIO
 
 from .models import CONDITIONS
 
+# the columns that say which version of a submission a row is (none required: an older export has none)
+VERSION_COLUMNS = ("version", "deprecated", "Edits", "UpdatedAt")
 MAX_ROWS = 50_000  # a county's survey has a few hundred submissions
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 ANSWERS = ("persons", *(name for name, _label in CONDITIONS), "satisfied")
@@ -93,6 +95,12 @@ class Submission:
     submitted: str
     household_key: str
     values: dict
+    # the version of the submission (an edit in Central: a new meta-instanceID, deprecatedID the one before, one
+    # more in Edits, an updatedAt); empty where the export does not say
+    version_id: str = ""
+    deprecated_id: str = ""
+    edits: str = ""
+    updated: str = ""
 
 
 def _csv_text(data: bytes, name: str, *, wanted: str) -> str:
@@ -131,6 +139,14 @@ def _column(header: list[str], name: str) -> int | None:
     return None
 
 
+def _meta(header: list[str], name: str) -> int | None:
+    """A column of the form's meta group (``meta-instanceID``; ``instanceID`` where the export drops the group)."""
+    for wanted in (f"meta-{name}", name):
+        if wanted in header:
+            return header.index(wanted)
+    return None
+
+
 def _cells(row: list[str], index: dict):
     def cell(key: str) -> str:
         i = index[key]
@@ -151,10 +167,16 @@ def read_submissions(data: bytes, name: str, *, form_id: str) -> list[Submission
     header = [h.strip() for h in header]
     # Central's KEY is the submission's own id, kept when the submission is edited (its meta-instanceID then
     # changes): the import keys on it, as the API pull does on ``__id``; an export without it on meta-instanceID
-    index = {"instance": header.index("KEY") if "KEY" in header else _column(header, "instanceID")}
+    index = {"instance": header.index("KEY") if "KEY" in header else _meta(header, "instanceID")}
     for key in ("household", "FormVersion", "SubmissionDate", *ANSWERS, *RATINGS):
         index[key] = _column(header, key)
-    missing = [k for k, i in index.items() if i is None and k not in ("SubmissionDate", *RATINGS)]
+    optional = ("SubmissionDate", *RATINGS, *VERSION_COLUMNS)
+    index |= {
+        "version": _meta(header, "instanceID"), "deprecated": _meta(header, "deprecatedID"),
+        "Edits": header.index("Edits") if "Edits" in header else None,
+        "UpdatedAt": header.index("UpdatedAt") if "UpdatedAt" in header else None,
+    }  # fmt: skip
+    missing = [k for k, i in index.items() if i is None and k not in optional]
     if missing:
         raise ValidationError(_("CSV 文件缺少列：%(c)s。") % {"c": "、".join(missing)})
     rows = []
@@ -168,7 +190,8 @@ def read_submissions(data: bytes, name: str, *, form_id: str) -> list[Submission
             Submission(
                 line=line, instance_id=cell("instance"), version=cell("FormVersion"),
                 submitted=cell("SubmissionDate"), household_key=cell("household"),
-                values={k: cell(k) for k in (*ANSWERS, *RATINGS)},
+                values={k: cell(k) for k in (*ANSWERS, *RATINGS)}, version_id=cell("version"),
+                deprecated_id=cell("deprecated"), edits=cell("Edits"), updated=cell("UpdatedAt"),
             )
         )  # fmt: skip
     return rows
@@ -205,12 +228,24 @@ def submitted_at(text: str):
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
+def edits(text: str) -> int | None:
+    """Central's count of a submission's edits (None where the export does not say; ValueError if not a count)."""
+    if not text:
+        return None
+    count = int(text)
+    if count < 0:
+        raise ValueError(text)
+    return count
+
+
 def since_filter(since) -> str | None:
-    """The OData filter of an incremental pull: the submissions Central received at or after ``since`` (the
-    latest submission date imported; the one at that instant again, as imports are idempotent by instance)."""
+    """The OData filter of an incremental pull: the submissions Central received, or that were edited, at or after
+    ``since`` (the latest submission or edit date imported; the one at that instant again, as imports are
+    idempotent by instance and version)."""
     if since is None:
         return None
-    return "__system/submissionDate ge " + since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    at = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"__system/submissionDate ge {at} or __system/updatedAt ge {at}"
 
 
 def _flat(value: dict, out: dict) -> dict:
@@ -225,15 +260,19 @@ def _flat(value: dict, out: dict) -> dict:
 
 def odata_csv(rows: list[dict]) -> bytes:
     """Central's OData rows (``client.submissions.get_table()["value"]``) as the CSV export writes them, so a
-    pull goes through the same checked import: ``__id`` as KEY, ``__system``'s submission date and form
-    version, the form's fields by name."""
-    header = ["SubmissionDate", "household", *ANSWERS, *RATINGS, "meta-instanceID", "KEY", "FormVersion"]
+    pull goes through the same checked import: ``__id`` as KEY, ``__system``'s submission date, form version and
+    count of edits, the form's fields by name — and ``__system/updatedAt`` (the date of the latest edit, which
+    the CSV export lacks) as UpdatedAt, where the next pull starts from."""
+    header = ["SubmissionDate", "household", *ANSWERS, *RATINGS, "meta-instanceID", "meta-deprecatedID", "KEY",
+              "Edits", "FormVersion", "UpdatedAt"]  # fmt: skip
     lines = []
     for row in rows:
         fields = _flat(row, {})
         system = row.get("__system") or {}
+        edits = system.get("edits")
         lines.append([
             system.get("submissionDate") or "", *(fields.get(k) or "" for k in ("household", *ANSWERS, *RATINGS)),
-            fields.get("instanceID") or "", row.get("__id") or "", system.get("formVersion") or "",
+            fields.get("instanceID") or "", fields.get("deprecatedID") or "", row.get("__id") or "",
+            "" if edits is None else edits, system.get("formVersion") or "", system.get("updatedAt") or "",
         ])  # fmt: skip
     return choices_csv(header, [[str(c) for c in line] for line in lines])

@@ -1,7 +1,7 @@
-"""``jingzhun survey-pull SAMPLE --user USERNAME``: pull a sample's new submissions from a self-hosted ODK Central
-through pyodk and import them as an upload of Central's export would be (the same checks, all or none, each bad
-row named; idempotent by Central's KEY). Incremental: only submissions Central received at or after the latest
-submission date already imported. Central's address and account are pyodk's own configuration: a TOML file
+"""``jingzhun survey-pull SAMPLE --user USERNAME``: pull a sample's new and edited submissions from a self-hosted
+ODK Central through pyodk and import them as an upload of Central's export would be (the same checks, all or none,
+each bad row named; idempotent by Central's KEY, an edit made in Central replacing the answer). Incremental: only
+submissions Central received or edited at or after the latest such date already imported. Central's address and account are pyodk's own configuration: a TOML file
 (``PYODK_CONFIG_FILE``, default ``~/.pyodk_config.toml``) with ``[central]`` base_url, username, password and
 optionally default_project_id; the project may also be set as JINGZHUN_ODK_PROJECT_ID."""
 
@@ -83,5 +83,8 @@ class Command(BaseCommand):
         if job.status != JobStatus.DONE:
             raise CommandError(job.message)
         self.stdout.write(
-            self.style.SUCCESS(f"已导入 {job.imported} 条新的调查记录，{job.unchanged} 条此前已导入。")
+            self.style.SUCCESS(
+                f"已导入 {job.imported} 条新的调查记录，{job.updated} 条按 ODK Central 中的修改更新，"
+                f"{job.unchanged} 条此前已导入。"
+            )
         )
