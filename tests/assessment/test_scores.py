@@ -169,3 +169,34 @@ def test_a_province_scored_from_its_counties(client, users, assessor, county, fi
     client.force_login(users["county_viewer"])  # a county reads its own result, not the province's
     page = client.get(reverse("assessment:scores") + f"?year={YEAR}").content.decode()
     assert "省级考核结果" not in page and "雷山县" in page
+
+
+def test_scoring_a_county_refreshes_its_province(
+    client, users, assessor, county, figures, estimates, county_b
+):
+    from tests.conftest import COUNTY_B
+
+    services.indicators_set(user=users["national"], year=2020, rows=SET)
+    services.indicators_set(user=users["national"], year=2020, rows=PROVINCE_SET, level=1)
+    RegionFigures.objects.create(year=YEAR, code=COUNTY_B, level=3, parent="522600000000",
+                                 figures={"rural_population": 30000}, engine="duckdb", computed_at=timezone.now())  # fmt: skip
+    other = Sample.objects.create(county_id=COUNTY_B, year=YEAR, purpose="satisfaction", seed=3, villages=2,
+                                  households_per_village=10)  # fmt: skip
+    Estimate.objects.create(sample=other, kind="satisfaction", point=0.85, se=0.01, low=0.8, high=0.9, units=40,
+                            n_eff=30, psus=2, strata=1, numerator=0, denominator=40, method="test")  # fmt: skip
+    services.scores_compute(user=assessor, region=Region.objects.get(code=PROVINCE), year=YEAR)
+    kept_b = Score.objects.get(county_id=COUNTY_B, year=YEAR)
+    # the county's survey is estimated again (lower satisfaction), and only the county is scored
+    Estimate.objects.filter(sample__county=county, kind="satisfaction").update(point=0.80)
+    made = services.scores_compute(user=assessor, region=county, year=YEAR)
+    assert sorted(s.level for s in made) == [1, 3]
+    province = Score.objects.get(county_id=PROVINCE, year=YEAR)
+    by_key = {d["key"]: d for d in province.details}
+    assert by_key["satisfaction"]["value"] == pytest.approx((80 * 10_000 + 85 * 30_000) / 40_000)
+    ours = Score.objects.get(county_id=county.code, year=YEAR)
+    assert by_key["counties"]["value"] == pytest.approx((ours.total + kept_b.total) / 2)
+    # the other county's result is the one it held, not rewritten
+    assert Score.objects.get(county_id=COUNTY_B, year=YEAR).pk == kept_b.pk
+    client.force_login(assessor)
+    page = client.get(reverse("assessment:scores") + f"?year={YEAR}").content.decode()
+    assert "全省群众满意度：83.75" in page

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from jingzhun.accounts import permissions
 from jingzhun.analytics.models import RegionFigures
 from jingzhun.core import audit, jobs
+from jingzhun.core.codes import subtree_range
 from jingzhun.core.panels import provided
 from jingzhun.core.policy import in_force
 from jingzhun.core.uploads import upload_size
@@ -730,27 +731,48 @@ def _province_values(province: str, year: int, counties: list[str], figures: dic
 def scores_compute(*, user, region: Region, year: int) -> list[Score]:
     """Score every county of ``region`` for ``year`` from the rollups and the survey estimates, by the indicator
     set in force for each county's province (``_score``); then, where a province-level indicator set is in force,
-    every province of ``region`` from its rollup and its counties (``_province_values``)."""
+    every province of ``region`` — or, when a county or a city is scored, the province it lies in — from its
+    rollup and its counties (``_province_values``): the counties scored now with their new scores, the others
+    with the scores they hold, so a province's row never stands on county scores that were replaced."""
     permissions.require(user, "score", region=region.code, what=_("计算考核得分"))
     counties = list(
         Region.objects.filter(level=RegionLevel.COUNTY, code__range=region.subtree_range()).values_list("code", flat=True)
     ) if region.level < RegionLevel.COUNTY else [region.code]  # fmt: skip
     if region.level > RegionLevel.COUNTY:
         raise ValidationError(_("考核以县为单位，请选择县或以上的区划。"))
-    provinces = list(
-        Region.objects.filter(level=RegionLevel.PROVINCE, code__range=region.subtree_range()).values_list(
-            "code", flat=True
+    if region.level <= RegionLevel.PROVINCE:
+        provinces = list(
+            Region.objects.filter(level=RegionLevel.PROVINCE, code__range=region.subtree_range()).values_list(
+                "code", flat=True
+            )
         )
-    ) if region.level <= RegionLevel.PROVINCE else []  # fmt: skip
+    else:  # a county or a city: its province's row is refreshed with it
+        provinces = list(
+            Region.objects.filter(level=RegionLevel.PROVINCE, code=region.code[:2] + "0" * 10).values_list(
+                "code", flat=True
+            )
+        )
+    provinces = [
+        p for p in provinces if selectors.indicator_set(region_code=p, year=year, level=RegionLevel.PROVINCE)
+    ]  # no province-level set in force: provinces are not scored
+    members = {
+        p: list(
+            Region.objects.filter(level=RegionLevel.COUNTY, code__range=subtree_range(p)).values_list(
+                "code", flat=True
+            )
+        )
+        for p in provinces
+    }
+    everyone = sorted({*counties, *(c for own in members.values() for c in own)})
     figures = {
         (r.code, r.year): r.figures
         for r in RegionFigures.objects.filter(
-            code__in=[*counties, *provinces], year__in=(year, year - 1)
+            code__in=[*everyone, *provinces], year__in=(year, year - 1)
         ).only("code", "year", "figures")
     }
-    found = selectors.latest_estimates(counties=counties, year=year)
+    found = selectors.latest_estimates(counties=everyone, year=year)
     # asked by name: funds answers where it is installed, else every county's 资金成效 is 暂无数据
-    funds = provided("county.funds_performance", lambda **_kw: {})(counties=counties, year=year)
+    funds = provided("county.funds_performance", lambda **_kw: {})(counties=everyone, year=year)
     made, values = [], {}
     for county in counties:
         indicators = selectors.indicator_set(region_code=county, year=year, level=RegionLevel.COUNTY)
@@ -758,15 +780,18 @@ def scores_compute(*, user, region: Region, year: int) -> list[Score]:
             raise ValidationError(_("%(y)d 年尚未设置县级考核指标，请先设置指标体系。") % {"y": year})
         values[county] = _values(county, year, figures, found, funds)
         made.append(_score(county, year, RegionLevel.COUNTY, indicators, values[county]))
-    by_county = {s.county_id: s for s in made}
+    others = [c for c in everyone if c not in values]
+    for county in others:
+        values[county] = _values(county, year, figures, found, funds)
+    by_county = {
+        s.county_id: s
+        for s in Score.objects.filter(county_id__in=others, year=year, level=RegionLevel.COUNTY)
+    } | {s.county_id: s for s in made}
     for province in provinces:
         indicators = selectors.indicator_set(region_code=province, year=year, level=RegionLevel.PROVINCE)
-        if not indicators:
-            continue  # no province-level set in force: provinces are not scored
-        own = [c for c in counties if c[:2] == province[:2]]
         made.append(
             _score(province, year, RegionLevel.PROVINCE, indicators,
-                   _province_values(province, year, own, figures, values, by_county, funds))
+                   _province_values(province, year, members[province], figures, values, by_county, funds))
         )  # fmt: skip
     Score.objects.filter(county_id__in=[*counties, *provinces], year=year).delete()
     Score.objects.bulk_create(made)
