@@ -2,7 +2,7 @@
 and refused by ``check --deploy`` while the public development keys are configured."""
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db import connection
@@ -82,3 +82,22 @@ def test_check_deploy_refuses_the_development_keys(settings):
         call_command("check", "--deploy", "--fail-level", "ERROR", tags=["security"])
     except SystemCheckError as exc:
         assert "JINGZHUN_FIELD" not in str(exc)
+
+
+def test_many_accounts_decrypt_at_once_as_each_alone_under_rotated_keys_and_a_forged_one_is_refused(settings):
+    from cryptography.fernet import Fernet
+
+    old = settings.FIELD_ENCRYPTION_KEYS[0]
+    numbers = [ACCOUNT, "", "6228480000123456789012", "62170", None, "6217" + "0" * 24]
+    tokens = [crypto.encrypt(n) if n else n for n in numbers]
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), old]  # a new key first: rotation
+    tokens.append(crypto.encrypt("6217002870000000001"))
+    expected = [crypto.decrypt(t) if t else "" for t in tokens]
+    assert crypto.decrypt_many(tokens) == expected
+    assert expected[0] == ACCOUNT and expected[-1] == "6217002870000000001"
+    forged = tokens[0][:-8] + ("A" if tokens[0][-8] != "A" else "B") + tokens[0][-7:]
+    with pytest.raises(ImproperlyConfigured):
+        crypto.decrypt_many([tokens[2], forged])
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the key it was written with is gone
+    with pytest.raises(ImproperlyConfigured):
+        crypto.decrypt_many([tokens[0]])

