@@ -85,3 +85,17 @@ def test_adbc_and_the_django_cursor_give_the_same_file(transactional_db, tmp_pat
         export.write_csv(tmp_path / "cursor.csv", Household.objects.all(), mask=True)
     first = (tmp_path / "adbc.csv").read_bytes()
     assert first == (tmp_path / "cursor.csv").read_bytes() and first.count(b"\r\n") > 25
+
+
+def test_the_csv_text_is_what_pythons_csv_writer_writes_quoted_only_where_a_cell_needs_it():
+    import csv
+    import io
+
+    import pyarrow as pa
+
+    plain = [pa.array(["a", "", "张三", "'=1+2"]), pa.array(["1", "2", "", "x y"])]
+    needing_quotes = [pa.array(["a,b", 'x"y', "line\nbreak", "cr\rlf"]), pa.array(["", "1", "2", "3"])]
+    for cells in (plain, needing_quotes):
+        expected = io.StringIO()
+        csv.writer(expected).writerows(zip(*(c.to_pylist() for c in cells), strict=True))
+        assert export._csv_rows(cells) == expected.getvalue()

@@ -3,8 +3,8 @@
 Column-wise (issue 23): one SQL query per sheet reads the rows as Arrow record batches (``core.arrowsql``: ADBC's
 binary COPY on PostgreSQL), and each column is turned into its cells as a whole — codes into labels by a lookup
 array, 是/否 by a vectorised choice, amounts as exact decimals. Python touches a value only where a rule needs
-Python: masking personal data (``core.masking``, the one helper, applied once per distinct value) and the rare
-formula-like text. Memory is bounded by a batch, whatever the number of rows. The cells are the same as those
+Python: masking personal data (``core.masking``, the one helper: ``mask_column`` masks ID numbers, phones and
+dates a column at once, the rest once per distinct value) and the rare formula-like text. Memory is bounded by a batch, whatever the number of rows. The cells are the same as those
 ``layout.cell_value`` gives one value at a time (the template and the importer's error report use that).
 """
 
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
@@ -195,7 +196,7 @@ def text_cells(column: Column, array: pa.Array, *, mask: bool, guard: bool) -> p
     text = pc.fill_null(text.cast(pa.string()), "")
     personal = FIELD_KINDS.get(column.name)
     if mask and personal:
-        text = _per_distinct(text, lambda v: masking.mask(personal, v))
+        text = masking.mask_column(personal, text)
     if guard and kind not in NUMERIC:
         text = pc.if_else(
             pc.match_substring_regex(text, _FORMULA), pc.binary_join_element_wise("'", text, ""), text
@@ -217,18 +218,33 @@ def _text_columns(batch: pa.RecordBatch, columns, *, mask: bool, guard: bool) ->
     return [text_cells(c, batch.column(i), mask=mask, guard=guard) for i, c in enumerate(columns)]
 
 
+# Cells unquoted, lines ended by CRLF: what Python's csv writer writes for cells with no comma, quote or line break
+_UNQUOTED = pacsv.WriteOptions(include_header=False, quoting_style="none", eol="\r\n")
+
+
+def _csv_rows(cells: list[pa.Array]) -> str:
+    """The rows' CSV text as Python's ``csv.writer`` writes it (a cell quoted only where it holds a comma, a quote
+    or a line break): Arrow's writer where no cell needs quotes — almost every batch; it refuses one that does,
+    which Python's writer then writes (Arrow's own quoting would quote every text cell)."""
+    try:
+        out = io.BytesIO()
+        pacsv.write_csv(
+            pa.Table.from_arrays(cells, names=[str(i) for i in range(len(cells))]), out, _UNQUOTED
+        )
+        return out.getvalue().decode("utf-8")
+    except pa.ArrowInvalid:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(zip(*(c.to_pylist() for c in cells), strict=True))
+        return buffer.getvalue()
+
+
 def _csv_pieces(queryset, *, mask: bool, year: int | None) -> Iterator[tuple[str, int]]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.header for c in FLAT_COLUMNS])
+    csv.writer(buffer).writerow([c.header for c in FLAT_COLUMNS])
     yield "\ufeff" + buffer.getvalue(), 0
     with _batches(queryset, FLAT_COLUMNS, per_member=True, year=year) as batches:
         for batch in batches:
-            buffer.seek(0)
-            buffer.truncate()
-            cells = _text_columns(batch, FLAT_COLUMNS, mask=mask, guard=True)
-            writer.writerows(zip(*(c.to_pylist() for c in cells), strict=True))
-            yield buffer.getvalue(), batch.num_rows
+            yield _csv_rows(_text_columns(batch, FLAT_COLUMNS, mask=mask, guard=True)), batch.num_rows
 
 
 def csv_chunks(queryset, *, mask: bool, year: int | None = None) -> Iterator[str]:
@@ -267,7 +283,10 @@ def write_xlsx(path: Path, queryset, *, mask: bool, year: int | None = None) -> 
     """Two sheets in constant-memory mode; returns (households, persons)."""
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    # ZIP64: a national-size workbook passes 4 GiB, which a plain zip cannot hold (xlsxwriter would fail)
+    book = xlsxwriter.Workbook(
+        str(path), {"constant_memory": True, "strings_to_numbers": False, "use_zip64": True}
+    )
     header = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True})
     quoted = book.add_format({"quote_prefix": True})
     counts = []
