@@ -1,8 +1,9 @@
 """Rows of a SQL query as Arrow record batches: the columnar read the snapshot and the exports share.
 
 PostgreSQL outside a transaction: ADBC (libpq's binary COPY, columnar, no Python object per value) on its own
-connection. Inside a transaction (a test, or a caller holding one) that connection could not see the rows the
-transaction wrote, so the query runs on Django's connection in batches instead — as it always does on SQLite,
+connection, the next batch read by a thread while the caller works on this one. Inside a transaction (a test,
+or a caller holding one) that connection could not see the rows the transaction wrote, so the query runs on
+Django's connection in batches instead — as it always does on SQLite,
 where an ADBC driver would bring a second SQLite library into the process, and two SQLite libraries on one file
 in one process break each other's locks (SQLite's documented caveat).
 """
@@ -14,6 +15,8 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 from django.db import connection
+
+from jingzhun.core.readahead import read_ahead
 
 BATCH = 50_000
 
@@ -30,7 +33,14 @@ def arrow_reader(sql: str, params: Sequence = ()) -> Iterator[pa.RecordBatchRead
         uri = f"postgresql://{auth}@{conf['HOST'] or 'localhost'}:{conf['PORT'] or 5432}/{conf['NAME']}"
         with driver.connect(uri) as con, con.cursor() as cursor:
             cursor.execute(text)
-            yield cursor.fetch_record_batch()
+            reader = cursor.fetch_record_batch()
+            # the next batch fetched (the server's work and libpq's decoding, both outside the GIL) while the
+            # caller turns this one into cells; its own connection, so a thread may read it
+            ahead = read_ahead(iter(reader))
+            try:
+                yield pa.RecordBatchReader.from_batches(reader.schema, ahead)
+            finally:
+                ahead.close()
         return
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
