@@ -120,7 +120,7 @@ def test_the_page_lists_in_scope_and_lets_administrators_designate(client, users
     ).content.decode()
     assert not PoorCounty.objects.filter(county_id=COUNTY).exists() and "国家级贫困县" in page
     page = client.post(url, {"form": "county", "county": "5226349", "kind": "provincial"}, follow=True)
-    assert "找不到该县级区划" in page.content.decode()
+    assert "该区划不存在或不在您的管辖范围内" in page.content.decode()
     client.post(url, {"form": "county", "county": "522634", "kind": "provincial"})
     row = PoorCounty.objects.get(county_id=COUNTY, year=2026)
     assert row.kind == "provincial" and row.status == "poor"

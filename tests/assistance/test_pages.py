@@ -49,4 +49,4 @@ def test_pages_keep_to_scope_and_roles(client, poor, cadre, users):
     bad = client.post(
         "/assistance/", {"cadre": "1", "name": "王", "unit": helper.unit_id, "region": "522634101000"}
     ).content.decode()
-    assert "驻地不在您的管辖范围内" in bad and Cadre.objects.count() == 1
+    assert "不在您的管辖范围内" in bad and Cadre.objects.count() == 1

@@ -4,6 +4,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.middleware import client_ip
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.forms import offer_regions
 
 from . import throttle, twofactor
 from .backends import refused_in_production
@@ -66,8 +68,8 @@ class UserForm(forms.ModelForm):
     """An account created or changed by a security administrator, within the administrator's region."""
 
     region_code = forms.CharField(
-        label=_("管辖区划代码"), max_length=12, required=False,
-        help_text=_("12 位统计用区划代码（可只填前缀，如县 522634）；留空表示全国，仅全国的安全管理员可用。"),
+        label=_("管辖区划"), max_length=12, required=False,
+        help_text=_("选择用户所管辖的区划；选「全部区划」表示全国，仅全国的安全管理员可用。"),
     )  # fmt: skip
 
     class Meta:
@@ -83,6 +85,10 @@ class UserForm(forms.ModelForm):
             self.initial.setdefault("region_code", self.instance.region_id or "")
         elif manager.region_id:
             self.initial.setdefault("region_code", manager.region_id)
+        help_text = self.fields["region_code"].help_text
+        offer_regions(self, "region_code", user=manager, levels=RegionLevel.values, action="manage_users",
+                      required=False)  # fmt: skip
+        self.fields["region_code"].help_text = help_text if not manager.region_id else ""
 
 
 class PasswordResetByManagerForm(forms.Form):

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.forms import offer_regions
 from jingzhun.regions.models import Region
 
 from . import survey
@@ -62,7 +63,7 @@ class SurveyUploadForm(forms.Form):
 
 
 class FindingForm(forms.Form):
-    region = forms.CharField(label=_("问题所在区划代码"), max_length=12, min_length=12)
+    region = forms.CharField(label=_("问题所在区划"), max_length=12, min_length=12)
     source = forms.ChoiceField(label=_("问题来源"))
     source_ref = forms.CharField(
         label=_("来源编号（12317 工单号、回头看记录号等，可不填）"), max_length=60, required=False
@@ -72,11 +73,13 @@ class FindingForm(forms.Form):
     responsible_unit = forms.CharField(label=_("责任单位"), max_length=100)
     deadline = forms.DateField(label=_("整改时限"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         from .choices import FindingSource
 
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = FindingSource.choices
+        if user is not None:  # the regions where the user may raise a finding, by name
+            offer_regions(self, "region", user=user, levels=RegionLevel.values, action="raise_finding")
 
 
 class AlertFindingForm(forms.Form):
@@ -110,6 +113,12 @@ class PoorCountyForm(forms.Form):
     county = forms.CharField(label=_("县级区划代码"), min_length=6, max_length=12)
     kind = forms.ChoiceField(label=_("类别"), choices=CountyKind.choices)
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:  # the counties of the user's scope, by name (province → county where many)
+            offer_regions(self, "county", user=user, levels=(RegionLevel.COUNTY,), action="set_policy",
+                          label=_("县"))  # fmt: skip
+
     def clean_county(self):
         code = self.cleaned_data["county"].strip()
         if not code.isdigit():
@@ -128,6 +137,12 @@ class ChecklistForm(forms.Form):
         label=_("附加条件（每行一条）"), widget=forms.Textarea, required=False, max_length=6000,
         help_text=_("留空：清除该省本年度的附加条件。"),
     )  # fmt: skip
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:  # the provinces of the user's scope, by name
+            offer_regions(self, "province", user=user, levels=(RegionLevel.PROVINCE,), action="set_policy",
+                          label=_("省份"))  # fmt: skip
 
     def clean_province(self):
         code = self.cleaned_data["province"].strip()

@@ -343,7 +343,7 @@ def findings(request):
     and the form to raise one."""
     _need(request.user, "view_assessment")
     user = request.user
-    form = FindingForm(request.POST or None)
+    form = FindingForm(request.POST or None, user=user if permissions.may(user, "raise_finding") else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         region = Region.objects.for_user(user, "raise_finding").filter(code=data.pop("region")).first()
@@ -469,10 +469,13 @@ def poor_counties(request):
     _need(request.user, "view_assessment")
     user, year = request.user, _year(request)
     may_set = permissions.may(user, "set_policy")
-    form = PoorCountyForm(request.POST if request.POST.get("form") == "county" else None)
+    form = PoorCountyForm(
+        request.POST if request.POST.get("form") == "county" else None, user=user if may_set else None
+    )
     checklist = ChecklistForm(
         request.POST if request.POST.get("form") == "checklist" else None,
-        initial={"province": (user.region_id or "")[:2]},
+        initial={"province": (user.region_id or "")[:2].ljust(12, "0") if user.region_id else ""},
+        user=user if may_set else None,
     )
     if request.method == "POST":
         bound = form if form.is_bound else checklist

@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.widgets import DateInput
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.forms import offer_regions
 
 from . import catalogue
 from .choices import (
@@ -30,7 +32,7 @@ class UnitForm(forms.Form):
 class CadreForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50)
     unit = forms.ModelChoiceField(label=_("单位"), queryset=None)
-    region = forms.CharField(label=_("驻地区划代码"), max_length=12, help_text=_("乡镇或村的 12 位代码"))
+    region = forms.CharField(label=_("驻地（乡镇或村）"), max_length=12)
     skills = forms.MultipleChoiceField(
         label=_("专长"), choices=Skill.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -39,9 +41,11 @@ class CadreForm(forms.Form):
     )
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
 
-    def __init__(self, *args, units=None, **kwargs):
+    def __init__(self, *args, units=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+        if user is not None:  # the townships and villages of the user's scope by name
+            offer_regions(self, "region", user=user, levels=(RegionLevel.TOWNSHIP, RegionLevel.VILLAGE))
 
 
 class PairForm(forms.Form):

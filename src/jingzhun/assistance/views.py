@@ -44,7 +44,11 @@ def forces(request):
     registers_units = permissions.may(user, "register_unit")
     registers_cadres = permissions.may(user, "register_cadre")
     unit_form = UnitForm(request.POST if "unit" in request.POST else None)
-    cadre_form = CadreForm(request.POST if "cadre" in request.POST else None, units=units)
+    cadre_form = CadreForm(
+        request.POST if "cadre" in request.POST else None,
+        units=units,
+        user=user if registers_cadres else None,
+    )
     helper_form = HelperForm(request.POST if "helper" in request.POST else None)
     if request.method == "POST":
         if not registers_cadres:

@@ -5,6 +5,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.forms import offer_regions
+
 from .choices import (
     FORBIDDEN_2017,
     AlertKind,
@@ -24,7 +27,13 @@ class FundForm(forms.Form):
     document_number = forms.CharField(label=_("文号"), max_length=80)
     title = forms.CharField(label=_("资金名称"), max_length=120)
     amount = forms.CharField(label=_("金额（元）"), max_length=20)
-    region = forms.CharField(label=_("下达单位区划代码（中央资金不填）"), max_length=12, required=False)
+    region = forms.CharField(label=_("下达资金的地区（中央资金不选）"), max_length=12, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:  # the provinces, prefectures and counties of the user's scope, by name
+            offer_regions(self, "region", user=user, action="manage_funds", required=False,
+                          levels=(RegionLevel.PROVINCE, RegionLevel.PREFECTURE, RegionLevel.COUNTY))  # fmt: skip
 
 
 class AmountForm(forms.Form):
@@ -124,20 +133,18 @@ class BankAccountForm(forms.Form):
 
 
 class NoticeForm(forms.Form):
-    """发布公告公示: the kind, the region (chosen by name among the reader's county, townships and villages; the
-    12-digit code box only where a scope holds too many) and the year."""
+    """发布公告公示: the kind, the region (chosen by name among the reader's counties, townships and villages; the
+    cascading picker where a scope holds too many) and the year."""
 
     kind = forms.ChoiceField(label=_("公示类别"), choices=NoticeKind.choices, initial=NoticeKind.AFTER)
-    region = forms.CharField(label=_("区划代码（县、乡镇或村）"), max_length=12)
+    region = forms.CharField(label=_("发布单位（县、乡镇或村）"), max_length=12)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
 
-    def __init__(self, *args, regions=(), **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if regions:
-            self.fields["region"] = forms.ChoiceField(
-                label=_("发布单位（县、乡镇或村）"), choices=[("", _("请选择")), *regions]
-            )
-            self.order_fields(["kind", "region", "year"])
+        if user is not None:
+            offer_regions(self, "region", user=user,
+                          levels=(RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE))  # fmt: skip
 
 
 class ObjectionResolveForm(forms.Form):

@@ -56,7 +56,6 @@ from .models import Allocation, FundObjection, Notice, PaymentBatch, VillageCadr
 from .panels import allocation_choices, household_pay_form
 
 APPROVE_LIMIT = 500  # payments approved at once
-NOTICE_REGIONS = 500  # regions offered by name on the notice form (a county's); above it the code box
 
 
 def _year(request) -> int:
@@ -81,7 +80,7 @@ def home(request):
 
 @login_required
 def fund_list(request):
-    form = FundForm(request.POST or None, initial={"year": timezone.localdate().year})
+    form = FundForm(request.POST or None, initial={"year": timezone.localdate().year}, user=request.user)
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
@@ -457,11 +456,9 @@ def cadre_list(request):
 @login_required
 def notice_list(request):
     user = request.user
-    regions = Region.objects.for_user(user).filter(level__in=(3, 4, 5)).order_by("code")
-    offered = [(r.code, r.name) for r in regions[: NOTICE_REGIONS + 1]]
     form = NoticeForm(
         request.POST or None, initial={"year": timezone.localdate().year, "region": user.region_id or ""},
-        regions=offered if len(offered) <= NOTICE_REGIONS else (),
+        user=user,
     )  # fmt: skip
     if request.method == "POST":
         if form.is_valid():

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from jingzhun.core.uploads import upload_size
 from jingzhun.identification.choices import Stage
 from jingzhun.identification.models import SCAN_VALIDATORS
-from jingzhun.regions.forms import offer_villages
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.forms import offer_regions
 from jingzhun.registry.choices import MonitoringKind, RiskType
 
 from .choices import CaseState, ClueSource, ClueStatus, Department
@@ -24,15 +25,16 @@ class ClueForm(forms.Form):
 
     name = forms.CharField(label=_("姓名"), max_length=50, required=False)
     id_number = forms.CharField(label=_("公民身份号码"), max_length=20, required=False)
-    village = forms.CharField(label=_("所在村（12 位区划代码）"), max_length=12, required=False)
+    village = forms.CharField(label=_("所在村"), max_length=12, required=False)
     visit = forms.TypedChoiceField(label=_("走访记录"), coerce=int, required=False, empty_value=None)
     text = forms.CharField(label=_("发生了什么"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     risk_types = RISKS
     reported_on = forms.DateField(label=_("发现日期"), widget=DATE, initial=timezone.localdate)
 
-    def __init__(self, *args, visits=(), villages=(), **kwargs):
+    def __init__(self, *args, visits=(), user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        offer_villages(self, "village", villages, required=False)
+        if user is not None:  # the villages of the user's scope by name
+            offer_regions(self, "village", user=user, levels=(RegionLevel.VILLAGE,), required=False)
         self.fields["visit"].choices = [("", _("（不是走访发现）"))] + [
             (v.pk, f"{v.visited_on:%Y-%m-%d} {v.cadre.name}") for v in visits
         ]

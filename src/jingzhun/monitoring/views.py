@@ -24,7 +24,6 @@ from jingzhun.identification.choices import Procedure, StepKind
 from jingzhun.identification.rules import PROCEDURES
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
-from jingzhun.regions.selectors import villages_offered
 from jingzhun.registry.models import Household
 
 from . import rules, screening, selectors, services
@@ -88,10 +87,9 @@ def clue_new(request, household_pk: int | None = None):
         if household
         else []
     )
-    villages = villages_offered(user=request.user)
-    own = request.user.region_id if any(c == request.user.region_id for c, _n in villages) else ""
+    own = request.user.region_id if request.user.region_id and request.user.region.is_village else ""
     form = ClueForm(
-        request.POST or None, visits=visits, villages=villages,
+        request.POST or None, visits=visits, user=request.user,
         initial={"village": request.GET.get("village", "") or own},
     )  # fmt: skip
     if request.method == "POST" and form.is_valid():

@@ -5,6 +5,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.imports.forms import checked_upload
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.forms import offer_regions
+
+
+class RunForm(forms.Form):
+    """The region of a run, chosen by name among the provinces, prefectures and counties the user may check
+    (``quality.views.run_new`` reads the posted code and checks it again)."""
+
+    region = forms.CharField(label=_("区划"), max_length=12)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_regions(self, "region", user=user, action="run_quality",
+                      levels=(RegionLevel.PROVINCE, RegionLevel.PREFECTURE, RegionLevel.COUNTY))  # fmt: skip
 
 
 class FileCheckForm(forms.Form):

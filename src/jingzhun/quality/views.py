@@ -25,7 +25,7 @@ from jingzhun.core.xlsxexport import XLSX, xlsx_bytes
 from jingzhun.regions.models import Region
 
 from . import selectors, services
-from .forms import FileCheckForm
+from .forms import FileCheckForm, RunForm
 from .models import QualityRun
 from .rules import BY_CODE
 
@@ -54,6 +54,9 @@ def home(request):
         # the year of the latest run, else last year: no count over the region's yearly records on every view
         "default_year": run.year if run is not None else timezone.localdate().year - 1,
         "file_form": FileCheckForm(),
+        "run_form": RunForm(user=user, initial={"region": user.region_id or ""})
+        if permissions.may(user, "run_quality", region=user.region_id)
+        else None,
     }
     if run is not None and run.status == JobStatus.DONE:
         region = selectors.region_in(user=user, run=run, code=request.GET.get("region", ""))

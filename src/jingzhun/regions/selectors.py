@@ -45,20 +45,24 @@ def policy_province(province: str | None) -> Region | None:
     return region
 
 
-def picker_levels(*, user, code: str | None) -> list[dict]:
-    """The selects of a region picker (省 → 市 → 县 → 乡 → 村) from the top of ``user``'s scope down to the
-    region ``code`` names and one level below it: each with its choices (the regions under the level above,
-    in scope) and the chosen one. Choosing 「全部」 in a select picks the region above it."""
-    top = Region.objects.for_user(user).filter(code=user.region_id).first() if user.region_id else None
-    chosen = Region.objects.for_user(user).filter(code=code).first() if code else None
+def picker_levels(
+    *, user, code: str | None, action: str = "view", lowest: int = RegionLevel.VILLAGE
+) -> list[dict]:
+    """The selects of a region picker (省 → 市 → 县 → 乡 → 村) from the top of ``user``'s scope (the regions
+    ``action`` reaches) down to the region ``code`` names and one level below it, never below ``lowest``: each
+    with its choices (the regions under the level above, in scope) and the chosen one. Choosing 「全部」 in a
+    select picks the region above it."""
+    scoped = Region.objects.for_user(user, action)
+    top = scoped.filter(code=user.region_id).first() if user.region_id else None
+    chosen = scoped.filter(code=code, level__lte=lowest).first() if code else None
     chain = [*(chosen.ancestors() if chosen else []), *([chosen] if chosen else [])]
     chain = [r for r in chain if user.in_scope(r.code) and (top is None or r.level > top.level)]
     parents = [top, *chain]
     levels = []
     for i, parent in enumerate(parents):
-        if parent is not None and parent.level == RegionLevel.VILLAGE:
+        if parent is not None and parent.level >= lowest:
             break
-        under = Region.objects.for_user(user).filter(parent=parent).order_by("code")
+        under = scoped.filter(parent=parent).order_by("code")
         levels.append(
             {
                 "all": parent.code if parent else "",
@@ -69,20 +73,36 @@ def picker_levels(*, user, code: str | None) -> list[dict]:
     return levels
 
 
-VILLAGES_OFFERED = 1000  # up to a county's villages as a list to choose from; beyond, the code is typed
+REGIONS_OFFERED = 1000  # up to a county's townships and villages as one list; beyond, the cascading picker
 
 
-def villages_offered(*, user) -> list[tuple[str, str]]:
-    """The villages of ``user``'s scope as (code, "township village") choices, when there are at most
-    ``VILLAGES_OFFERED`` of them (a county's, a township's, a village's own); [] above that, where a form asks
-    for the 12-digit code instead. Two queries, bounded by the limit."""
-    villages = list(
-        Region.objects.for_user(user)
-        .filter(level=RegionLevel.VILLAGE)
+def regions_offered(
+    *, user, levels=tuple(RegionLevel.values), action: str = "view", limit: int | None = None
+) -> list[tuple[str, str]] | None:
+    """The regions of ``user``'s scope (those ``action`` reaches) at ``levels``, as (code, name) choices in code
+    order, each named from below the user's own region down ("某镇 某村"; a village always with its township),
+    when there are at most ``limit`` of them (``REGIONS_OFFERED`` by default); None above that (a province's
+    villages), where a form shows the cascading picker (``regions.forms.RegionPickerWidget``) instead. Two
+    queries, bounded by the limit."""
+    limit = REGIONS_OFFERED if limit is None else limit
+    rows = list(
+        Region.objects.for_user(user, action)
+        .filter(level__in=list(levels))
         .order_by("code")
-        .values_list("code", "name", "parent_id")[: VILLAGES_OFFERED + 1]
+        .values_list("code", "name", "level")[: limit + 1]
     )
-    if not villages or len(villages) > VILLAGES_OFFERED:
-        return []
-    towns = dict(Region.objects.filter(code__in={p for _c, _n, p in villages}).values_list("code", "name"))
-    return [(code, f"{towns.get(parent, '')} {name}".strip()) for code, name, parent in villages]
+    if len(rows) > limit:
+        return None
+
+    def path(code: str, level: int) -> list[str]:  # a village keeps its township: village names repeat
+        return rules.ancestors_of(code)[min(user.level, 3) if level == RegionLevel.VILLAGE else user.level :]
+
+    names = dict(
+        Region.objects.filter(
+            code__in={a for code, _n, level in rows for a in path(code, level)}
+        ).values_list("code", "name")
+    )
+    return [
+        (code, " ".join([*(names[a] for a in path(code, level) if a in names), name]))
+        for code, name, level in rows
+    ]

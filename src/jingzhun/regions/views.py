@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from jingzhun.core.panels import provided
 
 from . import selectors
+from .choices import RegionLevel
 
 
 @login_required
@@ -41,11 +42,20 @@ def browse(request, code: str | None = None):
 
 @login_required
 def pick(request):
-    """The region picker's selects for the region chosen (htmx swaps them in when a select changes)."""
-    if not request.user.can("view"):
+    """The region picker's selects for the region chosen (htmx swaps them in when a select changes). A form's
+    picker names its field (``name``), the action its regions serve (``action``: a security administrator picks
+    where to place an account without reading the registry) and the lowest level it offers (``lowest``); none
+    of them widens the scope: the regions are those the user's own role and region reach for that action."""
+    name = request.GET.get("name", "region")
+    if not name.isidentifier():
+        raise Http404
+    action = request.GET.get("action", "view")
+    if not request.user.can(action):
         raise PermissionDenied(_("您的角色不查看区划和档案。"))
-    code = request.GET.get("region", "")
+    lowest = request.GET.get("lowest", "")
+    lowest = int(lowest) if lowest in {"1", "2", "3", "4", "5"} else RegionLevel.VILLAGE
+    code = request.GET.get(name, "")
     code = code if code.isdigit() and len(code) == 12 else ""
-    return render(
-        request, "regions/_picker.html", {"levels": selectors.picker_levels(user=request.user, code=code)}
-    )
+    levels = selectors.picker_levels(user=request.user, code=code, action=action, lowest=lowest)
+    context = {"levels": levels, "name": name, "action": action if action != "view" else "", "lowest": lowest}
+    return render(request, "regions/_picker.html", context)

@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.widgets import DateInput
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.forms import offer_regions
 
 from . import members as mc
 from .choices import Relationship
@@ -34,10 +36,15 @@ class ChangeForm(forms.Form):
     )
     reason = forms.CharField(label=_("原因"), required=False, max_length=500)
 
-    def __init__(self, *args, household, members, **kwargs):
+    def __init__(self, *args, household, members, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.household, self.active = household, members
+        self.household, self.active, self.user = household, members, user
         self.by_pk = {m.pk: m for m in members}
+
+    def offer_villages(self, field: str) -> None:
+        """The villages of the user's scope by name instead of a 12-digit code (none given: the code box)."""
+        if self.user is not None:
+            offer_regions(self, field, user=self.user, levels=(RegionLevel.VILLAGE,), required=False)
 
     def when(self) -> dict:
         d = self.cleaned_data
@@ -168,11 +175,12 @@ class PersonsForm(ChangeForm):
 class MoveForm(PersonsForm):
     done = _("已办理迁移。")
     to_household = forms.CharField(label=_("迁入户户编号"), required=False, max_length=20)
-    village = forms.CharField(label=_("或：新立户所在村区划代码"), required=False, max_length=12)
+    village = forms.CharField(label=_("或：新立户所在村"), required=False, max_length=12)
     marriage = forms.BooleanField(label=_("因婚嫁迁移"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.offer_villages("village")
         self.add_persons(self.active, _("迁移人员"))
         self.member_choice("new_head", _("原户新户主"), required=False, help_text=_("户主迁出时必填"))
 
@@ -187,11 +195,13 @@ class MoveForm(PersonsForm):
 
 class SplitForm(PersonsForm):
     done = _("已分户。")
-    village = forms.CharField(label=_("新户所在村区划代码"), required=False, max_length=12,
+    village = forms.CharField(label=_("新户所在村"), required=False, max_length=12,
                               help_text=_("默认为本村"))  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.offer_villages("village")
+        self.fields["village"].help_text = _("默认为本村")
         self.add_persons(self.active, _("分出人员"))
         self.member_choice("new_head", _("原户新户主"), required=False, help_text=_("户主分出时必填"))
 
@@ -244,10 +254,11 @@ class TransferForm(PersonsForm):
 
 class AcceptForm(PersonsForm):
     to_household = forms.CharField(label=_("迁入户户编号"), required=False, max_length=20)
-    village = forms.CharField(label=_("或：新立户所在村区划代码"), required=False, max_length=12)
+    village = forms.CharField(label=_("或：新立户所在村"), required=False, max_length=12)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.offer_villages("village")
         self.add_persons(self.active, all_of_them=True)
         del self.fields["reason"]
         self.order_fields(["to_household", "village"])

@@ -46,7 +46,7 @@ def member_change(request, pk: int, change: str):
     active = list(household.members.filter(is_active=True).order_by("id"))
     data = request.POST if request.method == "POST" else None
     extra = {"other_members": _merge_members(request, household, data)} if form_class is MergeForm else {}
-    form = form_class(data, household=household, members=active, **extra)
+    form = form_class(data, household=household, members=active, user=request.user, **extra)
     picking = form_class is MergeForm and "pick" in request.POST
     if data is not None and not picking and form.is_valid():
         try:
@@ -96,7 +96,7 @@ def _render_transfer(request, transfer, accept_form=None, status=200):
         request.user, "transfer_send", region=transfer.from_household.region_id
     )
     if accept_form is None and may_accept:
-        accept_form = AcceptForm(household=transfer.from_household, members=persons)
+        accept_form = AcceptForm(household=transfer.from_household, members=persons, user=request.user)
     return render(
         request,
         "registry/transfer_detail.html",
@@ -112,7 +112,7 @@ def _render_transfer(request, transfer, accept_form=None, status=200):
 def transfer_accept(request, pk: int):
     transfer = get_object_or_404(selectors.transfer_queryset(user=request.user), pk=pk)
     persons = list(transfer.members.order_by("id"))
-    form = AcceptForm(request.POST, household=transfer.from_household, members=persons)
+    form = AcceptForm(request.POST, household=transfer.from_household, members=persons, user=request.user)
     if form.is_valid():
         d = form.cleaned_data
         try:

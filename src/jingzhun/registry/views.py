@@ -18,7 +18,8 @@ from jingzhun.core.masking import Shown
 from jingzhun.core.pagination import request_page
 from jingzhun.core.worklist import WORK_CAP, work_for
 from jingzhun.regions import selectors as region_selectors
-from jingzhun.regions.forms import offer_villages
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.forms import offer_regions
 
 from . import rules, selectors, services
 from .choices import Cause
@@ -191,7 +192,7 @@ def _edit(request, household: Household | None):
 
 
 def _render_edit(request, household, hform, formset, yform):
-    offer_villages(hform, "region", region_selectors.villages_offered(user=request.user), required=True)
+    offer_regions(hform, "region", user=request.user, levels=(RegionLevel.VILLAGE,), label=_("所在村"))
     return render(
         request,
         "registry/household_form.html",

@@ -20,6 +20,8 @@ from jingzhun.core.masking import sees_in_full
 from jingzhun.core.params import chosen_year, ticked_ids
 from jingzhun.core.pdf import pdf_file_response
 from jingzhun.core.xlsxexport import xlsx_download
+from jingzhun.regions.choices import RegionLevel
+from jingzhun.regions.forms import offer_regions
 from jingzhun.regions.models import Region
 from jingzhun.regions.selectors import region_for_user
 from jingzhun.registry.models import Household
@@ -88,15 +90,19 @@ def village_register(request, code: str, fmt: str):
 
 class ReportForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("簿册"), choices=ReportKind.choices)
-    region = forms.CharField(label=gettext_lazy("区划代码"), max_length=12)
+    region = forms.CharField(label=gettext_lazy("区划（县、乡镇或村）"), max_length=12)
     year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2100)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        offer_regions(self, "region", user=user,
+                      levels=(RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE))  # fmt: skip
 
     def clean(self):
         data = super().clean()
+        if "region" not in data:  # refused by the field, with its reason
+            return data
         code, kind = data.get("region", ""), data.get("kind")
         region = (
             Region.objects.for_user(self.user).filter(code=code.ljust(12, "0")).first()
