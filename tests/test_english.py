@@ -20,27 +20,33 @@ from django.utils import timezone
 from jingzhun.accounts.choices import Role
 from jingzhun.analytics.models import RuralPopulation
 from jingzhun.analytics.services import rollup_refresh
+from jingzhun.assessment import services as assessment
+from jingzhun.assessment.services import FINDING_COLUMNS
 from jingzhun.assistance import plans
 from jingzhun.assistance import services as assistance
 from jingzhun.core.models import AuditLog
+from jingzhun.funds import services as funds
 from jingzhun.identification import campaigns
 from jingzhun.identification import services as identification
 from jingzhun.identification.models import Objection
 from jingzhun.monitoring import services as monitoring
+from jingzhun.quality import services as quality
 from jingzhun.regions.models import Region
 from jingzhun.registry import yearcycle
 from tests.analytics.conftest import YEAR as ANALYTICS_YEAR
 from tests.analytics.conftest import small_registry  # noqa: F401 (a fixture)
 from tests.conftest import COUNTY, VILLAGE_A, VILLAGE_B, make_user, member, new_id, year
 from tests.monitoring import conftest as monitoring_fixtures
+from tests.projects.conftest import draft_of
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 PO = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES" / "django.po"
 
 # Chinese that belongs on an English page: the switch back to Chinese names its language in Chinese, and the
-# column a department list must literally have (the file is Chinese) is quoted as it is written.
-ALLOWED = ("中文", "公民身份号码")
+# columns a file must literally have (a department list, a list of findings: the files are Chinese) are quoted
+# as they are written.
+ALLOWED = tuple(sorted(("中文", "公民身份号码", *FINDING_COLUMNS), key=len, reverse=True))  # longest first
 
 
 def po_entries(text: str):
@@ -245,7 +251,30 @@ def world(register, users, regions):
     campaign = campaigns.campaign_open(
         user=users["county"], county=county, title="回头看测试", year=this_year, mode="all"
     )
+    # projects, funds, assessment and quality: a project in the library's procedure, a central fund passed down
+    # to the county, a finding to rectify and a quality run of the county
+    project = draft_of(users["village_a"], households=[poor])
+    fund = funds.fund_register(
+        user=users["national"], source="central", year=this_year, document_number="财农〔2026〕1号",
+        title="中央衔接资金", amount="1000000",
+    )  # fmt: skip
+    (allocation,) = funds.allocations_fix(
+        user=users["national"],
+        holder=fund,
+        amounts={"520000000000": "400000"},
+        document_number="财农〔2026〕1号",
+    )
+    finding = assessment.finding_raise(
+        user=users["county"], region=village, source="hotline", title="12317 反映低保未落实",
+        responsible_unit="民政局", deadline=timezone.localdate() + dt.timedelta(days=10),
+    )  # fmt: skip
+    run = quality.quality_check(user=users["county"], region=county, year=this_year)
     return {
+        "project": project,
+        "fund": fund,
+        "allocation": allocation,
+        "finding": finding,
+        "run": run,
         "case": case,
         "clue": clue,
         "unidentified": unidentified,
@@ -340,6 +369,32 @@ def pages(world) -> list[tuple[str, str]]:
         (None, "/public/monitoring/status/"),
         (None, f"/public/monitoring/status/{world['clue'].reference}/"),
         (None, f"/public/p/{world['publicity'].pk}/print/"),
+        ("county", "/projects/"),
+        ("county", f"/projects/{world['project'].pk}/"),
+        ("village_a", f"/projects/{world['project'].pk}/"),
+        ("village_a", "/projects/new/"),
+        ("county", "/projects/assets/"),
+        ("finance", "/funds/"),
+        ("finance", "/funds/funds/"),
+        ("national", f"/funds/funds/{world['fund'].pk}/"),
+        ("national", f"/funds/allocations/{world['allocation'].pk}/"),
+        ("finance", "/funds/payments/"),
+        ("finance", "/funds/idle/"),
+        ("finance", "/funds/alerts/"),
+        ("finance", "/funds/cadres/"),
+        ("finance", "/funds/notices/"),
+        ("county", "/assessment/"),
+        ("county", "/assessment/scores/"),
+        ("county", f"/assessment/counties/{COUNTY}/{y}/"),
+        ("county", "/assessment/poor-counties/"),
+        ("county", "/assessment/cadres/"),
+        ("county", "/assessment/findings/"),
+        ("county", f"/assessment/findings/{world['finding'].pk}/"),
+        ("town_a", f"/assessment/findings/{world['finding'].pk}/"),
+        ("county", "/quality/"),
+        ("county", f"/quality/runs/{world['run'].pk}/rules/Q07/"),
+        ("town_a", "/quality/"),
+        ("security", "/regions/"),  # 403: the friendly page with the reason
         ("county", "/accounts/password/"),
         ("county", "/accounts/second-factor/"),
         ("county", "/no-such-page/"),
@@ -353,12 +408,17 @@ def pages(world) -> list[tuple[str, str]]:
     ]
 
 
+# pages that answer with the friendly refusal (its reason, in English here)
+REFUSED = {("county", "/no-such-page/"): 404, ("security", "/regions/"): 403}
+
+
 def test_the_pages_in_english_show_no_chinese_but_the_data(client, users, regions, world):
     assert Objection.objects.exists()
     users = {
         **users,
         "security": make_user("security", Role.SECURITY, regions[COUNTY]),
         "auditor": make_user("auditor", Role.AUDITOR, regions[COUNTY]),
+        "finance": make_user("finance", Role.FINANCE, regions[COUNTY]),
     }
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     data = data_strings()
@@ -370,7 +430,12 @@ def test_the_pages_in_english_show_no_chinese_but_the_data(client, users, region
         if who:
             client.force_login(users[who])
         response = client.get(url, follow=True)
-        if url != "/no-such-page/":
+        if (who, url) in REFUSED:
+            assert response.status_code == REFUSED[who, url], f"{url} as {who}: {response.status_code}"
+            if response.status_code == 403:  # the reason, in the reader's language, and a way back
+                page = response.content.decode()
+                assert "Your role does not view regions and records." in page and "Go to home page" in page
+        else:
             assert response.status_code == 200, f"{url} as {who}: {response.status_code}"
         assert response.headers.get("Content-Language") == "en", url
         walked += 1

@@ -120,8 +120,18 @@ def rule_lines(*, user, run: QualityRun, region: Region) -> tuple[int, list[Rule
     totals = dict(
         _counts(user=user, run=run, region=region).values_list("rule").annotate(n=Sum("count")).order_by()
     )
-    lines = [RuleLine(r, totals.get(r.code, 0), run.skipped.get(r.code, "")) for r in RULES]
+    scope = scope_of(run) if run.skipped else None
+    lines = [RuleLine(r, totals.get(r.code, 0), skip_reason(run, r, scope)) for r in RULES]
     return totals.get(CHECKED, 0), lines
+
+
+def skip_reason(run: QualityRun, rule, scope: Scope | None = None) -> str:
+    """Why ``rule`` did not run in ``run``, in the reader's language: asked again of the rule (the run stored
+    its words in the language of the one who ran it); the stored words where the rule could run since."""
+    stored = run.skipped.get(rule.code, "")
+    if not stored:
+        return ""
+    return str(rule.unavailable(scope or scope_of(run)) or stored)
 
 
 @dataclass
@@ -265,7 +275,7 @@ def sheets(*, user, run: QualityRun, region: Region):
         yield _("无法核查的行"), [_("文件"), _("行号"), _("户编号/人口编号"), _("原因")], run.refused
     for rule in RULES:
         title = f"{rule.code} {rule.name}".translate(SHEET_NAME)
-        reason = run.skipped.get(rule.code) or rule.unavailable(scope)
+        reason = skip_reason(run, rule, scope) or rule.unavailable(scope)
         if reason:
             yield title, [_("说明")], [[reason]]
             continue

@@ -146,7 +146,7 @@ def rule_rows(request, pk: int, rule: str):
             "run": run, "rule": rule, "region": region, "headers": selectors.headers(rule, of_file=run.of_file),
             "rows": rows,
             "after": after,
-            "skipped": run.skipped.get(rule.code, ""),
+            "skipped": selectors.skip_reason(run, rule),
         },
     )  # fmt: skip
 
