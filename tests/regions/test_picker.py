@@ -119,6 +119,10 @@ def test_the_picker_serves_only_the_scope_the_role_reaches(client, users, securi
     assert client.get("/regions/pick/", {"name": "r", "action": "manage_users"}).status_code == 403
     page = client.get("/regions/pick/", {"name": "r", "r": TOWN_B}).content.decode()
     assert "西江镇" not in page and "东门村村民委员会" in page
+    client.force_login(users["national"])  # a form's prefixed field ("h-region" of the household form)
+    page = client.get("/regions/pick/", {"name": "h-region", "h-region": TOWN_A}).content.decode()
+    assert '<select name="h-region"' in page and "东门村村民委员会" in page
+    assert client.get("/regions/pick/", {"name": "<script>"}).status_code == 404
 
 
 def test_a_finding_is_raised_in_a_region_chosen_by_name(client, users):
@@ -144,3 +148,13 @@ def test_the_clue_and_report_forms_offer_names_too(client, users):
         reverse("reports:jobs"), {"kind": "village_register", "region": VILLAGE_B, "year": 2020}
     )
     assert "不在您的管辖范围内" in response.content.decode()
+
+
+def test_a_national_assessor_scores_a_province_or_county_chosen_by_name(client, regions):
+    assessor = make_user("assessor", Role.ASSESSOR)
+    client.force_login(assessor)
+    page = client.get(reverse("assessment:scores")).content.decode()
+    assert '<select name="region"' in page and '<input name="region"' not in page
+    assert f'<option value="{PROVINCE}">贵州省</option>' in page
+    assert f'<option value="{COUNTY}">贵州省 黔东南苗族侗族自治州 雷山县</option>' in page
+    assert "丹江镇" not in page  # the form offers provinces and counties only

@@ -107,6 +107,19 @@ class CloseForm(forms.Form):
     note = forms.CharField(label=_("意见"), widget=forms.Textarea, required=False, max_length=2000)
 
 
+class ScoreForm(forms.Form):
+    """计算考核结果 by a national user: the province or county, chosen by name (the view reads the posted code
+    within the user's ``score`` scope)."""
+
+    region = forms.CharField(label=_("区划"), max_length=12)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_regions(
+            self, "region", user=user, action="score", levels=(RegionLevel.PROVINCE, RegionLevel.COUNTY)
+        )
+
+
 class PoorCountyForm(forms.Form):
     """列入贫困县名单: a county of the year, national or provincial."""
 

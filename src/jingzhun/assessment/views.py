@@ -45,6 +45,7 @@ from .forms import (
     RectifyForm,
     SampleForm,
     SamplingPolicyForm,
+    ScoreForm,
     SurveyForm,
     SurveyUploadForm,
 )
@@ -285,7 +286,8 @@ def scores(request):
         provinces.sort(key=lambda s: -(s.total or 0))
     return render(
         request, "assessment/scores.html",
-        {"rows": rows, "provinces": provinces, "year": year, "ranked": ranked, "home": home},
+        {"rows": rows, "provinces": provinces, "year": year, "ranked": ranked, "home": home,
+         "score_form": None if home else ScoreForm(user=request.user)},
     )  # fmt: skip
 
 

@@ -1,5 +1,7 @@
 """Region browser: drill down from the user's region to villages with household and person counts."""
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -40,6 +42,9 @@ def browse(request, code: str | None = None):
     )
 
 
+FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
+
+
 @login_required
 def pick(request):
     """The region picker's selects for the region chosen (htmx swaps them in when a select changes). A form's
@@ -47,7 +52,7 @@ def pick(request):
     where to place an account without reading the registry) and the lowest level it offers (``lowest``); none
     of them widens the scope: the regions are those the user's own role and region reach for that action."""
     name = request.GET.get("name", "region")
-    if not name.isidentifier():
+    if not FIELD_NAME.fullmatch(name):  # a form field's name, with its prefix ("h-region")
         raise Http404
     action = request.GET.get("action", "view")
     if not request.user.can(action):
