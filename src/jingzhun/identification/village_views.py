@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
@@ -175,9 +176,9 @@ def village_designate(request, code: str):
 
 
 ACTIONS = {
-    "propose": (villages.village_exit_propose, "township", _("已提出退出，请在乡镇范围内公示。")),
-    "publicity": (villages.village_exit_publicity_open, "township", _("已在乡镇范围内公示。")),
-    "announce": (villages.village_exit_announce, "county", _("已公告，所选村退出贫困村。")),
+    "propose": (villages.village_exit_propose, "township", gettext_lazy("已提出退出，请在乡镇范围内公示。")),
+    "publicity": (villages.village_exit_publicity_open, "township", gettext_lazy("已在乡镇范围内公示。")),
+    "announce": (villages.village_exit_announce, "county", gettext_lazy("已公告，所选村退出贫困村。")),
 }
 
 

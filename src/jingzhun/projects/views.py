@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
@@ -55,11 +56,18 @@ STEP_FORMS = {
     "carry": ReasonForm, "withdraw": ReasonForm,
 }  # fmt: skip
 STEP_TITLES = {
-    "notice": _("发布公示"), "declare": _("申报"), "review": _("乡镇审核"), "appraise": _("部门论证"),
-    "approve": _("县级审定并公告入库"), "plan": _("列入年度计划"), "progress": _("报送实施进度"),
-    "accept": _("竣工验收"), "transfer": _("资产移交"), "carry": _("结转下年度"),
-    "withdraw": _("调出项目库"),
-}  # fmt: skip
+    "notice": gettext_lazy("发布公示"),
+    "declare": gettext_lazy("申报"),
+    "review": gettext_lazy("乡镇审核"),
+    "appraise": gettext_lazy("部门论证"),
+    "approve": gettext_lazy("县级审定并公告入库"),
+    "plan": gettext_lazy("列入年度计划"),
+    "progress": gettext_lazy("报送实施进度"),
+    "accept": gettext_lazy("竣工验收"),
+    "transfer": gettext_lazy("资产移交"),
+    "carry": gettext_lazy("结转下年度"),
+    "withdraw": gettext_lazy("调出项目库"),
+}  # titles in the reader's language: lazy, since the module is imported once, in whatever language
 
 
 def _project(request, pk):

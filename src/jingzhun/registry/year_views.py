@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
@@ -15,10 +15,10 @@ from jingzhun.regions.models import Region
 from . import yearcycle
 
 ACTIONS = {
-    "open": (yearcycle.year_open, _("已开始本年度动态调整。")),
-    "close": (yearcycle.year_close, _("已关账：该年度的记录已冻结，统计快照正在生成。")),
-    "confirm": (yearcycle.year_confirm, _("已确认该县本年度动态调整。")),
-    "reopen": (yearcycle.year_reopen, _("已重新开放该年度。")),
+    "open": (yearcycle.year_open, gettext_lazy("已开始本年度动态调整。")),
+    "close": (yearcycle.year_close, gettext_lazy("已关账：该年度的记录已冻结，统计快照正在生成。")),
+    "confirm": (yearcycle.year_confirm, gettext_lazy("已确认该县本年度动态调整。")),
+    "reopen": (yearcycle.year_reopen, gettext_lazy("已重新开放该年度。")),
 }
 
 
