@@ -176,3 +176,70 @@ def test_a_synthetic_model_for_the_demo_loads_and_says_what_it_is(tmp_path):
         2023,
         2024,
     ]
+
+
+def _two_provinces(root, out, years):
+    """The history's province copied as a second one (village codes 53…, ids shifted), for each of ``years``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    shift = 10**9
+    for year in years:
+        for table in ("households", "members"):
+            (part,) = (root / str(year) / table).glob("province=*")
+            original = pq.read_table(part)
+            copy = original
+            for name in ("id", "household_id"):
+                if name in copy.column_names:
+                    i = copy.column_names.index(name)
+                    copy = copy.set_column(i, name, pc.add(copy.column(name), shift))
+            i = copy.column_names.index("village")
+            village = pc.binary_join_element_wise(
+                "53", pc.utf8_slice_codeunits(copy.column("village").cast(pa.string()), 2), ""
+            )
+            copy = copy.set_column(i, "village", village.cast(copy.schema.field("village").type))
+            for name, data in ((part.name, original), ("province=53", copy)):
+                (out / str(year) / table / name).mkdir(parents=True)
+                pq.write_table(data, out / str(year) / table / name / "part-0.parquet")
+        lines = pq.read_table(root / str(year) / "lines")
+        extra = pa.table({"province": ["53"] * lines.num_rows, "line": lines.column("line")}).cast(
+            lines.schema
+        )
+        (out / str(year) / "lines").mkdir(parents=True)
+        pq.write_table(pa.concat_tables([lines, extra]), out / str(year) / "lines" / "part-0.parquet")
+
+
+def test_a_partitioned_snapshot_is_scored_one_province_at_a_time_as_one_query_would(
+    history, trained, tmp_path
+):
+    from jingzhun.monitoring.warning import features
+
+    root = tmp_path / "two"
+    _two_provinces(history.root, root, [TEST_YEAR - 2, TEST_YEAR - 1, TEST_YEAR])
+    assert features.provinces(root, TEST_YEAR) == [generator.PROVINCE, "53"]
+    whole = features.feature_table(root, TEST_YEAR).sort_by("household_id")
+    import pyarrow as pa
+
+    per_province = [
+        features.feature_table(root, TEST_YEAR, province=p) for p in features.provinces(root, TEST_YEAR)
+    ]
+    joined = pa.concat_tables(per_province).sort_by("household_id")
+    assert joined.num_rows == whole.num_rows == 2 * HOUSEHOLDS
+    for name in ("household_id", *FEATURES):
+        a, b = (
+            whole.column(name).to_numpy(zero_copy_only=False),
+            joined.column(name).to_numpy(zero_copy_only=False),
+        )
+        assert np.allclose(a.astype(float), b.astype(float), equal_nan=True), name
+    # the history is read: last year's income is there for the copy too
+    assert joined.column("income_ratio_1").null_count < joined.num_rows
+    fitted, _ = trained
+    result = scoring.score_snapshot(
+        root, TEST_YEAR, fitted, out=tmp_path / "scores.parquet", batch_rows=1_000
+    )
+    scores = pq.read_table(result.path).sort_by("household_id")
+    assert result.rows == 2 * HOUSEHOLDS
+    assert scores.column("household_id").to_pylist() == whole.column("household_id").to_pylist()
+    # the copy's households score as their originals do
+    half = scores.column("score").to_numpy()
+    assert np.allclose(half[:HOUSEHOLDS], half[HOUSEHOLDS:])

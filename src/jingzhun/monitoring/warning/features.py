@@ -69,8 +69,20 @@ _EMPTY = {
 }
 
 
-def snapshot_views(root: Path, year: int) -> dict[str, tuple[str, Path | None]]:
-    """view name → (table, its folder, or None where that year has no snapshot: an empty view then)."""
+_PARTITIONED = ("households", "members")  # by province in the canonical layout (``province=52/``)
+
+
+def provinces(root: Path, year: int) -> list[str]:
+    """The provinces of the snapshot of ``year`` (its ``households/province=…`` folders), none where it is not
+    partitioned. A household's features read its own province only (its village, its line, its earlier years, as
+    registered households do not change province), so the features can be worked out one province at a time."""
+    folder = Path(root) / str(year) / "households"
+    return sorted(p.name.split("=", 1)[1] for p in folder.glob("province=*") if p.is_dir())
+
+
+def snapshot_views(root: Path, year: int, province: str | None = None) -> dict[str, tuple[str, Path | None]]:
+    """view name → (table, its folder, or None where that year has no snapshot: an empty view then); with
+    ``province``, the households and members of that province only (an empty view where a year lacks it)."""
     root = Path(root)
 
     def exists(y: int) -> bool:
@@ -82,7 +94,11 @@ def snapshot_views(root: Path, year: int) -> dict[str, tuple[str, Path | None]]:
     for name in VIEWS:
         table, back = _TABLES[name[5]], int(name[6])
         y = year - back
-        views[name] = (table, root / str(y) / table if exists(y) else None)
+        folder = root / str(y) / table if exists(y) else None
+        if folder is not None and province is not None and table in _PARTITIONED:
+            folder = folder / f"province={province}"
+            folder = folder if folder.exists() else None
+        views[name] = (table, folder)
     return views
 
 
@@ -182,10 +198,11 @@ FROM c JOIN v ON v.v_village = c.village
 """
 
 
-def features_sql(root: Path, year: int) -> str:
+def features_sql(root: Path, year: int, province: str | None = None) -> str:
     """The DuckDB query giving ``household_id``, ``village`` and every name of ``FEATURES`` for the snapshot of
-    ``year`` under ``root`` (``<root>/<year>/households/…``): ``features_query`` with its views as CTEs."""
-    views = snapshot_views(root, year)
+    ``year`` under ``root`` (``<root>/<year>/households/…``): ``features_query`` with its views as CTEs; with
+    ``province``, that province's households only."""
+    views = snapshot_views(root, year, province)
     sources = ",\n".join(f"{name} AS ({_duckdb_source(*views[name])})" for name in VIEWS)
     query = features_query(year).lstrip()
     assert query.startswith("WITH\n")
@@ -205,17 +222,19 @@ def connect(*, threads: int | None = None, memory_limit: str = "2GB", temp_direc
     return duckdb.connect(config=config)
 
 
-def feature_table(root: Path, year: int, *, con=None):
-    """All features of ``year`` as one Arrow table (for training and tests; scoring streams instead)."""
+def feature_table(root: Path, year: int, *, con=None, province: str | None = None):
+    """All features of ``year`` (of ``province`` only, if given) as one Arrow table (for training and tests;
+    scoring streams instead)."""
     con = con or connect()
-    relation = con.sql(features_sql(root, year))
+    relation = con.sql(features_sql(root, year, province))
     # DuckDB 2 renamed arrow()/fetch_arrow_reader() (both versions are allowed by pyproject)
     return relation.to_arrow_table() if hasattr(relation, "to_arrow_table") else relation.arrow()
 
 
-def feature_batches(root: Path, year: int, *, con, rows: int):
-    """The features of ``year`` as a stream of Arrow record batches of at most ``rows`` rows."""
-    relation = con.sql(features_sql(root, year))
+def feature_batches(root: Path, year: int, *, con, rows: int, province: str | None = None):
+    """The features of ``year`` (of ``province`` only, if given) as a stream of Arrow record batches of at most
+    ``rows`` rows."""
+    relation = con.sql(features_sql(root, year, province))
     if hasattr(relation, "to_arrow_reader"):
         return relation.to_arrow_reader(rows)
     return relation.fetch_arrow_reader(rows)

@@ -3,7 +3,10 @@
 The features come out of DuckDB (``features.features_sql`` over the snapshot's Parquet) as a stream of Arrow
 batches; each batch is scored (the score and its SHAP contributions from one LightGBM call), given its reasons,
 and appended to a Parquet file — memory stays at one batch plus DuckDB's own limit, whatever the number of
-households. The file is written beside its final name and renamed, so a failed run leaves the last scores whole.
+households. A snapshot partitioned by province is scored one province at a time (``features.provinces``): as one
+query over 30 M households the joins and groupings outgrew DuckDB's limit after spilling ~33 GB to disk (out of
+memory at 2 GB and at 4 GB); the largest province holds ~6 % of the households. The file is written beside its
+final name and renamed, so a failed run leaves the last scores whole.
 
 The national case runs on Spark (``engine="pyspark"``, ``score_snapshot_spark``): the same feature SQL over the
 snapshot's tables as Spark views, the model broadcast and applied per partition by the same ``score_batches``, the
@@ -171,11 +174,14 @@ def score_snapshot(
     con = features.connect(threads=threads, memory_limit=memory_limit)
     rows = 0
     try:
-        reader = features.feature_batches(root, year, con=con, rows=batch_rows)
         with pq.ParquetWriter(tmp, SCORES) as writer:
-            for batch in score_batches(model, reader, year=year, scored_on=scored_on, top=top, floor=floor):
-                writer.write_batch(batch)
-                rows += batch.num_rows
+            for province in features.provinces(root, year) or [None]:
+                reader = features.feature_batches(root, year, con=con, rows=batch_rows, province=province)
+                for batch in score_batches(
+                    model, reader, year=year, scored_on=scored_on, top=top, floor=floor
+                ):
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
         tmp.replace(out)
     finally:
         con.close()
