@@ -11,9 +11,12 @@ last year (illness × 0.4, disaster × 2.5, job loss × 3) and the drop.
 
 Scoring speed: a snapshot of --score-households households (three years, for the features' history) scored by a
 child process (DuckDB features in batches, LightGBM score and SHAP reasons), rows/s and its peak RSS, and the
-time for 30 M households extrapolated from it.
+time for 30 M households extrapolated from it. --score-snapshot DIR scores the last year of a snapshot written
+elsewhere instead (30 M households: bench/national_snapshot.py --years 3), with the synthetic model when --seeds
+is empty.
 
 Usage: python bench/warning_bench.py [--households 200000] [--seeds 1 2 3] [--score-households 1000000]
+       [--score-snapshot DIR]
        [--workdir /tmp/jz-warning-bench] [--threads 1] [--engine duckdb|pyspark]
 """
 
@@ -110,7 +113,9 @@ def evaluate_seed(seed: int, args) -> dict:
     return results
 
 
-def score_only(root: Path, year: int, model_path: Path, out: Path, threads: int, engine: str) -> None:
+def score_only(
+    root: Path, year: int, model_path: Path, out: Path, threads: int, engine: str, floor: float, memory: str
+) -> None:
     """The child process: score one snapshot year and print what it took (JSON). On Spark the time includes
     starting the session (JVM), and the peak RSS is the Python driver's only."""
     from jingzhun.monitoring.warning import model, scoring
@@ -120,7 +125,9 @@ def score_only(root: Path, year: int, model_path: Path, out: Path, threads: int,
     if engine == "pyspark":
         scoring.spark_session()  # started here, so that its start is told apart (score_snapshot reuses it)
     session = time.perf_counter() - started
-    result = scoring.score_snapshot(root, year, fitted, out=out, threads=threads, engine=engine)
+    result = scoring.score_snapshot(
+        root, year, fitted, out=out, threads=threads, engine=engine, floor=floor, memory_limit=memory
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps({"rows": result.rows, "seconds": result.seconds, "session": session, "peak_rss_mib": peak})
@@ -130,32 +137,47 @@ def score_only(root: Path, year: int, model_path: Path, out: Path, threads: int,
 def throughput(args, model_path: Path) -> None:
     from jingzhun.monitoring.warning import generator
 
-    root = args.workdir / "throughput"
-    started = time.perf_counter()
-    history = generator.generate(root, households=args.score_households, seed=99, first_year=2022, years=3)
-    generated = time.perf_counter() - started
-    year = history.years[-1]
+    if args.score_snapshot:
+        root = args.score_snapshot
+        year = max(int(p.name) for p in root.iterdir() if p.name.isdigit() and (p / "households").exists())
+        made = f"given snapshot {root}"
+    else:
+        root = args.workdir / "throughput"
+        started = time.perf_counter()
+        history = generator.generate(
+            root, households=args.score_households, seed=99, first_year=2022, years=3
+        )
+        made = f"generated in {time.perf_counter() - started:.0f} s"
+        year = history.years[-1]
+    earlier = [y for y in (year - 2, year - 1) if (root / str(y) / "households").exists()]
     out = args.workdir / "scores.parquet"
     done = subprocess.run(
         [sys.executable, __file__, "--score-only", str(root), str(year), str(model_path), str(out),
-         "--threads", str(args.threads), "--engine", args.engine],
-        capture_output=True, text=True, check=True,
+         "--threads", str(args.threads), "--engine", args.engine, "--reason-floor", str(args.reason_floor), "--memory-limit", args.memory_limit],
+        capture_output=True, text=True,
     )  # fmt: skip
+    if done.returncode:
+        raise SystemExit(f"scoring failed ({done.returncode}):\n{done.stderr[-4000:]}")
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     rate = figures["rows"] / figures["seconds"]
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     scores = pq.read_table(out, columns=["reasons"])
-    with_reasons = sum(1 for r in scores.column("reasons").to_pylist() if r)
+    with_reasons = pc.sum(pc.greater(pc.list_value_length(scores.column("reasons")), 0)).as_py() or 0
     print(
-        f"scoring: {figures['rows']:,} households (snapshot {year} with {year - 2}–{year - 1} for the history, "
-        f"generated in {generated:.0f} s) in {figures['seconds']:.1f} s = {rate:,.0f} households/s, "
-        f"reasons for {with_reasons:,} ({with_reasons / figures['rows']:.0%}, score ≥ floor); "
+        f"scoring: {figures['rows']:,} households (snapshot {year} with "
+        f"{', '.join(map(str, earlier)) or 'no earlier year'} for the history, {made}) in "
+        f"{figures['seconds']:.1f} s = {rate:,.0f} households/s, "
+        f"reasons for {with_reasons:,} ({with_reasons / figures['rows']:.0%}, score ≥ {args.reason_floor:g}); "
         f"peak RSS {figures['peak_rss_mib']:,.0f} MiB (the Python process); engine {args.engine}"
+        + (f" (memory limit {args.memory_limit})" if args.engine == "duckdb" else "")
         + (f" (session start {figures['session']:.1f} s before it)" if args.engine == "pyspark" else "")
         + f"; {args.threads} thread(s) for LightGBM (per task on Spark); "
-        f"load average {os.getloadavg()[0]:.1f}"
+        f"load average {' '.join(f'{a:.1f}' for a in os.getloadavg())} (1, 5, 15 min)"
     )
+    if args.score_snapshot:
+        return
     print(
         f"  30 M households at this rate: {NATIONAL / rate / 60:,.0f} min (extrapolated, not run: "
         + (
@@ -176,6 +198,19 @@ def main():
         "--seeds", type=int, nargs="*", default=[1, 2, 3], help="none: the scoring speed only"
     )
     parser.add_argument("--score-households", type=int, default=1_000_000)
+    parser.add_argument(
+        "--score-snapshot",
+        type=Path,
+        help="score this snapshot root's last year (e.g. bench/national_snapshot.py --years 3) instead of a "
+        "generated one",
+    )
+    parser.add_argument(
+        "--reason-floor",
+        type=float,
+        help="reasons for the households scoring at least this (default scoring.REASON_FLOOR; above 1: none, "
+        "the score alone)",
+    )
+    parser.add_argument("--memory-limit", default="2GB", help="DuckDB's memory limit while scoring")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/jz-warning-bench"))
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the generated histories")
@@ -189,9 +224,22 @@ def main():
         "--score-only", nargs=4, metavar=("ROOT", "YEAR", "MODEL", "OUT"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
+    if args.reason_floor is None:
+        from jingzhun.monitoring.warning.scoring import REASON_FLOOR
+
+        args.reason_floor = REASON_FLOOR
     if args.score_only:
         root, year, model_path, out = args.score_only
-        score_only(Path(root), int(year), Path(model_path), Path(out), args.threads, args.engine)
+        score_only(
+            Path(root),
+            int(year),
+            Path(model_path),
+            Path(out),
+            args.threads,
+            args.engine,
+            args.reason_floor,
+            args.memory_limit,
+        )
         return
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}", flush=True)
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -207,7 +255,7 @@ def main():
             f"seeds ({', '.join(map(str, met)) or 'none'}); target: at least 3",
             flush=True,
         )
-    if args.score_households:
+    if args.score_households or args.score_snapshot:
         if args.seeds:
             model_path = args.workdir / f"seed{args.seeds[0]}" / "model.json"
         else:
