@@ -107,9 +107,10 @@ class Command(DemoCountyCommand):
         payments = []
         for i, h in enumerate(households[:PAID_HOUSEHOLDS]):
             head = h.members.filter(is_active=True).order_by("id").first()
-            amount = (
-                "30000" if i == 5 else str(rng.choice([1000, 1500, 2000, 2500]))
-            )  # planted: far above median
+            # subsidies by the household's persons (奖补 per person), so that only the planted one stands out
+            # per person; planted: far above the county's median per person
+            persons = h.members.filter(is_active=True).count() or 1
+            amount = "30000" if i == 5 else str(rng.choice([300, 400, 500, 600]) * persons)
             payments.append(services.household_payment_create(
                 user=None, allocation=own if i % 3 == 0 else k, id_number=head.id_number, amount=amount,
                 purpose=rng.choice(["产业发展奖补", "小额信贷贴息", "务工交通补助"]),
