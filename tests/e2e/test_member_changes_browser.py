@@ -71,7 +71,7 @@ def test_a_transfer_sent_by_one_county_and_accepted_by_the_other(
         phone.click("header.top >> text=跨县迁移")
     with phone.expect_navigation():
         phone.click("text=吴秀英")
-    phone.fill("#id_village", VILLAGE_B2)
+    phone.select_option("#id_village", VILLAGE_B2)  # offered by name (the region picker)
     wife = transfer.members.get()
     phone.select_option(f"#id_rel_{wife.pk}", "head")
     with phone.expect_navigation():
