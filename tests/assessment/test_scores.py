@@ -140,20 +140,30 @@ PROVINCE_SET = [
 ]  # fmt: skip
 
 
-def test_a_province_scored_from_its_counties(client, users, assessor, county, figures, estimates, county_b):
+@pytest.fixture
+def province_sets(users, county_b):
+    """The county and province indicator sets of 2020, and a second county of the province (雷山县's
+    neighbour) with its rural population and a surveyed satisfaction of 85 %."""
     from tests.conftest import COUNTY_B
 
     services.indicators_set(user=users["national"], year=2020, rows=SET)
     services.indicators_set(user=users["national"], year=2020, rows=PROVINCE_SET, level=1)
-    RegionFigures.objects.filter(code=county.code).update(
-        figures={"poor_persons": 500, "rural_population": 10000}
-    )
     RegionFigures.objects.create(year=YEAR, code=COUNTY_B, level=3, parent="522600000000",
                                  figures={"rural_population": 30000}, engine="duckdb", computed_at=timezone.now())  # fmt: skip
     other = Sample.objects.create(county_id=COUNTY_B, year=YEAR, purpose="satisfaction", seed=3, villages=2,
                                   households_per_village=10)  # fmt: skip
     Estimate.objects.create(sample=other, kind="satisfaction", point=0.85, se=0.01, low=0.8, high=0.9, units=40,
                             n_eff=30, psus=2, strata=1, numerator=0, denominator=40, method="test")  # fmt: skip
+
+
+def test_a_province_scored_from_its_counties(
+    client, users, assessor, county, figures, estimates, province_sets
+):
+    from tests.conftest import COUNTY_B
+
+    RegionFigures.objects.filter(code=county.code).update(
+        figures={"poor_persons": 500, "rural_population": 10000}
+    )
     made = services.scores_compute(user=assessor, region=Region.objects.get(code=PROVINCE), year=YEAR)
     counties = {s.county_id: s for s in made if s.level == 3}
     [province] = [s for s in made if s.level == 1]
@@ -172,18 +182,10 @@ def test_a_province_scored_from_its_counties(client, users, assessor, county, fi
 
 
 def test_scoring_a_county_refreshes_its_province(
-    client, users, assessor, county, figures, estimates, county_b
+    client, users, assessor, county, figures, estimates, province_sets
 ):
     from tests.conftest import COUNTY_B
 
-    services.indicators_set(user=users["national"], year=2020, rows=SET)
-    services.indicators_set(user=users["national"], year=2020, rows=PROVINCE_SET, level=1)
-    RegionFigures.objects.create(year=YEAR, code=COUNTY_B, level=3, parent="522600000000",
-                                 figures={"rural_population": 30000}, engine="duckdb", computed_at=timezone.now())  # fmt: skip
-    other = Sample.objects.create(county_id=COUNTY_B, year=YEAR, purpose="satisfaction", seed=3, villages=2,
-                                  households_per_village=10)  # fmt: skip
-    Estimate.objects.create(sample=other, kind="satisfaction", point=0.85, se=0.01, low=0.8, high=0.9, units=40,
-                            n_eff=30, psus=2, strata=1, numerator=0, denominator=40, method="test")  # fmt: skip
     services.scores_compute(user=assessor, region=Region.objects.get(code=PROVINCE), year=YEAR)
     kept_b = Score.objects.get(county_id=COUNTY_B, year=YEAR)
     # the county's survey is estimated again (lower satisfaction), and only the county is scored

@@ -303,6 +303,18 @@ def _fixed_by(sample: Sample) -> CountyExitStep | None:
     )  # fmt: skip
 
 
+def _survey_record_problem(record: SurveyResponse) -> str:
+    """What is wrong with one imported answer (a new one or an edit from Central), as the job names it; empty
+    when it is valid. The links the import sets itself are not re-checked."""
+    try:
+        record.full_clean(
+            exclude=["sample_household", "instance_id", "sample", "region", "job", "entered_by"]
+        )
+    except ValidationError as exc:
+        return "；".join(exc.messages)
+    return ""
+
+
 def survey_import(job: SurveyImportJob, progress: jobs.Progress) -> None:
     """The import's work: read the export, check every row against the sample (its households, the form
     version, instances seen before), then write all the new answers in one statement and apply each edit made
@@ -414,12 +426,8 @@ def survey_import(job: SurveyImportJob, progress: jobs.Progress) -> None:
             record.edits = edits if edits is not None else record.edits + 1
             record.updated_at = updated or record.updated_at
             record.form_version, record.job, record.entered_by = row.version, job, job.user
-            try:
-                record.full_clean(
-                    exclude=["sample_household", "instance_id", "sample", "region", "job", "entered_by"]
-                )
-            except ValidationError as exc:
-                bad("；".join(exc.messages))
+            if problem := _survey_record_problem(record):
+                bad(problem)
                 continue
             edited.append((record, before))
             continue
@@ -440,12 +448,8 @@ def survey_import(job: SurveyImportJob, progress: jobs.Progress) -> None:
             when is not None
         ):  # Central's SubmissionDate: when the answer reached the server, kept for the pull
             record.submitted_at = when
-        try:
-            record.full_clean(
-                exclude=["sample_household", "instance_id", "sample", "region", "job", "entered_by"]
-            )
-        except ValidationError as exc:
-            bad("；".join(exc.messages))
+        if problem := _survey_record_problem(record):
+            bad(problem)
             continue
         new.append(record)
         if i % 100 == 0:
