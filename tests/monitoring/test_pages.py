@@ -49,6 +49,26 @@ def test_self_report_on_the_portal_with_challenge_reference_and_status(client, e
     assert client.get("/public/monitoring/status/NOSUCHREF/").status_code == 404
 
 
+def test_self_report_names_an_unknown_village_and_keeps_to_the_rate_limit(client, exited, settings):
+    """The self-report passes the objection form's one gate: an unknown village code is named on its field, and
+    an address over the limit is turned away before anything is checked or stored."""
+    settings.PORTAL_OBJECTION_LIMIT = 2
+
+    def post(village: str):
+        page = client.get("/public/monitoring/").content.decode()
+        token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+        return client.post("/public/monitoring/", {
+            "village": village, "name": "王某", "id_number": exited.head_id, "text": "家里老人住院，花了很多钱",
+            "risk_types": ["illness"], "token": token, "answer": _answer(page),
+        }).content.decode()  # fmt: skip
+
+    unknown = post("522634999999")
+    assert "没有这个村的区划代码" in unknown and not Clue.objects.exists()
+    post("522634100201")
+    assert Clue.objects.count() == 1
+    assert "提交过于频繁" in post("522634100201") and Clue.objects.count() == 1
+
+
 def test_the_village_page_leads_to_the_report_form_with_the_village_filled_in_by_name(client, regions):
     village_page = client.get("/public/r/522634100201/").content.decode()
     assert 'href="/public/monitoring/?village=522634100201"' in village_page

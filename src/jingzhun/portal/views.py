@@ -110,10 +110,11 @@ def _ask(form: PublicObjectionForm) -> PublicObjectionForm:
     return form
 
 
-def _objection_posted(request, form, file):
-    """A posted objection (to a households' list or a project's notice) through the one gate: the rate limit per
-    address, the form, the challenge, then ``file(cleaned_data, ip)`` as the portal; the redirect to its
-    reference page, or None with the reasons on ``form``."""
+def _public_post(request, form, file, *, status_page: str = "portal:objection"):
+    """A public post (an objection to a list or a notice, a household's self-report) through the one gate: the
+    rate limit per address, the form, the challenge, then ``file(cleaned_data, ip)`` as the portal; the redirect
+    to the reference's ``status_page``, or None with the reasons on ``form`` (by field where the service names
+    one of the form's fields)."""
     ip = client_ip(request)
     if guard.over_limit(ip):
         form.is_valid()
@@ -125,11 +126,13 @@ def _objection_posted(request, form, file):
         else:
             try:
                 with acting_as(None, source="portal", ip=ip):
-                    objection = file(d, ip)
+                    filed = file(d, ip)
             except ValidationError as exc:
-                form.add_error(None, exc.messages)
+                errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+                for field, messages in errors.items():
+                    form.add_error(field if field in form.fields else None, messages)
             else:
-                return redirect("portal:objection", ref=objection.reference)
+                return redirect(status_page, ref=filed.reference)
     return None
 
 
@@ -147,7 +150,7 @@ def publicity(request, pk: int):
         if not accepts:
             raise Http404
         form = PublicObjectionForm(request.POST, entries=entries)
-        filed = _objection_posted(
+        filed = _public_post(
             request, form,
             lambda d, ip: services.objection_file(
                 user=None, entry=next(e for e in entries if e.pk == d["entry"]), text=d["text"], name=d["name"],
@@ -194,7 +197,7 @@ def _notice_page(request, notice, file_objection, template: str, context: dict):
         if not accepts:
             raise Http404
         form = PublicObjectionForm(request.POST, entries=None)
-        filed = _objection_posted(
+        filed = _public_post(
             request, form,
             lambda d, ip: file_objection(
                 user=None, notice=notice, text=d["text"], name=d["name"], contact=d["contact"], ip=ip
@@ -275,37 +278,25 @@ def notice_print(request, pk: int):
 # --- 防返贫监测: 农户自主申报 ----------------------------------------------------------------------------------------
 
 
+def _self_report(d: dict, ip: str):
+    village = Region.objects.public().filter(code=d["village"].strip(), level=RegionLevel.VILLAGE).first()
+    if village is None:
+        raise ValidationError({"village": _("没有这个村的区划代码，请在公示公告页面查到本村后再填写。")})
+    return monitoring.clue_report(
+        user=None, village=village, name=d["name"], id_number=d["id_number"], text=d["text"], phone=d["phone"],
+        risk_types=d["risk_types"], ip=ip,
+    )  # fmt: skip
+
+
 @never_cache
 def monitoring_report(request):
     """农户自主申报: a person reports a risk of falling (back) into poverty, without login, guarded like the
     objection form (challenge, rate limit per address); the answer is a reference number for the status page."""
     form = SelfReportForm(request.POST or None, initial={"village": request.GET.get("village", "")})
     if request.method == "POST":
-        ip = client_ip(request)
-        if guard.over_limit(ip):
-            form.is_valid()
-            form.add_error(None, _("提交过于频繁，请一小时后再试。"))
-        elif form.is_valid():
-            d = form.cleaned_data
-            village = (
-                Region.objects.public().filter(code=d["village"].strip(), level=RegionLevel.VILLAGE).first()
-            )
-            if not guard.challenge_passed(d["token"], d["answer"]):
-                form.add_error("answer", _("验证题答案不正确或已过期，请重新计算。"))
-            elif village is None:
-                form.add_error("village", _("没有这个村的区划代码，请在公示公告页面查到本村后再填写。"))
-            else:
-                try:
-                    with acting_as(None, source="portal", ip=ip):
-                        clue = monitoring.clue_report(
-                            user=None, village=village, name=d["name"], id_number=d["id_number"], text=d["text"],
-                            phone=d["phone"], risk_types=d["risk_types"], ip=ip,
-                        )  # fmt: skip
-                except ValidationError as exc:
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    return redirect("portal:monitoring_status", ref=clue.reference)
+        filed = _public_post(request, form, _self_report, status_page="portal:monitoring_status")
+        if filed:
+            return filed
     form = _ask(form)
     code = str(form["village"].value() or "").strip()  # the village page's link fills it: show it by name
     village = (
