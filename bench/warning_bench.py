@@ -16,7 +16,7 @@ elsewhere instead (30 M households: bench/national_snapshot.py --years 3), with 
 is empty.
 
 Usage: python bench/warning_bench.py [--households 200000] [--seeds 1 2 3] [--score-households 1000000]
-       [--score-snapshot DIR]
+       [--score-snapshot DIR] [--reason-floor F | --reason-share S]
        [--workdir /tmp/jz-warning-bench] [--threads 1] [--engine duckdb|pyspark]
 """
 
@@ -114,7 +114,15 @@ def evaluate_seed(seed: int, args) -> dict:
 
 
 def score_only(
-    root: Path, year: int, model_path: Path, out: Path, threads: int, engine: str, floor: float, memory: str
+    root: Path,
+    year: int,
+    model_path: Path,
+    out: Path,
+    threads: int,
+    engine: str,
+    floor: float,
+    memory: str,
+    share: float | None = None,
 ) -> None:
     """The child process: score one snapshot year and print what it took (JSON). On Spark the time includes
     starting the session (JVM), and the peak RSS is the Python driver's only."""
@@ -126,7 +134,15 @@ def score_only(
         scoring.spark_session()  # started here, so that its start is told apart (score_snapshot reuses it)
     session = time.perf_counter() - started
     result = scoring.score_snapshot(
-        root, year, fitted, out=out, threads=threads, engine=engine, floor=floor, memory_limit=memory
+        root,
+        year,
+        fitted,
+        out=out,
+        threads=threads,
+        engine=engine,
+        floor=floor,
+        memory_limit=memory,
+        share=share,
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
@@ -136,6 +152,7 @@ def score_only(
 
 def throughput(args, model_path: Path) -> None:
     from jingzhun.monitoring.warning import generator
+    from jingzhun.monitoring.warning.scoring import REASON_LEAST
 
     if args.score_snapshot:
         root = args.score_snapshot
@@ -153,7 +170,8 @@ def throughput(args, model_path: Path) -> None:
     out = args.workdir / "scores.parquet"
     done = subprocess.run(
         [sys.executable, __file__, "--score-only", str(root), str(year), str(model_path), str(out),
-         "--threads", str(args.threads), "--engine", args.engine, "--reason-floor", str(args.reason_floor), "--memory-limit", args.memory_limit],
+         "--threads", str(args.threads), "--engine", args.engine, "--reason-floor", str(args.reason_floor), "--memory-limit", args.memory_limit,
+         *(["--reason-share", str(args.reason_share)] if args.reason_share else [])],
         capture_output=True, text=True,
     )  # fmt: skip
     if done.returncode:
@@ -169,7 +187,13 @@ def throughput(args, model_path: Path) -> None:
         f"scoring: {figures['rows']:,} households (snapshot {year} with "
         f"{', '.join(map(str, earlier)) or 'no earlier year'} for the history, {made}) in "
         f"{figures['seconds']:.1f} s = {rate:,.0f} households/s, "
-        f"reasons for {with_reasons:,} ({with_reasons / figures['rows']:.0%}, score ≥ {args.reason_floor:g}); "
+        f"reasons for {with_reasons:,} ({with_reasons / figures['rows']:.0%}, "
+        + (
+            f"the top {args.reason_share:.0%} of each village, at least {REASON_LEAST}"
+            if args.reason_share
+            else f"score ≥ {args.reason_floor:g}"
+        )
+        + "); "
         f"peak RSS {figures['peak_rss_mib']:,.0f} MiB (the Python process); engine {args.engine}"
         + (f" (memory limit {args.memory_limit})" if args.engine == "duckdb" else "")
         + (f" (session start {figures['session']:.1f} s before it)" if args.engine == "pyspark" else "")
@@ -210,6 +234,12 @@ def main():
         help="reasons for the households scoring at least this (default scoring.REASON_FLOOR; above 1: none, "
         "the score alone)",
     )
+    parser.add_argument(
+        "--reason-share",
+        type=float,
+        help="reasons for this share of each village's households, its top (at least scoring.REASON_LEAST), "
+        "instead of the floor; the scores are computed twice",
+    )
     parser.add_argument("--memory-limit", default="2GB", help="DuckDB's memory limit while scoring")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/jz-warning-bench"))
     parser.add_argument("--threads", type=int, default=1)
@@ -239,6 +269,7 @@ def main():
             args.engine,
             args.reason_floor,
             args.memory_limit,
+            args.reason_share,
         )
         return
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}", flush=True)

@@ -121,6 +121,42 @@ def test_scores_carry_their_reasons_in_words_and_their_date(history, trained, tm
     assert len(township) == 5 and all(row["village"].startswith(village[:9]) for row in township)
 
 
+def test_reasons_for_the_top_of_each_village_whatever_the_model_s_scale(history, trained, tmp_path):
+    """With a share, each village's list has reasons for its top households (the share rounded up, at least
+    three) and for no one else, the scores are those of the floor's path, and the order is the list's."""
+    fitted, _ = trained
+    by_floor = scoring.score_snapshot(
+        history.root, TEST_YEAR, fitted, out=tmp_path / "floor.parquet", batch_rows=1_000
+    )
+    by_share = scoring.score_snapshot(
+        history.root, TEST_YEAR, fitted, out=tmp_path / "share.parquet", batch_rows=1_000, share=0.1
+    )
+    floor = pq.read_table(by_floor.path).sort_by("household_id")
+    share = pq.read_table(by_share.path).sort_by("household_id")
+    assert by_share.rows == HOUSEHOLDS and not (tmp_path / "share.parquet.scores-only").exists()
+    assert np.array_equal(floor.column("score").to_numpy(), share.column("score").to_numpy())
+    said_by_floor = dict(
+        zip(floor.column("household_id").to_pylist(), floor.column("reasons").to_pylist(), strict=True)
+    )
+    villages, chosen = {}, 0
+    for row in share.to_pylist():
+        villages.setdefault(row["village"], []).append(row)
+    for listed in villages.values():
+        listed.sort(key=lambda r: (-r["score"], r["household_id"]))
+        k = max(int(np.ceil(0.1 * len(listed))), min(scoring.REASON_LEAST, len(listed)))
+        chosen += k
+        assert all(r["reasons"] == [] for r in listed[k:])  # below the village's top: no reasons worked out
+        for r in listed[:k]:  # the same words as the floor's path gives wherever that path gave any
+            assert said_by_floor[r["household_id"]] in ([], r["reasons"])
+    explained = [r for rows in villages.values() for r in rows if r["reasons"]]
+    assert 0.1 * HOUSEHOLDS <= chosen <= 0.1 * HOUSEHOLDS + len(villages) * scoring.REASON_LEAST
+    assert 0.8 * chosen <= len(explained) <= chosen
+    # the cost is bounded by the share, not by how many households the model puts above the floor
+    assert len(explained) < sum(1 for said in said_by_floor.values() if said), len(explained)
+    with pytest.raises(ValueError, match="share"):
+        scoring.score_snapshot(history.root, TEST_YEAR, fitted, out=tmp_path / "bad.parquet", share=1.5)
+
+
 def test_the_reasons_are_the_features_that_raised_the_score(trained, test_year):
     fitted, _ = trained
     x = test_year.x[:600]

@@ -2,6 +2,7 @@
 page ranks the reader's households with their reasons — only households in the reader's scope."""
 
 import datetime as dt
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -36,6 +37,25 @@ def test_the_ranked_list_follows_the_score_and_the_readers_scope(
 def test_the_command_scores_on_duckdb_or_spark_and_nothing_else():
     with pytest.raises(CommandError, match="invalid choice: 'spark'"):
         call_command("warning-score", "--engine", "spark")
+    with pytest.raises(CommandError, match="应在 0 与 1 之间"):
+        call_command("warning-score", "--reason-share", "1.5")
+    with pytest.raises(CommandError, match="只用于 duckdb"):
+        call_command("warning-score", "--reason-share", "0.1", "--engine", "pyspark")
+
+
+def test_reasons_for_the_top_of_each_village_from_the_command(
+    transactional_db, client, register, users, settings, tmp_path
+):
+    """`--reason-share` scores the year the same way (reasons for the top of each village) for the page."""
+    settings.DATA_DIR, settings.SNAPSHOT_DIR = tmp_path, tmp_path / "snapshots"
+    mine = register(region=VILLAGE_A, years=[year(year=YEAR)], history_year=YEAR - 1)
+    write_snapshot(YEAR)
+    ev.synthetic_model(tmp_path / "warning" / "model.json", households=1_500, seed=1)
+    out = StringIO()
+    call_command("warning-score", year=YEAR, reason_share=0.1, stdout=out)
+    assert "已评分 1 户" in out.getvalue()
+    client.force_login(users["county"])
+    assert mine.number in client.get("/monitoring/warning/").content.decode()
 
 
 def test_the_nightly_rollup_command_rescores_the_newest_year(

@@ -49,6 +49,11 @@ TOP_REASONS = 3
 # is at least this; below it the list is empty: the household ranks where it ranks, with nothing that stands out.
 # 0 gives reasons to every household.
 REASON_FLOOR = 0.05
+# Or, where the model's scale does not fit the population (a model trained on other years puts 95 % of a
+# 2016-like registry above the floor, and 30 M households' reasons take hours), reasons for the top of each
+# village's list: the share ``reason_share`` of its households, at least REASON_LEAST of them — the households a
+# village's cadres visit first, whatever the scale, at a cost bounded by the share.
+REASON_LEAST = 3
 
 
 @dataclass(frozen=True)
@@ -103,14 +108,49 @@ def reason_lists(contributions: np.ndarray, x: np.ndarray, *, top: int = TOP_REA
 
 
 def _reasons(
-    model: WarningModel, x: np.ndarray, score: np.ndarray, *, top: int, floor: float
+    model: WarningModel, x: np.ndarray, score: np.ndarray, *, top: int, floor: float, chosen=None
 ) -> pa.ListArray:
-    chosen = np.flatnonzero(score >= floor)
+    chosen = np.flatnonzero(score >= floor if chosen is None else chosen)
     contributions = np.zeros((len(x), len(FEATURES)))  # all zero: no reason
     if len(chosen):
         full = model.booster.predict(x[chosen], pred_contrib=True, num_threads=model.threads)
         contributions[chosen] = full[:, : len(FEATURES)]
     return reason_lists(contributions, x, top=top)
+
+
+def _among(ids: pa.Array, chosen: np.ndarray | None) -> np.ndarray | None:
+    """Which of ``ids`` are in the sorted array ``chosen`` (a binary search each: a batch of 100,000 against
+    millions of chosen households costs milliseconds)."""
+    if chosen is None:
+        return None
+    ids = ids.to_numpy(zero_copy_only=False)
+    if not len(chosen):
+        return np.zeros(len(ids), dtype=bool)
+    at = np.minimum(np.searchsorted(chosen, ids), len(chosen) - 1)
+    return chosen[at] == ids
+
+
+def village_tops(
+    scores: Path, *, share: float, least: int = REASON_LEAST, memory_limit: str = "2GB"
+) -> np.ndarray:
+    """The household ids (sorted) at the top of each village's list in the scores file ``scores``: the share
+    ``share`` of its households, rounded up, and at least ``least`` of them (all, in a smaller village); ties
+    broken by household id, as ``ranked`` lists them."""
+    con = features.connect(threads=None, memory_limit=memory_limit)
+    query = """
+        SELECT household_id FROM (
+            SELECT household_id,
+                   row_number() OVER (PARTITION BY village ORDER BY score DESC, household_id) AS r,
+                   count(*) OVER (PARTITION BY village) AS n
+            FROM read_parquet(?)
+        ) WHERE r <= greatest(ceil(? * n), least(?, n))
+        ORDER BY household_id
+    """
+    try:
+        found = con.execute(query, [str(scores), float(share), int(least)]).fetchnumpy()["household_id"]
+        return np.asarray(found, dtype=np.int64)
+    finally:
+        con.close()
 
 
 def score_batches(
@@ -121,20 +161,23 @@ def score_batches(
     scored_on: date,
     top: int = TOP_REASONS,
     floor: float = REASON_FLOOR,
+    chosen: np.ndarray | None = None,
 ):
-    """The scores table's record batches for the feature batches ``batches``."""
+    """The scores table's record batches for the feature batches ``batches``; with ``chosen`` (sorted household
+    ids) the reasons are for those households instead of those scoring at least ``floor``."""
     for batch in batches:
         if batch.num_rows == 0:
             continue
         x = matrix(batch)
         score = model.predict(x)
         n = batch.num_rows
+        ids = batch.column("household_id").cast(pa.int64())
         yield pa.RecordBatch.from_arrays(
             [
-                batch.column("household_id").cast(pa.int64()),
+                ids,
                 batch.column("village").cast(pa.string()),
                 pa.array(score),
-                _reasons(model, x, score, top=top, floor=floor),
+                _reasons(model, x, score, top=top, floor=floor, chosen=_among(ids, chosen)),
                 pa.repeat(pa.scalar(year, pa.int64()), n),
                 pa.repeat(pa.scalar(scored_on, pa.date32()), n),
                 pa.repeat(pa.scalar(model.label, pa.string()), n),
@@ -155,10 +198,39 @@ def score_snapshot(
     memory_limit: str = "2GB",
     top: int = TOP_REASONS,
     floor: float = REASON_FLOOR,
+    share: float | None = None,
     engine: str = "duckdb",
 ) -> ScoreResult:
     """Score every household of the snapshot of ``year`` under ``root`` and write the scores to ``out``;
-    ``engine="pyspark"`` computes the features and scores on Spark (``score_snapshot_spark``)."""
+    ``engine="pyspark"`` computes the features and scores on Spark (``score_snapshot_spark``).
+
+    With ``share`` (0 < share ≤ 1) the reasons are for the top of each village's list (``village_tops``)
+    instead of the households scoring at least ``floor``: a first pass writes the scores alone, the villages'
+    tops are read from it, and a second pass writes the scores with those households' reasons (the features
+    and the score twice — cheap beside the reasons they spare)."""
+    if share is not None:
+        if not 0 < share <= 1:
+            raise ValueError(f"the reasons' share must lie in (0, 1], not {share}")
+        if engine != "duckdb":
+            raise ValueError("reasons for the top of each village are worked out on DuckDB only")
+        started = time.perf_counter()
+        first = Path(out).with_name(Path(out).name + ".scores-only")
+        options = {
+            "scored_on": scored_on,
+            "batch_rows": batch_rows,
+            "threads": threads,
+            "memory_limit": memory_limit,
+        }
+        try:
+            score_snapshot(root, year, model, out=first, top=top, floor=float("inf"), **options)
+            chosen = village_tops(first, share=share, memory_limit=memory_limit)
+        finally:
+            first.unlink(missing_ok=True)
+        result = _score_duckdb(root, year, model, out=out, top=top, floor=floor, chosen=chosen, **options)
+        return ScoreResult(
+            path=result.path, year=year, rows=result.rows, seconds=time.perf_counter() - started,
+            scored_on=result.scored_on, model=result.model,
+        )  # fmt: skip
     if engine == "pyspark":
         return score_snapshot_spark(
             root, year, model, out=out, scored_on=scored_on, batch_rows=batch_rows, threads=threads or 1,
@@ -166,6 +238,26 @@ def score_snapshot(
         )  # fmt: skip
     if engine != "duckdb":
         raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
+    return _score_duckdb(
+        root, year, model, out=out, scored_on=scored_on, batch_rows=batch_rows, threads=threads,
+        memory_limit=memory_limit, top=top, floor=floor,
+    )  # fmt: skip
+
+
+def _score_duckdb(
+    root: Path,
+    year: int,
+    model: WarningModel,
+    *,
+    out: Path,
+    scored_on: date | None,
+    batch_rows: int,
+    threads: int | None,
+    memory_limit: str,
+    top: int,
+    floor: float,
+    chosen: np.ndarray | None = None,
+) -> ScoreResult:
     started = time.perf_counter()
     scored_on = scored_on or date.today()
     out = Path(out)
@@ -178,7 +270,7 @@ def score_snapshot(
             for province in features.provinces(root, year) or [None]:
                 reader = features.feature_batches(root, year, con=con, rows=batch_rows, province=province)
                 for batch in score_batches(
-                    model, reader, year=year, scored_on=scored_on, top=top, floor=floor
+                    model, reader, year=year, scored_on=scored_on, top=top, floor=floor, chosen=chosen
                 ):
                     writer.write_batch(batch)
                     rows += batch.num_rows

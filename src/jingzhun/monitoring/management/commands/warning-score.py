@@ -23,7 +23,26 @@ class Command(BaseCommand):
             help="计算引擎：duckdb（默认，单机）或 pyspark（JINGZHUN_SPARK_MASTER 指定的集群，默认 local[2]）",
         )
 
-    def handle(self, *args, year: int | None, install_synthetic: bool, engine: str = "duckdb", **options):
+        parser.add_argument(
+            "--reason-share",
+            type=float,
+            help="只为每村风险最高的这一比例（0–1，至少 3 户）计算风险原因；不填则为评分不低于 0.05 的农户计算。"
+            "全国规模时用它控制耗时（仅 duckdb）",
+        )
+
+    def handle(
+        self,
+        *args,
+        year: int | None,
+        install_synthetic: bool,
+        engine: str = "duckdb",
+        reason_share: float | None = None,
+        **options,
+    ):
+        if reason_share is not None and not 0 < reason_share <= 1:
+            raise CommandError(f"--reason-share 应在 0 与 1 之间（不含 0），不能是 {reason_share:g}。")
+        if reason_share is not None and engine != "duckdb":
+            raise CommandError("--reason-share 只用于 duckdb 引擎；pyspark 按评分下限计算风险原因。")
         snapshots, model, _scores = default_paths(year or 0)
         if year is None:
             years = (
@@ -43,7 +62,7 @@ class Command(BaseCommand):
         if not (snapshots / str(year)).exists():
             raise CommandError(f"没有 {year} 年度的统计快照：请先运行 jingzhun rollup --year {year}。")
         try:
-            result = score_year(year, engine=engine)
+            result = score_year(year, engine=engine, share=reason_share)
         except (ValueError, FileNotFoundError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
