@@ -23,7 +23,7 @@ def _post(**overrides):
         "management_fee_share": "0.01", "industry_share": "0.6", "stage_start": "0.3", "stage_basic": "0.4",
         "stage_accepted": "0.25", "stage_retention": "0.05", "retention_days": "365", "idle_days": "90",
         "outlier_factor": "3", "income_jump_ratio": "2", "publicity_days": "10", "weight_poverty": "0.5",
-        "weight_tasks": "0.3", "weight_exits": "0.2", "source": "财农〔2026〕1号",
+        "weight_tasks": "0.3", "weight_exits": "0.2", "source": "财农〔2026〕1号", "name_mask": "surname_stars",
     }  # fmt: skip
     data.update(overrides)
     return data

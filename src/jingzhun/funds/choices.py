@@ -85,6 +85,18 @@ class NoticeKind(models.TextChoices):
     AFTER = "after", _("资金使用情况公告")
 
 
+class NameMask(models.TextChoices):
+    """How a village notice shows the name of a person paid a subsidy (到人到户补助), as policy by year and
+    province (``FundPolicy.name_mask``; ``rules.mask_name`` applies it). ID numbers and accounts are never shown,
+    whatever the pattern; the full name only where a province's own policy says so."""
+
+    SURNAME_STARS = "surname_stars", _("姓氏加星号（杨**）")
+    SURNAME_STAR = "surname_star", _("姓氏加一个星号（杨*）")
+    MIDDLE = "middle", _("隐去中间字（杨*明）")
+    SURNAME_ONLY = "surname_only", _("只公示姓氏（杨某）")
+    FULL = "full", _("公示全名（须省级政策规定）")
+
+
 # the payments a notice of each kind lists: entered and not yet at the bank (事前), or paid (事后)
 NOTICE_STATUSES = {
     NoticeKind.BEFORE: (PaymentStatus.PENDING, PaymentStatus.APPROVED),

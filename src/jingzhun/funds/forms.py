@@ -13,6 +13,7 @@ from .choices import (
     AlertKind,
     AlertState,
     Category,
+    NameMask,
     NoticeKind,
     PaymentKind,
     PaymentStatus,
@@ -134,11 +135,22 @@ class BankAccountForm(forms.Form):
 
 class NoticeForm(forms.Form):
     """发布公告公示: the kind, the region (chosen by name among the reader's counties, townships and villages; the
-    cascading picker where a scope holds too many) and the year."""
+    cascading picker where a scope holds too many), the year and, for a 事后公告, optionally the period the
+    payments were paid in."""
 
     kind = forms.ChoiceField(label=_("公示类别"), choices=NoticeKind.choices, initial=NoticeKind.AFTER)
     region = forms.CharField(label=_("发布单位（县、乡镇或村）"), max_length=12)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    paid_from = forms.DateField(
+        label=_("支付期间自（事后公告，可不填）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    paid_to = forms.DateField(
+        label=_("支付期间至（事后公告，可不填）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -200,6 +212,10 @@ class FundPolicyForm(forms.Form):
         label=_("脱贫前收入突增倍数"), min_value=1, max_value=1000, decimal_places=2
     )
     publicity_days = forms.IntegerField(label=_("公告公示天数（不少于）"), min_value=1, max_value=3650)
+    name_mask = forms.ChoiceField(
+        label=_("到人到户补助公示的姓名显示方式"), choices=NameMask.choices,
+        help_text=_("身份证号、银行账号在任何方式下都不公示；公示全名须省级政策规定。"),
+    )  # fmt: skip
     weight_poverty = _fraction(_("分配因素权重：贫困状况"), _("三项权重合计须为 1"))
     weight_tasks = _fraction(_("分配因素权重：政策任务"), _("三项权重合计须为 1"))
     weight_exits = _fraction(_("分配因素权重：脱贫成效"), _("三项权重合计须为 1"))
@@ -226,7 +242,7 @@ class FundPolicyForm(forms.Form):
             name: getattr(policy, name)
             for name in ("fund_name", "governed_sources", "forbidden", "management_fee_share", "industry_share",
                          "retention_days", "idle_days", "outlier_factor", "income_jump_ratio", "publicity_days",
-                         "weight_poverty", "weight_tasks", "weight_exits", "source")
+                         "name_mask", "weight_poverty", "weight_tasks", "weight_exits", "source")
         }  # fmt: skip
         initial.update({f"stage_{name}": shares.get(name, Decimal(0)) for name in cls.STAGES})
         return initial

@@ -27,6 +27,7 @@ from .choices import (
     AlertKind,
     AlertState,
     Category,
+    NameMask,
     NoticeKind,
     PaymentKind,
     PaymentStatus,
@@ -62,8 +63,8 @@ class FundPolicy(ScopedModel):
     fund's name in that period (中央财政专项扶贫资金 to 2020, 衔接推进乡村振兴补助资金 from 2021), the forbidden
     uses, the management-fee cap (share of the county's yearly central funds, cumulative), the required industry
     share (衔接资金), the 报账制 stages with their shares and the retention's days, the supervision numbers (idle
-    days, the per-person outlier factor, the income jump before an exit), the 公告公示 days, and the weights
-    of factor-based allocation."""
+    days, the per-person outlier factor, the income jump before an exit), the 公告公示 days, how a village notice
+    shows a person's name (``name_mask``), and the weights of factor-based allocation."""
 
     year = policy_year()
     province = policy_province()
@@ -85,6 +86,12 @@ class FundPolicy(ScopedModel):
     )  # fmt: skip
     publicity_days = models.PositiveSmallIntegerField(
         _("公告公示天数（不少于）"), default=10, validators=[MinValueValidator(1, _("至少 1 天。"))]
+    )
+    name_mask = models.CharField(
+        _("到人到户补助公示的姓名显示方式"),
+        max_length=16,
+        choices=NameMask.choices,
+        default=NameMask.SURNAME_STARS,
     )
     weight_poverty = _share(_("分配因素权重：贫困状况"), "0.5")
     weight_tasks = _share(_("分配因素权重：政策任务"), "0.3")
@@ -449,6 +456,8 @@ class Notice(ScopedModel):
                 condition=Q(last_day__gte=models.F("starts_on")), name="notice_period_order"
             )
         ]
+        # the portal's region page reads a region's notices newest first, page by page
+        indexes = [models.Index(fields=["region", "starts_on"], name="notice_region_start")]
 
     def __str__(self) -> str:
         return self.title

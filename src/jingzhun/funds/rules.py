@@ -60,10 +60,24 @@ def time_share(year: int, today: dt.date) -> Decimal:
     return (Decimal((today - start).days + 1) / Decimal((end - start).days + 1)).quantize(Decimal("0.0001"))
 
 
-def mask_name(name: str) -> str:
-    """A name as a village notice shows it: the surname, the rest starred (杨文明 → 杨**)."""
+def mask_name(name: str, pattern: str = "surname_stars") -> str:
+    """A name as a village notice shows it, by the policy's pattern (``choices.NameMask``): ``surname_stars``
+    the surname and a star for each other character (杨文明 → 杨**), ``surname_star`` the surname and one star
+    (杨*), ``middle`` the first and last characters with the middle starred (杨*明; a two-character name 杨*),
+    ``surname_only`` the surname and 某 (杨某), ``full`` the name as it is. An unknown pattern masks as the
+    default: a pattern never shows more than it says."""
     name = (name or "").strip()
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+    if not name:
+        return ""
+    if pattern == "full":
+        return name
+    if pattern == "surname_star":
+        return name[:1] + "*"
+    if pattern == "middle":
+        return name[:1] + "*" * max(len(name) - 2, 1) + (name[-1] if len(name) > 2 else "")
+    if pattern == "surname_only":
+        return name[:1] + "某"
+    return name[:1] + "*" * max(len(name) - 1, 1)
 
 
 def per_capita(total, persons) -> Decimal:

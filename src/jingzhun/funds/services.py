@@ -41,6 +41,7 @@ from .choices import (
     AlertAction,
     AlertState,
     Category,
+    NameMask,
     NoticeKind,
     PaymentKind,
     PaymentStatus,
@@ -172,6 +173,8 @@ def policy_set(*, user, year: int, province: str | None = None, **values) -> Fun
     if unknown := set(values) - known:
         raise ValidationError(_("未知的参数：%(p)s。") % {"p": "、".join(sorted(unknown))})
     _validate_policy(values)
+    if values.get("name_mask") == NameMask.FULL and region is None:
+        raise ValidationError({"name_mask": [_("公示全名只能由省级政策规定，全国参数请选择一种脱敏方式。")]})
     return audit.upsert(FundPolicy, {"year": year, "province": region}, values)
 
 
@@ -881,27 +884,34 @@ NOTICE_TITLES = {
 }
 
 
-def _payment_rows(region: Region, year: int, kind: str) -> tuple[list[dict], list[dict], Decimal]:
+def _payment_rows(
+    region: Region, year: int, kind: str, *, name_mask: str, period: tuple[dt.date, dt.date] | None = None
+) -> tuple[list[dict], list[dict], Decimal]:
     """The payments a notice of ``kind`` shows in ``region``: per source and use the amount and the households
-    counted, and in a village each subsidy to a person with the name masked (never an ID number, phone or
-    account). Refused when there is nothing to show."""
+    counted, and in a village each subsidy to a person with the name shown by the policy's ``name_mask``
+    (never an ID number, phone or account); a 事后公告 of a ``period`` (first and last day) the payments paid in
+    it. Refused when there is nothing to show."""
     from django.db.models import Count
 
     payments = Payment.objects.filter(
         region__code__range=region.subtree_range(), year=year, status__in=NOTICE_STATUSES[kind]
     )
+    if period:
+        payments = payments.filter(paid_on__range=period)
     groups = list(
         payments.values("allocation__fund__source", "category")
         .annotate(total=Sum("amount"), households=Count("household_id", distinct=True), n=Count("id"))
         .order_by("allocation__fund__source", "category")
     )
     if not groups:
-        message = (
-            _("%(r)s %(y)s 年没有待支付的资金，无需事前公示。")
-            if kind == NoticeKind.BEFORE
-            else _("%(r)s %(y)s 年没有已支付的资金，无需公示。")
-        )
-        raise ValidationError(message % {"r": region.name, "y": year})
+        if kind == NoticeKind.BEFORE:
+            message = _("%(r)s %(y)s 年没有待支付的资金，无需事前公示。")
+        elif period:
+            message = _("%(r)s %(y)s 年在 %(a)s 至 %(b)s 期间没有已支付的资金，无需公示。")
+        else:
+            message = _("%(r)s %(y)s 年没有已支付的资金，无需公示。")
+        a, b = period or (None, None)
+        raise ValidationError(message % {"r": region.name, "y": year, "a": a, "b": b})
     rows = [
         {"source": str(Source(g["allocation__fund__source"]).label), "use": str(Category(g["category"]).label),
          "amount": str(g["total"]), "households": g["households"], "payments": g["n"]}
@@ -910,7 +920,7 @@ def _payment_rows(region: Region, year: int, kind: str) -> tuple[list[dict], lis
     individuals = []
     if region.level == 5:
         individuals = [
-            {"name": rules.mask_name(name), "purpose": purpose, "amount": str(amount)}
+            {"name": rules.mask_name(name, name_mask), "purpose": purpose, "amount": str(amount)}
             for name, purpose, amount in payments.filter(kind=PaymentKind.HOUSEHOLD)
             .order_by("id")
             .values_list("payee_name", "purpose", "amount")
@@ -938,10 +948,13 @@ def _plan_rows(county: Region, year: int) -> tuple[list[dict], list[dict], Decim
 
 @transaction.atomic
 def notice_publish(
-    *, user, region: Region, year: int, kind: str = NoticeKind.AFTER, starts_on: dt.date | None = None
-) -> Notice:
+    *, user, region: Region, year: int, kind: str = NoticeKind.AFTER, starts_on: dt.date | None = None,
+    paid_from: dt.date | None = None, paid_to: dt.date | None = None,
+) -> Notice:  # fmt: skip
     """公告公示 in ``region`` (county, township or village) for ``year``, by ``kind``: the county's 年度计划 of
-    projects, the money about to be paid (事前公示: entered, not yet at the bank) or the money paid (事后公告).
+    projects, the money about to be paid (事前公示: entered, not yet at the bank) or the money paid (事后公告 —
+    in a village the 到户补助 from the households' payments, names shown as the province's policy of the year
+    says; ``paid_from``/``paid_to`` narrow it to the payments paid in that period, e.g. one bank batch's).
     Up from ``starts_on`` for the policy's days at least, and kept online afterwards; objections while it runs
     go through the portal's one flow."""
     permissions.require(user, "manage_funds", region=region.code, what=_("发布资金公告公示"))
@@ -951,13 +964,25 @@ def notice_publish(
         raise ValidationError({"region": [_("资金公告公示按县、乡镇、村发布。")]})
     if kind == NoticeKind.PLAN and region.level != COUNTY:
         raise ValidationError({"region": [_("年度项目计划由县级公告。")]})
+    period = None
+    if paid_from or paid_to:
+        if kind != NoticeKind.AFTER:
+            raise ValidationError({"paid_from": [_("只有资金使用情况公告（事后公告）按支付期间发布。")]})
+        period = (paid_from or dt.date(year, 1, 1), paid_to or dt.date(year, 12, 31))
+        if period[0] > period[1]:
+            raise ValidationError({"paid_to": [_("支付期间的截止日期不能早于开始日期。")]})
     policy = selectors.policy_for(region_code=region.code, year=year)
     rows, individuals, total = (
-        _plan_rows(region, year) if kind == NoticeKind.PLAN else _payment_rows(region, year, kind)
+        _plan_rows(region, year)
+        if kind == NoticeKind.PLAN
+        else _payment_rows(region, year, kind, name_mask=policy.name_mask, period=period)
     )
+    title = str(NOTICE_TITLES[kind]) % {"r": region.name, "y": year}
+    if period:
+        title += _("（%(a)s 至 %(b)s 支付）") % {"a": period[0].isoformat(), "b": period[1].isoformat()}
     starts_on = starts_on or timezone.localdate()
     notice = Notice(
-        region=region, kind=kind, year=year, title=str(NOTICE_TITLES[kind]) % {"r": region.name, "y": year},
+        region=region, kind=kind, year=year, title=title[:120],
         rows=rows, individuals=individuals, total=total, starts_on=starts_on,
         last_day=starts_on + dt.timedelta(days=policy.publicity_days - 1),
     )  # fmt: skip

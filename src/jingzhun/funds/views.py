@@ -470,7 +470,14 @@ def notice_list(request):
             else:
                 act(
                     request,
-                    lambda: services.notice_publish(user=user, region=region, year=d["year"], kind=d["kind"]),
+                    lambda: services.notice_publish(
+                        user=user,
+                        region=region,
+                        year=d["year"],
+                        kind=d["kind"],
+                        paid_from=d["paid_from"],
+                        paid_to=d["paid_to"],
+                    ),
                     _("公告已发布。"),
                 )
         else:
