@@ -6,6 +6,7 @@ the names of other members. Plain HTML: readable on a phone without JavaScript."
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -51,27 +52,65 @@ def home(request):
     )
 
 
+LONGEST = 9  # digits of a page number read as typed; a longer number is past any end
+
+
+def page_number(text) -> int:
+    """A page parameter as typed: ASCII digits are the page asked for (more than LONGEST of them: past any end),
+    anything else the first page; ``paged`` then clamps it into the list (below 1: the first page, past the end:
+    the last)."""
+    text = str(text or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    return int(text) if len(text) <= LONGEST else 10**LONGEST
+
+
+def year_filter(text) -> int | None:
+    """The year filter as typed: a year from 2000 to 2100, else none (every year)."""
+    text = str(text or "").strip()
+    year = int(text) if text.isascii() and text.isdigit() and len(text) == 4 else None
+    return year if year and 2000 <= year <= 2100 else None
+
+
+def paged(request, queryset, param: str):
+    """One page of a region's notices by its own parameter (``?funds_page=2``), PAGE rows newest first: a
+    number past the end shows the last page, anything else not a page number the first — never an error page.
+    The count behind the page total is the region's rows only (the region's index)."""
+    paginator = Paginator(queryset, PAGE)
+    number = min(max(page_number(request.GET.get(param)), 1), paginator.num_pages)
+    page = paginator.page(number)
+    others = request.GET.copy()
+    others.pop(param, None)
+    page.param, page.query = param, others.urlencode()
+    return page
+
+
 def region(request, code: str):
+    """A region's page on the portal: its notices (a village's 公示公告 lists, a township's or county's 贫困村退出
+    lists, the projects' and the funds' notices it published), every one kept online and browsable page by page,
+    each list with its own page parameter; optionally one year. Above a village, its children to go down to."""
     region = get_object_or_404(Region.objects.public(), code=code)
     q = (request.GET.get("q") or "").strip()[:20]
-    context = {"region": region, "ancestors": region.ancestors(), "q": q}
-    if region.level == RegionLevel.VILLAGE:
-        lists = Publicity.objects.public().filter(region=region).order_by("-starts_on", "-id")
-        context["lists"] = lists[:PAGE]
-        context["today"] = timezone.localdate()
-    else:  # a township's 贫困村退出 公示, a county's 公告: the lists of that region itself
-        context["village_lists"] = (
-            Publicity.objects.public()
-            .filter(region=region, procedure=Procedure.VILLAGE_EXIT)
-            .order_by("-starts_on", "-id")[:PAGE]
-        )
-        context["today"] = timezone.localdate()
+    year = year_filter(request.GET.get("year"))
+    today = timezone.localdate()
+    context = {"region": region, "ancestors": region.ancestors(), "q": q, "year": year, "today": today}
+    lists = Publicity.objects.public().filter(region=region)
+    if region.level != RegionLevel.VILLAGE:  # a township's 贫困村退出 公示, a county's 公告
+        lists = lists.filter(procedure=Procedure.VILLAGE_EXIT)
     # the projects' 公示 and 公告 published by this region (a village's, a township's, the county's)
-    context["project_notices"] = (
-        ProjectNotice.objects.public().filter(region=region).order_by("-starts_on", "-id")[:PAGE]
-    )
-    context["today"] = timezone.localdate()
-    context["fund_notices"] = funds_selectors.notices_public(region=region)[:PAGE]
+    projects = ProjectNotice.objects.public().filter(region=region)
+    funds = funds_selectors.notices_public(region=region)
+    context["years"] = _notice_years(lists, projects, funds)
+    if year:
+        lists, projects, funds = (
+            lists.filter(year=year),
+            projects.filter(project__year=year),
+            funds.filter(year=year),
+        )
+    lists = paged(request, lists.order_by("-starts_on", "-id"), "lists_page")
+    context["lists" if region.level == RegionLevel.VILLAGE else "village_lists"] = lists
+    context["project_notices"] = paged(request, projects.order_by("-starts_on", "-id"), "projects_page")
+    context["fund_notices"] = paged(request, funds.order_by("-starts_on", "-id"), "funds_page")
     if region.level != RegionLevel.VILLAGE and q:
         lo, hi = region.subtree_range()
         context["children"] = (
@@ -82,6 +121,14 @@ def region(request, code: str):
     elif region.level != RegionLevel.VILLAGE:
         context["children"] = region.children.order_by("code")
     return render(request, "portal/region.html", context)
+
+
+def _notice_years(lists, projects, funds) -> list[int]:
+    """The years the region's notices are of, newest first (the year filter's choices)."""
+    years = set(lists.values_list("year", flat=True).distinct().order_by())
+    years |= set(projects.values_list("project__year", flat=True).distinct().order_by())
+    years |= set(funds.values_list("year", flat=True).distinct().order_by())
+    return sorted(years, reverse=True)
 
 
 @never_cache
