@@ -401,6 +401,7 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "funds:fund": [{"pk": w["fund"].pk}], "funds:allocation": [{"pk": w["allocation"].pk}],
         "funds:reissue": [{"pk": w["payment"].pk}], "funds:batch": [{"pk": w["batch"].pk}],
         "funds:batch_file": [{"pk": w["batch"].pk}], "funds:alert": [{"pk": w["alert"].pk}],
+        "funds:batch_notices": [{"pk": w["batch"].pk}],
         "funds:objection_resolve": [{"pk": w["fund_objection"].pk}],
         "quality:rows": [{"pk": w["quality_run"].pk, "rule": r} for r in ("Q01", "Q13", "Q16")],
         "quality:workbook": [{"pk": w["quality_run"].pk}],

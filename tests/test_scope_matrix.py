@@ -512,6 +512,7 @@ UI_ROUTES = {
     "funds:reissue": {"pk": fm.Payment},
     "funds:batch": {"pk": fm.PaymentBatch},
     "funds:batch_file": {"pk": fm.PaymentBatch},
+    "funds:batch_notices": {"pk": fm.PaymentBatch},
     "funds:alert": {"pk": fm.Alert},
     "funds:objection_resolve": {"pk": fm.FundObjection},
     "funds:bank_account": {"household_pk": Household},

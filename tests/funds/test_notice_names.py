@@ -12,11 +12,14 @@ from jingzhun.core.models import AuditLog
 from jingzhun.funds import rules, services
 from jingzhun.funds.models import Notice, Payment
 from jingzhun.regions.models import Region
-from tests.conftest import VILLAGE_A, VILLAGE_B2
+from jingzhun.registry.services import household_bank_account_set
+from tests.conftest import VILLAGE_A, VILLAGE_B, VILLAGE_B2
+from tests.conftest import member as _member
 
 from .conftest import ACCOUNT, YEAR
 
 GUIZHOU = "520000000000"
+ACCOUNT2 = "6217002870098765432"
 
 
 @pytest.mark.parametrize(
@@ -146,3 +149,76 @@ def test_finance_publishes_the_village_notice_from_the_page_in_its_county_only(
     # a village of another county: refused, nothing published
     client.post("/funds/notices/", {"kind": "after", "region": VILLAGE_B2, "year": YEAR})
     assert Notice.objects.count() == 1
+
+
+def _batch_of(finance, chain, payments, results):
+    services.payments_approve(user=finance, payments=payments)
+    batch = services.batch_create(user=finance, county=chain["county"].region)
+    return batch, [["流水号", "结果", "银行流水号", "支付日期"]] + [
+        [p.reference, r, f"B{p.pk}", f"{YEAR}-05-0{i + 1}"]
+        for i, (p, r) in enumerate(zip(payments, results, strict=True))
+    ]
+
+
+def test_a_returned_batch_publishes_each_village_notice_in_one_click(
+    client, users, chain, finance, paid_household, register
+):
+    other = register(region=VILLAGE_B, members=[{**_member(), "name": "吴小花"}])
+    household_bank_account_set(
+        user=users["national"], household=other, bank_name="信用社", bank_account=ACCOUNT2
+    )
+    other.head_id = other.members.get(relationship="head").id_number
+    pay = lambda h, amount: services.household_payment_create(  # noqa: E731
+        user=finance, allocation=chain["county"], id_number=h.head_id, amount=amount, purpose="到户产业奖补"
+    )
+    payments = [
+        pay(paid_household, "1500.10"),
+        pay(paid_household, "99.90"),
+        pay(other, "800"),
+        pay(other, "50"),
+    ]
+    batch, rows = _batch_of(finance, chain, payments, ["成功", "成功", "成功", "失败"])
+    with pytest.raises(ValidationError, match="先导入银行回盘"):
+        services.batch_notices_publish(user=finance, batch=batch)
+    services.batch_return(user=finance, batch=batch, rows=rows)
+    services.policy_set(user=users["national"], year=YEAR, province=GUIZHOU, name_mask="surname_star")
+
+    client.force_login(finance)
+    page = client.get(f"/funds/batches/{batch.pk}/").content.decode()
+    assert 'id="batch-notices-form"' in page
+    client.post(f"/funds/batches/{batch.pk}/notices/")
+    a, b = Notice.objects.get(region_id=VILLAGE_A), Notice.objects.get(region_id=VILLAGE_B)
+    assert a.batch_id == b.batch_id == batch.pk and a.kind == b.kind == "after"
+    assert [(i["name"], i["amount"]) for i in a.individuals] == [("杨*", "1500.10"), ("杨*", "99.90")]
+    assert str(a.total) == "1600.00" and a.rows[0]["households"] == 1 and a.rows[0]["payments"] == 2
+    assert [(i["name"], i["amount"]) for i in b.individuals] == [
+        ("吴*", "800.00")
+    ]  # the failed one is not shown
+    assert (
+        AuditLog.objects.filter(model__icontains="notice", object_id__in=[str(a.pk), str(b.pk)]).count() == 2
+    )
+    public = client.get(reverse("portal:fund_notice", args=[a.pk])).content.decode()
+    assert "杨*" in public and "1500.10" in public and "杨文明" not in public
+    assert paid_household.head_id not in public and ACCOUNT not in public and ACCOUNT2 not in public
+    # once only: the button is gone and the service refuses
+    page = client.get(f"/funds/batches/{batch.pk}/").content.decode()
+    assert 'id="batch-notices-form"' not in page and a.title in page
+    with pytest.raises(ValidationError, match="已经发布"):
+        services.batch_notices_publish(user=finance, batch=batch)
+    assert Notice.objects.count() == 2
+
+
+def test_the_batch_notices_only_for_finance_of_the_county(client, users, chain, finance, paid_household):
+    p = services.household_payment_create(
+        user=finance,
+        allocation=chain["county"],
+        id_number=paid_household.head_id,
+        amount="10",
+        purpose="奖补",
+    )
+    batch, rows = _batch_of(finance, chain, [p], ["成功"])
+    services.batch_return(user=finance, batch=batch, rows=rows)
+    client.force_login(users["county_viewer"])
+    client.post(f"/funds/batches/{batch.pk}/notices/")
+    assert 'id="batch-notices-form"' not in client.get(f"/funds/batches/{batch.pk}/").content.decode()
+    assert not Notice.objects.exists()

@@ -441,6 +441,11 @@ class Notice(ScopedModel):
     title = models.CharField(_("标题"), max_length=120)
     rows = models.JSONField(_("公示内容"), default=list)
     individuals = models.JSONField(_("到人到户补助（姓名已脱敏）"), default=list, blank=True)
+    # a village's 到户补助 事后公告 made from one bank batch's paid payments (``services.batch_notices_publish``)
+    batch = models.ForeignKey(
+        PaymentBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="notices",
+        verbose_name=_("代发批次"),
+    )  # fmt: skip
     total = money(_("合计金额（元）"), default=Decimal(0))
     starts_on = models.DateField(_("公示开始"))
     last_day = models.DateField(_("公示截止"))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("payments/<int:pk>/reissue/", views.payment_reissue, name="reissue"),
     path("batches/<int:pk>/", views.batch_detail, name="batch"),
     path("batches/<int:pk>/file/", views.batch_file, name="batch_file"),
+    path("batches/<int:pk>/notices/", views.batch_notices, name="batch_notices"),
     path("idle/", views.idle_list, name="idle"),
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/<int:pk>/", views.alert_detail, name="alert"),

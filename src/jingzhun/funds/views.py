@@ -351,10 +351,31 @@ def batch_detail(request, pk: int):
         return redirect("funds:batch", pk=pk)
     payments = batch.payments.select_related("region").order_by("id")[: selectors.SHOWN]
     counts = dict(batch.payments.values_list("status").annotate(n=Count("id")).order_by())
+    notices = batch.notices.select_related("region").order_by("region_id")
+    may_publish = (
+        batch.returned_at is not None
+        and not notices
+        and permissions.may(request.user, "manage_funds", region=batch.county_id)
+    )
     return render(
         request, "funds/batch_detail.html",
-        {"batch": batch, "payments": payments, "counts": counts, "form": form, "shown": Shown.for_reader(request.user)},
+        {"batch": batch, "payments": payments, "counts": counts, "form": form, "shown": Shown.for_reader(request.user),
+         "notices": notices, "may_publish": may_publish},
     )  # fmt: skip
+
+
+@login_required
+@require_POST
+def batch_notices(request, pk: int):
+    """到户补助 事后公告 of a returned batch, one per village, in one click (404 outside scope; the service says
+    who may)."""
+    batch = _batch(request, pk)
+    act(
+        request,
+        lambda: services.batch_notices_publish(user=request.user, batch=batch),
+        _("各村到户补助公告已发布。"),
+    )
+    return redirect("funds:batch", pk=pk)
 
 
 @login_required
