@@ -2,15 +2,16 @@
 administrator registers a central fund, previews the factor-based split and fixes it down to the province, the
 city and the county; the county's finance officer records the arrival, registers the household's 一卡通 account,
 pays a subsidy to a person of the registry (a person not in it is refused with the reason), approves it, makes
-the bank batch and imports the bank's return file; a county viewer then sees the payment on the household card
-with the account masked."""
+the bank batch and imports the bank's return file, and publishes the village's 事后公告 from the batch in one
+click — the public reads it on the portal without login, the name masked, never the ID number or the account; a
+county viewer then sees the payment on the household card with the account masked."""
 
 import pytest
 
 from jingzhun.accounts.choices import Role
-from jingzhun.funds.models import Allocation, Payment
+from jingzhun.funds.models import Allocation, Notice, Payment
 from jingzhun.funds.reconcile import differences
-from tests.conftest import COUNTY, make_user
+from tests.conftest import COUNTY, VILLAGE_A, make_user
 
 from .test_registry_browser import login
 
@@ -83,6 +84,20 @@ def test_a_central_fund_reaches_a_household(phone, live_server, users, register,
     submit(phone, "#return-form button[type=submit]")
     assert "已支付" in phone.inner_text("#batch-payments")
     assert differences() == []
+
+    # 事后公告: finance publishes the village's notice of the subsidies paid, in one click on the batch
+    submit(phone, "#batch-notices-form button[type=submit]")
+    assert "各村到户补助公告已发布" in phone.inner_text("body")
+    notice = Notice.objects.get()
+    assert notice.region_id == VILLAGE_A and notice.title in phone.inner_text("#batch-notices")
+    phone.context.clear_cookies()  # the public: no login
+    phone.goto(f"{url}/public/r/{VILLAGE_A}/")
+    assert "共 1 条" in phone.inner_text("#fund-notices-pager")
+    submit(phone, f"#fund-notices a[href='/public/funds/{notice.pk}/']")
+    body = phone.inner_text("main")
+    assert "使用情况公告" in body and "1800.00" in body and "产业发展奖补" in body
+    assert head.name[0] + "**" in phone.inner_text("#individuals") and head.name not in body
+    assert head.id_number not in body and ACCOUNT not in body and ACCOUNT[-4:] not in body
 
     login(phone, live_server, "county_viewer")
     phone.goto(f"{url}/households/{household.pk}/")
