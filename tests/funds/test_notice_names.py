@@ -222,3 +222,39 @@ def test_the_batch_notices_only_for_finance_of_the_county(client, users, chain, 
     client.post(f"/funds/batches/{batch.pk}/notices/")
     assert 'id="batch-notices-form"' not in client.get(f"/funds/batches/{batch.pk}/").content.decode()
     assert not Notice.objects.exists()
+
+
+def test_the_batch_button_and_the_paged_region_page_in_english(client, users, chain, finance, paid_household):
+    from django.conf import settings
+
+    from tests.test_english import chinese_left, data_strings, visible_text
+
+    p = services.household_payment_create(
+        user=finance,
+        allocation=chain["county"],
+        id_number=paid_household.head_id,
+        amount="10",
+        purpose="奖补",
+    )
+    batch, rows = _batch_of(finance, chain, [p], ["成功"])
+    services.batch_return(user=finance, batch=batch, rows=rows)
+    client.force_login(finance)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    before = client.get(f"/funds/batches/{batch.pk}/").content.decode()
+    assert (
+        "Publish the villages&#x27; subsidy notices" in before
+        or "Publish the villages' subsidy notices" in before
+    )
+    client.post(f"/funds/batches/{batch.pk}/notices/")
+    pages = {
+        "batch": client.get(f"/funds/batches/{batch.pk}/").content.decode(),
+        "notices": client.get("/funds/notices/").content.decode(),
+        "village": client.get(f"/public/r/{VILLAGE_A}/?year={YEAR}&funds_page=x").content.decode(),
+    }
+    assert (
+        "1 in all, page 1 of 1" in pages["village"]
+        and "No poverty alleviation project notices yet." in pages["village"]
+    )
+    data = data_strings()
+    for name, page in pages.items():
+        assert not chinese_left(visible_text(page), data), name
