@@ -269,6 +269,7 @@ def world(register, users, regions):
         responsible_unit="民政局", deadline=timezone.localdate() + dt.timedelta(days=10),
     )  # fmt: skip
     run = quality.quality_check(user=users["county"], region=county, year=this_year)
+    exit_notice = _county_exit(county, this_year)
     return {
         "project": project,
         "fund": fund,
@@ -285,7 +286,29 @@ def world(register, users, regions):
         "publicity": publicity,
         "objection": objection,
         "year": this_year,
+        "exit_notice": exit_notice,
     }
+
+
+def _county_exit(county, year):
+    """The county's exit on its 省级公示 with an objection, and drawn in the national check, failed."""
+    from jingzhun.assessment.models import CountyExitStep, ExitNotice, ExitObjection, NationalCheck
+
+    step = CountyExitStep.objects.create(county=county, year=year, kind="publicity", level=1)
+    figures = [
+        {"key": k, "threshold": t, "below": b, "value": 1.0, "low": 0.5, "high": 1.5, "passed": True}
+        for k, t, b in (("incidence", 2, True), ("wrong_exit", 2, True), ("missed", 2, True), ("satisfaction", 90, False))
+    ]  # fmt: skip
+    today = timezone.localdate()
+    notice = ExitNotice.objects.create(region=county, year=year, step=step, starts_on=today, last_day=today,
+                                       facts={"name": county.name, "figures": figures})  # fmt: skip
+    ExitObjection.objects.create(
+        notice=notice, region=county, reference="TCEN0001", source="public", text="异议内容"
+    )
+    NationalCheck.objects.create(county=county, year=year, seed=1, stratum="520000000000", frame=1, drawn=1,
+                                 weight=1, result="failed", findings="错退 3 户", reason="错退率超标",
+                                 figures={"wrong_exit": 7.5})  # fmt: skip
+    return notice
 
 
 def pages(world) -> list[tuple[str, str]]:
@@ -387,6 +410,9 @@ def pages(world) -> list[tuple[str, str]]:
         ("county", "/assessment/scores/"),
         ("county", f"/assessment/counties/{COUNTY}/{y}/"),
         ("county", "/assessment/poor-counties/"),
+        ("national", f"/assessment/national-checks/?year={y}"),
+        ("county", f"/assessment/national-checks/?year={y}"),
+        (None, f"/public/county-exit/{world['exit_notice'].pk}/"),
         ("county", "/assessment/cadres/"),
         ("county", "/assessment/findings/"),
         ("county", f"/assessment/findings/{world['finding'].pk}/"),

@@ -415,6 +415,8 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "funds:bank_account": [{"household_pk": h}], "portal:fund_notice": [{"pk": 0}],
         "funds:project_settle": [{"pk": w["project"].pk}], "funds:household_pay": [{"household_pk": h}],
         "assessment:finding_from_alert": [{"pk": w["alert"].pk}],
+        "assessment:national_check_result": [{"pk": 0}], "assessment:exit_objection_resolve": [{"pk": 0}],
+        "portal:exit_notice": [{"pk": 0}],
     }  # fmt: skip
 
 

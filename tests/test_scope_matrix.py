@@ -337,6 +337,13 @@ FACTORIES = {
     asm.PoorCounty: (C, lambda w, s: asm.PoorCounty.objects.create(county=s.county, year=2026, kind="national")),
     asm.ExitChecklist: (P, lambda w, s: asm.ExitChecklist.objects.create(
         year=2030, province=s.province, items=["贫困村全部退出"])),
+    asm.ExitNotice: (C, lambda w, s: asm.ExitNotice.objects.create(
+        region=s.county, year=2026, step=w.row(asm.CountyExitStep, s), starts_on=TODAY, last_day=TODAY)),
+    asm.ExitObjection: (C, lambda w, s: asm.ExitObjection.objects.create(
+        notice=w.row(asm.ExitNotice, s), region=s.county, reference=f"TC{s.key}{next(w.serial)}", source="public",
+        text="异议内容")),
+    asm.NationalCheck: (C, lambda w, s: asm.NationalCheck.objects.create(
+        county=s.county, year=2026, seed=1, stratum=s.province.code, frame=1, drawn=1, weight=1)),
 }  # fmt: skip
 
 ALL_MODELS = scoped_models()
@@ -534,6 +541,8 @@ UI_ROUTES = {
     "assessment:cadre": {"pk": am.Cadre},
     "assessment:finding_evidence": {"pk": asm.Finding},
     "assessment:finding_from_alert": {"pk": fm.Alert},
+    "assessment:national_check_result": {"pk": asm.NationalCheck},
+    "assessment:exit_objection_resolve": {"pk": asm.ExitObjection},
 }
 # Routes read by a role other than the matrix's operator (the third party's samples: ``assess``).
 ROUTE_ROLES = {

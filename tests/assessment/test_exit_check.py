@@ -1,6 +1,7 @@
 """The county exit check: 综合贫困发生率 from the rollup and the estimates, each condition against the policy's
 threshold (a western province's own 3 %), its interval beside it, 暂无数据 where a figure is missing."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -10,7 +11,14 @@ from django.utils import timezone
 
 from jingzhun.analytics.models import RegionFigures
 from jingzhun.assessment import rules, services
-from jingzhun.assessment.models import AssessmentPolicy, CountyExitStep, Estimate, PoorCounty, Sample
+from jingzhun.assessment.models import (
+    AssessmentPolicy,
+    CountyExitStep,
+    Estimate,
+    ExitNotice,
+    PoorCounty,
+    Sample,
+)
 from jingzhun.regions.models import Region
 
 from .conftest import PROVINCE
@@ -101,8 +109,14 @@ def test_the_exit_procedure_from_proposal_to_approval(client, users, county, reg
     services.county_exit_take(user=city, county=county, year=year, kind="city")
     client.force_login(province)
     url = reverse("assessment:county", kwargs={"code": county.code, "year": year})
-    for kind in ("province_check", "publicity", "approve"):
+    for kind in ("province_check", "publicity"):
         assert client.post(url, {"kind": kind, "passed": "yes"}).status_code == 302
+    # the 公示 runs its days first (tests/assessment/test_exit_publicity.py)
+    ExitNotice.objects.update(
+        starts_on=timezone.localdate() - dt.timedelta(days=8),
+        last_day=timezone.localdate() - dt.timedelta(days=1),
+    )
+    assert client.post(url, {"kind": "approve", "passed": "yes"}).status_code == 302
     page = client.get(url).content.decode()
     assert "省政府批准退出：通过" in page and "下一环节：国家抽查" in page
 

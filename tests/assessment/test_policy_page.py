@@ -33,10 +33,12 @@ def test_a_provincial_administrator_sets_parameters_and_indicators(client, users
     page = client.get(URL, {"year": 2026}).content.decode()
     assert "贵州省" in page and "尚未设置，按系统默认值" in page and "尚未设置考核指标体系" in page
     values = {"form": "policy", "year": "2026", "grade_good": "90", "grade_fair": "80", "grade_pass": "60",
-              "exit_incidence": "3", "exit_wrong_exit": "2", "exit_missed": "2", "exit_satisfaction": "90", "rectify_days": "30"}  # fmt: skip
+              "exit_incidence": "3", "exit_wrong_exit": "2", "exit_missed": "2", "exit_satisfaction": "90", "rectify_days": "30",
+              "exit_publicity_days": "10", "national_check_share": "30", "national_check_min": "2"}  # fmt: skip
     client.post(URL, values)
     row = AssessmentPolicy.objects.get(province_id=PROVINCE, year=2026)
     assert row.exit_incidence == Decimal(3) and not row.show_ranking
+    assert (row.exit_publicity_days, row.national_check_share, row.national_check_min) == (10, Decimal(30), 2)
     assert AuditLog.objects.filter(root=f"assessment.assessmentpolicy:{row.pk}").exists()
     assert "本省自 2026 年起执行的参数" in client.get(URL, {"year": 2027}).content.decode()  # carried forward
 
@@ -55,7 +57,8 @@ def test_bad_input_is_refused_and_nothing_changes(client, users, regions):
     page = client.post(URL, _rows(("a", "甲", "10"), ("a", "乙", "10")), follow=True).content.decode()
     assert "指标代码不能重复" in page and not Indicator.objects.exists()
     bad = {"form": "policy", "year": "2026", "grade_good": "190", "grade_fair": "80", "grade_pass": "60",
-           "exit_incidence": "3", "exit_wrong_exit": "2", "exit_missed": "2", "exit_satisfaction": "90", "rectify_days": "30"}  # fmt: skip
+           "exit_incidence": "3", "exit_wrong_exit": "2", "exit_missed": "2", "exit_satisfaction": "90", "rectify_days": "30",
+           "exit_publicity_days": "7", "national_check_share": "20", "national_check_min": "1"}  # fmt: skip
     page = client.post(URL, bad, follow=True).content.decode()
     assert "不超过 100" in page and not AssessmentPolicy.objects.exists()
 

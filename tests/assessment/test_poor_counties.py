@@ -2,14 +2,17 @@
 its forms for national and provincial administrators (audited), the exit procedure only for a county on the
 year's list, the province's own criteria ticked before the approval, and the county's status kept per year."""
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from jingzhun.accounts.choices import Role
 from jingzhun.assessment import selectors, services
-from jingzhun.assessment.models import CountyExitStep, ExitChecklist, PoorCounty
+from jingzhun.assessment.models import CountyExitStep, ExitChecklist, ExitNotice, PoorCounty
 from jingzhun.core.models import AuditLog
 from jingzhun.regions.models import Region
 from tests.conftest import COUNTY, COUNTY_B, make_user
@@ -72,6 +75,10 @@ def test_the_approval_needs_each_provincial_criterion_and_writes_the_status(clie
     for user, kind in ((users["county"], "propose"), (city, "city"), (province, "province_check"),
                        (province, "publicity")):  # fmt: skip
         services.county_exit_take(user=user, county=county, year=year, kind=kind, ticked=["贫困村全部退出"])
+    ExitNotice.objects.update(
+        starts_on=timezone.localdate() - dt.timedelta(days=8),
+        last_day=timezone.localdate() - dt.timedelta(days=1),
+    )  # the 公示 has run its days
     check = CountyExitStep.objects.get(kind="province_check")
     assert check.criteria == [
         {"text": "贫困村全部退出", "ticked": True},

@@ -94,8 +94,9 @@ def test_portal_reads_are_declared_public():
     # the lists, objections and printed notices; monitoring's self-report; the projects' notices and objections;
     # a fund notice and its objections' status (funds' list of a region is funds.selectors.notices_public,
     # public() too); the self-report form naming the village its link filled in (a region page's lists: one
-    # read, narrowed to the 贫困村退出 lists above a village)
-    assert portal.count(".objects.public()") == 15
+    # read, narrowed to the 贫困村退出 lists above a village); a county exit's 公示 (the county's list, the notice,
+    # its objections' status)
+    assert portal.count(".objects.public()") == 18
     assert all(issubclass(m, ScopedModel) and not m._meta.abstract for m in scoped_models())
 
 

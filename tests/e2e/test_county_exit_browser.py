@@ -1,7 +1,12 @@
 """贫困县退出 end to end in a real browser (issue 22): the third party's survey of the county is imported and
 estimated, the county's page shows each condition with the survey's 错退率, 漏评率 and 认可度 and their intervals
 beside it; the county's proposal is refused while the 综合贫困发生率 fails (the condition named), then — the rollup
-below the threshold — the county proposes, the city reviews, and the province checks, publishes and approves."""
+below the threshold — the county proposes, the city reviews, and the province checks and publishes: the 公示 is on
+the public portal with the exit figures, someone objects there, the approval waits for the 公示's days and the
+province's decision on the objection, then the province approves."""
+
+import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -9,7 +14,7 @@ from django.utils import timezone
 from jingzhun.accounts.choices import Role
 from jingzhun.analytics.models import RegionFigures
 from jingzhun.assessment import services
-from jingzhun.assessment.models import CountyExitStep, Estimate, PoorCounty
+from jingzhun.assessment.models import CountyExitStep, Estimate, ExitNotice, ExitObjection, PoorCounty
 from jingzhun.regions.models import Region
 from tests.assessment.conftest import PROVINCE, assessor, county, frame, policy  # noqa: F401
 from tests.assessment.test_surveys import central_csv, imported, sample  # noqa: F401
@@ -128,6 +133,40 @@ def test_a_county_exits_from_proposal_to_approval_with_its_survey(
     submit(phone, "#exit-form button[type=submit]")
     assert "省定附加条件「贫困村全部退出」未确认达到，不能批准退出。" in phone.inner_text(".messages")
     assert not CountyExitStep.objects.filter(kind="approve").exists()
+    # the 公示 is on the public portal: the county's page there lists it, with the exit figures and no names
+    assert "公示中" in phone.inner_text("#exit-notice")
+    notice = ExitNotice.objects.get()
+    phone.goto(f"{live_server.url}/public/r/{COUNTY}/")
+    with phone.expect_navigation():
+        phone.click("#exit-notices a")
+    figures = phone.inner_text("#exit-figures")
+    assert "综合贫困发生率" in figures and "1.50%" in figures and "低于 2%" in figures
+    assert f"[{pct(found['satisfaction'].low)}, {pct(found['satisfaction'].high)}]" in figures
+    # someone objects through the portal's form (the challenge answered)
+    a, b = re.search(r"(\d) \+ (\d) = \?", phone.inner_text("#objection-form")).groups()
+    phone.fill("#objection-form textarea", "本县仍有危房户未改造，请核实")
+    phone.fill("#objection-form input[name=answer]", str(int(a) + int(b)))
+    submit(phone, "#objection-form button[type=submit]")
+    reference = phone.inner_text("#reference").strip()
+    assert ExitObjection.objects.get().reference == reference
+
+    # the approval waits for the 公示's days, then for the objection's decision
+    phone.goto(url)
+    phone.check("#exit-criteria input[type=checkbox]")
+    submit(phone, "#exit-form button[type=submit]")
+    assert "公示期满后方可批准退出" in phone.inner_text(".messages")
+    ExitNotice.objects.filter(pk=notice.pk).update(
+        starts_on=notice.starts_on - timedelta(days=30), last_day=notice.starts_on - timedelta(days=1)
+    )
+    phone.goto(url)
+    phone.check("#exit-criteria input[type=checkbox]")
+    submit(phone, "#exit-form button[type=submit]")
+    assert f"异议（{reference}）尚未处理" in phone.inner_text(".messages")
+    assert reference in phone.inner_text("#exit-objections")
+    phone.fill("#exit-objections input[name=reason]", "经入户核实，危房已改造完毕")
+    submit(phone, "#exit-objections button[type=submit]")
+    assert "异议不成立" in phone.inner_text("#exit-objections")
+
     phone.check("#exit-criteria input[type=checkbox]")
     submit(phone, "#exit-form button[type=submit]")
     assert "省政府批准退出：通过" in phone.inner_text("#exit-steps")

@@ -189,6 +189,8 @@ ACTIONS: dict[str, Action] = {
     "close_finding": Action(gettext_lazy("问题整改销号"), at()),
     # 贫困县退出: each step at its level (county proposes, city reviews, province checks, 公示 and approves)
     "county_exit": Action(gettext_lazy("办理贫困县退出"), at()),
+    # 国家抽查 of exited counties: the national assessment draws the sample and records each county's result
+    "national_check": Action(gettext_lazy("国家抽查贫困县退出"), at(NATIONAL)),
     "supervise": Action(gettext_lazy("监督检查")),
 }
 
@@ -212,7 +214,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: _DATA_WORK
     | _ASSESSMENT
     | {"set_policy", "set_fund_policy", "set_national_quota", "load_history", "settle_project", "set_bank_account", "manage_funds",
-       "supervise", "assess", "score"},
+       "supervise", "assess", "score", "national_check"},
     Role.OPERATOR: _DATA_WORK | _ASSESSMENT,
     Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas", "view_quality", "view_assessment"}),
     Role.SECURITY: frozenset({"manage_users"}),
@@ -221,7 +223,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         {"view", "export", "manage_funds", "settle_project", "manage_assets", "set_bank_account"}
     ),
     # sees the sample, not the registry
-    Role.ASSESSOR: frozenset({"assess", "score", "view_assessment", "raise_finding", "close_finding"}),
+    Role.ASSESSOR: frozenset(
+        {"assess", "score", "view_assessment", "raise_finding", "close_finding", "national_check"}
+    ),
     # 医保, 民政, 教育 … upload their lists; sector departments appraise projects (read through that action)
     Role.DEPARTMENT: frozenset({"upload_list", "appraise_project"}),
     Role.CADRE: frozenset({"view", "log_visit", "report_clue"}),

@@ -102,3 +102,11 @@ class CountyKind(models.TextChoices):
 class CountyStatus(models.TextChoices):
     POOR = "poor", _("贫困县")
     EXITED = "exited", _("已摘帽")
+
+
+class CheckResult(models.TextChoices):
+    """国家抽查: a drawn county's result."""
+
+    PENDING = "pending", _("待核查")
+    PASSED = "passed", _("通过")
+    FAILED = "failed", _("未通过")

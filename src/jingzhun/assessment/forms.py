@@ -170,7 +170,8 @@ class PolicyForm(forms.ModelForm):
     class Meta:
         model = AssessmentPolicy
         fields = ["show_ranking", "grade_good", "grade_fair", "grade_pass", "exit_incidence", "exit_wrong_exit",
-                  "exit_missed", "exit_satisfaction", "rectify_days"]  # fmt: skip
+                  "exit_missed", "exit_satisfaction", "rectify_days", "exit_publicity_days", "national_check_share",
+                  "national_check_min"]  # fmt: skip
 
 
 class SamplingPolicyForm(forms.ModelForm):
@@ -198,3 +199,27 @@ class IndicatorForm(forms.ModelForm):
 IndicatorFormSet = forms.formset_factory(
     IndicatorForm, extra=2, can_delete=True, max_num=30, validate_max=True
 )
+
+
+class NationalDrawForm(forms.Form):
+    """国家抽查: the year's draw, from a seed given (a redraw to check) or made by the service."""
+
+    year = forms.IntegerField(label=_("退出年度"), min_value=2000, max_value=2100)
+    seed = forms.IntegerField(
+        label=_("随机种子"), min_value=0, max_value=2**31 - 1, required=False,
+        help_text=_("留空：系统生成并保存；填写已保存的种子可重抽复核。"),
+    )  # fmt: skip
+
+
+class NationalResultForm(forms.Form):
+    """A drawn county's national check result: passed, or failed with findings, figures and a reason."""
+
+    passed = forms.ChoiceField(
+        label=_("抽查结果"), choices=[("yes", _("通过")), ("no", _("未通过（撤销退出）"))], initial="yes"
+    )
+    incidence = forms.DecimalField(label=_("综合贫困发生率（%）"), min_value=0, max_value=100, required=False)
+    wrong_exit = forms.DecimalField(label=_("错退率（%）"), min_value=0, max_value=100, required=False)
+    missed = forms.DecimalField(label=_("漏评率（%）"), min_value=0, max_value=100, required=False)
+    satisfaction = forms.DecimalField(label=_("群众认可度（%）"), min_value=0, max_value=100, required=False)
+    findings = forms.CharField(label=_("发现的问题"), widget=forms.Textarea, max_length=4000, required=False)
+    reason = forms.CharField(label=_("结论理由"), widget=forms.Textarea, max_length=2000, required=False)

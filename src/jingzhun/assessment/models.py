@@ -16,9 +16,11 @@ from jingzhun.core.jobs import Job
 from jingzhun.core.policy import one_per_year, policy_province, policy_year
 from jingzhun.core.scoping import ScopedModel
 from jingzhun.core.uploads import upload_size
+from jingzhun.projects.models import NoticeObjection
 from jingzhun.registry.choices import HouseholdStatus
 
 from .choices import (
+    CheckResult,
     CountyKind,
     CountyStatus,
     Estimator,
@@ -359,6 +361,9 @@ class AssessmentPolicy(ScopedModel):
     exit_missed = _percent(_("贫困县退出：漏评率低于（%）"), "2")
     exit_satisfaction = _percent(_("贫困县退出：群众认可度不低于（%）"), "90")
     rectify_days = _count(_("整改时限（天，转整改时的默认）"), 30, 1, 730)
+    exit_publicity_days = _count(_("贫困县退出：省级公示天数"), 7, 1, 90)
+    national_check_share = _percent(_("国家抽查：每省抽取已退出县的比例（%）"), "20")
+    national_check_min = _count(_("国家抽查：每省至少抽取县数"), 1, 0, 100)
 
     scope_lookup = "province__code"
 
@@ -604,3 +609,108 @@ class ExitChecklist(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.year} {self.province_id}"
+
+
+class ExitNotice(ScopedModel):
+    """省级公示 of a county's exit on the public portal: the county, the exit figures as the province's check
+    recorded them (综合贫困发生率 with its interval, 错退率, 漏评率, 认可度, each with its threshold) and nothing
+    personal; up from ``starts_on`` for the policy's days (``last_day``), kept online afterwards. The approval
+    waits for its end and for every objection to be decided."""
+
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"),
+        limit_choices_to={"level": 3},
+    )  # fmt: skip
+    year = policy_year()
+    step = models.OneToOneField(
+        CountyExitStep, on_delete=models.PROTECT, related_name="notice", verbose_name=_("公示环节")
+    )
+    facts = models.JSONField(_("公示内容"), default=dict)
+    starts_on = models.DateField(_("公示开始"))
+    last_day = models.DateField(_("公示截止"))
+    created_at = models.DateTimeField(_("发布时间"), default=timezone.now)
+
+    scope_lookup = "region__code"
+
+    class Meta:
+        verbose_name = _("贫困县退出公示")
+        verbose_name_plural = _("贫困县退出公示")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("starts_on")), name="exitnotice_period_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.year}"
+
+    @property
+    def title(self) -> str:
+        return _("%(y)s 年贫困县退出公示") % {"y": self.year}
+
+    def accepts_objections(self, today) -> bool:
+        return self.starts_on <= today <= self.last_day
+
+
+class ExitObjection(NoticeObjection):
+    """异议 against a county's exit on its 省级公示, from the public portal or from staff; the province decides
+    it with a reason. While one is open the approval (省政府批准退出) is refused; an upheld one refuses approval."""
+
+    notice = models.ForeignKey(
+        ExitNotice, on_delete=models.PROTECT, related_name="objections", verbose_name=_("贫困县退出公示")
+    )
+
+    class Meta:
+        verbose_name = _("贫困县退出公示异议")
+        verbose_name_plural = _("贫困县退出公示异议")
+
+
+class NationalCheck(ScopedModel):
+    """国家抽查: a county drawn in the national sample check of the counties approved to exit in ``year`` —
+    stratified by province, the province's share or least count as policy data, drawn from ``seed`` (kept on
+    every drawn county with the whole draw's ``design``, so anyone redrawing gets the same counties) — and the
+    check's result: passed, or failed with its findings, figures and reason, which takes back 已摘帽 and opens a
+    rectification item (``finding``)."""
+
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"),
+        limit_choices_to={"level": 3},
+    )  # fmt: skip
+    year = policy_year()
+    seed = models.PositiveIntegerField(_("随机种子"))
+    stratum = models.CharField(_("层（省）"), max_length=12)
+    frame = models.PositiveIntegerField(_("本省批准退出县数"))
+    drawn = models.PositiveIntegerField(_("本省抽取县数"))
+    weight = models.FloatField(_("权数"))
+    design = models.JSONField(_("抽样设计"), default=dict)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("抽样人"),
+    )  # fmt: skip
+    drawn_at = models.DateTimeField(_("抽样时间"), default=timezone.now)
+    result = models.CharField(
+        _("抽查结果"), max_length=8, choices=CheckResult.choices, default=CheckResult.PENDING
+    )
+    findings = models.TextField(_("发现的问题"), max_length=4000, blank=True)
+    figures = models.JSONField(_("抽查数据"), default=dict, blank=True)
+    reason = models.TextField(_("结论理由"), max_length=2000, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("录入人"),
+    )  # fmt: skip
+    checked_at = models.DateTimeField(_("录入时间"), null=True, blank=True)
+    finding = models.ForeignKey(
+        Finding, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("整改问题")
+    )
+
+    scope_lookup = "county__code"
+    keyset_fields = ("county_id", "id")
+
+    class Meta:
+        verbose_name = _("国家抽查")
+        verbose_name_plural = _("国家抽查")
+        ordering = ["county_id"]
+        constraints = [models.UniqueConstraint(fields=["county", "year"], name="nationalcheck_once")]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.year} {self.result}"

@@ -18,8 +18,11 @@ from .models import (
     CountyExitStep,
     Estimate,
     ExitChecklist,
+    ExitNotice,
+    ExitObjection,
     Finding,
     Indicator,
+    NationalCheck,
     PoorCounty,
     Sample,
     SampleHousehold,
@@ -283,3 +286,37 @@ def provinces():
 def province(code: str) -> Region | None:
     """The province of a 2-digit (or 12-digit) code, None if there is none."""
     return Region.objects.filter(code=code[:2].ljust(12, "0"), level=1).first()
+
+
+def national_checks(*, user, year: int):
+    """The counties drawn in the national check of ``year`` in scope, with their results (keyset-paginated)."""
+    return (
+        NationalCheck.objects.for_user(user, "view_assessment")
+        .filter(year=year)
+        .select_related("county")
+        .order_by("county_id", "id")
+    )
+
+
+def national_check(*, user, pk: int) -> NationalCheck:
+    return get_object_or_404(NationalCheck.objects.for_user(user, "view_assessment"), pk=pk)
+
+
+def national_check_of(*, user, code: str, year: int) -> NationalCheck | None:
+    return NationalCheck.objects.for_user(user, "view_assessment").filter(county_id=code, year=year).first()
+
+
+def exit_notice(*, user, code: str, year: int) -> ExitNotice | None:
+    """The 省级公示 of the county's exit of ``year`` (the latest), in scope."""
+    return (
+        ExitNotice.objects.for_user(user, "view_assessment")
+        .filter(region_id=code, year=year)
+        .order_by("-starts_on", "-id")
+        .first()
+    )
+
+
+def exit_objection(*, user, pk: int) -> ExitObjection:
+    return get_object_or_404(
+        ExitObjection.objects.for_user(user, "view_assessment").select_related("notice"), pk=pk
+    )

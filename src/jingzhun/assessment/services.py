@@ -13,6 +13,7 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jingzhun.accounts import permissions
 from jingzhun.analytics.models import RegionFigures
@@ -21,6 +22,8 @@ from jingzhun.core.codes import subtree_range
 from jingzhun.core.panels import provided
 from jingzhun.core.policy import in_force
 from jingzhun.core.uploads import upload_size
+from jingzhun.identification.choices import ObjectionStatus
+from jingzhun.projects.services import notice_objection_file
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.selectors import policy_province
@@ -30,6 +33,7 @@ from jingzhun.registry.models import Household, Member
 from . import estimates, rules, sampling, selectors, survey
 from .choices import (
     EXIT_STEPS,
+    CheckResult,
     CountyKind,
     CountyStatus,
     Estimator,
@@ -47,8 +51,11 @@ from .models import (
     CountyExitStep,
     Estimate,
     ExitChecklist,
+    ExitNotice,
+    ExitObjection,
     Finding,
     Indicator,
+    NationalCheck,
     PoorCounty,
     Sample,
     SampleHousehold,
@@ -1014,7 +1021,15 @@ def county_exit_take(
     done = exit_round(county=county.code, year=year)
     if len(done) >= len(order):
         raise ValidationError(_("%(c)s %(y)d 年的退出程序已办结。") % {"c": county.name, "y": year})
+    revoked = NationalCheck.objects.filter(county=county, year=year, result=CheckResult.FAILED).exists()
+    if revoked:
+        raise ValidationError(
+            _("%(c)s %(y)d 年的退出经国家抽查未通过，已撤销；请于下一年度重新提出退出。")
+            % {"c": county.name, "y": year}
+        )
     expected = order[len(done)]
+    if kind == ExitStep.NATIONAL_CHECK and expected == kind:
+        raise ValidationError(_("「国家抽查」由国家在抽中的县录入抽查结果，不在此办理。"))
     if kind != expected:
         raise ValidationError(_("当前应办理「%(e)s」。") % {"e": ExitStep(expected).label})
     if not passed and not note.strip():
@@ -1048,6 +1063,8 @@ def county_exit_take(
             {"label": str(c.label), "value": c.value, "low": c.low, "high": c.high, "rule": str(c.rule),
              "passed": c.passed, "facts": str(c.facts)} for c in conditions
         ]  # fmt: skip
+    if kind == ExitStep.APPROVE and passed:
+        _refuse_while_publicity(done)
     step = CountyExitStep(
         county=county, year=year, kind=kind, level=levels[kind], passed=passed, note=note.strip(),
         conditions=snapshot, criteria=criteria, actor=user,
@@ -1055,6 +1072,8 @@ def county_exit_take(
     step.full_clean(exclude=["actor"])
     step.save()
     audit.record("create", step, after=audit.snapshot(step))
+    if kind == ExitStep.PUBLICITY and passed:
+        _publish(step, done)
     if kind == ExitStep.APPROVE and passed:
         before = audit.snapshot(designated)
         designated.status = CountyStatus.EXITED
@@ -1179,3 +1198,294 @@ def exit_checklist_set(*, user, year: int, province: str, items: list[str]) -> E
     if len(clean) > 30:
         raise ValidationError({"items": [_("附加条件不超过 30 条。")]})
     return audit.upsert(ExitChecklist, {"year": year, "province": region}, {"items": clean})
+
+
+# --- 省级公示 of a county's exit on the public portal ------------------------------------------------------------
+
+
+def _publish(step: CountyExitStep, done: list[CountyExitStep]) -> ExitNotice:
+    """The 公示 on the portal: the county and the exit figures the province's check recorded (each with its
+    interval and threshold), for the policy's days from today. No personal data: figures only."""
+    check = next((s for s in reversed(done) if s.kind == ExitStep.PROVINCE_CHECK), None)
+    policy = in_force(AssessmentPolicy, region_code=step.county_id, year=step.year, defaults=True)
+    today = timezone.localdate()
+    # by key, so the portal names each figure in the reader's language; the threshold as it stood
+    figures = [
+        {"key": key, "threshold": float(getattr(policy, field)), "below": below,
+         **{k: c.get(k) for k in ("value", "low", "high", "passed")}}
+        for (key, field, below), c in zip(NOTICE_FIGURES, check.conditions if check else [], strict=False)
+    ]  # fmt: skip
+    notice = ExitNotice(
+        region_id=step.county_id, year=step.year, step=step, starts_on=today,
+        last_day=today + timedelta(days=policy.exit_publicity_days - 1),
+        facts={"name": step.county.name, "figures": figures, "checked_on": check.at.date().isoformat() if check else ""},
+    )  # fmt: skip
+    notice.full_clean(exclude=["step", "region"])
+    notice.save()
+    audit.record("create", notice, after=audit.snapshot(notice))
+    return notice
+
+
+# the figures of a county's exit in the order of ``rules.exit_check``: key, the policy's threshold, lower is better
+NOTICE_FIGURES = (
+    ("incidence", "exit_incidence", True), ("wrong_exit", "exit_wrong_exit", True),
+    ("missed", "exit_missed", True), ("satisfaction", "exit_satisfaction", False),
+)  # fmt: skip
+
+
+def exit_notice_rows(notice: ExitNotice) -> list[dict]:
+    """The notice's figures as the public reads them: each named and its threshold in words, in the reader's
+    language."""
+    labels = {
+        "incidence": _("综合贫困发生率"), "wrong_exit": _("错退率"), "missed": _("漏评率"),
+        "satisfaction": _("群众认可度"),
+    }  # fmt: skip
+    rows = []
+    for f in notice.facts.get("figures", []):
+        rule = (_("低于 %(t)s%%") if f["below"] else _("不低于 %(t)s%%")) % {"t": f"{f['threshold']:g}"}
+        rows.append({**f, "label": labels.get(f["key"], f["key"]), "rule": rule})
+    return rows
+
+
+def exit_notice(*, county: str, year: int) -> ExitNotice | None:
+    """The 公示 of the county's current round of exit (for a service or page that has checked its user)."""
+    ids = [s.pk for s in exit_round(county=county, year=year) if s.kind == ExitStep.PUBLICITY]
+    return ExitNotice.objects.filter(step_id__in=ids).first() if ids else None
+
+
+def _refuse_while_publicity(done: list[CountyExitStep]) -> None:
+    """省政府批准退出 waits for the 公示's end and every objection's decision; an upheld objection refuses it."""
+    ids = [s.pk for s in done if s.kind == ExitStep.PUBLICITY]
+    notice = ExitNotice.objects.select_for_update().filter(step_id__in=ids).first()
+    if notice is None:
+        return
+    if timezone.localdate() <= notice.last_day:
+        raise ValidationError(
+            _("省级公示至 %(d)s 止，公示期满后方可批准退出。") % {"d": notice.last_day.isoformat()}
+        )
+    objections = list(notice.objections.order_by("id"))
+    waiting = [o.reference for o in objections if o.status == ObjectionStatus.OPEN]
+    if waiting:
+        raise ValidationError(
+            _("公示期间的异议（%(r)s）尚未处理，处理后方可批准退出。") % {"r": "、".join(waiting)}
+        )
+    upheld = [o.reference for o in objections if o.status == ObjectionStatus.UPHELD]
+    if upheld:
+        raise ValidationError(
+            _("公示期间的异议（%(r)s）经核实属实，不能批准退出；可办理「不予通过」。")
+            % {"r": "、".join(upheld)}
+        )
+
+
+@transaction.atomic
+def exit_objection_file(
+    *, user, notice: ExitNotice, text: str, name: str = "", contact: str = "", ip: str | None = None
+) -> ExitObjection:
+    """异议 against a county's exit while its 公示 runs: by staff (``user``) or from the public portal (None)."""
+    return notice_objection_file(
+        ExitObjection, user=user, notice=notice, text=text, name=name, contact=contact, ip=ip
+    )
+
+
+@transaction.atomic
+def exit_objection_resolve(*, user, objection: ExitObjection, upheld: bool, reason: str) -> ExitObjection:
+    """The province decides an objection to a county's exit with a reason: upheld (属实: the approval is
+    refused) or dismissed (不属实)."""
+    objection = ExitObjection.objects.select_for_update().get(pk=objection.pk)
+    permissions.require(
+        user, "county_exit", region=objection.region_id, level=RegionLevel.PROVINCE,
+        what=_("处理贫困县退出公示异议"),
+    )  # fmt: skip
+    if objection.status != ObjectionStatus.OPEN:
+        raise ValidationError(_("该异议已经处理。"))
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ValidationError({"reason": [_("请填写处理意见（至少 4 个字）。")]})
+    before = audit.snapshot(objection)
+    objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
+    objection.resolution, objection.resolved_by, objection.resolved_at = reason, user, timezone.now()
+    objection.save()
+    audit.record("update", objection, before=before, after=audit.snapshot(objection))
+    return objection
+
+
+# --- 国家抽查 of the counties approved to exit ---------------------------------------------------------------
+
+
+def _approved_frame(year: int, until=None) -> list[str]:
+    """The counties whose exit 省政府 approved in ``year`` (up to ``until``: the frame as at a draw), by code."""
+    steps = CountyExitStep.objects.filter(year=year, kind=ExitStep.APPROVE, passed=True)
+    if until is not None:
+        steps = steps.filter(at__lte=until)
+    return sorted(set(steps.values_list("county_id", flat=True)))
+
+
+def _national_draw(frame: list[str], sizes: dict[str, int], seed: int) -> list[sampling.Drawn]:
+    strata = [code[:2].ljust(12, "0") for code in frame]
+    with sampling.seeded(seed):
+        return sampling.draw(frame, strata, sizes)
+
+
+def _national_sizes(frame: list[str], year: int) -> dict[str, dict]:
+    """Per province: its approved counties, the policy's share and least count (policy data by year and
+    province), and the counties to draw: the share rounded up, at least the least count, at most all."""
+    per: dict[str, int] = {}
+    for code in frame:
+        province = code[:2].ljust(12, "0")
+        per[province] = per.get(province, 0) + 1
+    design = {}
+    for province, n in sorted(per.items()):
+        policy = in_force(AssessmentPolicy, region_code=province, year=year, defaults=True)
+        share = float(policy.national_check_share)
+        want = max(int(policy.national_check_min), -(-round(n * share * 100) // 10000))
+        design[province] = {
+            "frame": n,
+            "drawn": min(n, want),
+            "share": share,
+            "minimum": policy.national_check_min,
+        }
+    return design
+
+
+@transaction.atomic
+def national_check_draw(*, user, year: int, seed: int | None = None) -> list[NationalCheck]:
+    """Draw the national sample check of the counties approved to exit in ``year``: within each province (the
+    stratum) by SRS without replacement (samplics, as the sampling designer), the province's share or least count
+    by policy; the seed (given, or made here) and the design kept on every drawn county. A second draw of the year
+    is refused — unless it names the same seed, which reproduces the stored sample (nothing written)."""
+    permissions.require(user, "national_check", what=_("抽取国家抽查县"))
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": [_("年度应在 2000 至 2100 之间。")]})
+    existing = list(NationalCheck.objects.select_for_update().filter(year=year).order_by("county_id"))
+    if existing:
+        stored = existing[0].seed
+        if seed is None or int(seed) != stored:
+            raise ValidationError(
+                _(
+                    "%(y)d 年的国家抽查已于 %(d)s 抽取（随机种子 %(s)d），不能重复抽取；用同一随机种子重抽可复核样本。"
+                )
+                % {"y": year, "d": timezone.localtime(existing[0].drawn_at).strftime("%Y-%m-%d"), "s": stored}
+            )
+        if national_check_redraw(year=year) != [c.county_id for c in existing]:
+            raise ValidationError(_("用同一随机种子重抽得到的县与已抽取的不同，请核查退出数据。"))
+        return existing
+    frame = _approved_frame(year)
+    if not frame:
+        raise ValidationError(_("%(y)d 年没有省政府批准退出的贫困县，无可抽查。") % {"y": year})
+    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+    design = _national_sizes(frame, year)
+    drawn = _national_draw(frame, {p: d["drawn"] for p, d in design.items()}, seed)
+    now = timezone.now()
+    whole = {"drawn_at": now.isoformat(), "provinces": design}
+    rows = []
+    for d in sorted(drawn, key=lambda d: d.unit):
+        part = design[d.stratum]
+        rows.append(
+            NationalCheck(
+                county_id=d.unit, year=year, seed=seed, stratum=d.stratum, frame=part["frame"], drawn=part["drawn"],
+                weight=1 / d.probability, design=whole, drawn_by=user, drawn_at=now,
+            )
+        )  # fmt: skip
+    NationalCheck.objects.bulk_create(rows)
+    audit.record_many(audit.entry_for("create", r, after=audit.snapshot(r)) for r in rows)
+    return rows
+
+
+def national_check_redraw(*, year: int) -> list[str]:
+    """The counties the stored seed gives over the frame as it stood at the draw (the approvals up to then) and
+    the stored sizes, drawn again without saving: the check anyone can make that the sample is the seed's."""
+    first = NationalCheck.objects.filter(year=year).order_by("id").first()
+    if first is None:
+        return []
+    frame = _approved_frame(year, until=first.drawn_at)
+    sizes = {p: d["drawn"] for p, d in first.design.get("provinces", {}).items()}
+    return sorted(d.unit for d in _national_draw(frame, sizes, first.seed))
+
+
+NATIONAL_FIGURES = (
+    ("incidence", gettext_lazy("综合贫困发生率（%）")),
+    ("wrong_exit", gettext_lazy("错退率（%）")),
+    ("missed", gettext_lazy("漏评率（%）")),
+    ("satisfaction", gettext_lazy("群众认可度（%）")),
+)
+
+
+@transaction.atomic
+def national_check_record(
+    *, user, county: Region, year: int, passed: bool, findings: str = "", figures: dict | None = None,
+    reason: str = "", responsible_unit: str = "",
+) -> NationalCheck:  # fmt: skip
+    """Record the national check's result of a drawn county, once. Passed: the exit stands (国家抽查 通过).
+    Failed (with findings and a reason): the exit is revoked — 已摘帽 taken back in the county's row of ``year``,
+    the county a poor county again in ``year`` + 1 — and a 问题整改 item opens for the county with the policy's
+    deadline; every change audited."""
+    permissions.require(user, "national_check", region=county.code, what=_("录入国家抽查结果"))
+    check = NationalCheck.objects.select_for_update().filter(county=county, year=year).first()
+    if check is None:
+        raise ValidationError(
+            _("%(c)s 未被抽中 %(y)d 年国家抽查，不能录入抽查结果。") % {"c": county.name, "y": year}
+        )
+    if check.result != CheckResult.PENDING:
+        raise ValidationError(
+            _("%(c)s %(y)d 年的国家抽查结果已录入（%(r)s），不能重复录入。")
+            % {"c": county.name, "y": year, "r": check.get_result_display()}
+        )
+    clean = {}
+    for key, label in NATIONAL_FIGURES:
+        value = (figures or {}).get(key)
+        if value in (None, ""):
+            continue
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValidationError({key: [_("「%(l)s」应为数字。") % {"l": label}]}) from None
+        if not 0 <= value <= 100:
+            raise ValidationError({key: [_("「%(l)s」应在 0 至 100 之间。") % {"l": label}]})
+        clean[key] = value
+    findings, reason = (findings or "").strip(), (reason or "").strip()
+    if not passed and not findings:
+        raise ValidationError({"findings": [_("未通过时请写明发现的问题。")]})
+    if not passed and len(reason) < 4:
+        raise ValidationError({"reason": [_("未通过时请说明理由（至少 4 个字）。")]})
+    designated = PoorCounty.objects.select_for_update().filter(county=county, year=year).first()
+    before = audit.snapshot(check)
+    check.result = CheckResult.PASSED if passed else CheckResult.FAILED
+    check.findings, check.figures, check.reason = findings, clean, reason
+    check.checked_by, check.checked_at = user, timezone.now()
+    step = CountyExitStep(
+        county=county, year=year, kind=ExitStep.NATIONAL_CHECK, level=0, passed=passed,
+        note=reason or findings, actor=user,
+    )  # fmt: skip
+    step.full_clean(exclude=["actor"])
+    step.save()
+    audit.record("create", step, after=audit.snapshot(step))
+    if not passed:
+        _revoke(county=county, year=year, designated=designated)
+        days = in_force(AssessmentPolicy, region_code=county.code, year=year, defaults=True).rectify_days
+        finding = _finding_new(
+            user=user, region=county, source=FindingSource.ASSESSMENT, source_ref=f"national_check:{check.pk}",
+            title=_("%(y)d 年国家抽查未通过：%(c)s 退出已撤销") % {"y": year, "c": county.name},
+            detail=_("发现的问题：%(f)s\n理由：%(r)s") % {"f": findings, "r": reason},
+            responsible_unit=(responsible_unit or "").strip() or _("%(c)s人民政府") % {"c": county.name},
+            deadline=timezone.localdate() + timedelta(days=days),
+        )  # fmt: skip
+        finding.save()
+        audit.record("create", finding, after=audit.snapshot(finding))
+        check.finding = finding
+    check.full_clean(exclude=["drawn_by", "checked_by", "finding"])
+    check.save()
+    audit.record("update", check, before=before, after=audit.snapshot(check))
+    return check
+
+
+def _revoke(*, county: Region, year: int, designated: PoorCounty | None) -> None:
+    """已摘帽 taken back: the row of ``year`` is 贫困县 again, and the county is on the list of ``year`` + 1."""
+    kind = designated.kind if designated else CountyKind.NATIONAL
+    if designated is not None and designated.status != CountyStatus.POOR:
+        before = audit.snapshot(designated)
+        designated.status = CountyStatus.POOR
+        designated.save(update_fields=["status"])
+        audit.record("update", designated, before=before, after=audit.snapshot(designated))
+    audit.upsert(
+        PoorCounty, {"county": county, "year": year + 1}, {"kind": kind, "status": CountyStatus.POOR}
+    )

@@ -32,7 +32,7 @@ from jingzhun.regions.models import Region
 
 from . import cadres as cadre_figures
 from . import rules, selectors, services, survey
-from .choices import EXIT_STEPS, CountyKind, CountyStatus, ExitStep, FindingState, Group
+from .choices import EXIT_STEPS, CheckResult, CountyKind, CountyStatus, ExitStep, FindingState, Group
 from .forms import (
     AlertFindingForm,
     ChecklistForm,
@@ -40,6 +40,8 @@ from .forms import (
     FindingForm,
     FindingImportForm,
     IndicatorFormSet,
+    NationalDrawForm,
+    NationalResultForm,
     PolicyForm,
     PoorCountyForm,
     RectifyForm,
@@ -317,11 +319,16 @@ def county(request, code: str, year: int):
     steps = list(selectors.exit_steps(user=request.user, code=code, year=year))
     done = services.exit_round(county=code, year=year)
     next_kind = EXIT_STEPS[len(done)] if len(done) < len(EXIT_STEPS) else None
+    national = selectors.national_check_of(user=request.user, code=code, year=year)
     may_step = (
         designated is not None
         and next_kind is not None
+        and next_kind[0] != ExitStep.NATIONAL_CHECK
+        and not (national and national.result == CheckResult.FAILED)
         and permissions.may(request.user, "county_exit", region=code, level=next_kind[1])
     )
+    notice = selectors.exit_notice(user=request.user, code=code, year=year)
+    objections = list(notice.objections.order_by("id")) if notice else []
     return render(
         request,
         "assessment/county.html",
@@ -335,8 +342,96 @@ def county(request, code: str, year: int):
             "designated": designated, "status": CountyStatus(status).label if status else "",
             "criteria": selectors.exit_checklist(code=code, year=year),
             "ticking": next_kind is not None and next_kind[0] in (ExitStep.PROVINCE_CHECK, ExitStep.APPROVE),
+            "national": national, "notice": notice, "objections": objections, "today": timezone.localdate(),
+            "may_resolve": bool(objections) and permissions.may(
+                request.user, "county_exit", region=code, level=RegionLevel.PROVINCE
+            ),
         },
     )  # fmt: skip
+
+
+@login_required
+@require_POST
+def exit_objection_resolve(request, pk: int):
+    """The province decides an objection to a county's exit (on the county's page): 属实 or 不属实, with a
+    reason."""
+    objection = selectors.exit_objection(user=request.user, pk=pk)
+    act(request, lambda: services.exit_objection_resolve(
+        user=request.user, objection=objection, upheld=request.POST.get("upheld") == "yes",
+        reason=request.POST.get("reason", "")), _("异议已处理。"))  # fmt: skip
+    return redirect("assessment:county", code=objection.region_id, year=objection.notice.year)
+
+
+def _year(request) -> int:
+    try:
+        return max(2000, min(2100, int(request.GET.get("year") or timezone.localdate().year)))
+    except ValueError:
+        return timezone.localdate().year
+
+
+@login_required
+def national_checks(request):
+    """国家抽查: the sample of a year's exited counties (by province, from a stored seed) and each county's
+    result; the national assessment draws it (or redraws with the same seed to check) and records results."""
+    _need(request.user, "view_assessment")
+    user = request.user
+    year = _year(request)
+    if request.method == "POST":
+        form = NationalDrawForm(request.POST)
+        if not form.is_valid():
+            form_refused(request, form)
+        else:
+            data = form.cleaned_data
+            act(request, lambda: services.national_check_draw(user=user, year=data["year"], seed=data["seed"]),
+                _("已抽取国家抽查县（同一随机种子重抽得到相同的县）。"))  # fmt: skip
+            year = data["year"]
+        return redirect(reverse("assessment:national_checks") + f"?year={year}")
+    rows = selectors.national_checks(user=user, year=year)
+    if request.GET.get("format") == "xlsx":
+        return _national_xlsx(rows, year)
+    page, query = request_page(request, rows)
+    for c in page.items:
+        c.shown_figures = [(label, c.figures[k]) for k, label in services.NATIONAL_FIGURES if k in c.figures]
+    first = rows.first()
+    verified = None
+    if first is not None and request.GET.get("verify") == "1":
+        again = services.national_check_redraw(year=year)
+        verified = {"same": set(rows.values_list("county_id", flat=True)) <= set(again), "count": len(again)}
+    may_record = permissions.may(user, "national_check")
+    return render(
+        request, "assessment/national_checks.html",
+        {"page": page, "query": query, "year": year, "first": first, "verified": verified,
+         "draw_form": NationalDrawForm(initial={"year": year}) if may_record else None,
+         "result_form": NationalResultForm(auto_id=False) if may_record else None, "may_record": may_record},
+    )  # fmt: skip
+
+
+def _national_xlsx(rows, year: int):
+    header = [_("省"), _("县代码"), _("县"), _("本省批准退出县数"), _("本省抽取县数"), _("随机种子"), _("抽查结果"),
+              _("发现的问题"), _("结论理由")]  # fmt: skip
+    table = [
+        [r.stratum, r.county_id, r.county.name, r.frame, r.drawn, r.seed, r.get_result_display(), r.findings,
+         r.reason]
+        for r in rows.select_related("county")
+    ]  # fmt: skip
+    return xlsx_download(_("国家抽查-%(y)s") % {"y": year}, [(_("抽查县"), header, table)])
+
+
+@login_required
+@require_POST
+def national_check_result(request, pk: int):
+    """Record a drawn county's national check result (the form on the sample's page)."""
+    check = selectors.national_check(user=request.user, pk=pk)
+    form = NationalResultForm(request.POST)
+    if not form.is_valid():
+        form_refused(request, form)
+    else:
+        data = form.cleaned_data
+        figures = {k: data[k] for k, _label in services.NATIONAL_FIGURES if data.get(k) is not None}
+        act(request, lambda: services.national_check_record(
+            user=request.user, county=check.county, year=check.year, passed=data["passed"] == "yes",
+            findings=data["findings"], figures=figures, reason=data["reason"]), _("已录入抽查结果。"))  # fmt: skip
+    return redirect(reverse("assessment:national_checks") + f"?year={check.year}")
 
 
 @login_required

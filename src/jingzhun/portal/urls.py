@@ -10,6 +10,7 @@ urlpatterns = [
     path("p/<int:pk>/print/", views.notice_print, name="print"),
     path("project/<int:pk>/", views.project_notice, name="project_notice"),
     path("funds/<int:pk>/", views.fund_notice, name="fund_notice"),
+    path("county-exit/<int:pk>/", views.exit_notice, name="exit_notice"),
     path("objection/", views.lookup, name="lookup"),
     path("objection/<str:ref>/", views.objection_status, name="objection"),
     path("monitoring/", views.monitoring_report, name="monitoring_report"),

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from jingzhun.assessment import services as assessment
+from jingzhun.assessment.models import ExitNotice, ExitObjection
 from jingzhun.core.context import acting_as
 from jingzhun.core.middleware import client_ip
 from jingzhun.funds import selectors as funds_selectors
@@ -100,17 +102,20 @@ def region(request, code: str):
     # the projects' 公示 and 公告 published by this region (a village's, a township's, the county's)
     projects = ProjectNotice.objects.public().filter(region=region)
     funds = funds_selectors.notices_public(region=region)
-    context["years"] = _notice_years(lists, projects, funds)
+    exits = ExitNotice.objects.public().filter(region=region)  # a county's 贫困县退出 公示 by its province
+    context["years"] = _notice_years(lists, projects, funds, exits)
     if year:
-        lists, projects, funds = (
+        lists, projects, funds, exits = (
             lists.filter(year=year),
             projects.filter(project__year=year),
             funds.filter(year=year),
+            exits.filter(year=year),
         )
     lists = paged(request, lists.order_by("-starts_on", "-id"), "lists_page")
     context["lists" if region.level == RegionLevel.VILLAGE else "village_lists"] = lists
     context["project_notices"] = paged(request, projects.order_by("-starts_on", "-id"), "projects_page")
     context["fund_notices"] = paged(request, funds.order_by("-starts_on", "-id"), "funds_page")
+    context["exit_notices"] = paged(request, exits.order_by("-starts_on", "-id"), "exits_page")
     if region.level != RegionLevel.VILLAGE and q:
         lo, hi = region.subtree_range()
         context["children"] = (
@@ -123,11 +128,12 @@ def region(request, code: str):
     return render(request, "portal/region.html", context)
 
 
-def _notice_years(lists, projects, funds) -> list[int]:
+def _notice_years(lists, projects, funds, exits) -> list[int]:
     """The years the region's notices are of, newest first (the year filter's choices)."""
     years = set(lists.values_list("year", flat=True).distinct().order_by())
     years |= set(projects.values_list("project__year", flat=True).distinct().order_by())
     years |= set(funds.values_list("year", flat=True).distinct().order_by())
+    years |= set(exits.values_list("year", flat=True).distinct().order_by())
     return sorted(years, reverse=True)
 
 
@@ -235,6 +241,20 @@ def project_notice(request, pk: int):
     )
 
 
+@never_cache
+def exit_notice(request, pk: int):
+    """A county's exit on its 省级公示: the county and the exit figures with their intervals and thresholds
+    (no personal data); the same objection form, challenge and rate limit while it runs."""
+    notice = get_object_or_404(ExitNotice.objects.public().select_related("region"), pk=pk)
+    return _notice_page(
+        request,
+        notice,
+        assessment.exit_objection_file,
+        "portal/exit_notice.html",
+        {"today": timezone.localdate(), "figures": assessment.exit_notice_rows(notice)},
+    )
+
+
 def _notice_page(request, notice, file_objection, template: str, context: dict):
     """A public notice page (a project's, a fund's) that takes objections while the notice runs, through the
     portal's one gate; after its period a POST is 404 and the page has no form."""
@@ -279,6 +299,12 @@ def objection_status(request, ref: str):
         .select_related("entry__publicity")
         .first()
     ) or ProjectObjection.objects.public().filter(reference=ref.upper()[:20]).select_related("notice").first()
+    objection = objection or (
+        ExitObjection.objects.public()
+        .filter(reference=ref.upper()[:20])
+        .select_related("notice__region")
+        .first()
+    )
     fund = None
     if objection is None:
         fund = (
