@@ -202,3 +202,57 @@ def test_scoring_a_county_refreshes_its_province(
     client.force_login(assessor)
     page = client.get(reverse("assessment:scores") + f"?year={YEAR}").content.decode()
     assert "全省群众满意度：83.75" in page
+
+
+PROJECT_SET = [
+    {"key": "on_time", "name": "项目按期验收", "weight": Decimal(10), "source": "project_on_time", "origin": "daily",
+     "best": Decimal("100"), "worst": Decimal("0")},
+    {"key": "assets", "name": "资产移交", "weight": Decimal(10), "source": "project_assets", "origin": "daily",
+     "best": Decimal("100"), "worst": Decimal("0")},
+    {"key": "benefit", "name": "项目带贫", "weight": Decimal(20), "source": "project_benefit", "origin": "daily",
+     "best": Decimal("80"), "worst": Decimal("0")},
+]  # fmt: skip
+
+
+def test_the_project_side_of_funds_performance(users, assessor, county, register):
+    """资金成效 beyond spending: projects accepted on time (验收 by the planned completion), assets handed over
+    (资产移交) of the accepted ones, and the 建档立卡 households benefiting (带贫) — each an indicator source with its
+    weight set as policy data."""
+    import datetime as dt
+
+    from jingzhun.projects.models import Project, ProjectBeneficiary
+    from tests.conftest import VILLAGE_A
+
+    services.indicators_set(user=users["national"], year=2020, rows=PROJECT_SET)
+    poor = [register(region=VILLAGE_A) for _ in range(4)]
+    outsider = register(region=VILLAGE_A, status="unidentified")
+    d = dt.date
+
+    def project(name, stage, ends_on, accepted_on=None, year=YEAR):
+        return Project.objects.create(region_id=VILLAGE_A, year=year, name=name, category="industry", stage=stage,
+                                      ends_on=ends_on, accepted_on=accepted_on)  # fmt: skip
+
+    done = project("按期并移交", "transferred", d(YEAR, 3, 31), d(YEAR, 3, 20))
+    project("逾期验收", "accepted", d(YEAR, 4, 30), d(YEAR, 5, 15))
+    project("逾期未验收", "implementing", d(YEAR, 5, 31))
+    project("未到期", "implementing", d(YEAR + 1, 6, 30))
+    dropped = project("已退回", "rejected", d(YEAR, 2, 28))
+    project("往年项目", "transferred", d(YEAR - 1, 3, 31), d(YEAR - 1, 3, 1), year=YEAR - 1)
+    for h in (poor[0], poor[1], outsider):
+        ProjectBeneficiary.objects.create(project=done, household=h)
+    ProjectBeneficiary.objects.create(
+        project=dropped, household=poor[2]
+    )  # a rejected project benefits nobody
+    [score] = services.scores_compute(user=assessor, region=county, year=YEAR)
+    by_key = {d["key"]: d for d in score.details}
+    # due this year: 3 (the rejected one and next year's left out); on time: 1
+    assert by_key["on_time"]["value"] == pytest.approx(100 / 3) and by_key["on_time"]["score"] == 3.33
+    # accepted: 2, handed over: 1
+    assert by_key["assets"]["value"] == pytest.approx(50.0) and by_key["assets"]["score"] == 5
+    # 2 of the county's 4 建档立卡 households benefit (the non-registered one is not counted): 50 % of 80 → 12.5
+    assert by_key["benefit"]["value"] == pytest.approx(50.0) and by_key["benefit"]["score"] == 12.5
+    assert by_key["benefit"]["evidence"].startswith(reverse("projects:list"))
+    assert "项目按期验收：33.33，得分不足该项的 60%" in score.problems
+    # no projects in the year: 暂无数据, not zero
+    [later] = services.scores_compute(user=assessor, region=county, year=YEAR + 2)
+    assert "项目按期验收：暂无数据" in later.problems

@@ -39,6 +39,9 @@ class Source(models.TextChoices):
     MISSED = "missed", _("漏评率（%，第三方评估）")
     SATISFACTION = "satisfaction", _("群众满意度（%，第三方评估）")
     FUNDS = "funds", _("资金成效（资金项目）")
+    PROJECT_ON_TIME = "project_on_time", _("项目按期验收率（%，项目库）")
+    PROJECT_ASSETS = "project_assets", _("项目资产移交率（%，项目库）")
+    PROJECT_BENEFIT = "project_benefit", _("项目带贫率（%，受益建档立卡户占比）")
     COUNTY_SCORES = "county_scores", _("所辖县考核平均得分（省级）")
 
 

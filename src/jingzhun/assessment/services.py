@@ -637,11 +637,29 @@ def _figure(parts: dict, numerator: str, denominator: str, scale: float = 100) -
     return float(parts.get(numerator) or 0) / bottom * scale if bottom else None
 
 
+# the project side of 资金成效 (``county.projects_performance``): source → its (numerator, denominator) key
+PROJECT_SOURCES = {
+    Source.PROJECT_ON_TIME: "on_time", Source.PROJECT_ASSETS: "transferred", Source.PROJECT_BENEFIT: "benefit",
+}  # fmt: skip
+
+
+def _project_shares(parts: list[dict]) -> dict[str, tuple[float | None, str]]:
+    """The project figures of one county (one part) or of a province (its counties' parts summed): each the sum
+    of numerators ÷ the sum of denominators, as a percent; None where nothing is due."""
+    out = {}
+    for source, key in PROJECT_SOURCES.items():
+        top = sum(p[key][0] for p in parts)
+        bottom = sum(p[key][1] for p in parts)
+        out[source] = (top / bottom * 100 if bottom else None, parts[0]["url"] if parts else "")
+    return out
+
+
 def _values(
-    county: str, year: int, figures: dict, found: dict, funds: dict
+    county: str, year: int, figures: dict, found: dict, funds: dict, projects: dict | None = None
 ) -> dict[str, tuple[float | None, str]]:
     """Each source's figure for a county and the page behind it (``funds``: county → the funds app's 资金成效,
-    ``county.funds_performance``)."""
+    ``county.funds_performance``; ``projects``: county → the projects app's figures,
+    ``county.projects_performance``)."""
     now, before = figures.get((county, year), {}), figures.get((county, year - 1), {})
     rollup = reverse("analytics:dashboard") + f"?region={county}&year={year}"
     page = reverse("assessment:county", kwargs={"code": county, "year": year})
@@ -661,6 +679,7 @@ def _values(
         Source.MISSED: survey(Estimator.MISSED),
         Source.SATISFACTION: survey(Estimator.SATISFACTION),
         Source.FUNDS: (money["value"], money["url"]) if (money := funds.get(county)) else (None, ""),
+        **_project_shares([p] if (p := (projects or {}).get(county)) else []),
     }
 
 
@@ -708,7 +727,8 @@ def _weighted(pairs: list[tuple[float | None, float]]) -> float | None:
 
 
 def _province_values(province: str, year: int, counties: list[str], figures: dict, county_values: dict,
-                     scores: dict, funds: dict) -> dict[str, tuple[float | None, str]]:  # fmt: skip
+                     scores: dict, funds: dict, projects: dict | None = None,
+                     ) -> dict[str, tuple[float | None, str]]:  # fmt: skip
     """A province's figure of each source: the rollup's for the province's own figures, and its counties'
     figures put together — survey estimates weighted by the population each speaks for (exited persons for 错退,
     non-registered rural persons for 漏评, the rural population for satisfaction, from the counties' rollups),
@@ -734,6 +754,7 @@ def _province_values(province: str, year: int, counties: list[str], figures: dic
     out[Source.FUNDS] = (
         (sum(float(m["paid"]) for m in money) / allocated * 100, money[0]["url"]) if allocated else (None, "")
     )
+    out.update(_project_shares([projects[c] for c in counties if c in (projects or {})]))
     out[Source.COUNTY_SCORES] = (_weighted([(scores[c].total, 1.0) for c in counties if c in scores]), page)
     return out
 
@@ -784,16 +805,17 @@ def scores_compute(*, user, region: Region, year: int) -> list[Score]:
     found = selectors.latest_estimates(counties=everyone, year=year)
     # asked by name: funds answers where it is installed, else every county's 资金成效 is 暂无数据
     funds = provided("county.funds_performance", lambda **_kw: {})(counties=everyone, year=year)
+    projects = provided("county.projects_performance", lambda **_kw: {})(counties=everyone, year=year)
     made, values = [], {}
     for county in counties:
         indicators = selectors.indicator_set(region_code=county, year=year, level=RegionLevel.COUNTY)
         if not indicators:
             raise ValidationError(_("%(y)d 年尚未设置县级考核指标，请先设置指标体系。") % {"y": year})
-        values[county] = _values(county, year, figures, found, funds)
+        values[county] = _values(county, year, figures, found, funds, projects)
         made.append(_score(county, year, RegionLevel.COUNTY, indicators, values[county]))
     others = [c for c in everyone if c not in values]
     for county in others:
-        values[county] = _values(county, year, figures, found, funds)
+        values[county] = _values(county, year, figures, found, funds, projects)
     by_county = {
         s.county_id: s
         for s in Score.objects.filter(county_id__in=others, year=year, level=RegionLevel.COUNTY)
@@ -802,7 +824,7 @@ def scores_compute(*, user, region: Region, year: int) -> list[Score]:
         indicators = selectors.indicator_set(region_code=province, year=year, level=RegionLevel.PROVINCE)
         made.append(
             _score(province, year, RegionLevel.PROVINCE, indicators,
-                   _province_values(province, year, members[province], figures, values, by_county, funds))
+                   _province_values(province, year, members[province], figures, values, by_county, funds, projects))
         )  # fmt: skip
     Score.objects.filter(county_id__in=[*counties, *provinces], year=year).delete()
     Score.objects.bulk_create(made)

@@ -8,4 +8,7 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("扶贫项目库")
 
     def ready(self):
-        from . import panels  # noqa: F401 - the household card's panel, the 工作台, the year's open items
+        from . import (
+            panels,  # noqa: F401 - the household card's panel, the 工作台, the year's open items
+            provides,  # noqa: F401 - the project side of 资金成效 for the assessment's scores
+        )
