@@ -14,6 +14,7 @@ from jingzhun.accounts.choices import Role
 from jingzhun.assessment import services
 from jingzhun.assessment.models import ExitNotice, ExitObjection, PoorCounty
 from jingzhun.core.models import AuditLog
+from jingzhun.core.worklist import work_for
 from jingzhun.regions.models import Region
 from tests.conftest import make_user
 
@@ -84,6 +85,11 @@ def test_approval_waits_for_the_publicity_and_every_objection(client, published,
     objection = ExitObjection.objects.get()
     assert objection.reference in done.content.decode() and objection.source == "public"
     assert objection.region_id == county.code
+    # on the province's 工作台, linking to the county's page where it is decided
+    [item] = [i for i in work_for(province) if "贫困县退出公示异议待处理" in i.label]
+    assert item.count == 1 and item.url == reverse(
+        "assessment:county", kwargs={"code": county.code, "year": year}
+    )
     _expire(notice)
     with pytest.raises(ValidationError, match=f"异议（{objection.reference}）尚未处理"):
         services.county_exit_take(user=province, county=county, year=year, kind="approve")
@@ -102,6 +108,7 @@ def test_approval_waits_for_the_publicity_and_every_objection(client, published,
     client.post(resolve, {"upheld": "no", "reason": "经入户核实，该户已纳入监测"})
     objection.refresh_from_db()
     assert objection.status == "dismissed" and objection.resolved_by == province
+    assert not [i for i in work_for(province) if "公示异议" in i.label]
     assert AuditLog.objects.filter(model__icontains="exitobjection", action="update").exists()
     assert client.post(county_url, {"kind": "approve", "passed": "yes"}).status_code == 302
     assert PoorCounty.objects.get(county=county, year=year).status == "exited"

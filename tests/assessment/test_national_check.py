@@ -3,6 +3,7 @@ count as policy data), from a stored seed that reproduces it; each drawn county'
 failed check takes back 已摘帽, lists the county again the next year and opens a 问题整改 item."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from jingzhun.accounts.choices import Role
 from jingzhun.assessment import services
 from jingzhun.assessment.models import CountyExitStep, Finding, NationalCheck, PoorCounty
 from jingzhun.core.models import AuditLog
+from jingzhun.core.worklist import work_for
 from jingzhun.regions.models import Region
 from tests.conftest import COUNTY, make_user
 
@@ -123,6 +125,8 @@ def _all_exited():
 
 def test_a_passed_check_keeps_the_exit_and_is_recorded_once(exited, national):
     check, not_drawn = _drawn_and_not(national)
+    [item] = [i for i in work_for(national) if "国家抽查县待录入抽查结果" in i.label]
+    assert item.count == NationalCheck.objects.count() and item.url.endswith(f"?year={YEAR}")
     with pytest.raises(ValidationError, match="未被抽中 2026 年国家抽查"):
         services.national_check_record(user=national, county=not_drawn, year=YEAR, passed=True)
     done = services.national_check_record(
@@ -227,3 +231,28 @@ def test_the_page_lists_the_sample_records_results_and_exports(client, exited, n
         reverse("assessment:county", kwargs={"code": target.county_id, "year": YEAR})
     ).content.decode()
     assert "未通过，本年度退出已撤销" in page and "漏评率超标" in page
+
+
+def test_the_sample_list_pages_fifty_counties_at_a_time(client, regions, national, users):
+    services.assessment_policy_set(user=users["national"], year=2020, national_check_share=100)
+    prov = Region.objects.get(code=PROVINCE)
+    city = Region.objects.create(code="522800000000", name="测试州", level=2, parent=prov)
+    counties = Region.objects.bulk_create(
+        [Region(code=f"5228{n:02d}000000", name=f"测试县{n:02d}", level=3, parent=city) for n in range(1, 56)]
+    )
+    PoorCounty.objects.bulk_create(
+        [PoorCounty(county=c, year=YEAR, kind="national", status="exited") for c in counties]
+    )
+    CountyExitStep.objects.bulk_create(
+        [CountyExitStep(county=c, year=YEAR, kind="approve", level=1) for c in counties]
+    )
+    drawn = services.national_check_draw(user=national, year=YEAR, seed=3)
+    assert len(drawn) == 55 and all(r.weight == pytest.approx(1.0) for r in drawn)  # 100 %: every county
+    client.force_login(national)
+    url = reverse("assessment:national_checks") + f"?year={YEAR}"
+    first = client.get(url).content.decode()
+    assert first.count("/assessment/counties/5228") == 50  # fifty rows
+    assert "测试县01" in first and "测试县51" not in first and "下一页" in first
+    after = re.search(r'href="\?([^"]*after=[^"]+)"', first).group(1).replace("&amp;", "&")
+    second = client.get(reverse("assessment:national_checks") + "?" + after).content.decode()
+    assert "测试县51" in second and "测试县55" in second and "测试县01" not in second

@@ -1,5 +1,7 @@
 """精准考核 on other apps' pages: the 工作台's rectification items — findings past their deadline in the user's
-region, and reported fixes waiting for the user's 销号 — and 转整改 on a funds supervision alert's page."""
+region, and reported fixes waiting for the user's 销号 — the county exit's items (objections to a 公示 waiting for
+the province, drawn counties waiting for their national check result), and 转整改 on a funds supervision alert's
+page."""
 
 from __future__ import annotations
 
@@ -9,11 +11,13 @@ from django.utils.translation import gettext as _
 from jingzhun.accounts import permissions
 from jingzhun.core.panels import panel
 from jingzhun.core.worklist import WorkItem, capped, work_source
+from jingzhun.identification.choices import ObjectionStatus
+from jingzhun.regions.choices import RegionLevel
 
 from . import selectors
-from .choices import FindingSource, FindingState
+from .choices import CheckResult, FindingSource, FindingState
 from .forms import AlertFindingForm
-from .models import Finding
+from .models import ExitObjection, Finding, NationalCheck
 
 
 @panel("funds.alert", template="assessment/_alert_finding.html")
@@ -56,4 +60,24 @@ def rectification_work(user) -> list[WorkItem]:
                     order=40,
                 )
             )  # fmt: skip
+    return items
+
+
+@work_source
+def county_exit_work(user) -> list[WorkItem]:
+    items = []
+    if permissions.may(user, "county_exit", level=RegionLevel.PROVINCE):
+        waiting = ExitObjection.objects.for_user(user, "view_assessment").filter(status=ObjectionStatus.OPEN)
+        n = capped(waiting)
+        if n:
+            first = waiting.select_related("notice").order_by("created_at", "id").first()
+            url = reverse("assessment:county", kwargs={"code": first.region_id, "year": first.notice.year})
+            items.append(WorkItem(_("贫困县退出公示异议待处理"), n, url, urgent=True, order=35))
+    if permissions.may(user, "national_check"):
+        pending = NationalCheck.objects.for_user(user, "view_assessment").filter(result=CheckResult.PENDING)
+        n = capped(pending)
+        if n:
+            year = pending.order_by("year").values_list("year", flat=True).first()
+            url = reverse("assessment:national_checks") + f"?year={year}"
+            items.append(WorkItem(_("国家抽查县待录入抽查结果"), n, url, order=36))
     return items
