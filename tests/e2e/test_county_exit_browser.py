@@ -3,7 +3,8 @@ estimated, the county's page shows each condition with the survey's 错退率, �
 beside it; the county's proposal is refused while the 综合贫困发生率 fails (the condition named), then — the rollup
 below the threshold — the county proposes, the city reviews, and the province checks and publishes: the 公示 is on
 the public portal with the exit figures, someone objects there, the approval waits for the 公示's days and the
-province's decision on the objection, then the province approves."""
+province's decision on the objection, then the province approves; the nation's sample check draws the county,
+and its failed check takes the exit back."""
 
 import re
 from datetime import timedelta
@@ -181,3 +182,27 @@ def test_a_county_exits_from_proposal_to_approval_with_its_survey(
     ]  # fmt: skip
     check = CountyExitStep.objects.get(kind="province_check")
     assert all(c["passed"] for c in check.conditions) and len(check.conditions) == 4
+
+    # the nation draws its sample check of the year's exited counties — the only one is drawn (at least one per
+    # province) — and records a failed check: the exit is revoked and the county is poor again
+    national = make_user("nation-assessor", Role.ASSESSOR)
+    login(phone, live_server, national.username)
+    phone.goto(f"{live_server.url}/assessment/national-checks/?year={YEAR}")
+    assert "尚未抽取" in phone.inner_text("#national-empty")
+    submit(phone, "#national-draw button[type=submit]")
+    assert "雷山县" in phone.inner_text("#national-checks") and "待核查" in phone.inner_text(
+        "#national-checks"
+    )
+    phone.click("#national-checks summary")
+    phone.select_option("#national-checks select[name=passed]", "no")
+    phone.fill("#national-checks input[name=wrong_exit]", "6.5")
+    phone.fill("#national-checks textarea[name=findings]", "抽查 60 户，错退 4 户")
+    phone.fill("#national-checks textarea[name=reason]", "错退率 6.5%，高于 2%")
+    submit(phone, "#national-checks form button[type=submit]")
+    assert "已撤销摘帽" in phone.inner_text("#national-checks")
+    phone.goto(url)
+    assert "未通过，本年度退出已撤销" in phone.inner_text("#national-check")
+    assert "已摘帽" not in phone.inner_text("#county-status") and "贫困县" in phone.inner_text(
+        "#county-status"
+    )
+    assert PoorCounty.objects.get(county=county, year=YEAR + 1).status == "poor"
