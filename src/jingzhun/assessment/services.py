@@ -1269,12 +1269,6 @@ def exit_notice_rows(notice: ExitNotice) -> list[dict]:
     return rows
 
 
-def exit_notice(*, county: str, year: int) -> ExitNotice | None:
-    """The 公示 of the county's current round of exit (for a service or page that has checked its user)."""
-    ids = [s.pk for s in exit_round(county=county, year=year) if s.kind == ExitStep.PUBLICITY]
-    return ExitNotice.objects.filter(step_id__in=ids).first() if ids else None
-
-
 def _refuse_while_publicity(done: list[CountyExitStep]) -> None:
     """省政府批准退出 waits for the 公示's end and every objection's decision; an upheld objection refuses it."""
     ids = [s.pk for s in done if s.kind == ExitStep.PUBLICITY]
