@@ -102,20 +102,22 @@ def region(request, code: str):
     # the projects' 公示 and 公告 published by this region (a village's, a township's, the county's)
     projects = ProjectNotice.objects.public().filter(region=region)
     funds = funds_selectors.notices_public(region=region)
-    exits = ExitNotice.objects.public().filter(region=region)  # a county's 贫困县退出 公示 by its province
+    # a county's 贫困县退出 公示 by its province: on a county's page only
+    exits = ExitNotice.objects.public().filter(region=region) if region.level == RegionLevel.COUNTY else None
     context["years"] = _notice_years(lists, projects, funds, exits)
     if year:
         lists, projects, funds, exits = (
             lists.filter(year=year),
             projects.filter(project__year=year),
             funds.filter(year=year),
-            exits.filter(year=year),
+            exits.filter(year=year) if exits is not None else None,
         )
     lists = paged(request, lists.order_by("-starts_on", "-id"), "lists_page")
     context["lists" if region.level == RegionLevel.VILLAGE else "village_lists"] = lists
     context["project_notices"] = paged(request, projects.order_by("-starts_on", "-id"), "projects_page")
     context["fund_notices"] = paged(request, funds.order_by("-starts_on", "-id"), "funds_page")
-    context["exit_notices"] = paged(request, exits.order_by("-starts_on", "-id"), "exits_page")
+    if exits is not None:
+        context["exit_notices"] = paged(request, exits.order_by("-starts_on", "-id"), "exits_page")
     if region.level != RegionLevel.VILLAGE and q:
         lo, hi = region.subtree_range()
         context["children"] = (
@@ -133,7 +135,8 @@ def _notice_years(lists, projects, funds, exits) -> list[int]:
     years = set(lists.values_list("year", flat=True).distinct().order_by())
     years |= set(projects.values_list("project__year", flat=True).distinct().order_by())
     years |= set(funds.values_list("year", flat=True).distinct().order_by())
-    years |= set(exits.values_list("year", flat=True).distinct().order_by())
+    if exits is not None:
+        years |= set(exits.values_list("year", flat=True).distinct().order_by())
     return sorted(years, reverse=True)
 
 
