@@ -30,6 +30,8 @@ from jingzhun.identification import campaigns
 from jingzhun.identification import services as identification
 from jingzhun.identification.models import Objection
 from jingzhun.monitoring import services as monitoring
+from jingzhun.projects import services as projects
+from jingzhun.projects.models import LibraryRevision, LibraryRevisionItem
 from jingzhun.quality import services as quality
 from jingzhun.regions.models import Region
 from jingzhun.registry import yearcycle
@@ -270,7 +272,15 @@ def world(register, users, regions):
     )  # fmt: skip
     run = quality.quality_check(user=users["county"], region=county, year=this_year)
     exit_notice = _county_exit(county, this_year)
+    # 项目库年度调整: the county's revision of its library, published on the portal
+    revision = LibraryRevision.objects.create(county=county, year=this_year)
+    LibraryRevisionItem.objects.create(
+        revision=revision, project=project, proposed="carry", decision="withdraw", reason="选址变更"
+    )
+    revision_notice = projects.revision_publish(user=users["county"], revision=revision)
     return {
+        "revision": revision,
+        "revision_notice": revision_notice,
         "project": project,
         "fund": fund,
         "allocation": allocation,
@@ -397,6 +407,9 @@ def pages(world) -> list[tuple[str, str]]:
         ("village_a", f"/projects/{world['project'].pk}/"),
         ("village_a", "/projects/new/"),
         ("county", "/projects/assets/"),
+        ("county", "/projects/revisions/"),
+        ("county", f"/projects/revisions/{world['revision'].pk}/"),
+        (None, f"/public/project/{world['revision_notice'].pk}/"),
         ("finance", "/funds/"),
         ("finance", "/funds/funds/"),
         ("national", f"/funds/funds/{world['fund'].pk}/"),

@@ -35,7 +35,7 @@ from jingzhun.imports.export_jobs import national_export_run
 from jingzhun.imports.models import ExportJob, ImportJob
 from jingzhun.monitoring import services as monitoring
 from jingzhun.projects import services as projects
-from jingzhun.projects.models import Asset, ProjectStep
+from jingzhun.projects.models import Asset, LibraryRevision, LibraryRevisionItem, ProjectStep
 from jingzhun.regions.models import Region
 from jingzhun.registry import members
 from jingzhun.registry import services as registry
@@ -245,13 +245,16 @@ def world(tmp_path, settings, users, register, applicant, regions):
         maintainer="村委",
     )
     asset.beneficiaries.add(h)
+    # 项目库年度调整: the county's revision of its library with the project in it
+    revision = LibraryRevision.objects.create(county_id=COUNTY, year=2026)
+    LibraryRevisionItem.objects.create(revision=revision, project=project, proposed="carry", decision="carry")
     # 扶贫资金: a household paid to its 一卡通 account (a Luhn-valid card), a bank batch, a cadre, an alert
     funds_world = _funds(h, users)
     return {
         **funds_world,
         **_quality_and_assessment(h, users, village),
         "project": project, "project_notice": project_notice, "project_objection": project_objection,
-        "project_step": project_step, "asset": asset,
+        "project_step": project_step, "asset": asset, "revision": revision,
         "clue": clue, "case": case, "monitored": monitored,
         "household": h, "application": application, "publicity": publicity, "objection": objection,
         "campaign": campaign, "check": CampaignCheck.objects.first(), "flag": CrossCheckFlag.objects.first(),
@@ -414,6 +417,8 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "assessment:finding": [{"pk": w["finding"].pk}], "assessment:finding_evidence": [{"pk": w["finding"].pk}],
         "funds:bank_account": [{"household_pk": h}], "portal:fund_notice": [{"pk": 0}],
         "funds:project_settle": [{"pk": w["project"].pk}], "funds:household_pay": [{"household_pk": h}],
+        "projects:revision": [{"pk": w["revision"].pk}],
+        "projects:revision_act": [{"pk": w["revision"].pk, "action": "decide"}],
         "assessment:finding_from_alert": [{"pk": w["alert"].pk}],
         "assessment:national_check_result": [{"pk": 0}], "assessment:exit_objection_resolve": [{"pk": 0}],
         "portal:exit_notice": [{"pk": 0}],

@@ -275,6 +275,11 @@ FACTORIES = {
     pm.ProjectObjection: (V, lambda w, s: pm.ProjectObjection.objects.create(
         notice=w.row(pm.ProjectNotice, s), region=s.village, reference=f"XM{s.key}{next(w.serial)}",
         source="public", text="选址不合理")),
+    pm.LibraryRevision: (C, lambda w, s: pm.LibraryRevision.objects.create(county=s.county, year=2026)),
+    pm.LibraryRevisionItem: (C, lambda w, s: pm.LibraryRevisionItem.objects.create(
+        revision=w.row(pm.LibraryRevision, s), project=w.row(pm.Project, s), proposed="carry", decision="carry")),
+    pm.LibraryRevisionStep: (C, lambda w, s: pm.LibraryRevisionStep.objects.create(
+        revision=w.row(pm.LibraryRevision, s), kind="open", actor_label="县级")),
     pm.Asset: (V, lambda w, s: pm.Asset.objects.create(
         project=w.row(pm.Project, s), region=s.village, name="光伏电站", kind="operating", owner="村集体",
         value=100000, maintainer="村委会")),
@@ -514,6 +519,8 @@ UI_ROUTES = {
     "projects:objection_resolve": {"pk": pm.ProjectObjection},
     "projects:attachment": {"pk": pm.ProjectStep},
     "projects:asset": {"pk": pm.Asset},
+    "projects:revision": {"pk": pm.LibraryRevision},
+    "projects:revision_act": {"pk": pm.LibraryRevision},
     "funds:fund": {"pk": fm.Fund},
     "funds:allocation": {"pk": fm.Allocation},
     "funds:reissue": {"pk": fm.Payment},

@@ -168,6 +168,8 @@ ACTIONS: dict[str, Action] = {
     "approve_project": Action(gettext_lazy("审定项目和年度计划"), at(COUNTY)),
     "report_progress": Action(gettext_lazy("报送项目实施进度"), among(COUNTY, TOWNSHIP, VILLAGE)),
     "settle_project": Action(gettext_lazy("项目报账"), at(COUNTY)),
+    # 项目库年度调整: the county's project manager revises the whole library of a year and approves it
+    "revise_library": Action(gettext_lazy("项目库年度调整"), at(COUNTY)),
     "manage_assets": Action(gettext_lazy("管理扶贫项目资产和收益分配"), at(COUNTY)),
     # analytics
     "refresh_rollups": Action(gettext_lazy("刷新统计"), at(NATIONAL)),
@@ -204,6 +206,7 @@ _DATA_WORK = frozenset(
         "register_cadre", "plan", "log_visit", "match", "refresh_rollups", "report_clue", "accept_clue",
         "run_quality", "view_quality",
         "draft_project", "project_step", "approve_project", "report_progress", "manage_assets",
+        "revise_library",
     }
 )  # fmt: skip
 

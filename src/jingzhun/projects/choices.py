@@ -77,10 +77,41 @@ class NoticeKind(models.TextChoices):
     TOWNSHIP = "township", _("乡镇审核公示")
     COUNTY = "county", _("县级项目库入库公告")
     RESULT = "result", _("项目竣工验收公告")
+    REVISION = (
+        "revision",
+        _("项目库年度调整公告"),
+    )  # the county's whole library of a year (``LibraryRevision``)
 
 
-# notices that take objections while they run (a 公告 announces a decision)
-OBJECTION_NOTICES = frozenset({NoticeKind.VILLAGE, NoticeKind.TOWNSHIP})
+# notices that take objections while they run (a 公告 announces a decision; the revision's 公告 is published for
+# the public to object before the county approves it)
+OBJECTION_NOTICES = frozenset({NoticeKind.VILLAGE, NoticeKind.TOWNSHIP, NoticeKind.REVISION})
+
+
+class RevisionState(models.TextChoices):
+    """Where a county's yearly revision of its library (项目库年度调整) stands."""
+
+    DRAFT = "draft", _("调整中")
+    PUBLISHED = "published", _("公告中")
+    APPROVED = "approved", _("已审定生效")
+
+
+class RevisionDecision(models.TextChoices):
+    """What the revision does with a project of the library not yet implemented."""
+
+    CARRY = "carry", _("结转下年度")
+    WITHDRAW = "withdraw", _("调出项目库")
+    KEEP = "keep", _("保留")
+
+
+class RevisionStepKind(models.TextChoices):
+    """One immutable step of a yearly revision (``LibraryRevisionStep``)."""
+
+    OPEN = "open", _("开始年度调整")
+    DECIDE = "decide", _("确定调整意见")
+    PUBLISH = "publish", _("发布调整公告")
+    OBJECTION = "objection", _("公告异议处理")
+    APPROVE = "approve", _("审定生效")
 
 
 class FundKind(models.TextChoices):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import AssetKind, Category, FundKind, Nature, Stage, TargetKind
+from .choices import AssetKind, Category, FundKind, Nature, RevisionDecision, Stage, TargetKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # the value a date input reads
 WAITING = [
@@ -149,3 +149,24 @@ class ObjectionResolveForm(forms.Form):
 class PolicyForm(forms.Form):
     year = forms.IntegerField(label=_("自哪一年起"), min_value=2000, max_value=2100)
     publicity_days = forms.IntegerField(label=_("项目公示天数"), min_value=1, max_value=60)
+
+
+class RevisionOpenForm(forms.Form):
+    year = forms.IntegerField(label=_("调整哪一年度的项目库"), min_value=2000, max_value=2099)
+
+
+class RevisionDecideForm(forms.Form):
+    """调整意见 for the ticked projects of the page (``ids``), or for every project of the revision."""
+
+    decision = forms.ChoiceField(label=_("调整意见"), choices=RevisionDecision.choices)
+    reason = forms.CharField(
+        label=_("理由"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("调出项目库须写明理由"),
+    )  # fmt: skip
+    every = forms.BooleanField(label=_("应用于本次调整的全部项目（不只是勾选的）"), required=False)
+
+
+class RevisionItemFilter(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("调整意见"), required=False, choices=[("", "—"), *RevisionDecision.choices]
+    )

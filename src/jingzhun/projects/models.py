@@ -17,7 +17,19 @@ from jingzhun.identification.choices import ObjectionSource, ObjectionStatus
 from jingzhun.identification.models import SCAN_VALIDATORS
 from jingzhun.regions.choices import RegionLevel
 
-from .choices import AssetKind, Category, FundKind, Nature, NoticeKind, Stage, StepKind, TargetKind
+from .choices import (
+    AssetKind,
+    Category,
+    FundKind,
+    Nature,
+    NoticeKind,
+    RevisionDecision,
+    RevisionState,
+    RevisionStepKind,
+    Stage,
+    StepKind,
+    TargetKind,
+)
 
 
 def money(label, **kwargs):
@@ -229,12 +241,124 @@ class ProjectStep(ScopedModel):
         raise ValidationError(_("办理记录一经写入不可删除。"))
 
 
+class LibraryRevision(ScopedModel):
+    """项目库年度调整: a county's revision of its library of ``year`` (one per county and year). Its projects not
+    yet implemented each get a decision (``LibraryRevisionItem``: carry to next year, withdraw, keep); the revised
+    library is announced on the portal (a ``ProjectNotice`` of kind 年度调整公告, taking objections) and, its days
+    run and its objections decided, the county approves it and the decisions take effect. ``state`` is kept in
+    step with the immutable ``LibraryRevisionStep`` rows by the services."""
+
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"),
+        limit_choices_to={"level": RegionLevel.COUNTY},
+    )  # fmt: skip
+    year = models.PositiveSmallIntegerField(
+        _("调整年度"), validators=[MinValueValidator(2000), MaxValueValidator(2099)]
+    )
+    state = models.CharField(
+        _("状态"), max_length=10, choices=RevisionState.choices, default=RevisionState.DRAFT
+    )
+    created_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("开始人"),
+    )  # fmt: skip
+    approved_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
+
+    scope_lookup = "county__code"
+    keyset_fields = ("county_id", "id")
+
+    class Meta:
+        verbose_name = _("项目库年度调整")
+        verbose_name_plural = _("项目库年度调整")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "year"], name="libraryrevision_one_per_year",
+                violation_error_message=_("该县该年度的项目库年度调整已经开始，不能重复开始。"),
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.year}"
+
+
+class LibraryRevisionItem(ScopedModel):
+    """A project of the revised library with the decision proposed when the revision opened and the one set
+    (a withdrawal names its reason)."""
+
+    revision = models.ForeignKey(LibraryRevision, on_delete=models.CASCADE, related_name="items")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+", verbose_name=_("项目"))
+    proposed = models.CharField(_("建议"), max_length=10, choices=RevisionDecision.choices)
+    decision = models.CharField(_("调整意见"), max_length=10, choices=RevisionDecision.choices)
+    reason = models.CharField(_("理由"), max_length=500, blank=True)
+
+    scope_lookup = "revision__county__code"
+    keyset_fields = ("project_id", "id")
+
+    class Meta:
+        verbose_name = _("年度调整项目")
+        verbose_name_plural = _("年度调整项目")
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "project"], name="libraryrevisionitem_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.revision_id} {self.project_id} {self.decision}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"projects.libraryrevision:{self.revision_id}", self.scope_code()
+
+
+class LibraryRevisionStep(ScopedModel):
+    """One step of a yearly revision by one user: immutable once written. ``details`` holds its facts (the
+    decision set and on how many projects, the notice's days, what took effect)."""
+
+    revision = models.ForeignKey(LibraryRevision, on_delete=models.PROTECT, related_name="steps")
+    kind = models.CharField(_("环节"), max_length=12, choices=RevisionStepKind.choices)
+    note = models.TextField(_("情况说明"), blank=True)
+    details = models.JSONField(_("详细信息"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+        verbose_name=_("办理人"),
+    )  # fmt: skip
+    actor_label = models.CharField(_("办理人"), max_length=150)
+    at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    scope_lookup = "revision__county__code"
+
+    class Meta:
+        verbose_name = _("年度调整办理记录")
+        verbose_name_plural = _("年度调整办理记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.actor_label}"
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"projects.libraryrevision:{self.revision_id}", self.scope_code()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("办理记录一经写入不可修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("办理记录一经写入不可删除。"))
+
+
 class ProjectNotice(ScopedModel):
     """A project's 公示 or 公告 on the public portal, in the region that publishes it (the village, the
     township, the county). ``facts`` keeps what was shown — amount, sources, use, implementer, period and the
-    beneficiaries counted, never a name — so a past notice reads as published; it stays online after its days."""
+    beneficiaries counted, never a name — so a past notice reads as published; it stays online after its days.
+    A county's 项目库年度调整公告 is about its whole revised library: ``revision`` instead of ``project``, and
+    ``facts`` lists each project's name, village, amount and decision."""
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="notices")
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="notices", null=True, blank=True
+    )
+    revision = models.ForeignKey(
+        LibraryRevision, on_delete=models.PROTECT, related_name="notices", null=True, blank=True
+    )
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("公示单位")
     )
@@ -311,6 +435,8 @@ class ProjectObjection(NoticeObjection):
         verbose_name_plural = _("项目公示异议")
 
     def audit_scope(self) -> tuple[str, str]:
+        if self.notice.revision_id:  # an objection to a county's 年度调整公告
+            return f"projects.libraryrevision:{self.notice.revision_id}", self.region_id
         return f"projects.project:{self.notice.project_id}", self.region_id
 
 

@@ -13,8 +13,8 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household
 
-from .choices import REVISABLE, NoticeKind, Stage
-from .models import Asset, Project, ProjectBeneficiary, ProjectNotice, ProjectStep
+from .choices import REVISABLE, NoticeKind, RevisionDecision, Stage
+from .models import Asset, LibraryRevision, Project, ProjectBeneficiary, ProjectNotice, ProjectStep
 
 # households counted as 建档立卡 (registered at some time): their members are the poor persons a project benefits
 FILED = (HouseholdStatus.REGISTERED, HouseholdStatus.EXITED, HouseholdStatus.RETURNED)
@@ -193,3 +193,14 @@ def for_household(*, user, household) -> dict:
     rows = projects(user=user).filter(beneficiaries__household=household).order_by("-year", "id")
     held = Asset.objects.for_user(user).filter(beneficiaries=household).order_by("id")
     return {"projects": list(rows[:50]), "assets": list(held[:50])}
+
+
+def revisions(*, user):
+    """The yearly revisions of the libraries the reader sees (项目库年度调整)."""
+    return LibraryRevision.objects.for_user(user, read_action(user))
+
+
+def revision_counts(revision: LibraryRevision) -> dict[str, int]:
+    """The projects of a revision by decision, and all of them (one grouped query)."""
+    per = dict(revision.items.values_list("decision").annotate(n=Count("id")).order_by())
+    return {**{k: per.get(k, 0) for k in RevisionDecision.values}, "all": sum(per.values())}

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from jingzhun.accounts import permissions
 from jingzhun.core import audit
-from jingzhun.core.codes import ancestor_at, level_of
+from jingzhun.core.codes import ancestor_at, level_of, subtree_range
 from jingzhun.core.models import AuditAction
 from jingzhun.core.policy import in_force
 from jingzhun.identification.choices import ObjectionSource, ObjectionStatus
@@ -39,6 +39,9 @@ from .choices import (
     AssetKind,
     FundKind,
     NoticeKind,
+    RevisionDecision,
+    RevisionState,
+    RevisionStepKind,
     Stage,
     StepKind,
     TargetKind,
@@ -46,6 +49,9 @@ from .choices import (
 from .models import (
     Asset,
     AssetIncome,
+    LibraryRevision,
+    LibraryRevisionItem,
+    LibraryRevisionStep,
     PerformanceTarget,
     Project,
     ProjectBeneficiary,
@@ -409,6 +415,8 @@ def objection_resolve(*, user, objection: ProjectObjection, upheld: bool, reason
     """The level that published the 公示 decides an objection with a reason. Upheld: the project is returned
     (已退回); dismissed: it goes on when the 公示 has run its days."""
     objection = ProjectObjection.objects.select_for_update().select_related("notice").get(pk=objection.pk)
+    if objection.notice.revision_id is not None:  # an objection to a county's 项目库年度调整公告
+        return _revision_objection_resolve(user, objection, upheld=upheld, reason=reason)
     permissions.require(
         user, "project_step", level=level_of(objection.region_id), region=objection.region_id,
         what=str(StepKind.OBJECTION.label),
@@ -734,6 +742,335 @@ def withdraw(*, user, project: Project, reason: str) -> ProjectStep:
     return _step(
         project, user=user, kind=StepKind.WITHDRAW, target=Stage.WITHDRAWN, note=_reason(reason, "reason")
     )
+
+
+# --- the yearly revision of the library (项目库年度调整) -----------------------------------------------------------
+
+
+def _revision_locked(revision: LibraryRevision) -> LibraryRevision:
+    return LibraryRevision.objects.select_for_update().select_related("county").get(pk=revision.pk)
+
+
+def _revision_step(
+    revision: LibraryRevision, *, user, kind: str, note: str = "", details: dict | None = None,
+    before: dict | None = None,
+) -> LibraryRevisionStep:  # fmt: skip
+    """Write the revision's immutable step, save its state, and audit both under the revision's history."""
+    step = LibraryRevisionStep(
+        revision=revision, kind=kind, note=(note or "").strip(), details=details or {},
+        actor=user, actor_label=user.get_username() if user is not None else audit.actor_fields()["actor_label"],
+    )  # fmt: skip
+    step.full_clean(exclude=["revision", "actor"])
+    step.save()
+    revision.save()
+    entry = audit.entry_for(
+        AuditAction.UPDATE, revision, before=before or {}, after=audit.snapshot(revision) if before else {}
+    )
+    label = step.get_kind_display()
+    entry.changes["step"] = [None, f"{label}：{step.note}" if step.note else label]
+    if details:
+        entry.changes["details"] = [None, details]
+    entry.save()
+    return step
+
+
+def _revision_require(user, revision: LibraryRevision, what: str) -> None:
+    permissions.require(user, "revise_library", region=revision.county_id, what=what)
+
+
+def proposed_decision(project: Project, year: int) -> str:
+    """The decision a revision of ``year`` proposes for a project of the library not yet implemented: keep one
+    planned to start after the year, carry the others to next year (none is proposed for withdrawal: that
+    takes a reason)."""
+    if project.starts_on is not None and project.starts_on.year > year:
+        return RevisionDecision.KEEP
+    return RevisionDecision.CARRY
+
+
+@transaction.atomic
+def revision_open(*, user, county: Region, year: int) -> LibraryRevision:
+    """开始项目库年度调整: the county's revision of its library of ``year`` (one per county and year), listing every
+    project of the library not yet implemented (已入库, 已列入年度计划) with its proposed decision."""
+    permissions.require(user, "revise_library", region=county.code, what=str(RevisionStepKind.OPEN.label))
+    if county.level != RegionLevel.COUNTY:
+        raise ValidationError({"county": [_("项目库年度调整由县级开展。")]})
+    revision = LibraryRevision(county=county, year=year, created_by=user)
+    revision.full_clean(
+        exclude=["created_by"]
+    )  # one per county and year: refused in Chinese by the constraint
+    lo, hi = subtree_range(county.code)
+    rows = list(
+        Project.objects.filter(region__code__range=(lo, hi), year=year, stage__in=REVISABLE)
+        .order_by("region_id", "id")
+        .only("pk", "starts_on")
+    )
+    if not rows:
+        raise ValidationError(
+            _("%(y)d 年度项目库没有待调整的项目（已入库或已列入年度计划、尚未实施的项目）。") % {"y": year}
+        )
+    revision.save()
+    audit.record(AuditAction.CREATE, revision, after=audit.snapshot(revision))
+    items = [
+        LibraryRevisionItem(
+            revision=revision, project_id=p.pk, proposed=(d := proposed_decision(p, year)), decision=d
+        )
+        for p in rows
+    ]
+    LibraryRevisionItem.objects.bulk_create(items, batch_size=2000)
+    counts = {k: sum(1 for i in items if i.decision == k) for k in RevisionDecision.values}
+    _revision_step(
+        revision, user=user, kind=RevisionStepKind.OPEN,
+        note=_("列入调整的项目 %(n)d 个") % {"n": len(items)}, details={"projects": len(items), **counts},
+    )  # fmt: skip
+    return revision
+
+
+@transaction.atomic
+def revision_decide(
+    *, user, revision: LibraryRevision, decision: str, project_ids=(), every: bool = False, reason: str = ""
+) -> int:
+    """Set the decision of many projects of the revision at once (``project_ids``, or ``every`` project of it):
+    one UPDATE; a withdrawal names its reason. Only while the revision is being prepared (not published)."""
+    revision = _revision_locked(revision)
+    _revision_require(user, revision, str(RevisionStepKind.DECIDE.label))
+    if revision.state != RevisionState.DRAFT:
+        raise ValidationError(_("调整公告已经发布，不能再修改调整意见。"))
+    if decision not in RevisionDecision.values:
+        raise ValidationError({"decision": [_("请选择调整意见。")]})
+    reason = (reason or "").strip()
+    if decision == RevisionDecision.WITHDRAW and not reason:
+        raise ValidationError({"reason": [_("调出项目库须写明理由。")]})
+    if len(reason) > 500:
+        raise ValidationError({"reason": [_("理由不超过 500 字。")]})
+    rows = revision.items.all()
+    if not every:
+        ids = sorted({int(i) for i in project_ids})
+        if not ids:
+            raise ValidationError(_("请勾选要调整的项目。"))
+        rows = rows.filter(project_id__in=ids)
+        if (found := rows.count()) != len(ids):
+            raise ValidationError(_("有 %(n)d 个项目不在本次年度调整中。") % {"n": len(ids) - found})
+    changed = list(rows.values_list("project_id", flat=True))
+    if not changed:
+        raise ValidationError(_("本次年度调整没有项目。"))
+    rows.update(decision=decision, reason=reason)
+    label = RevisionDecision(decision).label
+    _revision_step(
+        revision, user=user, kind=RevisionStepKind.DECIDE,
+        note=_("%(n)d 个项目：%(d)s") % {"n": len(changed), "d": label} + (f"（{reason}）" if reason else ""),
+        details={"decision": decision, "projects": changed},
+    )  # fmt: skip
+    return len(changed)
+
+
+def _revision_rows(revision: LibraryRevision) -> list[dict]:
+    """The revised library as the public reads it: each project's name, village(s), amount and decision — no
+    household, no person."""
+    items = list(
+        revision.items.select_related("project__region").order_by("project__region_id", "project_id")
+    )
+    Through = Project.villages.through
+    villages: dict[int, list[str]] = {}
+    for project_id, name in (
+        Through.objects.filter(project_id__in=[i.project_id for i in items])
+        .order_by("region_id")
+        .values_list("project_id", "region__name")
+    ):
+        villages.setdefault(project_id, []).append(name)
+    return [
+        {
+            "name": i.project.name,
+            "village": "、".join(villages.get(i.project_id) or [i.project.region.name]),
+            "amount": str(i.project.budget),
+            "decision": i.decision,
+            "decision_label": str(RevisionDecision(i.decision).label),
+            "reason": i.reason if i.decision == RevisionDecision.WITHDRAW else "",
+        }
+        for i in items
+    ]
+
+
+@transaction.atomic
+def revision_publish(*, user, revision: LibraryRevision) -> ProjectNotice:
+    """发布调整公告: the revised library goes on the county's portal page as one 公告 for the policy's days
+    (``ProjectPolicy.publicity_days`` of the county's province and the year), open to objections."""
+    revision = _revision_locked(revision)
+    _revision_require(user, revision, str(RevisionStepKind.PUBLISH.label))
+    if revision.state != RevisionState.DRAFT:
+        raise ValidationError(_("调整公告已经发布。"))
+    missing = revision.items.filter(decision=RevisionDecision.WITHDRAW, reason="").count()
+    if missing:
+        raise ValidationError(_("有 %(n)d 个调出项目库的项目没有写明理由。") % {"n": missing})
+    days = in_force(
+        ProjectPolicy, region_code=revision.county_id, year=revision.year, defaults=True
+    ).publicity_days
+    today = timezone.localdate()
+    rows = _revision_rows(revision)
+    notice = ProjectNotice(
+        revision=revision, region_id=revision.county_id, kind=NoticeKind.REVISION, starts_on=today,
+        last_day=today + dt.timedelta(days=days - 1),
+        facts={
+            "name": revision.county.name,  # the portal lists it as "<year> <county> · 项目库年度调整公告"
+            "year": revision.year, "to_year": revision.year + 1, "rows": rows,
+            "counts": {k: sum(1 for r in rows if r["decision"] == k) for k in RevisionDecision.values},
+        },
+    )  # fmt: skip
+    notice.full_clean(exclude=["project", "revision", "region"])
+    notice.save()
+    audit.record(
+        AuditAction.CREATE, notice, after={"kind": notice.kind, "last_day": notice.last_day.isoformat()}
+    )
+    before = audit.snapshot(revision)
+    revision.state = RevisionState.PUBLISHED
+    _revision_step(
+        revision, user=user, kind=RevisionStepKind.PUBLISH,
+        note=_("公告至 %(d)s") % {"d": notice.last_day.isoformat()},
+        details={"notice": notice.pk, "days": days}, before=before,
+    )  # fmt: skip
+    return notice
+
+
+def _revision_objection_resolve(user, objection: ProjectObjection, *, upheld: bool, reason: str):
+    """An objection to the revision's 公告, decided by the county with a reason. Upheld: the revision goes back to
+    preparation (the county changes its decisions and publishes again); dismissed: it may be approved when the
+    公告 has run its days."""
+    revision = _revision_locked(objection.notice.revision)
+    _revision_require(user, revision, str(RevisionStepKind.OBJECTION.label))
+    if objection.status != ObjectionStatus.OPEN:
+        raise ValidationError(_("该异议已经处理。"))
+    if revision.state == RevisionState.APPROVED:
+        raise ValidationError(_("该年度调整已审定生效。"))
+    reason = _reason(reason, "reason")
+    before_objection = audit.snapshot(objection)
+    objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
+    objection.resolution, objection.resolved_by, objection.resolved_at = reason, user, timezone.now()
+    objection.save()
+    audit.record(AuditAction.UPDATE, objection, before=before_objection, after=audit.snapshot(objection))
+    before = audit.snapshot(revision)
+    if upheld:
+        revision.state = RevisionState.DRAFT
+    _revision_step(
+        revision, user=user, kind=RevisionStepKind.OBJECTION,
+        note=f"{objection.reference} {objection.get_status_display()}：{reason}",
+        details={"objection": objection.reference, "upheld": upheld}, before=before,
+    )  # fmt: skip
+    return objection
+
+
+@transaction.atomic
+def revision_approve(*, user, revision: LibraryRevision, note: str = "") -> dict[str, int]:
+    """审定生效: after the 公告 has run its days with every objection decided, the decisions take effect in one
+    transaction — carried projects enter next year's library (a new record of the year after, 已入库, with its
+    entry items, sources, targets, villages and beneficiaries; the old one leaves this year's library), withdrawn
+    ones get their 调出项目库 step; kept ones stay as they are. Set-based: a handful of statements whatever the
+    number of projects. A project that has meanwhile started (no longer 已入库/已列入年度计划) is left as it is and
+    named in the step. Returns the counts."""
+    revision = _revision_locked(revision)
+    _revision_require(user, revision, str(RevisionStepKind.APPROVE.label))
+    if revision.state != RevisionState.PUBLISHED:
+        raise ValidationError(
+            _("年度调整处于「%(s)s」状态，须先发布调整公告。") % {"s": revision.get_state_display()}
+            if revision.state == RevisionState.DRAFT
+            else _("该年度调整已审定生效。")
+        )
+    notice = revision.notices.order_by("-id").first()
+    if notice.last_day >= timezone.localdate():
+        raise ValidationError(
+            _("调整公告到 %(d)s 截止，公告期满后才能审定。") % {"d": notice.last_day.isoformat()}
+        )
+    if ProjectObjection.objects.filter(notice__revision=revision, status=ObjectionStatus.OPEN).exists():
+        raise ValidationError(_("调整公告有尚未处理的异议，请先处理异议。"))
+    decided = dict(
+        revision.items.exclude(decision=RevisionDecision.KEEP).values_list("project_id", "decision")
+    )
+    projects = {
+        p.pk: p for p in Project.objects.select_for_update().filter(pk__in=list(decided)).order_by("pk")
+    }
+    moved = {pk: p for pk, p in projects.items() if p.stage in REVISABLE}
+    skipped = sorted(set(decided) - set(moved))
+    reasons = dict(revision.items.filter(project_id__in=list(moved)).values_list("project_id", "reason"))
+    carried = [p for pk, p in moved.items() if decided[pk] == RevisionDecision.CARRY]
+    withdrawn = [p for pk, p in moved.items() if decided[pk] == RevisionDecision.WITHDRAW]
+    label = _("%(y)d 年度项目库调整") % {"y": revision.year}
+    actor = {
+        "actor": user, "actor_label": user.get_username() if user is not None else audit.actor_fields()["actor_label"],
+        "actor_region": (user.region_id or "") if user is not None else "",
+    }  # fmt: skip
+    today, now = timezone.localdate(), timezone.now()
+    # carried: the new records of next year with what they carry
+    new = [
+        Project(
+            region_id=p.region_id, year=p.year + 1, category=p.category, stage=Stage.LISTED, carried_from=p,
+            **{f: getattr(p, f) for f in ENTRY_FIELDS if f != "category"},
+        )
+        for p in carried
+    ]  # fmt: skip
+    Project.objects.bulk_create(new, batch_size=1000)
+    new_of = {n.carried_from_id: n.pk for n in new}
+    old_ids = list(new_of)
+    Through = Project.villages.through
+    Through.objects.bulk_create(
+        [Through(project_id=new_of[pid], region_id=rid)
+         for pid, rid in Through.objects.filter(project_id__in=old_ids).values_list("project_id", "region_id")],
+        batch_size=2000,
+    )  # fmt: skip
+    ProjectFunding.objects.bulk_create(
+        [ProjectFunding(project_id=new_of[pid], kind=k, amount=a)
+         for pid, k, a in ProjectFunding.objects.filter(project_id__in=old_ids).values_list("project_id", "kind", "amount")],
+        batch_size=2000,
+    )  # fmt: skip
+    PerformanceTarget.objects.bulk_create(
+        [PerformanceTarget(project_id=new_of[pid], kind=k, indicator=i, value=v)
+         for pid, k, i, v in PerformanceTarget.objects.filter(project_id__in=old_ids).order_by("id")
+         .values_list("project_id", "kind", "indicator", "value")],
+        batch_size=2000,
+    )  # fmt: skip
+    ProjectBeneficiary.objects.bulk_create(
+        [ProjectBeneficiary(project_id=new_of[pid], household_id=h)
+         for pid, h in ProjectBeneficiary.objects.filter(project_id__in=old_ids).values_list("project_id", "household_id")],
+        batch_size=2000,
+    )  # fmt: skip
+    # the steps: the old record leaves the library (carried or withdrawn), the new one enters next year's
+    steps, entries = [], []
+
+    def reason_of(p: Project) -> str:
+        return f"{label}：{reasons.get(p.pk) or RevisionDecision(decided[p.pk]).label}"
+
+    for p in [*carried, *withdrawn]:
+        kind = StepKind.CARRY if decided[p.pk] == RevisionDecision.CARRY else StepKind.WITHDRAW
+        details = {"revision": revision.pk}
+        if kind == StepKind.CARRY:
+            details |= {"to_year": p.year + 1, "project": new_of[p.pk]}
+        steps.append(ProjectStep(
+            project=p, kind=kind, stage_before=p.stage, stage_after=Stage.WITHDRAWN, note=reason_of(p),
+            details=details, on=today, at=now, **actor,
+        ))  # fmt: skip
+        entry = audit.entry_for(
+            AuditAction.UPDATE, p, before={"stage": p.stage}, after={"stage": Stage.WITHDRAWN}
+        )
+        entry.changes["step"] = [None, f"{StepKind(kind).label}：{reason_of(p)}"]
+        entries.append(entry)
+    for n in new:
+        old = n.carried_from
+        steps.append(ProjectStep(
+            project=n, kind=StepKind.CARRY, stage_before=Stage.LISTED, stage_after=Stage.LISTED,
+            note=reason_of(old), details={"from": old.pk, "revision": revision.pk}, on=today, at=now, **actor,
+        ))  # fmt: skip
+        entries.append(audit.entry_for(AuditAction.CREATE, n, after=audit.snapshot(n)))
+    ProjectStep.objects.bulk_create(steps, batch_size=1000)
+    Project.objects.filter(pk__in=list(moved)).update(stage=Stage.WITHDRAWN)
+    audit.record_many(entries)
+    counts = {
+        "carried": len(carried), "withdrawn": len(withdrawn),
+        "kept": revision.items.filter(decision=RevisionDecision.KEEP).count(), "skipped": len(skipped),
+    }  # fmt: skip
+    before = audit.snapshot(revision)
+    revision.state, revision.approved_at = RevisionState.APPROVED, now
+    _revision_step(
+        revision, user=user, kind=RevisionStepKind.APPROVE, note=note,
+        details={**counts, "skipped_projects": skipped}, before=before,
+    )  # fmt: skip
+    return counts
 
 
 # --- assets: income distribution ---------------------------------------------------------------------------------

@@ -13,6 +13,9 @@ urlpatterns = [
     path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
     path("steps/<int:pk>/attachment/", views.step_attachment, name="attachment"),
     path("policy/", views.policy_page, name="policy"),
+    path("revisions/", views.revision_list, name="revisions"),
+    path("revisions/<int:pk>/", views.revision_detail, name="revision"),
+    path("revisions/<int:pk>/act/<str:action>/", views.revision_act, name="revision_act"),
     path("assets/", views.asset_list, name="assets"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
 ]

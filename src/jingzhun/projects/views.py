@@ -27,7 +27,7 @@ from jingzhun.regions.models import Region
 from jingzhun.registry.models import Household
 
 from . import selectors, services
-from .choices import ENDED, OBJECTION_NOTICES, FundKind
+from .choices import ENDED, OBJECTION_NOTICES, FundKind, RevisionState
 from .forms import (
     AcceptForm,
     AssetFilter,
@@ -42,6 +42,9 @@ from .forms import (
     ProjectFilter,
     ProjectForm,
     ReasonForm,
+    RevisionDecideForm,
+    RevisionItemFilter,
+    RevisionOpenForm,
     TargetForm,
 )
 from .models import ProjectObjection, ProjectPolicy, ProjectStep
@@ -325,6 +328,8 @@ def objection_resolve(request, pk: int):
         )
     else:
         form_refused(request, form)
+    if objection.notice.revision_id:  # an objection to a county's 年度调整公告
+        return redirect("projects:revision", pk=objection.notice.revision_id)
     return redirect("projects:detail", pk=objection.notice.project_id)
 
 
@@ -485,3 +490,115 @@ def policy_page(request):
         "projects/policy.html",
         {"current": current, "rows": rows, "form": form if may_set else None, "scope": user.display_scope},
     )
+
+
+# --- 项目库年度调整 ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def revision_list(request):
+    """The yearly revisions of the libraries in the reader's scope (keyset pages), and for a county's project
+    manager the form that opens the revision of a year."""
+    user = request.user
+    may_open = bool(user.region_id) and permissions.may(user, "revise_library", region=user.region_id)
+    form = RevisionOpenForm(request.POST or None, initial={"year": timezone.localdate().year})
+    if request.method == "POST":
+        if not may_open:
+            raise PermissionDenied(_("只有县级项目管理人员可以开展项目库年度调整。"))
+        if form.is_valid():
+            county = Region.objects.for_user(user).filter(code=user.region_id).first()
+            try:
+                revision = attempt(
+                    request,
+                    lambda: services.revision_open(user=user, county=county, year=form.cleaned_data["year"]),
+                    _("项目库年度调整已开始：请确定每个项目的调整意见，再发布调整公告。"),
+                    form,
+                )
+            except Refused:
+                pass
+            else:
+                return redirect("projects:revision", pk=revision.pk)
+        else:
+            form_refused(request, form)
+    page, query = request_page(request, selectors.revisions(user=user).select_related("county"))
+    return render(
+        request,
+        "projects/revision_list.html",
+        {"page": page, "query": query, "form": form if may_open else None},
+    )
+
+
+@login_required
+def revision_detail(request, pk: int):
+    """A revision: its projects with their proposed and set decisions (keyset pages, filtered by decision), the
+    forms of the steps the reader may take, its 公告 and the objections to it, and its steps."""
+    user = request.user
+    revision = get_object_or_404(selectors.revisions(user=user).select_related("county"), pk=pk)
+    may = permissions.may(user, "revise_library", region=revision.county_id)
+    flt = RevisionItemFilter(request.GET or None)
+    decision = flt.cleaned_data.get("decision") if flt.is_valid() else ""
+    items = revision.items.select_related("project__region")
+    if decision:
+        items = items.filter(decision=decision)
+    page, query = request_page(request, items)
+    notices = list(revision.notices.order_by("id"))
+    objections = list(
+        ProjectObjection.objects.for_user(user, selectors.read_action(user))
+        .filter(notice__revision=revision)
+        .order_by("id")
+    )
+    draft = revision.state == RevisionState.DRAFT
+    return render(
+        request,
+        "projects/revision_detail.html",
+        {
+            "revision": revision,
+            "page": page,
+            "query": query,
+            "filter": flt,
+            "counts": selectors.revision_counts(revision),
+            "notices": notices,
+            "objections": objections,
+            "resolve_form": ObjectionResolveForm() if may else None,
+            "decide_form": RevisionDecideForm() if may and draft else None,
+            "may_publish": may and draft,
+            "may_approve": may and revision.state == RevisionState.PUBLISHED,
+            "steps": revision.steps.all(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def revision_act(request, pk: int, action: str):
+    """The steps of a revision: set decisions (the ticked projects or all), publish its 公告, approve it."""
+    user = request.user
+    revision = get_object_or_404(selectors.revisions(user=user), pk=pk)
+    if action == "decide":
+        form = RevisionDecideForm(request.POST)
+        if not form.is_valid():
+            form_refused(request, form)
+            return redirect("projects:revision", pk=pk)
+        d = form.cleaned_data
+        ids = [i for i in request.POST.getlist("ids") if i.isascii() and i.isdigit() and len(i) < 19][:1000]
+
+        def write():
+            return services.revision_decide(
+                user=user, revision=revision, decision=d["decision"], project_ids=ids, every=d["every"],
+                reason=d["reason"],
+            )  # fmt: skip
+
+        act(request, write, _("调整意见已保存。"))
+    elif action == "publish":
+        act(request, lambda: services.revision_publish(user=user, revision=revision), _("调整公告已发布。"))
+    elif action == "approve":
+        act(
+            request,
+            lambda: services.revision_approve(
+                user=user, revision=revision, note=request.POST.get("note", "")
+            ),
+            _("年度调整已审定生效：结转的项目已进入下一年度项目库，调出的项目已调出。"),
+        )
+    else:
+        raise Http404
+    return redirect("projects:revision", pk=pk)
