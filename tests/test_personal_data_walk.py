@@ -27,6 +27,7 @@ from jingzhun.assistance import matching, plans
 from jingzhun.assistance import services as assistance
 from jingzhun.core.ids import check_char
 from jingzhun.core.models import AuditLog
+from jingzhun.core.uploads import tiny_pdf
 from jingzhun.identification import campaigns, crosscheck
 from jingzhun.identification import services as identification
 from jingzhun.identification.choices import Round
@@ -248,7 +249,7 @@ def world(tmp_path, settings, users, register, applicant, regions):
     # 项目库年度调整: the county's revision of its library with the project in it
     revision = LibraryRevision.objects.create(county_id=COUNTY, year=2026)
     LibraryRevisionItem.objects.create(revision=revision, project=project, proposed="carry", decision="carry")
-    # 扶贫资金: a household paid to its 一卡通 account (a Luhn-valid card), a bank batch, a cadre, an alert
+    # 扶贫资金: a household paid to its 一卡通 account (a Luhn-valid card), a bank batch, a cadre, an alert, a receipt
     funds_world = _funds(h, users)
     return {
         **funds_world,
@@ -305,7 +306,7 @@ def _luhn_card(prefix: str) -> str:
 def _funds(h, users) -> dict:
     from jingzhun.funds import alerts
     from jingzhun.funds import services as funds
-    from jingzhun.funds.models import Alert, Notice, VillageCadre
+    from jingzhun.funds.models import Alert, Notice, PaymentReceipt, VillageCadre
 
     registry.household_bank_account_set(
         user=None, household=h, bank_name="信用社", bank_account=_luhn_card("621700287001234567")
@@ -334,7 +335,11 @@ def _funds(h, users) -> dict:
         region_id=VILLAGE_A, year=2026, title="资金公告", starts_on=today, last_day=today
     )
     fund_objection = funds.objection_file(user=None, notice=notice, text="补助金额与实际不符", name=head.name)
+    receipt = PaymentReceipt.objects.create(
+        payment=payment, file=ContentFile(tiny_pdf("receipt"), name="receipt.pdf"), name="发票.pdf"
+    )
     return {
+        "receipt": receipt,
         "fund_objection": fund_objection,
         "fund": fund,
         "allocation": county,
@@ -417,6 +422,7 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "assessment:finding": [{"pk": w["finding"].pk}], "assessment:finding_evidence": [{"pk": w["finding"].pk}],
         "funds:bank_account": [{"household_pk": h}], "portal:fund_notice": [{"pk": 0}],
         "funds:project_settle": [{"pk": w["project"].pk}], "funds:household_pay": [{"household_pk": h}],
+        "funds:receipt": [{"pk": w["receipt"].pk}],
         "projects:revision": [{"pk": w["revision"].pk}],
         "projects:revision_act": [{"pk": w["revision"].pk, "action": "decide"}],
         "assessment:finding_from_alert": [{"pk": w["alert"].pk}],

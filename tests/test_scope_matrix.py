@@ -290,6 +290,8 @@ FACTORIES = {
     fm.Allocation: (C, _allocation),
     fm.PaymentBatch: (C, lambda w, s: fm.PaymentBatch.objects.create(county=s.county)),
     fm.Payment: (V, _payment),
+    fm.PaymentReceipt: (V, lambda w, s: fm.PaymentReceipt.objects.create(
+        payment=w.row(fm.Payment, s), file=f"identification/2026/03/{s.key}.pdf", name="发票.pdf")),
     fm.VillageCadre: (V, lambda w, s: fm.VillageCadre.objects.create(
         region=s.village, name="村支书", id_number="522634197005170011", post="支书")),
     fm.Alert: (V, lambda w, s: fm.Alert.objects.create(
@@ -531,6 +533,7 @@ UI_ROUTES = {
     "funds:objection_resolve": {"pk": fm.FundObjection},
     "funds:bank_account": {"household_pk": Household},
     "funds:project_settle": {"pk": pm.Project},
+    "funds:receipt": {"pk": fm.PaymentReceipt},
     "funds:household_pay": {"household_pk": Household},
     "reports:download": {"pk": ReportJob},
     "reports:retry": {"pk": ReportJob},

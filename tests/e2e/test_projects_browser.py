@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from jingzhun.core.uploads import tiny_pdf
 from jingzhun.projects.models import Project, ProjectNotice
 from tests.conftest import VILLAGE_A
 from tests.funds.conftest import chain  # noqa: F401 (fixture: a central fund arrived at the county)
@@ -19,7 +20,8 @@ from .test_registry_browser import login
 
 pytestmark = pytest.mark.e2e
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+# a PNG's signature and header (IHDR: 640 × 480), enough for the receipts' checks of type and declared size
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x02\x80\x00\x00\x01\xe0\x08\x02\x00\x00\x00" + b"0" * 64
 
 
 def submit(page, selector):
@@ -135,9 +137,18 @@ def test_a_project_from_declaration_to_asset_transfer(
         page.fill("#id_pay-payee_name", "丹江茶业合作社")
         page.fill("#id_pay-bank_name", "雷山县农村信用社")
         page.fill("#id_pay-bank_account", "6228480000000000001")
+        page.set_input_files("#id_pay-receipts", [str(invoice), str(photo)])  # 报账 against receipts
+        page.fill("#id_pay-receipts_note", "合作社开具的竣工结算发票及现场照片")
 
+    invoice = tmp_path / "发票.pdf"
+    invoice.write_bytes(tiny_pdf("invoice"))
     act(phone, url, project, "caizheng", "settle", settle)
     assert "已报账" in phone.inner_text("#project-stage")
+    receipts = phone.locator("#project-payment-rows a.receipt")
+    assert receipts.count() == 2 and "发票.pdf" in receipts.first.inner_text()
+    with phone.expect_download() as got:  # the receipt, downloaded in scope
+        receipts.first.click()
+    assert got.value.suggested_filename == "发票.pdf"
 
     def transfer(page):
         page.fill("#id_transfer-name", "茶叶加工厂房")

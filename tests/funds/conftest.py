@@ -5,9 +5,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from jingzhun.accounts.choices import Role
+from jingzhun.core.uploads import tiny_pdf
 from jingzhun.funds import services
 from jingzhun.projects.models import Project
 from jingzhun.regions.models import Region
@@ -16,6 +18,16 @@ from tests.conftest import COUNTY, VILLAGE_A, make_user
 
 YEAR = timezone.localdate().year
 ACCOUNT = "6217002870012345678"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # receipts of 报账 stay in the test's folder
+
+
+def receipt(name: str = "发票.pdf") -> dict:
+    """The receipts of a 报账 payment (required by default): one small valid PDF and what it is."""
+    return {"receipts": [SimpleUploadedFile(name, tiny_pdf("invoice"))], "receipts_note": "工程款发票一张"}
 
 
 @pytest.fixture

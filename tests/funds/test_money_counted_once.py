@@ -18,7 +18,7 @@ from jingzhun.regions.models import Region
 from tests.assistance.conftest import cadre, units  # noqa: F401 (fixtures)
 from tests.conftest import COUNTY, VILLAGE_A
 
-from .conftest import YEAR
+from .conftest import YEAR, receipt
 
 
 def _paid(finance, county, payments):
@@ -77,6 +77,7 @@ def test_a_project_payment_is_the_projects_settlement_and_the_last_one_settles_i
     services.project_payment_create(
         user=finance, allocation=chain["county"], project=project, stage="start", amount="20000",
         purpose="开工预付", payee_name="雷山县建工队", bank_name="农行", bank_account="6228480000000000001",
+        **receipt(),
     )  # fmt: skip
     project.refresh_from_db()
     assert project.settled == Decimal(20000) and project.stage == ProjectStage.IMPLEMENTING
@@ -84,7 +85,7 @@ def test_a_project_payment_is_the_projects_settlement_and_the_last_one_settles_i
     services.project_payment_create(
         user=finance, allocation=chain["county"], project=Project.objects.get(pk=project.pk), stage="accepted",
         amount="100000", purpose="验收合格", payee_name="雷山县建工队", bank_name="农行",
-        bank_account="6228480000000000001",
+        bank_account="6228480000000000001", **receipt(),
     )  # fmt: skip
     project.refresh_from_db()
     assert project.settled == Decimal(120000) and project.stage == ProjectStage.SETTLED

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from jingzhun.funds import services
 from jingzhun.funds.models import Payment
 
+from .conftest import receipt
 from .test_pages import login
 
 RULE = "银行账号应为 12 至 30 位数字"
@@ -20,6 +21,7 @@ def test_a_project_payment_to_a_wrong_account_is_refused(chain, finance, project
         services.project_payment_create(
             user=finance, allocation=chain["county"], project=project, stage="start", amount="20000",
             purpose="开工预付", payee_name="雷山县建工队", bank_name="农行", bank_account=account,
+            **receipt(),
         )  # fmt: skip
     project.refresh_from_db()
     chain["county"].refresh_from_db()
@@ -45,6 +47,7 @@ def test_a_fee_payment_to_a_wrong_account_is_refused_and_a_spaced_one_is_taken(c
 def test_the_project_page_shows_the_account_rule(client, chain, finance, project):
     data = {"pay-allocation": chain["county"].pk, "pay-stage": "start", "pay-category": "industry",
             "pay-amount": "20000", "pay-payee_name": "雷山县建工队", "pay-bank_name": "农行",
-            "pay-bank_account": "12345"}  # fmt: skip
+            "pay-bank_account": "12345", "pay-receipts_note": "发票"}  # fmt: skip
+    data["pay-receipts"] = receipt()["receipts"]
     page = login(client, finance).post(f"/funds/projects/{project.pk}/settle/", data, follow=True)
     assert RULE in page.content.decode() and not Payment.objects.exists()

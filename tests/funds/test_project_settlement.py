@@ -14,7 +14,7 @@ from jingzhun.projects.models import Project
 from jingzhun.regions.models import Region
 from tests.conftest import VILLAGE_B2
 
-from .conftest import YEAR
+from .conftest import YEAR, receipt
 from .test_pages import login
 
 ACCOUNT = "6228480000000000001"
@@ -23,7 +23,8 @@ ACCOUNT = "6228480000000000001"
 def _settle(client, project, allocation, **values):
     data = {"pay-allocation": allocation.pk, "pay-stage": "start", "pay-category": "industry",
             "pay-amount": "20000", "pay-purpose": "开工预付", "pay-payee_name": "雷山县建工队",
-            "pay-bank_name": "农行", "pay-bank_account": ACCOUNT}  # fmt: skip
+            "pay-bank_name": "农行", "pay-bank_account": ACCOUNT, "pay-receipts": receipt()["receipts"],
+            "pay-receipts_note": "建工队开具的工程款发票 No.0012345，20000 元"}  # fmt: skip
     data.update({f"pay-{k}": v for k, v in values.items()})
     return client.post(f"/funds/projects/{project.pk}/settle/", data, follow=True)
 

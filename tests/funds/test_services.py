@@ -18,7 +18,7 @@ from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Member
 from tests.conftest import COUNTY, VILLAGE_B2, new_id
 
-from .conftest import YEAR
+from .conftest import YEAR, receipt
 
 
 def balances(chain):
@@ -76,6 +76,7 @@ def test_a_forbidden_category_is_refused(chain, finance, project):
             bank_name="农行",
             bank_account="6228480000000000001",
             category="vehicles",
+            **receipt(),
         ),
         "禁止列支",
     )
@@ -94,7 +95,7 @@ def test_the_management_fee_above_one_percent_is_refused(chain, finance):
 def test_the_final_payment_and_the_retention_before_acceptance_are_refused(chain, finance, project):
     pay = lambda stage, amount, **kw: services.project_payment_create(  # noqa: E731
         user=finance, allocation=chain["county"], project=project, stage=stage, amount=amount, purpose="",
-        payee_name="雷山县茶业合作社", bank_name="农行", bank_account="6228480000000000003", **kw,
+        payee_name="雷山县茶业合作社", bank_name="农行", bank_account="6228480000000000003", **receipt(), **kw,
     )  # fmt: skip
     pay("start", "60000")
     pay("basic", "80000")
@@ -111,7 +112,7 @@ def test_the_final_payment_and_the_retention_before_acceptance_are_refused(chain
 def test_spending_beyond_the_budget_or_a_stage_share_is_refused(chain, finance, project):
     pay = lambda stage, amount: services.project_payment_create(  # noqa: E731
         user=finance, allocation=chain["county"], project=project, stage=stage, amount=amount, purpose="",
-        payee_name="雷山县茶业合作社", bank_name="农行", bank_account="6228480000000000003",
+        payee_name="雷山县茶业合作社", bank_name="农行", bank_account="6228480000000000003", **receipt(),
     )  # fmt: skip
     refused(chain, lambda: pay("start", "60000.01"), "累计最多可支付 60000.00")
     Project.objects.filter(pk=project.pk).update(accepted_on=dt.date(YEAR, 1, 1))
@@ -135,6 +136,7 @@ def test_spending_beyond_the_allocations_balance_is_refused(chain, finance, proj
             payee_name="合作社",
             bank_name="农行",
             bank_account="6228480000000000003",
+            **receipt(),
         ),
         "超过该笔资金的余额",
     )

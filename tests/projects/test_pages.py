@@ -7,8 +7,10 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from python_calamine import CalamineWorkbook
 
+from jingzhun.core.uploads import tiny_pdf
 from jingzhun.projects import services
 from jingzhun.projects.choices import Stage
 from jingzhun.projects.models import Project, ProjectObjection
@@ -139,7 +141,8 @@ def test_the_county_notice_and_the_full_way_by_pages(
             f"/funds/projects/{project.pk}/settle/",
             {"pay-allocation": chain["county"].pk, "pay-stage": stage, "pay-category": "industry",
              "pay-amount": amount, "pay-payee_name": "丹江茶业合作社", "pay-bank_name": "农行",
-             "pay-bank_account": "6228480000000000001"},
+             "pay-bank_account": "6228480000000000001", "pay-receipts_note": "合作社开具的发票",
+             "pay-receipts": SimpleUploadedFile(f"{stage}.pdf", tiny_pdf(stage))},
         )  # fmt: skip
     project.refresh_from_db()
     assert project.stage == Stage.SETTLED and project.settled == Decimal(475000)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.widgets import MultipleFileField
 from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.forms import offer_regions
 
@@ -79,6 +80,15 @@ class ProjectPaymentForm(forms.Form):
     payee_name = forms.CharField(label=_("收款单位"), max_length=120)
     bank_name = forms.CharField(label=_("开户银行"), max_length=60)
     bank_account = forms.CharField(label=_("账号"), max_length=40)
+    # 报账 against receipts: whether one is required is the fund policy's (the service refuses, in Chinese)
+    receipts = MultipleFileField(
+        label=_("报账票据（可多选）"), required=False,
+        help_text=_("发票、结算单等票据的扫描件或照片：PDF、JPG 或 PNG，每个不超过 10 MB"),
+    )  # fmt: skip
+    receipts_note = forms.CharField(
+        label=_("票据说明"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("写明所附票据：如发票号码、金额、开票单位"),
+    )  # fmt: skip
 
 
 class ProjectSettleForm(ProjectPaymentForm):
@@ -88,7 +98,7 @@ class ProjectSettleForm(ProjectPaymentForm):
     allocation = forms.TypedChoiceField(label=_("支付资金"), coerce=int)
 
     field_order = ["allocation", "stage", "category", "amount", "purpose", "payee_name", "bank_name",
-                   "bank_account"]  # fmt: skip
+                   "bank_account", "receipts", "receipts_note"]  # fmt: skip
 
     def __init__(self, *args, allocations=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -204,6 +214,9 @@ class FundPolicyForm(forms.Form):
     stage_accepted = _fraction(_("报账比例：验收合格"))
     stage_retention = _fraction(_("报账比例：质保金"))
     retention_days = forms.IntegerField(label=_("质保金保留天数（验收后）"), min_value=0, max_value=3650)
+    receipts_required = forms.BooleanField(
+        label=_("项目报账须附票据"), required=False, help_text=_("勾选后每笔项目报账至少上传一张票据")
+    )
     idle_days = forms.IntegerField(label=_("资金滞留预警天数"), min_value=0, max_value=3650)
     outlier_factor = forms.DecimalField(
         label=_("户均资金超过全县中位数的倍数"), min_value=1, max_value=1000, decimal_places=2
@@ -241,8 +254,8 @@ class FundPolicyForm(forms.Form):
         initial = {
             name: getattr(policy, name)
             for name in ("fund_name", "governed_sources", "forbidden", "management_fee_share", "industry_share",
-                         "retention_days", "idle_days", "outlier_factor", "income_jump_ratio", "publicity_days",
-                         "name_mask", "weight_poverty", "weight_tasks", "weight_exits", "source")
+                         "retention_days", "receipts_required", "idle_days", "outlier_factor", "income_jump_ratio",
+                         "publicity_days", "name_mask", "weight_poverty", "weight_tasks", "weight_exits", "source")
         }  # fmt: skip
         initial.update({f"stage_{name}": shares.get(name, Decimal(0)) for name in cls.STAGES})
         return initial

@@ -19,6 +19,8 @@ from jingzhun.core.crypto import EncryptedTextField
 from jingzhun.core.ids import validate_bank_account
 from jingzhun.core.policy import one_per_year, policy_province, policy_year
 from jingzhun.core.scoping import ScopedModel
+from jingzhun.core.uploads import upload_content
+from jingzhun.identification.models import SCAN_VALIDATORS
 from jingzhun.projects.models import NoticeObjection
 
 from .choices import (
@@ -75,6 +77,7 @@ class FundPolicy(ScopedModel):
     industry_share = _share(_("产业发展支出最低比例"), "0")
     stages = models.JSONField(_("报账阶段及比例"), default=default_stages)
     retention_days = models.PositiveSmallIntegerField(_("质保金保留天数（验收后）"), default=365)
+    receipts_required = models.BooleanField(_("项目报账须附票据"), default=True)
     idle_days = models.PositiveSmallIntegerField(_("资金滞留预警天数"), default=90)
     outlier_factor = models.DecimalField(
         _("人均资金超过全县人均中位数的倍数"), max_digits=6, decimal_places=2, default=Decimal("3"),
@@ -260,6 +263,7 @@ class Payment(ScopedModel):
     bank_account_digest = models.CharField(_("收款账号摘要"), max_length=64, blank=True, editable=False)
     amount = money(_("金额（元）"), validators=POSITIVE)
     purpose = models.CharField(_("用途"), max_length=200)
+    receipts_note = models.CharField(_("票据说明"), max_length=500, blank=True)  # 报账: what the receipts are
     status = models.CharField(
         _("状态"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
@@ -313,6 +317,39 @@ class Payment(ScopedModel):
     @property
     def reference(self) -> str:
         return str(self)
+
+
+# A receipt of 报账: a scan or photo that is what its name says, of bounded size and declared picture size
+RECEIPT_VALIDATORS = [*SCAN_VALIDATORS, upload_content]
+RECEIPTS_MAX = 20  # files of one payment
+
+
+class PaymentReceipt(ScopedModel):
+    """A receipt (票据凭证) a project's 报账 payment is reimbursed against: a PDF, JPEG or PNG kept under the media
+    folder (never in the database), read in the payment's scope and every download audited."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="receipts")
+    file = models.FileField(_("票据文件"), upload_to="funds/receipts/%Y/%m/", validators=RECEIPT_VALIDATORS)
+    name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小（字节）"), default=0)
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("上传人"),
+    )  # fmt: skip
+
+    scope_lookup = "payment__region__code"
+
+    class Meta:
+        verbose_name = _("报账票据")
+        verbose_name_plural = _("报账票据")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_scope(self) -> tuple[str, str]:
+        return f"funds.payment:{self.payment_id}", self.scope_code()
 
 
 class VillageCadre(ScopedModel):

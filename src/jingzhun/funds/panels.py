@@ -82,7 +82,11 @@ def project_settle(request, project) -> dict | None:
         and permissions.may(user, "settle_project", region=project.region_id)
         and permissions.may(user, "manage_funds", region=county)
     )
-    payments = list(selectors.payment_list(user=user).filter(project=project)[: selectors.SHOWN])
+    payments = list(
+        selectors.payment_list(user=user)
+        .filter(project=project)
+        .prefetch_related("receipts")[: selectors.SHOWN]
+    )
     if not may_pay and not payments:
         return None
     form = None

@@ -49,6 +49,8 @@ from .choices import (
     Stage,
 )
 from .models import (
+    RECEIPT_VALIDATORS,
+    RECEIPTS_MAX,
     Alert,
     AlertStep,
     Allocation,
@@ -58,6 +60,7 @@ from .models import (
     Notice,
     Payment,
     PaymentBatch,
+    PaymentReceipt,
 )
 
 COUNTY = 3
@@ -406,10 +409,13 @@ def _save_payment(payment: Payment, allocation: Allocation) -> Payment:
 def project_payment_create(
     *, user, allocation: Allocation, project: Project, stage: str, amount, purpose: str, payee_name: str,
     bank_name: str, bank_account: str, category: str = Category.INDUSTRY, today: dt.date | None = None,
+    receipts=(), receipts_note: str = "",
 ) -> Payment:  # fmt: skip
-    """报账: pay a project at a stage of 报账制. Refused: a forbidden category; more than the allocation's balance;
-    more than the budget, or than the stages up to this one allow (shares: policy data); the final payment
-    (验收合格) or the retention before 验收, and the retention before its days have run."""
+    """报账: pay a project at a stage of 报账制, against receipts (``receipts``: uploaded PDF/JPEG/PNG files, at
+    least one unless the fund's policy of the year says otherwise, with ``receipts_note`` saying what they are).
+    Refused: no receipt or a file that is not what it says; a forbidden category; more than the allocation's
+    balance; more than the budget, or than the stages up to this one allow (shares: policy data); the final
+    payment (验收合格) or the retention before 验收, and the retention before its days have run."""
     allocation, policy = _spendable(user, allocation, _("项目资金支出"))
     today = today or timezone.localdate()
     project = _readable(Project, user).filter(pk=project.pk).first()
@@ -457,26 +463,73 @@ def project_payment_create(
             }
         )
     _refuse_balance(allocation, amount)
+    receipts, receipts_note = _receipts_checked(policy, receipts, receipts_note)
     number = normalize_identifier(bank_account)
     payment = Payment(
         allocation=allocation, region_id=project.region_id, year=allocation.fund.year, kind=PaymentKind.PROJECT,
         category=category, project=project, stage=stage, payee_name=(payee_name or "").strip(),
         bank_name=(bank_name or "").strip(), bank_account=number, bank_account_digest=crypto.digest(number),
-        amount=amount, purpose=(purpose or "").strip() or Stage(stage).label, created_by=user,
+        amount=amount, purpose=(purpose or "").strip() or Stage(stage).label, receipts_note=receipts_note,
+        created_by=user,
     )  # fmt: skip
     if not payment.payee_name or not number:
         raise ValidationError({"payee_name": [_("请填写收款单位和账号。")]})
     payment = _save_payment(payment, allocation)
     # The project's own record of its 报账 (one source of truth for what reached it): the payment after 验收
     # is the final one and moves the project to 已报账; the retention comes after it
+    note = receipts_note or payment.purpose
+    if receipts:
+        note = _("%(n)s（附票据 %(c)d 张）") % {"n": note, "c": len(receipts)}
     project_services.record_settlement(
-        user=user,
-        project=project,
-        amount=amount,
-        receipts_note=payment.purpose,
-        final=stage == Stage.ACCEPTED,
+        user=user, project=project, amount=amount, receipts_note=note, final=stage == Stage.ACCEPTED
     )
+    _receipts_save(payment, receipts, user)  # last: a refusal above leaves no file behind
     return payment
+
+
+def _receipts_checked(policy: FundPolicy, receipts, receipts_note: str) -> tuple[list, str]:
+    """The receipts of a 报账 payment, each checked as a hostile upload (type by its first bytes, size, the
+    picture's declared size) before anything is written; at least one when the policy requires them, and a
+    description of them."""
+    receipts = [f for f in (receipts or ()) if f]
+    receipts_note = (receipts_note or "").strip()
+    if policy.receipts_required and not receipts:
+        raise ValidationError(
+            {"receipts": [_("报账须附票据：请上传至少一张票据的扫描件或照片（PDF、JPG 或 PNG）。")]}
+        )
+    if len(receipts) > RECEIPTS_MAX:
+        raise ValidationError({"receipts": [_("一次报账最多上传 %(n)d 个票据文件。") % {"n": RECEIPTS_MAX}]})
+    if receipts and not receipts_note:
+        raise ValidationError({"receipts_note": [_("请写明所附票据的内容（如发票号码、金额、开票单位）。")]})
+    if len(receipts_note) > 500:
+        raise ValidationError({"receipts_note": [_("票据说明不超过 500 字。")]})
+    problems = []
+    for f in receipts:
+        for check in RECEIPT_VALIDATORS:
+            try:
+                check(f)
+            except ValidationError as exc:
+                problems += [_("%(n)s：%(m)s") % {"n": f.name, "m": m} for m in exc.messages]
+                break
+    if problems:
+        raise ValidationError({"receipts": problems})
+    return receipts, receipts_note
+
+
+def _receipts_save(payment: Payment, receipts: list, user) -> None:
+    rows = []
+    for f in receipts:
+        row = PaymentReceipt(
+            payment=payment, name=f.name.rsplit("/", 1)[-1][:200], size=getattr(f, "size", 0) or 0,
+            uploaded_by=user,
+        )  # fmt: skip
+        row.file.save(f.name, f, save=False)  # stored under MEDIA_ROOT; the row keeps its path
+        rows.append(row)
+    PaymentReceipt.objects.bulk_create(rows)
+    audit.record_many(
+        audit.entry_for(AuditAction.CREATE, r, after={"name": r.name, "size": r.size, "file": r.file.name})
+        for r in rows
+    )
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ urlpatterns = [
     path("funds/<int:pk>/", views.fund_detail, name="fund"),
     path("allocations/<int:pk>/", views.allocation_detail, name="allocation"),
     path("projects/<int:pk>/settle/", views.project_settle, name="project_settle"),
+    path("receipts/<int:pk>/", views.receipt_download, name="receipt"),
     path("payments/", views.payment_list, name="payments"),
     path("payments/<int:pk>/reissue/", views.payment_reissue, name="reissue"),
     path("batches/<int:pk>/", views.batch_detail, name="batch"),

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from jingzhun.accounts import permissions
 from jingzhun.core.codes import NATIONAL_CODE, ancestor_at
 from jingzhun.core.csvexport import csv_download
-from jingzhun.core.downloads import record_download
+from jingzhun.core.downloads import audited_file_response, record_download
 from jingzhun.core.masking import BANK, Shown
 from jingzhun.core.pagination import request_page
 from jingzhun.core.params import ticked_ids
@@ -52,7 +52,7 @@ from .forms import (
     ReopenForm,
     UploadForm,
 )  # fmt: skip
-from .models import Allocation, FundObjection, Notice, PaymentBatch, VillageCadre
+from .models import Allocation, FundObjection, Notice, PaymentBatch, PaymentReceipt, VillageCadre
 from .panels import allocation_choices, household_pay_form
 
 APPROVE_LIMIT = 500  # payments approved at once
@@ -175,7 +175,7 @@ def _pay(request, allocation: Allocation, kind: str, form, project: Project | No
         write = lambda: services.project_payment_create(  # noqa: E731
             user=user, allocation=allocation, project=project, stage=d["stage"], category=d["category"],
             amount=d["amount"], purpose=d["purpose"], payee_name=d["payee_name"], bank_name=d["bank_name"],
-            bank_account=d["bank_account"],
+            bank_account=d["bank_account"], receipts=d.get("receipts") or [], receipts_note=d.get("receipts_note", ""),
         )  # fmt: skip
     else:
         write = lambda: services.fee_payment_create(  # noqa: E731
@@ -194,7 +194,10 @@ def project_settle(request, pk: int):
     county = ancestor_at(project.region_id, services.COUNTY)
     allocations = selectors.spendable_allocations(user=request.user, county=county)
     form = ProjectSettleForm(
-        request.POST, prefix="pay", allocations=allocation_choices(allocations[: selectors.SHOWN])
+        request.POST,
+        request.FILES,
+        prefix="pay",
+        allocations=allocation_choices(allocations[: selectors.SHOWN]),
     )
     if form.is_valid():
         allocation = allocations.get(pk=form.cleaned_data["allocation"])
@@ -202,6 +205,20 @@ def project_settle(request, pk: int):
     else:
         form_refused(request, form)
     return redirect("projects:detail", pk=project.pk)
+
+
+@login_required
+def receipt_download(request, pk: int):
+    """A receipt of a 报账 payment, read in the reader's scope (404 outside it) and audited under the payment."""
+    receipt = get_object_or_404(PaymentReceipt.objects.for_user(request.user), pk=pk)
+    return audited_file_response(
+        request.user,
+        receipt,
+        receipt.file,
+        filename=receipt.name,
+        root=f"funds.payment:{receipt.payment_id}",
+        region_code=receipt.scope_code(),
+    )  # fmt: skip (an attachment: an uploaded file is never shown inline in the application's origin)
 
 
 @login_required
@@ -243,7 +260,7 @@ def allocation_detail(request, pk: int):
         )
         return redirect("funds:allocation", pk=pk)
     if request.method == "POST" and kind in PAYMENT_FORMS:
-        form = PAYMENT_FORMS[kind](request.POST)
+        form = PAYMENT_FORMS[kind](request.POST, request.FILES)
         if form.is_valid():
             _pay(request, allocation, kind, form)
         else:

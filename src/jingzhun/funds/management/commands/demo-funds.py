@@ -8,6 +8,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import F
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from jingzhun.core import crypto
 from jingzhun.core.context import acting_as
+from jingzhun.core.uploads import tiny_pdf
 from jingzhun.funds import alerts, services
 from jingzhun.funds.models import Allocation, Fund, Payment, VillageCadre
 from jingzhun.funds.reconcile import differences, project_differences
@@ -153,6 +155,11 @@ class Command(DemoCountyCommand):
                 ("人饮安全巩固提升", "infrastructure", "150000", "implementing", None),
             ]
         ]
+
+        def receipt() -> dict:  # 报账 against receipts: a small PDF made here stands for the scanned invoice
+            return {"receipts": [ContentFile(tiny_pdf("demo invoice"), name="发票.pdf")],
+                    "receipts_note": "施工单位开具的工程款发票一张"}  # fmt: skip
+
         account = dict(
             payee_name="雷山县兴农建设有限公司",
             bank_name="中国农业银行雷山支行",
@@ -161,11 +168,11 @@ class Command(DemoCountyCommand):
         tea, road, water = projects
         for stage, amount in [("start", "180000"), ("basic", "240000"), ("accepted", "150000")]:
             services.project_payment_create(user=None, allocation=k, project=tea, stage=stage, amount=amount,
-                                            purpose="", category="industry", **account)  # fmt: skip
+                                            purpose="", category="industry", **account, **receipt())  # fmt: skip
         services.project_payment_create(user=None, allocation=k, project=road, stage="start", amount="120000",
-                                        purpose="", category="facilities", **account)  # fmt: skip
+                                        purpose="", category="facilities", **account, **receipt())  # fmt: skip
         services.project_payment_create(user=None, allocation=k, project=water, stage="start", amount="45000",
-                                        purpose="", category="facilities", **account)  # fmt: skip
+                                        purpose="", category="facilities", **account, **receipt())  # fmt: skip
         services.fee_payment_create(user=None, allocation=k, amount="20000", purpose="项目评审和验收",
                                     payee_name=f"{county.name}乡村振兴局", bank_name="中国农业银行雷山支行",
                                     bank_account="6228480000987654321")  # fmt: skip

@@ -15,6 +15,7 @@ import datetime as dt
 from decimal import Decimal
 from unittest import mock
 
+from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Count, Max
@@ -24,6 +25,7 @@ from jingzhun.accounts.choices import Role
 from jingzhun.accounts.demo import DEMO_PASSWORD
 from jingzhun.accounts.services import user_create_or_reset
 from jingzhun.core.context import acting_as
+from jingzhun.core.uploads import tiny_pdf
 from jingzhun.funds import services as funds_services
 from jingzhun.funds.choices import Category, PaymentStatus
 from jingzhun.funds.choices import Stage as PayStage
@@ -203,6 +205,8 @@ class Command(DemoCountyCommand):
                 purpose=note, payee_name="雷山县兴农建设有限公司", bank_name="中国农业银行雷山支行",
                 bank_account="6228480000123456789",
                 category=Category.INDUSTRY if category == "industry" else Category.FACILITIES,
+                receipts=[ContentFile(tiny_pdf(f"invoice {project.pk} {stage}"), name=f"发票-{stage}.pdf")],
+                receipts_note=f"施工单位开具的{note}发票一张",
             )  # fmt: skip
             Payment.objects.filter(pk=payment.pk).update(
                 status=PaymentStatus.PAID, paid_on=timezone.localdate()
