@@ -162,3 +162,56 @@ def test_a_project_from_declaration_to_asset_transfer(
     with phone.expect_navigation():
         phone.click("#assets a")
     assert "茶叶加工厂房" in phone.inner_text("h1") and phone.locator("#income-form").count() == 1
+
+
+def test_the_county_revises_its_library_in_the_browser(phone, live_server, staff, households):
+    """项目库年度调整 on a phone: the county opens the revision of the year, ticks a project and withdraws it with a
+    reason (refused first without one), publishes the 公告 — read on the county's portal page with the project's
+    name, amount and decision — and cannot approve it before the notice has run its days."""
+    from decimal import Decimal
+
+    from jingzhun.projects.models import LibraryRevision
+    from jingzhun.regions.models import Region
+
+    year = timezone.localdate().year
+    village = Region.objects.get(code=VILLAGE_A)
+    road, tea = (
+        Project.objects.create(region=village, year=year, name=name, category="infrastructure",
+                               budget=Decimal(budget), stage="listed", starts_on=dt.date(year, 3, 1))
+        for name, budget in (("组组通硬化路", "400000"), ("茶园提质", "120000"))
+    )  # fmt: skip
+    url = live_server.url
+    login(phone, live_server, "county")
+    phone.goto(f"{url}/projects/revisions/", wait_until="load")
+    assert phone.locator("#no-revisions").count() == 1
+    phone.fill("#id_year", str(year))
+    submit(phone, "#revision-open button[type=submit]")
+    assert "组组通硬化路" in phone.inner_text("#revision-items") and "调整中" in phone.inner_text(
+        "#revision-state"
+    )
+    phone.check(f"#revision-items input[value='{road.pk}']")
+    phone.select_option("#id_decide-decision", "withdraw")
+    submit(phone, "#revision-decide button[type=submit]")
+    assert "调出项目库须写明理由" in phone.inner_text(".messages")
+    assert "调出项目库 0 个" in phone.inner_text("#revision-counts")
+    phone.check(f"#revision-items input[value='{road.pk}']")
+    phone.select_option("#id_decide-decision", "withdraw")
+    phone.fill("#id_decide-reason", "与交通部门项目重复")
+    submit(phone, "#revision-decide button[type=submit]")
+    assert "调出项目库 1 个" in phone.inner_text("#revision-counts")
+    submit(phone, "#revision-publish button[type=submit]")
+    assert "公告中" in phone.inner_text("#revision-state")
+    with phone.expect_navigation():
+        phone.click("#revision-notices a")
+    rows = phone.inner_text("#revision-rows")
+    assert (
+        "组组通硬化路" in rows and "400000.00" in rows and "与交通部门项目重复" in rows and "茶园提质" in rows
+    )
+    assert phone.locator("#objection-form").count() == 1  # the public may object while it runs
+    phone.go_back(wait_until="load")
+    submit(phone, "#revision-approve button[type=submit]")
+    assert "公告期满后才能审定" in phone.inner_text(".messages")
+    assert LibraryRevision.objects.get().state == "published"
+    road.refresh_from_db()
+    tea.refresh_from_db()
+    assert (road.stage, tea.stage) == ("listed", "listed")  # nothing took effect

@@ -189,15 +189,17 @@ def test_the_revision_pages(client, staff, households, county_b):
     # set in bulk: the ticked ones, then every project
     answer = client.post(
         f"/projects/revisions/{revision.pk}/act/decide/",
-        {"ids": [rows[0].pk, rows[1].pk], "decision": "withdraw", "reason": ""}, follow=True,
+        {"ids": [rows[0].pk, rows[1].pk], "decide-decision": "withdraw", "decide-reason": ""}, follow=True,
     ).content.decode()  # fmt: skip
     assert "调出项目库须写明理由" in answer and not revision.items.filter(decision="withdraw").exists()
     client.post(
         f"/projects/revisions/{revision.pk}/act/decide/",
-        {"ids": [rows[0].pk, rows[1].pk], "decision": "withdraw", "reason": "群众意愿变化"},
+        {"ids": [rows[0].pk, rows[1].pk], "decide-decision": "withdraw", "decide-reason": "群众意愿变化"},
     )
     assert revision.items.filter(decision="withdraw").count() == 2
-    client.post(f"/projects/revisions/{revision.pk}/act/decide/", {"decision": "keep", "every": "on"})
+    client.post(
+        f"/projects/revisions/{revision.pk}/act/decide/", {"decide-decision": "keep", "decide-every": "on"}
+    )
     assert revision.items.filter(decision="keep").count() == 55
     client.post(f"/projects/revisions/{revision.pk}/act/publish/")
     notice = ProjectNotice.objects.get(revision=revision)

@@ -161,7 +161,7 @@ class RevisionDecideForm(forms.Form):
     decision = forms.ChoiceField(label=_("调整意见"), choices=RevisionDecision.choices)
     reason = forms.CharField(
         label=_("理由"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("调出项目库须写明理由"),
+        help_text=_("调出项目库时必填"),
     )  # fmt: skip
     every = forms.BooleanField(label=_("应用于本次调整的全部项目（不只是勾选的）"), required=False)
 

@@ -560,7 +560,7 @@ def revision_detail(request, pk: int):
             "notices": notices,
             "objections": objections,
             "resolve_form": ObjectionResolveForm() if may else None,
-            "decide_form": RevisionDecideForm() if may and draft else None,
+            "decide_form": RevisionDecideForm(prefix="decide") if may and draft else None,
             "may_publish": may and draft,
             "may_approve": may and revision.state == RevisionState.PUBLISHED,
             "steps": revision.steps.all(),
@@ -575,7 +575,7 @@ def revision_act(request, pk: int, action: str):
     user = request.user
     revision = get_object_or_404(selectors.revisions(user=user), pk=pk)
     if action == "decide":
-        form = RevisionDecideForm(request.POST)
+        form = RevisionDecideForm(request.POST, prefix="decide")
         if not form.is_valid():
             form_refused(request, form)
             return redirect("projects:revision", pk=pk)
