@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from jingzhun.core.models import AuditLog
-from jingzhun.projects import services
+from jingzhun.projects import selectors, services
 from jingzhun.projects.models import (
     LibraryRevision,
     PerformanceTarget,
@@ -23,6 +23,7 @@ from jingzhun.projects.models import (
     ProjectObjection,
     ProjectStep,
 )
+from jingzhun.projects.panels import project_work
 from jingzhun.regions.models import Region
 from tests.conftest import COUNTY, VILLAGE_A
 
@@ -100,14 +101,18 @@ def test_the_county_revises_and_approves_its_library(staff, households):
     # not before the 公告 has run its days, nor while an objection is open
     with pytest.raises(ValidationError, match="公告期满后才能审定"):
         services.revision_approve(user=county_user, revision=revision)
+    assert not selectors.revisions_to_approve(user=county_user).exists()  # the 公告 still runs
     objection = services.objection_file(user=None, notice=notice, text="项目002 不应调出，村里急需")
     aged(notice)
     with pytest.raises(ValidationError, match="尚未处理的异议"):
         services.revision_approve(user=county_user, revision=revision)
+    assert not selectors.revisions_to_approve(user=county_user).exists()  # held by the objection
     assert Project.objects.get(pk=carry.pk).stage == "listed"  # nothing took effect
     services.objection_resolve(
         user=county_user, objection=objection, upheld=False, reason="经核实选址确不可行"
     )
+    assert list(selectors.revisions_to_approve(user=county_user)) == [revision]  # on the 工作台 now
+    assert "待审定的项目库年度调整" in str([i.label for i in project_work(county_user)])
     counts = services.revision_approve(user=county_user, revision=revision, note="同意")
     assert counts == {"carried": 1, "withdrawn": 1, "kept": 1, "skipped": 0}
     revision.refresh_from_db()

@@ -46,10 +46,15 @@ def project_work(user) -> list[WorkItem]:
     if not (permissions.may(user, "view") or permissions.may(user, "appraise_project")):
         return []
     url = reverse("projects:list")
-    return [
+    items = [
         WorkItem(str(WORK_LABELS[key]), capped(rows), f"{url}?waiting={key}", order=20)
         for key, rows in selectors.waiting(user=user).items()
     ]
+    if permissions.may(user, "revise_library"):
+        pending = capped(selectors.revisions_to_approve(user=user))
+        label = _("调整公告期满，待审定的项目库年度调整")
+        items.append(WorkItem(label, pending, reverse("projects:revisions"), order=20))
+    return items
 
 
 @receiver(year_open_items, dispatch_uid="projects-open-items")

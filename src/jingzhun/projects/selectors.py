@@ -13,7 +13,7 @@ from jingzhun.regions.choices import RegionLevel
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household
 
-from .choices import REVISABLE, NoticeKind, RevisionDecision, Stage
+from .choices import REVISABLE, NoticeKind, RevisionDecision, RevisionState, Stage
 from .models import Asset, LibraryRevision, Project, ProjectBeneficiary, ProjectNotice, ProjectStep
 
 # households counted as 建档立卡 (registered at some time): their members are the poor persons a project benefits
@@ -198,6 +198,17 @@ def for_household(*, user, household) -> dict:
 def revisions(*, user):
     """The yearly revisions of the libraries the reader sees (项目库年度调整)."""
     return LibraryRevision.objects.for_user(user, read_action(user))
+
+
+def revisions_to_approve(*, user):
+    """Revisions whose 公告 has run its days with no objection open: waiting for the county's approval."""
+    today = timezone.localdate()
+    return (
+        revisions(user=user)
+        .filter(state=RevisionState.PUBLISHED)
+        .exclude(notices__last_day__gte=today)
+        .exclude(notices__objections__status=ObjectionStatus.OPEN)
+    )
 
 
 def revision_counts(revision: LibraryRevision) -> dict[str, int]:
