@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -108,7 +110,7 @@ def region(request, code: str):
     if year:
         lists, projects, funds, exits = (
             lists.filter(year=year),
-            projects.filter(project__year=year),
+            projects.filter(Q(project__year=year) | Q(revision__year=year)),
             funds.filter(year=year),
             exits.filter(year=year) if exits is not None else None,
         )
@@ -133,11 +135,13 @@ def region(request, code: str):
 def _notice_years(lists, projects, funds, exits) -> list[int]:
     """The years the region's notices are of, newest first (the year filter's choices)."""
     years = set(lists.values_list("year", flat=True).distinct().order_by())
-    years |= set(projects.values_list("project__year", flat=True).distinct().order_by())
+    # a project's notice is of its project's year, a 项目库年度调整公告 of its revision's
+    of_year = Coalesce("project__year", "revision__year")
+    years |= set(projects.annotate(of_year=of_year).values_list("of_year", flat=True).distinct().order_by())
     years |= set(funds.values_list("year", flat=True).distinct().order_by())
     if exits is not None:
         years |= set(exits.values_list("year", flat=True).distinct().order_by())
-    return sorted(years, reverse=True)
+    return sorted(years - {None}, reverse=True)
 
 
 @never_cache
