@@ -2,7 +2,15 @@
 indicator set, assessment parameters with Guizhou's western 3 %), an accuracy sample drawn from a fixed seed,
 its field answers imported as an ODK Central export would come (through the import job), the estimates, the
 county's score, the county on the year's list of poor counties (国家级) with its province's own exit
-criteria, and two findings on the ledger (one overdue)."""
+criteria, two findings on the ledger (one overdue), and the county's exit carried through the services as far as
+its data allows: 县级申请 → 市级初审 → 省级核查 → 省级公示 (the notice on the public portal, dated so that its days
+have run: each step is dated back after the service takes it, as the overdue finding is) → 省政府批准, then the
+year's 国家抽查 drawn with the command's seed and left pending, for the national user's 工作台.
+
+The exit needs the county's four conditions met (综合贫困发生率 below the province's threshold, 错退率 and 漏评率 from
+the sample, 群众认可度); the services refuse the county's proposal — and so every later step, the 公示 included —
+while one fails (a small demo's sample may hold no non-registered household, so no 漏评率). Then the note says
+which condition and the exit is skipped: the demo publishes no notice the services would not."""
 
 import csv
 import datetime as dt
@@ -13,22 +21,28 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.utils import timezone
 
 from jingzhun.accounts.models import User
-from jingzhun.assessment import services
+from jingzhun.assessment import selectors, services
+from jingzhun.assessment.choices import CountyStatus, ExitStep
 from jingzhun.assessment.models import (
     AssessmentPolicy,
+    CountyExitStep,
     ExitChecklist,
+    ExitNotice,
     Finding,
     Indicator,
+    NationalCheck,
+    PoorCounty,
     Sample,
     SamplingPolicy,
     SurveyImportJob,
 )
 from jingzhun.core import audit, jobs
 from jingzhun.core.context import acting_as
-from jingzhun.core.policy import province_of
+from jingzhun.core.policy import in_force, province_of
 from jingzhun.regions.democommand import DemoCountyCommand
 from jingzhun.regions.selectors import demo_places
 from jingzhun.registry.choices import HouseholdStatus
@@ -52,13 +66,18 @@ class Command(DemoCountyCommand):
     )
 
     def seed_county(self, county_region, seed):
+        year = timezone.localdate().year
         if Sample.objects.filter(county=county_region).exists():
             self.stdout.write(f"{county_region.name} 已有考核样本，跳过。")
+        elif not self._assessment(county_region, seed, year):
             return
+        with acting_as(source="command:demo-assessment"):
+            self._exit(county_region, year, seed)
+
+    def _assessment(self, county_region, seed, year) -> bool:
         _town, _other, village = demo_places(county_region)
         if village is None:
             raise CommandError(f"{county_region.name} 下没有村委会。")
-        year = timezone.localdate().year
         with acting_as(source="command:demo-assessment"):
             self._policy(province_of(county_region.code))
             services.poor_counties_load(year=year, rows=[(1, county_region.code, "国家级")])
@@ -72,7 +91,7 @@ class Command(DemoCountyCommand):
                     f"{county_region.name} 不够抽取考核样本（{'；'.join(refused.messages)}），跳过考核演示；"
                     "DEMO_HOUSEHOLDS 不少于 1000 户时可抽样。"
                 ))  # fmt: skip
-                return
+                return False
             job = self._import(sample, seed)
             estimates = services.estimates_compute(user=None, sample=sample)
             scores = services.scores_compute(user=None, region=county_region, year=year)
@@ -85,6 +104,63 @@ class Command(DemoCountyCommand):
             + "，".join(f"{e.get_kind_display()} {e.point or 0:.2%}" for e in estimates)
             + f"；考核等次 {scores[0].get_grade_display() if scores and scores[0].grade else '—'}。"
         ))  # fmt: skip
+        return True
+
+    def _exit(self, county, year: int, seed: int) -> None:
+        """The county's exit through the services up to 省政府批准 (each step dated back so the 公示's days have
+        run), then the year's 国家抽查 drawn with ``seed``, its result left to the nation. Once: a county with
+        exit steps of the year, or a year already drawn, is left as it is."""
+        if NationalCheck.objects.filter(year=year).exists():
+            self.stdout.write(f"{year} 年国家抽查已抽取，跳过退出演示。")
+            return
+        if not CountyExitStep.objects.filter(county=county, year=year).exists():
+            if not PoorCounty.objects.filter(county=county, year=year).exists():
+                return
+            policy = in_force(AssessmentPolicy, region_code=county.code, year=year, defaults=True)
+            days = policy.exit_publicity_days
+            ticked = selectors.exit_checklist(code=county.code, year=year)
+            # propose … publicity, days back from today: the 公示 ran from (today − days − 1) to the day before
+            # yesterday, so 省政府 approves today and the nation draws today
+            plan = [
+                (ExitStep.PROPOSE, days + 20, {}), (ExitStep.CITY, days + 15, {}),
+                (ExitStep.PROVINCE_CHECK, days + 8, {"ticked": ticked}), (ExitStep.PUBLICITY, days + 1, {}),
+            ]  # fmt: skip
+            try:
+                with transaction.atomic():  # the whole way or nothing: no round left half-taken
+                    self._steps(county, year, plan, ticked)
+            except ValidationError as refused:
+                self.stdout.write(self.style.WARNING(
+                    f"{county.name} {year} 年未达到贫困县退出条件（{'；'.join(refused.messages)}），跳过退出演示"
+                    "（不发布省级公示，不抽取国家抽查）。"
+                ))  # fmt: skip
+                return
+        if not PoorCounty.objects.filter(county=county, year=year, status=CountyStatus.EXITED).exists():
+            return
+        drawn = services.national_check_draw(user=None, year=year, seed=seed)
+        notice = ExitNotice.objects.filter(region=county, year=year).order_by("-id").first()
+        self.stdout.write(self.style.SUCCESS(
+            f"{county.name} {year} 年退出：省级公示 {notice.starts_on}–{notice.last_day}，省政府已批准；"
+            f"国家抽查抽中 {len(drawn)} 个县（随机种子 {seed}），待录入抽查结果。"
+        ))  # fmt: skip
+
+    def _steps(self, county, year: int, plan, ticked: list[str]) -> None:
+        for kind, back, extra in plan:
+            step = services.county_exit_take(user=None, county=county, year=year, kind=kind, **extra)
+            self._date_back(step, back)
+        services.county_exit_take(user=None, county=county, year=year, kind=ExitStep.APPROVE, ticked=ticked)
+
+    @staticmethod
+    def _date_back(step, days: int) -> None:
+        """The step taken ``days`` ago; the 公示's notice with it (its days unchanged)."""
+        at = timezone.now() - dt.timedelta(days=days)
+        CountyExitStep.objects.filter(pk=step.pk).update(at=at)
+        if step.kind == ExitStep.PUBLICITY:
+            notice = ExitNotice.objects.get(step=step)
+            run = notice.last_day - notice.starts_on
+            starts = timezone.localdate() - dt.timedelta(days=days)
+            ExitNotice.objects.filter(pk=notice.pk).update(
+                starts_on=starts, last_day=starts + run, created_at=at
+            )
 
     def _policy(self, province: str | None) -> None:
         if not SamplingPolicy.objects.filter(province__isnull=True).exists():
