@@ -489,6 +489,7 @@ class Notice(ScopedModel):
     created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
 
     scope_lookup = "region__code"
+    keyset_fields = ("region_id", "id")  # the staff list pages by region, as the other notice lists do
 
     class Meta:
         verbose_name = _("资金公告公示")
