@@ -266,6 +266,7 @@ def world(register, users, regions):
         amounts={"520000000000": "400000"},
         document_number="财农〔2026〕1号",
     )
+    batch = _paid_batch(users["national"], allocation, poor, this_year)
     finding = assessment.finding_raise(
         user=users["county"], region=village, source="hotline", title="12317 反映低保未落实",
         responsible_unit="民政局", deadline=timezone.localdate() + dt.timedelta(days=10),
@@ -297,7 +298,40 @@ def world(register, users, regions):
         "objection": objection,
         "year": this_year,
         "exit_notice": exit_notice,
+        "batch": batch,
     }
+
+
+def _paid_batch(admin, province_allocation, household, year):
+    """The money down to the county, one 一卡通 subsidy to the household, approved, sent to the bank in a batch
+    and returned paid: the batch page with its payments, its return and its notices to publish."""
+    from jingzhun.registry.services import household_bank_account_set
+
+    (city,) = funds.allocations_fix(
+        user=admin,
+        holder=province_allocation,
+        amounts={"522600000000": "200000"},
+        document_number="黔财农〔2026〕3号",
+    )
+    (county,) = funds.allocations_fix(
+        user=admin, holder=city, amounts={COUNTY: "100000"}, document_number="州财农〔2026〕5号"
+    )
+    funds.allocation_arrive(user=admin, allocation=county, arrived_on=dt.date(year, 1, 1))
+    household_bank_account_set(
+        user=admin, household=household, bank_name="雷山县农村信用社", bank_account="6217002870012345678"
+    )
+    head = household.members.get(relationship="head")
+    payment = funds.household_payment_create(
+        user=admin, allocation=county, id_number=head.id_number, amount="1200", purpose="产业奖补"
+    )
+    funds.payments_approve(user=admin, payments=[payment])
+    batch = funds.batch_create(user=admin, county=county.region)
+    payment.refresh_from_db()
+    funds.batch_return(
+        user=admin, batch=batch, rows=[["流水号", "结果", "银行流水号", "支付日期"],
+                                       [payment.reference, "成功", "B1", f"{year}-05-01"]],
+    )  # fmt: skip
+    return batch
 
 
 def _county_exit(county, year):
@@ -419,6 +453,8 @@ def pages(world) -> list[tuple[str, str]]:
         ("finance", "/funds/alerts/"),
         ("finance", "/funds/cadres/"),
         ("finance", "/funds/notices/"),
+        ("finance", f"/funds/batches/{world['batch'].pk}/"),
+        ("national", "/funds/policy/"),
         ("county", "/assessment/"),
         ("county", "/assessment/scores/"),
         ("county", f"/assessment/counties/{COUNTY}/{y}/"),
