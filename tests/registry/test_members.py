@@ -183,6 +183,22 @@ def test_a_move_within_the_county_leaves_one_active_row_and_a_record_on_each_car
     assert into.kind == "move_in" and into.member.household == target and into.detail.startswith("来自")
 
 
+def test_a_move_that_empties_a_household_cancels_it_in_the_moves_business_year(register, users):
+    """A move of 1 January announced for the year before: the emptied household is 已注销 at the end of that
+    year (its cancellation dated on the move, counted in the move's business year), not in today's."""
+    last_year = TODAY.year - 1
+    source = register(history_year=last_year)
+    target = register(region=VILLAGE_B, history_year=last_year)
+    everyone = list(persons(source).values())
+    moved_on = TODAY.replace(month=1, day=1)
+    mc.members_move(user=users["county"], household=source, members=everyone, to_household=target.number,
+                    relationships={m.pk: "other" for m in everyone}, effective_on=moved_on,
+                    business_year=last_year, reason="投亲")  # fmt: skip
+    cancelled = source.status_changes.get(to_status="cancelled")
+    assert (cancelled.business_year, cancelled.effective_on) == (last_year, moved_on)
+    assert Household.objects.filter(pk=source.pk, status="cancelled").exists()
+
+
 def test_moves_that_would_break_the_rules_are_refused(register, users, county_b):
     source = register()
     spouse = persons(source)["吴秀英"]

@@ -180,7 +180,10 @@ def _leave(*, user, household: Household, active: list[Member], leaving: list[Me
     household left by everyone is cancelled (注销). Returns the 户主变更 row, if any (unsaved)."""
     staying = [m for m in active if m not in leaving]
     if not staying:
-        services.household_cancel(user=user, household=household, reason=cancel_reason)
+        services.household_cancel(
+            user=user, household=household, reason=cancel_reason,
+            effective_on=when.effective_on, business_year=when.business_year,
+        )  # fmt: skip
         return []
     head = next((m for m in active if m.relationship == Relationship.HEAD), None)
     changes = []

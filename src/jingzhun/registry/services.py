@@ -8,6 +8,7 @@ Errors are raised as one ``ValidationError`` keyed by field path, e.g. ``members
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -581,8 +582,17 @@ def household_update(
 
 
 @transaction.atomic
-def household_cancel(*, user, household: Household, reason: str) -> Household:
-    """注销: the record is kept with status 已注销 and its members become free to join another household."""
+def household_cancel(
+    *,
+    user,
+    household: Household,
+    reason: str,
+    effective_on: dt.date | None = None,
+    business_year: int | None = None,
+) -> Household:
+    """注销: the record is kept with status 已注销 and its members become free to join another household. Dated
+    today in today's business year unless the procedure that empties the household gives its own (a move of
+    January counted in the year before is cancelled in that year)."""
     permissions.require(user, "change")
     household = Household.objects.select_for_update().get(pk=household.pk)  # the row as it is now, locked
     permissions.require(user, "change", region=household.region_id)
@@ -594,7 +604,8 @@ def household_cancel(*, user, household: Household, reason: str) -> Household:
         raise ValidationError({"status": pending})
     status_change(
         [household], to=HouseholdStatus.CANCELLED, source=StatusSource.CANCELLATION,
-        business_year=timezone.localdate().year, reason=reason.strip(), user=user,
+        business_year=business_year or timezone.localdate().year, effective_on=effective_on,
+        reason=reason.strip(), user=user,
     )  # fmt: skip
     entries = []
     for m in household.members.filter(is_active=True):
