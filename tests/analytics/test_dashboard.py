@@ -135,3 +135,37 @@ def test_the_dashboard_counts_the_poor_villages_of_the_year_it_describes(client,
     assert f"{YEAR} 年度贫困村（个）</dt><dd>1<" in page  # 村 B exited in the year described
     township = client.get(f"/analytics/?region={TOWN_B}&year={YEAR}").content.decode()
     assert f"{YEAR} 年度贫困村（个）</dt><dd>0<" in township
+
+
+def test_the_dashboard_answers_in_a_fixed_number_of_queries_whatever_the_number_of_regions_below(
+    client, users, rolled
+):
+    """The page's speed does not fall with the size of the region: the region's rows are read once (years,
+    the year shown and the trend), its children's once, and adding townships adds rows, not queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(users["national"])
+
+    def render(code):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(f"/analytics/?region={code}").content.decode()
+        figures = [q for q in queries.captured_queries if "analytics_regionfigures" in q["sql"]]
+        return page, len(queries.captured_queries), len(figures)
+
+    render(COUNTY)  # what a first request reads once and keeps (the session's user, cached settings)
+    _page, before, figure_reads = render(COUNTY)
+    assert figure_reads == 2  # the county's rows across years, its townships' rows of the year
+    township = RegionFigures.objects.get(code=TOWN_A, year=YEAR)
+    for n in range(20):
+        code = f"52263420{n:02d}000"
+        Region.objects.create(code=code, name=f"新设镇{n}", level=4, parent_id=COUNTY)
+        RegionFigures.objects.create(
+            year=YEAR, code=code, level=4, parent=COUNTY, figures=township.figures, engine="duckdb",
+            computed_at=township.computed_at,
+        )  # fmt: skip
+    page, after, figure_reads = render(COUNTY)
+    assert "新设镇0" in page and "新设镇19" in page
+    assert (after, figure_reads) == (before, 2)
+    _page, national, figure_reads = render(NATIONAL_CODE)  # the national page: no more than a county's
+    assert national <= before and figure_reads == 2

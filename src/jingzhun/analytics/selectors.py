@@ -1,9 +1,11 @@
 """Reads of the analytics app: the stored rollups for a region, always through the user's scope.
 
-A dashboard is three indexed reads of ``RegionFigures`` — the region's row, its children's rows (index on
-(year, parent)) and the region's rows across years — plus the names of those regions, the year's 减贫计划 (one
-row, or the provinces' ≤ 34 summed for the whole country; the children's in one read) and the villages that exited in the year (one count on
-an index of the year's decided villages): its cost does not grow with the number of households below the region.
+A dashboard is two indexed reads of ``RegionFigures`` — the region's rows across years (once: the years offered,
+the year shown and the trend) and its children's rows of the year (index on (year, parent)) — plus one read of the
+names of those regions and the region's ancestors, the year's 减贫计划 (one row, or the provinces' ≤ 34 summed for
+the whole country; the children's in one read) and the villages that exited in the year (one count on an index of
+the year's decided villages): its cost does not grow with the number of households below the region, and its
+number of queries not with the number of child regions (``tests/analytics/test_dashboard.py``).
 """
 
 from __future__ import annotations
@@ -139,8 +141,14 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
     empty region (None) from one outside the scope (404)."""
     code = code or home_code(user)
     national = user.scope_range() is None
-    rows = RegionFigures.objects.for_user(user).filter(code=code)
-    years = sorted(rows.values_list("year", flat=True))
+    # the region's rows across years, read once: the years offered, the year shown and the trend
+    history = list(
+        RegionFigures.objects.for_user(user)
+        .filter(code=code)
+        .order_by("year")
+        .values_list("year", "level", "figures", "computed_at")
+    )
+    years = [r[0] for r in history]
     if not years:
         if code != NATIONAL_CODE:
             region_for_user(user=user, code=code)
@@ -148,7 +156,7 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
             raise Http404
         return None
     year = year if year in years else years[-1]
-    own = rows.get(year=year)
+    _y, level, figures, computed_at = next(r for r in history if r[0] == year)
     child_rows = list(
         RegionFigures.objects.for_user(user)
         .filter(year=year, parent=code)
@@ -157,22 +165,23 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
     )
     # dict.fromkeys: a township of a county-less prefecture (东莞) gets the prefecture twice from the code
     above = [] if code == NATIONAL_CODE else list(dict.fromkeys(ancestors_of(code)))
-    visible = dict(Region.objects.for_user(user).filter(code__in=above).values_list("code", "name"))
+    # one read of the names (the region, its children, its ancestors); an ancestor is in the trail only within
+    # the user's scope (the same range as ``Region.objects.for_user``; the user may view: rows were found)
+    names = _names([code, *(r["code"] for r in child_rows), *above])
+    scope = user.scope_range()
     trail = ([NATIONAL_CODE] if national and code != NATIONAL_CODE else []) + [
-        c for c in above if c in visible
+        c for c in above if c in names and (scope is None or scope[0] <= c <= scope[1])
     ]
-    names = {**_names([code, *(r["code"] for r in child_rows)]), **visible}
     child_targets = {
         t.region_id: t
         for t in ReductionTarget.objects.for_user(user).filter(
             year=year, region_id__in=[r["code"] for r in child_rows]
         )
     }
-    history = list(rows.order_by("year").values_list("year", "figures"))
     return Dashboard(
         year=year,
         years=years,
-        place=Place(code, names.get(code, code), own.level, own.figures),
+        place=Place(code, names.get(code, code), level, figures),
         children=[
             Place(
                 r["code"],
@@ -183,9 +192,9 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
             )
             for r in child_rows
         ],
-        trend=[(y, definitions.derive(parts)) for y, parts in history],
+        trend=[(y, definitions.derive(parts)) for y, _l, parts, _c in history],
         breadcrumbs=[(c, names.get(c, c)) for c in trail],
-        computed_at=own.computed_at,
-        plan=plan_progress(user=user, code=code, year=year, parts=own.figures),
-        flows=year_flows(history),
+        computed_at=computed_at,
+        plan=plan_progress(user=user, code=code, year=year, parts=figures),
+        flows=year_flows((y, parts) for y, _l, parts, _c in history),
     )

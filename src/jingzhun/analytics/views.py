@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
+from jingzhun.core.codes import subtree_range
 from jingzhun.core.xlsxexport import xlsx_download
-from jingzhun.identification.village_selectors import poor_village_count
-from jingzhun.regions.models import Region
+from jingzhun.identification.village_selectors import poor_villages_in
 from jingzhun.registry.choices import POOR_FILTER
 
 from . import definitions, selectors
@@ -184,7 +184,9 @@ def dashboard_page(request):
             ],
             status_rows=[(label, n, household_link(p.code, status=v)) for v, label, n in definitions.statuses(p.parts)],
             # the villages that were 贫困村 in the year described (their status kept per year by identification)
-            poor_villages=poor_village_count(Region.objects.for_user(request.user).filter(code=p.code).first(), d.year),
+            poor_villages=poor_villages_in(
+                *(("000000000000", "999999999999") if p.code == NATIONAL_CODE else subtree_range(p.code)), year=d.year
+            ),
         )  # fmt: skip
     return render(request, "analytics/dashboard.html", context)
 

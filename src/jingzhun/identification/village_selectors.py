@@ -88,6 +88,11 @@ def status_in(village_code: str, year: int) -> str:
 def poor_village_count(region: Region | None, year: int) -> int:
     """How many villages of the region were 贫困村 in ``year`` (the register and dashboards show it)."""
     lo, hi = region.subtree_range() if region is not None else ("000000000000", "999999999999")
+    return poor_villages_in(lo, hi, year=year)
+
+
+def poor_villages_in(lo: str, hi: str, *, year: int) -> int:
+    """How many villages of the code range were 贫困村 in ``year`` (one query)."""
     return sum(1 for s in statuses_in(lo=lo, hi=hi, year=year).values() if s == VillageStatus.POOR)
 
 
