@@ -1,8 +1,8 @@
-"""Dashboards under load at national scale: requests/s and p95 for county, province and national views.
+"""Dashboards under load at national scale: requests/s and p95 for national, province, city and county views.
 
 Uses the PostgreSQL database of `bench/national_snapshot.py` (region codes loaded): stores the national
-rollup there (computed on DuckDB from the 30 M-household snapshot, timed), creates a national, a provincial and
-a county user, serves the app with gunicorn (production settings, 2 workers) on loopback, and drives it with
+rollup there (computed on DuckDB from the 30 M-household snapshot, timed), creates a national, a provincial,
+a prefecture's and a county user, serves the app with gunicorn (production settings, 2 workers) on loopback, and drives it with
 wrk from a second process: the figures API and the HTML dashboard, for each user's home region.
 
 Usage: python bench/dashboard_load.py --snapshot DIR/2016 [--database postgres://…/jingzhun_bench_analytics]
@@ -28,7 +28,7 @@ done = function(summary, latency, requests)
   io.write(string.format("p95_us %d\\n", latency:percentile(95)))
 end
 """
-USERS = {"national": None, "province": "520000000000", "county": "522634000000"}
+USERS = {"national": None, "province": "520000000000", "city": "522600000000", "county": "522634000000"}
 
 
 SECRET = "bench-only-" + "x" * 50  # the server and this process sign the same sessions
@@ -134,16 +134,17 @@ def main():
         print(
             f"machine: {machine()}; gunicorn 2 workers, wrk 2 threads × {args.connections} connections, {args.seconds} s each"
         )
-        print("| view | API requests/s | API p95 | page requests/s | page p95 |")
-        print("|---|---|---|---|---|")
+        print("| view | API requests/s | API p95 | page requests/s | page p95 | load average after |")
+        print("|---|---|---|---|---|---|")
         for name in USERS:
             base = f"http://127.0.0.1:{args.port}"
             api = wrk(f"{base}/api/v1/analytics/figures/", f"Authorization: Token {auth[name]['token']}",
                       args.seconds, args.connections, fh.name)  # fmt: skip
             page = wrk(f"{base}/analytics/", f"Cookie: sessionid={auth[name]['session']}",
                        args.seconds, args.connections, fh.name)  # fmt: skip
+            load = Path("/proc/loadavg").read_text().split()[0]  # the machine's load while it ran
             print(
-                f"| {name} | {api[0]:,.0f} | {api[1]:.1f} ms | {page[0]:,.0f} | {page[1]:.1f} ms |",
+                f"| {name} | {api[0]:,.0f} | {api[1]:.1f} ms | {page[0]:,.0f} | {page[1]:.1f} ms | {load} |",
                 flush=True,
             )
     finally:
