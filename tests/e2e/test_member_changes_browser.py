@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from jingzhun.registry.models import Household, Transfer
-from tests.conftest import COUNTY_B, VILLAGE_B2, id_born_on
+from tests.conftest import VILLAGE_B2, id_born_on
 from tests.e2e.test_registry_browser import login
 
 pytestmark = pytest.mark.e2e
@@ -58,20 +58,32 @@ def test_a_transfer_sent_by_one_county_and_accepted_by_the_other(
     with phone.expect_navigation():
         phone.click("text=跨县迁出")
     phone.check("label:has-text('吴秀英') input")
-    phone.fill("#id_to_county", COUNTY_B)
+    # the receiving village lies outside the county's scope: chosen by name, each level loaded by htmx
+    picker = phone.locator("#to_village-picker")
+    for i, (name, below) in enumerate(
+        (("贵州省", "黔东南苗族侗族自治州"), ("黔东南苗族侗族自治州", "麻江县"), ("麻江县", "杏山镇"),
+         ("杏山镇", "仙坝村"), ("仙坝村", None))
+    ):  # fmt: skip
+        picker.locator("select").nth(i).select_option(label=name)
+        if below:
+            picker.locator("select").nth(i + 1).locator(f"option:has-text('{below}')").wait_for(
+                state="attached"
+            )
+    assert picker.locator("select").count() == 5  # never below the village
     phone.fill("#id_reason", "投亲落户")
     with phone.expect_navigation():
         phone.click("button[name=save]")
     main = phone.inner_text("main")
     assert "待迁出" in main and "跨县迁往麻江县" in main
     transfer = Transfer.objects.get()
+    assert transfer.to_village_id == VILLAGE_B2
 
     login(phone, live_server, "majiang")
     with phone.expect_navigation():
         phone.click("header.top >> text=跨县迁移")
     with phone.expect_navigation():
         phone.click("text=吴秀英")
-    phone.select_option("#id_village", VILLAGE_B2)  # offered by name (the region picker)
+    assert phone.locator("#id_village").input_value() == VILLAGE_B2  # the village the sender named
     wife = transfer.members.get()
     phone.select_option(f"#id_rel_{wife.pk}", "head")
     with phone.expect_navigation():

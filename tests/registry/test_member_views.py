@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from jingzhun.registry import members as mc
 from jingzhun.registry.models import Household, MemberChange, SplitReview, Transfer
-from tests.conftest import COUNTY_B, VILLAGE_A, VILLAGE_B2, id_born_on, member
+from tests.conftest import COUNTY_B, VILLAGE_A, VILLAGE_B, VILLAGE_B2, id_born_on, member
 
 TODAY = timezone.localdate()
 
@@ -61,16 +61,23 @@ def test_a_transfer_sent_by_one_county_and_accepted_by_the_other(client, registe
     h = register()
     wife = h.members.get(name="吴秀英")
     client.force_login(users["county"])
-    response = client.post(
-        reverse("registry:member_change", args=[h.pk, "transfer"]),
-        {"members": [wife.pk], "to_county": "522634000000", "reason": "投亲"},
-    )
-    assert "迁入县与迁出县相同" in response.content.decode() and not Transfer.objects.exists()
-    client.post(
-        reverse("registry:member_change", args=[h.pk, "transfer"]),
-        {"members": [wife.pk], "to_county": COUNTY_B, "reason": "投亲"},
-    )
+    url = reverse("registry:member_change", args=[h.pk, "transfer"])
+    for village, refusal in (
+        (VILLAGE_A, "迁入村是本户所在村"),
+        (VILLAGE_B, "迁入县与迁出县相同"),
+        (COUNTY_B, "请选择村级区划（所选为县级）"),  # no JavaScript: the deepest select chosen was a county
+        ("522635999999", "区划代码 522635999999 不存在"),
+    ):
+        response = client.post(url, {"members": [wife.pk], "to_village": village, "reason": "投亲"})
+        assert refusal in response.content.decode() and not Transfer.objects.exists()
+    # the refused county comes back with its townships to choose from (outside the sender's scope, by name)
+    again = client.post(
+        url, {"members": [wife.pk], "to_village": COUNTY_B, "reason": "投亲"}
+    ).content.decode()
+    assert f'<option value="{COUNTY_B}" selected>麻江县</option>' in again and "杏山镇" in again
+    client.post(url, {"members": [wife.pk], "to_village": VILLAGE_B2, "reason": "投亲"})
     t = Transfer.objects.get()
+    assert (t.to_county_id, t.to_village_id) == (COUNTY_B, VILLAGE_B2)
     page = card(client, h)
     assert "待迁出" in page and "跨县迁往麻江县" in page
 
@@ -78,6 +85,7 @@ def test_a_transfer_sent_by_one_county_and_accepted_by_the_other(client, registe
     assert "吴秀英" in client.get(reverse("registry:transfer_list")).content.decode()
     detail = client.get(reverse("registry:transfer_detail", args=[t.pk])).content.decode()
     assert "接收迁入" in detail and wife.id_number not in detail
+    assert "仙坝村" in detail and f'<option value="{VILLAGE_B2}" selected>' in detail  # the village named
     response = client.post(
         reverse("registry:transfer_accept", args=[t.pk]), {"village": VILLAGE_B2, f"rel_{wife.pk}": "head"}
     )
@@ -126,3 +134,24 @@ def test_a_merge_in_two_steps_and_a_move_through_the_forms(client, register, use
     assert (
         response.url == reverse("registry:household_detail", args=[new.pk]) and new.status == "unidentified"
     )
+
+
+def test_the_transfer_form_offers_the_whole_country_by_name_one_level_at_a_time(
+    client, register, users, county_b
+):
+    """The receiving village lies outside the sender's scope: the form's picker starts at the provinces and
+    loads each level below the one chosen (htmx), names only; the county's own picker stays within its scope."""
+    h = register()
+    client.force_login(users["county"])
+    page = client.get(reverse("registry:member_change", args=[h.pk, "transfer"])).content.decode()
+    assert (
+        'name="to_village"' in page and "贵州省" in page and "仙坝村" not in page and "everywhere=1" in page
+    )
+    pick = reverse("regions:pick")
+    query = {"name": "to_village", "action": "transfer_send", "lowest": "5", "everywhere": "1"}
+    township = client.get(pick, {**query, "to_village": COUNTY_B}).content.decode()
+    assert "杏山镇" in township and "仙坝村" not in township  # one level below the county chosen
+    village = client.get(pick, {**query, "to_village": "522635100000"}).content.decode()
+    assert f'<option value="{VILLAGE_B2}">仙坝村</option>' in village and "杨文明" not in village
+    in_scope = client.get(pick, {"name": "region", "region": COUNTY_B}).content.decode()
+    assert "杏山镇" not in in_scope  # without everywhere the picker never leaves the user's scope

@@ -330,11 +330,26 @@ def test_transfers_to_a_non_county_or_the_same_county_are_refused(register, user
                 user=users["county"], household=h, members=[wife], to_county=to, reason="落户"
             )
         assert refused.value.message_dict["to_county"] == [message]
+    for to, message in (
+        (VILLAGE_A, "迁入村是本户所在村：跨县迁移应迁往其他县的村。"),
+        (VILLAGE_B, "迁入县与迁出县相同：县内迁移请直接办理迁移。"),
+        (COUNTY_B, "迁入地应选到村，麻江县 是县级。"),
+        ("522635100299", "迁入村的区划代码 522635100299 不存在。"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            mc.transfer_request(
+                user=users["county"], household=h, members=[wife], to_village=to, reason="落户"
+            )
+        assert refused.value.message_dict["to_village"] == [message]
     with pytest.raises(ValidationError) as refused:
         mc.transfer_request(user=users["county"], household=h, members=[persons(h)["杨文明"]], to_county=COUNTY_B,
                             reason="落户")  # fmt: skip
     assert "请从留在本户的成员中指定新户主" in refused.value.message_dict["new_head"][0]
     assert not Transfer.objects.exists()
+    t = mc.transfer_request(
+        user=users["county"], household=h, members=[wife], to_village=VILLAGE_B2, reason="落户"
+    )
+    assert (t.to_county_id, t.to_village_id) == (COUNTY_B, VILLAGE_B2)  # the village's county receives
 
 
 def test_a_refused_or_withdrawn_transfer_leaves_everyone_where_they_were(register, users, county_b):

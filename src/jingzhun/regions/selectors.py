@@ -46,17 +46,28 @@ def policy_province(province: str | None) -> Region | None:
 
 
 def picker_levels(
-    *, user, code: str | None, action: str = "view", lowest: int = RegionLevel.VILLAGE
+    *,
+    user,
+    code: str | None,
+    action: str = "view",
+    lowest: int = RegionLevel.VILLAGE,
+    everywhere: bool = False,
 ) -> list[dict]:
     """The selects of a region picker (省 → 市 → 县 → 乡 → 村) from the top of ``user``'s scope (the regions
     ``action`` reaches) down to the region ``code`` names and one level below it, never below ``lowest``: each
     with its choices (the regions under the level above, in scope) and the chosen one. Choosing 「全部」 in a
-    select picks the region above it."""
-    scoped = Region.objects.for_user(user, action)
-    top = scoped.filter(code=user.region_id).first() if user.region_id else None
+    select picks the region above it.
+
+    ``everywhere``: the whole country's tree from the provinces down, whatever the user's scope — for a place
+    that lies outside it by nature (a transfer's receiving village). Only codes and names are read: public
+    statistical names, no record of the regions."""
+    scoped = Region.objects.public() if everywhere else Region.objects.for_user(user, action)
+    top = scoped.filter(code=user.region_id).first() if user.region_id and not everywhere else None
     chosen = scoped.filter(code=code, level__lte=lowest).first() if code else None
     chain = [*(chosen.ancestors() if chosen else []), *([chosen] if chosen else [])]
-    chain = [r for r in chain if user.in_scope(r.code) and (top is None or r.level > top.level)]
+    chain = [
+        r for r in chain if (everywhere or user.in_scope(r.code)) and (top is None or r.level > top.level)
+    ]
     parents = [top, *chain]
     levels = []
     for i, parent in enumerate(parents):

@@ -55,12 +55,20 @@ def pick(request):
     if not FIELD_NAME.fullmatch(name):  # a form field's name, with its prefix ("h-region")
         raise Http404
     action = request.GET.get("action", "view")
+    # everywhere=1: the country's tree by name (a transfer's receiving village, outside the sender's scope by
+    # nature) for a user whose role may act on it; public names only, no record of any region
+    everywhere = request.GET.get("everywhere") == "1"
     if not request.user.can(action):
         raise PermissionDenied(_("您的角色不查看区划和档案。"))
     lowest = request.GET.get("lowest", "")
     lowest = int(lowest) if lowest in {"1", "2", "3", "4", "5"} else RegionLevel.VILLAGE
     code = request.GET.get(name, "")
     code = code if code.isdigit() and len(code) == 12 else ""
-    levels = selectors.picker_levels(user=request.user, code=code, action=action, lowest=lowest)
-    context = {"levels": levels, "name": name, "action": action if action != "view" else "", "lowest": lowest}
+    levels = selectors.picker_levels(
+        user=request.user, code=code, action=action, lowest=lowest, everywhere=everywhere
+    )
+    context = {
+        "levels": levels, "name": name, "action": action if action != "view" else "", "lowest": lowest,
+        "everywhere": everywhere,
+    }  # fmt: skip
     return render(request, "regions/_picker.html", context)

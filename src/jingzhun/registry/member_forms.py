@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.widgets import DateInput
 from jingzhun.regions.choices import RegionLevel
-from jingzhun.regions.forms import offer_regions
+from jingzhun.regions.forms import RegionAnywhereField, offer_regions
 
 from . import members as mc
 from .choices import Relationship
@@ -231,10 +231,17 @@ class MergeForm(PersonsForm):
 
 class TransferForm(PersonsForm):
     done = _("已提出跨县迁出申请。")
-    to_county = forms.CharField(label=_("迁入县区划代码"), max_length=12, help_text=_("12 位县级区划代码"))
+    to_village = forms.CharField(label=_("迁入村"), max_length=12, help_text=_("12 位村级区划代码"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.user is not None:  # the receiving village by name, from the whole country's tree
+            self.fields["to_village"] = RegionAnywhereField(
+                user=self.user, levels=(RegionLevel.VILLAGE,), action="transfer_send", label=_("迁入村"),
+                exclude=[self.household.region_id],
+                exclude_message=_("迁入村是本户所在村：跨县迁移应迁往其他县的村。"),
+                help_text=_("逐级选择省、市、县、乡、村；迁入县接收后办理迁入"),
+            )  # fmt: skip
         self.fields["members"] = forms.TypedMultipleChoiceField(
             label=_("迁移人员"), choices=[(m.pk, m.name) for m in self.active], coerce=int,
             widget=forms.CheckboxSelectMultiple,
@@ -247,7 +254,7 @@ class TransferForm(PersonsForm):
     def save(self, user):
         d = self.cleaned_data
         return mc.transfer_request(
-            user=user, household=self.household, members=self.chosen(), to_county=d["to_county"],
+            user=user, household=self.household, members=self.chosen(), to_village=d["to_village"],
             reason=d["reason"], new_head=self.member("new_head"),
         )  # fmt: skip
 

@@ -96,7 +96,10 @@ def _render_transfer(request, transfer, accept_form=None, status=200):
         request.user, "transfer_send", region=transfer.from_household.region_id
     )
     if accept_form is None and may_accept:
-        accept_form = AcceptForm(household=transfer.from_household, members=persons, user=request.user)
+        accept_form = AcceptForm(
+            household=transfer.from_household, members=persons, user=request.user,
+            initial={"village": transfer.to_village_id},  # the village the sender named
+        )  # fmt: skip
     return render(
         request,
         "registry/transfer_detail.html",

@@ -543,27 +543,65 @@ def household_merge(*, user, household: Household, other: str | Household, relat
 # ---- moves between counties: asked by the sending county, accepted by the receiving one -----------------------
 
 
+def _receiving_village(h: Household, to_village: Region | str, errors: services.Errors) -> Region | None:
+    """The village a transfer goes to: a village of the country (outside the sender's scope by nature), not the
+    household's own."""
+    given = to_village.strip() if isinstance(to_village, str) else to_village
+    if isinstance(given, str):
+        given = (
+            Region.objects.filter(code=given.ljust(12, "0")).first()
+            if given.isdigit() and len(given) <= 12
+            else None
+        )
+    if given is None:
+        errors.add("to_village", _("迁入村的区划代码 %(c)s 不存在。") % {"c": to_village})
+    elif given.level != RegionLevel.VILLAGE:
+        errors.add(
+            "to_village",
+            _("迁入地应选到村，%(n)s 是%(l)s。") % {"n": given.name, "l": given.get_level_display()},
+        )
+    elif given.code == h.region_id:
+        errors.add("to_village", _("迁入村是本户所在村：跨县迁移应迁往其他县的村。"))
+    else:
+        return given
+    return None
+
+
 @transaction.atomic
-def transfer_request(*, user, household: Household, members: list[Member], to_county: Region | str,
-                     reason: str, new_head: Member | None = None) -> Transfer:  # fmt: skip
-    """迁出: the sending county asks ``to_county`` to take ``members``. They stay in the household, marked
-    pending, until the receiving county accepts (then they move) or refuses (they stay)."""
+def transfer_request(*, user, household: Household, members: list[Member], reason: str,
+                     to_county: Region | str = "", to_village: Region | str = "",
+                     new_head: Member | None = None) -> Transfer:  # fmt: skip
+    """迁出: the sending county asks the receiving county to take ``members``: ``to_village`` (the village they go
+    to, whose county receives them) or ``to_county`` alone. They stay in the household, marked pending, until the
+    receiving county accepts (then they move) or refuses (they stay)."""
     (h,) = _locked(household)
     permissions.require(user, "transfer_send", region=h.region_id, what=_("跨县迁出"))
     errors = services.Errors()
-    given = to_county.strip() if isinstance(to_county, str) else to_county
-    if isinstance(to_county, str):
-        to_county = Region.objects.filter(code=given).first() if given else None
-    if to_county is None:
-        errors.add(
-            "to_county",
-            _("区划代码 %(c)s 不存在。") % {"c": given} if given else _("请填写迁入县的区划代码。"),
-        )
-    elif to_county.level != RegionLevel.COUNTY:
-        errors.add("to_county", _("迁入地应为县级区划，%(n)s 是%(l)s。") % {"n": to_county.name,
-                                                                      "l": to_county.get_level_display()})  # fmt: skip
-    elif same_ancestor(h.region_id, to_county.code, RegionLevel.COUNTY):
-        errors.add("to_county", _("迁入县与迁出县相同：县内迁移请直接办理迁移。"))
+    village = _receiving_village(h, to_village, errors) if to_village else None
+    if village is not None:
+        to_county = next((a for a in village.ancestors() if a.level == RegionLevel.COUNTY), None)
+        if to_county is None:
+            errors.add(
+                "to_village", _("%(n)s 不属于任何县级区划，无法办理跨县迁移。") % {"n": village.full_name()}
+            )
+    elif not to_village:
+        given = to_county.strip() if isinstance(to_county, str) else to_county
+        if isinstance(to_county, str):
+            to_county = Region.objects.filter(code=given).first() if given else None
+        if to_county is None:
+            errors.add(
+                "to_county",
+                _("区划代码 %(c)s 不存在。") % {"c": given} if given else _("请填写迁入县的区划代码。"),
+            )
+    if isinstance(to_county, Region):
+        if to_county.level != RegionLevel.COUNTY:
+            errors.add("to_county", _("迁入地应为县级区划，%(n)s 是%(l)s。") % {"n": to_county.name,
+                                                                          "l": to_county.get_level_display()})  # fmt: skip
+        elif same_ancestor(h.region_id, to_county.code, RegionLevel.COUNTY):
+            errors.add(
+                "to_village" if village is not None else "to_county",
+                _("迁入县与迁出县相同：县内迁移请直接办理迁移。"),
+            )
     if not (reason or "").strip():
         errors.add("reason", _("请填写迁移原因。"))
     active = _active(h)
@@ -580,11 +618,16 @@ def transfer_request(*, user, household: Household, members: list[Member], to_co
             errors.add("new_head", _("户主%(n)s迁出，请从留在本户的成员中指定新户主。") % {"n": head.name})
     errors.raise_if_any()
     transfer = Transfer.objects.create(
-        from_household=h, to_county=to_county, reason=reason.strip(), requested_by=user,
+        from_household=h, to_county=to_county, to_village=village, reason=reason.strip(), requested_by=user,
         names="、".join(m.name for m in persons)[:300], source_new_head=source_head,
     )  # fmt: skip
     transfer.members.set(persons)
-    audit.record(AuditAction.CREATE, transfer, after={"status": transfer.status, "reason": transfer.reason})
+    audit.record(
+        AuditAction.CREATE,
+        transfer,
+        after={"status": transfer.status, "reason": transfer.reason, "to_county": transfer.to_county_id,
+               **({"to_village": village.code} if village else {})},
+    )  # fmt: skip
     return transfer
 
 

@@ -647,6 +647,10 @@ class Transfer(HouseholdPart):
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("迁入县"),
         limit_choices_to={"level": 3},
     )  # fmt: skip
+    to_village = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("迁入村"), limit_choices_to={"level": 5},
+    )  # fmt: skip
     to_household = models.ForeignKey(
         Household, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers_in",
         verbose_name=_("迁入户"),

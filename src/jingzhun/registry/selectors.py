@@ -286,7 +286,7 @@ TRANSFERS_SHOWN = 200  # the latest transfers each way on the county's page
 def transfer_queryset(*, user, action: str = "view"):
     """Transfers the user may read: from households in scope, or to a county in scope."""
     return Transfer.objects.for_user(user, action).select_related(
-        "to_county", "from_household__region", "to_household__region"
+        "to_county", "to_village", "from_household__region", "to_household__region"
     )
 
 
