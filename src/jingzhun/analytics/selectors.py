@@ -2,8 +2,8 @@
 
 A dashboard is two indexed reads of ``RegionFigures`` — the region's rows across years (once: the years offered,
 the year shown and the trend) and its children's rows of the year (index on (year, parent)) — plus one read of the
-names of those regions and the region's ancestors, the year's 减贫计划 (one row, or the provinces' ≤ 34 summed for
-the whole country; the children's in one read) and the villages that exited in the year (one count on an index of
+names of those regions and the region's ancestors, the year's 减贫计划 of the region and its children (one read;
+for the whole country its provinces' ≤ 34 summed) and the villages that exited in the year (one count on an index of
 the year's decided villages): its cost does not grow with the number of households below the region, and its
 number of queries not with the number of child regions (``tests/analytics/test_dashboard.py``).
 """
@@ -81,14 +81,17 @@ class Dashboard:
     flows: list[YearFlow] = field(default_factory=list)
 
 
-def plan_progress(*, user, code: str, year: int, parts: dict) -> Progress:
+_READ = object()
+
+
+def plan_progress(*, user, code: str, year: int, parts: dict, target=_READ) -> Progress:
     """The year's 减贫计划 of region ``code`` and its progress: persons from the rollup's parts (exits less
     returns of that business year, as the region page counts them live), villages from identification's
-    village records of the year."""
+    village records of the year. ``target``: the plan when the caller has read it already (None: none)."""
     lo, hi = ("000000000000", "999999999999") if code == NATIONAL_CODE else subtree_range(code)
     return Progress(
         year=year,
-        target=target_of(user=user, code=code, year=year),
+        target=target_of(user=user, code=code, year=year) if target is _READ else target,
         exited_persons=int(parts.get("year_exited_persons") or 0),
         returned_persons=int(parts.get("year_returned_persons") or 0),
         exited_villages=exited_village_count(lo=lo, hi=hi, year=year),
@@ -172,12 +175,15 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
     trail = ([NATIONAL_CODE] if national and code != NATIONAL_CODE else []) + [
         c for c in above if c in names and (scope is None or scope[0] <= c <= scope[1])
     ]
-    child_targets = {
+    # the children's plans and the region's own in one read (the whole country's: its provinces' summed)
+    targets = {
         t.region_id: t
         for t in ReductionTarget.objects.for_user(user).filter(
-            year=year, region_id__in=[r["code"] for r in child_rows]
+            year=year,
+            region_id__in=[r["code"] for r in child_rows] + ([] if code == NATIONAL_CODE else [code]),
         )
     }
+    child_targets = {r["code"]: targets.get(r["code"]) for r in child_rows}
     return Dashboard(
         year=year,
         years=years,
@@ -195,6 +201,12 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
         trend=[(y, definitions.derive(parts)) for y, _l, parts, _c in history],
         breadcrumbs=[(c, names.get(c, c)) for c in trail],
         computed_at=computed_at,
-        plan=plan_progress(user=user, code=code, year=year, parts=figures),
+        plan=plan_progress(
+            user=user,
+            code=code,
+            year=year,
+            parts=figures,
+            **({} if code == NATIONAL_CODE else {"target": targets.get(code)}),
+        ),
         flows=year_flows((y, parts) for y, _l, parts, _c in history),
     )
