@@ -6,7 +6,7 @@ a prefecture's and a county user, serves the app with gunicorn (production setti
 wrk from a second process: the figures API and the HTML dashboard, for each user's home region.
 
 Usage: python bench/dashboard_load.py --snapshot DIR/2016 [--database postgres://…/jingzhun_bench_analytics]
-       [--seconds 15] [--connections 8]
+       [--seconds 15] [--connections 8] [--static-root DIR]
 """
 
 from __future__ import annotations
@@ -111,18 +111,23 @@ def main():
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--port", type=int, default=8031)
+    parser.add_argument(
+        "--static-root", type=Path, help="collected static files to reuse (collectstatic is skipped when it holds a "
+        "manifest: minutes on a busy machine)",
+    )  # fmt: skip
     args = parser.parse_args()
     auth = setup(args.database, args.snapshot)
-    static_root = tempfile.mkdtemp(prefix="jz-static-")
+    static_root = str(args.static_root or tempfile.mkdtemp(prefix="jz-static-"))
     env = {
         **os.environ, "DATABASE_URL": args.database, "JINGZHUN_ENV": "production",
         "DJANGO_SECRET_KEY": SECRET, "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_CONN_MAX_AGE": "60", "DJANGO_SECURE_SSL_REDIRECT": "false", "DJANGO_STATIC_ROOT": static_root,
         "JINGZHUN_API_USER_RATE": "1000000/min",
     }  # fmt: skip
-    subprocess.run(
-        [sys.executable, "-m", "jingzhun.cli", "collectstatic", "--no-input", "-v0"], env=env, check=True
-    )
+    if not (Path(static_root) / "staticfiles.json").exists():
+        subprocess.run(
+            [sys.executable, "-m", "jingzhun.cli", "collectstatic", "--no-input", "-v0"], env=env, check=True
+        )
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "jingzhun.wsgi", "-w", "2", "-b", f"127.0.0.1:{args.port}", "--log-level", "warning"],
         env=env, cwd=ROOT,
