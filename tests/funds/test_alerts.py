@@ -179,7 +179,7 @@ def test_closing_and_reopening_are_steps_and_the_state_always_agrees(client, cha
     assert steps == ["close", "reopen", "close"]
     assert not services.alerts_disagreeing().exists()
     # a step is never changed once written
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError, match="不可修改"):
         step = AlertStep.objects.first()
         step.reason = "改写"
         step.save()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.jobs import Job
 from jingzhun.core.policy import one_per_year, policy_province, policy_year
+from jingzhun.core.records import WrittenOnce
 from jingzhun.core.scoping import ScopedModel
 from jingzhun.core.uploads import upload_size
 from jingzhun.projects.models import NoticeObjection
@@ -531,7 +532,7 @@ class Finding(ScopedModel):
         return self.title
 
 
-class CountyExitStep(ScopedModel):
+class CountyExitStep(WrittenOnce, ScopedModel):
     """A step of a county's exit (贫困县退出) in ``year``, an immutable record: who took it at which level,
     whether it passed (a failed step ends the round; the county may propose again), the note, and the exit
     conditions as they stood when the county proposed and when the province checked."""

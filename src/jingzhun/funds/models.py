@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from jingzhun.core.crypto import EncryptedTextField
 from jingzhun.core.ids import validate_bank_account
 from jingzhun.core.policy import one_per_year, policy_province, policy_year
+from jingzhun.core.records import WrittenOnce
 from jingzhun.core.scoping import ScopedModel
 from jingzhun.core.uploads import upload_content
 from jingzhun.identification.models import SCAN_VALIDATORS
@@ -430,7 +431,7 @@ class Alert(ScopedModel):
         return f"{self.get_kind_display()} {self.summary}"
 
 
-class AlertStep(ScopedModel):
+class AlertStep(WrittenOnce, ScopedModel):
     """One step of an alert's resolution, never changed once written: 办结 (close) or 重新打开 (reopen), always
     with a reason, by whom and when. The alert's ``state`` (and its closed_* fields) are the last step's, kept
     by the same service in the same transaction (``services.alert_close`` / ``alert_reopen``)."""
@@ -456,11 +457,6 @@ class AlertStep(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.reason[:20]}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("an alert's step is never changed once written")
-        super().save(*args, **kwargs)
 
 
 class Notice(ScopedModel):

@@ -2,7 +2,6 @@
 applications, their immutable steps, the public lists (公示/公告) and objections."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from jingzhun.core.policy import one_per_year, policy_province
+from jingzhun.core.records import WrittenOnce
 from jingzhun.core.scoping import ScopedModel, ScopedQuerySet, SharedDownQuerySet
 from jingzhun.core.uploads import upload_size
 from jingzhun.regions.choices import RegionLevel
@@ -179,7 +179,7 @@ SCAN_VALIDATORS = [
 ]
 
 
-class Step(ScopedModel):
+class Step(WrittenOnce, ScopedModel):
     """One step of an application, by one user at one level: immutable once written (a correction is a new
     step). ``details`` holds the step's own facts (meeting date, attendance and votes, the rules' reasons at the
     time of verification); ``note`` the findings or the reason of a rejection."""
@@ -224,14 +224,6 @@ class Step(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.actor_label} {self.on}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("办理记录一经写入不可修改。"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("办理记录一经写入不可删除。"))
 
 
 class Publicity(ScopedModel):
@@ -708,7 +700,7 @@ class VillageYear(ScopedModel):
         return f"{self.region_id} {self.year}"
 
 
-class VillageStep(ScopedModel):
+class VillageStep(WrittenOnce, ScopedModel):
     """One step on a village's year (认定, 不予认定, 提出退出, 公示, 公告, 异议): immutable once written.
     ``details`` keeps the rule's verdict at that moment (incidence, every reason)."""
 
@@ -740,11 +732,3 @@ class VillageStep(ScopedModel):
 
     def audit_scope(self) -> tuple[str, str]:
         return f"identification.villageyear:{self.village_year_id}", self.village_year.region_id
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("办理记录一经写入不可修改。"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("办理记录一经写入不可删除。"))

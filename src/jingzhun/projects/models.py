@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.core.policy import one_per_year, policy_province
+from jingzhun.core.records import WrittenOnce
 from jingzhun.core.scoping import ScopedModel
 from jingzhun.identification.choices import ObjectionSource, ObjectionStatus
 from jingzhun.identification.models import SCAN_VALIDATORS
@@ -184,7 +185,7 @@ class ProjectPolicy(ScopedModel):
         return f"{self.year} {self.province_id or 'national'} {self.publicity_days}d"
 
 
-class ProjectStep(ScopedModel):
+class ProjectStep(WrittenOnce, ScopedModel):
     """One step of a project's lifecycle by one user at one level: immutable once written. ``details`` holds
     the step's own facts (progress %, the acceptance team, the amount reported, the year carried to)."""
 
@@ -231,14 +232,6 @@ class ProjectStep(ScopedModel):
 
     def audit_scope(self) -> tuple[str, str]:
         return f"projects.project:{self.project_id}", self.scope_code()
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("办理记录一经写入不可修改。"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("办理记录一经写入不可删除。"))
 
 
 class LibraryRevision(ScopedModel):
@@ -309,7 +302,7 @@ class LibraryRevisionItem(ScopedModel):
         return f"projects.libraryrevision:{self.revision_id}", self.scope_code()
 
 
-class LibraryRevisionStep(ScopedModel):
+class LibraryRevisionStep(WrittenOnce, ScopedModel):
     """One step of a yearly revision by one user: immutable once written. ``details`` holds its facts (the
     decision set and on how many projects, the notice's days, what took effect)."""
 
@@ -336,14 +329,6 @@ class LibraryRevisionStep(ScopedModel):
 
     def audit_scope(self) -> tuple[str, str]:
         return f"projects.libraryrevision:{self.revision_id}", self.scope_code()
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("办理记录一经写入不可修改。"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("办理记录一经写入不可删除。"))
 
 
 class ProjectNotice(ScopedModel):
