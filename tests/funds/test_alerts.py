@@ -191,6 +191,11 @@ def test_closing_and_reopening_are_steps_and_the_state_always_agrees(client, cha
     counts = services.selectors.alert_counts(user=users["national"])
     assert [(c["open"], c["closed"]) for c in counts_before] == [(1, 0)]
     assert [(c["open"], c["closed"]) for c in counts] == [(0, 1)]
+    # the counts read as words: the county's name and the rule's label, never a code or a key
+    client.force_login(users["national"])
+    table = client.get("/funds/").content.decode().split('id="alert-counts"')[1].split("</table>")[0]
+    assert "雷山县" in table and "资金滞留" in table and "idle" not in table.replace("?kind=idle", "")
+    assert "522634<" not in table
     # the page tells the steps in words
     client.force_login(supervisor)
     page = client.get(f"/funds/alerts/{alert.pk}/").content.decode()

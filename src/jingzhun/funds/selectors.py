@@ -11,11 +11,12 @@ from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from jingzhun.core.policy import every_in_force, in_force
+from jingzhun.regions.models import Region
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household, ReductionTarget, StatusChange
 
 from . import rules
-from .choices import HOLDING, INDUSTRY_CATEGORIES, AlertState, PaymentStatus
+from .choices import HOLDING, INDUSTRY_CATEGORIES, AlertKind, AlertState, PaymentStatus
 from .models import Alert, Allocation, Fund, FundPolicy, Notice, Payment
 
 SHOWN = 200  # rows of a working list shown at once (the oldest first)
@@ -222,8 +223,9 @@ def alert_list(*, user, state: str = AlertState.OPEN, kind: str = ""):
 
 
 def alert_counts(*, user) -> list[dict]:
-    """Open and closed alerts per county and kind."""
-    return list(
+    """Open and closed alerts per county and kind, each row with the county's name (``county_name``) and the
+    kind in words (``kind_label``) for the pages."""
+    rows = list(
         Alert.objects.for_user(user)
         .annotate(county=Substr("region_id", 1, 6))
         .values("county", "kind")
@@ -233,6 +235,15 @@ def alert_counts(*, user) -> list[dict]:
         )
         .order_by("county", "kind")
     )
+    codes = {row["county"] + "000000" for row in rows}
+    names = dict(
+        Region.objects.public().filter(code__in=codes).values_list("code", "name")
+    )  # names are public
+    labels = dict(AlertKind.choices)
+    for row in rows:
+        row["county_name"] = names.get(row["county"] + "000000", row["county"])
+        row["kind_label"] = labels.get(row["kind"], row["kind"])
+    return rows
 
 
 def idle_allocations(*, user, today: dt.date | None = None):
