@@ -60,12 +60,18 @@ def test_a_transfer_sent_by_one_county_and_accepted_by_the_other(
     phone.check("label:has-text('吴秀英') input")
     # the receiving village lies outside the county's scope: chosen by name, each level loaded by htmx
     picker = phone.locator("#to_village-picker")
+    # each choice swaps the whole picker; htmx binds the new selects only when it settles, so the next choice
+    # waits for that (a person is never faster than htmx's settle delay; a loaded test runner can be)
+    phone.evaluate("document.body.addEventListener('htmx:afterSettle', () => { window.settled += 1 })")
+    phone.evaluate("window.settled = 0")
     for i, (name, below) in enumerate(
         (("贵州省", "黔东南苗族侗族自治州"), ("黔东南苗族侗族自治州", "麻江县"), ("麻江县", "杏山镇"),
          ("杏山镇", "仙坝村"), ("仙坝村", None))
     ):  # fmt: skip
+        settled = phone.evaluate("window.settled")
         picker.locator("select").nth(i).select_option(label=name)
         if below:
+            phone.wait_for_function(f"window.settled > {settled}")
             picker.locator("select").nth(i + 1).locator(f"option:has-text('{below}')").wait_for(
                 state="attached"
             )
