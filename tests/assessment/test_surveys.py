@@ -372,3 +372,48 @@ def test_an_edit_after_the_province_s_check_is_refused_until_the_round_fails(ass
     job = imported(assessor, sample, edit)
     assert (job.status, job.updated) == (JobStatus.DONE, 1), job.message
     assert SurveyResponse.objects.get(sample_household=target).water is False
+
+
+def _estimates(sample) -> dict:
+    """The sample's kept estimates as the sample page shows them: kind → (point, low, high, n_eff, se, units)."""
+    from jingzhun.assessment.models import Estimate
+
+    return {
+        e.kind: (e.point, e.low, e.high, e.n_eff, e.se, e.units, e.psus)
+        for e in Estimate.objects.filter(sample=sample)
+    }
+
+
+def test_the_web_form_gives_the_same_estimates_as_a_zipped_export(client, assessor, sample):
+    """The acceptance of #22: the same answers imported from Central's zip and entered through the web form
+    give the same estimates — point, interval and effective sample size of each kind."""
+    import math
+
+    from jingzhun.assessment.choices import Estimator
+
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr(f"{sample.form_id}.csv", central_csv(sample))
+    job = imported(assessor, sample, zipped.getvalue(), "export.zip")
+    assert job.status == JobStatus.DONE and job.imported == 8, job.message
+    client.force_login(assessor)
+    assert client.post(reverse("assessment:estimates_compute", args=[sample.pk])).status_code == 302
+    by_import = _estimates(sample)
+    assert set(by_import) == {Estimator.WRONG_EXIT, Estimator.MISSED, Estimator.SATISFACTION}
+    sat = by_import[Estimator.SATISFACTION]
+    assert 0 < sat[0] < 1 and sat[1] < sat[0] < sat[2] and sat[3] > 0  # a real estimate, not an empty one
+
+    SurveyResponse.objects.all().delete()
+    for h in sample.households.all():
+        a = answers_for(h)
+        post = {f: ("yes" if a[f] else "no") if f != "persons" else a[f] for f in FIELDS}
+        post |= {f: rating(a[f]) for f in RATINGS}
+        assert client.post(reverse("assessment:survey_entry", args=[h.pk]), post).status_code == 302
+    assert client.post(reverse("assessment:estimates_compute", args=[sample.pk])).status_code == 302
+    by_web = _estimates(sample)
+    assert by_web.keys() == by_import.keys()
+    for kind, got in by_web.items():
+        for a, b in zip(got, by_import[kind], strict=True):
+            assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15), (kind, got)
+    page = client.get(reverse("assessment:sample", args=[sample.pk])).content.decode()
+    assert "错退率" in page
