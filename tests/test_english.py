@@ -458,6 +458,7 @@ def pages(world) -> list[tuple[str, str]]:
         ("county", "/assessment/"),
         ("county", "/assessment/scores/"),
         ("county", f"/assessment/counties/{COUNTY}/{y}/"),
+        ("county", f"/assessment/scores/{COUNTY}/years/"),
         ("county", "/assessment/poor-counties/"),
         ("national", f"/assessment/national-checks/?year={y}"),
         ("county", f"/assessment/national-checks/?year={y}"),

@@ -418,6 +418,7 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "assessment:survey_job": [{"pk": w["survey_job"].pk}],
         "assessment:survey_entry": [{"pk": w["sample_household"].pk}],
         "assessment:county": [{"code": COUNTY, "year": 2026}],
+        "assessment:score_years": [{"code": COUNTY}],
         "assessment:cadre": [{"pk": w["cadre"].pk}],
         "assessment:finding": [{"pk": w["finding"].pk}], "assessment:finding_evidence": [{"pk": w["finding"].pk}],
         "funds:bank_account": [{"household_pk": h}], "portal:fund_notice": [{"pk": 0}],

@@ -547,6 +547,7 @@ UI_ROUTES = {
     "assessment:survey_entry": {"pk": asm.SampleHousehold},
     "assessment:estimates_compute": {"pk": asm.Sample},
     "assessment:county": {"code": asm.Score},
+    "assessment:score_years": {"code": asm.Score},
     "assessment:finding": {"pk": asm.Finding},
     "assessment:cadre": {"pk": am.Cadre},
     "assessment:finding_evidence": {"pk": asm.Finding},

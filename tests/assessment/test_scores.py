@@ -256,3 +256,64 @@ def test_the_project_side_of_funds_performance(users, assessor, county, register
     # no projects in the year: 暂无数据, not zero
     [later] = services.scores_compute(user=assessor, region=county, year=YEAR + 2)
     assert "项目按期验收：暂无数据" in later.problems
+
+
+def _earlier_year(county):
+    """The year before: incidence 10 % → 9 % (a fall of 1 point), 错退 2 % and satisfaction 90 % surveyed."""
+    RegionFigures.objects.create(
+        year=YEAR - 2, code=county.code, level=3, parent=county.parent_id,
+        figures={"poor_persons": 1000, "rural_population": 10000}, engine="duckdb", computed_at=timezone.now(),
+    )  # fmt: skip
+    sample = Sample.objects.create(county=county, year=YEAR - 1, purpose="accuracy", seed=5, villages=2,
+                                   households_per_village=10)  # fmt: skip
+    common = {"sample": sample, "se": 0.01, "low": 0, "high": 0.1, "units": 40, "n_eff": 30, "psus": 2, "strata": 1,
+              "numerator": 0, "denominator": 40, "method": "test"}  # fmt: skip
+    Estimate.objects.create(kind="wrong_exit", point=0.02, **common)
+    Estimate.objects.create(kind="satisfaction", point=0.90, **common)
+
+
+def test_a_county_s_results_year_over_year(client, users, assessor, county, county_b, figures, estimates):
+    services.indicators_set(user=users["national"], year=2020, rows=SET)
+    client.force_login(users["county_viewer"])
+    years = reverse("assessment:score_years", args=[county.code])
+    assert "尚无考核结果" in client.get(years).content.decode()
+    services.scores_compute(user=assessor, region=county, year=YEAR)
+    page = client.get(years).content.decode()
+    assert "只有一个年度" in page and reverse("assessment:county", args=[county.code, YEAR]) in page
+    _earlier_year(county)
+    services.scores_compute(user=assessor, region=county, year=YEAR - 1)
+    page = client.get(years).content.decode()
+    assert "只有一个年度" not in page
+    # both years, each linking to its evidence page, in order: 62.50 (50 of 80 marks) then 87.50
+    first = page.index(reverse("assessment:county", args=[county.code, YEAR - 1]))
+    assert first < page.index(reverse("assessment:county", args=[county.code, YEAR]))
+    assert page.index("62.50") < page.index("87.50")
+    # the change from the previous year: the total +25, 减贫成效 1 → 4 points, 错退 2 % → 1 %, satisfaction 90 → 95
+    assert "+25.00" in page and "+3.00" in page and "-1.00" in page and "+5.00" in page
+    assert "资金成效" in page and "暂无数据" in page
+    # reached from the county's page and from the year's list
+    assert years in client.get(reverse("assessment:county", args=[county.code, YEAR])).content.decode()
+    assert years in client.get(reverse("assessment:scores") + f"?year={YEAR}").content.decode()
+    # outside the scope: the neighbouring county's operator, and a township of the county
+    client.force_login(county_b)
+    assert client.get(years).status_code == 404
+    client.force_login(users["town_a"])
+    assert client.get(years).status_code == 404
+
+
+def test_a_province_s_results_year_over_year(
+    client, users, assessor, county, figures, estimates, province_sets
+):
+    _earlier_year(county)
+    for year in (YEAR - 1, YEAR):
+        services.scores_compute(user=assessor, region=Region.objects.get(code=PROVINCE), year=year)
+    client.force_login(assessor)
+    years = reverse("assessment:score_years", args=[PROVINCE])
+    assert years in client.get(reverse("assessment:scores") + f"?year={YEAR}").content.decode()
+    page = client.get(years).content.decode()
+    assert "贵州省" in page and "全省群众满意度" in page and "所辖县考核" in page
+    assert f"{reverse('assessment:scores')}?year={YEAR - 1}" in page
+    assert f"{reverse('assessment:scores')}?year={YEAR}" in page
+    # the county's users read their own results, not the province's
+    client.force_login(users["county_viewer"])
+    assert client.get(years).status_code == 404

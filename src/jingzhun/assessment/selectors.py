@@ -320,3 +320,30 @@ def exit_objection(*, user, pk: int) -> ExitObjection:
     return get_object_or_404(
         ExitObjection.objects.for_user(user, "view_assessment").select_related("notice"), pk=pk
     )
+
+
+def score_years(*, user, code: str) -> dict:
+    """A county's (or a province's) results across the years that have one, oldest first: each year's total,
+    grade and indicator values beside the change from the previous year with a result (None where either side
+    has no figure). ``columns``: (key, name) of every indicator any year was scored on, the latest name kept."""
+    found = list(Score.objects.for_user(user, "view_assessment").filter(county_id=code).order_by("year"))
+    names: dict[str, str] = {}
+    for s in found:
+        for d in s.details:
+            names[d["key"]] = d["name"]
+
+    def change(now, before):
+        return None if now is None or before is None else now - before
+
+    rows, before = [], None
+    for s in found:
+        values = {d["key"]: d.get("value") for d in s.details}
+        earlier = {d["key"]: d.get("value") for d in before.details} if before else {}
+        rows.append({
+            "score": s,
+            "previous": before.year if before else None,
+            "total_change": change(s.total, before.total) if before else None,
+            "cells": [(values.get(k), change(values.get(k), earlier.get(k))) for k in names],
+        })  # fmt: skip
+        before = s
+    return {"columns": list(names.items()), "rows": rows}

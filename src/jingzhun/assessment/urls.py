@@ -12,6 +12,7 @@ urlpatterns = [
     path("samples/<int:pk>/estimates/", views.estimates_compute, name="estimates_compute"),
     path("scores/", views.scores, name="scores"),
     path("counties/<str:code>/<int:year>/", views.county, name="county"),
+    path("scores/<str:code>/years/", views.score_years, name="score_years"),
     path("poor-counties/", views.poor_counties, name="poor_counties"),
     path("national-checks/", views.national_checks, name="national_checks"),
     path("national-checks/<int:pk>/result/", views.national_check_result, name="national_check_result"),

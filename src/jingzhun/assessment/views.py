@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from jingzhun.accounts import permissions
 from jingzhun.core import jobs, masking
@@ -291,6 +291,23 @@ def scores(request):
         {"rows": rows, "provinces": provinces, "year": year, "ranked": ranked, "home": home,
          "score_form": None if home else ScoreForm(user=request.user)},
     )  # fmt: skip
+
+
+@login_required
+@require_GET
+def score_years(request, code: str):
+    """历年考核结果: a county's (or, for its province's users, the province's) results across the years that have
+    one, each indicator beside its change from the previous year, each year linking to that year's evidence."""
+    _need(request.user, "view_assessment")
+    place = (
+        Region.objects.for_user(request.user, "view_assessment")
+        .filter(code=code, level__in=(RegionLevel.PROVINCE, RegionLevel.COUNTY))
+        .first()
+    )
+    if place is None:
+        raise Http404
+    history = selectors.score_years(user=request.user, code=code)
+    return render(request, "assessment/score_years.html", {"place": place, **history})
 
 
 @login_required
