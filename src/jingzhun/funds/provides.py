@@ -4,47 +4,31 @@ tables itself), and a supervision alert as the rectification ledger takes it (�
 
 from __future__ import annotations
 
-from decimal import Decimal
+from urllib.parse import urlencode
 
-from django.db.models import Sum
 from django.urls import reverse
 
 from jingzhun.core.panels import provide
 
-from .choices import PaymentStatus
-from .models import Allocation, Payment
-from .selectors import alert_list
+from . import rules
+from .selectors import alert_list, spending_per_county
 
 
 @provide("county.funds_performance")
 def funds_performance(*, counties: list[str], year: int) -> dict[str, dict]:
     """资金支出进度 of each county with money allocated to it for ``year``: paid ÷ allocated, as a percent, with
-    the two sums behind it and the page to check them. Only allocations made to the county itself count (the
-    county is where the money is spent; a township or village never holds an allocation of its own), and only
-    payments that reached the payee (已支付). Two grouped queries for all counties."""
-    allocated = dict(
-        Allocation.objects.filter(region_id__in=counties, fund__year=year)
-        .values("region_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
-        .values_list("region_id", "total")
-    )
-    paid = dict(
-        Payment.objects.filter(
-            allocation__region_id__in=counties, allocation__fund__year=year, status=PaymentStatus.PAID
-        )
-        .values("allocation__region_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
-        .values_list("allocation__region_id", "total")
-    )
-    url = reverse("funds:funds")
+    the two sums behind it and the page to check them. The same sums and division as the funds home page and the
+    dashboard's 支出进度 (``selectors.spending_per_county``, ``rules.spending_share``): only allocations made to
+    the county itself count (the county is where the money is spent; a township or village never holds an
+    allocation of its own), and only payments that reached the payee (已支付). Two grouped queries for all
+    counties."""
+    url = reverse("funds:home") + "?" + urlencode({"year": year})
     out = {}
-    for county, total in allocated.items():
-        if not total:
+    for county, (allocated, paid) in spending_per_county(year, counties).items():
+        if not allocated:
             continue
-        spent = paid.get(county) or Decimal(0)
-        out[county] = {"value": float(spent / total * 100), "allocated": total, "paid": spent, "url": url}
+        share = rules.spending_share(paid, allocated)
+        out[county] = {"value": float(share * 100), "allocated": allocated, "paid": paid, "url": url}
     return out
 
 

@@ -60,6 +60,16 @@ def time_share(year: int, today: dt.date) -> Decimal:
     return (Decimal((today - start).days + 1) / Decimal((end - start).days + 1)).quantize(Decimal("0.0001"))
 
 
+def spending_share(paid: Decimal, allocated: Decimal) -> Decimal:
+    """支出进度, the one definition (issue 21): money paid (已支付) ÷ money allocated to the county (下达到县), to
+    four places (0.2505 is 25.05 %); 0 where nothing is allocated. The funds home page (per county and fund and in
+    total), the dashboard's panel (from the rolled-up parts) and the 资金成效 score all take it from here, and
+    compare it with ``time_share`` of the same precision."""
+    if not allocated:
+        return Decimal(0)
+    return (Decimal(paid) / Decimal(allocated)).quantize(Decimal("0.0001"))
+
+
 def mask_name(name: str, pattern: str = "surname_stars") -> str:
     """A name as a village notice shows it, by the policy's pattern (``choices.NameMask``): ``surname_stars``
     the surname and a star for each other character (杨文明 → 杨**), ``surname_star`` the surname and one star

@@ -102,27 +102,29 @@ def household_measures(household) -> list:
     )
 
 
-def spending_per_county(year: int) -> dict[str, tuple[Decimal, Decimal]]:
-    """支出进度's two sums per county for ``year``'s funds, for the analytics rollup (a system read, every county):
-    the money arrived at the county (its allocations with an arrival date) and what was paid from it. Two
-    grouped queries."""
-    arrived = dict(
-        Allocation.objects.filter(fund__year=year, region__level=3, arrived_on__isnull=False)
-        .values_list("region_id")
-        .annotate(s=Sum("amount"))
-        .order_by()
+def spending_per_county(year: int, counties: list[str] | None = None) -> dict[str, tuple[Decimal, Decimal]]:
+    """支出进度's two sums per county for ``year``'s funds (a system read; every county, or only ``counties``): the
+    money allocated to the county itself (下达到县: a province's or city's allocation passes the money on and
+    would count it twice) and what was paid (已支付) from it. Two grouped queries whatever the number of
+    counties; the analytics rollup and the 资金成效 score read it, the funds home page sums the same way per
+    county and fund (``progress``), all three divide with ``rules.spending_share``."""
+    allocations = Allocation.objects.filter(fund__year=year, region__level=3)
+    payments = Payment.objects.filter(
+        allocation__fund__year=year, allocation__region__level=3, status=PaymentStatus.PAID
     )
-    paid = dict(
-        Payment.objects.filter(
-            allocation__fund__year=year, allocation__region__level=3, allocation__arrived_on__isnull=False,
-            status=PaymentStatus.PAID,
-        )
-        .values_list("allocation__region_id")
-        .annotate(s=Sum("amount"))
-        .order_by()
-    )  # fmt: skip
+    if counties is not None:
+        allocations = allocations.filter(region_id__in=counties)
+        payments = payments.filter(allocation__region_id__in=counties)
+    allocated = dict(allocations.values_list("region_id").annotate(s=Sum("amount")).order_by())
+    paid = dict(payments.values_list("allocation__region_id").annotate(s=Sum("amount")).order_by())
     zero = Decimal(0)
-    return {c: (Decimal(str(arrived.get(c, zero))), Decimal(str(paid.get(c, zero)))) for c in arrived}
+    return {
+        c: (
+            Decimal(str(allocated[c])).quantize(rules.FEN),
+            Decimal(str(paid.get(c, zero))).quantize(rules.FEN),
+        )
+        for c in allocated
+    }
 
 
 def paid_sum(qs) -> Decimal:
@@ -162,7 +164,7 @@ def progress(*, user, year: int, today: dt.date | None = None) -> list[dict]:
     out = []
     for r in rows:
         spent = paid.get((r["region_id"], r["fund_id"]), Decimal(0))
-        share = (spent / r["allocated"]).quantize(Decimal("0.0001")) if r["allocated"] else Decimal(0)
+        share = rules.spending_share(spent, r["allocated"])
         policy = policies.get(r["region_id"][:2].ljust(12, "0"), national)
         required = policy.industry_share if policy.governs(r["fund__source"]) else Decimal(0)
         used = (
@@ -171,7 +173,8 @@ def progress(*, user, year: int, today: dt.date | None = None) -> list[dict]:
             else Decimal(0)
         )
         r["allocated"], r["balance"] = r["allocated"].quantize(rules.FEN), r["balance"].quantize(rules.FEN)
-        out.append({**r, "paid": spent.quantize(rules.FEN), "share": share, "time": time, "lagging": share < time,
+        out.append({**r, "paid": spent.quantize(rules.FEN), "share": share, "percent": share * 100, "time": time,
+                    "time_percent": time * 100, "lagging": share < time,
                     "industry_share": used, "industry_required": required,
                     "industry_short": bool(required) and bool(spent) and used < required})  # fmt: skip
     return out
@@ -180,11 +183,12 @@ def progress(*, user, year: int, today: dt.date | None = None) -> list[dict]:
 def progress_total(rows: list[dict]) -> dict:
     allocated = sum((r["allocated"] for r in rows), Decimal(0))
     paid = sum((r["paid"] for r in rows), Decimal(0))
-    share = (paid / allocated).quantize(Decimal("0.0001")) if allocated else Decimal(0)
+    share = rules.spending_share(paid, allocated)
     return {
         "allocated": allocated,
         "paid": paid,
         "share": share,
+        "percent": share * 100,
         "lagging": sum(1 for r in rows if r["lagging"]),
     }
 
