@@ -6,10 +6,13 @@ Ratios whose denominator is 0 have no value (None), never a made-up 0.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.funds import rules as fund_rules
 from jingzhun.registry.choices import CATEGORY_LABELS, COUNTED_CATEGORIES, Attribute, Cause
 
 from .indicators import AF_INDICATORS
@@ -65,12 +68,13 @@ INDICATORS = [
     Indicator("cadre_coverage", _("帮扶责任人覆盖率"), "cadre_households", "poor_households", 100, "%", 1),
     Indicator("plan_coverage", _("帮扶计划覆盖率"), "plan_households", "poor_households", 100, "%", 1),
     Indicator("plan_actual", _("帮扶措施实际投入（元）"), "plan_actual", digits=0),
-    # 支出进度: the year's funds paid ÷ arrived (parts in fen from the funds, ``services.with_spending``)
-    Indicator("funds_arrived", _("到位扶贫资金（元）"), "funds_arrived_fen", scale=0.01, digits=2),
+    # 支出进度: the year's funds paid ÷ allocated to the counties (parts in fen from the funds,
+    # ``services.with_spending``); the panel and its table show it by ``spending`` (``funds.rules.spending_share``)
+    Indicator("funds_allocated", _("下达到县扶贫资金（元）"), "funds_allocated_fen", scale=0.01, digits=2),
     Indicator("funds_paid", _("已支付扶贫资金（元）"), "funds_paid_fen", scale=0.01, digits=2),
-    Indicator("spending_progress", _("支出进度"), "funds_paid_fen", "funds_arrived_fen", 100, "%", 1),
+    Indicator("spending_progress", _("支出进度"), "funds_paid_fen", "funds_allocated_fen", 100, "%", 1),
 ]
-SPENDING = ("funds_arrived", "funds_paid", "spending_progress")
+SPENDING = ("funds_allocated", "funds_paid", "spending_progress")
 BY_KEY = {i.key: i for i in INDICATORS}
 KEY_FIGURES = (
     "poor_households",
@@ -128,6 +132,31 @@ def deprivations(parts: dict) -> list[tuple[str, str, int, int]]:
         )
         for name, label in AF_INDICATORS.items()
     ]
+
+
+def spending(parts: dict, *, year: int, today: dt.date) -> dict | None:
+    """支出进度 of one region from its rolled-up parts by the funds' one rule (paid ÷ allocated to the counties,
+    ``funds.rules.spending_share``, the same as the funds home page and the 资金成效 score) beside the time
+    schedule (``funds.rules.time_share``: the share of ``year`` gone by ``today``), behind it where the share
+    paid is lower, with the gap in percentage points. None where nothing is allocated."""
+    allocated = int(parts.get("funds_allocated_fen") or 0)
+    if not allocated:
+        return None
+    share = fund_rules.spending_share(Decimal(int(parts.get("funds_paid_fen") or 0)), Decimal(allocated))
+    time = fund_rules.time_share(year, today)
+    return {
+        "share": share,
+        "percent": percent(share),
+        "time": time,
+        "time_percent": percent(time),
+        "behind": share < time,
+        "gap": percent(abs(share - time)),
+    }
+
+
+def percent(share: Decimal) -> Decimal:
+    """A share as a percent to one place, rounded half up (as the funds pages' ``floatformat:1``)."""
+    return (share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def derive(parts: dict) -> dict[str, float | None]:

@@ -112,22 +112,23 @@ def store_figures(*, year: int, table: pa.Table, engine: str) -> int:
     return table.num_rows
 
 
-FUND_PARTS = ("funds_arrived_fen", "funds_paid_fen")
+FUND_PARTS = ("funds_allocated_fen", "funds_paid_fen")
 
 
 def with_spending(table: pa.Table, *, year: int) -> pa.Table:
-    """The rolled-up figures with 支出进度's parts: per county the money of ``year``'s funds arrived there and
-    paid from it (``funds.selectors.spending_per_county``), summed up to its city, province and the country, in
+    """The rolled-up figures with 支出进度's parts: per county the money of ``year``'s funds allocated to it
+    (下达到县) and paid from it (``funds.selectors.spending_per_county``, two grouped queries in the database: the
+    same sums as the funds home page and the 资金成效 score), summed up to its city, province and the country, in
     fen (exact, additive like every part). The dashboards then read them from the figures, never the funds'
-    tables."""
+    tables. The loop is per county (a few thousand), never per household or payment."""
     from jingzhun.core.codes import NATIONAL_CODE, ancestor_at
     from jingzhun.funds.selectors import spending_per_county
 
     sums: dict[str, list[int]] = {}
-    for county, (arrived, paid) in spending_per_county(year).items():
+    for county, (allocated, paid) in spending_per_county(year).items():
         for code in (NATIONAL_CODE, *(ancestor_at(county, level) for level in (1, 2, 3))):
             row = sums.setdefault(code, [0, 0])
-            row[0] += int(arrived * 100)
+            row[0] += int(allocated * 100)
             row[1] += int(paid * 100)
     codes = table.column("code").to_pylist()
     for i, name in enumerate(FUND_PARTS):

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -40,6 +41,7 @@ def tables(d: selectors.Dashboard) -> dict[str, tuple[str, list[str], list[list]
     """Every table of the dashboard as (title, header, rows): the page shows them under their charts and the
     Excel download writes the same rows."""
     p = d.place
+    today = timezone.localdate()
     child_header = [
         _("区划代码"),
         _("名称"),
@@ -59,8 +61,9 @@ def tables(d: selectors.Dashboard) -> dict[str, tuple[str, list[str], list[list]
         ),
         "spending": (
             _("支出进度"),
-            [_("区划代码"), _("名称"), *(str(definitions.BY_KEY[k].label) for k in definitions.SPENDING)],
-            [[r.code, r.name, *(r.display(k) for k in definitions.SPENDING)] for r in [p, *d.children] if r.parts.get("funds_arrived_fen")],
+            [_("区划代码"), _("名称"), *(str(definitions.BY_KEY[k].label) for k in definitions.SPENDING), _("时序进度")],
+            [[r.code, r.name, r.display("funds_allocated"), r.display("funds_paid"), f"{s['percent']}%", f"{s['time_percent']}%"]
+             for r in [p, *d.children] if (s := definitions.spending(r.parts, year=d.year, today=today))],
         ),
         "causes": (
             _("主要致贫原因"),
@@ -168,6 +171,10 @@ def dashboard_page(request):
             charts=_chart_data(d),
             key_figures=[(definitions.BY_KEY[k], p.display(k)) for k in definitions.KEY_FIGURES],
             spending_place=[p.display(k) for k in definitions.SPENDING],
+            spending=definitions.spending(p.parts, year=d.year, today=timezone.localdate()),
+            # the list behind the figure: the funds home page's 支出进度 per county and fund of the same year (it has
+            # no region filter; it lists the reader's own scope)
+            spending_link=reverse("funds:home") + "?" + urlencode({"year": d.year}),
             poor_link=household_link(p.code, status=POOR_FILTER),
             child_rows=[
                 (c, [*(c.display(k) for k in definitions.CHILD_COLUMNS), c.plan.rate_percent], household_link(c.code, status=POOR_FILTER))
