@@ -4,12 +4,12 @@ schedule, linked to the funds' list behind it, with the list of the region's chi
 dashboard reads neither the registry nor the funds' tables. One definition: the dashboard, the funds home page
 and the 资金成效 score show the same figure on the same data."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from jingzhun.analytics import selectors
 from jingzhun.analytics.services import rollup_refresh
@@ -59,7 +59,7 @@ def test_spending_progress_is_rolled_up_and_shown_as_a_panel(spent, users, clien
 
 def test_the_panel_shows_the_time_schedule_beside_the_figure(spent, users, client):
     """The share of the year gone (the funds' time schedule) beside 支出进度, and how far behind or ahead."""
-    time = rules.time_share(YEAR, dt.date.today())
+    time = rules.time_share(YEAR, timezone.localdate())
     share = Decimal("0.1875")
     client.force_login(users["national"])
     page = client.get(f"/analytics/?region={COUNTY}&year={YEAR}").content.decode()
@@ -74,7 +74,9 @@ def test_the_panel_shows_the_time_schedule_beside_the_figure(spent, users, clien
     from jingzhun.analytics.definitions import spending
 
     past = spending(
-        {"funds_allocated_fen": 80000000, "funds_paid_fen": 15000000}, year=YEAR - 1, today=dt.date.today()
+        {"funds_allocated_fen": 80000000, "funds_paid_fen": 15000000},
+        year=YEAR - 1,
+        today=timezone.localdate(),
     )
     assert (past["percent"], past["time_percent"], past["behind"], past["gap"]) == (
         Decimal("18.8"), Decimal("100.0"), True, Decimal("81.3"),
