@@ -388,3 +388,24 @@ def test_an_exited_village_is_not_designated_again(users):
             user=users["county"], village=village, year=YEAR, confirm=True, reason="返贫"
         )
     assert vs.status_in(VILLAGE_A, YEAR) == VillageStatus.EXITED
+
+
+def test_the_poor_village_count_is_each_village_s_latest_decided_status(regions):
+    """A village counts as 贫困村 in a year when its latest decided status up to that year is 贫困村: a later row
+    without a decided status changes nothing, an exit ends it, a return starts it again — counted in the
+    database, the same as each village's status read one by one."""
+    VillageYear.objects.bulk_create([
+        VillageYear(region_id=VILLAGE_A, year=2014, status=VillageStatus.POOR),
+        VillageYear(region_id=VILLAGE_A, year=2016, status=""),  # figures only, no decision
+        VillageYear(region_id=VILLAGE_A, year=2018, status=VillageStatus.EXITED),
+        VillageYear(region_id=VILLAGE_B, year=2015, status=VillageStatus.POOR),
+        VillageYear(region_id=VILLAGE_B, year=2017, status=VillageStatus.EXITED),
+        VillageYear(region_id=VILLAGE_B, year=2019, status=VillageStatus.POOR),
+    ])  # fmt: skip
+    county = Region.objects.get(code=COUNTY)
+    counts = {year: vs.poor_village_count(county, year) for year in range(2013, 2021)}
+    assert counts == {2013: 0, 2014: 1, 2015: 2, 2016: 2, 2017: 1, 2018: 0, 2019: 1, 2020: 1}
+    lo, hi = county.subtree_range()
+    for year, n in counts.items():
+        statuses = vs.statuses_in(lo=lo, hi=hi, year=year).values()
+        assert n == sum(1 for s in statuses if s == VillageStatus.POOR)
