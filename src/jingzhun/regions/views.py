@@ -56,7 +56,8 @@ def pick(request):
         raise Http404
     action = request.GET.get("action", "view")
     # everywhere=1: the country's tree by name (a transfer's receiving village, outside the sender's scope by
-    # nature) for a user whose role may act on it; public names only, no record of any region
+    # nature) for any user whose role may use the picker for ``action``: only codes and names are read, and the
+    # public portal shows those to anyone — no record of any region, so nothing beyond the scope is disclosed
     everywhere = request.GET.get("everywhere") == "1"
     if not request.user.can(action):
         raise PermissionDenied(_("您的角色不查看区划和档案。"))
