@@ -130,6 +130,7 @@ def test_exit_proposed_published_without_objection_then_announced(poor_village, 
         villages.village_exit_announce(
             user=users["town_a"], county=county, year=YEAR, villages=[poor_village]
         )
+    assert vs.poor_village_count(county, YEAR) == 1  # counted, and kept in the cache until a village changes
     notice = villages.village_exit_announce(
         user=users["county"], county=county, year=YEAR, villages=[poor_village]
     )

@@ -694,7 +694,11 @@ class VillageYear(ScopedModel):
         ]  # fmt: skip
         # the villages decided in a year (退出 of the year for the 减贫计划), for a county or the whole country:
         # an index range of those villages only, not every village's years
-        indexes = [models.Index(fields=["year", "status", "region"], name="villageyear_year_status")]
+        indexes = [
+            models.Index(fields=["year", "status", "region"], name="villageyear_year_status"),
+            # the latest change of any village's record: the poor-village count's cache key (one index read)
+            models.Index(fields=["updated_at"], name="villageyear_updated"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.year}"
