@@ -130,7 +130,9 @@ def test_exit_proposed_published_without_objection_then_announced(poor_village, 
         villages.village_exit_announce(
             user=users["town_a"], county=county, year=YEAR, villages=[poor_village]
         )
-    assert vs.poor_village_count(county, YEAR) == 1  # counted, and kept in the cache until a village changes
+    # counted, and kept in the cache until a village changes
+    lo, hi = county.subtree_range()
+    assert vs.poor_village_count(county, YEAR) == 1 and vs.exited_village_count(lo=lo, hi=hi, year=YEAR) == 0
     notice = villages.village_exit_announce(
         user=users["county"], county=county, year=YEAR, villages=[poor_village]
     )
@@ -138,6 +140,7 @@ def test_exit_proposed_published_without_objection_then_announced(poor_village, 
     assert vs.status_in(VILLAGE_A, YEAR) == VillageStatus.EXITED
     assert vs.status_in(VILLAGE_A, YEAR - 1) == VillageStatus.POOR  # the years before stay as they were
     assert vs.poor_village_count(county, YEAR - 1) == 1 and vs.poor_village_count(county, YEAR) == 0
+    assert vs.exited_village_count(lo=lo, hi=hi, year=YEAR) == 1
     kinds = list(VillageStep.objects.order_by("id").values_list("kind", flat=True))
     assert kinds == ["exit_propose", "publicity_open", "publicity_close", "announce"]
 
