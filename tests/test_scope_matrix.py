@@ -286,6 +286,7 @@ FACTORIES = {
     pm.AssetIncome: (V, lambda w, s: pm.AssetIncome.objects.create(
         asset=w.row(pm.Asset, s), year=2026, amount=1000, households=1)),
     fm.FundPolicy: (P, lambda w, s: fm.FundPolicy.objects.create(year=2030, province=s.province)),
+    fm.FundRule: (P, lambda w, s: fm.FundRule.objects.create(year=2030, province=s.province, fund_source="donation")),
     fm.Fund: (C, _fund),
     fm.Allocation: (C, _allocation),
     fm.PaymentBatch: (C, lambda w, s: fm.PaymentBatch.objects.create(county=s.county)),

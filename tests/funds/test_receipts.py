@@ -102,7 +102,7 @@ def test_receipts_are_kept_listed_and_downloaded_in_scope(
 
 
 def test_the_policy_may_waive_receipts(chain, finance, project, users):
-    services.policy_set(user=users["national"], year=YEAR, receipts_required=False)
+    services.rule_set(user=users["national"], year=YEAR, source="central", receipts_required=False)
     payment = services.project_payment_create(
         user=finance, allocation=chain["county"], project=project, stage="start", amount="20000", purpose="开工预付",
         payee_name="雷山县建工队", bank_name="农行", bank_account=ACCOUNT,

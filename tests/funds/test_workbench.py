@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from jingzhun.core.worklist import work_for
 from jingzhun.funds import services
-from jingzhun.funds.models import FundPolicy
+from jingzhun.funds.models import FundRule
 from jingzhun.registry.yearcycle import open_items
 from tests.conftest import COUNTY
 
@@ -35,10 +35,16 @@ def test_finance_finds_payments_to_approve_and_the_year_stays_open(pending, fina
 
 def test_policy_rows_decide_the_rules(chain, finance, users):
     with pytest.raises(ValidationError, match="合计须为 100%"):
-        services.policy_set(user=users["national"], year=YEAR, stages=[["start", "0.5"], ["accepted", "0.4"]])
-    services.policy_set(user=users["national"], year=YEAR, province="520000000000", management_fee_share="0.005",
-                        forbidden=[])  # fmt: skip
-    assert FundPolicy.objects.get(year=YEAR, province="520000000000").management_fee_share == Decimal("0.005")
+        services.rule_set(
+            user=users["national"],
+            year=YEAR,
+            source="central",
+            stages=[["start", "0.5"], ["accepted", "0.4"]],
+        )
+    services.rule_set(user=users["national"], year=YEAR, province="520000000000", source="central",
+                      management_fee_share="0.005", forbidden=[])  # fmt: skip
+    rule = FundRule.objects.get(year=YEAR, province="520000000000", fund_source="central")
+    assert rule.management_fee_share == Decimal("0.005")
     pay = lambda amount: services.fee_payment_create(  # noqa: E731
         user=finance, allocation=chain["county"], amount=amount, purpose="评审", payee_name="乡村振兴局",
         bank_name="农行", bank_account="6228480000000000002",

@@ -175,8 +175,9 @@ ACTIONS: dict[str, Action] = {
     "refresh_rollups": Action(gettext_lazy("刷新统计"), at(NATIONAL)),
     # reserved for the apps that come next (funds, assessment, supervision): granted now, used by them
     "manage_funds": Action(gettext_lazy("资金和项目管理")),
-    # 扶贫资金政策参数 (fund rules by year: forbidden uses, fee cap, industry share, 报账 stages, supervision
-    # numbers, allocation weights): national administrators for the nation, provincial ones for their province
+    # 扶贫资金政策参数 (the rules of each fund source by year — forbidden uses, fee cap, industry share, 报账
+    # stages, receipts: funds.services.rule_set — and the fund-wide supervision numbers and allocation weights:
+    # policy_set): national administrators for the nation, provincial ones for their province
     "set_fund_policy": Action(gettext_lazy("设置扶贫资金政策参数"), among(NATIONAL, PROVINCE)),
     # 一卡通: the household's bank account, entered by finance (or an administrator); read masked by the others
     "set_bank_account": Action(gettext_lazy("登记一卡通账户"), up_to(TOWNSHIP)),

@@ -11,6 +11,10 @@ the national row. ``in_force`` finds the row for a place and year the same way f
 
 ``prefer`` decides between a province's row and the national one where policy says the higher one applies
 (a province's poverty line counts only above the national line).
+
+A table keyed by more than year and province (the fund rules: one row per year, province and fund source) names
+its extra key in ``one_per_year(prefix, per=(…))`` and reads with ``where={…}``: the same lookup, among the rows
+of that key only (a province overriding one source from a year leaves the other sources to the nation).
 """
 
 from __future__ import annotations
@@ -43,13 +47,14 @@ def policy_year() -> models.PositiveSmallIntegerField:
     )
 
 
-def one_per_year(prefix: str) -> list[models.UniqueConstraint]:
+def one_per_year(prefix: str, *, per: tuple[str, ...] = ()) -> list[models.UniqueConstraint]:
     """The two constraints of every policy table: one row per (year, province), and one national row (province
-    empty) per year — named ``<prefix>_one_per_year_province`` and ``<prefix>_one_national_per_year``."""
+    empty) per year — named ``<prefix>_one_per_year_province`` and ``<prefix>_one_national_per_year``; with
+    ``per`` (extra key columns, e.g. a fund source) one row per (year, province, *per)."""
     return [
-        models.UniqueConstraint(fields=["year", "province"], name=f"{prefix}_one_per_year_province"),
+        models.UniqueConstraint(fields=["year", "province", *per], name=f"{prefix}_one_per_year_province"),
         models.UniqueConstraint(
-            fields=["year"], condition=Q(province__isnull=True), name=f"{prefix}_one_national_per_year"
+            fields=["year", *per], condition=Q(province__isnull=True), name=f"{prefix}_one_national_per_year"
         ),
     ]
 
@@ -70,11 +75,13 @@ def in_force(
     national: bool = True,
     defaults: bool = False,
     prefer: Callable[[models.Model, models.Model], models.Model] | None = None,
+    where: dict[str, Any] | None = None,
 ) -> models.Model | None:
     """The row of ``model`` in force for ``region_code`` in ``year`` (None: the latest). ``national=False``
-    reads the province's own row only (a province's margin is its own, not the nation's)."""
+    reads the province's own row only (a province's margin is its own, not the nation's); ``where`` narrows to
+    the rows of a further key (``{"fund_source": "central"}``), and the defaults then carry it."""
     province = province_of(region_code)
-    rows = model.objects.filter(
+    rows = model.objects.filter(**(where or {})).filter(
         models.Q(province_id=province) | models.Q(province__isnull=True)
         if national
         else models.Q(province_id=province)
@@ -87,14 +94,17 @@ def in_force(
         return prefer(own, nation)
     chosen = own or nation
     if chosen is None and defaults:
-        return model(year=year) if year is not None else model()
+        return model(**(where or {}), **({"year": year} if year is not None else {}))
     return chosen
 
 
-def every_in_force(model: type[models.Model], *, year: int) -> dict[str | None, models.Model]:
+def every_in_force(
+    model: type[models.Model], *, year: int, where: dict[str, Any] | None = None
+) -> dict[str | None, models.Model]:
     """Each province's own row in force in ``year`` (the latest up to it), and the national one under None:
-    for set-based reads that apply policy to many provinces in one query (a CASE per province)."""
-    return _latest_each(model.objects.filter(year__lte=year))
+    for set-based reads that apply policy to many provinces in one query (a CASE per province); ``where`` as
+    for ``in_force``."""
+    return _latest_each(model.objects.filter(year__lte=year, **(where or {})))
 
 
 def by_province(

@@ -20,7 +20,7 @@ class Source(models.TextChoices):
 class Category(models.TextChoices):
     """支出类别: the permitted uses (特色产业, small public facilities, capacity), the county's management fee, direct
     subsidies to households, and the nine uses the central rules forbid (which ones a year forbids is policy data:
-    ``FundPolicy.forbidden``)."""
+    ``FundRule.forbidden``, per source and year)."""
 
     INDUSTRY = "industry", _("特色产业发展")
     FACILITIES = "facilities", _("小型公益性生产生活设施")
@@ -46,7 +46,7 @@ INDUSTRY_CATEGORIES = (Category.INDUSTRY,)
 
 
 class Stage(models.TextChoices):
-    """报账制: the stages a project is paid in (their shares are policy data: ``FundPolicy.stages``)."""
+    """报账制: the stages a project is paid in (their shares are policy data: ``FundRule.stages``, per source)."""
 
     START = "start", _("开工预付")
     BASIC = "basic", _("基本完工")

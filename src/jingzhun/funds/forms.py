@@ -191,32 +191,11 @@ def _fraction(label, help_text=FRACTION_HELP):
 
 
 class FundPolicyForm(forms.Form):
-    """扶贫资金政策参数 from a year on, for the nation or a province (the service validates again)."""
+    """扶贫资金政策参数 (the fund-wide numbers) from a year on, for the nation or a province (the service
+    validates again). The rules of spending each source's money: ``FundRuleForm``."""
 
     year = forms.IntegerField(label=_("自哪一年起"), min_value=2000, max_value=2100)
     province = forms.ChoiceField(label=_("适用范围"), required=False)
-    fund_name = forms.CharField(label=_("资金名称"), max_length=60)
-    governed_sources = forms.MultipleChoiceField(
-        label=_("适用的资金来源（不选为全部来源）"), choices=Source.choices, required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
-    forbidden = forms.MultipleChoiceField(
-        label=_("禁止列支的支出类别"), choices=[(c.value, c.label) for c in FORBIDDEN_2017], required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
-    management_fee_share = forms.DecimalField(
-        label=_("项目管理费上限（占当年中央资金比例）"), min_value=0, max_value=Decimal("0.05"), decimal_places=4,
-        help_text=_("0 到 0.05 之间的小数，如 0.01 表示 1%"),
-    )  # fmt: skip
-    industry_share = _fraction(_("产业发展支出最低比例"))
-    stage_start = _fraction(_("报账比例：开工预付"))
-    stage_basic = _fraction(_("报账比例：基本完工"))
-    stage_accepted = _fraction(_("报账比例：验收合格"))
-    stage_retention = _fraction(_("报账比例：质保金"))
-    retention_days = forms.IntegerField(label=_("质保金保留天数（验收后）"), min_value=0, max_value=3650)
-    receipts_required = forms.BooleanField(
-        label=_("项目报账须附票据"), required=False, help_text=_("勾选后每笔项目报账至少上传一张票据")
-    )
     idle_days = forms.IntegerField(label=_("资金滞留预警天数"), min_value=0, max_value=3650)
     outlier_factor = forms.DecimalField(
         label=_("户均资金超过全县中位数的倍数"), min_value=1, max_value=1000, decimal_places=2
@@ -234,7 +213,8 @@ class FundPolicyForm(forms.Form):
     weight_exits = _fraction(_("分配因素权重：脱贫成效"), _("三项权重合计须为 1"))
     source = forms.CharField(label=_("依据（文号）"), max_length=200, required=False)
 
-    STAGES = ("start", "basic", "accepted", "retention")
+    FIELDS = ("idle_days", "outlier_factor", "income_jump_ratio", "publicity_days", "name_mask", "weight_poverty",
+              "weight_tasks", "weight_exits", "source")  # fmt: skip
 
     def __init__(self, *args, provinces, **kwargs):
         super().__init__(*args, **kwargs)
@@ -242,20 +222,65 @@ class FundPolicyForm(forms.Form):
 
     def values(self) -> dict:
         """The cleaned form as ``policy_set``'s keyword arguments."""
-        d = dict(self.cleaned_data)
-        d["stages"] = [[name, str(d.pop(f"stage_{name}"))] for name in self.STAGES]
-        for name in ("year", "province"):
-            d.pop(name)
-        return d
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
 
     @classmethod
     def initial_of(cls, policy) -> dict:
-        shares = dict(policy.stage_shares())
-        initial = {
-            name: getattr(policy, name)
-            for name in ("fund_name", "governed_sources", "forbidden", "management_fee_share", "industry_share",
-                         "retention_days", "receipts_required", "idle_days", "outlier_factor", "income_jump_ratio",
-                         "publicity_days", "name_mask", "weight_poverty", "weight_tasks", "weight_exits", "source")
-        }  # fmt: skip
+        return {name: getattr(policy, name) for name in cls.FIELDS}
+
+
+class FundRuleForm(forms.Form):
+    """扶贫资金使用规则 of one source from a year on, for the nation or a province (the service validates again):
+    a province's row overrides the nation's for that source only."""
+
+    year = forms.IntegerField(label=_("自哪一年起"), min_value=2000, max_value=2100)
+    province = forms.ChoiceField(label=_("适用范围"), required=False)
+    fund_source = forms.ChoiceField(label=_("资金来源"), choices=Source.choices)
+    fund_name = forms.CharField(label=_("资金名称"), max_length=60)
+    purpose = forms.CharField(
+        label=_("使用要求"), max_length=200, required=False, help_text=_("如：按捐赠协议约定的用途使用")
+    )
+    forbidden = forms.MultipleChoiceField(
+        label=_("禁止列支的支出类别"), choices=[(c.value, c.label) for c in FORBIDDEN_2017], required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    management_fee_share = forms.DecimalField(
+        label=_("项目管理费上限（占当年资金比例）"), min_value=0, max_value=Decimal("0.05"), decimal_places=4,
+        required=False, help_text=_("0 到 0.05 之间的小数，如 0.01 表示 1%；不填为不设上限"),
+    )  # fmt: skip
+    fee_base_sources = forms.MultipleChoiceField(
+        label=_("管理费上限的计算基数（不选为本来源）"), choices=Source.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    industry_share = _fraction(_("产业发展支出最低比例"))
+    stage_start = _fraction(_("报账比例：开工预付"))
+    stage_basic = _fraction(_("报账比例：基本完工"))
+    stage_accepted = _fraction(_("报账比例：验收合格"))
+    stage_retention = _fraction(_("报账比例：质保金"))
+    retention_days = forms.IntegerField(label=_("质保金保留天数（验收后）"), min_value=0, max_value=3650)
+    receipts_required = forms.BooleanField(
+        label=_("项目报账须附票据"), required=False, help_text=_("勾选后每笔项目报账至少上传一张票据")
+    )
+    basis = forms.CharField(label=_("依据（文号）"), max_length=200, required=False)
+
+    STAGES = ("start", "basic", "accepted", "retention")
+    FIELDS = ("fund_name", "purpose", "forbidden", "management_fee_share", "fee_base_sources", "industry_share",
+              "retention_days", "receipts_required", "basis")  # fmt: skip
+
+    def __init__(self, *args, provinces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].choices = provinces
+
+    def values(self) -> dict:
+        """The cleaned form as ``rule_set``'s keyword arguments (besides year, province and source)."""
+        d = {name: self.cleaned_data[name] for name in self.FIELDS}
+        d["stages"] = [[name, str(self.cleaned_data[f"stage_{name}"])] for name in self.STAGES]
+        return d
+
+    @classmethod
+    def initial_of(cls, rule) -> dict:
+        shares = dict(rule.stage_shares())
+        initial = {name: getattr(rule, name) for name in cls.FIELDS}
+        initial["fund_source"] = rule.fund_source
         initial.update({f"stage_{name}": shares.get(name, Decimal(0)) for name in cls.STAGES})
         return initial

@@ -62,23 +62,14 @@ def default_forbidden():
 
 
 class FundPolicy(ScopedModel):
-    """The rules of poverty funds in force from ``year`` (carried forward), nationally or for a province: the
-    fund's name in that period (中央财政专项扶贫资金 to 2020, 衔接推进乡村振兴补助资金 from 2021), the forbidden
-    uses, the management-fee cap (share of the county's yearly central funds, cumulative), the required industry
-    share (衔接资金), the 报账制 stages with their shares and the retention's days, the supervision numbers (idle
-    days, the per-person outlier factor, the income jump before an exit), the 公告公示 days, how a village notice
-    shows a person's name (``name_mask``), and the weights of factor-based allocation."""
+    """The fund-wide numbers of poverty funds in force from ``year`` (carried forward), nationally or for a
+    province: the supervision numbers (idle days, the per-person outlier factor, the income jump before an exit),
+    the 公告公示 days, how a village notice shows a person's name (``name_mask``), and the weights of
+    factor-based allocation. The rules of spending differ by where the money comes from and are kept per source:
+    ``FundRule``."""
 
     year = policy_year()
     province = policy_province()
-    fund_name = models.CharField(_("资金名称"), max_length=60, default="中央财政专项扶贫资金")
-    governed_sources = models.JSONField(_("适用的资金来源"), default=list, blank=True)  # empty: every source
-    forbidden = models.JSONField(_("禁止列支的支出类别"), default=default_forbidden, blank=True)
-    management_fee_share = _share(_("项目管理费上限（占当年中央资金比例）"), "0.01")
-    industry_share = _share(_("产业发展支出最低比例"), "0")
-    stages = models.JSONField(_("报账阶段及比例"), default=default_stages)
-    retention_days = models.PositiveSmallIntegerField(_("质保金保留天数（验收后）"), default=365)
-    receipts_required = models.BooleanField(_("项目报账须附票据"), default=True)
     idle_days = models.PositiveSmallIntegerField(_("资金滞留预警天数"), default=90)
     outlier_factor = models.DecimalField(
         _("人均资金超过全县人均中位数的倍数"), max_digits=6, decimal_places=2, default=Decimal("3"),
@@ -110,10 +101,55 @@ class FundPolicy(ScopedModel):
         constraints = [*one_per_year("fundpolicy")]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.province_id or 'national'} {self.fund_name}"
+        return f"{self.year} {self.province_id or 'national'}"
 
-    def governs(self, source: str) -> bool:
-        return not self.governed_sources or source in self.governed_sources
+
+class FundRule(ScopedModel):
+    """The rules of spending one source's money (资金来源), in force from ``year`` (carried forward), nationally or
+    for a province (a province overrides one source from a year; the other sources stay the nation's): the
+    money's name in that period (中央财政专项扶贫资金 to 2020, 衔接推进乡村振兴补助资金 from 2021), what it must be
+    used for (a donor's or partner's purpose), the forbidden uses, the management-fee cap (a cumulative share of
+    the county's yearly funds of ``fee_base_sources``; empty: no cap), the required industry share at the year
+    plan, the 报账制 stages with their shares, the retention's days and whether 报账 needs receipts.
+
+    With no row at all for a source the model's defaults apply: the strictest (the central rules of 2017)."""
+
+    year = policy_year()
+    province = policy_province()
+    fund_source = models.CharField(_("资金来源"), max_length=12, choices=Source.choices)
+    fund_name = models.CharField(_("资金名称"), max_length=60, default="中央财政专项扶贫资金")
+    purpose = models.CharField(_("使用要求"), max_length=200, blank=True)
+    forbidden = models.JSONField(_("禁止列支的支出类别"), default=default_forbidden, blank=True)
+    management_fee_share = models.DecimalField(
+        _("项目管理费上限（占当年资金比例）"), max_digits=5, decimal_places=4, null=True, blank=True,
+        default=Decimal("0.01"),
+        validators=[MinValueValidator(0, _("比例不能为负数。")), MaxValueValidator(1, _("比例不能超过 100%。"))],
+    )  # fmt: skip
+    # the sources whose county allocations of the year the cap is a share of, and whose fees count against it
+    fee_base_sources = models.JSONField(_("管理费上限的计算基数（资金来源）"), default=list, blank=True)
+    industry_share = _share(_("产业发展支出最低比例"), "0")
+    stages = models.JSONField(_("报账阶段及比例"), default=default_stages)
+    retention_days = models.PositiveSmallIntegerField(_("质保金保留天数（验收后）"), default=365)
+    receipts_required = models.BooleanField(_("项目报账须附票据"), default=True)
+    basis = models.CharField(_("依据"), max_length=200, blank=True)
+
+    scope_lookup = "province__code"
+
+    class Meta:
+        verbose_name = _("扶贫资金使用规则")
+        verbose_name_plural = _("扶贫资金使用规则")
+        constraints = [*one_per_year("fundrule", per=("fund_source",))]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.province_id or 'national'} {self.fund_source} {self.fund_name}"
+
+    @property
+    def source_label(self) -> str:
+        return Source(self.fund_source).label if self.fund_source in Source.values else self.fund_source
+
+    def fee_sources(self) -> list[str]:
+        """The sources the management-fee cap counts together (the rule's own source when none is named)."""
+        return list(self.fee_base_sources or [self.fund_source])
 
     def stage_shares(self) -> list[tuple[str, Decimal]]:
         return [(stage, Decimal(str(share))) for stage, share in self.stages]

@@ -10,14 +10,14 @@ from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
-from jingzhun.core.policy import every_in_force, in_force
+from jingzhun.core.policy import every_in_force, in_force, province_of
 from jingzhun.regions.models import Region
 from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household, ReductionTarget, StatusChange
 
 from . import rules
-from .choices import HOLDING, INDUSTRY_CATEGORIES, AlertKind, AlertState, PaymentStatus
-from .models import Alert, Allocation, Fund, FundPolicy, Notice, Payment
+from .choices import HOLDING, INDUSTRY_CATEGORIES, AlertKind, AlertState, PaymentStatus, Source
+from .models import Alert, Allocation, Fund, FundPolicy, FundRule, Notice, Payment
 
 SHOWN = 200  # rows of a working list shown at once (the oldest first)
 ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=16, decimal_places=2))
@@ -25,8 +25,39 @@ PREFIX = {0: 2, 1: 4, 2: 6, 3: 9, 4: 12}  # a region level → the code prefix l
 
 
 def policy_for(*, region_code: str | None, year: int) -> FundPolicy:
-    """The fund rules in force for a place and year (the model's defaults when none is set: the page says so)."""
+    """The fund-wide numbers in force for a place and year (the model's defaults when none is set: the page
+    says so)."""
     return in_force(FundPolicy, region_code=region_code, year=year, defaults=True)
+
+
+def rule_for(*, region_code: str | None, year: int, source: str) -> FundRule:
+    """The rule of ``source``'s money in force for a place and year: the province's row for that source else
+    the nation's, the latest up to the year (the model's defaults, the strictest, when none is set)."""
+    return in_force(
+        FundRule, region_code=region_code, year=year, defaults=True, where={"fund_source": source}
+    )
+
+
+def rules_by_year(*, region_code: str | None, years: range) -> list[tuple[int, list[FundRule]]]:
+    """Each year's rule of every source in force for a place (the province's or the nation's): the policy
+    page's history. One read of the rows up to the last year; the lookup per year and source in memory."""
+    province = province_of(region_code)
+    last = max(years)
+    rows = list(
+        FundRule.objects.filter(Q(province__isnull=True) | Q(province_id=province), year__lte=last).order_by(
+            "-year"
+        )
+    )
+    out = []
+    for year in years:
+        found = []
+        for source in Source.values:
+            mine = [r for r in rows if r.fund_source == source and r.year <= year]
+            own = next((r for r in mine if province and r.province_id == province), None)
+            nation = next((r for r in mine if r.province_id is None), None)
+            found.append(own or nation or FundRule(year=year, fund_source=source))
+        out.append((year, found))
+    return out
 
 
 def factors(*, codes: list[str], level: int, year: int) -> dict[str, dict[str, Decimal]]:
@@ -159,14 +190,17 @@ def progress(*, user, year: int, today: dt.date | None = None) -> list[dict]:
     ):
         key = (r["allocation__region_id"], r["allocation__fund_id"])
         paid[key], industry[key] = r["s"], r["i"]
-    policies = every_in_force(FundPolicy, year=year)  # one read for every province on the page
-    national = policies.get(None) or FundPolicy(year=year)
+    sources = {r["fund__source"] for r in rows}
+    in_force = {
+        s: every_in_force(FundRule, year=year, where={"fund_source": s}) for s in sources
+    }  # per source
     out = []
     for r in rows:
         spent = paid.get((r["region_id"], r["fund_id"]), Decimal(0))
         share = rules.spending_share(spent, r["allocated"])
-        policy = policies.get(r["region_id"][:2].ljust(12, "0"), national)
-        required = policy.industry_share if policy.governs(r["fund__source"]) else Decimal(0)
+        found = in_force[r["fund__source"]]
+        rule = found.get(r["region_id"][:2].ljust(12, "0")) or found.get(None) or FundRule(year=year)
+        required = rule.industry_share
         used = (
             (industry.get((r["region_id"], r["fund_id"]), Decimal(0)) / spent).quantize(Decimal("0.0001"))
             if spent
@@ -305,4 +339,14 @@ def policy_rows(*, provinces: list[str], limit: int = 100):
         FundPolicy.objects.filter(Q(province__isnull=True) | Q(province_id__in=provinces))
         .select_related("province")
         .order_by("-year", "province_id")[:limit]
+    )
+
+
+def rule_rows(*, provinces: list[str], limit: int = 200):
+    """The fund rule rows set nationally and for ``provinces``, newest first: every setting by year, source and
+    scope, as the policy page lists them."""
+    return (
+        FundRule.objects.filter(Q(province__isnull=True) | Q(province_id__in=provinces))
+        .select_related("province")
+        .order_by("-year", "province_id", "fund_source")[:limit]
     )

@@ -57,6 +57,7 @@ from .models import (
     Fund,
     FundObjection,
     FundPolicy,
+    FundRule,
     Notice,
     Payment,
     PaymentBatch,
@@ -109,30 +110,60 @@ def _share_of(values: dict, name: str, label: str, top: Decimal = Decimal(1)) ->
     values[name] = share
 
 
+def _days(values: dict, name: str, label: str, least: int = 0) -> None:
+    if name in values:
+        try:
+            days = int(values[name])
+        except (TypeError, ValueError):
+            days = -1
+        if days < least or days > 3650:
+            raise ValidationError(
+                {name: [_("「%(l)s」须为 %(n)s 到 3650 之间的整数。") % {"l": label, "n": least}]}
+            )
+        values[name] = days
+
+
 def _validate_policy(values: dict) -> None:
+    """Refuse, naming the field, what the model's validators do not catch: negative days, allocation weights
+    that do not add up to 1."""
+    for name in ("weight_poverty", "weight_tasks", "weight_exits"):
+        _share_of(values, name, str(FundPolicy._meta.get_field(name).verbose_name))
+    for name in ("idle_days", "publicity_days"):
+        _days(
+            values, name, FundPolicy._meta.get_field(name).verbose_name, 1 if name == "publicity_days" else 0
+        )
+    weights = ("weight_poverty", "weight_tasks", "weight_exits")
+    if any(w in values for w in weights):
+        if not all(w in values for w in weights):
+            raise ValidationError({"weight_poverty": [_("三项分配因素权重须一并填写。")]})
+        if sum((values[w] for w in weights), Decimal(0)) != 1:
+            total = sum((values[w] for w in weights), Decimal(0))
+            raise ValidationError(
+                {"weight_poverty": [_("三项分配因素权重合计须为 1，现为 %(t)s。") % {"t": total}]}
+            )
+
+
+def _validate_rule(values: dict) -> None:
     """Refuse, naming the field, what the model's validators do not catch: unknown sources or categories, a
-    fee cap above 5 %, negative days, stage shares or allocation weights that do not add up to 1."""
-    for name in ("management_fee_share", "industry_share", "weight_poverty", "weight_tasks", "weight_exits"):
-        top = FEE_CAP_MAX if name == "management_fee_share" else Decimal(1)
-        _share_of(values, name, str(FundPolicy._meta.get_field(name).verbose_name), top)
-    for name in ("retention_days", "idle_days", "publicity_days"):
-        if name in values:
-            try:
-                days = int(values[name])
-            except (TypeError, ValueError):
-                days = -1
-            least = 1 if name == "publicity_days" else 0
-            if days < least or days > 3650:
-                label = FundPolicy._meta.get_field(name).verbose_name
-                raise ValidationError(
-                    {name: [_("「%(l)s」须为 %(n)s 到 3650 之间的整数。") % {"l": label, "n": least}]}
-                )
-            values[name] = days
-    if "fund_name" in values and not str(values["fund_name"] or "").strip():
-        raise ValidationError({"fund_name": [_("请填写资金名称。")]})
-    if "governed_sources" in values and set(values["governed_sources"]) - set(Source.values):
-        raise ValidationError({"governed_sources": [_("适用的资金来源中有未知的来源。")]})
+    permitted use forbidden, a fee cap above 5 % (empty: no cap), negative days, stage shares that do not add
+    up to 1."""
+    if "management_fee_share" in values and values["management_fee_share"] in ("", None):
+        values["management_fee_share"] = None  # no cap (donations, local funds)
+    else:
+        label = str(FundRule._meta.get_field("management_fee_share").verbose_name)
+        _share_of(values, "management_fee_share", label, FEE_CAP_MAX)
+    _share_of(values, "industry_share", str(FundRule._meta.get_field("industry_share").verbose_name))
+    _days(values, "retention_days", FundRule._meta.get_field("retention_days").verbose_name)
+    if "fund_name" in values:
+        values["fund_name"] = str(values["fund_name"] or "").strip()
+        if not values["fund_name"]:
+            raise ValidationError({"fund_name": [_("请填写资金名称。")]})
+    if "fee_base_sources" in values:
+        values["fee_base_sources"] = list(values["fee_base_sources"] or [])
+        if set(values["fee_base_sources"]) - set(Source.values):
+            raise ValidationError({"fee_base_sources": [_("管理费上限的计算基数中有未知的资金来源。")]})
     if "forbidden" in values:
+        values["forbidden"] = list(values["forbidden"] or [])
         forbidden = set(values["forbidden"])
         if forbidden - set(Category.values):
             raise ValidationError({"forbidden": [_("禁止列支的类别中有未知的类别。")]})
@@ -152,22 +183,13 @@ def _validate_policy(values: dict) -> None:
             or any(n not in Stage.values for n, _s in stages)
         ):
             raise ValidationError({"stages": [_("报账阶段的比例合计须为 100%。")]})
-    weights = ("weight_poverty", "weight_tasks", "weight_exits")
-    if any(w in values for w in weights):
-        if not all(w in values for w in weights):
-            raise ValidationError({"weight_poverty": [_("三项分配因素权重须一并填写。")]})
-        if sum((values[w] for w in weights), Decimal(0)) != 1:
-            total = sum((values[w] for w in weights), Decimal(0))
-            raise ValidationError(
-                {"weight_poverty": [_("三项分配因素权重合计须为 1，现为 %(t)s。") % {"t": total}]}
-            )
 
 
 @transaction.atomic
 def policy_set(*, user, year: int, province: str | None = None, **values) -> FundPolicy:
-    """Set the fund rules from ``year`` on, nationally or for a province (fields of ``FundPolicy``); shares
-    between 0 and 1, the fee cap at most 5 %, days not negative, the stage shares and the allocation weights
-    adding up to 1. Audited (``audit.upsert``); a refusal changes nothing."""
+    """Set the fund-wide numbers from ``year`` on, nationally or for a province (fields of ``FundPolicy``: the
+    supervision numbers, the notices' days and names, the allocation weights adding up to 1). The rules of
+    spending are per source: ``rule_set``. Audited (``audit.upsert``); a refusal changes nothing."""
     permissions.require(
         user, "set_fund_policy", region=province or NATIONAL_CODE, what=_("修改扶贫资金政策参数")
     )
@@ -181,6 +203,25 @@ def policy_set(*, user, year: int, province: str | None = None, **values) -> Fun
     return audit.upsert(FundPolicy, {"year": year, "province": region}, values)
 
 
+@transaction.atomic
+def rule_set(*, user, year: int, source: str, province: str | None = None, **values) -> FundRule:
+    """Set the rules of one fund source from ``year`` on, nationally or for a province (fields of
+    ``FundRule``): a province's row overrides the nation's for that source only, from its year. Shares between
+    0 and 1, the fee cap at most 5 % or none, days not negative, the stage shares adding up to 1, no permitted
+    use forbidden. Audited (``audit.upsert``); a refusal changes nothing."""
+    permissions.require(
+        user, "set_fund_policy", region=province or NATIONAL_CODE, what=_("修改扶贫资金使用规则")
+    )
+    if source not in Source.values:
+        raise ValidationError({"source": [_("请选择资金来源。")]})
+    region = policy_province(province)
+    known = {f.name for f in FundRule._meta.concrete_fields} - {"id", "year", "province", "fund_source"}
+    if unknown := set(values) - known:
+        raise ValidationError(_("未知的参数：%(p)s。") % {"p": "、".join(sorted(unknown))})
+    _validate_rule(values)
+    return audit.upsert(FundRule, {"year": year, "province": region, "fund_source": source}, values)
+
+
 # --- 衔接资金: the year plan's industry share ---------------------------------------------------------------
 
 # the stages of a project in (or past) the county's 年度计划
@@ -188,39 +229,39 @@ IN_PLAN = ("planned", "implementing", "accepted", "settled", "transferred")
 
 
 def refuse_industry_short(project) -> None:
-    """列入年度计划 (projects.services.plan) of a project financed by a governed fund (衔接资金 and the sources its
-    policy names): refused, with the figures, when the county's year plan of that money would then use less than
-    the policy's required share for 产业发展. Only a project that is not itself an industry project can lower the
-    share, so the check runs for those; with no required share (before 2022) it never refuses."""
+    """列入年度计划 (projects.services.plan) of a project not itself an industry project, financed by money whose
+    source's rule of the year requires an industry share (衔接资金 from 2022): refused, with the figures, when the
+    county's year plan of that source's money would then use less than the share for 产业发展. Each source is
+    held to its own rule; with no required share (before 2022, local funds, donations) it never refuses."""
     if project.category == ProjectCategory.INDUSTRY:
         return
     county = ancestor_at(project.region_id, 3)
-    policy = selectors.policy_for(region_code=county, year=project.year)
-    required = policy.industry_share
-    if not required:
-        return
-    governed = [s for s in Source.values if policy.governs(s)]
-    own = project.fundings.filter(kind__in=governed).aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    if not own:
-        return
-    planned = ProjectFunding.objects.filter(
-        kind__in=governed, project__year=project.year, project__region__code__range=subtree_range(county),
-    ).filter(Q(project__stage__in=IN_PLAN) | Q(project=project))  # fmt: skip
-    figures = planned.aggregate(
-        total=Sum("amount"), industry=Sum("amount", filter=Q(project__category=ProjectCategory.INDUSTRY))
-    )
-    total, industry = figures["total"] or Decimal(0), figures["industry"] or Decimal(0)
-    share = industry / total
-    if share < required:
-        percent = lambda x: f"{(x * 100).quantize(Decimal('0.1'))}%"  # noqa: E731
-        raise ValidationError(
-            _(
-                "%(f)s用于产业发展的比重不得低于 %(r)s：列入本项目后，本县 %(y)s 年度计划使用该资金 %(t)s 元，"
-                "其中产业发展项目 %(i)s 元，占 %(s)s，低于要求。请先将产业发展项目列入年度计划。"
-            )
-            % {"f": policy.fund_name, "r": percent(required), "y": project.year, "t": total.quantize(rules.FEN),
-               "i": industry.quantize(rules.FEN), "s": percent(share)}
-        )  # fmt: skip
+    sources = project.fundings.filter(amount__gt=0).values_list("kind", flat=True).distinct().order_by("kind")
+    for source in sources:
+        if source not in Source.values:
+            continue
+        rule = selectors.rule_for(region_code=county, year=project.year, source=source)
+        required = rule.industry_share
+        if not required:
+            continue
+        planned = ProjectFunding.objects.filter(
+            kind=source, project__year=project.year, project__region__code__range=subtree_range(county),
+        ).filter(Q(project__stage__in=IN_PLAN) | Q(project=project))  # fmt: skip
+        figures = planned.aggregate(
+            total=Sum("amount"), industry=Sum("amount", filter=Q(project__category=ProjectCategory.INDUSTRY))
+        )
+        total, industry = figures["total"] or Decimal(0), figures["industry"] or Decimal(0)
+        share = industry / total
+        if share < required:
+            percent = lambda x: f"{(x * 100).quantize(Decimal('0.1'))}%"  # noqa: E731
+            raise ValidationError(
+                _(
+                    "%(f)s（%(src)s）用于产业发展的比重不得低于 %(r)s：列入本项目后，本县 %(y)s 年度计划使用该资金 "
+                    "%(t)s 元，其中产业发展项目 %(i)s 元，占 %(s)s，低于要求。请先将产业发展项目列入年度计划。"
+                )
+                % {"f": rule.fund_name, "src": rule.source_label, "r": percent(required), "y": project.year,
+                   "t": total.quantize(rules.FEN), "i": industry.quantize(rules.FEN), "s": percent(share)}
+            )  # fmt: skip
 
 
 # --- funds and allocations ---------------------------------------------------------------------------------------
@@ -357,25 +398,29 @@ def allocation_arrive(*, user, allocation: Allocation, arrived_on: dt.date | Non
 # --- payments ----------------------------------------------------------------------------------------------------
 
 
-def _spendable(user, allocation: Allocation, what: str) -> tuple[Allocation, FundPolicy]:
+def _spendable(user, allocation: Allocation, what: str) -> tuple[Allocation, FundRule]:
+    """The county allocation locked for a payment, and the rule of its fund's source and year there."""
     permissions.require(user, "manage_funds", region=allocation.region_id, what=what)
     allocation = Allocation.objects.select_for_update().select_related("fund", "region").get(pk=allocation.pk)
     if allocation.region.level != COUNTY:
         raise ValidationError({"allocation": [_("资金须下达到县后才能支出。")]})
     if allocation.arrived_on is None:
         raise ValidationError({"allocation": [_("该笔资金尚未登记到位，不能支出。")]})
-    return allocation, selectors.policy_for(region_code=allocation.region_id, year=allocation.fund.year)
+    fund = allocation.fund
+    return allocation, selectors.rule_for(
+        region_code=allocation.region_id, year=fund.year, source=fund.source
+    )
 
 
-def _refuse_category(policy: FundPolicy, allocation: Allocation, category: str) -> None:
+def _refuse_category(rule: FundRule, category: str) -> None:
     if category not in Category.values:
         raise ValidationError({"category": [_("请选择支出类别。")]})
-    if policy.governs(allocation.fund.source) and category in policy.forbidden:
+    if category in rule.forbidden:
         raise ValidationError(
             {
                 "category": [
-                    _("「%(c)s」属于%(n)s禁止列支的范围，不能支出。")
-                    % {"c": Category(category).label, "n": policy.fund_name}
+                    _("「%(c)s」属于%(n)s（%(s)s）禁止列支的范围，不能支出。")
+                    % {"c": Category(category).label, "n": rule.fund_name, "s": rule.source_label}
                 ]
             }
         )
@@ -416,14 +461,14 @@ def project_payment_create(
     Refused: no receipt or a file that is not what it says; a forbidden category; more than the allocation's
     balance; more than the budget, or than the stages up to this one allow (shares: policy data); the final
     payment (验收合格) or the retention before 验收, and the retention before its days have run."""
-    allocation, policy = _spendable(user, allocation, _("项目资金支出"))
+    allocation, rule = _spendable(user, allocation, _("项目资金支出"))
     today = today or timezone.localdate()
     project = _readable(Project, user).filter(pk=project.pk).first()
     if project is None or not project.region_id.startswith(allocation.region_id[:6]):
         raise ValidationError({"project": [_("该项目不在本县或不在您的管辖范围内。")]})
     if stage not in Stage.values:
         raise ValidationError({"stage": [_("请选择报账阶段。")]})
-    _refuse_category(policy, allocation, category)
+    _refuse_category(rule, category)
     if category == Category.MANAGEMENT_FEE:
         raise ValidationError({"category": [_("项目管理费请按「项目管理费」单独支出。")]})
     amount = amount_of(amount)
@@ -432,13 +477,13 @@ def project_payment_create(
             {"stage": [_("项目尚未验收：「%(s)s」须在验收合格后支付。") % {"s": Stage(stage).label}]}
         )
     if stage == Stage.RETENTION:
-        due = project.accepted_on + dt.timedelta(days=policy.retention_days)
+        due = project.accepted_on + dt.timedelta(days=rule.retention_days)
         if today < due:
             raise ValidationError(
                 {
                     "stage": [
-                        _("质保金须在验收后满 %(d)s 天（%(on)s 起）支付。")
-                        % {"d": policy.retention_days, "on": due}
+                        _("%(n)s的质保金须在验收后满 %(d)s 天（%(on)s 起）支付。")
+                        % {"n": rule.fund_name, "d": rule.retention_days, "on": due}
                     ]
                 }
             )
@@ -452,18 +497,28 @@ def project_payment_create(
                 ]
             }
         )
-    ceiling = rules.stage_ceiling(project.budget, policy.stage_shares(), stage)
+    shares = rule.stage_shares()
+    if stage not in {name for name, _share in shares}:
+        raise ValidationError(
+            {
+                "stage": [
+                    _("%(n)s的报账阶段中没有「%(s)s」，请按其规定的阶段报账。")
+                    % {"n": rule.fund_name, "s": Stage(stage).label}
+                ]
+            }
+        )
+    ceiling = rules.stage_ceiling(project.budget, shares, stage)
     if held + amount > ceiling:
         raise ValidationError(
             {
                 "amount": [
-                    _("到「%(s)s」阶段累计最多可支付 %(c)s 元，本次支付后将达 %(t)s 元。")
-                    % {"s": Stage(stage).label, "c": ceiling, "t": held + amount}
+                    _("按%(n)s的报账比例，到「%(s)s」阶段累计最多可支付 %(c)s 元，本次支付后将达 %(t)s 元。")
+                    % {"n": rule.fund_name, "s": Stage(stage).label, "c": ceiling, "t": held + amount}
                 ]
             }
         )
     _refuse_balance(allocation, amount)
-    receipts, receipts_note = _receipts_checked(policy, receipts, receipts_note)
+    receipts, receipts_note = _receipts_checked(rule, receipts, receipts_note)
     number = normalize_identifier(bank_account)
     payment = Payment(
         allocation=allocation, region_id=project.region_id, year=allocation.fund.year, kind=PaymentKind.PROJECT,
@@ -487,15 +542,20 @@ def project_payment_create(
     return payment
 
 
-def _receipts_checked(policy: FundPolicy, receipts, receipts_note: str) -> tuple[list, str]:
+def _receipts_checked(rule: FundRule, receipts, receipts_note: str) -> tuple[list, str]:
     """The receipts of a 报账 payment, each checked as a hostile upload (type by its first bytes, size, the
     picture's declared size) before anything is written; at least one when the policy requires them, and a
     description of them."""
     receipts = [f for f in (receipts or ()) if f]
     receipts_note = (receipts_note or "").strip()
-    if policy.receipts_required and not receipts:
+    if rule.receipts_required and not receipts:
         raise ValidationError(
-            {"receipts": [_("报账须附票据：请上传至少一张票据的扫描件或照片（PDF、JPG 或 PNG）。")]}
+            {
+                "receipts": [
+                    _("%(n)s报账须附票据：请上传至少一张票据的扫描件或照片（PDF、JPG 或 PNG）。")
+                    % {"n": rule.fund_name}
+                ]
+            }
         )
     if len(receipts) > RECEIPTS_MAX:
         raise ValidationError({"receipts": [_("一次报账最多上传 %(n)d 个票据文件。") % {"n": RECEIPTS_MAX}]})
@@ -547,8 +607,8 @@ def household_payment_create(
     the household's assistance measures (then counted once, through the measure). Refused: a person not in the
     registry, not in the user's scope, or not (any longer) in a household that may receive; a household without
     an account; a measure of another household; a forbidden category; more than the allocation's balance."""
-    allocation, policy = _spendable(user, allocation, _("到户补助发放"))
-    _refuse_category(policy, allocation, category)
+    allocation, rule = _spendable(user, allocation, _("到户补助发放"))
+    _refuse_category(rule, category)
     number = normalize_identifier(id_number)
     member = (
         _readable(Member, user).filter(id_number=number, is_active=True).select_related("household").first()
@@ -592,30 +652,38 @@ def household_payment_create(
 def fee_payment_create(
     *, user, allocation: Allocation, amount, purpose: str, payee_name: str, bank_name: str, bank_account: str
 ) -> Payment:
-    """项目管理费 of the county: refused when the county's fees of the year, with this one, would pass the cap
-    (a share of the county's central funds of the year: policy data), or pass the allocation's balance."""
-    allocation, policy = _spendable(user, allocation, _("项目管理费支出"))
+    """项目管理费 of the county, from an allocation whose source's rule of the year may cap it: refused when the
+    county's fees of the year paid from the sources the rule counts together (``FundRule.fee_sources``: its own
+    source when it names none), with this one, would pass the rule's share of the county's allocations of those
+    sources that year; a rule without a cap (donations, local funds) never refuses. Refused too beyond the
+    allocation's balance."""
+    allocation, rule = _spendable(user, allocation, _("项目管理费支出"))
     amount = amount_of(amount)
     county, year = allocation.region_id, allocation.fund.year
-    central = selectors.paid_sum(
-        Allocation.objects.filter(region_id=county, fund__year=year, fund__source=Source.CENTRAL)
-    )
-    cap = (central * policy.management_fee_share).quantize(rules.FEN)
-    used = selectors.paid_sum(
-        Payment.objects.filter(
-            allocation__region_id=county, year=year, category=Category.MANAGEMENT_FEE, status__in=HOLDING
+    if rule.management_fee_share is not None:
+        family = sorted(set(rule.fee_sources()) | {allocation.fund.source})
+        base = selectors.paid_sum(
+            Allocation.objects.filter(region_id=county, fund__year=year, fund__source__in=family)
         )
-    )
-    if used + amount > cap:
-        raise ValidationError(
-            {
-                "amount": [
-                    _("本县 %(y)s 年项目管理费累计 %(t)s 元将超过上限 %(c)s 元（当年中央资金 %(f)s 元的 %(p)s%%）。")
-                    % {"y": year, "t": used + amount, "c": cap, "f": central,
-                       "p": (policy.management_fee_share * 100).normalize()}
-                ]
-            }
+        cap = (base * rule.management_fee_share).quantize(rules.FEN)
+        used = selectors.paid_sum(
+            Payment.objects.filter(
+                allocation__region_id=county, allocation__fund__source__in=family, year=year,
+                category=Category.MANAGEMENT_FEE, status__in=HOLDING,
+            )
         )  # fmt: skip
+        if used + amount > cap:
+            names = "、".join(str(Source(s).label) for s in family)
+            raise ValidationError(
+                {
+                    "amount": [
+                        _("按%(n)s的规定，本县 %(y)s 年从%(s)s支出的项目管理费累计 %(t)s 元将超过上限 %(c)s 元"
+                          "（当年%(s)s %(f)s 元的 %(p)s%%）。")
+                        % {"n": rule.fund_name, "y": year, "s": names, "t": used + amount, "c": cap, "f": base,
+                           "p": (rule.management_fee_share * 100).normalize()}
+                    ]
+                }
+            )  # fmt: skip
     _refuse_balance(allocation, amount)
     number = normalize_identifier(bank_account)
     payment = Payment(

@@ -34,7 +34,7 @@ from jingzhun.registry.models import Household
 from jingzhun.registry.services import household_bank_account_set
 
 from . import selectors, services
-from .choices import AlertState, PaymentStatus, Stage
+from .choices import AlertState, PaymentStatus, Source, Stage
 from .forms import (
     AlertFilter,
     AmountForm,
@@ -43,6 +43,7 @@ from .forms import (
     FeeForm,
     FundForm,
     FundPolicyForm,
+    FundRuleForm,
     HouseholdPaymentForm,
     NoticeForm,
     ObjectionResolveForm,
@@ -593,11 +594,24 @@ def bank_account(request, household_pk: int):
 POLICY_FIRST_YEAR = 2017  # the central special fund's rules (财农〔2017〕8号)
 
 
+def _save(request, form, write, done: str) -> bool:
+    """Run a policy write from a valid form; False (the messages shown) when the form or the service refuses."""
+    if not form.is_valid():
+        form_refused(request, form)
+        return False
+    try:
+        attempt(request, write, done, form)
+    except Refused:
+        return False
+    return True
+
+
 @login_required
 def policy_page(request):
     """扶贫资金政策参数: national administrators set the nation's rules (and any province's), a province's
-    administrators their province's, from a year on; the page shows the rules in force year by year for the
-    chosen scope and every row set. Others get the 403 page."""
+    administrators their province's, from a year on — the fund-wide numbers, and the rules of each fund source
+    (a province may override one source from a year). The page shows the rules of every source in force in the
+    chosen year, their history year by year for the chosen scope, and every row set. Others get the 403 page."""
     user = request.user
     own = user.region_id[:2].ljust(12, "0") if user.region_id else None
     if not permissions.may(user, "set_fund_policy", region=own or NATIONAL_CODE):
@@ -606,42 +620,62 @@ def policy_page(request):
         Region.objects.for_user(user).filter(level=1).order_by("code").values_list("code", "name")
     )
     choices = ([] if own else [("", _("全国"))]) + provinces
-    wanted = request.POST.get("province") if request.method == "POST" else request.GET.get("province")
-    province = wanted if wanted in {c for c, _n in provinces} else own
+    data = request.POST if request.method == "POST" else request.GET
+    province = data.get("province") if data.get("province") in {c for c, _n in provinces} else own
     year = _year(request)
-    current = selectors.policy_for(region_code=province or NATIONAL_CODE, year=year)
-    initial = {"year": year, "province": province or "", **FundPolicyForm.initial_of(current)}
-    form = FundPolicyForm(request.POST or None, initial=initial, provinces=choices)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                attempt(
-                    request,
-                    lambda: services.policy_set(
-                        user=user,
-                        year=form.cleaned_data["year"],
-                        province=form.cleaned_data["province"] or None,
-                        **form.values(),
-                    ),
-                    _("扶贫资金政策参数已保存。"),
-                    form,
-                )
-            except Refused:
-                pass
-            else:
-                query = f"?year={form.cleaned_data['year']}&province={form.cleaned_data['province'] or ''}"
-                return redirect(reverse("funds:policy") + query)
-        else:
-            form_refused(request, form)
+    wanted = data.get("fund_source") or data.get("source_shown")
+    source = wanted if wanted in Source.values else Source.CENTRAL
+    code = province or NATIONAL_CODE
+    current = selectors.policy_for(region_code=code, year=year)
+    rule = selectors.rule_for(region_code=code, year=year, source=source)
+    part = request.POST.get("part", "policy") if request.method == "POST" else None
+    form = FundPolicyForm(
+        request.POST if part == "policy" else None, provinces=choices,
+        initial={"year": year, "province": province or "", **FundPolicyForm.initial_of(current)},
+    )  # fmt: skip
+    rule_form = FundRuleForm(
+        request.POST if part == "rule" else None, provinces=choices, auto_id="rule_%s",
+        initial={"year": year, "province": province or "", **FundRuleForm.initial_of(rule)},
+    )  # fmt: skip
+    if part == "policy" and _save(
+        request, form,
+        lambda: services.policy_set(
+            user=user, year=form.cleaned_data["year"], province=form.cleaned_data["province"] or None,
+            **form.values(),
+        ),
+        _("扶贫资金政策参数已保存。"),
+    ):  # fmt: skip
+        query = f"?year={form.cleaned_data['year']}&province={form.cleaned_data['province'] or ''}"
+        return redirect(reverse("funds:policy") + query)
+    if part == "rule" and _save(
+        request, rule_form,
+        lambda: services.rule_set(
+            user=user, year=rule_form.cleaned_data["year"], province=rule_form.cleaned_data["province"] or None,
+            source=rule_form.cleaned_data["fund_source"], **rule_form.values(),
+        ),
+        _("扶贫资金使用规则已保存。"),
+    ):  # fmt: skip
+        d = rule_form.cleaned_data
+        query = f"?year={d['year']}&province={d['province'] or ''}&source_shown={d['fund_source']}"
+        return redirect(reverse("funds:policy") + query)
     last = max(timezone.localdate().year, year)
     in_force = [
-        (y, selectors.policy_for(region_code=province or NATIONAL_CODE, year=y))
-        for y in range(last, POLICY_FIRST_YEAR - 1, -1)
+        (y, selectors.policy_for(region_code=code, year=y)) for y in range(last, POLICY_FIRST_YEAR - 1, -1)
     ]
-    rows = selectors.policy_rows(provinces=[c for c, _n in provinces])
+    history = selectors.rules_by_year(region_code=code, years=range(last, POLICY_FIRST_YEAR - 1, -1))
+    rules_now = next((found for y, found in history if y == year), None)
+    if rules_now is None:
+        rules_now = selectors.rules_by_year(region_code=code, years=range(year, year + 1))[0][1]
+    codes = [c for c, _n in provinces]
     return render(
         request, "funds/policy.html",
-        {"form": form, "current": current, "year": year,
-         "stages": [(Stage(n).label if n in Stage.values else n, share) for n, share in current.stages], "in_force": in_force, "rows": rows,
+        {"form": form, "rule_form": rule_form, "current": current, "year": year, "rule": rule,
+         "rules_now": [(r, _stages_shown(r)) for r in rules_now], "history": history,
+         "sources": Source.choices, "in_force": in_force, "rows": selectors.policy_rows(provinces=codes),
+         "rule_rows": selectors.rule_rows(provinces=codes), "province": province or "",
          "scope": dict(choices).get(province or "", _("全国"))},
     )  # fmt: skip
+
+
+def _stages_shown(rule) -> list[tuple[str, str]]:
+    return [(Stage(n).label if n in Stage.values else n, share) for n, share in rule.stages]
