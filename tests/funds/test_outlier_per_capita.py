@@ -55,3 +55,13 @@ def test_the_snapshot_engine_agrees_at_the_threshold(paid, tmp_path):
         (a.household_id, a.summary, a.evidence) for a in db
     ]
     assert Decimal(found[0].evidence["per_capita"]) == Decimal("1500.01")
+
+
+def test_the_equity_page_shows_the_median_the_alert_compares_with(paid, client, users):
+    """One source of truth for money per person of a household: the county median the equity page shows is the
+    number in the outlier alert's evidence."""
+    (alert,) = kinds(alerts.find(region=COUNTY, year=YEAR), AlertKind.OUTLIER)
+    client.force_login(users["national"])
+    page = client.get(f"/assistance/equity/?county={COUNTY}&year={YEAR}").content.decode()
+    shown = page.split('id="household-median"')[1].split(">", 1)[1].split("<", 1)[0]
+    assert shown == alert.evidence["county_median_per_capita"] == "500.00"

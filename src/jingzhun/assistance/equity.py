@@ -42,6 +42,49 @@ def money_source(fn):
     return fn
 
 
+# Money that reached households recorded by apps above this one (funds' household payments, 到户补助), each a
+# function (lowest code, highest code, year) -> rows of {"household_id", "region_id", "persons", "total"}, one per
+# household; registered in the app's ready() by ``household_money_source``.
+HOUSEHOLD_MONEY: list[Callable[[str, str, int], list[dict]]] = []
+MEDIAN_HOUSEHOLDS = 5  # a county's median per person is taken over at least this many households paid
+
+
+def household_money_source(fn):
+    """Register ``fn`` as a source of money that reached each household (the per-person median's input)."""
+    if fn not in HOUSEHOLD_MONEY:
+        HOUSEHOLD_MONEY.append(fn)
+    return fn
+
+
+def per_person(total, persons) -> Decimal:
+    """Money of a household per person: the total ÷ its size (a household of no recorded size counts as one).
+    Exact (not rounded), so that a comparison with a multiple of the median is the same on every engine."""
+    return Decimal(total) / max(int(persons or 1), 1)
+
+
+def household_money(lo: str, hi: str, year: int) -> list[dict]:
+    """Money that reached each household between codes ``lo`` and ``hi`` in ``year`` (every registered source
+    summed per household), with its size and the amount per person (``each``): the one definition the equity
+    page's household median and the funds' outlier rule (人均帮扶资金远高于全县中位数) both read."""
+    merged: dict[int, dict] = {}
+    for source in HOUSEHOLD_MONEY:
+        for row in source(lo, hi, year):
+            found = merged.setdefault(row["household_id"], {**row, "total": ZERO})
+            found["total"] += Decimal(row["total"])
+    for row in merged.values():
+        row["each"] = per_person(row["total"], row["persons"])
+    return list(merged.values())
+
+
+def county_medians(rows: list[dict]) -> dict[str, Decimal]:
+    """The median money per person of each county's households in ``rows`` (``household_money``), keyed by the
+    county's six-digit prefix; a county with fewer than ``MEDIAN_HOUSEHOLDS`` households paid has none."""
+    by_county: dict[str, list[Decimal]] = {}
+    for row in rows:
+        by_county.setdefault(row["region_id"][:6], []).append(row["each"])
+    return {c: statistics.median(v) for c, v in by_county.items() if len(v) >= MEDIAN_HOUSEHOLDS}
+
+
 FLAG_LABELS = {"over": _("过度集中"), "under": _("投入不足"), "no_persons": _("有投入但无建档立卡人口")}
 
 
@@ -82,6 +125,7 @@ class Equity:
     total: Decimal
     persons: int
     median: Decimal | None
+    household_median: Decimal | None  # money per person of the county's households paid (``county_medians``)
     gini: float | None
     top10_share: float | None
     multiple: Decimal
@@ -153,9 +197,11 @@ def county_equity(county: Region, year: int, policy: AssistancePolicy) -> Equity
     total = sum((r.total for r in rows), ZERO)
     _units_behind([r for r in rows if r.flag], year)
     rows.sort(key=lambda r: (r.per_person is None, -(r.per_person or 0), r.code))
+    household = county_medians(household_money(lo, hi, year)).get(county.code[:6])
     return Equity(
         county=county, year=year, villages=rows, total=total, persons=sum(r.persons for r in counted),
-        median=median, gini=gini(per, [r.persons for r in counted]) if per else None,
+        median=median, household_median=household.quantize(Decimal("0.01")) if household is not None else None,
+        gini=gini(per, [r.persons for r in counted]) if per else None,
         top10_share=_top_share(counted), multiple=policy.concentration_multiple, floor_ratio=policy.floor_ratio,
     )  # fmt: skip
 

@@ -8,7 +8,6 @@ The numbers the rules use (idle days, the outlier factor, the income jump) are p
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import defaultdict
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jingzhun.assistance import equity
 from jingzhun.core.codes import subtree_range
 from jingzhun.core.masking import mask_card
 from jingzhun.registry.choices import HouseholdStatus, MemberChangeKind
@@ -256,32 +256,21 @@ def unaccepted_payments(*, region: str | None, year: int, **_ctx) -> list[Alert]
 
 def outliers(*, region: str | None, year: int, **_ctx) -> list[Alert]:
     """Support per person (payments ÷ household size) far above the county's median per person (factor: policy
-    data): one query of sums per household with its size, the median per county computed over them."""
+    data). The money per household and the county medians are the equity's (``assistance.equity.household_money``
+    and ``county_medians``, fed by ``selectors.household_payments``): the median in an alert's evidence is the
+    one the equity page shows. One query of sums per household with its size."""
     factor = selectors.policy_for(region_code=region, year=year).outlier_factor
-    sums = list(
-        _within(
-            Payment.objects.filter(kind=PaymentKind.HOUSEHOLD, year=year, status__in=HOLDING),
-            "region__code",
-            region,
-        )
-        .values("household_id", "region_id", "household__member_count")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    for s in sums:
-        s["each"] = rules.per_capita(s["total"], s["household__member_count"])
-    by_county = defaultdict(list)
-    for s in sums:
-        by_county[s["region_id"][:6]].append(s["each"])
-    medians = {c: statistics.median(v) for c, v in by_county.items() if len(v) >= 5}
+    lo, hi = subtree_range(region) if region else ("000000000000", "999999999999")
+    sums = equity.household_money(lo, hi, year)
+    medians = equity.county_medians(sums)
     out = []
-    for s in sums:
+    for s in sorted(sums, key=lambda s: s["household_id"]):
         median = medians.get(s["region_id"][:6])
         if median and s["each"] > median * factor:
             out.append(
                 outlier_alert(
                     household_id=s["household_id"], region_id=s["region_id"], year=year, total=s["total"],
-                    persons=s["household__member_count"], median=median, factor=factor,
+                    persons=s["persons"], median=median, factor=factor,
                 )
             )  # fmt: skip
     return out

@@ -8,7 +8,7 @@ class FundsConfig(AppConfig):
     verbose_name = _("扶贫资金")
 
     def ready(self):
-        from jingzhun.assistance.equity import money_source
+        from jingzhun.assistance.equity import household_money_source, money_source
 
         from . import (
             panels,  # noqa: F401 - the household card's payments, the 工作台, the year's open items
@@ -17,6 +17,12 @@ class FundsConfig(AppConfig):
         from .selectors import paid_per_village
 
         money_source(paid_per_village)  # payments count in the equity of resources, once
+
+        from .selectors import household_payments
+
+        household_money_source(
+            household_payments
+        )  # money per household: the equity's median, the outlier rule
 
         from jingzhun.assistance.selectors import measure_paid_source
 

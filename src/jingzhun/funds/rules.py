@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_DOWN, Decimal
 
+from jingzhun.assistance.equity import per_person
+
 FEN = Decimal("0.01")
 
 
@@ -93,5 +95,6 @@ def mask_name(name: str, pattern: str = "surname_stars") -> str:
 def per_capita(total, persons) -> Decimal:
     """Support per person of a household: its payments ÷ its size (a household of no recorded size counts as
     one). Exact (not rounded): the outlier rule compares it with the county median the same way on every engine
-    (the SQL twin: ``alerts_sql.PER_CAPITA``)."""
-    return Decimal(total) / max(int(persons or 1), 1)
+    (the SQL twin: ``alerts_sql.PER_CAPITA``). The definition is the equity's (``assistance.equity.per_person``),
+    the one source of money per person the equity page's household median also reads."""
+    return per_person(total, persons)

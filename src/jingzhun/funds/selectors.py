@@ -16,7 +16,7 @@ from jingzhun.registry.choices import HouseholdStatus
 from jingzhun.registry.models import Household, ReductionTarget, StatusChange
 
 from . import rules
-from .choices import HOLDING, INDUSTRY_CATEGORIES, AlertKind, AlertState, PaymentStatus, Source
+from .choices import HOLDING, INDUSTRY_CATEGORIES, AlertKind, AlertState, PaymentKind, PaymentStatus, Source
 from .models import Alert, Allocation, Fund, FundPolicy, FundRule, Notice, Payment
 
 SHOWN = 200  # rows of a working list shown at once (the oldest first)
@@ -318,6 +318,22 @@ def paid_per_village(lo: str, hi: str, year: int) -> dict[str, Decimal]:
         .order_by()
     )
     return {r["region_id"]: r["total"] for r in rows}
+
+
+def household_payments(lo: str, hi: str, year: int) -> list[dict]:
+    """到户补助 of ``year`` holding money (entered, approved, sent or paid) per household between codes ``lo`` and
+    ``hi``, with the household's size: the funds' part of the money that reached households
+    (``assistance.equity.household_money_source``), which the outlier rule and the equity page both read."""
+    return [
+        {"household_id": r["household_id"], "region_id": r["region_id"], "persons": r["household__member_count"],
+         "total": r["total"]}
+        for r in Payment.objects.filter(
+            kind=PaymentKind.HOUSEHOLD, year=year, status__in=HOLDING, region__code__range=(lo, hi)
+        )
+        .values("household_id", "region_id", "household__member_count")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ]  # fmt: skip
 
 
 def paid_per_measure(ids: list[int]) -> dict[int, Decimal]:
