@@ -290,9 +290,12 @@ def _quality_and_assessment(h, users, village) -> dict:
         region=village, source="audit", title="问题", responsible_unit="县乡村振兴局", deadline=dt.date(2026, 12, 1),
         raised_level=3,
     )  # fmt: skip
+    local_figure = asm.LocalFigure.objects.create(
+        county=county, year=2026, key="local", name="地方特色产业", value=1, note="县统计局年报"
+    )
     return {
         "quality_run": run, "sample": sample, "sample_household": sample_household, "survey_job": job,
-        "finding": finding,
+        "finding": finding, "local_figure": local_figure,
     }  # fmt: skip
 
 
@@ -419,6 +422,8 @@ def page_kwargs(w) -> dict[str, list[dict]]:
         "assessment:survey_entry": [{"pk": w["sample_household"].pk}],
         "assessment:county": [{"code": COUNTY, "year": 2026}],
         "assessment:score_years": [{"code": COUNTY}],
+        "assessment:help_answers": [{"code": COUNTY, "year": 2026}],
+        "assessment:local_figure_file": [{"pk": w["local_figure"].pk}],
         "assessment:cadre": [{"pk": w["cadre"].pk}],
         "assessment:finding": [{"pk": w["finding"].pk}], "assessment:finding_evidence": [{"pk": w["finding"].pk}],
         "funds:bank_account": [{"household_pk": h}], "portal:fund_notice": [{"pk": 0}],

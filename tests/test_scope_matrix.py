@@ -342,6 +342,8 @@ FACTORIES = {
     asm.CountyExitStep: (C, lambda w, s: asm.CountyExitStep.objects.create(
         county=s.county, year=2026, kind="propose", level=3)),
     asm.Score: (C, lambda w, s: asm.Score.objects.create(county=s.county, year=2026, total=90, grade="good")),
+    asm.LocalFigure: (C, lambda w, s: asm.LocalFigure.objects.create(
+        county=s.county, year=2026, key="local", name="地方特色产业", value=1, note="县统计局年报")),
     asm.PoorCounty: (C, lambda w, s: asm.PoorCounty.objects.create(county=s.county, year=2026, kind="national")),
     asm.ExitChecklist: (P, lambda w, s: asm.ExitChecklist.objects.create(
         year=2030, province=s.province, items=["贫困村全部退出"])),
@@ -549,6 +551,8 @@ UI_ROUTES = {
     "assessment:estimates_compute": {"pk": asm.Sample},
     "assessment:county": {"code": asm.Score},
     "assessment:score_years": {"code": asm.Score},
+    "assessment:help_answers": {"code": asm.Score},
+    "assessment:local_figure_file": {"pk": asm.LocalFigure},
     "assessment:finding": {"pk": asm.Finding},
     "assessment:cadre": {"pk": am.Cadre},
     "assessment:finding_evidence": {"pk": asm.Finding},
@@ -693,6 +697,7 @@ EMPTY_IN_SCOPE = {
     "imports:report": "the job has no error report",
     "reports:download": "the job has no file yet",
     "assessment:finding_evidence": "the finding has no evidence file",
+    "assessment:local_figure_file": "the figure has no evidence file",
 }
 
 

@@ -11,6 +11,7 @@ from jingzhun.assessment.models import (
     Estimate,
     ExitChecklist,
     Finding,
+    LocalFigure,
     PoorCounty,
     Sample,
     Score,
@@ -33,6 +34,11 @@ def test_the_demo_county_gets_a_sample_with_answers(regions, settings, tmp_path,
     assert sample.imports.get().status == JobStatus.DONE
     assert SurveyResponse.objects.count() == sample.households.count() > 0
     assert Estimate.objects.filter(sample=sample).count() == 3 and Score.objects.count() == 1
+    # the province's own set: a local indicator with the county's figure entered, and the 精准帮扶 satisfaction
+    details = {d["key"]: d for d in Score.objects.get().details}
+    assert details["industry"]["value"] == 78.5 and details["industry"]["entry"]["version"] == 1
+    assert LocalFigure.objects.get(county_id="522634000000").note.startswith("省农业农村厅")
+    assert details["help"]["source"] == "help_satisfaction"
     county = User.objects.get(username="county")
     assert any("超过整改时限" in i.label for i in work_for(county))
     assert Finding.objects.filter(state="rectified").exists()

@@ -187,6 +187,9 @@ ACTIONS: dict[str, Action] = {
     "assess": Action(gettext_lazy("考核评估抽样和调查"), up_to(PREFECTURE)),
     "view_assessment": Action(gettext_lazy("查看考核结果")),
     "score": Action(gettext_lazy("计算考核得分"), among(NATIONAL, PROVINCE)),
+    # 地方自定指标: the figure of a province's own indicator per county, entered by the assessing level with its
+    # evidence (the province, or a city for its counties); never by the county assessed
+    "enter_local_figure": Action(gettext_lazy("录入地方自定考核指标数值"), among(PROVINCE, PREFECTURE)),
     "raise_finding": Action(gettext_lazy("登记考核发现的问题"), up_to(COUNTY)),
     "rectify": Action(gettext_lazy("上报问题整改情况")),
     "close_finding": Action(gettext_lazy("问题整改销号"), at()),
@@ -218,7 +221,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: _DATA_WORK
     | _ASSESSMENT
     | {"set_policy", "set_fund_policy", "set_national_quota", "load_history", "settle_project", "set_bank_account", "manage_funds",
-       "supervise", "assess", "score", "national_check"},
+       "supervise", "assess", "score", "national_check", "enter_local_figure"},
     Role.OPERATOR: _DATA_WORK | _ASSESSMENT,
     Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas", "view_quality", "view_assessment"}),
     Role.SECURITY: frozenset({"manage_users"}),
@@ -228,7 +231,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     ),
     # sees the sample, not the registry
     Role.ASSESSOR: frozenset(
-        {"assess", "score", "view_assessment", "raise_finding", "close_finding", "national_check"}
+        {"assess", "score", "view_assessment", "raise_finding", "close_finding", "national_check",
+         "enter_local_figure"}
     ),
     # 医保, 民政, 教育 … upload their lists; sector departments appraise projects (read through that action)
     Role.DEPARTMENT: frozenset({"upload_list", "appraise_project"}),

@@ -184,3 +184,27 @@ def by_unit(cadres: list[Cadre], year: int) -> dict[int, Figures]:
     for c in cadres:
         units[c.unit_id].add(per_cadre[c.pk])
     return units
+
+
+def by_county(counties: list[str], year: int) -> dict[str, Figures]:
+    """Each county's 精准帮扶 ratings of ``year`` (the 精准帮扶满意度 indicator): the answers in its samples of the
+    year — households surveyed and satisfied overall, and the ratings given on the 驻村工作队 (the question
+    ``by_team`` counts for the village's team) and on the household's own 帮扶责任人 (the question ``figures``
+    counts for its cadre), each answer a rating, 不了解 left out. One grouped query."""
+    out = {c: Figures() for c in counties}
+    if not counties:
+        return out
+    answers = SurveyResponse.objects.filter(sample__year=year, sample__county_id__in=counties)
+    counted = answers.values_list("sample__county_id").annotate(
+        n=Count("id"),
+        satisfied=Count("id", filter=Q(satisfied=True)),
+        team=Count("id", filter=Q(team_satisfied__isnull=False)),
+        team_yes=Count("id", filter=Q(team_satisfied=True)),
+        cadre=Count("id", filter=Q(cadre_satisfied__isnull=False)),
+        cadre_yes=Count("id", filter=Q(cadre_satisfied=True)),
+    )
+    for county, n, satisfied, team, team_yes, cadre, cadre_yes in counted.order_by():
+        f = out[county]
+        f.surveyed, f.satisfied = n, satisfied
+        f.rated, f.approved = team + cadre, team_yes + cadre_yes
+    return out

@@ -43,6 +43,10 @@ class Source(models.TextChoices):
     PROJECT_ASSETS = "project_assets", _("项目资产移交率（%，项目库）")
     PROJECT_BENEFIT = "project_benefit", _("项目带贫率（%，受益建档立卡户占比）")
     COUNTY_SCORES = "county_scores", _("所辖县考核平均得分（省级）")
+    # 精准帮扶: the households' answers on the 驻村工作队 and on their 帮扶责任人 (the cadre assessment's questions)
+    HELP_SATISFACTION = "help_satisfaction", _("精准帮扶满意度（%，对驻村工作队和帮扶责任人的评价）")
+    # a province's own indicator: its figure per county and year is entered by the assessing level with evidence
+    LOCAL = "local", _("地方自定指标（录入数值）")
 
 
 class Origin(models.TextChoices):

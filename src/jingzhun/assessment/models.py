@@ -16,7 +16,8 @@ from jingzhun.core.jobs import Job
 from jingzhun.core.policy import one_per_year, policy_province, policy_year
 from jingzhun.core.records import WrittenOnce
 from jingzhun.core.scoping import ScopedModel
-from jingzhun.core.uploads import upload_size
+from jingzhun.core.uploads import upload_content, upload_size
+from jingzhun.identification.models import SCAN_VALIDATORS
 from jingzhun.projects.models import NoticeObjection
 from jingzhun.registry.choices import HouseholdStatus
 
@@ -430,6 +431,11 @@ class Indicator(ScopedModel):
     def __str__(self) -> str:
         return f"{self.year} {self.name}"
 
+    def clean(self) -> None:
+        # a local figure is entered per county: a province's own result stands on its counties' other figures
+        if self.source == Source.LOCAL and self.level != 3:
+            raise ValidationError({"source": [_("「地方自定指标（录入数值）」只能用于县级考核指标。")]})
+
     def score(self, value: float | None) -> float | None:
         """The share of the weight earned by ``value`` (0–1), None without a figure."""
         if value is None:
@@ -469,6 +475,76 @@ class Score(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.county_id} {self.year} {self.grade}"
+
+    def by_origin(self) -> list[dict]:
+        """The subtotal of each 考核方式 (平时掌握 / 年度考核 / 第三方评估): the weight of its indicators, the weight
+        of those with a figure (``available``), the points earned of it, and the points it puts into the total
+        (``counted``: scaled as the total is, over the indicators with a figure) — the parts sum to the total."""
+        known = sum(d["weight"] for d in self.details if d.get("score") is not None)
+        out = []
+        for origin in Origin:
+            rows = [d for d in self.details if d.get("origin") == origin]
+            if not rows:
+                continue
+            scored = [d for d in rows if d.get("score") is not None]
+            earned = sum(d["score"] for d in scored)
+            out.append(
+                {
+                    "origin": origin.value,
+                    "label": origin.label,
+                    "weight": round(sum(d["weight"] for d in rows), 2),
+                    "available": round(sum(d["weight"] for d in scored), 2),
+                    "earned": round(earned, 2),
+                    "counted": round(earned / known * 100, 2) if known else None,
+                }
+            )
+        return out
+
+
+LOCAL_FILE_VALIDATORS = [*SCAN_VALIDATORS, upload_content]
+
+
+class LocalFigure(WrittenOnce, ScopedModel):
+    """地方自定指标的录入数值: the figure of a province's own indicator (``Source.LOCAL``, named by its ``key``) for a
+    county and year, entered by the assessing level (province or city) with what it is based on (``note``, an
+    optional scan or photo in ``file``). Written once: a correction is the next ``version``, the earlier ones
+    kept and shown; the score reads the latest. Keyed by the indicator's key, not its row, so that a province
+    re-setting its indicator set keeps the figures entered."""
+
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县"),
+        limit_choices_to={"level": 3},
+    )  # fmt: skip
+    year = policy_year()
+    key = models.SlugField(_("指标代码"), max_length=30)
+    name = models.CharField(_("指标"), max_length=60)
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    value = models.DecimalField(_("数值"), max_digits=14, decimal_places=3)
+    note = models.TextField(_("依据说明"), max_length=2000)
+    file = models.FileField(
+        _("佐证材料"), upload_to="assessment/local/%Y/%m/", blank=True, validators=LOCAL_FILE_VALIDATORS
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("录入人"),
+    )  # fmt: skip
+    entered_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+
+    scope_lookup = "county__code"
+    keyset_fields = ("county_id", "id")
+
+    class Meta:
+        verbose_name = _("地方自定指标数值")
+        verbose_name_plural = _("地方自定指标数值")
+        ordering = ["county_id", "key", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "year", "key", "version"], name="localfigure_version_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.year} {self.key} v{self.version}"
 
 
 class Finding(ScopedModel):

@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from jingzhun.analytics.models import RegionFigures
 from jingzhun.assistance.models import Cadre, HelpingUnit, HouseholdPairing, Measure, Visit, WorkTeam
+from jingzhun.core.codes import subtree_range
 from jingzhun.core.policy import in_force, province_of
 from jingzhun.regions.models import Region
 
-from .choices import CountyStatus, Estimator, FindingState, Purpose
+from .choices import CountyStatus, Estimator, FindingState, Purpose, Source
 from .models import (
     AssessmentPolicy,
     CountyExitStep,
@@ -22,6 +23,7 @@ from .models import (
     ExitObjection,
     Finding,
     Indicator,
+    LocalFigure,
     NationalCheck,
     PoorCounty,
     Sample,
@@ -347,3 +349,55 @@ def score_years(*, user, code: str) -> dict:
         })  # fmt: skip
         before = s
     return {"columns": list(names.items()), "rows": rows}
+
+
+def local_figures_latest(*, counties: list[str], year: int) -> dict[str, dict[str, LocalFigure]]:
+    """Each county's latest figure of each local indicator in ``year`` (county → key → ``LocalFigure``): what the
+    score reads. One query; the versions come in order, so the latest stays."""
+    out: dict[str, dict[str, LocalFigure]] = {}
+    rows = LocalFigure.objects.filter(county_id__in=counties, year=year).order_by(
+        "county_id", "key", "version"
+    )
+    for f in rows:
+        out.setdefault(f.county_id, {})[f.key] = f
+    return out
+
+
+def local_figures(*, user, code: str, year: int):
+    """Every version of the county's local figures of ``year``, the latest of each indicator first, with who
+    entered each (the evidence of the score page)."""
+    return (
+        LocalFigure.objects.for_user(user, "view_assessment")
+        .filter(county_id=code, year=year)
+        .select_related("entered_by")
+        .order_by("key", "-version")
+    )
+
+
+def local_figure(*, user, pk: int) -> LocalFigure:
+    return get_object_or_404(LocalFigure.objects.for_user(user, "view_assessment"), pk=pk)
+
+
+def local_indicators(*, code: str, year: int) -> list[Indicator]:
+    """The local indicators (``Source.LOCAL``) of the county set in force in the province of ``code``."""
+    return [i for i in indicator_set(region_code=code, year=year, level=3) if i.source == Source.LOCAL]
+
+
+def local_entry_counties(*, user, province: str):
+    """The counties of ``province`` the user may enter local figures for (the rows of the entry table)."""
+    return (
+        Region.objects.for_user(user, "enter_local_figure")
+        .filter(level=3, code__range=subtree_range(province))
+        .order_by("code")
+    )
+
+
+def help_answers(*, user, code: str, year: int):
+    """The survey answers behind a county's 精准帮扶满意度 (the sample's field codes and villages, the two ratings)
+    — the third party's (``assess``), as the sample is."""
+    return (
+        SurveyResponse.objects.for_user(user, "assess")
+        .filter(sample__county_id=code, sample__year=year)
+        .select_related("region", "sample_household")
+        .order_by("region_id", "sample_household__key")
+    )

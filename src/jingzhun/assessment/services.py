@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,6 +31,7 @@ from jingzhun.regions.selectors import policy_province
 from jingzhun.registry.choices import HouseholdStatus, Labour
 from jingzhun.registry.models import Household, Member
 
+from . import cadres as cadre_figures
 from . import estimates, rules, sampling, selectors, survey
 from .choices import (
     EXIT_STEPS,
@@ -47,6 +49,7 @@ from .choices import (
 )
 from .models import (
     CONDITIONS,
+    LOCAL_FILE_VALIDATORS,
     AssessmentPolicy,
     CountyExitStep,
     Estimate,
@@ -55,6 +58,7 @@ from .models import (
     ExitObjection,
     Finding,
     Indicator,
+    LocalFigure,
     NationalCheck,
     PoorCounty,
     Sample,
@@ -655,11 +659,12 @@ def _project_shares(parts: list[dict]) -> dict[str, tuple[float | None, str]]:
 
 
 def _values(
-    county: str, year: int, figures: dict, found: dict, funds: dict, projects: dict | None = None
-) -> dict[str, tuple[float | None, str]]:
+    county: str, year: int, figures: dict, found: dict, funds: dict, projects: dict | None = None,
+    helped: dict | None = None,
+) -> dict[str, tuple[float | None, str]]:  # fmt: skip
     """Each source's figure for a county and the page behind it (``funds``: county → the funds app's 资金成效,
     ``county.funds_performance``; ``projects``: county → the projects app's figures,
-    ``county.projects_performance``)."""
+    ``county.projects_performance``; ``helped``: county → its 精准帮扶 ratings, ``cadres.by_county``)."""
     now, before = figures.get((county, year), {}), figures.get((county, year - 1), {})
     rollup = reverse("analytics:dashboard") + f"?region={county}&year={year}"
     page = reverse("assessment:county", kwargs={"code": county, "year": year})
@@ -680,20 +685,43 @@ def _values(
         Source.SATISFACTION: survey(Estimator.SATISFACTION),
         Source.FUNDS: (money["value"], money["url"]) if (money := funds.get(county)) else (None, ""),
         **_project_shares([p] if (p := (projects or {}).get(county)) else []),
+        Source.HELP_SATISFACTION: _help_share([h] if (h := (helped or {}).get(county)) else [], county, year),
     }
 
 
-def _score(code: str, year: int, level: int, indicators: list[Indicator], values: dict) -> Score:
+def _help_share(parts: list, code: str, year: int) -> tuple[float | None, str]:
+    """精准帮扶满意度 (%) of one county (one part) or of a province (its counties' parts summed): the ratings
+    "satisfied" of all the ratings given on the 驻村工作队 and the 帮扶责任人 (不了解 left out), with the page
+    listing the answers behind it; None where no household rated."""
+    rated = sum(p.rated for p in parts)
+    approved = sum(p.approved for p in parts)
+    page = reverse("assessment:help_answers", kwargs={"code": code, "year": year})
+    return (approved / rated * 100 if rated else None), page
+
+
+def _score(
+    code: str, year: int, level: int, indicators: list[Indicator], values: dict, local: dict | None = None
+) -> Score:
     """The score of region ``code`` (a county, or a province at ``level`` 1) by the indicator set in force for
     it: the total over the indicators with a figure (their weights renormalised), the grade by policy, each
-    indicator's figure and evidence, and the problems (an indicator below 60 % of its weight, or without data)."""
+    indicator's figure and evidence, and the problems (an indicator below 60 % of its weight, or without data).
+    A local indicator's figure is the latest entered for the county (``local``: key → ``LocalFigure``); one not
+    entered is 未录入, named in the problems, never a zero."""
     policy = in_force(AssessmentPolicy, region_code=code, year=year, defaults=True)
     details, problems, earned, weights = [], [], 0.0, 0.0
     for ind in indicators:
-        value, evidence = values.get(ind.source, (None, ""))
+        entry = None
+        if ind.source == Source.LOCAL:
+            entry = (local or {}).get(ind.key)
+            value = None if entry is None else float(entry.value)
+            evidence = reverse("assessment:county", kwargs={"code": code, "year": year}) + "#local-figures"
+        else:
+            value, evidence = values.get(ind.source, (None, ""))
         share = ind.score(value)
         weight = float(ind.weight)
-        if share is None:
+        if share is None and ind.source == Source.LOCAL:
+            problems.append(_("%(n)s：未录入") % {"n": ind.name})
+        elif share is None:
             problems.append(_("%(n)s：暂无数据") % {"n": ind.name})
         else:
             earned += share * weight
@@ -710,6 +738,12 @@ def _score(code: str, year: int, level: int, indicators: list[Indicator], values
                 "value": value,
                 "score": None if share is None else round(share * weight, 2),
                 "evidence": evidence,
+                # a local figure: the version the score stands on (None: 未录入)
+                **(
+                    {"entry": None if entry is None else {"id": entry.pk, "version": entry.version}}
+                    if ind.source == Source.LOCAL
+                    else {}
+                ),
             }
         )
     total = round(earned / weights * 100, 2) if weights else None
@@ -727,7 +761,7 @@ def _weighted(pairs: list[tuple[float | None, float]]) -> float | None:
 
 
 def _province_values(province: str, year: int, counties: list[str], figures: dict, county_values: dict,
-                     scores: dict, funds: dict, projects: dict | None = None,
+                     scores: dict, funds: dict, projects: dict | None = None, helped: dict | None = None,
                      ) -> dict[str, tuple[float | None, str]]:  # fmt: skip
     """A province's figure of each source: the rollup's for the province's own figures, and its counties'
     figures put together — survey estimates weighted by the population each speaks for (exited persons for 错退,
@@ -755,6 +789,9 @@ def _province_values(province: str, year: int, counties: list[str], figures: dic
         (sum(float(m["paid"]) for m in money) / allocated * 100, money[0]["url"]) if allocated else (None, "")
     )
     out.update(_project_shares([projects[c] for c in counties if c in (projects or {})]))
+    out[Source.HELP_SATISFACTION] = _help_share(
+        [helped[c] for c in counties if c in (helped or {})], province, year
+    )
     out[Source.COUNTY_SCORES] = (_weighted([(scores[c].total, 1.0) for c in counties if c in scores]), page)
     return out
 
@@ -806,16 +843,18 @@ def scores_compute(*, user, region: Region, year: int) -> list[Score]:
     # asked by name: funds answers where it is installed, else every county's 资金成效 is 暂无数据
     funds = provided("county.funds_performance", lambda **_kw: {})(counties=everyone, year=year)
     projects = provided("county.projects_performance", lambda **_kw: {})(counties=everyone, year=year)
+    helped = cadre_figures.by_county(everyone, year)
+    local = selectors.local_figures_latest(counties=counties, year=year)
     made, values = [], {}
     for county in counties:
         indicators = selectors.indicator_set(region_code=county, year=year, level=RegionLevel.COUNTY)
         if not indicators:
             raise ValidationError(_("%(y)d 年尚未设置县级考核指标，请先设置指标体系。") % {"y": year})
-        values[county] = _values(county, year, figures, found, funds, projects)
-        made.append(_score(county, year, RegionLevel.COUNTY, indicators, values[county]))
+        values[county] = _values(county, year, figures, found, funds, projects, helped)
+        made.append(_score(county, year, RegionLevel.COUNTY, indicators, values[county], local.get(county)))
     others = [c for c in everyone if c not in values]
     for county in others:
-        values[county] = _values(county, year, figures, found, funds, projects)
+        values[county] = _values(county, year, figures, found, funds, projects, helped)
     by_county = {
         s.county_id: s
         for s in Score.objects.filter(county_id__in=others, year=year, level=RegionLevel.COUNTY)
@@ -824,11 +863,149 @@ def scores_compute(*, user, region: Region, year: int) -> list[Score]:
         indicators = selectors.indicator_set(region_code=province, year=year, level=RegionLevel.PROVINCE)
         made.append(
             _score(province, year, RegionLevel.PROVINCE, indicators,
-                   _province_values(province, year, members[province], figures, values, by_county, funds, projects))
+                   _province_values(province, year, members[province], figures, values, by_county, funds, projects,
+                                    helped))
         )  # fmt: skip
     Score.objects.filter(county_id__in=[*counties, *provinces], year=year).delete()
     Score.objects.bulk_create(made)
     audit.record_many(audit.entry_for("create", s, after=audit.snapshot(s)) for s in made)
+    return made
+
+
+# --- 地方自定指标: figures entered per county by the assessing level -------------------------------------------
+
+LOCAL_MAX_ROWS = 500  # one entry's rows: the counties of a province (the largest has about 120)
+
+
+def local_range(indicator: Indicator) -> tuple[Decimal, Decimal]:
+    """The figures accepted for a local indicator: its span (between ``best`` and ``worst``) and as much again on
+    either side — a figure ten times off (a misplaced decimal point) is refused as a typing error, while one
+    beyond full or no marks (scored 100 % or 0 %) is still entered."""
+    low, high = sorted((indicator.best, indicator.worst))
+    span = (high - low) or max(abs(high), Decimal(1))
+    return (low - span).normalize(), (high + span).normalize()
+
+
+def plain(number: Decimal) -> str:
+    """A decimal as typed (45.5, 200), without its stored trailing zeros or an exponent."""
+    return f"{number.normalize():f}"
+
+
+def _local_value(raw) -> Decimal | None:
+    text = str(raw if raw is not None else "").strip().replace(",", "").replace("，", "")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
+
+
+@transaction.atomic
+def local_figures_enter(*, user, year: int, key: str, rows: list[dict]) -> list[LocalFigure]:
+    """Enter the figures of a province's own indicator (``Source.LOCAL``, named by ``key``) for counties in
+    ``year``: each row ``county`` (code), ``value``, ``note`` (what the figure is based on) and an optional
+    ``file`` (a scan or photo), and ``line`` (an uploaded file's line, for the messages). Every row is checked
+    before anything is written — the county in the user's scope for the action, the indicator in force for the
+    county being a local one, the figure a number within ``local_range``, the note given, the file a PDF or picture
+    that is what its name says — and all rows are written, or none with every bad row named. A row without a
+    figure or note is skipped; one equal to the county's current figure (same value and note, no new file) is
+    left as it is; any other becomes the county's next version, the earlier ones kept."""
+    if not 2000 <= int(year) <= 2100:
+        raise ValidationError({"year": [_("年度应在 2000 至 2100 之间。")]})
+    if len(rows) > LOCAL_MAX_ROWS:
+        raise ValidationError(_("一次最多录入 %(n)d 个县的数值。") % {"n": LOCAL_MAX_ROWS})
+    codes = [str(r.get("county") or "").strip() for r in rows]
+    counties = {
+        c.code: c for c in Region.objects.filter(code__in=[c for c in codes if c], level=RegionLevel.COUNTY)
+    }
+    for code in dict.fromkeys(codes):
+        if code in counties:
+            permissions.require(user, "enter_local_figure", region=code, what=_("录入地方自定考核指标数值"))
+    sets: dict[str, dict[str, Indicator]] = {}  # province → the county set in force there, by key
+    current = {
+        f.county_id: f
+        for f in LocalFigure.objects.filter(county_id__in=list(counties), year=year, key=key).order_by(
+            "version"
+        )
+    }  # the latest version last, so it stays
+    errors, made, seen = [], [], set()
+    now = timezone.now()
+    for row, code in zip(rows, codes, strict=True):
+        where = (
+            _("第 %(n)s 行") % {"n": row["line"]}
+            if row.get("line")
+            else (counties[code].name if code in counties else code or _("（未填区划代码）"))
+        )
+        note, upload = " ".join(str(row.get("note") or "").split()), row.get("file") or None
+        try:
+            value = _local_value(row.get("value"))
+        except ValueError as exc:
+            errors.append(_("%(w)s：数值「%(v)s」不是数字。") % {"w": where, "v": exc.args[0][:20]})
+            continue
+        if value is None and not note and not upload:
+            continue  # a blank row of the table
+        county = counties.get(code)
+        if county is None:
+            errors.append(_("%(w)s：区划代码「%(c)s」不是县级区划。") % {"w": where, "c": code[:20]})
+            continue
+        if code in seen:
+            errors.append(_("%(w)s：同一县只能填一个数值。") % {"w": where})
+            continue
+        seen.add(code)
+        province = code[:2].ljust(12, "0")
+        if province not in sets:
+            in_force_set = selectors.indicator_set(region_code=code, year=year, level=RegionLevel.COUNTY)
+            sets[province] = {i.key: i for i in in_force_set}
+        indicator = sets[province].get(key)
+        if indicator is None or indicator.source != Source.LOCAL:
+            errors.append(
+                _("%(w)s：%(y)d 年本省指标体系中没有代码为「%(k)s」的地方自定指标（录入数值）。")
+                % {"w": where, "y": year, "k": key}
+            )
+            continue
+        if value is None:
+            errors.append(_("%(w)s：请填写「%(n)s」的数值。") % {"w": where, "n": indicator.name})
+            continue
+        low, high = local_range(indicator)
+        if not low <= value <= high:
+            errors.append(
+                _("%(w)s：「%(n)s」的数值 %(v)s 超出合理范围（%(l)s 至 %(h)s），请核对。")
+                % {"w": where, "n": indicator.name, "v": value, "l": plain(low), "h": plain(high)}
+            )
+            continue
+        if len(note) < 4:
+            errors.append(_("%(w)s：请写明数值的依据（至少 4 个字）。") % {"w": where})
+            continue
+        before = current.get(code)
+        if before is not None and before.value == value and before.note == note and not upload:
+            continue  # unchanged
+        figure = LocalFigure(
+            county=county, year=year, key=key, name=indicator.name, version=before.version + 1 if before else 1,
+            value=value, note=note, entered_by=user, entered_at=now,
+        )  # fmt: skip
+        try:
+            figure.full_clean(exclude=["entered_by", "county", "file"], validate_constraints=False)
+            for check in LOCAL_FILE_VALIDATORS if upload else ():
+                check(upload)
+        except ValidationError as exc:
+            errors.append(_("%(w)s：%(e)s") % {"w": where, "e": "；".join(exc.messages)})
+            continue
+        made.append((figure, upload))
+    if errors:
+        shown = errors[:MAX_NAMED_ERRORS]
+        more = len(errors) - len(shown)
+        raise ValidationError(
+            [*shown, *([_("另有 %(n)d 处错误。") % {"n": more}] if more else []), _("未保存任何数值。")]
+        )
+    for figure, upload in made:  # last: a refusal above leaves no file behind
+        if upload:
+            figure.file.save(upload.name.rsplit("/", 1)[-1], upload, save=False)
+    made = LocalFigure.objects.bulk_create([figure for figure, _upload in made])
+    audit.record_many(audit.entry_for("create", f, after=audit.snapshot(f)) for f in made)
     return made
 
 

@@ -363,7 +363,136 @@ def county(request, code: str, year: int):
             "may_resolve": bool(objections) and permissions.may(
                 request.user, "county_exit", region=code, level=RegionLevel.PROVINCE
             ),
+            "local_figures": list(selectors.local_figures(user=request.user, code=code, year=year)),
+            "may_enter_local": permissions.may(request.user, "enter_local_figure", region=code),
         },
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def help_answers(request, code: str, year: int):
+    """The answers behind a county's 精准帮扶满意度: the ratings counted (as ``cadres.by_county`` counts them for
+    the score) and, for the third party, each sampled household's two ratings by its field code."""
+    _need(request.user, "view_assessment")
+    place = Region.objects.for_user(request.user, "view_assessment").filter(code=code, level=3).first()
+    if place is None:
+        raise Http404
+    figures = cadre_figures.by_county([code], year)[code]
+    # which households were surveyed, and what they answered, is the third party's (as the sample is)
+    hidden = not permissions.may(request.user, "assess", region=code)
+    rows = (
+        []
+        if hidden
+        else list(selectors.help_answers(user=request.user, code=code, year=year)[: selectors.SHOWN])
+    )
+    return render(
+        request, "assessment/help_answers.html",
+        {"place": place, "year": year, "figures": figures, "rows": rows, "hidden": hidden,
+         "share": None if figures.approval is None else figures.approval * 100},
+    )  # fmt: skip
+
+
+LOCAL_COLUMNS = ("区划代码", "数值", "依据说明")
+
+
+def _local_upload_rows(upload) -> list[dict]:
+    """The rows of an uploaded CSV of local figures (columns ``LOCAL_COLUMNS``), each with its line; a
+    ValidationError when the file is not such a CSV."""
+    upload_size(upload)
+    if not str(getattr(upload, "name", "")).lower().endswith(".csv"):
+        raise ValidationError(
+            _("请上传 CSV 文件（UTF-8 编码，列：%(c)s）。") % {"c": "、".join(LOCAL_COLUMNS)}
+        )
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(_("文件不是 UTF-8 编码的 CSV，请另存为「CSV UTF-8」后重新导入。")) from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in LOCAL_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationError(_("文件缺少列：%(c)s。") % {"c": "、".join(missing)})
+    rows = []
+    for line, row in enumerate(reader, start=2):
+        if len(rows) > services.LOCAL_MAX_ROWS:
+            break  # the service refuses the count
+        if any((v or "").strip() for k, v in row.items() if k):
+            cell = {k: unguard((v or "").strip()) for k, v in row.items() if k}
+            rows.append(
+                {"line": line, "county": cell["区划代码"], "value": cell["数值"], "note": cell["依据说明"]}
+            )
+    return rows
+
+
+@login_required
+def local_figures(request):
+    """地方自定指标录入: a province's own indicator (``Source.LOCAL``) of a year, the counties of the province in the
+    user's scope in one table (current figure and version, a new figure, what it is based on, an optional scan),
+    or a CSV of the same columns; all saved or none, each bad row named, the typed rows kept on a refusal."""
+    _need(request.user, "enter_local_figure")
+    user, year = request.user, _year(request)
+    asked = (request.GET.get("province") or request.POST.get("province") or "").strip()
+    own = (user.region_id or "")[:2]
+    code = own or (asked[:2] if asked.isascii() and asked.isdigit() and len(asked) >= 2 else "")
+    province = selectors.province(code) if code else None
+    indicators = selectors.local_indicators(code=province.code, year=year) if province else []
+    key = request.GET.get("key") or request.POST.get("key") or (indicators[0].key if indicators else "")
+    indicator = next((i for i in indicators if i.key == key), None)
+    counties = (
+        list(selectors.local_entry_counties(user=user, province=province.code))
+        if indicator is not None
+        else []
+    )
+    back = f"{request.path}?year={year}&key={key}" + (f"&province={province.code[:2]}" if province else "")
+    posted = {}
+    if request.method == "POST" and indicator is not None:
+        upload = request.FILES.get("upload")
+        try:
+            if upload:
+                rows = _local_upload_rows(upload)
+            else:
+                rows = [
+                    {"county": c, "value": v, "note": n, "file": request.FILES.get(f"file-{c}")}
+                    for c, v, n in zip(
+                        request.POST.getlist("county"), request.POST.getlist("value"), request.POST.getlist("note"),
+                        strict=False,
+                    )
+                ]  # fmt: skip
+                posted = {r["county"]: r for r in rows}
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect(back)
+        try:
+            made = attempt(
+                request, lambda: services.local_figures_enter(user=user, year=year, key=key, rows=rows),
+                _("已保存地方自定指标数值。"),
+            )  # fmt: skip
+        except Refused:
+            pass  # the table again with what was typed
+        else:
+            if not made:
+                messages.info(request, _("数值与已录入的相同，未作改动。"))
+            return redirect(back)
+    current = selectors.local_figures_latest(counties=[c.code for c in counties], year=year)
+    table = [(c, current.get(c.code, {}).get(key), posted.get(c.code)) for c in counties]
+    return render(
+        request, "assessment/local_figures.html",
+        {"year": year, "province": province, "indicators": indicators, "indicator": indicator, "key": key,
+         "table": table, "range": [services.plain(v) for v in services.local_range(indicator)] if indicator else None,
+         "columns": "、".join(LOCAL_COLUMNS), "provinces": [] if own else selectors.provinces()},
+    )  # fmt: skip
+
+
+@login_required
+def local_figure_file(request, pk: int):
+    """The scan or photo behind a local figure, read in the county's scope; every download audited."""
+    figure = selectors.local_figure(user=request.user, pk=pk)
+    if not figure.file:
+        raise Http404
+    return audited_file_response(
+        request.user, figure, figure.file, filename=figure.file.name.rsplit("/", 1)[-1],
+        root=f"assessment.localfigure:{figure.pk}", region_code=figure.county_id,
     )  # fmt: skip
 
 

@@ -1,7 +1,8 @@
 """``jingzhun demo-assessment``: 精准考核 for the demo county — the policy (sampling parameters, the national
 indicator set, assessment parameters with Guizhou's western 3 %), an accuracy sample drawn from a fixed seed,
 its field answers imported as an ODK Central export would come (through the import job), the estimates, the
-county's score, the county on the year's list of poor counties (国家级) with its province's own exit
+province's own county indicator set (with the 精准帮扶 satisfaction and a local indicator, 地方自定指标, whose figure
+for the county is entered with its evidence), the county's score, the county on the year's list of poor counties (国家级) with its province's own exit
 criteria, two findings on the ledger (one overdue), and the county's exit carried through the services as far as
 its data allows: 县级申请 → 市级初审 → 省级核查 → 省级公示 (the notice on the public portal, dated so that its days
 have run: each step is dated back after the service takes it, as the overdue finding is) → 省政府批准, then the
@@ -57,6 +58,20 @@ INDICATORS = [
     ("funds", "资金成效", 10, "funds", "daily", "100", "0"),
 ]
 
+# the demo province's own county set (贵州's, replacing the nation's there): the national indicators reweighted,
+# the 精准帮扶 satisfaction from the survey's ratings, and one local indicator whose figure the province enters
+PROVINCE_INDICATORS = [
+    ("reduction", "减贫成效（贫困发生率下降）", 20, "incidence_fall", "annual", "1.0", "0"),
+    ("identification", "精准识别（漏评率）", 15, "missed", "third_party", "0", "2"),
+    ("exit", "精准退出（错退率）", 15, "wrong_exit", "third_party", "0", "2"),
+    ("assistance", "精准帮扶（帮扶责任人覆盖率）", 10, "cadre_coverage", "daily", "100", "80"),
+    ("help", "精准帮扶满意度（驻村工作队和帮扶责任人）", 10, "help_satisfaction", "third_party", "100", "80"),
+    ("satisfaction", "群众满意度", 10, "satisfaction", "third_party", "95", "80"),
+    ("funds", "资金成效", 10, "funds", "daily", "100", "0"),
+    ("industry", "特色产业带贫覆盖率（地方自定）", 10, "local", "annual", "90", "50"),
+]
+LOCAL_FIGURE = ("industry", "78.5", "省农业农村厅特色产业帮扶台账（年度考核抽查核实）")
+
 CHECKLIST = ["贫困村全部退出", "义务教育阶段无因贫辍学学生", "建档立卡贫困户危房全部改造"]
 
 
@@ -94,6 +109,14 @@ class Command(DemoCountyCommand):
                 return False
             job = self._import(sample, seed)
             estimates = services.estimates_compute(user=None, sample=sample)
+            if province_of(county_region.code):
+                key, value, note = LOCAL_FIGURE
+                services.local_figures_enter(
+                    user=None,
+                    year=year,
+                    key=key,
+                    rows=[{"county": county_region.code, "value": value, "note": note}],
+                )
             scores = services.scores_compute(user=None, region=county_region, year=year)
         county_user = User.objects.filter(username="county").first()
         with acting_as(county_user, source="command:demo-assessment"):
@@ -176,6 +199,11 @@ class Command(DemoCountyCommand):
                 {"key": k, "name": n, "weight": Decimal(w), "source": s, "origin": o, "best": Decimal(b),
                  "worst": Decimal(z)} for k, n, w, s, o, b, z in INDICATORS
             ])  # fmt: skip
+        if province and not Indicator.objects.filter(province_id=province).exists():
+            services.indicators_set(user=None, year=POLICY_YEAR, province=province, rows=[
+                {"key": k, "name": n, "weight": Decimal(w), "source": s, "origin": o, "best": Decimal(b),
+                 "worst": Decimal(z)} for k, n, w, s, o, b, z in PROVINCE_INDICATORS
+            ])  # fmt: skip
 
     def _checklist(self, province: str, year: int) -> None:
         if not ExitChecklist.objects.filter(province_id=province, year=year).exists():
@@ -184,23 +212,35 @@ class Command(DemoCountyCommand):
 
     def _import(self, sample, seed) -> SurveyImportJob:
         """Answers as the field team would give them (about 1 % of exited households found poor again, 1.5 % of
-        non-registered ones poor, 95 % satisfied), written as Central's CSV export and imported by the job."""
+        non-registered ones poor, 95 % satisfied; the 驻村工作队 and the 帮扶责任人 rated satisfied by about 92 % and
+        94 %, a non-registered household not knowing a 帮扶责任人), written as Central's CSV export and imported by the job."""
         rng = random.Random(seed)
+        ratings = random.Random(
+            seed + 1
+        )  # the 精准帮扶 ratings: their own stream, the answers above unchanged
         out = io.StringIO()
         writer = csv.writer(out)
         conditions = ["income_ok", "food_clothing", "education", "medical", "housing", "water"]
         writer.writerow(["SubmissionDate", "village", "household", "persons", *conditions, "satisfied",
-                         "meta-instanceID", "KEY", "FormVersion"])  # fmt: skip
+                         "team_satisfied", "cadre_satisfied", "meta-instanceID", "KEY", "FormVersion"])  # fmt: skip
         for h in sample.households.order_by("key"):
             risk = 0.01 if h.status == HouseholdStatus.EXITED else 0.015 if h.group == "outside" else 0.0
             poor = rng.random() < risk
             answers = ["no" if poor and c == "income_ok" else "yes" for c in conditions]
             instance = f"uuid:demo-{sample.pk}-{h.key}"
             writer.writerow([f"{sample.year}-10-15T09:00:00.000Z", h.region_id, h.key, max(1, h.persons), *answers,
-                             "yes" if rng.random() < 0.95 else "no", instance, instance, sample.form_version])  # fmt: skip
+                             "yes" if rng.random() < 0.95 else "no", self._rating(ratings, 0.92),
+                             "unknown" if h.group == "outside" else self._rating(ratings, 0.94), instance, instance,
+                             sample.form_version])  # fmt: skip
         upload = SimpleUploadedFile(f"{sample.form_id}.csv", out.getvalue().encode("utf-8"))
         job = services.survey_import_start(user=None, sample=sample, upload=upload)
         return jobs.run(SurveyImportJob, job.pk, services.survey_import)
+
+    @staticmethod
+    def _rating(rng, satisfied: float) -> str:
+        """A 精准帮扶 answer: satisfied with the share given, a few 不了解, the rest not satisfied."""
+        draw = rng.random()
+        return "yes" if draw < satisfied else "unknown" if draw < satisfied + 0.02 else "no"
 
     def _findings(self, user, village) -> None:
         today = timezone.localdate()
