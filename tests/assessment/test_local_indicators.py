@@ -252,3 +252,13 @@ def test_origin_subtotals_sum_to_the_total(client, users, assessor, county, figu
     assert "30.00 / 30.00" in table and "20.00 / 30.00" in table
     listing = client.get(reverse("assessment:scores") + f"?year={YEAR}").content.decode()
     assert "年度考核 30.00 / 30.00" in listing
+
+
+def test_a_province_sums_its_counties_help_ratings(users, regions, register, assessor, county, figures):
+    _rated_world(regions, register)
+    services.indicators_set(user=users["national"], year=2024, province=PROVINCE, rows=[REDUCTION, HELP])
+    services.indicators_set(user=users["national"], year=2024, province=PROVINCE, level=1, rows=[HELP])
+    made = services.scores_compute(user=assessor, region=Region.objects.get(code=PROVINCE), year=YEAR)
+    province = next(s for s in made if s.level == 1)
+    assert province.details[0]["value"] == pytest.approx(200 / 3)  # the one county's 2 of 3 ratings
+    assert province.details[0]["evidence"] == reverse("assessment:scores") + f"?year={YEAR}"  # its counties

@@ -685,17 +685,19 @@ def _values(
         Source.SATISFACTION: survey(Estimator.SATISFACTION),
         Source.FUNDS: (money["value"], money["url"]) if (money := funds.get(county)) else (None, ""),
         **_project_shares([p] if (p := (projects or {}).get(county)) else []),
-        Source.HELP_SATISFACTION: _help_share([h] if (h := (helped or {}).get(county)) else [], county, year),
+        Source.HELP_SATISFACTION: _help_share(
+            [h] if (h := (helped or {}).get(county)) else [],
+            reverse("assessment:help_answers", kwargs={"code": county, "year": year}),
+        ),
     }
 
 
-def _help_share(parts: list, code: str, year: int) -> tuple[float | None, str]:
+def _help_share(parts: list, page: str) -> tuple[float | None, str]:
     """精准帮扶满意度 (%) of one county (one part) or of a province (its counties' parts summed): the ratings
     "satisfied" of all the ratings given on the 驻村工作队 and the 帮扶责任人 (不了解 left out), with the page
-    listing the answers behind it; None where no household rated."""
+    behind it (a county's answers; for a province, its counties' results); None where no household rated."""
     rated = sum(p.rated for p in parts)
     approved = sum(p.approved for p in parts)
-    page = reverse("assessment:help_answers", kwargs={"code": code, "year": year})
     return (approved / rated * 100 if rated else None), page
 
 
@@ -789,9 +791,7 @@ def _province_values(province: str, year: int, counties: list[str], figures: dic
         (sum(float(m["paid"]) for m in money) / allocated * 100, money[0]["url"]) if allocated else (None, "")
     )
     out.update(_project_shares([projects[c] for c in counties if c in (projects or {})]))
-    out[Source.HELP_SATISFACTION] = _help_share(
-        [helped[c] for c in counties if c in (helped or {})], province, year
-    )
+    out[Source.HELP_SATISFACTION] = _help_share([helped[c] for c in counties if c in (helped or {})], page)
     out[Source.COUNTY_SCORES] = (_weighted([(scores[c].total, 1.0) for c in counties if c in scores]), page)
     return out
 
