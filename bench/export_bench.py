@@ -185,7 +185,7 @@ def measure(url: str, what: str, households: int) -> None:
         last = Household.objects.order_by("pk").values_list("pk", flat=True)[households - 1]
         qs = qs.filter(pk__lte=last)
     persons = Member.objects.filter(household__in=qs, is_active=True).count()
-    modules = {"orm": _orm_export, "columns": export, "orm_national": _orm_national_export,
+    modules = {"orm": _orm_export, "columns": export, "arrow": export, "orm_national": _orm_national_export,
                "national": national_export}  # fmt: skip
     module = modules[what.rsplit("-", 1)[0]]
     fmt = what.split("-")[-1]
@@ -198,12 +198,21 @@ def measure(url: str, what: str, households: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"out.{fmt}"
         started = time.perf_counter()
-        getattr(module, writer)(path, qs, mask=True, year=None)
+        # "arrow-…": the cells made from Arrow columns in this process, as before the cells were made in the query
+        options = {"cells_in_sql": False} if what.startswith("arrow") else {}
+        getattr(module, writer)(path, qs, mask=True, year=None, **options)
         seconds = time.perf_counter() - started
         size = path.stat().st_size
     print(
         json.dumps(
-            {"what": what, "persons": persons, "seconds": seconds, "rss": peak_rss_mib(), "mib": size / 2**20}
+            {
+                "what": what,
+                "persons": persons,
+                "seconds": seconds,
+                "rss": peak_rss_mib(),
+                "mib": size / 2**20,
+                "load": os.getloadavg()[0],
+            }
         )
     )
 
@@ -216,6 +225,11 @@ def run(url: str, what: str, households: int) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"{what} failed:\n{done.stdout}\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _key(what: str) -> str:
+    """The measure whose ORM baseline ``what`` is compared with (the same layout and format)."""
+    return what.replace("orm_national", "national").replace("orm", "columns").replace("arrow", "columns")
 
 
 def main() -> None:
@@ -238,29 +252,24 @@ def main() -> None:
     print(f"machine: {machine()}")
     url = build(args.households, args.rebuild)
     ours = [] if args.national_only else [
-        ("orm-csv", args.sample), ("orm-xlsx", args.sample), ("columns-csv", 0), ("columns-parquet", 0),
-        ("columns-xlsx", args.sample),
+        ("orm-csv", args.sample), ("orm-xlsx", args.sample), ("arrow-csv", 0), ("columns-csv", 0),
+        ("arrow-parquet", 0), ("columns-parquet", 0), ("columns-xlsx", args.sample),
     ]  # fmt: skip
     national = [("orm_national-csv", args.sample), ("orm_national-xlsx", args.sample), ("national-csv", 0),
                 ("national-xlsx", args.xlsx_households)]  # fmt: skip
     results = [run(url, what, households) for what, households in (*ours, *national)]
     # the baseline of each measure: the ORM path of the same layout and format, per person
-    base = {
-        r["what"].replace("orm_national", "national").replace("orm", "columns"): r["persons"] / r["seconds"]
-        for r in results
-        if r["what"].startswith("orm")
-    }
+    base = {_key(r["what"]): r["persons"] / r["seconds"] for r in results if r["what"].startswith("orm")}
     base["columns-parquet"] = base.get("columns-csv")  # the ORM Parquet path read rows as its CSV path
     print(
-        f"{'path':<18}{'persons':>11}{'seconds':>9}{'persons/s':>11}{'× ORM':>7}{'peak RSS MiB':>14}{'file MiB':>10}"
+        f"{'path':<18}{'persons':>11}{'seconds':>9}{'persons/s':>11}{'× ORM':>7}{'peak RSS MiB':>14}{'file MiB':>10}{'load':>6}"
     )
     for r in results:
         rate = r["persons"] / r["seconds"]
-        key = r["what"].replace("orm_national", "national").replace("orm", "columns")
-        ratio = rate / base[key]
+        ratio = rate / base[_key(r["what"])]
         print(
             f"{r['what']:<18}{r['persons']:>11,}{r['seconds']:>9.1f}{rate:>11,.0f}{ratio:>7.1f}"
-            f"{r['rss']:>14,.0f}{r['mib']:>10,.1f}"
+            f"{r['rss']:>14,.0f}{r['mib']:>10,.1f}{r['load']:>6.1f}"
         )
 
 

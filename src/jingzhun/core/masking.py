@@ -44,30 +44,32 @@ FIELD_KINDS: dict[str, str] = {
 
 def mask_id_number(number: str | None) -> str:
     """Keep the first 4 and the last 4 characters: 5226**********001X."""
-    if not number:
-        return ""
-    return number[:4] + "*" * (len(number) - 8) + number[-4:] if len(number) > 8 else "*" * len(number)
+    return _sliced(ID, number)
 
 
 def mask_phone(phone: str | None) -> str:
-    if not phone:
-        return ""
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else "*" * len(phone)
+    return _sliced(PHONE, phone)
 
 
 def mask_card(number: str | None) -> str:
     """A bank card keeps its last 4 digits: **** **** **** 1234."""
-    if not number:
-        return ""
-    return "**** " + number[-4:] if len(number) > 4 else "*" * len(number)
+    return _sliced(CARD, number)
 
 
 def mask_birth_date(value: Any) -> str:
     """The year only (the full date is 8 of the ID number's 10 hidden characters)."""
     if not value:
         return ""
-    text = value.isoformat() if isinstance(value, dt.date) else str(value)
-    return text[:4] + "-**-**"
+    return _sliced(BIRTH_DATE, value.isoformat() if isinstance(value, dt.date) else str(value))
+
+
+def _sliced(kind: str, text: str | None) -> str:
+    """``text`` masked by the rule of ``kind`` (``SLICED``)."""
+    if not text:
+        return ""
+    n = len(text)
+    start, stop, fill, short = SLICED[kind].at(n)
+    return "*" * n if short else text[:start] + fill + text[stop:]
 
 
 def mask(kind: str, value: Any) -> Any:
@@ -84,7 +86,7 @@ def mask(kind: str, value: Any) -> Any:
         return mask_birth_date(value)
     if kind == TEXT:
         return mask_text(str(value))
-    return "***"  # health: no part of it is harmless
+    return HIDDEN  # health: no part of it is harmless
 
 
 def mask_column(kind: str, texts):
@@ -109,15 +111,61 @@ def mask_column(kind: str, texts):
     return out
 
 
-# kind → for a value of n characters: (start, stop, replacement, or True where the whole value is starred)
-_SLICED = {
-    ID: lambda n: (4, n - 4, "*" * (n - 8), n <= 8),
-    CERTIFICATE: lambda n: (4, n - 4, "*" * (n - 8), n <= 8),
-    PHONE: lambda n: (3, n - 4, "****", n < 11),
-    CARD: lambda n: (0, n - 4, "**** ", n <= 4),
-    BANK: lambda n: (0, n - 4, "**** ", n <= 4),
-    BIRTH_DATE: lambda n: (min(4, n), n, "-**-**", False),
+@dataclass(frozen=True)
+class Sliced:
+    """A masking rule that keeps the first ``head`` and last ``tail`` characters and replaces the middle by
+    ``fill`` (None: one "*" per hidden character); a value of at most ``short`` characters is starred whole
+    (``short`` -1: never). ``mask_id_number``, ``mask_phone``, ``mask_card`` and ``mask_birth_date`` give
+    what these rules say (a test holds it); the column-wise exports apply the rules themselves — on Arrow
+    columns (``mask_column``) or in the query (``mask_sql``)."""
+
+    head: int
+    tail: int
+    fill: str | None
+    short: int
+
+    def at(self, n: int) -> tuple[int, int, str, bool]:
+        """For a value of ``n`` characters: (start, stop, replacement, starred whole)."""
+        start = min(self.head, n)
+        return start, n - self.tail, self.fill or "*" * (n - self.head - self.tail), n <= self.short
+
+
+# kind → its rule, for the kinds whose masked form is the value with a slice replaced
+SLICED = {
+    ID: Sliced(head=4, tail=4, fill=None, short=8),
+    CERTIFICATE: Sliced(head=4, tail=4, fill=None, short=8),
+    PHONE: Sliced(head=3, tail=4, fill="****", short=10),
+    CARD: Sliced(head=0, tail=4, fill="**** ", short=4),
+    BANK: Sliced(head=0, tail=4, fill="**** ", short=4),
+    BIRTH_DATE: Sliced(head=4, tail=0, fill="-**-**", short=-1),
 }
+_SLICED = {kind: rule.at for kind, rule in SLICED.items()}
+HIDDEN = "***"  # what is left of a health status (and any kind without a rule)
+
+
+def mask_sql(kind: str, expr: str) -> str:
+    """A PostgreSQL expression giving ``mask(kind, ·)`` of the text expression ``expr`` ("" or NULL stay as
+    they are), built from the same rules as ``mask_column``: the exports' query masks as the helper does (a
+    test compares it with ``mask`` cell for cell). Free text (``TEXT``) has no rule a query can apply."""
+    if kind == TEXT:
+        raise ValueError("free text is masked in Python (mask_text)")
+    rule = SLICED.get(kind)
+    if rule is None:
+        return f"(CASE WHEN {expr} <> '' THEN '{HIDDEN}' ELSE {expr} END)"
+    n = f"char_length({expr})"
+    fill = f"repeat('*', {n} - {rule.head + rule.tail})" if rule.fill is None else _literal(rule.fill)
+    parts = [f"left({expr}, {rule.head})"] if rule.head else []
+    parts.append(fill)
+    if rule.tail:
+        parts.append(f"right({expr}, {rule.tail})")
+    return (
+        f"(CASE WHEN {expr} = '' OR {expr} IS NULL THEN {expr} WHEN {n} <= {rule.short} THEN repeat('*', {n}) "
+        f"ELSE {' || '.join(parts)} END)"
+    )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 # Personal numbers inside free text (a department list's remarks, a note): mobile and landline phones, ID and
