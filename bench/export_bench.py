@@ -4,7 +4,11 @@ path it replaced (``bench/_orm_export.py``), on PostgreSQL.
 Builds (once; reused when present) a database of N households with three members each and a yearly record, set
 based in SQL over the villages of one province. Each measure runs in its own process so that its peak memory is
 its own: CSV, Parquet and .xlsx of every person with the column-wise path, and the ORM path's CSV and .xlsx on
-a sample (it is too slow for the whole). Prints persons/s, seconds, peak RSS and the ratio to the ORM baseline.
+a sample (it is too slow for the whole). Our CSV and Parquet are measured twice in the same run: "columns-…",
+the cells made by PostgreSQL (``export.cells_sql``, the default there), and "arrow-…", the cells made from Arrow
+columns in this process (``cells_in_sql=False``, the path before it and SQLite's). Prints persons/s, seconds,
+peak RSS, the ratio to the ORM baseline and the 1-minute load average when each measure ended (other processes
+share the cores).
 
 The national layouts (户年度基础信息 + 人员信息, ``national_export``): the .zip of two GB18030 CSVs and the .xlsx,
 column-wise against the ORM path they replaced (``bench/_orm_national_export.py``, on the sample), the same way.

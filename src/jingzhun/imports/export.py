@@ -111,11 +111,9 @@ def _sql(
         params += [Relationship.HEAD.value, True]
         head_join = f"LEFT JOIN heads ON heads.hid = h.{hid} LEFT JOIN {m} hd ON hd.{mid} = heads.mid"
     for i, column in enumerate(columns):
-        if column.key == "household.head_id_number":
-            field, expr = Member._meta.get_field("id_number"), f"hd.{col(Member, 'id_number')}"
-        else:
-            alias, model = _ALIAS[column.part]
-            field, expr = model._meta.get_field(column.name), f"{alias}.{col(model, column.name)}"
+        field = _field(column)
+        alias = "hd" if column.key == "household.head_id_number" else _ALIAS[column.part][0]
+        expr = f"{alias}.{qn(field.column)}"
         select.append(f"{cell(column, field, expr) if cell else expr} AS c{i}")
     if year and with_year:
         params.append(year)
@@ -135,6 +133,19 @@ def _sql(
         f"WHERE {where} ORDER BY {order}"
     )
     return sql, params
+
+
+def _field(column: Column) -> Field:
+    """The model field a column reads (户主公民身份号码: the head's ID number)."""
+    if column.key == "household.head_id_number":
+        return Member._meta.get_field("id_number")
+    return _ALIAS[column.part][1]._meta.get_field(column.name)
+
+
+def _nullable(column: Column, field: Field) -> bool:
+    """May the value read be NULL: a nullable field, or a field of a row LEFT JOINed (the year's record, the
+    head). A NOT NULL value needs no COALESCE, and a yes/no or number of one never makes an empty cell."""
+    return field.null or column.part in ("year", "head") or column.key == "household.head_id_number"
 
 
 # (column, its model field, the stored value's SQL) → the cell's SQL
@@ -158,7 +169,7 @@ def _labels_sql(column: Column, expr: str) -> str:
 def cell_sql(column: Column, field: Field, expr: str) -> str:
     """PostgreSQL: the column's cell as text ("" when empty) from the stored value ``expr`` — what
     ``text_cells`` gives, before masking and the formula guard (``cells_sql`` adds them)."""
-    kind = column.kind
+    kind, nullable = column.kind, _nullable(column, field)
     if kind == "choice":
         text = _labels_sql(column, expr)
     elif kind == "causes":
@@ -168,7 +179,8 @@ def cell_sql(column: Column, field: Field, expr: str) -> str:
             f"FROM jsonb_array_elements_text({expr}) WITH ORDINALITY AS t(e, o))"
         )
     elif kind == "bool":
-        text = f"CASE WHEN {expr} THEN {_text_literal(YES)} WHEN NOT {expr} THEN {_text_literal(NO)} END"
+        no = f"WHEN NOT {expr} THEN {_text_literal(NO)}" if nullable else f"ELSE {_text_literal(NO)}"
+        text = f"CASE WHEN {expr} THEN {_text_literal(YES)} {no} END"
     elif kind in NUMERIC:
         output = getattr(field, "output_field", None) or field  # a GeneratedField's type is its output's
         places = getattr(output, "decimal_places", None)
@@ -176,7 +188,8 @@ def cell_sql(column: Column, field: Field, expr: str) -> str:
         text = f"({expr})::text" if places in (None, 2) else f"({expr})::numeric(16, 2)::text"
     else:
         text = f"({expr})::text"
-    return f"COALESCE({text}, '')"
+    # a label falls back on its code (never NULL); the causes of an empty list are NULL
+    return f"COALESCE({text}, '')" if nullable or kind == "causes" else text
 
 
 def _guard_sql(text: str) -> str:
@@ -204,7 +217,8 @@ def cells_sql(
             text = masking.mask_sql(personal, text)
         if guard and column.kind not in NUMERIC and column.kind != "bool":  # 是, 否 or "": never a formula
             text = _guard_sql(text)
-        outer.append(f"NULLIF({text}, '')" if empty_as_null else text)
+        never_empty = column.kind in NUMERIC | {"bool"} and not _nullable(column, _field(column))
+        outer.append(f"NULLIF({text}, '')" if empty_as_null and not never_empty else text)
     return connection.ops.compose_sql(f"SELECT {', '.join(outer)} FROM ({sql} OFFSET 0) s", params)
 
 
