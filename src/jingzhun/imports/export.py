@@ -7,7 +7,7 @@ Python: masking personal data (``core.masking``, the one helper: ``mask_column``
 dates a column at once, the rest once per distinct value) and the rare formula-like text. Memory is bounded by a batch, whatever the number of rows. The cells are the same as those
 ``layout.cell_value`` gives one value at a time (the template and the importer's error report use that).
 
-On PostgreSQL the CSV and Parquet cells are made by the database instead (``cells_sql``; docs/decisions.md #89):
+On PostgreSQL the CSV and Parquet cells are made by the database instead (``cells_sql``; docs/decisions.md #94):
 the same rules written as SQL — labels by a constant jsonb lookup, masking by ``masking.mask_sql`` (built from the
 helper's own rules), the guard by the first character's code — in two queries, the household's cells once per
 household and the member's once per member, read at once on two connections and joined row by row as they

@@ -8,7 +8,7 @@ management-fee cap, the donor's or partner's purpose, receipts still required (a
 nationally from the first national year, and in any province that set a row of its own (its row left them
 ungoverned from its year). The management-fee cap of a copied rule is a share of its own source's yearly funds
 (the central fund's cap was of the central funds, as before); the industry share is the central rule's only
-(it was a requirement on the central 衔接资金, pooled with the other governed sources' money). Decision 89."""
+(it was a requirement on the central 衔接资金, pooled with the other governed sources' money). Decision 90."""
 
 
 import django.core.validators
