@@ -34,11 +34,6 @@ from pathlib import Path
 
 from _common import machine, peak_rss_mib
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingzhun.settings")
-os.environ.setdefault("JINGZHUN_DATA_DIR", tempfile.mkdtemp(prefix="jz-bench-alerts-"))
-os.environ.pop("DATABASE_URL", None)  # no database is read: the rules run on the files alone
-
 YEAR = 2026
 TODAY = dt.date(YEAR, 12, 1)
 PROVINCES = [
@@ -191,6 +186,21 @@ def finding_keys(found: dict[str, list[dict]]) -> dict[str, set]:
     }
 
 
+def bench_params():
+    """The rules' numbers of the bench (idle after 90 days, outlier at 3× the county's
+    median per person, income jump at 2×), over the whole country."""
+    from jingzhun.funds import alerts_sql
+
+    return alerts_sql.Params(
+        year=YEAR,
+        today=TODAY,
+        since=TODAY - dt.timedelta(days=90),
+        factor=Decimal(3),
+        ratio=Decimal(2),
+        region=None,
+    )
+
+
 def naive_shared_accounts(con, root: Path, sample: int, total: int) -> float:
     """A query per payment (does another household of its county use its account?) over the Parquet: timed on
     ``sample`` payments, scaled to ``total``."""
@@ -223,6 +233,11 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     args = parser.parse_args()
 
+    # set here, not on import: tests/funds/test_alert_benches.py imports this module inside a test run
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingzhun.settings")
+    os.environ.setdefault("JINGZHUN_DATA_DIR", tempfile.mkdtemp(prefix="jz-bench-alerts-"))
+    os.environ.pop("DATABASE_URL", None)  # no database is read: the rules run on the files alone
     import django
 
     django.setup()
@@ -242,14 +257,7 @@ def main():
         f"generated {sizes['payments']:,} payments over {sizes['households']:,} households, "
         f"{sizes['villages']:,} villages, {sizes['counties']:,} counties in {generated:.1f} s ({disk:,.0f} MiB)"
     )
-    params = alerts_sql.Params(
-        year=YEAR,
-        today=TODAY,
-        since=TODAY - dt.timedelta(days=90),
-        factor=Decimal(3),
-        ratio=Decimal(2),
-        region=None,
-    )
+    params = bench_params()
     started = time.perf_counter()
     if args.engine == "duckdb":
         found, each = {}, []
