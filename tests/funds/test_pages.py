@@ -95,6 +95,40 @@ def test_the_preview_then_fix_allocates_exactly(client, users, chain):
     assert chain["province"].balance == 2900000
 
 
+def test_each_level_s_finance_allocates_its_own_money_and_no_other(client, regions, chain):
+    """The provincial finance user passes the province's money on to its cities from their own page; the
+    central fund's page offers them no allocation (the nation's money); a city's finance user cannot reach the
+    province's allocation at all — a forged fix answers 404 and changes nothing."""
+    province_finance = make_user("province_finance", Role.FINANCE, chain["province"].region)
+    city_finance = make_user("city_finance", Role.FINANCE, chain["city"].region)
+
+    login(client, province_finance)
+    fund_page = client.get(reverse("funds:fund", args=[chain["fund"].pk]))
+    assert fund_page.status_code == 200 and "preview-form" not in fund_page.content.decode()
+    client.post(
+        reverse("funds:fund", args=[chain["fund"].pk]),
+        {"amount_520000000000": "100000", "document_number": "黔财农〔2026〕8号"},
+    )
+    chain["fund"].refresh_from_db()
+    assert chain["fund"].balance == 6000000  # refused: the central fund's balance is untouched
+    url = reverse("funds:allocation", args=[chain["province"].pk])
+    page = client.get(url, {"amount": "100000"}).content.decode()
+    assert "amount_522600000000" in page and "fix-form" in page
+    client.post(url, {"amount_522600000000": "100000", "document_number": "黔财农〔2026〕9号"})
+    chain["province"].refresh_from_db()
+    assert chain["province"].balance == 2900000
+
+    client.logout()
+    login(client, city_finance)
+    assert client.get(url).status_code == 404
+    forged = client.post(url, {"amount_522600000000": "100000", "document_number": "黔财农〔2026〕10号"})
+    assert forged.status_code == 404
+    chain["province"].refresh_from_db()
+    assert chain["province"].balance == 2900000
+    city_page = client.get(reverse("funds:allocation", args=[chain["city"].pk])).content.decode()
+    assert "preview-form" in city_page  # their own step: on to the counties
+
+
 def test_the_progress_page_counts_paid_money_against_the_schedule(client, finance, chain, payment):
     from jingzhun.funds import selectors
 

@@ -148,7 +148,9 @@ def fund_detail(request, pk: int):
     if done:
         return redirect("funds:fund", pk=pk)
     allocations = selectors.allocation_list(user=request.user, fund=fund)[: selectors.SHOWN]
-    may_allocate = permissions.may(request.user, "manage_funds", region=fund.region_id or None)
+    # the fund's own government allocates it: a central fund only the national level (whose scope holds the
+    # national code), never a provincial user who reads it through their own province's allocation
+    may_allocate = permissions.may(request.user, "manage_funds", region=fund.region_id or NATIONAL_CODE)
     return render(
         request, "funds/fund_detail.html",
         {"fund": fund, "allocations": allocations, "preview": preview, "form": form, "may_allocate": may_allocate},
