@@ -45,3 +45,21 @@ def frame(register, policy):
         rows += [register(region=village, status="unidentified") for _ in range(3)]
         made[village] = rows
     return made
+
+
+def all_well(h) -> dict:
+    """Every sampled household secure in income, 两不愁三保障 and water, and satisfied."""
+    return {"persons": h.persons or 2, "income_ok": True, "food_clothing": True, "education": True, "medical": True,
+            "housing": True, "water": True, "satisfied": True}  # fmt: skip
+
+
+def province_sample(*, province, assessor, county, year=YEAR, answers=all_well, seed=7):
+    """The province's own sample for its exit check (省级专项评估检查), drawn by ``province`` after the city's
+    review, answered by the assessor through the web form and estimated."""
+    sample = services.sample_draw(
+        user=province, county=county, year=year, commissioner="province_check", seed=seed
+    )
+    for h in sample.households.order_by("key"):
+        services.survey_record(user=assessor, sample_household=h, **answers(h))
+    services.estimates_compute(user=assessor, sample=sample)
+    return sample

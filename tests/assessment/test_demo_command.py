@@ -89,9 +89,20 @@ def test_the_demo_carries_the_county_exit_through_the_publicity_to_a_pending_nat
     if not Estimate.objects.filter(sample=sample, kind="missed").exists():
         Estimate.objects.create(sample=sample, kind="missed", point=0, low=0, high=0.01, se=0, units=40,
                                 n_eff=30, psus=2, strata=1, numerator=0, denominator=40, method="test")  # fmt: skip
+    # the province's own check draws its sample after the city's review: a frame with non-registered households
+    # (every third household made 未识别 here), so its sample gives a 漏评率
+    from jingzhun.registry.models import Household
+
+    ids = list(Household.objects.exclude(status="cancelled").order_by("pk").values_list("pk", flat=True))
+    Household.objects.filter(pk__in=ids[::3]).update(status="unidentified")
     out = io.StringIO()
     call_command("demo-assessment", verbosity=0, stdout=out)
     assert "省政府已批准" in out.getvalue(), out.getvalue()
+    check = CountyExitStep.objects.get(kind="province_check")
+    assert (
+        check.sample.commissioner == "province_check"
+        and check.sample.drawn_at > CountyExitStep.objects.get(kind="propose").at
+    )
     kinds = list(CountyExitStep.objects.filter(year=year).order_by("at", "id").values_list("kind", flat=True))
     assert kinds == ["propose", "city", "province_check", "publicity", "approve"]
     assert PoorCounty.objects.get(county_id="522634000000", year=year).status == "exited"
@@ -102,8 +113,13 @@ def test_the_demo_carries_the_county_exit_through_the_publicity_to_a_pending_nat
     assert "贫困村全部退出" in str(CountyExitStep.objects.get(kind="approve").criteria)
     page = client.get(reverse("portal:exit_notice", args=[notice.pk])).content.decode()
     assert "雷山县" in page
-    check = NationalCheck.objects.get()  # the demo's only approved county: drawn
-    assert (check.county_id, check.year, check.seed, check.result) == ("522634000000", year, 2026, "pending")
+    national = NationalCheck.objects.get()  # the demo's only approved county: drawn
+    assert (national.county_id, national.year, national.seed, national.result) == (
+        "522634000000",
+        year,
+        2026,
+        "pending",
+    )
     assert services.national_check_redraw(year=year) == ["522634000000"]
     assert any("国家抽查县待录入抽查结果" in i.label for i in work_for(User.objects.get(username="admin")))
     # a rerun changes nothing

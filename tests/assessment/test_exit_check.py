@@ -21,7 +21,7 @@ from jingzhun.assessment.models import (
 )
 from jingzhun.regions.models import Region
 
-from .conftest import PROVINCE
+from .conftest import PROVINCE, province_sample
 
 PARTS = {
     "rural_population": 100_000,
@@ -93,7 +93,7 @@ def _county_data(county, *, poor):
     return year
 
 
-def test_the_exit_procedure_from_proposal_to_approval(client, users, county, regions):
+def test_the_exit_procedure_from_proposal_to_approval(client, users, county, regions, assessor, frame):
     from jingzhun.accounts.choices import Role
     from tests.conftest import make_user
 
@@ -107,6 +107,7 @@ def test_the_exit_procedure_from_proposal_to_approval(client, users, county, reg
     step = services.county_exit_take(user=users["county"], county=county, year=year, kind="propose")
     assert [c["passed"] for c in step.conditions] == [True] * 4
     services.county_exit_take(user=city, county=county, year=year, kind="city")
+    province_sample(province=province, assessor=assessor, county=county, year=year)  # its own field check
     client.force_login(province)
     url = reverse("assessment:county", kwargs={"code": county.code, "year": year})
     for kind in ("province_check", "publicity"):

@@ -18,7 +18,7 @@ from jingzhun.core.worklist import work_for
 from jingzhun.regions.models import Region
 from tests.conftest import make_user
 
-from .conftest import PROVINCE
+from .conftest import PROVINCE, province_sample
 from .test_exit_check import _county_data
 
 
@@ -33,13 +33,14 @@ def province():
 
 
 @pytest.fixture
-def published(users, county, province):
+def published(users, county, province, assessor, frame):
     """雷山县 through the province's check and its 公示 (policy: 10 days)."""
     services.assessment_policy_set(user=users["national"], year=2020, exit_publicity_days=10)
     year = _county_data(county, poor=1_500)
     city = make_user("city", Role.OPERATOR, county.parent)
     services.county_exit_take(user=users["county"], county=county, year=year, kind="propose")
     services.county_exit_take(user=city, county=county, year=year, kind="city")
+    province_sample(province=province, assessor=assessor, county=county, year=year)
     services.county_exit_take(user=province, county=county, year=year, kind="province_check")
     services.county_exit_take(user=province, county=county, year=year, kind="publicity")
     return ExitNotice.objects.get()

@@ -17,7 +17,7 @@ from jingzhun.core.models import AuditLog
 from jingzhun.regions.models import Region
 from tests.conftest import COUNTY, COUNTY_B, make_user
 
-from .conftest import PROVINCE
+from .conftest import PROVINCE, province_sample
 from .test_exit_check import _county_data
 
 
@@ -64,7 +64,9 @@ def test_the_exit_procedure_applies_only_to_a_county_on_the_years_list(users, co
     assert step.passed
 
 
-def test_the_approval_needs_each_provincial_criterion_and_writes_the_status(client, users, county, regions):
+def test_the_approval_needs_each_provincial_criterion_and_writes_the_status(
+    client, users, county, regions, assessor, frame
+):
     year = _county_data(county, poor=1_500)
     province = make_user("province", Role.OPERATOR, Region.objects.get(code=PROVINCE))
     city = make_user("city", Role.OPERATOR, county.parent)
@@ -74,6 +76,8 @@ def test_the_approval_needs_each_provincial_criterion_and_writes_the_status(clie
     )
     for user, kind in ((users["county"], "propose"), (city, "city"), (province, "province_check"),
                        (province, "publicity")):  # fmt: skip
+        if kind == "province_check":
+            province_sample(province=province, assessor=assessor, county=county, year=year)
         services.county_exit_take(user=user, county=county, year=year, kind=kind, ticked=["贫困村全部退出"])
     ExitNotice.objects.update(
         starts_on=timezone.localdate() - dt.timedelta(days=8),

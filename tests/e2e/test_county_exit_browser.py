@@ -1,7 +1,8 @@
 """贫困县退出 end to end in a real browser (issue 22): the third party's survey of the county is imported and
 estimated, the county's page shows each condition with the survey's 错退率, 漏评率 and 认可度 and their intervals
 beside it; the county's proposal is refused while the 综合贫困发生率 fails (the condition named), then — the rollup
-below the threshold — the county proposes, the city reviews, and the province checks and publishes: the 公示 is on
+below the threshold — the county proposes, the city reviews, the province's check is refused until the province
+draws its own sample (省级专项评估检查), whose answers are imported and estimated, then it checks and publishes: the 公示 is on
 the public portal with the exit figures, someone objects there, the approval waits for the 公示's days and the
 province's decision on the objection, then the province approves; the nation's sample check draws the county,
 and its failed check takes the exit back."""
@@ -15,7 +16,7 @@ from django.utils import timezone
 from jingzhun.accounts.choices import Role
 from jingzhun.analytics.models import RegionFigures
 from jingzhun.assessment import services
-from jingzhun.assessment.models import CountyExitStep, Estimate, ExitNotice, ExitObjection, PoorCounty
+from jingzhun.assessment.models import CountyExitStep, Estimate, ExitNotice, ExitObjection, PoorCounty, Sample
 from jingzhun.regions.models import Region
 from tests.assessment.conftest import PROVINCE, assessor, county, frame, policy  # noqa: F401
 from tests.assessment.test_surveys import central_csv, imported, sample  # noqa: F401
@@ -122,9 +123,26 @@ def test_a_county_exits_from_proposal_to_approval_with_its_survey(
     submit(phone, "#exit-form button[type=submit]")
     assert "市级初审：通过" in phone.inner_text("#exit-steps")
 
-    # province: its own check (the conditions again), the 公示, the approval
+    # province: its own check stands on its own sample, drawn after the proposal — not the county's
     login(phone, live_server, province.username)
     phone.goto(url)
+    assert "尚未抽取省级专项评估检查样本" in phone.inner_text("#province-check")
+    submit(phone, "#exit-form button[type=submit]")
+    assert "尚无省级专项评估检查样本" in phone.inner_text(".messages")
+    assert not CountyExitStep.objects.filter(kind="province_check").exists()
+    submit(phone, "#province-sample-form button[type=submit]")
+    assert "已抽取省级专项评估检查样本" in phone.inner_text(".messages")
+    checked = Sample.objects.get(commissioner="province_check")
+    assert checked.drawn_at > proposal.at and checked.pk != sample.pk
+    # its field team's answers imported as Central exported them, and estimated
+    job = imported(assessor, checked, central_csv(checked, answers=all_well))
+    assert job.imported == checked.households.count() > 0, job.message
+    services.estimates_compute(user=assessor, sample=checked)
+    ours = {e.kind: e for e in Estimate.objects.filter(sample=checked)}
+    phone.goto(url)
+    figures = phone.inner_text("#province-check-figures")
+    assert f"[{pct(ours['satisfaction'].low)}, {pct(ours['satisfaction'].high)}]" in figures
+    # then the check (the conditions on the province's figures), the 公示, the approval
     for step in ("省级专项评估检查", "省级公示"):
         assert f"办理「{step}」" in phone.inner_text("#exit-form button[type=submit]")
         submit(phone, "#exit-form button[type=submit]")
@@ -142,7 +160,7 @@ def test_a_county_exits_from_proposal_to_approval_with_its_survey(
         phone.click("#exit-notices a")
     figures = phone.inner_text("#exit-figures")
     assert "综合贫困发生率" in figures and "1.50%" in figures and "低于 2%" in figures
-    assert f"[{pct(found['satisfaction'].low)}, {pct(found['satisfaction'].high)}]" in figures
+    assert f"[{pct(ours['satisfaction'].low)}, {pct(ours['satisfaction'].high)}]" in figures
     # someone objects through the portal's form (the challenge answered)
     a, b = re.search(r"(\d) \+ (\d) = \?", phone.inner_text("#objection-form")).groups()
     phone.fill("#objection-form textarea", "本县仍有危房户未改造，请核实")
@@ -182,6 +200,7 @@ def test_a_county_exits_from_proposal_to_approval_with_its_survey(
     ]  # fmt: skip
     check = CountyExitStep.objects.get(kind="province_check")
     assert all(c["passed"] for c in check.conditions) and len(check.conditions) == 4
+    assert check.sample == checked and CountyExitStep.objects.get(kind="approve").sample == checked
 
     # the nation draws its sample check of the year's exited counties — the only one is drawn (at least one per
     # province) — and records a failed check: the exit is revoked and the county is poor again

@@ -195,6 +195,11 @@ ACTIONS: dict[str, Action] = {
     "close_finding": Action(gettext_lazy("问题整改销号"), at()),
     # 贫困县退出: each step at its level (county proposes, city reviews, province checks, 公示 and approves)
     "county_exit": Action(gettext_lazy("办理贫困县退出"), at()),
+    # 省级专项评估检查: the province commissions its own sample of a county whose exit passed the city's review
+    "draw_province_check": Action(gettext_lazy("抽取省级专项评估检查样本"), at(PROVINCE)),
+    # a sampled household's design weight differs between the registry's groups, so it hints at the status the
+    # assessor must judge without: shown to the staff who read samples, not to the third party
+    "view_sample_weights": Action(gettext_lazy("查看样本户设计权数")),
     # 国家抽查 of exited counties: the national assessment draws the sample and records each county's result
     "national_check": Action(gettext_lazy("国家抽查贫困县退出"), at(NATIONAL)),
     "supervise": Action(gettext_lazy("监督检查")),
@@ -215,13 +220,15 @@ _DATA_WORK = frozenset(
 )  # fmt: skip
 
 # 精准考核 for the registry's staff: read results, raise findings, report fixes and close their own findings
-_ASSESSMENT = frozenset({"view_assessment", "raise_finding", "rectify", "close_finding", "county_exit"})
+_ASSESSMENT = frozenset(
+    {"view_assessment", "raise_finding", "rectify", "close_finding", "county_exit", "draw_province_check"}
+)
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: _DATA_WORK
     | _ASSESSMENT
     | {"set_policy", "set_fund_policy", "set_national_quota", "load_history", "settle_project", "set_bank_account", "manage_funds",
-       "supervise", "assess", "score", "national_check", "enter_local_figure"},
+       "supervise", "assess", "score", "national_check", "enter_local_figure", "view_sample_weights"},
     Role.OPERATOR: _DATA_WORK | _ASSESSMENT,
     Role.VIEWER: frozenset({"view", "export", "view_crosscheck", "view_quotas", "view_quality", "view_assessment"}),
     Role.SECURITY: frozenset({"manage_users"}),
@@ -232,7 +239,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     # sees the sample, not the registry
     Role.ASSESSOR: frozenset(
         {"assess", "score", "view_assessment", "raise_finding", "close_finding", "national_check",
-         "enter_local_figure"}
+         "enter_local_figure", "draw_province_check"}
     ),
     # 医保, 民政, 教育 … upload their lists; sector departments appraise projects (read through that action)
     Role.DEPARTMENT: frozenset({"upload_list", "appraise_project"}),

@@ -10,6 +10,15 @@ class Purpose(models.TextChoices):
     SATISFACTION = "satisfaction", _("群众满意度调查")
 
 
+class Commissioner(models.TextChoices):
+    """Who a sample is drawn for: the third party's annual assessment of the county (its figures are the
+    county's scores and its exit proposal), or the province's own field check of a county whose exit passed the
+    city's review (省级专项评估检查: its figures decide the check, the 公示 and the approval)."""
+
+    ASSESSMENT = "assessment", _("第三方评估（年度考核）")
+    PROVINCE_CHECK = "province_check", _("省级专项评估检查")
+
+
 class Group(models.TextChoices):
     """The household strata inside a sampled village."""
 

@@ -23,6 +23,7 @@ from jingzhun.registry.choices import HouseholdStatus
 
 from .choices import (
     CheckResult,
+    Commissioner,
     CountyKind,
     CountyStatus,
     Estimator,
@@ -105,6 +106,10 @@ class Sample(ScopedModel):
     )  # fmt: skip
     year = policy_year()
     purpose = models.CharField(_("用途"), max_length=16, choices=Purpose.choices)
+    # 委托方: the third party's annual assessment, or the province's own field check of a county's exit
+    commissioner = models.CharField(
+        _("委托方"), max_length=16, choices=Commissioner.choices, default=Commissioner.ASSESSMENT
+    )
     seed = models.PositiveIntegerField(_("随机种子"))
     villages = models.PositiveSmallIntegerField(_("抽取村数"))
     households_per_village = models.PositiveSmallIntegerField(_("每村抽取户数"))
@@ -624,6 +629,11 @@ class CountyExitStep(WrittenOnce, ScopedModel):
     note = models.TextField(_("意见"), max_length=2000, blank=True)
     conditions = models.JSONField(_("退出条件核查"), default=list, blank=True)
     criteria = models.JSONField(_("省定附加条件核查"), default=list, blank=True)
+    # 省级专项评估检查 and 省政府批准退出: the province's own sample whose estimates the step read
+    sample = models.ForeignKey(
+        Sample, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("省级专项评估检查样本"),
+    )  # fmt: skip
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("办理人"),

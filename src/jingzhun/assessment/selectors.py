@@ -13,7 +13,7 @@ from jingzhun.core.codes import subtree_range
 from jingzhun.core.policy import in_force, province_of
 from jingzhun.regions.models import Region
 
-from .choices import CountyStatus, Estimator, FindingState, Purpose, Source
+from .choices import Commissioner, CountyStatus, Estimator, FindingState, Purpose, Source
 from .models import (
     AssessmentPolicy,
     CountyExitStep,
@@ -82,9 +82,12 @@ def indicator_set(*, region_code: str, year: int, level: int) -> list[Indicator]
 def latest_estimates(*, counties: list[str], year: int) -> dict[tuple[str, str], Estimate]:
     """Each county's latest estimate of each kind for ``year``, from a sample drawn for that kind where there is
     one: satisfaction from a satisfaction sample, 错退 and 漏评 from an accuracy sample (a satisfaction sample
-    drawn later, by its 5 : 3 : 2 mix, does not speak for the registry's accuracy)."""
+    drawn later, by its 5 : 3 : 2 mix, does not speak for the registry's accuracy). The third party's samples
+    only: the province's own exit check (省级专项评估检查) is read by its step (``province_check_estimates``)."""
     found: dict[tuple[str, str], Estimate] = {}
-    rows = Estimate.objects.filter(sample__county_id__in=counties, sample__year=year).select_related("sample")
+    rows = Estimate.objects.filter(
+        sample__county_id__in=counties, sample__year=year, sample__commissioner=Commissioner.ASSESSMENT
+    ).select_related("sample")
     for e in rows.order_by("sample__drawn_at", "sample_id"):
         key = (e.sample.county_id, e.kind)
         prior = found.get(key)
@@ -112,6 +115,21 @@ def county_estimates(*, user, code: str, year: int) -> dict[str, Estimate]:
     return {
         kind: e for (c, kind), e in latest_estimates(counties=[code], year=year).items() if e.pk in allowed
     }
+
+
+def province_check_sample(*, user, code: str, year: int, step: CountyExitStep | None = None) -> Sample | None:
+    """The province's own sample of the county's exit check (省级专项评估检查) for whoever may read results: the
+    one the check step read where it was taken, else the latest the province drew in ``year``."""
+    rows = Sample.objects.for_user(user, "view_assessment").filter(
+        county_id=code, year=year, commissioner=Commissioner.PROVINCE_CHECK
+    )
+    if step is not None and step.sample_id:
+        return rows.filter(pk=step.sample_id).first()
+    return rows.order_by("-drawn_at", "-id").first()
+
+
+def sample_answered(sample: Sample) -> int:
+    return SurveyResponse.objects.filter(sample=sample).count()
 
 
 def policy(*, code: str, year: int) -> AssessmentPolicy:

@@ -36,6 +36,7 @@ from . import estimates, rules, sampling, selectors, survey
 from .choices import (
     EXIT_STEPS,
     CheckResult,
+    Commissioner,
     CountyKind,
     CountyStatus,
     Estimator,
@@ -131,16 +132,36 @@ def _village_shares(mix: dict, sizes: dict[str, int]) -> dict[str, float]:
 def sample_draw(
     *, user, county: Region, year: int, purpose: str = Purpose.ACCURACY, villages: int | None = None,
     households_per_village: int | None = None, seed: int | None = None,
+    commissioner: str = Commissioner.ASSESSMENT,
 ) -> Sample:  # fmt: skip
     """Draw a county's two-stage sample: villages by SRS without replacement (within townships when each can
     give two), then households by group within each village; the seed (given, or made here) and every
     parameter kept, so that ``sample_redraw`` gives the same households. Refused below the policy's minimum
-    villages or households, and where the frame cannot give the sample asked for."""
-    permissions.require(user, "assess", region=county.code, what=_("抽取考核样本"))
+    villages or households, and where the frame cannot give the sample asked for. A sample of the province's
+    own field check (``Commissioner.PROVINCE_CHECK``, 省级专项评估检查) is drawn by the province, and only for a
+    county whose exit proposal of ``year`` has passed the city's review and waits for that check."""
+    if commissioner == Commissioner.PROVINCE_CHECK:
+        permissions.require(
+            user, "draw_province_check", region=county.code, what=_("抽取省级专项评估检查样本")
+        )
+    elif commissioner == Commissioner.ASSESSMENT:
+        permissions.require(user, "assess", region=county.code, what=_("抽取考核样本"))
+    else:
+        raise ValidationError({"commissioner": [_("请选择委托方。")]})
     if county.level != RegionLevel.COUNTY:
         raise ValidationError({"county": [_("只能按县抽样。")]})
     if purpose not in Purpose.values:
         raise ValidationError({"purpose": [_("请选择抽样用途。")]})
+    if commissioner == Commissioner.PROVINCE_CHECK:
+        CountyExitStep.objects.select_for_update().filter(county=county, year=year).exists()
+        done = [s.kind for s in exit_round(county=county.code, year=year)]
+        if done != [ExitStep.PROPOSE, ExitStep.CITY]:
+            raise ValidationError(
+                _(
+                    "%(c)s %(y)d 年的退出申请尚未通过市级初审（或已过省级专项评估检查环节），不能抽取省级专项评估检查样本。"
+                )
+                % {"c": county.name, "y": year}
+            )
     policy = in_force(SamplingPolicy, region_code=county.code, year=year, defaults=True)
     villages = policy.min_villages if villages is None else villages
     per_village = policy.min_households if households_per_village is None else households_per_village
@@ -156,7 +177,7 @@ def sample_draw(
         )  # fmt: skip
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     sample = Sample(
-        county=county, year=year, purpose=purpose, seed=seed, villages=villages,
+        county=county, year=year, purpose=purpose, commissioner=commissioner, seed=seed, villages=villages,
         households_per_village=per_village, drawn_by=user,
         design={"policy_year": policy.year or None, "policy_province": policy.province_id,
                 "mix": {str(k): v for k, v in policy.mix(purpose).items()}},
@@ -227,7 +248,8 @@ def sample_redraw(sample: Sample) -> list[tuple[str, int]]:
     check anyone can make that the stored sample is the seed's (same frame, same households)."""
     with transaction.atomic():
         shadow = Sample.objects.create(
-            county=sample.county, year=sample.year, purpose=sample.purpose, seed=sample.seed,
+            county=sample.county, year=sample.year, purpose=sample.purpose, commissioner=sample.commissioner,
+            seed=sample.seed,
             villages=sample.villages, households_per_village=sample.households_per_village, design=sample.design,
         )  # fmt: skip
         _draw_rows(shadow)
@@ -301,14 +323,15 @@ def _order(record: SurveyResponse, row: survey.Submission, edits: int | None) ->
 
 
 def _fixed_by(sample: Sample) -> CountyExitStep | None:
-    """The province's passed check (省级专项评估检查) in the current round of the sample's county's exit of its year,
-    taken after the sample was drawn: its answers are behind the estimates that check recorded and the 公示 and
-    approval after it, so an edit in Central no longer changes them (a step that does not pass ends the round
-    and frees them)."""
+    """The province's passed check (省级专项评估检查) in the current round of the sample's county's exit of its year
+    that read this sample (a check recorded before checks named their sample: one taken after it was drawn): its
+    answers are behind the estimates that check recorded and the 公示 and approval after it, so an edit in Central
+    no longer changes them (a step that does not pass ends the round and frees them)."""
     return next(
         (
             s for s in exit_round(county=sample.county_id, year=sample.year)
-            if s.kind == ExitStep.PROVINCE_CHECK and s.passed and s.at >= sample.drawn_at
+            if s.kind == ExitStep.PROVINCE_CHECK and s.passed
+            and (s.sample_id == sample.pk if s.sample_id else s.at >= sample.drawn_at)
         ),
         None,
     )  # fmt: skip
@@ -574,6 +597,11 @@ def estimates_compute(*, user, sample: Sample) -> list[Estimate]:
     permissions.require(user, "assess", region=sample.county_id, what=_("计算抽样估计"))
     if not SurveyResponse.objects.filter(sample=sample).exists():
         raise ValidationError(_("该样本还没有调查记录，无法估计。"))
+    if (fixed := _fixed_by(sample)) is not None and fixed.sample_id == sample.pk:
+        raise ValidationError(
+            _("该样本的估计已用于 %(d)s 的省级专项评估检查，公示和批准以其为准，不能重新计算。")
+            % {"d": timezone.localtime(fixed.at).strftime("%Y-%m-%d")}
+        )
     Estimate.objects.filter(sample=sample).delete()
     made = []
     for kind, r in estimates_of(sample).items():
@@ -1180,16 +1208,66 @@ def finding_close(*, user, finding: Finding, accept: bool = True, note: str = ""
     return finding
 
 
-def exit_conditions(*, county: str, year: int) -> list[rules.Condition]:
-    """The county's exit conditions now (for a service that has checked its user)."""
+def exit_conditions(*, county: str, year: int, sample: Sample | None = None) -> list[rules.Condition]:
+    """The county's exit conditions now (for a service that has checked its user): from the third party's latest
+    estimates, or from ``sample``'s (the province's own check)."""
     row = RegionFigures.objects.filter(code=county, year=year).only("figures").first()
     parts = row.figures if row else {}
-    found = {kind: e for (_c, kind), e in selectors.latest_estimates(counties=[county], year=year).items()}
+    if sample is None:
+        found = {
+            kind: e for (_c, kind), e in selectors.latest_estimates(counties=[county], year=year).items()
+        }
+    else:
+        found = {e.kind: e for e in Estimate.objects.filter(sample=sample).select_related("sample")}
     return rules.exit_check(
         parts=parts,
         estimates=exit_estimates(found=found, parts=parts),
         policy=in_force(AssessmentPolicy, region_code=county, year=year, defaults=True),
     )
+
+
+def province_check_sample(*, county: Region, year: int, proposed_at) -> Sample:
+    """The province's own sample for its check (省级专项评估检查) of the county's exit: the latest one it drew
+    after the proposal (``proposed_at``), its survey answered in at least the policy's least villages and
+    households, and its estimates computed over all its answers. Refused otherwise, saying what is missing."""
+    when = timezone.localtime(proposed_at).strftime("%Y-%m-%d %H:%M")
+    ours = Sample.objects.filter(county=county, year=year, commissioner=Commissioner.PROVINCE_CHECK)
+    sample = ours.filter(drawn_at__gt=proposed_at).order_by("-drawn_at", "-id").first()
+    if sample is None:
+        earlier = ours.order_by("-drawn_at").first()
+        if earlier is not None:
+            raise ValidationError(
+                _("省级专项评估检查样本（%(s)s 抽取）早于县级提出退出申请（%(d)s），须在申请之后重新抽取。")
+                % {"s": timezone.localtime(earlier.drawn_at).strftime("%Y-%m-%d %H:%M"), "d": when}
+            )
+        raise ValidationError(
+            _("尚无省级专项评估检查样本：请在县级提出退出申请（%(d)s）之后抽取本县的省级专项评估检查样本，"
+              "完成入户调查并计算抽样估计后再办理。") % {"d": when}
+        )  # fmt: skip
+    policy = in_force(SamplingPolicy, region_code=county.code, year=year, defaults=True)
+    answers = SurveyResponse.objects.filter(sample=sample)
+    answered = answers.count()
+    villages = answers.values("sample_household__sampled_village_id").distinct().count()
+    least = policy.min_villages * policy.min_households
+    if villages < policy.min_villages or answered < least:
+        raise ValidationError(
+            _(
+                "省级专项评估检查样本已调查 %(a)d 户（%(v)d 个村），少于政策规定的至少 %(mv)d 个村、%(n)d 户，请完成入户调查。"
+            )
+            % {"a": answered, "v": villages, "mv": policy.min_villages, "n": least}
+        )
+    found = {e.kind: e for e in Estimate.objects.filter(sample=sample)}
+    missing = [str(Estimator(k).label) for k in Estimator.values if k not in found]
+    if missing:
+        raise ValidationError(
+            _("省级专项评估检查样本尚未计算抽样估计（%(k)s），请先计算。") % {"k": "、".join(missing)}
+        )
+    if found[Estimator.SATISFACTION].units != answered:
+        raise ValidationError(
+            _("省级专项评估检查样本的抽样估计按 %(u)d 户计算，现有调查记录 %(a)d 户，请重新计算估计。")
+            % {"u": found[Estimator.SATISFACTION].units, "a": answered}
+        )
+    return sample
 
 
 def exit_round(*, county: str, year: int) -> list[CountyExitStep]:
@@ -1248,13 +1326,19 @@ def county_exit_take(
             raise ValidationError([
                 _("省定附加条件「%(t)s」未确认达到，不能批准退出。") % {"t": text} for text in unticked
             ])  # fmt: skip
-    snapshot = []
-    if kind in (ExitStep.PROPOSE, ExitStep.PROVINCE_CHECK):
-        conditions = exit_conditions(county=county.code, year=year)
+    snapshot, sample = [], None
+    if kind == ExitStep.PROVINCE_CHECK and passed:
+        sample = province_check_sample(county=county, year=year, proposed_at=done[0].at)
+    elif kind == ExitStep.APPROVE:
+        # 省政府 decides on the figures of the province's own check, never on a later sample of the county's
+        sample = next((s.sample for s in done if s.kind == ExitStep.PROVINCE_CHECK), None)
+    if kind == ExitStep.PROPOSE or sample is not None:
+        conditions = exit_conditions(county=county.code, year=year, sample=sample)
         failing = [c for c in conditions if not c.passed]
         if passed and failing:
+            where = _("省级专项评估检查样本：") if sample is not None else ""
             raise ValidationError([
-                _("「%(l)s」%(v)s，未达到标准（%(r)s）。") % {
+                where + _("「%(l)s」%(v)s，未达到标准（%(r)s）。") % {
                     "l": c.label, "r": c.rule, "v": _("暂无数据") if c.value is None else f"{c.value:.2f}%"
                 } for c in failing
             ])  # fmt: skip
@@ -1266,9 +1350,9 @@ def county_exit_take(
         _refuse_while_publicity(done)
     step = CountyExitStep(
         county=county, year=year, kind=kind, level=levels[kind], passed=passed, note=note.strip(),
-        conditions=snapshot, criteria=criteria, actor=user,
+        conditions=snapshot, criteria=criteria, sample=sample, actor=user,
     )  # fmt: skip
-    step.full_clean(exclude=["actor"])
+    step.full_clean(exclude=["actor", "sample"])
     step.save()
     audit.record("create", step, after=audit.snapshot(step))
     if kind == ExitStep.PUBLICITY and passed:

@@ -32,7 +32,16 @@ from jingzhun.regions.models import Region
 
 from . import cadres as cadre_figures
 from . import rules, selectors, services, survey
-from .choices import EXIT_STEPS, CheckResult, CountyKind, CountyStatus, ExitStep, FindingState, Group
+from .choices import (
+    EXIT_STEPS,
+    CheckResult,
+    Commissioner,
+    CountyKind,
+    CountyStatus,
+    ExitStep,
+    FindingState,
+    Group,
+)
 from .forms import (
     AlertFindingForm,
     ChecklistForm,
@@ -104,6 +113,8 @@ def sample_detail(request, pk: int):
         "households": households,
         "groups": [(label, groups.get(value, 0)) for value, label in Group.choices],
         "estimates": sample.estimates.order_by("kind"),
+        # the weight differs between the registry's groups: not shown to the assessor, who judges without them
+        "show_weights": permissions.may(request.user, "view_sample_weights", region=sample.county_id),
     }
     if request.GET.get("check"):
         stored = list(sample.households.order_by("key").values_list("key", "household_id"))
@@ -326,6 +337,11 @@ def county(request, code: str, year: int):
         policy=selectors.policy(code=code, year=year),
         rollup_url=reverse("analytics:dashboard") + f"?region={code}&year={year}", survey_url="#estimates",
     )  # fmt: skip
+    if request.method == "POST" and request.POST.get("draw") == "province_check":
+        act(request, lambda: services.sample_draw(
+            user=request.user, county=place, year=year, commissioner=Commissioner.PROVINCE_CHECK),
+            _("已抽取省级专项评估检查样本，请组织入户调查。"))  # fmt: skip
+        return redirect("assessment:county", code=code, year=year)
     if request.method == "POST":
         act(request, lambda: services.county_exit_take(
             user=request.user, county=place, year=year, kind=request.POST.get("kind", ""),
@@ -344,6 +360,15 @@ def county(request, code: str, year: int):
         and not (national and national.result == CheckResult.FAILED)
         and permissions.may(request.user, "county_exit", region=code, level=next_kind[1])
     )
+    check_step = next((s for s in done if s.kind == ExitStep.PROVINCE_CHECK), None)
+    check_sample = selectors.province_check_sample(user=request.user, code=code, year=year, step=check_step)
+    check_conditions = None
+    if check_sample is not None:
+        check_found = {e.kind: e for e in check_sample.estimates.select_related("sample")}
+        check_conditions = rules.exit_check(
+            parts=parts, estimates=services.exit_estimates(found=check_found, parts=parts),
+            policy=selectors.policy(code=code, year=year),
+        )  # fmt: skip
     notice = selectors.exit_notice(user=request.user, code=code, year=year)
     objections = list(notice.objections.order_by("id")) if notice else []
     return render(
@@ -363,6 +388,11 @@ def county(request, code: str, year: int):
             "may_resolve": bool(objections) and permissions.may(
                 request.user, "county_exit", region=code, level=RegionLevel.PROVINCE
             ),
+            "check_sample": check_sample, "check_conditions": check_conditions,
+            "check_answered": selectors.sample_answered(check_sample) if check_sample else 0,
+            "may_draw_check": next_kind is not None and next_kind[0] == ExitStep.PROVINCE_CHECK
+            and designated is not None
+            and permissions.may(request.user, "draw_province_check", region=code),
             "local_figures": list(selectors.local_figures(user=request.user, code=code, year=year)),
             "may_enter_local": permissions.may(request.user, "enter_local_figure", region=code),
         },

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from jingzhun.accounts.models import User
 from jingzhun.assessment import selectors, services
-from jingzhun.assessment.choices import CountyStatus, ExitStep
+from jingzhun.assessment.choices import Commissioner, CountyStatus, ExitStep
 from jingzhun.assessment.models import (
     AssessmentPolicy,
     CountyExitStep,
@@ -150,7 +150,7 @@ class Command(DemoCountyCommand):
             ]  # fmt: skip
             try:
                 with transaction.atomic():  # the whole way or nothing: no round left half-taken
-                    self._steps(county, year, plan, ticked)
+                    self._steps(county, year, plan, ticked, seed)
             except ValidationError as refused:
                 self.stdout.write(self.style.WARNING(
                     f"{county.name} {year} 年未达到贫困县退出条件（{'；'.join(refused.messages)}），跳过退出演示"
@@ -166,11 +166,23 @@ class Command(DemoCountyCommand):
             f"国家抽查抽中 {len(drawn)} 个县（随机种子 {seed}），待录入抽查结果。"
         ))  # fmt: skip
 
-    def _steps(self, county, year: int, plan, ticked: list[str]) -> None:
+    def _steps(self, county, year: int, plan, ticked: list[str], seed: int) -> None:
         for kind, back, extra in plan:
+            if kind == ExitStep.PROVINCE_CHECK:
+                self._province_sample(county, year, seed, back + 3)
             step = services.county_exit_take(user=None, county=county, year=year, kind=kind, **extra)
             self._date_back(step, back)
         services.county_exit_take(user=None, county=county, year=year, kind=ExitStep.APPROVE, ticked=ticked)
+
+    def _province_sample(self, county, year: int, seed: int, days: int) -> None:
+        """省级专项评估检查: the province's own sample, drawn after the city's review (dated ``days`` back, between
+        that review and the check), answered as the field team would and estimated."""
+        sample = services.sample_draw(
+            user=None, county=county, year=year, seed=seed + 1, commissioner=Commissioner.PROVINCE_CHECK
+        )
+        Sample.objects.filter(pk=sample.pk).update(drawn_at=timezone.now() - dt.timedelta(days=days))
+        self._import(sample, seed + 1)
+        services.estimates_compute(user=None, sample=sample)
 
     @staticmethod
     def _date_back(step, days: int) -> None:
