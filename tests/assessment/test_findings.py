@@ -86,6 +86,13 @@ def test_pages_raise_and_close(client, users, regions):
     client.force_login(users["county"])
     client.post(url, {"do": "close", "accept": "yes", "note": "同意销号"})
     assert "已销号" in client.get(url).content.decode()
+    # rectified without a file: its evidence link answers 404 and records no download
+    from jingzhun.core.models import AuditLog
+
+    evidence = reverse("assessment:finding_evidence", args=[Finding.objects.get().pk])
+    before = AuditLog.objects.count()
+    assert client.get(evidence).status_code == 404
+    assert AuditLog.objects.count() == before
     client.force_login(users["town_b"])
     assert client.get(url).status_code == 404
 

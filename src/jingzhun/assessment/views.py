@@ -518,11 +518,8 @@ def local_figures(request):
 def local_figure_file(request, pk: int):
     """The scan or photo behind a local figure, read in the county's scope; every download audited."""
     figure = selectors.local_figure(user=request.user, pk=pk)
-    if not figure.file:
-        raise Http404
     return audited_file_response(
-        request.user, figure, figure.file, filename=figure.file.name.rsplit("/", 1)[-1],
-        root=f"assessment.localfigure:{figure.pk}", region_code=figure.county_id,
+        request.user, figure, figure.file, root=f"assessment.localfigure:{figure.pk}", region_code=figure.county_id,
     )  # fmt: skip
 
 
@@ -727,11 +724,8 @@ def finding_detail(request, pk: int):
 @login_required
 def finding_evidence(request, pk: int):
     finding = selectors.finding(user=request.user, pk=pk)
-    if not finding.evidence_file:
-        raise Http404
     return audited_file_response(
-        request.user, finding, finding.evidence_file, filename=finding.evidence_file.name.rsplit("/", 1)[-1],
-        root=f"assessment.finding:{finding.pk}", region_code=finding.region_id,
+        request.user, finding, finding.evidence_file, root=f"assessment.finding:{finding.pk}", region_code=finding.region_id,
     )  # fmt: skip
 
 

@@ -114,11 +114,8 @@ def helpers_set(request, pk: int):
 def visit_photo(request, pk: int):
     """A visit's photo, only to users who may see the household."""
     visit = get_object_or_404(Visit.objects.for_user(request.user).select_related("household"), pk=pk)
-    if not visit.photo:
-        raise Http404
     return audited_file_response(
-        request.user, visit, visit.photo, filename=visit.photo.name.rsplit("/", 1)[-1],
-        root=f"registry.household:{visit.household_id}", region_code=visit.household.region_id,
+        request.user, visit, visit.photo, root=f"registry.household:{visit.household_id}", region_code=visit.household.region_id,
         as_attachment=False,
     )  # fmt: skip
 

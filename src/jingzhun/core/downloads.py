@@ -8,7 +8,7 @@ lost that right no longer gets a file made with full data (``core.masking``)."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
 from . import audit
@@ -73,11 +73,15 @@ def record_downloads(user, objs, *, filename: str, root_of, region_of, changes: 
 
 
 def audited_file_response(
-    user, obj, field_file, *, filename: str, root: str, region_code: str, changes: dict | None = None,
-    content_type: str | None = None, as_attachment: bool = True,
+    user, obj, field_file, *, root: str, region_code: str, filename: str | None = None,
+    changes: dict | None = None, content_type: str | None = None, as_attachment: bool = True,
 ) -> FileResponse:  # fmt: skip
     """A stored file (an upload, a job's output) handed to ``user``, with an audit entry under ``root``: scans
-    and photos of households are personal data whatever a mask could do to them."""
+    and photos of households are personal data whatever a mask could do to them. No file stored gives 404;
+    ``filename`` defaults to the stored file's own name (without its folders)."""
+    if not field_file:
+        raise Http404
+    filename = filename or field_file.name.rsplit("/", 1)[-1]
     record_download(user, obj, filename=filename, root=root, region_code=region_code, changes=changes)
     return FileResponse(
         field_file.open("rb"), as_attachment=as_attachment, filename=filename, content_type=content_type

@@ -298,12 +298,9 @@ def step_attachment(request, pk: int):
     stored = (
         step.proxy_scan if request.GET.get("proxy") == "1" else step.attachment
     )  # the 代录 paper, or the step's
-    if not stored:
-        raise Http404
     household = step.application.household
     return audited_file_response(
-        request.user, step, stored, filename=stored.name.rsplit("/", 1)[-1],
-        root=f"registry.household:{household.pk}", region_code=household.region_id,
+        request.user, step, stored, root=f"registry.household:{household.pk}", region_code=household.region_id,
     )  # fmt: skip
 
 

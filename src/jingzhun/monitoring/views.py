@@ -297,8 +297,7 @@ def authorisation(request, pk: int):
     if not case.authorisation:
         return redirect("monitoring:case", pk=pk)
     return audited_file_response(
-        request.user, case, case.authorisation, filename=case.authorisation.name.rsplit("/", 1)[-1],
-        root=f"registry.household:{case.household_id}", region_code=case.region_id,
+        request.user, case, case.authorisation, root=f"registry.household:{case.household_id}", region_code=case.region_id,
     )  # fmt: skip
 
 

@@ -340,11 +340,8 @@ def step_attachment(request, pk: int):
         ProjectStep.objects.for_user(request.user, selectors.read_action(request.user)), pk=pk
     )
     document = step.proxy_scan if request.GET.get("proxy") else step.attachment  # 代录凭证 or the photo
-    if not document:
-        raise Http404
     return audited_file_response(
-        request.user, step, document, filename=document.name.rsplit("/", 1)[-1],
-        root=f"projects.project:{step.project_id}", region_code=step.scope_code(), as_attachment=False,
+        request.user, step, document, root=f"projects.project:{step.project_id}", region_code=step.scope_code(), as_attachment=False,
     )  # fmt: skip
 
 
