@@ -411,14 +411,14 @@ def help_answers(request, code: str, year: int):
     figures = cadre_figures.by_county([code], year)[code]
     # which households were surveyed, and what they answered, is the third party's (as the sample is)
     hidden = not permissions.may(request.user, "assess", region=code)
-    rows = (
-        []
+    page, query = (
+        (None, "")
         if hidden
-        else list(selectors.help_answers(user=request.user, code=code, year=year)[: selectors.SHOWN])
+        else request_page(request, selectors.help_answers(user=request.user, code=code, year=year))
     )
     return render(
         request, "assessment/help_answers.html",
-        {"place": place, "year": year, "figures": figures, "rows": rows, "hidden": hidden,
+        {"place": place, "year": year, "figures": figures, "page": page, "query": query, "hidden": hidden,
          "share": None if figures.approval is None else figures.approval * 100},
     )  # fmt: skip
 
