@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -147,6 +148,8 @@ def main():
         "manifest: minutes on a busy machine)",
     )  # fmt: skip
     args = parser.parse_args()
+    if shutil.which("wrk") is None:  # checked before minutes of set-up, not after
+        raise SystemExit("wrk drives the load: install it first (Debian: apt-get install wrk)")
     auth = setup(args.database, args.snapshot)
     static_root = str(args.static_root or tempfile.mkdtemp(prefix="jz-static-"))
     env = {
