@@ -3,6 +3,7 @@ numbers, Excel downloads, the API, and the refresh run by the real task worker."
 
 import io
 import json
+import re
 
 import pytest
 from python_calamine import CalamineWorkbook
@@ -99,6 +100,17 @@ def test_api_figures_scoped_and_validated(users, rolled):
     national = api.get(f"/api/v1/analytics/figures/?year={YEAR}").json()
     assert national["region"]["code"] == NATIONAL_CODE and national["children"][0]["name"] == "贵州省"
     assert national["region"]["causes"]["education"] == 1
+    # written directly (issue 24), the answer is what the serializer describing it in the schema would write
+    from jingzhun.analytics import api as figures_api
+    from jingzhun.analytics.selectors import dashboard
+
+    d = dashboard(user=users["national"], year=YEAR)
+    described = figures_api.FiguresSerializer({
+        "year": d.year, "years": d.years, "region": figures_api._place(d.place, detail=True),
+        "children": [figures_api._place(c) for c in d.children], "plan": figures_api._plan(d.plan),
+        "computed_at": d.computed_at,
+    }).data  # fmt: skip
+    assert national == json.loads(json.dumps(described))
 
 
 def test_refresh_is_for_national_administrators_and_runs_in_the_worker(
@@ -169,3 +181,84 @@ def test_the_dashboard_answers_in_a_fixed_number_of_queries_whatever_the_number_
     assert (after, figure_reads) == (before, 2)
     page, _n, figure_reads = render(NATIONAL_CODE)  # the national page reads its rows once too
     assert "全国" in page and figure_reads == 2
+
+
+def _children_table(page: str) -> str:
+    return page[page.index('<table class="cards" id="children">') :].split("</table>", 1)[0]
+
+
+def test_a_recomputed_rollup_is_shown_at_once_not_the_cached_panels(client, users, rolled):
+    """The panels drawn from the rollup are cached (``views.rollup_panels``) under the rows' ``computed_at``: a
+    recompute that changes a township's figures shows them on the next request, in the children's table and the
+    chart data alike, though the page before was served from the cache."""
+    client.force_login(users["county"])
+    url = f"/analytics/?region={COUNTY}&year={YEAR}"
+    panels = "analytics/_rollup_panels.html"
+    response = client.get(url)
+    first = response.content.decode()
+    assert _children_table(first).count("5.00%") == 2  # both townships: 2 ÷ 40 and 3 ÷ 60
+    assert panels in [t.name for t in response.templates]
+    cached = client.get(url)  # served again from the cache: not rendered, the same panels
+    assert panels not in [t.name for t in cached.templates]
+    assert _children_table(cached.content.decode()) == _children_table(first)
+    RuralPopulation.objects.filter(region_id=VILLAGE_A, year=YEAR).update(persons=50)
+    rollup_refresh(year=YEAR)  # the nightly recompute: new rows, a new computed_at
+    response = client.get(url)
+    assert panels in [t.name for t in response.templates]
+    again = response.content.decode()
+    table = _children_table(again)
+    assert "4.00%" in table and table.count("5.00%") == 1  # 丹江镇: 2 ÷ 50; 西江镇 unchanged
+    charts = json.loads(
+        again.split('<script id="chart-data" type="application/json">', 1)[1].split("</script>")[0]
+    )
+    assert 4.0 in charts["children"]["incidence"]
+    # the English page is cached apart: the same figures, its own words
+    client.post("/i18n/setlang/", {"language": "en", "next": "/analytics/"})
+    english = client.get(url).content.decode()
+    assert "Regions below" in english and "4.00%" in _children_table(english)
+
+
+def test_the_national_page_and_api_read_a_fixed_number_of_queries_whatever_the_number_of_provinces(
+    client, users, rolled
+):
+    """The national view does as little as a county's: its rows, its provinces' rows, their names and their
+    减贫计划 once each — the country's plan summed from the same read — however many provinces; its 计划脱贫人数 is
+    every province's plan, with or without a rollup row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jingzhun.registry.models import ReductionTarget
+
+    client.force_login(users["national"])
+    api = APIClient()
+    api.force_authenticate(users["national"])
+
+    def read(path, reader=client):
+        with CaptureQueriesContext(connection) as queries:
+            response = reader.get(path)
+        assert response.status_code == 200
+        return response, len(queries.captured_queries)
+
+    read("/analytics/")  # what a first request reads once and keeps
+    _page, page_queries = read("/analytics/")
+    _api, api_queries = read("/api/v1/analytics/figures/", api)
+    province = RegionFigures.objects.get(code="520000000000", year=YEAR)
+    ReductionTarget.objects.create(year=YEAR, region_id="520000000000", persons=300, villages=2)
+    for n in range(1, 11):  # ten more provinces with rows, plans and no village of their own
+        code = f"{10 + n}0000000000"
+        Region.objects.create(code=code, name=f"测试省{n}", level=1)
+        RegionFigures.objects.create(
+            year=YEAR, code=code, level=1, parent=NATIONAL_CODE, figures=province.figures, engine="duckdb",
+            computed_at=province.computed_at,
+        )  # fmt: skip
+        ReductionTarget.objects.create(year=YEAR, region_id=code, persons=n, villages=0)
+    Region.objects.create(code="650000000000", name="无汇总省", level=1)  # a plan, no rollup row
+    ReductionTarget.objects.create(year=YEAR, region_id="650000000000", persons=1000, villages=1)
+    page, after = read("/analytics/")
+    text = page.content.decode()
+    assert "测试省1<" in text and "测试省10<" in text and after == page_queries
+    assert re.search(r"id=\"plan-persons\">1,?355<", text)  # 300 + (1 + … + 10) + 1,000
+    figures, api_after = read("/api/v1/analytics/figures/", api)
+    data = figures.json()
+    assert len(data["children"]) == 11 and api_after == api_queries
+    assert data["plan"]["target_persons"] == 1355 and data["plan"]["target_villages"] == 3

@@ -19,6 +19,7 @@ from jingzhun.accounts import permissions
 from jingzhun.assistance.models import Plan
 from jingzhun.core.codes import subtree_range
 from jingzhun.identification.village_selectors import exited_village_count
+from jingzhun.regions.choices import RegionLevel
 from jingzhun.regions.models import Region
 from jingzhun.regions.rules import ancestors_of
 from jingzhun.regions.selectors import region_for_user
@@ -79,6 +80,9 @@ class Dashboard:
     computed_at: object
     plan: Progress | None = None
     flows: list[YearFlow] = field(default_factory=list)
+    # when each rollup row shown was computed: the region's rows of every year (the trend) and its children's
+    # latest; a recompute stores new stamps, so a cache keyed on them cannot serve the old figures
+    stamps: tuple = ()
 
 
 _READ = object()
@@ -164,7 +168,7 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
         RegionFigures.objects.for_user(user)
         .filter(year=year, parent=code)
         .order_by("code")
-        .values("code", "level", "figures")
+        .values("code", "level", "figures", "computed_at")
     )
     # dict.fromkeys: a township of a county-less prefecture (东莞) gets the prefecture twice from the code
     above = [] if code == NATIONAL_CODE else list(dict.fromkeys(ancestors_of(code)))
@@ -175,15 +179,27 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
     trail = ([NATIONAL_CODE] if national and code != NATIONAL_CODE else []) + [
         c for c in above if c in names and (scope is None or scope[0] <= c <= scope[1])
     ]
-    # the children's plans and the region's own in one read (the whole country's: its provinces' summed)
-    targets = {
-        t.region_id: t
-        for t in ReductionTarget.objects.for_user(user).filter(
-            year=year,
-            region_id__in=[r["code"] for r in child_rows] + ([] if code == NATIONAL_CODE else [code]),
-        )
-    }
+    # the children's plans and the region's own in one read; the whole country's is its provinces' summed
+    # (``target_of``'s sum, from the same rows: every province's, whether or not it has a rollup row)
+    plans = ReductionTarget.objects.for_user(user).filter(year=year)
+    if code == NATIONAL_CODE:
+        plans = plans.filter(region__level=RegionLevel.PROVINCE)
+    else:
+        plans = plans.filter(region_id__in=[r["code"] for r in child_rows] + [code])
+    targets = {t.region_id: t for t in plans}
     child_targets = {r["code"]: targets.get(r["code"]) for r in child_rows}
+    if code == NATIONAL_CODE:
+        own_target = (
+            ReductionTarget(
+                year=year,
+                persons=sum(t.persons for t in targets.values()),
+                villages=sum(t.villages for t in targets.values()),
+            )
+            if targets
+            else None
+        )
+    else:
+        own_target = targets.get(code)
     return Dashboard(
         year=year,
         years=years,
@@ -206,7 +222,11 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
             code=code,
             year=year,
             parts=figures,
-            **({} if code == NATIONAL_CODE else {"target": targets.get(code)}),
+            target=own_target,
         ),
         flows=year_flows((y, parts) for y, _l, parts, _c in history),
+        stamps=(
+            *((y, c.isoformat()) for y, _l, _p, c in history),
+            max((r["computed_at"].isoformat() for r in child_rows), default=""),
+        ),
     )

@@ -4,14 +4,19 @@ who may change data."""
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -149,6 +154,61 @@ def _chart_data(d: selectors.Dashboard) -> dict:
     }
 
 
+# a stale entry cannot be served (its key names the rollup rows it was drawn from); the expiry only frees memory
+ROLLUP_PANELS_CACHE_SECONDS = 24 * 3600
+
+
+def rollup_panels(d: selectors.Dashboard) -> str:
+    """The dashboard's panels drawn from the rollup alone (children, causes, attributes, deprivations, trend,
+    statuses, 支出进度, every indicator, the charts' data), rendered once and cached under what they are drawn from:
+    the region, year and language, the rollup rows' ``computed_at`` (``Dashboard.stamps``: a recompute stores new
+    ones), the children's names and 减贫计划 (their 人数完成率 column) and the day (the time schedule of 支出进度).
+    Why: at 31 provinces these panels were most of a national request's CPU (issue 24). Nothing user-specific
+    goes in: a user who may see the region sees all of them, and no CSRF token or permission-dependent link."""
+    key = "analytics-panels:" + hashlib.sha256(
+        repr((
+            d.place.code, d.place.name, d.year, get_language(), timezone.localdate().isoformat(), d.stamps,
+            [(c.code, c.name, c.level, c.target and (c.target.pk, c.target.persons)) for c in d.children],
+        )).encode()
+    ).hexdigest()  # fmt: skip
+    html = cache.get(key)
+    if html is None:
+        p = d.place
+        html = render_to_string(
+            "analytics/_rollup_panels.html",
+            {
+                "d": d,
+                "query": f"region={p.code}&year={d.year}",
+                "tables": tables(d),
+                "charts": _chart_data(d),
+                "spending_place": [p.display(k) for k in definitions.SPENDING],
+                "spending": definitions.spending(p.parts, year=d.year, today=timezone.localdate()),
+                # the list behind the figure: the funds home page's 支出进度 per county and fund of the same year (it
+                # has no region filter; it lists the reader's own scope)
+                "spending_link": reverse("funds:home") + "?" + urlencode({"year": d.year}),
+                "child_rows": [
+                    (c, [*(c.display(k) for k in definitions.CHILD_COLUMNS), c.plan.rate_percent],
+                     household_link(c.code, status=POOR_FILTER))
+                    for c in d.children
+                ],
+                "child_columns": [definitions.BY_KEY[k] for k in definitions.CHILD_COLUMNS],
+                "cause_rows": [
+                    (label, n, household_link(p.code, status=POOR_FILTER, main_cause=v))
+                    for v, label, n in definitions.causes(p.parts) if n
+                ],
+                "attribute_rows": [
+                    (label, n, household_link(p.code, status=POOR_FILTER, attribute=v))
+                    for v, label, n in definitions.attributes(p.parts) if n
+                ],
+                "status_rows": [
+                    (label, n, household_link(p.code, status=v)) for v, label, n in definitions.statuses(p.parts)
+                ],
+            },
+        )  # fmt: skip
+        cache.set(key, html, ROLLUP_PANELS_CACHE_SECONDS)
+    return mark_safe(html)
+
+
 @login_required
 def dashboard_page(request):
     """The dashboard of a region in the user's scope (404 outside it); ?download=<table> gives that table as
@@ -167,29 +227,10 @@ def dashboard_page(request):
     if d is not None:
         p = d.place
         context.update(
-            tables=tables(d),
-            charts=_chart_data(d),
             key_figures=[(definitions.BY_KEY[k], p.display(k)) for k in definitions.KEY_FIGURES],
-            spending_place=[p.display(k) for k in definitions.SPENDING],
-            spending=definitions.spending(p.parts, year=d.year, today=timezone.localdate()),
-            # the list behind the figure: the funds home page's 支出进度 per county and fund of the same year (it has
-            # no region filter; it lists the reader's own scope)
-            spending_link=reverse("funds:home") + "?" + urlencode({"year": d.year}),
             poor_link=household_link(p.code, status=POOR_FILTER),
-            child_rows=[
-                (c, [*(c.display(k) for k in definitions.CHILD_COLUMNS), c.plan.rate_percent], household_link(c.code, status=POOR_FILTER))
-                for c in d.children
-            ],
-            child_columns=[definitions.BY_KEY[k] for k in definitions.CHILD_COLUMNS],
-            cause_rows=[
-                (label, n, household_link(p.code, status=POOR_FILTER, main_cause=v))
-                for v, label, n in definitions.causes(p.parts) if n
-            ],
-            attribute_rows=[
-                (label, n, household_link(p.code, status=POOR_FILTER, attribute=v))
-                for v, label, n in definitions.attributes(p.parts) if n
-            ],
-            status_rows=[(label, n, household_link(p.code, status=v)) for v, label, n in definitions.statuses(p.parts)],
+            plan_table=(_("减贫计划"), [_("项目"), _("数值")], _plan_rows(d.plan)),
+            rollup_panels=rollup_panels(d),
             # the villages that were 贫困村 in the year described (their status kept per year by identification)
             poor_villages=poor_villages_in(
                 *(("000000000000", "999999999999") if p.code == NATIONAL_CODE else subtree_range(p.code)), year=d.year
