@@ -53,8 +53,8 @@ def test_spending_progress_is_rolled_up_and_shown_as_a_panel(spent, users, clien
     page = client.get(f"/analytics/?region={PREFECTURE}&year={YEAR}").content.decode()
     panel = page.split('id="spending-panel"')[1].split("</section>")[0]
     assert "支出进度 18.8%" in panel and "雷山县" in panel  # the county among the children listed
-    # the figure opens the funds' 支出进度 list of the same year (the list behind it, per county and fund)
-    assert f'href="/funds/?year={YEAR}" id="spending-link"' in panel
+    # the figure opens the funds home of the same region and year (its children from this rollup)
+    assert f'href="/funds/?year={YEAR}&amp;region={PREFECTURE}" id="spending-link"' in panel
 
 
 def test_the_panel_shows_the_time_schedule_beside_the_figure(spent, users, client):

@@ -230,3 +230,34 @@ def dashboard(*, user, code: str | None = None, year: int | None = None) -> Dash
             max((r["computed_at"].isoformat() for r in child_rows), default=""),
         ),
     )
+
+
+def spending_children(*, user, code: str, year: int, today) -> dict | None:
+    """支出进度 of region ``code`` (national: ``NATIONAL_CODE``) and of each of its child regions for ``year``
+    from the stored rollup, as the dashboard reads it: the two fund parts of each row (in fen; the rest of the
+    figures is not read) with 支出进度 against the time schedule by ``definitions.spending`` (None where nothing is
+    allocated), the regions' names and when the rollup was computed. Two indexed reads (the region's row
+    and its children's, index (year, parent)) and one of the names, whatever the payments below. None when the
+    year has no rollup for the region; the caller checks the scope (the rows are read through ``for_user``)."""
+    from django.db.models.fields.json import KT
+
+    parts = {name: KT(f"figures__{name}") for name in ("funds_allocated_fen", "funds_paid_fen")}
+    scoped = RegionFigures.objects.for_user(user).filter(year=year)
+    own = scoped.filter(code=code).annotate(**parts).values("code", "level", "computed_at", *parts).first()
+    if own is None:
+        return None
+    children = list(
+        scoped.filter(parent=code).annotate(**parts).values("code", "level", *parts).order_by("code")
+    )
+    names = _names([code, *(r["code"] for r in children)])
+
+    def row(r: dict) -> dict:
+        return {
+            "code": r["code"],
+            "name": names.get(r["code"], r["code"]),
+            "level": r["level"],
+            "parts": {name: int(r[name] or 0) for name in parts},
+            "spending": definitions.spending({name: r[name] for name in parts}, year=year, today=today),
+        }
+
+    return {"place": row(own), "children": [row(r) for r in children], "computed_at": own["computed_at"]}

@@ -183,9 +183,11 @@ def rollup_panels(d: selectors.Dashboard) -> str:
                 "charts": _chart_data(d),
                 "spending_place": [p.display(k) for k in definitions.SPENDING],
                 "spending": definitions.spending(p.parts, year=d.year, today=timezone.localdate()),
-                # the list behind the figure: the funds home page's 支出进度 per county and fund of the same year (it
-                # has no region filter; it lists the reader's own scope)
-                "spending_link": reverse("funds:home") + "?" + urlencode({"year": d.year}),
+                # the list behind the figure: the funds home page's 支出进度 of the same region and year (its children
+                # from this same rollup above a county, a county's funds live)
+                "spending_link": reverse("funds:home") + "?" + urlencode(
+                    {"year": d.year, **({} if p.code == NATIONAL_CODE else {"region": p.code})}
+                ),
                 "child_rows": [
                     (c, [*(c.display(k) for k in definitions.CHILD_COLUMNS), c.plan.rate_percent],
                      household_link(c.code, status=POOR_FILTER))

@@ -10,6 +10,7 @@ from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
+from jingzhun.core.panels import provided
 from jingzhun.core.policy import every_in_force, in_force, province_of
 from jingzhun.regions.models import Region
 from jingzhun.registry.choices import HouseholdStatus
@@ -163,15 +164,20 @@ def paid_sum(qs) -> Decimal:
     return qs.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"].quantize(rules.FEN)
 
 
-def progress(*, user, year: int, today: dt.date | None = None) -> list[dict]:
+def progress(*, user, year: int, today: dt.date | None = None, county: str | None = None) -> list[dict]:
     """支出进度 per county and fund: the county's allocations of ``year``'s funds, what was paid from them, the
-    share paid against the share of the year gone (the time schedule), lagging where it falls behind."""
+    share paid against the share of the year gone (the time schedule), lagging where it falls behind. Live: the
+    page of a county (``county``, or a county user's own scope), whose payments are few; above a county the
+    home page reads ``children_progress`` instead."""
     today = today or timezone.localdate()
     time = rules.time_share(year, today)
+    allocations = Allocation.objects.for_user(user).filter(fund__year=year, region__level=3)
+    payments = Payment.objects.for_user(user).filter(allocation__fund__year=year, status=PaymentStatus.PAID)
+    if county is not None:
+        allocations = allocations.filter(region_id=county)
+        payments = payments.filter(allocation__region_id=county)
     rows = (
-        Allocation.objects.for_user(user)
-        .filter(fund__year=year, region__level=3)
-        .values("region_id", "region__name", "fund_id", "fund__title", "fund__source")
+        allocations.values("region_id", "region__name", "fund_id", "fund__title", "fund__source")
         .annotate(
             allocated=Coalesce(Sum("amount"), ZERO),
             balance=Coalesce(Sum("balance"), ZERO),
@@ -180,9 +186,7 @@ def progress(*, user, year: int, today: dt.date | None = None) -> list[dict]:
     )
     paid, industry = {}, {}
     for r in (
-        Payment.objects.for_user(user)
-        .filter(allocation__fund__year=year, status=PaymentStatus.PAID)
-        .values("allocation__region_id", "allocation__fund_id")
+        payments.values("allocation__region_id", "allocation__fund_id")
         .annotate(
             s=Sum("amount"), i=Coalesce(Sum("amount", filter=Q(category__in=INDUSTRY_CATEGORIES)), ZERO)
         )
@@ -212,6 +216,38 @@ def progress(*, user, year: int, today: dt.date | None = None) -> list[dict]:
                     "industry_share": used, "industry_required": required,
                     "industry_short": bool(required) and bool(spent) and used < required})  # fmt: skip
     return out
+
+
+def _yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(rules.FEN)
+
+
+def children_progress(*, user, code: str, year: int, today: dt.date | None = None) -> dict | None:
+    """支出进度 of region ``code`` above a county (national: ``NATIONAL_CODE``) and of each child region (provinces,
+    cities or counties) for ``year``, read from the analytics rollup (``region.spending``: the parts summed per
+    county from ``spending_per_county`` and divided by ``analytics.definitions.spending``, the dashboard's own
+    figures), never from the payments: a few rows whatever the money paid below. Each row: code, name, level,
+    allocated and paid (元), percent and time percent (None where nothing is allocated), lagging; the total of
+    the region itself with the number of lagging children; when the rollup was computed. None when no rollup of
+    the year holds the region (the page says how to get one). The caller checks the scope."""
+    today = today or timezone.localdate()
+    found = provided("region.spending", lambda **_kw: None)(user=user, code=code, year=year, today=today)
+    if found is None:
+        return None
+
+    def row(r: dict) -> dict:
+        s = r["spending"]
+        return {
+            "code": r["code"], "name": r["name"], "level": r["level"],
+            "allocated": _yuan(r["parts"]["funds_allocated_fen"]), "paid": _yuan(r["parts"]["funds_paid_fen"]),
+            "percent": s and s["percent"], "time_percent": s and s["time_percent"], "lagging": bool(s and s["behind"]),
+        }  # fmt: skip
+
+    children = [row(r) for r in found["children"]]
+    total = row(found["place"])
+    total["lagging_children"] = sum(1 for r in children if r["lagging"])
+    return {"total": total, "children": children, "computed_at": found["computed_at"],
+            "time_percent": rules.time_share(year, today) * 100}  # fmt: skip
 
 
 def progress_total(rows: list[dict]) -> dict:
@@ -260,12 +296,15 @@ def alert_list(*, user, state: str = AlertState.OPEN, kind: str = ""):
     return qs.order_by("region_id", "id")
 
 
-def alert_counts(*, user) -> list[dict]:
-    """Open and closed alerts per county and kind, each row with the county's name (``county_name``) and the
-    kind in words (``kind_label``) for the pages."""
+def alert_counts(*, user, within: tuple[str, str] | None = None) -> list[dict]:
+    """Open and closed alerts per county and kind (only the counties in the code range ``within`` when given:
+    the region the home page shows), each row with the county's name (``county_name``) and the kind in words
+    (``kind_label``) for the pages."""
+    alerts = Alert.objects.for_user(user)
+    if within is not None:
+        alerts = alerts.filter(region__code__range=within)
     rows = list(
-        Alert.objects.for_user(user)
-        .annotate(county=Substr("region_id", 1, 6))
+        alerts.annotate(county=Substr("region_id", 1, 6))
         .values("county", "kind")
         .annotate(
             open=Count("id", filter=Q(state=AlertState.OPEN)),

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,11 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
-from jingzhun.core.codes import NATIONAL_CODE, ancestor_at
+from jingzhun.core.codes import NATIONAL_CODE, ancestor_at, subtree_range
 from jingzhun.core.csvexport import csv_download
 from jingzhun.core.downloads import audited_file_response, record_download
 from jingzhun.core.masking import BANK, Shown
 from jingzhun.core.pagination import request_page
+from jingzhun.core.panels import provided
 from jingzhun.core.params import ticked_ids
 from jingzhun.core.uploads import upload_size
 from jingzhun.core.webwrites import Refused, act, attempt, form_refused
@@ -30,6 +32,7 @@ from jingzhun.identification.choices import ObjectionStatus
 from jingzhun.imports.reader import FileRejected, read_tables
 from jingzhun.projects.models import Project
 from jingzhun.regions.models import Region
+from jingzhun.regions.selectors import region_for_user
 from jingzhun.registry.models import Household
 from jingzhun.registry.services import household_bank_account_set
 
@@ -68,15 +71,52 @@ def _year(request) -> int:
     )
 
 
+def _shown_region(request) -> tuple[str, int]:
+    """The region the home page shows (?region=CODE, default the reader's own; the whole country for a national
+    reader) and its level (0 national … 3 county): 404 for a malformed code, one outside the reader's scope, or
+    one below a county (money is allocated to counties)."""
+    user = request.user
+    text = request.GET.get("region", "")
+    if not text:
+        return (user.region_id, user.level) if user.region_id else (NATIONAL_CODE, 0)
+    if not (text.isascii() and text.isdigit() and len(text) <= 12):
+        raise Http404
+    code = text.ljust(12, "0")
+    if code == NATIONAL_CODE:
+        if user.region_id:
+            raise Http404
+        return code, 0
+    region = region_for_user(user=user, code=code)
+    if region.level > 3:
+        raise Http404
+    return code, region.level
+
+
 @login_required
 def home(request):
+    """支出进度: above a county (national, province, city readers, or a region they drill into) per child region
+    from the analytics rollup, each row leading one level down; for a county (and a county reader) live per fund
+    with the industry share."""
     year = _year(request)
-    rows = selectors.progress(user=request.user, year=year)
+    code, level = _shown_region(request)
+    user = request.user
+    context = {"year": year, "code": code, "level": level,
+               "alerts": selectors.alert_counts(user=user, within=None if level == 0 else subtree_range(code))}  # fmt: skip
+    if level and level > user.level:  # the way back up, as far as the reader's own region
+        context["up"] = NATIONAL_CODE if level == 1 else ancestor_at(code, level - 1)
+    if level < 3:
+        context["children"] = selectors.children_progress(user=user, code=code, year=year)
+        context["dashboard_url"] = provided("region.dashboard_url", lambda **_kw: "")(code=code, year=year)
+        context["name"] = (
+            _("全国")
+            if level == 0
+            else Region.objects.public().filter(code=code).values_list("name", flat=True).first()
+        )
+        return render(request, "funds/home_regions.html", context)
+    rows = selectors.progress(user=user, year=year, county=code if level == 3 and user.level < 3 else None)
     return render(
-        request, "funds/home.html",
-        {"year": year, "rows": rows, "total": selectors.progress_total(rows),
-         "alerts": selectors.alert_counts(user=request.user)},
-    )  # fmt: skip
+        request, "funds/home.html", {**context, "rows": rows, "total": selectors.progress_total(rows)}
+    )
 
 
 @login_required
