@@ -1,4 +1,4 @@
-"""``jingzhun demo-accounts``: demo users at several levels of the demo county, printed with their passwords."""
+"""``jingzhun demo-accounts``: demo users at several levels of the demo county (finance also at its province and\nprefecture), printed with their passwords."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -30,6 +30,7 @@ class Command(BaseCommand):
             raise CommandError(f"县级区划 {county} 不存在。请先运行 jingzhun regions load。")
         town, other_town, village = demo_places(county_region)
         province = Region.objects.filter(code=ancestor_at(county_region.code, RegionLevel.PROVINCE)).first()
+        city = Region.objects.filter(code=ancestor_at(county_region.code, RegionLevel.PREFECTURE)).first()
         plan = [
             ("admin", Role.ADMIN, None, "全国管理员", True),
             ("province", Role.ADMIN, province, f"{province.name if province else ''}管理员", False),
@@ -39,6 +40,9 @@ class Command(BaseCommand):
             ("township2", Role.VIEWER, other_town, f"{other_town.name if other_town else ''}查看员", False),
             ("village", Role.OPERATOR, village, f"{village.name if village else ''}录入员", False),
             ("finance", Role.FINANCE, county_region, f"{county_region.name}财政局", False),
+            # the money's way down: the province's and the prefecture's finance (支出进度 per child region)
+            ("province_finance", Role.FINANCE, province, f"{province.name if province else ''}财政厅", False),
+            ("city_finance", Role.FINANCE, city, f"{city.name if city else ''}财政局", False),
             ("supervisor", Role.SUPERVISOR, county_region, f"{county_region.name}纪委监委", False),
             ("security", Role.SECURITY, county_region, f"{county_region.name}安全管理员", False),
             ("auditor", Role.AUDITOR, county_region, f"{county_region.name}安全审计员", False),
