@@ -126,7 +126,8 @@ def test_funds_performance_comes_from_the_county_s_money(users, assessor, county
     funds = {d["key"]: d for d in score.details}["funds"]
     # 150,000 paid of the 600,000 allocated to the county: 25 %, a quarter of the indicator's 20 marks
     assert funds["value"] == pytest.approx(25.0) and funds["score"] == 5
-    assert funds["evidence"] == reverse("funds:home") + f"?year={YEAR}"  # the 支出进度 list behind it
+    # the 支出进度 list behind it: the county's own funds (its page, not the reader's whole scope)
+    assert funds["evidence"] == reverse("funds:home") + f"?year={YEAR}&region={county.code}"
     assert (
         "资金成效：暂无数据" not in score.problems and "资金成效：25.00，得分不足该项的 60%" in score.problems
     )

@@ -22,12 +22,13 @@ def funds_performance(*, counties: list[str], year: int) -> dict[str, dict]:
     the county itself count (the county is where the money is spent; a township or village never holds an
     allocation of its own), and only payments that reached the payee (已支付). Two grouped queries for all
     counties."""
-    url = reverse("funds:home") + "?" + urlencode({"year": year})
+    home = reverse("funds:home")
     out = {}
     for county, (allocated, paid) in spending_per_county(year, counties).items():
         if not allocated:
             continue
         share = rules.spending_share(paid, allocated)
+        url = home + "?" + urlencode({"year": year, "region": county})  # the county's own funds, live
         out[county] = {"value": float(share * 100), "allocated": allocated, "paid": paid, "url": url}
     return out
 
