@@ -93,7 +93,10 @@ def test_one_figure_on_the_dashboard_the_funds_page_and_the_score(spent, users, 
     on_funds_page = funds_page.split('id="kpi-share">')[1].split("%")[0]
     assert on_dashboard == on_funds_page == "18.8"
     assert score["value"] == pytest.approx(18.75) and score["allocated"] == Decimal("800000.00")
-    assert score["url"] == f"/funds/?year={YEAR}"
+    # the score's evidence opens the county's own funds page, live, with the same figure
+    assert score["url"] == f"/funds/?year={YEAR}&region={COUNTY}"
+    county_page = client.get(score["url"]).content.decode()
+    assert county_page.split('id="kpi-share">')[1].split("%")[0] == "18.8"
 
 
 def test_above_a_county_the_panel_reads_no_funds_or_registry_table(spent, users):
