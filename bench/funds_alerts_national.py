@@ -17,7 +17,11 @@ payment over the same Parquet (no index: what "look each payment up" costs witho
 a sample and scaled to every payment.
 
 Usage: python bench/funds_alerts_national.py --out DIR [--payments 1000000] [--villages 620000] [--seed 21]
-       [--rate 2000] [--engine duckdb|pyspark] [--threads 2] [--memory 8GB] [--keep]
+       [--rate 2000] [--engine duckdb|pyspark [--spark-untuned]] [--threads 2] [--memory 8GB] [--keep]
+
+With ``--engine pyspark`` it also prints each rule's time on Spark, the rules on DuckDB over the same files (and
+whether they find the same), and with ``--spark-untuned`` the rules again with the Spark settings and outlier SQL
+from before issue 21's Spark work, then as they are now, in the same (warm) JVM.
 """
 
 from __future__ import annotations
@@ -219,6 +223,75 @@ def naive_shared_accounts(con, root: Path, sample: int, total: int) -> float:
     return (time.perf_counter() - started) / len(picked) * total
 
 
+def _same(a: dict[str, list[dict]], b: dict[str, list[dict]]) -> bool:
+    return finding_keys(a) == finding_keys(b)
+
+
+# the outlier rule's tail before issue 21's Spark work: the county medians by GROUP BY, joined back
+UNTUNED_OUTLIER_TAIL = """m AS (SELECT substr(village, 1, 6) AS county, median(each) AS county_median, count(*) AS n
+      FROM s GROUP BY substr(village, 1, 6))
+SELECT s.household_id, s.village, s.total, s.persons, m.county_median FROM s
+JOIN m ON m.county = substr(s.village, 1, 6)
+WHERE m.n >= 5 AND m.county_median > 0 AND s.each > m.county_median * {factor}"""
+
+
+def _spark_pass(session, params, *, outlier: str | None = None) -> tuple[dict, dict, float]:
+    from jingzhun.funds import alerts_sql
+
+    queries = alerts_sql.queries(params)
+    if outlier:
+        queries["outlier"] = outlier
+    found, timings = {}, {}
+    started = time.perf_counter()
+    for kind, q in queries.items():
+        t = time.perf_counter()
+        found[kind] = [r.asDict() for r in session.sql(q).collect()]
+        timings[kind] = time.perf_counter() - t
+    return found, timings, time.perf_counter() - started
+
+
+def untuned(session, params, found) -> None:
+    """Before and after issue 21 in the same JVM, both after the first (cold) pass: the rules with the session's
+    settings and the outlier SQL from before (8 shuffle partitions, Spark's 10 MB broadcast threshold, the
+    county medians by GROUP BY joined back), then again as they are now."""
+    from jingzhun.funds import alerts_sql
+
+    keys = ("spark.sql.shuffle.partitions", "spark.sql.autoBroadcastJoinThreshold")
+    tuned = {k: session.conf.get(k) for k in keys}
+    session.conf.set("spark.sql.shuffle.partitions", "8")
+    session.conf.set("spark.sql.autoBroadcastJoinThreshold", str(10 * 2**20))
+    now = alerts_sql.queries(params)["outlier"]
+    old_outlier = now[: now.index("m AS (")] + UNTUNED_OUTLIER_TAIL.format(factor=params.factor)
+    before, old_each, old = _spark_pass(session, params, outlier=old_outlier)
+    for k, v in tuned.items():
+        session.conf.set(k, v)
+    after, new_each, new = _spark_pass(session, params)
+    print(
+        f"before (8 shuffle partitions, 10 MB broadcast, medians by GROUP BY), warm JVM: all 7 rules {old:.1f} s; "
+        f"after, warm JVM: {new:.1f} s ({old / new:.2f}x); same findings: {_same(before, found) and _same(after, found)}"
+    )
+    for label, each in (("before", old_each), ("after", new_each)):
+        print(f"  per rule {label}: " + ", ".join(f"{kind} {t:.1f} s" for kind, t in each.items()))
+
+
+def duckdb_same_data(con, root: Path, params, found, payments: int) -> None:
+    """The rules on DuckDB over the same files, timed, and whether they give Spark's findings."""
+    from jingzhun.funds import alerts_sql
+
+    rows, each = {}, []
+    started = time.perf_counter()
+    for kind, query in alerts_sql.queries(params).items():
+        t = time.perf_counter()
+        rows[kind] = alerts_sql._arrow(con.sql(alerts_sql.duckdb_sql(root, query))).to_pylist()
+        each.append(f"{kind} {time.perf_counter() - t:.1f} s")
+    seconds = time.perf_counter() - started
+    print(
+        f"DuckDB on the same data: all 7 rules {seconds:.1f} s = {payments / seconds:,.0f} payments/s; "
+        f"same findings as Spark: {_same(rows, found)}"
+    )
+    print("  per rule: " + ", ".join(each))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, required=True, help="the snapshot folder of the year to write")
@@ -231,6 +304,11 @@ def main():
     parser.add_argument("--memory", default="8GB")
     parser.add_argument("--naive-sample", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument(
+        "--spark-untuned",
+        action="store_true",
+        help="with --engine pyspark: then the rules before issue 21's Spark work and after it, both warm",
+    )
     args = parser.parse_args()
 
     # set here, not on import: tests/funds/test_alert_benches.py imports this module inside a test run
@@ -269,15 +347,24 @@ def main():
     else:
         session = alerts_sql.spark_session()
         ready = time.perf_counter()
-        print(f"spark session started in {ready - started:.1f} s (not counted)")
+        print(
+            f"spark session started in {ready - started:.1f} s (not counted); settings: "
+            + ", ".join(f"{k}={v}" for k, v in alerts_sql.spark_settings(session.sparkContext.master).items())
+        )
         started = ready
-        found = alerts_sql.run_spark(args.out, params, session=session)
+        timings = {}
+        found = alerts_sql.run_spark(args.out, params, session=session, timings=timings)
+        print("  per rule: " + ", ".join(f"{kind} {t:.1f} s" for kind, t in timings.items()))
     seconds = time.perf_counter() - started
     rss = peak_rss_mib()
     print(
         f"all 7 rules on {args.engine}: {seconds:.1f} s = {sizes['payments'] / seconds:,.0f} payments/s; "
         f"peak RSS {rss:,.0f} MiB (this process{'; the Spark JVM not counted' if args.engine == 'pyspark' else ''})"
     )
+    if args.engine == "pyspark":
+        if args.spark_untuned:
+            untuned(session, params, found)
+        duckdb_same_data(con, args.out, params, found, sizes["payments"])
     planted = truth(
         con, args.out, payments=args.payments, households=sizes["households"], villages=sizes["villages"]
     )

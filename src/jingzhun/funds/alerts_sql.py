@@ -3,7 +3,7 @@ snapshot (``funds.snapshot``), run on DuckDB over the Parquet files (the default
 
 The query reads the snapshot through views (``VIEWS``): DuckDB gets them as CTEs over ``read_parquet``, Spark as
 temporary views over ``spark.read.parquet`` (as ``monitoring.warning.features`` does). The SQL keeps to what both
-dialects share: ``array_agg``/``array_sort``, ``median``, ``concat``, ``substr``, ``DATE '…'`` literals, CASE,
+dialects share: ``array_agg``/``array_sort``, ``median`` (also as a window aggregate), ``concat``, ``substr``, ``DATE '…'`` literals, CASE,
 coalesce. Every rule gives the same findings as the database path on the same data (same kind and key, region,
 household, payment and amount; a test compares them on SQLite and PostgreSQL): the findings then become ``Alert``
 rows (stored like ``alerts.alerts_run``: new ones in one statement) or a Parquet file.
@@ -119,14 +119,15 @@ WHERE level = 3 AND fund_year <= {p.year} AND arrived_on <= {since} AND balance 
 SELECT id, village, amount, project_name, stage, project_accepted_on FROM ({paid}) p
 WHERE kind = '{PaymentKind.PROJECT.value}' AND stage IN ({_strings(AFTER_ACCEPTANCE)})
   AND (project_accepted_on IS NULL OR project_accepted_on > created_on)""",
+        # the county's median and count as window aggregates over the households: one pass over them (Spark
+        # inlines a CTE read twice, so a GROUP BY joined back aggregated the payments twice: 1.9x slower)
         AlertKind.OUTLIER: f"""
 WITH s AS (SELECT household_id, village, max(household_size) AS persons, sum(amount) AS total,
                   {PER_CAPITA} AS each FROM ({to_households}) p GROUP BY household_id, village),
-m AS (SELECT substr(village, 1, 6) AS county, median(each) AS county_median, count(*) AS n
-      FROM s GROUP BY substr(village, 1, 6))
-SELECT s.household_id, s.village, s.total, s.persons, m.county_median FROM s
-JOIN m ON m.county = substr(s.village, 1, 6)
-WHERE m.n >= 5 AND m.county_median > 0 AND s.each > m.county_median * {p.factor}""",
+m AS (SELECT s.*, median(each) OVER (PARTITION BY substr(village, 1, 6)) AS county_median,
+             count(*) OVER (PARTITION BY substr(village, 1, 6)) AS n FROM s)
+SELECT household_id, village, total, persons, county_median FROM m
+WHERE n >= 5 AND county_median > 0 AND each > county_median * {p.factor}""",
         AlertKind.INCOME_JUMP: f"""
 SELECT household_id, village, household_number, per_capita_net, prior FROM snap_exits
 WHERE prior > 0 AND per_capita_net >= prior * {p.ratio}{_in("village", p.region)}""",
@@ -194,30 +195,89 @@ def run_duckdb(root: Path, params: Params, *, con=None) -> dict[str, list[dict]]
             con.close()
 
 
+def _local_cores(master: str) -> int | None:
+    """The cores a ``local`` master runs on (``local``: 1, ``local[N]``/``local[N, F]``: N, ``local[*]``: the
+    machine's); None for a cluster's master."""
+    import os
+
+    if master == "local":
+        return 1
+    if not master.startswith("local["):
+        return None
+    n = master[len("local[") :].split(",")[0].rstrip("]").strip()
+    return os.cpu_count() or 1 if n == "*" else int(n)
+
+
+def spark_settings(master: str) -> dict[str, str]:
+    """The session's settings for ``master`` (issue 21, docs/decisions.md: measured at 1 M payments).
+
+    - ``spark.sql.shuffle.partitions``: ``JINGZHUN_SPARK_PARTITIONS``, else in local mode the core count (every
+      rule aggregates or joins through a shuffle; 8 partitions on 2 cores made each shuffle 8 tasks of start-up
+      and spill-file overhead for a few MB: the outlier rule 47 s → 17 s at 1 M with 2), on a cluster Spark's
+      default, which adaptive execution coalesces.
+    - Adaptive query execution on, with partition coalescing and skew-join handling (Spark 4's default, set so
+      that a cluster configured otherwise still gets it): it turns a join into a broadcast once a side is known
+      small at run time and merges tiny shuffle partitions.
+    - ``spark.sql.autoBroadcastJoinThreshold`` 64 MB: the small sides (cadres, events, the shared accounts'
+      groups, the counties' medians) are broadcast instead of sort-merge joined against 50 M payments.
+    - ``spark.driver.memory`` (``JINGZHUN_SPARK_DRIVER_MEMORY``, default 4g; read only when the JVM starts): in
+      local mode the driver is the executor, and Spark's 1g default spills the aggregations of the national
+      snapshot. On a cluster the executors' memory is the cluster's configuration.
+    """
+    import os
+
+    cores = _local_cores(master)
+    settings = {
+        "spark.ui.enabled": "false",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.adaptive.enabled": "true",
+        "spark.sql.adaptive.coalescePartitions.enabled": "true",
+        "spark.sql.adaptive.skewJoin.enabled": "true",
+        "spark.sql.autoBroadcastJoinThreshold": str(64 * 2**20),
+        "spark.driver.memory": os.environ.get("JINGZHUN_SPARK_DRIVER_MEMORY", "4g"),
+    }
+    partitions = os.environ.get("JINGZHUN_SPARK_PARTITIONS") or (str(cores) if cores else None)
+    if partitions:
+        settings["spark.sql.shuffle.partitions"] = partitions
+    if cores:
+        settings["spark.default.parallelism"] = str(cores)
+    return settings
+
+
 def spark_session(master: str | None = None):
-    """A Spark session with the engines' settings (``JINGZHUN_SPARK_MASTER``, default ``local[2]``); an
-    already-running session is reused."""
+    """A Spark session with the engines' settings (``spark_settings``) on ``master`` (``JINGZHUN_SPARK_MASTER``,
+    default ``local[2]``); an already-running session is reused (its SQL settings set again, its memory as it
+    started).
+
+    Pointing it at a cluster: ``JINGZHUN_SPARK_MASTER=spark://host:7077`` (or ``yarn``) with the snapshot on
+    storage every executor reads; shuffle partitions are then Spark's default (coalesced by adaptive execution)
+    unless ``JINGZHUN_SPARK_PARTITIONS`` says otherwise."""
     import os
 
     from pyspark.sql import SparkSession
 
     master = master or os.environ.get("JINGZHUN_SPARK_MASTER", "local[2]")
-    return (
-        SparkSession.builder.master(master)
-        .appName("jingzhun-funds-alerts")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", os.environ.get("JINGZHUN_SPARK_PARTITIONS", "8"))
-        .getOrCreate()
-    )
+    builder = SparkSession.builder.master(master).appName("jingzhun-funds-alerts")
+    for key, value in spark_settings(master).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
 
 
-def run_spark(root: Path, params: Params, *, session=None) -> dict[str, list[dict]]:
-    """The same queries on Spark SQL, the snapshot's tables registered as temporary views."""
+def run_spark(
+    root: Path, params: Params, *, session=None, timings: dict | None = None
+) -> dict[str, list[dict]]:
+    """The same queries on Spark SQL, the snapshot's tables registered as temporary views; each rule's seconds
+    into ``timings`` when given."""
     session = session or spark_session()
     for view, table in VIEWS.items():
         session.read.parquet(str(_folder(root, table))).createOrReplaceTempView(view)
-    return {kind: [r.asDict() for r in session.sql(q).collect()] for kind, q in queries(params).items()}
+    out = {}
+    for kind, q in queries(params).items():
+        started = time.perf_counter()
+        out[kind] = [r.asDict() for r in session.sql(q).collect()]
+        if timings is not None:
+            timings[kind] = time.perf_counter() - started
+    return out
 
 
 def to_alerts(rows: dict[str, list[dict]], params: Params) -> list[Alert]:
