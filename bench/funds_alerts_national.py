@@ -319,6 +319,7 @@ def main():
     import django
 
     django.setup()
+    from jingzhun.core.spark import settings as spark_settings
     from jingzhun.funds import alerts_sql
 
     print(f"machine: {machine()}; engine {args.engine}; seed {args.seed}; planted 1 household in {args.rate}")
@@ -349,7 +350,7 @@ def main():
         ready = time.perf_counter()
         print(
             f"spark session started in {ready - started:.1f} s (not counted); settings: "
-            + ", ".join(f"{k}={v}" for k, v in alerts_sql.spark_settings(session.sparkContext.master).items())
+            + ", ".join(f"{k}={v}" for k, v in spark_settings(session.sparkContext.master).items())
         )
         started = ready
         timings = {}

@@ -12,6 +12,8 @@ import ibis
 from django.conf import settings
 from django.db import connection
 
+from jingzhun.core import spark
+
 from . import sources
 from .indicators import Tables
 from .snapshot import lines_table, population_table
@@ -63,17 +65,8 @@ def duckdb_tables(root: Path, *, threads: int | None = None, memory_limit: str |
 
 
 def spark_session(master: str | None = None):
-    from pyspark.sql import SparkSession
-
-    master = master or os.environ.get("JINGZHUN_SPARK_MASTER", "local[2]")
-    return (
-        SparkSession.builder.master(master)
-        .appName("jingzhun-indicators")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", os.environ.get("JINGZHUN_SPARK_PARTITIONS", "8"))
-        .getOrCreate()
-    )
+    """The indicators' Spark session (``core.spark.session``: one recipe for every Spark engine)."""
+    return spark.session("jingzhun-indicators", master)
 
 
 def pyspark_tables(root: Path, *, session=None):

@@ -27,6 +27,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from jingzhun.core import spark
+
 from . import features
 from .features import FEATURES
 from .model import WarningModel, load, matrix
@@ -292,22 +294,9 @@ ENGINES = ("duckdb", "pyspark")
 
 
 def spark_session(master: str | None = None):
-    """A Spark session with the analytics engine's settings (``JINGZHUN_SPARK_MASTER``, default ``local[2]``;
-    ``monitoring`` sits below ``analytics`` in the layers, so it builds its own). ``getOrCreate``: an
-    already-running session (the indicators') is reused."""
-    import os
-
-    from pyspark.sql import SparkSession
-
-    master = master or os.environ.get("JINGZHUN_SPARK_MASTER", "local[2]")
-    return (
-        SparkSession.builder.master(master)
-        .appName("jingzhun-warning")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", os.environ.get("JINGZHUN_SPARK_PARTITIONS", "8"))
-        .getOrCreate()
-    )
+    """The early warning's Spark session (``core.spark.session``: one recipe for every Spark engine, measured on
+    the funds alerts); ``getOrCreate``: an already-running session (the indicators') is reused."""
+    return spark.session("jingzhun-warning", master)
 
 
 def spark_features(session, root: Path, year: int):
