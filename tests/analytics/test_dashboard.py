@@ -86,6 +86,12 @@ def test_every_table_downloads_as_excel(client, users, rolled):
     book = CalamineWorkbook.from_filelike(io.BytesIO(client.get("/analytics/?download=all").content))
     assert {"关键指标", "下级区域", "主要致贫原因", "年度趋势"} <= set(book.sheet_names)
     assert client.get("/analytics/?download=nothing").status_code == 404
+    # every download link of a page names the region and year shown, not the reader's home and latest year
+    page = client.get(f"/analytics/?region={COUNTY}&year={YEAR}").content.decode()
+    shown = f"?region={COUNTY}&amp;year={YEAR}&download="
+    for name in ("all", "plan", "children", "causes"):
+        assert shown + name in page, name
+    assert "?&download=" not in page
 
 
 def test_api_figures_scoped_and_validated(users, rolled):

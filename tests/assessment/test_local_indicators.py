@@ -92,6 +92,11 @@ def test_an_entered_figure_changes_the_county_total_by_its_points(client, users,
     answer = client.get(reverse("assessment:local_figure_file", args=[first.pk]))
     assert answer.status_code == 200 and b"".join(answer.streaming_content).startswith(b"%PDF")
     assert AuditLog.objects.filter(root=f"assessment.localfigure:{first.pk}").exists()
+    # a file gone from storage: 404, and no download recorded for a file nobody received
+    first.file.storage.delete(first.file.name)
+    before = AuditLog.objects.count()
+    assert client.get(reverse("assessment:local_figure_file", args=[first.pk])).status_code == 404
+    assert AuditLog.objects.count() == before
 
 
 def test_the_same_figure_again_makes_no_new_version(assessor, county, local_set):

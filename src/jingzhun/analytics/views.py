@@ -4,7 +4,9 @@ who may change data."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -158,6 +160,25 @@ def _chart_data(d: selectors.Dashboard) -> dict:
 ROLLUP_PANELS_CACHE_SECONDS = 24 * 3600
 
 
+@functools.cache
+def _panels_code() -> str:
+    """A digest of the code that draws the cached panels (this module, the indicators' definitions, the panels'
+    templates): a deployment that changes how they look gets new entries, not yesterday's HTML from a cache (Redis)
+    that outlives the processes."""
+    here = Path(__file__).resolve().parent
+    files = [
+        here / "views.py",
+        here / "definitions.py",
+        *sorted((here / "templates" / "analytics").glob("_*.html")),
+    ]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:16]
+
+
+def panels_query(d: selectors.Dashboard) -> str:
+    """The query string naming the dashboard's region and year, for its download links."""
+    return urlencode({"region": d.place.code, "year": d.year})
+
+
 def rollup_panels(d: selectors.Dashboard) -> str:
     """The dashboard's panels drawn from the rollup alone (children, causes, attributes, deprivations, trend,
     statuses, 支出进度, every indicator, the charts' data), rendered once and cached under what they are drawn from:
@@ -167,7 +188,7 @@ def rollup_panels(d: selectors.Dashboard) -> str:
     goes in: a user who may see the region sees all of them, and no CSRF token or permission-dependent link."""
     key = "analytics-panels:" + hashlib.sha256(
         repr((
-            d.place.code, d.place.name, d.year, get_language(), timezone.localdate().isoformat(), d.stamps,
+            _panels_code(), d.place.code, d.place.name, d.year, get_language(), timezone.localdate().isoformat(), d.stamps,
             [(c.code, c.name, c.level, c.target and (c.target.pk, c.target.persons)) for c in d.children],
         )).encode()
     ).hexdigest()  # fmt: skip
@@ -178,7 +199,7 @@ def rollup_panels(d: selectors.Dashboard) -> str:
             "analytics/_rollup_panels.html",
             {
                 "d": d,
-                "query": f"region={p.code}&year={d.year}",
+                "query": panels_query(d),
                 "tables": tables(d),
                 "charts": _chart_data(d),
                 "spending_place": [p.display(k) for k in definitions.SPENDING],
@@ -229,6 +250,8 @@ def dashboard_page(request):
     if d is not None:
         p = d.place
         context.update(
+            # the downloads' links name the region and year shown (a template `add` of text and a number gave "")
+            query=panels_query(d),
             key_figures=[(definitions.BY_KEY[k], p.display(k)) for k in definitions.KEY_FIGURES],
             poor_link=household_link(p.code, status=POOR_FILTER),
             plan_table=(_("减贫计划"), [_("项目"), _("数值")], _plan_rows(d.plan)),

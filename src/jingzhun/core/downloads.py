@@ -77,12 +77,15 @@ def audited_file_response(
     changes: dict | None = None, content_type: str | None = None, as_attachment: bool = True,
 ) -> FileResponse:  # fmt: skip
     """A stored file (an upload, a job's output) handed to ``user``, with an audit entry under ``root``: scans
-    and photos of households are personal data whatever a mask could do to them. No file stored gives 404;
-    ``filename`` defaults to the stored file's own name (without its folders)."""
+    and photos of households are personal data whatever a mask could do to them. No file stored, or one gone
+    from storage, gives 404 and records nothing; ``filename`` defaults to the stored file's own name (without its
+    folders)."""
     if not field_file:
         raise Http404
     filename = filename or field_file.name.rsplit("/", 1)[-1]
+    try:  # opened first: a file gone from storage is a 404, not a download recorded before a server error
+        handle = field_file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
     record_download(user, obj, filename=filename, root=root, region_code=region_code, changes=changes)
-    return FileResponse(
-        field_file.open("rb"), as_attachment=as_attachment, filename=filename, content_type=content_type
-    )
+    return FileResponse(handle, as_attachment=as_attachment, filename=filename, content_type=content_type)

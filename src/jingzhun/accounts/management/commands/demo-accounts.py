@@ -1,4 +1,5 @@
-"""``jingzhun demo-accounts``: demo users at several levels of the demo county (finance also at its province and\nprefecture), printed with their passwords."""
+"""``jingzhun demo-accounts``: demo users at several levels of the demo county (finance also at its province and
+prefecture), printed with their passwords."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
