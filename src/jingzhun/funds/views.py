@@ -102,7 +102,9 @@ def home(request):
     user = request.user
     context = {"year": year, "code": code, "level": level,
                "alerts": selectors.alert_counts(user=user, within=None if level == 0 else subtree_range(code))}  # fmt: skip
-    if level and level > user.level:  # the way back up, as far as the reader's own region
+    if code != (
+        user.region_id or NATIONAL_CODE
+    ):  # below the reader's own region: the way back up, as far as it
         context["up"] = NATIONAL_CODE if level == 1 else ancestor_at(code, level - 1)
     if level < 3:
         context["children"] = selectors.children_progress(user=user, code=code, year=year)
@@ -113,7 +115,7 @@ def home(request):
             else Region.objects.public().filter(code=code).values_list("name", flat=True).first()
         )
         return render(request, "funds/home_regions.html", context)
-    rows = selectors.progress(user=user, year=year, county=code if level == 3 and user.level < 3 else None)
+    rows = selectors.progress(user=user, year=year, county=code if level == 3 else None)
     return render(
         request, "funds/home.html", {**context, "rows": rows, "total": selectors.progress_total(rows)}
     )
