@@ -734,7 +734,7 @@ def two_households(register, applicant, users):
         assistance.household_pair(user=None, household=household, cadre=cadre)
         plan = plans.plan_create(user=None, household=household, year=2026)
         plans.measure_add(user=None, plan=plan, category="health", item="insurance", responsible="县医保局")
-        plans.visit_record(user=None, household=household, cadre=cadre, visited_on=plan.created_at.date(),
+        plans.visit_record(user=None, household=household, cadre=cadre, visited_on=timezone.localdate(plan.created_at),
                            content="入户走访")  # fmt: skip
         plans.support_add(user=None, village=household.region, year=2026, amount=100, description="修路",
                           kind="funds", unit=unit)  # fmt: skip

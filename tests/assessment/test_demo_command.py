@@ -109,7 +109,7 @@ def test_the_demo_carries_the_county_exit_through_the_publicity_to_a_pending_nat
     notice = ExitNotice.objects.get()
     today = timezone.localdate()
     assert notice.last_day < today and notice.starts_on < notice.last_day  # its days have run
-    assert notice.created_at.date() == notice.starts_on
+    assert timezone.localdate(notice.created_at) == notice.starts_on  # the day in 北京时间, not UTC's
     assert "贫困村全部退出" in str(CountyExitStep.objects.get(kind="approve").criteria)
     page = client.get(reverse("portal:exit_notice", args=[notice.pk])).content.decode()
     assert "雷山县" in page

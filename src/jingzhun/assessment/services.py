@@ -1498,10 +1498,11 @@ def _publish(step: CountyExitStep, done: list[CountyExitStep]) -> ExitNotice:
          **{k: c.get(k) for k in ("value", "low", "high", "passed")}}
         for (key, field, below), c in zip(NOTICE_FIGURES, check.conditions if check else [], strict=False)
     ]  # fmt: skip
+    checked_on = timezone.localdate(check.at).isoformat() if check else ""  # the day in 北京时间, not UTC's
     notice = ExitNotice(
         region_id=step.county_id, year=step.year, step=step, starts_on=today,
         last_day=today + timedelta(days=policy.exit_publicity_days - 1),
-        facts={"name": step.county.name, "figures": figures, "checked_on": check.at.date().isoformat() if check else ""},
+        facts={"name": step.county.name, "figures": figures, "checked_on": checked_on},
     )  # fmt: skip
     notice.full_clean(exclude=["step", "region"])
     notice.save()
