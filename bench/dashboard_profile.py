@@ -1,6 +1,7 @@
 """The dashboards in-process: median and p95 ms of the page and the figures API for the national, province, city
 and county users of ``bench/dashboard_load.py``, and queries per request — the CPU one request costs, without
-gunicorn or wrk queueing in front of it (the load bench's p95 is mostly queueing: connections ÷ throughput).
+gunicorn or wrk queueing in front of it (the load bench's p95 is mostly queueing: connections ÷ throughput) —
+and the process's first request of each, what every new gunicorn worker pays once (empty caches).
 
 Runs the Django test client under production settings against the load bench's PostgreSQL database (its rollup,
 village years and users must be there: run ``bench/dashboard_load.py`` once). Read-only apart from the sessions
@@ -96,20 +97,24 @@ def main():
     # wall time includes waiting for PostgreSQL and for the CPU on a shared machine; the application's own CPU
     # (process time) does not: the steadier measure of the Python a request costs when the machine is busy
     print(
-        "| view | API median | API p95 | API CPU median | API queries | page median | page p95 | page CPU median | page queries |"
+        "| view | API first | API median | API p95 | API CPU median | API queries "
+        "| page first | page median | page p95 | page CPU median | page queries |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in VIEWS:
         cells = []
         for kind in ("api", "page"):
             client, url = clients[name][kind]
-            for _ in range(3):  # warm: connection, templates, caches
+            # the first request of the process: what each new gunicorn worker pays once (templates, caches)
+            first = one(client, url)[0]
+            for _ in range(2):  # warm: connection, templates, caches
                 one(client, url)
             runs = [one(client, url) for _ in range(args.requests)]
             times = sorted(t for t, _q, _c in runs)
             p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)]
             cpu = statistics.median(c for _t, _q, c in runs)
             cells += [
+                f"{first:.0f} ms",
                 f"{statistics.median(times):.1f} ms",
                 f"{p95:.1f} ms",
                 f"{cpu:.1f} ms",

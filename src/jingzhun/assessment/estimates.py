@@ -11,11 +11,8 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", FutureWarning)
-    from samplics import PopParam, SinglePSUEst, TaylorEstimator
+from .sampling import samplics
 
 ALPHA = 0.05
 METHOD = "Taylor linearisation (samplics); Korn–Graubard 95% interval"
@@ -38,8 +35,9 @@ def single_village_rule(strata, psus):
         rows.setdefault(s, []).append(p)
     lone = {s: ps for s, ps in rows.items() if len(set(ps)) == 1}
     if all(len(ps) > 1 for ps in lone.values()):
-        return SinglePSUEst.certainty
-    return {s: SinglePSUEst.certainty if len(ps) > 1 else SinglePSUEst.skip for s, ps in lone.items()}
+        return samplics().SinglePSUEst.certainty
+    single = samplics().SinglePSUEst
+    return {s: single.certainty if len(ps) > 1 else single.skip for s, ps in lone.items()}
 
 
 @dataclass(frozen=True)
@@ -59,6 +57,8 @@ class Result:
 def korn_graubard(p: float, se: float, n: int, df: int, alpha: float = ALPHA) -> tuple[float, float, float]:
     """(low, high, effective n): Clopper–Pearson with n* = p(1−p)/se² (n where p is 0 or 1, or se 0), capped
     at n and scaled by (t_{n−1} / t_df)² for the design's degrees of freedom (Korn & Graubard 1998)."""
+    from scipy import stats  # with samplics: loaded where an interval is computed (``sampling.samplics``)
+
     if n <= 0:
         return 0.0, 1.0, 0.0
     n_eff = min(float(n), p * (1 - p) / se**2) if (0 < p < 1 and se > 0) else float(n)
@@ -90,7 +90,8 @@ def estimate(
     if point == 0 or n_psus < 2:  # samplics divides by the estimate (its coefficient of variation)
         se = 0.0
     else:
-        est = TaylorEstimator(PopParam.ratio if x is not None else PopParam.mean, alpha=alpha)
+        sp = samplics()
+        est = sp.TaylorEstimator(sp.PopParam.ratio if x is not None else sp.PopParam.mean, alpha=alpha)
         kwargs = {"x": xs} if x is not None else {}
         with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
             warnings.simplefilter("ignore")
@@ -110,7 +111,8 @@ def _design_se(z, *, weights, strata, psus) -> float:
     z = np.asarray(z, dtype=float)
     if not z.any():
         return 0.0
-    est = TaylorEstimator(PopParam.total)
+    sp = samplics()
+    est = sp.TaylorEstimator(sp.PopParam.total)
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore")
         # a linearised variable totals 0 by construction; samplics has set the variance before it divides by

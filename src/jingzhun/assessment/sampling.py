@@ -7,6 +7,7 @@ Pure functions over plain data; the service (``services.sample_draw``) reads the
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import threading
 import warnings
@@ -14,9 +15,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", FutureWarning)  # "samplics is archived": see docs/decisions.md
-    from samplics import SampleSelection, SelectMethod
+
+@functools.cache
+def samplics():
+    """samplics, imported where a sample is drawn or an estimate computed, not when the web process loads its
+    URLs: samplics and the scipy.stats it loads are ~3 s of imports that every new gunicorn worker's first
+    request paid, whatever page it asked for (issue 24's national dashboard tail)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # "samplics is archived": see docs/decisions.md
+        import samplics as package
+    return package
+
 
 _RNG_LOCK = threading.Lock()  # samplics draws from numpy's global generator: one draw at a time
 
@@ -95,7 +104,8 @@ def draw(units: list[str], strata: list[str], sizes: dict[str, int]) -> list[Dra
     units, strata = [units[i] for i in keep], [strata[i] for i in keep]
     if not units:
         return []
-    selection = SampleSelection(method=SelectMethod.srs_wor, strat=True, wr=False)
+    sp = samplics()
+    selection = sp.SampleSelection(method=sp.SelectMethod.srs_wor, strat=True, wr=False)
     unit_array, stratum_array = np.array(units, dtype=object), np.array(strata, dtype=object)
     sizes = {k: v for k, v in sizes.items() if k in set(strata)}
     with np.errstate(divide="ignore", invalid="ignore"):  # samplics' fpc of a one-unit stratum (unused here)

@@ -698,6 +698,12 @@ class VillageYear(ScopedModel):
             models.Index(fields=["year", "status", "region"], name="villageyear_year_status"),
             # the latest change of any village's record: the poor-village count's cache key (one index read)
             models.Index(fields=["updated_at"], name="villageyear_updated"),
+            # the decided years only (认定 / 退出: ~250,000 of the ~4.3 M village years nationally), read whole by an
+            # index-only scan: each village's status in a year and the national 贫困村 count (2.7 s over every
+            # village year before it; ~0.25 s with it) — issue 24's national dashboard
+            models.Index(
+                fields=["region", "year", "status"], condition=~Q(status=""), name="villageyear_decided"
+            ),
         ]
 
     def __str__(self) -> str:
