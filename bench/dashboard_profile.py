@@ -47,14 +47,12 @@ def main():
         DJANGO_SETTINGS_MODULE="jingzhun.settings",
     )  # fmt: skip
     sys.path.insert(0, str(args.src))
-    import django
-
-    django.setup()
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from rest_framework.authtoken.models import Token
 
+    import jingzhun.wsgi  # noqa: F401 - the application loaded as a gunicorn worker boots it
     from jingzhun.accounts.models import User
 
     clients = {}
