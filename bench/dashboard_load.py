@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -167,7 +168,17 @@ def main():
         env=env, cwd=ROOT,
     )  # fmt: skip
     try:
-        time.sleep(4)
+        ready_by = (
+            time.monotonic() + 120
+        )  # the workers load every view at boot (jingzhun.wsgi): wait for them
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", args.port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > ready_by or server.poll() is not None:
+                    raise SystemExit("gunicorn did not start") from None
+                time.sleep(0.5)
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
             fh.write(P95_SCRIPT)
         print(
