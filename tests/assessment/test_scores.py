@@ -133,6 +133,47 @@ def test_funds_performance_comes_from_the_county_s_money(users, assessor, county
     )
 
 
+def _indicator_row(page: str, name: str) -> str:
+    """The row of the county page's indicator table (#indicators) that names ``name``."""
+    table = page.split('id="indicators"', 1)[1].split("</table>", 1)[0]
+    return next(row for row in table.split("<tr>") if f"<td>{name}</td>" in row)
+
+
+def test_the_funds_evidence_links_only_for_readers_who_may_open_it(
+    client,
+    users,
+    assessor,
+    county,
+    figures,
+    estimates,
+    chain,  # noqa: F811
+):
+    from jingzhun.funds.models import Payment
+
+    services.indicators_set(user=users["national"], year=2020, rows=SET)
+    Payment.objects.create(
+        allocation=chain["county"], region_id=county.code, year=YEAR, kind="project", category="industry",
+        payee_name="施工队", purpose="进度款", amount=Decimal("150000"), status="paid",
+    )  # fmt: skip
+    services.scores_compute(user=assessor, region=county, year=YEAR)
+    page_url = reverse("assessment:county", kwargs={"code": county.code, "year": YEAR})
+    funds_url = reverse("funds:home") + f"?year={YEAR}&region={county.code}"
+    # the provincial assessor reads results but not the funds (the funds home would answer 404): the figure, no link
+    client.force_login(assessor)
+    row = _indicator_row(client.get(page_url).content.decode(), "资金成效")
+    assert "25.00" in row and "<a " not in row
+    assert client.get(funds_url).status_code == 404
+    # nor the rollup dashboard behind 减贫成效 and the exit check's 综合贫困发生率
+    page = client.get(page_url).content.decode()
+    assert "4.00" in _indicator_row(page, "减贫成效") and "/analytics/?region=" not in page
+    # the county's own staff may read its funds: the same figure, linked to the county's 支出进度, which opens
+    client.force_login(users["county_viewer"])
+    row = _indicator_row(client.get(page_url).content.decode(), "资金成效")
+    assert "25.00" in row and f'href="{funds_url.replace("&", "&amp;")}"' in row
+    answer = client.get(funds_url)
+    assert answer.status_code == 200 and "中央衔接资金" in answer.content.decode()
+
+
 PROVINCE_SET = [
     {"key": "counties", "name": "所辖县考核", "weight": Decimal(50), "source": "county_scores", "origin": "annual",
      "best": Decimal("100"), "worst": Decimal("0")},

@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from jingzhun.accounts import permissions
 from jingzhun.analytics.models import RegionFigures
 from jingzhun.assistance.models import Cadre, HelpingUnit, HouseholdPairing, Measure, Visit, WorkTeam
 from jingzhun.core.codes import subtree_range
@@ -104,6 +105,25 @@ def scores(*, user, year: int):
 
 def county_score(*, user, code: str, year: int) -> Score | None:
     return Score.objects.for_user(user, "view_assessment").filter(county_id=code, year=year).first()
+
+
+# the indicators whose evidence is a page outside 考核, read by the registry's "view": the rollup dashboard, the
+# funds home (资金成效) and the project library. A reader of results without it (a third-party assessor) would
+# get a 404 (the dashboard, the funds home) or an empty list there, so the figure is shown without the link.
+OUTSIDE_EVIDENCE = frozenset(
+    {Source.INCIDENCE_FALL, Source.CADRE_COVERAGE, Source.PLAN_COVERAGE, Source.FUNDS, Source.PROJECT_ON_TIME,
+     Source.PROJECT_ASSETS, Source.PROJECT_BENEFIT}
+)  # fmt: skip
+
+
+def readable_details(*, user, score: Score) -> list[dict]:
+    """The score's indicators as ``user`` may follow them: each one's evidence link kept only where the reader
+    may open the page behind it (its figure always shown)."""
+    opens = permissions.may(user, "view", region=score.county_id)
+    return [
+        d if opens or d.get("source") not in OUTSIDE_EVIDENCE else {**d, "evidence": ""}
+        for d in score.details
+    ]
 
 
 def county_estimates(*, user, code: str, year: int) -> dict[str, Estimate]:

@@ -292,6 +292,8 @@ def scores(request):
     found = list(selectors.scores(user=request.user, year=year).order_by("county_id"))
     rows = [s for s in found if s.level == RegionLevel.COUNTY]
     provinces = [s for s in found if s.level == RegionLevel.PROVINCE]
+    for s in provinces:  # each figure links to its evidence only where the reader may open it
+        s.readable_details = selectors.readable_details(user=request.user, score=s)
     home = request.user.region_id or ""
     ranked = bool(found) and selectors.policy(code=found[0].county_id, year=year).show_ranking
     if ranked:
@@ -331,11 +333,17 @@ def county(request, code: str, year: int):
         raise Http404
     found = selectors.county_estimates(user=request.user, code=code, year=year)
     parts = selectors.county_figures(user=request.user, code=code, year=year)
+    # the rollup dashboard is read by "view": a reader of results without it sees the figure, not a link to a 404
+    rollup_url = (
+        reverse("analytics:dashboard") + f"?region={code}&year={year}"
+        if permissions.may(request.user, "view", region=code)
+        else ""
+    )
     conditions = rules.exit_check(
         parts=parts,
         estimates=services.exit_estimates(found=found, parts=parts),
         policy=selectors.policy(code=code, year=year),
-        rollup_url=reverse("analytics:dashboard") + f"?region={code}&year={year}", survey_url="#estimates",
+        rollup_url=rollup_url, survey_url="#estimates",
     )  # fmt: skip
     if request.method == "POST" and request.POST.get("draw") == "province_check":
         act(request, lambda: services.sample_draw(
@@ -371,6 +379,7 @@ def county(request, code: str, year: int):
         )  # fmt: skip
     notice = selectors.exit_notice(user=request.user, code=code, year=year)
     objections = list(notice.objections.order_by("id")) if notice else []
+    score = selectors.county_score(user=request.user, code=code, year=year)
     return render(
         request,
         "assessment/county.html",
@@ -379,7 +388,8 @@ def county(request, code: str, year: int):
             "next_kind": next_kind[0] if next_kind else "", "may_step": may_step,
             "place": place, "year": year, "conditions": conditions,
             "exit_ok": all(c.passed for c in conditions),
-            "score": selectors.county_score(user=request.user, code=code, year=year),
+            "score": score,
+            "details": selectors.readable_details(user=request.user, score=score) if score else [],
             "estimates": found.values(),
             "designated": designated, "status": CountyStatus(status).label if status else "",
             "criteria": selectors.exit_checklist(code=code, year=year),
