@@ -26,7 +26,8 @@ def encode_cursor(values: tuple) -> str:
 
 
 def decode_cursor(cursor: str, fields) -> tuple:
-    """The cursor's values, each of its key field's type (an int key: a 64-bit int), else a 400."""
+    """The cursor's values, each of its key field's type (an int key: a 64-bit int; a text key without a NUL), else
+    a 400."""
     bad = ValidationError(_("分页参数无效，请从第一页重新浏览。"), code="bad_cursor")
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
@@ -39,7 +40,8 @@ def decode_cursor(cursor: str, fields) -> tuple:
         if isinstance(field, IntegerField):
             if type(value) is not int or not -(2**63) <= value < 2**63:
                 raise bad
-        elif not isinstance(value, str):
+        # a NUL in a text key: PostgreSQL text cannot hold one (its query would fail, not find a place)
+        elif not isinstance(value, str) or "\x00" in value:
             raise bad
         out.append(value)
     return tuple(out)
