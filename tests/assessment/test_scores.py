@@ -131,6 +131,14 @@ def test_funds_performance_comes_from_the_county_s_money(users, assessor, county
     assert (
         "资金成效：暂无数据" not in score.problems and "资金成效：25.00，得分不足该项的 60%" in score.problems
     )
+    # the province scored from its counties' money links to the province's own 支出进度, not its first county's
+    province_set = [{**SET[3], "key": "funds", "name": "全省资金成效", "weight": Decimal(100)}]
+    services.indicators_set(user=users["national"], year=2020, rows=province_set, level=1)
+    made = services.scores_compute(user=assessor, region=county, year=YEAR)
+    [province] = [s for s in made if s.level == 1]
+    funds = {d["key"]: d for d in province.details}["funds"]
+    assert funds["value"] == pytest.approx(25.0)
+    assert funds["evidence"] == reverse("funds:home") + f"?year={YEAR}&region={PROVINCE}"
 
 
 def _indicator_row(page: str, name: str) -> str:

@@ -7,6 +7,7 @@ import secrets
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -790,6 +791,12 @@ def _weighted(pairs: list[tuple[float | None, float]]) -> float | None:
     return sum(v * w for v, w in known) / total if total else None
 
 
+def _with_region(url: str, code: str) -> str:
+    """``url`` with its ``region`` parameter set to ``code`` (a county's evidence link made its province's)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(query=urlencode({**dict(parse_qsl(parts.query)), "region": code})))
+
+
 def _province_values(province: str, year: int, counties: list[str], figures: dict, county_values: dict,
                      scores: dict, funds: dict, projects: dict | None = None, helped: dict | None = None,
                      ) -> dict[str, tuple[float | None, str]]:  # fmt: skip
@@ -815,8 +822,11 @@ def _province_values(province: str, year: int, counties: list[str], figures: dic
         out[kind] = (_weighted([(county_values[c][kind][0], population(c, kind)) for c in counties]), page)
     money = [funds[c] for c in counties if c in funds]
     allocated = sum(float(m["allocated"]) for m in money)
+    # the province's own 支出进度 list (the funds home drills down from there), not its first county's
     out[Source.FUNDS] = (
-        (sum(float(m["paid"]) for m in money) / allocated * 100, money[0]["url"]) if allocated else (None, "")
+        (sum(float(m["paid"]) for m in money) / allocated * 100, _with_region(money[0]["url"], province))
+        if allocated
+        else (None, "")
     )
     out.update(_project_shares([projects[c] for c in counties if c in (projects or {})]))
     out[Source.HELP_SATISFACTION] = _help_share([helped[c] for c in counties if c in (helped or {})], page)
