@@ -45,6 +45,7 @@ def cursor(values) -> str:
         f"/api/v1/households/?after={cursor(['a', 'b'])}",
         f"/api/v1/households/?after={cursor(['522634', HUGE])}",
         f"/api/v1/households/?after={cursor(['522634100201\x00', 1])}",  # a NUL PostgreSQL text cannot hold
+        f"/api/v1/households/?after={cursor(['522634100201\ud800', 1])}",  # a lone surrogate, not UTF-8
         f"/api/v1/identification/applications/?after={cursor(['x', 'y'])}",
         "/api/v1/analytics/figures/?year=%C2%B2",
         "/api/v1/households/?page_size=0",

@@ -81,6 +81,7 @@ def test_a_tampered_cursor_shows_the_first_page(client, assessor):
         encode_cursor((VILLAGE_A, "12")),  # the id not a number
         encode_cursor((VILLAGE_A, 2**70)),  # the id beyond any integer column
         encode_cursor((VILLAGE_A + "\x00", 1)),  # a NUL, which PostgreSQL text cannot hold
+        encode_cursor((VILLAGE_A + "\ud800", 1)),  # a lone surrogate, which no driver can send
     ]
     for cursor in tampered:
         for side in ("after", "before"):

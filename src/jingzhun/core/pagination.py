@@ -40,11 +40,20 @@ def decode_cursor(cursor: str, fields) -> tuple:
         if isinstance(field, IntegerField):
             if type(value) is not int or not -(2**63) <= value < 2**63:
                 raise bad
-        # a NUL in a text key: PostgreSQL text cannot hold one (its query would fail, not find a place)
-        elif not isinstance(value, str) or "\x00" in value:
+        # a NUL in a text key (PostgreSQL text cannot hold one) or a lone surrogate (not UTF-8: neither database
+        # driver can send it): the query would fail, not find a place
+        elif not isinstance(value, str) or "\x00" in value or not _utf8(value):
             raise bad
         out.append(value)
     return tuple(out)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass
