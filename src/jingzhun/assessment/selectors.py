@@ -116,10 +116,15 @@ OUTSIDE_EVIDENCE = frozenset(
 )  # fmt: skip
 
 
+def opens_evidence(*, user, code: str) -> bool:
+    """Whether ``user`` may open the evidence pages outside 考核 (``OUTSIDE_EVIDENCE``) of region ``code``."""
+    return permissions.may(user, "view", region=code)
+
+
 def readable_details(*, user, score: Score) -> list[dict]:
     """The score's indicators as ``user`` may follow them: each one's evidence link kept only where the reader
     may open the page behind it (its figure always shown)."""
-    opens = permissions.may(user, "view", region=score.county_id)
+    opens = opens_evidence(user=user, code=score.county_id)
     return [
         d if opens or d.get("source") not in OUTSIDE_EVIDENCE else {**d, "evidence": ""}
         for d in score.details

@@ -336,7 +336,7 @@ def county(request, code: str, year: int):
     # the rollup dashboard is read by "view": a reader of results without it sees the figure, not a link to a 404
     rollup_url = (
         reverse("analytics:dashboard") + f"?region={code}&year={year}"
-        if permissions.may(request.user, "view", region=code)
+        if selectors.opens_evidence(user=request.user, code=code)
         else ""
     )
     conditions = rules.exit_check(

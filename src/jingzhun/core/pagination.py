@@ -26,8 +26,8 @@ def encode_cursor(values: tuple) -> str:
 
 
 def decode_cursor(cursor: str, fields) -> tuple:
-    """The cursor's values, each of its key field's type (an int key: a 64-bit int; a text key without a NUL), else
-    a 400."""
+    """The cursor's values, each of its key field's type (an int key: a 64-bit int; a text key: valid UTF-8
+    without a NUL), else a 400."""
     bad = ValidationError(_("分页参数无效，请从第一页重新浏览。"), code="bad_cursor")
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))

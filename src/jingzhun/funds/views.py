@@ -102,9 +102,8 @@ def home(request):
     user = request.user
     context = {"year": year, "code": code, "level": level,
                "alerts": selectors.alert_counts(user=user, within=None if level == 0 else subtree_range(code))}  # fmt: skip
-    if code != (
-        user.region_id or NATIONAL_CODE
-    ):  # below the reader's own region: the way back up, as far as it
+    # below the reader's own region: the way back up, as far as it
+    if code != (user.region_id or NATIONAL_CODE):
         context["up"] = NATIONAL_CODE if level == 1 else ancestor_at(code, level - 1)
     if level < 3:
         context["children"] = selectors.children_progress(user=user, code=code, year=year)
