@@ -4,17 +4,20 @@ path it replaced (``bench/_orm_export.py``), on PostgreSQL.
 Builds (once; reused when present) a database of N households with three members each and a yearly record, set
 based in SQL over the villages of one province. Each measure runs in its own process so that its peak memory is
 its own: CSV, Parquet and .xlsx of every person with the column-wise path, and the ORM path's CSV and .xlsx on
-a sample (it is too slow for the whole). Our CSV and Parquet are measured twice in the same run: "columns-…",
-the cells made by PostgreSQL (``export.cells_sql``, the default there), and "arrow-…", the cells made from Arrow
-columns in this process (``cells_in_sql=False``, the path before it and SQLite's). Prints persons/s, seconds,
-peak RSS, the ratio to the ORM baseline and the 1-minute load average when each measure ended (other processes
-share the cores).
+a sample (it is too slow for the whole). Our CSV and Parquet are measured three ways in the same run:
+"columns-…", the cells made by DuckDB (``duck_cells``, the default), "database-…", the cells made by PostgreSQL
+(``export.cells_sql``, the default before it), and "arrow-…", the cells made from Arrow columns in this process
+(``cells="arrow"``, the reference and the path before that). Prints persons/s, seconds,
+peak RSS, the ratio to the ORM baseline, the 1-minute load average when each measure ended (other processes
+share the cores), the CPU seconds of the exporting process (all its threads) and the machine's other busy CPU
+seconds meanwhile — on an otherwise quiet machine, the database server's share of the work.
 
 The national layouts (户年度基础信息 + 人员信息, ``national_export``): the .zip of two GB18030 CSVs and the .xlsx,
 column-wise against the ORM path they replaced (``bench/_orm_national_export.py``, on the sample), the same way.
 ``--national-only`` measures only these.
 
 Usage: python bench/export_bench.py [--households 340000] [--sample 60000] [--rebuild] [--national-only]
+                                    [--ours-only] [--repeat N]
        (340,000 households ≈ 1,020,000 persons; targets: ≥ 100,000 persons/s for CSV/Parquet, ≤ 1 GiB peak)
 """
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -189,8 +193,8 @@ def measure(url: str, what: str, households: int) -> None:
         last = Household.objects.order_by("pk").values_list("pk", flat=True)[households - 1]
         qs = qs.filter(pk__lte=last)
     persons = Member.objects.filter(household__in=qs, is_active=True).count()
-    modules = {"orm": _orm_export, "columns": export, "arrow": export, "orm_national": _orm_national_export,
-               "national": national_export}  # fmt: skip
+    modules = {"orm": _orm_export, "columns": export, "database": export, "arrow": export,
+               "orm_national": _orm_national_export, "national": national_export}  # fmt: skip
     module = modules[what.rsplit("-", 1)[0]]
     fmt = what.split("-")[-1]
     writer = (
@@ -201,11 +205,18 @@ def measure(url: str, what: str, households: int) -> None:
     connection.close()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"out.{fmt}"
+        busy, own = _machine_busy(), _own_cpu()
         started = time.perf_counter()
-        # "arrow-…": the cells made from Arrow columns in this process, as before the cells were made in the query
-        options = {"cells_in_sql": False} if what.startswith("arrow") else {}
+        # "arrow-…": the cells made from Arrow columns in this process; "database-…": by PostgreSQL's query
+        options = {"arrow": {"cells": "arrow"}, "database": {"cells": "postgresql"}}.get(
+            what.split("-")[0], {}
+        )
         getattr(module, writer)(path, qs, mask=True, year=None, **options)
         seconds = time.perf_counter() - started
+        own = _own_cpu() - own
+        others = (
+            _machine_busy() - busy - own
+        )  # the database's server processes (on an otherwise quiet machine)
         size = path.stat().st_size
     print(
         json.dumps(
@@ -216,9 +227,24 @@ def measure(url: str, what: str, households: int) -> None:
                 "rss": peak_rss_mib(),
                 "mib": size / 2**20,
                 "load": os.getloadavg()[0],
+                "cpu": own,
+                "server": others,
             }
         )
     )
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy since boot (all cores; /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process, all its threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run(url: str, what: str, households: int) -> dict:
@@ -233,7 +259,10 @@ def run(url: str, what: str, households: int) -> dict:
 
 def _key(what: str) -> str:
     """The measure whose ORM baseline ``what`` is compared with (the same layout and format)."""
-    return what.replace("orm_national", "national").replace("orm", "columns").replace("arrow", "columns")
+    return (
+        what.replace("orm_national", "national").replace("orm", "columns").replace("arrow", "columns")
+        .replace("database", "columns")
+    )  # fmt: skip
 
 
 def main() -> None:
@@ -247,6 +276,13 @@ def main() -> None:
     )
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--national-only", action="store_true", help="only the national layouts' measures")
+    parser.add_argument("--ours-only", action="store_true", help="only our layout's measures")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of our CSV and Parquet measures, the three ways alternating",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -255,25 +291,31 @@ def main() -> None:
         return
     print(f"machine: {machine()}")
     url = build(args.households, args.rebuild)
-    ours = [] if args.national_only else [
-        ("orm-csv", args.sample), ("orm-xlsx", args.sample), ("arrow-csv", 0), ("columns-csv", 0),
-        ("arrow-parquet", 0), ("columns-parquet", 0), ("columns-xlsx", args.sample),
+    rounds = [
+        (f"{how}-{fmt}", 0) for _ in range(args.repeat) for fmt in ("csv", "parquet")
+        for how in ("arrow", "database", "columns")
     ]  # fmt: skip
-    national = [("orm_national-csv", args.sample), ("orm_national-xlsx", args.sample), ("national-csv", 0),
-                ("national-xlsx", args.xlsx_households)]  # fmt: skip
+    ours = [] if args.national_only else [
+        ("orm-csv", args.sample), ("orm-xlsx", args.sample), *rounds, ("columns-xlsx", args.sample),
+    ]  # fmt: skip
+    national = [] if args.ours_only else [
+        ("orm_national-csv", args.sample), ("orm_national-xlsx", args.sample), ("national-csv", 0),
+        ("national-xlsx", args.xlsx_households),
+    ]  # fmt: skip
     results = [run(url, what, households) for what, households in (*ours, *national)]
     # the baseline of each measure: the ORM path of the same layout and format, per person
     base = {_key(r["what"]): r["persons"] / r["seconds"] for r in results if r["what"].startswith("orm")}
     base["columns-parquet"] = base.get("columns-csv")  # the ORM Parquet path read rows as its CSV path
     print(
-        f"{'path':<18}{'persons':>11}{'seconds':>9}{'persons/s':>11}{'× ORM':>7}{'peak RSS MiB':>14}{'file MiB':>10}{'load':>6}"
+        f"{'path':<18}{'persons':>11}{'seconds':>9}{'persons/s':>11}{'× ORM':>7}{'peak RSS MiB':>14}{'file MiB':>10}"
+        f"{'load':>6}{'CPU s':>7}{'server CPU s':>14}"
     )
     for r in results:
         rate = r["persons"] / r["seconds"]
         ratio = rate / base[_key(r["what"])]
         print(
             f"{r['what']:<18}{r['persons']:>11,}{r['seconds']:>9.1f}{rate:>11,.0f}{ratio:>7.1f}"
-            f"{r['rss']:>14,.0f}{r['mib']:>10,.1f}{r['load']:>6.1f}"
+            f"{r['rss']:>14,.0f}{r['mib']:>10,.1f}{r['load']:>6.1f}{r['cpu']:>7.1f}{r['server']:>14.1f}"
         )
 
 

@@ -101,16 +101,16 @@ def test_the_csv_text_is_what_pythons_csv_writer_writes_quoted_only_where_a_cell
         assert export._csv_rows(cells) == expected.getvalue()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="runs in the PostgreSQL half of `make test`")
-@pytest.mark.parametrize("separate_connections", [False, True])
-def test_cells_made_by_the_database_give_the_same_files_byte_for_byte(
-    request, tmp_path, county_data, separate_connections  # noqa: F811
-):  # fmt: skip
-    # PostgreSQL makes the cells (labels, amounts, yes/no, masking, the formula guard) and COPY writes the CSV;
-    # the files must be those of the Arrow path, masked and in full. Outside a transaction the household and
-    # member rows come on two connections at once.
-    if separate_connections:
-        request.getfixturevalue("transactional_db")
+def _same(new, old) -> bool:
+    """The same CSV byte for byte; the same Parquet table (its row groups follow the chunks written)."""
+    if new.suffix == ".csv":
+        return new.read_bytes() == old.read_bytes()
+    return pq.read_table(new).equals(pq.read_table(old)) and pq.read_schema(new) == pq.read_schema(old)
+
+
+def _plant_awkward_cells():
+    """Cells that test every rule: a formula, quotes, a comma and a line break, short personal numbers, an
+    unknown code, an empty health, no other cause, an unknown cause, no road distance, a zero amount."""
     members = list(Member.objects.filter(is_active=True).order_by("id")[:6])
     Member.objects.filter(pk=members[0].pk).update(name="=HYPERLINK(1)", phone="1380")
     Member.objects.filter(pk=members[1].pk).update(name='王"二", 小\n名', id_number="5226", employer="-x")
@@ -120,21 +120,67 @@ def test_cells_made_by_the_database_give_the_same_files_byte_for_byte(
     Household.objects.filter(pk=members[3].household_id).update(other_causes=[], phone="+86 1380000111")
     HouseholdYear.objects.filter(household=members[4].household_id).update(road_distance_km=None, wage=0)
     Household.objects.filter(pk=members[5].household_id).update(other_causes=["illness", "unknown"])
+
+
+@pytest.mark.parametrize(
+    "cells, separate_connections",
+    [("duckdb", False), ("duckdb", True), ("postgresql", False), ("postgresql", True)],
+)
+def test_cells_made_by_duckdb_or_the_database_give_the_same_files_byte_for_byte(
+    request, tmp_path, county_data, cells, separate_connections  # noqa: F811
+):  # fmt: skip
+    # DuckDB (the default, on both databases) or PostgreSQL makes the cells (labels, amounts, yes/no, masking,
+    # the formula guard, the CSV's quoting); the files must be those of the Arrow path, masked and in full.
+    # Outside a transaction the streams come on connections of their own (ADBC), read at once.
+    if connection.vendor != "postgresql" and (cells == "postgresql" or separate_connections):
+        pytest.skip("PostgreSQL's cells and ADBC's connections: in the PostgreSQL half of `make test`")
+    if separate_connections:
+        request.getfixturevalue("transactional_db")
+    _plant_awkward_cells()
     for mask in (True, False):
         for fmt, write in (("csv", export.write_csv), ("parquet", export.write_parquet)):
-            new, old = tmp_path / f"sql-{mask}.{fmt}", tmp_path / f"arrow-{mask}.{fmt}"
+            new, old = tmp_path / f"{cells}-{mask}.{fmt}", tmp_path / f"arrow-{mask}.{fmt}"
             assert (
-                write(new, Household.objects.all(), mask=mask)
+                write(new, Household.objects.all(), mask=mask, cells=cells)
                 == Member.objects.filter(is_active=True).count()
             )
-            write(old, Household.objects.all(), mask=mask, cells_in_sql=False)
-            assert new.read_bytes() == old.read_bytes(), (fmt, mask)
-    rows = _rows(tmp_path / "sql-True.csv")
+            write(old, Household.objects.all(), mask=mask, cells="arrow")
+            assert _same(new, old), (fmt, mask)
+    rows = _rows(tmp_path / f"{cells}-True.csv")
     assert "'=HYPERLINK(1)" in [r["姓名"] for r in rows] and '王"二", 小\n名' in [r["姓名"] for r in rows]
     assert "'-x" in [r["务工企业名称"] for r in rows]
     assert all("*" in r["公民身份号码"] for r in rows)
-    assert export.write_csv(tmp_path / "none.csv", Household.objects.none(), mask=True) == 0
+    assert export.write_csv(tmp_path / "none.csv", Household.objects.none(), mask=True, cells=cells) == 0
     assert _rows(tmp_path / "none.csv") == []
+
+
+@pytest.mark.parametrize("batch", [1, 7])
+def test_duckdb_cells_hold_whole_households_whatever_the_batches_the_rows_come_in(
+    monkeypatch, tmp_path, county_data, batch  # noqa: F811
+):  # fmt: skip
+    # The members come in batches that cut households (read by Django's cursor, ``batch`` rows at a time; a
+    # column empty in one batch is of type null there): each chunk must still hold whole households, joined
+    # to their own household and year, and the head found among all their members.
+    from jingzhun.core import arrowsql
+
+    _plant_awkward_cells()
+    monkeypatch.setattr(arrowsql, "BATCH", batch)
+    with transaction.atomic():  # PostgreSQL too reads through Django's cursor, in batches
+        for fmt, write in (("csv", export.write_csv), ("parquet", export.write_parquet)):
+            new, old = tmp_path / f"duck.{fmt}", tmp_path / f"arrow.{fmt}"
+            write(new, Household.objects.all(), mask=True, year=2016)
+            monkeypatch.setattr(arrowsql, "BATCH", 50_000)
+            write(old, Household.objects.all(), mask=True, year=2016, cells="arrow")
+            monkeypatch.setattr(arrowsql, "BATCH", batch)
+            assert _same(new, old), fmt
+
+
+def test_an_unknown_way_of_making_cells_is_refused(tmp_path, county_data):  # noqa: F811
+    with pytest.raises(ValueError, match="cells"):
+        export.write_csv(tmp_path / "x.csv", Household.objects.all(), mask=True, cells="excel")
+    if connection.vendor != "postgresql":
+        with pytest.raises(ValueError, match="PostgreSQL only"):
+            export.write_csv(tmp_path / "x.csv", Household.objects.all(), mask=True, cells="postgresql")
 
 
 def test_our_layout_has_the_household_columns_first_then_the_members():

@@ -22,8 +22,9 @@ BATCH = 50_000
 
 
 @contextmanager
-def arrow_reader(sql: str, params: Sequence = ()) -> Iterator[pa.RecordBatchReader]:
-    """The rows of ``sql`` (with ``%s`` placeholders for ``params``) from the database Django uses."""
+def arrow_reader(sql: str, params: Sequence = (), *, depth: int = 1) -> Iterator[pa.RecordBatchReader]:
+    """The rows of ``sql`` (with ``%s`` placeholders for ``params``) from the database Django uses; ``depth``:
+    the batches read ahead."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         import adbc_driver_postgresql.dbapi as driver
 
@@ -36,7 +37,7 @@ def arrow_reader(sql: str, params: Sequence = ()) -> Iterator[pa.RecordBatchRead
             reader = cursor.fetch_record_batch()
             # the next batch fetched (the server's work and libpq's decoding, both outside the GIL) while the
             # caller turns this one into cells; its own connection, so a thread may read it
-            ahead = read_ahead(iter(reader))
+            ahead = read_ahead(iter(reader), depth)
             try:
                 yield pa.RecordBatchReader.from_batches(reader.schema, ahead)
             finally:

@@ -4,15 +4,17 @@ Column-wise (issue 23): one SQL query per sheet reads the rows as Arrow record b
 binary COPY on PostgreSQL), and each column is turned into its cells as a whole — codes into labels by a lookup
 array, 是/否 by a vectorised choice, amounts as exact decimals. Python touches a value only where a rule needs
 Python: masking personal data (``core.masking``, the one helper: ``mask_column`` masks ID numbers, phones and
-dates a column at once, the rest once per distinct value) and the rare formula-like text. Memory is bounded by a batch, whatever the number of rows. The cells are the same as those
-``layout.cell_value`` gives one value at a time (the template and the importer's error report use that).
+dates a column at once, the rest once per distinct value) and the rare formula-like text. Memory is bounded by
+a batch, whatever the number of rows. The cells are the same as those ``layout.cell_value`` gives one value at
+a time (the template and the importer's error report use that). This is the .xlsx's path, and the reference
+the other two ways of making the CSV and Parquet cells are compared with (``CELLS``):
 
-On PostgreSQL the CSV and Parquet cells are made by the database instead (``cells_sql``; docs/decisions.md #94):
-the same rules written as SQL — labels by a constant jsonb lookup, masking by ``masking.mask_sql`` (built from the
-helper's own rules), the guard by the first character's code — in two queries, the household's cells once per
-household and the member's once per member, read at once on two connections and joined row by row as they
-come; the CSV is written by ``COPY … TO STDOUT``, so Python only streams bytes. The files are byte-identical to
-the Arrow path's (tested, masked and in full); SQLite and the .xlsx keep the Arrow path.
+- DuckDB (``duck_cells``, the default on both databases; docs/decisions.md #101): three plain streams from the
+  database, the cells made by DuckDB's projections in this process, the household's once per household.
+- PostgreSQL (``cells_sql``; docs/decisions.md #94, the default before): the same rules written as PostgreSQL
+  SQL, in two queries read at once, the CSV written by ``COPY … TO STDOUT``. Kept to be measured against.
+
+The CSV files are byte-identical whichever way (tested, masked and in full), the Parquet files table-identical.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from jingzhun.core.masking import FIELD_KINDS
 from jingzhun.registry.choices import Relationship
 from jingzhun.registry.models import Household, HouseholdYear, Member
 
+from . import duck_cells
 from .layout import (
     CAUSE_SEPARATOR,
     FLAT_COLUMNS,
@@ -297,9 +300,18 @@ def _copy(sql: str, options: str) -> Iterator[memoryview]:
         yield from copy
 
 
-def in_query(cells_in_sql: bool | None) -> bool:
-    """Are the cells formatted by the database: on PostgreSQL unless told (the tests compare both paths)."""
-    return connection.vendor == "postgresql" if cells_in_sql is None else cells_in_sql
+# Who makes the cells of our CSV and Parquet: DuckDB over the three plain streams (``duck_cells``, the default),
+# PostgreSQL's query (``cells_sql``, the path before it, PostgreSQL only) or Arrow's kernels in this process
+# (``text_cells``: the reference the others are compared with byte for byte, and the .xlsx's cells)
+CELLS = ("duckdb", "postgresql", "arrow")
+
+
+def _cells(cells: str | None) -> str:
+    if cells is None:
+        return "duckdb"
+    if cells not in CELLS or (cells == "postgresql" and connection.vendor != "postgresql"):
+        raise ValueError(f"cells: one of {CELLS} (postgresql on PostgreSQL only), not {cells!r}")
+    return cells
 
 
 @contextmanager
@@ -345,7 +357,8 @@ def _amounts(array: pa.Array) -> pa.Array:
 def _numbers(column: Column, array: pa.Array) -> pa.Array:
     if pa.types.is_null(array.type):
         return array
-    if column.kind == "int" or pa.types.is_integer(array.type):
+    whole = duck_cells.whole_number(column)
+    if column.kind == "int" or (pa.types.is_integer(array.type) if whole is None else whole):
         return array.cast(pa.int64())
     return _amounts(array)
 
@@ -416,63 +429,82 @@ def _csv_rows(cells: list[pa.Array]) -> str:
         return buffer.getvalue()
 
 
-def _csv_pieces(
-    queryset, *, mask: bool, year: int | None, cells_in_sql: bool | None
-) -> Iterator[tuple[bytes, int]]:
+def _csv_pieces(queryset, *, mask: bool, year: int | None, cells: str | None) -> Iterator[tuple[bytes, int]]:
     buffer = io.StringIO()
     csv.writer(buffer).writerow([c.header for c in FLAT_COLUMNS])
     yield ("\ufeff" + buffer.getvalue()).encode("utf-8"), 0
-    if in_query(cells_in_sql):
+    how = _cells(cells)
+    if how == "duckdb":
+        for (lines,) in duck_cells.chunks(queryset, FLAT_COLUMNS, year=year, mask=mask, line=True):
+            yield b"".join(_text_bytes(chunk) for chunk in lines.chunks), len(lines)
+        return
+    if how == "postgresql":
         yield from _copied_csv(queryset, mask=mask, year=year)
         return
     with _batches(queryset, FLAT_COLUMNS, per_member=True, year=year) as batches:
         for batch in batches:
-            cells = _text_columns(batch, FLAT_COLUMNS, mask=mask, guard=True)
-            yield _csv_rows(cells).encode("utf-8"), batch.num_rows
+            cells_ = _text_columns(batch, FLAT_COLUMNS, mask=mask, guard=True)
+            yield _csv_rows(cells_).encode("utf-8"), batch.num_rows
 
 
-def csv_chunks(
-    queryset, *, mask: bool, year: int | None = None, cells_in_sql: bool | None = None
-) -> Iterator[bytes]:
-    """The CSV file in pieces (UTF-8 with BOM so that Excel reads the Chinese headers), a batch of rows per
-    piece. ``cells_in_sql``: the cells formatted by the database (default: on PostgreSQL, ``cells_sql``)."""
-    return (piece for piece, _rows in _csv_pieces(queryset, mask=mask, year=year, cells_in_sql=cells_in_sql))
+def _text_bytes(array: pa.Array) -> memoryview:
+    """The UTF-8 bytes of a text array's values end to end (its data buffer between its first and last
+    offsets): the CSV lines as DuckDB made them, no Python object per line."""
+    _validity, offsets, data = array.buffers()[:3]
+    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    bounds = np.frombuffer(offsets, width)[array.offset : array.offset + len(array) + 1]
+    return memoryview(data)[bounds[0] : bounds[-1]] if len(array) else memoryview(b"")
 
 
-def write_csv(
-    path: Path, queryset, *, mask: bool, year: int | None = None, cells_in_sql: bool | None = None
-) -> int:
+def csv_chunks(queryset, *, mask: bool, year: int | None = None, cells: str | None = None) -> Iterator[bytes]:
+    """The CSV file in pieces (UTF-8 with BOM so that Excel reads the Chinese headers), a chunk of rows per
+    piece. ``cells``: who makes the cells (``CELLS``; DuckDB unless told)."""
+    return (piece for piece, _rows in _csv_pieces(queryset, mask=mask, year=year, cells=cells))
+
+
+def write_csv(path: Path, queryset, *, mask: bool, year: int | None = None, cells: str | None = None) -> int:
     """The CSV file at ``path``; returns the number of persons."""
     count = 0
     with path.open("wb") as fh:
-        for piece, rows in _csv_pieces(queryset, mask=mask, year=year, cells_in_sql=cells_in_sql):
+        for piece, rows in _csv_pieces(queryset, mask=mask, year=year, cells=cells):
             fh.write(piece)
             count += rows
     return count
 
 
 def write_parquet(
-    path: Path, queryset, *, mask: bool, year: int | None = None, cells_in_sql: bool | None = None
+    path: Path, queryset, *, mask: bool, year: int | None = None, cells: str | None = None
 ) -> int:
     """One row per person, every column as text (the file round-trips exactly)."""
     import pyarrow.parquet as pq
 
     schema = pa.schema([(c.header, pa.string()) for c in FLAT_COLUMNS])
     count = 0
+    how = _cells(cells)
     with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
-        if in_query(cells_in_sql):
-            for table in _parquet_tables(queryset, schema, mask=mask, year=year):
-                writer.write_table(table)
-                count += table.num_rows
+        if how == "duckdb":
+            tables = (
+                pa.Table.from_arrays(columns, schema=schema)
+                for columns in duck_cells.chunks(queryset, FLAT_COLUMNS, year=year, mask=mask, line=False)
+            )
+        elif how == "postgresql":
+            tables = _parquet_tables(queryset, schema, mask=mask, year=year)
         else:
-            with _batches(queryset, FLAT_COLUMNS, per_member=True, year=year) as batches:
-                for batch in batches:
-                    cells = _text_columns(batch, FLAT_COLUMNS, mask=mask, guard=False)
-                    writer.write_table(pa.Table.from_arrays(cells, schema=schema))
-                    count += batch.num_rows
+            tables = _arrow_tables(queryset, schema, mask=mask, year=year)
+        for table in tables:
+            writer.write_table(table)
+            count += table.num_rows
         if count == 0:
             writer.write_table(schema.empty_table())
     return count
+
+
+def _arrow_tables(queryset, schema: pa.Schema, *, mask: bool, year: int | None) -> Iterator[pa.Table]:
+    with _batches(queryset, FLAT_COLUMNS, per_member=True, year=year) as batches:
+        for batch in batches:
+            yield pa.Table.from_arrays(
+                _text_columns(batch, FLAT_COLUMNS, mask=mask, guard=False), schema=schema
+            )
 
 
 def _parquet_tables(queryset, schema: pa.Schema, *, mask: bool, year: int | None) -> Iterator[pa.Table]:
