@@ -187,3 +187,11 @@ def test_our_layout_has_the_household_columns_first_then_the_members():
     # the database-made files write a row as its household's part then its member's
     parts = [c.part != "member" for c in FLAT_COLUMNS]
     assert parts == sorted(parts, reverse=True) and parts.count(False) == len(FLAT_COLUMNS) - export._SPLIT
+
+
+def test_more_yes_no_columns_than_a_streams_bits_hold_are_refused():
+    from jingzhun.imports import duck_cells
+
+    assert "<< 60" in duck_cells._bits_sql("m", [f"f{i}" for i in range(31)])
+    with pytest.raises(ValueError, match="at most 31"):
+        duck_cells._bits_sql("m", [f"f{i}" for i in range(32)])

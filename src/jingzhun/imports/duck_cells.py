@@ -98,7 +98,10 @@ def _read(columns: tuple[Column, ...]) -> tuple[dict[str, list[str]], dict[str, 
 
 
 def _bits_sql(alias: str, names: list[str]) -> str:
-    """The yes/no columns ``names`` as one number, two bits each, the first lowest (in SQLite too)."""
+    """The yes/no columns ``names`` as one number, two bits each, the first lowest (in SQLite too). A BIGINT
+    holds 31 of them (a member has 12, a year's record 9): more would wrap silently, so they are refused."""
+    if len(names) > 31:
+        raise ValueError(f"{len(names)} yes/no columns in one stream: at most 31 fit its bits")
     qn = connection.ops.quote_name
     return " | ".join(
         f"(CAST(COALESCE(CAST({alias}.{qn(n)} AS INTEGER), 2) AS BIGINT) << {2 * i})"
@@ -371,9 +374,11 @@ def _chunk(con, sql: tuple[str, str], members: pa.Table, tables: dict[str, pa.Ta
     households = _households(tables["household"], tables.get("year"), members, hids)
     con.register("hh", households)
     con.register("m", members.append_column("pos", pa.array(np.arange(members.num_rows))))
-    made = [_in_order(con.sql(text).to_arrow_table()) for text in sql]
-    con.unregister("hh")
-    con.unregister("m")
+    try:
+        made = [_in_order(con.sql(text).to_arrow_table()) for text in sql]
+    finally:  # the chunk's tables are not kept by the connection, whatever happened
+        con.unregister("hh")
+        con.unregister("m")
     ids = households.column(0).to_numpy()
     at = np.searchsorted(ids, hids)
     found = at < len(ids)
