@@ -32,7 +32,7 @@ from jingzhun.identification import campaigns, crosscheck
 from jingzhun.identification import services as identification
 from jingzhun.identification.choices import Round
 from jingzhun.identification.models import CampaignCheck, CrossCheckFlag, Step
-from jingzhun.imports.export_jobs import national_export_run
+from jingzhun.imports.export_jobs import export_run
 from jingzhun.imports.models import ExportJob, ImportJob
 from jingzhun.monitoring import services as monitoring
 from jingzhun.projects import services as projects
@@ -201,7 +201,7 @@ def world(tmp_path, settings, users, register, applicant, regions):
     export = ExportJob.objects.create(
         user=users["national"], format="csv", full_personal_data=True, bank_in_full=True
     )
-    national_export_run(export, lambda done, total: None)
+    export_run(export, lambda done, total: None)
     ExportJob.objects.filter(pk=export.pk).update(status="done")
     rows = [row for item in _households(2) for row in flat_rows(item)]
     rows[0][COL["所在村区划代码"]] = TOWN_A  # a bad row: the import keeps an error report

@@ -84,6 +84,20 @@ class JobFailed(Exception):
 Progress = Callable[[int, int], None]
 
 
+def counting(progress: Progress | None, total: int) -> Callable[[int], None]:
+    """A step that adds the rows just written to ``progress`` (of ``total``): for writers that go on whether
+    or not a job follows them (``progress`` None)."""
+    done = 0
+
+    def step(rows: int) -> None:
+        nonlocal done
+        done += rows
+        if progress:
+            progress(done, total)
+
+    return step
+
+
 class Job(models.Model):
     """One piece of long work asked for by a user (or the system) and run by the task worker (abstract: every
     kind of job inherits it and adds only its own fields). The liveness fields (``worker``, ``heartbeat_at``)

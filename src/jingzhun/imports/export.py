@@ -34,7 +34,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Field
 
-from jingzhun.core import masking
+from jingzhun.core import jobs, masking
 from jingzhun.core.arrowsql import arrow_reader
 from jingzhun.core.cells import FORMULA_START, write_text
 from jingzhun.core.masking import FIELD_KINDS
@@ -462,24 +462,30 @@ def csv_chunks(queryset, *, mask: bool, year: int | None = None, cells: str | No
     return (piece for piece, _rows in _csv_pieces(queryset, mask=mask, year=year, cells=cells))
 
 
-def write_csv(path: Path, queryset, *, mask: bool, year: int | None = None, cells: str | None = None) -> int:
-    """The CSV file at ``path``; returns the number of persons."""
-    count = 0
+def write_csv(
+    path: Path, queryset, *, mask: bool, year: int | None = None, cells: str | None = None,
+    progress: jobs.Progress | None = None, total: int = 0,
+) -> int:  # fmt: skip
+    """The CSV file at ``path``; returns the number of persons (each chunk's added to ``progress``)."""
+    count, step = 0, jobs.counting(progress, total)
     with path.open("wb") as fh:
         for piece, rows in _csv_pieces(queryset, mask=mask, year=year, cells=cells):
             fh.write(piece)
             count += rows
+            step(rows)
     return count
 
 
 def write_parquet(
-    path: Path, queryset, *, mask: bool, year: int | None = None, cells: str | None = None
-) -> int:
-    """One row per person, every column as text (the file round-trips exactly)."""
+    path: Path, queryset, *, mask: bool, year: int | None = None, cells: str | None = None,
+    progress: jobs.Progress | None = None, total: int = 0,
+) -> int:  # fmt: skip
+    """One row per person, every column as text (the file round-trips exactly); each row group's persons added
+    to ``progress``."""
     import pyarrow.parquet as pq
 
     schema = pa.schema([(c.header, pa.string()) for c in FLAT_COLUMNS])
-    count = 0
+    count, step = 0, jobs.counting(progress, total)
     how = _cells(cells)
     with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
         if how == "duckdb":
@@ -494,6 +500,7 @@ def write_parquet(
         for table in tables:
             writer.write_table(table)
             count += table.num_rows
+            step(table.num_rows)
         if count == 0:
             writer.write_table(schema.empty_table())
     return count
@@ -546,8 +553,12 @@ def _parquet_tables(queryset, schema: pa.Schema, *, mask: bool, year: int | None
                 ids, cells = ids[keep:], [c.slice(keep) for c in cells]
 
 
-def write_xlsx(path: Path, queryset, *, mask: bool, year: int | None = None) -> tuple[int, int]:
-    """Two sheets in constant-memory mode; returns (households, persons)."""
+def write_xlsx(
+    path: Path, queryset, *, mask: bool, year: int | None = None, progress: jobs.Progress | None = None,
+    total: int = 0,
+) -> tuple[int, int]:  # fmt: skip
+    """Two sheets in constant-memory mode; returns (households, persons), each batch's rows added to
+    ``progress`` (households, then persons)."""
     import xlsxwriter
 
     # ZIP64: a national-size workbook passes 4 GiB, which a plain zip cannot hold (xlsxwriter would fail)
@@ -556,7 +567,7 @@ def write_xlsx(path: Path, queryset, *, mask: bool, year: int | None = None) -> 
     )
     header = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True})
     quoted = book.add_format({"quote_prefix": True})
-    counts = []
+    counts, step = [], jobs.counting(progress, total)
     for name, columns, per_member in (
         (HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS, False),
         (MEMBER_SHEET, MEMBER_COLUMNS, True),
@@ -573,6 +584,7 @@ def write_xlsx(path: Path, queryset, *, mask: bool, year: int | None = None) -> 
                 for values in zip(*cells, strict=True):
                     _write_cells(sheet, r, values, quoted)
                     r += 1
+                step(batch.num_rows)
         counts.append(r - 1)
     book.close()
     return counts[0], counts[1]

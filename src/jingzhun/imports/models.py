@@ -130,14 +130,31 @@ class ImportJob(Job, ScopedModel):
         self.progress_path.unlink(missing_ok=True)
 
 
+class ExportLayout(models.TextChoices):
+    NATIONAL = "national", _("国家系统格式")
+    OURS = "ours", _("本系统格式")
+
+
 class ExportFormat(models.TextChoices):
-    CSV = "csv", _("CSV（GB18030，两个文件打包为 ZIP）")
-    XLSX = "xlsx", _("Excel（一个工作簿，两个工作表）")
+    CSV = "csv", _("CSV")
+    XLSX = "xlsx", _("Excel")
+    PARQUET = "parquet", _("Parquet")
+
+
+# What each file holds, as the job's page says it
+_EXPORT_FILES = {
+    ("national", "csv"): _("CSV（GB18030，两个文件打包为 ZIP）"),
+    ("national", "xlsx"): _("Excel（一个工作簿，两个工作表）"),
+    ("ours", "csv"): _("CSV（UTF-8，每人一行，可修改后导入）"),
+    ("ours", "xlsx"): _("Excel（户、人两个工作表，可修改后导入）"),
+    ("ours", "parquet"): _("Parquet（每人一行）"),
+}
 
 
 class ExportJob(Job, ScopedModel):
-    """A large export of the household list in the national system's layouts (户年度基础信息 + 人员信息), written
-    by the task worker to a file on disk with its progress (households, then persons). The list is the one the
+    """A large export of the household list, in the national system's layouts (户年度基础信息 + 人员信息) or in
+    ours (one row per person, the import's layout), written by the task worker to a file on disk with its
+    progress (the rows written: households, then persons, where the file has both). The list is the one the
     requester saw — their filters, re-read under their scope when the job runs — and the masking is the
     requester's, decided when it was asked for (``full_personal_data``, ``bank_in_full``). The file goes to its
     requester and to readers who see personal data in full, every download audited (``core.downloads``)."""
@@ -146,7 +163,10 @@ class ExportJob(Job, ScopedModel):
 
     region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
     filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
-    format = models.CharField(_("格式"), max_length=4, choices=ExportFormat.choices)
+    layout = models.CharField(
+        _("版式"), max_length=8, choices=ExportLayout.choices, default=ExportLayout.NATIONAL
+    )
+    format = models.CharField(_("格式"), max_length=7, choices=ExportFormat.choices)
     full_personal_data = models.BooleanField(_("含完整个人信息"), default=False)
     bank_in_full = models.BooleanField(_("含完整银行卡号"), default=False)
     file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", blank=True)
@@ -161,4 +181,15 @@ class ExportJob(Job, ScopedModel):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_format_display()} ({self.get_status_display()})"
+        return f"{self.get_layout_display()} {self.get_format_display()} ({self.get_status_display()})"
+
+    @property
+    def file_kind(self) -> str:
+        """What the file holds, in words (国家系统格式 CSV: two GB18030 files in a .zip, …)."""
+        return _EXPORT_FILES[(self.layout, self.format)]
+
+    @property
+    def households_first(self) -> bool:
+        """Are households written as rows of their own before the persons (two files or sheets), rather than
+        one row per person only: what the progress counts."""
+        return self.layout == ExportLayout.NATIONAL or self.format == ExportFormat.XLSX

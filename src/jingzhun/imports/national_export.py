@@ -26,7 +26,7 @@ import csv
 import dataclasses
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from django.db import connection
 
-from jingzhun.core import crypto, masking
+from jingzhun.core import crypto, jobs, masking
 from jingzhun.core.cells import write_text
 from jingzhun.regions.models import Region
 from jingzhun.registry.choices import DANGEROUS_GRADES, ExitPolicy, HouseholdStatus, Sex
@@ -56,7 +56,6 @@ from .national import (
 EXPORT_HOUSEHOLD_HEADERS = [*HOUSEHOLD_HEADERS, *HOUSEHOLD_OPTIONAL]
 PLACE_HEADERS = ("省", "市", "县", "乡", "村")
 STATUS_CODE = {HouseholdStatus.REGISTERED: "0", HouseholdStatus.EXITED: "1", HouseholdStatus.RETURNED: "3"}
-Progress = Callable[[int, int], None]
 
 
 def _national(column: Column) -> Column:
@@ -291,26 +290,13 @@ def _headers(sheet: str) -> list[str]:
     return EXPORT_HOUSEHOLD_HEADERS if sheet == HOUSEHOLD_SHEET else MEMBER_HEADERS
 
 
-def _counted(progress: Progress | None, total: int):
-    """A step that adds rows written to the progress (households, then persons, of ``total``)."""
-    done = 0
-
-    def step(rows: int) -> None:
-        nonlocal done
-        done += rows
-        if progress:
-            progress(done, total)
-
-    return step
-
-
 def write_csv_zip(
     path: Path, queryset, *, mask: bool, bank: bool = False, year: int | None = None,
-    progress: Progress | None = None, total: int = 0,
+    progress: jobs.Progress | None = None, total: int = 0,
 ) -> tuple[int, int]:  # fmt: skip
     """A .zip holding the two GB18030 CSV files, each batch written into it as it is read (Arrow's CSV writer,
     then GB18030); returns (households, persons). ``bank``: account numbers in full."""
-    counts, step = [], _counted(progress, total)
+    counts, step = [], jobs.counting(progress, total)
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for sheet, batches in _files(queryset, mask=mask, bank=bank, year=year):
@@ -336,7 +322,7 @@ def write_csv_zip(
 
 def write_xlsx(
     path: Path, queryset, *, mask: bool, bank: bool = False, year: int | None = None,
-    progress: Progress | None = None, total: int = 0,
+    progress: jobs.Progress | None = None, total: int = 0,
 ) -> tuple[int, int]:  # fmt: skip
     """One workbook with the two sheets (it imports as it is), in constant memory; returns (households,
     persons). Every cell is text: codes (01) and numbers come back as written."""
@@ -348,7 +334,7 @@ def write_xlsx(
     )
     bold = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     quoted = book.add_format({"quote_prefix": True})
-    counts, step = [], _counted(progress, total)
+    counts, step = [], jobs.counting(progress, total)
     for name, batches in _files(queryset, mask=mask, bank=bank, year=year):
         sheet = book.add_worksheet(name)
         sheet.write_row(0, 0, _headers(name), bold)

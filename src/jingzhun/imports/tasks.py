@@ -32,8 +32,8 @@ def run_import(job_id: int) -> str:
 
 @task()
 def run_export(job_id: int) -> str:
-    """Write one large export in the national layouts (``export_jobs.national_export_run``)."""
-    from .export_jobs import national_export_run
+    """Write one large export of the household list (``export_jobs.export_run``)."""
+    from .export_jobs import export_run
     from .models import ExportJob
 
-    return jobs.run(ExportJob, job_id, national_export_run).status
+    return jobs.run(ExportJob, job_id, export_run).status

@@ -1,0 +1,107 @@
+"""Large exports of the household list in our layout leave the request for the job runner, as the national
+layouts' do: the same file, the reader's masking, progress by persons (or rows, for the two-sheet workbook),
+an audited download for the requester only."""
+
+import csv
+import io
+
+import pyarrow.parquet as pq
+import pytest
+from python_calamine import CalamineWorkbook
+
+from jingzhun.accounts.choices import Role
+from jingzhun.core.models import AuditLog
+from jingzhun.imports import export_jobs, national
+from jingzhun.imports.layout import FLAT_COLUMNS, MEMBER_COLUMNS, MEMBER_SHEET
+from jingzhun.imports.models import ExportJob
+from jingzhun.imports.services import import_file
+from tests.conftest import COUNTY, make_user, run_worker
+from tests.imports.test_national import _pair, _village
+
+ID_NUMBER = [c.header for c in FLAT_COLUMNS].index("公民身份号码")
+
+
+def _content(path, fmt):
+    """What a reader sees in the file: the CSV's bytes, the Parquet's table, the workbook's cells."""
+    if fmt == "csv":
+        return path.read_bytes()
+    if fmt == "parquet":
+        return pq.read_table(path).to_pylist()
+    book = CalamineWorkbook.from_path(str(path))
+    return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+
+def _ids(path, fmt):
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))[1:]
+        return [r[ID_NUMBER] for r in rows]
+    if fmt == "parquet":
+        return pq.read_table(path).column("公民身份号码").to_pylist()
+    place = [c.header for c in MEMBER_COLUMNS].index("公民身份号码")
+    return [row[place] for row in _content(path, fmt)[MEMBER_SHEET][1:]]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_a_large_export_in_our_layout_runs_on_the_job_runner_and_gives_the_requests_file(
+    client, tmp_path, users, settings, monkeypatch, fmt
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    households, members = _village(3)
+    h_path, m_path = _pair(tmp_path, households, members)
+    assert import_file(user=users["county"], path=h_path, member_path=m_path).ok
+    client.force_login(users["county_viewer"])
+    small = client.get(f"/households/export.{fmt}")  # 9 persons: written in the request
+    assert small.status_code == 200 and not ExportJob.objects.exists()
+    in_request = tmp_path / f"request.{fmt}"
+    in_request.write_bytes(b"".join(small.streaming_content))
+
+    monkeypatch.setattr(export_jobs, "IN_REQUEST", 5)  # too many for the request now
+    monkeypatch.setattr(export_jobs, "IN_REQUEST_COLUMNAR", 5)
+    response = client.get(f"/households/export.{fmt}")
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/imports/exports/{job.pk}/"
+    assert (job.layout, job.format, job.full_personal_data) == ("ours", fmt, False)
+    page = client.get(response["Location"]).content.decode()
+    assert "排队中" in page and "本系统格式" in page
+    run_worker(settings.MEDIA_ROOT)
+    job.refresh_from_db()
+    rows = 12 if fmt == "xlsx" else 9  # the workbook writes its households' sheet first
+    assert (job.status, job.households, job.persons, job.done, job.total) == ("done", 3, 9, rows, rows), (
+        job.message
+    )
+    page = client.get(f"/imports/exports/{job.pk}/").content.decode()
+    assert "下载（3 户，9 人）" in page
+    assert ("已写出 12 / 12 行（先户，后人）" if fmt == "xlsx" else "已写出 9 / 9 人") in page
+
+    download = client.get(f"/imports/exports/{job.pk}/download")
+    assert download["Content-Disposition"].endswith(f".{fmt}")
+    from_job = tmp_path / f"job.{fmt}"
+    from_job.write_bytes(b"".join(download.streaming_content))
+    assert _content(from_job, fmt) == _content(in_request, fmt)
+    ids = _ids(from_job, fmt)
+    assert len(ids) == 9 and all("*" in i for i in ids)  # a viewer's file: masked as the request's was
+    assert AuditLog.objects.filter(action="download", root=f"imports.exportjob:{job.pk}").count() == 1
+    # another reader of the county may not have a file made for someone else
+    client.force_login(make_user("other_viewer", Role.VIEWER, users["county"].region))
+    assert client.get(f"/imports/exports/{job.pk}/download").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_in_full_stays_in_full_on_the_job_runner(client, tmp_path, users, settings, monkeypatch):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    households, members = _village(2)
+    h_path, m_path = _pair(tmp_path, households, members)
+    assert import_file(user=users["county"], path=h_path, member_path=m_path).ok
+    monkeypatch.setattr(export_jobs, "IN_REQUEST_COLUMNAR", 5)
+    client.force_login(
+        users["county"]
+    )  # may reveal: asks for the ID numbers in full, to correct and re-import
+    response = client.get("/households/export.csv", {"full": "1"})
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and job.full_personal_data and job.region_code == COUNTY
+    run_worker(settings.MEDIA_ROOT)
+    path = tmp_path / "full.csv"
+    path.write_bytes(b"".join(client.get(f"/imports/exports/{job.pk}/download").streaming_content))
+    given = national.MEMBER_HEADERS.index("证件号码")
+    assert sorted(_ids(path, "csv")) == sorted(m[given] for m in members)  # in full, as the request would
