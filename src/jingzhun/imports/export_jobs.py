@@ -1,6 +1,6 @@
 """Large exports of the household list on the one job runner (``core.jobs``), in the national layouts or in
 ours: queued by the export page when the list holds more persons than the file's format writes within a
-request (``in_request``), written by the task worker to a file on disk with progress, handed out like every
+request (``too_long_for_request``), written by the task worker to a file on disk with progress, handed out like every
 job's file (``core.downloads``: requester or readers who see personal data in full, audited). Smaller lists are
 written inside the request (a few seconds at most)."""
 
@@ -30,15 +30,21 @@ IN_REQUEST_COLUMNAR = 100_000
 FILTERS_GONE = gettext_noop("筛选条件已不再有效（例如区划已不在您的管辖范围内），请回到贫困户名单重新导出。")
 
 
+def _persons(queryset):
+    return Member.objects.filter(household__in=queryset.order_by().values("pk"), is_active=True)
+
+
 def persons_in(queryset) -> int:
     """The active members of the listed households: what an export of the list writes to its member file."""
-    return Member.objects.filter(household__in=queryset.order_by().values("pk"), is_active=True).count()
+    return _persons(queryset).count()
 
 
-def in_request(layout: str, fmt: str) -> int:
-    """The most persons an export of ``layout`` and ``fmt`` writes inside the request."""
+def too_long_for_request(queryset, layout: str, fmt: str) -> bool:
+    """Does the list hold more persons than an export of ``layout`` and ``fmt`` writes inside the request?
+    Counted no further than that (a province's 30 million persons are not counted to decide it)."""
     columnar = layout == ExportLayout.OURS and fmt in (ExportFormat.CSV, ExportFormat.PARQUET)
-    return IN_REQUEST_COLUMNAR if columnar else IN_REQUEST
+    limit = IN_REQUEST_COLUMNAR if columnar else IN_REQUEST
+    return _persons(queryset).values("pk")[: limit + 1].count() > limit
 
 
 def export_queue(

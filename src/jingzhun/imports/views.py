@@ -149,8 +149,7 @@ def household_export(request, fmt: str):
     name = f"贫困户-{region.name if region else '全国'}"
     # account numbers in full for finance roles only (the national layouts hold them; ours do not)
     bank = layout == "national" and sees_bank_accounts(request.user)
-    too_long = export_jobs.persons_in(qs) > export_jobs.in_request(layout, fmt)
-    if too_long:  # for a request: the job runner writes it
+    if export_jobs.too_long_for_request(qs, layout, fmt):  # the job runner writes it
         job = export_jobs.export_queue(
             user=request.user, filters=request.GET.dict(), layout=layout, fmt=fmt, full_personal_data=not mask,
             bank_in_full=bank,
