@@ -4,12 +4,14 @@ an audited download for the requester only."""
 
 import csv
 import io
+from urllib.parse import quote
 
 import pyarrow.parquet as pq
 import pytest
 from python_calamine import CalamineWorkbook
 
 from jingzhun.accounts.choices import Role
+from jingzhun.accounts.models import User
 from jingzhun.core.models import AuditLog
 from jingzhun.imports import export_jobs, national
 from jingzhun.imports.layout import FLAT_COLUMNS, MEMBER_COLUMNS, MEMBER_SHEET
@@ -75,7 +77,11 @@ def test_a_large_export_in_our_layout_runs_on_the_job_runner_and_gives_the_reque
     assert ("已写出 12 / 12 行（先户，后人）" if fmt == "xlsx" else "已写出 9 / 9 人") in page
 
     download = client.get(f"/imports/exports/{job.pk}/download")
-    assert download["Content-Disposition"].endswith(f".{fmt}")
+    assert download["Content-Type"] == small["Content-Type"]  # what the request would have sent
+    assert (
+        download["Content-Disposition"].endswith(f".{fmt}")
+        and quote("贫困户-雷山县") in download["Content-Disposition"]
+    )
     from_job = tmp_path / f"job.{fmt}"
     from_job.write_bytes(b"".join(download.streaming_content))
     assert _content(from_job, fmt) == _content(in_request, fmt)
@@ -105,3 +111,33 @@ def test_an_export_in_full_stays_in_full_on_the_job_runner(client, tmp_path, use
     path.write_bytes(b"".join(client.get(f"/imports/exports/{job.pk}/download").streaming_content))
     given = national.MEMBER_HEADERS.index("证件号码")
     assert sorted(_ids(path, "csv")) == sorted(m[given] for m in members)  # in full, as the request would
+
+    # another operator of the county, who may reveal too, did not ask for this file
+    client.force_login(make_user("other_operator", Role.OPERATOR, users["county"].region))
+    assert client.get(f"/imports/exports/{job.pk}/download").status_code == 403
+    # the requester who has lost the right to reveal no longer gets what it gave
+    User.objects.filter(pk=users["county"].pk).update(role=Role.VIEWER)
+    client.force_login(users["county"])
+    assert client.get(f"/imports/exports/{job.pk}/download").status_code == 403
+
+
+@pytest.mark.django_db
+def test_each_format_has_its_own_limit_for_the_request(client, tmp_path, users, monkeypatch):
+    households, members = _village(3)
+    h_path, m_path = _pair(tmp_path, households, members)
+    assert import_file(user=users["county"], path=h_path, member_path=m_path).ok
+    monkeypatch.setattr(
+        export_jobs, "IN_REQUEST", 5
+    )  # 9 persons: too many for a workbook or the national files
+    monkeypatch.setattr(export_jobs, "IN_REQUEST_COLUMNAR", 9)  # just enough for our CSV and Parquet
+    client.force_login(users["county_viewer"])
+    assert client.get("/households/export.csv").status_code == 200
+    assert client.get("/households/export.parquet").status_code == 200
+    assert client.get("/households/export.xlsx").status_code == 302
+    assert client.get("/households/export.csv", {"layout": "national"}).status_code == 302
+    assert list(ExportJob.objects.order_by("pk").values_list("layout", "format")) == [
+        ("ours", "xlsx"),
+        ("national", "csv"),
+    ]
+    monkeypatch.setattr(export_jobs, "IN_REQUEST_COLUMNAR", 8)  # one person more than the limit
+    assert client.get("/households/export.csv").status_code == 302

@@ -30,6 +30,11 @@ IN_REQUEST_COLUMNAR = 100_000
 FILTERS_GONE = gettext_noop("筛选条件已不再有效（例如区划已不在您的管辖范围内），请回到贫困户名单重新导出。")
 
 
+def list_name(region) -> str:
+    """The exported file's name before its suffix: the list's region (全国 when none)."""
+    return f"贫困户-{region.name if region else '全国'}"
+
+
 def _persons(queryset):
     return Member.objects.filter(household__in=queryset.order_by().values("pk"), is_active=True)
 
@@ -85,7 +90,7 @@ def export_run(job: ExportJob, progress: jobs.Progress) -> None:
             writer = export.write_csv if job.format == ExportFormat.CSV else export.write_parquet
             persons = writer(path, queryset, mask=mask, year=year, **counted)
         kind = "-国家系统格式" if national else ""
-        name = f"贫困户{kind}-{timezone.localtime():%Y%m%d-%H%M}.{suffix}"
+        name = f"{list_name(form.filters().region)}{kind}-{timezone.localtime():%Y%m%d-%H%M}.{suffix}"
         with path.open("rb") as fh:
             job.file.save(name, File(fh), save=False)
     ExportJob.objects.filter(pk=job.pk).update(file=job.file.name, households=households, persons=persons)

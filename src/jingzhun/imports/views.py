@@ -119,6 +119,15 @@ def import_template(request):
     return FileResponse(open(handle.name, "rb"), as_attachment=True, filename=name, content_type=XLSX)
 
 
+# an export's file by its suffix (Python's mimetypes knows no .parquet)
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
+    "xlsx": XLSX,
+    "zip": "application/zip",
+}
+
+
 @login_required
 def household_export(request, fmt: str):
     """The filtered, scoped household list in the import layout (.xlsx, .csv or .parquet)."""
@@ -146,7 +155,7 @@ def household_export(request, fmt: str):
         root="registry.export",
         region_code=region.code if region else "",
     ).save()
-    name = f"贫困户-{region.name if region else '全国'}"
+    name = export_jobs.list_name(region)
     # account numbers in full for finance roles only (the national layouts hold them; ours do not)
     bank = layout == "national" and sees_bank_accounts(request.user)
     if export_jobs.too_long_for_request(qs, layout, fmt):  # the job runner writes it
@@ -161,23 +170,19 @@ def household_export(request, fmt: str):
         writer = national_export.write_csv_zip if fmt == "csv" else national_export.write_xlsx
         writer(Path(handle.name), qs, mask=mask, bank=bank, year=filters.year)
         return FileResponse(open(handle.name, "rb"), as_attachment=True, filename=f"{name}-国家系统格式.{suffix}",
-                            content_type="application/zip" if fmt == "csv" else XLSX)  # fmt: skip
+                            content_type=CONTENT_TYPES[suffix])  # fmt: skip
     if fmt == "csv":
         response = StreamingHttpResponse(
-            export.csv_chunks(qs, mask=mask, year=filters.year), content_type="text/csv; charset=utf-8"
+            export.csv_chunks(qs, mask=mask, year=filters.year), content_type=CONTENT_TYPES["csv"]
         )
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.csv"
         return response
     # xlsx and parquet are written to a temporary file (constant memory) and streamed from disk.
     handle = tempfile.NamedTemporaryFile(suffix=f".{fmt}")  # noqa: SIM115 - closed by FileResponse
-    if fmt == "xlsx":
-        export.write_xlsx(Path(handle.name), qs, mask=mask, year=filters.year)
-        content_type = XLSX
-    else:
-        export.write_parquet(Path(handle.name), qs, mask=mask, year=filters.year)
-        content_type = "application/vnd.apache.parquet"
+    writer = export.write_xlsx if fmt == "xlsx" else export.write_parquet
+    writer(Path(handle.name), qs, mask=mask, year=filters.year)
     return FileResponse(
-        open(handle.name, "rb"), as_attachment=True, filename=f"{name}.{fmt}", content_type=content_type
+        open(handle.name, "rb"), as_attachment=True, filename=f"{name}.{fmt}", content_type=CONTENT_TYPES[fmt]
     )
 
 
@@ -207,7 +212,7 @@ def export_download(request, pk: int):
     return job_file_response(
         request.user, job, job.file, filename=Path(job.file.name).name, requester_id=job.user_id,
         full_data=job.full_personal_data or job.bank_in_full, requester_may=_still_may(request.user, job),
-        region_code=job.region_code,
+        region_code=job.region_code, content_type=CONTENT_TYPES[Path(job.file.name).suffix[1:]],
     )  # fmt: skip
 
 
