@@ -17,7 +17,7 @@ from jingzhun.imports import export_jobs, national
 from jingzhun.imports.layout import FLAT_COLUMNS, MEMBER_COLUMNS, MEMBER_SHEET
 from jingzhun.imports.models import ExportJob
 from jingzhun.imports.services import import_file
-from tests.conftest import COUNTY, make_user, run_worker
+from tests.conftest import COUNTY, TOWN_A, make_user, run_worker
 from tests.imports.test_national import _pair, _village
 
 ID_NUMBER = [c.header for c in FLAT_COLUMNS].index("公民身份号码")
@@ -141,3 +141,31 @@ def test_each_format_has_its_own_limit_for_the_request(client, tmp_path, users, 
     ]
     monkeypatch.setattr(export_jobs, "IN_REQUEST_COLUMNAR", 8)  # one person more than the limit
     assert client.get("/households/export.csv").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_export_list_leads_back_to_ones_own_background_exports(client, users, regions):
+    client.force_login(users["county_viewer"])
+    page = client.get("/imports/exports/").content.decode()
+    assert "还没有在后台生成的导出" in page  # the empty state says what will appear here
+    mine = export_jobs.export_queue(
+        user=users["county_viewer"], filters={}, layout="ours", fmt="parquet", full_personal_data=False
+    )
+    theirs = export_jobs.export_queue(
+        user=users["county"], filters={}, layout="national", fmt="csv", full_personal_data=True
+    )
+    page = client.get("/imports/exports/").content.decode()
+    assert f"/imports/exports/{mine.pk}/" in page and "Parquet（每人一行）" in page
+    assert (
+        f"/imports/exports/{theirs.pk}/" not in page
+    )  # another user's file, in full: not listed for a viewer
+    assert "导出记录" in client.get("/households/").content.decode()  # found from the household list
+
+    client.force_login(make_user("admin", Role.ADMIN, regions[COUNTY]))  # sees personal data in full: all
+    page = client.get("/imports/exports/").content.decode()
+    assert f"/imports/exports/{mine.pk}/" in page and f"/imports/exports/{theirs.pk}/" in page
+    client.force_login(
+        make_user("town_admin", Role.ADMIN, regions[TOWN_A])
+    )  # the county's jobs: out of scope
+    page = client.get("/imports/exports/").content.decode()
+    assert "还没有在后台生成的导出" in page and f"/imports/exports/{mine.pk}/" not in page

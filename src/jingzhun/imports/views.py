@@ -186,6 +186,22 @@ def household_export(request, fmt: str):
     )
 
 
+EXPORTS_LISTED = 30
+
+
+@login_required
+def export_list(request):
+    """The reader's recent large exports (everyone's in scope for readers who see personal data in full, who
+    may download them all), each leading to its page: where one comes back for a file made in the background."""
+    jobs.reap(ExportJob)
+    recent = ExportJob.objects.for_user(request.user).select_related("user")
+    if not sees_in_full(request.user):
+        recent = recent.filter(user=request.user)
+    return render(
+        request, "imports/export_list.html", {"jobs": recent[:EXPORTS_LISTED], "listed": EXPORTS_LISTED}
+    )
+
+
 @login_required
 def export_job(request, pk: int):
     """A large export's page: its progress while the worker writes it, then the download."""
