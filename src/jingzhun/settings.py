@@ -160,6 +160,9 @@ LOGIN_ADDRESS_MAX_DELAY = int(env("JINGZHUN_LOGIN_ADDRESS_MAX_DELAY", "60"))
 SESSION_IDLE_SECONDS = int(env("JINGZHUN_SESSION_IDLE_SECONDS", str(30 * 60)))
 # The audit trail is kept at least this long (等保 level 3: 6 months); older entries may be archived and purged.
 AUDIT_RETENTION_DAYS = int(env("JINGZHUN_AUDIT_RETENTION_DAYS", "183"))
+# Files of large exports (household lists, often with personal data in full) are deleted this many days after
+# they were made (``imports.export_jobs.purge_expired``): the list can be exported again at any time.
+EXPORT_RETENTION_DAYS = int(env("JINGZHUN_EXPORT_RETENTION_DAYS", "7"))
 AUTHENTICATION_BACKENDS = ["jingzhun.accounts.backends.JingzhunBackend"]
 # Duplicate ID numbers found outside the user's region name the other county this many times an hour per user.
 ID_LOOKUP_LIMIT = int(env("JINGZHUN_ID_LOOKUP_LIMIT", "30"))
@@ -173,6 +176,10 @@ ODK_PROJECT_ID = int(env("JINGZHUN_ODK_PROJECT_ID", "0")) or None
 # Background work (imports): django.tasks with the database backend; `jingzhun db_worker` runs it.
 TASKS = {"default": {"BACKEND": env("JINGZHUN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 MEDIA_ROOT = Path(env("JINGZHUN_MEDIA_ROOT", str(DATA_DIR / "media")))  # uploads: served only through views
+# Uploads, exports and registers hold personal data: readable by the application's own user only (the web and
+# task workers run as that user; nothing else serves these files).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Parquet snapshots of the registry per year (analytics): rebuilt by `jingzhun snapshot`, never edited.
 SNAPSHOT_DIR = Path(env("JINGZHUN_SNAPSHOT_DIR", str(DATA_DIR / "snapshots")))
 # SQLite builds indexes without their INCLUDE columns (PostgreSQL's index-only scans need them; SQLite answers the

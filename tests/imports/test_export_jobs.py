@@ -3,11 +3,16 @@ layouts' do: the same file, the reader's masking, progress by persons (or rows, 
 an audited download for the requester only."""
 
 import csv
+import datetime as dt
 import io
+import os
 from urllib.parse import quote
 
 import pyarrow.parquet as pq
 import pytest
+from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from jingzhun.accounts.choices import Role
@@ -76,6 +81,7 @@ def test_a_large_export_in_our_layout_runs_on_the_job_runner_and_gives_the_reque
     assert "下载（3 户，9 人）" in page
     assert ("已写出 12 / 12 行（先户，后人）" if fmt == "xlsx" else "已写出 9 / 9 人") in page
 
+    assert os.stat(job.file.path).st_mode & 0o777 == 0o600  # personal data: the application's user only
     download = client.get(f"/imports/exports/{job.pk}/download")
     assert download["Content-Type"] == small["Content-Type"]  # what the request would have sent
     assert (
@@ -169,3 +175,35 @@ def test_the_export_list_leads_back_to_ones_own_background_exports(client, users
     )  # the county's jobs: out of scope
     page = client.get("/imports/exports/").content.decode()
     assert "还没有在后台生成的导出" in page and f"/imports/exports/{mine.pk}/" not in page
+
+
+@pytest.mark.django_db
+def test_export_files_are_deleted_after_the_retention_period_and_the_job_says_so(
+    client, tmp_path, users, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EXPORT_RETENTION_DAYS = 7
+    made = {}
+    for name, days_ago in (("old", 8), ("recent", 1)):
+        job = export_jobs.export_queue(
+            user=users["county_viewer"], filters={}, layout="ours", fmt="csv", full_personal_data=False
+        )
+        job.file.save(f"{name}.csv", ContentFile(b"\xef\xbb\xbf..."), save=False)
+        finished = timezone.now() - dt.timedelta(days=days_ago)
+        ExportJob.objects.filter(pk=job.pk).update(file=job.file.name, status="done", finished_at=finished)
+        made[name] = ExportJob.objects.get(pk=job.pk)
+    old_path = made["old"].file.path
+
+    out = io.StringIO()
+    call_command("exports-purge", stdout=out)
+    assert "已删除 1 个超过 7 天的导出文件" in out.getvalue()
+    old, recent = (ExportJob.objects.get(pk=made[n].pk) for n in ("old", "recent"))
+    assert not os.path.exists(old_path) and old.file.name == "" and os.path.exists(recent.file.path)
+    client.force_login(users["county_viewer"])
+    page = client.get(f"/imports/exports/{old.pk}/").content.decode()
+    assert "文件已超过保存期限" in page and "/download" not in page
+    assert client.get(f"/imports/exports/{old.pk}/download").status_code == 404
+    assert "文件已过保存期限" in client.get("/imports/exports/").content.decode()
+    assert client.get(f"/imports/exports/{recent.pk}/download").status_code == 200
+    with pytest.raises(CommandError, match="天数不能为负数"):
+        call_command("exports-purge", "--days", "-1")

@@ -14,7 +14,7 @@ from jingzhun.core.models import AuditLog
 from jingzhun.imports import export_jobs, national
 from jingzhun.imports.models import ExportJob, ImportJob
 from jingzhun.imports.services import BANK_NOT_STORED, import_file
-from jingzhun.registry.models import Household
+from jingzhun.registry.models import Household, Member
 from tests.conftest import COUNTY, make_user, run_worker
 from tests.imports.test_national import _cells_of, _export_pair, _pair, _village
 
@@ -43,10 +43,15 @@ def test_bank_accounts_are_exported_in_full_for_finance_and_masked_for_others(
         source = given[row[national.HOUSEHOLD_HEADERS.index("户编号")]]
         assert (row[BANK], row[ACCOUNT]) == (source[BANK], source[ACCOUNT])
         assert "*" in row[national.HOUSEHOLD_HEADERS.index("户主证件号码")]
+    entry = AuditLog.objects.filter(action="export").latest(
+        "pk"
+    )  # the trail says the accounts went out in full
+    assert (entry.changes["masked"], entry.changes["bank_in_full"]) == (True, True)
 
     client.force_login(users["county_viewer"])  # neither: the last four digits only
     rows = _households(_cells_of(_export_pair(client, tmp_path, fmt, f"viewer.{suffix}")), fmt)
     assert [r[ACCOUNT] for r in rows[1:]] == ["**** 0000", "**** 0001"]
+    assert AuditLog.objects.filter(action="export").latest("pk").changes["bank_in_full"] is False
     assert all(r[BANK] == "贵州省农村信用社" for r in rows[1:])
 
     # finance's file round-trips the accounts: imported again by finance, they are stored as they were
@@ -64,6 +69,50 @@ def test_bank_accounts_are_exported_in_full_for_finance_and_masked_for_others(
         assert import_file(user=users["national"], path=full).ok
     stored = sorted(Household.objects.values_list("bank_account", flat=True))
     assert stored == ["6217000000000000000", "6217000000000000001"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formula_like_text_is_guarded_in_the_national_csv_and_imports_back_as_it_was(
+    client, tmp_path, users, fmt
+):
+    households, members = _village(1)
+    h_path, m_path = _pair(tmp_path, households, members, encoding="gb18030")
+    assert import_file(user=users["national"], path=h_path, member_path=m_path).ok
+    planted = {"name": '=HYPERLINK("http://evil","x")', "employer": "+1+1", "work_place": "@SUM(1,2)"}
+    head = Member.objects.get(relationship="head")
+    Member.objects.filter(pk=head.pk).update(**planted)
+    Household.objects.update(bank_name="=cmd|' /C calc'!A0")
+    suffix = "zip" if fmt == "csv" else "xlsx"
+
+    client.force_login(users["national"])
+    path = _export_pair(client, tmp_path, fmt, f"planted.{suffix}")
+    cells = _cells_of(path)
+    people = cells[f"{national.MEMBER_SHEET}.csv" if fmt == "csv" else national.MEMBER_SHEET]
+    row = next(r for r in people[1:] if r[national.MEMBER_HEADERS.index("与户主关系")] == "户主")
+    bank = _households(cells, fmt)[1][BANK]
+    shown = (
+        row[national.MEMBER_HEADERS.index("姓名")],
+        row[national.MEMBER_HEADERS.index("务工所在地")],
+        bank,
+    )
+    if fmt == "csv":  # an apostrophe before what a spreadsheet would run
+        assert shown == ("'" + planted["name"], "'" + planted["work_place"], "'=cmd|' /C calc'!A0")
+    else:  # text cells with Excel's quote prefix: the value as it is
+        assert shown == (planted["name"], planted["work_place"], "=cmd|' /C calc'!A0")
+
+    Household.objects.all().delete()  # the file imports back as it was: the apostrophes taken off
+    if fmt == "csv":
+        with zipfile.ZipFile(path) as archive:
+            archive.extractall(tmp_path / "again")
+        h_again, m_again = (
+            tmp_path / "again" / f"{s}.csv" for s in (national.HOUSEHOLD_SHEET, national.MEMBER_SHEET)
+        )
+        assert import_file(user=users["national"], path=h_again, member_path=m_again).ok
+    else:
+        assert import_file(user=users["national"], path=path).ok
+    head = Member.objects.get(relationship="head")
+    assert (head.name, head.employer, head.work_place) == tuple(planted.values())
+    assert Household.objects.get().bank_name == "=cmd|' /C calc'!A0"
 
 
 def test_an_importer_who_may_not_set_accounts_is_told_they_were_not_stored(tmp_path, users):

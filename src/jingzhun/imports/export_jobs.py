@@ -6,9 +6,11 @@ written inside the request (a few seconds at most)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -28,6 +30,22 @@ from .models import ExportFormat, ExportJob, ExportLayout
 IN_REQUEST = 20_000
 IN_REQUEST_COLUMNAR = 100_000
 FILTERS_GONE = gettext_noop("筛选条件已不再有效（例如区划已不在您的管辖范围内），请回到贫困户名单重新导出。")
+EXPIRED = gettext_noop("文件已超过保存期限，已删除；如仍需要，请回到贫困户名单重新导出。")
+
+
+def purge_expired(days: int | None = None) -> int:
+    """Delete the files of exports made more than ``days`` (``settings.EXPORT_RETENTION_DAYS``) ago — lists
+    often with personal data in full, which can be exported again at any time; each job keeps its record and
+    says why its file is gone. Returns the number of files deleted. Run before each export job and by
+    ``jingzhun exports-purge``."""
+    days = settings.EXPORT_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    expired = ExportJob.objects.exclude(file="").filter(finished_at__lt=cutoff)
+    deleted = 0
+    for job in expired.iterator():  # a few a day: one file each
+        job.file.delete(save=False)
+        deleted += ExportJob.objects.filter(pk=job.pk).update(file="", message=EXPIRED)
+    return deleted
 
 
 def list_name(region) -> str:
@@ -66,6 +84,7 @@ def export_queue(
 def export_run(job: ExportJob, progress: jobs.Progress) -> None:
     """Write the job's file: the list re-read under its requester's scope and filters (a requester who lost the
     region, or filters no longer valid, fail the job with the reason)."""
+    purge_expired()  # the files of old exports go before a new one is written
     form = HouseholdFilterForm(job.filters or None, user=job.user)
     if job.filters and not form.is_valid():
         raise jobs.JobFailed(FILTERS_GONE)

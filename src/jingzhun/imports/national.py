@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from jingzhun.core.cells import unguard
 from jingzhun.core.ids import normalize_identifier
 from jingzhun.regions.names import NameResolver
 from jingzhun.registry.choices import Attribute, ExitPolicy, HouseholdStatus, Schooling
@@ -478,7 +479,7 @@ def open_pair(user, household_path: Path, member_path: Path | None) -> tuple[Fla
         elif account and not (bank or "").strip():
             h_errors[i].append(f"第 {i + 2} 行「开户银行名称」：填写了银行卡号时必填")
         elif account and numbers[i]:
-            source.bank[numbers[i]] = ((bank or "").strip(), account)
+            source.bank[numbers[i]] = (unguard((bank or "").strip()), account)  # our CSV's formula guard off
     seen: dict[str, int] = {}
     for i, number in enumerate(numbers):
         if not number:

@@ -114,9 +114,11 @@ def _trimmed(text: pa.Array) -> pa.Array:
     return pc.if_else(pc.and_(dot, pc.ends_with(text, ".0")), pc.utf8_slice_codeunits(text, 0, -2), text)
 
 
-def _cells(column: Column, array: pa.Array, *, mask: bool) -> pa.Array:
-    """The column's cells as text ("" when empty), masked where it holds personal data and ``mask``."""
-    text = text_cells(column, array, mask=mask, guard=False)
+def _cells(column: Column, array: pa.Array, *, mask: bool, guard: bool) -> pa.Array:
+    """The column's cells as text ("" when empty), masked where it holds personal data and ``mask``; for the
+    CSV (``guard``), formula-like text with the apostrophe of ``core.cells`` (the workbook's text cells are
+    strings with Excel's quote prefix instead), which the import takes off again."""
+    text = text_cells(column, array, mask=mask, guard=guard)
     return _trimmed(text) if column.kind in NUMERIC and column.kind != "int" else text
 
 
@@ -203,13 +205,15 @@ class _Carried:
 
 
 def _household_columns(
-    batch: pa.RecordBatch, places: _Places, carried: _Carried, *, mask: bool, bank: bool
+    batch: pa.RecordBatch, places: _Places, carried: _Carried, *, mask: bool, bank: bool, guard: bool
 ) -> list[pa.Array]:
     """The household file's cells of ``batch`` (a row per household), in the order of its headers; those the
     member file repeats are kept in ``carried``."""
     raw = {c.key: batch.column(i) for i, c in enumerate(HOUSEHOLD_READ)}
     cells = {
-        c.key: _cells(c, raw[c.key], mask=mask) for c in HOUSEHOLD_READ if c.key != "household.bank_account"
+        c.key: _cells(c, raw[c.key], mask=mask, guard=guard)
+        for c in HOUSEHOLD_READ
+        if c.key != "household.bank_account"
     }
     n = batch.num_rows
     out = dict(zip(PLACE_HEADERS, places.columns(raw["household.region"]), strict=True))
@@ -254,13 +258,17 @@ def _household_columns(
     return [out.get(h, empty) for h in EXPORT_HOUSEHOLD_HEADERS]
 
 
-def _member_columns(batch: pa.RecordBatch, carried: _Carried, *, mask: bool) -> list[pa.Array]:
+def _member_columns(batch: pa.RecordBatch, carried: _Carried, *, mask: bool, guard: bool) -> list[pa.Array]:
     """The member file's cells of ``batch`` (a row per active member), in the order of its headers."""
     keep, out = carried.columns(batch.column(0))
     if keep is not None:
         batch = batch.filter(keep)
     raw = {c.key: batch.column(i) for i, c in enumerate(MEMBER_READ)}
-    cells = {c.key: _cells(c, raw[c.key], mask=mask) for c in MEMBER_READ if c.key != "member.household"}
+    cells = {
+        c.key: _cells(c, raw[c.key], mask=mask, guard=guard)
+        for c in MEMBER_READ
+        if c.key != "member.household"
+    }
     out.update({header: cells[key] for header, key in MEMBER_MAP.items() if key in cells})
     out.update({
         "证件类型": pa.array(["身份证"] * batch.num_rows, pa.string()),
@@ -271,9 +279,10 @@ def _member_columns(batch: pa.RecordBatch, carried: _Carried, *, mask: bool) -> 
 
 
 def _files(
-    queryset, *, mask: bool, bank: bool, year: int | None
+    queryset, *, mask: bool, bank: bool, year: int | None, guard: bool
 ) -> Iterator[tuple[str, Iterator[list[pa.Array]]]]:
-    """(sheet name, its batches of cells), the household file first; each read while it is written."""
+    """(sheet name, its batches of cells), the household file first; each read while it is written. ``guard``:
+    the CSV's formula guard."""
     places, carried = _Places(), _Carried()
 
     def rows(read, per_member, cells):
@@ -282,8 +291,9 @@ def _files(
                 yield cells(batch)
 
     yield HOUSEHOLD_SHEET, rows(HOUSEHOLD_READ, False,
-                                lambda b: _household_columns(b, places, carried, mask=mask, bank=bank))  # fmt: skip
-    yield MEMBER_SHEET, rows(MEMBER_READ, True, lambda b: _member_columns(b, carried, mask=mask))
+                                lambda b: _household_columns(b, places, carried, mask=mask, bank=bank,
+                                                             guard=guard))  # fmt: skip
+    yield MEMBER_SHEET, rows(MEMBER_READ, True, lambda b: _member_columns(b, carried, mask=mask, guard=guard))
 
 
 def _headers(sheet: str) -> list[str]:
@@ -299,7 +309,7 @@ def write_csv_zip(
     counts, step = [], jobs.counting(progress, total)
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for sheet, batches in _files(queryset, mask=mask, bank=bank, year=year):
+        for sheet, batches in _files(queryset, mask=mask, bank=bank, year=year, guard=True):
             header = io.StringIO()
             csv.writer(header).writerow(_headers(sheet))
             rows = 0
@@ -335,7 +345,7 @@ def write_xlsx(
     bold = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     quoted = book.add_format({"quote_prefix": True})
     counts, step = [], jobs.counting(progress, total)
-    for name, batches in _files(queryset, mask=mask, bank=bank, year=year):
+    for name, batches in _files(queryset, mask=mask, bank=bank, year=year, guard=False):
         sheet = book.add_worksheet(name)
         sheet.write_row(0, 0, _headers(name), bold)
         r = 1

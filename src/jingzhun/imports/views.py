@@ -148,16 +148,22 @@ def household_export(request, fmt: str):
     if layout == "national" and fmt == "parquet":
         raise Http404
     region = filters.region
+    # account numbers in full for finance roles only (the national layouts hold them; ours do not)
+    bank = layout == "national" and sees_bank_accounts(request.user)
     audit.build_entry(
         AuditAction.EXPORT,
         region or Region(code="", name=_("全国")),
-        changes={"filters": request.GET.dict(), "masked": mask, "format": fmt, "layout": layout},
+        changes={
+            "filters": request.GET.dict(),
+            "masked": mask,
+            "bank_in_full": bank,
+            "format": fmt,
+            "layout": layout,
+        },
         root="registry.export",
         region_code=region.code if region else "",
     ).save()
     name = export_jobs.list_name(region)
-    # account numbers in full for finance roles only (the national layouts hold them; ours do not)
-    bank = layout == "national" and sees_bank_accounts(request.user)
     if export_jobs.too_long_for_request(qs, layout, fmt):  # the job runner writes it
         job = export_jobs.export_queue(
             user=request.user, filters=request.GET.dict(), layout=layout, fmt=fmt, full_personal_data=not mask,
