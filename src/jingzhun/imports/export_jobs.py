@@ -7,6 +7,7 @@ written inside the request (a few seconds at most)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from jingzhun.registry.models import Member
 
 from . import export, national_export
 from .models import ExportFormat, ExportJob, ExportLayout
+
+logger = logging.getLogger(__name__)
 
 # Persons above which an export leaves the request, so that it stays well under a proxy's usual 60 s timeout
 # and a web worker's memory stays small. The workbooks and the national layouts: ~5,000–100,000 persons/s on
@@ -84,7 +87,10 @@ def export_queue(
 def export_run(job: ExportJob, progress: jobs.Progress) -> None:
     """Write the job's file: the list re-read under its requester's scope and filters (a requester who lost the
     region, or filters no longer valid, fail the job with the reason)."""
-    purge_expired()  # the files of old exports go before a new one is written
+    try:  # the files of old exports go before a new one is written; a file that will not go fails no export
+        purge_expired()
+    except OSError:
+        logger.exception("expired export files not deleted")
     form = HouseholdFilterForm(job.filters or None, user=job.user)
     if job.filters and not form.is_valid():
         raise jobs.JobFailed(FILTERS_GONE)
