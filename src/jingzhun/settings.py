@@ -163,6 +163,8 @@ AUDIT_RETENTION_DAYS = int(env("JINGZHUN_AUDIT_RETENTION_DAYS", "183"))
 # Files of large exports (household lists, often with personal data in full) are deleted this many days after
 # they were made (``imports.export_jobs.purge_expired``): the list can be exported again at any time.
 EXPORT_RETENTION_DAYS = int(env("JINGZHUN_EXPORT_RETENTION_DAYS", "7"))
+if EXPORT_RETENTION_DAYS < 1:  # 0 would delete each file as soon as the next export started
+    raise ImproperlyConfigured("JINGZHUN_EXPORT_RETENTION_DAYS 应为不小于 1 的天数。")
 AUTHENTICATION_BACKENDS = ["jingzhun.accounts.backends.JingzhunBackend"]
 # Duplicate ID numbers found outside the user's region name the other county this many times an hour per user.
 ID_LOOKUP_LIMIT = int(env("JINGZHUN_ID_LOOKUP_LIMIT", "30"))

@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import io
 import os
+import subprocess
+import sys
 from urllib.parse import quote
 
 import pyarrow.parquet as pq
@@ -183,15 +185,11 @@ def test_export_files_are_deleted_after_the_retention_period_and_the_job_says_so
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EXPORT_RETENTION_DAYS = 7
-    made = {}
-    for name, days_ago in (("old", 8), ("recent", 1)):
-        job = export_jobs.export_queue(
-            user=users["county_viewer"], filters={}, layout="ours", fmt="csv", full_personal_data=False
-        )
-        job.file.save(f"{name}.csv", ContentFile(b"\xef\xbb\xbf..."), save=False)
-        finished = timezone.now() - dt.timedelta(days=days_ago)
-        ExportJob.objects.filter(pk=job.pk).update(file=job.file.name, status="done", finished_at=finished)
-        made[name] = ExportJob.objects.get(pk=job.pk)
+    made = {
+        name: _made(users["county_viewer"], name, days_ago) for name, days_ago in (("old", 8), ("recent", 1))
+    }
+    running = _made(users["county_viewer"], "running", None)  # started long ago, not finished: kept
+    ExportJob.objects.filter(pk=running.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
     old_path = made["old"].file.path
 
     out = io.StringIO()
@@ -205,5 +203,34 @@ def test_export_files_are_deleted_after_the_retention_period_and_the_job_says_so
     assert client.get(f"/imports/exports/{old.pk}/download").status_code == 404
     assert "文件已过保存期限" in client.get("/imports/exports/").content.decode()
     assert client.get(f"/imports/exports/{recent.pk}/download").status_code == 200
+    assert os.path.exists(ExportJob.objects.get(pk=running.pk).file.path)
     with pytest.raises(CommandError, match="天数不能为负数"):
         call_command("exports-purge", "--days", "-1")
+
+    # no cron needed: each export job deletes the expired files before it writes its own
+    stale = _made(users["county_viewer"], "stale", 9)
+    job = export_jobs.export_queue(
+        user=users["county_viewer"], filters={}, layout="ours", fmt="csv", full_personal_data=False
+    )
+    export_jobs.export_run(job, lambda done, total: None)
+    assert ExportJob.objects.get(pk=stale.pk).file.name == "" and not os.path.exists(stale.file.path)
+    assert ExportJob.objects.get(pk=job.pk).file.name  # its own file written
+
+
+def _made(user, name, days_ago):
+    """A background export of ``user``'s whose file was made ``days_ago`` (None: still running)."""
+    job = export_jobs.export_queue(user=user, filters={}, layout="ours", fmt="csv", full_personal_data=False)
+    job.file.save(f"{name}.csv", ContentFile(b"\xef\xbb\xbf..."), save=False)
+    done = {"status": "running"} if days_ago is None else {
+        "status": "done", "finished_at": timezone.now() - dt.timedelta(days=days_ago)
+    }  # fmt: skip
+    ExportJob.objects.filter(pk=job.pk).update(file=job.file.name, **done)
+    return ExportJob.objects.get(pk=job.pk)
+
+
+def test_a_retention_of_no_days_is_refused_at_start():
+    env = {**os.environ, "JINGZHUN_EXPORT_RETENTION_DAYS": "0"}  # would delete each file at the next export
+    done = subprocess.run(
+        [sys.executable, "-m", "jingzhun.cli", "check"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode != 0 and "JINGZHUN_EXPORT_RETENTION_DAYS 应为不小于 1 的天数" in done.stderr

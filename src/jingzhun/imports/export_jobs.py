@@ -46,7 +46,11 @@ def purge_expired(days: int | None = None) -> int:
     expired = ExportJob.objects.exclude(file="").filter(finished_at__lt=cutoff)
     deleted = 0
     for job in expired.iterator():  # a few a day: one file each
-        job.file.delete(save=False)
+        try:
+            job.file.delete(save=False)
+        except OSError:  # one file that will not go keeps neither the others nor an export from going on
+            logger.exception("export file %s not deleted", job.file.name)
+            continue
         deleted += ExportJob.objects.filter(pk=job.pk).update(file="", message=EXPIRED)
     return deleted
 
@@ -87,10 +91,7 @@ def export_queue(
 def export_run(job: ExportJob, progress: jobs.Progress) -> None:
     """Write the job's file: the list re-read under its requester's scope and filters (a requester who lost the
     region, or filters no longer valid, fail the job with the reason)."""
-    try:  # the files of old exports go before a new one is written; a file that will not go fails no export
-        purge_expired()
-    except OSError:
-        logger.exception("expired export files not deleted")
+    purge_expired()  # the files of old exports go before a new one is written
     form = HouseholdFilterForm(job.filters or None, user=job.user)
     if job.filters and not form.is_valid():
         raise jobs.JobFailed(FILTERS_GONE)
