@@ -23,9 +23,8 @@ from jingzhun.core.models import AuditLog
 from jingzhun.imports import export_jobs, national
 from jingzhun.imports.layout import FLAT_COLUMNS, MEMBER_COLUMNS, MEMBER_SHEET
 from jingzhun.imports.models import ExportJob
-from jingzhun.imports.services import import_file
 from tests.conftest import COUNTY, TOWN_A, make_user, run_worker
-from tests.imports.test_national import _pair, _village
+from tests.imports.test_national_export import _imported
 
 ID_NUMBER = [c.header for c in FLAT_COLUMNS].index("公民身份号码")
 
@@ -56,9 +55,7 @@ def test_a_large_export_in_our_layout_runs_on_the_job_runner_and_gives_the_reque
     client, tmp_path, users, settings, monkeypatch, fmt
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
-    households, members = _village(3)
-    h_path, m_path = _pair(tmp_path, households, members)
-    assert import_file(user=users["county"], path=h_path, member_path=m_path).ok
+    _imported(tmp_path, users["county"], 3)
     client.force_login(users["county_viewer"])
     small = client.get(f"/households/export.{fmt}")  # 9 persons: written in the request
     assert small.status_code == 200 and not ExportJob.objects.exists()
@@ -104,9 +101,7 @@ def test_a_large_export_in_our_layout_runs_on_the_job_runner_and_gives_the_reque
 @pytest.mark.django_db(transaction=True)
 def test_an_export_in_full_stays_in_full_on_the_job_runner(client, tmp_path, users, settings, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
-    households, members = _village(2)
-    h_path, m_path = _pair(tmp_path, households, members)
-    assert import_file(user=users["county"], path=h_path, member_path=m_path).ok
+    _households, members = _imported(tmp_path, users["county"], 2)
     monkeypatch.setattr(export_jobs, "IN_REQUEST_COLUMNAR", 5)
     client.force_login(
         users["county"]
@@ -131,9 +126,7 @@ def test_an_export_in_full_stays_in_full_on_the_job_runner(client, tmp_path, use
 
 @pytest.mark.django_db
 def test_each_format_has_its_own_limit_for_the_request(client, tmp_path, users, monkeypatch):
-    households, members = _village(3)
-    h_path, m_path = _pair(tmp_path, households, members)
-    assert import_file(user=users["county"], path=h_path, member_path=m_path).ok
+    _imported(tmp_path, users["county"], 3)
     monkeypatch.setattr(
         export_jobs, "IN_REQUEST", 5
     )  # 9 persons: too many for a workbook or the national files

@@ -26,13 +26,33 @@ def _households(cells, fmt):
     return cells[f"{national.HOUSEHOLD_SHEET}.csv" if fmt == "csv" else national.HOUSEHOLD_SHEET]
 
 
+def _imported(tmp_path, user, count, encoding="gbk"):
+    """(household rows, member rows) of a village of ``count`` households in the national files, imported by
+    ``user``."""
+    households, members = _village(count)
+    h_path, m_path = _pair(tmp_path, households, members, encoding=encoding)
+    assert import_file(user=user, path=h_path, member_path=m_path).ok
+    return households, members
+
+
+def _import_again(path, tmp_path, user):
+    """Import an export in the national layouts as it is: the .zip's two CSVs, or the workbook."""
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            archive.extractall(tmp_path / path.stem)
+        h_path, m_path = (
+            tmp_path / path.stem / f"{s}.csv" for s in (national.HOUSEHOLD_SHEET, national.MEMBER_SHEET)
+        )
+        assert import_file(user=user, path=h_path, member_path=m_path).ok
+    else:
+        assert import_file(user=user, path=path).ok
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_bank_accounts_are_exported_in_full_for_finance_and_masked_for_others(
     client, tmp_path, users, regions, fmt
 ):
-    households, members = _village(2)
-    h_path, m_path = _pair(tmp_path, households, members, encoding="gb18030")
-    assert import_file(user=users["national"], path=h_path, member_path=m_path).ok  # may set accounts
+    households, _members = _imported(tmp_path, users["national"], 2, encoding="gb18030")  # may set accounts
     finance = make_user("finance", Role.FINANCE, regions[COUNTY])
     suffix = "zip" if fmt == "csv" else "xlsx"
 
@@ -58,15 +78,7 @@ def test_bank_accounts_are_exported_in_full_for_finance_and_masked_for_others(
     client.force_login(users["national"])
     full = _export_pair(client, tmp_path, fmt, f"full.{suffix}")
     Household.objects.all().delete()
-    if fmt == "csv":
-        with zipfile.ZipFile(full) as archive:
-            archive.extractall(tmp_path / "full")
-        h_again, m_again = (
-            tmp_path / "full" / f"{s}.csv" for s in (national.HOUSEHOLD_SHEET, national.MEMBER_SHEET)
-        )
-        assert import_file(user=users["national"], path=h_again, member_path=m_again).ok
-    else:
-        assert import_file(user=users["national"], path=full).ok
+    _import_again(full, tmp_path, users["national"])
     stored = sorted(Household.objects.values_list("bank_account", flat=True))
     assert stored == ["6217000000000000000", "6217000000000000001"]
 
@@ -75,9 +87,7 @@ def test_bank_accounts_are_exported_in_full_for_finance_and_masked_for_others(
 def test_formula_like_text_is_guarded_in_the_national_csv_and_imports_back_as_it_was(
     client, tmp_path, users, fmt
 ):
-    households, members = _village(1)
-    h_path, m_path = _pair(tmp_path, households, members, encoding="gb18030")
-    assert import_file(user=users["national"], path=h_path, member_path=m_path).ok
+    _imported(tmp_path, users["national"], 1, encoding="gb18030")
     planted = {"name": '=HYPERLINK("http://evil","x")', "employer": "+1+1", "work_place": "@SUM(1,2)"}
     head = Member.objects.get(relationship="head")
     Member.objects.filter(pk=head.pk).update(**planted)
@@ -101,15 +111,7 @@ def test_formula_like_text_is_guarded_in_the_national_csv_and_imports_back_as_it
         assert shown == (planted["name"], planted["work_place"], "=cmd|' /C calc'!A0")
 
     Household.objects.all().delete()  # the file imports back as it was: the apostrophes taken off
-    if fmt == "csv":
-        with zipfile.ZipFile(path) as archive:
-            archive.extractall(tmp_path / "again")
-        h_again, m_again = (
-            tmp_path / "again" / f"{s}.csv" for s in (national.HOUSEHOLD_SHEET, national.MEMBER_SHEET)
-        )
-        assert import_file(user=users["national"], path=h_again, member_path=m_again).ok
-    else:
-        assert import_file(user=users["national"], path=path).ok
+    _import_again(path, tmp_path, users["national"])
     head = Member.objects.get(relationship="head")
     assert (head.name, head.employer, head.work_place) == tuple(planted.values())
     assert Household.objects.get().bank_name == "=cmd|' /C calc'!A0"
@@ -129,9 +131,7 @@ def test_a_large_national_export_runs_on_the_job_runner_with_progress_and_an_aud
     client, tmp_path, users, regions, settings, monkeypatch
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
-    households, members = _village(3)
-    h_path, m_path = _pair(tmp_path, households, members)
-    assert import_file(user=users["county"], path=h_path, member_path=m_path).ok
+    _imported(tmp_path, users["county"], 3)
     monkeypatch.setattr(export_jobs, "IN_REQUEST", 5)  # 9 persons: too many for the request
     client.force_login(users["county_viewer"])
     response = client.get("/households/export.csv", {"layout": "national"})
@@ -160,9 +160,7 @@ def test_a_large_national_export_runs_on_the_job_runner_with_progress_and_an_aud
 
 
 def test_the_export_command_writes_the_national_layouts_as_the_user_sees_them(tmp_path, users):
-    households, members = _village(2)
-    h_path, m_path = _pair(tmp_path, households, members)
-    assert import_file(user=users["national"], path=h_path, member_path=m_path).ok
+    _imported(tmp_path, users["national"], 2)
     out = tmp_path / "out.zip"
     call_command("export", str(out), "--national", "--user", "county_viewer", stdout=io.StringIO())
     cells = _cells_of(out)

@@ -24,6 +24,12 @@ def may_download(user, *, requester_id: int | None, requester_may: bool) -> bool
     return requester_may and requester_id is not None and requester_id == user.pk
 
 
+def jobs_for_reader(queryset, user):
+    """The jobs of ``queryset`` whose files ``user`` may be handed (``may_download``'s rule as a query): all of
+    them for readers who see personal data in full, else their own."""
+    return queryset if sees_in_full(user) else queryset.filter(user=user)
+
+
 def job_file_response(
     user, job, field_file, *, filename: str, requester_id: int | None, full_data: bool, region_code: str,
     requester_may: bool | None = None, content_type: str | None = None, root: str | None = None,

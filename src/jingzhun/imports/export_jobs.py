@@ -55,9 +55,16 @@ def purge_expired(days: int | None = None) -> int:
     return deleted
 
 
-def list_name(region) -> str:
-    """The exported file's name before its suffix: the list's region (全国 when none)."""
-    return f"贫困户-{region.name if region else '全国'}"
+def suffix(layout: str, fmt: str) -> str:
+    """The file's suffix: the national CSVs are two files in a .zip."""
+    return "zip" if layout == ExportLayout.NATIONAL and fmt == ExportFormat.CSV else fmt
+
+
+def file_name(region, layout: str, fmt: str, *, made_at=None) -> str:
+    """The exported file's name: the list's region (全国 when none), the layout, when a job made it."""
+    kind = "-国家系统格式" if layout == ExportLayout.NATIONAL else ""
+    when = f"-{timezone.localtime(made_at):%Y%m%d-%H%M}" if made_at else ""
+    return f"贫困户-{region.name if region else '全国'}{kind}{when}.{suffix(layout, fmt)}"
 
 
 def _persons(queryset):
@@ -102,21 +109,19 @@ def export_run(job: ExportJob, progress: jobs.Progress) -> None:
     progress(0, total)
     counted = {"progress": progress, "total": total}
     national = job.layout == ExportLayout.NATIONAL
-    suffix = "zip" if national and job.format == ExportFormat.CSV else job.format
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"export.{suffix}"
+        path = Path(tmp) / f"export.{suffix(job.layout, job.format)}"
         if national:
-            writer = national_export.write_csv_zip if suffix == "zip" else national_export.write_xlsx
+            writer = national_export.write_csv_zip if path.suffix == ".zip" else national_export.write_xlsx
             households, persons = writer(
                 path, queryset, mask=mask, bank=job.bank_in_full, year=year, **counted
-            )
+            )  # fmt: skip
         elif job.format == ExportFormat.XLSX:
             households, persons = export.write_xlsx(path, queryset, mask=mask, year=year, **counted)
         else:  # one row per person
             writer = export.write_csv if job.format == ExportFormat.CSV else export.write_parquet
             persons = writer(path, queryset, mask=mask, year=year, **counted)
-        kind = "-国家系统格式" if national else ""
-        name = f"{list_name(form.filters().region)}{kind}-{timezone.localtime():%Y%m%d-%H%M}.{suffix}"
+        name = file_name(form.filters().region, job.layout, job.format, made_at=timezone.now())
         with path.open("rb") as fh:
             job.file.save(name, File(fh), save=False)
     ExportJob.objects.filter(pk=job.pk).update(file=job.file.name, households=households, persons=persons)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from jingzhun.accounts import permissions
 from jingzhun.core import audit, jobs
-from jingzhun.core.downloads import job_file_response, may_download
+from jingzhun.core.downloads import job_file_response, jobs_for_reader, may_download
 from jingzhun.core.masking import sees_bank_accounts, sees_in_full
 from jingzhun.core.models import AuditAction
 from jingzhun.core.xlsxexport import XLSX
@@ -163,7 +163,7 @@ def household_export(request, fmt: str):
         root="registry.export",
         region_code=region.code if region else "",
     ).save()
-    name = export_jobs.list_name(region)
+    name, suffix = export_jobs.file_name(region, layout, fmt), export_jobs.suffix(layout, fmt)
     if export_jobs.too_long_for_request(qs, layout, fmt):  # the job runner writes it
         job = export_jobs.export_queue(
             user=request.user, filters=request.GET.dict(), layout=layout, fmt=fmt, full_personal_data=not mask,
@@ -171,24 +171,23 @@ def household_export(request, fmt: str):
         )  # fmt: skip
         return redirect("imports:export_job", pk=job.pk)
     if layout == "national":  # the national system's two files: GB18030 CSVs in a .zip, or one .xlsx
-        suffix = "zip" if fmt == "csv" else "xlsx"
         handle = tempfile.NamedTemporaryFile(suffix=f".{suffix}")  # noqa: SIM115 - closed by FileResponse
         writer = national_export.write_csv_zip if fmt == "csv" else national_export.write_xlsx
         writer(Path(handle.name), qs, mask=mask, bank=bank, year=filters.year)
-        return FileResponse(open(handle.name, "rb"), as_attachment=True, filename=f"{name}-国家系统格式.{suffix}",
+        return FileResponse(open(handle.name, "rb"), as_attachment=True, filename=name,
                             content_type=CONTENT_TYPES[suffix])  # fmt: skip
     if fmt == "csv":
         response = StreamingHttpResponse(
             export.csv_chunks(qs, mask=mask, year=filters.year), content_type=CONTENT_TYPES["csv"]
         )
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.csv"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
         return response
     # xlsx and parquet are written to a temporary file (constant memory) and streamed from disk.
     handle = tempfile.NamedTemporaryFile(suffix=f".{fmt}")  # noqa: SIM115 - closed by FileResponse
     writer = export.write_xlsx if fmt == "xlsx" else export.write_parquet
     writer(Path(handle.name), qs, mask=mask, year=filters.year)
     return FileResponse(
-        open(handle.name, "rb"), as_attachment=True, filename=f"{name}.{fmt}", content_type=CONTENT_TYPES[fmt]
+        open(handle.name, "rb"), as_attachment=True, filename=name, content_type=CONTENT_TYPES[suffix]
     )
 
 
@@ -200,9 +199,7 @@ def export_list(request):
     """The reader's recent large exports (everyone's in scope for readers who see personal data in full, who
     may download them all), each leading to its page: where one comes back for a file made in the background."""
     jobs.reap(ExportJob)
-    recent = ExportJob.objects.for_user(request.user).select_related("user")
-    if not sees_in_full(request.user):
-        recent = recent.filter(user=request.user)
+    recent = jobs_for_reader(ExportJob.objects.for_user(request.user).select_related("user"), request.user)
     return render(
         request, "imports/export_list.html", {"jobs": recent[:EXPORTS_LISTED], "listed": EXPORTS_LISTED}
     )
